@@ -1,0 +1,65 @@
+/*
+ * cli.h -- shared helpers of the `cryofib` command (private to cli/).
+ *
+ * The command is a thin client of the public API: it parses options,
+ * calls the library, prints results and maps status codes to exit codes
+ * (0 success, 1 failure of the work, 2 bad usage or bad input).
+ */
+#ifndef FIB_CLI_H
+#define FIB_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "fib/common.h"
+#include "fib/progress.h"
+
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2 };
+
+/* One subcommand: name, one-line summary, entry point.  argv[0] is the
+ * subcommand name. */
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} cli_command;
+
+#define CLI_CMD(name, summary) int cli_cmd_##name(int argc, char **argv);
+#include "commands.h"
+#undef CLI_CMD
+
+/* Print "cryofib CMD: MESSAGE" for a failed call and return the exit code
+ * for @p st (2 for bad input, 1 otherwise). */
+int cli_fail(const char *cmd, fib_status st, const fib_error *err);
+
+/* Print "cryofib CMD: MESSAGE" (printf-style) and return 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* True when argv holds -h or --help. */
+bool cli_wants_help(int argc, char **argv);
+
+/* Parse a double / size option value; on error print a one-line message
+ * naming the option and return false. */
+bool cli_parse_double(const char *cmd, const char *opt, const char *text,
+                      double *out);
+bool cli_parse_size(const char *cmd, const char *opt, const char *text,
+                    size_t *out);
+
+/* Progress rendering: a bar with percentage and ETA on stderr when it is a
+ * terminal, nothing otherwise.  Installs a SIGINT handler so that Ctrl-C
+ * makes the callback return FIB_ECANCELED (the work then unwinds and
+ * removes its temporary outputs). */
+typedef struct cli_progress_state {
+    bool enabled;
+    double t_start;
+    double t_last;
+    char stage[32];
+} cli_progress_state;
+
+fib_progress cli_progress_make(cli_progress_state *state, bool quiet);
+void cli_progress_done(cli_progress_state *state);
+/* True once SIGINT was received. */
+bool cli_interrupted(void);
+
+#endif

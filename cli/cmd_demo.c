@@ -1,0 +1,16 @@
+/* cmd_demo.c -- `cryofib demo`: the main job on embedded defaults. */
+#include <stdio.h>
+
+#include "cli.h"
+
+int cli_cmd_demo(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: cryofib demo [--out DIR]\n\n"
+               "Run the main job on embedded defaults; needs no input "
+               "files.\n");
+        return CLI_EXIT_OK;
+    }
+    printf("cryofib %s demo\n", fib_version_string());
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,7 @@
+/*
+ * commands.h -- the table of subcommands (X-macro).  Each line names a
+ * cli_cmd_<name>() defined in cli/cmd_<name>.c.  Keep alphabetical within
+ * groups; `cryofib --help` prints them in this order.
+ */
+CLI_CMD(demo, "run the main job on embedded defaults (no files needed)")
+CLI_CMD(version, "print the version")

@@ -1,0 +1,57 @@
+/* main.c -- `cryofib`: one command, many subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_command commands[] = {
+#define CLI_CMD(name, summary) {#name, summary, cli_cmd_##name},
+#include "commands.h"
+#undef CLI_CMD
+};
+enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: cryofib <command> [options]\n"
+            "       cryofib --help | --version\n\n"
+            "Cryogenic FIB session planning and FIB-SEM reconstruction.\n\n"
+            "commands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nRun 'cryofib <command> --help' for a command's options.\n"
+                 "Exit status: 0 success, 1 failure of the work, 2 bad usage "
+                 "or bad input.\n");
+}
+
+int cli_cmd_version(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: cryofib version\n\nPrint the cryofib version.\n");
+        return CLI_EXIT_OK;
+    }
+    printf("cryofib %s\n", fib_version_string());
+    return CLI_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+        return cli_cmd_version(1, argv + 1);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "cryofib: unknown command '%s' (see 'cryofib --help')\n",
+            argv[1]);
+    return CLI_EXIT_USAGE;
+}
