@@ -1,0 +1,200 @@
+/*
+ * fib/formats.h -- every byte of image and volume data that crosses a file:
+ * PNG, TIFF (with Thermo Fisher/FEI and Zeiss vendor metadata, ImageJ
+ * stacks), MRC 2014 and NRRD.
+ *
+ * The format is chosen by file content on read (magic bytes) and by
+ * extension on write: .png, .tif/.tiff, .mrc/.map/.rec, .nrrd (raw, or
+ * gzip encoding with fib_fmt_write_opts.nrrd_gzip).
+ *
+ * Every reader validates sizes with checked arithmetic, refuses headers
+ * that claim more than opts->max_bytes (default 4 GiB) and names the file
+ * and the field in its error.  Every writer writes to a temporary name and
+ * renames when complete (fib/report.h).
+ *
+ * Thread-safety: all functions are safe to call concurrently on distinct
+ * files and distinct output structs.
+ */
+#ifndef FIB_FORMATS_H
+#define FIB_FORMATS_H
+
+#include "fib/common.h"
+#include "fib/image.h"
+#include "fib/progress.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum fib_fmt_kind {
+    FIB_FMT_UNKNOWN = 0,
+    FIB_FMT_PNG,
+    FIB_FMT_TIFF,
+    FIB_FMT_MRC,
+    FIB_FMT_NRRD
+} fib_fmt_kind;
+
+/** "png", "tiff", "mrc", "nrrd", "unknown". */
+FIB_API const char *fib_fmt_kind_name(fib_fmt_kind kind);
+
+/** Format implied by a path's extension (case-insensitive); UNKNOWN if
+ *  none matches. */
+FIB_API fib_fmt_kind fib_fmt_kind_from_path(const char *path);
+
+typedef enum fib_fmt_vendor {
+    FIB_VENDOR_NONE = 0,
+    FIB_VENDOR_THERMO_FEI, /**< INI block in TIFF tag 34682 (or 34680) */
+    FIB_VENDOR_ZEISS,      /**< SEM text in TIFF tag 34118 */
+    FIB_VENDOR_IMAGEJ      /**< ImageJ ImageDescription */
+} fib_fmt_vendor;
+
+typedef enum fib_fmt_beam {
+    FIB_BEAM_UNKNOWN = 0,
+    FIB_BEAM_ELECTRON,
+    FIB_BEAM_ION
+} fib_fmt_beam;
+
+/**
+ * What a file says about how it was taken.  Every double is NaN when the
+ * file does not say it.  Lengths in nm, angles in degrees, HV in kV,
+ * current in pA.
+ */
+typedef struct fib_fmt_meta {
+    fib_fmt_vendor vendor;
+    fib_fmt_beam beam;
+    double pixel_size_nm[2];   /**< x, y as written by the vendor */
+    double voxel_depth_nm;     /**< z spacing (MRC, NRRD, ImageJ) */
+    double hfw_nm;             /**< horizontal field width */
+    double hv_kV;              /**< accelerating voltage (EHT) */
+    double current_pA;         /**< beam current */
+    double stage_tilt_deg;     /**< stage tilt */
+    double working_distance_nm;
+    int tilt_correction;       /**< 1 on, 0 off, -1 not stated */
+    char instrument[64];       /**< e.g. "Helios NanoLab 660" */
+    char detector[32];         /**< e.g. "TLD", "SE2", "InLens" */
+    char source_key[48];       /**< key the pixel size came from */
+    size_t full_height;        /**< image rows in the file, data bar too */
+    size_t databar_rows;       /**< rows that are vendor data bar */
+} fib_fmt_meta;
+
+/** Set every field of @p meta to "not stated". */
+FIB_API void fib_fmt_meta_init(fib_fmt_meta *meta);
+
+/** Options for readers.  Zero-initialise, then set. */
+typedef struct fib_fmt_read_opts {
+    bool keep_databar;   /**< false (default): crop the vendor data bar */
+    size_t page;         /**< page of a multi-page file for image reads */
+    size_t max_bytes;    /**< refuse larger pixel data; 0 = 4 GiB */
+} fib_fmt_read_opts;
+
+/** File summary without reading pixel data (fib_fmt_probe()). */
+typedef struct fib_fmt_info {
+    fib_fmt_kind kind;
+    fib_pixel_type type;
+    size_t nx, ny, nz;      /**< nz = pages / sections / slices */
+    bool tiled;             /**< TIFF tiles rather than strips */
+    char compression[24];   /**< "none", "lzw", "deflate", "gzip", ... */
+    fib_fmt_meta meta;
+} fib_fmt_info;
+
+/**
+ * Read the header(s) of @p path: kind, size, pixel type, metadata.
+ * Errors: FIB_ENOTFOUND (no such file), FIB_EFORMAT (not a supported or a
+ * corrupt file), FIB_ERANGE (claimed size over limits), FIB_EIO.
+ */
+FIB_API FIB_NODISCARD fib_status fib_fmt_probe(const char *path,
+                                               const fib_fmt_read_opts *opts,
+                                               fib_fmt_info *info,
+                                               fib_error *err);
+
+/**
+ * Read one 2D image (page opts->page of a stack) into a new owned image of
+ * the file's pixel type (RGB/RGBA is converted to grey, ITU-R BT.709 luma
+ * Y = 0.2126 R + 0.7152 G + 0.0722 B on the stored values; signed 16-bit
+ * MRC mode 1 and int8 are shifted into unsigned range, see the docs).
+ * Pixel sizes from the metadata are copied into img->pixel_size_nm.  The
+ * data bar is cropped unless opts->keep_databar.  @p meta may be NULL.
+ */
+FIB_API FIB_NODISCARD fib_status fib_fmt_image_read(
+    const char *path, const fib_fmt_read_opts *opts, fib_image *img,
+    fib_fmt_meta *meta, fib_error *err);
+
+/**
+ * Read a whole volume (multi-page TIFF, MRC, NRRD; a single image gives
+ * nz = 1) into a new owned volume.  Voxel sizes come from the header.
+ */
+FIB_API FIB_NODISCARD fib_status fib_fmt_volume_read(
+    const char *path, const fib_fmt_read_opts *opts, fib_volume *vol,
+    fib_fmt_meta *meta, fib_error *err);
+
+/** Options for writers.  Zero-initialise, then set. */
+typedef struct fib_fmt_write_opts {
+    bool nrrd_gzip;        /**< NRRD: gzip encoding instead of raw */
+    int tiff_compression;  /**< 0 none, 1 deflate, 2 lzw */
+} fib_fmt_write_opts;
+
+/** Write one image; format by extension (.png, .tif, .mrc, .nrrd).  PNG
+ *  takes u8 and u16 only. */
+FIB_API FIB_NODISCARD fib_status fib_fmt_image_write(
+    const char *path, const fib_image *img, const fib_fmt_write_opts *opts,
+    fib_error *err);
+
+/** Write a volume; format by extension (.tif ImageJ stack, .mrc, .nrrd). */
+FIB_API FIB_NODISCARD fib_status fib_fmt_volume_write(
+    const char *path, const fib_volume *vol, const fib_fmt_write_opts *opts,
+    fib_error *err);
+
+/**
+ * Streaming volume writer: slices are appended one at a time, so a volume
+ * larger than memory can be written as it is produced.  The file exists
+ * under its final name only after fib_fmt_volume_writer_finish(); destroy
+ * without finish removes the temporary file.  @p nz is the number of slices
+ * that will be appended (MRC and NRRD headers need it up front).
+ */
+typedef struct fib_fmt_volume_writer fib_fmt_volume_writer;
+
+FIB_API FIB_NODISCARD fib_status fib_fmt_volume_writer_create(
+    const char *path, fib_pixel_type type, size_t nx, size_t ny, size_t nz,
+    const double voxel_size_nm[3], const fib_fmt_write_opts *opts,
+    fib_fmt_volume_writer **out, fib_error *err);
+/** Append the next slice; its size and type must match. */
+FIB_API FIB_NODISCARD fib_status fib_fmt_volume_writer_append(
+    fib_fmt_volume_writer *w, const fib_image *slice, fib_error *err);
+/** Check that nz slices were appended, close and rename into place. */
+FIB_API FIB_NODISCARD fib_status
+fib_fmt_volume_writer_finish(fib_fmt_volume_writer *w, fib_error *err);
+FIB_API void fib_fmt_volume_writer_destroy(fib_fmt_volume_writer *w);
+
+/**
+ * Vendor metadata as ordered key/value pairs ("Scan/PixelWidth" ->
+ * "9.765625e-008"), for `cryofib info`.  @p *pairs_out is a malloc'ed
+ * array of 2 * n malloc'ed strings; free with fib_fmt_pairs_free().
+ */
+FIB_API FIB_NODISCARD fib_status fib_fmt_vendor_pairs(const char *path,
+                                                      char ***pairs_out,
+                                                      size_t *n_out,
+                                                      fib_error *err);
+FIB_API void fib_fmt_pairs_free(char **pairs, size_t n);
+
+/**
+ * A slice series: SRC is a folder (all .tif/.tiff/.png files in it), a
+ * glob pattern ("run/slice_*.tif") or a list file (.txt/.lst, one path per
+ * line, relative to the list's folder, # comments).  Names are sorted in
+ * natural order ("slice_2" before "slice_10").  @p *paths_out is a
+ * malloc'ed array of malloc'ed strings; free with fib_fmt_series_free().
+ * Errors: FIB_ENOTFOUND (nothing matched), FIB_EIO.
+ */
+FIB_API FIB_NODISCARD fib_status fib_fmt_series_list(const char *src,
+                                                     char ***paths_out,
+                                                     size_t *n_out,
+                                                     fib_error *err);
+FIB_API void fib_fmt_series_free(char **paths, size_t n);
+
+/** Natural-order comparison of two names (digit runs compare as numbers). */
+FIB_API int fib_fmt_natural_cmp(const char *a, const char *b);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FIB_FORMATS_H */
