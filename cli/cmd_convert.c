@@ -39,6 +39,7 @@ int cli_cmd_convert(int argc, char **argv)
     memset(&ro, 0, sizeof ro);
     memset(&wo, 0, sizeof wo);
     optind = 1;
+    opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "gkc:h", longopts, NULL)) != -1) {
         if (c == 'g')
