@@ -56,13 +56,13 @@ void fib_fmt_meta_init(fib_fmt_meta *meta)
     memset(meta, 0, sizeof *meta);
     meta->vendor = FIB_VENDOR_NONE;
     meta->beam = FIB_BEAM_UNKNOWN;
-    meta->pixel_size_nm[0] = meta->pixel_size_nm[1] = NAN;
-    meta->voxel_depth_nm = NAN;
-    meta->hfw_nm = NAN;
-    meta->hv_kV = NAN;
-    meta->current_pA = NAN;
-    meta->stage_tilt_deg = NAN;
-    meta->working_distance_nm = NAN;
+    meta->pixel_size_nm[0] = meta->pixel_size_nm[1] = (double)NAN;
+    meta->voxel_depth_nm = (double)NAN;
+    meta->hfw_nm = (double)NAN;
+    meta->hv_kV = (double)NAN;
+    meta->current_pA = (double)NAN;
+    meta->stage_tilt_deg = (double)NAN;
+    meta->working_distance_nm = (double)NAN;
     meta->tilt_correction = -1;
 }
 

@@ -135,7 +135,7 @@ static fib_status parse_nrrd(const char *path, const fib_fmt_read_opts *opts,
     memset(h, 0, sizeof *h);
     h->type = -1;
     for (int i = 0; i < 3; i++) {
-        h->spacing[i] = NAN;
+        h->spacing[i] = (double)NAN;
         h->unit_nm[i] = 1.0;
         h->sizes[i] = 1;
     }
@@ -435,6 +435,13 @@ fib_status fib__nrrd_read(const char *path, const fib_fmt_read_opts *opts,
         else
             snprintf(full, sizeof full, "%.*s/%s", (int)(slash - path), path,
                      h.data_file);
+        fib_error derr = {0};
+        if (fib__stat_input(full, NULL, &derr) != FIB_OK) {
+            fp = NULL;
+            st = fib_error_set(err, derr.code, "%s: nrrd data file: %s", path,
+                               derr.msg);
+            goto fail;
+        }
         fp = fopen(full, "rb");
         if (!fp) {
             st = fib_error_set(err, FIB_ENOTFOUND, "%s: nrrd data file %s: %s",

@@ -442,7 +442,7 @@ static void page_meta(TIFF *tif, uint32_t height, fib__kv *kv,
     const char *t = get_blob(tif, TAG_FEI_HELIOS, &n);
     if (!t)
         t = get_blob(tif, TAG_FEI_SFEG, &n);
-    *ij_unit_nm = NAN;
+    *ij_unit_nm = (double)NAN;
     if (t) {
         fib__fei_parse(t, n, height, kv, meta);
         return;
@@ -509,7 +509,7 @@ static fib_status tiff_read_impl(const char *path,
     const size_t maxb = fib__max_bytes(opts);
     const size_t ndir = TIFFNumberOfDirectories(tif);
     page_desc d0;
-    double ij_unit = NAN;
+    double ij_unit = (double)NAN;
     if (page0 >= ndir) {
         st = fib_error_set(err, FIB_ERANGE,
                            "%s: page %zu requested, the file has %zu", path,

@@ -51,11 +51,11 @@ static double num(const fib__kv *kv, const char *key)
 {
     const char *v = fib__kv_get(kv, key);
     if (!v || !*v)
-        return NAN;
+        return (double)NAN;
     char *end = NULL;
     const double x = strtod(v, &end);
     if (end == v)
-        return NAN;
+        return (double)NAN;
     return x;
 }
 
@@ -180,7 +180,7 @@ void fib__fei_parse(const char *text, size_t n, size_t height, fib__kv *kv_out,
     }
     if (hv > 0)
         meta->hv_kV = hv / 1000.0;
-    double cur = NAN;
+    double cur = (double)NAN;
     if (bsec) {
         snprintf(key, sizeof key, "%s/BeamCurrent", bsec);
         cur = num(&view, key);
@@ -222,15 +222,15 @@ void fib__fei_parse(const char *text, size_t n, size_t height, fib__kv *kv_out,
 double fib__length_to_nm(const char *s)
 {
     if (!s)
-        return NAN;
+        return (double)NAN;
     char *end = NULL;
     const double v = strtod(s, &end);
     if (end == s || !isfinite(v))
-        return NAN;
+        return (double)NAN;
     while (*end == ' ' || *end == '\t')
         end++;
     const unsigned char *u = (const unsigned char *)end;
-    double f = NAN;
+    double f = (double)NAN;
     if (u[0] == 0xC2 && u[1] == 0xB5 && u[2] == 'm') /* UTF-8 micro sign */
         f = 1e3, u += 3;
     else if (u[0] == 0xCE && u[1] == 0xBC && u[2] == 'm') /* Greek mu */
@@ -254,7 +254,7 @@ double fib__length_to_nm(const char *s)
     else if (u[0] == 'm' && !isalpha(u[1]))
         f = 1e9, u += 1;
     if (isalpha(*u))
-        return NAN;
+        return (double)NAN;
     return v * f;
 }
 
@@ -354,7 +354,7 @@ void fib__zeiss_parse(const char *text, size_t n, fib__kv *kv_out,
             while (*end == ' ')
                 end++;
             const unsigned char *u = (const unsigned char *)end;
-            double f = NAN;
+            double f = (double)NAN;
             if (u[0] == 'p')
                 f = 1.0;
             else if (u[0] == 'n')
@@ -412,7 +412,7 @@ size_t fib__zeiss_databar_rows(const fib_image *img)
 static double unit_to_nm(const char *u)
 {
     if (!u || !*u)
-        return NAN;
+        return (double)NAN;
     if (strcmp(u, "nm") == 0 || strcmp(u, "nanometer") == 0)
         return 1.0;
     if (strcmp(u, "micron") == 0 || strcmp(u, "um") == 0 ||
@@ -430,7 +430,7 @@ static double unit_to_nm(const char *u)
         return 0.1;
     if (strcmp(u, "pm") == 0)
         return 1e-3;
-    return NAN;
+    return (double)NAN;
 }
 
 void fib__imagej_parse(const char *text, size_t n, fib__kv *kv_out,

@@ -158,8 +158,8 @@ fib_status fib_fmt_volume_writer_create(const char *path, fib_pixel_type type,
                 : 0.0;
     if (opts)
         w->opts = *opts;
-    w->min = INFINITY;
-    w->max = -INFINITY;
+    w->min = (double)INFINITY;
+    w->max = -(double)INFINITY;
     fib_status st = FIB_OK;
     w->path = strdup(path);
     w->tmp = fib__atomic_tmpname(path);
@@ -292,7 +292,7 @@ fib_status fib_fmt_volume_writer_append(fib_fmt_volume_writer *w,
         }
     } else if (w->kind == FIB_FMT_MRC) {
         /* convert into the file's mode and gather statistics */
-        double sum = 0, mn = INFINITY, mx = -INFINITY;
+        double sum = 0, mn = (double)INFINITY, mx = -(double)INFINITY;
         size_t cnt = 0;
         for (size_t y = 0; y < w->ny; y++) {
             const void *src = fib_image_row(s, y);
