@@ -183,7 +183,7 @@ static fib_status parse_nrrd(const char *path, const fib_fmt_read_opts *opts,
             if (h->dim < 1 || h->dim > 3)
                 return fib_error_set(err, FIB_EUNSUPPORTED,
                                      "%s: nrrd dimension %d is not supported "
-                                     "(2 or 3)",
+                                     "(1 to 3)",
                                      path, h->dim);
         } else if (strcmp(k, "sizes") == 0) {
             if (!have_dim)
