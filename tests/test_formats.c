@@ -578,6 +578,22 @@ START_TEST(nrrd_round_trip_raw_and_gzip)
             assert_same_values(&v, &back);
             for (int i = 0; i < 3; i++)
                 ck_assert_double_eq(back.voxel_size_nm[i], v.voxel_size_nm[i]);
+            /* one slice: raw seeks, gzip inflates past the others */
+            fib_fmt_read_opts ro = {.page = 3};
+            fib_image img;
+            ck_assert_int_eq(fib_fmt_image_read(p, &ro, &img, NULL, &err),
+                             FIB_OK);
+            ck_assert_uint_eq(img.width, 33);
+            ck_assert_uint_eq(img.height, 7);
+            for (size_t y = 0; y < 7; y++)
+                for (size_t x = 0; x < 33; x++)
+                    ck_assert_double_eq(fib_image_get(&img, x, y),
+                                        fib_volume_get(&v, x, y, 3));
+            fib_image_clear(&img);
+            ro.page = 5;
+            ck_assert_int_eq(fib_fmt_image_read(p, &ro, &img, NULL, &err),
+                             FIB_ERANGE);
+            fib_error_clear(&err);
             fib_volume_clear(&v);
             fib_volume_clear(&back);
         }
@@ -640,6 +656,9 @@ START_TEST(convert_chain_keeps_voxel_sizes)
     ck_assert_int_eq(fib_fmt_image_read(b, &ro, &img, &meta, &err), FIB_OK);
     ck_assert_double_eq(fib_image_get(&img, 2, 3), fib_volume_get(&v, 2, 3, 1));
     fib_image_clear(&img);
+    ro.page = 3;
+    ck_assert_int_eq(fib_fmt_image_read(b, &ro, &img, &meta, &err), FIB_ERANGE);
+    ck_assert_ptr_nonnull(strstr(err.msg, "c.mrc"));
     fib_volume_clear(&v);
     fib_volume_clear(&r1);
     fib_volume_clear(&r2);

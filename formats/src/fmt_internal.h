@@ -90,13 +90,17 @@ fib_status fib__tiff_vendor_pairs(const char *path, fib__kv *kv,
 
 fib_status fib__mrc_probe(const char *path, const fib_fmt_read_opts *opts,
                           fib_fmt_info *info, fib_error *err);
+/* Sections [z0, z0 + nz) (nz 0 = all from z0); FIB_ERANGE if z0 >= nz. */
 fib_status fib__mrc_read(const char *path, const fib_fmt_read_opts *opts,
-                         fib_volume *vol, fib_fmt_meta *meta, fib_error *err);
+                         size_t z0, size_t nz, fib_volume *vol,
+                         fib_fmt_meta *meta, fib_error *err);
 
 fib_status fib__nrrd_probe(const char *path, const fib_fmt_read_opts *opts,
                            fib_fmt_info *info, fib_error *err);
+/* Slices [z0, z0 + nz) (nz 0 = all from z0); FIB_ERANGE if z0 >= nz. */
 fib_status fib__nrrd_read(const char *path, const fib_fmt_read_opts *opts,
-                          fib_volume *vol, fib_fmt_meta *meta, fib_error *err);
+                          size_t z0, size_t nz, fib_volume *vol,
+                          fib_fmt_meta *meta, fib_error *err);
 fib_status fib__nrrd_vendor_pairs(const char *path, fib__kv *kv,
                                   fib_error *err);
 
