@@ -332,10 +332,28 @@ static void convert_row(const page_desc *d, const unsigned char *src, size_t n,
     }
 }
 
+/* A decode buffer reused across pages (grown when a page needs more). */
+typedef struct decode_buf {
+    unsigned char *p;
+    size_t cap;
+} decode_buf;
+
+static unsigned char *buf_reserve(decode_buf *b, size_t n)
+{
+    if (n > b->cap) {
+        unsigned char *q = realloc(b->p, n);
+        if (!q)
+            return NULL;
+        b->p = q;
+        b->cap = n;
+    }
+    return b->p;
+}
+
 /* Decode the current page into @p dst (packed rows of d->out). */
 static fib_status read_page(TIFF *tif, const char *path, size_t page,
                             const page_desc *d, tiff_msgs *m, void *dst,
-                            size_t max_bytes, fib_error *err)
+                            size_t max_bytes, decode_buf *db, fib_error *err)
 {
     const size_t es = fib_pixel_size_bytes(d->out);
     const size_t row_out = (size_t)d->w * es;
@@ -348,7 +366,7 @@ static fib_status read_page(TIFF *tif, const char *path, size_t page,
             return fib_error_set(err, FIB_EFORMAT,
                                  "%s: page %zu: bad strip size%s%s", path, page,
                                  m->have ? ": " : "", m->msg);
-        buf = malloc((size_t)ssz);
+        buf = buf_reserve(db, (size_t)ssz);
         if (!buf)
             return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
         for (uint32_t y0 = 0; y0 < d->h; y0 += d->rps) {
@@ -374,7 +392,7 @@ static fib_status read_page(TIFF *tif, const char *path, size_t page,
             return fib_error_set(err, FIB_EFORMAT,
                                  "%s: page %zu: bad tile size%s%s", path, page,
                                  m->have ? ": " : "", m->msg);
-        buf = malloc((size_t)tsz);
+        buf = buf_reserve(db, (size_t)tsz);
         if (!buf)
             return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
         for (uint32_t ty = 0; ty < d->h; ty += d->th) {
@@ -399,7 +417,6 @@ static fib_status read_page(TIFF *tif, const char *path, size_t page,
         }
     }
 done:
-    free(buf);
     return st;
 }
 
@@ -509,6 +526,7 @@ static fib_status tiff_read_impl(const char *path,
     const size_t maxb = fib__max_bytes(opts);
     const size_t ndir = TIFFNumberOfDirectories(tif);
     page_desc d0;
+    decode_buf db = {NULL, 0};
     double ij_unit = (double)NAN;
     if (page0 >= ndir) {
         st = fib_error_set(err, FIB_ERANGE,
@@ -564,7 +582,7 @@ static fib_status tiff_read_impl(const char *path,
                 d = d0;
             }
             if ((st = read_page(tif, path, page0 + p, &d, &m,
-                                (char *)v->data + p * v->stride_z, maxb,
+                                (char *)v->data + p * v->stride_z, maxb, &db,
                                 err)) != FIB_OK)
                 goto fail_v;
         }
@@ -582,9 +600,11 @@ static fib_status tiff_read_impl(const char *path,
 done:
     if (info)
         info->meta = *meta;
+    free(db.p);
     TIFFClose(tif);
     return FIB_OK;
 fail:
+    free(db.p);
     TIFFClose(tif);
     return st;
 }
