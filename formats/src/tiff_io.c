@@ -511,7 +511,18 @@ static fib_status set_dir(TIFF *tif, const char *path, size_t page,
     return FIB_OK;
 }
 
-/* Read pages into vol; with check_only just describe. */
+/* Advance to the next page (TIFFReadDirectory: linear, where
+ * TIFFSetDirectory would walk the chain from the start each time). */
+static fib_status next_dir(TIFF *tif, const char *path, size_t page,
+                           tiff_msgs *m, fib_error *err)
+{
+    if (!TIFFReadDirectory(tif))
+        return fib_error_set(err, FIB_EFORMAT, "%s: cannot read page %zu%s%s",
+                             path, page, m->have ? ": " : "", m->msg);
+    return FIB_OK;
+}
+
+/* Read pages into vol (or only describe them when vol is NULL). */
 static fib_status tiff_read_impl(const char *path,
                                  const fib_fmt_read_opts *opts, size_t page0,
                                  size_t npages, fib_volume *vol,
@@ -565,7 +576,7 @@ static fib_status tiff_read_impl(const char *path,
         for (size_t p = 0; p < n_read; p++) {
             page_desc d;
             if (p > 0) {
-                if ((st = set_dir(tif, path, page0 + p, &m, err)) != FIB_OK ||
+                if ((st = next_dir(tif, path, page0 + p, &m, err)) != FIB_OK ||
                     (st = describe(tif, path, page0 + p, &d, err)) != FIB_OK)
                     goto fail_v;
                 if (d.w != d0.w || d.h != d0.h || d.out != d0.out) {
