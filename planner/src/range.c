@@ -329,7 +329,7 @@ fib_status fib_plan_check_warnings(const fib_plan_material *m,
                  m->name, m->density_g_cm3);
         append(text, text_size, msg);
     }
-    if (ion.mass_u > 2.0 * fib_plan_material_mean_mass_u(m)) {
+    if (ion.mass_u > 3.0 * fib_plan_material_mean_mass_u(m)) {
         w |= FIB_PLAN_WARN_LIGHT_TARGET;
         append(text, text_size,
                "heavy ion on a light target: Yamamura-Tawara yield "

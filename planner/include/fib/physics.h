@@ -234,6 +234,11 @@ fib_plan_material_validate(const fib_plan_material *m, fib_error *err);
 FIB_API const char *fib_plan_sens_string(unsigned flags, char *buf,
                                          size_t size);
 
+/** Flag bit for a name as printed by fib_plan_sens_string() ("air",
+ *  "moisture", "e-beam", "ion-beam", "thermal", "li-ga-alloy",
+ *  "sublimation", "cryo-only"; case-insensitive); 0 if unknown. */
+FIB_API unsigned fib_plan_sens_from_name(const char *name);
+
 /** The materials database (opaque): built-ins plus user additions. */
 typedef struct fib_plan_materials fib_plan_materials;
 
@@ -570,8 +575,8 @@ typedef enum fib_plan_warning {
     FIB_PLAN_WARN_HEATING = 1u << 2,      /**< estimated dT > 20 K on a
                                                thermally sensitive material */
     FIB_PLAN_WARN_DENSITY_EST = 1u << 3,  /**< density was estimated */
-    FIB_PLAN_WARN_LIGHT_TARGET = 1u << 4, /**< heavy ion on light target:
-                                               YT +-50 % */
+    FIB_PLAN_WARN_LIGHT_TARGET = 1u << 4, /**< ion mass > 3x the mean
+                                               target mass: YT +-50 % */
     FIB_PLAN_WARN_SUBLIMATION = 1u << 5   /**< sublimating material at RT */
 } fib_plan_warning;
 
