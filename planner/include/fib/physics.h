@@ -219,8 +219,8 @@ FIB_API double fib_plan_material_atoms_per_unit(const fib_plan_material *m);
  *  the density is not set. */
 FIB_API double fib_plan_material_atom_density_cm3(const fib_plan_material *m);
 /** Density estimate (g/cm^3) for a composition with no known density:
- *  mean atomic volume from the elements' solid densities (Vegard-like
- *  additivity of atomic volumes); documented as an estimate. */
+ *  additive atomic volumes with fitted volumes for ionic compounds (see
+ *  planner/README.md; about +-20 %, up to 2x); marked as an estimate. */
 FIB_API FIB_NODISCARD fib_status fib_plan_density_estimate(
     const fib_plan_material *m, double *density_g_cm3, fib_error *err);
 /** Append a measured rate; FIB_ERANGE when the material is full. */
