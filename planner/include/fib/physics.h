@@ -266,9 +266,10 @@ fib_plan_materials_get(const fib_plan_materials *db, size_t i);
  * formula matching a database entry (takes its density and data), else a
  * parsed formula.  Density: @p density_g_cm3 > 0 overrides (marked USER);
  * otherwise the database value; otherwise fib_plan_density_estimate()
- * (marked ESTIMATED).  @p db may be NULL (formula only).  Errors:
- * FIB_EINVAL for a malformed formula or unknown element, density <= 0
- * given explicitly as negative/NaN.
+ * (marked ESTIMATED).  @p density_g_cm3 = 0 means "no override".
+ * @p db may be NULL (formula only).  Errors: FIB_EINVAL for a name that is
+ * neither a material nor a valid formula (the message names the position
+ * and symbol), or a density that is negative, NaN or >= 30.
  */
 FIB_API FIB_NODISCARD fib_status fib_plan_material_resolve(
     const fib_plan_materials *db, const char *name_or_formula,
