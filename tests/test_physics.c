@@ -269,6 +269,16 @@ START_TEST(scaled_measurements_and_ice)
     ck_assert_int_eq(fib_plan_sputter(&li, &p, &r, NULL), FIB_OK);
     ck_assert(r.cryo_factor == 1.0);
     ck_assert_ptr_nonnull(strstr(r.cryo_source, "room-temperature"));
+    /* a user cryo factor multiplies a room-temperature measurement */
+    fib_plan_material cu = mat("Cu");
+    cu.cryo_yield_factor = 0.8;
+    p.ion = GA;
+    p.cryo = true;
+    ck_assert_int_eq(fib_plan_sputter(&cu, &p, &r, NULL), FIB_OK);
+    ck_assert(fabs(r.removal_um3_per_nC - 0.25 * 0.8) < 1e-12);
+    p.cryo = false;
+    ck_assert_int_eq(fib_plan_sputter(&cu, &p, &r, NULL), FIB_OK);
+    ck_assert(fabs(r.removal_um3_per_nC - 0.25) < 1e-12);
     /* angle multiplies the measured rate by the model factor */
     p.ion = GA;
     p.cryo = false;

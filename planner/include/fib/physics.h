@@ -488,9 +488,14 @@ typedef struct fib_plan_sputter_result {
 
 /**
  * All sputter numbers for one ion/material/energy/angle.  The removal rate
- * is the measured value when the material has one for this ion and energy
- * (times the model angular factor when angle > 0), else the model.  Energy
- * below the threshold gives zero yield and rate (not an error).  Errors:
+ * is (1) the measured value when the material has one for this ion and
+ * energy, (2) else the material's first measured value scaled by the model
+ * yield ratio (origin SCALED), (3) else the model; (1) and (2) are
+ * multiplied by the model angular factor when angle > 0 and, at cryo, by
+ * cryo_yield_factor when the measurement was at room temperature.  The
+ * reported yield is the one implied by the reported rate.  Unless
+ * model_only is set.  Energy below the threshold gives zero yield and rate
+ * (not an error).  Errors:
  * FIB_EINVAL for energy <= 0 / NaN, angle < 0 or >= 90, a material without
  * density or components.
  */
