@@ -309,6 +309,32 @@ void fib_canvas_thick_line(fib_canvas *c, double x0, double y0, double x1,
     fib_canvas_fill_polygon(c, q, 4, color, 1.0);
 }
 
+void fib_canvas_arrow(fib_canvas *c, double x0, double y0, double x1, double y1,
+                      double width_px, double head_px, fib_rgb color)
+{
+    if (!isfinite(x0) || !isfinite(y0) || !isfinite(x1) || !isfinite(y1))
+        return;
+    const double len = hypot(x1 - x0, y1 - y0);
+    if (!(len > 0.0))
+        return;
+    const double w = width_px > 1.0 ? width_px : 1.0;
+    double head = head_px > 0.0 ? head_px : 4.0 * w + 4.0;
+    if (head > len)
+        head = len;
+    const double ux = (x1 - x0) / len, uy = (y1 - y0) / len;
+    const double bx = x1 - ux * head, by = y1 - uy * head;
+    if (len > head) {
+        if (w > 1.5)
+            fib_canvas_thick_line(c, x0, y0, bx, by, w, color);
+        else
+            fib_canvas_line_aa(c, x0, y0, bx, by, color);
+    }
+    const double hw = 0.45 * head;
+    const double tri[6] = {x1,           y1,           bx - uy * hw,
+                           by + ux * hw, bx + uy * hw, by - ux * hw};
+    fib_canvas_fill_polygon(c, tri, 3, color, 1.0);
+}
+
 /* ------------------------------------------------------------------ */
 /* Rectangles, polygons, circles                                       */
 
@@ -368,63 +394,68 @@ void fib_canvas_rect_outline(fib_canvas *c, fib_canvas_rect r, fib_rgb color)
     fib_canvas_fill_rect(c, right, color);
 }
 
-enum { POLY_STACK = 64 };
+enum { POLY_STACK = 64, AA_SUBROWS = 16 };
+
+/* Vertical extent of a polygon; false for NaN/Inf vertices. */
+static bool poly_yrange(const double *xy, size_t n, double *ymin, double *ymax)
+{
+    *ymin = xy[1], *ymax = xy[1];
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(xy[2 * i]) || !isfinite(xy[2 * i + 1]))
+            return false;
+        *ymin = xy[2 * i + 1] < *ymin ? xy[2 * i + 1] : *ymin;
+        *ymax = xy[2 * i + 1] > *ymax ? xy[2 * i + 1] : *ymax;
+    }
+    return true;
+}
+
+/* Sorted x of the edge crossings of the horizontal line at @p yc, each
+ * edge half-open in y so shared vertices count once.  Returns the count
+ * (<= n, even for a closed polygon). */
+static size_t poly_crossings(const double *xy, size_t n, double yc, double *xs)
+{
+    size_t k = 0;
+    for (size_t i = 0, j = n - 1; i < n; j = i++) {
+        const double xi = xy[2 * i], yi = xy[2 * i + 1];
+        const double xj = xy[2 * j], yj = xy[2 * j + 1];
+        if ((yi <= yc && yc < yj) || (yj <= yc && yc < yi))
+            xs[k++] = xi + (yc - yi) * (xj - xi) / (yj - yi);
+    }
+    for (size_t a = 1; a < k; a++) { /* insertion sort: k is small */
+        const double v = xs[a];
+        size_t b = a;
+        while (b > 0 && xs[b - 1] > v) {
+            xs[b] = xs[b - 1];
+            b--;
+        }
+        xs[b] = v;
+    }
+    return k;
+}
 
 void fib_canvas_fill_polygon(fib_canvas *c, const double *xy, size_t n,
                              fib_rgb color, double alpha)
 {
     alpha = clamp01(alpha);
-    if (!xy || n < 3 || alpha <= 0.0)
+    double ymin, ymax;
+    if (!xy || n < 3 || alpha <= 0.0 || !poly_yrange(xy, n, &ymin, &ymax))
         return;
-    double ymin = xy[1], ymax = xy[1];
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(xy[2 * i]) || !isfinite(xy[2 * i + 1]))
-            return;
-        if (xy[2 * i + 1] < ymin)
-            ymin = xy[2 * i + 1];
-        if (xy[2 * i + 1] > ymax)
-            ymax = xy[2 * i + 1];
-    }
     double stack[POLY_STACK];
-    double *xs = stack;
-    if (n > POLY_STACK) {
-        xs = malloc(n * sizeof *xs);
-        if (!xs)
-            return;
-    }
+    double *xs = n > POLY_STACK ? malloc(n * sizeof *xs) : stack;
+    if (!xs)
+        return;
     /* Rows whose centre y + 0.5 lies in [ymin, ymax). */
     int ya = to_int(ceil(ymin - 0.5)), yb = to_int(ceil(ymax - 0.5)) - 1;
-    if (ya < c->cy0)
-        ya = c->cy0;
-    if (yb > c->cy1 - 1)
-        yb = c->cy1 - 1;
+    ya = ya < c->cy0 ? c->cy0 : ya;
+    yb = yb > c->cy1 - 1 ? c->cy1 - 1 : yb;
     for (int y = ya; y <= yb; y++) {
-        const double yc = y + 0.5;
-        size_t k = 0;
-        for (size_t i = 0, j = n - 1; i < n; j = i++) {
-            const double xi = xy[2 * i], yi = xy[2 * i + 1];
-            const double xj = xy[2 * j], yj = xy[2 * j + 1];
-            if ((yi <= yc && yc < yj) || (yj <= yc && yc < yi))
-                xs[k++] = xi + (yc - yi) * (xj - xi) / (yj - yi);
-        }
-        /* Insertion sort: k is small. */
-        for (size_t a = 1; a < k; a++) {
-            const double v = xs[a];
-            size_t b = a;
-            while (b > 0 && xs[b - 1] > v) {
-                xs[b] = xs[b - 1];
-                b--;
-            }
-            xs[b] = v;
-        }
+        const size_t k = poly_crossings(xy, n, y + 0.5, xs);
         for (size_t a = 0; a + 1 < k; a += 2) {
             /* Pixels whose centre x + 0.5 lies in [xs[a], xs[a+1]). */
             int xa = to_int(ceil(xs[a] - 0.5));
             int xb = to_int(ceil(xs[a + 1] - 0.5)) - 1;
-            if (xa < c->cx0)
-                xa = c->cx0;
-            if (xb > c->cx1 - 1)
-                xb = c->cx1 - 1;
+            xa = xa < c->cx0 ? c->cx0 : xa;
+            xb = xb > c->cx1 - 1 ? c->cx1 - 1 : xb;
             for (int x = xa; x <= xb; x++) {
                 if (alpha >= 1.0)
                     put(c, x, y, color);
@@ -435,6 +466,60 @@ void fib_canvas_fill_polygon(fib_canvas *c, const double *xy, size_t n,
     }
     if (xs != stack)
         free(xs);
+}
+
+void fib_canvas_fill_polygon_aa(fib_canvas *c, const double *xy, size_t n,
+                                fib_rgb color, double alpha)
+{
+    alpha = clamp01(alpha);
+    double ymin, ymax;
+    if (!xy || n < 3 || alpha <= 0.0 || !poly_yrange(xy, n, &ymin, &ymax))
+        return;
+    if (c->cx1 <= c->cx0)
+        return;
+    double stack[POLY_STACK];
+    double *xs = n > POLY_STACK ? malloc(n * sizeof *xs) : stack;
+    /* Coverage of the clip columns in the current row. */
+    double *cov = calloc((size_t)(c->cx1 - c->cx0), sizeof *cov);
+    if (!xs || !cov)
+        goto done;
+    int ya = to_int(floor(ymin)), yb = to_int(ceil(ymax)) - 1;
+    ya = ya < c->cy0 ? c->cy0 : ya;
+    yb = yb > c->cy1 - 1 ? c->cy1 - 1 : yb;
+    const double sub = 1.0 / AA_SUBROWS, lo = c->cx0, hi = c->cx1;
+    for (int y = ya; y <= yb; y++) {
+        int used0 = c->cx1, used1 = c->cx0 - 1;
+        for (int s = 0; s < AA_SUBROWS; s++) {
+            const size_t k = poly_crossings(xy, n, y + (s + 0.5) * sub, xs);
+            for (size_t a = 0; a + 1 < k; a += 2) {
+                /* Exact horizontal coverage of [xa, xb) per pixel. */
+                const double xa = xs[a] < lo ? lo : xs[a];
+                const double xb = xs[a + 1] > hi ? hi : xs[a + 1];
+                if (!(xb > xa))
+                    continue;
+                const int pa = (int)floor(xa);
+                const int pb = (int)ceil(xb) - 1;
+                used0 = pa < used0 ? pa : used0;
+                used1 = pb > used1 ? pb : used1;
+                for (int x = pa; x <= pb; x++) {
+                    const double l = xa > x ? xa : x;
+                    const double r = xb < x + 1 ? xb : x + 1;
+                    cov[x - c->cx0] += (r - l) * sub;
+                }
+            }
+        }
+        for (int x = used0; x <= used1; x++) {
+            double a = cov[x - c->cx0];
+            cov[x - c->cx0] = 0.0;
+            a = (a > 1.0 ? 1.0 : a) * alpha;
+            if (a > 0.0)
+                blend_px(c, x, y, color, a);
+        }
+    }
+done:
+    if (xs && xs != stack)
+        free(xs);
+    free(cov);
 }
 
 void fib_canvas_polygon_outline(fib_canvas *c, const double *xy, size_t n,
@@ -924,6 +1009,18 @@ void fib_canvas_text_aligned(fib_canvas *c, int x, int y, const char *s,
     else if (valign == FIB_ALIGN_END)
         y -= h;
     fib_canvas_text(c, x, y, s, scale, color);
+}
+
+fib_canvas_rect fib_canvas_text_box(fib_canvas *c, int x, int y, const char *s,
+                                    int scale, fib_rgb fg, fib_rgb bg,
+                                    double bg_alpha, int pad_px)
+{
+    const int pad = pad_px > 0 ? pad_px : 0;
+    const fib_canvas_rect box = {x, y, fib_text_width(s, scale) + 2 * pad,
+                                 fib_text_height(s, scale) + 2 * pad};
+    fib_canvas_fill_rect_alpha(c, box, bg, bg_alpha);
+    fib_canvas_text(c, x + pad, y + pad, s, scale, fg);
+    return box;
 }
 
 void fib_canvas_text_vertical(fib_canvas *c, int cx, int cy, const char *s,

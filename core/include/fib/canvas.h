@@ -146,6 +146,17 @@ FIB_API void fib_canvas_fill_rect_alpha(fib_canvas *c, fib_canvas_rect r,
 FIB_API void fib_canvas_fill_polygon(fib_canvas *c, const double *xy, size_t n,
                                      fib_rgb color, double alpha);
 
+/**
+ * Antialiased polygon fill (even-odd): each pixel is blended with alpha *
+ * its covered fraction, computed exactly along x on 16 sub-scanlines per
+ * row, so the summed coverage matches the analytic area to a small
+ * fraction of a pixel per row.  Allocates one row of coverage (clip width
+ * doubles) per call; draws nothing if that fails.  Same input rules as
+ * fib_canvas_fill_polygon().
+ */
+FIB_API void fib_canvas_fill_polygon_aa(fib_canvas *c, const double *xy,
+                                        size_t n, fib_rgb color, double alpha);
+
 /** Closed 1-pixel polygon outline (antialiased when @p aa). */
 FIB_API void fib_canvas_polygon_outline(fib_canvas *c, const double *xy,
                                         size_t n, fib_rgb color, bool aa);
@@ -159,6 +170,14 @@ FIB_API void fib_canvas_circle(fib_canvas *c, int cx, int cy, int r,
  *  (continuous coordinates), blended with @p alpha. */
 FIB_API void fib_canvas_fill_circle(fib_canvas *c, double cx, double cy,
                                     double r, fib_rgb color, double alpha);
+
+/** Arrow from (x0, y0) to the tip (x1, y1): a shaft of @p width_px (as
+ *  fib_canvas_thick_line; antialiased when <= 1.5) and a filled triangular
+ *  head @p head_px long and 0.9 * head_px wide at the tip (0 means
+ *  4 * max(width_px, 1) + 4; shortened to the arrow length if longer). */
+FIB_API void fib_canvas_arrow(fib_canvas *c, double x0, double y0, double x1,
+                              double y1, double width_px, double head_px,
+                              fib_rgb color);
 
 /* ------------------------------------------------------------------ */
 /* Colormaps and palettes                                              */
@@ -272,6 +291,14 @@ FIB_API void fib_canvas_text_aligned(fib_canvas *c, int x, int y, const char *s,
                                      int scale, fib_rgb color,
                                      fib_text_align halign,
                                      fib_text_align valign);
+
+/** Text on a backing box (annotations over images): the box is the text
+ *  box grown by @p pad_px on every side, top-left at (x, y), filled with
+ *  @p bg at @p bg_alpha (0 = no box); text in @p fg.  Returns the box. */
+FIB_API fib_canvas_rect fib_canvas_text_box(fib_canvas *c, int x, int y,
+                                            const char *s, int scale,
+                                            fib_rgb fg, fib_rgb bg,
+                                            double bg_alpha, int pad_px);
 
 /** Draw one line rotated 90 degrees counter-clockwise (reading bottom to
  *  top, for y-axis titles), centred on (cx, cy). */
