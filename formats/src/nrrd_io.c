@@ -180,7 +180,9 @@ static fib_status parse_nrrd(const char *path, const fib_fmt_read_opts *opts,
         const char *k = line, *v = sep + 2;
         fib__kv_add(&h->kv, k, strlen(k), v, strlen(v));
         if (strcmp(k, "dimension") == 0) {
-            h->dim = atoi(v);
+            char *dend = NULL;
+            const long dim = strtol(v, &dend, 10);
+            h->dim = (dend != v && dim >= 0 && dim < 100) ? (int)dim : -1;
             have_dim = true;
             if (h->dim < 1 || h->dim > 3)
                 return fib_error_set(err, FIB_EUNSUPPORTED,
