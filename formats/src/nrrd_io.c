@@ -255,14 +255,14 @@ static fib_status parse_nrrd(const char *path, const fib_fmt_read_opts *opts,
                     h->unit_nm[i] = u;
             }
         } else if (strcmp(k, "byte skip") == 0 || strcmp(k, "byteskip") == 0) {
-            h->byte_skip = atoll(v);
+            h->byte_skip = strtoll(v, NULL, 10);
             if (h->byte_skip < 0)
                 return fib_error_set(err, FIB_EUNSUPPORTED,
                                      "%s: nrrd byte skip %lld is not "
                                      "supported",
                                      path, h->byte_skip);
         } else if (strcmp(k, "line skip") == 0 || strcmp(k, "lineskip") == 0) {
-            h->line_skip = atoll(v);
+            h->line_skip = strtoll(v, NULL, 10);
             if (h->line_skip < 0)
                 return fib_error_set(err, FIB_EFORMAT,
                                      "%s: nrrd line skip must be >= 0", path);
