@@ -228,6 +228,9 @@ START_TEST(png_colour_inputs_become_bt709_luma)
         for (size_t x = 0; x < 2; x++)
             ck_assert_double_eq(fib_image_get(&img, x, y),
                                 10.0 + 50.0 * (double)(x + 2 * y));
+    /* pHYs alone (no fib text chunk): 2e8 and 1.25e8 pixels per metre */
+    ck_assert_double_eq(img.pixel_size_nm[0], 5.0);
+    ck_assert_double_eq(img.pixel_size_nm[1], 8.0);
     fib_image_clear(&img);
 }
 END_TEST

@@ -16,12 +16,14 @@ def png_chunk(tag, data):
     return c + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
 
-def write_png(name, w, h, depth, ctype, rows, plte=None):
+def write_png(name, w, h, depth, ctype, rows, plte=None, ppm=None):
     raw = b"".join(b"\x00" + r for r in rows)
     ihdr = struct.pack(">IIBBBBB", w, h, depth, ctype, 0, 0, 0)
     data = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
     if plte is not None:
         data += png_chunk(b"PLTE", plte)
+    if ppm is not None:  # pHYs: pixels per metre, unit 1 = metre
+        data += png_chunk(b"pHYs", struct.pack(">IIB", ppm[0], ppm[1], 1))
     # a gAMA chunk that a converting reader would apply: we must not
     data += png_chunk(b"gAMA", struct.pack(">I", 100000))
     data += png_chunk(b"IDAT", zlib.compress(raw)) + png_chunk(b"IEND", b"")
@@ -39,10 +41,10 @@ write_png("fmt_rgba16.png", 3, 2, 16, 6, rows)
 # palette 8-bit 4x1: indices 0..3, palette (255,0,0) (0,255,0) (0,0,255) (10,20,30)
 plte = bytes([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30])
 write_png("fmt_pal8.png", 4, 1, 8, 3, [bytes([0, 1, 2, 3])], plte)
-# grey+alpha 8-bit 2x2: grey = 10 + 50 * (x + 2y), alpha 0
+# grey+alpha 8-bit 2x2: grey = 10 + 50 * (x + 2y), alpha 0; pHYs 5 x 8 nm
 rows = [bytes(v for x in range(2) for v in (10 + 50 * (x + 2 * y), 0))
         for y in range(2)]
-write_png("fmt_ga8.png", 2, 2, 8, 4, rows)
+write_png("fmt_ga8.png", 2, 2, 8, 4, rows, ppm=(200000000, 125000000))
 
 # TIFF: tiled u16 40x30, 16x16 tiles, deflate; v = 1000x + y
 y, x = np.mgrid[0:30, 0:40]
