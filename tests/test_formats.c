@@ -3,6 +3,7 @@
  * tests/data/make_format_fixtures.py), bad input and atomic output. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -870,6 +871,54 @@ START_TEST(streaming_writer_leaves_nothing_on_failure)
 }
 END_TEST
 
+typedef struct reader_job {
+    const char *path;
+    fib_status want;
+    int bad; /* iterations with an unexpected status or message */
+} reader_job;
+
+static void *reader_thread(void *arg)
+{
+    reader_job *j = arg;
+    for (int i = 0; i < 40; i++) {
+        fib_error err = {0};
+        fib_volume v;
+        const fib_status st =
+            fib_fmt_volume_read(j->path, NULL, &v, NULL, &err);
+        if (st != j->want ||
+            (st != FIB_OK && strstr(err.msg, j->path) == NULL) ||
+            (st == FIB_OK && err.msg[0] != '\0'))
+            j->bad++;
+        if (st == FIB_OK)
+            fib_volume_clear(&v);
+    }
+    return NULL;
+}
+
+/* libtiff messages go to per-call handlers: a failing read in one thread
+ * never leaks its message into a good read in another. */
+START_TEST(concurrent_tiff_reads_keep_errors_apart)
+{
+    char good[600], cut[600];
+    tpath(good, sizeof good, "good.tif");
+    tpath(cut, sizeof cut, "cut.tif");
+    fib_error err = {0};
+    fib_volume v = make_volume(FIB_PX_U16, 40, 30, 3);
+    fib_fmt_write_opts wo = {.tiff_compression = 1};
+    ck_assert_int_eq(fib_fmt_volume_write(good, &v, &wo, &err), FIB_OK);
+    truncate_copy(good, cut, file_size(good) / 2);
+    reader_job a = {good, FIB_OK, 0}, b = {cut, FIB_EFORMAT, 0};
+    pthread_t ta, tb;
+    ck_assert_int_eq(pthread_create(&ta, NULL, reader_thread, &a), 0);
+    ck_assert_int_eq(pthread_create(&tb, NULL, reader_thread, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    ck_assert_int_eq(a.bad, 0);
+    ck_assert_int_eq(b.bad, 0);
+    fib_volume_clear(&v);
+}
+END_TEST
+
 START_TEST(kind_names_and_extensions)
 {
     ck_assert_int_eq(fib_fmt_kind_from_path("a/b.TIF"), FIB_FMT_TIFF);
@@ -913,6 +962,7 @@ int main(void)
     tcase_add_test(tc, truncated_files_of_every_format);
     tcase_add_test(tc, huge_and_zero_headers_refused);
     tcase_add_test(tc, streaming_writer_leaves_nothing_on_failure);
+    tcase_add_test(tc, concurrent_tiff_reads_keep_errors_apart);
     tcase_add_test(tc, kind_names_and_extensions);
     suite_add_tcase(s, tc);
     return fib_test_run(s, NULL);

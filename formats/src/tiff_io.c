@@ -535,9 +535,16 @@ static fib_status tiff_read_impl(const char *path,
     if (st != FIB_OK)
         return st;
     const size_t maxb = fib__max_bytes(opts);
-    const size_t ndir = TIFFNumberOfDirectories(tif);
-    page_desc d0;
     decode_buf db = {NULL, 0};
+    const size_t ndir = TIFFNumberOfDirectories(tif);
+    if (m.have) { /* the page chain points past the end of the file */
+        st = fib_error_set(err, FIB_EFORMAT,
+                           "%s: truncated or corrupt page chain after page "
+                           "%zu: %s",
+                           path, ndir, m.msg);
+        goto fail;
+    }
+    page_desc d0;
     double ij_unit = (double)NAN;
     if (page0 >= ndir) {
         st = fib_error_set(err, FIB_ERANGE,
