@@ -604,6 +604,11 @@ static fib_status tiff_read_impl(const char *path,
                                 err)) != FIB_OK)
                 goto fail_v;
         }
+        if (m.have) { /* a decoder complained but returned data */
+            st = fib_error_set(err, FIB_EFORMAT, "%s: corrupt pixel data: %s",
+                               path, m.msg);
+            goto fail_v;
+        }
         if (meta->vendor == FIB_VENDOR_ZEISS) {
             const fib_image s0 = fib_volume_slice(v, 0);
             meta->databar_rows = fib__zeiss_databar_rows(&s0);
