@@ -781,6 +781,24 @@ START_TEST(huge_and_zero_headers_refused)
                      FIB_ERANGE);
     ck_assert_ptr_nonnull(strstr(err.msg, "huge.nrrd"));
     fib_error_clear(&err);
+    /* 32 GB claimed: a probe describes it, a default read refuses it, a
+     * one-slice read is checked for that slice only (and is truncated) */
+    const char *bh = "NRRD0004\ntype: float\ndimension: 3\n"
+                     "sizes: 2000 2000 2000\nencoding: raw\n\n";
+    write_bytes(p, bh, strlen(bh));
+    ck_assert_int_eq(fib_fmt_probe(p, NULL, &info, &err), FIB_OK);
+    ck_assert_uint_eq(info.nz, 2000);
+    ck_assert_int_eq(fib_fmt_volume_read(p, NULL, &vol, NULL, &err),
+                     FIB_ERANGE);
+    fib_error_clear(&err);
+    fib_image img;
+    ck_assert_int_eq(fib_fmt_image_read(p, NULL, &img, NULL, &err),
+                     FIB_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "truncated"));
+    fib_error_clear(&err);
+    fib_fmt_read_opts small = {.max_bytes = 1000};
+    ck_assert_int_eq(fib_fmt_probe(p, &small, &info, &err), FIB_ERANGE);
+    fib_error_clear(&err);
     const char *zh = "NRRD0004\ntype: float\ndimension: 2\n"
                      "sizes: 0 10\nencoding: raw\n\n";
     write_bytes(p, zh, strlen(zh));

@@ -18,6 +18,9 @@
 /* Default refusal limit for pixel data a header may claim: 4 GiB. */
 #define FIB__DEFAULT_MAX_BYTES ((size_t)4 << 30)
 
+/* Default limit of fib_fmt_probe(), which reads no pixel data: 1 TiB. */
+#define FIB__PROBE_MAX_BYTES ((size_t)1 << 40)
+
 size_t fib__max_bytes(const fib_fmt_read_opts *opts);
 
 /*

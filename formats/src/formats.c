@@ -267,6 +267,16 @@ fib_status fib_fmt_probe(const char *path, const fib_fmt_read_opts *opts,
         return st;
     info->kind = kind;
     snprintf(info->compression, sizeof info->compression, "none");
+    /* A probe allocates no pixels: unless the caller set a limit, accept
+     * headers up to FIB__PROBE_MAX_BYTES so that `info` describes large
+     * stacks that a default read would refuse. */
+    fib_fmt_read_opts po;
+    memset(&po, 0, sizeof po);
+    if (opts)
+        po = *opts;
+    if (po.max_bytes == 0)
+        po.max_bytes = FIB__PROBE_MAX_BYTES;
+    opts = &po;
     switch (kind) {
     case FIB_FMT_PNG:
         return fib__png_probe(path, opts, info, err);

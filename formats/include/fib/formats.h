@@ -98,7 +98,9 @@ typedef struct fib_fmt_info {
 } fib_fmt_info;
 
 /**
- * Read the header(s) of @p path: kind, size, pixel type, metadata.
+ * Read the header(s) of @p path: kind, size, pixel type, metadata.  No
+ * pixel data are allocated (except one page of a Zeiss TIFF, to find its
+ * data zone), so the size limit defaults to 1 TiB here rather than 4 GiB.
  * Errors: FIB_ENOTFOUND (no such file), FIB_EFORMAT (not a supported or a
  * corrupt file), FIB_ERANGE (claimed size over limits), FIB_EIO.
  */
