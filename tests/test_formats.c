@@ -378,6 +378,39 @@ START_TEST(tiff_imagej_stack_opens_in_tifffile_with_voxel_size)
 }
 END_TEST
 
+/* One IFD, images=3, slices stored back to back (ImageJ > 4 GiB style). */
+START_TEST(tiff_imagej_contiguous_stack)
+{
+    char p[600], q[600];
+    fib_error err = {0};
+    fib_volume vol;
+    fib_image img;
+    fib_test_data("fmt_ij_contig.tif", p, sizeof p);
+    ck_assert_int_eq(fib_fmt_volume_read(p, NULL, &vol, NULL, &err), FIB_OK);
+    ck_assert_uint_eq(vol.nz, 3);
+    for (size_t z = 0; z < 3; z++)
+        for (size_t y = 0; y < 3; y++)
+            for (size_t x = 0; x < 4; x++)
+                ck_assert_double_eq(fib_volume_get(&vol, x, y, z),
+                                    (double)(100 * z + 10 * y + x));
+    ck_assert(fib_test_rel(vol.voxel_size_nm[0], 50.0) < 1e-6);
+    ck_assert(fib_test_rel(vol.voxel_size_nm[2], 250.0) < 1e-12);
+    fib_volume_clear(&vol);
+    fib_fmt_read_opts ro = {.page = 2};
+    ck_assert_int_eq(fib_fmt_image_read(p, &ro, &img, NULL, &err), FIB_OK);
+    ck_assert_double_eq(fib_image_get(&img, 3, 2), 223.0);
+    fib_image_clear(&img);
+    ro.page = 3;
+    ck_assert_int_eq(fib_fmt_image_read(p, &ro, &img, NULL, &err), FIB_ERANGE);
+    fib_error_clear(&err);
+    tpath(q, sizeof q, "ij_cut.tif");
+    truncate_copy(p, q, file_size(p) - 4);
+    ck_assert_int_eq(fib_fmt_volume_read(q, NULL, &vol, NULL, &err),
+                     FIB_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "ij_cut.tif"));
+}
+END_TEST
+
 START_TEST(tiff_vendor_fixtures_fei_ion_and_zeiss_pm)
 {
     char p[600];
@@ -969,6 +1002,7 @@ int main(void)
     tcase_add_test(tc, tiff_fixtures_tiled_signed_float_rgb_pages);
     tcase_add_test(tc, tiff_stack_round_trip_all_types_and_compressions);
     tcase_add_test(tc, tiff_imagej_stack_opens_in_tifffile_with_voxel_size);
+    tcase_add_test(tc, tiff_imagej_contiguous_stack);
     tcase_add_test(tc, tiff_vendor_fixtures_fei_ion_and_zeiss_pm);
     tcase_add_test(tc, mrc_round_trip_all_types_validates);
     tcase_add_test(tc, mrc_reads_signed_modes_shifted_and_big_endian);
