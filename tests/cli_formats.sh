@@ -31,6 +31,18 @@ zeiss-sem-metadata/test_tiff_Zeiss_SEM_1k.tif|2615 x 2615|77
 zeiss-sem-metadata/test_tiff_Zeiss_SEM_512pix.tif|5.825 x 5.825|34
 LIST
 
+# multi-page volumes: dimensions and compression
+while IFS='|' read -r rel dims comp; do
+  f="$D/$rel"
+  [ -f "$f" ] || continue
+  out=$("$C" info "$f") || { bad "info $rel"; continue; }
+  echo "$out" | grep -q "^dimensions *$dims\$" && ok || bad "$rel dims: $(echo "$out" | grep dimensions)"
+  echo "$out" | grep -q "^compression *$comp\$" && ok || bad "$rel compression"
+done <<'LIST'
+nrel-nmc-electrode-segmented/nmc-1-cal_generatedCBD_bridge.tif|301 x 301 x 251|packbits
+taufactor-electrode/electrode.tiff|256 x 256 x 256|deflate
+LIST
+
 G="$D/thermo-helios-pfib-ibeam/gamma_example.tif"
 if [ -f "$G" ]; then
   "$C" info "$G" | grep -q '^beam *ion' && ok || bad "gamma beam"
