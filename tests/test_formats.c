@@ -370,10 +370,29 @@ START_TEST(tiff_imagej_stack_opens_in_tifffile_with_voxel_size)
                  "x = t.pages[0].tags[\"XResolution\"].value\n"
                  "ok = ok and abs(x[0]/x[1]-50.0)<1e-3\n"
                  "ok = ok and t.asarray().shape==(5,8,16)\n"
+                 "o = [p.dataoffsets[0] for p in t.pages]\n"
+                 "ok = ok and all(o[i]==o[0]+i*8*16*2 for i in range(5))\n"
+                 "import numpy as np\n"
+                 "z,y,x = np.mgrid[0:5,0:8,0:16]\n"
+                 "ok = ok and (t.asarray()==(x*3001+y*17+z*7919)%65536).all()\n"
                  "sys.exit(0 if ok else 1)",
                  p);
     if (r != 77)
         ck_assert_int_eq(r, 0);
+    /* compressed: "slices" only (ImageJ then walks the IFDs), LZW */
+    fib_fmt_write_opts lzw = {.tiff_compression = 2};
+    ck_assert_int_eq(fib_fmt_volume_write(p, &v, &lzw, &err), FIB_OK);
+    const int r2 = py_check(
+        "tifffile",
+        "import sys,tifffile\n"
+        "t=tifffile.TiffFile(sys.argv[1]); m=t.imagej_metadata\n"
+        "d=t.pages[0].description\n"
+        "ok = m[\"slices\"]==5 and \"images=\" not in d and len(t.pages)==5\n"
+        "ok = ok and t.pages[0].compression==5\n"
+        "sys.exit(0 if ok else 1)",
+        p);
+    if (r2 != 77)
+        ck_assert_int_eq(r2, 0);
     fib_volume_clear(&v);
 }
 END_TEST

@@ -817,7 +817,8 @@ fib_status fib__tiff_out_page(fib__tiff_out *o, const fib_image *img,
                           : compression == 2 ? COMPRESSION_LZW
                                              : COMPRESSION_NONE;
     TIFFSetField(tif, TIFFTAG_COMPRESSION, comp);
-    if (comp != COMPRESSION_NONE && img->type != FIB_PX_F32)
+    /* ImageJ undoes the horizontal predictor for LZW; keep deflate plain */
+    if (comp == COMPRESSION_LZW && img->type != FIB_PX_F32)
         TIFFSetField(tif, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL);
     const bool cal = voxel_nm[0] > 0 && voxel_nm[1] > 0;
     if (cal) {
@@ -830,9 +831,12 @@ fib_status fib__tiff_out_page(fib__tiff_out *o, const fib_image *img,
     if (index == 0) {
         char desc[256];
         int w = snprintf(desc, sizeof desc, "ImageJ=1.53t\n");
+        /* "images=N" would make ImageJ read N contiguous uncompressed
+         * slices; for compressed pages it must walk the IFDs, so only
+         * "slices" is given here (tiff_ij_out.c writes uncompressed). */
         if (npages > 1)
-            w += snprintf(desc + w, sizeof desc - (size_t)w,
-                          "images=%zu\nslices=%zu\n", npages, npages);
+            w += snprintf(desc + w, sizeof desc - (size_t)w, "slices=%zu\n",
+                          npages);
         if (cal)
             w += snprintf(desc + w, sizeof desc - (size_t)w, "unit=micron\n");
         if (cal && npages > 1 && voxel_nm[2] > 0)
