@@ -485,6 +485,12 @@ START_TEST(tiff_vendor_fixtures_fei_ion_and_zeiss_pm)
     ck_assert_uint_eq(m.databar_rows, 4);
     ck_assert_uint_eq(img.height, 12);
     fib_image_clear(&img);
+    fib_test_data("fmt_zeiss_dark.tif", p, sizeof p);
+    ck_assert_int_eq(fib_fmt_image_read(p, NULL, &img, &m, &err), FIB_OK);
+    ck_assert_int_eq(m.vendor, FIB_VENDOR_ZEISS);
+    ck_assert_uint_eq(m.databar_rows, 0); /* dark below the line */
+    ck_assert_uint_eq(img.height, 16);
+    fib_image_clear(&img);
     ck_assert_int_eq(fib_fmt_vendor_pairs(p, &pairs, &np, &err), FIB_OK);
     found = false;
     for (size_t i = 0; i < np; i++)

@@ -71,7 +71,8 @@ void fib__imagej_parse(const char *text, size_t n, fib__kv *kv,
 double fib__length_to_nm(const char *s);
 
 /* Zeiss data zone: the topmost near-black row in the bottom quarter that
- * has a non-black row below it (formats/README.md).  0 when none. */
+ * has a non-black row below it and a light panel (mean >= half the image
+ * maximum) under it (formats/README.md).  0 when none. */
 size_t fib__zeiss_databar_rows(const fib_image *img);
 
 /* --- per-format entry points ------------------------------------------- */

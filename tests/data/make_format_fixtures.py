@@ -136,3 +136,11 @@ out += struct.pack(">II", 20, 1) + struct.pack(">II", 20, 1)
 z, y, x = np.mgrid[0:3, 0:3, 0:4]
 out += (100 * z + 10 * y + x).astype(">u2").tobytes()
 open("fmt_ij_contig.tif", "wb").write(out)
+
+# Zeiss with a black row in the bottom quarter but dark content below it:
+# not a data zone (the zone is a light panel), so nothing is cropped.
+img = np.full((16, 20), 200, np.uint8)
+img[12, :] = 0
+img[13:16, :] = 30
+tifffile.imwrite("fmt_zeiss_dark.tif", img,
+                 extratags=[(34118, 2, 0, zeiss, False)])
