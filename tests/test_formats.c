@@ -430,6 +430,26 @@ START_TEST(tiff_imagej_contiguous_stack)
 }
 END_TEST
 
+/* UTF-8 micro sign in an ImageJ unit (not re-encoded as Latin-1). */
+START_TEST(tiff_imagej_utf8_unit)
+{
+    char p[600];
+    fib_error err = {0};
+    fib_fmt_info info;
+    fib_test_data("fmt_ij_utf8.tif", p, sizeof p);
+    ck_assert_int_eq(fib_fmt_probe(p, NULL, &info, &err), FIB_OK);
+    ck_assert_int_eq(info.meta.vendor, FIB_VENDOR_IMAGEJ);
+    ck_assert(fib_test_rel(info.meta.pixel_size_nm[0], 125.0) < 1e-9);
+    char **pairs = NULL;
+    size_t np = 0;
+    ck_assert_int_eq(fib_fmt_vendor_pairs(p, &pairs, &np, &err), FIB_OK);
+    ck_assert_uint_ge(np, 2);
+    ck_assert_str_eq(pairs[2], "unit");
+    ck_assert_str_eq(pairs[3], "\xC2\xB5m");
+    fib_fmt_pairs_free(pairs, np);
+}
+END_TEST
+
 START_TEST(tiff_vendor_fixtures_fei_ion_and_zeiss_pm)
 {
     char p[600];
@@ -1028,6 +1048,7 @@ int main(void)
     tcase_add_test(tc, tiff_stack_round_trip_all_types_and_compressions);
     tcase_add_test(tc, tiff_imagej_stack_opens_in_tifffile_with_voxel_size);
     tcase_add_test(tc, tiff_imagej_contiguous_stack);
+    tcase_add_test(tc, tiff_imagej_utf8_unit);
     tcase_add_test(tc, tiff_vendor_fixtures_fei_ion_and_zeiss_pm);
     tcase_add_test(tc, mrc_round_trip_all_types_validates);
     tcase_add_test(tc, mrc_reads_signed_modes_shifted_and_big_endian);

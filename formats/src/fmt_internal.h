@@ -51,8 +51,9 @@ void fib__kv_add(fib__kv *kv, const char *key, size_t klen, const char *val,
 const char *fib__kv_get(const fib__kv *kv, const char *key);
 void fib__kv_free(fib__kv *kv);
 
-/* Latin-1 (Zeiss 0xB5 micro sign, 0xB0 degree) to UTF-8, in place into a
- * new malloc'ed string (NULL when out of memory). */
+/* Text that is not valid UTF-8 is taken as Latin-1 (Zeiss: 0xB5 micro
+ * sign, 0xB0 degree) and converted to UTF-8; valid UTF-8 (and ASCII) is
+ * copied.  New malloc'ed string, NULL when out of memory. */
 char *fib__latin1_to_utf8(const char *s, size_t n);
 
 /* Vendor text parsers (vendor_meta.c).  @p text need not be NUL-terminated;

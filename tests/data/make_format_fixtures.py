@@ -144,3 +144,8 @@ img[12, :] = 0
 img[13:16, :] = 30
 tifffile.imwrite("fmt_zeiss_dark.tif", img,
                  extratags=[(34118, 2, 0, zeiss, False)])
+
+# ImageJ description with a UTF-8 micro sign: 8 px per um = 125 nm.
+tifffile.imwrite("fmt_ij_utf8.tif", np.zeros((2, 3), np.uint8),
+                 description="ImageJ=1.53t\nunit=\u00b5m\n".encode("utf-8"),
+                 resolution=(8, 8), resolutionunit=1, metadata=None)
