@@ -422,6 +422,20 @@ START_TEST(tiff_imagej_contiguous_stack)
     ro.page = 3;
     ck_assert_int_eq(fib_fmt_image_read(p, &ro, &img, NULL, &err), FIB_ERANGE);
     fib_error_clear(&err);
+    /* images=3 but IFDs between the slices: the IFDs are walked */
+    fib_test_data("fmt_ij_gaps.tif", q, sizeof q);
+    ck_assert_int_eq(fib_fmt_volume_read(q, NULL, &vol, NULL, &err), FIB_OK);
+    ck_assert_uint_eq(vol.nz, 3);
+    for (size_t z = 0; z < 3; z++)
+        for (size_t y = 0; y < 6; y++)
+            for (size_t x = 0; x < 8; x++)
+                ck_assert_double_eq(fib_volume_get(&vol, x, y, z),
+                                    (double)(10 * z + x + 8 * y));
+    fib_volume_clear(&vol);
+    ro.page = 2;
+    ck_assert_int_eq(fib_fmt_image_read(q, &ro, &img, NULL, &err), FIB_OK);
+    ck_assert_double_eq(fib_image_get(&img, 1, 1), 29.0);
+    fib_image_clear(&img);
     tpath(q, sizeof q, "ij_cut.tif");
     truncate_copy(p, q, file_size(p) - 4);
     ck_assert_int_eq(fib_fmt_volume_read(q, NULL, &vol, NULL, &err),

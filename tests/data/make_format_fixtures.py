@@ -149,3 +149,9 @@ tifffile.imwrite("fmt_zeiss_dark.tif", img,
 tifffile.imwrite("fmt_ij_utf8.tif", np.zeros((2, 3), np.uint8),
                  description="ImageJ=1.53t\nunit=\u00b5m\n".encode("utf-8"),
                  resolution=(8, 8), resolutionunit=1, metadata=None)
+
+# fmt_ij_gaps.tif is not made here: it is fmt_pages_be.tif written by
+# `cryofib convert` (ImageJ layout, images=3) and rewritten by libtiff's
+# `tiffcp`, which keeps the description but puts each IFD between the
+# slices -- an "images=N" file that is NOT contiguous (the reader must
+# walk the IFDs instead of trusting images=N).
