@@ -38,7 +38,7 @@ enum {
     FIB_PLAN_MAX_IONS = 4,     /**< species compared in one session */
     FIB_PLAN_MAX_POLISH = 3,   /**< low-kV polishing energies */
     FIB_PLAN_MAX_STEPS = 48,   /**< steps in one plan */
-    FIB_PLAN_TEXT_MAX = 256    /**< one warning line */
+    FIB_PLAN_LINE_MAX = 256    /**< one warning line */
 };
 
 /** One layer of the sample stack, listed from the surface down. */
@@ -132,7 +132,7 @@ typedef struct fib_plan_request {
     double useful_core_nm;  /**< undamaged core the final lamella must keep;
                                  default 20 */
     double tail_factor;     /**< pattern edges stay >= tail_factor probe
-                                 diameters from the final face; default 10 */
+                                 diameters from the final face; default 5 */
     char protect_material[FIB_PLAN_NAME_MAX]; /**< "" = "Pt-C" if the site
                                                   has a cap */
     fib_plan_overheads overheads;
@@ -218,7 +218,7 @@ FIB_API double fib_plan_milling_time_s(const fib_plan *plan);
 FIB_API double fib_plan_final_thickness_nm(const fib_plan *plan);
 FIB_API double fib_plan_final_damage_nm(const fib_plan *plan);
 /** Steady-state implanted ion fraction at the final faces (0..1). */
-FIB_API double fib_plan_implanted_fraction(const fib_plan *plan);
+FIB_API double fib_plan_implanted_at_faces(const fib_plan *plan);
 /** Ice grown on the lamella (nm) between the start of thinning and the
  *  end of the session (0 at room temperature), and over the session. */
 FIB_API double fib_plan_ice_on_lamella_nm(const fib_plan *plan);
