@@ -5,3 +5,6 @@
  */
 CLI_CMD(demo, "run the main job on embedded defaults (no files needed)")
 CLI_CMD(version, "print the version")
+CLI_CMD(ions, "list ion species, column presets and probe-size fits")
+CLI_CMD(materials, "list the materials database (built-in + user file)")
+CLI_CMD(sputter, "sputter yield, removal rate, range and damage of an ion in a material")

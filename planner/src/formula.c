@@ -397,20 +397,29 @@ fib_status fib_plan_material_validate(const fib_plan_material *m,
     return FIB_OK;
 }
 
+static const char *const sens_names[] = {
+    "air",     "moisture",    "e-beam",      "ion-beam",
+    "thermal", "li-ga-alloy", "sublimation", "cryo-only"};
+
+unsigned fib_plan_sens_from_name(const char *name)
+{
+    for (unsigned b = 0; b < sizeof sens_names / sizeof sens_names[0]; b++)
+        if (fib__str_ieq(name, sens_names[b]))
+            return 1u << b;
+    return 0;
+}
+
 const char *fib_plan_sens_string(unsigned flags, char *buf, size_t size)
 {
-    static const char *const names[] = {
-        "air",     "moisture",    "e-beam",      "ion-beam",
-        "thermal", "li-ga-alloy", "sublimation", "cryo-only"};
     if (!buf || size == 0)
         return buf;
     buf[0] = '\0';
     size_t len = 0;
-    for (unsigned b = 0; b < sizeof names / sizeof names[0]; b++) {
+    for (unsigned b = 0; b < sizeof sens_names / sizeof sens_names[0]; b++) {
         if (!(flags & (1u << b)))
             continue;
-        int w =
-            snprintf(buf + len, size - len, "%s%s", len ? "," : "", names[b]);
+        int w = snprintf(buf + len, size - len, "%s%s", len ? "," : "",
+                         sens_names[b]);
         if (w < 0 || (size_t)w >= size - len)
             break;
         len += (size_t)w;

@@ -850,11 +850,16 @@ fib_status fib_plan_material_resolve(const fib_plan_materials *db,
         *out = *hit;
     } else {
         memset(out, 0, sizeof *out);
-        fib_status st = fib_plan_formula_parse(name_or_formula, out, err);
+        fib_error perr = {0};
+        fib_status st = fib_plan_formula_parse(name_or_formula, out, &perr);
         if (st != FIB_OK) {
-            fib_error_prefix(err, "unknown material '%s' and ",
-                             name_or_formula);
-            return st;
+            /* drop the parser's "physics: formula 'X': " prefix */
+            const char *why = strstr(perr.msg, "': ");
+            why = why ? why + 3 : perr.msg;
+            return fib_error_set(err, st,
+                                 "physics: '%s' is not a known material, "
+                                 "and as a formula: %s",
+                                 name_or_formula, why);
         }
         fib__str_copy(out->name, sizeof out->name, name_or_formula);
         fib__str_copy(out->description, sizeof out->description,

@@ -27,8 +27,9 @@
  *   - ZBL universal nuclear + Lindhard-Scharff electronic stopping, CSDA
  *     path length with the Lindhard projected-range correction: ranges;
  *   - damage depth = c_material * g_ion * Rp, calibrated to Si (23 nm at
- *     30 kV Ga, ISTFA 2004) and cryo-ET lamellae (Ga 60 nm, Lucas &
- *     Grigorieff PNAS 2023; Xe 30-45 nm, Nat. Commun. 2025);
+ *     30 kV Ga, ISTFA 2004), cryo-ET lamellae (Ga 60 nm, Lucas &
+ *     Grigorieff PNAS 2023; Xe 30-45 nm, Nat. Commun. 2025) and Ar/Xe
+ *     PFIB on protein crystals (32.5-50 nm, IUCrJ 2023);
  *   - redeposition efficiency eta(AR) = 1 / (1 + k * AR).
  */
 #ifndef FIB_PHYSICS_H
@@ -233,6 +234,11 @@ fib_plan_material_validate(const fib_plan_material *m, fib_error *err);
  *  ("air,moisture,li-ga-alloy"; "" when none).  Returns @p buf. */
 FIB_API const char *fib_plan_sens_string(unsigned flags, char *buf,
                                          size_t size);
+
+/** Flag bit for a name as printed by fib_plan_sens_string() ("air",
+ *  "moisture", "e-beam", "ion-beam", "thermal", "li-ga-alloy",
+ *  "sublimation", "cryo-only"; case-insensitive); 0 if unknown. */
+FIB_API unsigned fib_plan_sens_from_name(const char *name);
 
 /** The materials database (opaque): built-ins plus user additions. */
 typedef struct fib_plan_materials fib_plan_materials;
@@ -542,8 +548,9 @@ FIB_API FIB_NODISCARD fib_status fib_plan_range_nm(
 /**
  * Damage (amorphous / structurally damaged) layer depth (nm):
  * c_mat * g_ion * Rp with c_mat = 0.72 (crystalline; Si 23 nm at 30 kV Ga)
- * or 1.03 (soft: ice / organics; cryo-ET Ga 60 nm), g_ion =
- * min(1, sqrt(M_Ga / M_ion)) (fits Xe in both Si and ice to ~10 %).
+ * or 1.03 (soft: ice / organics; cryo-ET Ga 60 nm) and g_ion = 1 (Ga),
+ * 0.73 (Xe: Si 13-15 nm, cryo-ET 30-45 nm), 0.50 (Ar: IUCrJ 2023; also
+ * used for O, N, He, Ne), Kr interpolated [U].
  */
 FIB_API FIB_NODISCARD fib_status
 fib_plan_damage_depth_nm(fib_plan_projectile ion, const fib_plan_material *m,
@@ -570,8 +577,8 @@ typedef enum fib_plan_warning {
     FIB_PLAN_WARN_HEATING = 1u << 2,      /**< estimated dT > 20 K on a
                                                thermally sensitive material */
     FIB_PLAN_WARN_DENSITY_EST = 1u << 3,  /**< density was estimated */
-    FIB_PLAN_WARN_LIGHT_TARGET = 1u << 4, /**< heavy ion on light target:
-                                               YT +-50 % */
+    FIB_PLAN_WARN_LIGHT_TARGET = 1u << 4, /**< ion mass > 3x the mean
+                                               target mass: YT +-50 % */
     FIB_PLAN_WARN_SUBLIMATION = 1u << 5   /**< sublimating material at RT */
 } fib_plan_warning;
 
