@@ -112,15 +112,17 @@ START_TEST(test_window)
     ck_assert_int_eq(
         fib_geom_window(&s, FIB_GEOM_THIN, "thin-1", 2000, 1000, &w, NULL),
         FIB_OK);
-    /* per face: slab 0.5 + overlap 0.5 = 1 um tall, 15 wide, 5 deep */
-    ck_assert_double_eq_tol(w.volume_um3, 150.0, 1e-9);
-    ck_assert_double_eq_tol(w.removed_um3, 75.0, 1e-9);
+    /* per face: slab 0.5 + overlap 0.2 = 0.7 um tall, 15 wide, window
+     * 4 um deep (min(H = 5, 4)) */
+    ck_assert_double_eq_tol(w.volume_um3, 2 * 0.7 * 15 * 4.0, 1e-9);
+    ck_assert_double_eq_tol(w.removed_um3, 15 * 4 * 1.0, 1e-9);
+    ck_assert_double_eq_tol(w.depth_um, 4.0, 1e-12);
     ck_assert_double_eq_tol(w.box[0].y0_um, 0.5, 1e-12);
     ck_assert_double_eq_tol(w.face_incidence_deg, 89.0, 1e-12);
     ck_assert_double_eq_tol(w.distance_um, 0.45, 1e-12);
-    /* wedge: 2 x 5000 nm x tan(0.5 deg) = 87.3 nm */
+    /* wedge over the 4 um window: 2 x 4000 nm x tan(0.5 deg) = 69.8 nm */
     ck_assert_double_eq_tol(fib_geom_wedge_nm(&s),
-                            2 * 5000 * tan(0.5 * 3.14159265358979 / 180), 1e-6);
+                            2 * 4000 * tan(0.5 * 3.14159265358979 / 180), 1e-6);
     fib_error err = {0};
     ck_assert_int_eq(
         fib_geom_window(&s, FIB_GEOM_THIN, "x", 100, 200, &w, &err),

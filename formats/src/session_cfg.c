@@ -508,6 +508,7 @@ static fib_status parse_site(pctx *c, const config_setting_t *g,
         "stair_steps",      "milling_angle_deg",  "column_angle_deg",
         "undercut_tilt_deg", "undercut",          "undercut_width_um",
         "overtilt_deg",     "taper_deg",          "thin_overlap_um",
+        "window_height_um",
         "useful_core_nm",   "tail_factor",        "stress_relief_len_um",
         "stress_relief_gap_um", NULL};
     TRY(check_keys(c, g, "site", keys));
@@ -576,6 +577,8 @@ static fib_status parse_site(pctx *c, const config_setting_t *g,
     TRY(get_num(c, g, "site", "overtilt_deg", &s->overtilt_deg, NUM_NONNEG,
                 10));
     TRY(get_num(c, g, "site", "taper_deg", &s->taper_deg, NUM_NONNEG, 10));
+    TRY(get_num(c, g, "site", "window_height_um", &s->window_height_um,
+                NUM_POS, 1000));
     TRY(get_num(c, g, "site", "thin_overlap_um", &s->thin_overlap_um, NUM_POS,
                 100));
     TRY(get_num(c, g, "site", "stress_relief_len_um", &s->stress_relief_len_um,

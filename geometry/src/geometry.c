@@ -100,7 +100,10 @@ void fib_geom_site_defaults(fib_geom_site *s)
     if (s->taper_deg == 0)
         s->taper_deg = 1.5;
     if (s->thin_overlap_um == 0)
-        s->thin_overlap_um = 0.5;
+        s->thin_overlap_um = 0.2;
+    if (s->window_height_um == 0)
+        s->window_height_um =
+            s->lamella_height_um < 4.0 ? s->lamella_height_um : 4.0;
     if (s->protect_thickness_um == 0)
         s->protect_thickness_um = 1.0;
     if (s->stress_relief_len_um == 0)
@@ -134,6 +137,12 @@ fib_status fib_geom_site_check(const fib_geom_site *s, fib_error *err)
     CHECK_POS(depth_margin_um);
     CHECK_POS(undercut_width_um);
     CHECK_POS(thin_overlap_um);
+    CHECK_POS(window_height_um);
+    if (s->window_height_um > s->lamella_height_um)
+        return fib_error_set(err, FIB_EINVAL,
+                             "geometry: window_height_um (%g) must not exceed "
+                             "lamella_height_um (%g)",
+                             s->window_height_um, s->lamella_height_um);
     CHECK_POS(stress_relief_len_um);
     CHECK_POS(stress_relief_gap_um);
     if (s->stair_steps < 1 || s->stair_steps > 1000)
@@ -193,7 +202,7 @@ double fib_geom_wedge_nm(const fib_geom_site *site)
     double a = s.taper_deg - s.overtilt_deg;
     if (a < 0)
         a = 0;
-    return 2.0 * s.lamella_height_um * 1000.0 * tan(rad(a));
+    return 2.0 * s.window_height_um * 1000.0 * tan(rad(a));
 }
 
 /* Start a pattern. */
@@ -376,7 +385,7 @@ fib_status fib_geom_window(const fib_geom_site *site_in, fib_geom_kind kind,
     if (kind != FIB_GEOM_THIN && kind != FIB_GEOM_POLISH)
         return fib_error_set(err, FIB_EINVAL,
                              "geometry: window kind must be thin or polish");
-    const double W = s.lamella_width_um, H = s.lamella_height_um;
+    const double W = s.lamella_width_um, H = s.window_height_um;
     const double slab = (from_nm - to_nm) * 5e-4; /* um per face */
     const double inc_top =
         s.method == FIB_GEOM_ON_GRID ? 90.0 - s.milling_angle_deg : 0.0;

@@ -303,12 +303,13 @@ static double removal_rate(const ctx *c, const fib_plan_material *m,
 /* Depth (um) reached through the stack by a dose density q (nC/um^2) on an
  * open surface, then corrected for redeposition in a box whose narrow
  * width is w_um (physics: eta(AR) = 1/(1 + k AR)). */
-static double stack_depth(const ctx *c, double kV, double q, double w_um)
+static double stack_depth(const ctx *c, double kV, double q, double w_um,
+                          size_t first)
 {
     if (!(q > 0))
         return 0;
     double z = 0, left = q;
-    for (size_t i = 0; i < c->n_layers && left > 0; i++) {
+    for (size_t i = first; i < c->n_layers && left > 0; i++) {
         double rate = removal_rate(c, &c->mat[i], kV, NULL);
         if (!(rate > 0))
             break; /* below threshold: the beam stops removing here */
@@ -612,7 +613,10 @@ static void fill_mill(const ctx *c, fib_plan_step *s, double kV, double pA,
         double by = g->box[0].y1_um - g->box[0].y0_um;
         w = bx < by ? bx : by;
     }
-    s->physical_depth_um = stack_depth(c, kV, g->depth_um / vpd, w);
+    /* the undercut enters the lamella from the trench wall: it mills the
+     * ROI layer, not the cap; everything else mills from the top */
+    size_t first = g->kind == FIB_GEOM_UNDERCUT ? (size_t)c->roi : 0;
+    s->physical_depth_um = stack_depth(c, kV, g->depth_um / vpd, w, first);
     s->removal_um3_per_nC = removal_rate(c, &c->mat[c->roi], kV, NULL);
     s->damage_depth_nm = damage_nm(c, kV);
     s->probe_d_nm = probe_nm(c, kV, pA);
@@ -647,7 +651,7 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
         return st;
     L.dmg_main = damage_nm(c, kV);
     L.W_um = c->site.lamella_width_um;
-    L.H_um = c->site.lamella_height_um;
+    L.H_um = c->site.window_height_um;
     L.overlap_um = c->site.thin_overlap_um;
     L.oh_step = step_overhead(&r->overheads);
 
@@ -928,7 +932,8 @@ static fib_status build(fib_plan *p, const fib_plan_materials *db,
         wp.energy_keV = kV;
         wp.cryo = c.r->cryo;
         if ((int)i == c.roi) {
-            wp.lamella_thickness_nm = L.t_final_nm;
+            /* heating at the first thinning current, damage at the energy
+             * of the last pass */
             wp.current_nA = L.s[0].pA * 1e-3;
             wp.probe_d_nm = probe_nm(&c, kV, L.s[0].pA);
         }
@@ -953,6 +958,22 @@ static fib_status build(fib_plan *p, const fib_plan_materials *db,
                 add_warn(p, "%s: %s", c.mat[i].name, tok);
         }
     }
+    {
+        unsigned w = 0;
+        char text[512];
+        fib_plan_warning_params wp = {0};
+        wp.ion = c.io->ion;
+        wp.energy_keV = p->steps[p->n_steps - 1].energy_keV;
+        wp.cryo = c.r->cryo;
+        wp.lamella_thickness_nm = L.t_final_nm;
+        if (fib_plan_check_warnings(&c.mat[c.roi], &wp, &w, text, sizeof text,
+                                    NULL) == FIB_OK &&
+            (w & FIB_PLAN_WARN_DAMAGE_HALF))
+            add_warn(p,
+                     "%s: damage layer of the last pass (%g kV) exceeds half "
+                     "the %.0f nm lamella",
+                     c.mat[c.roi].name, wp.energy_keV, L.t_final_nm);
+    }
     if (c.io->ion == FIB_PLAN_ION_GA && !c.r->cryo)
         for (size_t i = 0; i < c.n_layers; i++)
             if (c.mat[i].sens_flags & FIB_PLAN_SENS_LI_GA_ALLOY)
@@ -965,7 +986,8 @@ static fib_status build(fib_plan *p, const fib_plan_materials *db,
     const fib_plan_step *ws = NULL;
     for (size_t i = 0; i < p->n_steps; i++) {
         const fib_plan_step *q = &p->steps[i];
-        if (!q->mills || !(q->commanded_depth_um > 0))
+        if (!q->mills || !(q->commanded_depth_um > 0) ||
+            q->pattern.kind == FIB_GEOM_NEEDLE_CUT)
             continue;
         double ratio = q->physical_depth_um / q->commanded_depth_um;
         if (fabs(log(ratio)) > fabs(log(worst))) {
@@ -1013,10 +1035,11 @@ fib_status fib_plan_create(const fib_plan_request *req, size_t ion_index,
     p->req = *req;
     fib__plan_request_defaults(&p->req);
     if (ion_index >= p->req.n_ions) {
+        size_t n = p->req.n_ions;
         free(p);
         return fib_error_set(err, FIB_EINVAL,
                              "planner: ion index %zu >= %zu species",
-                             ion_index, p->req.n_ions);
+                             ion_index, n);
     }
     p->ion_index = ion_index;
     p->ion = p->req.ions[ion_index].ion;

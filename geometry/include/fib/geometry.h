@@ -114,7 +114,10 @@ typedef struct fib_geom_site {
                                     default 1 */
     double taper_deg;            /**< beam sidewall taper; default 1.5 */
     double thin_overlap_um;      /**< thinning box reaches this far into
-                                    the already-open trench; default 0.5 */
+                                    the already-open trench; default 0.2 */
+    double window_height_um;     /**< height (commanded depth) of the
+                                    thinning/polishing windows; default
+                                    min(lamella height, 4) */
     double protect_thickness_um; /**< protective cap; 0 = default 1, < 0 =
                                     none */
     double stress_relief_len_um; /**< default 18 */
@@ -179,8 +182,9 @@ FIB_API FIB_NODISCARD fib_status fib_geom_coarse(const fib_geom_site *site,
  * lamella from @p from_nm to @p to_nm.  Each face is moved by
  * (from - to)/2; the box on each side spans from the new face position
  * outwards by the removed slab plus site->thin_overlap_um, over the lamella
- * width, with depth = lamella height / cos(over-tilt).  removed_um3 is the
- * slab actually taken from the lamella (width x height x (from-to)).
+ * width, with depth = window_height_um (the electron-transparent window;
+ * the rest of the lamella height stays thicker as a frame).  removed_um3
+ * is the slab actually taken (width x window height x (from - to)).
  * Over-tilt: the beam is tilted by overtilt_deg towards each face so that
  * the sidewall taper (taper_deg) is compensated; the residual wedge
  * (bottom thicker than top) is fib_geom_wedge_nm().
@@ -190,9 +194,9 @@ FIB_API FIB_NODISCARD fib_status fib_geom_window(
     const fib_geom_site *site, fib_geom_kind kind, const char *name,
     double from_nm, double to_nm, fib_geom_pattern *out, fib_error *err);
 
-/** Residual wedge: bottom minus top thickness (nm) of a lamella of the
- *  site's height milled with taper_deg per face and overtilt_deg applied:
- *  2 * H * tan(max(taper - overtilt, 0)). */
+/** Residual wedge: bottom minus top thickness (nm) of the thinned window
+ *  (height window_height_um) milled with taper_deg per face and
+ *  overtilt_deg applied: 2 * H_window * tan(max(taper - overtilt, 0)). */
 FIB_API double fib_geom_wedge_nm(const fib_geom_site *site);
 
 /** Commanded volume of a stair-step trench of width w, length l and face
