@@ -14,45 +14,43 @@ static const char *cmd = "plan";
 
 static void usage(void)
 {
-    printf(
-        "usage: cryofib plan SESSION.cfg [--ion Ga,Xe] [--json FILE] "
-        "[--csv FILE]\n"
-        "                    [--out DIR] [--optimized] [--quiet]\n"
-        "       cryofib plan --demo [options]\n\n"
-        "Plan a FIB lamella session step by step from a session file "
-        "(examples/\nsession-reference.cfg documents every key): trenches, "
-        "cuts, lift-out, thinning\nand low-kV polishing with current, "
-        "commanded time t = V/(VPD*I), physical depth\nin the sample "
-        "stack, damage depth, probe size, overheads and a timeline; the\n"
-        "default ladder beside the optimized one; ions compared side by "
-        "side; the\nrecommended cryo workflow (1-4).\n\n"
-        "  --ion LIST     species to compare, replacing the file's list "
-        "(e.g. Ga,Xe)\n"
-        "  --json FILE    write the plans as JSON (keys: workflow, plans, "
-        "comparison)\n"
-        "  --csv FILE     write every step of every plan as CSV\n"
-        "  --out DIR      write site-<ion>.png drawings and timeline.png\n"
-        "  --optimized    show the optimized ladder as the plan (default: "
-        "protocol ladder)\n"
-        "  --demo         plan the embedded Li-dendrite cryo lift-out "
-        "session (no file)\n"
-        "  --quiet        no terminal table\n"
-        "Exit status: 0 ok, 1 failure, 2 bad input (message names file, "
-        "line and field).\n");
+    printf("usage: cryofib plan SESSION.cfg [--ion Ga,Xe] [--json FILE] "
+           "[--csv FILE]\n"
+           "                    [--out DIR] [--optimized] [--quiet]\n"
+           "       cryofib plan --demo [options]\n\n"
+           "Plan a FIB lamella session step by step from a session file "
+           "(examples/\nsession-reference.cfg documents every key): trenches, "
+           "cuts, lift-out, thinning\nand low-kV polishing with current, "
+           "commanded time t = V/(VPD*I), physical depth\nin the sample "
+           "stack, damage depth, probe size, overheads and a timeline; the\n"
+           "default ladder beside the optimized one; ions compared side by "
+           "side; the\nrecommended cryo workflow (1-4).\n\n"
+           "  --ion LIST     species to compare, replacing the file's list "
+           "(e.g. Ga,Xe)\n"
+           "  --json FILE    write the plans as JSON (keys: workflow, plans, "
+           "comparison)\n"
+           "  --csv FILE     write every step of every plan as CSV\n"
+           "  --out DIR      write site-<ion>.png drawings and timeline.png\n"
+           "  --optimized    show the optimized ladder as the plan (default: "
+           "protocol ladder)\n"
+           "  --demo         plan the embedded Li-dendrite cryo lift-out "
+           "session (no file)\n"
+           "  --quiet        no terminal table\n"
+           "Exit status: 0 ok, 1 failure, 2 bad input (message names file, "
+           "line and field).\n");
 }
 
 int cli_cmd_plan(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"ion", required_argument, NULL, 'i'},
-        {"json", required_argument, NULL, 'j'},
-        {"csv", required_argument, NULL, 'c'},
-        {"out", required_argument, NULL, 'o'},
-        {"optimized", no_argument, NULL, 'O'},
-        {"demo", no_argument, NULL, 'd'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"ion", required_argument, NULL, 'i'},
+                                         {"json", required_argument, NULL, 'j'},
+                                         {"csv", required_argument, NULL, 'c'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {"optimized", no_argument, NULL, 'O'},
+                                         {"demo", no_argument, NULL, 'd'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     cli_plan_opts o = {0};
     const char *ions = NULL;
     bool demo = false;
@@ -86,8 +84,9 @@ int cli_cmd_plan(int argc, char **argv)
             o.quiet = true;
             break;
         default:
-            return cli_usage_error(cmd, "unknown or incomplete option '%s' "
-                                        "(see --help)",
+            return cli_usage_error(cmd,
+                                   "unknown or incomplete option '%s' "
+                                   "(see --help)",
                                    argv[optind - 1]);
         }
     }

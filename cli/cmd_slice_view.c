@@ -29,12 +29,11 @@ static const char *sym(fib_plan_ion ion)
 
 int cli_cmd_slice_view(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"ion", required_argument, NULL, 'i'},
-        {"json", required_argument, NULL, 'j'},
-        {"csv", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"ion", required_argument, NULL, 'i'},
+                                         {"json", required_argument, NULL, 'j'},
+                                         {"csv", required_argument, NULL, 'c'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *json = NULL, *csvp = NULL, *ions = NULL;
     int ch;
     optind = 1;
@@ -81,9 +80,9 @@ int cli_cmd_slice_view(int argc, char **argv)
     printf("  region %.1f x %.1f x %.1f um of %s, voxel %.0f nm, slice "
            "%.0f nm; SEM %.1f kV %.0f pA %.2f us x %d frame(s), %d "
            "detector(s)\n",
-           r.region_x_um, r.region_y_um, r.region_z_um, r.material,
-           r.voxel_nm, r.slice_nm, r.sem_kV, r.sem_current_pA, r.dwell_us,
-           r.frames, r.n_detectors);
+           r.region_x_um, r.region_y_um, r.region_z_um, r.material, r.voxel_nm,
+           r.slice_nm, r.sem_kV, r.sem_current_pA, r.dwell_us, r.frames,
+           r.n_detectors);
     printf("%-4s %10s %8s %11s %10s %10s %9s %9s %12s %10s %9s\n", "ion",
            "I(pA)", "slices", "pixels", "mill(s)", "image(s)", "total(h)",
            "probe(nm)", "dose(e/nm2)", "data(GB)", "dmg(nm)");
@@ -144,10 +143,14 @@ int cli_cmd_slice_view(int argc, char **argv)
         st = fib_fmt_csv_create(&csv, &err);
         if (st != FIB_OK)
             goto fail;
-        static const char *const h[] = {
-            "ion", "current_pA", "n_slices", "mill_s_per_slice",
-            "image_s_per_slice", "total_time_s", "electron_dose_e_nm2",
-            "data_bytes"};
+        static const char *const h[] = {"ion",
+                                        "current_pA",
+                                        "n_slices",
+                                        "mill_s_per_slice",
+                                        "image_s_per_slice",
+                                        "total_time_s",
+                                        "electron_dose_e_nm2",
+                                        "data_bytes"};
         for (size_t k = 0; k < sizeof h / sizeof h[0]; k++)
             fib_fmt_csv_field(csv, h[k]);
         fib_fmt_csv_end_row(csv);

@@ -54,15 +54,14 @@ static void print_plan(const fib_plan *p, const char *title)
     fmt_time(fib_plan_milling_time_s(p), tm, sizeof tm);
     printf("\n%s plan (%s ladder): ROI %s, final %.0f nm, session %s, "
            "milling %s\n",
-           title, fib_plan_get_mode(p) == FIB_PLAN_LADDER_OPTIMIZED
-                      ? "optimized"
-                      : "default",
+           title,
+           fib_plan_get_mode(p) == FIB_PLAN_LADDER_OPTIMIZED ? "optimized"
+                                                             : "default",
            fib_plan_roi_material(p), fib_plan_final_thickness_nm(p), tt, tm);
     printf("%-3s %-13s %-13s %5s %9s %9s %9s %9s %7s %7s %6s %6s %6s %8s "
            "%8s\n",
-           "#", "step", "kind", "kV", "I(pA)", "V(um3)", "dose(nC)",
-           "t_cmd(s)", "z_cmd", "z_phys", "dmg", "probe", "dist", "start",
-           "end");
+           "#", "step", "kind", "kV", "I(pA)", "V(um3)", "dose(nC)", "t_cmd(s)",
+           "z_cmd", "z_phys", "dmg", "probe", "dist", "start", "end");
     printf("%-3s %-13s %-13s %5s %9s %9s %9s %9s %7s %7s %6s %6s %6s %8s "
            "%8s\n",
            "", "", "", "", "", "", "", "", "(um)", "(um)", "(nm)", "(nm)",
@@ -89,8 +88,8 @@ static void print_plan(const fib_plan *p, const char *title)
 static void print_ladder_line(const fib_plan *p)
 {
     printf("  ladder %-9s:", fib_plan_get_mode(p) == FIB_PLAN_LADDER_OPTIMIZED
-                                  ? "optimized"
-                                  : "default");
+                                 ? "optimized"
+                                 : "default");
     double last = -1, last_kv = -1;
     for (size_t i = 0; i < fib_plan_step_count(p); i++) {
         const fib_plan_step *s = fib_plan_step_get(p, i);
@@ -104,10 +103,9 @@ static void print_ladder_line(const fib_plan *p)
             printf(" %s %.3gnA", s->name, s->current_pA / 1000);
         else
             printf(" %s %.3gpA", s->name, s->current_pA);
-        if (s->energy_keV != fib_plan_step_get(p, 1 < fib_plan_step_count(p)
-                                                       ? 1
-                                                       : 0)
-                                  ->energy_keV)
+        if (s->energy_keV !=
+            fib_plan_step_get(p, 1 < fib_plan_step_count(p) ? 1 : 0)
+                ->energy_keV)
             printf("@%gkV", s->energy_keV);
     }
     char tt[32];
@@ -203,8 +201,7 @@ static void json_totals(fib_fmt_json *j, const fib_plan *p)
 /* ---------------------------------------------------------------------- */
 /* Drawings                                                               */
 
-static fib_status draw_site(const fib_plan *p, const char *path,
-                            fib_error *err)
+static fib_status draw_site(const fib_plan *p, const char *path, fib_error *err)
 {
     const int W = 1100, H = 720, legend_w = 330;
     fib_canvas *c = NULL;
@@ -237,7 +234,7 @@ static fib_status draw_site(const fib_plan *p, const char *path,
     snprintf(title, sizeof title, "%s site, beam view (%s ladder)",
              ion_sym(fib_plan_get_ion(p)),
              fib_plan_get_mode(p) == FIB_PLAN_LADDER_OPTIMIZED ? "optimized"
-                                                                : "default");
+                                                               : "default");
     fib_canvas_text(c, 20, 15, title, 2, 0x000000u);
     int ly = 60;
     for (size_t i = 0; i < fib_plan_step_count(p); i++) {
@@ -363,8 +360,8 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
         goto fail;
     fib_plan_workflow wf = fib_plan_workflow_recommend(sens, req->nanoscale);
     for (size_t i = 0; i < n; i++) {
-        st = fib_plan_create(req, i, FIB_PLAN_LADDER_DEFAULT, db, &def[i],
-                             &err);
+        st =
+            fib_plan_create(req, i, FIB_PLAN_LADDER_DEFAULT, db, &def[i], &err);
         if (st != FIB_OK)
             goto fail;
         st = fib_plan_create(req, i, FIB_PLAN_LADDER_OPTIMIZED, db, &opt[i],
@@ -385,8 +382,7 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
         }
         fib_plan_totals tot[FIB_PLAN_MAX_IONS];
         fib_plan_compare((const fib_plan *const *)prim, n, tot);
-        printf("\nion comparison (ratios to %s):\n",
-               ion_sym(tot[0].ion));
+        printf("\nion comparison (ratios to %s):\n", ion_sym(tot[0].ion));
         printf("%-4s %12s %12s %10s %10s %10s %8s %8s %8s\n", "ion",
                "milling(min)", "session(min)", "damage(nm)", "final(nm)",
                "implanted", "r_mill", "r_sess", "r_dmg");
@@ -425,9 +421,8 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
             const fib_plan *p = prim[i];
             fib_fmt_json_begin_object(j);
             fib_fmt_json_kv_string(j, "ion", ion_sym(fib_plan_get_ion(p)));
-            fib_fmt_json_kv_string(j, "ladder",
-                                   o->optimized_primary ? "optimized"
-                                                        : "default");
+            fib_fmt_json_kv_string(
+                j, "ladder", o->optimized_primary ? "optimized" : "default");
             fib_fmt_json_kv_string(j, "roi_material", fib_plan_roi_material(p));
             json_totals(j, p);
             fib_fmt_json_kv_number(j, "implanted_fraction",
@@ -479,14 +474,25 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
         st = fib_fmt_csv_create(&csv, &err);
         if (st != FIB_OK)
             goto fail;
-        static const char *const hdr[] = {
-            "ion",          "ladder",         "step",
-            "name",         "kind",           "energy_kev",
-            "current_pA",   "volume_um3",     "dose_nC",
-            "dose_ions_cm2", "commanded_time_s", "commanded_depth_um",
-            "physical_depth_um", "damage_depth_nm", "probe_d_nm",
-            "distance_um",  "overhead_s",     "start_s",
-            "end_s"};
+        static const char *const hdr[] = {"ion",
+                                          "ladder",
+                                          "step",
+                                          "name",
+                                          "kind",
+                                          "energy_kev",
+                                          "current_pA",
+                                          "volume_um3",
+                                          "dose_nC",
+                                          "dose_ions_cm2",
+                                          "commanded_time_s",
+                                          "commanded_depth_um",
+                                          "physical_depth_um",
+                                          "damage_depth_nm",
+                                          "probe_d_nm",
+                                          "distance_um",
+                                          "overhead_s",
+                                          "start_s",
+                                          "end_s"};
         for (size_t h = 0; h < sizeof hdr / sizeof hdr[0]; h++)
             fib_fmt_csv_field(csv, hdr[h]);
         fib_fmt_csv_end_row(csv);

@@ -22,8 +22,7 @@ typedef struct pctx {
 } pctx;
 
 static FIB_PRINTF(4, 5) fib_status perr(pctx *c, const config_setting_t *s,
-                                        const char *field, const char *fmt,
-                                        ...)
+                                        const char *field, const char *fmt, ...)
 {
     char msg[200];
     va_list ap;
@@ -57,8 +56,9 @@ static fib_status check_keys(pctx *c, const config_setting_t *g,
         if (!ok) {
             char f[96];
             snprintf(f, sizeof f, "%s%s%s", prefix, *prefix ? "." : "", name);
-            return perr(c, e, f, "is not a known key (see "
-                                 "examples/session-reference.cfg)");
+            return perr(c, e, f,
+                        "is not a known key (see "
+                        "examples/session-reference.cfg)");
         }
     }
     return FIB_OK;
@@ -85,8 +85,7 @@ static double num_of(const config_setting_t *s)
 
 enum { NUM_ANY = 0, NUM_POS, NUM_NONNEG };
 
-static void field_name(char *buf, size_t n, const char *prefix,
-                       const char *key)
+static void field_name(char *buf, size_t n, const char *prefix, const char *key)
 {
     snprintf(buf, n, "%s%s%s", prefix, *prefix ? "." : "", key);
 }
@@ -156,8 +155,7 @@ static fib_status get_str(pctx *c, const config_setting_t *g,
 /* Optional array of numbers (> 0) into out[cap]; *n set when present. */
 static fib_status get_num_array(pctx *c, const config_setting_t *g,
                                 const char *prefix, const char *key,
-                                double *out, size_t cap, size_t *n,
-                                bool *given)
+                                double *out, size_t cap, size_t *n, bool *given)
 {
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s)
@@ -260,8 +258,9 @@ static fib_status check_material(pctx *c, const config_setting_t *s,
     fib_plan_material m;
     fib_error e2 = {0};
     if (fib_plan_material_resolve(c->db, name, density, &m, &e2) != FIB_OK)
-        return perr(c, s, field, "'%s' is not a known material or formula "
-                                 "(%s)",
+        return perr(c, s, field,
+                    "'%s' is not a known material or formula "
+                    "(%s)",
                     name, e2.msg);
     return FIB_OK;
 }
@@ -274,8 +273,9 @@ static fib_status parse_sample(pctx *c, const config_setting_t *g,
     TRY(check_keys(c, g, "sample", keys));
     const config_setting_t *L = config_setting_get_member(g, "layers");
     if (!L)
-        return perr(c, g, "sample.layers", "is required (list of { material; "
-                                           "thickness_um; })");
+        return perr(c, g, "sample.layers",
+                    "is required (list of { material; "
+                    "thickness_um; })");
     if (config_setting_type(L) != CONFIG_TYPE_LIST)
         return perr(c, L, "sample.layers", "must be a list ( {...}, ... )");
     int n = config_setting_length(L);
@@ -303,8 +303,9 @@ static fib_status parse_sample(pctx *c, const config_setting_t *g,
                     1e6));
         if (ly->thickness_um == 0 && i != n - 1) {
             snprintf(f, sizeof f, "%s.thickness_um", pre);
-            return perr(c, e, f, "must be > 0 (only the last layer may be 0 "
-                                 "= semi-infinite)");
+            return perr(c, e, f,
+                        "must be > 0 (only the last layer may be 0 "
+                        "= semi-infinite)");
         }
         TRY(get_num(c, e, pre, "density_g_cm3", &ly->density_g_cm3, NUM_POS,
                     30));
@@ -330,8 +331,8 @@ static fib_status parse_sample(pctx *c, const config_setting_t *g,
 static fib_status parse_temperature(pctx *c, const config_setting_t *g,
                                     fib_plan_request *r)
 {
-    static const char *const keys[] = {"mode", "stage_K",
-                                       "ice_growth_nm_per_h", NULL};
+    static const char *const keys[] = {"mode", "stage_K", "ice_growth_nm_per_h",
+                                       NULL};
     TRY(check_keys(c, g, "temperature", keys));
     char mode[16] = "room";
     const config_setting_t *ms;
@@ -347,17 +348,16 @@ static fib_status parse_temperature(pctx *c, const config_setting_t *g,
     const config_setting_t *ks = config_setting_get_member(g, "stage_K");
     if (ks && r->cryo && r->stage_K > 200)
         return perr(c, ks, "temperature.stage_K",
-                    "must be <= 200 K for mode \"cryo\" (got %g)",
-                    r->stage_K);
-    TRY(get_num(c, g, "temperature", "ice_growth_nm_per_h",
-                &r->ice_growth_nm_h, NUM_NONNEG, 10000));
+                    "must be <= 200 K for mode \"cryo\" (got %g)", r->stage_K);
+    TRY(get_num(c, g, "temperature", "ice_growth_nm_per_h", &r->ice_growth_nm_h,
+                NUM_NONNEG, 10000));
     return FIB_OK;
 }
 
 static fib_status parse_ladder(pctx *c, const config_setting_t *g,
                                const char *pre, fib_plan_ladder *l)
 {
-    static const char *const keys[] = {"trench_pA", "cut_pA",   "relief_pA",
+    static const char *const keys[] = {"trench_pA", "cut_pA",    "relief_pA",
                                        "thin_pA",   "polish_pA", "lowkv_pA",
                                        NULL};
     TRY(check_keys(c, g, pre, keys));
@@ -393,9 +393,8 @@ static fib_status parse_ion(pctx *c, const config_setting_t *e, int i,
     snprintf(pre, sizeof pre, "instrument.ions[%d]", i);
     if (config_setting_type(e) != CONFIG_TYPE_GROUP)
         return perr(c, e, pre, "must be a group { ion = \"Ga\"; ... }");
-    static const char *const keys[] = {"ion",        "column",
-                                       "energy_keV", "presets_pA",
-                                       "ladder",     "vpd_um3_per_nC",
+    static const char *const keys[] = {"ion",        "column", "energy_keV",
+                                       "presets_pA", "ladder", "vpd_um3_per_nC",
                                        NULL};
     TRY(check_keys(c, e, pre, keys));
     char name[16] = "";
@@ -410,9 +409,9 @@ static fib_status parse_ion(pctx *c, const config_setting_t *e, int i,
         return perr(c, is, f, "'%s' is not a known ion species", name);
     const config_setting_t *cs;
     TRY(get_str(c, e, pre, "column", io->column, sizeof io->column, &cs));
-    const fib_plan_column *col =
-        io->column[0] ? fib_plan_column_find(io->column)
-                      : fib_plan_column_for_ion(io->ion);
+    const fib_plan_column *col = io->column[0]
+                                     ? fib_plan_column_find(io->column)
+                                     : fib_plan_column_for_ion(io->ion);
     snprintf(f, sizeof f, "%s.column", pre);
     if (!col)
         return perr(c, cs ? cs : e, f, "'%s' is not a known column for %s",
@@ -425,8 +424,9 @@ static fib_status parse_ion(pctx *c, const config_setting_t *e, int i,
     if (es && (io->energy_keV < col->energy_min_keV ||
                io->energy_keV > col->energy_max_keV)) {
         snprintf(f, sizeof f, "%s.energy_keV", pre);
-        return perr(c, es, f, "%g keV is outside the %s column range "
-                              "%g..%g keV",
+        return perr(c, es, f,
+                    "%g keV is outside the %s column range "
+                    "%g..%g keV",
                     io->energy_keV, col->name, col->energy_min_keV,
                     col->energy_max_keV);
     }
@@ -501,16 +501,30 @@ static fib_status parse_instrument(pctx *c, const config_setting_t *g,
 static fib_status parse_site(pctx *c, const config_setting_t *g,
                              fib_plan_request *r)
 {
-    static const char *const keys[] = {
-        "method",           "lamella_width_um",   "lamella_height_um",
-        "target_thickness_nm", "rough_thickness_nm", "trench_length_um",
-        "margin_um",        "depth_margin_um",    "trench_style",
-        "stair_steps",      "milling_angle_deg",  "column_angle_deg",
-        "undercut_tilt_deg", "undercut",          "undercut_width_um",
-        "overtilt_deg",     "taper_deg",          "thin_overlap_um",
-        "window_height_um",
-        "useful_core_nm",   "tail_factor",        "stress_relief_len_um",
-        "stress_relief_gap_um", NULL};
+    static const char *const keys[] = {"method",
+                                       "lamella_width_um",
+                                       "lamella_height_um",
+                                       "target_thickness_nm",
+                                       "rough_thickness_nm",
+                                       "trench_length_um",
+                                       "margin_um",
+                                       "depth_margin_um",
+                                       "trench_style",
+                                       "stair_steps",
+                                       "milling_angle_deg",
+                                       "column_angle_deg",
+                                       "undercut_tilt_deg",
+                                       "undercut",
+                                       "undercut_width_um",
+                                       "overtilt_deg",
+                                       "taper_deg",
+                                       "thin_overlap_um",
+                                       "window_height_um",
+                                       "useful_core_nm",
+                                       "tail_factor",
+                                       "stress_relief_len_um",
+                                       "stress_relief_gap_um",
+                                       NULL};
     TRY(check_keys(c, g, "site", keys));
     fib_geom_site *s = &r->site;
     char buf[32];
@@ -524,23 +538,23 @@ static fib_status parse_site(pctx *c, const config_setting_t *g,
                     buf);
     if (!ms)
         s->method = r->cryo ? FIB_GEOM_CRYO_LIFTOUT : FIB_GEOM_LIFTOUT;
-    TRY(get_num(c, g, "site", "lamella_width_um", &s->lamella_width_um,
-                NUM_POS, 1000));
+    TRY(get_num(c, g, "site", "lamella_width_um", &s->lamella_width_um, NUM_POS,
+                1000));
     TRY(get_num(c, g, "site", "lamella_height_um", &s->lamella_height_um,
                 NUM_POS, 1000));
     TRY(get_num(c, g, "site", "target_thickness_nm", &s->target_thickness_nm,
                 NUM_POS, 1e5));
     TRY(get_num(c, g, "site", "rough_thickness_nm", &s->rough_thickness_nm,
                 NUM_POS, 1e5));
-    TRY(get_num(c, g, "site", "trench_length_um", &s->trench_length_um,
-                NUM_POS, 1000));
+    TRY(get_num(c, g, "site", "trench_length_um", &s->trench_length_um, NUM_POS,
+                1000));
     double margin = 0;
     const config_setting_t *mg = config_setting_get_member(g, "margin_um");
     TRY(get_num(c, g, "site", "margin_um", &margin, NUM_NONNEG, 100));
     if (mg)
         s->margin_um = margin > 0 ? margin : -1.0;
-    TRY(get_num(c, g, "site", "depth_margin_um", &s->depth_margin_um,
-                NUM_POS, 100));
+    TRY(get_num(c, g, "site", "depth_margin_um", &s->depth_margin_um, NUM_POS,
+                100));
     buf[0] = 0;
     TRY(get_str(c, g, "site", "trench_style", buf, sizeof buf, &ms));
     if (ms) {
@@ -557,8 +571,8 @@ static fib_status parse_site(pctx *c, const config_setting_t *g,
     s->stair_steps = (int)steps;
     TRY(get_num(c, g, "site", "milling_angle_deg", &s->milling_angle_deg,
                 NUM_POS, 89.9));
-    TRY(get_num(c, g, "site", "column_angle_deg", &s->column_angle_deg,
-                NUM_POS, 89.9));
+    TRY(get_num(c, g, "site", "column_angle_deg", &s->column_angle_deg, NUM_POS,
+                89.9));
     TRY(get_num(c, g, "site", "undercut_tilt_deg", &s->undercut_tilt_deg,
                 NUM_ANY, 0));
     buf[0] = 0;
@@ -577,16 +591,16 @@ static fib_status parse_site(pctx *c, const config_setting_t *g,
     TRY(get_num(c, g, "site", "overtilt_deg", &s->overtilt_deg, NUM_NONNEG,
                 10));
     TRY(get_num(c, g, "site", "taper_deg", &s->taper_deg, NUM_NONNEG, 10));
-    TRY(get_num(c, g, "site", "window_height_um", &s->window_height_um,
-                NUM_POS, 1000));
+    TRY(get_num(c, g, "site", "window_height_um", &s->window_height_um, NUM_POS,
+                1000));
     TRY(get_num(c, g, "site", "thin_overlap_um", &s->thin_overlap_um, NUM_POS,
                 100));
     TRY(get_num(c, g, "site", "stress_relief_len_um", &s->stress_relief_len_um,
                 NUM_POS, 1000));
     TRY(get_num(c, g, "site", "stress_relief_gap_um", &s->stress_relief_gap_um,
                 NUM_POS, 1000));
-    TRY(get_num(c, g, "site", "useful_core_nm", &r->useful_core_nm,
-                NUM_NONNEG, 1e5));
+    TRY(get_num(c, g, "site", "useful_core_nm", &r->useful_core_nm, NUM_NONNEG,
+                1e5));
     TRY(get_num(c, g, "site", "tail_factor", &r->tail_factor, NUM_POS, 1000));
     const config_setting_t *ts =
         config_setting_get_member(g, "target_thickness_nm");
@@ -623,11 +637,17 @@ static fib_status parse_protect(pctx *c, const config_setting_t *g,
 static fib_status parse_overheads(pctx *c, const config_setting_t *g,
                                   fib_plan_request *r)
 {
-    static const char *const keys[] = {
-        "current_change_s", "stage_move_s", "alignment_s",
-        "image_s",          "kv_change_s",  "gis_s",
-        "deposit_rate_um3_s", "needle_s",   "ice_attach_s",
-        "transfer_s",       NULL};
+    static const char *const keys[] = {"current_change_s",
+                                       "stage_move_s",
+                                       "alignment_s",
+                                       "image_s",
+                                       "kv_change_s",
+                                       "gis_s",
+                                       "deposit_rate_um3_s",
+                                       "needle_s",
+                                       "ice_attach_s",
+                                       "transfer_s",
+                                       NULL};
     TRY(check_keys(c, g, "overheads", keys));
     fib_plan_overheads *o = &r->overheads;
     const char *p = "overheads";
@@ -655,8 +675,9 @@ static fib_status apply_ion_override(pctx *c, const char *spec,
     size_t n = 0;
     char buf[128];
     if (strlen(spec) >= sizeof buf)
-        return fib_error_set(c->err, FIB_EINVAL, "session: --ion list too "
-                                                 "long");
+        return fib_error_set(c->err, FIB_EINVAL,
+                             "session: --ion list too "
+                             "long");
     memcpy(buf, spec, strlen(spec) + 1);
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok;
@@ -697,8 +718,7 @@ static fib_status load(config_t *cfg, const char *path, const char *text,
     } else {
         FILE *f = fopen(path, "r");
         if (!f)
-            return fib_error_set(err, errno == ENOENT ? FIB_ENOTFOUND
-                                                      : FIB_EIO,
+            return fib_error_set(err, errno == ENOENT ? FIB_ENOTFOUND : FIB_EIO,
                                  "session: %s: cannot open (%s)", path,
                                  strerror(errno));
         int ok = config_read(cfg, f);
@@ -708,8 +728,7 @@ static fib_status load(config_t *cfg, const char *path, const char *text,
     }
     return fib_error_set(err, FIB_EFORMAT, "session: %s:%d: syntax error: %s",
                          name, config_error_line(cfg),
-                         config_error_text(cfg) ? config_error_text(cfg)
-                                                : "?");
+                         config_error_text(cfg) ? config_error_text(cfg) : "?");
 }
 
 static fib_status parse_session(pctx *c, const config_t *cfg,
@@ -717,16 +736,17 @@ static fib_status parse_session(pctx *c, const config_t *cfg,
 {
     const config_setting_t *root = config_root_setting(cfg);
     static const char *const keys[] = {
-        "name", "sample", "temperature", "instrument", "site",
-        "protective_layer", "overheads", NULL};
+        "name", "sample",           "temperature", "instrument",
+        "site", "protective_layer", "overheads",   NULL};
     TRY(check_keys(c, root, "", keys));
     TRY(get_str(c, root, "", "name", r->name, sizeof r->name, NULL));
     fib_status st;
     const config_setting_t *g = get_group(c, root, "sample", &st);
     TRY(st);
     if (!g)
-        return perr(c, NULL, "sample", "is required (sample = { layers = "
-                                       "(...); })");
+        return perr(c, NULL, "sample",
+                    "is required (sample = { layers = "
+                    "(...); })");
     TRY(parse_sample(c, g, r));
     if ((g = get_group(c, root, "temperature", &st)))
         TRY(parse_temperature(c, g, r));
@@ -778,8 +798,8 @@ static fib_status session_any(const char *path, const char *text,
 }
 
 fib_status fib_fmt_session_read(const char *path, const fib_plan_materials *db,
-                                const char *ion_override,
-                                fib_plan_request *out, fib_error *err)
+                                const char *ion_override, fib_plan_request *out,
+                                fib_error *err)
 {
     if (!path)
         return fib_error_set(err, FIB_EINVAL, "session: no path");
@@ -805,14 +825,13 @@ static fib_status parse_sv(pctx *c, const config_t *cfg,
 {
     const config_setting_t *root = config_root_setting(cfg);
     static const char *const keys[] = {
-        "name",       "material",  "region_um", "voxel_nm",
-        "slice_nm",   "ions",      "sem",       "per_slice_overhead_s",
+        "name",        "material",    "region_um", "voxel_nm",
+        "slice_nm",    "ions",        "sem",       "per_slice_overhead_s",
         "temperature", "application", NULL};
     TRY(check_keys(c, root, "", keys));
     TRY(get_str(c, root, "", "name", r->name, sizeof r->name, NULL));
     const config_setting_t *ms;
-    TRY(get_str(c, root, "", "material", r->material, sizeof r->material,
-                &ms));
+    TRY(get_str(c, root, "", "material", r->material, sizeof r->material, &ms));
     if (!ms)
         return perr(c, NULL, "material", "is required");
     TRY(check_material(c, ms, "material", r->material, 0));
@@ -844,17 +863,17 @@ static fib_status parse_sv(pctx *c, const config_t *cfg,
     TRY(get_str(c, root, "", "application", r->application,
                 sizeof r->application, &as));
     if (as && !fib_plan_recipe_find(r->application))
-        return perr(c, as, "application", "'%s' is not a known application "
-                                          "file",
+        return perr(c, as, "application",
+                    "'%s' is not a known application "
+                    "file",
                     r->application);
     fib_status st;
     const config_setting_t *sem = get_group(c, root, "sem", &st);
     TRY(st);
     if (sem) {
-        static const char *const sk[] = {"kV",     "current_pA",
-                                         "dwell_us", "frames",
-                                         "detectors", "bytes_per_pixel",
-                                         "edx_s",  NULL};
+        static const char *const sk[] = {
+            "kV",        "current_pA",      "dwell_us", "frames",
+            "detectors", "bytes_per_pixel", "edx_s",    NULL};
         TRY(check_keys(c, sem, "sem", sk));
         TRY(get_num(c, sem, "sem", "kV", &r->sem_kV, NUM_POS, 30));
         TRY(get_num(c, sem, "sem", "current_pA", &r->sem_current_pA, NUM_POS,
@@ -874,22 +893,22 @@ static fib_status parse_sv(pctx *c, const config_t *cfg,
     const config_setting_t *L = config_setting_get_member(root, "ions");
     if (L) {
         if (config_setting_type(L) != CONFIG_TYPE_LIST)
-            return perr(c, L, "ions", "must be a list ( { ion = \"Ga\"; "
-                                      "current_pA = ...; }, ... )");
+            return perr(c, L, "ions",
+                        "must be a list ( { ion = \"Ga\"; "
+                        "current_pA = ...; }, ... )");
         int n = config_setting_length(L);
         if (n < 1 || n > FIB_PLAN_MAX_IONS)
             return perr(c, L, "ions", "must hold 1..%d species",
                         FIB_PLAN_MAX_IONS);
         for (int i = 0; i < n; i++) {
-            const config_setting_t *e =
-                config_setting_get_elem(L, (unsigned)i);
+            const config_setting_t *e = config_setting_get_elem(L, (unsigned)i);
             char pre[32];
             snprintf(pre, sizeof pre, "ions[%d]", i);
             if (config_setting_type(e) != CONFIG_TYPE_GROUP)
                 return perr(c, e, pre, "must be a group");
-            static const char *const ik[] = {"ion", "column", "energy_keV",
-                                             "current_pA", "vpd_um3_per_nC",
-                                             NULL};
+            static const char *const ik[] = {
+                "ion",        "column",         "energy_keV",
+                "current_pA", "vpd_um3_per_nC", NULL};
             TRY(check_keys(c, e, pre, ik));
             char name[16] = "";
             const config_setting_t *is;
@@ -900,8 +919,7 @@ static fib_status parse_sv(pctx *c, const config_t *cfg,
                 return perr(c, e, f, "is required");
             fib_error e2 = {0};
             if (fib_plan_ion_parse(name, &r->ions[i].ion, &e2) != FIB_OK)
-                return perr(c, is, f, "'%s' is not a known ion species",
-                            name);
+                return perr(c, is, f, "'%s' is not a known ion species", name);
             const config_setting_t *cs;
             TRY(get_str(c, e, pre, "column", r->ions[i].column,
                         sizeof r->ions[i].column, &cs));
@@ -912,13 +930,13 @@ static fib_status parse_sv(pctx *c, const config_t *cfg,
                 return perr(c, cs ? cs : e, pre, "has no known column");
             TRY(get_num(c, e, pre, "energy_keV", &r->ions[i].energy_keV,
                         NUM_POS, 100));
-            TRY(get_num(c, e, pre, "vpd_um3_per_nC",
-                        &r->ions[i].vpd_um3_per_nC, NUM_POS, 100));
-            TRY(get_num(c, e, pre, "current_pA", &r->ion_current_pA[i],
-                        NUM_POS, 1e7));
+            TRY(get_num(c, e, pre, "vpd_um3_per_nC", &r->ions[i].vpd_um3_per_nC,
+                        NUM_POS, 100));
+            TRY(get_num(c, e, pre, "current_pA", &r->ion_current_pA[i], NUM_POS,
+                        1e7));
             snprintf(f, sizeof f, "%s.current_pA", pre);
-            TRY(check_current(c, config_setting_get_member(e, "current_pA"),
-                              f, col, r->ion_current_pA[i]));
+            TRY(check_current(c, config_setting_get_member(e, "current_pA"), f,
+                              col, r->ion_current_pA[i]));
         }
         r->n_ions = (size_t)n;
     }
@@ -942,9 +960,8 @@ static fib_status parse_sv(pctx *c, const config_t *cfg,
 }
 
 static fib_status sv_any(const char *path, const char *text, const char *name,
-                         const fib_plan_materials *db,
-                         const char *ion_override, fib_plan_sv_request *out,
-                         fib_error *err)
+                         const fib_plan_materials *db, const char *ion_override,
+                         fib_plan_sv_request *out, fib_error *err)
 {
     if (!out || (!path && !text))
         return fib_error_set(err, FIB_EINVAL, "session: no input");

@@ -101,6 +101,8 @@ void fib_geom_site_defaults(fib_geom_site *s)
         s->taper_deg = 1.5;
     if (s->thin_overlap_um == 0)
         s->thin_overlap_um = 0.2;
+    if (s->polish_tilt_deg == 0)
+        s->polish_tilt_deg = 5.0;
     if (s->window_height_um == 0)
         s->window_height_um =
             s->lamella_height_um < 4.0 ? s->lamella_height_um : 4.0;
@@ -177,6 +179,11 @@ fib_status fib_geom_site_check(const fib_geom_site *s, fib_error *err)
                              "geometry: overtilt_deg must be in [0, 10] "
                              "(got %g)",
                              s->overtilt_deg);
+    if (!(s->polish_tilt_deg > 0 && s->polish_tilt_deg <= 20))
+        return fib_error_set(err, FIB_EINVAL,
+                             "geometry: polish_tilt_deg must be in (0, 20] "
+                             "(got %g)",
+                             s->polish_tilt_deg);
     if (!(s->taper_deg >= 0 && s->taper_deg <= 10))
         return fib_error_set(err, FIB_EINVAL,
                              "geometry: taper_deg must be in [0, 10] (got %g)",
@@ -274,8 +281,9 @@ fib_status fib_geom_coarse(const fib_geom_site *site_in, fib_geom_pattern *out,
         p = &out[n++];
         pat_init(p, FIB_GEOM_PROTECT, FIB_GEOM_SCAN_DEPOSIT, "protect",
                  inc_top);
-        pat_rect(p, -xt, -tr / 2 - 1.0, xt, tr / 2 + 1.0,
-                 s.protect_thickness_um);
+        /* a 3 um wide cap over the lamella position (NanoLab recipe:
+         * 12 x 3 x 1 um) */
+        pat_rect(p, -xt, -1.5, xt, 1.5, s.protect_thickness_um);
         p->distance_um = 0;
     }
 
@@ -389,14 +397,24 @@ fib_status fib_geom_window(const fib_geom_site *site_in, fib_geom_kind kind,
     const double slab = (from_nm - to_nm) * 5e-4; /* um per face */
     const double inc_top =
         s.method == FIB_GEOM_ON_GRID ? 90.0 - s.milling_angle_deg : 0.0;
-    pat_init(out, kind,
-             kind == FIB_GEOM_POLISH ? FIB_GEOM_SCAN_CCS : FIB_GEOM_SCAN_CCS,
-             name ? name : fib_geom_kind_name(kind), inc_top);
-    double yi = to_nm * 5e-4, yo = yi + slab + s.thin_overlap_um;
-    pat_rect(out, -W / 2, yi, W / 2, yo, H);
-    pat_rect(out, -W / 2, -yo, W / 2, -yi, H);
+    double yi = to_nm * 5e-4;
+    if (kind == FIB_GEOM_POLISH) {
+        /* face-on at the polish tilt: drawn as the slab on each face */
+        double th = 90.0 - s.polish_tilt_deg;
+        pat_init(out, kind, FIB_GEOM_SCAN_BOX,
+                 name ? name : fib_geom_kind_name(kind), th);
+        pat_rect(out, -W / 2, yi, W / 2, yi + slab, H);
+        pat_rect(out, -W / 2, -yi - slab, W / 2, -yi, H);
+        out->face_incidence_deg = th;
+    } else {
+        pat_init(out, kind, FIB_GEOM_SCAN_CCS,
+                 name ? name : fib_geom_kind_name(kind), inc_top);
+        double yo = yi + slab + s.thin_overlap_um;
+        pat_rect(out, -W / 2, yi, W / 2, yo, H);
+        pat_rect(out, -W / 2, -yo, W / 2, -yi, H);
+        out->face_incidence_deg = 90.0 - s.overtilt_deg;
+    }
     out->removed_um3 = W * H * (from_nm - to_nm) * 1e-3;
-    out->face_incidence_deg = 90.0 - s.overtilt_deg;
     out->distance_um = (to_nm - s.target_thickness_nm) * 5e-4;
     if (out->distance_um < 0)
         out->distance_um = 0;

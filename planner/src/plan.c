@@ -12,8 +12,14 @@
  *     leave the main-energy damage).
  *  R3 final rule: the final lamella is thicker than 2 x damage of the last
  *     step + useful core; a thinner target is raised and a warning says so.
- *  R4 polish rule: the last main-energy pass uses d <= T30 / POLISH_RATIO;
- *     low-kV passes use d <= the thickness they leave.
+ *  R4 polish rule: the last main-energy pass uses d <= T30 / POLISH_RATIO
+ *     (5: RT practice 80 pA Ga, d = 24 nm, to ~150 nm; AutoLamella 60 pA,
+ *     21 nm, at 300 nm is 1/14); low-kV passes sweep the face at grazing
+ *     incidence and use d <= LOWKV_RATIO x the thickness they leave (2:
+ *     admits the RT practice 2 kV 25 pA, d = 144 nm, at 80 nm) [U].
+ *  R6 heat rule: on a cryo specimen or a thermally sensitive ROI, passes
+ *     ending within 1 um of each final face use <= 1 nA (Ga) or <= 4 nA
+ *     (plasma ions) (planner-physics.md sec. 4.4).
  *  R5 cut rule: cuts (side cut, undercut, cut-free, needle) use d <= half
  *     the bar width; stress-relief slots d <= half the slot width.
  * The default ladder takes the protocol currents (planner-physics.md
@@ -32,7 +38,9 @@
 #include "plan_internal.h"
 
 #define DAMAGE_MARGIN 1.25
-#define POLISH_RATIO 10.0
+#define POLISH_RATIO 5.0
+#define LOWKV_RATIO 2.0
+#define HEAT_ZONE_NM 2000.0
 #define RELIEF_SLOT_UM 0.5
 
 static double clamp_pos(double v, double def)
@@ -133,8 +141,7 @@ void fib__plan_request_defaults(fib_plan_request *r)
 }
 
 fib_status fib_plan_request_check(const fib_plan_request *req_in,
-                                  const fib_plan_materials *db,
-                                  fib_error *err)
+                                  const fib_plan_materials *db, fib_error *err)
 {
     fib_plan_request r = *req_in;
     fib__plan_request_defaults(&r);
@@ -284,8 +291,8 @@ fib_status fib__plan_vpd(const fib_plan_request *r,
     return FIB_OK;
 }
 
-static double removal_rate(const ctx *c, const fib_plan_material *m,
-                           double kV, fib_plan_sputter_result *res_out)
+static double removal_rate(const ctx *c, const fib_plan_material *m, double kV,
+                           fib_plan_sputter_result *res_out)
 {
     fib_plan_sputter_params p = {0};
     p.ion = c->io->ion;
@@ -409,21 +416,39 @@ typedef struct lctx {
     double vpd_main;
     double dmg_main;
     double W_um, H_um, overlap_um;
+    double H_full_um;   /* lift-out pre-thinning on the bulk: full height */
+    double pre_nm;      /* thickness at/above which thinning is pre-lift-out
+                           (lift-out methods; 0 = none) */
+    double heat_cap_pA; /* R6: max current within HEAT_ZONE_NM of the
+                           final faces (INFINITY = none) */
     double oh_step;
 } lctx;
+
+/* Overlap of a main-energy window at current pA: the box reaches past the
+ * slab by three probe diameters (the beam tail), at least 50 nm and at
+ * most the site's thin_overlap_um. */
+static double window_overlap_um(const lctx *L, double pA)
+{
+    double o = 3e-3 * probe_nm(L->c, L->c->io->energy_keV, pA);
+    if (o < 0.05)
+        o = 0.05;
+    return o < L->overlap_um ? o : L->overlap_um;
+}
 
 /* Commanded time + per-step overhead of a window pair from -> to. */
 static double window_cost(const lctx *L, double vpd, double from, double to,
                           double pA)
 {
-    double v = 2 * L->W_um * ((from - to) * 5e-4 + L->overlap_um) * L->H_um;
+    double h = L->pre_nm > 0 && to >= L->pre_nm ? L->H_full_um : L->H_um;
+    double v =
+        2 * L->W_um * ((from - to) * 5e-4 + window_overlap_um(L, pA)) * h;
     return v / (vpd * pA * 1e-3) + L->oh_step;
 }
 
 static double tail_thickness(const lctx *L, double t30, double pA)
 {
-    return t30 + 2 * L->c->r->tail_factor * probe_nm(L->c, L->c->io->energy_keV,
-                                                     pA);
+    return t30 +
+           2 * L->c->r->tail_factor * probe_nm(L->c, L->c->io->energy_keV, pA);
 }
 
 /* Optimal main-energy thinning from t_r to t30 ending with polish current
@@ -444,7 +469,8 @@ static double thin_dp(const lctx *L, double t_r, double t30, double p_pA,
         f[k] = HUGE_VAL;
         prev[k] = -2;
         t[k] = tail_thickness(L, t30, I);
-        if (!(I > p_pA) || t[k] < t30 + need)
+        if (!(I > p_pA) || t[k] < t30 + need ||
+            (I > L->heat_cap_pA && t[k] < t30 + HEAT_ZONE_NM))
             continue; /* final-pass step must still remove the damage */
         if (t_r - t[k] >= need) {
             f[k] = window_cost(L, L->vpd_main, t_r, t[k], I);
@@ -503,7 +529,8 @@ static double thin_default(const lctx *L, double t_r, double t30, double p_pA,
     for (int i = 0; i < 6 && c->io->ladder.thin_pA[i] > 0; i++) {
         double I = nearest_preset(c, c->io->ladder.thin_pA[i]);
         double to = tail_thickness(L, t30, I);
-        if (!(I > p_pA) || from - to < need || to < t30 + need)
+        if (!(I > p_pA) || from - to < need || to < t30 + need ||
+            (I > L->heat_cap_pA && to < t30 + HEAT_ZONE_NM))
             continue;
         if (n > 0 && out[n - 1].pA == I)
             continue;
@@ -601,8 +628,7 @@ static void fill_mill(const ctx *c, fib_plan_step *s, double kV, double pA,
     s->volume_um3 = g->volume_um3;
     s->commanded_time_s = g->volume_um3 / (vpd * pA * 1e-3);
     s->dose_nC = pA * 1e-3 * s->commanded_time_s;
-    s->dose_ions_cm2 = g->area_um2 > 0 ? s->dose_nC * 1e-9 /
-                                             FIB_PLAN_E_CHARGE /
+    s->dose_ions_cm2 = g->area_um2 > 0 ? s->dose_nC * 1e-9 / FIB_PLAN_E_CHARGE /
                                              (g->area_um2 * 1e-8)
                                        : 0;
     s->commanded_depth_um = g->depth_um;
@@ -618,6 +644,21 @@ static void fill_mill(const ctx *c, fib_plan_step *s, double kV, double pA,
     size_t first = g->kind == FIB_GEOM_UNDERCUT ? (size_t)c->roi : 0;
     s->physical_depth_um = stack_depth(c, kV, g->depth_um / vpd, w, first);
     s->removal_um3_per_nC = removal_rate(c, &c->mat[c->roi], kV, NULL);
+    if (g->kind == FIB_GEOM_POLISH) {
+        /* face-on low-kV pass: the commanded "depth" is the slab per face;
+         * the physical slab uses the ROI rate at the face incidence */
+        fib_plan_sputter_params sp = {0};
+        sp.ion = c->io->ion;
+        sp.energy_keV = kV;
+        sp.angle_deg = g->face_incidence_deg;
+        sp.cryo = c->r->cryo;
+        fib_plan_sputter_result res;
+        double slab = (g->thickness_before_nm - g->thickness_after_nm) * 5e-4;
+        s->commanded_depth_um = slab;
+        s->physical_depth_um = 0;
+        if (fib_plan_sputter(&c->mat[c->roi], &sp, &res, NULL) == FIB_OK)
+            s->physical_depth_um = slab * res.removal_um3_per_nC / vpd;
+    }
     s->damage_depth_nm = damage_nm(c, kV);
     s->probe_d_nm = probe_nm(c, kV, pA);
     s->distance_um = g->distance_um;
@@ -652,6 +693,10 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
     L.dmg_main = damage_nm(c, kV);
     L.W_um = c->site.lamella_width_um;
     L.H_um = c->site.window_height_um;
+    L.H_full_um = c->site.lamella_height_um;
+    bool lift = c->site.method == FIB_GEOM_LIFTOUT ||
+                c->site.method == FIB_GEOM_CRYO_LIFTOUT;
+    L.pre_nm = lift ? c->site.rough_thickness_nm : 0;
     L.overlap_um = c->site.thin_overlap_um;
     L.oh_step = step_overhead(&r->overheads);
 
@@ -683,6 +728,11 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
     double pol_cap = mode == FIB_PLAN_LADDER_DEFAULT
                          ? nearest_preset(c, io->ladder.polish_pA)
                          : HUGE_VAL;
+    bool hot = r->cryo || (c->mat[c->roi].sens_flags & FIB_PLAN_SENS_THERMAL);
+    L.heat_cap_pA =
+        !hot ? HUGE_VAL : (io->ion == FIB_PLAN_ION_GA ? 1000.0 : 4000.0);
+    if (pol_cap > L.heat_cap_pA)
+        pol_cap = L.heat_cap_pA;
     double p_pA = pick_preset(c, kV, pol_cap, t30 / POLISH_RATIO);
     /* R5: cuts and slots */
     double b = c->site.undercut_width_um * 1e3;
@@ -753,7 +803,9 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
                           : lowkv_default_pA(r->polish_kV[j]);
         double cap = mode == FIB_PLAN_LADDER_DEFAULT ? nearest_preset(c, role)
                                                      : HUGE_VAL;
-        double I = pick_preset(c, r->polish_kV[j], cap, to);
+        if (cap > L.heat_cap_pA)
+            cap = L.heat_cap_pA;
+        double I = pick_preset(c, r->polish_kV[j], cap, LOWKV_RATIO * to);
         out->s[out->n++] = (lstep){I, r->polish_kV[j], from, to, true};
         from = to;
     }
@@ -800,16 +852,16 @@ static void timeline(const ctx *c, fib_plan *p)
         case FIB_GEOM_ATTACH:
             s->overhead_other_s += o->needle_s;
             s->overhead_other_s +=
-                c->r->cryo ? o->ice_attach_s
-                           : o->gis_s +
-                                 s->pattern.volume_um3 / o->deposit_rate_um3_s;
+                c->r->cryo
+                    ? o->ice_attach_s
+                    : o->gis_s + s->pattern.volume_um3 / o->deposit_rate_um3_s;
             break;
         case FIB_GEOM_GRID_ATTACH:
             s->overhead_other_s += o->transfer_s;
             s->overhead_other_s +=
-                c->r->cryo ? o->ice_attach_s
-                           : o->gis_s +
-                                 s->pattern.volume_um3 / o->deposit_rate_um3_s;
+                c->r->cryo
+                    ? o->ice_attach_s
+                    : o->gis_s + s->pattern.volume_um3 / o->deposit_rate_um3_s;
             break;
         default:
             break;
@@ -858,21 +910,52 @@ static fib_status build(fib_plan *p, const fib_plan_materials *db,
     fib_geom_site s = c.site;
     s.rough_thickness_nm = L.t_rough_nm;
     s.target_thickness_nm = L.t_final_nm;
-    fib_geom_pattern pats[16];
-    size_t np = 0;
+    lctx LC = {0};
+    LC.c = &c;
+    LC.overlap_um = c.site.thin_overlap_um;
+    const bool lift =
+        s.method == FIB_GEOM_LIFTOUT || s.method == FIB_GEOM_CRYO_LIFTOUT;
+    /* lift-out: thinning passes that stay at or above the site's rough
+     * thickness run on the bulk before the undercut (cleaning cross-
+     * sections over the full lamella height); the chunk is lifted at the
+     * thickness they leave */
+    size_t n_pre = 0;
+    double t_lift = L.t_rough_nm;
+    if (lift)
+        while (n_pre < L.n && !L.s[n_pre].polish &&
+               L.s[n_pre].to_nm >= c.site.rough_thickness_nm) {
+            t_lift = L.s[n_pre].to_nm;
+            n_pre++;
+        }
+    fib_geom_pattern pats[16], cuts[16];
+    size_t np = 0, nc = 0;
     st = fib_geom_coarse(&s, pats, 16, &np, err);
     if (st != FIB_OK)
         return st;
-    for (size_t i = 0; i < np; i++) {
-        fib_plan_step *st_ = new_step(p, &pats[i]);
+    fib_geom_site s_lift = s;
+    s_lift.rough_thickness_nm = t_lift;
+    st = fib_geom_coarse(&s_lift, cuts, 16, &nc, err);
+    if (st != FIB_OK)
+        return st;
+    int n_thin = 0;
+    size_t next_thin = 0;
+    for (size_t i = 0; i < nc; i++) {
+        /* protect and trench from the rough geometry, the rest from the
+         * lift geometry; pre-thinning right after the trench */
+        const fib_geom_pattern *g = &cuts[i];
+        if (cuts[i].kind == FIB_GEOM_PROTECT || cuts[i].kind == FIB_GEOM_TRENCH)
+            for (size_t k = 0; k < np; k++)
+                if (pats[k].kind == cuts[i].kind)
+                    g = &pats[k];
+        fib_plan_step *st_ = new_step(p, g);
         if (!st_)
             return fib_error_set(err, FIB_ERANGE, "planner: too many steps");
-        switch (pats[i].kind) {
+        switch (g->kind) {
         case FIB_GEOM_PROTECT:
         case FIB_GEOM_ATTACH:
         case FIB_GEOM_GRID_ATTACH:
             st_->energy_keV = kV;
-            st_->volume_um3 = pats[i].volume_um3;
+            st_->volume_um3 = g->volume_um3;
             break;
         case FIB_GEOM_TRENCH:
             fill_mill(&c, st_, kV, L.trench_pA, vpd);
@@ -886,20 +969,38 @@ static fib_status build(fib_plan *p, const fib_plan_materials *db,
             fill_mill(&c, st_, kV, L.cut_pA, vpd);
             break;
         }
+        if (g->kind == FIB_GEOM_TRENCH)
+            for (; next_thin < n_pre; next_thin++) {
+                const lstep *ls = &L.s[next_thin];
+                char name[FIB_GEOM_NAME_SIZE];
+                snprintf(name, sizeof name, "prethin-%d", ++n_thin);
+                fib_geom_site s_pre = s;
+                s_pre.window_height_um = s.lamella_height_um;
+                s_pre.thin_overlap_um = window_overlap_um(&LC, ls->pA);
+                fib_geom_pattern w;
+                st = fib_geom_window(&s_pre, FIB_GEOM_THIN, name, ls->from_nm,
+                                     ls->to_nm, &w, err);
+                if (st != FIB_OK)
+                    return st;
+                fib_plan_step *t_ = new_step(p, &w);
+                if (!t_)
+                    return fib_error_set(err, FIB_ERANGE,
+                                         "planner: too many steps");
+                fill_mill(&c, t_, ls->kV, ls->pA, vpd);
+                t_->distance_um = (ls->to_nm - L.t30_nm) * 5e-4;
+            }
     }
-    int n_thin = 0, n_pol = 0;
-    for (size_t i = 0; i < L.n; i++) {
+    for (size_t i = next_thin; i < L.n; i++) {
         const lstep *ls = &L.s[i];
         char name[FIB_GEOM_NAME_SIZE];
-        if (ls->polish)
+        if (ls->polish || i + 1 == L.n || L.s[i + 1].polish)
             snprintf(name, sizeof name, "polish-%gkV", ls->kV);
-        else if (i + 1 < L.n && !L.s[i + 1].polish)
-            snprintf(name, sizeof name, "thin-%d", ++n_thin);
         else
-            snprintf(name, sizeof name, "polish-%gkV", ls->kV);
-        (void)n_pol;
+            snprintf(name, sizeof name, "thin-%d", ++n_thin);
         fib_geom_pattern w;
-        st = fib_geom_window(&s, ls->polish ? FIB_GEOM_POLISH : FIB_GEOM_THIN,
+        fib_geom_site s_w = s;
+        s_w.thin_overlap_um = window_overlap_um(&LC, ls->pA);
+        st = fib_geom_window(&s_w, ls->polish ? FIB_GEOM_POLISH : FIB_GEOM_THIN,
                              name, ls->from_nm, ls->to_nm, &w, err);
         if (st != FIB_OK)
             return st;
@@ -1038,8 +1139,8 @@ fib_status fib_plan_create(const fib_plan_request *req, size_t ion_index,
         size_t n = p->req.n_ions;
         free(p);
         return fib_error_set(err, FIB_EINVAL,
-                             "planner: ion index %zu >= %zu species",
-                             ion_index, n);
+                             "planner: ion index %zu >= %zu species", ion_index,
+                             n);
     }
     p->ion_index = ion_index;
     p->ion = p->req.ions[ion_index].ion;

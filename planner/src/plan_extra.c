@@ -16,8 +16,8 @@ void fib_plan_request_default(fib_plan_request *r)
     static const struct {
         const char *m;
         double t;
-    } stack[] = {{"electrolyte", 1.0}, {"Li2CO3", 0.05}, {"Li", 10.0},
-                 {"Cu", 0.0}};
+    } stack[] = {
+        {"electrolyte", 1.0}, {"Li2CO3", 0.05}, {"Li", 10.0}, {"Cu", 0.0}};
     r->n_layers = 4;
     for (size_t i = 0; i < 4; i++) {
         snprintf(r->layers[i].material, sizeof r->layers[i].material, "%s",
@@ -139,8 +139,8 @@ fib_plan_workflow fib_plan_workflow_recommend(unsigned f, bool nanoscale)
 }
 
 fib_status fib_plan_request_sens(const fib_plan_request *r,
-                                 const fib_plan_materials *db,
-                                 unsigned *flags, fib_error *err)
+                                 const fib_plan_materials *db, unsigned *flags,
+                                 fib_error *err)
 {
     if (r->sens_given) {
         *flags = r->sens_flags;
@@ -209,8 +209,8 @@ fib_status fib_plan_slice_view(const fib_plan_sv_request *in,
                              "planner: voxel_nm and slice_nm must be > 0 "
                              "(got %g, %g)",
                              r.voxel_nm, r.slice_nm);
-    if (r.voxel_nm * 1e-3 > r.region_x_um || r.voxel_nm * 1e-3 > r.region_y_um ||
-        r.slice_nm * 1e-3 > r.region_z_um)
+    if (r.voxel_nm * 1e-3 > r.region_x_um ||
+        r.voxel_nm * 1e-3 > r.region_y_um || r.slice_nm * 1e-3 > r.region_z_um)
         return fib_error_set(err, FIB_EINVAL,
                              "planner: voxel/slice larger than the region");
     if (r.n_ions < 1 || r.n_ions > FIB_PLAN_MAX_IONS)
@@ -250,8 +250,7 @@ fib_status fib_plan_slice_view(const fib_plan_sv_request *in,
                     I = col->presets_pA[k];
             }
         }
-        if (I < col->current_min_pA * 0.999 ||
-            I > col->current_max_pA * 1.001)
+        if (I < col->current_min_pA * 0.999 || I > col->current_max_pA * 1.001)
             return fib_error_set(err, FIB_EINVAL,
                                  "planner: ions[%zu].current_pA %g outside "
                                  "the %s range %g..%g pA",
@@ -275,8 +274,8 @@ fib_status fib_plan_slice_view(const fib_plan_sv_request *in,
         o->total_s = ns * (o->mill_s_per_slice + o->image_s_per_slice +
                            r.per_slice_overhead_s);
         /* electrons per pixel / pixel area */
-        double e_px = r.sem_current_pA * 1e-12 * r.dwell_us * 1e-6 *
-                      r.frames / FIB_PLAN_E_CHARGE;
+        double e_px = r.sem_current_pA * 1e-12 * r.dwell_us * 1e-6 * r.frames /
+                      FIB_PLAN_E_CHARGE;
         o->electron_dose_e_nm2 = e_px / (r.voxel_nm * r.voxel_nm);
         o->data_bytes = npx * r.bytes_per_pixel * r.n_detectors * ns;
         if (fib_plan_probe_diameter_nm(col, kV, I, &o->probe_d_nm, NULL) !=

@@ -35,7 +35,7 @@ const fib_plan_column *fib__plan_column(const fib_plan_ion_setup *io);
  * yield ratio in Si, Y_Si(ion, kV) / Y_Si(Ga, 30 keV) (or / Y_Si(ion,
  * E_main) for a user VPD). */
 fib_status fib__plan_vpd(const fib_plan_request *r,
-                         const fib_plan_ion_setup *io, double kV,
-                         double *vpd, fib_error *err);
+                         const fib_plan_ion_setup *io, double kV, double *vpd,
+                         fib_error *err);
 
 #endif

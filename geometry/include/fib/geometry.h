@@ -11,6 +11,9 @@
  * windows.  Each pattern carries its boxes (for drawing), area, commanded
  * depth, commanded volume and the beam incidence angle.
  *
+ * The protective cap is a 3 um wide strip over the lamella position
+ * (x extent as the trenches), protect_thickness_um thick.
+ *
  * Coordinates (all lengths in micrometres unless the name says nm): the
  * "beam view" plane is the ion-beam image; the lamella is centred at the
  * origin with its width along x and its thickness along y, so its faces are
@@ -115,6 +118,8 @@ typedef struct fib_geom_site {
     double taper_deg;            /**< beam sidewall taper; default 1.5 */
     double thin_overlap_um;      /**< thinning box reaches this far into
                                     the already-open trench; default 0.2 */
+    double polish_tilt_deg;      /**< low-kV polish: stage tilted this far
+                                    towards each face; default 5 */
     double window_height_um;     /**< height (commanded depth) of the
                                     thinning/polishing windows; default
                                     min(lamella height, 4) */
@@ -179,7 +184,17 @@ FIB_API FIB_NODISCARD fib_status fib_geom_coarse(const fib_geom_site *site,
 
 /**
  * A thinning (kind THIN) or polishing (kind POLISH) window pair taking the
- * lamella from @p from_nm to @p to_nm.  Each face is moved by
+ * lamella from @p from_nm to @p to_nm.
+ *
+ * THIN (main energy, cleaning cross-section beside the face): see below.
+ * POLISH (low kV, face-on): the stage is tilted polish_tilt_deg towards
+ * each face so the beam strikes the face at 90 - tilt degrees; the pattern
+ * is the face's projection and the commanded volume equals the slab
+ * removed, 2 x width x window height x (from - to)/2 (incidence_deg = 90 -
+ * polish_tilt_deg, face_incidence_deg likewise).
+ *
+ * THIN details: the
+ * Each face is moved by
  * (from - to)/2; the box on each side spans from the new face position
  * outwards by the removed slab plus site->thin_overlap_um, over the lamella
  * width, with depth = window_height_um (the electron-transparent window;
