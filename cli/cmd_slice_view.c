@@ -97,6 +97,12 @@ int cli_cmd_slice_view(int argc, char **argv)
                res[i].electron_dose_e_nm2, res[i].data_bytes / 1e9,
                res[i].damage_depth_nm);
     }
+    for (size_t i = 0; i < r.n_ions; i++)
+        if (res[i].probe_d_nm > r.slice_nm)
+            printf("  warning: %s probe %.0f nm at %.4g pA is wider than the "
+                   "%.0f nm slice: lower the current\n",
+                   sym(res[i].ion), res[i].probe_d_nm, res[i].current_pA,
+                   r.slice_nm);
     for (size_t i = 1; i < r.n_ions; i++)
         printf("  %s/%s: run time %.2fx, milling per slice %.2fx\n",
                sym(res[i].ion), sym(res[0].ion),

@@ -724,13 +724,13 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
     out->t_final_nm = t_final;
     out->t30_nm = t30;
 
+    bool hot = r->cryo || (c->mat[c->roi].sens_flags & FIB_PLAN_SENS_THERMAL);
+    L.heat_cap_pA =
+        !hot ? HUGE_VAL : (io->ion == FIB_PLAN_ION_GA ? 1000.0 : 4000.0);
     /* R4: final main-energy pass */
     double pol_cap = mode == FIB_PLAN_LADDER_DEFAULT
                          ? nearest_preset(c, io->ladder.polish_pA)
                          : HUGE_VAL;
-    bool hot = r->cryo || (c->mat[c->roi].sens_flags & FIB_PLAN_SENS_THERMAL);
-    L.heat_cap_pA =
-        !hot ? HUGE_VAL : (io->ion == FIB_PLAN_ION_GA ? 1000.0 : 4000.0);
     if (pol_cap > L.heat_cap_pA)
         pol_cap = L.heat_cap_pA;
     double p_pA = pick_preset(c, kV, pol_cap, t30 / POLISH_RATIO);
@@ -743,6 +743,8 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
     double rel_cap = mode == FIB_PLAN_LADDER_DEFAULT
                          ? nearest_preset(c, io->ladder.relief_pA)
                          : HUGE_VAL;
+    if (rel_cap > L.heat_cap_pA) /* slots are a few um from the lamella */
+        rel_cap = L.heat_cap_pA;
     out->relief_pA = pick_preset(c, kV, rel_cap, RELIEF_SLOT_UM * 1e3 / 2);
 
     /* trench current(s) and the main thinning ladder */
@@ -770,6 +772,8 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
             t_r = tt;
         if (t30 + need > t_r)
             t_r = t30 + need;
+        if (I > L.heat_cap_pA && t_r < t30 + HEAT_ZONE_NM)
+            t_r = t30 + HEAT_ZONE_NM; /* R6 for the trench itself */
         lstep tmp[FIB_PLAN_MAX_PRESETS + 1];
         size_t nt = 0;
         double cost = mode == FIB_PLAN_LADDER_DEFAULT
@@ -1087,8 +1091,11 @@ static fib_status build(fib_plan *p, const fib_plan_materials *db,
     const fib_plan_step *ws = NULL;
     for (size_t i = 0; i < p->n_steps; i++) {
         const fib_plan_step *q = &p->steps[i];
+        /* the needle cut mills the needle; face-on low-kV passes report
+         * the slab (grazing-incidence yields near 85 deg are unreliable) */
         if (!q->mills || !(q->commanded_depth_um > 0) ||
-            q->pattern.kind == FIB_GEOM_NEEDLE_CUT)
+            q->pattern.kind == FIB_GEOM_NEEDLE_CUT ||
+            q->pattern.kind == FIB_GEOM_POLISH)
             continue;
         double ratio = q->physical_depth_um / q->commanded_depth_um;
         if (fabs(log(ratio)) > fabs(log(worst))) {
