@@ -268,7 +268,10 @@ static fib_status draw_site(const fib_plan *p, const char *path, fib_error *err)
             fib_canvas_rect sw = {W - legend_w, ly, 12, 10};
             fib_canvas_fill_rect(c, sw, col);
             char lab[96];
-            if (s->mills)
+            if (s->mills && s->current_pA >= 1000)
+                snprintf(lab, sizeof lab, "%zu %s %.3g nA %.0f s", i + 1,
+                         s->name, s->current_pA / 1000, s->commanded_time_s);
+            else if (s->mills)
                 snprintf(lab, sizeof lab, "%zu %s %.3g pA %.0f s", i + 1,
                          s->name, s->current_pA, s->commanded_time_s);
             else
@@ -304,7 +307,9 @@ static fib_status draw_timeline(fib_plan *const *plans, size_t n,
                                 const char *path, fib_error *err)
 {
     fib_canvas *c = NULL;
-    fib_status st = fib_canvas_create(1200, 160 + 90 * n, 0xFFFFFFu, &c, err);
+    const int legend_h = 40;
+    fib_status st =
+        fib_canvas_create(1200, 160 + 90 * n + legend_h, 0xFFFFFFu, &c, err);
     if (st != FIB_OK)
         return st;
     const char *lanes[FIB_PLAN_MAX_IONS];
@@ -336,6 +341,20 @@ static fib_status draw_timeline(fib_plan *const *plans, size_t n,
     fib_canvas_rect r = {0, 0, 1200, (int)(160 + 90 * n)};
     st = fib_plot_timeline(c, r, &tp, segs, k, NULL, err);
     free(segs);
+    /* legend of step kinds */
+    int lx = 10, ly = r.h + 8;
+    for (int kd = 0; kd < FIB_GEOM_KIND_COUNT_; kd++) {
+        const char *nm = fib_geom_kind_name((fib_geom_kind)kd);
+        int w = fib_text_width(nm, 1);
+        if (lx + 16 + w > 1190) {
+            lx = 10;
+            ly += 14;
+        }
+        fib_canvas_rect sw = {lx, ly, 10, 10};
+        fib_canvas_fill_rect(c, sw, fib_palette_color((size_t)kd));
+        fib_canvas_text(c, lx + 14, ly + 1, nm, 1, 0x000000u);
+        lx += 14 + w + 16;
+    }
     if (st == FIB_OK)
         st = fib_fmt_canvas_write_png(path, c, err);
     fib_canvas_destroy(c);
