@@ -324,7 +324,7 @@ int cli_cmd_sputter(int argc, char **argv)
     fib_plan_sens_string(m.sens_flags, flags, sizeof flags);
     const char *dsrc = m.density_src == FIB_PLAN_DENSITY_USER ? "user"
                        : m.density_src == FIB_PLAN_DENSITY_ESTIMATED
-                           ? "ESTIMATED"
+                           ? "estimated"
                            : "table";
 
     if (json) {

@@ -5,7 +5,9 @@
  * CLI_CMD_NAMED(name, "word", summary) registers cli_cmd_<name>() under a
  * command word that is not a C identifier ("slice-view").
  */
+CLI_CMD(convert, "convert images/volumes between png, tiff, mrc and nrrd")
 CLI_CMD(demo, "run the main job on embedded defaults (no files needed)")
+CLI_CMD(info, "print size, pixel size and vendor metadata of an image file")
 CLI_CMD(version, "print the version")
 CLI_CMD(ions, "list ion species, column presets and probe-size fits")
 CLI_CMD(materials, "list the materials database (built-in + user file)")

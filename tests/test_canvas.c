@@ -776,6 +776,40 @@ START_TEST(histogram_and_bars)
 }
 END_TEST
 
+START_TEST(colorbar_and_swatches)
+{
+    fib_canvas *c = make(200, 300, FIB_RGB_WHITE);
+    const fib_canvas_rect bar = {20, 30, 16, 256};
+    const fib_colorbar_params p = {
+        .cmap = FIB_CMAP_VIRIDIS, .lo = 0.0, .hi = 250.0, .title = "t (nm)"};
+    fib_error err = {0};
+    ck_assert_int_eq(fib_plot_colorbar(c, bar, &p, &err), FIB_OK);
+    /* 256 rows: top row is viridis(1), bottom row viridis(0). */
+    ck_assert_uint_eq(fib_canvas_get(c, 25, 30), 0xFDE725u);
+    ck_assert_uint_eq(fib_canvas_get(c, 25, 30 + 255), 0x440154u);
+    ck_assert_uint_eq(fib_canvas_get(c, 19, 100), FIB_RGB_BLACK); /* frame */
+    /* Tick labels right of the bar, title above it, nothing left of it. */
+    ck_assert_int_gt(count_in(c, FIB_RGB_BLACK, 40, 20, 200, 300), 50);
+    ck_assert_int_gt(count_in(c, FIB_RGB_BLACK, 20, 0, 200, 28), 20);
+    ck_assert_int_eq(count_in(c, FIB_RGB_BLACK, 0, 0, 19, 300), 0);
+    const fib_colorbar_params bad = {.lo = 1.0, .hi = 1.0};
+    ck_assert_int_eq(fib_plot_colorbar(c, bar, &bad, &err), FIB_EINVAL);
+
+    fib_canvas_clear(c, BG);
+    const char *names[3] = {"NMC", "electrolyte", "pore"};
+    const fib_canvas_rect box =
+        fib_plot_swatch_legend(c, 5, 6, names, NULL, 3, 1);
+    ck_assert_int_eq(box.x, 5);
+    ck_assert_int_eq(box.h, 3 * 12 + 4);
+    ck_assert_int_eq(box.w, 8 + 11 * 8 + 12);
+    /* Swatch 1 interior has palette colour 1; nothing outside the box. */
+    ck_assert_uint_eq(fib_canvas_get(c, 5 + 4 + 3, 6 + 4 + 12 + 3),
+                      fib_palette_color(1));
+    ck_assert_int_eq(count(c, BG), 200 * 300 - box.w * box.h);
+    fib_canvas_destroy(c);
+}
+END_TEST
+
 /* Read a PNG with libpng's simplified API into RGB bytes (malloc'ed). */
 static uint8_t *read_png_rgb(const char *path, unsigned *w, unsigned *h)
 {
@@ -866,6 +900,7 @@ static Suite *canvas_suite(void)
     tcase_add_test(tc, xy_chart);
     tcase_add_test(tc, timeline_chart);
     tcase_add_test(tc, histogram_and_bars);
+    tcase_add_test(tc, colorbar_and_swatches);
     suite_add_tcase(s, tc);
     tc = tcase_create("png");
     tcase_add_test(tc, png_round_trip);

@@ -731,3 +731,85 @@ fib_status fib_plot_bars(fib_canvas *c, fib_canvas_rect r,
         *axes_out = f.ax;
     return FIB_OK;
 }
+
+/* ------------------------------------------------------------------ */
+/* Colour bars and swatch legends                                      */
+
+fib_status fib_plot_colorbar(fib_canvas *c, fib_canvas_rect bar,
+                             const fib_colorbar_params *p, fib_error *err)
+{
+    if (!c || !p)
+        return fib_error_set(err, FIB_EINVAL, "plot: colorbar needs params");
+    if (!isfinite(p->lo) || !isfinite(p->hi) || !(p->hi > p->lo))
+        return fib_error_set(err, FIB_EINVAL,
+                             "plot: colorbar range [%g, %g] must be finite "
+                             "with hi > lo",
+                             p->lo, p->hi);
+    if (bar.w < 2 || bar.h < 8)
+        return fib_error_set(err, FIB_EINVAL,
+                             "plot: colorbar %dx%d is smaller than 2x8", bar.w,
+                             bar.h);
+    const int ts = clamp_ts(p->text_scale);
+    const fib_rgb *lut = fib_colormap_lut(p->cmap);
+    for (int j = 0; j < bar.h; j++) {
+        /* Row j (top = 0) shows the value at its centre. */
+        const double t = 1.0 - (j + 0.5) / bar.h;
+        int k = (int)floor(t * 255.0 + 0.5);
+        if (p->invert)
+            k = 255 - k;
+        const fib_canvas_rect row = {bar.x, bar.y + j, bar.w, 1};
+        fib_canvas_fill_rect(c, row, lut[k]);
+    }
+    const fib_canvas_rect box = {bar.x - 1, bar.y - 1, bar.w + 2, bar.h + 2};
+    fib_canvas_rect_outline(c, box, COL_AXIS);
+    const fib_plot_axes ax = {bar, 0.0, 1.0, p->lo, p->hi};
+    const int target = tick_target(bar.h, 5 * FIB_FONT_H * ts);
+    const double step =
+        fib_plot_nice_number((p->hi - p->lo) / (target - 1), true);
+    double t[MAX_TICKS];
+    const size_t n = fib_plot_ticks(p->lo, p->hi, step, t, MAX_TICKS);
+    for (size_t i = 0; i < n; i++) {
+        int y = px_floor(fib_plot_px_y(&ax, t[i]));
+        y = y >= bar.y + bar.h ? bar.y + bar.h - 1 : y;
+        fib_canvas_line(c, bar.x + bar.w, y, bar.x + bar.w + 3 * ts, y,
+                        COL_AXIS);
+        char b[TICK_LABEL];
+        fib_plot_format_tick(t[i], step, b, sizeof b);
+        fib_canvas_text_aligned(c, bar.x + bar.w + 5 * ts, y, b, ts, COL_TEXT,
+                                FIB_ALIGN_START, FIB_ALIGN_CENTER);
+    }
+    if (p->title)
+        fib_canvas_text_aligned(c, bar.x, bar.y - 4 * ts, p->title, ts,
+                                COL_TEXT, FIB_ALIGN_START, FIB_ALIGN_END);
+    return FIB_OK;
+}
+
+fib_canvas_rect fib_plot_swatch_legend(fib_canvas *c, int x, int y,
+                                       const char *const *names,
+                                       const fib_rgb *colors, size_t n,
+                                       int text_scale)
+{
+    fib_canvas_rect box = {x, y, 0, 0};
+    if (!c || n == 0)
+        return box;
+    const int ts = clamp_ts(text_scale), th = FIB_FONT_H * ts, pad = 4 * ts;
+    const size_t rows = n > 1000 ? 1000 : n;
+    int tw = 0;
+    for (size_t i = 0; i < rows; i++) {
+        const int w = fib_text_width(names ? names[i] : NULL, ts);
+        tw = w > tw ? w : tw;
+    }
+    box.w = th + tw + 3 * pad;
+    box.h = (int)rows * (th + pad) + pad;
+    fib_canvas_fill_rect_alpha(c, box, COL_BG, 0.85);
+    fib_canvas_rect_outline(c, box, 0xA0A0A0u);
+    for (size_t i = 0; i < rows; i++) {
+        const int ry = y + pad + (int)i * (th + pad);
+        const fib_canvas_rect sw = {x + pad, ry, th, th};
+        fib_canvas_fill_rect(c, sw, colors ? colors[i] : fib_palette_color(i));
+        fib_canvas_rect_outline(c, sw, COL_AXIS);
+        if (names && names[i])
+            fib_canvas_text(c, x + 2 * pad + th, ry, names[i], ts, COL_TEXT);
+    }
+    return box;
+}

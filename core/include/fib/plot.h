@@ -191,6 +191,40 @@ FIB_API FIB_NODISCARD fib_status fib_histogram(const double *v, size_t n,
                                                size_t *n_counted,
                                                fib_error *err);
 
+/* ------------------------------------------------------------------ */
+/* Keys for pictures: colour bars and swatch legends                   */
+
+/** Colour bar parameters; zero = no title, text scale 1. */
+typedef struct fib_colorbar_params {
+    fib_colormap cmap; /**< colormap shown, FIB_CMAP_GREY by default */
+    double lo, hi;     /**< data values at the bottom / top (hi > lo) */
+    const char *title; /**< drawn above the bar (e.g. "thickness (nm)") */
+    int text_scale;    /**< 0 means 1 */
+    bool invert;       /**< as fib_canvas_image_params.invert */
+} fib_colorbar_params;
+
+/**
+ * Vertical colour bar in @p bar (hi at the top) with a black outline, nice
+ * ticks and labels to its right and the title above it; the caller leaves
+ * room (about 7 characters right of the bar, one text line above).
+ * Errors: FIB_EINVAL (hi not > lo or non-finite, bar smaller than 2x8).
+ */
+FIB_API FIB_NODISCARD fib_status fib_plot_colorbar(fib_canvas *c,
+                                                   fib_canvas_rect bar,
+                                                   const fib_colorbar_params *p,
+                                                   fib_error *err);
+
+/**
+ * Key of @p n coloured swatches with names (segmentation phases, label
+ * classes), one per line, on a translucent white box whose top-left is
+ * (x, y).  @p colors NULL means fib_palette_color(i); NULL names are drawn
+ * as "".  Returns the box drawn (w = h = 0 when n is 0).
+ */
+FIB_API fib_canvas_rect fib_plot_swatch_legend(fib_canvas *c, int x, int y,
+                                               const char *const *names,
+                                               const fib_rgb *colors, size_t n,
+                                               int text_scale);
+
 #ifdef __cplusplus
 }
 #endif
