@@ -570,6 +570,38 @@ START_TEST(test_session_files)
 }
 END_TEST
 
+/* Slice-view run files: the example parses; bad files name file/line. */
+START_TEST(test_slice_view_files)
+{
+    char path[1024], p2[1024];
+    fib_error err = {0};
+    fib_plan_sv_request r;
+    snprintf(path, sizeof path, "%s/examples/slice-view-coated-nmc.cfg",
+             getenv("FIB_SOURCE_DIR"));
+    ck_assert_int_eq(fib_fmt_slice_view_read(path, db, NULL, &r, &err), FIB_OK);
+    ck_assert_str_eq(r.material, "NMC811");
+    ck_assert_double_eq(r.region_y_um, 15.0);
+    ck_assert_uint_eq(r.n_ions, 2);
+    ck_assert_double_eq(r.ion_current_pA[1], 4000.0);
+    ck_assert_int_eq(r.n_detectors, 2);
+    ck_assert_int_eq(fib_fmt_slice_view_read(path, db, "Xe", &r, &err), FIB_OK);
+    ck_assert_uint_eq(r.n_ions, 1);
+    ck_assert_double_eq(r.ion_current_pA[0], 4000.0);
+    fib_test_data("plan/sv-no-voxel.cfg", p2, sizeof p2);
+    fib_error_clear(&err);
+    ck_assert_int_eq(fib_fmt_slice_view_read(p2, db, NULL, &r, &err),
+                     FIB_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "voxel_nm"));
+    fib_test_data("plan/sv-bad-region.cfg", p2, sizeof p2);
+    fib_error_clear(&err);
+    ck_assert_int_eq(fib_fmt_slice_view_read(p2, db, NULL, &r, &err),
+                     FIB_EINVAL);
+    ck_assert_msg(strstr(err.msg, "sv-bad-region.cfg:3:") &&
+                      strstr(err.msg, "region_um"),
+                  "%s", err.msg);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("planner");
@@ -590,6 +622,7 @@ int main(void)
     tcase_add_test(tc, test_compare);
     tcase_add_test(tc, test_slice_view);
     tcase_add_test(tc, test_session_files);
+    tcase_add_test(tc, test_slice_view_files);
     suite_add_tcase(s, tc);
     return fib_test_run(s, getenv("FIB_SOURCE_DIR") ? NULL
                                                     : "FIB_SOURCE_DIR unset");

@@ -782,6 +782,25 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
         if (!isfinite(cost))
             continue;
         cost += v_trench / (L.vpd_main * I * 1e-3) + L.oh_step;
+        if (L.pre_nm > 0) {
+            /* lift-out: the cuts scale with the thickness the chunk is
+             * lifted at, which the ladder decides */
+            double t_lift = t_r;
+            for (size_t q = 0;
+                 q < nt && !tmp[q].polish && tmp[q].to_nm >= L.pre_nm; q++)
+                t_lift = tmp[q].to_nm;
+            fib_geom_site sl = s;
+            sl.rough_thickness_nm = t_lift;
+            fib_geom_pattern cp[16];
+            size_t ncp = 0;
+            if (fib_geom_coarse(&sl, cp, 16, &ncp, NULL) == FIB_OK)
+                for (size_t q = 0; q < ncp; q++)
+                    if (cp[q].kind == FIB_GEOM_SIDE_CUT ||
+                        cp[q].kind == FIB_GEOM_UNDERCUT ||
+                        cp[q].kind == FIB_GEOM_CUT_FREE)
+                        cost += cp[q].volume_um3 /
+                                (L.vpd_main * out->cut_pA * 1e-3);
+        }
         if (cost < best) {
             best = cost;
             out->trench_pA = I;
