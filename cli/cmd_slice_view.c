@@ -5,21 +5,36 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "fib/canvas.h"
+#include "fib/picture.h"
 #include "fib/planner.h"
+#include "fib/plot.h"
 #include "fib/report.h"
 #include "fib/session_cfg.h"
+#include "plan_out.h"
 
 static const char *cmd = "slice-view";
 
 static void usage(void)
 {
     printf("usage: cryofib slice-view RUN.cfg [--ion Ga,Xe] [--json FILE] "
-           "[--csv FILE]\n\n"
+           "[--csv FILE]\n"
+           "                          [--out DIR]\n\n"
            "Plan a slice-and-view run from a run file (see examples/"
            "slice-view-coated-nmc.cfg):\nnumber of slices, milling and "
            "imaging time per slice, total run time, electron\ndose per "
-           "slice and data volume, for each ion species side by side.\n");
+           "slice and data volume, for each ion species side by side.\n"
+           "  --out DIR  write slice-view.png: the first slices of the run "
+           "per ion\n            (milling / imaging / overhead) on a "
+           "timeline\n");
 }
+
+enum { SV_CYCLES = 4 };
+
+/* The first SV_CYCLES slice cycles of every ion on one timeline. */
+static fib_status draw_cycles(const fib_plan_sv_request *r,
+                              const fib_plan_sv_result *res, const char *path,
+                              fib_error *err);
 
 static const char *sym(fib_plan_ion ion)
 {
@@ -32,13 +47,14 @@ int cli_cmd_slice_view(int argc, char **argv)
     static const struct option opts[] = {{"ion", required_argument, NULL, 'i'},
                                          {"json", required_argument, NULL, 'j'},
                                          {"csv", required_argument, NULL, 'c'},
+                                         {"out", required_argument, NULL, 'o'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *json = NULL, *csvp = NULL, *ions = NULL;
+    const char *json = NULL, *csvp = NULL, *ions = NULL, *out = NULL;
     int ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "hi:j:c:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "hi:j:c:o:", opts, NULL)) != -1) {
         switch (ch) {
         case 'h':
             usage();
@@ -51,6 +67,9 @@ int cli_cmd_slice_view(int argc, char **argv)
             break;
         case 'c':
             csvp = optarg;
+            break;
+        case 'o':
+            out = optarg;
             break;
         default:
             return cli_usage_error(cmd, "unknown or incomplete option '%s'",
@@ -98,9 +117,9 @@ int cli_cmd_slice_view(int argc, char **argv)
                res[i].damage_depth_nm);
     }
     for (size_t i = 0; i < r.n_ions; i++)
-        if (res[i].probe_d_nm > r.slice_nm)
+        if (res[i].probe_d_nm > 10 * r.slice_nm)
             printf("  warning: %s probe %.0f nm at %.4g pA is wider than the "
-                   "%.0f nm slice: lower the current\n",
+                   "%.0f nm slice by more than 10x: lower the current\n",
                    sym(res[i].ion), res[i].probe_d_nm, res[i].current_pA,
                    r.slice_nm);
     for (size_t i = 1; i < r.n_ions; i++)
@@ -175,6 +194,17 @@ int cli_cmd_slice_view(int argc, char **argv)
         if (st != FIB_OK)
             goto fail;
     }
+    if (out) {
+        if (!cli_make_dir(cmd, out)) {
+            rc = CLI_EXIT_FAIL;
+            goto done;
+        }
+        char path[4096];
+        snprintf(path, sizeof path, "%s/slice-view.png", out);
+        st = draw_cycles(&r, res, path, &err);
+        if (st != FIB_OK)
+            goto fail;
+    }
     goto done;
 fail:
     rc = cli_fail(cmd, st, &err);
@@ -183,4 +213,51 @@ done:
     fib_fmt_csv_destroy(csv);
     fib_plan_materials_destroy(db);
     return rc;
+}
+
+static fib_status draw_cycles(const fib_plan_sv_request *r,
+                              const fib_plan_sv_result *res, const char *path,
+                              fib_error *err)
+{
+    fib_canvas *c = NULL;
+    size_t n = r->n_ions;
+    fib_status st =
+        fib_canvas_create(1100, (size_t)(150 + 80 * n), 0xFFFFFFu, &c, err);
+    if (st != FIB_OK)
+        return st;
+    const char *lanes[FIB_PLAN_MAX_IONS];
+    fib_timeline_segment seg[FIB_PLAN_MAX_IONS * SV_CYCLES * 3];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        lanes[i] = sym(res[i].ion);
+        double t = 0;
+        double part[3] = {res[i].mill_s_per_slice, res[i].image_s_per_slice,
+                          r->per_slice_overhead_s};
+        static const char *const names[3] = {"mill", "image", "align"};
+        for (int cyc = 0; cyc < SV_CYCLES; cyc++)
+            for (int q = 0; q < 3; q++) {
+                seg[k].lane = i;
+                seg[k].start_min = t / 60;
+                t += part[q];
+                seg[k].end_min = t / 60;
+                seg[k].label = names[q];
+                seg[k].category = (size_t)q;
+                k++;
+            }
+    }
+    char title[160];
+    snprintf(title, sizeof title,
+             "first %d slices per ion (mill / image / align); %zu slices "
+             "in all",
+             SV_CYCLES, res[0].n_slices);
+    fib_timeline_params tp = {0};
+    tp.title = title;
+    tp.lanes = lanes;
+    tp.n_lanes = n;
+    fib_canvas_rect rr = {0, 0, 1100, (int)(150 + 80 * n)};
+    st = fib_plot_timeline(c, rr, &tp, seg, k, NULL, err);
+    if (st == FIB_OK)
+        st = fib_fmt_canvas_write_png(path, c, err);
+    fib_canvas_destroy(c);
+    return st;
 }

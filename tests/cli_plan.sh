@@ -71,6 +71,8 @@ ok
 "$C" slice-view "$SRC/examples/slice-view-coated-nmc.cfg" --json "$T/sv.json" \
   > "$T/sv.txt" || fail "slice-view exit"
 grep -q "^Ga .* 500 " "$T/sv.txt" || fail "slice-view 500 slices"
+"$C" slice-view "$SRC/examples/slice-view-coated-nmc.cfg" --out "$T/svout" >/dev/null \
+  && [ -s "$T/svout/slice-view.png" ] || fail "slice-view --out"
 grep -q "Xe/Ga: run time" "$T/sv.txt" || fail "slice-view ratio"
 grep -q '"n_slices": 500' "$T/sv.json" || fail "slice-view json"
 ok

@@ -582,11 +582,11 @@ START_TEST(test_slice_view_files)
     ck_assert_str_eq(r.material, "NMC811");
     ck_assert_double_eq(r.region_y_um, 15.0);
     ck_assert_uint_eq(r.n_ions, 2);
-    ck_assert_double_eq(r.ion_current_pA[1], 4000.0);
+    ck_assert_double_eq(r.ion_current_pA[1], 1000.0);
     ck_assert_int_eq(r.n_detectors, 2);
     ck_assert_int_eq(fib_fmt_slice_view_read(path, db, "Xe", &r, &err), FIB_OK);
     ck_assert_uint_eq(r.n_ions, 1);
-    ck_assert_double_eq(r.ion_current_pA[0], 4000.0);
+    ck_assert_double_eq(r.ion_current_pA[0], 1000.0);
     fib_test_data("plan/sv-no-voxel.cfg", p2, sizeof p2);
     fib_error_clear(&err);
     ck_assert_int_eq(fib_fmt_slice_view_read(p2, db, NULL, &r, &err),
