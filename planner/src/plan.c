@@ -407,7 +407,7 @@ typedef struct ladder {
     double trench_pA, cut_pA, relief_pA;
     double t_rough_nm, t30_nm, t_final_nm;
     size_t n;
-    lstep s[FIB_PLAN_MAX_STEPS / 2];
+    lstep s[FIB_PLAN_MAX_PRESETS + 1 + FIB_PLAN_MAX_POLISH];
     double cost_s;
 } ladder;
 

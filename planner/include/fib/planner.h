@@ -37,7 +37,7 @@ enum {
     FIB_PLAN_MAX_LAYERS = 8, /**< sample stack layers */
     FIB_PLAN_MAX_IONS = 4,   /**< species compared in one session */
     FIB_PLAN_MAX_POLISH = 3, /**< low-kV polishing energies */
-    FIB_PLAN_MAX_STEPS = 48, /**< steps in one plan */
+    FIB_PLAN_MAX_STEPS = 64, /**< steps in one plan */
     FIB_PLAN_LINE_MAX = 256  /**< one warning line */
 };
 
