@@ -153,6 +153,11 @@ START_TEST(test_bad_site)
     ck_assert_int_eq(fib_geom_coarse(&s2, p, 16, &n, &err), FIB_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "target_thickness_nm"));
     ck_assert_int_eq(fib_geom_coarse(&s, p, 4, &n, NULL), FIB_EINVAL);
+    fib_geom_site s3 = {.method = FIB_GEOM_ON_GRID};
+    ck_assert_int_eq(fib_geom_coarse(&s3, p, 16, &n, NULL), FIB_OK);
+    /* fiducial: 2 x (1 x 10 x 1) um (AutoLamella, Case A) */
+    ck_assert_double_eq_tol(find(p, n, FIB_GEOM_FIDUCIAL)->volume_um3, 20.0,
+                            1e-12);
     ck_assert_double_eq_tol(fib_geom_stair_volume(2, 3, 4, 1), 24.0, 1e-12);
     fib_geom_method m;
     ck_assert(fib_geom_method_parse("cryo-liftout", &m));

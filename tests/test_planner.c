@@ -391,6 +391,11 @@ START_TEST(test_cases_a_c)
     ck_assert_double_eq_tol(t->volume_um3, 140.0, 1e-9);
     ck_assert_double_eq_tol(t->commanded_time_s, 140.0 / (2.0 * 0.74), 1e-9);
     ck_assert(fib_test_rel(t->commanded_time_s, 102.4) < 0.10);
+    /* Case A fiducial row: 2 x (1 x 10 x 1) um at 1 nA, Si model 74 s */
+    const fib_plan_step *fd = find_kind(p, FIB_GEOM_FIDUCIAL);
+    ck_assert_double_eq_tol(fd->volume_um3, 20.0, 1e-9);
+    ck_assert_double_eq_tol(fd->current_pA, 1000.0, 1e-9);
+    ck_assert(fib_test_rel(fd->commanded_time_s * 2.0 / 0.27, 74.0) < 0.01);
     const fib_plan_step *sr = find_kind(p, FIB_GEOM_STRESS_RELIEF);
     ck_assert_double_eq_tol(sr->volume_um3, 18.0, 1e-9);
     ck_assert(fib_test_rel(sr->commanded_time_s * 2.0 / 0.27, 67.0) < 0.01);

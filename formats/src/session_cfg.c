@@ -357,13 +357,14 @@ static fib_status parse_temperature(pctx *c, const config_setting_t *g,
 static fib_status parse_ladder(pctx *c, const config_setting_t *g,
                                const char *pre, fib_plan_ladder *l)
 {
-    static const char *const keys[] = {"trench_pA", "cut_pA",    "relief_pA",
-                                       "thin_pA",   "polish_pA", "lowkv_pA",
-                                       NULL};
+    static const char *const keys[] = {"trench_pA",   "cut_pA",    "relief_pA",
+                                       "thin_pA",     "polish_pA", "lowkv_pA",
+                                       "fiducial_pA", NULL};
     TRY(check_keys(c, g, pre, keys));
     TRY(get_num(c, g, pre, "trench_pA", &l->trench_pA, NUM_POS, 0));
     TRY(get_num(c, g, pre, "cut_pA", &l->cut_pA, NUM_POS, 0));
     TRY(get_num(c, g, pre, "relief_pA", &l->relief_pA, NUM_POS, 0));
+    TRY(get_num(c, g, pre, "fiducial_pA", &l->fiducial_pA, NUM_POS, 0));
     TRY(get_num(c, g, pre, "polish_pA", &l->polish_pA, NUM_POS, 0));
     size_t n = 0;
     TRY(get_num_array(c, g, pre, "thin_pA", l->thin_pA, 5, &n, NULL));
@@ -449,8 +450,9 @@ static fib_status parse_ion(pctx *c, const config_setting_t *e, int i,
             return perr(c, lg, lp, "must be a group { ... }");
         TRY(parse_ladder(c, lg, lp, &io->ladder));
         const fib_plan_ladder *l = &io->ladder;
-        double all[4] = {l->trench_pA, l->cut_pA, l->relief_pA, l->polish_pA};
-        for (int k = 0; k < 4; k++)
+        double all[5] = {l->trench_pA, l->cut_pA, l->relief_pA, l->polish_pA,
+                         l->fiducial_pA};
+        for (int k = 0; k < 5; k++)
             TRY(check_current(c, lg, lp, col, all[k]));
         for (int k = 0; k < 6 && l->thin_pA[k] > 0; k++)
             TRY(check_current(c, lg, lp, col, l->thin_pA[k]));

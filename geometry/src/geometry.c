@@ -52,9 +52,9 @@ bool fib_geom_method_parse(const char *name, fib_geom_method *out)
 }
 
 static const char *const kind_names[FIB_GEOM_KIND_COUNT_] = {
-    "protect",       "trench", "side-cut", "undercut",
-    "stress-relief", "attach", "cut-free", "grid-attach",
-    "needle-cut",    "thin",   "polish"};
+    "protect",     "fiducial",      "trench", "side-cut",
+    "undercut",    "stress-relief", "attach", "cut-free",
+    "grid-attach", "needle-cut",    "thin",   "polish"};
 
 const char *fib_geom_kind_name(fib_geom_kind k)
 {
@@ -256,9 +256,9 @@ fib_status fib_geom_coarse(const fib_geom_site *site_in, fib_geom_pattern *out,
     fib_status st = fib_geom_site_check(&s, err);
     if (st != FIB_OK)
         return st;
-    if (cap < 12)
+    if (cap < 16)
         return fib_error_set(err, FIB_ERANGE,
-                             "geometry: pattern array too small (%zu < 12)",
+                             "geometry: pattern array too small (%zu < 16)",
                              cap);
     size_t n = 0;
     const double W = s.lamella_width_um, H = s.lamella_height_um;
@@ -285,6 +285,17 @@ fib_status fib_geom_coarse(const fib_geom_site *site_in, fib_geom_pattern *out,
          * 12 x 3 x 1 um) */
         pat_rect(p, -xt, -1.5, xt, 1.5, s.protect_thickness_um);
         p->distance_um = 0;
+    }
+
+    /* Fiducial: two crossed 1 x 10 x 1 um bars (AutoLamella "Fiducial",
+     * drawn axis-aligned), beside the site beyond the trench overhang. */
+    p = &out[n++];
+    pat_init(p, FIB_GEOM_FIDUCIAL, FIB_GEOM_SCAN_BOX, "fiducial", inc_top);
+    {
+        double fx = xt + 10.0, fy = 0;
+        pat_rect(p, fx - 0.5, fy - 5.0, fx + 0.5, fy + 5.0, 1.0);
+        pat_rect(p, fx - 5.0, fy - 0.5, fx + 5.0, fy + 0.5, 1.0);
+        p->distance_um = fx - 5.0 - W / 2;
     }
 
     /* Trenches, both sides. */

@@ -79,6 +79,8 @@ static void ladder_defaults(fib_plan_ion ion, bool cryo, fib_plan_ladder *l)
         l->cut_pA = ga ? 7600 : 4000;
     if (!(l->relief_pA > 0))
         l->relief_pA = ga ? 1000 : 1000;
+    if (!(l->fiducial_pA > 0))
+        l->fiducial_pA = 1000;
     if (!(l->thin_pA[0] > 0)) {
         static const double g[] = {2000, 740, 200, 0};
         static const double x[] = {15000, 4000, 1000, 300, 100, 0};
@@ -404,7 +406,7 @@ typedef struct lstep {
 } lstep;
 
 typedef struct ladder {
-    double trench_pA, cut_pA, relief_pA;
+    double trench_pA, cut_pA, relief_pA, fiducial_pA;
     double t_rough_nm, t30_nm, t_final_nm;
     size_t n;
     lstep s[FIB_PLAN_MAX_PRESETS + 1 + FIB_PLAN_MAX_POLISH];
@@ -740,6 +742,11 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
                          ? nearest_preset(c, io->ladder.cut_pA)
                          : HUGE_VAL;
     out->cut_pA = pick_preset(c, kV, cut_cap, b / 2);
+    /* fiducial bars are 1 um wide, far from the lamella */
+    double fid_cap = mode == FIB_PLAN_LADDER_DEFAULT
+                         ? nearest_preset(c, io->ladder.fiducial_pA)
+                         : HUGE_VAL;
+    out->fiducial_pA = pick_preset(c, kV, fid_cap, 500.0);
     double rel_cap = mode == FIB_PLAN_LADDER_DEFAULT
                          ? nearest_preset(c, io->ladder.relief_pA)
                          : HUGE_VAL;
@@ -950,14 +957,14 @@ static fib_status build(fib_plan *p, const fib_plan_materials *db,
             t_lift = L.s[n_pre].to_nm;
             n_pre++;
         }
-    fib_geom_pattern pats[16], cuts[16];
+    fib_geom_pattern pats[20], cuts[20];
     size_t np = 0, nc = 0;
-    st = fib_geom_coarse(&s, pats, 16, &np, err);
+    st = fib_geom_coarse(&s, pats, 20, &np, err);
     if (st != FIB_OK)
         return st;
     fib_geom_site s_lift = s;
     s_lift.rough_thickness_nm = t_lift;
-    st = fib_geom_coarse(&s_lift, cuts, 16, &nc, err);
+    st = fib_geom_coarse(&s_lift, cuts, 20, &nc, err);
     if (st != FIB_OK)
         return st;
     int n_thin = 0;
@@ -987,6 +994,9 @@ static fib_status build(fib_plan *p, const fib_plan_materials *db,
             break;
         case FIB_GEOM_STRESS_RELIEF:
             fill_mill(&c, st_, kV, L.relief_pA, vpd);
+            break;
+        case FIB_GEOM_FIDUCIAL:
+            fill_mill(&c, st_, kV, L.fiducial_pA, vpd);
             break;
         default:
             fill_mill(&c, st_, kV, L.cut_pA, vpd);

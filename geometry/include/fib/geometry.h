@@ -62,6 +62,7 @@ typedef enum fib_geom_trench_style {
 /** Pattern kinds, in the order a session runs them. */
 typedef enum fib_geom_kind {
     FIB_GEOM_PROTECT = 0,   /**< protective cap (deposition, not milling) */
+    FIB_GEOM_FIDUCIAL,      /**< drift-correction cross beside the site */
     FIB_GEOM_TRENCH,        /**< coarse trenches, both sides */
     FIB_GEOM_SIDE_CUT,      /**< cut at one lamella end (lift-out, J-style) */
     FIB_GEOM_UNDERCUT,      /**< J- or U-cut at the undercut tilt */
@@ -171,11 +172,13 @@ typedef struct fib_geom_pattern {
 } fib_geom_pattern;
 
 /**
- * The coarse patterns of a site, in run order: protect, trenches, side
+ * The coarse patterns of a site, in run order: protect, fiducial (two
+ * crossed 1 x 10 x 1 um bars, 20 um^3 as in AutoLamella, centred
+ * lamella_width/2 + 10 um from the centre), trenches, side
  * cut, undercut, stress relief, attach, cut-free, grid attach, needle cut
  * (those that apply to the method).  Writes at most @p cap patterns to
  * @p out and the count to @p n_out.  Errors: FIB_EINVAL for a bad site,
- * FIB_ERANGE when @p cap is too small (12 always suffices).
+ * FIB_ERANGE when @p cap is too small (16 always suffices).
  */
 FIB_API FIB_NODISCARD fib_status fib_geom_coarse(const fib_geom_site *site,
                                                  fib_geom_pattern *out,

@@ -52,15 +52,16 @@ typedef struct fib_plan_layer {
 
 /** Roles of the currents in a ladder; "0" in a request = the default. */
 typedef struct fib_plan_ladder {
-    double trench_pA;  /**< coarse trenches (default Ga 7.6 nA cryo /
-                            9.3 nA RT, Xe 60 nA cryo / 200 nA RT) */
-    double cut_pA;     /**< side cut, undercut, cut-free, needle cut
-                            (Ga 7.6 nA, Xe 4 nA) */
-    double relief_pA;  /**< stress-relief slots (Ga 1 nA, Xe 1 nA) */
-    double thin_pA[6]; /**< thinning ladder, high to low; 0-terminated
-                            (default Ga 2.0, 0.74, 0.2 nA; Xe 15, 4, 1,
-                            0.3, 0.1 nA) */
-    double polish_pA;  /**< final main-kV polish (Ga 60 pA, Xe 50 pA) */
+    double trench_pA;   /**< coarse trenches (default Ga 7.6 nA cryo /
+                             9.3 nA RT, Xe 60 nA cryo / 200 nA RT) */
+    double cut_pA;      /**< side cut, undercut, cut-free, needle cut
+                             (Ga 7.6 nA, Xe 4 nA) */
+    double relief_pA;   /**< stress-relief slots (Ga 1 nA, Xe 1 nA) */
+    double fiducial_pA; /**< drift-correction fiducial (1 nA) */
+    double thin_pA[6];  /**< thinning ladder, high to low; 0-terminated
+                             (default Ga 2.0, 0.74, 0.2 nA; Xe 15, 4, 1,
+                             0.3, 0.1 nA) */
+    double polish_pA;   /**< final main-kV polish (Ga 60 pA, Xe 50 pA) */
     double lowkv_pA[FIB_PLAN_MAX_POLISH]; /**< per polish_kV (5 kV 40 pA,
                                                2 kV 25 pA) */
 } fib_plan_ladder;
