@@ -3,6 +3,7 @@
  * tests/data/make_format_fixtures.py), bad input and atomic output. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,6 +229,9 @@ START_TEST(png_colour_inputs_become_bt709_luma)
         for (size_t x = 0; x < 2; x++)
             ck_assert_double_eq(fib_image_get(&img, x, y),
                                 10.0 + 50.0 * (double)(x + 2 * y));
+    /* pHYs alone (no fib text chunk): 2e8 and 1.25e8 pixels per metre */
+    ck_assert_double_eq(img.pixel_size_nm[0], 5.0);
+    ck_assert_double_eq(img.pixel_size_nm[1], 8.0);
     fib_image_clear(&img);
 }
 END_TEST
@@ -371,6 +375,39 @@ START_TEST(tiff_imagej_stack_opens_in_tifffile_with_voxel_size)
     if (r != 77)
         ck_assert_int_eq(r, 0);
     fib_volume_clear(&v);
+}
+END_TEST
+
+/* One IFD, images=3, slices stored back to back (ImageJ > 4 GiB style). */
+START_TEST(tiff_imagej_contiguous_stack)
+{
+    char p[600], q[600];
+    fib_error err = {0};
+    fib_volume vol;
+    fib_image img;
+    fib_test_data("fmt_ij_contig.tif", p, sizeof p);
+    ck_assert_int_eq(fib_fmt_volume_read(p, NULL, &vol, NULL, &err), FIB_OK);
+    ck_assert_uint_eq(vol.nz, 3);
+    for (size_t z = 0; z < 3; z++)
+        for (size_t y = 0; y < 3; y++)
+            for (size_t x = 0; x < 4; x++)
+                ck_assert_double_eq(fib_volume_get(&vol, x, y, z),
+                                    (double)(100 * z + 10 * y + x));
+    ck_assert(fib_test_rel(vol.voxel_size_nm[0], 50.0) < 1e-6);
+    ck_assert(fib_test_rel(vol.voxel_size_nm[2], 250.0) < 1e-12);
+    fib_volume_clear(&vol);
+    fib_fmt_read_opts ro = {.page = 2};
+    ck_assert_int_eq(fib_fmt_image_read(p, &ro, &img, NULL, &err), FIB_OK);
+    ck_assert_double_eq(fib_image_get(&img, 3, 2), 223.0);
+    fib_image_clear(&img);
+    ro.page = 3;
+    ck_assert_int_eq(fib_fmt_image_read(p, &ro, &img, NULL, &err), FIB_ERANGE);
+    fib_error_clear(&err);
+    tpath(q, sizeof q, "ij_cut.tif");
+    truncate_copy(p, q, file_size(p) - 4);
+    ck_assert_int_eq(fib_fmt_volume_read(q, NULL, &vol, NULL, &err),
+                     FIB_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "ij_cut.tif"));
 }
 END_TEST
 
@@ -578,6 +615,22 @@ START_TEST(nrrd_round_trip_raw_and_gzip)
             assert_same_values(&v, &back);
             for (int i = 0; i < 3; i++)
                 ck_assert_double_eq(back.voxel_size_nm[i], v.voxel_size_nm[i]);
+            /* one slice: raw seeks, gzip inflates past the others */
+            fib_fmt_read_opts ro = {.page = 3};
+            fib_image img;
+            ck_assert_int_eq(fib_fmt_image_read(p, &ro, &img, NULL, &err),
+                             FIB_OK);
+            ck_assert_uint_eq(img.width, 33);
+            ck_assert_uint_eq(img.height, 7);
+            for (size_t y = 0; y < 7; y++)
+                for (size_t x = 0; x < 33; x++)
+                    ck_assert_double_eq(fib_image_get(&img, x, y),
+                                        fib_volume_get(&v, x, y, 3));
+            fib_image_clear(&img);
+            ro.page = 5;
+            ck_assert_int_eq(fib_fmt_image_read(p, &ro, &img, NULL, &err),
+                             FIB_ERANGE);
+            fib_error_clear(&err);
             fib_volume_clear(&v);
             fib_volume_clear(&back);
         }
@@ -640,6 +693,9 @@ START_TEST(convert_chain_keeps_voxel_sizes)
     ck_assert_int_eq(fib_fmt_image_read(b, &ro, &img, &meta, &err), FIB_OK);
     ck_assert_double_eq(fib_image_get(&img, 2, 3), fib_volume_get(&v, 2, 3, 1));
     fib_image_clear(&img);
+    ro.page = 3;
+    ck_assert_int_eq(fib_fmt_image_read(b, &ro, &img, &meta, &err), FIB_ERANGE);
+    ck_assert_ptr_nonnull(strstr(err.msg, "c.mrc"));
     fib_volume_clear(&v);
     fib_volume_clear(&r1);
     fib_volume_clear(&r2);
@@ -758,6 +814,24 @@ START_TEST(huge_and_zero_headers_refused)
                      FIB_ERANGE);
     ck_assert_ptr_nonnull(strstr(err.msg, "huge.nrrd"));
     fib_error_clear(&err);
+    /* 32 GB claimed: a probe describes it, a default read refuses it, a
+     * one-slice read is checked for that slice only (and is truncated) */
+    const char *bh = "NRRD0004\ntype: float\ndimension: 3\n"
+                     "sizes: 2000 2000 2000\nencoding: raw\n\n";
+    write_bytes(p, bh, strlen(bh));
+    ck_assert_int_eq(fib_fmt_probe(p, NULL, &info, &err), FIB_OK);
+    ck_assert_uint_eq(info.nz, 2000);
+    ck_assert_int_eq(fib_fmt_volume_read(p, NULL, &vol, NULL, &err),
+                     FIB_ERANGE);
+    fib_error_clear(&err);
+    fib_image img;
+    ck_assert_int_eq(fib_fmt_image_read(p, NULL, &img, NULL, &err),
+                     FIB_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "truncated"));
+    fib_error_clear(&err);
+    fib_fmt_read_opts small = {.max_bytes = 1000};
+    ck_assert_int_eq(fib_fmt_probe(p, &small, &info, &err), FIB_ERANGE);
+    fib_error_clear(&err);
     const char *zh = "NRRD0004\ntype: float\ndimension: 2\n"
                      "sizes: 0 10\nencoding: raw\n\n";
     write_bytes(p, zh, strlen(zh));
@@ -848,6 +922,54 @@ START_TEST(streaming_writer_leaves_nothing_on_failure)
 }
 END_TEST
 
+typedef struct reader_job {
+    const char *path;
+    fib_status want;
+    int bad; /* iterations with an unexpected status or message */
+} reader_job;
+
+static void *reader_thread(void *arg)
+{
+    reader_job *j = arg;
+    for (int i = 0; i < 40; i++) {
+        fib_error err = {0};
+        fib_volume v;
+        const fib_status st =
+            fib_fmt_volume_read(j->path, NULL, &v, NULL, &err);
+        if (st != j->want ||
+            (st != FIB_OK && strstr(err.msg, j->path) == NULL) ||
+            (st == FIB_OK && err.msg[0] != '\0'))
+            j->bad++;
+        if (st == FIB_OK)
+            fib_volume_clear(&v);
+    }
+    return NULL;
+}
+
+/* libtiff messages go to per-call handlers: a failing read in one thread
+ * never leaks its message into a good read in another. */
+START_TEST(concurrent_tiff_reads_keep_errors_apart)
+{
+    char good[600], cut[600];
+    tpath(good, sizeof good, "good.tif");
+    tpath(cut, sizeof cut, "cut.tif");
+    fib_error err = {0};
+    fib_volume v = make_volume(FIB_PX_U16, 40, 30, 3);
+    fib_fmt_write_opts wo = {.tiff_compression = 1};
+    ck_assert_int_eq(fib_fmt_volume_write(good, &v, &wo, &err), FIB_OK);
+    truncate_copy(good, cut, file_size(good) / 2);
+    reader_job a = {good, FIB_OK, 0}, b = {cut, FIB_EFORMAT, 0};
+    pthread_t ta, tb;
+    ck_assert_int_eq(pthread_create(&ta, NULL, reader_thread, &a), 0);
+    ck_assert_int_eq(pthread_create(&tb, NULL, reader_thread, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    ck_assert_int_eq(a.bad, 0);
+    ck_assert_int_eq(b.bad, 0);
+    fib_volume_clear(&v);
+}
+END_TEST
+
 START_TEST(kind_names_and_extensions)
 {
     ck_assert_int_eq(fib_fmt_kind_from_path("a/b.TIF"), FIB_FMT_TIFF);
@@ -880,6 +1002,7 @@ int main(void)
     tcase_add_test(tc, tiff_fixtures_tiled_signed_float_rgb_pages);
     tcase_add_test(tc, tiff_stack_round_trip_all_types_and_compressions);
     tcase_add_test(tc, tiff_imagej_stack_opens_in_tifffile_with_voxel_size);
+    tcase_add_test(tc, tiff_imagej_contiguous_stack);
     tcase_add_test(tc, tiff_vendor_fixtures_fei_ion_and_zeiss_pm);
     tcase_add_test(tc, mrc_round_trip_all_types_validates);
     tcase_add_test(tc, mrc_reads_signed_modes_shifted_and_big_endian);
@@ -891,6 +1014,7 @@ int main(void)
     tcase_add_test(tc, truncated_files_of_every_format);
     tcase_add_test(tc, huge_and_zero_headers_refused);
     tcase_add_test(tc, streaming_writer_leaves_nothing_on_failure);
+    tcase_add_test(tc, concurrent_tiff_reads_keep_errors_apart);
     tcase_add_test(tc, kind_names_and_extensions);
     suite_add_tcase(s, tc);
     return fib_test_run(s, NULL);

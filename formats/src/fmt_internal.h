@@ -18,6 +18,9 @@
 /* Default refusal limit for pixel data a header may claim: 4 GiB. */
 #define FIB__DEFAULT_MAX_BYTES ((size_t)4 << 30)
 
+/* Default limit of fib_fmt_probe(), which reads no pixel data: 1 TiB. */
+#define FIB__PROBE_MAX_BYTES ((size_t)1 << 40)
+
 size_t fib__max_bytes(const fib_fmt_read_opts *opts);
 
 /*
@@ -90,13 +93,17 @@ fib_status fib__tiff_vendor_pairs(const char *path, fib__kv *kv,
 
 fib_status fib__mrc_probe(const char *path, const fib_fmt_read_opts *opts,
                           fib_fmt_info *info, fib_error *err);
+/* Sections [z0, z0 + nz) (nz 0 = all from z0); FIB_ERANGE if z0 >= nz. */
 fib_status fib__mrc_read(const char *path, const fib_fmt_read_opts *opts,
-                         fib_volume *vol, fib_fmt_meta *meta, fib_error *err);
+                         size_t z0, size_t nz, fib_volume *vol,
+                         fib_fmt_meta *meta, fib_error *err);
 
 fib_status fib__nrrd_probe(const char *path, const fib_fmt_read_opts *opts,
                            fib_fmt_info *info, fib_error *err);
+/* Slices [z0, z0 + nz) (nz 0 = all from z0); FIB_ERANGE if z0 >= nz. */
 fib_status fib__nrrd_read(const char *path, const fib_fmt_read_opts *opts,
-                          fib_volume *vol, fib_fmt_meta *meta, fib_error *err);
+                          size_t z0, size_t nz, fib_volume *vol,
+                          fib_fmt_meta *meta, fib_error *err);
 fib_status fib__nrrd_vendor_pairs(const char *path, fib__kv *kv,
                                   fib_error *err);
 
