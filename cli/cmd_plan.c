@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "fib/physics.h"
 #include "fib/planner.h"
+#include "fib/materials_cfg.h"
 #include "fib/session_cfg.h"
 #include "plan_out.h"
 
@@ -16,7 +17,8 @@ static void usage(void)
 {
     printf("usage: cryofib plan SESSION.cfg [--ion Ga,Xe] [--json FILE] "
            "[--csv FILE]\n"
-           "                    [--out DIR] [--optimized] [--quiet]\n"
+           "                    [--out DIR] [--optimized] [--materials FILE] "
+           "[--quiet]\n"
            "       cryofib plan --demo [options]\n\n"
            "Plan a FIB lamella session step by step from a session file "
            "(examples/\nsession-reference.cfg documents every key): trenches, "
@@ -35,6 +37,8 @@ static void usage(void)
            "protocol ladder)\n"
            "  --demo         plan the embedded Li-dendrite cryo lift-out "
            "session (no file)\n"
+           "  --materials F  add/override materials from a materials file "
+           "(see cryofib materials)\n"
            "  --quiet        no terminal table\n"
            "Exit status: 0 ok, 1 failure, 2 bad input (message names file, "
            "line and field).\n");
@@ -42,22 +46,24 @@ static void usage(void)
 
 int cli_cmd_plan(int argc, char **argv)
 {
-    static const struct option opts[] = {{"ion", required_argument, NULL, 'i'},
-                                         {"json", required_argument, NULL, 'j'},
-                                         {"csv", required_argument, NULL, 'c'},
-                                         {"out", required_argument, NULL, 'o'},
-                                         {"optimized", no_argument, NULL, 'O'},
-                                         {"demo", no_argument, NULL, 'd'},
-                                         {"quiet", no_argument, NULL, 'q'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"ion", required_argument, NULL, 'i'},
+        {"json", required_argument, NULL, 'j'},
+        {"csv", required_argument, NULL, 'c'},
+        {"out", required_argument, NULL, 'o'},
+        {"optimized", no_argument, NULL, 'O'},
+        {"demo", no_argument, NULL, 'd'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"materials", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     cli_plan_opts o = {0};
-    const char *ions = NULL;
+    const char *ions = NULL, *mats = NULL;
     bool demo = false;
     int ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "hqi:j:c:o:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "hqi:j:c:o:m:", opts, NULL)) != -1) {
         switch (ch) {
         case 'h':
             usage();
@@ -83,6 +89,9 @@ int cli_cmd_plan(int argc, char **argv)
         case 'q':
             o.quiet = true;
             break;
+        case 'm':
+            mats = optarg;
+            break;
         default:
             return cli_usage_error(cmd,
                                    "unknown or incomplete option '%s' "
@@ -98,8 +107,12 @@ int cli_cmd_plan(int argc, char **argv)
     fib_error err = {0};
     fib_plan_materials *db = NULL;
     fib_status st = fib_plan_materials_create(&db, &err);
-    if (st != FIB_OK)
+    if (st == FIB_OK && mats)
+        st = fib_fmt_materials_cfg_load(db, mats, &err);
+    if (st != FIB_OK) {
+        fib_plan_materials_destroy(db);
         return cli_fail(cmd, st, &err);
+    }
     fib_plan_request req;
     if (demo) {
         fib_plan_request_default(&req);

@@ -10,6 +10,7 @@
 #include "fib/planner.h"
 #include "fib/plot.h"
 #include "fib/report.h"
+#include "fib/materials_cfg.h"
 #include "fib/session_cfg.h"
 #include "plan_out.h"
 
@@ -19,7 +20,7 @@ static void usage(void)
 {
     printf("usage: cryofib slice-view RUN.cfg [--ion Ga,Xe] [--json FILE] "
            "[--csv FILE]\n"
-           "                          [--out DIR]\n\n"
+           "                          [--out DIR] [--materials FILE]\n\n"
            "Plan a slice-and-view run from a run file (see examples/"
            "slice-view-coated-nmc.cfg):\nnumber of slices, milling and "
            "imaging time per slice, total run time, electron\ndose per "
@@ -44,17 +45,20 @@ static const char *sym(fib_plan_ion ion)
 
 int cli_cmd_slice_view(int argc, char **argv)
 {
-    static const struct option opts[] = {{"ion", required_argument, NULL, 'i'},
-                                         {"json", required_argument, NULL, 'j'},
-                                         {"csv", required_argument, NULL, 'c'},
-                                         {"out", required_argument, NULL, 'o'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *json = NULL, *csvp = NULL, *ions = NULL, *out = NULL;
+    static const struct option opts[] = {
+        {"ion", required_argument, NULL, 'i'},
+        {"json", required_argument, NULL, 'j'},
+        {"csv", required_argument, NULL, 'c'},
+        {"out", required_argument, NULL, 'o'},
+        {"materials", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *json = NULL, *csvp = NULL, *ions = NULL, *out = NULL,
+               *mats = NULL;
     int ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "hi:j:c:o:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "hi:j:c:o:m:", opts, NULL)) != -1) {
         switch (ch) {
         case 'h':
             usage();
@@ -71,6 +75,9 @@ int cli_cmd_slice_view(int argc, char **argv)
         case 'o':
             out = optarg;
             break;
+        case 'm':
+            mats = optarg;
+            break;
         default:
             return cli_usage_error(cmd, "unknown or incomplete option '%s'",
                                    argv[optind - 1]);
@@ -86,6 +93,8 @@ int cli_cmd_slice_view(int argc, char **argv)
     fib_plan_sv_result res[FIB_PLAN_MAX_IONS];
     int rc = CLI_EXIT_OK;
     fib_status st = fib_plan_materials_create(&db, &err);
+    if (st == FIB_OK && mats)
+        st = fib_fmt_materials_cfg_load(db, mats, &err);
     if (st == FIB_OK)
         st = fib_fmt_slice_view_read(argv[optind], db, ions, &r, &err);
     if (st == FIB_OK)

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "fib/planner.h"
 #include "fib/report.h"
+#include "fib/materials_cfg.h"
 #include "fib/session_cfg.h"
 #include "plan_out.h"
 
@@ -13,7 +14,8 @@ static const char *cmd = "workflow";
 
 static void usage(void)
 {
-    printf("usage: cryofib workflow SESSION.cfg [--json FILE]\n\n"
+    printf("usage: cryofib workflow SESSION.cfg [--json FILE] [--materials "
+           "FILE]\n\n"
            "Recommend the cryogenic workflow (1-4, Shin et al., Table 1) "
            "from the sample's\nsensitivities (sample.sensitive, or the "
            "layers' database flags) and size\n(sample.nanoscale), with the "
@@ -22,20 +24,24 @@ static void usage(void)
 
 int cli_cmd_workflow(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", required_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *json = NULL;
+    static const struct option opts[] = {
+        {"json", required_argument, NULL, 'j'},
+        {"materials", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *json = NULL, *mats = NULL;
     int ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "hj:m:", opts, NULL)) != -1) {
         if (ch == 'h') {
             usage();
             return CLI_EXIT_OK;
         }
         if (ch == 'j')
             json = optarg;
+        else if (ch == 'm')
+            mats = optarg;
         else
             return cli_usage_error(cmd, "unknown or incomplete option '%s'",
                                    argv[optind - 1]);
@@ -49,6 +55,8 @@ int cli_cmd_workflow(int argc, char **argv)
     unsigned sens = 0;
     int rc = CLI_EXIT_OK;
     fib_status st = fib_plan_materials_create(&db, &err);
+    if (st == FIB_OK && mats)
+        st = fib_fmt_materials_cfg_load(db, mats, &err);
     if (st == FIB_OK)
         st = fib_fmt_session_read(argv[optind], db, NULL, &req, &err);
     if (st == FIB_OK)

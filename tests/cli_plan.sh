@@ -77,6 +77,16 @@ grep -q "Xe/Ga: run time" "$T/sv.txt" || fail "slice-view ratio"
 grep -q '"n_slices": 500' "$T/sv.json" || fail "slice-view json"
 ok
 
+# user materials file
+cat > "$T/nmc622.cfg" <<'CFGEOF'
+sample = { layers = ( { material = "NMC622"; thickness_um = 0.0; } ); };
+CFGEOF
+"$C" plan "$T/nmc622.cfg" --quiet 2>/dev/null; [ $? -eq 2 ] \
+  || fail "NMC622 without --materials should be unknown"
+"$C" plan "$T/nmc622.cfg" --materials "$SRC/examples/materials.cfg" \
+  | grep -q "ROI NMC622" || fail "--materials"
+ok
+
 # bad input: exit 2 and file:line:field in the message
 D="$SRC/tests/data/plan"
 "$C" plan "$D/negative-width.cfg" 2> "$T/err.txt"; rc=$?
