@@ -440,6 +440,25 @@ START_TEST(test_sessions_5_2)
     ck_assert_msg(thin / 60 >= 11.0 / 2 && thin / 60 <= 11.0 * 2,
                   "lamella milling %g min vs SerialFIB 11 min", thin / 60);
     fib_plan_destroy(p);
+
+    /* RT Si lift-out (Yao, FIB Systems ch. 8): final thinning from
+     * 150-200 nm to 100 nm takes 5-10 min; within a factor of 2 of that
+     * range for the milling of every pass starting at <= 200 nm. */
+    one_layer(&r, "Si");
+    r.site.method = FIB_GEOM_LIFTOUT;
+    r.site.target_thickness_nm = 100;
+    p = make(&r, 0, FIB_PLAN_LADDER_DEFAULT);
+    double fin = 0;
+    for (size_t i = 0; i < fib_plan_step_count(p); i++) {
+        const fib_plan_step *s = fib_plan_step_get(p, i);
+        if (s->thickness_after_nm > 0 && s->thickness_before_nm > 0 &&
+            s->thickness_before_nm <= 200)
+            fin += s->commanded_time_s;
+    }
+    ck_assert_double_eq_tol(fib_plan_final_thickness_nm(p), 100.0, 1e-9);
+    ck_assert_msg(fin / 60 >= 5.0 / 2 && fin / 60 <= 10.0 * 2,
+                  "final thinning %g min vs 5-10 min", fin / 60);
+    fib_plan_destroy(p);
 }
 END_TEST
 
