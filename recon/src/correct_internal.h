@@ -17,6 +17,20 @@ typedef struct fib__wavelet {
 /** Wavelet by name ("db5"); NULL when unknown. */
 const fib__wavelet *fib__wavelet_find(const char *name);
 
+/** Analysis filters h (= rec_lo), g (= rec_hi, g[k] = (-1)^k h[n-1-k])
+ *  and the index shift off = 1 - n/2 of the periodised DWT. */
+void fib__wavelet_filters(const fib__wavelet *wav, double *h, double *g,
+                          int *off);
+
+/** One level of the periodised 1D DWT of x[0..len) (len even):
+ *  a[i] = sum_k h[k] x[(2i + k + off) mod len], d likewise with g; equals
+ *  pywt.dwt(x, name, mode="periodization"). */
+void fib__dwt1d(const double *h, const double *g, int n, int off,
+                const float *x, size_t len, float *a, float *d);
+
+/** k-th smallest (0-based) of v[0..n) (n > k), reordering v. */
+float fib__select_k(float *v, size_t n, size_t k);
+
 /** FIB_EINVAL unless @p img is a non-empty f32 image. */
 fib_status fib__check_f32(const fib_image *img, const char *what,
                           fib_error *err);

@@ -48,9 +48,11 @@ extern "C" {
 /* ------------------------------------------------------------------ */
 
 typedef enum fib_recon_destripe_method {
-    FIB_DESTRIPE_NONE = 0,        /**< step off */
-    FIB_DESTRIPE_WAVELET_FFT = 1, /**< Muench et al. 2009 wavelet-FFT */
-    FIB_DESTRIPE_WEDGE = 2        /**< zero a tapered wedge of the 2D FFT */
+    FIB_DESTRIPE_NONE = 0,          /**< step off */
+    FIB_DESTRIPE_WAVELET_FFT = 1,   /**< Muench et al. 2009 wavelet-FFT */
+    FIB_DESTRIPE_WEDGE = 2,         /**< zero a tapered wedge of the 2D FFT */
+    FIB_DESTRIPE_WAVELET_MEDIAN = 3 /**< robust variant: column medians of
+                                         the vertical details (see below) */
 } fib_recon_destripe_method;
 
 /**
@@ -64,6 +66,15 @@ typedef enum fib_recon_destripe_method {
  * g(k) = 1 - exp(-k^2 / (2 sigma^2)), k = integer frequency index (cycles
  * per padded band length; tomopy uses k + 1/2), then everything is
  * transformed back and cropped.
+ *
+ * Wavelet-median (cryofib's robust variant): the same decomposition, but
+ * instead of the Fourier damping the median along the stripe direction of
+ * each column of each vertical-detail band (over the rows inside the
+ * image) is subtracted.  Removes stripes that run through the whole
+ * height without the ghosts the Fourier damping makes beside vertical
+ * edges of objects shorter than half the height; does not remove curtains
+ * that cover less than half of the height (use the wavelet-FFT filter).
+ * sigma is not used.
  *
  * Stripe angle: 0 = stripes along image y (vertical curtains, the FIB
  * default), positive angles turn the stripe direction counter-clockwise
