@@ -59,8 +59,10 @@ static void phantom(fib_image *im)
     for (int i = 0; i < 90; i++) {
         double cx = urand() * W, cy = urand() * H, r = 3 + 7 * urand();
         float g = (float)(40 + 160 * urand());
-        for (size_t y = 0; y < H; y++)
-            for (size_t x = 0; x < W; x++) {
+        size_t y0 = cy > r ? (size_t)(cy - r) : 0,
+               x0 = cx > r ? (size_t)(cx - r) : 0;
+        for (size_t y = y0; y < H && (double)y < cy + r + 1; y++)
+            for (size_t x = x0; x < W && (double)x < cx + r + 1; x++) {
                 double dx = (double)x - cx, dy = (double)y - cy;
                 if (dx * dx + dy * dy < r * r)
                     *px(im, x, y) = g;

@@ -44,25 +44,37 @@ static void gauss_d(double *p, double *tmp, size_t w, size_t h, double sigma,
         k[j] /= sum;
     const ptrdiff_t W = (ptrdiff_t)w, H = (ptrdiff_t)h;
 #pragma omp parallel for schedule(static)
-    for (size_t y = 0; y < h; y++)
+    for (size_t y = 0; y < h; y++) {
+        const double *row = p + y * w;
+        double *o = tmp + y * w;
         for (ptrdiff_t x = 0; x < W; x++) {
-            const double *row = p + y * w;
             double s = k[0] * row[x];
-            for (int j = 1; j <= r; j++)
-                s += k[j] * (row[fib__reflect(x - j, W)] +
-                             row[fib__reflect(x + j, W)]);
-            tmp[y * w + (size_t)x] = s;
+            if (x >= r && x + r < W) {
+                for (int j = 1; j <= r; j++)
+                    s += k[j] * (row[x - j] + row[x + j]);
+            } else {
+                for (int j = 1; j <= r; j++)
+                    s += k[j] * (row[fib__reflect(x - j, W)] +
+                                 row[fib__reflect(x + j, W)]);
+            }
+            o[x] = s;
         }
+    }
 #pragma omp parallel for schedule(static)
-    for (size_t y = 0; y < h; y++)
-        for (size_t x = 0; x < w; x++) {
-            double s = k[0] * tmp[y * w + x];
-            for (int j = 1; j <= r; j++)
-                s += k[j] *
-                     (tmp[(size_t)fib__reflect((ptrdiff_t)y - j, H) * w + x] +
-                      tmp[(size_t)fib__reflect((ptrdiff_t)y + j, H) * w + x]);
-            p[y * w + x] = s;
+    for (size_t y = 0; y < h; y++) {
+        double *o = p + y * w;
+        const double *c = tmp + y * w;
+        for (size_t x = 0; x < w; x++)
+            o[x] = k[0] * c[x];
+        for (int j = 1; j <= r; j++) {
+            const double *a =
+                tmp + (size_t)fib__reflect((ptrdiff_t)y - j, H) * w;
+            const double *b =
+                tmp + (size_t)fib__reflect((ptrdiff_t)y + j, H) * w;
+            for (size_t x = 0; x < w; x++)
+                o[x] += k[j] * (a[x] + b[x]);
         }
+    }
 }
 
 fib_status fib_recon_ssim(const fib_image *a, const fib_image *b,
