@@ -38,3 +38,47 @@ def remove_stripe_fw(img, level=None, wname="db5", sigma=2.0, pad=True):
         sli = sli[0:cH[n].shape[0], 0:cV[n].shape[1]]
         sli = pywt.idwt2((sli, (cH[n], cV[n], cD[n])), wname)
     return sli[xshift:dx + xshift, 0:dz]
+
+
+def _best(fn, reps):
+    import time
+    best = 1e30
+    out = None
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def main():
+    """peer_correct.py IMAGE [REPS] [OUTDIR]: time the peers on IMAGE
+    (float32), print "name ms ms/Mpx" lines like bench_correct."""
+    import sys
+    import tifffile
+    from scipy import ndimage
+    path = sys.argv[1]
+    reps = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    outdir = sys.argv[3] if len(sys.argv) > 3 else None
+    img = tifffile.imread(path).astype(np.float32)
+    if img.ndim == 3:
+        img = img[0]
+    mpx = img.size / 1e6
+    print("# image %d x %d (%.3f Mpx), best of %d" % (img.shape[1], img.shape[0], mpx, reps))
+    ops = [
+        ("destripe_fw_db5_L4", lambda: remove_stripe_fw(img, 4, "db5", 2.0)),
+        ("destripe_fw_db5_L6", lambda: remove_stripe_fw(img, 6, "db5", 2.0)),
+        ("destripe_fw_db5_tomopy", lambda: remove_stripe_fw(img, None, "db5", 2.0)),
+        ("median_3x3", lambda: ndimage.median_filter(img, size=3, mode="reflect")),
+        ("median_5x5", lambda: ndimage.median_filter(img, size=5, mode="reflect")),
+        ("gauss_sigma2", lambda: ndimage.gaussian_filter(img, 2.0, mode="reflect", truncate=4.0)),
+    ]
+    for name, fn in ops:
+        t, out = _best(fn, reps)
+        print("%-24s %10.3f %10.3f" % (name, 1e3 * t, 1e3 * t / mpx))
+        if outdir:
+            np.asarray(out, dtype=np.float32).tofile("%s/%s.f32" % (outdir, name))
+
+
+if __name__ == "__main__":
+    main()

@@ -61,7 +61,8 @@ struct fib__destripe_ws {
     fftwf_plan fwd2, inv2; /* wedge: 2D r2c/c2r on buf */
     int nt;                /* threads the column buffers were made for */
     float *colbuf;         /* wavelet-median: nt x py/2 */
-    float *mask;           /* wedge: px x (py/2+1)... see below */
+    float *mask;           /* wedge: py x (px/2+1) spectrum weights */
+    ptrdiff_t *xmap;       /* padded column -> source column */
 };
 
 fib_status fib__destripe_resolve(const fib_recon_destripe_params *in,
@@ -147,6 +148,7 @@ void fib__destripe_ws_destroy(fib__destripe_ws *ws)
     free(ws->damp);
     free(ws->mask);
     free(ws->colbuf);
+    free(ws->xmap);
     free(ws);
 }
 
@@ -261,6 +263,14 @@ fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
         goto fail;
     }
     memset(ws->buf, 0, npad * sizeof(float));
+    ws->xmap = malloc(ws->px * sizeof(ptrdiff_t));
+    if (!ws->xmap) {
+        st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+        goto fail;
+    }
+    for (size_t x = 0; x < ws->px; x++)
+        ws->xmap[x] =
+            fib__reflect((ptrdiff_t)x - (ptrdiff_t)ws->mx, (ptrdiff_t)ws->fw);
 
     if (ws->p.method == FIB_DESTRIPE_WAVELET_MEDIAN) {
         ws->nt = omp_get_max_threads();
@@ -377,31 +387,56 @@ fail:
 
 /* ---- periodised 1-level 2D DWT on the top-left nx x ny block ---- */
 
+/* Wrapped sample t mod len. */
+static inline float wrap_at(const float *x, ptrdiff_t t, size_t len)
+{
+    t %= (ptrdiff_t)len;
+    if (t < 0)
+        t += (ptrdiff_t)len;
+    return x[t];
+}
+
 void fib__dwt1d(const double *h, const double *g, int n, int off,
                 const float *x, size_t len, float *a, float *d)
 {
-    const size_t half = len / 2;
-    for (size_t i = 0; i < half; i++) {
-        double sa = 0, sd = 0;
-        ptrdiff_t base = (ptrdiff_t)(2 * i) + off;
-        if (base >= 0 && base + n <= (ptrdiff_t)len) {
-            for (int k = 0; k < n; k++) {
-                double v = (double)x[base + k];
-                sa += h[k] * v;
-                sd += g[k] * v;
-            }
-        } else {
-            for (int k = 0; k < n; k++) {
-                ptrdiff_t t = (base + k) % (ptrdiff_t)len;
-                if (t < 0)
-                    t += (ptrdiff_t)len;
-                double v = (double)x[t];
-                sa += h[k] * v;
-                sd += g[k] * v;
-            }
+    float hf[64], gf[64];
+    for (int k = 0; k < n; k++) {
+        hf[k] = (float)h[k];
+        gf[k] = (float)g[k];
+    }
+    const ptrdiff_t half = (ptrdiff_t)(len / 2);
+    /* interior outputs i0 <= i < i1 read x[2i + off .. 2i + off + n) in
+     * range; the taps loop outside so the inner loop vectorises */
+    ptrdiff_t i0 = off < 0 ? (-off + 1) / 2 : 0;
+    ptrdiff_t i1 = ((ptrdiff_t)len - n - off) / 2 + 1;
+    if (i1 > half)
+        i1 = half;
+    if (i0 > i1)
+        i0 = i1;
+    for (ptrdiff_t i = i0; i < i1; i++)
+        a[i] = d[i] = 0;
+    for (int k = 0; k < n; k++) {
+        const float hk = hf[k], gk = gf[k];
+        const float *xp = x + k + off;
+        for (ptrdiff_t i = i0; i < i1; i++) {
+            float v = xp[2 * i];
+            a[i] += hk * v;
+            d[i] += gk * v;
         }
-        a[i] = (float)sa;
-        d[i] = (float)sd;
+    }
+    for (ptrdiff_t i = 0; i < half; i++) {
+        if (i == i0)
+            i = i1;
+        if (i >= half)
+            break;
+        float sa = 0, sd = 0;
+        for (int k = 0; k < n; k++) {
+            float v = wrap_at(x, 2 * i + off + k, len);
+            sa += hf[k] * v;
+            sd += gf[k] * v;
+        }
+        a[i] = sa;
+        d[i] = sd;
     }
 }
 
@@ -454,31 +489,73 @@ static void dwt_cols(const fib__destripe_ws *ws, const float *src, float *dst,
     }
 }
 
-/* Inverse (transpose): x[(2i + k + off) mod N] += h[k] a[i] + g[k] d[i]. */
+/* Inverse (transpose): x[j] = sum over k with j = 2i + k + off (mod N)
+ * of h[k] a[i] + g[k] d[i].  Polyphase: even and odd j use every other
+ * tap; interior outputs gather without wrapping, taps in a fixed order. */
 static void idwt_rows(const fib__destripe_ws *ws, const float *src, float *dst,
                       size_t nx, size_t ny)
 {
     const size_t stride = ws->px;
     const int n = ws->wav->len;
-    const size_t half = nx / 2;
+    const ptrdiff_t half = (ptrdiff_t)(nx / 2), off = ws->off;
+    float hf[64], gf[64];
+    for (int k = 0; k < n; k++) {
+        hf[k] = (float)ws->h[k];
+        gf[k] = (float)ws->g[k];
+    }
+    /* output j = 2m + p (p = 0, 1); tap k contributes when k + off has
+     * the parity of p, from coefficient i = m - (k + off - p) / 2 */
 #pragma omp parallel for schedule(static)
     for (size_t y = 0; y < ny; y++) {
         const float *a = src + y * stride;
         const float *d = a + half;
         float *o = dst + y * stride;
-        for (size_t j = 0; j < nx; j++) {
-            double s = 0;
+        for (int p = 0; p < 2; p++) {
+            /* interior m range: all i = m - q in [0, half) */
+            ptrdiff_t qmin = 1 << 30, qmax = -(1 << 30);
             for (int k = 0; k < n; k++) {
-                ptrdiff_t t = (ptrdiff_t)j - k - ws->off;
-                t %= (ptrdiff_t)nx;
-                if (t < 0)
-                    t += (ptrdiff_t)nx;
+                ptrdiff_t t = k + off - p;
                 if (t & 1)
                     continue;
-                size_t i = (size_t)t / 2;
-                s += ws->h[k] * (double)a[i] + ws->g[k] * (double)d[i];
+                ptrdiff_t q = t / 2;
+                qmin = q < qmin ? q : qmin;
+                qmax = q > qmax ? q : qmax;
             }
-            o[j] = (float)s;
+            ptrdiff_t m0 = qmax > 0 ? qmax : 0;
+            ptrdiff_t m1 = half + (qmin < 0 ? qmin : 0);
+            if (m1 < m0)
+                m1 = m0;
+            for (ptrdiff_t m = m0; m < m1; m++)
+                o[2 * m + p] = 0;
+            for (int k = 0; k < n; k++) {
+                ptrdiff_t t = k + off - p;
+                if (t & 1)
+                    continue;
+                ptrdiff_t q = t / 2;
+                const float hk = hf[k], gk = gf[k];
+                const float *ap = a - q, *dp = d - q;
+                float *op = o + p;
+                for (ptrdiff_t m = m0; m < m1; m++)
+                    op[2 * m] += hk * ap[m] + gk * dp[m];
+            }
+            for (ptrdiff_t m = 0; m < half; m++) {
+                if (m == m0)
+                    m = m1;
+                if (m >= half)
+                    break;
+                float s = 0;
+                for (int k = 0; k < n; k++) {
+                    ptrdiff_t t = k + off - p;
+                    if (t & 1)
+                        continue;
+                    ptrdiff_t i = m - t / 2;
+                    i %= half;
+                    if (i < 0)
+                        i += half;
+                    s += hf[k] * a[i] + gf[k] * d[i];
+                }
+                o[2 * m + p] = s;
+            }
         }
     }
 }
