@@ -654,6 +654,66 @@ START_TEST(test_median_values)
 }
 END_TEST
 
+static int cmpf(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+static ptrdiff_t refl(ptrdiff_t i, ptrdiff_t n)
+{
+    while (i < 0 || i >= n)
+        i = i < 0 ? -i - 1 : 2 * n - 1 - i;
+    return i;
+}
+
+START_TEST(test_median_brute_force)
+{
+    /* every radius / slab against sorting the mirrored window */
+    enum { MW = 70, MH = 23 };
+    fib_image s[3];
+    rng_state = 77;
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(fib_image_init(&s[k], FIB_PX_F32, MW, MH, NULL),
+                         FIB_OK);
+        for (size_t y = 0; y < MH; y++)
+            for (size_t x = 0; x < MW; x++)
+                *px(&s[k], x, y) = (float)floor(20 * urand());
+    }
+    for (unsigned r = 1; r <= 4; r++) {
+        for (int three = 0; three < 2; three++) {
+            fib_image out;
+            if (three) {
+                ck_assert_int_eq(
+                    fib_recon_median3d(&s[0], &s[1], &s[2], r, &out, NULL),
+                    FIB_OK);
+            } else {
+                copy(&s[1], &out);
+                fib_recon_denoise_params p = {.method = FIB_DENOISE_MEDIAN,
+                                              .radius = r};
+                ck_assert_int_eq(fib_recon_denoise(&p, &out, NULL), FIB_OK);
+            }
+            float win[3 * 81];
+            for (ptrdiff_t y = 0; y < MH; y++)
+                for (ptrdiff_t x = 0; x < MW; x++) {
+                    int n = 0;
+                    for (int k = three ? 0 : 1; k < (three ? 3 : 2); k++)
+                        for (int dy = -(int)r; dy <= (int)r; dy++)
+                            for (int dx = -(int)r; dx <= (int)r; dx++)
+                                win[n++] = *px(&s[k], (size_t)refl(x + dx, MW),
+                                               (size_t)refl(y + dy, MH));
+                    qsort(win, (size_t)n, sizeof(float), cmpf);
+                    ck_assert_msg(*px(&out, (size_t)x, (size_t)y) == win[n / 2],
+                                  "r %u 3d %d at %td,%td", r, three, x, y);
+                }
+            fib_image_clear(&out);
+        }
+    }
+    for (int k = 0; k < 3; k++)
+        fib_image_clear(&s[k]);
+}
+END_TEST
+
 START_TEST(test_median3d)
 {
     fib_image clean, s[3], out2d, out3d;
@@ -850,6 +910,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_denoise);
     tcase_add_test(tc, test_gauss_values);
     tcase_add_test(tc, test_median_values);
+    tcase_add_test(tc, test_median_brute_force);
     tcase_add_test(tc, test_median3d);
     tcase_add_test(tc, test_full_chain_and_threads);
     tcase_add_test(tc, test_ssim_reference);

@@ -43,7 +43,13 @@ struct fib__denoise_ws {
     float *thread; /* nt * per_t */
     float *plane;  /* w x h */
     float *plane2; /* w x h */
+    /* pruned Batcher network selecting the median of net_n values */
+    size_t net_n;
+    int net_count;
+    unsigned char (*net)[2];
 };
+
+enum { NET_MAX = 64, NET_CHUNK = 64 };
 
 fib_status fib__denoise_resolve(const fib_recon_denoise_params *in,
                                 fib_recon_denoise_params *out, fib_error *err)
@@ -100,6 +106,7 @@ void fib__denoise_ws_destroy(fib__denoise_ws *ws)
     free(ws->thread);
     free(ws->plane);
     free(ws->plane2);
+    free(ws->net);
     free(ws);
 }
 
@@ -121,13 +128,15 @@ fib_status fib__denoise_ws_create(const fib_recon_denoise_params *p,
         ws->nt = 1;
     size_t win = (size_t)(2 * ws->p.radius + 1);
     ws->per_t = 3 * (width + 2) + 3 * win * win + 16;
+    if (ws->per_t < NET_MAX * NET_CHUNK + 16)
+        ws->per_t = NET_MAX * NET_CHUNK + 16;
     size_t n, nthr;
     if (!fib_mul_size(width, height, &n) ||
         !fib_mul_size(ws->per_t, (size_t)ws->nt, &nthr)) {
         st = fib_error_set(err, FIB_ERANGE, "correct: denoise: too big");
         goto fail;
     }
-    ws->thread = malloc(nthr * sizeof(float));
+    ws->thread = calloc(nthr, sizeof(float));
     ws->plane = malloc(n * sizeof(float));
     ws->plane2 = malloc(n * sizeof(float));
     if (!ws->thread || !ws->plane || !ws->plane2) {
@@ -286,6 +295,136 @@ static void median3x3(fib__denoise_ws *ws, const float *src, size_t sse,
     }
 }
 
+/*
+ * Median of n <= 64 values by a sorting network: Batcher's odd-even merge
+ * sort for the next power of two (K. E. Batcher, AFIPS 1968), inputs
+ * beyond n held at +infinity, pruned forward (comparators between a value
+ * and a known +infinity are no-ops) and backward (only comparators that
+ * can reach output n/2 are kept).  Applied to NET_CHUNK pixels at once, so
+ * every comparator is a vectorisable min/max over an array.
+ */
+static fib_status build_network(fib__denoise_ws *ws, size_t n)
+{
+    if (ws->net_n == n)
+        return FIB_OK;
+    size_t N = 1;
+    while (N < n)
+        N <<= 1;
+    int cap = 1024, cnt = 0;
+    unsigned char(*all)[2] = malloc((size_t)cap * sizeof *all);
+    if (!all)
+        return FIB_ENOMEM;
+    for (size_t p = 1; p < N; p <<= 1)
+        for (size_t k = p; k >= 1; k >>= 1) {
+            for (size_t j = k % p; j + k < N; j += 2 * k)
+                for (size_t i = 0; i < k && i + j + k < N; i++)
+                    if ((i + j) / (2 * p) == (i + j + k) / (2 * p)) {
+                        if (cnt == cap) {
+                            free(all);
+                            return FIB_ENOMEM;
+                        }
+                        all[cnt][0] = (unsigned char)(i + j);
+                        all[cnt][1] = (unsigned char)(i + j + k);
+                        cnt++;
+                    }
+            if (k == 1)
+                break;
+        }
+    /* forward: drop comparators whose larger input is a known +inf */
+    bool inf[NET_MAX];
+    bool keep[1024];
+    for (size_t i = 0; i < N; i++)
+        inf[i] = i >= n;
+    for (int c = 0; c < cnt; c++) {
+        int a = all[c][0], b = all[c][1];
+        keep[c] = !inf[b]; /* min(x, inf) = x, max = inf: no-op */
+        if (keep[c] && inf[a]) {
+            /* a holds +inf, b a value: swap them */
+            inf[a] = false;
+            inf[b] = true;
+        }
+    }
+    /* backward: keep what can reach the median output */
+    bool need[NET_MAX];
+    memset(need, 0, sizeof need);
+    need[n / 2] = true;
+    for (int c = cnt - 1; c >= 0; c--) {
+        if (!keep[c])
+            continue;
+        int a = all[c][0], b = all[c][1];
+        if (need[a] || need[b])
+            need[a] = need[b] = true;
+        else
+            keep[c] = false;
+    }
+    int m = 0;
+    for (int c = 0; c < cnt; c++)
+        if (keep[c]) {
+            all[m][0] = all[c][0];
+            all[m][1] = all[c][1];
+            m++;
+        }
+    free(ws->net);
+    ws->net = all;
+    ws->net_count = m;
+    ws->net_n = n;
+    return FIB_OK;
+}
+
+static void median_network(fib__denoise_ws *ws, const float *const *srcs,
+                           int nsrc, size_t sse, float *dst, size_t dse)
+{
+    const size_t w = ws->w, h = ws->h;
+    const ptrdiff_t W = (ptrdiff_t)w, H = (ptrdiff_t)h;
+    const int r = (int)ws->p.radius;
+    const int side = 2 * r + 1;
+    const size_t n = ws->net_n;
+    const int nc = ws->net_count;
+    const unsigned char(*net)[2] = (const unsigned char(*)[2])ws->net;
+#pragma omp parallel num_threads(ws->nt)
+    {
+        float *v = ws->thread + (size_t)omp_get_thread_num() * ws->per_t;
+#pragma omp for schedule(static)
+        for (size_t y = 0; y < h; y++) {
+            for (size_t x0 = 0; x0 < w; x0 += NET_CHUNK) {
+                size_t cw = w - x0 < NET_CHUNK ? w - x0 : NET_CHUNK;
+                bool inside =
+                    (ptrdiff_t)x0 - r >= 0 && (ptrdiff_t)(x0 + cw) + r <= W;
+                size_t e = 0;
+                for (int s = 0; s < nsrc; s++)
+                    for (int dy = -r; dy <= r; dy++) {
+                        const float *row =
+                            srcs[s] +
+                            (size_t)fib__reflect((ptrdiff_t)y + dy, H) * sse;
+                        for (int dx = -r; dx <= r; dx++, e++) {
+                            float *ve = v + e * NET_CHUNK;
+                            if (inside) {
+                                memcpy(ve, row + (ptrdiff_t)x0 + dx,
+                                       cw * sizeof(float));
+                            } else {
+                                for (size_t c = 0; c < cw; c++)
+                                    ve[c] = row[fib__reflect(
+                                        (ptrdiff_t)(x0 + c) + dx, W)];
+                            }
+                        }
+                    }
+                (void)side;
+                for (int k = 0; k < nc; k++) {
+                    float *a = v + (size_t)net[k][0] * NET_CHUNK;
+                    float *b = v + (size_t)net[k][1] * NET_CHUNK;
+                    for (size_t c = 0; c < NET_CHUNK; c++) {
+                        float lo = fmin2(a[c], b[c]), hi = fmax2(a[c], b[c]);
+                        a[c] = lo;
+                        b[c] = hi;
+                    }
+                }
+                memcpy(dst + y * dse + x0, v + (n / 2) * NET_CHUNK,
+                       cw * sizeof(float));
+            }
+        }
+    }
+}
+
 static void median_general(fib__denoise_ws *ws, const float *const *srcs,
                            int nsrc, size_t sse, float *dst, size_t dse)
 {
@@ -293,6 +432,10 @@ static void median_general(fib__denoise_ws *ws, const float *const *srcs,
     const ptrdiff_t W = (ptrdiff_t)w, H = (ptrdiff_t)h;
     const int r = (int)ws->p.radius;
     const size_t n = (size_t)nsrc * (size_t)(2 * r + 1) * (size_t)(2 * r + 1);
+    if (n <= NET_MAX && build_network(ws, n) == FIB_OK) {
+        median_network(ws, srcs, nsrc, sse, dst, dse);
+        return;
+    }
 #pragma omp parallel num_threads(ws->nt)
     {
         float *v = ws->thread + (size_t)omp_get_thread_num() * ws->per_t;
