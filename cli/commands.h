@@ -6,6 +6,7 @@
  * command word that is not a C identifier ("slice-view").
  */
 CLI_CMD(convert, "convert images/volumes between png, tiff, mrc and nrrd")
+CLI_CMD(correct, "remove curtaining, shading, slice brightness drift and noise")
 CLI_CMD(demo, "run the main job on embedded defaults (no files needed)")
 CLI_CMD(info, "print size, pixel size and vendor metadata of an image file")
 CLI_CMD(version, "print the version")
