@@ -19,7 +19,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include <fftw3.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,18 +26,6 @@
 #include "fib/checked.h"
 
 #define FIB_PI 3.14159265358979323846
-
-static pthread_mutex_t fftw_mutex = PTHREAD_MUTEX_INITIALIZER;
-
-void fib__fftw_lock(void)
-{
-    pthread_mutex_lock(&fftw_mutex);
-}
-
-void fib__fftw_unlock(void)
-{
-    pthread_mutex_unlock(&fftw_mutex);
-}
 
 typedef struct scratch {
     fftwf_complex *r; /* h * hw cross-power (destroyed by c2r) */
@@ -105,12 +92,13 @@ void fib__aligner_destroy(fib__aligner *a)
 {
     if (!a)
         return;
-    fib__fftw_lock();
-    if (a->fwd)
-        fftwf_destroy_plan(a->fwd);
-    if (a->inv)
-        fftwf_destroy_plan(a->inv);
-    fib__fftw_unlock();
+#pragma omp critical(fib_fftw_planner)
+    {
+        if (a->fwd)
+            fftwf_destroy_plan(a->fwd);
+        if (a->inv)
+            fftwf_destroy_plan(a->inv);
+    }
     if (a->scr) {
         for (int t = 0; t < a->nthreads; t++) {
             scratch *s = &a->scr[t];
@@ -198,13 +186,15 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
             a->window[y * w + x] = (float)(wy * tukey(x, w, alpha));
     }
     /* Plans are made once, on buffers allocated with fftwf_malloc (so
-     * every later buffer has the same alignment), under the lock. */
-    fib__fftw_lock();
-    a->fwd = fftwf_plan_dft_r2c_2d((int)h, (int)w, a->in, a->scr[0].r,
-                                   FFTW_ESTIMATE);
-    a->inv = fftwf_plan_dft_c2r_2d((int)h, (int)w, a->scr[0].r, a->scr[0].cc,
-                                   FFTW_ESTIMATE);
-    fib__fftw_unlock();
+     * every later buffer has the same alignment), in the critical section
+     * that every cryofib FFTW planner call shares (fib/correct.h). */
+#pragma omp critical(fib_fftw_planner)
+    {
+        a->fwd = fftwf_plan_dft_r2c_2d((int)h, (int)w, a->in, a->scr[0].r,
+                                       FFTW_ESTIMATE);
+        a->inv = fftwf_plan_dft_c2r_2d((int)h, (int)w, a->scr[0].r,
+                                       a->scr[0].cc, FFTW_ESTIMATE);
+    }
     if (!a->fwd || !a->inv) {
         fib__aligner_destroy(a);
         return fib_error_set(err, FIB_ENUMERIC,

@@ -46,8 +46,4 @@ void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
                        const void *spec_b, double *dx, double *dy,
                        double *quality);
 
-/* Serialise FFTW planner calls (the planner is not thread-safe). */
-void fib__fftw_lock(void);
-void fib__fftw_unlock(void);
-
 #endif

@@ -36,7 +36,7 @@
  * a fixed order).
  *
  * Thread-safety: one fib_recon per thread; distinct contexts may be used
- * concurrently (FFTW planning is serialised by an internal mutex).
+ * concurrently (FFTW planning runs in `omp critical(fib_fftw_planner)`).
  */
 #ifndef FIB_RECON_H
 #define FIB_RECON_H
