@@ -6,7 +6,7 @@
  * scikit-image port (skimage/registration/_phase_cross_correlation.py).
  *
  * Steps for spectra A, B of two mean-subtracted, windowed images:
- *   R(k) = conj(A(k)) B(k) / |conj(A(k)) B(k)|^p      (p = 0, 0.5, 1)
+ *   R(k) = conj(A(k)) B(k) / |conj(A(k)) B(k)|^p   (p = 0 default, 0.5, 1)
  *   cc   = IDFT(R): integer peak s (wrapped to [-N/2, N/2));
  *   s0   = round(s kappa) / kappa, U = ceil(1.5 kappa) samples per axis,
  *   cc_up(u) = Re sum_k m(k) R(k) exp(+i 2 pi k . (s0 + (u - U/2)/kappa)/N)
@@ -154,9 +154,9 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
     a->nthreads = nthreads < 1 ? 1 : nthreads;
     a->ups = ups < 1 ? 1 : ups;
     a->U = upsampled_size(a->ups);
-    a->p = norm == FIB_RECON_NORM_NONE    ? 0.0
-           : norm == FIB_RECON_NORM_PHASE ? 1.0
-                                          : 0.5;
+    a->p = norm == FIB_RECON_NORM_PHASE    ? 1.0
+           : norm == FIB_RECON_NORM_WHITEN ? 0.5
+                                           : 0.0;
     const size_t n = w * h, U = a->U, hw = a->hw;
     a->window = fftwf_malloc(n * sizeof(float));
     a->in = fftwf_malloc(n * sizeof(float));

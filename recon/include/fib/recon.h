@@ -9,8 +9,8 @@
  * Method (recon/README.md has the equations and citations):
  *   pass 1  every slice is read once, in order; its windowed real FFT is
  *           kept in a ring of K + 1 spectra; the translation to each of the
- *           K previous slices is measured by cross-correlation with partial
- *           spectral whitening and refined by the upsampled matrix DFT of
+ *           K previous slices is measured by windowed (Tukey) plain
+ *           cross-correlation and refined by the upsampled matrix DFT of
  *           Guizar-Sicairos, Thurman & Fienup, Opt. Lett. 33:156 (2008);
  *   solve   all slice positions by weighted least squares over the pairs
  *           (banded normal equations, LAPACK dpbsv), iteratively dropping
@@ -80,9 +80,10 @@ typedef fib_status (*fib_recon_preprocess_fn)(void *user, size_t slice_index,
 
 /** Spectral normalisation of the cross-power spectrum R = conj(A) B. */
 typedef enum fib_recon_norm {
-    FIB_RECON_NORM_DEFAULT = 0, /**< partial whitening R / |R|^0.5 */
+    FIB_RECON_NORM_DEFAULT = 0, /**< plain cross-correlation (= NONE) */
     FIB_RECON_NORM_NONE,        /**< plain cross-correlation */
-    FIB_RECON_NORM_PHASE        /**< phase correlation R / |R| */
+    FIB_RECON_NORM_PHASE,       /**< phase correlation R / |R| */
+    FIB_RECON_NORM_WHITEN       /**< partial whitening R / |R|^0.5 */
 } fib_recon_norm;
 
 /** A rectangle in input pixels. */
