@@ -41,7 +41,8 @@ struct fib__aligner {
     int nthreads;
     unsigned ups;
     size_t U;
-    double p; /* whitening exponent */
+    double p;    /* whitening exponent */
+    double band; /* refinement band, fraction of Nyquist */
     fftwf_plan fwd, inv;
     float *window; /* w * h */
     float *in;     /* w * h forward input */
@@ -154,6 +155,13 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
     a->nthreads = nthreads < 1 ? 1 : nthreads;
     a->ups = ups < 1 ? 1 : ups;
     a->U = upsampled_size(a->ups);
+    /* plain correlation carries almost no power near Nyquist (image
+     * spectra fall as 1/f^2, noise is flat): the refinement DFT uses the
+     * band below half Nyquist (4x less work, and less noise); whitened
+     * spectra use every frequency */
+    a->band = norm == FIB_RECON_NORM_PHASE || norm == FIB_RECON_NORM_WHITEN
+                  ? 1.0
+                  : 0.5;
     a->p = norm == FIB_RECON_NORM_PHASE    ? 1.0
            : norm == FIB_RECON_NORM_WHITEN ? 0.5
                                            : 0.0;
@@ -258,8 +266,12 @@ void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
     const bool w_even = (w % 2) == 0, h_even = (h % 2) == 0;
     double total = 0.0;
 
+    /* refinement band (see create); the quality is measured inside it */
+    const double kbx = a->ups > 1 ? a->band * (double)(w / 2) : (double)w;
+    const double kby = a->ups > 1 ? a->band * (double)(h / 2) : (double)h;
     for (size_t ky = 0; ky < h; ky++) {
         double row_total = 0.0;
+        const bool in_band = fabs(signed_freq(ky, h)) <= kby;
         for (size_t kx = 0; kx < hw; kx++) {
             const size_t i = ky * hw + kx;
             /* conj(A) * B */
@@ -281,7 +293,8 @@ void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
             s->rre[i] = re;
             s->rim[i] = im;
             const double m = (kx == 0 || (w_even && kx == w / 2)) ? 1.0 : 2.0;
-            row_total += m * (double)sqrtf(re * re + im * im);
+            if (in_band && (double)kx <= kbx)
+                row_total += m * (double)sqrtf(re * re + im * im);
         }
         total += row_total;
     }
@@ -326,13 +339,19 @@ void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
         }
         memset(s->tre, 0, U * hw * sizeof(float));
         memset(s->tim, 0, U * hw * sizeof(float));
-        /* T(u, kx) = sum_ky R(ky, kx) Ey(u, ky): R streamed once. */
+        /* T(u, kx) = sum_ky R(ky, kx) Ey(u, ky): R streamed once, only
+         * inside the refinement band |k| <= band * Nyquist. */
+        size_t nkx = (size_t)kbx + 1;
+        if (nkx > hw)
+            nkx = hw;
         for (size_t ky = 0; ky < h; ky++) {
+            if (fabs(signed_freq(ky, h)) > kby)
+                continue;
             const float *rr = s->rre + ky * hw, *ri = s->rim + ky * hw;
             for (size_t u = 0; u < U; u++) {
                 const float er = s->eyr[u * h + ky], ei = s->eyi[u * h + ky];
                 float *tr = s->tre + u * hw, *ti = s->tim + u * hw;
-                for (size_t kx = 0; kx < hw; kx++) {
+                for (size_t kx = 0; kx < nkx; kx++) {
                     tr[kx] += er * rr[kx] - ei * ri[kx];
                     ti[kx] += er * ri[kx] + ei * rr[kx];
                 }
@@ -346,7 +365,7 @@ void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
             for (size_t ux = 0; ux < U; ux++) {
                 const float *xr = s->exr + ux * hw, *xi = s->exi + ux * hw;
                 double acc = 0.0;
-                for (size_t kx = 0; kx < hw; kx++)
+                for (size_t kx = 0; kx < nkx; kx++)
                     acc += (double)(tr[kx] * xr[kx] - ti[kx] * xi[kx]);
                 if (acc > bv) {
                     bv = acc;

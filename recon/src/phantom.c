@@ -623,6 +623,22 @@ fib_status fib_phantom_render(const fib_phantom *ph, size_t z, fib_image *out,
     for (size_t k = 0; k < ns; k++)
         fac[k] = 1.0 + 0.3 * rng_normal(&ga);
     const double gain = ph->gain[z];
+    /* curtain profile of this slice: streaks fixed in the sample frame */
+    double *colst = malloc(nx * sizeof(double));
+    if (!colst) {
+        free(sd);
+        return fib_error_set(err, FIB_ENOMEM, "phantom: out of memory");
+    }
+    for (size_t x = 0; x < nx; x++) {
+        const double xs = (double)x - ox;
+        double acc = 0;
+        for (size_t k = 0; k < ns && stripes > 0; k++) {
+            const double d = (xs - ph->streaks[k].x) / ph->streaks[k].width;
+            if (d > -4 && d < 4)
+                acc += ph->streaks[k].amp * fac[k] * exp(-0.5 * d * d);
+        }
+        colst[x] = acc;
+    }
     for (size_t y = 0; y < ny; y++) {
         const double fy = (double)y / (double)ny;
         const double shade = 1.0 - shading * fy * fy;
@@ -645,13 +661,8 @@ fib_status fib_phantom_render(const fib_phantom *ph, size_t z, fib_image *out,
                 g += 0.25 * (1.0 - alpha_all) * (double)a *
                      (ph->level[1] - ph->level[0]);
             }
-            double st = 0;
             const double xs = (double)x - ox; /* streaks move with sample */
-            for (size_t k = 0; k < ns && stripes > 0; k++) {
-                const double d = (xs - ph->streaks[k].x) / ph->streaks[k].width;
-                if (d > -4 && d < 4)
-                    st += ph->streaks[k].amp * fac[k] * exp(-0.5 * d * d);
-            }
+            const double st = colst[x];
             g += 0.05 * texture(ph, xs, (double)y - oy, Z);
             if (ph->cap_y > 0)
                 g = cap_grey(ph, xs, (double)y - oy, g);
@@ -669,6 +680,7 @@ fib_status fib_phantom_render(const fib_phantom *ph, size_t z, fib_image *out,
         }
     }
     free(sd);
+    free(colst);
     return FIB_OK;
 }
 
