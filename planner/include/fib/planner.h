@@ -136,7 +136,9 @@ typedef struct fib_plan_request {
     double useful_core_nm; /**< undamaged core the final lamella must keep;
                                 default 20 */
     double tail_factor;    /**< pattern edges stay >= tail_factor probe
-                                diameters from the final face; default 5 */
+                                widths (incl. tails: Ga Zeiss ProbeTable
+                                width, plasma column fit) from the final
+                                face; default 1.5 */
     char protect_material[FIB_PLAN_NAME_MAX]; /**< "" = "Pt-C" if the site
                                                   has a cap */
     fib_plan_overheads overheads;
