@@ -105,7 +105,9 @@ const fib_plan_column *fib__plan_column(const fib_plan_ion_setup *io)
  *     15 nA (02_roughmill), lamella 1.0 -> 0.5 -> 0.3 -> 0.1 nA, polish
  *     50 pA (04_lamellamill).
  *  Xe, room temperature (sec. 4.7): trench 0.2 uA (0.2-2.5 uA), rough
- *     15 nA, thinning 4 -> 1 -> 0.3 nA, last 30 kV pass 0.1 nA.
+ *     15 nA, thinning 4 -> 1 -> 0.3 nA; the 0.1 nA that ends the
+ *     published ladder is its last 30 kV pass (polish_pA; R4 may lower
+ *     it).
  *  Cuts 4 nA and relief 1 nA for plasma ions [U]. */
 static void ladder_defaults(fib_plan_ion ion, bool cryo, fib_plan_ladder *l)
 {
@@ -562,8 +564,7 @@ static double thin_dp(const lctx *L, double t_r, double t30, double p_pA,
         for (size_t j = 0; j < k; j++) {
             if (!isfinite(f[j]) || !(t[j] - t[k] >= need))
                 continue;
-            double v =
-                f[j] + window_cost(L, L->vpd_main, t[j], t[k], I, false);
+            double v = f[j] + window_cost(L, L->vpd_main, t[j], t[k], I, false);
             if (v < f[k]) {
                 f[k] = v;
                 prev[k] = (int)j;
