@@ -338,7 +338,8 @@ END_TEST
  * exceeds the published polishing current (Ga 60 pA, Xe cryo 50 pA, Xe RT
  * 0.1 nA, planner-physics.md 1.1, 1.2, 4.7) and, on a cryo specimen, no
  * pass ending within 1 um of a face runs above 1 nA (Ga) / 4 nA (plasma)
- * (sec. 4.4).  Xe trenches are faster than Ga trenches (same volume at
+ * (sec. 4.4), and no step at all above the published cryo currents (Ga
+ * 28 nA, Xe 60 nA).  Xe trenches are faster than Ga trenches (same volume at
  * 60-200 nA vs 7.6-9.3 nA); the large-trench RT NMC811 site is faster
  * with Xe in total; the small cryo on-grid site is comparable (0.67-1.5).
  * The final 30 kV polish of every example's default plan takes < 20 min
@@ -367,6 +368,8 @@ START_TEST(test_protocol_envelope)
                 for (size_t i = 0; rq->cryo && i < fib_plan_step_count(p);
                      i++) {
                     const fib_plan_step *s = fib_plan_step_get(p, i);
+                    /* R7: published cryo currents (Ga 28 nA, Xe 60 nA) */
+                    ck_assert(s->current_pA <= (ga ? 28000 : 60000));
                     if ((s->pattern.kind == FIB_GEOM_THIN ||
                          s->pattern.kind == FIB_GEOM_POLISH) &&
                         s->distance_um < 1.0)

@@ -42,6 +42,8 @@
  *  R6 heat rule: on a cryo specimen or a thermally sensitive ROI, passes
  *     ending within 1 um of each final face use <= 1 nA (Ga) or <= 4 nA
  *     (plasma ions) (planner-physics.md sec. 4.4).
+ *  R7 cryo envelope: at cryo the optimizer uses no current above the
+ *     largest published cryo current (Ga 28 nA, plasma 60 nA).
  *  R5 cut rule: cuts (side cut, undercut, cut-free, needle), fiducial
  *     bars (1 um) and stress-relief slots (0.5 um) use a probe whose width
  *     incl. tails (as in R1) fits in the bar: w <= bar width (Ga 7.6 nA,
@@ -501,6 +503,7 @@ typedef struct lctx {
     double H_full_um;   /* lift-out pre-thinning on the bulk: full height */
     double pre_nm;      /* thickness at/above which thinning is pre-lift-out
                            (lift-out methods; 0 = none) */
+    double cryo_max_pA; /* R7: optimizer ceiling at cryo (HUGE_VAL at RT) */
     double heat_cap_pA; /* R6: max current within HEAT_ZONE_NM of the
                            final faces (INFINITY = none) */
     double oh_step;
@@ -554,7 +557,7 @@ static double thin_dp(const lctx *L, double t_r, double t30, double p_pA,
         f[k] = HUGE_VAL;
         prev[k] = -2;
         t[k] = tail_thickness(L, t30, I);
-        if (!(I > p_pA) || t[k] < t30 + need ||
+        if (!(I > p_pA) || t[k] < t30 + need || I > L->cryo_max_pA ||
             (I > L->heat_cap_pA && t[k] < t30 + HEAT_ZONE_NM))
             continue; /* final-pass step must still remove the damage */
         if (t_r - t[k] >= need) {
@@ -813,6 +816,14 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
     bool hot = r->cryo || (c->mat[c->roi].sens_flags & FIB_PLAN_SENS_THERMAL);
     L.heat_cap_pA =
         !hot ? HUGE_VAL : (io->ion == FIB_PLAN_ION_GA ? 1000.0 : 4000.0);
+    /* R7: at cryo the optimizer stays inside the published cryo currents
+     * (Ga 28 nA, AutoLamella lift-out horseshoe; plasma 60 nA, SerialFIB
+     * Arctis trench and the Xe HPF paper), or the request's own trench
+     * current when that is higher */
+    L.cryo_max_pA = HUGE_VAL;
+    if (r->cryo && mode == FIB_PLAN_LADDER_OPTIMIZED)
+        L.cryo_max_pA = fmax(io->ion == FIB_PLAN_ION_GA ? 28000.0 : 60000.0,
+                             io->ladder.trench_pA);
     /* R4: final main-energy pass, at most the published polishing
      * current (both modes), edge-placement limit on the probe */
     double pol_cap = mode == FIB_PLAN_LADDER_DEFAULT
@@ -825,7 +836,7 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
     double b = c->site.undercut_width_um * 1e3;
     double cut_cap = mode == FIB_PLAN_LADDER_DEFAULT
                          ? nearest_preset(c, io->ladder.cut_pA)
-                         : HUGE_VAL;
+                         : L.cryo_max_pA;
     out->cut_pA = pick_preset_w(c, kV, cut_cap, b, true);
     /* fiducial bars are 1 um wide, far from the lamella */
     double fid_cap = mode == FIB_PLAN_LADDER_DEFAULT
@@ -857,6 +868,8 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
         double I = io->presets_pA[k];
         if (mode == FIB_PLAN_LADDER_DEFAULT &&
             I != nearest_preset(c, io->ladder.trench_pA))
+            continue;
+        if (I > L.cryo_max_pA)
             continue;
         double t_r = c->site.rough_thickness_nm;
         double tt = tail_thickness(&L, t30, I);
