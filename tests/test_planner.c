@@ -340,7 +340,8 @@ END_TEST
  * pass ending within 1 um of a face runs above 1 nA (Ga) / 4 nA (plasma)
  * (sec. 4.4), and no step at all above the published cryo currents (Ga
  * 28 nA, Xe 60 nA).  Xe trenches are faster than Ga trenches (same volume at
- * 60-200 nA vs 7.6-9.3 nA); the large-trench RT NMC811 site is faster
+ * 60-200 nA vs 7.6-9.3 nA); thinning + polishing is comparable
+ * (0.67-1.5); the large-trench RT NMC811 site is faster
  * with Xe in total; the small cryo on-grid site is comparable (0.67-1.5).
  * The final 30 kV polish of every example's default plan takes < 20 min
  * (before this rule set: 9-220 min for Ga and Xe). */
@@ -350,6 +351,7 @@ START_TEST(test_protocol_envelope)
         fib_plan_request r;
         request_i(k, &r);
         double trench[FIB_PLAN_MAX_IONS] = {0}, total[FIB_PLAN_MAX_IONS];
+        double thin[FIB_PLAN_MAX_IONS] = {0};
         for (size_t ion = 0; ion < r.n_ions; ion++) {
             bool ga = r.ions[ion].ion == FIB_PLAN_ION_GA;
             for (int m = 0; m < 2; m++) {
@@ -383,6 +385,12 @@ START_TEST(test_protocol_envelope)
                             ? find_kind(p, FIB_GEOM_TRENCH)->commanded_time_s
                             : 0;
                     total[ion] = fib_plan_total_time_s(p);
+                    for (size_t i = 0; i < fib_plan_step_count(p); i++) {
+                        const fib_plan_step *s = fib_plan_step_get(p, i);
+                        if (s->pattern.kind == FIB_GEOM_THIN ||
+                            s->pattern.kind == FIB_GEOM_POLISH)
+                            thin[ion] += s->commanded_time_s;
+                    }
                 }
                 fib_plan_destroy(p);
             }
@@ -393,6 +401,10 @@ START_TEST(test_protocol_envelope)
                 ck_assert_msg(trench[x] < 0.5 * trench[g],
                               "request %d: Xe trench %g s vs Ga %g s", k,
                               trench[x], trench[g]);
+            /* thinning and polishing comparable (Xe/Ga 0.67-1.5) */
+            ck_assert_msg(thin[x] / thin[g] > 0.67 && thin[x] / thin[g] < 1.5,
+                          "request %d: thinning Xe %g s vs Ga %g s", k, thin[x],
+                          thin[g]);
             if (k == 2) /* NMC811 RT PFIB: large trench */
                 ck_assert(total[x] < total[g]);
             if (k == 3) /* S/C on-grid: small site */
