@@ -348,6 +348,9 @@ static const mat_spec specs[] = {
      "[R, weak]",
      {{FIB_PLAN_ION_GA, 30.0, 0.0, 0.1, true,
        "cryo organometallic Pt ~0.1 um^3/nC, planner-physics.md 3.3 [U]"},
+      {FIB_PLAN_ION_GA, 30.0, 0.0, 0.2, false,
+       "RT IBID Pt-C (Pt in C): between the FEI 30 kV Ga table C 0.18 "
+       "and Pt 0.23 um^3/nC, planner-physics.md 3.1 [U]"},
       NORATE}},
     {"Cu",
      "copper",
