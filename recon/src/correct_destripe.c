@@ -59,8 +59,9 @@ struct fib__destripe_ws {
     float *damp; /* per level, py/2 + 1 values each */
     fftwf_plan fwd[MAX_LEVELS], inv[MAX_LEVELS];
     fftwf_plan fwd2, inv2; /* wedge: 2D r2c/c2r on buf */
-    int nt;                /* threads the column buffers were made for */
-    float *colbuf;         /* wavelet-median: nt x py/2 */
+    int nt;                /* threads the scratch buffers were made for */
+    size_t tbuf_per;       /* floats per thread: max(px, py / 2) */
+    float *tbuf;           /* nt x tbuf_per scratch */
     float *mask;           /* wedge: py x (px/2+1) spectrum weights */
     ptrdiff_t *xmap;       /* padded column -> source column */
 };
@@ -147,7 +148,7 @@ void fib__destripe_ws_destroy(fib__destripe_ws *ws)
     fftwf_free(ws->spec);
     free(ws->damp);
     free(ws->mask);
-    free(ws->colbuf);
+    free(ws->tbuf);
     free(ws->xmap);
     free(ws);
 }
@@ -272,16 +273,16 @@ fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
         ws->xmap[x] =
             fib__reflect((ptrdiff_t)x - (ptrdiff_t)ws->mx, (ptrdiff_t)ws->fw);
 
-    if (ws->p.method == FIB_DESTRIPE_WAVELET_MEDIAN) {
-        ws->nt = omp_get_max_threads();
-        if (ws->nt < 1)
-            ws->nt = 1;
-        ws->colbuf = malloc((size_t)ws->nt * (ws->py / 2) * sizeof(float));
-        if (!ws->colbuf) {
-            st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
-            goto fail;
-        }
-    } else if (ws->p.method == FIB_DESTRIPE_WAVELET_FFT) {
+    ws->nt = omp_get_max_threads();
+    if (ws->nt < 1)
+        ws->nt = 1;
+    ws->tbuf_per = ws->px > ws->py / 2 ? ws->px : ws->py / 2;
+    ws->tbuf = malloc((size_t)ws->nt * ws->tbuf_per * sizeof(float));
+    if (!ws->tbuf) {
+        st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+        goto fail;
+    }
+    if (ws->p.method == FIB_DESTRIPE_WAVELET_FFT) {
         size_t nd = 0;
         for (unsigned l = 0; l < ws->p.levels; l++)
             nd += (ws->py >> (l + 1)) / 2 + 1;
@@ -387,41 +388,36 @@ fail:
 
 /* ---- periodised 1-level 2D DWT on the top-left nx x ny block ---- */
 
-/* Wrapped sample t mod len. */
-static inline float wrap_at(const float *x, ptrdiff_t t, size_t len)
-{
-    t %= (ptrdiff_t)len;
-    if (t < 0)
-        t += (ptrdiff_t)len;
-    return x[t];
-}
-
 void fib__dwt1d(const double *h, const double *g, int n, int off,
-                const float *x, size_t len, float *a, float *d)
+                const float *x, size_t len, float *a, float *d, float *scratch)
 {
-    float hf[64], gf[64];
-    for (int k = 0; k < n; k++) {
-        hf[k] = (float)h[k];
-        gf[k] = (float)g[k];
-    }
     const ptrdiff_t half = (ptrdiff_t)(len / 2);
-    /* interior outputs i0 <= i < i1 read x[2i + off .. 2i + off + n) in
-     * range; the taps loop outside so the inner loop vectorises */
-    ptrdiff_t i0 = off < 0 ? (-off + 1) / 2 : 0;
-    ptrdiff_t i1 = ((ptrdiff_t)len - n - off) / 2 + 1;
-    if (i1 > half)
-        i1 = half;
-    if (i0 > i1)
-        i0 = i1;
+    /* polyphase: E[m] = x[2m], O[m] = x[2m + 1]; tap k reads
+     * x[2(i + q) + p] with k + off = 2q + p, i.e. E or O at i + q */
+    float *E = scratch, *O = scratch + half;
+    for (ptrdiff_t m = 0; m < half; m++) {
+        E[m] = x[2 * m];
+        O[m] = x[2 * m + 1];
+    }
+    ptrdiff_t qmin = 1 << 30, qmax = -(1 << 30);
+    for (int k = 0; k < n; k++) {
+        ptrdiff_t t = k + off, q = t >= 0 ? t / 2 : -((-t + 1) / 2);
+        qmin = q < qmin ? q : qmin;
+        qmax = q > qmax ? q : qmax;
+    }
+    ptrdiff_t i0 = qmin < 0 ? -qmin : 0, i1 = half - (qmax > 0 ? qmax : 0);
+    if (i1 < i0)
+        i1 = i0;
     for (ptrdiff_t i = i0; i < i1; i++)
         a[i] = d[i] = 0;
     for (int k = 0; k < n; k++) {
-        const float hk = hf[k], gk = gf[k];
-        const float *xp = x + k + off;
+        ptrdiff_t t = k + off, q = t >= 0 ? t / 2 : -((-t + 1) / 2);
+        const float *P = (t - 2 * q) ? O : E;
+        const float hk = (float)h[k], gk = (float)g[k];
+        const float *pp = P + q;
         for (ptrdiff_t i = i0; i < i1; i++) {
-            float v = xp[2 * i];
-            a[i] += hk * v;
-            d[i] += gk * v;
+            a[i] += hk * pp[i];
+            d[i] += gk * pp[i];
         }
     }
     for (ptrdiff_t i = 0; i < half; i++) {
@@ -431,9 +427,13 @@ void fib__dwt1d(const double *h, const double *g, int n, int off,
             break;
         float sa = 0, sd = 0;
         for (int k = 0; k < n; k++) {
-            float v = wrap_at(x, 2 * i + off + k, len);
-            sa += hf[k] * v;
-            sd += gf[k] * v;
+            ptrdiff_t t = k + off, q = t >= 0 ? t / 2 : -((-t + 1) / 2);
+            const float *P = (t - 2 * q) ? O : E;
+            ptrdiff_t m = (i + q) % half;
+            if (m < 0)
+                m += half;
+            sa += (float)h[k] * P[m];
+            sd += (float)g[k] * P[m];
         }
         a[i] = sa;
         d[i] = sd;
@@ -455,10 +455,15 @@ static void dwt_rows(const fib__destripe_ws *ws, const float *src, float *dst,
                      size_t nx, size_t ny)
 {
     const size_t stride = ws->px;
-#pragma omp parallel for schedule(static)
-    for (size_t y = 0; y < ny; y++)
-        fib__dwt1d(ws->h, ws->g, ws->wav->len, ws->off, src + y * stride, nx,
-                   dst + y * stride, dst + y * stride + nx / 2);
+#pragma omp parallel num_threads(ws->nt)
+    {
+        float *scratch = ws->tbuf + (size_t)omp_get_thread_num() * ws->tbuf_per;
+#pragma omp for schedule(static)
+        for (size_t y = 0; y < ny; y++)
+            fib__dwt1d(ws->h, ws->g, ws->wav->len, ws->off, src + y * stride,
+                       nx, dst + y * stride, dst + y * stride + nx / 2,
+                       scratch);
+    }
 }
 
 static void dwt_cols(const fib__destripe_ws *ws, const float *src, float *dst,
@@ -505,56 +510,64 @@ static void idwt_rows(const fib__destripe_ws *ws, const float *src, float *dst,
     }
     /* output j = 2m + p (p = 0, 1); tap k contributes when k + off has
      * the parity of p, from coefficient i = m - (k + off - p) / 2 */
-#pragma omp parallel for schedule(static)
-    for (size_t y = 0; y < ny; y++) {
-        const float *a = src + y * stride;
-        const float *d = a + half;
-        float *o = dst + y * stride;
-        for (int p = 0; p < 2; p++) {
-            /* interior m range: all i = m - q in [0, half) */
-            ptrdiff_t qmin = 1 << 30, qmax = -(1 << 30);
-            for (int k = 0; k < n; k++) {
-                ptrdiff_t t = k + off - p;
-                if (t & 1)
-                    continue;
-                ptrdiff_t q = t / 2;
-                qmin = q < qmin ? q : qmin;
-                qmax = q > qmax ? q : qmax;
-            }
-            ptrdiff_t m0 = qmax > 0 ? qmax : 0;
-            ptrdiff_t m1 = half + (qmin < 0 ? qmin : 0);
-            if (m1 < m0)
-                m1 = m0;
-            for (ptrdiff_t m = m0; m < m1; m++)
-                o[2 * m + p] = 0;
-            for (int k = 0; k < n; k++) {
-                ptrdiff_t t = k + off - p;
-                if (t & 1)
-                    continue;
-                ptrdiff_t q = t / 2;
-                const float hk = hf[k], gk = gf[k];
-                const float *ap = a - q, *dp = d - q;
-                float *op = o + p;
-                for (ptrdiff_t m = m0; m < m1; m++)
-                    op[2 * m] += hk * ap[m] + gk * dp[m];
-            }
-            for (ptrdiff_t m = 0; m < half; m++) {
-                if (m == m0)
-                    m = m1;
-                if (m >= half)
-                    break;
-                float s = 0;
+#pragma omp parallel num_threads(ws->nt)
+    {
+        float *scr = ws->tbuf + (size_t)omp_get_thread_num() * ws->tbuf_per;
+#pragma omp for schedule(static)
+        for (size_t y = 0; y < ny; y++) {
+            const float *a = src + y * stride;
+            const float *d = a + half;
+            float *o = dst + y * stride;
+            for (int p = 0; p < 2; p++) {
+                /* interior m range: all i = m - q in [0, half) */
+                ptrdiff_t qmin = 1 << 30, qmax = -(1 << 30);
                 for (int k = 0; k < n; k++) {
                     ptrdiff_t t = k + off - p;
                     if (t & 1)
                         continue;
-                    ptrdiff_t i = m - t / 2;
-                    i %= half;
-                    if (i < 0)
-                        i += half;
-                    s += hf[k] * a[i] + gf[k] * d[i];
+                    ptrdiff_t q = t / 2;
+                    qmin = q < qmin ? q : qmin;
+                    qmax = q > qmax ? q : qmax;
                 }
-                o[2 * m + p] = s;
+                ptrdiff_t m0 = qmax > 0 ? qmax : 0;
+                ptrdiff_t m1 = half + (qmin < 0 ? qmin : 0);
+                if (m1 < m0)
+                    m1 = m0;
+                float *P = scr + p * half; /* outputs 2m + p, contiguous */
+                for (ptrdiff_t m = m0; m < m1; m++)
+                    P[m] = 0;
+                for (int k = 0; k < n; k++) {
+                    ptrdiff_t t = k + off - p;
+                    if (t & 1)
+                        continue;
+                    ptrdiff_t q = t / 2;
+                    const float hk = hf[k], gk = gf[k];
+                    const float *ap = a - q, *dp = d - q;
+                    for (ptrdiff_t m = m0; m < m1; m++)
+                        P[m] += hk * ap[m] + gk * dp[m];
+                }
+                for (ptrdiff_t m = 0; m < half; m++) {
+                    if (m == m0)
+                        m = m1;
+                    if (m >= half)
+                        break;
+                    float s = 0;
+                    for (int k = 0; k < n; k++) {
+                        ptrdiff_t t = k + off - p;
+                        if (t & 1)
+                            continue;
+                        ptrdiff_t i = m - t / 2;
+                        i %= half;
+                        if (i < 0)
+                            i += half;
+                        s += hf[k] * a[i] + gf[k] * d[i];
+                    }
+                    P[m] = s;
+                }
+            }
+            for (ptrdiff_t m = 0; m < half; m++) {
+                o[2 * m] = scr[m];
+                o[2 * m + 1] = scr[half + m];
             }
         }
     }
@@ -598,11 +611,11 @@ static void fill_padded(fib__destripe_ws *ws, const float *src, size_t w,
             fib__reflect((ptrdiff_t)y - (ptrdiff_t)ws->my, (ptrdiff_t)h);
         const float *r = src + (size_t)sy * sstride_el;
         float *o = ws->buf + y * ws->px;
-        for (size_t x = 0; x < ws->px; x++) {
-            ptrdiff_t sx =
-                fib__reflect((ptrdiff_t)x - (ptrdiff_t)ws->mx, (ptrdiff_t)w);
-            o[x] = r[sx];
-        }
+        for (size_t x = 0; x < ws->mx; x++)
+            o[x] = r[ws->xmap[x]];
+        memcpy(o + ws->mx, r, w * sizeof(float));
+        for (size_t x = ws->mx + w; x < ws->px; x++)
+            o[x] = r[ws->xmap[x]];
     }
 }
 
@@ -662,8 +675,7 @@ static void wavelet_median(fib__destripe_ws *ws)
         size_t m = r1 - r0;
 #pragma omp parallel num_threads(ws->nt)
         {
-            float *col =
-                ws->colbuf + (size_t)omp_get_thread_num() * (ws->py / 2);
+            float *col = ws->tbuf + (size_t)omp_get_thread_num() * ws->tbuf_per;
 #pragma omp for schedule(static)
             for (size_t c = nx; c < 2 * nx; c++) {
                 for (size_t r = 0; r < m; r++)

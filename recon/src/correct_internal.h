@@ -24,9 +24,9 @@ void fib__wavelet_filters(const fib__wavelet *wav, double *h, double *g,
 
 /** One level of the periodised 1D DWT of x[0..len) (len even):
  *  a[i] = sum_k h[k] x[(2i + k + off) mod len], d likewise with g; equals
- *  pywt.dwt(x, name, mode="periodization"). */
+ *  pywt.dwt(x, name, mode="periodization").  @p scratch holds len floats. */
 void fib__dwt1d(const double *h, const double *g, int n, int off,
-                const float *x, size_t len, float *a, float *d);
+                const float *x, size_t len, float *a, float *d, float *scratch);
 
 /** k-th smallest (0-based) of v[0..n) (n > k), reordering v. */
 float fib__select_k(float *v, size_t n, size_t k);
