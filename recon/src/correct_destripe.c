@@ -63,7 +63,8 @@ struct fib__destripe_ws {
     size_t tbuf_per;       /* floats per thread: max(px, py / 2) */
     float *tbuf;           /* nt x tbuf_per scratch */
     float *mask;           /* wedge: py x (px/2+1) spectrum weights */
-    ptrdiff_t *xmap;       /* padded column -> source column */
+    ptrdiff_t *xmap;       /* padded column -> source columns (2 each) */
+    float *xw;             /* padded column -> weight of the second */
 };
 
 fib_status fib__destripe_resolve(const fib_recon_destripe_params *in,
@@ -150,6 +151,7 @@ void fib__destripe_ws_destroy(fib__destripe_ws *ws)
     free(ws->mask);
     free(ws->tbuf);
     free(ws->xmap);
+    free(ws->xw);
     free(ws);
 }
 
@@ -263,15 +265,37 @@ fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
         st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
         goto fail;
     }
-    memset(ws->buf, 0, npad * sizeof(float));
-    ws->xmap = malloc(ws->px * sizeof(ptrdiff_t));
-    if (!ws->xmap) {
+    /* Columns outside the image, seen periodically as one gap of G
+     * columns after the last one: a raised-cosine cross-fade from the
+     * mirror image of the right edge to that of the left edge, so the
+     * periodic signal has no seam (a seam would be a full-height
+     * vertical line, i.e. a stripe, for the filter). */
+    ws->xmap = malloc(2 * ws->px * sizeof(ptrdiff_t));
+    ws->xw = malloc(ws->px * sizeof(float));
+    if (!ws->xmap || !ws->xw) {
         st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
         goto fail;
     }
-    for (size_t x = 0; x < ws->px; x++)
-        ws->xmap[x] =
-            fib__reflect((ptrdiff_t)x - (ptrdiff_t)ws->mx, (ptrdiff_t)ws->fw);
+    {
+        const ptrdiff_t fw = (ptrdiff_t)ws->fw;
+        const ptrdiff_t G = (ptrdiff_t)ws->px - fw;
+        for (size_t x = 0; x < ws->px; x++) {
+            ptrdiff_t t =
+                ((ptrdiff_t)x - (ptrdiff_t)ws->mx - fw) % (ptrdiff_t)ws->px;
+            if (t < 0)
+                t += (ptrdiff_t)ws->px;
+            if (t >= G) { /* inside the image */
+                ws->xmap[2 * x] = ws->xmap[2 * x + 1] =
+                    (ptrdiff_t)x - (ptrdiff_t)ws->mx;
+                ws->xw[x] = 0;
+                continue;
+            }
+            ws->xmap[2 * x] = fib__reflect(fw + t, fw);    /* right mirror */
+            ws->xmap[2 * x + 1] = fib__reflect(t - G, fw); /* left mirror */
+            ws->xw[x] = (float)(0.5 - 0.5 * cos(FIB__PI * ((double)t + 0.5) /
+                                                (double)G));
+        }
+    }
 
     ws->nt = omp_get_max_threads();
     if (ws->nt < 1)
@@ -295,7 +319,9 @@ fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
         for (unsigned l = 0; l < ws->p.levels; l++) {
             size_t m = ws->py >> (l + 1);
             for (size_t k = 0; k <= m / 2; k++) {
-                double kk = (double)k;
+                /* frequency in cycles per image height (not per padded
+                 * length), so that sigma does not depend on the padding */
+                double kk = (double)k * (double)ws->fh / (double)ws->py;
                 double s = ws->p.sigma;
                 /* g(k) and the 1/m of the unnormalised inverse FFT */
                 ws->damp[o + k] =
@@ -612,10 +638,12 @@ static void fill_padded(fib__destripe_ws *ws, const float *src, size_t w,
         const float *r = src + (size_t)sy * sstride_el;
         float *o = ws->buf + y * ws->px;
         for (size_t x = 0; x < ws->mx; x++)
-            o[x] = r[ws->xmap[x]];
+            o[x] = r[ws->xmap[2 * x]] +
+                   ws->xw[x] * (r[ws->xmap[2 * x + 1]] - r[ws->xmap[2 * x]]);
         memcpy(o + ws->mx, r, w * sizeof(float));
         for (size_t x = ws->mx + w; x < ws->px; x++)
-            o[x] = r[ws->xmap[x]];
+            o[x] = r[ws->xmap[2 * x]] +
+                   ws->xw[x] * (r[ws->xmap[2 * x + 1]] - r[ws->xmap[2 * x]]);
     }
 }
 

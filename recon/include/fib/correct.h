@@ -63,8 +63,9 @@ typedef enum fib_recon_destripe_method {
  * DWT (periodised, on an image mirror-padded to a multiple of 2^L plus a
  * margin); the vertical-detail band of each level is Fourier transformed
  * along the stripe direction and multiplied by
- * g(k) = 1 - exp(-k^2 / (2 sigma^2)), k = integer frequency index (cycles
- * per padded band length; tomopy uses k + 1/2), then everything is
+ * g(k) = 1 - exp(-k^2 / (2 sigma^2)), k = frequency in cycles per image
+ * height along the stripes (tomopy: the half-integer index k + 1/2 in
+ * cycles per its padded length, 1.125 x the height), then everything is
  * transformed back and cropped.
  *
  * Wavelet-median (cryofib's robust variant): the same decomposition, but
@@ -94,7 +95,8 @@ typedef struct fib_recon_destripe_params {
     const char *wavelet;         /**< "haar", "dbN" (1..10), "symN" (2..10),
                                       "coifN" (1..5); NULL = "db5" */
     unsigned levels;             /**< DWT levels, 1..10; 0 = 4 */
-    double sigma;                /**< damping width, frequency index; 0 = 2 */
+    double sigma;                /**< damping width, cycles per image height
+                                      along the stripes; 0 = 2 */
     double stripe_angle_deg;     /**< |angle| <= 90; 0 = vertical */
     double wedge_half_angle_deg; /**< wedge only; 0 = 1 */
     double wedge_taper_deg;      /**< wedge only; 0 = 1 */
