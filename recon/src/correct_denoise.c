@@ -152,6 +152,21 @@ fail:
 
 /* ---------------- Gaussian ---------------- */
 
+/* o[x] = k0 c[x] (x < n) */
+FIB__CLONES static void vscale(float *o, const float *c, float k0, size_t n)
+{
+    for (size_t x = 0; x < n; x++)
+        o[x] = k0 * c[x];
+}
+
+/* o[x] += kj (a[x] + b[x]) */
+FIB__CLONES static void vaxpy2(float *o, const float *a, const float *b,
+                               float kj, size_t n)
+{
+    for (size_t x = 0; x < n; x++)
+        o[x] += kj * (a[x] + b[x]);
+}
+
 void fib__gauss_plane(const float *src, float *dst, float *tmp, size_t w,
                       size_t h, double sigma)
 {
@@ -176,12 +191,11 @@ void fib__gauss_plane(const float *src, float *dst, float *tmp, size_t w,
         const float *in = src + y * w;
         float *o = tmp + y * w;
         ptrdiff_t lo = r < W ? r : W, hi = W - r > lo ? W - r : lo;
-        for (ptrdiff_t x = lo; x < hi; x++)
-            o[x] = k[0] * in[x];
-        for (int j = 1; j <= r; j++) {
-            float kj = k[j];
-            for (ptrdiff_t x = lo; x < hi; x++)
-                o[x] += kj * (in[x - j] + in[x + j]);
+        if (hi > lo) {
+            vscale(o + lo, in + lo, k[0], (size_t)(hi - lo));
+            for (int j = 1; j <= r; j++)
+                vaxpy2(o + lo, in + lo - j, in + lo + j, k[j],
+                       (size_t)(hi - lo));
         }
         for (ptrdiff_t x = 0; x < W; x++) {
             if (x >= lo && x < hi)
@@ -198,16 +212,13 @@ void fib__gauss_plane(const float *src, float *dst, float *tmp, size_t w,
     for (size_t y = 0; y < h; y++) {
         float *o = dst + y * w;
         const float *c = tmp + y * w;
-        for (size_t x = 0; x < w; x++)
-            o[x] = k[0] * c[x];
+        vscale(o, c, k[0], w);
         for (int j = 1; j <= r; j++) {
             const float *a =
                 tmp + (size_t)fib__reflect((ptrdiff_t)y - j, H) * w;
             const float *b =
                 tmp + (size_t)fib__reflect((ptrdiff_t)y + j, H) * w;
-            float kj = k[j];
-            for (size_t x = 0; x < w; x++)
-                o[x] += kj * (a[x] + b[x]);
+            vaxpy2(o, a, b, k[j], w);
         }
     }
 }
@@ -412,11 +423,7 @@ static void median_network(fib__denoise_ws *ws, const float *const *srcs,
                 for (int k = 0; k < nc; k++) {
                     float *a = v + (size_t)net[k][0] * NET_CHUNK;
                     float *b = v + (size_t)net[k][1] * NET_CHUNK;
-                    for (size_t c = 0; c < NET_CHUNK; c++) {
-                        float lo = fmin2(a[c], b[c]), hi = fmax2(a[c], b[c]);
-                        a[c] = lo;
-                        b[c] = hi;
-                    }
+                    fib__vminmax(a, b, NET_CHUNK);
                 }
                 memcpy(dst + y * dse + x0, v + (n / 2) * NET_CHUNK,
                        cw * sizeof(float));

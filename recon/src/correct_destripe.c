@@ -441,10 +441,8 @@ void fib__dwt1d(const double *h, const double *g, int n, int off,
         const float *P = (t - 2 * q) ? O : E;
         const float hk = (float)h[k], gk = (float)g[k];
         const float *pp = P + q;
-        for (ptrdiff_t i = i0; i < i1; i++) {
-            a[i] += hk * pp[i];
-            d[i] += gk * pp[i];
-        }
+        if (i1 > i0)
+            fib__vmac2(a + i0, d + i0, pp + i0, hk, gk, (size_t)(i1 - i0));
     }
     for (ptrdiff_t i = 0; i < half; i++) {
         if (i == i0)
@@ -512,10 +510,7 @@ static void dwt_cols(const fib__destripe_ws *ws, const float *src, float *dst,
                 t += (ptrdiff_t)ny;
             const float *r = src + (size_t)t * stride;
             float hk = (float)ws->h[k], gk = (float)ws->g[k];
-            for (size_t x = 0; x < nx; x++) {
-                oa[x] += hk * r[x];
-                od[x] += gk * r[x];
-            }
+            fib__vmac2(oa, od, r, hk, gk, nx);
         }
     }
 }
@@ -569,8 +564,9 @@ static void idwt_rows(const fib__destripe_ws *ws, const float *src, float *dst,
                     ptrdiff_t q = t / 2;
                     const float hk = hf[k], gk = gf[k];
                     const float *ap = a - q, *dp = d - q;
-                    for (ptrdiff_t m = m0; m < m1; m++)
-                        P[m] += hk * ap[m] + gk * dp[m];
+                    if (m1 > m0)
+                        fib__vmac_ab(P + m0, ap + m0, dp + m0, hk, gk,
+                                     (size_t)(m1 - m0));
                 }
                 for (ptrdiff_t m = 0; m < half; m++) {
                     if (m == m0)
@@ -621,8 +617,7 @@ static void idwt_cols(const fib__destripe_ws *ws, const float *src, float *dst,
             const float *a = src + i * stride;
             const float *d = src + (half + i) * stride;
             float hk = (float)ws->h[k], gk = (float)ws->g[k];
-            for (size_t x = 0; x < nx; x++)
-                o[x] += hk * a[x] + gk * d[x];
+            fib__vmac_ab(o, a, d, hk, gk, nx);
         }
     }
 }

@@ -95,4 +95,23 @@ static inline ptrdiff_t fib__reflect(ptrdiff_t i, ptrdiff_t n)
 
 #define FIB__PI 3.14159265358979323846
 
+/* Hot inner loops are compiled twice, for AVX2 and for the baseline, and
+ * picked at load time (GCC/Clang function multiversioning).  No FMA is
+ * enabled, so both versions round identically: results do not depend on
+ * the CPU.  Off under sanitizers (ifunc resolvers run before their
+ * runtime is set up). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&        \
+    !defined(__SANITIZE_ADDRESS__) && !defined(FIB_NO_CLONES)
+#define FIB__CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define FIB__CLONES
+#endif
+
+/* a += hk p, d += gk p;  o += hk a + gk d;  (a, b) = (min, max). */
+void fib__vmac2(float *a, float *d, const float *p, float hk, float gk,
+                size_t n);
+void fib__vmac_ab(float *o, const float *a, const float *d, float hk, float gk,
+                  size_t n);
+void fib__vminmax(float *a, float *b, size_t n);
+
 #endif
