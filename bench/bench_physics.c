@@ -106,9 +106,9 @@ int main(void)
            "|---|---|---|---|\n");
     size_t n_all = all_aa.n;
     double f_all_aa = med_factor(&all_aa), f_all_py = med_factor(&all_py);
-    printf("| all measured rates | %zu | %.2f (median abs log %.3f) | %.2f "
-           "|\n",
-           n_all, f_all_aa, log(f_all_aa), f_all_py);
+    printf("| all measured rates | %zu | %.2f (median abs ln ratio %.3f, abs "
+           "log10 %.3f) | %.2f |\n",
+           n_all, f_all_aa, log(f_all_aa), log10(f_all_aa), f_all_py);
     printf("| elements | %zu | %.2f | (same) |\n", el_aa.n, med_factor(&el_aa));
     size_t n_cmp = cmp_aa.n;
     double f_cmp_aa = med_factor(&cmp_aa);

@@ -98,6 +98,11 @@ CFG
 "$C" materials --materials "$tmp/m.cfg" | grep -q NMC622 || fail "materials cfg"
 ok
 
+# the shipped example file loads and its override wins
+"$C" sputter --material Si --materials "$FIB_SOURCE_DIR/examples/materials.cfg" \
+  --json | grep -q '"removal_um3_per_nC": 0.29' || fail "example cfg"
+ok
+
 # bad input: exit 2 and one line on stderr
 check_bad() {
   local want="$1"; shift

@@ -3,6 +3,7 @@
  * tests/data/make_format_fixtures.py), bad input and atomic output. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,6 +229,9 @@ START_TEST(png_colour_inputs_become_bt709_luma)
         for (size_t x = 0; x < 2; x++)
             ck_assert_double_eq(fib_image_get(&img, x, y),
                                 10.0 + 50.0 * (double)(x + 2 * y));
+    /* pHYs alone (no fib text chunk): 2e8 and 1.25e8 pixels per metre */
+    ck_assert_double_eq(img.pixel_size_nm[0], 5.0);
+    ck_assert_double_eq(img.pixel_size_nm[1], 8.0);
     fib_image_clear(&img);
 }
 END_TEST
@@ -366,11 +370,97 @@ START_TEST(tiff_imagej_stack_opens_in_tifffile_with_voxel_size)
                  "x = t.pages[0].tags[\"XResolution\"].value\n"
                  "ok = ok and abs(x[0]/x[1]-50.0)<1e-3\n"
                  "ok = ok and t.asarray().shape==(5,8,16)\n"
+                 "o = [p.dataoffsets[0] for p in t.pages]\n"
+                 "ok = ok and all(o[i]==o[0]+i*8*16*2 for i in range(5))\n"
+                 "import numpy as np\n"
+                 "z,y,x = np.mgrid[0:5,0:8,0:16]\n"
+                 "ok = ok and (t.asarray()==(x*3001+y*17+z*7919)%65536).all()\n"
                  "sys.exit(0 if ok else 1)",
                  p);
     if (r != 77)
         ck_assert_int_eq(r, 0);
+    /* compressed: "slices" only (ImageJ then walks the IFDs), LZW */
+    fib_fmt_write_opts lzw = {.tiff_compression = 2};
+    ck_assert_int_eq(fib_fmt_volume_write(p, &v, &lzw, &err), FIB_OK);
+    const int r2 = py_check(
+        "tifffile",
+        "import sys,tifffile\n"
+        "t=tifffile.TiffFile(sys.argv[1]); m=t.imagej_metadata\n"
+        "d=t.pages[0].description\n"
+        "ok = m[\"slices\"]==5 and \"images=\" not in d and len(t.pages)==5\n"
+        "ok = ok and t.pages[0].compression==5\n"
+        "sys.exit(0 if ok else 1)",
+        p);
+    if (r2 != 77)
+        ck_assert_int_eq(r2, 0);
     fib_volume_clear(&v);
+}
+END_TEST
+
+/* One IFD, images=3, slices stored back to back (ImageJ > 4 GiB style). */
+START_TEST(tiff_imagej_contiguous_stack)
+{
+    char p[600], q[600];
+    fib_error err = {0};
+    fib_volume vol;
+    fib_image img;
+    fib_test_data("fmt_ij_contig.tif", p, sizeof p);
+    ck_assert_int_eq(fib_fmt_volume_read(p, NULL, &vol, NULL, &err), FIB_OK);
+    ck_assert_uint_eq(vol.nz, 3);
+    for (size_t z = 0; z < 3; z++)
+        for (size_t y = 0; y < 3; y++)
+            for (size_t x = 0; x < 4; x++)
+                ck_assert_double_eq(fib_volume_get(&vol, x, y, z),
+                                    (double)(100 * z + 10 * y + x));
+    ck_assert(fib_test_rel(vol.voxel_size_nm[0], 50.0) < 1e-6);
+    ck_assert(fib_test_rel(vol.voxel_size_nm[2], 250.0) < 1e-12);
+    fib_volume_clear(&vol);
+    fib_fmt_read_opts ro = {.page = 2};
+    ck_assert_int_eq(fib_fmt_image_read(p, &ro, &img, NULL, &err), FIB_OK);
+    ck_assert_double_eq(fib_image_get(&img, 3, 2), 223.0);
+    fib_image_clear(&img);
+    ro.page = 3;
+    ck_assert_int_eq(fib_fmt_image_read(p, &ro, &img, NULL, &err), FIB_ERANGE);
+    fib_error_clear(&err);
+    /* images=3 but IFDs between the slices: the IFDs are walked */
+    fib_test_data("fmt_ij_gaps.tif", q, sizeof q);
+    ck_assert_int_eq(fib_fmt_volume_read(q, NULL, &vol, NULL, &err), FIB_OK);
+    ck_assert_uint_eq(vol.nz, 3);
+    for (size_t z = 0; z < 3; z++)
+        for (size_t y = 0; y < 6; y++)
+            for (size_t x = 0; x < 8; x++)
+                ck_assert_double_eq(fib_volume_get(&vol, x, y, z),
+                                    (double)(10 * z + x + 8 * y));
+    fib_volume_clear(&vol);
+    ro.page = 2;
+    ck_assert_int_eq(fib_fmt_image_read(q, &ro, &img, NULL, &err), FIB_OK);
+    ck_assert_double_eq(fib_image_get(&img, 1, 1), 29.0);
+    fib_image_clear(&img);
+    tpath(q, sizeof q, "ij_cut.tif");
+    truncate_copy(p, q, file_size(p) - 4);
+    ck_assert_int_eq(fib_fmt_volume_read(q, NULL, &vol, NULL, &err),
+                     FIB_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "ij_cut.tif"));
+}
+END_TEST
+
+/* UTF-8 micro sign in an ImageJ unit (not re-encoded as Latin-1). */
+START_TEST(tiff_imagej_utf8_unit)
+{
+    char p[600];
+    fib_error err = {0};
+    fib_fmt_info info;
+    fib_test_data("fmt_ij_utf8.tif", p, sizeof p);
+    ck_assert_int_eq(fib_fmt_probe(p, NULL, &info, &err), FIB_OK);
+    ck_assert_int_eq(info.meta.vendor, FIB_VENDOR_IMAGEJ);
+    ck_assert(fib_test_rel(info.meta.pixel_size_nm[0], 125.0) < 1e-9);
+    char **pairs = NULL;
+    size_t np = 0;
+    ck_assert_int_eq(fib_fmt_vendor_pairs(p, &pairs, &np, &err), FIB_OK);
+    ck_assert_uint_ge(np, 2);
+    ck_assert_str_eq(pairs[2], "unit");
+    ck_assert_str_eq(pairs[3], "\xC2\xB5m");
+    fib_fmt_pairs_free(pairs, np);
 }
 END_TEST
 
@@ -428,6 +518,12 @@ START_TEST(tiff_vendor_fixtures_fei_ion_and_zeiss_pm)
     ck_assert_str_eq(m.instrument, "Crossbeam-550");
     ck_assert_uint_eq(m.databar_rows, 4);
     ck_assert_uint_eq(img.height, 12);
+    fib_image_clear(&img);
+    fib_test_data("fmt_zeiss_dark.tif", p, sizeof p);
+    ck_assert_int_eq(fib_fmt_image_read(p, NULL, &img, &m, &err), FIB_OK);
+    ck_assert_int_eq(m.vendor, FIB_VENDOR_ZEISS);
+    ck_assert_uint_eq(m.databar_rows, 0); /* dark below the line */
+    ck_assert_uint_eq(img.height, 16);
     fib_image_clear(&img);
     ck_assert_int_eq(fib_fmt_vendor_pairs(p, &pairs, &np, &err), FIB_OK);
     found = false;
@@ -578,6 +674,22 @@ START_TEST(nrrd_round_trip_raw_and_gzip)
             assert_same_values(&v, &back);
             for (int i = 0; i < 3; i++)
                 ck_assert_double_eq(back.voxel_size_nm[i], v.voxel_size_nm[i]);
+            /* one slice: raw seeks, gzip inflates past the others */
+            fib_fmt_read_opts ro = {.page = 3};
+            fib_image img;
+            ck_assert_int_eq(fib_fmt_image_read(p, &ro, &img, NULL, &err),
+                             FIB_OK);
+            ck_assert_uint_eq(img.width, 33);
+            ck_assert_uint_eq(img.height, 7);
+            for (size_t y = 0; y < 7; y++)
+                for (size_t x = 0; x < 33; x++)
+                    ck_assert_double_eq(fib_image_get(&img, x, y),
+                                        fib_volume_get(&v, x, y, 3));
+            fib_image_clear(&img);
+            ro.page = 5;
+            ck_assert_int_eq(fib_fmt_image_read(p, &ro, &img, NULL, &err),
+                             FIB_ERANGE);
+            fib_error_clear(&err);
             fib_volume_clear(&v);
             fib_volume_clear(&back);
         }
@@ -640,6 +752,9 @@ START_TEST(convert_chain_keeps_voxel_sizes)
     ck_assert_int_eq(fib_fmt_image_read(b, &ro, &img, &meta, &err), FIB_OK);
     ck_assert_double_eq(fib_image_get(&img, 2, 3), fib_volume_get(&v, 2, 3, 1));
     fib_image_clear(&img);
+    ro.page = 3;
+    ck_assert_int_eq(fib_fmt_image_read(b, &ro, &img, &meta, &err), FIB_ERANGE);
+    ck_assert_ptr_nonnull(strstr(err.msg, "c.mrc"));
     fib_volume_clear(&v);
     fib_volume_clear(&r1);
     fib_volume_clear(&r2);
@@ -758,6 +873,24 @@ START_TEST(huge_and_zero_headers_refused)
                      FIB_ERANGE);
     ck_assert_ptr_nonnull(strstr(err.msg, "huge.nrrd"));
     fib_error_clear(&err);
+    /* 32 GB claimed: a probe describes it, a default read refuses it, a
+     * one-slice read is checked for that slice only (and is truncated) */
+    const char *bh = "NRRD0004\ntype: float\ndimension: 3\n"
+                     "sizes: 2000 2000 2000\nencoding: raw\n\n";
+    write_bytes(p, bh, strlen(bh));
+    ck_assert_int_eq(fib_fmt_probe(p, NULL, &info, &err), FIB_OK);
+    ck_assert_uint_eq(info.nz, 2000);
+    ck_assert_int_eq(fib_fmt_volume_read(p, NULL, &vol, NULL, &err),
+                     FIB_ERANGE);
+    fib_error_clear(&err);
+    fib_image img;
+    ck_assert_int_eq(fib_fmt_image_read(p, NULL, &img, NULL, &err),
+                     FIB_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "truncated"));
+    fib_error_clear(&err);
+    fib_fmt_read_opts small = {.max_bytes = 1000};
+    ck_assert_int_eq(fib_fmt_probe(p, &small, &info, &err), FIB_ERANGE);
+    fib_error_clear(&err);
     const char *zh = "NRRD0004\ntype: float\ndimension: 2\n"
                      "sizes: 0 10\nencoding: raw\n\n";
     write_bytes(p, zh, strlen(zh));
@@ -848,6 +981,54 @@ START_TEST(streaming_writer_leaves_nothing_on_failure)
 }
 END_TEST
 
+typedef struct reader_job {
+    const char *path;
+    fib_status want;
+    int bad; /* iterations with an unexpected status or message */
+} reader_job;
+
+static void *reader_thread(void *arg)
+{
+    reader_job *j = arg;
+    for (int i = 0; i < 40; i++) {
+        fib_error err = {0};
+        fib_volume v;
+        const fib_status st =
+            fib_fmt_volume_read(j->path, NULL, &v, NULL, &err);
+        if (st != j->want ||
+            (st != FIB_OK && strstr(err.msg, j->path) == NULL) ||
+            (st == FIB_OK && err.msg[0] != '\0'))
+            j->bad++;
+        if (st == FIB_OK)
+            fib_volume_clear(&v);
+    }
+    return NULL;
+}
+
+/* libtiff messages go to per-call handlers: a failing read in one thread
+ * never leaks its message into a good read in another. */
+START_TEST(concurrent_tiff_reads_keep_errors_apart)
+{
+    char good[600], cut[600];
+    tpath(good, sizeof good, "good.tif");
+    tpath(cut, sizeof cut, "cut.tif");
+    fib_error err = {0};
+    fib_volume v = make_volume(FIB_PX_U16, 40, 30, 3);
+    fib_fmt_write_opts wo = {.tiff_compression = 1};
+    ck_assert_int_eq(fib_fmt_volume_write(good, &v, &wo, &err), FIB_OK);
+    truncate_copy(good, cut, file_size(good) / 2);
+    reader_job a = {good, FIB_OK, 0}, b = {cut, FIB_EFORMAT, 0};
+    pthread_t ta, tb;
+    ck_assert_int_eq(pthread_create(&ta, NULL, reader_thread, &a), 0);
+    ck_assert_int_eq(pthread_create(&tb, NULL, reader_thread, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    ck_assert_int_eq(a.bad, 0);
+    ck_assert_int_eq(b.bad, 0);
+    fib_volume_clear(&v);
+}
+END_TEST
+
 START_TEST(kind_names_and_extensions)
 {
     ck_assert_int_eq(fib_fmt_kind_from_path("a/b.TIF"), FIB_FMT_TIFF);
@@ -880,6 +1061,8 @@ int main(void)
     tcase_add_test(tc, tiff_fixtures_tiled_signed_float_rgb_pages);
     tcase_add_test(tc, tiff_stack_round_trip_all_types_and_compressions);
     tcase_add_test(tc, tiff_imagej_stack_opens_in_tifffile_with_voxel_size);
+    tcase_add_test(tc, tiff_imagej_contiguous_stack);
+    tcase_add_test(tc, tiff_imagej_utf8_unit);
     tcase_add_test(tc, tiff_vendor_fixtures_fei_ion_and_zeiss_pm);
     tcase_add_test(tc, mrc_round_trip_all_types_validates);
     tcase_add_test(tc, mrc_reads_signed_modes_shifted_and_big_endian);
@@ -891,6 +1074,7 @@ int main(void)
     tcase_add_test(tc, truncated_files_of_every_format);
     tcase_add_test(tc, huge_and_zero_headers_refused);
     tcase_add_test(tc, streaming_writer_leaves_nothing_on_failure);
+    tcase_add_test(tc, concurrent_tiff_reads_keep_errors_apart);
     tcase_add_test(tc, kind_names_and_extensions);
     suite_add_tcase(s, tc);
     return fib_test_run(s, NULL);

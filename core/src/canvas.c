@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fib/canvas.h"
+#include "fib/checked.h"
 #include "font.h"
 
 struct fib_canvas {
@@ -32,8 +33,8 @@ fib_status fib_canvas_create(size_t width, size_t height, fib_rgb background,
     fib_canvas *c = calloc(1, sizeof *c);
     if (!c)
         return fib_error_set(err, FIB_ENOMEM, "canvas: out of memory");
-    /* 32768^2 * 3 fits in size_t on every supported (64-bit) platform. */
-    c->px = malloc(width * height * 3);
+    size_t bytes = 0;
+    c->px = fib_mul3_size(width, height, 3, &bytes) ? malloc(bytes) : NULL;
     if (!c->px) {
         free(c);
         return fib_error_set(err, FIB_ENOMEM,

@@ -775,7 +775,7 @@ fib_status fib_plot_colorbar(fib_canvas *c, fib_canvas_rect bar,
                         COL_AXIS);
         char b[TICK_LABEL];
         fib_plot_format_tick(t[i], step, b, sizeof b);
-        fib_canvas_text_aligned(c, bar.x + bar.w + 5 * ts, y, b, ts, COL_TEXT,
+        fib_canvas_text_aligned(c, bar.x + bar.w + 7 * ts, y, b, ts, COL_TEXT,
                                 FIB_ALIGN_START, FIB_ALIGN_CENTER);
     }
     if (p->title)

@@ -269,29 +269,33 @@ double fib_plan_material_atom_density_cm3(const fib_plan_material *m)
     return m->density_g_cm3 / mm * FIB_PLAN_AVOGADRO;
 }
 
-/* Atomic volume (cm^3/mol) of an element bound in a solid compound, for
- * the density estimate: the elemental solid molar volume, except for
- * elements that are gases (their solid is a molecular crystal) which get
- * a bonded volume close to the O2-/N3-/F-/Cl- ionic volumes (Biltz-type
- * volume increments) [U]. */
-static double bonded_volume(const fib_plan_element *el)
+/* Density estimate (documented in planner/README.md):
+ *  - compositions without O, N, F, Cl or H (alloys, intermetallics,
+ *    semiconductors, sulfides): additive elemental molar volumes (Vegard-
+ *    like); steel 0.99x, GaAs 1.09x of the true density;
+ *  - compositions with O, N, F, Cl or H (ionic and molecular solids): the
+ *    molar volume is f * sum(elemental volumes of the other elements) +
+ *    6.35 per O/N/F + 6.91 per H + 13.4 per Cl (cm^3/mol), f = 0.447.
+ *    f, v_X and v_H are a relative least-squares fit to the 20 densities of
+ *    the built-in compounds with those elements (CRC / crystallographic
+ *    [L]); v_Cl from LiCl (2.068 g/cm^3 [L]).  Fit mean |ln error| 0.13,
+ *    leave-one-out 0.17 (about +-19 %), worst SiO2 0.66x. */
+#define EST_F 0.447
+#define EST_VX 6.35
+#define EST_VH 6.91
+#define EST_VCL 13.4
+
+static bool is_anion_gas(int z)
 {
-    switch (el->z) {
-    case 1:
-        return 2.5;
-    case 7:
-    case 8:
-    case 9:
-        return 8.0;
-    case 17:
-        return 18.0;
-    default:
-        break;
-    }
+    return z == 1 || z == 7 || z == 8 || z == 9 || z == 17;
+}
+
+static double elemental_volume(const fib_plan_element *el)
+{
     if (el->density_g_cm3 > 0.0 && el->z != 2 && el->z != 10 && el->z != 18 &&
-        el->z != 36 && el->z != 54)
+        el->z != 36 && el->z != 54 && !is_anion_gas(el->z))
         return el->mass_u / el->density_g_cm3;
-    return 20.0;
+    return 20.0; /* rare gases: solid-state order of magnitude */
 }
 
 fib_status fib_plan_density_estimate(const fib_plan_material *m,
@@ -300,6 +304,9 @@ fib_status fib_plan_density_estimate(const fib_plan_material *m,
     if (!m || !density_g_cm3 || m->n_components == 0)
         return fib_error_set(err, FIB_EINVAL,
                              "physics: density estimate needs a composition");
+    bool ionic = false;
+    for (size_t i = 0; i < m->n_components; i++)
+        ionic = ionic || is_anion_gas(m->comp[i].z);
     double mass = 0.0, vol = 0.0;
     for (size_t i = 0; i < m->n_components; i++) {
         const fib_plan_element *el = fib_plan_element_by_z(m->comp[i].z);
@@ -307,10 +314,26 @@ fib_status fib_plan_density_estimate(const fib_plan_material *m,
             return fib_error_set(err, FIB_EINVAL,
                                  "physics: no element with Z = %d",
                                  m->comp[i].z);
-        mass += m->comp[i].count * el->mass_u;
-        vol += m->comp[i].count * bonded_volume(el);
+        double n = m->comp[i].count, v;
+        mass += n * el->mass_u;
+        switch (el->z) {
+        case 1:
+            v = EST_VH;
+            break;
+        case 7:
+        case 8:
+        case 9:
+            v = EST_VX;
+            break;
+        case 17:
+            v = EST_VCL;
+            break;
+        default:
+            v = (ionic ? EST_F : 1.0) * elemental_volume(el);
+        }
+        vol += n * v;
     }
-    if (!(vol > 0.0))
+    if (!(vol > 0.0) || !(mass > 0.0))
         return fib_error_set(err, FIB_ENUMERIC,
                              "physics: density estimate failed for '%s'",
                              m->formula);

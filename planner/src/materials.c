@@ -886,8 +886,9 @@ fib_status fib_plan_material_resolve(const fib_plan_materials *db,
                 return st;
             out->density_g_cm3 = rho;
             out->density_src = FIB_PLAN_DENSITY_ESTIMATED;
-            fib__str_copy(out->density_source, sizeof out->density_source,
-                          "ESTIMATED from additive atomic volumes (+-50 %)");
+            fib__str_copy(
+                out->density_source, sizeof out->density_source,
+                "ESTIMATED from atomic volumes (about +-20 %, up to 2x)");
         }
     }
     if (density_g_cm3 > 0.0) {

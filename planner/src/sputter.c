@@ -351,7 +351,11 @@ fib_status fib_plan_sputter(const fib_plan_material *m,
                 fib_plan_angular_factor(ion, m, r->energy_keV, r->angle_deg,
                                         &af_r, NULL) != FIB_OK)
                 af_r = 1.0;
-            out->removal_um3_per_nC = r->um3_per_nC * out->angle_factor / af_r;
+            /* a room-temperature measurement used at cryo takes the
+             * material's cryo factor (1 unless a user file sets one) */
+            double cf = (p->cryo && !r->cryo) ? out->cryo_factor : 1.0;
+            out->removal_um3_per_nC =
+                r->um3_per_nC * out->angle_factor / af_r * cf;
             out->removal_origin = FIB_PLAN_ORIGIN_MEASURED;
             fib__str_fmt(out->removal_source, sizeof out->removal_source,
                          "measured: %s%s", r->source, angle_txt);
@@ -370,7 +374,8 @@ fib_status fib_plan_sputter(const fib_plan_material *m,
             if (y_r > 0.0) {
                 double scale = y0 / y_r;
                 out->removal_um3_per_nC =
-                    r->um3_per_nC / af_r * scale * out->angle_factor;
+                    r->um3_per_nC / af_r * scale * out->angle_factor *
+                    ((p->cryo && !r->cryo) ? out->cryo_factor : 1.0);
                 out->removal_origin = FIB_PLAN_ORIGIN_SCALED;
                 const fib_plan_ion_info *ri = fib_plan_ion_get(r->ion);
                 fib__str_fmt(out->removal_source, sizeof out->removal_source,

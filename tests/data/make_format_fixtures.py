@@ -16,12 +16,14 @@ def png_chunk(tag, data):
     return c + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
 
-def write_png(name, w, h, depth, ctype, rows, plte=None):
+def write_png(name, w, h, depth, ctype, rows, plte=None, ppm=None):
     raw = b"".join(b"\x00" + r for r in rows)
     ihdr = struct.pack(">IIBBBBB", w, h, depth, ctype, 0, 0, 0)
     data = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
     if plte is not None:
         data += png_chunk(b"PLTE", plte)
+    if ppm is not None:  # pHYs: pixels per metre, unit 1 = metre
+        data += png_chunk(b"pHYs", struct.pack(">IIB", ppm[0], ppm[1], 1))
     # a gAMA chunk that a converting reader would apply: we must not
     data += png_chunk(b"gAMA", struct.pack(">I", 100000))
     data += png_chunk(b"IDAT", zlib.compress(raw)) + png_chunk(b"IEND", b"")
@@ -39,10 +41,10 @@ write_png("fmt_rgba16.png", 3, 2, 16, 6, rows)
 # palette 8-bit 4x1: indices 0..3, palette (255,0,0) (0,255,0) (0,0,255) (10,20,30)
 plte = bytes([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30])
 write_png("fmt_pal8.png", 4, 1, 8, 3, [bytes([0, 1, 2, 3])], plte)
-# grey+alpha 8-bit 2x2: grey = 10 + 50 * (x + 2y), alpha 0
+# grey+alpha 8-bit 2x2: grey = 10 + 50 * (x + 2y), alpha 0; pHYs 5 x 8 nm
 rows = [bytes(v for x in range(2) for v in (10 + 50 * (x + 2 * y), 0))
         for y in range(2)]
-write_png("fmt_ga8.png", 2, 2, 8, 4, rows)
+write_png("fmt_ga8.png", 2, 2, 8, 4, rows, ppm=(200000000, 125000000))
 
 # TIFF: tiled u16 40x30, 16x16 tiles, deflate; v = 1000x + y
 y, x = np.mgrid[0:30, 0:40]
@@ -102,3 +104,54 @@ img[12, :] = 0
 img[13:16, :] = 230
 tifffile.imwrite("fmt_zeiss_pm.tif", img,
                  extratags=[(34118, 2, 0, zeiss, False)])
+
+# ImageJ "contiguous" stack: one IFD, images=3, the three 4x3 big-endian
+# u16 slices stored one after the other (how ImageJ writes > 4 GiB);
+# v = 100z + 10y + x; 0.05 um pixels (XResolution 20/um), spacing 0.25 um.
+desc = (b"ImageJ=1.53t\nimages=3\nslices=3\nunit=micron\nspacing=0.25\n"
+        b"loop=false\n\0")
+entries = []  # (tag, type, count, value-or-offset)
+n_entries = 11
+ifd_off = 8
+after_ifd = ifd_off + 2 + 12 * n_entries + 4
+desc_off = after_ifd
+xres_off = desc_off + len(desc)
+yres_off = xres_off + 8
+data_off = yres_off + 8
+entries = [
+    (256, 3, 1, 4), (257, 3, 1, 3), (258, 3, 1, 16), (259, 3, 1, 1),
+    (262, 3, 1, 1), (270, 2, len(desc), desc_off), (273, 4, 1, data_off),
+    (278, 3, 1, 3), (279, 4, 1, 24), (282, 5, 1, xres_off),
+    (283, 5, 1, yres_off),
+]
+assert len(entries) == n_entries
+out = b"MM\0*" + struct.pack(">I", ifd_off) + struct.pack(">H", n_entries)
+for tag, typ, count, val in entries:
+    if typ == 3 and count == 1:
+        out += struct.pack(">HHIHH", tag, typ, count, val, 0)
+    else:
+        out += struct.pack(">HHII", tag, typ, count, val)
+out += struct.pack(">I", 0) + desc
+out += struct.pack(">II", 20, 1) + struct.pack(">II", 20, 1)
+z, y, x = np.mgrid[0:3, 0:3, 0:4]
+out += (100 * z + 10 * y + x).astype(">u2").tobytes()
+open("fmt_ij_contig.tif", "wb").write(out)
+
+# Zeiss with a black row in the bottom quarter but dark content below it:
+# not a data zone (the zone is a light panel), so nothing is cropped.
+img = np.full((16, 20), 200, np.uint8)
+img[12, :] = 0
+img[13:16, :] = 30
+tifffile.imwrite("fmt_zeiss_dark.tif", img,
+                 extratags=[(34118, 2, 0, zeiss, False)])
+
+# ImageJ description with a UTF-8 micro sign: 8 px per um = 125 nm.
+tifffile.imwrite("fmt_ij_utf8.tif", np.zeros((2, 3), np.uint8),
+                 description="ImageJ=1.53t\nunit=\u00b5m\n".encode("utf-8"),
+                 resolution=(8, 8), resolutionunit=1, metadata=None)
+
+# fmt_ij_gaps.tif is not made here: it is fmt_pages_be.tif written by
+# `cryofib convert` (ImageJ layout, images=3) and rewritten by libtiff's
+# `tiffcp`, which keeps the description but puts each IFD between the
+# slices -- an "images=N" file that is NOT contiguous (the reader must
+# walk the IFDs instead of trusting images=N).

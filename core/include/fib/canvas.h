@@ -224,8 +224,8 @@ typedef struct fib_canvas_image_params {
  * (i, j) samples the source at ((i + 0.5) * W / dst.w - 0.5, ...) so the
  * image fills dst exactly; anisotropic scaling is simply a dst whose aspect
  * differs from the pixel grid (see fib_canvas_fit_rect()).  Values map
- * linearly from [lo, hi] to the colormap, clamped; NaN pixels draw as
- * colormap entry 0.  Errors: FIB_EINVAL (NULL/empty image, u32 image, hi <
+ * linearly from [lo, hi] to the colormap, clamped; NaN pixels draw like
+ * values <= lo.  Errors: FIB_EINVAL (NULL/empty image, u32 image, hi <
  * lo, dst with w or h <= 0).  The part of dst outside the canvas is clipped.
  */
 FIB_API FIB_NODISCARD fib_status

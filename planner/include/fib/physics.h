@@ -219,8 +219,8 @@ FIB_API double fib_plan_material_atoms_per_unit(const fib_plan_material *m);
  *  the density is not set. */
 FIB_API double fib_plan_material_atom_density_cm3(const fib_plan_material *m);
 /** Density estimate (g/cm^3) for a composition with no known density:
- *  mean atomic volume from the elements' solid densities (Vegard-like
- *  additivity of atomic volumes); documented as an estimate. */
+ *  additive atomic volumes with fitted volumes for ionic compounds (see
+ *  planner/README.md; about +-20 %, up to 2x); marked as an estimate. */
 FIB_API FIB_NODISCARD fib_status fib_plan_density_estimate(
     const fib_plan_material *m, double *density_g_cm3, fib_error *err);
 /** Append a measured rate; FIB_ERANGE when the material is full. */
@@ -266,9 +266,10 @@ fib_plan_materials_get(const fib_plan_materials *db, size_t i);
  * formula matching a database entry (takes its density and data), else a
  * parsed formula.  Density: @p density_g_cm3 > 0 overrides (marked USER);
  * otherwise the database value; otherwise fib_plan_density_estimate()
- * (marked ESTIMATED).  @p db may be NULL (formula only).  Errors:
- * FIB_EINVAL for a malformed formula or unknown element, density <= 0
- * given explicitly as negative/NaN.
+ * (marked ESTIMATED).  @p density_g_cm3 = 0 means "no override".
+ * @p db may be NULL (formula only).  Errors: FIB_EINVAL for a name that is
+ * neither a material nor a valid formula (the message names the position
+ * and symbol), or a density that is negative, NaN or >= 30.
  */
 FIB_API FIB_NODISCARD fib_status fib_plan_material_resolve(
     const fib_plan_materials *db, const char *name_or_formula,
@@ -487,9 +488,14 @@ typedef struct fib_plan_sputter_result {
 
 /**
  * All sputter numbers for one ion/material/energy/angle.  The removal rate
- * is the measured value when the material has one for this ion and energy
- * (times the model angular factor when angle > 0), else the model.  Energy
- * below the threshold gives zero yield and rate (not an error).  Errors:
+ * is (1) the measured value when the material has one for this ion and
+ * energy, (2) else the material's first measured value scaled by the model
+ * yield ratio (origin SCALED), (3) else the model; (1) and (2) are
+ * multiplied by the model angular factor when angle > 0 and, at cryo, by
+ * cryo_yield_factor when the measurement was at room temperature.  The
+ * reported yield is the one implied by the reported rate.  Unless
+ * model_only is set.  Energy below the threshold gives zero yield and rate
+ * (not an error).  Errors:
  * FIB_EINVAL for energy <= 0 / NaN, angle < 0 or >= 90, a material without
  * density or components.
  */
