@@ -93,14 +93,24 @@ def report(d, nacre, out_md, png_dir):
                  "I/O.  Peers in the same run: tomopy's `_remove_stripe_fw` "
                  "written with PyWavelets %s (`bench/peer_correct.py`), "
                  "`scipy.ndimage.median_filter` / `gaussian_filter` (scipy "
-                 "%s).  cryofib with OMP_NUM_THREADS=1 and 2; the peers are "
-                 "single-threaded.  Machine: %s.\n"
+                 "%s).  Times are process CPU time (best of N) for the "
+                 "single-thread columns -- the shared 2-core machine is "
+                 "loaded by other jobs, and CPU time is what is least "
+                 "disturbed by that; the 2-thread column is wall time "
+                 "(OMP_WAIT_POLICY=passive) and suffers most from the "
+                 "load.  The peers are single-threaded.  "
+                 "`destripe_fw_L4_stream` is the per-slice cost inside a "
+                 "correction context (work space and FFT plans reused, as "
+                 "in `cryofib recon`/`correct` on a stack); the other "
+                 "cryofib rows are single-image calls that allocate and "
+                 "plan each time.  Machine: %s.\n"
                  % (shape[1], shape[0], img.size / 1e6, pywt_version(),
                     scipy_version(), machine()))
     lines.append("| operation | cryofib 1 thr ms/Mpx | cryofib 2 thr ms/Mpx | "
                  "peer ms/Mpx | ratio (1 thr) | ratio (2 thr) |")
     lines.append("|---|---:|---:|---:|---:|---:|")
     pairs = [("destripe_fw_db5_L4", "destripe_fw_db5_L4"),
+             ("destripe_fw_L4_stream", "destripe_fw_db5_L4"),
              ("destripe_fw_db5_L6", "destripe_fw_db5_L6"),
              ("destripe_fw_db5_L4", "destripe_fw_db5_tomopy"),
              ("destripe_median_db5_L4", "destripe_fw_db5_L4"),

@@ -23,7 +23,8 @@ mkdir -p bench/results
 echo "== cryofib, 1 thread"
 OMP_NUM_THREADS=1 "$B/bench/bench_correct" "$IMG" "$REPS" "$T" | tee "$T/c1.txt"
 echo "== cryofib, 2 threads"
-OMP_NUM_THREADS=2 "$B/bench/bench_correct" "$IMG" "$REPS" | tee "$T/c2.txt"
+OMP_NUM_THREADS=2 OMP_WAIT_POLICY=passive FIB_BENCH_WALL=1 \
+  "$B/bench/bench_correct" "$IMG" "$REPS" | tee "$T/c2.txt"
 echo "== peers (python, single thread)"
 OMP_NUM_THREADS=1 "$PY" bench/peer_correct.py "$IMG" "$REPS" "$T" | tee "$T/py.txt"
 
