@@ -252,14 +252,18 @@ fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
                            width, height, ws->p.levels, unit);
         goto fail;
     }
-    size_t npad, nspec;
+    size_t npad, nspec, nspec2;
     if (!fib_mul_size(ws->px, ws->py, &npad) ||
-        !fib_mul_size(ws->px, ws->py / 2 + 1, &nspec)) {
+        !fib_mul_size(ws->px, ws->py / 2 + 1, &nspec) ||
+        !fib_mul_size(ws->py, ws->px / 2 + 1, &nspec2)) {
         st = fib_error_set(err, FIB_ERANGE, "correct: destripe: image too big");
         goto fail;
     }
     ws->buf = fftwf_alloc_real(npad);
     ws->buf2 = fftwf_alloc_real(npad);
+    /* column FFTs need px/2 x (py/4 + 1), the 2D r2c py x (px/2 + 1) */
+    if (nspec2 > nspec)
+        nspec = nspec2;
     ws->spec = fftwf_alloc_complex(nspec);
     if (!ws->buf || !ws->buf2 || !ws->spec) {
         st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
