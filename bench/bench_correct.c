@@ -162,6 +162,10 @@ int main(int argc, char **argv)
     rc |= bench("median_5x5", run_denoise, &m2, &f, reps, outdir);
     rc |= bench("gauss_sigma2", run_denoise, &g2, &f, reps, outdir);
     rc |= bench("diffusion_10it", run_denoise, &pm, &f, reps, NULL);
+    fib_recon_denoise_params nl = {
+        .method = FIB_DENOISE_NLM, .patch_radius = 3, .search_radius = 5};
+    rc |=
+        bench("nlm_p7_s11", run_denoise, &nl, &f, reps > 2 ? 2 : reps, outdir);
     fib_recon_background_params bp = {.method = FIB_BACKGROUND_POLY};
     fib_recon_background_params bg = {.method = FIB_BACKGROUND_GAUSS};
     rc |= bench("background_poly2", run_background, &bp, &f, reps, NULL);

@@ -77,8 +77,13 @@ def main():
         ("median_5x5", lambda: ndimage.median_filter(img, size=5, mode="reflect")),
         ("gauss_sigma2", lambda: ndimage.gaussian_filter(img, 2.0, mode="reflect", truncate=4.0)),
     ]
+    from skimage.restoration import denoise_nl_means, estimate_sigma
+    sig = float(estimate_sigma(img))
+    ops.append(("nlm_p7_s11", lambda: denoise_nl_means(
+        img, patch_size=7, patch_distance=5, h=0.8 * sig, sigma=sig,
+        fast_mode=True)))
     for name, fn in ops:
-        t, out = _best(fn, reps)
+        t, out = _best(fn, min(reps, 2) if name.startswith("nlm") else reps)
         print("%-24s %10.3f %10.3f" % (name, 1e3 * t, 1e3 * t / mpx))
         if outdir:
             np.asarray(out, dtype=np.float32).tofile("%s/py_%s.f32" % (outdir, name))

@@ -117,11 +117,18 @@ def report(d, nacre, out_md, png_dir):
              ("destripe_wedge", "destripe_fw_db5_L4"),
              ("median_3x3", "median_3x3"),
              ("median_5x5", "median_5x5"),
-             ("gauss_sigma2", "gauss_sigma2")]
+             ("gauss_sigma2", "gauss_sigma2"),
+             ("nlm_p7_s11", "nlm_p7_s11")]
     for c, p in pairs:
         a1, a2, b = c1[c][1], c2[c][1], py[p][1]
         lines.append("| %s vs %s | %.2f | %.2f | %.2f | **%.1fx** | %.1fx |"
                      % (c, p, a1, a2, b, b / a1, b / a2))
+    lines.append("\nnlm: cryofib's exact flat-patch NLM (noise sd by MAD of "
+                 "neighbour differences) vs skimage `denoise_nl_means("
+                 "patch_size=7, patch_distance=5, h=0.8 sigma, sigma, "
+                 "fast_mode=True)` with sigma from `estimate_sigma`; "
+                 "same method family, not the same weights, so only the "
+                 "time is compared.\n")
     lines.append("\nOther cryofib steps (1 thread, ms/Mpx): " + ", ".join(
         "%s %.2f" % (k, c1[k][1]) for k in
         ("diffusion_10it", "background_poly2", "background_gauss")) + ".\n")

@@ -55,12 +55,16 @@ static void usage(void)
         "  --ema-slices N         reference memory in slices (default 50; "
         "inf = slice 0)\n"
         "Noise:\n"
-        "  --denoise median|median3d|gauss|diffusion\n"
+        "  --denoise median|median3d|gauss|diffusion|nlm\n"
         "  --radius R             median radius (default 1: 3x3)\n"
         "  --sigma S              Gaussian sigma, px (default 1)\n"
         "  --kappa K              diffusion edge threshold, grey levels "
         "(default auto)\n"
         "  --iterations N         diffusion steps (default 10)\n"
+        "  --nlm-h H              non-local means strength, grey levels "
+        "(default 0.8 x noise sd)\n"
+        "  --patch-radius P       NLM patch radius (default 3: 7x7)\n"
+        "  --search-radius S      NLM search radius (default 10: 21x21)\n"
         "Output:\n"
         "  --out-type same|u8|u16|f32  pixel type written (default same as "
         "input)\n"
@@ -88,6 +92,9 @@ enum {
     OPT_SIGMA,
     OPT_KAPPA,
     OPT_ITER,
+    OPT_NLM_H,
+    OPT_PATCH,
+    OPT_SEARCH,
     OPT_OUT_TYPE,
     OPT_QUIET
 };
@@ -295,6 +302,9 @@ int cli_cmd_correct(int argc, char **argv)
         {"sigma", required_argument, 0, OPT_SIGMA},
         {"kappa", required_argument, 0, OPT_KAPPA},
         {"iterations", required_argument, 0, OPT_ITER},
+        {"nlm-h", required_argument, 0, OPT_NLM_H},
+        {"patch-radius", required_argument, 0, OPT_PATCH},
+        {"search-radius", required_argument, 0, OPT_SEARCH},
         {"out-type", required_argument, 0, OPT_OUT_TYPE},
         {"quiet", no_argument, 0, OPT_QUIET},
         {"help", no_argument, 0, 'h'},
@@ -395,10 +405,12 @@ int cli_cmd_correct(int argc, char **argv)
                 cp.denoise.method = FIB_DENOISE_GAUSS;
             else if (strcmp(optarg, "diffusion") == 0)
                 cp.denoise.method = FIB_DENOISE_DIFFUSION;
+            else if (strcmp(optarg, "nlm") == 0)
+                cp.denoise.method = FIB_DENOISE_NLM;
             else
                 return cli_usage_error("correct",
                                        "--denoise expects median, median3d, "
-                                       "gauss or diffusion (got '%s')",
+                                       "gauss, diffusion or nlm (got '%s')",
                                        optarg);
             break;
         case OPT_RADIUS:
@@ -418,6 +430,21 @@ int cli_cmd_correct(int argc, char **argv)
         case OPT_ITER:
             if (!parse_uint("--iterations", optarg, 1, 100000,
                             &cp.denoise.iterations))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_NLM_H:
+            if (!cli_parse_double("correct", "--nlm-h", optarg,
+                                  &cp.denoise.nlm_h))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_PATCH:
+            if (!parse_uint("--patch-radius", optarg, 1, 16,
+                            &cp.denoise.patch_radius))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_SEARCH:
+            if (!parse_uint("--search-radius", optarg, 1, 50,
+                            &cp.denoise.search_radius))
                 return CLI_EXIT_USAGE;
             break;
         case OPT_OUT_TYPE:

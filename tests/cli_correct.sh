@@ -55,6 +55,8 @@ sys.exit(0 if r < float(sys.argv[3]) and a.shape == b.shape else 1)'
   && "$PY" -c "$SP" "$T/series/slice_1.tif" "$T/one_w.tif" 0.2 && ok || bad "wedge"
 "$C" correct "$T/series/slice_1.tif" "$T/one.png" --robust --background poly \
   --denoise median --quiet >/dev/null && [ -s "$T/one.png" ] && ok || bad "png output"
+"$C" correct "$T/series/slice_1.tif" "$T/one_nlm.tif" --denoise nlm \
+  --search-radius 2 --quiet >/dev/null && [ -s "$T/one_nlm.tif" ] && ok || bad "nlm"
 "$C" correct "$T/series/slice_1.tif" "$T/one_f.tif" --destripe --out-type f32 \
   --quiet >/dev/null && "$PY" -c 'import sys,tifffile; sys.exit(0 if tifffile.imread(sys.argv[1]).dtype.name=="float32" else 1)' "$T/one_f.tif" \
   && ok || bad "--out-type f32"

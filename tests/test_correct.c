@@ -639,6 +639,9 @@ START_TEST(test_denoise)
     check_denoise(d, 2.0, 0.5);
     fib_recon_denoise_params da = {.method = FIB_DENOISE_DIFFUSION};
     check_denoise(da, 1.5, 0.5);
+    fib_recon_denoise_params nl = {.method = FIB_DENOISE_NLM,
+                                   .search_radius = 5};
+    check_denoise(nl, 2.0, 0.5);
 }
 END_TEST
 
@@ -821,15 +824,16 @@ START_TEST(test_full_chain_and_threads)
     }
     /* also the wedge, gauss and diffusion paths */
     fib_recon_destripe_params wp = {.method = FIB_DESTRIPE_WEDGE};
-    fib_recon_denoise_params dps[2] = {
+    fib_recon_denoise_params dps[3] = {
         {.method = FIB_DENOISE_GAUSS, .sigma_px = 2},
+        {.method = FIB_DENOISE_NLM, .search_radius = 3},
         {.method = FIB_DENOISE_DIFFUSION}};
-    fib_image a[2][3];
+    fib_image a[2][4];
     for (int t = 0; t < 2; t++) {
         omp_set_num_threads(t + 1);
         copy(&res[0][0], &a[t][0]);
         ck_assert_int_eq(fib_recon_destripe(&wp, &a[t][0], NULL), FIB_OK);
-        for (int j = 0; j < 2; j++) {
+        for (int j = 0; j < 3; j++) {
             copy(&res[0][1], &a[t][j + 1]);
             ck_assert_int_eq(fib_recon_denoise(&dps[j], &a[t][j + 1], NULL),
                              FIB_OK);
@@ -844,6 +848,9 @@ START_TEST(test_full_chain_and_threads)
         fib_image_clear(&a[0][k]);
         fib_image_clear(&a[1][k]);
     }
+    ck_assert_mem_eq(a[0][3].data, a[1][3].data, W * H * 4);
+    fib_image_clear(&a[0][3]);
+    fib_image_clear(&a[1][3]);
     fib_image_clear(&clean);
 }
 END_TEST

@@ -5,6 +5,8 @@
  */
 #include "correct_internal.h"
 
+#include <stdint.h>
+
 FIB__CLONES void fib__vmac2(float *a, float *d, const float *p, float hk,
                             float gk, size_t n)
 {
@@ -27,5 +29,42 @@ FIB__CLONES void fib__vminmax(float *a, float *b, size_t n)
         float x = a[i], y = b[i];
         a[i] = y < x ? y : x;
         b[i] = y < x ? x : y;
+    }
+}
+
+/* exp(-z) for z >= 0 without libm (vectorisable): z is clamped to 87,
+ * t = z log2(e) = n + f, e^(-f ln 2) by its degree-7 Taylor polynomial
+ * (remainder < (ln 2)^8 / 8! = 1.3e-6 relative), 2^-n by the exponent
+ * bits. */
+static inline float exp_neg(float z)
+{
+    z = z < 87.0f ? z : 87.0f;
+    float t = z * 1.44269504f;
+    int n = (int)t; /* t >= 0: truncation is floor */
+    float f = (t - (float)n) * 0.693147181f;
+    float p =
+        1.0f +
+        f * (-1.0f + f * (0.5f + f * (-0.166666667f +
+                                      f * (0.0416666667f +
+                                           f * (-0.00833333333f +
+                                                f * (0.00138888889f -
+                                                     f * 0.000198412698f))))));
+    union {
+        float f;
+        int32_t i;
+    } s;
+    s.i = (127 - n) << 23; /* 2^-n, n <= 125 */
+    return p * s.f;
+}
+
+FIB__CLONES void fib__vnlm(float *aw, float *av, const float *ssd,
+                           const float *b, float inv_np, float two_s2,
+                           float ih2, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        float d2 = ssd[i] * inv_np - two_s2;
+        float wt = exp_neg((d2 > 0 ? d2 : 0) * ih2);
+        aw[i] += wt;
+        av[i] += wt * b[i];
     }
 }
