@@ -114,7 +114,7 @@ void fib__vmac_ab(float *o, const float *a, const float *d, float hk, float gk,
                   size_t n);
 void fib__vminmax(float *a, float *b, size_t n);
 /* NLM accumulation: w = exp(-max(ssd inv_np - two_s2, 0) ih2) by a
- * polynomial (relative error < 1e-6); aw += w, av += w b. */
+ * polynomial (relative error < 1e-5, measured 4.5e-6); aw += w, av += w b. */
 void fib__vnlm(float *aw, float *av, const float *ssd, const float *b,
                float inv_np, float two_s2, float ih2, size_t n);
 

@@ -34,7 +34,8 @@ FIB__CLONES void fib__vminmax(float *a, float *b, size_t n)
 
 /* exp(-z) for z >= 0 without libm (vectorisable): z is clamped to 87,
  * t = z log2(e) = n + f, e^(-f ln 2) by its degree-7 Taylor polynomial
- * (remainder < (ln 2)^8 / 8! = 1.3e-6 relative), 2^-n by the exponent
+ * (remainder < (ln 2)^8 / 8! = 1.3e-6; with float rounding the measured
+ * relative error is < 5e-6 on [0, 80]), 2^-n by the exponent
  * bits. */
 static inline float exp_neg(float z)
 {
