@@ -608,27 +608,19 @@ static void nlm(fib__denoise_ws *ws, float *u)
         for (ptrdiff_t ox = -S; ox <= S; ox++) {
             if (ox == 0 && oy == 0)
                 continue;
-                /* squared differences on the patch-extended grid */
+                /* squared differences on the patch-extended grid, then their
+                 * horizontal patch sums, row by row */
 #pragma omp parallel for schedule(static)
             for (size_t yy = 0; yy < dh; yy++) {
                 const float *a = ws->pad + (yy + (size_t)S) * pw + S;
                 const float *b =
                     ws->pad + (size_t)((ptrdiff_t)yy + S + oy) * pw + S + ox;
                 float *d = ws->dsq + yy * dw;
-                for (size_t xx = 0; xx < dw; xx++) {
-                    float t = a[xx] - b[xx];
-                    d[xx] = t * t;
-                }
-            }
-#pragma omp parallel for schedule(static)
-            for (size_t yy = 0; yy < dh; yy++) {
-                const float *d = ws->dsq + yy * dw;
+                fib__vsqdiff(d, a, b, dw);
                 float *o = ws->hsum + yy * w;
-                for (size_t x = 0; x < w; x++)
-                    o[x] = d[x];
+                memcpy(o, d, w * sizeof(float));
                 for (ptrdiff_t k = 1; k <= 2 * P; k++)
-                    for (size_t x = 0; x < w; x++)
-                        o[x] += d[x + (size_t)k];
+                    fib__vadd(o, d + k, w);
             }
 #pragma omp parallel for schedule(static)
             for (size_t y = 0; y < h; y++) {
@@ -639,13 +631,9 @@ static void nlm(fib__denoise_ws *ws, float *u)
                 for (size_t x0 = 0; x0 < w; x0 += NET_CHUNK) {
                     size_t cw = w - x0 < NET_CHUNK ? w - x0 : NET_CHUNK;
                     const float *hrow = ws->hsum + y * w + x0;
-                    for (size_t c = 0; c < cw; c++)
-                        ssd[c] = hrow[c];
-                    for (ptrdiff_t k = 1; k <= 2 * P; k++) {
-                        const float *hk = hrow + (size_t)k * w;
-                        for (size_t c = 0; c < cw; c++)
-                            ssd[c] += hk[c];
-                    }
+                    memcpy(ssd, hrow, cw * sizeof(float));
+                    for (ptrdiff_t k = 1; k <= 2 * P; k++)
+                        fib__vadd(ssd, hrow + (size_t)k * w, cw);
                     fib__vnlm(aw + x0, av + x0, ssd, b + x0, inv_np, two_s2,
                               ih2, cw);
                 }
