@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "demo_recon.h"
 
 int cli_cmd_demo(int argc, char **argv)
 {
@@ -12,5 +13,5 @@ int cli_cmd_demo(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     printf("cryofib %s demo\n", fib_version_string());
-    return CLI_EXIT_OK;
+    return cli_demo_recon();
 }

@@ -8,6 +8,8 @@
 CLI_CMD(convert, "convert images/volumes between png, tiff, mrc and nrrd")
 CLI_CMD(correct, "remove curtaining, shading, slice brightness drift and noise")
 CLI_CMD(demo, "run the main job on embedded defaults (no files needed)")
+CLI_CMD(phantom, "render a synthetic slice-and-view series with ground truth")
+CLI_CMD(recon, "align a slice series and write a geometry-corrected volume")
 CLI_CMD(info, "print size, pixel size and vendor metadata of an image file")
 CLI_CMD(version, "print the version")
 CLI_CMD(ions, "list ion species, column presets and probe-size fits")

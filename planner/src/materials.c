@@ -845,6 +845,17 @@ fib_status fib_plan_material_resolve(const fib_plan_materials *db,
                              "physics: density_g_cm3 must be in (0, 30) "
                              "(got %g)",
                              density_g_cm3);
+    if (!db) {
+        /* NULL means the built-in database: resolve against a temporary
+         * one so that callers without user materials need no handle. */
+        fib_plan_materials *tmp = NULL;
+        fib_status st = fib_plan_materials_create(&tmp, err);
+        if (st == FIB_OK)
+            st = fib_plan_material_resolve(tmp, name_or_formula,
+                                           density_g_cm3, out, err);
+        fib_plan_materials_destroy(tmp);
+        return st;
+    }
     const fib_plan_material *hit = fib_plan_materials_find(db, name_or_formula);
     if (hit) {
         *out = *hit;
