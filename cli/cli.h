@@ -49,6 +49,16 @@ bool cli_parse_double(const char *cmd, const char *opt, const char *text,
 bool cli_parse_size(const char *cmd, const char *opt, const char *text,
                     size_t *out);
 
+/* True when @p a and @p b name the same existing file or folder (same
+ * device and inode, so links and "./x" are caught). */
+bool cli_same_file(const char *a, const char *b);
+
+/* When output @p out is the input @p in, print "cryofib CMD: OUT: is the
+ * input file IN (refusing to overwrite it)" and return true.  Outputs are
+ * renamed over their target, so without this check an input given again
+ * as output would be replaced. */
+bool cli_output_is_input(const char *cmd, const char *out, const char *in);
+
 /* Progress rendering: a bar with percentage and ETA on stderr when it is a
  * terminal, nothing otherwise.  Installs a SIGINT handler so that Ctrl-C
  * makes the callback return FIB_ECANCELED (the work then unwinds and

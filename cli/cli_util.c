@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,25 @@ bool cli_parse_size(const char *cmd, const char *opt, const char *text,
         (void)cli_usage_error(cmd, "%s: %s", opt, err.msg);
         return false;
     }
+    return true;
+}
+
+bool cli_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (!a || !b || stat(a, &sa) != 0 || stat(b, &sb) != 0)
+        return false;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+bool cli_output_is_input(const char *cmd, const char *out, const char *in)
+{
+    if (!cli_same_file(out, in))
+        return false;
+    (void)cli_usage_error(cmd,
+                          "%s: is the input file %s (refusing to "
+                          "overwrite it)",
+                          out, in);
     return true;
 }
 

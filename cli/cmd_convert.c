@@ -66,7 +66,9 @@ int cli_cmd_convert(int argc, char **argv)
                                 &ro.max_bytes))
                 return CLI_EXIT_USAGE;
         } else
-            return cli_usage_error("convert", "bad option (see --help)");
+            return cli_usage_error(
+                "convert", "unknown or incomplete option '%s' (see --help)",
+                argv[optind - 1]);
     }
     if (optind != argc - 2)
         return cli_usage_error("convert", "expected IN and OUT (see --help)");
@@ -76,6 +78,8 @@ int cli_cmd_convert(int argc, char **argv)
                                "%s: unknown output extension (use .png, "
                                ".tif, .tiff, .mrc, .map, .rec or .nrrd)",
                                out);
+    if (cli_output_is_input("convert", out, in))
+        return CLI_EXIT_USAGE;
     fib_error err = {0};
     fib_volume vol;
     fib_status st = fib_fmt_volume_read(in, &ro, &vol, NULL, &err);

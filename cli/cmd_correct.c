@@ -420,7 +420,9 @@ int cli_cmd_correct(int argc, char **argv)
             quiet = true;
             break;
         default:
-            return cli_usage_error("correct", "bad option (see --help)");
+            return cli_usage_error(
+                "correct", "unknown or incomplete option '%s' (see --help)",
+                argv[optind - 1]);
         }
     }
     if (optind != argc - 2)
@@ -481,6 +483,20 @@ int cli_cmd_correct(int argc, char **argv)
         if (st != FIB_OK)
             goto fail;
         first_type = first.type;
+        /* slices keep their names in a folder output: none may be an
+         * input slice, nor may a volume output */
+        for (size_t k = 0; k < n; k++) {
+            const char *base = strrchr(paths[k], '/');
+            char target[4096];
+            snprintf(target, sizeof target, "%s/%s", out,
+                     base ? base + 1 : paths[k]);
+            if (cli_output_is_input("correct", out_dir ? target : out,
+                                    paths[k])) {
+                fib_image_clear(&first);
+                rc = CLI_EXIT_USAGE;
+                goto done;
+            }
+        }
         if (out_dir) {
             s.dir = out;
             s.names = paths;
@@ -507,6 +523,10 @@ int cli_cmd_correct(int argc, char **argv)
             fib_image_clear(&im);
         }
     } else {
+        if (cli_output_is_input("correct", out, in)) {
+            rc = CLI_EXIT_USAGE;
+            goto done;
+        }
         st = fib_fmt_volume_read(in, &ro, &vol, NULL, &err);
         if (st != FIB_OK)
             goto fail;

@@ -67,7 +67,9 @@ int cli_cmd_info(int argc, char **argv)
         else if (c == 'a')
             all = true;
         else
-            return cli_usage_error("info", "bad option (see --help)");
+            return cli_usage_error(
+                "info", "unknown or incomplete option '%s' (see --help)",
+                argv[optind - 1]);
     }
     if (optind != argc - 1)
         return cli_usage_error("info", "expected one FILE (see --help)");

@@ -82,6 +82,7 @@ int cli_cmd_phantom(int argc, char **argv)
     double v;
     int ch;
     optind = 1;
+    opterr = 0;
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (ch) {
         case O_KIND:
@@ -163,7 +164,9 @@ int cli_cmd_phantom(int argc, char **argv)
             pp.no_cap = true;
             break;
         default:
-            return cli_usage_error(CMD, "unknown option (see --help)");
+            return cli_usage_error(
+                CMD, "unknown or incomplete option '%s' (see --help)",
+                argv[optind - 1]);
         }
     }
     if (optind < argc)

@@ -104,6 +104,14 @@ int cli_cmd_plan(int argc, char **argv)
                                     "see --help");
     if (demo && optind != argc)
         return cli_usage_error(cmd, "--demo takes no session file");
+    {
+        const char *outs[] = {o.json_path, o.csv_path};
+        for (int i = 0; i < 2; i++)
+            if (outs[i] &&
+                ((!demo && cli_output_is_input(cmd, outs[i], argv[optind])) ||
+                 cli_output_is_input(cmd, outs[i], mats)))
+                return CLI_EXIT_USAGE;
+    }
     fib_error err = {0};
     fib_plan_materials *db = NULL;
     fib_status st = fib_plan_materials_create(&db, &err);

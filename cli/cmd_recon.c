@@ -166,6 +166,7 @@ static int parse_args(int argc, char **argv, opts *o)
     double v;
     size_t sz;
     optind = 1;
+    opterr = 0;
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (ch) {
         case O_INPUT:
@@ -327,7 +328,9 @@ static int parse_args(int argc, char **argv, opts *o)
             o->quiet = true;
             break;
         default:
-            return cli_usage_error(CMD, "unknown option (see --help)");
+            return cli_usage_error(
+                CMD, "unknown or incomplete option '%s' (see --help)",
+                argv[optind - 1]);
         }
     }
     return -1;
@@ -818,12 +821,17 @@ static int run(opts *o)
     cli_progress_state ps;
     fib_progress prog = cli_progress_make(&ps, o->quiet);
 
-    if (mkdir(c->out, 0777) != 0 && errno != EEXIST)
-        return cli_usage_error(CMD, "%s: cannot create folder: %s", c->out,
-                               strerror(errno));
+    /* outputs beside the input slices would join the series next time */
+    if (cli_output_is_input(CMD, c->out, c->input))
+        return CLI_EXIT_USAGE;
     st = open_series(c->input, &fs, &err);
     if (st)
         goto fail;
+    if (mkdir(c->out, 0777) != 0 && errno != EEXIST) {
+        rc = cli_usage_error(CMD, "%s: cannot create folder: %s", c->out,
+                             strerror(errno));
+        goto done;
+    }
     st = make_correct(c, &fs.correct, &err);
     if (st)
         goto fail;

@@ -85,6 +85,13 @@ int cli_cmd_slice_view(int argc, char **argv)
     }
     if (optind != argc - 1)
         return cli_usage_error(cmd, "expected one RUN.cfg; see --help");
+    {
+        const char *outs[] = {json, csvp};
+        for (int i = 0; i < 2; i++)
+            if (outs[i] && (cli_output_is_input(cmd, outs[i], argv[optind]) ||
+                            cli_output_is_input(cmd, outs[i], mats)))
+                return CLI_EXIT_USAGE;
+    }
     fib_error err = {0};
     fib_plan_materials *db = NULL;
     fib_fmt_json *j = NULL;

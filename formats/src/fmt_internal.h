@@ -33,10 +33,18 @@ fib_status fib__check_dims(const char *path, long long nx, long long ny,
                            long long nz, size_t elsize, size_t max_bytes,
                            size_t *bytes_out, fib_error *err);
 
-/* FIB_ENOTFOUND when @p path does not exist, FIB_EIO when it is not a
- * readable regular file; *size_out gets its size. */
+/* FIB_ENOTFOUND when @p path does not exist, FIB_EINVAL when it is a
+ * folder or device, FIB_EIO when it cannot be inspected; *size_out gets its
+ * size. */
 fib_status fib__stat_input(const char *path, long long *size_out,
                            fib_error *err);
+
+/* FIB_EINVAL ("MODULE: PATH: not a regular file") when @p path exists and
+ * is a folder, device or pipe; FIB_OK otherwise (a missing file is left to
+ * fopen).  Call before handing a path to libconfig, whose scanner exits
+ * the process on a read error. */
+fib_status fib__require_regular(const char *module, const char *path,
+                                fib_error *err);
 
 /* An ordered list of key/value string pairs (owned). */
 typedef struct fib__kv {

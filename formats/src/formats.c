@@ -113,9 +113,19 @@ fib_status fib__stat_input(const char *path, long long *size_out,
         return fib_error_set(err, FIB_EIO, "%s: %s", path, strerror(e));
     }
     if (!S_ISREG(st.st_mode))
-        return fib_error_set(err, FIB_EIO, "%s: not a regular file", path);
+        return fib_error_set(err, FIB_EINVAL, "%s: not a regular file", path);
     if (size_out)
         *size_out = (long long)st.st_size;
+    return FIB_OK;
+}
+
+fib_status fib__require_regular(const char *module, const char *path,
+                                fib_error *err)
+{
+    struct stat st;
+    if (path && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return fib_error_set(err, FIB_EINVAL, "%s: %s: not a regular file",
+                             module, path);
     return FIB_OK;
 }
 

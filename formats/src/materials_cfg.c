@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "fib/materials_cfg.h"
+#include "fmt_internal.h"
 
 /* ASCII case-insensitive equality (strcasecmp is not in strict C11). */
 static int strcasecmp_portable(const char *a, const char *b)
@@ -362,6 +363,8 @@ fib_status fib_fmt_materials_cfg_load(fib_plan_materials *db, const char *path,
 {
     if (!db || !path)
         return fib_error_set(err, FIB_EINVAL, "formats: NULL argument");
+    if (fib__require_regular("formats", path, err) != FIB_OK)
+        return FIB_EINVAL;
     FILE *f = fopen(path, "r");
     if (!f)
         return fib_error_set(err, FIB_EIO, "formats: %s: %s", path,

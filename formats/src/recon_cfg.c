@@ -9,6 +9,7 @@
 
 #include "fib/checked.h"
 #include "fib/recon_cfg.h"
+#include "fmt_internal.h"
 
 typedef struct rctx {
     const char *file;
@@ -272,6 +273,8 @@ fib_status fib_fmt_recon_cfg_read(const char *path, fib_fmt_recon_cfg *out,
         return fib_error_set(err, FIB_EINVAL, "recon: no run file given");
     memset(out, 0, sizeof *out);
     out->tilt_corrected = -1;
+    if (fib__require_regular("recon", path, err) != FIB_OK)
+        return FIB_EINVAL;
     FILE *fp = fopen(path, "r");
     if (!fp)
         return fib_error_set(err, errno == ENOENT ? FIB_ENOTFOUND : FIB_EIO,

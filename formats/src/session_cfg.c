@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "fib/session_cfg.h"
+#include "fmt_internal.h"
 
 /* Parse context: the file name for messages and the error sink. */
 typedef struct pctx {
@@ -721,6 +722,8 @@ static fib_status load(config_t *cfg, const char *path, const char *text,
         if (config_read_string(cfg, text) == CONFIG_TRUE)
             return FIB_OK;
     } else {
+        if (fib__require_regular("session", path, err) != FIB_OK)
+            return FIB_EINVAL;
         FILE *f = fopen(path, "r");
         if (!f)
             return fib_error_set(err, errno == ENOENT ? FIB_ENOTFOUND : FIB_EIO,
