@@ -24,6 +24,30 @@ static void usage(void)
            "4G; the\n                   whole volume is held in memory)\n");
 }
 
+/* fib_fmt_volume_write() slice by slice, so that Ctrl-C (a canceled
+ * progress report) stops it and the temporary file is removed. */
+static fib_status write_volume(const char *out, const fib_volume *vol,
+                               const fib_fmt_write_opts *wo,
+                               const fib_progress *prog, fib_error *err)
+{
+    fib_status st = fib_progress_report(prog, "read", 1, 1, err);
+    if (st != FIB_OK || fib_fmt_kind_from_path(out) == FIB_FMT_PNG)
+        return st != FIB_OK ? st : fib_fmt_volume_write(out, vol, wo, err);
+    fib_fmt_volume_writer *w = NULL;
+    st = fib_fmt_volume_writer_create(out, vol->type, vol->nx, vol->ny, vol->nz,
+                                      vol->voxel_size_nm, wo, &w, err);
+    for (size_t z = 0; st == FIB_OK && z < vol->nz; z++) {
+        const fib_image s = fib_volume_slice(vol, z);
+        st = fib_progress_report(prog, "write", z, vol->nz, err);
+        if (st == FIB_OK)
+            st = fib_fmt_volume_writer_append(w, &s, err);
+    }
+    if (st == FIB_OK)
+        st = fib_fmt_volume_writer_finish(w, err);
+    fib_fmt_volume_writer_destroy(w);
+    return st;
+}
+
 int cli_cmd_convert(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -82,10 +106,13 @@ int cli_cmd_convert(int argc, char **argv)
         return CLI_EXIT_USAGE;
     fib_error err = {0};
     fib_volume vol;
+    cli_progress_state ps;
+    const fib_progress prog = cli_progress_make(&ps, false);
     fib_status st = fib_fmt_volume_read(in, &ro, &vol, NULL, &err);
     if (st != FIB_OK)
         return cli_fail("convert", st, &err);
-    st = fib_fmt_volume_write(out, &vol, &wo, &err);
+    st = write_volume(out, &vol, &wo, &prog, &err);
+    cli_progress_done(&ps);
     const size_t nx = vol.nx, ny = vol.ny, nz = vol.nz;
     fib_volume_clear(&vol);
     if (st != FIB_OK)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "fib/correct.h"
@@ -145,8 +146,17 @@ typedef struct sink {
     fib_fmt_volume_writer *writer;
     const char *dir;
     const char *single;
-    char **names; /* series base names */
+    char **names;   /* series base names */
+    size_t written; /* dir: slices 0..written-1 are written */
 } sink;
+
+/* The output path of series slice @p index in folder @p s->dir. */
+static void dir_path(const sink *s, size_t index, char *path, size_t size)
+{
+    const char *base = strrchr(s->names[index], '/');
+    base = base ? base + 1 : s->names[index];
+    snprintf(path, size, "%s/%s", s->dir, base);
+}
 
 static fib_status emit(job *j, sink *s, size_t index, const fib_image *f32,
                        fib_pixel_type in_type, fib_error *err)
@@ -161,10 +171,10 @@ static fib_status emit(job *j, sink *s, size_t index, const fib_image *f32,
         st = fib_fmt_volume_writer_append(s->writer, &o, err);
     } else if (s->dir) {
         char path[4096];
-        const char *base = strrchr(s->names[index], '/');
-        base = base ? base + 1 : s->names[index];
-        snprintf(path, sizeof path, "%s/%s", s->dir, base);
+        dir_path(s, index, path, sizeof path);
         st = fib_fmt_image_write(path, &o, &wo, err);
+        if (st == FIB_OK)
+            s->written = index + 1;
     } else {
         st = fib_fmt_image_write(s->single, &o, &wo, err);
     }
@@ -516,7 +526,8 @@ int cli_cmd_correct(int argc, char **argv)
             fib_image im;
             st = fib_fmt_image_read(paths[k], &ro, &im, NULL, &err);
             if (st != FIB_OK) {
-                fib_error_prefix(&err, "%s: ", paths[k]);
+                if (!strstr(err.msg, paths[k])) /* readers name the file */
+                    fib_error_prefix(&err, "%s: ", paths[k]);
                 break;
             }
             st = one_slice(&j, &s, k, n, &im, first_type, &err);
@@ -564,6 +575,12 @@ int cli_cmd_correct(int argc, char **argv)
 fail:
     cli_progress_done(&ps);
     rc = cli_fail("correct", st, &err);
+    /* no partial series in the folder (Ctrl-C, a bad slice) */
+    for (size_t k = 0; s.dir && k < s.written; k++) {
+        char path[4096];
+        dir_path(&s, k, path, sizeof path);
+        (void)unlink(path);
+    }
 done:
     fib_fmt_volume_writer_destroy(s.writer);
     for (int i = 0; i < 3; i++)

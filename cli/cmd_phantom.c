@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "fib/formats.h"
@@ -173,7 +174,10 @@ int cli_cmd_phantom(int argc, char **argv)
         return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     if (!have_kind || !out)
         return cli_usage_error(CMD, "--kind and --out are required");
-    if (mkdir(out, 0777) != 0 && errno != EEXIST)
+    bool made_out = false;
+    if (mkdir(out, 0777) == 0)
+        made_out = true;
+    else if (errno != EEXIST)
         return cli_usage_error(CMD, "%s: cannot create folder: %s", out,
                                strerror(errno));
 
@@ -182,7 +186,9 @@ int cli_cmd_phantom(int argc, char **argv)
     fib_fmt_volume_writer *w = NULL;
     fib_fmt_csv *csv = NULL;
     char path[4096];
-    int rc = CLI_EXIT_OK;
+    int rc = CLI_EXIT_OK, digits = 4;
+    size_t n_written = 0;
+    bool labels_done = false;
     cli_progress_state ps;
     fib_progress prog = cli_progress_make(&ps, false);
     fib_status st = fib_phantom_create(&pp, &ph, &err);
@@ -210,7 +216,7 @@ int cli_cmd_phantom(int argc, char **argv)
     fib_fmt_csv_field(csv, "dx");
     fib_fmt_csv_field(csv, "dy");
     fib_fmt_csv_end_row(csv);
-    const int digits = pp.nz > 9999 ? 5 : 4;
+    digits = pp.nz > 9999 ? 5 : 4;
     for (size_t z = 0; z < pp.nz; z++) {
         st = fib_progress_report(&prog, "render", z, pp.nz, &err);
         if (!st)
@@ -218,6 +224,8 @@ int cli_cmd_phantom(int argc, char **argv)
         if (!st) {
             snprintf(path, sizeof path, "%s/slice_%0*zu.png", out, digits, z);
             st = fib_fmt_image_write(path, &img, NULL, &err);
+            if (!st)
+                n_written = z + 1;
         }
         if (!st)
             st = fib_phantom_labels(ph, z, &lab, &err);
@@ -233,6 +241,7 @@ int cli_cmd_phantom(int argc, char **argv)
         fib_fmt_csv_end_row(csv);
     }
     st = fib_fmt_volume_writer_finish(w, &err);
+    labels_done = st == FIB_OK;
     if (!st) {
         snprintf(path, sizeof path, "%s/true_drift.csv", out);
         st = fib_fmt_csv_write(csv, path, &err);
@@ -248,11 +257,22 @@ int cli_cmd_phantom(int argc, char **argv)
 fail:
     cli_progress_done(&ps);
     rc = cli_fail(CMD, st, &err);
+    /* no partial series: remove the slices of this run (Ctrl-C, disk full) */
+    for (size_t z = 0; z < n_written; z++) {
+        snprintf(path, sizeof path, "%s/slice_%0*zu.png", out, digits, z);
+        (void)unlink(path);
+    }
+    if (labels_done) {
+        snprintf(path, sizeof path, "%s/labels.mrc", out);
+        (void)unlink(path);
+    }
 done:
     fib_fmt_volume_writer_destroy(w);
     fib_fmt_csv_destroy(csv);
     fib_image_clear(&img);
     fib_image_clear(&lab);
     fib_phantom_destroy(ph);
+    if (rc != CLI_EXIT_OK && made_out)
+        (void)rmdir(out); /* only when empty (the writer's temp file is gone) */
     return rc;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "fib/canvas.h"
@@ -85,11 +86,13 @@ static bool parse_rect(const char *opt, const char *t, size_t r[4])
 {
     unsigned long v[4];
     char tail;
-    if (sscanf(t, "%lu,%lu,%lu,%lu%c", &v[0], &v[1], &v[2], &v[3], &tail) !=
+    /* %lu would take "-1" as ULONG_MAX */
+    if (strchr(t, '-') ||
+        sscanf(t, "%lu,%lu,%lu,%lu%c", &v[0], &v[1], &v[2], &v[3], &tail) !=
             4 ||
         !v[2] || !v[3]) {
-        cli_usage_error(CMD, "%s expects x,y,w,h with w, h > 0 (got '%s')", opt,
-                        t);
+        cli_usage_error(CMD, "%s expects x,y,w,h >= 0 with w, h > 0 (got '%s')",
+                        opt, t);
         return false;
     }
     for (int i = 0; i < 4; i++)
@@ -815,6 +818,7 @@ static int run(opts *o)
     fib_budget budget;
     vol_sink vs = {0};
     int rc = CLI_EXIT_OK;
+    bool made_out = false;
     char path[4096], volname[64];
     const double t0 = now_s();
     const char *ext = c->format[0] ? c->format : "mrc";
@@ -827,7 +831,21 @@ static int run(opts *o)
     st = open_series(c->input, &fs, &err);
     if (st)
         goto fail;
-    if (mkdir(c->out, 0777) != 0 && errno != EEXIST) {
+    /* check the channels before anything is written */
+    for (size_t k = 0; k < c->n_channels && !st; k++) {
+        file_src cs;
+        st = open_series(c->channel_input[k], &cs, &err);
+        if (!st && cs.n != fs.n)
+            st = fib_error_set(&err, FIB_EINVAL,
+                               "channel %s has %zu slices, the reference %zu",
+                               c->channel_name[k], cs.n, fs.n);
+        fib_fmt_series_free(cs.paths, cs.n);
+    }
+    if (st)
+        goto fail;
+    if (mkdir(c->out, 0777) == 0)
+        made_out = true;
+    else if (errno != EEXIST) {
         rc = cli_usage_error(CMD, "%s: cannot create folder: %s", c->out,
                              strerror(errno));
         goto done;
@@ -980,6 +998,8 @@ done:
     fib_recon_destroy(r);
     fib_recon_correct_destroy(fs.correct);
     fib_fmt_series_free(fs.paths, fs.n);
+    if (rc != CLI_EXIT_OK && made_out)
+        (void)rmdir(c->out); /* only when still empty */
     return rc;
 }
 

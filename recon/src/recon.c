@@ -28,6 +28,9 @@
 
 #define FIB_PI 3.14159265358979323846
 #define MAX_NEIGHBOURS 16
+/* largest pixel size or slice thickness accepted, nm: a FIB-SEM voxel
+ * beyond 1 mm is a unit mistake (m or um given as nm) */
+#define MAX_LENGTH_NM 1e6
 
 struct fib_recon {
     fib_recon_params p;
@@ -129,11 +132,11 @@ static fib_status check_params(const fib_recon_params *p,
                              "(got %s)",
                              fib_pixel_type_name(s->type));
     for (int i = 0; i < 2; i++)
-        if (!(s->pixel_size_nm[i] >= 0) || !isfinite(s->pixel_size_nm[i]))
+        if (!(s->pixel_size_nm[i] >= 0 && s->pixel_size_nm[i] <= MAX_LENGTH_NM))
             return fib_error_set(err, FIB_EINVAL,
-                                 "recon: pixel_size_nm[%d] must be >= 0 "
+                                 "recon: pixel_size_nm[%d] must be in [0, %g] "
                                  "(got %g)",
-                                 i, s->pixel_size_nm[i]);
+                                 i, MAX_LENGTH_NM, s->pixel_size_nm[i]);
     if (p->neighbours > MAX_NEIGHBOURS)
         return fib_error_set(err, FIB_EINVAL,
                              "recon: neighbours must be 1..%d (got %zu)",
@@ -151,10 +154,10 @@ static fib_status check_params(const fib_recon_params *p,
                              "recon: reject_k and reject_floor_px must be "
                              ">= 0 (got %g, %g)",
                              p->reject_k, p->reject_floor_px);
-    if (!(p->slice_nm >= 0) || !isfinite(p->slice_nm))
+    if (!(p->slice_nm >= 0 && p->slice_nm <= MAX_LENGTH_NM))
         return fib_error_set(err, FIB_EINVAL,
-                             "recon: slice_nm must be >= 0 (got %g)",
-                             p->slice_nm);
+                             "recon: slice_nm must be in [0, %g] (got %g)",
+                             MAX_LENGTH_NM, p->slice_nm);
     if (!(p->tilt_deg >= 0 && p->tilt_deg <= 90))
         return fib_error_set(err, FIB_EINVAL,
                              "recon: tilt_deg must be in (0, 90], or 0 for "
