@@ -271,6 +271,11 @@ static int parse_args(int argc, char **argv, opts *o)
         case O_MEM:
             if (!cli_parse_size(CMD, "--memory", optarg, &sz))
                 return CLI_EXIT_USAGE;
+            if (sz && sz < ((size_t)1 << 20))
+                return cli_usage_error(CMD,
+                                       "--memory must be at least 1M (or 0: "
+                                       "default; got %zu bytes)",
+                                       sz);
             c->memory_bytes = sz;
             break;
         case O_THREADS:

@@ -48,6 +48,36 @@ static fib_status bad(const ctx *c, const config_setting_t *s, int entry,
         s ? (int)config_setting_source_line(s) : 0, entry, field, what);
 }
 
+/* Keys of a material entry and of one of its rates (a typo must not be
+ * ignored silently: the session files reject unknown keys too). */
+static const char *const entry_keys[] = {
+    "name",           "aliases",     "formula",        "density_g_cm3",
+    "density_source", "description", "binding_source", "cryo_source",
+    "binding_eV",     "kappa_W_mK",  "redep_k",        "cryo_yield_factor",
+    "soft",           "flags",       "rates",          NULL};
+static const char *const rate_keys[] = {
+    "ion", "energy_keV", "um3_per_nC", "angle_deg", "cryo", "source", NULL};
+
+static fib_status check_keys(const ctx *c, const config_setting_t *g, int entry,
+                             const char *prefix, const char *const *keys)
+{
+    const int n = config_setting_length(g);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *k = config_setting_name(m);
+        size_t j = 0;
+        while (k && keys[j] && strcmp(keys[j], k) != 0)
+            j++;
+        if (k && !keys[j]) {
+            char field[96];
+            (void)snprintf(field, sizeof field, "%s%s", prefix, k);
+            return bad(c, m, entry, field,
+                       "is not a known key (see examples/materials.cfg)");
+        }
+    }
+    return FIB_OK;
+}
+
 /* Optional number member; *found tells whether it was present. */
 static fib_status get_num(const ctx *c, const config_setting_t *g, int entry,
                           const char *field, double *out, bool *found)
@@ -105,6 +135,8 @@ static fib_status parse_rate(const ctx *c, const config_setting_t *r, int entry,
     memset(out, 0, sizeof *out);
     if (!config_setting_is_group(r))
         return bad(c, r, entry, "rates", "entries must be groups { ... }");
+    if ((st = check_keys(c, r, entry, "rates.", rate_keys)) != FIB_OK)
+        return st;
     const char *ion = NULL, *src = NULL;
     if ((st = get_str(c, r, entry, "ion", &ion)) != FIB_OK)
         return st;
@@ -142,6 +174,8 @@ static fib_status parse_entry(const ctx *c, const fib_plan_materials *db,
     fib_status st;
     if (!config_setting_is_group(g))
         return bad(c, g, entry, "", "must be a group { ... }");
+    if ((st = check_keys(c, g, entry, "", entry_keys)) != FIB_OK)
+        return st;
     const char *name = NULL, *formula = NULL, *s = NULL;
     if ((st = get_str(c, g, entry, "name", &name)) != FIB_OK)
         return st;

@@ -202,8 +202,12 @@ static fib_status parse_root(const rctx *c, const config_setting_t *root,
                 st = get_nonneg(c, e, k, &v);
                 o->pixel_size_nm[0] = o->pixel_size_nm[1] = v;
             }
+            if (!st && (o->pixel_size_nm[0] > 1e6 || o->pixel_size_nm[1] > 1e6))
+                st = perr(c, e, k, "must be at most 1e6 nm (1 mm)");
         } else if (!strcmp(k, "slice_nm")) {
             st = get_nonneg(c, e, k, &o->slice_nm);
+            if (!st && o->slice_nm > 1e6)
+                st = perr(c, e, k, "must be at most 1e6 nm (1 mm)");
         } else if (!strcmp(k, "tilt_deg")) {
             st = get_nonneg(c, e, k, &o->tilt_deg);
             if (!st && o->tilt_deg > 90)
@@ -247,6 +251,8 @@ static fib_status parse_root(const rctx *c, const config_setting_t *root,
             fib_error e2 = {0};
             if (!s || fib_parse_size(s, &o->memory_bytes, &e2))
                 st = perr(c, e, k, "must be a size such as \"1G\"");
+            else if (o->memory_bytes && o->memory_bytes < ((size_t)1 << 20))
+                st = perr(c, e, k, "must be at least \"1M\" (or 0: default)");
         } else if (!strcmp(k, "channels")) {
             st = parse_channels(c, e, o);
         } else if (!strcmp(k, "correct")) {

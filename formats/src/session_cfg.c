@@ -419,8 +419,7 @@ static fib_status parse_ion(pctx *c, const config_setting_t *e, int i,
         return perr(c, cs ? cs : e, f, "'%s' is not a known column for %s",
                     io->column[0] ? io->column : "(default)", name);
     if (!(col->ion_mask & (1u << io->ion)))
-        return perr(c, cs, f, "column '%s' does not carry %s ions", col->name,
-                    name);
+        return perr(c, cs, f, "'%s' does not carry %s ions", col->name, name);
     TRY(get_num(c, e, pre, "energy_keV", &io->energy_keV, NUM_POS, 0));
     const config_setting_t *es = config_setting_get_member(e, "energy_keV");
     if (es && (io->energy_keV < col->energy_min_keV ||
@@ -451,14 +450,21 @@ static fib_status parse_ion(pctx *c, const config_setting_t *e, int i,
             return perr(c, lg, lp, "must be a group { ... }");
         TRY(parse_ladder(c, lg, lp, &io->ladder));
         const fib_plan_ladder *l = &io->ladder;
-        double all[5] = {l->trench_pA, l->cut_pA, l->relief_pA, l->polish_pA,
-                         l->fiducial_pA};
-        for (int k = 0; k < 5; k++)
-            TRY(check_current(c, lg, lp, col, all[k]));
+        const double all[5] = {l->trench_pA, l->cut_pA, l->relief_pA,
+                               l->polish_pA, l->fiducial_pA};
+        static const char *const lkeys[5] = {"trench_pA", "cut_pA", "relief_pA",
+                                             "polish_pA", "fiducial_pA"};
+        char lf[96];
+        for (int k = 0; k < 5; k++) {
+            snprintf(lf, sizeof lf, "%s.%s", lp, lkeys[k]);
+            TRY(check_current(c, lg, lf, col, all[k]));
+        }
+        snprintf(lf, sizeof lf, "%s.thin_pA", lp);
         for (int k = 0; k < 6 && l->thin_pA[k] > 0; k++)
-            TRY(check_current(c, lg, lp, col, l->thin_pA[k]));
+            TRY(check_current(c, lg, lf, col, l->thin_pA[k]));
+        snprintf(lf, sizeof lf, "%s.lowkv_pA", lp);
         for (int k = 0; k < FIB_PLAN_MAX_POLISH; k++)
-            TRY(check_current(c, lg, lp, col, l->lowkv_pA[k]));
+            TRY(check_current(c, lg, lf, col, l->lowkv_pA[k]));
     }
     return FIB_OK;
 }

@@ -58,10 +58,11 @@ fib_status fib__background_resolve(const fib_recon_background_params *in,
                              "(got %u)",
                              out->poly_order);
     if (!(out->gauss_sigma_px >= 0) || !(out->gauss_sigma_px < 1e7))
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: background.gauss_sigma_px must be >= 0 "
-                             "(got %g)",
-                             out->gauss_sigma_px);
+        return fib_error_set(
+            err, FIB_EINVAL,
+            "correct: background.gauss_sigma_px must be in [0, "
+            "1e7) (got %g)",
+            out->gauss_sigma_px);
     return FIB_OK;
 }
 

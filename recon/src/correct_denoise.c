@@ -85,9 +85,9 @@ fib_status fib__denoise_resolve(const fib_recon_denoise_params *in,
                              "(got %g)",
                              out->sigma_px);
     if (!(out->kappa >= 0) || !(out->kappa < 1e30))
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: denoise.kappa must be >= 0 (got %g)",
-                             out->kappa);
+        return fib_error_set(
+            err, FIB_EINVAL,
+            "correct: denoise.kappa must be in [0, 1e30) (got %g)", out->kappa);
     if (out->iterations == 0)
         out->iterations = 10;
     if (out->iterations > 100000)
@@ -105,9 +105,9 @@ fib_status fib__denoise_resolve(const fib_recon_denoise_params *in,
                              "search_radius <= 50 (got %u, %u)",
                              out->patch_radius, out->search_radius);
     if (!(out->nlm_h >= 0) || !(out->nlm_h < 1e30))
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: denoise.nlm_h must be >= 0 (got %g)",
-                             out->nlm_h);
+        return fib_error_set(
+            err, FIB_EINVAL,
+            "correct: denoise.nlm_h must be in [0, 1e30) (got %g)", out->nlm_h);
     if (out->step == 0)
         out->step = 0.2;
     if (!(out->step > 0) || !(out->step <= 0.25))

@@ -93,9 +93,9 @@ fib_status fib__destripe_resolve(const fib_recon_destripe_params *in,
     if (out->sigma == 0)
         out->sigma = 2;
     if (!(out->sigma > 0) || !(out->sigma < 1e6))
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: destripe.sigma must be > 0 (got %g)",
-                             out->sigma);
+        return fib_error_set(
+            err, FIB_EINVAL,
+            "correct: destripe.sigma must be in (0, 1e6) (got %g)", out->sigma);
     if (!(fabs(out->stripe_angle_deg) <= 90))
         return fib_error_set(
             err, FIB_EINVAL,

@@ -35,8 +35,9 @@ extern "C" {
 /**
  * Load @p path into @p db.  Either every entry is applied or none (the
  * database is left unchanged on error).  Errors: FIB_EIO (cannot read),
- * FIB_EFORMAT (syntax; names file and line), FIB_EINVAL (bad field; names
- * file, line, entry and field), FIB_ENOMEM.
+ * FIB_EFORMAT (syntax; names file and line), FIB_EINVAL (bad field or
+ * unknown key; names file, line, entry and field; or @p path is a
+ * folder), FIB_ENOMEM.
  */
 FIB_API FIB_NODISCARD fib_status fib_fmt_materials_cfg_load(
     fib_plan_materials *db, const char *path, fib_error *err);
