@@ -245,10 +245,12 @@ int cli_cmd_sputter(int argc, char **argv)
         case 'I':
             if (!cli_parse_double(cmd, "--current-na", optarg, &current))
                 return CLI_EXIT_USAGE;
-            if (!(current > 0.0))
+            /* 10 uA: above every column in `cryofib ions` (PFIB 2.5 uA),
+             * the same limit as the session files' current_pA */
+            if (!(current > 0.0 && current <= 1e4))
                 return cli_usage_error(cmd,
-                                       "--current-na must be > 0 (got "
-                                       "%g)",
+                                       "--current-na must be in (0, 10000] "
+                                       "(got %g)",
                                        current);
             break;
         default:

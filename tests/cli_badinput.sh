@@ -149,13 +149,15 @@ t() {
     bad "$what: left in out/: $(find out -mindepth 1 | head -5 | tr '\n' ' ')"
   elif [ -n "$(find . -name '*.tmp-*' | head -1)" ]; then
     bad "$what: temporary file left: $(find . -name '*.tmp-*' | head -3)"
-  elif ! sums | cmp -s - sum0; then
-    bad "$what: an input file changed"
   else
     ok
   fi
   rm -rf out && mkdir out
-  sums | cmp -s - sum0 || { rm -rf in; echo "inputs destroyed, stop"; exit 1; }
+  if ! sums | cmp -s - sum0; then
+    bad "$what: an input file changed"
+    echo "$pass passed, $fail failed (inputs changed, stop)"
+    exit 1
+  fi
 }
 
 # options and operands, every command
@@ -233,7 +235,8 @@ t 2 '--energy-kev gives more than 64' sputter --material Si --energy-kev 1:10000
 t 2 '--angle-deg must be in \[0, 90\)' sputter --material Si --angle-deg 90
 t 2 '--angle-deg expects a finite' sputter --material Si --angle-deg inf
 t 2 '--density-g-cm3 must be in' sputter --material Si --density-g-cm3 -1
-t 2 '--current-na must be > 0' sputter --material Si --current-na -1
+t 2 '--current-na must be in \(0, 10000\]' sputter --material Si --current-na -1
+t 2 '--current-na must be in \(0, 10000\]' sputter --material Si --current-na 1e9
 t 2 "unknown ion 'Zz'" sputter --material Si --ion Zz
 t 2 "'Unobtainium' is not a known material" sputter --material Unobtainium
 t 2 "'Li3\(PS4' .*missing '\)'" materials 'Li3(PS4'

@@ -41,9 +41,11 @@ fib_status fib_image_init(fib_image *img, fib_pixel_type type, size_t width,
                              "image: size %zux%zu outside 1..%zu", width,
                              height, FIB_MAX_EXTENT);
     size_t bytes;
-    if (!fib_mul3_size(width, height, es, &bytes))
-        return fib_error_set(err, FIB_ERANGE, "image: %zux%zu overflows", width,
-                             height);
+    if (!fib_mul3_size(width, height, es, &bytes) ||
+        bytes > FIB_MAX_ALLOC_BYTES)
+        return fib_error_set(err, FIB_ERANGE,
+                             "image: %zux%zu exceeds %zu bytes", width, height,
+                             FIB_MAX_ALLOC_BYTES);
     void *data = calloc(1, bytes);
     if (!data)
         return fib_error_set(err, FIB_ENOMEM,
@@ -189,9 +191,11 @@ fib_status fib_volume_init(fib_volume *vol, fib_pixel_type type, size_t nx,
                              "volume: size %zux%zux%zu outside 1..%zu", nx, ny,
                              nz, FIB_MAX_EXTENT);
     size_t slice, bytes;
-    if (!fib_mul3_size(nx, ny, es, &slice) || !fib_mul_size(slice, nz, &bytes))
-        return fib_error_set(err, FIB_ERANGE, "volume: %zux%zux%zu overflows",
-                             nx, ny, nz);
+    if (!fib_mul3_size(nx, ny, es, &slice) ||
+        !fib_mul_size(slice, nz, &bytes) || bytes > FIB_MAX_ALLOC_BYTES)
+        return fib_error_set(err, FIB_ERANGE,
+                             "volume: %zux%zux%zu exceeds %zu bytes", nx, ny,
+                             nz, FIB_MAX_ALLOC_BYTES);
     void *data = calloc(1, bytes);
     if (!data)
         return fib_error_set(err, FIB_ENOMEM,

@@ -63,12 +63,17 @@ typedef struct fib_volume {
 
 /** Largest accepted extent of any axis (2^20 pixels). */
 #define FIB_MAX_EXTENT ((size_t)1 << 20)
+/** Largest pixel buffer fib_image_init()/fib_volume_init() allocate
+ *  (1 TiB): larger requests fail with FIB_ERANGE instead of reaching
+ *  calloc (sanitizers abort on such sizes instead of returning NULL). */
+#define FIB_MAX_ALLOC_BYTES ((size_t)1 << 40)
 
 /**
  * Allocate a zero-filled image of @p width x @p height pixels with a packed
  * stride.  On failure *img is zeroed.  Errors: FIB_EINVAL (zero size, bad
- * type, extent over FIB_MAX_EXTENT), FIB_ERANGE (byte count overflows),
- * FIB_ENOMEM.  Thread-safety: safe on distinct images.
+ * type, extent over FIB_MAX_EXTENT), FIB_ERANGE (byte count overflows or
+ * exceeds FIB_MAX_ALLOC_BYTES), FIB_ENOMEM.  Thread-safety: safe on distinct
+ * images.
  */
 FIB_API FIB_NODISCARD fib_status fib_image_init(fib_image *img,
                                                 fib_pixel_type type,
