@@ -340,22 +340,6 @@ fib_status fib__nrrd_probe(const char *path, const fib_fmt_read_opts *opts,
     fib_status st = open_nrrd(path, opts, 0, &fp, &h, &bytes, err);
     if (st != FIB_OK)
         return st;
-    /* attached raw data: the file must hold what the header claims (as the
-     * mrc probe checks), so that `cryofib info` reports a truncated file */
-    if (!h.gzip && !h.data_file[0] && h.line_skip == 0) {
-        const off_t start = ftello(fp) + (off_t)h.byte_skip;
-        if (fseeko(fp, 0, SEEK_END) == 0 && ftello(fp) >= 0 &&
-            (unsigned long long)(ftello(fp) - start) <
-                (unsigned long long)bytes) {
-            st = fib_error_set(err, FIB_EFORMAT,
-                               "%s: truncated nrrd data (%lld bytes after "
-                               "the header, header claims %zu)",
-                               path, (long long)(ftello(fp) - start), bytes);
-            fclose(fp);
-            fib__kv_free(&h.kv);
-            return st;
-        }
-    }
     fclose(fp);
     info->nx = (size_t)h.sizes[0];
     info->ny = (size_t)h.sizes[1];
