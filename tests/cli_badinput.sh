@@ -190,6 +190,7 @@ for f in s.png s.tif s.mrc s.nrrd sg.nrrd v.tif; do
   t 2 "in/half_$f: " convert "in/half_$f" out/o.tif
   t 2 "in/half_$f: " correct "in/half_$f" out/o.tif --destripe
 done
+t 2 'in/half_s.mrc: truncated mrc' info in/half_s.mrc
 t 2 'in/flip.png: ' convert in/flip.png out/o.tif
 t 2 'in/mode.mrc: .*mode' info in/mode.mrc
 t 2 'in/neg.mrc: .*must be > 0' info in/neg.mrc
