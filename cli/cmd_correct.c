@@ -10,10 +10,10 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <math.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cli.h"
@@ -26,11 +26,11 @@ static void usage(void)
         "usage: cryofib correct IN OUT [options]\n\n"
         "Correct FIB-SEM artifacts.  IN is an image (PNG/TIFF/MRC/NRRD), a "
         "volume\n(multi-page TIFF, MRC, NRRD) or a slice series (a folder of "
-        ".tif/.tiff/.png\nfiles or a quoted glob pattern).  OUT is an image "
-        "or volume file (format by\nextension: .png .tif .tiff .mrc .map "
-        ".rec .nrrd) or, for a series, an\nexisting folder (slices keep their "
-        "names).  Steps run in this order:\ndestripe, background, normalize, "
-        "denoise.\n\n"
+        ".tif/.tiff/.png\nfiles, a quoted glob pattern or a .txt/.lst list of "
+        "paths).\nOUT is an image or volume file (format by extension: .png "
+        ".tif .tiff .mrc\n.map .rec .nrrd) or, for a series, an existing "
+        "folder (slices keep their\nnames).  Steps run in this order: "
+        "destripe, background, normalize, denoise.\n\n"
         "Curtaining:\n"
         "  --destripe             wavelet-FFT filter (Muench et al. 2009)\n"
         "  --robust               wavelet-median variant (no ghosts beside "
@@ -55,12 +55,16 @@ static void usage(void)
         "  --ema-slices N         reference memory in slices (default 50; "
         "inf = slice 0)\n"
         "Noise:\n"
-        "  --denoise median|median3d|gauss|diffusion\n"
+        "  --denoise median|median3d|gauss|diffusion|nlm\n"
         "  --radius R             median radius (default 1: 3x3)\n"
         "  --sigma S              Gaussian sigma, px (default 1)\n"
         "  --kappa K              diffusion edge threshold, grey levels "
         "(default auto)\n"
         "  --iterations N         diffusion steps (default 10)\n"
+        "  --nlm-h H              non-local means strength, grey levels "
+        "(default 0.8 x noise sd)\n"
+        "  --patch-radius P       NLM patch radius (default 3: 7x7)\n"
+        "  --search-radius S      NLM search radius (default 10: 21x21)\n"
         "Output:\n"
         "  --out-type same|u8|u16|f32  pixel type written (default same as "
         "input)\n"
@@ -88,6 +92,9 @@ enum {
     OPT_SIGMA,
     OPT_KAPPA,
     OPT_ITER,
+    OPT_NLM_H,
+    OPT_PATCH,
+    OPT_SEARCH,
     OPT_OUT_TYPE,
     OPT_QUIET
 };
@@ -116,52 +123,6 @@ static bool parse_uint(const char *opt, const char *text, unsigned lo,
     }
     *out = (unsigned)v;
     return true;
-}
-
-static int natural_cmp(const void *a, const void *b)
-{
-    /* digit runs compare as numbers ("s2" < "s10") */
-    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-    while (*x && *y) {
-        if (*x >= '0' && *x <= '9' && *y >= '0' && *y <= '9') {
-            char *ex, *ey;
-            unsigned long long nx = strtoull(x, &ex, 10),
-                               ny = strtoull(y, &ey, 10);
-            if (nx != ny)
-                return nx < ny ? -1 : 1;
-            x = ex;
-            y = ey;
-            continue;
-        }
-        if (*x != *y)
-            return (unsigned char)*x < (unsigned char)*y ? -1 : 1;
-        x++;
-        y++;
-    }
-    return (unsigned char)*x - (unsigned char)*y;
-}
-
-/* Slice series: a folder (its .tif/.tiff/.png files) or a glob pattern.
- * (Private stand-in until fib_fmt_series_list() is implemented in
- * formats/.)  Returns the number of paths, 0 when nothing matched. */
-static size_t list_series(const char *src, glob_t *g)
-{
-    memset(g, 0, sizeof *g);
-    struct stat sb;
-    if (stat(src, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        static const char *const ext[] = {"*.tif", "*.tiff", "*.png",
-                                          "*.TIF", "*.TIFF", "*.PNG"};
-        char pat[4096];
-        for (int i = 0; i < 6; i++) {
-            snprintf(pat, sizeof pat, "%s/%s", src, ext[i]);
-            glob(pat, i ? GLOB_APPEND : 0, NULL, g);
-        }
-    } else {
-        glob(src, 0, NULL, g);
-    }
-    if (g->gl_pathc > 1)
-        qsort(g->gl_pathv, g->gl_pathc, sizeof(char *), natural_cmp);
-    return g->gl_pathc;
 }
 
 static bool is_dir(const char *p)
@@ -295,6 +256,9 @@ int cli_cmd_correct(int argc, char **argv)
         {"sigma", required_argument, 0, OPT_SIGMA},
         {"kappa", required_argument, 0, OPT_KAPPA},
         {"iterations", required_argument, 0, OPT_ITER},
+        {"nlm-h", required_argument, 0, OPT_NLM_H},
+        {"patch-radius", required_argument, 0, OPT_PATCH},
+        {"search-radius", required_argument, 0, OPT_SEARCH},
         {"out-type", required_argument, 0, OPT_OUT_TYPE},
         {"quiet", no_argument, 0, OPT_QUIET},
         {"help", no_argument, 0, 'h'},
@@ -395,10 +359,12 @@ int cli_cmd_correct(int argc, char **argv)
                 cp.denoise.method = FIB_DENOISE_GAUSS;
             else if (strcmp(optarg, "diffusion") == 0)
                 cp.denoise.method = FIB_DENOISE_DIFFUSION;
+            else if (strcmp(optarg, "nlm") == 0)
+                cp.denoise.method = FIB_DENOISE_NLM;
             else
                 return cli_usage_error("correct",
                                        "--denoise expects median, median3d, "
-                                       "gauss or diffusion (got '%s')",
+                                       "gauss, diffusion or nlm (got '%s')",
                                        optarg);
             break;
         case OPT_RADIUS:
@@ -418,6 +384,21 @@ int cli_cmd_correct(int argc, char **argv)
         case OPT_ITER:
             if (!parse_uint("--iterations", optarg, 1, 100000,
                             &cp.denoise.iterations))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_NLM_H:
+            if (!cli_parse_double("correct", "--nlm-h", optarg,
+                                  &cp.denoise.nlm_h))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_PATCH:
+            if (!parse_uint("--patch-radius", optarg, 1, 16,
+                            &cp.denoise.patch_radius))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_SEARCH:
+            if (!parse_uint("--search-radius", optarg, 1, 50,
+                            &cp.denoise.search_radius))
                 return CLI_EXIT_USAGE;
             break;
         case OPT_OUT_TYPE:
@@ -463,9 +444,11 @@ int cli_cmd_correct(int argc, char **argv)
     j.prog = cli_progress_make(&ps, quiet);
     sink s;
     memset(&s, 0, sizeof s);
-    glob_t g;
-    memset(&g, 0, sizeof g);
-    bool series = is_dir(in) || strpbrk(in, "*?[") != NULL;
+    char **paths = NULL;
+    size_t inlen = strlen(in);
+    bool series = is_dir(in) || strpbrk(in, "*?[") != NULL ||
+                  (inlen > 4 && (strcasecmp(in + inlen - 4, ".txt") == 0 ||
+                                 strcasecmp(in + inlen - 4, ".lst") == 0));
     fib_volume vol;
     memset(&vol, 0, sizeof vol);
     fib_fmt_read_opts ro;
@@ -490,20 +473,17 @@ int cli_cmd_correct(int argc, char **argv)
         goto done;
     }
     if (series) {
-        n = list_series(in, &g);
-        if (n == 0) {
-            st = fib_error_set(&err, FIB_ENOTFOUND,
-                               "%s: no .tif/.tiff/.png slices found", in);
+        st = fib_fmt_series_list(in, &paths, &n, &err);
+        if (st != FIB_OK)
             goto fail;
-        }
         fib_image first;
-        st = fib_fmt_image_read(g.gl_pathv[0], &ro, &first, NULL, &err);
+        st = fib_fmt_image_read(paths[0], &ro, &first, NULL, &err);
         if (st != FIB_OK)
             goto fail;
         first_type = first.type;
         if (out_dir) {
             s.dir = out;
-            s.names = g.gl_pathv;
+            s.names = paths;
         } else {
             fib_pixel_type t =
                 j.out_type < 0 ? first.type : (fib_pixel_type)j.out_type;
@@ -518,9 +498,9 @@ int cli_cmd_correct(int argc, char **argv)
             goto fail;
         for (size_t k = 0; k < n && st == FIB_OK; k++) {
             fib_image im;
-            st = fib_fmt_image_read(g.gl_pathv[k], &ro, &im, NULL, &err);
+            st = fib_fmt_image_read(paths[k], &ro, &im, NULL, &err);
             if (st != FIB_OK) {
-                fib_error_prefix(&err, "%s: ", g.gl_pathv[k]);
+                fib_error_prefix(&err, "%s: ", paths[k]);
                 break;
             }
             st = one_slice(&j, &s, k, n, &im, first_type, &err);
@@ -569,7 +549,7 @@ done:
     for (int i = 0; i < 3; i++)
         fib_image_clear(&j.ring[i]);
     fib_volume_clear(&vol);
-    globfree(&g);
+    fib_fmt_series_free(paths, n);
     fib_recon_correct_destroy(j.ctx);
     return rc;
 }

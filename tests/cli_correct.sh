@@ -55,6 +55,8 @@ sys.exit(0 if r < float(sys.argv[3]) and a.shape == b.shape else 1)'
   && "$PY" -c "$SP" "$T/series/slice_1.tif" "$T/one_w.tif" 0.2 && ok || bad "wedge"
 "$C" correct "$T/series/slice_1.tif" "$T/one.png" --robust --background poly \
   --denoise median --quiet >/dev/null && [ -s "$T/one.png" ] && ok || bad "png output"
+"$C" correct "$T/series/slice_1.tif" "$T/one_nlm.tif" --denoise nlm \
+  --search-radius 2 --quiet >/dev/null && [ -s "$T/one_nlm.tif" ] && ok || bad "nlm"
 "$C" correct "$T/series/slice_1.tif" "$T/one_f.tif" --destripe --out-type f32 \
   --quiet >/dev/null && "$PY" -c 'import sys,tifffile; sys.exit(0 if tifffile.imread(sys.argv[1]).dtype.name=="float32" else 1)' "$T/one_f.tif" \
   && ok || bad "--out-type f32"
@@ -72,6 +74,11 @@ PYEOF
 mkdir -p "$T/outdir"
 "$C" correct "$T/series/slice_*.tif" "$T/outdir" --denoise median3d --quiet >/dev/null \
   && [ -s "$T/outdir/slice_1.tif" ] && [ -s "$T/outdir/slice_5.tif" ] && ok || bad "glob -> folder median3d"
+# list file series
+printf 'slice_2.tif\n# comment\nslice_1.tif\n' > "$T/series/list.txt"
+"$C" correct "$T/series/list.txt" "$T/vol3.tif" --destripe --quiet >/dev/null \
+  && "$PY" -c 'import sys,tifffile; sys.exit(0 if tifffile.imread(sys.argv[1]).shape==(2,200,240) else 1)' "$T/vol3.tif" \
+  && ok || bad "list file series"
 # volume -> volume
 "$C" correct "$T/stack.tif" "$T/vol2.tif" --destripe --quiet >/dev/null \
   && "$PY" -c "$SP" "$T/stack.tif" "$T/vol2.tif" 0.2 && ok || bad "volume destripe"
@@ -90,7 +97,7 @@ expect2 "db99" "$T/series/slice_1.tif" "$T/x.tif" --destripe --wavelet db99
 expect2 "destripe-levels" "$T/series/slice_1.tif" "$T/x.tif" --destripe --destripe-levels 12
 expect2 "--background" "$T/series/slice_1.tif" "$T/x.tif" --background cubic
 expect2 "no such file" "$T/none.tif" "$T/x.tif" --destripe
-expect2 "no .tif" "$T/empty_*.tif" "$T/x.tif" --destripe
+expect2 "no file matches" "$T/empty_*.tif" "$T/x.tif" --destripe
 expect2 "f32" "$T/series/slice_1.tif" "$T/x.png" --destripe --out-type f32
 [ ! -e "$T/x.tif" ] && ok || bad "no output left after errors"
 

@@ -370,10 +370,29 @@ START_TEST(tiff_imagej_stack_opens_in_tifffile_with_voxel_size)
                  "x = t.pages[0].tags[\"XResolution\"].value\n"
                  "ok = ok and abs(x[0]/x[1]-50.0)<1e-3\n"
                  "ok = ok and t.asarray().shape==(5,8,16)\n"
+                 "o = [p.dataoffsets[0] for p in t.pages]\n"
+                 "ok = ok and all(o[i]==o[0]+i*8*16*2 for i in range(5))\n"
+                 "import numpy as np\n"
+                 "z,y,x = np.mgrid[0:5,0:8,0:16]\n"
+                 "ok = ok and (t.asarray()==(x*3001+y*17+z*7919)%65536).all()\n"
                  "sys.exit(0 if ok else 1)",
                  p);
     if (r != 77)
         ck_assert_int_eq(r, 0);
+    /* compressed: "slices" only (ImageJ then walks the IFDs), LZW */
+    fib_fmt_write_opts lzw = {.tiff_compression = 2};
+    ck_assert_int_eq(fib_fmt_volume_write(p, &v, &lzw, &err), FIB_OK);
+    const int r2 = py_check(
+        "tifffile",
+        "import sys,tifffile\n"
+        "t=tifffile.TiffFile(sys.argv[1]); m=t.imagej_metadata\n"
+        "d=t.pages[0].description\n"
+        "ok = m[\"slices\"]==5 and \"images=\" not in d and len(t.pages)==5\n"
+        "ok = ok and t.pages[0].compression==5\n"
+        "sys.exit(0 if ok else 1)",
+        p);
+    if (r2 != 77)
+        ck_assert_int_eq(r2, 0);
     fib_volume_clear(&v);
 }
 END_TEST
@@ -403,11 +422,45 @@ START_TEST(tiff_imagej_contiguous_stack)
     ro.page = 3;
     ck_assert_int_eq(fib_fmt_image_read(p, &ro, &img, NULL, &err), FIB_ERANGE);
     fib_error_clear(&err);
+    /* images=3 but IFDs between the slices: the IFDs are walked */
+    fib_test_data("fmt_ij_gaps.tif", q, sizeof q);
+    ck_assert_int_eq(fib_fmt_volume_read(q, NULL, &vol, NULL, &err), FIB_OK);
+    ck_assert_uint_eq(vol.nz, 3);
+    for (size_t z = 0; z < 3; z++)
+        for (size_t y = 0; y < 6; y++)
+            for (size_t x = 0; x < 8; x++)
+                ck_assert_double_eq(fib_volume_get(&vol, x, y, z),
+                                    (double)(10 * z + x + 8 * y));
+    fib_volume_clear(&vol);
+    ro.page = 2;
+    ck_assert_int_eq(fib_fmt_image_read(q, &ro, &img, NULL, &err), FIB_OK);
+    ck_assert_double_eq(fib_image_get(&img, 1, 1), 29.0);
+    fib_image_clear(&img);
     tpath(q, sizeof q, "ij_cut.tif");
     truncate_copy(p, q, file_size(p) - 4);
     ck_assert_int_eq(fib_fmt_volume_read(q, NULL, &vol, NULL, &err),
                      FIB_EFORMAT);
     ck_assert_ptr_nonnull(strstr(err.msg, "ij_cut.tif"));
+}
+END_TEST
+
+/* UTF-8 micro sign in an ImageJ unit (not re-encoded as Latin-1). */
+START_TEST(tiff_imagej_utf8_unit)
+{
+    char p[600];
+    fib_error err = {0};
+    fib_fmt_info info;
+    fib_test_data("fmt_ij_utf8.tif", p, sizeof p);
+    ck_assert_int_eq(fib_fmt_probe(p, NULL, &info, &err), FIB_OK);
+    ck_assert_int_eq(info.meta.vendor, FIB_VENDOR_IMAGEJ);
+    ck_assert(fib_test_rel(info.meta.pixel_size_nm[0], 125.0) < 1e-9);
+    char **pairs = NULL;
+    size_t np = 0;
+    ck_assert_int_eq(fib_fmt_vendor_pairs(p, &pairs, &np, &err), FIB_OK);
+    ck_assert_uint_ge(np, 2);
+    ck_assert_str_eq(pairs[2], "unit");
+    ck_assert_str_eq(pairs[3], "\xC2\xB5m");
+    fib_fmt_pairs_free(pairs, np);
 }
 END_TEST
 
@@ -465,6 +518,12 @@ START_TEST(tiff_vendor_fixtures_fei_ion_and_zeiss_pm)
     ck_assert_str_eq(m.instrument, "Crossbeam-550");
     ck_assert_uint_eq(m.databar_rows, 4);
     ck_assert_uint_eq(img.height, 12);
+    fib_image_clear(&img);
+    fib_test_data("fmt_zeiss_dark.tif", p, sizeof p);
+    ck_assert_int_eq(fib_fmt_image_read(p, NULL, &img, &m, &err), FIB_OK);
+    ck_assert_int_eq(m.vendor, FIB_VENDOR_ZEISS);
+    ck_assert_uint_eq(m.databar_rows, 0); /* dark below the line */
+    ck_assert_uint_eq(img.height, 16);
     fib_image_clear(&img);
     ck_assert_int_eq(fib_fmt_vendor_pairs(p, &pairs, &np, &err), FIB_OK);
     found = false;
@@ -1003,6 +1062,7 @@ int main(void)
     tcase_add_test(tc, tiff_stack_round_trip_all_types_and_compressions);
     tcase_add_test(tc, tiff_imagej_stack_opens_in_tifffile_with_voxel_size);
     tcase_add_test(tc, tiff_imagej_contiguous_stack);
+    tcase_add_test(tc, tiff_imagej_utf8_unit);
     tcase_add_test(tc, tiff_vendor_fixtures_fei_ion_and_zeiss_pm);
     tcase_add_test(tc, mrc_round_trip_all_types_validates);
     tcase_add_test(tc, mrc_reads_signed_modes_shifted_and_big_endian);

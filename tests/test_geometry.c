@@ -126,10 +126,12 @@ START_TEST(test_window)
     /* wedge over the 4 um window: 2 x 4000 nm x tan(0.5 deg) = 69.8 nm */
     ck_assert_double_eq_tol(fib_geom_wedge_nm(&s),
                             2 * 4000 * tan(0.5 * 3.14159265358979 / 180), 1e-6);
-    /* low-kV polish face-on: commanded volume = slab, 2 x 15 x 4 x 0.02 */
+    /* low-kV polish face-on: commanded volume = slab over the polishing
+     * depth (lift-out default min(window 4, 2) = 2 um), 2 x 15 x 2 x 0.02 */
     ck_assert_int_eq(
         fib_geom_window(&s, FIB_GEOM_POLISH, "p", 140, 100, &w, NULL), FIB_OK);
-    ck_assert_double_eq_tol(w.volume_um3, 2 * 15 * 4 * 0.02, 1e-9);
+    ck_assert_double_eq_tol(w.volume_um3, 2 * 15 * 2 * 0.02, 1e-9);
+    ck_assert_double_eq_tol(w.depth_um, 2.0, 1e-12);
     ck_assert_double_eq_tol(w.volume_um3, w.removed_um3, 1e-12);
     ck_assert_double_eq_tol(w.incidence_deg, 85.0, 1e-12);
     fib_error err = {0};

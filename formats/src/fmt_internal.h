@@ -51,8 +51,9 @@ void fib__kv_add(fib__kv *kv, const char *key, size_t klen, const char *val,
 const char *fib__kv_get(const fib__kv *kv, const char *key);
 void fib__kv_free(fib__kv *kv);
 
-/* Latin-1 (Zeiss 0xB5 micro sign, 0xB0 degree) to UTF-8, in place into a
- * new malloc'ed string (NULL when out of memory). */
+/* Text that is not valid UTF-8 is taken as Latin-1 (Zeiss: 0xB5 micro
+ * sign, 0xB0 degree) and converted to UTF-8; valid UTF-8 (and ASCII) is
+ * copied.  New malloc'ed string, NULL when out of memory. */
 char *fib__latin1_to_utf8(const char *s, size_t n);
 
 /* Vendor text parsers (vendor_meta.c).  @p text need not be NUL-terminated;
@@ -71,7 +72,8 @@ void fib__imagej_parse(const char *text, size_t n, fib__kv *kv,
 double fib__length_to_nm(const char *s);
 
 /* Zeiss data zone: the topmost near-black row in the bottom quarter that
- * has a non-black row below it (formats/README.md).  0 when none. */
+ * has a non-black row below it and a light panel (mean >= half the image
+ * maximum) under it (formats/README.md).  0 when none. */
 size_t fib__zeiss_databar_rows(const fib_image *img);
 
 /* --- per-format entry points ------------------------------------------- */

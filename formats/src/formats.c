@@ -169,8 +169,40 @@ void fib__kv_free(fib__kv *kv)
     memset(kv, 0, sizeof *kv);
 }
 
+/* Whether s[0..n) (up to a NUL) is valid UTF-8. */
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && s[i]) {
+        const unsigned char c = s[i];
+        size_t k = c < 0x80         ? 0
+                   : (c >> 5) == 6  ? 1
+                   : (c >> 4) == 14 ? 2
+                   : (c >> 3) == 30 ? 3
+                                    : 9;
+        if (k == 9 || (k > 0 && c < 0xC2 && k == 1))
+            return false;
+        for (size_t j = 1; j <= k; j++)
+            if (i + j >= n || (s[i + j] & 0xC0) != 0x80)
+                return false;
+        i += k + 1;
+    }
+    return true;
+}
+
 char *fib__latin1_to_utf8(const char *s, size_t n)
 {
+    if (valid_utf8((const unsigned char *)s, n)) { /* already UTF-8/ASCII */
+        size_t len = 0;
+        while (len < n && s[len])
+            len++;
+        char *out = malloc(len + 1);
+        if (out) {
+            memcpy(out, s, len);
+            out[len] = '\0';
+        }
+        return out;
+    }
     size_t len = 0;
     for (size_t i = 0; i < n && s[i]; i++)
         len += ((unsigned char)s[i] >= 0x80) ? 2 : 1;

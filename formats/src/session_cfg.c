@@ -522,6 +522,7 @@ static fib_status parse_site(pctx *c, const config_setting_t *g,
                                        "taper_deg",
                                        "thin_overlap_um",
                                        "window_height_um",
+                                       "polish_depth_um",
                                        "useful_core_nm",
                                        "tail_factor",
                                        "stress_relief_len_um",
@@ -594,6 +595,8 @@ static fib_status parse_site(pctx *c, const config_setting_t *g,
                 10));
     TRY(get_num(c, g, "site", "taper_deg", &s->taper_deg, NUM_NONNEG, 10));
     TRY(get_num(c, g, "site", "window_height_um", &s->window_height_um, NUM_POS,
+                1000));
+    TRY(get_num(c, g, "site", "polish_depth_um", &s->polish_depth_um, NUM_POS,
                 1000));
     TRY(get_num(c, g, "site", "thin_overlap_um", &s->thin_overlap_um, NUM_POS,
                 100));

@@ -607,29 +607,42 @@ static fib_status tiff_read_impl(const char *path,
         return st;
     const size_t maxb = fib__max_bytes(opts);
     decode_buf db = {NULL, 0};
-    const size_t ndir = TIFFNumberOfDirectories(tif);
-    if (m.have) { /* the page chain points past the end of the file */
-        st = fib_error_set(err, FIB_EFORMAT,
-                           "%s: truncated or corrupt page chain after page "
-                           "%zu: %s",
-                           path, ndir, m.msg);
-        goto fail;
-    }
     page_desc d0;
     double ij_unit = (double)NAN;
-    size_t ij_images = 0, total = ndir;
+    size_t ij_images = 0, total = 0;
     uint64_t contig_off = 0;
     bool contig = false;
-    if (ndir == 1) { /* maybe an ImageJ stack in one IFD */
-        if ((st = describe(tif, path, 0, &d0, err)) != FIB_OK)
-            goto fail;
+    /* An uncompressed ImageJ stack ("images=N", slices back to back, as
+     * ImageJ and tiff_ij_out.c write it) is read like ImageJ reads it:
+     * from the first strip on, without walking N IFDs.  Contiguity is
+     * checked on IFD 1 when there is one. */
+    fib_error e0 = {0}; /* page 0 matters here only if it is ImageJ's */
+    if (describe(tif, path, 0, &d0, &e0) == FIB_OK)
         page_meta(tif, d0.h, NULL, meta, &ij_unit, &ij_images);
-        if (meta->vendor == FIB_VENDOR_IMAGEJ && ij_images > 1 &&
-            ij_images <= FIB_MAX_EXTENT &&
-            imagej_contiguous(tif, &d0, &contig_off)) {
-            contig = true;
+    if (e0.code == FIB_OK && meta->vendor == FIB_VENDOR_IMAGEJ &&
+        ij_images > 1 && ij_images <= FIB_MAX_EXTENT &&
+        imagej_contiguous(tif, &d0, &contig_off)) {
+        const uint64_t slice =
+            (uint64_t)d0.w * d0.h * fib_pixel_size_bytes(d0.out);
+        uint64_t *o1 = NULL;
+        if (!TIFFReadDirectory(tif))
+            contig = !m.have; /* one IFD (a broken link is an error) */
+        else
+            contig = TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &o1) && o1 &&
+                     o1[0] == contig_off + slice;
+        if (contig)
             total = ij_images;
+    }
+    if (!contig) {
+        const size_t ndir = TIFFNumberOfDirectories(tif);
+        if (m.have) { /* the page chain points past the end of the file */
+            st = fib_error_set(err, FIB_EFORMAT,
+                               "%s: truncated or corrupt page chain after "
+                               "page %zu: %s",
+                               path, ndir, m.msg);
+            goto fail;
         }
+        total = ndir;
     }
     if (page0 >= total) {
         st = fib_error_set(err, FIB_ERANGE,
@@ -639,7 +652,8 @@ static fib_status tiff_read_impl(const char *path,
     }
     if (npages == 0)
         npages = total - page0;
-    if (ndir > 1) {
+    if (!contig) {
+        fib_fmt_meta_init(meta);
         if ((st = set_dir(tif, path, page0, &m, err)) != FIB_OK ||
             (st = describe(tif, path, page0, &d0, err)) != FIB_OK)
             goto fail;
@@ -817,7 +831,8 @@ fib_status fib__tiff_out_page(fib__tiff_out *o, const fib_image *img,
                           : compression == 2 ? COMPRESSION_LZW
                                              : COMPRESSION_NONE;
     TIFFSetField(tif, TIFFTAG_COMPRESSION, comp);
-    if (comp != COMPRESSION_NONE && img->type != FIB_PX_F32)
+    /* ImageJ undoes the horizontal predictor for LZW; keep deflate plain */
+    if (comp == COMPRESSION_LZW && img->type != FIB_PX_F32)
         TIFFSetField(tif, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL);
     const bool cal = voxel_nm[0] > 0 && voxel_nm[1] > 0;
     if (cal) {
@@ -830,9 +845,12 @@ fib_status fib__tiff_out_page(fib__tiff_out *o, const fib_image *img,
     if (index == 0) {
         char desc[256];
         int w = snprintf(desc, sizeof desc, "ImageJ=1.53t\n");
+        /* "images=N" would make ImageJ read N contiguous uncompressed
+         * slices; for compressed pages it must walk the IFDs, so only
+         * "slices" is given here (tiff_ij_out.c writes uncompressed). */
         if (npages > 1)
-            w += snprintf(desc + w, sizeof desc - (size_t)w,
-                          "images=%zu\nslices=%zu\n", npages, npages);
+            w += snprintf(desc + w, sizeof desc - (size_t)w, "slices=%zu\n",
+                          npages);
         if (cal)
             w += snprintf(desc + w, sizeof desc - (size_t)w, "unit=micron\n");
         if (cal && npages > 1 && voxel_nm[2] > 0)

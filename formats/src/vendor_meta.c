@@ -394,6 +394,10 @@ size_t fib__zeiss_databar_rows(const fib_image *img)
     const size_t h = img->height, w = img->width;
     if (h < 8 || w == 0)
         return 0;
+    double vmin = 0, vmax = 0;
+    fib_image_minmax(img, &vmin, &vmax);
+    if (!(vmax > 0))
+        return 0;
     for (size_t y = h - h / 4; y + 1 < h; y++) {
         size_t black = 0, black_next = 0;
         for (size_t x = 0; x < w; x++) {
@@ -401,7 +405,15 @@ size_t fib__zeiss_databar_rows(const fib_image *img)
             black_next += fib_image_get(img, x, y + 1) == 0.0;
         }
         /* >= 95 % black, and the row below mostly not black */
-        if (black * 20 >= w * 19 && black_next * 2 < w)
+        if (!(black * 20 >= w * 19 && black_next * 2 < w))
+            continue;
+        /* the zone below is a light panel with dark text: mean at least
+         * half the image maximum (a dark image region is not) */
+        double sum = 0;
+        for (size_t yy = y + 1; yy < h; yy++)
+            for (size_t x = 0; x < w; x++)
+                sum += fib_image_get(img, x, yy);
+        if (sum / ((double)(h - y - 1) * (double)w) >= 0.5 * vmax)
             return h - y;
     }
     return 0;

@@ -106,6 +106,13 @@ void fib_geom_site_defaults(fib_geom_site *s)
     if (s->window_height_um == 0)
         s->window_height_um =
             s->lamella_height_um < 4.0 ? s->lamella_height_um : 4.0;
+    if (s->polish_depth_um == 0) {
+        /* AutoLamella on-grid polishing: 0.4 um (task-protocol.yaml),
+         * 1 um (planner-physics.md Case A); materials windows a few um */
+        double cap = is_grid(s->method) ? 1.0 : 2.0;
+        s->polish_depth_um =
+            s->window_height_um < cap ? s->window_height_um : cap;
+    }
     if (s->protect_thickness_um == 0)
         s->protect_thickness_um = 1.0;
     if (s->stress_relief_len_um == 0)
@@ -140,6 +147,12 @@ fib_status fib_geom_site_check(const fib_geom_site *s, fib_error *err)
     CHECK_POS(undercut_width_um);
     CHECK_POS(thin_overlap_um);
     CHECK_POS(window_height_um);
+    CHECK_POS(polish_depth_um);
+    if (s->polish_depth_um > s->window_height_um)
+        return fib_error_set(err, FIB_EINVAL,
+                             "geometry: polish_depth_um (%g) must not exceed "
+                             "window_height_um (%g)",
+                             s->polish_depth_um, s->window_height_um);
     if (s->window_height_um > s->lamella_height_um)
         return fib_error_set(err, FIB_EINVAL,
                              "geometry: window_height_um (%g) must not exceed "
@@ -414,8 +427,8 @@ fib_status fib_geom_window(const fib_geom_site *site_in, fib_geom_kind kind,
         double th = 90.0 - s.polish_tilt_deg;
         pat_init(out, kind, FIB_GEOM_SCAN_BOX,
                  name ? name : fib_geom_kind_name(kind), th);
-        pat_rect(out, -W / 2, yi, W / 2, yi + slab, H);
-        pat_rect(out, -W / 2, -yi - slab, W / 2, -yi, H);
+        pat_rect(out, -W / 2, yi, W / 2, yi + slab, s.polish_depth_um);
+        pat_rect(out, -W / 2, -yi - slab, W / 2, -yi, s.polish_depth_um);
         out->face_incidence_deg = th;
     } else {
         pat_init(out, kind, FIB_GEOM_SCAN_CCS,
@@ -425,7 +438,8 @@ fib_status fib_geom_window(const fib_geom_site *site_in, fib_geom_kind kind,
         pat_rect(out, -W / 2, -yo, W / 2, -yi, H);
         out->face_incidence_deg = 90.0 - s.overtilt_deg;
     }
-    out->removed_um3 = W * H * (from_nm - to_nm) * 1e-3;
+    out->removed_um3 = W * (kind == FIB_GEOM_POLISH ? s.polish_depth_um : H) *
+                       (from_nm - to_nm) * 1e-3;
     out->distance_um = (to_nm - s.target_thickness_nm) * 5e-4;
     if (out->distance_um < 0)
         out->distance_um = 0;

@@ -138,13 +138,13 @@ static const fib_plan_column columns[] = {
      30.0,
      1.0,
      2.5e6,
-     16,
-     {1, 3, 10, 30, 100, 300, 1000, 4000, 15000, 60000, 200000, 500000, 1000000,
-      1300000, 2000000, 2500000},
+     18,
+     {1, 3, 10, 30, 50, 100, 300, 500, 1000, 4000, 15000, 60000, 200000, 500000,
+      1000000, 1300000, 2000000, 2500000},
      2,
      {{5.0, 930.0, 0.5, 1.0, 2.5e6}, {30.0, 200.0, 0.5, 1.0, 2.5e6}},
-     "presets 1 pA-60 nA: fibsem-os simulator Xe list [R]; up to 2.5 uA: "
-     "Thermo PFIB [L]; probe fit assumed [U]"},
+     "presets 1 pA-60 nA: fibsem-os simulator Xe list + 50 pA, 0.5 nA "
+     "(SerialFIB Arctis lamellamill) [R]; to 2.5 uA [L]; probe fit [U]"},
     {"multi-pfib",
      "multi-species plasma FIB (Xe, Ar, O, N; Hydra/Arctis class)",
      BIT(FIB_PLAN_ION_XE) | BIT(FIB_PLAN_ION_AR) | BIT(FIB_PLAN_ION_O) |

@@ -348,6 +348,9 @@ static const mat_spec specs[] = {
      "[R, weak]",
      {{FIB_PLAN_ION_GA, 30.0, 0.0, 0.1, true,
        "cryo organometallic Pt ~0.1 um^3/nC, planner-physics.md 3.3 [U]"},
+      {FIB_PLAN_ION_GA, 30.0, 0.0, 0.2, false,
+       "RT IBID Pt-C (Pt in C): between the FEI 30 kV Ga table C 0.18 "
+       "and Pt 0.23 um^3/nC, planner-physics.md 3.1 [U]"},
       NORATE}},
     {"Cu",
      "copper",
@@ -845,6 +848,17 @@ fib_status fib_plan_material_resolve(const fib_plan_materials *db,
                              "physics: density_g_cm3 must be in (0, 30) "
                              "(got %g)",
                              density_g_cm3);
+    if (!db) {
+        /* NULL means the built-in database: resolve against a temporary
+         * one so that callers without user materials need no handle. */
+        fib_plan_materials *tmp = NULL;
+        fib_status st = fib_plan_materials_create(&tmp, err);
+        if (st == FIB_OK)
+            st = fib_plan_material_resolve(tmp, name_or_formula,
+                                           density_g_cm3, out, err);
+        fib_plan_materials_destroy(tmp);
+        return st;
+    }
     const fib_plan_material *hit = fib_plan_materials_find(db, name_or_formula);
     if (hit) {
         *out = *hit;

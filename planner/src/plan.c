@@ -4,24 +4,51 @@
  *
  * Rules (planner/PLANNER.md):
  *  R1 tail rule: a pattern at current I keeps its inner edge at least
- *     tail_factor * d(I) from the face the main-energy ladder ends on
- *     (d = probe diameter, physics column fit).  The trench current thus
- *     sets the rough lamella thickness t_r >= T30 + 2 k d(I_trench).
+ *     tail_factor * w(I) from the face the main-energy ladder ends on,
+ *     with w the probe WIDTH INCLUDING TAILS (planner-physics.md 4.3: "the
+ *     larger width for pattern-edge/overspray"): Ga = the Zeiss Crossbeam
+ *     ProbeTable width fit (236 nm (I/nA)^0.525 at 30 kV, column
+ *     ga-lmis-zeiss), applied as its ratio to the Ga column's FWHM fit;
+ *     plasma columns = their own fit (assumed 200 nm (I/nA)^0.5 for Xe,
+ *     a width of the same kind [U]).  Ga and Xe are thus compared with one
+ *     probe definition.  Default k = 1.5: the permissive end of the Ga
+ *     anchors (materials 0.23 nA at 175 nm per side = 1.6 w; SerialFIB
+ *     100 pA at 275 nm = 3.9 w; AutoLamella 0.2 nA at 650 nm = 6.4 w;
+ *     SerialFIB Arctis Xe 0.3 nA at 300 nm = 2.7 w, 0.1 nA at 50 nm =
+ *     0.8 w).  The trench current thus sets the rough lamella thickness
+ *     t_r >= T30 + 2 k w(I_trench).
  *  R2 damage rule: each thinning/polishing step removes per face at least
  *     DAMAGE_MARGIN x the damage depth left by the step before (trenches
  *     leave the main-energy damage).
  *  R3 final rule: the final lamella is thicker than 2 x damage of the last
  *     step + useful core; a thinner target is raised and a warning says so.
- *  R4 polish rule: the last main-energy pass uses d <= T30 / POLISH_RATIO
- *     (5: RT practice 80 pA Ga, d = 24 nm, to ~150 nm; AutoLamella 60 pA,
- *     21 nm, at 300 nm is 1/14); low-kV passes sweep the face at grazing
- *     incidence and use d <= LOWKV_RATIO x the thickness they leave (2:
- *     admits the RT practice 2 kV 25 pA, d = 144 nm, at 80 nm) [U].
+ *  R4 polish rule: the last main-energy pass puts its pattern edge on the
+ *     face; the face lands within +-d/2 of the edge, so both faces moved
+ *     inwards by d/2 must still leave half the thickness: d <= T30 /
+ *     POLISH_EDGE_RATIO (2).  Its current is at most the published
+ *     polishing current of the ion (ladder polish_pA: Ga 60 pA, AutoLamella
+ *     and Odemis; Xe cryo 50 pA, SerialFIB Arctis; Xe RT 0.1 nA,
+ *     planner-physics.md 4.7), in both modes: the optimizer does not
+ *     invent polishing currents nobody uses.  Low-kV passes sweep the face
+ *     at grazing incidence and use d <= LOWKV_RATIO x the thickness they
+ *     leave (2: admits the RT practice 2 kV 25 pA, d = 144 nm, at 80 nm)
+ *     [U], at most the top of the published low-kV range.
+ *  Polishing geometry (AutoLamella task-protocol.yaml, planner-physics.md
+ *     1.1): the final main-kV pass and the low-kV passes are commanded
+ *     over the useful window only (site polish_depth_um: AutoLamella
+ *     polishing 0.4 um deep vs 0.65 um rough), as a strip per face of the
+ *     slab removed plus a small overlap (AutoLamella 1.6 -> 0.3 um spacing
+ *     with 0.7 um boxes = 0.65 um slab + 50 nm).
  *  R6 heat rule: on a cryo specimen or a thermally sensitive ROI, passes
  *     ending within 1 um of each final face use <= 1 nA (Ga) or <= 4 nA
  *     (plasma ions) (planner-physics.md sec. 4.4).
- *  R5 cut rule: cuts (side cut, undercut, cut-free, needle) use d <= half
- *     the bar width; stress-relief slots d <= half the slot width.
+ *  R7 cryo envelope: at cryo the optimizer uses no current above the
+ *     largest published cryo current (Ga 28 nA, plasma 60 nA).
+ *  R5 cut rule: cuts (side cut, undercut, cut-free, needle), fiducial
+ *     bars (1 um) and stress-relief slots (0.5 um) use a probe whose width
+ *     incl. tails (as in R1) fits in the bar: w <= bar width (Ga 7.6 nA,
+ *     w = 0.68 um, in a 1 um J-cut bar, AutoLamella).  The optimizer's
+ *     fiducial current is at most 7.6 nA (AutoLamella fiducials 1-7.6 nA).
  * The default ladder takes the protocol currents (planner-physics.md
  * sec. 6.5) mapped to the nearest preset and lowered until the rules
  * hold; the optimizer searches all presets (dynamic programming over the
@@ -38,7 +65,8 @@
 #include "plan_internal.h"
 
 #define DAMAGE_MARGIN 1.25
-#define POLISH_RATIO 5.0
+#define POLISH_EDGE_RATIO 2.0
+#define FIDUCIAL_MAX_PA 7600.0 /* largest AutoLamella fiducial current */
 #define LOWKV_RATIO 2.0
 #define HEAT_ZONE_NM 2000.0
 #define RELIEF_SLOT_UM 0.5
@@ -69,7 +97,20 @@ const fib_plan_column *fib__plan_column(const fib_plan_ion_setup *io)
     return fib_plan_column_for_ion(io->ion);
 }
 
-/* Default ladder roles (pA) per ion, planner-physics.md sec. 6.5. */
+/* Default ladder roles (pA) per ion and temperature, from published
+ * protocols (planner-physics.md):
+ *  Ga (sec. 1.1, 6.5): trench 7.6 nA cryo (AutoLamella waffle) / 9.3 nA
+ *     RT (sec. 4.7: 9-21 nA); cuts 7.6 nA; relief and fiducial 1 nA;
+ *     thinning 2.0 -> 0.74 -> 0.2 nA; polish 60 pA (AutoLamella, Odemis).
+ *  Xe and the other plasma ions, cryo (sec. 1.2, 6.5): trench 60 nA
+ *     (SerialFIB Arctis 01_large_trench; HPF paper up to 60 nA), rough
+ *     15 nA (02_roughmill), lamella 1.0 -> 0.5 -> 0.3 -> 0.1 nA, polish
+ *     50 pA (04_lamellamill).
+ *  Xe, room temperature (sec. 4.7): trench 0.2 uA (0.2-2.5 uA), rough
+ *     15 nA, thinning 4 -> 1 -> 0.3 nA; the 0.1 nA that ends the
+ *     published ladder is its last 30 kV pass (polish_pA; R4 may lower
+ *     it).
+ *  Cuts 4 nA and relief 1 nA for plasma ions [U]. */
 static void ladder_defaults(fib_plan_ion ion, bool cryo, fib_plan_ladder *l)
 {
     bool ga = ion == FIB_PLAN_ION_GA;
@@ -83,15 +124,20 @@ static void ladder_defaults(fib_plan_ion ion, bool cryo, fib_plan_ladder *l)
         l->fiducial_pA = 1000;
     if (!(l->thin_pA[0] > 0)) {
         static const double g[] = {2000, 740, 200, 0};
-        static const double x[] = {15000, 4000, 1000, 300, 100, 0};
-        const double *src = ga ? g : x;
+        static const double xc[] = {15000, 1000, 500, 300, 100, 0};
+        static const double xr[] = {15000, 4000, 1000, 300, 0};
+        const double *src = ga ? g : (cryo ? xc : xr);
         for (int i = 0; i < 6 && src[i] > 0; i++)
             l->thin_pA[i] = src[i];
     }
     if (!(l->polish_pA > 0))
-        l->polish_pA = ga ? 60 : 50;
+        l->polish_pA = ga ? 60 : (cryo ? 50 : 100);
 }
 
+/* Low-kV polishing currents (planner-physics.md sec. 4.7): Ga 5 kV
+ * 20-50 pA, 2 kV 10-30 pA; Xe 5 kV ~30-100 pA, 2 kV ~10-30 pA.  The
+ * default takes the middle of the range, the optimizer may go to the top
+ * (published envelope), never above. */
 static double lowkv_default_pA(double kV)
 {
     if (kV >= 4.5)
@@ -99,6 +145,13 @@ static double lowkv_default_pA(double kV)
     if (kV >= 1.5)
         return 25;
     return 15;
+}
+
+static double lowkv_max_pA(fib_plan_ion ion, double kV)
+{
+    if (kV >= 4.5)
+        return ion == FIB_PLAN_ION_GA ? 50 : 100;
+    return 30;
 }
 
 void fib__plan_request_defaults(fib_plan_request *r)
@@ -135,7 +188,7 @@ void fib__plan_request_defaults(fib_plan_request *r)
     if (r->useful_core_nm == 0)
         r->useful_core_nm = 20.0;
     if (!(r->tail_factor > 0))
-        r->tail_factor = 5.0;
+        r->tail_factor = 1.5;
     if (!r->protect_material[0])
         snprintf(r->protect_material, sizeof r->protect_material, "Pt-C");
     fib_geom_site_defaults(&r->site);
@@ -349,6 +402,24 @@ static double probe_nm(const ctx *c, double kV, double pA)
     return d;
 }
 
+/* Probe width including tails (R1): Ga FWHM fit scaled by the Zeiss
+ * width / Helios FWHM ratio at the same current at 30 kV; other columns
+ * (plasma fits, the Zeiss column itself) as they are. */
+static double edge_width_nm(const ctx *c, double kV, double pA)
+{
+    double d = probe_nm(c, kV, pA);
+    if (c->io->ion != FIB_PLAN_ION_GA || !c->col ||
+        !strcmp(c->col->name, "ga-lmis-zeiss"))
+        return d;
+    const fib_plan_column *z = fib_plan_column_find("ga-lmis-zeiss");
+    double w30 = 0, d30 = 0;
+    if (!z || fib_plan_probe_diameter_nm(z, 30.0, pA, &w30, NULL) != FIB_OK ||
+        fib_plan_probe_diameter_nm(c->col, 30.0, pA, &d30, NULL) != FIB_OK ||
+        !(d30 > 0) || !(w30 > d30))
+        return d;
+    return d * w30 / d30;
+}
+
 static double damage_nm(const ctx *c, double kV)
 {
     double d = 0;
@@ -358,10 +429,13 @@ static double damage_nm(const ctx *c, double kV)
     return d;
 }
 
+static double edge_width_nm(const ctx *c, double kV, double pA);
+
 /* Largest preset <= cap_pA whose probe satisfies d <= dmax_nm (dmax <= 0:
- * no probe limit); the smallest preset if none does. */
-static double pick_preset(const ctx *c, double kV, double cap_pA,
-                          double dmax_nm)
+ * no probe limit; edge: d is the width incl. tails, else the FWHM fit);
+ * the smallest preset if none does. */
+static double pick_preset_w(const ctx *c, double kV, double cap_pA,
+                            double dmax_nm, bool edge)
 {
     const fib_plan_ion_setup *io = c->io;
     double best = io->presets_pA[0];
@@ -369,11 +443,18 @@ static double pick_preset(const ctx *c, double kV, double cap_pA,
         double p = io->presets_pA[k];
         if (p > cap_pA * 1.0001)
             break;
-        if (dmax_nm > 0 && probe_nm(c, kV, p) > dmax_nm)
+        if (dmax_nm > 0 &&
+            (edge ? edge_width_nm(c, kV, p) : probe_nm(c, kV, p)) > dmax_nm)
             continue;
         best = p;
     }
     return best;
+}
+
+static double pick_preset(const ctx *c, double kV, double cap_pA,
+                          double dmax_nm)
+{
+    return pick_preset_w(c, kV, cap_pA, dmax_nm, false);
 }
 
 /* Nearest preset of the set-up (log distance). */
@@ -418,9 +499,11 @@ typedef struct lctx {
     double vpd_main;
     double dmg_main;
     double W_um, H_um, overlap_um;
+    double H_pol_um;    /* final main-kV pass: polish_depth_um */
     double H_full_um;   /* lift-out pre-thinning on the bulk: full height */
     double pre_nm;      /* thickness at/above which thinning is pre-lift-out
                            (lift-out methods; 0 = none) */
+    double cryo_max_pA; /* R7: optimizer ceiling at cryo (HUGE_VAL at RT) */
     double heat_cap_pA; /* R6: max current within HEAT_ZONE_NM of the
                            final faces (INFINITY = none) */
     double oh_step;
@@ -437,11 +520,14 @@ static double window_overlap_um(const lctx *L, double pA)
     return o < L->overlap_um ? o : L->overlap_um;
 }
 
-/* Commanded time + per-step overhead of a window pair from -> to. */
+/* Commanded time + per-step overhead of a window pair from -> to; the
+ * final main-kV pass (last) is commanded over the polishing depth. */
 static double window_cost(const lctx *L, double vpd, double from, double to,
-                          double pA)
+                          double pA, bool last)
 {
     double h = L->pre_nm > 0 && to >= L->pre_nm ? L->H_full_um : L->H_um;
+    if (last)
+        h = L->H_pol_um;
     double v =
         2 * L->W_um * ((from - to) * 5e-4 + window_overlap_um(L, pA)) * h;
     return v / (vpd * pA * 1e-3) + L->oh_step;
@@ -449,8 +535,8 @@ static double window_cost(const lctx *L, double vpd, double from, double to,
 
 static double tail_thickness(const lctx *L, double t30, double pA)
 {
-    return t30 +
-           2 * L->c->r->tail_factor * probe_nm(L->c, L->c->io->energy_keV, pA);
+    return t30 + 2 * L->c->r->tail_factor *
+                     edge_width_nm(L->c, L->c->io->energy_keV, pA);
 }
 
 /* Optimal main-energy thinning from t_r to t30 ending with polish current
@@ -471,17 +557,17 @@ static double thin_dp(const lctx *L, double t_r, double t30, double p_pA,
         f[k] = HUGE_VAL;
         prev[k] = -2;
         t[k] = tail_thickness(L, t30, I);
-        if (!(I > p_pA) || t[k] < t30 + need ||
+        if (!(I > p_pA) || t[k] < t30 + need || I > L->cryo_max_pA ||
             (I > L->heat_cap_pA && t[k] < t30 + HEAT_ZONE_NM))
             continue; /* final-pass step must still remove the damage */
         if (t_r - t[k] >= need) {
-            f[k] = window_cost(L, L->vpd_main, t_r, t[k], I);
+            f[k] = window_cost(L, L->vpd_main, t_r, t[k], I, false);
             prev[k] = -1;
         }
         for (size_t j = 0; j < k; j++) {
             if (!isfinite(f[j]) || !(t[j] - t[k] >= need))
                 continue;
-            double v = f[j] + window_cost(L, L->vpd_main, t[j], t[k], I);
+            double v = f[j] + window_cost(L, L->vpd_main, t[j], t[k], I, false);
             if (v < f[k]) {
                 f[k] = v;
                 prev[k] = (int)j;
@@ -491,11 +577,11 @@ static double thin_dp(const lctx *L, double t_r, double t30, double p_pA,
     double best = HUGE_VAL;
     int last = -1;
     if (t_r - t30 >= need)
-        best = window_cost(L, L->vpd_main, t_r, t30, p_pA);
+        best = window_cost(L, L->vpd_main, t_r, t30, p_pA, true);
     for (size_t k = 0; k < np; k++) {
         if (!isfinite(f[k]))
             continue;
-        double v = f[k] + window_cost(L, L->vpd_main, t[k], t30, p_pA);
+        double v = f[k] + window_cost(L, L->vpd_main, t[k], t30, p_pA, true);
         if (v < best) {
             best = v;
             last = (int)k;
@@ -536,11 +622,11 @@ static double thin_default(const lctx *L, double t_r, double t30, double p_pA,
             continue;
         if (n > 0 && out[n - 1].pA == I)
             continue;
-        cost += window_cost(L, L->vpd_main, from, to, I);
+        cost += window_cost(L, L->vpd_main, from, to, I, false);
         out[n++] = (lstep){I, kV, from, to, false};
         from = to;
     }
-    cost += window_cost(L, L->vpd_main, from, t30, p_pA);
+    cost += window_cost(L, L->vpd_main, from, t30, p_pA, true);
     out[n++] = (lstep){p_pA, kV, from, t30, false};
     *n_out = n;
     return cost;
@@ -696,6 +782,7 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
     L.W_um = c->site.lamella_width_um;
     L.H_um = c->site.window_height_um;
     L.H_full_um = c->site.lamella_height_um;
+    L.H_pol_um = c->site.polish_depth_um;
     bool lift = c->site.method == FIB_GEOM_LIFTOUT ||
                 c->site.method == FIB_GEOM_CRYO_LIFTOUT;
     L.pre_nm = lift ? c->site.rough_thickness_nm : 0;
@@ -729,30 +816,39 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
     bool hot = r->cryo || (c->mat[c->roi].sens_flags & FIB_PLAN_SENS_THERMAL);
     L.heat_cap_pA =
         !hot ? HUGE_VAL : (io->ion == FIB_PLAN_ION_GA ? 1000.0 : 4000.0);
-    /* R4: final main-energy pass */
+    /* R7: at cryo the optimizer stays inside the published cryo currents
+     * (Ga 28 nA, AutoLamella lift-out horseshoe; plasma 60 nA, SerialFIB
+     * Arctis trench and the Xe HPF paper), or the request's own trench
+     * current when that is higher */
+    L.cryo_max_pA = HUGE_VAL;
+    if (r->cryo && mode == FIB_PLAN_LADDER_OPTIMIZED)
+        L.cryo_max_pA = fmax(io->ion == FIB_PLAN_ION_GA ? 28000.0 : 60000.0,
+                             io->ladder.trench_pA);
+    /* R4: final main-energy pass, at most the published polishing
+     * current (both modes), edge-placement limit on the probe */
     double pol_cap = mode == FIB_PLAN_LADDER_DEFAULT
                          ? nearest_preset(c, io->ladder.polish_pA)
-                         : HUGE_VAL;
+                         : io->ladder.polish_pA;
     if (pol_cap > L.heat_cap_pA)
         pol_cap = L.heat_cap_pA;
-    double p_pA = pick_preset(c, kV, pol_cap, t30 / POLISH_RATIO);
+    double p_pA = pick_preset(c, kV, pol_cap, t30 / POLISH_EDGE_RATIO);
     /* R5: cuts and slots */
     double b = c->site.undercut_width_um * 1e3;
     double cut_cap = mode == FIB_PLAN_LADDER_DEFAULT
                          ? nearest_preset(c, io->ladder.cut_pA)
-                         : HUGE_VAL;
-    out->cut_pA = pick_preset(c, kV, cut_cap, b / 2);
+                         : L.cryo_max_pA;
+    out->cut_pA = pick_preset_w(c, kV, cut_cap, b, true);
     /* fiducial bars are 1 um wide, far from the lamella */
     double fid_cap = mode == FIB_PLAN_LADDER_DEFAULT
                          ? nearest_preset(c, io->ladder.fiducial_pA)
-                         : HUGE_VAL;
-    out->fiducial_pA = pick_preset(c, kV, fid_cap, 500.0);
+                         : fmax(io->ladder.fiducial_pA, FIDUCIAL_MAX_PA);
+    out->fiducial_pA = pick_preset_w(c, kV, fid_cap, 1000.0, true);
     double rel_cap = mode == FIB_PLAN_LADDER_DEFAULT
                          ? nearest_preset(c, io->ladder.relief_pA)
                          : HUGE_VAL;
     if (rel_cap > L.heat_cap_pA) /* slots are a few um from the lamella */
         rel_cap = L.heat_cap_pA;
-    out->relief_pA = pick_preset(c, kV, rel_cap, RELIEF_SLOT_UM * 1e3 / 2);
+    out->relief_pA = pick_preset_w(c, kV, rel_cap, RELIEF_SLOT_UM * 1e3, true);
 
     /* trench current(s) and the main thinning ladder */
     fib_geom_site s = c->site;
@@ -772,6 +868,8 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
         double I = io->presets_pA[k];
         if (mode == FIB_PLAN_LADDER_DEFAULT &&
             I != nearest_preset(c, io->ladder.trench_pA))
+            continue;
+        if (I > L.cryo_max_pA)
             continue;
         double t_r = c->site.rough_thickness_nm;
         double tt = tail_thickness(&L, t30, I);
@@ -831,8 +929,9 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
         double role = io->ladder.lowkv_pA[j] > 0
                           ? io->ladder.lowkv_pA[j]
                           : lowkv_default_pA(r->polish_kV[j]);
-        double cap = mode == FIB_PLAN_LADDER_DEFAULT ? nearest_preset(c, role)
-                                                     : HUGE_VAL;
+        double cap = mode == FIB_PLAN_LADDER_DEFAULT
+                         ? nearest_preset(c, role)
+                         : fmax(role, lowkv_max_pA(io->ion, r->polish_kV[j]));
         if (cap > L.heat_cap_pA)
             cap = L.heat_cap_pA;
         double I = pick_preset(c, r->polish_kV[j], cap, LOWKV_RATIO * to);
@@ -1033,6 +1132,9 @@ static fib_status build(fib_plan *p, const fib_plan_materials *db,
         fib_geom_pattern w;
         fib_geom_site s_w = s;
         s_w.thin_overlap_um = window_overlap_um(&LC, ls->pA);
+        /* the final main-kV pass covers the useful window only */
+        if (!ls->polish && (i + 1 == L.n || L.s[i + 1].polish))
+            s_w.window_height_um = s.polish_depth_um;
         st = fib_geom_window(&s_w, ls->polish ? FIB_GEOM_POLISH : FIB_GEOM_THIN,
                              name, ls->from_nm, ls->to_nm, &w, err);
         if (st != FIB_OK)

@@ -285,6 +285,22 @@ const fib_plan_rate *fib_plan_material_find_rate(const fib_plan_material *m,
     return NULL;
 }
 
+/* Measured rate for ion/energy, preferring one measured at the request's
+ * temperature (cryo or room): a material may carry both, e.g. GIS Pt-C
+ * (cryo-condensed organometallic vs room-temperature IBID deposit).  Falls
+ * back to fib_plan_material_find_rate() (first match). */
+static const fib_plan_rate *find_rate_temp(const fib_plan_material *m,
+                                           fib_plan_ion ion, double energy_keV,
+                                           bool cryo)
+{
+    for (size_t i = 0; m && i < m->n_rates && i < FIB_PLAN_MAX_RATES; i++)
+        if (m->rates[i].ion == ion &&
+            fabs(m->rates[i].energy_keV - energy_keV) <= 0.5 &&
+            m->rates[i].cryo == cryo)
+            return &m->rates[i];
+    return fib_plan_material_find_rate(m, ion, energy_keV);
+}
+
 fib_status fib_plan_sputter(const fib_plan_material *m,
                             const fib_plan_sputter_params *p,
                             fib_plan_sputter_result *out, fib_error *err)
@@ -344,7 +360,7 @@ fib_status fib_plan_sputter(const fib_plan_material *m,
 
     const fib_plan_rate *r = NULL;
     if (!p->model_only && y0 > 0.0) {
-        r = fib_plan_material_find_rate(m, p->ion, p->energy_keV);
+        r = find_rate_temp(m, p->ion, p->energy_keV, p->cryo);
         if (r) {
             double af_r = 1.0;
             if (r->angle_deg > 0.0 &&
@@ -360,7 +376,14 @@ fib_status fib_plan_sputter(const fib_plan_material *m,
             fib__str_fmt(out->removal_source, sizeof out->removal_source,
                          "measured: %s%s", r->source, angle_txt);
         } else if (m->n_rates > 0) {
+            /* the first measurement taken at the same temperature as the
+             * request, else the first one */
             r = &m->rates[0];
+            for (size_t i = 0; i < m->n_rates && i < FIB_PLAN_MAX_RATES; i++)
+                if (m->rates[i].cryo == p->cryo) {
+                    r = &m->rates[i];
+                    break;
+                }
             fib_plan_projectile ion_r = fib_plan_projectile_of(r->ion);
             double y_r, af_r = 1.0;
             if ((st = fib_plan_material_yield(ion_r, m, r->energy_keV,

@@ -121,6 +121,15 @@ fib_status fib__background_ws_create(const fib_recon_background_params *p,
         ws->nbx = (width + ws->sx - 1) / ws->sx;
         ws->nby = (height + ws->sy - 1) / ws->sy;
         ws->m = ws->nbx * ws->nby;
+        if (ws->nbx <= o || ws->nby <= o) {
+            st = fib_error_set(err, FIB_EINVAL,
+                               "correct: background: a %ux%u grid of fit "
+                               "samples (image %zux%zu, skip %zu) cannot fit "
+                               "order %u; needs more than %u per axis",
+                               (unsigned)ws->nbx, (unsigned)ws->nby, width,
+                               height, ws->sx, o, o);
+            goto fail;
+        }
         if (ws->m < (size_t)ws->nterms * 2 || ws->m > ((size_t)1 << 28)) {
             st = fib_error_set(err, FIB_EINVAL,
                                "correct: background: %zu fit samples for %d "

@@ -43,6 +43,11 @@ struct fib__denoise_ws {
     float *thread; /* nt * per_t */
     float *plane;  /* w x h */
     float *plane2; /* w x h */
+    /* non-local means */
+    float *pad;         /* (w + 2M) x (h + 2M), M = search + patch radius */
+    float *dsq;         /* (w + 2P) x (h + 2P) squared differences */
+    float *hsum;        /* w x (h + 2P) horizontal patch sums */
+    float *accw, *accv; /* w x h */
     /* pruned Batcher network selecting the median of net_n values */
     size_t net_n;
     int net_count;
@@ -59,6 +64,7 @@ fib_status fib__denoise_resolve(const fib_recon_denoise_params *in,
     case FIB_DENOISE_MEDIAN:
     case FIB_DENOISE_GAUSS:
     case FIB_DENOISE_DIFFUSION:
+    case FIB_DENOISE_NLM:
         break;
     default:
         return fib_error_set(err, FIB_EINVAL,
@@ -89,6 +95,19 @@ fib_status fib__denoise_resolve(const fib_recon_denoise_params *in,
                              "correct: denoise.iterations must be <= 100000 "
                              "(got %u)",
                              out->iterations);
+    if (out->patch_radius == 0)
+        out->patch_radius = 3;
+    if (out->search_radius == 0)
+        out->search_radius = 10;
+    if (out->patch_radius > 16 || out->search_radius > 50)
+        return fib_error_set(err, FIB_EINVAL,
+                             "correct: denoise.patch_radius must be <= 16 and "
+                             "search_radius <= 50 (got %u, %u)",
+                             out->patch_radius, out->search_radius);
+    if (!(out->nlm_h >= 0) || !(out->nlm_h < 1e30))
+        return fib_error_set(err, FIB_EINVAL,
+                             "correct: denoise.nlm_h must be >= 0 (got %g)",
+                             out->nlm_h);
     if (out->step == 0)
         out->step = 0.2;
     if (!(out->step > 0) || !(out->step <= 0.25))
@@ -107,6 +126,11 @@ void fib__denoise_ws_destroy(fib__denoise_ws *ws)
     free(ws->plane);
     free(ws->plane2);
     free(ws->net);
+    free(ws->pad);
+    free(ws->dsq);
+    free(ws->hsum);
+    free(ws->accw);
+    free(ws->accv);
     free(ws);
 }
 
@@ -143,6 +167,26 @@ fib_status fib__denoise_ws_create(const fib_recon_denoise_params *p,
         st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
         goto fail;
     }
+    if (ws->p.method == FIB_DENOISE_NLM) {
+        size_t M = ws->p.search_radius + ws->p.patch_radius;
+        size_t P = ws->p.patch_radius;
+        size_t npad, nd, nh;
+        if (!fib_mul_size(width + 2 * M, height + 2 * M, &npad) ||
+            !fib_mul_size(width + 2 * P, height + 2 * P, &nd) ||
+            !fib_mul_size(width, height + 2 * P, &nh)) {
+            st = fib_error_set(err, FIB_ERANGE, "correct: denoise: too big");
+            goto fail;
+        }
+        ws->pad = malloc(npad * sizeof(float));
+        ws->dsq = malloc(nd * sizeof(float));
+        ws->hsum = malloc(nh * sizeof(float));
+        ws->accw = malloc(n * sizeof(float));
+        ws->accv = malloc(n * sizeof(float));
+        if (!ws->pad || !ws->dsq || !ws->hsum || !ws->accw || !ws->accv) {
+            st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+            goto fail;
+        }
+    }
     *out = ws;
     return FIB_OK;
 fail:
@@ -151,6 +195,21 @@ fail:
 }
 
 /* ---------------- Gaussian ---------------- */
+
+/* o[x] = k0 c[x] (x < n) */
+FIB__CLONES static void vscale(float *o, const float *c, float k0, size_t n)
+{
+    for (size_t x = 0; x < n; x++)
+        o[x] = k0 * c[x];
+}
+
+/* o[x] += kj (a[x] + b[x]) */
+FIB__CLONES static void vaxpy2(float *o, const float *a, const float *b,
+                               float kj, size_t n)
+{
+    for (size_t x = 0; x < n; x++)
+        o[x] += kj * (a[x] + b[x]);
+}
 
 void fib__gauss_plane(const float *src, float *dst, float *tmp, size_t w,
                       size_t h, double sigma)
@@ -176,12 +235,11 @@ void fib__gauss_plane(const float *src, float *dst, float *tmp, size_t w,
         const float *in = src + y * w;
         float *o = tmp + y * w;
         ptrdiff_t lo = r < W ? r : W, hi = W - r > lo ? W - r : lo;
-        for (ptrdiff_t x = lo; x < hi; x++)
-            o[x] = k[0] * in[x];
-        for (int j = 1; j <= r; j++) {
-            float kj = k[j];
-            for (ptrdiff_t x = lo; x < hi; x++)
-                o[x] += kj * (in[x - j] + in[x + j]);
+        if (hi > lo) {
+            vscale(o + lo, in + lo, k[0], (size_t)(hi - lo));
+            for (int j = 1; j <= r; j++)
+                vaxpy2(o + lo, in + lo - j, in + lo + j, k[j],
+                       (size_t)(hi - lo));
         }
         for (ptrdiff_t x = 0; x < W; x++) {
             if (x >= lo && x < hi)
@@ -198,16 +256,13 @@ void fib__gauss_plane(const float *src, float *dst, float *tmp, size_t w,
     for (size_t y = 0; y < h; y++) {
         float *o = dst + y * w;
         const float *c = tmp + y * w;
-        for (size_t x = 0; x < w; x++)
-            o[x] = k[0] * c[x];
+        vscale(o, c, k[0], w);
         for (int j = 1; j <= r; j++) {
             const float *a =
                 tmp + (size_t)fib__reflect((ptrdiff_t)y - j, H) * w;
             const float *b =
                 tmp + (size_t)fib__reflect((ptrdiff_t)y + j, H) * w;
-            float kj = k[j];
-            for (size_t x = 0; x < w; x++)
-                o[x] += kj * (a[x] + b[x]);
+            vaxpy2(o, a, b, k[j], w);
         }
     }
 }
@@ -412,11 +467,7 @@ static void median_network(fib__denoise_ws *ws, const float *const *srcs,
                 for (int k = 0; k < nc; k++) {
                     float *a = v + (size_t)net[k][0] * NET_CHUNK;
                     float *b = v + (size_t)net[k][1] * NET_CHUNK;
-                    for (size_t c = 0; c < NET_CHUNK; c++) {
-                        float lo = fmin2(a[c], b[c]), hi = fmax2(a[c], b[c]);
-                        a[c] = lo;
-                        b[c] = hi;
-                    }
+                    fib__vminmax(a, b, NET_CHUNK);
                 }
                 memcpy(dst + y * dse + x0, v + (n / 2) * NET_CHUNK,
                        cw * sizeof(float));
@@ -513,6 +564,85 @@ static void diffusion(fib__denoise_ws *ws, float *u)
         memcpy(u, a, w * h * sizeof(float));
 }
 
+/* robust noise sd: 1.4826 x median |I(x+1,y) - I(x,y)| / sqrt 2 */
+static double noise_sd(fib__denoise_ws *ws, const float *src)
+{
+    size_t w = ws->w, h = ws->h, c = 0;
+    float *d = ws->plane2;
+    for (size_t y = 0; y < h; y++)
+        for (size_t x = 0; x + 1 < w; x++)
+            d[c++] = fabsf(src[y * w + x + 1] - src[y * w + x]);
+    if (c == 0)
+        return 0;
+    return 1.4826 * (double)fib__select_k(d, c, c / 2) / sqrt(2.0);
+}
+
+static void nlm(fib__denoise_ws *ws, float *u)
+{
+    const size_t w = ws->w, h = ws->h;
+    const ptrdiff_t S = (ptrdiff_t)ws->p.search_radius;
+    const ptrdiff_t P = (ptrdiff_t)ws->p.patch_radius;
+    const ptrdiff_t M = S + P;
+    const size_t pw = w + 2 * (size_t)M, dw = w + 2 * (size_t)P;
+    const size_t dh = h + 2 * (size_t)P;
+    double s = noise_sd(ws, u);
+    double hh = ws->p.nlm_h > 0 ? ws->p.nlm_h : 0.8 * s;
+    if (!(hh > 0))
+        return; /* a noise-free image: nothing to average */
+    const float ih2 = (float)(1.0 / (hh * hh));
+    const float two_s2 = (float)(2 * s * s);
+    const float inv_np = 1.0f / (float)((2 * P + 1) * (2 * P + 1));
+#pragma omp parallel for schedule(static)
+    for (size_t y = 0; y < h + 2 * (size_t)M; y++) {
+        const float *r =
+            u + (size_t)fib__reflect((ptrdiff_t)y - M, (ptrdiff_t)h) * w;
+        float *o = ws->pad + y * pw;
+        for (size_t x = 0; x < pw; x++)
+            o[x] = r[fib__reflect((ptrdiff_t)x - M, (ptrdiff_t)w)];
+    }
+    for (size_t i = 0; i < w * h; i++) {
+        ws->accw[i] = 1; /* the centre pixel */
+        ws->accv[i] = u[i];
+    }
+    for (ptrdiff_t oy = -S; oy <= S; oy++)
+        for (ptrdiff_t ox = -S; ox <= S; ox++) {
+            if (ox == 0 && oy == 0)
+                continue;
+                /* squared differences on the patch-extended grid, then their
+                 * horizontal patch sums, row by row */
+#pragma omp parallel for schedule(static)
+            for (size_t yy = 0; yy < dh; yy++) {
+                const float *a = ws->pad + (yy + (size_t)S) * pw + S;
+                const float *b =
+                    ws->pad + (size_t)((ptrdiff_t)yy + S + oy) * pw + S + ox;
+                float *d = ws->dsq + yy * dw;
+                fib__vsqdiff(d, a, b, dw);
+                float *o = ws->hsum + yy * w;
+                memcpy(o, d, w * sizeof(float));
+                for (ptrdiff_t k = 1; k <= 2 * P; k++)
+                    fib__vadd(o, d + k, w);
+            }
+#pragma omp parallel for schedule(static)
+            for (size_t y = 0; y < h; y++) {
+                float *aw = ws->accw + y * w, *av = ws->accv + y * w;
+                const float *b =
+                    ws->pad + (size_t)((ptrdiff_t)y + M + oy) * pw + M + ox;
+                float ssd[NET_CHUNK];
+                for (size_t x0 = 0; x0 < w; x0 += NET_CHUNK) {
+                    size_t cw = w - x0 < NET_CHUNK ? w - x0 : NET_CHUNK;
+                    const float *hrow = ws->hsum + y * w + x0;
+                    memcpy(ssd, hrow, cw * sizeof(float));
+                    for (ptrdiff_t k = 1; k <= 2 * P; k++)
+                        fib__vadd(ssd, hrow + (size_t)k * w, cw);
+                    fib__vnlm(aw + x0, av + x0, ssd, b + x0, inv_np, two_s2,
+                              ih2, cw);
+                }
+            }
+        }
+    for (size_t i = 0; i < w * h; i++)
+        u[i] = ws->accv[i] / ws->accw[i];
+}
+
 fib_status fib__denoise_run(fib__denoise_ws *ws, fib_image *img, fib_error *err)
 {
     fib_status st = fib__check_f32(img, "denoise", err);
@@ -543,6 +673,9 @@ fib_status fib__denoise_run(fib__denoise_ws *ws, fib_image *img, fib_error *err)
         break;
     case FIB_DENOISE_DIFFUSION:
         diffusion(ws, ws->plane);
+        break;
+    case FIB_DENOISE_NLM:
+        nlm(ws, ws->plane);
         break;
     default:
         return fib_error_set(err, FIB_EINVAL, "correct: denoise: no method");

@@ -59,10 +59,12 @@ struct fib__destripe_ws {
     float *damp; /* per level, py/2 + 1 values each */
     fftwf_plan fwd[MAX_LEVELS], inv[MAX_LEVELS];
     fftwf_plan fwd2, inv2; /* wedge: 2D r2c/c2r on buf */
-    int nt;                /* threads the column buffers were made for */
-    float *colbuf;         /* wavelet-median: nt x py/2 */
+    int nt;                /* threads the scratch buffers were made for */
+    size_t tbuf_per;       /* floats per thread: max(px, py / 2) */
+    float *tbuf;           /* nt x tbuf_per scratch */
     float *mask;           /* wedge: py x (px/2+1) spectrum weights */
-    ptrdiff_t *xmap;       /* padded column -> source column */
+    ptrdiff_t *xmap;       /* padded column -> source columns (2 each) */
+    float *xw;             /* padded column -> weight of the second */
 };
 
 fib_status fib__destripe_resolve(const fib_recon_destripe_params *in,
@@ -147,8 +149,9 @@ void fib__destripe_ws_destroy(fib__destripe_ws *ws)
     fftwf_free(ws->spec);
     free(ws->damp);
     free(ws->mask);
-    free(ws->colbuf);
+    free(ws->tbuf);
     free(ws->xmap);
+    free(ws->xw);
     free(ws);
 }
 
@@ -249,39 +252,65 @@ fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
                            width, height, ws->p.levels, unit);
         goto fail;
     }
-    size_t npad, nspec;
+    size_t npad, nspec, nspec2;
     if (!fib_mul_size(ws->px, ws->py, &npad) ||
-        !fib_mul_size(ws->px, ws->py / 2 + 1, &nspec)) {
+        !fib_mul_size(ws->px, ws->py / 2 + 1, &nspec) ||
+        !fib_mul_size(ws->py, ws->px / 2 + 1, &nspec2)) {
         st = fib_error_set(err, FIB_ERANGE, "correct: destripe: image too big");
         goto fail;
     }
     ws->buf = fftwf_alloc_real(npad);
     ws->buf2 = fftwf_alloc_real(npad);
+    /* column FFTs need px/2 x (py/4 + 1), the 2D r2c py x (px/2 + 1) */
+    if (nspec2 > nspec)
+        nspec = nspec2;
     ws->spec = fftwf_alloc_complex(nspec);
     if (!ws->buf || !ws->buf2 || !ws->spec) {
         st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
         goto fail;
     }
-    memset(ws->buf, 0, npad * sizeof(float));
-    ws->xmap = malloc(ws->px * sizeof(ptrdiff_t));
-    if (!ws->xmap) {
+    /* Columns outside the image, seen periodically as one gap of G
+     * columns after the last one: a raised-cosine cross-fade from the
+     * mirror image of the right edge to that of the left edge, so the
+     * periodic signal has no seam (a seam would be a full-height
+     * vertical line, i.e. a stripe, for the filter). */
+    ws->xmap = malloc(2 * ws->px * sizeof(ptrdiff_t));
+    ws->xw = malloc(ws->px * sizeof(float));
+    if (!ws->xmap || !ws->xw) {
         st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
         goto fail;
     }
-    for (size_t x = 0; x < ws->px; x++)
-        ws->xmap[x] =
-            fib__reflect((ptrdiff_t)x - (ptrdiff_t)ws->mx, (ptrdiff_t)ws->fw);
-
-    if (ws->p.method == FIB_DESTRIPE_WAVELET_MEDIAN) {
-        ws->nt = omp_get_max_threads();
-        if (ws->nt < 1)
-            ws->nt = 1;
-        ws->colbuf = malloc((size_t)ws->nt * (ws->py / 2) * sizeof(float));
-        if (!ws->colbuf) {
-            st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
-            goto fail;
+    {
+        const ptrdiff_t fw = (ptrdiff_t)ws->fw;
+        const ptrdiff_t G = (ptrdiff_t)ws->px - fw;
+        for (size_t x = 0; x < ws->px; x++) {
+            ptrdiff_t t =
+                ((ptrdiff_t)x - (ptrdiff_t)ws->mx - fw) % (ptrdiff_t)ws->px;
+            if (t < 0)
+                t += (ptrdiff_t)ws->px;
+            if (t >= G) { /* inside the image */
+                ws->xmap[2 * x] = ws->xmap[2 * x + 1] =
+                    (ptrdiff_t)x - (ptrdiff_t)ws->mx;
+                ws->xw[x] = 0;
+                continue;
+            }
+            ws->xmap[2 * x] = fib__reflect(fw + t, fw);    /* right mirror */
+            ws->xmap[2 * x + 1] = fib__reflect(t - G, fw); /* left mirror */
+            ws->xw[x] = (float)(0.5 - 0.5 * cos(FIB__PI * ((double)t + 0.5) /
+                                                (double)G));
         }
-    } else if (ws->p.method == FIB_DESTRIPE_WAVELET_FFT) {
+    }
+
+    ws->nt = omp_get_max_threads();
+    if (ws->nt < 1)
+        ws->nt = 1;
+    ws->tbuf_per = ws->px > ws->py / 2 ? ws->px : ws->py / 2;
+    ws->tbuf = malloc((size_t)ws->nt * ws->tbuf_per * sizeof(float));
+    if (!ws->tbuf) {
+        st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+        goto fail;
+    }
+    if (ws->p.method == FIB_DESTRIPE_WAVELET_FFT) {
         size_t nd = 0;
         for (unsigned l = 0; l < ws->p.levels; l++)
             nd += (ws->py >> (l + 1)) / 2 + 1;
@@ -294,7 +323,9 @@ fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
         for (unsigned l = 0; l < ws->p.levels; l++) {
             size_t m = ws->py >> (l + 1);
             for (size_t k = 0; k <= m / 2; k++) {
-                double kk = (double)k;
+                /* frequency in cycles per image height (not per padded
+                 * length), so that sigma does not depend on the padding */
+                double kk = (double)k * (double)ws->fh / (double)ws->py;
                 double s = ws->p.sigma;
                 /* g(k) and the 1/m of the unnormalised inverse FFT */
                 ws->damp[o + k] =
@@ -387,42 +418,35 @@ fail:
 
 /* ---- periodised 1-level 2D DWT on the top-left nx x ny block ---- */
 
-/* Wrapped sample t mod len. */
-static inline float wrap_at(const float *x, ptrdiff_t t, size_t len)
-{
-    t %= (ptrdiff_t)len;
-    if (t < 0)
-        t += (ptrdiff_t)len;
-    return x[t];
-}
-
 void fib__dwt1d(const double *h, const double *g, int n, int off,
-                const float *x, size_t len, float *a, float *d)
+                const float *x, size_t len, float *a, float *d, float *scratch)
 {
-    float hf[64], gf[64];
-    for (int k = 0; k < n; k++) {
-        hf[k] = (float)h[k];
-        gf[k] = (float)g[k];
-    }
     const ptrdiff_t half = (ptrdiff_t)(len / 2);
-    /* interior outputs i0 <= i < i1 read x[2i + off .. 2i + off + n) in
-     * range; the taps loop outside so the inner loop vectorises */
-    ptrdiff_t i0 = off < 0 ? (-off + 1) / 2 : 0;
-    ptrdiff_t i1 = ((ptrdiff_t)len - n - off) / 2 + 1;
-    if (i1 > half)
-        i1 = half;
-    if (i0 > i1)
-        i0 = i1;
+    /* polyphase: E[m] = x[2m], O[m] = x[2m + 1]; tap k reads
+     * x[2(i + q) + p] with k + off = 2q + p, i.e. E or O at i + q */
+    float *E = scratch, *O = scratch + half;
+    for (ptrdiff_t m = 0; m < half; m++) {
+        E[m] = x[2 * m];
+        O[m] = x[2 * m + 1];
+    }
+    ptrdiff_t qmin = 1 << 30, qmax = -(1 << 30);
+    for (int k = 0; k < n; k++) {
+        ptrdiff_t t = k + off, q = t >= 0 ? t / 2 : -((-t + 1) / 2);
+        qmin = q < qmin ? q : qmin;
+        qmax = q > qmax ? q : qmax;
+    }
+    ptrdiff_t i0 = qmin < 0 ? -qmin : 0, i1 = half - (qmax > 0 ? qmax : 0);
+    if (i1 < i0)
+        i1 = i0;
     for (ptrdiff_t i = i0; i < i1; i++)
         a[i] = d[i] = 0;
     for (int k = 0; k < n; k++) {
-        const float hk = hf[k], gk = gf[k];
-        const float *xp = x + k + off;
-        for (ptrdiff_t i = i0; i < i1; i++) {
-            float v = xp[2 * i];
-            a[i] += hk * v;
-            d[i] += gk * v;
-        }
+        ptrdiff_t t = k + off, q = t >= 0 ? t / 2 : -((-t + 1) / 2);
+        const float *P = (t - 2 * q) ? O : E;
+        const float hk = (float)h[k], gk = (float)g[k];
+        const float *pp = P + q;
+        if (i1 > i0)
+            fib__vmac2(a + i0, d + i0, pp + i0, hk, gk, (size_t)(i1 - i0));
     }
     for (ptrdiff_t i = 0; i < half; i++) {
         if (i == i0)
@@ -431,9 +455,13 @@ void fib__dwt1d(const double *h, const double *g, int n, int off,
             break;
         float sa = 0, sd = 0;
         for (int k = 0; k < n; k++) {
-            float v = wrap_at(x, 2 * i + off + k, len);
-            sa += hf[k] * v;
-            sd += gf[k] * v;
+            ptrdiff_t t = k + off, q = t >= 0 ? t / 2 : -((-t + 1) / 2);
+            const float *P = (t - 2 * q) ? O : E;
+            ptrdiff_t m = (i + q) % half;
+            if (m < 0)
+                m += half;
+            sa += (float)h[k] * P[m];
+            sd += (float)g[k] * P[m];
         }
         a[i] = sa;
         d[i] = sd;
@@ -455,10 +483,15 @@ static void dwt_rows(const fib__destripe_ws *ws, const float *src, float *dst,
                      size_t nx, size_t ny)
 {
     const size_t stride = ws->px;
-#pragma omp parallel for schedule(static)
-    for (size_t y = 0; y < ny; y++)
-        fib__dwt1d(ws->h, ws->g, ws->wav->len, ws->off, src + y * stride, nx,
-                   dst + y * stride, dst + y * stride + nx / 2);
+#pragma omp parallel num_threads(ws->nt)
+    {
+        float *scratch = ws->tbuf + (size_t)omp_get_thread_num() * ws->tbuf_per;
+#pragma omp for schedule(static)
+        for (size_t y = 0; y < ny; y++)
+            fib__dwt1d(ws->h, ws->g, ws->wav->len, ws->off, src + y * stride,
+                       nx, dst + y * stride, dst + y * stride + nx / 2,
+                       scratch);
+    }
 }
 
 static void dwt_cols(const fib__destripe_ws *ws, const float *src, float *dst,
@@ -481,10 +514,7 @@ static void dwt_cols(const fib__destripe_ws *ws, const float *src, float *dst,
                 t += (ptrdiff_t)ny;
             const float *r = src + (size_t)t * stride;
             float hk = (float)ws->h[k], gk = (float)ws->g[k];
-            for (size_t x = 0; x < nx; x++) {
-                oa[x] += hk * r[x];
-                od[x] += gk * r[x];
-            }
+            fib__vmac2(oa, od, r, hk, gk, nx);
         }
     }
 }
@@ -505,56 +535,65 @@ static void idwt_rows(const fib__destripe_ws *ws, const float *src, float *dst,
     }
     /* output j = 2m + p (p = 0, 1); tap k contributes when k + off has
      * the parity of p, from coefficient i = m - (k + off - p) / 2 */
-#pragma omp parallel for schedule(static)
-    for (size_t y = 0; y < ny; y++) {
-        const float *a = src + y * stride;
-        const float *d = a + half;
-        float *o = dst + y * stride;
-        for (int p = 0; p < 2; p++) {
-            /* interior m range: all i = m - q in [0, half) */
-            ptrdiff_t qmin = 1 << 30, qmax = -(1 << 30);
-            for (int k = 0; k < n; k++) {
-                ptrdiff_t t = k + off - p;
-                if (t & 1)
-                    continue;
-                ptrdiff_t q = t / 2;
-                qmin = q < qmin ? q : qmin;
-                qmax = q > qmax ? q : qmax;
-            }
-            ptrdiff_t m0 = qmax > 0 ? qmax : 0;
-            ptrdiff_t m1 = half + (qmin < 0 ? qmin : 0);
-            if (m1 < m0)
-                m1 = m0;
-            for (ptrdiff_t m = m0; m < m1; m++)
-                o[2 * m + p] = 0;
-            for (int k = 0; k < n; k++) {
-                ptrdiff_t t = k + off - p;
-                if (t & 1)
-                    continue;
-                ptrdiff_t q = t / 2;
-                const float hk = hf[k], gk = gf[k];
-                const float *ap = a - q, *dp = d - q;
-                float *op = o + p;
-                for (ptrdiff_t m = m0; m < m1; m++)
-                    op[2 * m] += hk * ap[m] + gk * dp[m];
-            }
-            for (ptrdiff_t m = 0; m < half; m++) {
-                if (m == m0)
-                    m = m1;
-                if (m >= half)
-                    break;
-                float s = 0;
+#pragma omp parallel num_threads(ws->nt)
+    {
+        float *scr = ws->tbuf + (size_t)omp_get_thread_num() * ws->tbuf_per;
+#pragma omp for schedule(static)
+        for (size_t y = 0; y < ny; y++) {
+            const float *a = src + y * stride;
+            const float *d = a + half;
+            float *o = dst + y * stride;
+            for (int p = 0; p < 2; p++) {
+                /* interior m range: all i = m - q in [0, half) */
+                ptrdiff_t qmin = 1 << 30, qmax = -(1 << 30);
                 for (int k = 0; k < n; k++) {
                     ptrdiff_t t = k + off - p;
                     if (t & 1)
                         continue;
-                    ptrdiff_t i = m - t / 2;
-                    i %= half;
-                    if (i < 0)
-                        i += half;
-                    s += hf[k] * a[i] + gf[k] * d[i];
+                    ptrdiff_t q = t / 2;
+                    qmin = q < qmin ? q : qmin;
+                    qmax = q > qmax ? q : qmax;
                 }
-                o[2 * m + p] = s;
+                ptrdiff_t m0 = qmax > 0 ? qmax : 0;
+                ptrdiff_t m1 = half + (qmin < 0 ? qmin : 0);
+                if (m1 < m0)
+                    m1 = m0;
+                float *P = scr + p * half; /* outputs 2m + p, contiguous */
+                for (ptrdiff_t m = m0; m < m1; m++)
+                    P[m] = 0;
+                for (int k = 0; k < n; k++) {
+                    ptrdiff_t t = k + off - p;
+                    if (t & 1)
+                        continue;
+                    ptrdiff_t q = t / 2;
+                    const float hk = hf[k], gk = gf[k];
+                    const float *ap = a - q, *dp = d - q;
+                    if (m1 > m0)
+                        fib__vmac_ab(P + m0, ap + m0, dp + m0, hk, gk,
+                                     (size_t)(m1 - m0));
+                }
+                for (ptrdiff_t m = 0; m < half; m++) {
+                    if (m == m0)
+                        m = m1;
+                    if (m >= half)
+                        break;
+                    float s = 0;
+                    for (int k = 0; k < n; k++) {
+                        ptrdiff_t t = k + off - p;
+                        if (t & 1)
+                            continue;
+                        ptrdiff_t i = m - t / 2;
+                        i %= half;
+                        if (i < 0)
+                            i += half;
+                        s += hf[k] * a[i] + gf[k] * d[i];
+                    }
+                    P[m] = s;
+                }
+            }
+            for (ptrdiff_t m = 0; m < half; m++) {
+                o[2 * m] = scr[m];
+                o[2 * m + 1] = scr[half + m];
             }
         }
     }
@@ -582,8 +621,7 @@ static void idwt_cols(const fib__destripe_ws *ws, const float *src, float *dst,
             const float *a = src + i * stride;
             const float *d = src + (half + i) * stride;
             float hk = (float)ws->h[k], gk = (float)ws->g[k];
-            for (size_t x = 0; x < nx; x++)
-                o[x] += hk * a[x] + gk * d[x];
+            fib__vmac_ab(o, a, d, hk, gk, nx);
         }
     }
 }
@@ -598,11 +636,13 @@ static void fill_padded(fib__destripe_ws *ws, const float *src, size_t w,
             fib__reflect((ptrdiff_t)y - (ptrdiff_t)ws->my, (ptrdiff_t)h);
         const float *r = src + (size_t)sy * sstride_el;
         float *o = ws->buf + y * ws->px;
-        for (size_t x = 0; x < ws->px; x++) {
-            ptrdiff_t sx =
-                fib__reflect((ptrdiff_t)x - (ptrdiff_t)ws->mx, (ptrdiff_t)w);
-            o[x] = r[sx];
-        }
+        for (size_t x = 0; x < ws->mx; x++)
+            o[x] = r[ws->xmap[2 * x]] +
+                   ws->xw[x] * (r[ws->xmap[2 * x + 1]] - r[ws->xmap[2 * x]]);
+        memcpy(o + ws->mx, r, w * sizeof(float));
+        for (size_t x = ws->mx + w; x < ws->px; x++)
+            o[x] = r[ws->xmap[2 * x]] +
+                   ws->xw[x] * (r[ws->xmap[2 * x + 1]] - r[ws->xmap[2 * x]]);
     }
 }
 
@@ -662,8 +702,7 @@ static void wavelet_median(fib__destripe_ws *ws)
         size_t m = r1 - r0;
 #pragma omp parallel num_threads(ws->nt)
         {
-            float *col =
-                ws->colbuf + (size_t)omp_get_thread_num() * (ws->py / 2);
+            float *col = ws->tbuf + (size_t)omp_get_thread_num() * ws->tbuf_per;
 #pragma omp for schedule(static)
             for (size_t c = nx; c < 2 * nx; c++) {
                 for (size_t r = 0; r < m; r++)

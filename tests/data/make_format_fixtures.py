@@ -136,3 +136,22 @@ out += struct.pack(">II", 20, 1) + struct.pack(">II", 20, 1)
 z, y, x = np.mgrid[0:3, 0:3, 0:4]
 out += (100 * z + 10 * y + x).astype(">u2").tobytes()
 open("fmt_ij_contig.tif", "wb").write(out)
+
+# Zeiss with a black row in the bottom quarter but dark content below it:
+# not a data zone (the zone is a light panel), so nothing is cropped.
+img = np.full((16, 20), 200, np.uint8)
+img[12, :] = 0
+img[13:16, :] = 30
+tifffile.imwrite("fmt_zeiss_dark.tif", img,
+                 extratags=[(34118, 2, 0, zeiss, False)])
+
+# ImageJ description with a UTF-8 micro sign: 8 px per um = 125 nm.
+tifffile.imwrite("fmt_ij_utf8.tif", np.zeros((2, 3), np.uint8),
+                 description="ImageJ=1.53t\nunit=\u00b5m\n".encode("utf-8"),
+                 resolution=(8, 8), resolutionunit=1, metadata=None)
+
+# fmt_ij_gaps.tif is not made here: it is fmt_pages_be.tif written by
+# `cryofib convert` (ImageJ layout, images=3) and rewritten by libtiff's
+# `tiffcp`, which keeps the description but puts each IFD between the
+# slices -- an "images=N" file that is NOT contiguous (the reader must
+# walk the IFDs instead of trusting images=N).

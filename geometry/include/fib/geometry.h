@@ -122,8 +122,15 @@ typedef struct fib_geom_site {
     double polish_tilt_deg;      /**< low-kV polish: stage tilted this far
                                     towards each face; default 5 */
     double window_height_um;     /**< height (commanded depth) of the
-                                    thinning/polishing windows; default
+                                    thinning windows; default
                                     min(lamella height, 4) */
+    double polish_depth_um;      /**< commanded depth of the polishing
+                                    windows (final main-kV pass and the
+                                    low-kV passes): the useful window;
+                                    default min(window_height_um, 1)
+                                    on-grid / waffle (AutoLamella
+                                    polishing 0.4-1 um), else
+                                    min(window_height_um, 2) [U] */
     double protect_thickness_um; /**< protective cap; 0 = default 1, < 0 =
                                     none */
     double stress_relief_len_um; /**< default 18 */
@@ -193,8 +200,8 @@ FIB_API FIB_NODISCARD fib_status fib_geom_coarse(const fib_geom_site *site,
  * POLISH (low kV, face-on): the stage is tilted polish_tilt_deg towards
  * each face so the beam strikes the face at 90 - tilt degrees; the pattern
  * is the face's projection and the commanded volume equals the slab
- * removed, 2 x width x window height x (from - to)/2 (incidence_deg = 90 -
- * polish_tilt_deg, face_incidence_deg likewise).
+ * removed, 2 x width x polish_depth_um x (from - to)/2 (incidence_deg =
+ * 90 - polish_tilt_deg, face_incidence_deg likewise).
  *
  * THIN details: the
  * Each face is moved by

@@ -489,7 +489,10 @@ typedef struct fib_plan_sputter_result {
 /**
  * All sputter numbers for one ion/material/energy/angle.  The removal rate
  * is (1) the measured value when the material has one for this ion and
- * energy, (2) else the material's first measured value scaled by the model
+ * energy (one measured at the request's temperature, cryo or room, is
+ * preferred), (2) else the material's first measured value (again the
+ * first one at the request's temperature when there is one) scaled by the
+ * model
  * yield ratio (origin SCALED), (3) else the model; (1) and (2) are
  * multiplied by the model angular factor when angle > 0 and, at cryo, by
  * cryo_yield_factor when the measurement was at room temperature.  The

@@ -59,9 +59,12 @@ typedef struct fib_plan_ladder {
     double relief_pA;   /**< stress-relief slots (Ga 1 nA, Xe 1 nA) */
     double fiducial_pA; /**< drift-correction fiducial (1 nA) */
     double thin_pA[6];  /**< thinning ladder, high to low; 0-terminated
-                             (default Ga 2.0, 0.74, 0.2 nA; Xe 15, 4, 1,
-                             0.3, 0.1 nA) */
-    double polish_pA;   /**< final main-kV polish (Ga 60 pA, Xe 50 pA) */
+                             (default Ga 2.0, 0.74, 0.2 nA; Xe cryo 15,
+                             1.0, 0.5, 0.3, 0.1 nA (SerialFIB Arctis); Xe
+                             RT 15, 4, 1, 0.3 nA) */
+    double polish_pA;   /**< final main-kV polish, also the optimizer's
+                             ceiling (Ga 60 pA; Xe 50 pA cryo, 100 pA
+                             RT) */
     double lowkv_pA[FIB_PLAN_MAX_POLISH]; /**< per polish_kV (5 kV 40 pA,
                                                2 kV 25 pA) */
 } fib_plan_ladder;
@@ -136,7 +139,9 @@ typedef struct fib_plan_request {
     double useful_core_nm; /**< undamaged core the final lamella must keep;
                                 default 20 */
     double tail_factor;    /**< pattern edges stay >= tail_factor probe
-                                diameters from the final face; default 5 */
+                                widths (incl. tails: Ga Zeiss ProbeTable
+                                width, plasma column fit) from the final
+                                face; default 1.5 */
     char protect_material[FIB_PLAN_NAME_MAX]; /**< "" = "Pt-C" if the site
                                                   has a cap */
     fib_plan_overheads overheads;

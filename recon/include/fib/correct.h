@@ -63,8 +63,9 @@ typedef enum fib_recon_destripe_method {
  * DWT (periodised, on an image mirror-padded to a multiple of 2^L plus a
  * margin); the vertical-detail band of each level is Fourier transformed
  * along the stripe direction and multiplied by
- * g(k) = 1 - exp(-k^2 / (2 sigma^2)), k = integer frequency index (cycles
- * per padded band length; tomopy uses k + 1/2), then everything is
+ * g(k) = 1 - exp(-k^2 / (2 sigma^2)), k = frequency in cycles per image
+ * height along the stripes (tomopy: the half-integer index k + 1/2 in
+ * cycles per its padded length, 1.125 x the height), then everything is
  * transformed back and cropped.
  *
  * Wavelet-median (cryofib's robust variant): the same decomposition, but
@@ -94,7 +95,8 @@ typedef struct fib_recon_destripe_params {
     const char *wavelet;         /**< "haar", "dbN" (1..10), "symN" (2..10),
                                       "coifN" (1..5); NULL = "db5" */
     unsigned levels;             /**< DWT levels, 1..10; 0 = 4 */
-    double sigma;                /**< damping width, frequency index; 0 = 2 */
+    double sigma;                /**< damping width, cycles per image height
+                                      along the stripes; 0 = 2 */
     double stripe_angle_deg;     /**< |angle| <= 90; 0 = vertical */
     double wedge_half_angle_deg; /**< wedge only; 0 = 1 */
     double wedge_taper_deg;      /**< wedge only; 0 = 1 */
@@ -146,10 +148,11 @@ typedef struct fib_recon_normalize_params {
 } fib_recon_normalize_params;
 
 typedef enum fib_recon_denoise_method {
-    FIB_DENOISE_NONE = 0,     /**< step off */
-    FIB_DENOISE_MEDIAN = 1,   /**< 2D median of a (2r+1)^2 square */
-    FIB_DENOISE_GAUSS = 2,    /**< separable Gaussian */
-    FIB_DENOISE_DIFFUSION = 3 /**< Perona-Malik anisotropic diffusion */
+    FIB_DENOISE_NONE = 0,      /**< step off */
+    FIB_DENOISE_MEDIAN = 1,    /**< 2D median of a (2r+1)^2 square */
+    FIB_DENOISE_GAUSS = 2,     /**< separable Gaussian */
+    FIB_DENOISE_DIFFUSION = 3, /**< Perona-Malik anisotropic diffusion */
+    FIB_DENOISE_NLM = 4        /**< non-local means (Buades et al. 2005) */
 } fib_recon_denoise_method;
 
 /**
@@ -163,6 +166,14 @@ typedef enum fib_recon_denoise_method {
  * the 4 nearest neighbours, reflecting edges; kappa 0 = automatic,
  * 2 x 1.4826 x median absolute neighbour difference (a robust noise scale
  * after Black et al., IEEE TIP 7:421, 1998).
+ * Non-local means (Buades, Coll & Morel, CVPR 2005; the integral-image
+ * form of Darbon et al., ISBI 2008): each pixel becomes the weighted mean
+ * of the pixels in its search window, weight
+ * exp(-max(d^2 - 2 s^2, 0) / h^2) with d^2 the mean squared difference of
+ * the two (flat) patches and s the estimated noise sd (the noise-corrected
+ * weighting of scikit-image's denoise_nl_means with sigma = s); the centre
+ * pixel gets weight 1; edges mirrored.  Cost ~ (2 search + 1)^2 passes.  s
+ * = 1.4826 x median |I(x+1,y) - I(x,y)| / sqrt 2.
  */
 typedef struct fib_recon_denoise_params {
     fib_recon_denoise_method method;
@@ -171,6 +182,10 @@ typedef struct fib_recon_denoise_params {
     double kappa;        /**< diffusion edge threshold, grey units; 0 = auto */
     unsigned iterations; /**< diffusion; 0 = 10 */
     double step;         /**< diffusion time step, (0, 0.25]; 0 = 0.2 */
+    double nlm_h;        /**< NLM filtering strength h, grey units;
+                              0 = 0.8 x estimated noise sd */
+    unsigned patch_radius;  /**< NLM patch (2r+1)^2; 0 = 3 (7 x 7) */
+    unsigned search_radius; /**< NLM search (2r+1)^2; 0 = 10 (21 x 21) */
 } fib_recon_denoise_params;
 
 /** Every step; a zero-initialised struct turns everything off. */
