@@ -907,6 +907,9 @@ static int run(opts *o)
                                "channel %s has %zu slices, the reference %zu",
                                c->channel_name[k], cs.n, fs.n);
         if (!st) {
+            /* channels get the same artifact correction (the context is
+             * reset at slice 0, so the normalisation follows each stack) */
+            cs.correct = fs.correct;
             fib_recon_source chs = src;
             chs.n_slices = cs.n;
             chs.width = cs.width;

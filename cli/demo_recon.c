@@ -71,8 +71,8 @@ int cli_demo_recon(void)
     printf("\nslice-and-view reconstruction of a phantom (particles, 256 x "
            "256 x 32,\n10 nm pixels, 2.5 nm slices, 52 deg tilt, known "
            "random-walk drift):\n");
-    printf("%6s %9s %9s %9s %9s\n", "slice", "true dx", "true dy",
-           "applied dx", "applied dy");
+    printf("%6s %9s %9s %9s %9s\n", "slice", "true dx", "true dy", "applied dx",
+           "applied dy");
     double m[2] = {0, 0}, ss = 0;
     for (size_t i = 0; i < pp.nz; i++) {
         double tx, ty;
@@ -81,8 +81,7 @@ int cli_demo_recon(void)
         m[0] += (in.dx + tx) / (double)pp.nz;
         m[1] += (in.dy + ty) / (double)pp.nz;
         if (i % 4 == 0)
-            printf("%6zu %9.3f %9.3f %10.3f %10.3f\n", i, tx, ty, in.dx,
-                   in.dy);
+            printf("%6zu %9.3f %9.3f %10.3f %10.3f\n", i, tx, ty, in.dx, in.dy);
     }
     for (size_t i = 0; i < pp.nz; i++) {
         double tx, ty;

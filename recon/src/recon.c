@@ -773,7 +773,10 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
         return fib_error_set(err, FIB_EINVAL,
                              "recon: fib_recon_estimate() must run first");
     const fib_recon_source *s = src ? src : &r->src;
-    const fib_recon_geometry *g = &r->geom;
+    /* a channel keeps its own pixel type on the reference grid */
+    fib_recon_geometry geom = r->geom;
+    geom.type = src ? src->type : r->geom.type;
+    const fib_recon_geometry *g = &geom;
     const size_t n = r->src.n_slices;
     if (src) {
         fib_recon_params none = {0};
