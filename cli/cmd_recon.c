@@ -67,7 +67,7 @@ static void usage(void)
         "  --destripe             curtaining removal (wavelet-FFT)\n"
         "  --background poly|gauss  shading removal\n"
         "  --normalize            slice intensity normalisation\n"
-        "  --denoise median|gauss|diffusion\n"
+        "  --denoise median|gauss|diffusion|nlm\n"
         "  --quiet                no progress bar\n");
 }
 
@@ -316,10 +316,10 @@ static int parse_args(int argc, char **argv, opts *o)
             break;
         case O_DENOISE:
             if (strcmp(optarg, "median") && strcmp(optarg, "gauss") &&
-                strcmp(optarg, "diffusion"))
+                strcmp(optarg, "diffusion") && strcmp(optarg, "nlm"))
                 return cli_usage_error(CMD,
-                                       "--denoise expects median, gauss or "
-                                       "diffusion (got '%s')",
+                                       "--denoise expects median, gauss, "
+                                       "diffusion or nlm (got '%s')",
                                        optarg);
             snprintf(c->denoise, sizeof c->denoise, "%s", optarg);
             break;
@@ -778,6 +778,8 @@ static fib_status make_correct(const fib_fmt_recon_cfg *c,
         cp.denoise.method = FIB_DENOISE_GAUSS;
     else if (!strcmp(c->denoise, "diffusion"))
         cp.denoise.method = FIB_DENOISE_DIFFUSION;
+    else if (!strcmp(c->denoise, "nlm"))
+        cp.denoise.method = FIB_DENOISE_NLM;
     fib_recon_correct *ctx = NULL;
     fib_status st = fib_recon_correct_create(&cp, &ctx, err);
     if (st)
