@@ -1,0 +1,43 @@
+/*
+ * recon_internal.h -- private helpers shared by the segmentation and
+ * measurement files of recon/ (not installed).
+ */
+#ifndef FIB_RECON_INTERNAL_H
+#define FIB_RECON_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fib/image.h"
+
+/* True when @p vol has the packed strides fib_volume_init() makes. */
+bool fib__vol_packed(const fib_volume *vol);
+
+/* Check that @p vol is a packed volume of nonzero size; @p what names the
+ * argument in the error. */
+fib_status fib__vol_check(const fib_volume *vol, const char *what,
+                          fib_error *err);
+
+/* Voxel spacing in nm with unknown (0 or not finite) sizes taken as 1. */
+void fib__vol_spacing(const fib_volume *vol, double sp[3]);
+
+/* Number of voxels (already checked to fit at init). */
+static inline size_t fib__vol_count(const fib_volume *vol)
+{
+    return vol->nx * vol->ny * vol->nz;
+}
+
+/* Value of voxel i of a packed volume as double. */
+double fib__vol_value(const fib_volume *vol, size_t i);
+
+/* Squared EDT core: @p f holds 0 (feature) or +inf per voxel (packed,
+ * nx*ny*nz doubles... as float), transformed in place into squared
+ * distances in nm^2 (Felzenszwalb & Huttenlocher 2012). */
+fib_status fib__edt_sq(float *f, size_t nx, size_t ny, size_t nz,
+                       const double sp[3], fib_error *err);
+
+/* 6/18/26 neighbour offsets (dx, dy, dz) of the "backward" half
+ * (neighbours earlier in raster order): 3, 9, 13 entries. */
+int fib__backward_offsets(int connectivity, int off[13][3]);
+
+#endif
