@@ -1,0 +1,24 @@
+#!/bin/bash
+# cli_style.sh -- house style rule 13: functions banned in library code, and
+# third-party headers kept out of public headers (rule 2).
+set -u
+cd "${FIB_SOURCE_DIR:?}"
+fails=0
+lib_src=$(ls core/src/*.c geometry/src/*.c planner/src/*.c recon/src/*.c \
+             formats/src/*.c 2>/dev/null)
+# Word-boundary matches outside comments are close enough for a guard;
+# strerror_r, snprintf and vsnprintf stay allowed.
+banned='\b(sprintf|vsprintf|strcpy|strcat|strncpy|strtok|gets|atoi|atof|atol|printf|fprintf|puts|exit|abort)\s*\('
+if grep -nE "$banned" $lib_src | grep -vE '^\S+:\s*(/\*|\*|//)' \
+   | grep -vE '(snprintf|vsnprintf)\s*\(' ; then
+  echo "FAIL: banned function in library code (see above)"; fails=$((fails+1))
+fi
+if grep -nE '\bstderr\b|\bstdout\b' $lib_src; then
+  echo "FAIL: library code must not use stdout/stderr"; fails=$((fails+1))
+fi
+pub=$(ls */include/fib/*.h)
+if grep -nE '#include\s*[<"](png|tiffio|tiff|fftw3|libconfig|cblas|lapacke|zlib|omp)\.h' $pub; then
+  echo "FAIL: third-party header in a public header"; fails=$((fails+1))
+fi
+if [ $fails -eq 0 ]; then echo "3 passed, 0 failed"; exit 0; fi
+echo "$((3-fails)) passed, $fails failed"; exit 1
