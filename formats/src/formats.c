@@ -1,0 +1,426 @@
+/* formats.c -- format detection, dispatch, data-bar cropping, key/value
+ * lists and size checks shared by the readers. */
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "fib/checked.h"
+#include "fmt_internal.h"
+
+const char *fib_fmt_kind_name(fib_fmt_kind kind)
+{
+    switch (kind) {
+    case FIB_FMT_PNG:
+        return "png";
+    case FIB_FMT_TIFF:
+        return "tiff";
+    case FIB_FMT_MRC:
+        return "mrc";
+    case FIB_FMT_NRRD:
+        return "nrrd";
+    default:
+        return "unknown";
+    }
+}
+
+fib_fmt_kind fib_fmt_kind_from_path(const char *path)
+{
+    if (!path)
+        return FIB_FMT_UNKNOWN;
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash))
+        return FIB_FMT_UNKNOWN;
+    dot++;
+    if (strcasecmp(dot, "png") == 0)
+        return FIB_FMT_PNG;
+    if (strcasecmp(dot, "tif") == 0 || strcasecmp(dot, "tiff") == 0)
+        return FIB_FMT_TIFF;
+    if (strcasecmp(dot, "mrc") == 0 || strcasecmp(dot, "map") == 0 ||
+        strcasecmp(dot, "rec") == 0)
+        return FIB_FMT_MRC;
+    if (strcasecmp(dot, "nrrd") == 0)
+        return FIB_FMT_NRRD;
+    return FIB_FMT_UNKNOWN;
+}
+
+void fib_fmt_meta_init(fib_fmt_meta *meta)
+{
+    if (!meta)
+        return;
+    memset(meta, 0, sizeof *meta);
+    meta->vendor = FIB_VENDOR_NONE;
+    meta->beam = FIB_BEAM_UNKNOWN;
+    meta->pixel_size_nm[0] = meta->pixel_size_nm[1] = NAN;
+    meta->voxel_depth_nm = NAN;
+    meta->hfw_nm = NAN;
+    meta->hv_kV = NAN;
+    meta->current_pA = NAN;
+    meta->stage_tilt_deg = NAN;
+    meta->working_distance_nm = NAN;
+    meta->tilt_correction = -1;
+}
+
+size_t fib__max_bytes(const fib_fmt_read_opts *opts)
+{
+    return (opts && opts->max_bytes) ? opts->max_bytes : FIB__DEFAULT_MAX_BYTES;
+}
+
+fib_status fib__check_dims(const char *path, long long nx, long long ny,
+                           long long nz, size_t elsize, size_t max_bytes,
+                           size_t *bytes_out, fib_error *err)
+{
+    const long long v[3] = {nx, ny, nz};
+    static const char *const names[3] = {"width (x size)", "height (y size)",
+                                         "depth (z size)"};
+    for (int i = 0; i < 3; i++) {
+        if (v[i] <= 0)
+            return fib_error_set(err, FIB_EFORMAT,
+                                 "%s: %s must be > 0 (got %lld)", path,
+                                 names[i], v[i]);
+        if ((unsigned long long)v[i] > (unsigned long long)FIB_MAX_EXTENT)
+            return fib_error_set(err, FIB_ERANGE,
+                                 "%s: %s %lld exceeds the limit %zu", path,
+                                 names[i], v[i], (size_t)FIB_MAX_EXTENT);
+    }
+    size_t bytes = 0;
+    if (!fib_mul3_size((size_t)nx, (size_t)ny, (size_t)nz, &bytes) ||
+        !fib_mul_size(bytes, elsize, &bytes) || bytes > max_bytes)
+        return fib_error_set(err, FIB_ERANGE,
+                             "%s: pixel data %lld x %lld x %lld x %zu bytes "
+                             "exceeds the limit of %zu bytes",
+                             path, nx, ny, nz, elsize, max_bytes);
+    if (bytes_out)
+        *bytes_out = bytes;
+    return FIB_OK;
+}
+
+fib_status fib__stat_input(const char *path, long long *size_out,
+                           fib_error *err)
+{
+    struct stat st;
+    if (!path || !*path)
+        return fib_error_set(err, FIB_EINVAL, "formats: empty input path");
+    if (stat(path, &st) != 0) {
+        const int e = errno;
+        if (e == ENOENT || e == ENOTDIR)
+            return fib_error_set(err, FIB_ENOTFOUND, "%s: no such file", path);
+        return fib_error_set(err, FIB_EIO, "%s: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode))
+        return fib_error_set(err, FIB_EIO, "%s: not a regular file", path);
+    if (size_out)
+        *size_out = (long long)st.st_size;
+    return FIB_OK;
+}
+
+/* --- key/value lists ---------------------------------------------------- */
+
+void fib__kv_add(fib__kv *kv, const char *key, size_t klen, const char *val,
+                 size_t vlen)
+{
+    if (!kv || kv->failed)
+        return;
+    if (kv->n == kv->cap) {
+        const size_t cap = kv->cap ? kv->cap * 2 : 64;
+        char **items = realloc(kv->items, 2 * cap * sizeof *items);
+        if (!items) {
+            kv->failed = true;
+            return;
+        }
+        kv->items = items;
+        kv->cap = cap;
+    }
+    char *k = fib__latin1_to_utf8(key, klen);
+    char *v = fib__latin1_to_utf8(val, vlen);
+    if (!k || !v) {
+        free(k);
+        free(v);
+        kv->failed = true;
+        return;
+    }
+    kv->items[2 * kv->n] = k;
+    kv->items[2 * kv->n + 1] = v;
+    kv->n++;
+}
+
+const char *fib__kv_get(const fib__kv *kv, const char *key)
+{
+    if (!kv)
+        return NULL;
+    for (size_t i = 0; i < kv->n; i++)
+        if (strcmp(kv->items[2 * i], key) == 0)
+            return kv->items[2 * i + 1];
+    return NULL;
+}
+
+void fib__kv_free(fib__kv *kv)
+{
+    if (!kv)
+        return;
+    for (size_t i = 0; i < 2 * kv->n; i++)
+        free(kv->items[i]);
+    free(kv->items);
+    memset(kv, 0, sizeof *kv);
+}
+
+char *fib__latin1_to_utf8(const char *s, size_t n)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n && s[i]; i++)
+        len += ((unsigned char)s[i] >= 0x80) ? 2 : 1;
+    char *out = malloc(len + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n && s[i]; i++) {
+        const unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            out[o++] = (char)(0xC0 | (c >> 6));
+            out[o++] = (char)(0x80 | (c & 0x3F));
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+void fib_fmt_pairs_free(char **pairs, size_t n)
+{
+    if (!pairs)
+        return;
+    for (size_t i = 0; i < 2 * n; i++)
+        free(pairs[i]);
+    free(pairs);
+}
+
+/* --- detection ---------------------------------------------------------- */
+
+static int32_t rd_le32(const unsigned char *p)
+{
+    return (int32_t)((uint32_t)p[0] | ((uint32_t)p[1] << 8) |
+                     ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24));
+}
+
+fib_status fib__detect(const char *path, fib_fmt_kind *kind, fib_error *err)
+{
+    long long size = 0;
+    fib_status st = fib__stat_input(path, &size, err);
+    if (st != FIB_OK)
+        return st;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return fib_error_set(err, FIB_EIO, "%s: cannot open: %s", path,
+                             strerror(errno));
+    unsigned char h[224];
+    memset(h, 0, sizeof h);
+    const size_t got = fread(h, 1, sizeof h, fp);
+    fclose(fp);
+    *kind = FIB_FMT_UNKNOWN;
+    if (got >= 8 && memcmp(h, "\x89PNG\r\n\x1a\n", 8) == 0)
+        *kind = FIB_FMT_PNG;
+    else if (got >= 4 &&
+             (memcmp(h, "II*\0", 4) == 0 || memcmp(h, "MM\0*", 4) == 0 ||
+              memcmp(h, "II+\0", 4) == 0 || memcmp(h, "MM\0+", 4) == 0))
+        *kind = FIB_FMT_TIFF;
+    else if (got >= 7 && memcmp(h, "NRRD000", 7) == 0)
+        *kind = FIB_FMT_NRRD;
+    else if (got >= 212 && memcmp(h + 208, "MAP", 3) == 0)
+        *kind = FIB_FMT_MRC;
+    else if (got >= 212 && fib_fmt_kind_from_path(path) == FIB_FMT_MRC) {
+        /* Pre-2014 MRC without the stamp: accept a plausible header. */
+        const int32_t mode = rd_le32(h + 12);
+        if (rd_le32(h) > 0 && rd_le32(h + 4) > 0 && rd_le32(h + 8) > 0 &&
+            (mode == 0 || mode == 1 || mode == 2 || mode == 6))
+            *kind = FIB_FMT_MRC;
+    }
+    if (*kind == FIB_FMT_UNKNOWN) {
+        if (got < 8)
+            return fib_error_set(err, FIB_EFORMAT,
+                                 "%s: file too short (%lld bytes) to be an "
+                                 "image",
+                                 path, size);
+        return fib_error_set(err, FIB_EFORMAT,
+                             "%s: not a png, tiff, mrc or nrrd file", path);
+    }
+    return FIB_OK;
+}
+
+/* --- dispatch ----------------------------------------------------------- */
+
+fib_status fib_fmt_probe(const char *path, const fib_fmt_read_opts *opts,
+                         fib_fmt_info *info, fib_error *err)
+{
+    if (!info)
+        return fib_error_set(err, FIB_EINVAL, "formats: info is NULL");
+    memset(info, 0, sizeof *info);
+    fib_fmt_meta_init(&info->meta);
+    fib_fmt_kind kind;
+    fib_status st = fib__detect(path, &kind, err);
+    if (st != FIB_OK)
+        return st;
+    info->kind = kind;
+    snprintf(info->compression, sizeof info->compression, "none");
+    switch (kind) {
+    case FIB_FMT_PNG:
+        return fib__png_probe(path, opts, info, err);
+    case FIB_FMT_TIFF:
+        return fib__tiff_probe(path, opts, info, err);
+    case FIB_FMT_MRC:
+        return fib__mrc_probe(path, opts, info, err);
+    case FIB_FMT_NRRD:
+        return fib__nrrd_probe(path, opts, info, err);
+    default:
+        return fib_error_set(err, FIB_EFORMAT, "%s: unknown format", path);
+    }
+}
+
+/* Drop the bottom @p rows rows of every slice of a packed volume. */
+static void crop_rows(fib_volume *vol, size_t rows)
+{
+    if (rows == 0 || rows >= vol->ny)
+        return;
+    const size_t keep = vol->ny - rows;
+    const size_t slice = keep * vol->stride_y;
+    for (size_t z = 1; z < vol->nz; z++)
+        memmove((char *)vol->data + z * slice,
+                (char *)vol->data + z * vol->stride_z, slice);
+    vol->ny = keep;
+    vol->stride_z = slice;
+}
+
+static void meta_to_voxels(const fib_fmt_meta *m, fib_volume *vol)
+{
+    if (m->pixel_size_nm[0] > 0)
+        vol->voxel_size_nm[0] = m->pixel_size_nm[0];
+    if (m->pixel_size_nm[1] > 0)
+        vol->voxel_size_nm[1] = m->pixel_size_nm[1];
+    if (m->voxel_depth_nm > 0)
+        vol->voxel_size_nm[2] = m->voxel_depth_nm;
+}
+
+static fib_status read_any(const char *path, const fib_fmt_read_opts *opts,
+                           bool one_page, fib_volume *vol, fib_fmt_meta *meta,
+                           fib_error *err)
+{
+    fib_fmt_kind kind;
+    fib_status st = fib__detect(path, &kind, err);
+    if (st != FIB_OK)
+        return st;
+    const size_t page = opts ? opts->page : 0;
+    if (one_page && page > 0 && kind == FIB_FMT_PNG)
+        return fib_error_set(err, FIB_ERANGE,
+                             "%s: page %zu requested, the file has 1 page",
+                             path, page);
+    switch (kind) {
+    case FIB_FMT_PNG:
+        st = fib__png_read(path, opts, vol, meta, err);
+        break;
+    case FIB_FMT_TIFF:
+        st = fib__tiff_read(path, opts, one_page ? page : 0, one_page ? 1 : 0,
+                            vol, meta, err);
+        break;
+    case FIB_FMT_MRC:
+        st = fib__mrc_read(path, opts, vol, meta, err);
+        break;
+    case FIB_FMT_NRRD:
+        st = fib__nrrd_read(path, opts, vol, meta, err);
+        break;
+    default:
+        st = fib_error_set(err, FIB_EFORMAT, "%s: unknown format", path);
+    }
+    if (st != FIB_OK)
+        return st;
+    meta_to_voxels(meta, vol);
+    if (!(opts && opts->keep_databar))
+        crop_rows(vol, meta->databar_rows);
+    return FIB_OK;
+}
+
+fib_status fib_fmt_volume_read(const char *path, const fib_fmt_read_opts *opts,
+                               fib_volume *vol, fib_fmt_meta *meta,
+                               fib_error *err)
+{
+    fib_fmt_meta local;
+    if (!vol)
+        return fib_error_set(err, FIB_EINVAL, "formats: vol is NULL");
+    memset(vol, 0, sizeof *vol);
+    fib_fmt_meta *m = meta ? meta : &local;
+    fib_fmt_meta_init(m);
+    return read_any(path, opts, false, vol, m, err);
+}
+
+fib_status fib_fmt_image_read(const char *path, const fib_fmt_read_opts *opts,
+                              fib_image *img, fib_fmt_meta *meta,
+                              fib_error *err)
+{
+    fib_fmt_meta local;
+    fib_volume vol;
+    if (!img)
+        return fib_error_set(err, FIB_EINVAL, "formats: img is NULL");
+    memset(img, 0, sizeof *img);
+    memset(&vol, 0, sizeof vol);
+    fib_fmt_meta *m = meta ? meta : &local;
+    fib_fmt_meta_init(m);
+    fib_status st = read_any(path, opts, true, &vol, m, err);
+    if (st != FIB_OK)
+        return st;
+    const size_t page = opts ? opts->page : 0;
+    size_t z = 0;
+    if (vol.nz > 1) { /* MRC / NRRD: a section of the volume */
+        if (page >= vol.nz) {
+            const size_t nz = vol.nz;
+            fib_volume_clear(&vol);
+            return fib_error_set(err, FIB_ERANGE,
+                                 "%s: page %zu requested, the file has %zu",
+                                 path, page, nz);
+        }
+        z = page;
+    }
+    if (z > 0)
+        memmove(vol.data, (char *)vol.data + z * vol.stride_z, vol.stride_z);
+    img->type = vol.type;
+    img->width = vol.nx;
+    img->height = vol.ny;
+    img->stride = vol.stride_y;
+    img->data = vol.data;
+    img->pixel_size_nm[0] = vol.voxel_size_nm[0];
+    img->pixel_size_nm[1] = vol.voxel_size_nm[1];
+    img->origin_nm[0] = vol.origin_nm[0];
+    img->origin_nm[1] = vol.origin_nm[1];
+    img->owns_data = true;
+    return FIB_OK;
+}
+
+fib_status fib_fmt_vendor_pairs(const char *path, char ***pairs_out,
+                                size_t *n_out, fib_error *err)
+{
+    if (!pairs_out || !n_out)
+        return fib_error_set(err, FIB_EINVAL, "formats: NULL output");
+    *pairs_out = NULL;
+    *n_out = 0;
+    fib_fmt_kind kind;
+    fib_status st = fib__detect(path, &kind, err);
+    if (st != FIB_OK)
+        return st;
+    fib__kv kv = {0};
+    if (kind == FIB_FMT_TIFF)
+        st = fib__tiff_vendor_pairs(path, &kv, err);
+    else if (kind == FIB_FMT_NRRD)
+        st = fib__nrrd_vendor_pairs(path, &kv, err);
+    if (st == FIB_OK && kv.failed)
+        st = fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
+    if (st != FIB_OK) {
+        fib__kv_free(&kv);
+        return st;
+    }
+    *pairs_out = kv.items;
+    *n_out = kv.n;
+    return FIB_OK;
+}

@@ -1,0 +1,513 @@
+/*
+ * nrrd_io.c -- NRRD read (http://teem.sourceforge.net/nrrd/format.html).
+ *
+ * Read: NRRD0001..0005 headers, dimension 2 or 3, types uchar/ushort/
+ * float/uint (all their aliases), signed char/short shifted into u8/u16
+ * (+128 / +32768), double narrowed to f32; encodings raw and gzip (zlib,
+ * gzip or zlib header); endian little/big; "spacings" or the norms of
+ * "space directions"; "units" (nm, um/micron, mm; no units = nm);
+ * "byte skip" >= 0 and "line skip"; attached data or a detached
+ * "data file" next to the header (single file, no lists/patterns).
+ * Writing is in volume_writer.c.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+#include "fib/checked.h"
+#include "fmt_internal.h"
+
+enum { NRRD_MAX_HEADER = 1 << 16 };
+
+typedef struct nrrd_hdr {
+    int dim;
+    long long sizes[3];
+    double spacing[3];
+    double unit_nm[3];
+    int type; /* 0 u8, 1 i8, 2 u16, 3 i16, 4 u32, 5 f32, 6 f64 */
+    bool gzip, big;
+    long long byte_skip, line_skip;
+    char data_file[512];
+    long data_offset; /* where attached data begin */
+    fib__kv kv;
+} nrrd_hdr;
+
+static const int TYPE_SIZE[7] = {1, 1, 2, 2, 4, 4, 8};
+
+static int parse_type(const char *v)
+{
+    static const struct {
+        const char *name;
+        int t;
+    } T[] = {{"uchar", 0},          {"unsigned char", 0},
+             {"uint8", 0},          {"uint8_t", 0},
+             {"signed char", 1},    {"int8", 1},
+             {"int8_t", 1},         {"ushort", 2},
+             {"unsigned short", 2}, {"unsigned short int", 2},
+             {"uint16", 2},         {"uint16_t", 2},
+             {"short", 3},          {"short int", 3},
+             {"signed short", 3},   {"signed short int", 3},
+             {"int16", 3},          {"int16_t", 3},
+             {"uint", 4},           {"unsigned int", 4},
+             {"uint32", 4},         {"uint32_t", 4},
+             {"float", 5},          {"double", 6}};
+    for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
+        if (strcmp(v, T[i].name) == 0)
+            return T[i].t;
+    return -1;
+}
+
+static fib_pixel_type out_type(int t)
+{
+    switch (t) {
+    case 0:
+    case 1:
+        return FIB_PX_U8;
+    case 2:
+    case 3:
+        return FIB_PX_U16;
+    case 4:
+        return FIB_PX_U32;
+    default:
+        return FIB_PX_F32;
+    }
+}
+
+static double unit_nm(const char *u)
+{
+    double v = fib__length_to_nm(u);
+    if (v > 0)
+        return v;
+    char buf[80];
+    snprintf(buf, sizeof buf, "1 %.64s", u);
+    v = fib__length_to_nm(buf);
+    return v > 0 ? v : (double)NAN;
+}
+
+/* Split a "units" or "space directions" value into up to 3 tokens. */
+static int split_tokens(const char *v, char tok[3][64], bool paren)
+{
+    int n = 0;
+    const char *p = v;
+    while (*p && n < 3) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            break;
+        char open = *p, close = 0;
+        if (open == '"')
+            close = '"';
+        else if (paren && open == '(')
+            close = ')';
+        size_t k = 0;
+        if (close) {
+            p++;
+            while (*p && *p != close) {
+                if (k + 1 < 64)
+                    tok[n][k++] = *p;
+                p++;
+            }
+            if (*p)
+                p++;
+        } else {
+            while (*p && *p != ' ' && *p != '\t') {
+                if (k + 1 < 64)
+                    tok[n][k++] = *p;
+                p++;
+            }
+        }
+        tok[n][k] = '\0';
+        n++;
+    }
+    return n;
+}
+
+static fib_status parse_nrrd(const char *path, const fib_fmt_read_opts *opts,
+                             FILE *fp, nrrd_hdr *h, size_t *bytes,
+                             fib_error *err)
+{
+    char line[4096];
+    memset(h, 0, sizeof *h);
+    h->type = -1;
+    for (int i = 0; i < 3; i++) {
+        h->spacing[i] = NAN;
+        h->unit_nm[i] = 1.0;
+        h->sizes[i] = 1;
+    }
+    if (!fgets(line, sizeof line, fp) || strncmp(line, "NRRD000", 7) != 0)
+        return fib_error_set(err, FIB_EFORMAT, "%s: not a nrrd file", path);
+    bool have_sizes = false, have_type = false, have_enc = false;
+    bool have_dim = false;
+    long total = (long)strlen(line);
+    for (;;) {
+        if (!fgets(line, sizeof line, fp))
+            return fib_error_set(err, FIB_EFORMAT,
+                                 "%s: truncated nrrd header (no blank line "
+                                 "before the data)",
+                                 path);
+        total += (long)strlen(line);
+        if (total > NRRD_MAX_HEADER)
+            return fib_error_set(err, FIB_EFORMAT,
+                                 "%s: nrrd header longer than %d bytes", path,
+                                 NRRD_MAX_HEADER);
+        size_t ll = strlen(line);
+        while (ll > 0 && (line[ll - 1] == '\n' || line[ll - 1] == '\r'))
+            line[--ll] = '\0';
+        if (ll == 0)
+            break;
+        if (line[0] == '#')
+            continue;
+        char *sep = strstr(line, ": ");
+        char *kvsep = strstr(line, ":=");
+        if (kvsep && (!sep || kvsep < sep)) {
+            *kvsep = '\0';
+            fib__kv_add(&h->kv, line, strlen(line), kvsep + 2,
+                        strlen(kvsep + 2));
+            continue;
+        }
+        if (!sep)
+            return fib_error_set(err, FIB_EFORMAT,
+                                 "%s: bad nrrd header line \"%.40s\"", path,
+                                 line);
+        *sep = '\0';
+        const char *k = line, *v = sep + 2;
+        fib__kv_add(&h->kv, k, strlen(k), v, strlen(v));
+        if (strcmp(k, "dimension") == 0) {
+            h->dim = atoi(v);
+            have_dim = true;
+            if (h->dim < 1 || h->dim > 3)
+                return fib_error_set(err, FIB_EUNSUPPORTED,
+                                     "%s: nrrd dimension %d is not supported "
+                                     "(2 or 3)",
+                                     path, h->dim);
+        } else if (strcmp(k, "sizes") == 0) {
+            if (!have_dim)
+                return fib_error_set(err, FIB_EFORMAT,
+                                     "%s: nrrd sizes before dimension", path);
+            const char *p = v;
+            for (int i = 0; i < h->dim; i++) {
+                char *end = NULL;
+                errno = 0;
+                h->sizes[i] = strtoll(p, &end, 10);
+                if (end == p || errno == ERANGE)
+                    return fib_error_set(err, FIB_EFORMAT,
+                                         "%s: bad nrrd sizes \"%s\"", path, v);
+                p = end;
+            }
+            have_sizes = true;
+        } else if (strcmp(k, "type") == 0) {
+            h->type = parse_type(v);
+            have_type = true;
+            if (h->type < 0)
+                return fib_error_set(err, FIB_EUNSUPPORTED,
+                                     "%s: nrrd type \"%s\" is not supported",
+                                     path, v);
+        } else if (strcmp(k, "encoding") == 0) {
+            have_enc = true;
+            if (strcmp(v, "raw") == 0)
+                h->gzip = false;
+            else if (strcmp(v, "gzip") == 0 || strcmp(v, "gz") == 0)
+                h->gzip = true;
+            else
+                return fib_error_set(err, FIB_EUNSUPPORTED,
+                                     "%s: nrrd encoding \"%s\" is not "
+                                     "supported (raw, gzip)",
+                                     path, v);
+        } else if (strcmp(k, "endian") == 0) {
+            h->big = strcmp(v, "big") == 0;
+        } else if (strcmp(k, "spacings") == 0) {
+            const char *p = v;
+            for (int i = 0; i < h->dim && i < 3; i++) {
+                char *end = NULL;
+                const double s = strtod(p, &end);
+                if (end == p)
+                    break;
+                h->spacing[i] = s;
+                p = end;
+            }
+        } else if (strcmp(k, "space directions") == 0) {
+            char tok[3][64];
+            const int n = split_tokens(v, tok, true);
+            for (int i = 0; i < n && i < h->dim; i++) {
+                double a[3] = {0, 0, 0}, s2 = 0;
+                const int c =
+                    sscanf(tok[i], "%lf,%lf,%lf", &a[0], &a[1], &a[2]);
+                for (int j = 0; j < c; j++)
+                    s2 += a[j] * a[j];
+                if (c >= 1 && s2 > 0 && !isfinite(h->spacing[i]))
+                    h->spacing[i] = sqrt(s2);
+            }
+        } else if (strcmp(k, "units") == 0 || strcmp(k, "space units") == 0) {
+            char tok[3][64];
+            const int n = split_tokens(v, tok, false);
+            for (int i = 0; i < n && i < 3; i++) {
+                const double u = unit_nm(tok[i]);
+                if (u > 0)
+                    h->unit_nm[i] = u;
+            }
+        } else if (strcmp(k, "byte skip") == 0 || strcmp(k, "byteskip") == 0) {
+            h->byte_skip = atoll(v);
+            if (h->byte_skip < 0)
+                return fib_error_set(err, FIB_EUNSUPPORTED,
+                                     "%s: nrrd byte skip %lld is not "
+                                     "supported",
+                                     path, h->byte_skip);
+        } else if (strcmp(k, "line skip") == 0 || strcmp(k, "lineskip") == 0) {
+            h->line_skip = atoll(v);
+            if (h->line_skip < 0)
+                return fib_error_set(err, FIB_EFORMAT,
+                                     "%s: nrrd line skip must be >= 0", path);
+        } else if (strcmp(k, "data file") == 0 || strcmp(k, "datafile") == 0) {
+            if (strncmp(v, "LIST", 4) == 0 || strchr(v, '%'))
+                return fib_error_set(err, FIB_EUNSUPPORTED,
+                                     "%s: nrrd data file lists are not "
+                                     "supported",
+                                     path);
+            snprintf(h->data_file, sizeof h->data_file, "%s", v);
+        }
+    }
+    if (!have_sizes || !have_type || !have_enc || !have_dim)
+        return fib_error_set(err, FIB_EFORMAT, "%s: nrrd header lacks %s", path,
+                             !have_dim     ? "dimension"
+                             : !have_sizes ? "sizes"
+                             : !have_type  ? "type"
+                                           : "encoding");
+    if (h->kv.failed)
+        return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
+    h->data_offset = ftell(fp);
+    return fib__check_dims(path, h->sizes[0], h->sizes[1], h->sizes[2],
+                           (size_t)TYPE_SIZE[h->type], fib__max_bytes(opts),
+                           bytes, err);
+}
+
+static void nrrd_meta(const nrrd_hdr *h, fib_fmt_meta *meta, double vs[3])
+{
+    for (int i = 0; i < 3; i++)
+        vs[i] = (h->spacing[i] > 0 && isfinite(h->spacing[i]))
+                    ? h->spacing[i] * h->unit_nm[i]
+                    : 0.0;
+    if (vs[0] > 0)
+        meta->pixel_size_nm[0] = vs[0];
+    if (vs[1] > 0)
+        meta->pixel_size_nm[1] = vs[1];
+    if (vs[2] > 0)
+        meta->voxel_depth_nm = vs[2];
+    if (vs[0] > 0)
+        snprintf(meta->source_key, sizeof meta->source_key, "spacings");
+    meta->full_height = (size_t)h->sizes[1];
+}
+
+static fib_status open_nrrd(const char *path, const fib_fmt_read_opts *opts,
+                            FILE **fp, nrrd_hdr *h, size_t *bytes,
+                            fib_error *err)
+{
+    fib_status st = fib__stat_input(path, NULL, err);
+    if (st != FIB_OK)
+        return st;
+    *fp = fopen(path, "rb");
+    if (!*fp)
+        return fib_error_set(err, FIB_EIO, "%s: cannot open: %s", path,
+                             strerror(errno));
+    st = parse_nrrd(path, opts, *fp, h, bytes, err);
+    if (st != FIB_OK) {
+        fclose(*fp);
+        *fp = NULL;
+        fib__kv_free(&h->kv);
+    }
+    return st;
+}
+
+fib_status fib__nrrd_probe(const char *path, const fib_fmt_read_opts *opts,
+                           fib_fmt_info *info, fib_error *err)
+{
+    FILE *fp = NULL;
+    nrrd_hdr h;
+    size_t bytes;
+    fib_status st = open_nrrd(path, opts, &fp, &h, &bytes, err);
+    if (st != FIB_OK)
+        return st;
+    fclose(fp);
+    info->nx = (size_t)h.sizes[0];
+    info->ny = (size_t)h.sizes[1];
+    info->nz = (size_t)h.sizes[2];
+    info->type = out_type(h.type);
+    snprintf(info->compression, sizeof info->compression, "%s",
+             h.gzip ? "gzip" : "none");
+    double vs[3];
+    nrrd_meta(&h, &info->meta, vs);
+    fib__kv_free(&h.kv);
+    return FIB_OK;
+}
+
+fib_status fib__nrrd_vendor_pairs(const char *path, fib__kv *kv, fib_error *err)
+{
+    FILE *fp = NULL;
+    nrrd_hdr h;
+    size_t bytes;
+    fib_status st = open_nrrd(path, NULL, &fp, &h, &bytes, err);
+    if (st != FIB_OK)
+        return st;
+    fclose(fp);
+    *kv = h.kv;
+    return FIB_OK;
+}
+
+/* Skip @p lines lines then @p bytes bytes of raw input. */
+static bool skip_input(FILE *fp, long long lines, long long bytes)
+{
+    for (long long i = 0; i < lines; i++) {
+        int c;
+        while ((c = fgetc(fp)) != EOF && c != '\n')
+            ;
+        if (c == EOF)
+            return false;
+    }
+    return bytes == 0 || fseek(fp, (long)bytes, SEEK_CUR) == 0;
+}
+
+static fib_status read_gzip(const char *path, FILE *fp, unsigned char *dst,
+                            size_t n, fib_error *err)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (inflateInit2(&zs, 15 + 32) != Z_OK)
+        return fib_error_set(err, FIB_ENOMEM, "%s: zlib init failed", path);
+    unsigned char in[65536];
+    size_t done = 0;
+    int zr = Z_OK;
+    fib_status st = FIB_OK;
+    while (done < n) {
+        if (zs.avail_in == 0) {
+            const size_t got = fread(in, 1, sizeof in, fp);
+            if (got == 0) {
+                st = fib_error_set(err, FIB_EFORMAT,
+                                   "%s: truncated gzip data (%zu of %zu "
+                                   "bytes)",
+                                   path, done, n);
+                break;
+            }
+            zs.next_in = in;
+            zs.avail_in = (uInt)got;
+        }
+        const size_t chunk =
+            n - done > (size_t)1 << 30 ? (size_t)1 << 30 : n - done;
+        zs.next_out = dst + done;
+        zs.avail_out = (uInt)chunk;
+        zr = inflate(&zs, Z_NO_FLUSH);
+        done += chunk - zs.avail_out;
+        if (zr == Z_STREAM_END && done < n) {
+            st = fib_error_set(err, FIB_EFORMAT,
+                               "%s: gzip data end after %zu of %zu bytes", path,
+                               done, n);
+            break;
+        }
+        if (zr != Z_OK && zr != Z_STREAM_END) {
+            st = fib_error_set(err, FIB_EFORMAT, "%s: corrupt gzip data: %s",
+                               path, zs.msg ? zs.msg : "inflate failed");
+            break;
+        }
+    }
+    inflateEnd(&zs);
+    return st;
+}
+
+fib_status fib__nrrd_read(const char *path, const fib_fmt_read_opts *opts,
+                          fib_volume *vol, fib_fmt_meta *meta, fib_error *err)
+{
+    FILE *fp = NULL;
+    nrrd_hdr h;
+    size_t bytes = 0;
+    fib_status st = open_nrrd(path, opts, &fp, &h, &bytes, err);
+    if (st != FIB_OK)
+        return st;
+    unsigned char *raw = NULL;
+    if (h.data_file[0]) {
+        fclose(fp);
+        char full[1024];
+        const char *slash = strrchr(path, '/');
+        if (h.data_file[0] == '/' || !slash)
+            snprintf(full, sizeof full, "%s", h.data_file);
+        else
+            snprintf(full, sizeof full, "%.*s/%s", (int)(slash - path), path,
+                     h.data_file);
+        fp = fopen(full, "rb");
+        if (!fp) {
+            st = fib_error_set(err, FIB_ENOTFOUND, "%s: nrrd data file %s: %s",
+                               path, full, strerror(errno));
+            goto fail;
+        }
+    }
+    if (!skip_input(fp, h.line_skip, h.gzip ? 0 : h.byte_skip)) {
+        st = fib_error_set(err, FIB_EFORMAT, "%s: truncated nrrd data", path);
+        goto fail;
+    }
+    const fib_pixel_type ot = out_type(h.type);
+    const size_t es_in = (size_t)TYPE_SIZE[h.type];
+    const size_t n = bytes / es_in;
+    if ((st = fib_volume_init(vol, ot, (size_t)h.sizes[0], (size_t)h.sizes[1],
+                              (size_t)h.sizes[2], err)) != FIB_OK)
+        goto fail;
+    /* f64 input needs a separate buffer; others decode in place. */
+    raw = es_in == fib_pixel_size_bytes(ot) ? vol->data : malloc(bytes);
+    if (!raw) {
+        st = fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
+        goto fail_v;
+    }
+    if (h.gzip) {
+        if ((st = read_gzip(path, fp, raw, bytes, err)) != FIB_OK)
+            goto fail_v;
+    } else if (fread(raw, 1, bytes, fp) != bytes) {
+        st = fib_error_set(err, FIB_EFORMAT,
+                           "%s: truncated nrrd data (header claims %zu "
+                           "bytes)",
+                           path, bytes);
+        goto fail_v;
+    }
+    fclose(fp);
+    fp = NULL;
+    if (h.big && es_in > 1) {
+        for (size_t i = 0; i < n; i++) {
+            unsigned char *e = raw + i * es_in;
+            for (size_t a = 0, b = es_in - 1; a < b; a++, b--) {
+                const unsigned char t = e[a];
+                e[a] = e[b];
+                e[b] = t;
+            }
+        }
+    }
+    if (h.type == 1) {
+        for (size_t i = 0; i < n; i++)
+            raw[i] = (unsigned char)(raw[i] ^ 0x80u);
+    } else if (h.type == 3) {
+        uint16_t *q = (uint16_t *)(void *)raw;
+        for (size_t i = 0; i < n; i++)
+            q[i] = (uint16_t)(q[i] ^ 0x8000u);
+    } else if (h.type == 6) {
+        const double *s = (const double *)(const void *)raw;
+        float *o = vol->data;
+        for (size_t i = 0; i < n; i++)
+            o[i] = (float)s[i];
+        free(raw);
+    }
+    raw = NULL;
+    double vs[3];
+    nrrd_meta(&h, meta, vs);
+    for (int i = 0; i < 3; i++)
+        vol->voxel_size_nm[i] = vs[i];
+    fib__kv_free(&h.kv);
+    return FIB_OK;
+fail_v:
+    if (raw && raw != vol->data)
+        free(raw);
+    fib_volume_clear(vol);
+fail:
+    if (fp)
+        fclose(fp);
+    fib__kv_free(&h.kv);
+    return st;
+}
