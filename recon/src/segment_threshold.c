@@ -4,9 +4,11 @@
  * classification by thresholds, hysteresis.
  *
  * Histograms have FIB_OTSU_BINS bins over [min, max] of the finite voxel
- * values; a threshold is the centre of the last bin of the lower class,
+ * values; a threshold is the upper edge of the last bin of the lower class,
  * and a voxel belongs to the upper class when its value is strictly
- * greater (scikit-image's threshold_otsu / threshold_multiotsu convention).
+ * greater.  scikit-image returns the bin centre instead; the upper edge
+ * used here keeps every value of the lower bins at or below the threshold
+ * (the two differ by half a bin).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -131,8 +133,11 @@ fib_status fib_recon_multi_otsu(const fib_volume *vol, int classes,
     memset(s->best, 0, sizeof s->best);
     /* maximising sum_k w_k mu_k^2 maximises the between-class variance */
     recurse(s, 0, 0, 0.0);
+    /* upper edge of the last bin of each lower class, so that every value
+       of the lower class is <= the threshold */
     for (int i = 0; i < classes - 1; i++)
-        thresholds[i] = h->centre[s->best[i]];
+        thresholds[i] =
+            h->centre[s->best[i]] + 0.5 * (h->centre[1] - h->centre[0]);
 done:
     free(h);
     free(s);

@@ -142,7 +142,7 @@ fib_status fib_recon_skeletonize(fib_volume *mask, fib_error *err)
                 w[(z + 1) * pxy + (y + 1) * px + x + 1] =
                     m[(z * ny + y) * nx + x] != 0;
     /* direction offsets in Lee's order */
-    const ptrdiff_t dir[6] = {-(ptrdiff_t)px, (ptrdiff_t)px, 1, -1,
+    const ptrdiff_t dir[6] = {-(ptrdiff_t)px, (ptrdiff_t)px,  1, -1,
                               (ptrdiff_t)pxy, -(ptrdiff_t)pxy};
     size_t changed;
     do {
@@ -266,9 +266,10 @@ fib_status fib_recon_skeleton_stats(const fib_volume *skel, int substrate_face,
                 if (substrate_face >= 0) {
                     int ax = substrate_face / 2;
                     size_t cc[3] = {x, y, z};
-                    double h = substrate_face % 2
-                                   ? ((double)(dims[ax] - cc[ax]) - 0.5) * sp[ax]
-                                   : ((double)cc[ax] + 0.5) * sp[ax];
+                    double h =
+                        substrate_face % 2
+                            ? ((double)(dims[ax] - cc[ax]) - 0.5) * sp[ax]
+                            : ((double)cc[ax] + 0.5) * sp[ax];
                     hsum += h;
                     if (h > hmax)
                         hmax = h;
@@ -381,7 +382,8 @@ fib_status fib_recon_skeleton_stats(const fib_volume *skel, int substrate_face,
     out->total_length_um = len_sum * 1e-3;
     out->mean_branch_length_um =
         out->n_branches ? len_sum / (double)out->n_branches * 1e-3 : 0;
-    out->mean_branch_tortuosity = ntort ? tort_sum / (double)ntort : (double)NAN;
+    out->mean_branch_tortuosity =
+        ntort ? tort_sum / (double)ntort : (double)NAN;
 done:
     free(deg);
     free(vis);

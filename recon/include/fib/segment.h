@@ -32,7 +32,7 @@ extern "C" {
 /**
  * Otsu (1979) threshold of all voxels of @p vol (u8, u16, f32; NaN
  * skipped), from a 256-bin histogram over [min, max].  The threshold is a
- * bin centre; voxels > threshold are foreground (as skimage).
+ * bin upper edge (skimage: the bin centre); voxels > threshold are foreground.
  * Errors: FIB_EINVAL (empty or constant volume).
  */
 FIB_API FIB_NODISCARD fib_status fib_recon_otsu(const fib_volume *vol,
