@@ -11,10 +11,11 @@
  * ghost layer with weight 2).  Only the 6-connected clusters touching both
  * faces take part (elsewhere the field is undetermined or carries no
  * flux).  The system A c = b is symmetric positive definite; it is solved
- * by conjugate gradients (Hestenes & Stiefel 1952) with the Jacobi
- * (diagonal) preconditioner, matrix-free on the full grid, starting from
- * the linear ramp.  All reductions are per z slice into an array summed
- * in order, so results do not depend on the thread count.
+ * by conjugate gradients (Hestenes & Stiefel 1952) preconditioned with one
+ * aggregation-multigrid V-cycle (tortuosity_mg.c; or the Jacobi diagonal
+ * when opts->jacobi), on the full grid, starting from the linear ramp.  All
+ * reductions are per z slice into an array summed in order, so results do not
+ * depend on the thread count.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -131,7 +132,8 @@ fib_status fib_recon_tortuosity(const fib_volume *mask, int axis,
     fib_status st;
     fib_volume lab = {0};
     uint8_t *code = NULL, *in_set = NULL;
-    double *x = NULL, *r = NULL, *p = NULL, *q = NULL, *part = NULL;
+    double *x = NULL, *r = NULL, *p = NULL, *q = NULL, *part = NULL, *zv = NULL;
+    fib__mg *mg = NULL;
     size_t nl = 0;
     memset(out, 0, sizeof *out);
     out->tau = HUGE_VAL;
@@ -249,7 +251,15 @@ fib_status fib_recon_tortuosity(const fib_volume *mask, int axis,
     r = malloc(sizeof(double) * n);
     p = malloc(sizeof(double) * n);
     q = malloc(sizeof(double) * n);
-    if (!x || !r || !p || !q) {
+    bool use_mg = !(opts && opts->jacobi);
+    if (use_mg) {
+        zv = malloc(sizeof(double) * n);
+        if (zv)
+            st = fib__mg_create(code, nx, ny, nz, S.g, S.gb, &mg, err);
+        if (st != FIB_OK)
+            goto done;
+    }
+    if (!x || !r || !p || !q || (use_mg && (!zv || !mg))) {
         st = fib_error_set(err, FIB_ENOMEM,
                            "recon: out of memory for the tortuosity solver "
                            "(%zu voxels, about 33 bytes each)",
@@ -284,7 +294,9 @@ fib_status fib_recon_tortuosity(const fib_volume *mask, int axis,
     }
     bnorm2 = sum_parts(&S);
     double bnorm = sqrt(bnorm2);
-    /* z = r / diag; p = z; rz = r . z */
+    /* z = M^-1 r; p = z; rz = r . z */
+    if (use_mg)
+        fib__mg_apply(mg, r, zv);
 #pragma omp parallel for schedule(static)
     for (size_t z = 0; z < nz; z++) {
         double acc = 0;
@@ -292,7 +304,7 @@ fib_status fib_recon_tortuosity(const fib_volume *mask, int axis,
             uint8_t c = code[i];
             if (!c)
                 continue;
-            double zi = r[i] / diag_of(&S, c);
+            double zi = use_mg ? zv[i] : r[i] / diag_of(&S, c);
             p[i] = zi;
             acc += r[i] * zi;
         }
@@ -336,6 +348,8 @@ fib_status fib_recon_tortuosity(const fib_volume *mask, int axis,
             conv = true;
             break;
         }
+        if (use_mg)
+            fib__mg_apply(mg, r, zv);
 #pragma omp parallel for schedule(static)
         for (size_t z = 0; z < nz; z++) {
             double acc = 0;
@@ -343,7 +357,10 @@ fib_status fib_recon_tortuosity(const fib_volume *mask, int axis,
                 uint8_t c = code[i];
                 if (!c)
                     continue;
-                acc += r[i] * r[i] / diag_of(&S, c);
+                double zi = use_mg ? zv[i] : r[i] / diag_of(&S, c);
+                if (use_mg)
+                    zv[i] = zi;
+                acc += r[i] * zi;
             }
             part[z] = acc;
         }
@@ -354,7 +371,7 @@ fib_status fib_recon_tortuosity(const fib_volume *mask, int axis,
         for (size_t i = 0; i < n; i++) {
             uint8_t c = code[i];
             if (c)
-                p[i] = r[i] / diag_of(&S, c) + beta * p[i];
+                p[i] = (use_mg ? zv[i] : r[i] / diag_of(&S, c)) + beta * p[i];
         }
         if (it % 50 == 0) {
             st = fib_progress_report(progress, "tortuosity", it, max_iter, err);
@@ -382,6 +399,7 @@ fib_status fib_recon_tortuosity(const fib_volume *mask, int axis,
     out->d_eff_rel = F * L / A;
     out->tau = out->d_eff_rel > 0 ? out->eps / out->d_eff_rel : HUGE_VAL;
     out->iterations = it;
+    out->mg_levels = mg ? fib__mg_levels(mg) : 0;
     out->rel_residual = relres;
     out->converged = conv;
     if (!conv)
@@ -400,5 +418,7 @@ done:
     free(r);
     free(p);
     free(q);
+    free(zv);
+    fib__mg_destroy(mg);
     return st;
 }
