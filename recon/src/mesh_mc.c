@@ -12,6 +12,9 @@
 
 /* ---- case table ---------------------------------------------------------- */
 
+#ifndef MC_SEPARATE_INSIDE
+#define MC_SEPARATE_INSIDE 0
+#endif
 #define MC_MAXTRI 13 /* 12 crossed edges give at most 10 fan triangles */
 
 typedef struct mc_table {
@@ -50,7 +53,7 @@ static void edge_mid(const mc_table *t, int e, double m[3])
 
 /* Orient segment (ea -> eb) on the face with outward normal n so that the
  * inside corner c lies on its left seen from outside. */
-static void add_segment(const mc_table *t, int ea, int eb, int c,
+static void add_segment(const mc_table *t, int ea, int eb, int c, bool c_inside,
                         const double n[3], int succ[12])
 {
     double A[3], B[3], C[3], u[3], v[3], w[3];
@@ -64,7 +67,8 @@ static void add_segment(const mc_table *t, int ea, int eb, int c,
     w[0] = u[1] * v[2] - u[2] * v[1];
     w[1] = u[2] * v[0] - u[0] * v[2];
     w[2] = u[0] * v[1] - u[1] * v[0];
-    if (w[0] * n[0] + w[1] * n[1] + w[2] * n[2] > 0)
+    double side = w[0] * n[0] + w[1] * n[1] + w[2] * n[2];
+    if (c_inside ? side > 0 : side < 0)
         succ[ea] = eb;
     else
         succ[eb] = ea;
@@ -114,15 +118,16 @@ static void build_table(mc_table *t)
                         int i0 = cross[0], i1 = cross[1];
                         int ea = edge_of(t, cyc[i0], cyc[(i0 + 1) & 3]);
                         int eb = edge_of(t, cyc[i1], cyc[(i1 + 1) & 3]);
-                        add_segment(t, ea, eb, ci, n, succ);
+                        add_segment(t, ea, eb, ci, true, n, succ);
                     } else if (ncross == 4) {
-                        /* separate the inside corners */
+                        /* cut off the corners on the separated side */
                         for (int i = 0; i < 4; i++) {
-                            if (!ins[i])
+                            if (ins[i] != (MC_SEPARATE_INSIDE ? 1 : 0))
                                 continue;
                             int ea = edge_of(t, cyc[(i + 3) & 3], cyc[i]);
                             int eb = edge_of(t, cyc[i], cyc[(i + 1) & 3]);
-                            add_segment(t, ea, eb, cyc[i], n, succ);
+                            add_segment(t, ea, eb, cyc[i], ins[i] != 0, n,
+                                        succ);
                         }
                     }
                 }
@@ -152,11 +157,39 @@ static void build_table(mc_table *t)
                     /* inside = above level; normal must point outwards */
                     flip = nrm[0] + nrm[1] + nrm[2] < 0;
                 }
+                /* fan from the apex that gives the largest area with the
+                   vertices at edge midpoints (the binary-volume case);
+                   this matches scikit-image's Lewiner tables closely */
+                int apex = 0;
+                double best = -1;
+                for (int a0 = 0; a0 < len; a0++) {
+                    double area = 0;
+                    for (int i = 1; i + 1 < len; i++) {
+                        double P[3], Q[3], R[3], u[3], v[3];
+                        edge_mid(t, loop[a0], P);
+                        edge_mid(t, loop[(a0 + i) % len], Q);
+                        edge_mid(t, loop[(a0 + i + 1) % len], R);
+                        for (int k = 0; k < 3; k++) {
+                            u[k] = Q[k] - P[k];
+                            v[k] = R[k] - P[k];
+                        }
+                        double cx = u[1] * v[2] - u[2] * v[1];
+                        double cy = u[2] * v[0] - u[0] * v[2];
+                        double cz = u[0] * v[1] - u[1] * v[0];
+                        area += sqrt(cx * cx + cy * cy + cz * cz);
+                    }
+                    if (area > best + 1e-12) {
+                        best = area;
+                        apex = a0;
+                    }
+                }
                 for (int i = 1; i + 1 < len && nt < MC_MAXTRI; i++) {
                     int8_t *d = &t->tri[cfg][3 * nt];
-                    d[0] = (int8_t)loop[0];
-                    d[1] = (int8_t)(flip ? loop[i + 1] : loop[i]);
-                    d[2] = (int8_t)(flip ? loop[i] : loop[i + 1]);
+                    int q1 = loop[(apex + i) % len];
+                    int q2 = loop[(apex + i + 1) % len];
+                    d[0] = (int8_t)loop[apex];
+                    d[1] = (int8_t)(flip ? q2 : q1);
+                    d[2] = (int8_t)(flip ? q1 : q2);
                     nt++;
                 }
             }

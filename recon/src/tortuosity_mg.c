@@ -24,6 +24,9 @@
 #include "recon_internal.h"
 
 #define MG_OVERCORRECT 1.8
+#ifndef MG_GAMMA
+#define MG_GAMMA 2 /* 1 = V-cycle, 2 = W-cycle */
+#endif
 #define MG_COARSEST 512 /* cells: below this, many smoothing sweeps */
 #define MG_COARSE_SWEEPS 40
 
@@ -32,6 +35,7 @@ typedef struct mglevel {
     double *gx, *gy, *gz; /* coupling to the +x/+y/+z neighbour */
     double *diag;         /* 0 = inactive cell */
     double *x, *b, *r;
+    double *x2, *b2; /* second coarse solve of the W-cycle */
     /* finest level: matrix-free from the neighbour codes (1 byte/cell
        instead of 32); gx..diag are NULL there */
     const uint8_t *code;
@@ -52,6 +56,8 @@ static void level_free(mglevel *L)
     free(L->x);
     free(L->b);
     free(L->r);
+    free(L->x2);
+    free(L->b2);
 }
 
 static bool level_alloc(mglevel *L, bool vectors_xb)
@@ -68,9 +74,11 @@ static bool level_alloc(mglevel *L, bool vectors_xb)
     if (vectors_xb) {
         L->x = calloc(L->n, sizeof(double));
         L->b = calloc(L->n, sizeof(double));
+        L->x2 = calloc(L->n, sizeof(double));
+        L->b2 = calloc(L->n, sizeof(double));
     }
     return L->gx && L->gy && L->gz && L->diag && L->r &&
-           (!vectors_xb || (L->x && L->b));
+           (!vectors_xb || (L->x && L->b && L->x2 && L->b2));
 }
 
 static inline double diag_at(const mglevel *L, size_t i)
@@ -159,7 +167,7 @@ fib_status fib__mg_create(const uint8_t *code, size_t nx, size_t ny, size_t nz,
             goto nomem;
             /* Galerkin coarse operator; coarse slice K gathers fine z = 2K,
                2K+1 only, so slices are independent */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (F->n > 65536)
         for (size_t K = 0; K < Cl->nz; K++)
             for (size_t z = 2 * K; z < 2 * K + 2 && z < F->nz; z++)
                 for (size_t y = 0; y < F->ny; y++)
@@ -233,7 +241,7 @@ static inline double nb_sum(const mglevel *L, const double *v, size_t i,
 
 static void gs_color(const mglevel *L, double *x, const double *b, int color)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (L->n > 65536)
     for (size_t z = 0; z < L->nz; z++)
         for (size_t y = 0; y < L->ny; y++) {
             size_t x0 = (size_t)((color + (int)((y + z) & 1)) & 1);
@@ -250,7 +258,7 @@ static void gs_color(const mglevel *L, double *x, const double *b, int color)
 static void residual(const mglevel *L, const double *x, const double *b,
                      double *r)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (L->n > 65536)
     for (size_t z = 0; z < L->nz; z++)
         for (size_t y = 0; y < L->ny; y++)
             for (size_t xx = 0; xx < L->nx; xx++) {
@@ -280,7 +288,7 @@ static void vcycle(fib__mg *mg, int l, double *x, const double *b)
     residual(L, x, b, L->r);
     mglevel *Cl = &mg->lev[l + 1];
     memset(Cl->b, 0, sizeof(double) * Cl->n);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (L->n > 65536)
     for (size_t K = 0; K < Cl->nz; K++)
         for (size_t z = 2 * K; z < 2 * K + 2 && z < L->nz; z++)
             for (size_t y = 0; y < L->ny; y++)
@@ -289,7 +297,14 @@ static void vcycle(fib__mg *mg, int l, double *x, const double *b)
                     Cl->b[(K * Cl->ny + y / 2) * Cl->nx + xx / 2] += L->r[i];
                 }
     vcycle(mg, l + 1, Cl->x, Cl->b);
-#pragma omp parallel for schedule(static)
+    if (MG_GAMMA == 2 && l + 1 < mg->nlev - 1) {
+        /* W-cycle: a second coarse solve on the coarse residual */
+        residual(Cl, Cl->x, Cl->b, Cl->b2);
+        vcycle(mg, l + 1, Cl->x2, Cl->b2);
+        for (size_t k = 0; k < Cl->n; k++)
+            Cl->x[k] += Cl->x2[k];
+    }
+#pragma omp parallel for schedule(static) if (L->n > 65536)
     for (size_t z = 0; z < L->nz; z++)
         for (size_t y = 0; y < L->ny; y++)
             for (size_t xx = 0; xx < L->nx; xx++) {
