@@ -2,6 +2,7 @@
  * fractions, surfaces, objects, local thickness, tortuosity, skeleton,
  * deposit height and coating of a label volume. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,7 +11,9 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "fib/canvas.h"
 #include "fib/formats.h"
+#include "fib/picture.h"
 #include "fib/measure.h"
 #include "fib/mesh_io.h"
 #include "fib/report.h"
@@ -37,7 +40,12 @@ static void usage(void)
         "  --mesh OUT.stl|.ply    surface of the first measured phase (with\n"
         "                         --coating: the particle surface, PLY scalar\n"
         "                         coating_nm)\n"
-        "  --pictures DIR         PNG pictures (needs the picture module)\n"
+        "  --pictures DIR         PNG pictures: orthoslices with coloured "
+        "labels and\n"
+        "                         scale bar, z projection, shaded surface "
+        "per phase\n"
+        "  --view X,Y,Z           view direction of the surface pictures\n"
+        "                         (default 1,0.6,-0.8)\n"
         "  --substrate FACE       x0 x1 y0 y1 z0 z1: substrate face for "
         "heights,\n"
         "                         contact and the deposit thickness map\n"
@@ -122,6 +130,124 @@ static void key_u32(fib_fmt_json *j, uint32_t v)
 
 static const char *axis_name[3] = {"x", "y", "z"};
 
+/* One picture: grey base image (may be NULL), optional u32 overlay, scale
+ * bar over @p phys_w_nm, title; written to DIR/NAME.png. */
+static fib_status picture(const char *dir, const char *name,
+                          const fib_image *base, const fib_image *overlay,
+                          double phys_w_nm, double phys_h_nm, const char *title,
+                          fib_error *err)
+{
+    fib_canvas *cv = NULL;
+    char path[4096];
+    fib_status st = fib_canvas_create(640, 560, FIB_RGB_BLACK, &cv, err);
+    if (st != FIB_OK)
+        return st;
+    fib_canvas_rect box = {10, 30, 620, 520};
+    fib_canvas_rect r = fib_canvas_fit_rect(box, phys_w_nm, phys_h_nm);
+    if (base && (st = fib_canvas_draw_image(cv, base, r, NULL, err)) != FIB_OK)
+        goto done;
+    if (overlay &&
+        (st = fib_canvas_draw_labels(cv, overlay, r, NULL, err)) != FIB_OK)
+        goto done;
+    fib_canvas_text(cv, 10, 10, title, 1, FIB_RGB_WHITE);
+    fib_scale_bar_params sb = {.width_nm = phys_w_nm};
+    if ((st = fib_canvas_scale_bar(cv, r, &sb, NULL, NULL, err)) != FIB_OK)
+        goto done;
+    snprintf(path, sizeof path, "%s/%s.png", dir, name);
+    st = fib_fmt_canvas_write_png(path, cv, err);
+    if (st == FIB_OK)
+        printf("wrote %s\n", path);
+done:
+    fib_canvas_destroy(cv);
+    return st;
+}
+
+/* Orthoslices through the centre with a coloured label overlay (label
+ * values mapped to their rank among the distinct values), a maximum-
+ * intensity projection along z and a shaded surface per phase. */
+static fib_status write_pictures(const char *dir, const fib_volume *vol,
+                                 const uint32_t *vals, size_t nval,
+                                 const uint32_t *phases, size_t nphase,
+                                 const double view[3], fib_error *err)
+{
+    static const char *pname[3] = {"ortho_yz", "ortho_xz", "ortho_xy"};
+    size_t d[3] = {vol->nx, vol->ny, vol->nz};
+    const double *sp = vol->voxel_size_nm;
+    fib_status st = FIB_OK;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return fib_error_set(err, FIB_EIO, "%s: cannot create folder: %s", dir,
+                             strerror(errno));
+    for (int a = 0; a < 3 && st == FIB_OK; a++) {
+        fib_image sl = {0}, grey = {0}, ov = {0};
+        st = fib_recon_orthoslice(vol, a, d[a] / 2, &sl, err);
+        if (st == FIB_OK)
+            st = fib_image_init(&grey, FIB_PX_F32, sl.width, sl.height, err);
+        if (st == FIB_OK)
+            st = fib_image_init(&ov, FIB_PX_U32, sl.width, sl.height, err);
+        if (st == FIB_OK) {
+            for (size_t y = 0; y < sl.height; y++)
+                for (size_t x = 0; x < sl.width; x++) {
+                    uint32_t v = (uint32_t)fib_image_get(&sl, x, y);
+                    size_t rank = 0;
+                    while (rank < nval && vals[rank] != v)
+                        rank++;
+                    ((float *)fib_image_row(&grey, y))[x] = (float)rank;
+                    ((uint32_t *)fib_image_row(&ov, y))[x] =
+                        v == 0 ? 0 : (uint32_t)rank + 1;
+                }
+            int u = a == 0 ? 1 : 0, w = a == 2 ? 1 : 2;
+            char title[128];
+            snprintf(title, sizeof title, "%s slice %zu (labels coloured)",
+                     a == 0   ? "x"
+                     : a == 1 ? "y"
+                              : "z",
+                     d[a] / 2);
+            st = picture(dir, pname[a], &grey, &ov, (double)d[u] * sp[u],
+                         (double)d[w] * sp[w], title, err);
+        }
+        fib_image_clear(&sl);
+        fib_image_clear(&grey);
+        fib_image_clear(&ov);
+    }
+    if (st == FIB_OK) {
+        fib_image mip = {0};
+        st = fib_recon_mip(vol, 2, &mip, err);
+        if (st == FIB_OK)
+            st = picture(dir, "mip_z", &mip, NULL, (double)d[0] * sp[0],
+                         (double)d[1] * sp[1],
+                         "maximum-intensity projection along z", err);
+        fib_image_clear(&mip);
+    }
+    for (size_t p = 0; p < nphase && st == FIB_OK; p++) {
+        fib_image img = {0};
+        st =
+            fib_recon_render_surface(vol, phases[p], view, 620, 520, &img, err);
+        if (st == FIB_OK) {
+            char name[64], title[128];
+            snprintf(name, sizeof name, "surface_%u", phases[p]);
+            snprintf(title, sizeof title,
+                     "phase %u seen along (%.2g, %.2g, %.2g)", phases[p],
+                     view[0], view[1], view[2]);
+            fib_canvas *cv = NULL;
+            char path[4096];
+            st = fib_canvas_create(640, 560, FIB_RGB_BLACK, &cv, err);
+            fib_canvas_rect r = {10, 30, 620, 520};
+            if (st == FIB_OK)
+                st = fib_canvas_draw_image(cv, &img, r, NULL, err);
+            if (st == FIB_OK) {
+                fib_canvas_text(cv, 10, 10, title, 1, FIB_RGB_WHITE);
+                snprintf(path, sizeof path, "%s/%s.png", dir, name);
+                st = fib_fmt_canvas_write_png(path, cv, err);
+                if (st == FIB_OK)
+                    printf("wrote %s\n", path);
+            }
+            fib_canvas_destroy(cv);
+        }
+        fib_image_clear(&img);
+    }
+    return st;
+}
+
 int cli_cmd_measure(int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -139,6 +265,7 @@ int cli_cmd_measure(int argc, char **argv)
         {"skeleton", no_argument, 0, 'k'},
         {"no-thickness", no_argument, 0, 'T'},
         {"tol", required_argument, 0, 'o'},
+        {"view", required_argument, 0, 'V'},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
@@ -146,6 +273,7 @@ int cli_cmd_measure(int argc, char **argv)
     size_t nphase = 0;
     bool axes[3] = {false, false, false}, skeleton = false, thickness = true,
          quiet = false, have_coat = false;
+    double view[3] = {1, 0.6, -0.8};
     double vox[3] = {0, 0, 0}, smooth = 0, tol = 1e-6, coat[3] = {0, 0, -1};
     const char *json_path = NULL, *csv_path = NULL, *mesh_path = NULL,
                *pic_dir = NULL;
@@ -257,6 +385,15 @@ int cli_cmd_measure(int argc, char **argv)
                 return cli_usage_error(
                     "measure", "--tol must be in (0, 1) (got %s)", optarg);
             break;
+        case 'V':
+            if (sscanf(optarg, "%lf,%lf,%lf", &view[0], &view[1], &view[2]) !=
+                    3 ||
+                !isfinite(view[0] + view[1] + view[2]) ||
+                !(fabs(view[0]) + fabs(view[1]) + fabs(view[2]) > 0))
+                return cli_usage_error(
+                    "measure", "--view needs a direction X,Y,Z (got %s)",
+                    optarg);
+            break;
         case 'q':
             quiet = true;
             break;
@@ -269,10 +406,6 @@ int cli_cmd_measure(int argc, char **argv)
                                "expected one LABELS file (see --help)");
     if (!json_path)
         return cli_usage_error("measure", "--json REPORT.json is required");
-    if (pic_dir)
-        return cli_usage_error("measure",
-                               "--pictures: the picture module is not built "
-                               "in this version");
     if (mesh_path) {
         const char *dot = strrchr(mesh_path, '.');
         if (!dot || (strcasecmp(dot, ".stl") && strcasecmp(dot, ".ply")))
@@ -728,6 +861,9 @@ int cli_cmd_measure(int argc, char **argv)
             goto fail;
         printf("wrote %s (%zu triangles)\n", mesh_path, mesh.n_triangles);
     }
+    if (pic_dir && (st = write_pictures(pic_dir, &vol, vals, nval, phases,
+                                        nphase, view, &err)) != FIB_OK)
+        goto fail;
     fib_fmt_json_end_object(j);
     if ((st = fib_fmt_json_write(J, json_path, &err)) != FIB_OK)
         goto fail;

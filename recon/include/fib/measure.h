@@ -251,6 +251,39 @@ FIB_API FIB_NODISCARD fib_status fib_recon_tortuosity(
     const fib_volume *mask, int axis, const fib_tort_opts *opts,
     fib_tort_result *out, const fib_progress *progress, fib_error *err);
 
+/* ---- pictures ------------------------------------------------------------ */
+
+/**
+ * Orthoslice: slice @p index across @p axis (0 = x: image over (y, z),
+ * 1 = y: image over (x, z), 2 = z: image over (x, y)) of @p vol (any
+ * type) into a new owned image of the same pixel type, with the pixel
+ * sizes of the two in-plane axes.  Errors: FIB_EINVAL (axis, index).
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_orthoslice(const fib_volume *vol,
+                                                      int axis, size_t index,
+                                                      fib_image *out,
+                                                      fib_error *err);
+
+/** Maximum-intensity projection of @p vol along @p axis into a new f32
+ *  image (in-plane axes as fib_recon_orthoslice()). */
+FIB_API FIB_NODISCARD fib_status fib_recon_mip(const fib_volume *vol, int axis,
+                                               fib_image *out, fib_error *err);
+
+/**
+ * Shaded surface rendering of the voxels of @p labels equal to @p value
+ * seen along @p view_dir (need not be unit; physical axes x, y, z):
+ * orthographic ray casting through the volume (step half the
+ * smallest voxel size), first hit shaded with Lambert's law (ambient 0.2,
+ * diffuse 0.8, light from the viewer, a little up and left), the normal
+ * being the normalised gradient of the 3x3x3 box-filtered indicator.
+ * @p out: new owned u8 image of @p width x @p height (0 = background,
+ * 40..255 surface).  The "up" direction of the picture is +z unless the
+ * view is along z (then -y).
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_render_surface(
+    const fib_volume *labels, uint32_t value, const double view_dir[3],
+    size_t width, size_t height, fib_image *out, fib_error *err);
+
 #ifdef __cplusplus
 }
 #endif
