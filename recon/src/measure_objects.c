@@ -191,11 +191,15 @@ fib_status fib_recon_objects(const fib_volume *cc, size_t n,
             failed = 1;
         } else {
             s->area_um2 = fib_mesh_area(&mesh) * 1e-6;
+            /* sphericity from the mesh's own enclosed volume, so that
+               area and volume come from the same surface (voxel-count
+               volume with a marching-cubes area gives psi > 1 for objects
+               of a few voxels) */
+            double vm = fib_mesh_volume(&mesh) * 1e-9;
             fib_mesh_clear(&mesh);
-            if (s->area_um2 > 0)
-                s->sphericity = cbrt(PI_) *
-                                pow(6.0 * s->volume_um3, 2.0 / 3.0) /
-                                s->area_um2;
+            if (s->area_um2 > 0 && vm > 0)
+                s->sphericity =
+                    cbrt(PI_) * pow(6.0 * vm, 2.0 / 3.0) / s->area_um2;
         }
         free(f);
     }

@@ -62,7 +62,8 @@ typedef struct fib_object_stats {
     double volume_um3;     /**< voxel count x voxel volume */
     double area_um2;       /**< marching cubes of the object, closed */
     double eq_diameter_um; /**< (6 V / pi)^(1/3) */
-    double sphericity;     /**< pi^(1/3) (6 V)^(2/3) / A (Wadell) */
+    double sphericity;     /**< pi^(1/3) (6 V)^(2/3) / A (Wadell), V
+                                 and A of the object's mesh */
     double centroid_nm[3];
     size_t bbox_min[3], bbox_max[3]; /**< voxel indices, inclusive */
     double axes_um[3];     /**< principal semi-axes, descending: sqrt(5
