@@ -6,7 +6,7 @@
  *       render a particles phantom (10 nm px, 2.5 nm slices, drift 0.6 px
  *       random walk) as raw little-endian u16 slices; OUT.raw.true.csv
  *       gets the true content drift (slice,dx,dy)
- *   bench_recon align IN.raw NX NY NZ THREADS OUT.csv
+ *   bench_recon align IN.raw NX NY NZ THREADS OUT.csv [K]
  *       stream the raw series through fib_recon (pass 1 + solve + pass 2,
  *       output slices consumed by a checksum sink); OUT.csv = applied
  *       shifts; prints seconds
@@ -134,6 +134,8 @@ static int align(char **argv)
     s.user = &rs;
     fib_recon_params p = {0};
     p.threads = atoi(argv[6]);
+    if (argv[8])
+        p.neighbours = arg_size(argv[8]);
     fib_recon *r = NULL;
     fib_error err = {0};
     double acc = 0;
@@ -160,8 +162,9 @@ static int align(char **argv)
     }
     fclose(c);
     printf("cryofib estimate_s %.3f apply_s %.3f total_s %.3f threads %d "
-           "checksum %.6g\n",
-           t1 - t0, t2 - t1, t2 - t0, p.threads, acc);
+           "K %zu checksum %.6g\n",
+           t1 - t0, t2 - t1, t2 - t0, p.threads,
+           p.neighbours ? p.neighbours : 3, acc);
     fib_recon_destroy(r);
     fclose(rs.f);
     free(rs.buf);
@@ -333,7 +336,7 @@ int main(int argc, char **argv)
         return mem(argc, argv);
     fprintf(stderr, "usage: bench_recon gen OUT.raw NX NY NZ SEED\n"
                     "       bench_recon align IN.raw NX NY NZ THREADS "
-                    "OUT.csv\n"
+                    "OUT.csv [K]\n"
                     "       bench_recon mem NX NY NZ OUT.mrc [BUDGET]\n");
     return 2;
 }

@@ -34,6 +34,8 @@ c1=$("$BR" align "$W/s.raw" $N $N "$NZ" 1 "$W/c1.csv"); echo "$c1"
 echo "== cryofib (2 threads)"
 c2=$("$BR" align "$W/s.raw" $N $N "$NZ" 2 "$W/c2.csv"); echo "$c2"
 cmp -s "$W/c1.csv" "$W/c2.csv" && same=yes || same=NO
+echo "== cryofib (1 thread, K = 1: consecutive pairs like the peer)"
+k1=$("$BR" align "$W/s.raw" $N $N "$NZ" 1 "$W/k1.csv" 1); echo "$k1"
 echo "== scikit-image peer"
 sk=$("$PY" "$HERE/peer_recon.py" "$W/s.raw" $N $N "$NZ" "$W/sk.csv" 2>/dev/null); echo "$sk"
 
@@ -41,7 +43,7 @@ acc=$("$PY" - "$W" <<'PYEOF'
 import sys, numpy as np
 w = sys.argv[1]
 t = np.loadtxt(f"{w}/s.raw.true.csv", delimiter=",", skiprows=1)[:, 1:]
-for name in ("c1", "sk"):
+for name in ("c1", "k1", "sk"):
     a = np.loadtxt(f"{w}/{name}.csv", delimiter=",", skiprows=1)[:, 1:]
     e = a + t
     e -= e.mean(0)
@@ -57,7 +59,9 @@ t2=$(echo "$c2" | sed -E 's/.*total_s ([0-9.]+).*/\1/')
 ts=$(echo "$sk" | sed -E 's/.*total_s ([0-9.]+).*/\1/')
 r1=$(awk -v a="$ts" -v b="$t1" 'BEGIN{printf "%.2f", a/b}')
 r2=$(awk -v a="$ts" -v b="$t2" 'BEGIN{printf "%.2f", a/b}')
-echo "speed ratio skimage/cryofib: ${r1}x (1 thread), ${r2}x (2 threads); 1 vs 2 threads identical: $same"
+tk=$(echo "$k1" | sed -E 's/.*total_s ([0-9.]+).*/\1/')
+rk=$(awk -v a="$ts" -v b="$tk" 'BEGIN{printf "%.2f", a/b}')
+echo "speed ratio skimage/cryofib: ${r1}x (1 thread), ${r2}x (2 threads), ${rk}x (K=1); 1 vs 2 threads identical: $same"
 
 echo "== memory: 2048x2048x${MEMNZ} u8 series generated on the fly -> MRC"
 mem=$(/usr/bin/time -v "$BR" mem 2048 2048 "$MEMNZ" "$W/big.mrc" 1G 2>"$W/time.txt")
@@ -85,10 +89,31 @@ step error and the worst slice.
 |---|---|---|---|---|
 | cryofib, 1 thread (K=3, LSQ, bilinear) | $t1 | $(echo "$acc" | awk '$1=="c1"{print $2}') | $(echo "$acc" | awk '$1=="c1"{print $3}') | $(echo "$acc" | awk '$1=="c1"{print $4}') |
 | cryofib, 2 threads | $t2 | identical: $same | | |
+| cryofib, 1 thread, K=1 (consecutive pairs) | $tk | $(echo "$acc" | awk '$1=="k1"{print $2}') | $(echo "$acc" | awk '$1=="k1"{print $3}') | $(echo "$acc" | awk '$1=="k1"{print $4}') |
 | scikit-image phase_cross_correlation (upsample 20, normalization=None) + ndimage.shift(order=1) | $ts | $(echo "$acc" | awk '$1=="sk"{print $2}') | $(echo "$acc" | awk '$1=="sk"{print $3}') | $(echo "$acc" | awk '$1=="sk"{print $4}') |
 
 Speed ratio (skimage time / cryofib time): **${r1}x** with 1 thread,
-**${r2}x** with 2 threads.
+**${r2}x** with 2 threads, **${rk}x** with K=1.
+
+Notes:
+- The machine's load average was about 6 on its 2 cores during the run
+  (other sessions building and testing), so absolute times are noisy and
+  2 threads do not help here; results are bit-identical for 1 and 2
+  threads.
+- The issue's target of 10x over scikit-image is **not met**: cryofib does
+  3 pair correlations per slice (K = 3, the drift-free global solve) where
+  the peer does 1; with K = 1 the ratio is about 5x.  Both use the same
+  algorithm class (FFT correlation + upsampled DFT); cryofib's gains come
+  from single-precision FFTW r2c, the band-limited refinement (spectra of
+  regions >= 512 px are cropped to half Nyquist, so the per-pair inverse
+  FFT is 4x smaller) and a separable bilinear apply.
+- Position RMS of about 0.56 px for cryofib over 200 slices is dominated by
+  the phantom's content changing from slice to slice (particles appearing
+  and growing, seen as motion by any correlation aligner; see
+  recon/README.md "limits"); the slice-to-slice step error (0.016 px vs
+  0.18 px) shows the alignment precision itself.
+- The MRC writer stores u8 data as mode 6 (16-bit; MRC mode 0 is signed),
+  hence 4.2 GB for 2048 x 2048 x 500.
 
 Raw output: \`$c1\` / \`$c2\` / \`$sk\`.
 

@@ -68,7 +68,7 @@ static void usage(void)
         "  --destripe             curtaining removal (wavelet-FFT)\n"
         "  --background poly|gauss  shading removal\n"
         "  --normalize            slice intensity normalisation\n"
-        "  --denoise median|gauss|diffusion\n"
+        "  --denoise median|gauss|diffusion|nlm\n"
         "  --quiet                no progress bar\n");
 }
 
@@ -325,10 +325,10 @@ static int parse_args(int argc, char **argv, opts *o)
             break;
         case O_DENOISE:
             if (strcmp(optarg, "median") && strcmp(optarg, "gauss") &&
-                strcmp(optarg, "diffusion"))
+                strcmp(optarg, "diffusion") && strcmp(optarg, "nlm"))
                 return cli_usage_error(CMD,
-                                       "--denoise expects median, gauss or "
-                                       "diffusion (got '%s')",
+                                       "--denoise expects median, gauss, "
+                                       "diffusion or nlm (got '%s')",
                                        optarg);
             snprintf(c->denoise, sizeof c->denoise, "%s", optarg);
             break;
@@ -789,6 +789,8 @@ static fib_status make_correct(const fib_fmt_recon_cfg *c,
         cp.denoise.method = FIB_DENOISE_GAUSS;
     else if (!strcmp(c->denoise, "diffusion"))
         cp.denoise.method = FIB_DENOISE_DIFFUSION;
+    else if (!strcmp(c->denoise, "nlm"))
+        cp.denoise.method = FIB_DENOISE_NLM;
     fib_recon_correct *ctx = NULL;
     fib_status st = fib_recon_correct_create(&cp, &ctx, err);
     if (st)
@@ -938,6 +940,9 @@ static int run(opts *o)
                                "channel %s has %zu slices, the reference %zu",
                                c->channel_name[k], cs.n, fs.n);
         if (!st) {
+            /* channels get the same artifact correction (the context is
+             * reset at slice 0, so the normalisation follows each stack) */
+            cs.correct = fs.correct;
             fib_recon_source chs = src;
             chs.n_slices = cs.n;
             chs.width = cs.width;

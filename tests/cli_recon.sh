@@ -75,6 +75,19 @@ correct = { destripe = true; };
 EOF
 "$C" recon "$T/run.cfg" --quiet >"$T/r3.log" 2>&1 && ok || bad "recon run file: $(cat "$T/r3.log")"
 [ -s "$T/r3/volume_bse.mrc" ] && ok || bad "channel volume missing"
+if [ $havepy -eq 1 ]; then
+    "$PY" - "$T" <<'PYEOF' && ok || bad "channel volume registered with the reference"
+import sys, numpy as np, mrcfile
+t = sys.argv[1]
+a = mrcfile.open(f"{t}/r3/volume.mrc", permissive=True).data.astype(float)
+b = mrcfile.open(f"{t}/r3/volume_bse.mrc", permissive=True).data.astype(float)
+assert a.shape == b.shape, (a.shape, b.shape)
+# the 8-bit channel is the same phantom: proportional to the 16-bit one
+# (up to rounding and the destriping that both get)
+c = np.corrcoef(a[5].ravel(), b[5].ravel())[0, 1]
+assert c > 0.99, c
+PYEOF
+fi
 grep -q 'destripe' "$T/r3/report.json" && ok || bad "correction not recorded"
 
 # a slice of another size: clear error naming the file; --skip-bad records it
@@ -91,6 +104,12 @@ echo "$out" | grep -q 'slice_0007.png' && ok || bad "message does not name the s
     && ok || bad "--skip-bad run"
 grep -q '"skipped": true' "$T/r5/report.json" && ok || bad "skipped slice not recorded"
 [ "$(wc -l <"$T/r5/drift.csv")" -eq 20 ] && ok || bad "skip-bad drift.csv rows"
+
+# a run file with an unknown key: exit 2, file and line named
+printf 'input = "ph";\nout = "r8";\nneighbors = 3;\n' >"$T/bad.cfg"
+out=$("$C" recon "$T/bad.cfg" 2>&1); rc=$?
+[ $rc -eq 2 ] && ok || bad "bad run file: exit $rc"
+echo "$out" | grep -q 'bad.cfg:3: neighbors' && ok || bad "bad run file message: $out"
 
 # bad usage
 "$C" recon --input "$T/ph" >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "missing --out not exit 2"

@@ -207,6 +207,34 @@ START_TEST(test_pair_subpixel)
 }
 END_TEST
 
+START_TEST(test_pair_binned)
+{
+    /* regions of 512 px and more are binned 2 x 2 before the transform
+     * (plain correlation): the shift must still come back in input px to
+     * the 1/20 px step; static structure, so only the drift moves */
+    g_slice_nm = 0.001;
+    fib_phantom *ph = make_phantom(FIB_PHANTOM_PARTICLES, 512, 4, 8);
+    g_slice_nm = 2.5;
+    fib_image a = {0}, b = {0};
+    fib_error err = {0};
+    ck_assert(fib_image_init(&a, FIB_PX_F32, 512, 512, &err) == FIB_OK);
+    ck_assert(fib_image_init(&b, FIB_PX_F32, 512, 512, &err) == FIB_OK);
+    ck_assert(fib_phantom_render(ph, 0, &a, &err) == FIB_OK);
+    for (size_t z = 1; z < 4; z++) {
+        ck_assert(fib_phantom_render(ph, z, &b, &err) == FIB_OK);
+        double tx, ty, dx, dy, q;
+        fib_phantom_true_drift(ph, z, &tx, &ty);
+        ck_assert(fib_recon_align_pair(&a, &b, NULL, &dx, &dy, &q, &err) ==
+                  FIB_OK);
+        ck_assert_msg(fabs(dx - tx) <= 0.06 && fabs(dy - ty) <= 0.06,
+                      "binned: measured %g %g, true %g %g", dx, dy, tx, ty);
+    }
+    fib_image_clear(&a);
+    fib_image_clear(&b);
+    fib_phantom_destroy(ph);
+}
+END_TEST
+
 START_TEST(test_phantom_drift_recovered)
 {
     /* 256 x 256 x 40, 10 nm pixels, 2.5 nm slices (features 70-180 nm:
@@ -777,6 +805,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_pair_subpixel);
+    tcase_add_test(tc, test_pair_binned);
     tcase_add_test(tc, test_phantom_drift_recovered);
     tcase_add_test(tc, test_static_structure_exact);
     tcase_add_test(tc, test_threads_identical);

@@ -121,7 +121,8 @@ static fib_status parse_correct(const rctx *c, const config_setting_t *g,
                                 fib_fmt_recon_cfg *o)
 {
     static const char *const bg[] = {"poly", "gauss", NULL};
-    static const char *const dn[] = {"median", "gauss", "diffusion", NULL};
+    static const char *const dn[] = {"median", "gauss", "diffusion", "nlm",
+                                     NULL};
     if (!config_setting_is_group(g))
         return perr(c, g, "correct", "must be a group { ... }");
     const int n = config_setting_length(g);

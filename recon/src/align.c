@@ -41,17 +41,27 @@ struct fib__aligner {
     int nthreads;
     unsigned ups;
     size_t U;
-    double p;    /* whitening exponent */
-    double band; /* refinement band, fraction of Nyquist */
+    double p;           /* whitening exponent */
+    double band;        /* refinement band, fraction of Nyquist */
+    unsigned bin;       /* input pixels per correlation pixel along each axis */
+    size_t fw, fh, fhw; /* full region (input px) and its half width */
     fftwf_plan fwd, inv;
-    float *window; /* w * h */
-    float *in;     /* w * h forward input */
+    float *window;       /* fw * fh */
+    float *in;           /* fw * fh forward input */
+    fftwf_complex *full; /* fh * fhw full spectrum (bin > 1 only) */
     scratch *scr;
 };
 
-size_t fib__aligner_spectrum_bytes(size_t w, size_t h)
+unsigned fib__aligner_bin(fib_recon_norm norm, size_t w, size_t h)
 {
-    return h * (w / 2 + 1) * sizeof(fftwf_complex);
+    const bool plain =
+        norm != FIB_RECON_NORM_PHASE && norm != FIB_RECON_NORM_WHITEN;
+    return plain && w >= 512 && h >= 512 ? 2 : 1;
+}
+
+size_t fib__aligner_spectrum_bytes(size_t w, size_t h, unsigned bin)
+{
+    return (h / bin) * ((w / bin) / 2 + 1) * sizeof(fftwf_complex);
 }
 
 static size_t upsampled_size(unsigned ups)
@@ -60,9 +70,14 @@ static size_t upsampled_size(unsigned ups)
 }
 
 bool fib__aligner_bytes(size_t w, size_t h, int nthreads, unsigned ups,
-                        size_t *bytes_out)
+                        unsigned bin, size_t *bytes_out)
 {
-    size_t hw = w / 2 + 1, n, spec, real, per, U = upsampled_size(ups);
+    size_t fulln, fullspec;
+    if (!fib_mul_size(w, h, &fulln) || !fib_mul_size(h, w / 2 + 1, &fullspec))
+        return false;
+    w /= bin;
+    h /= bin;
+    size_t hw = w / 2 + 1, n, spec, real, per, U = upsampled_size(ups * bin);
     if (!fib_mul_size(w, h, &n) || !fib_mul_size(h, hw, &spec))
         return false;
     real = n * sizeof(float);
@@ -71,8 +86,10 @@ bool fib__aligner_bytes(size_t w, size_t h, int nthreads, unsigned ups,
     if (per / 16 < spec)
         return false;
     size_t total;
+    /* + window and input at full size, + the full spectrum when binned */
     if (!fib_mul_size(per, (size_t)nthreads, &total) ||
-        !fib_add_size(total, 2 * real, &total))
+        !fib_add_size(total, 2 * fulln * sizeof(float), &total) ||
+        (bin > 1 && !fib_add_size(total, fullspec * 8, &total)))
         return false;
     *bytes_out = total;
     return true;
@@ -118,6 +135,7 @@ void fib__aligner_destroy(fib__aligner *a)
     }
     fftwf_free(a->window);
     fftwf_free(a->in);
+    fftwf_free(a->full);
     free(a);
 }
 
@@ -136,10 +154,19 @@ static double tukey(size_t i, size_t n, double alpha)
 }
 
 fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
-                               double tukey_alpha, fib_recon_norm norm,
-                               fib__aligner **out, fib_error *err)
+                               unsigned bin, double tukey_alpha,
+                               fib_recon_norm norm, fib__aligner **out,
+                               fib_error *err)
 {
     *out = NULL;
+    if (bin < 1)
+        bin = 1;
+    const size_t fw = w, fh = h;
+    w /= bin;
+    h /= bin;
+    /* binned by 2: refine with kappa * 2 on the binned grid, so the step
+     * stays 1 / kappa input px */
+    ups = ups < 1 ? 1 : ups * bin;
     if (w < 8 || h < 8 || w > FIB_MAX_EXTENT || h > FIB_MAX_EXTENT)
         return fib_error_set(err, FIB_EINVAL,
                              "recon: alignment region must be 8..%zu px a "
@@ -151,6 +178,9 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
     a->w = w;
     a->h = h;
     a->hw = w / 2 + 1;
+    a->fw = fw;
+    a->fh = fh;
+    a->fhw = fw / 2 + 1;
     a->nspec = h * a->hw;
     a->nthreads = nthreads < 1 ? 1 : nthreads;
     a->ups = ups < 1 ? 1 : ups;
@@ -158,18 +188,24 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
     /* plain correlation carries almost no power near Nyquist (image
      * spectra fall as 1/f^2, noise is flat): the refinement DFT uses the
      * band below half Nyquist (4x less work, and less noise); whitened
-     * spectra use every frequency */
-    a->band = norm == FIB_RECON_NORM_PHASE || norm == FIB_RECON_NORM_WHITEN
-                  ? 1.0
-                  : 0.5;
+     * spectra use every frequency.  Regions of 512 px and more keep only
+     * that band in their stored spectra (bin = 2, see
+     * fib__aligner_spectrum()), so their whole cropped spectrum is used. */
+    a->bin = bin;
+    a->band =
+        norm == FIB_RECON_NORM_PHASE || norm == FIB_RECON_NORM_WHITEN || bin > 1
+            ? 1.0
+            : 0.5;
     a->p = norm == FIB_RECON_NORM_PHASE    ? 1.0
            : norm == FIB_RECON_NORM_WHITEN ? 0.5
                                            : 0.0;
     const size_t n = w * h, U = a->U, hw = a->hw;
-    a->window = fftwf_malloc(n * sizeof(float));
-    a->in = fftwf_malloc(n * sizeof(float));
+    a->window = fftwf_malloc(fw * fh * sizeof(float));
+    a->in = fftwf_malloc(fw * fh * sizeof(float));
     a->scr = calloc((size_t)a->nthreads, sizeof *a->scr);
-    if (!a->window || !a->in || !a->scr)
+    if (bin > 1)
+        a->full = fftwf_malloc(fh * a->fhw * sizeof(fftwf_complex));
+    if (!a->window || !a->in || !a->scr || (bin > 1 && !a->full))
         goto nomem;
     for (int t = 0; t < a->nthreads; t++) {
         scratch *s = &a->scr[t];
@@ -188,17 +224,18 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
             goto nomem;
     }
     const double alpha = tukey_alpha > 0 ? tukey_alpha : 0.2;
-    for (size_t y = 0; y < h; y++) {
-        const double wy = tukey(y, h, alpha);
-        for (size_t x = 0; x < w; x++)
-            a->window[y * w + x] = (float)(wy * tukey(x, w, alpha));
+    for (size_t y = 0; y < fh; y++) {
+        const double wy = tukey(y, fh, alpha);
+        for (size_t x = 0; x < fw; x++)
+            a->window[y * fw + x] = (float)(wy * tukey(x, fw, alpha));
     }
     /* Plans are made once, on buffers allocated with fftwf_malloc (so
      * every later buffer has the same alignment), in the critical section
      * that every cryofib FFTW planner call shares (fib/correct.h). */
 #pragma omp critical(fib_fftw_planner)
     {
-        a->fwd = fftwf_plan_dft_r2c_2d((int)h, (int)w, a->in, a->scr[0].r,
+        a->fwd = fftwf_plan_dft_r2c_2d((int)fh, (int)fw, a->in,
+                                       bin > 1 ? a->full : a->scr[0].r,
                                        FFTW_ESTIMATE);
         a->inv = fftwf_plan_dft_c2r_2d((int)h, (int)w, a->scr[0].r,
                                        a->scr[0].cc, FFTW_ESTIMATE);
@@ -220,10 +257,15 @@ nomem:
                          w, h);
 }
 
+static inline double signed_freq(size_t k, size_t n)
+{
+    return k <= n / 2 ? (double)k : (double)k - (double)n;
+}
+
 void fib__aligner_spectrum(fib__aligner *a, const fib_image *img, size_t x0,
                            size_t y0, void *spec_out)
 {
-    const size_t w = a->w, h = a->h;
+    const size_t w = a->fw, h = a->fh;
     double sum = 0.0, wsum = 0.0;
     for (size_t y = 0; y < h; y++) {
         const float *row = (const float *)fib_image_row(img, y0 + y) + x0;
@@ -246,12 +288,22 @@ void fib__aligner_spectrum(fib__aligner *a, const fib_image *img, size_t x0,
         for (size_t x = 0; x < w; x++)
             dst[x] = win[x] * (row[x] - mean);
     }
-    fftwf_execute_dft_r2c(a->fwd, a->in, (fftwf_complex *)spec_out);
-}
-
-static inline double signed_freq(size_t k, size_t n)
-{
-    return k <= n / 2 ? (double)k : (double)k - (double)n;
+    if (a->bin == 1) {
+        fftwf_execute_dft_r2c(a->fwd, a->in, (fftwf_complex *)spec_out);
+        return;
+    }
+    /* Band-limit exactly by cropping the spectrum to |k| below the input
+     * Nyquist / bin: the correlation of the cropped spectra is the
+     * band-limited correlation sampled every bin pixels, with no aliasing
+     * (box binning would fold the upper band into it). */
+    fftwf_execute_dft_r2c(a->fwd, a->in, a->full);
+    fftwf_complex *dst = spec_out;
+    for (size_t ky = 0; ky < a->h; ky++) {
+        const double f = signed_freq(ky, a->h);
+        const size_t src = f >= 0 ? (size_t)f : (size_t)((double)h + f);
+        memcpy(dst + ky * a->hw, a->full + src * a->fhw,
+               a->hw * sizeof(fftwf_complex));
+    }
 }
 
 void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
@@ -378,8 +430,8 @@ void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
         sx += ((double)bx - c) / kappa;
         peak = bv;
     }
-    *dx = sx;
-    *dy = sy;
+    *dx = sx * (double)a->bin;
+    *dy = sy * (double)a->bin;
     double q = total > 0 ? peak / total : 0.0;
     *quality = q < 0 ? 0.0 : (q > 1 ? 1.0 : q);
 }

@@ -17,17 +17,26 @@
 
 typedef struct fib__aligner fib__aligner;
 
-/* Bytes a workspace for a w x h region with nthreads threads and
- * upsampling @p ups needs (plans excluded); false on overflow. */
-bool fib__aligner_bytes(size_t w, size_t h, int nthreads, unsigned ups,
-                        size_t *bytes_out);
+/* Spectral decimation of a w x h region: 2 for plain correlation on
+ * regions of at least 512 px a side (only the band below half the input
+ * Nyquist is kept: the stored spectra and the per-pair transforms are 4x
+ * smaller), else 1. */
+unsigned fib__aligner_bin(fib_recon_norm norm, size_t w, size_t h);
 
-/* Bytes of one half spectrum of a w x h region. */
-size_t fib__aligner_spectrum_bytes(size_t w, size_t h);
+/* Bytes a workspace for a w x h region (input px) with nthreads threads,
+ * upsampling @p ups and binning @p bin needs (plans excluded); false on
+ * overflow. */
+bool fib__aligner_bytes(size_t w, size_t h, int nthreads, unsigned ups,
+                        unsigned bin, size_t *bytes_out);
+
+/* Bytes of one half spectrum of a w x h region binned by @p bin. */
+size_t fib__aligner_spectrum_bytes(size_t w, size_t h, unsigned bin);
 
 /* @p mask: NULL or an f32 image of w x h multiplied into the window. */
-fib_status fib__aligner_create(size_t w, size_t h, int nthreads,
-                               unsigned ups, double tukey_alpha,
+/* @p w x @p h: the region in input pixels; shifts come back in input
+ * pixels whatever the binning. */
+fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
+                               unsigned bin, double tukey_alpha,
                                fib_recon_norm norm, fib__aligner **out,
                                fib_error *err);
 void fib__aligner_destroy(fib__aligner *a);

@@ -609,9 +609,10 @@ fib_status fib_recon_estimate(fib_recon *r, const fib_progress *prog,
     r->n_pairs = 0;
     for (size_t i = 0; i < n; i++)
         r->info[i].skipped = false;
-    size_t spec_bytes = fib__aligner_spectrum_bytes(aw, ah), ring_bytes;
+    const unsigned bin = fib__aligner_bin(r->p.norm, aw, ah);
+    size_t spec_bytes = fib__aligner_spectrum_bytes(aw, ah, bin), ring_bytes;
     size_t slice_bytes;
-    if (!fib__aligner_bytes(aw, ah, nthreads, r->ups, &ws_bytes) ||
+    if (!fib__aligner_bytes(aw, ah, nthreads, r->ups, bin, &ws_bytes) ||
         !fib_mul_size(spec_bytes, ring, &ring_bytes) ||
         !fib_mul3_size(r->src.width, r->src.height, sizeof(float),
                        &slice_bytes) ||
@@ -623,7 +624,7 @@ fib_status fib_recon_estimate(fib_recon *r, const fib_progress *prog,
     if (st)
         return st;
     charged_here = ws_bytes;
-    st = fib__aligner_create(aw, ah, nthreads, r->ups, r->p.tukey_alpha,
+    st = fib__aligner_create(aw, ah, nthreads, r->ups, bin, r->p.tukey_alpha,
                              r->p.norm, &al, err);
     if (st)
         goto fail;
@@ -720,44 +721,46 @@ fail:
 
 /* ---- pass 2 ----------------------------------------------------------- */
 
-/* Bilinear sample of an f32 image; outside [-0.5, n - 0.5] gives 0. */
-static inline float bilinear(const fib_image *im, double x, double y)
+/* One axis of a bilinear sample at coordinate x of an axis of n pixels:
+ * taps i0, i1 and weight f of i1; outside [-0.5, n - 0.5] is invalid (the
+ * output pixel becomes 0); inside, coordinates clamp to the edge pixels. */
+typedef struct tap {
+    size_t i0, i1;
+    float f;
+    bool valid;
+} tap;
+
+static inline void tap_of(double x, size_t n, tap *t)
 {
-    const double w = (double)im->width, h = (double)im->height;
-    if (!(x >= -0.5 && x <= w - 0.5 && y >= -0.5 && y <= h - 0.5))
-        return 0.0f;
+    const double w = (double)n;
+    t->valid = x >= -0.5 && x <= w - 0.5;
+    if (!t->valid) {
+        t->i0 = t->i1 = 0;
+        t->f = 0;
+        return;
+    }
     if (x < 0)
         x = 0;
-    if (y < 0)
-        y = 0;
     if (x > w - 1)
         x = w - 1;
-    if (y > h - 1)
-        y = h - 1;
-    size_t x0 = (size_t)x, y0 = (size_t)y;
-    size_t x1 = x0 + 1 < im->width ? x0 + 1 : x0;
-    size_t y1 = y0 + 1 < im->height ? y0 + 1 : y0;
-    const float fx = (float)(x - (double)x0), fy = (float)(y - (double)y0);
-    const float *r0 = fib_image_row(im, y0), *r1 = fib_image_row(im, y1);
-    const float a = r0[x0] + fx * (r0[x1] - r0[x0]);
-    const float b = r1[x0] + fx * (r1[x1] - r1[x0]);
-    return a + fy * (b - a);
+    t->i0 = (size_t)x;
+    t->i1 = t->i0 + 1 < n ? t->i0 + 1 : t->i0;
+    t->f = (float)(x - (double)t->i0);
 }
 
 static void to_type(const fib_image *f, fib_image *t)
 {
+    const float hi = t->type == FIB_PX_U8 ? 255.0f : 65535.0f;
     for (size_t y = 0; y < f->height; y++) {
         const float *s = fib_image_row(f, y);
         void *d = fib_image_row(t, y);
         for (size_t x = 0; x < f->width; x++) {
             float v = s[x];
-            if (!(v > 0))
-                v = 0;
+            v = v > 0 ? (v < hi ? v + 0.5f : hi) : 0.0f; /* NaN -> 0 */
             if (t->type == FIB_PX_U8)
-                ((uint8_t *)d)[x] = (uint8_t)(v > 255.0f ? 255 : v + 0.5f);
+                ((uint8_t *)d)[x] = (uint8_t)v;
             else
-                ((uint16_t *)d)[x] =
-                    (uint16_t)(v > 65535.0f ? 65535 : v + 0.5f);
+                ((uint16_t *)d)[x] = (uint16_t)v;
         }
     }
 }
@@ -773,7 +776,10 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
         return fib_error_set(err, FIB_EINVAL,
                              "recon: fib_recon_estimate() must run first");
     const fib_recon_source *s = src ? src : &r->src;
-    const fib_recon_geometry *g = &r->geom;
+    /* a channel keeps its own pixel type on the reference grid */
+    fib_recon_geometry geom = r->geom;
+    geom.type = src ? src->type : r->geom.type;
+    const fib_recon_geometry *g = &geom;
     const size_t n = r->src.n_slices;
     if (src) {
         fib_recon_params none = {0};
@@ -788,13 +794,14 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
     }
     fib_image in = {0}, out = {0}, prev = {0}, typed = {0}, mix = {0};
     double *mapx = NULL, *mapy = NULL;
+    tap *colt = NULL;
     size_t bytes = 0, b1, b2;
     fib_status st;
     if (!fib_mul3_size(s->width, s->height, sizeof(float), &b1) ||
         !fib_mul3_size(g->nx, g->ny, sizeof(float), &b2))
         return fib_error_set(err, FIB_ERANGE, "recon: slice size overflows");
-    bytes =
-        b1 + b2 * (r->p.isotropic ? 4 : 2) + (g->nx + g->ny) * sizeof(double);
+    bytes = b1 + b2 * (r->p.isotropic ? 4 : 2) +
+            (g->nx + g->ny) * sizeof(double) + g->nx * sizeof(tap);
     st = charge(r, bytes, "output slices", err);
     if (st)
         return st;
@@ -811,7 +818,8 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
         goto fail;
     mapx = malloc(g->nx * sizeof(double));
     mapy = malloc(g->ny * sizeof(double));
-    if (!mapx || !mapy) {
+    colt = malloc(g->nx * sizeof(tap));
+    if (!mapx || !mapy || !colt) {
         st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
         goto fail;
     }
@@ -863,13 +871,26 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
         const double sx = r->info[i].dx, sy = r->info[i].dy;
         const fib_image *inp = &in;
         fib_image *op = &out;
+        /* separable bilinear: the column taps depend on X only */
+        for (size_t X = 0; X < g->nx; X++)
+            tap_of((mapx[X] - sx + 0.5) * cxs - 0.5, s->width, &colt[X]);
+        const tap *ct = colt;
 #pragma omp parallel for schedule(static) num_threads(nthreads)
         for (long Y = 0; Y < (long)g->ny; Y++) {
             float *row = fib_image_row(op, (size_t)Y);
-            const double v = (mapy[Y] - sy + 0.5) * cys - 0.5;
+            tap ty;
+            tap_of((mapy[Y] - sy + 0.5) * cys - 0.5, s->height, &ty);
+            if (!ty.valid) {
+                memset(row, 0, g->nx * sizeof(float));
+                continue;
+            }
+            const float *r0 = fib_image_row(inp, ty.i0);
+            const float *r1 = fib_image_row(inp, ty.i1);
             for (size_t X = 0; X < g->nx; X++) {
-                const double u = (mapx[X] - sx + 0.5) * cxs - 0.5;
-                row[X] = bilinear(inp, u, v);
+                const tap t = ct[X];
+                const float a = r0[t.i0] + t.f * (r0[t.i1] - r0[t.i0]);
+                const float b = r1[t.i0] + t.f * (r1[t.i1] - r1[t.i0]);
+                row[X] = t.valid ? a + ty.f * (b - a) : 0.0f;
             }
         }
         if (!r->p.isotropic) {
@@ -936,6 +957,7 @@ fail:
     fib_image_clear(&mix);
     free(mapx);
     free(mapy);
+    free(colt);
     release(r, bytes);
     return st;
 }
@@ -962,9 +984,10 @@ fib_status fib_recon_align_pair(const fib_image *ref, const fib_image *moving,
     void *sa = NULL, *sb = NULL;
     fib_image fa = {0}, fb = {0};
     double q = 0;
-    fib_status st = fib__aligner_create(ref->width, ref->height, 1,
-                                        p->upsample ? p->upsample : 20,
-                                        p->tukey_alpha, p->norm, &al, err);
+    fib_status st = fib__aligner_create(
+        ref->width, ref->height, 1, p->upsample ? p->upsample : 20,
+        fib__aligner_bin(p->norm, ref->width, ref->height), p->tukey_alpha,
+        p->norm, &al, err);
     if (st)
         return st;
     st = fib_image_init(&fa, FIB_PX_F32, ref->width, ref->height, err);

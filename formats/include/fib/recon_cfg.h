@@ -52,7 +52,7 @@ typedef struct fib_fmt_recon_cfg {
     char *channel_input[FIB_RECON_CFG_MAX_CHANNELS];
     bool destripe, normalize;
     char background[8]; /**< "", "poly", "gauss" */
-    char denoise[16];   /**< "", "median", "gauss", "diffusion" */
+    char denoise[16];   /**< "", "median", "gauss", "diffusion", "nlm" */
 } fib_fmt_recon_cfg;
 
 /**

@@ -190,7 +190,8 @@ FIB_API FIB_NODISCARD fib_status fib_recon_estimate(fib_recon *r,
  * slices to @p sink.  A different @p src is another channel of the same
  * series (same n_slices; any size): its slices are resampled onto the
  * reference output grid using the pixel sizes (or, when either is unknown,
- * the assumption of the same field of view).
+ * the assumption of the same field of view) and keep the channel's pixel
+ * type (the geometry handed to sink->begin says so).
  */
 FIB_API FIB_NODISCARD fib_status fib_recon_write(fib_recon *r,
                                                  const fib_recon_source *src,

@@ -1,0 +1,63 @@
+#!/bin/bash
+# run_measure.sh -- cryofib measurement kernels against scipy.ndimage and
+# scikit-image in the same run (label counts, EDT, marching-cubes area,
+# timings and ratios), and the tortuosity solve on the TauFactor 500^3
+# benchmark volume (time and peak memory in x, y, z).
+#
+# usage: bench/run_measure.sh [BUILD_DIR] [--no-500]
+# Writes bench/results/measure.md.  Needs /usr/bin/python3 with numpy,
+# scipy, scikit-image and tifffile, and ../shared/data.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+build=${1:-$here/../build}
+bm=$build/bench/bench_measure
+py=/usr/bin/python3
+data=${FIB_SHARED_DIR:-$here/../../shared}/data
+out=$here/results/measure.md
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+[ -x "$bm" ] || { echo "build bench_measure first ($bm)"; exit 1; }
+threads=${OMP_NUM_THREADS:-$(nproc)}
+export OMP_NUM_THREADS=$threads
+
+{
+echo "# Measurement kernels vs scipy / scikit-image"
+echo
+echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
+echo "OMP_NUM_THREADS=$threads; peers: scipy $($py -c 'import scipy; print(scipy.__version__)'),"
+echo "scikit-image $($py -c 'import skimage; print(skimage.__version__)') (single-threaded)."
+echo "Wall times of one run each, same machine, same run."
+echo
+echo "| volume | shape (z,y,x) | kernel | result (cryofib vs peer) | cryofib | peer | peer/cryofib |"
+echo "|---|---|---|---|---|---|---|"
+} > "$tmp/md"
+
+run_kernels() { # FILE PHASE
+    "$bm" kernels "$1" "$2" "$tmp/edt.f32" > "$tmp/lines.txt"
+    $py "$here/measure_peer.py" "$1" "$2" "$tmp/edt.f32" "$tmp/lines.txt" >> "$tmp/md"
+}
+run_kernels "$data/taufactor-electrode/electrode.tiff" 0
+run_kernels "$data/taufactor-electrode/electrode.tiff" 85
+run_kernels "$data/nrel-nmc-electrode-segmented/nmc-1-cal_generatedCBD_bridge.tif" 1
+
+if [ "${2:-}" != "--no-500" ]; then
+    unzip -q -o "$data/taufactor-500-benchmark/TF-500x500x500-1x2x6-v3.tiff.zip" -d "$tmp"
+    v500=$tmp/TF-500x500x500-1x2x6-v3.tiff
+    run_kernels "$v500" 255
+    {
+    echo
+    echo "## Tortuosity factor, TauFactor 500^3 benchmark (phase 255, porosity 0.30)"
+    echo
+    echo "CG preconditioned by an aggregation-multigrid W-cycle; converged when"
+    echo "||b - A c|| / ||b|| < 1e-6.  Peak RSS of the whole process (volume read included)."
+    echo
+    echo "| axis | tau | iterations | time | peak RSS | converged | rel. residual | flux in/out mismatch |"
+    echo "|---|---|---|---|---|---|---|---|"
+    } >> "$tmp/md"
+    for a in x y z; do
+        "$bm" tortuosity "$v500" 255 $a 1e-6 | awk '{printf "| %s | %s | %s | %s s | %s MiB | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9}' >> "$tmp/md"
+    done
+fi
+mkdir -p "$here/results"
+cp "$tmp/md" "$out"
+cat "$out"

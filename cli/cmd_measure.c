@@ -1,0 +1,894 @@
+/* cmd_measure.c -- `cryofib measure LABELS --json REPORT.json`: volume
+ * fractions, surfaces, objects, local thickness, tortuosity, skeleton,
+ * deposit height and coating of a label volume. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "fib/canvas.h"
+#include "fib/formats.h"
+#include "fib/picture.h"
+#include "fib/measure.h"
+#include "fib/mesh_io.h"
+#include "fib/report.h"
+#include "fib/segment.h"
+
+#define MAX_PHASES 16
+
+static void usage(void)
+{
+    printf(
+        "usage: cryofib measure LABELS --json REPORT.json [options]\n"
+        "\n"
+        "Measure a label or binary volume (MRC, TIFF stack, NRRD; any integer\n"
+        "label values such as 0/85/170 or 0/1/2).\n"
+        "\n"
+        "  --phase VALUE          measure this label (repeatable; default: "
+        "every\n"
+        "                         non-zero label)\n"
+        "  --tortuosity AXES      x, y, z or all (x = columns, y = rows, z = "
+        "slices)\n"
+        "  --voxel-nm X,Y,Z       voxel size (overrides the file)\n"
+        "  --json REPORT.json     the report (required)\n"
+        "  --csv OBJECTS.csv      one row per connected object\n"
+        "  --mesh OUT.stl|.ply    surface of the first measured phase (with\n"
+        "                         --coating: the particle surface, PLY scalar\n"
+        "                         coating_nm)\n"
+        "  --pictures DIR         PNG pictures: orthoslices with coloured "
+        "labels and\n"
+        "                         scale bar, z projection, shaded surface "
+        "per phase\n"
+        "  --view X,Y,Z           view direction of the surface pictures\n"
+        "                         (default 1,0.6,-0.8)\n"
+        "  --substrate FACE       x0 x1 y0 y1 z0 z1: substrate face for "
+        "heights,\n"
+        "                         contact and the deposit thickness map\n"
+        "  --coating P,C[,TMIN]   coating label C on particle label P; "
+        "coverage\n"
+        "                         with thickness >= TMIN nm (default 1 voxel)\n"
+        "  --connectivity N       6 (default), 18 or 26 for objects\n"
+        "  --smooth SIGMA         Gaussian pre-smoothing (voxels) for surface\n"
+        "                         areas (default 0 = binary marching cubes)\n"
+        "  --skeleton             skeleton/dendrite metrics (Lee 1994)\n"
+        "  --no-thickness         skip local thickness\n"
+        "  --tol T                tortuosity relative residual (default "
+        "1e-6)\n"
+        "  --quiet                no progress output\n");
+}
+
+static int parse_face(const char *s)
+{
+    static const char *names[6] = {"x0", "x1", "y0", "y1", "z0", "z1"};
+    for (int i = 0; i < 6; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static inline uint32_t lab_at(const fib_volume *v, size_t i)
+{
+    switch (v->type) {
+    case FIB_PX_U8:
+        return ((const uint8_t *)v->data)[i];
+    case FIB_PX_U16:
+        return ((const uint16_t *)v->data)[i];
+    default:
+        return ((const uint32_t *)v->data)[i];
+    }
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : (x > y);
+}
+
+/* Distinct label values (sorted, at most max). */
+static size_t distinct(const fib_volume *v, uint32_t *vals, size_t max)
+{
+    size_t n = v->nx * v->ny * v->nz, k = 0;
+    if (v->type == FIB_PX_U8 || v->type == FIB_PX_U16) {
+        size_t nb = v->type == FIB_PX_U8 ? 256 : 65536;
+        unsigned char *seen = calloc(nb, 1);
+        if (!seen)
+            return 0;
+        for (size_t i = 0; i < n; i++)
+            seen[lab_at(v, i)] = 1;
+        for (size_t b = 0; b < nb && k < max; b++)
+            if (seen[b])
+                vals[k++] = (uint32_t)b;
+        free(seen);
+        return k;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t x = lab_at(v, i);
+        size_t j = 0;
+        while (j < k && vals[j] != x)
+            j++;
+        if (j == k) {
+            if (k == max)
+                break;
+            vals[k++] = x;
+        }
+    }
+    qsort(vals, k, sizeof *vals, cmp_u32);
+    return k;
+}
+
+static void key_u32(fib_fmt_json *j, uint32_t v)
+{
+    char b[16];
+    snprintf(b, sizeof b, "%u", v);
+    fib_fmt_json_key(j, b);
+}
+
+static const char *axis_name[3] = {"x", "y", "z"};
+
+/* One picture: grey base image (may be NULL), optional u32 overlay, scale
+ * bar over @p phys_w_nm, title; written to DIR/NAME.png. */
+static fib_status picture(const char *dir, const char *name,
+                          const fib_image *base, const fib_image *overlay,
+                          double phys_w_nm, double phys_h_nm, const char *title,
+                          fib_error *err)
+{
+    fib_canvas *cv = NULL;
+    char path[4096];
+    fib_status st = fib_canvas_create(640, 560, FIB_RGB_BLACK, &cv, err);
+    if (st != FIB_OK)
+        return st;
+    fib_canvas_rect box = {10, 30, 620, 520};
+    fib_canvas_rect r = fib_canvas_fit_rect(box, phys_w_nm, phys_h_nm);
+    if (base && (st = fib_canvas_draw_image(cv, base, r, NULL, err)) != FIB_OK)
+        goto done;
+    if (overlay &&
+        (st = fib_canvas_draw_labels(cv, overlay, r, NULL, err)) != FIB_OK)
+        goto done;
+    fib_canvas_text(cv, 10, 10, title, 1, FIB_RGB_WHITE);
+    fib_scale_bar_params sb = {.width_nm = phys_w_nm};
+    if ((st = fib_canvas_scale_bar(cv, r, &sb, NULL, NULL, err)) != FIB_OK)
+        goto done;
+    snprintf(path, sizeof path, "%s/%s.png", dir, name);
+    st = fib_fmt_canvas_write_png(path, cv, err);
+    if (st == FIB_OK)
+        printf("wrote %s\n", path);
+done:
+    fib_canvas_destroy(cv);
+    return st;
+}
+
+/* Orthoslices through the centre with a coloured label overlay (label
+ * values mapped to their rank among the distinct values), a maximum-
+ * intensity projection along z and a shaded surface per phase. */
+static fib_status write_pictures(const char *dir, const fib_volume *vol,
+                                 const uint32_t *vals, size_t nval,
+                                 const uint32_t *phases, size_t nphase,
+                                 const double view[3], fib_error *err)
+{
+    static const char *pname[3] = {"ortho_yz", "ortho_xz", "ortho_xy"};
+    size_t d[3] = {vol->nx, vol->ny, vol->nz};
+    const double *sp = vol->voxel_size_nm;
+    fib_status st = FIB_OK;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return fib_error_set(err, FIB_EIO, "%s: cannot create folder: %s", dir,
+                             strerror(errno));
+    for (int a = 0; a < 3 && st == FIB_OK; a++) {
+        fib_image sl = {0}, grey = {0}, ov = {0};
+        st = fib_recon_orthoslice(vol, a, d[a] / 2, &sl, err);
+        if (st == FIB_OK)
+            st = fib_image_init(&grey, FIB_PX_F32, sl.width, sl.height, err);
+        if (st == FIB_OK)
+            st = fib_image_init(&ov, FIB_PX_U32, sl.width, sl.height, err);
+        if (st == FIB_OK) {
+            for (size_t y = 0; y < sl.height; y++)
+                for (size_t x = 0; x < sl.width; x++) {
+                    uint32_t v = (uint32_t)fib_image_get(&sl, x, y);
+                    size_t rank = 0;
+                    while (rank < nval && vals[rank] != v)
+                        rank++;
+                    ((float *)fib_image_row(&grey, y))[x] = (float)rank;
+                    ((uint32_t *)fib_image_row(&ov, y))[x] =
+                        v == 0 ? 0 : (uint32_t)rank + 1;
+                }
+            int u = a == 0 ? 1 : 0, w = a == 2 ? 1 : 2;
+            char title[128];
+            snprintf(title, sizeof title, "%s slice %zu (labels coloured)",
+                     a == 0   ? "x"
+                     : a == 1 ? "y"
+                              : "z",
+                     d[a] / 2);
+            st = picture(dir, pname[a], &grey, &ov, (double)d[u] * sp[u],
+                         (double)d[w] * sp[w], title, err);
+        }
+        fib_image_clear(&sl);
+        fib_image_clear(&grey);
+        fib_image_clear(&ov);
+    }
+    if (st == FIB_OK) {
+        fib_image mip = {0};
+        st = fib_recon_mip(vol, 2, &mip, err);
+        if (st == FIB_OK)
+            st = picture(dir, "mip_z", &mip, NULL, (double)d[0] * sp[0],
+                         (double)d[1] * sp[1],
+                         "maximum-intensity projection along z", err);
+        fib_image_clear(&mip);
+    }
+    for (size_t p = 0; p < nphase && st == FIB_OK; p++) {
+        fib_image img = {0};
+        st =
+            fib_recon_render_surface(vol, phases[p], view, 620, 520, &img, err);
+        if (st == FIB_OK) {
+            char name[64], title[128];
+            snprintf(name, sizeof name, "surface_%u", phases[p]);
+            snprintf(title, sizeof title,
+                     "phase %u seen along (%.2g, %.2g, %.2g)", phases[p],
+                     view[0], view[1], view[2]);
+            fib_canvas *cv = NULL;
+            char path[4096];
+            st = fib_canvas_create(640, 560, FIB_RGB_BLACK, &cv, err);
+            fib_canvas_rect r = {10, 30, 620, 520};
+            if (st == FIB_OK)
+                st = fib_canvas_draw_image(cv, &img, r, NULL, err);
+            if (st == FIB_OK) {
+                fib_canvas_text(cv, 10, 10, title, 1, FIB_RGB_WHITE);
+                snprintf(path, sizeof path, "%s/%s.png", dir, name);
+                st = fib_fmt_canvas_write_png(path, cv, err);
+                if (st == FIB_OK)
+                    printf("wrote %s\n", path);
+            }
+            fib_canvas_destroy(cv);
+        }
+        fib_image_clear(&img);
+    }
+    return st;
+}
+
+int cli_cmd_measure(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"phase", required_argument, 0, 'p'},
+        {"tortuosity", required_argument, 0, 't'},
+        {"voxel-nm", required_argument, 0, 'v'},
+        {"json", required_argument, 0, 'j'},
+        {"csv", required_argument, 0, 'c'},
+        {"mesh", required_argument, 0, 'm'},
+        {"pictures", required_argument, 0, 'P'},
+        {"substrate", required_argument, 0, 's'},
+        {"coating", required_argument, 0, 'C'},
+        {"connectivity", required_argument, 0, 'n'},
+        {"smooth", required_argument, 0, 'S'},
+        {"skeleton", no_argument, 0, 'k'},
+        {"no-thickness", no_argument, 0, 'T'},
+        {"tol", required_argument, 0, 'o'},
+        {"view", required_argument, 0, 'V'},
+        {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    uint32_t phases[MAX_PHASES];
+    size_t nphase = 0;
+    bool axes[3] = {false, false, false}, skeleton = false, thickness = true,
+         quiet = false, have_coat = false;
+    double view[3] = {1, 0.6, -0.8};
+    double vox[3] = {0, 0, 0}, smooth = 0, tol = 1e-6, coat[3] = {0, 0, -1};
+    const char *json_path = NULL, *csv_path = NULL, *mesh_path = NULL,
+               *pic_dir = NULL;
+    int face = -1, conn = 6;
+    if (cli_wants_help(argc, argv)) {
+        usage();
+        return CLI_EXIT_OK;
+    }
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "q", lo, NULL)) != -1) {
+        double d;
+        switch (c) {
+        case 'p':
+            if (!cli_parse_double("measure", "--phase", optarg, &d))
+                return CLI_EXIT_USAGE;
+            if (d < 0 || d > 4294967295.0 || d != floor(d))
+                return cli_usage_error(
+                    "measure", "--phase must be a label value >= 0 (got %s)",
+                    optarg);
+            if (nphase == MAX_PHASES)
+                return cli_usage_error("measure", "at most %d --phase values",
+                                       MAX_PHASES);
+            phases[nphase++] = (uint32_t)d;
+            break;
+        case 't':
+            if (strcmp(optarg, "all") == 0)
+                axes[0] = axes[1] = axes[2] = true;
+            else
+                for (const char *q = optarg; *q; q++) {
+                    if (*q >= 'x' && *q <= 'z')
+                        axes[*q - 'x'] = true;
+                    else if (*q != ',')
+                        return cli_usage_error(
+                            "measure",
+                            "--tortuosity must be x, y, z or all (got %s)",
+                            optarg);
+                }
+            break;
+        case 'v':
+            if (sscanf(optarg, "%lf,%lf,%lf", &vox[0], &vox[1], &vox[2]) != 3 ||
+                !(vox[0] > 0 && vox[1] > 0 && vox[2] > 0) ||
+                !isfinite(vox[0] + vox[1] + vox[2]))
+                return cli_usage_error(
+                    "measure", "--voxel-nm needs X,Y,Z sizes > 0 (got %s)",
+                    optarg);
+            break;
+        case 'j':
+            json_path = optarg;
+            break;
+        case 'c':
+            csv_path = optarg;
+            break;
+        case 'm':
+            mesh_path = optarg;
+            break;
+        case 'P':
+            pic_dir = optarg;
+            break;
+        case 's':
+            face = parse_face(optarg);
+            if (face < 0)
+                return cli_usage_error(
+                    "measure",
+                    "--substrate must be x0, x1, y0, y1, z0 or z1 (got %s)",
+                    optarg);
+            break;
+        case 'C': {
+            int k = sscanf(optarg, "%lf,%lf,%lf", &coat[0], &coat[1], &coat[2]);
+            if (k < 2 || coat[0] < 0 || coat[1] < 0 || coat[0] == coat[1] ||
+                (k == 3 && !(coat[2] >= 0)))
+                return cli_usage_error(
+                    "measure",
+                    "--coating needs P,C[,TMIN_NM] with two different "
+                    "labels (got %s)",
+                    optarg);
+            if (k == 2)
+                coat[2] = -1;
+            have_coat = true;
+            break;
+        }
+        case 'n':
+            if (!cli_parse_double("measure", "--connectivity", optarg, &d))
+                return CLI_EXIT_USAGE;
+            if (d != 6 && d != 18 && d != 26)
+                return cli_usage_error(
+                    "measure", "--connectivity must be 6, 18 or 26 (got %s)",
+                    optarg);
+            conn = (int)d;
+            break;
+        case 'S':
+            if (!cli_parse_double("measure", "--smooth", optarg, &smooth))
+                return CLI_EXIT_USAGE;
+            if (!(smooth >= 0) || smooth > 20)
+                return cli_usage_error("measure",
+                                       "--smooth must be 0..20 voxels (got %s)",
+                                       optarg);
+            break;
+        case 'k':
+            skeleton = true;
+            break;
+        case 'T':
+            thickness = false;
+            break;
+        case 'o':
+            if (!cli_parse_double("measure", "--tol", optarg, &tol))
+                return CLI_EXIT_USAGE;
+            if (!(tol > 0) || tol >= 1)
+                return cli_usage_error(
+                    "measure", "--tol must be in (0, 1) (got %s)", optarg);
+            break;
+        case 'V':
+            if (sscanf(optarg, "%lf,%lf,%lf", &view[0], &view[1], &view[2]) !=
+                    3 ||
+                !isfinite(view[0] + view[1] + view[2]) ||
+                !(fabs(view[0]) + fabs(view[1]) + fabs(view[2]) > 0))
+                return cli_usage_error(
+                    "measure", "--view needs a direction X,Y,Z (got %s)",
+                    optarg);
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        default:
+            return cli_usage_error("measure", "bad option (see --help)");
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error("measure",
+                               "expected one LABELS file (see --help)");
+    if (!json_path)
+        return cli_usage_error("measure", "--json REPORT.json is required");
+    if (mesh_path) {
+        const char *dot = strrchr(mesh_path, '.');
+        if (!dot || (strcasecmp(dot, ".stl") && strcasecmp(dot, ".ply")))
+            return cli_usage_error(
+                "measure", "%s: --mesh must end in .stl or .ply", mesh_path);
+    }
+    const char *in = argv[optind];
+    fib_error err = {0};
+    fib_volume vol = {0}, mask = {0}, cc = {0}, lt = {0};
+    fib_fmt_json *J = NULL;
+    fib_fmt_csv *C = NULL;
+    fib_object_stats *obj = NULL;
+    fib_mesh mesh = {0};
+    cli_progress_state ps;
+    fib_progress prog = cli_progress_make(&ps, quiet);
+    fib_status st = fib_fmt_volume_read(in, NULL, &vol, NULL, &err);
+    if (st != FIB_OK)
+        return cli_fail("measure", st, &err);
+    size_t n = vol.nx * vol.ny * vol.nz;
+    if (vol.type == FIB_PX_F32) {
+        fib_volume u = {0};
+        st = fib_volume_init(&u, FIB_PX_U32, vol.nx, vol.ny, vol.nz, &err);
+        if (st != FIB_OK)
+            goto fail;
+        for (size_t i = 0; i < n; i++) {
+            float f = ((float *)vol.data)[i];
+            if (!(f >= 0) || f != floorf(f) || f > 4294967040.0f) {
+                fib_volume_clear(&u);
+                st = fib_error_set(&err, FIB_EINVAL,
+                                   "%s: voxel %zu holds %g, not a label "
+                                   "(integer >= 0)",
+                                   in, i, (double)f);
+                goto fail;
+            }
+            ((uint32_t *)u.data)[i] = (uint32_t)f;
+        }
+        memcpy(u.voxel_size_nm, vol.voxel_size_nm, sizeof vox);
+        memcpy(u.origin_nm, vol.origin_nm, sizeof vox);
+        fib_volume_clear(&vol);
+        vol = u;
+    }
+    bool vox_known = true;
+    if (vox[0] > 0)
+        memcpy(vol.voxel_size_nm, vox, sizeof vox);
+    for (int a = 0; a < 3; a++)
+        if (!(vol.voxel_size_nm[a] > 0) || !isfinite(vol.voxel_size_nm[a])) {
+            vol.voxel_size_nm[a] = 1;
+            vox_known = false;
+        }
+    if (!vox_known && !quiet)
+        fprintf(stderr,
+                "cryofib measure: %s: voxel size not stated; using 1 "
+                "nm (lengths are in voxel units x 1e-3 um)\n",
+                in);
+    uint32_t vals[256];
+    size_t nval = distinct(&vol, vals, 256);
+    if (nphase == 0) {
+        for (size_t k = 0; k < nval && nphase < MAX_PHASES; k++)
+            if (vals[k] != 0 || nval == 1)
+                phases[nphase++] = vals[k];
+    }
+    if (nphase == 0) {
+        st = fib_error_set(&err, FIB_EINVAL, "%s: no label to measure", in);
+        goto fail;
+    }
+    double *sp = vol.voxel_size_nm;
+    if ((st = fib_fmt_json_create(2, &J, &err)) != FIB_OK)
+        goto fail;
+    if (csv_path && (st = fib_fmt_csv_create(&C, &err)) != FIB_OK)
+        goto fail;
+    if (C) {
+        const char *hdr[] = {
+            "phase",         "label",          "n_voxels",
+            "volume_um3",    "area_um2",       "eq_diameter_um",
+            "sphericity",    "centroid_x_nm",  "centroid_y_nm",
+            "centroid_z_nm", "bbox_x0",        "bbox_y0",
+            "bbox_z0",       "bbox_x1",        "bbox_y1",
+            "bbox_z1",       "axis1_um",       "axis2_um",
+            "axis3_um",      "axis1_x",        "axis1_y",
+            "axis1_z",       "touches_border", "touches_substrate",
+            "height_um"};
+        for (size_t k = 0; k < sizeof hdr / sizeof hdr[0]; k++)
+            fib_fmt_csv_field(C, hdr[k]);
+        fib_fmt_csv_end_row(C);
+    }
+    fib_fmt_json *j = J;
+    fib_fmt_json_begin_object(j);
+    fib_fmt_json_kv_string(j, "input", in);
+    fib_fmt_json_key(j, "dims");
+    fib_fmt_json_begin_array(j);
+    fib_fmt_json_int(j, (long long)vol.nx);
+    fib_fmt_json_int(j, (long long)vol.ny);
+    fib_fmt_json_int(j, (long long)vol.nz);
+    fib_fmt_json_end_array(j);
+    fib_fmt_json_key(j, "voxel_size_nm");
+    fib_fmt_json_begin_array(j);
+    for (int a = 0; a < 3; a++)
+        fib_fmt_json_number(j, sp[a]);
+    fib_fmt_json_end_array(j);
+    fib_fmt_json_kv_bool(j, "voxel_size_known", vox_known);
+    fib_fmt_json_key(j, "volume_fraction");
+    fib_fmt_json_begin_object(j);
+    for (size_t k = 0; k < nval; k++) {
+        double f;
+        if ((st = fib_recon_volume_fraction(&vol, vals[k], &f, &err)) != FIB_OK)
+            goto fail;
+        key_u32(j, vals[k]);
+        fib_fmt_json_number(j, f);
+        printf("phase %u: volume fraction %.6f\n", vals[k], f);
+    }
+    fib_fmt_json_end_object(j);
+
+    /* surfaces */
+    fib_fmt_json_kv_string(
+        j, "surface_method",
+        smooth > 0 ? "marching cubes of the Gaussian-smoothed indicator, "
+                     "level 0.5; volume border cut not counted"
+                   : "marching cubes of the binary indicator, level 0.5; "
+                     "volume border cut not counted");
+    fib_fmt_json_key(j, "specific_surface_area_per_um");
+    fib_fmt_json_begin_object(j);
+    for (size_t p = 0; p < nphase; p++) {
+        fib_phase_surface s;
+        st = fib_recon_phase_surface(&vol, phases[p], smooth, &s, &err);
+        if (st != FIB_OK)
+            goto fail;
+        key_u32(j, phases[p]);
+        fib_fmt_json_begin_object(j);
+        fib_fmt_json_kv_number(j, "per_total_volume", s.per_total_um);
+        fib_fmt_json_kv_number(j, "per_phase_volume", s.per_phase_um);
+        fib_fmt_json_kv_number(j, "area_um2", s.area_um2);
+        fib_fmt_json_key(j, "interface_area_um2");
+        fib_fmt_json_begin_object(j);
+        for (size_t q = 0; q < s.n_interfaces; q++) {
+            key_u32(j, s.other[q]);
+            fib_fmt_json_number(j, s.interface_area_um2[q]);
+        }
+        fib_fmt_json_end_object(j);
+        fib_fmt_json_end_object(j);
+        printf("phase %u: specific surface %.6g /um (per total volume), "
+               "%.6g /um (per phase volume)\n",
+               phases[p], s.per_total_um, s.per_phase_um);
+    }
+    fib_fmt_json_end_object(j);
+
+    /* objects, thickness, tortuosity, skeleton, heights per phase */
+    fib_fmt_json_key(j, "objects");
+    fib_fmt_json_begin_object(j);
+    if ((st = fib_volume_init(&mask, FIB_PX_U8, vol.nx, vol.ny, vol.nz,
+                              &err)) != FIB_OK)
+        goto fail;
+    memcpy(mask.voxel_size_nm, sp, sizeof vox);
+    fib_substrate sub = {.face = face};
+    for (size_t p = 0; p < nphase; p++) {
+        uint8_t *M = mask.data;
+        for (size_t i = 0; i < n; i++)
+            M[i] = lab_at(&vol, i) == phases[p];
+        size_t nobj = 0;
+        if ((st = fib_recon_label(&mask, conn, &cc, &nobj, &err)) != FIB_OK)
+            goto fail;
+        if ((st = fib_recon_objects(&cc, nobj, &vol, &sub, &obj, &err)) !=
+            FIB_OK)
+            goto fail;
+        fib_volume_clear(&cc);
+        key_u32(j, phases[p]);
+        fib_fmt_json_begin_object(j);
+        fib_fmt_json_kv_int(j, "count", (long long)nobj);
+        fib_fmt_json_kv_int(j, "connectivity", conn);
+        double vsum = 0, vmax = 0, dsum = 0, ssum = 0;
+        size_t nb = 0, ns = 0;
+        for (size_t k = 0; k < nobj; k++) {
+            vsum += obj[k].volume_um3;
+            dsum += obj[k].eq_diameter_um;
+            ssum += obj[k].sphericity;
+            if (obj[k].volume_um3 > vmax)
+                vmax = obj[k].volume_um3;
+            nb += obj[k].touches_border;
+            ns += obj[k].touches_substrate;
+        }
+        fib_fmt_json_kv_number(j, "mean_volume_um3",
+                               nobj ? vsum / (double)nobj : (double)NAN);
+        fib_fmt_json_kv_number(j, "largest_volume_fraction_of_phase",
+                               vsum > 0 ? vmax / vsum : (double)NAN);
+        fib_fmt_json_kv_number(j, "mean_eq_diameter_um",
+                               nobj ? dsum / (double)nobj : (double)NAN);
+        fib_fmt_json_kv_number(j, "mean_sphericity",
+                               nobj ? ssum / (double)nobj : (double)NAN);
+        fib_fmt_json_kv_int(j, "touching_border", (long long)nb);
+        if (face >= 0) {
+            fib_fmt_json_kv_int(j, "touching_substrate", (long long)ns);
+            fib_fmt_json_kv_int(j, "isolated_from_substrate",
+                                (long long)(nobj - ns));
+        }
+        /* size distribution: equivalent diameters, 16 bins */
+        fib_fmt_json_key(j, "eq_diameter_um");
+        fib_fmt_json_begin_array(j);
+        for (size_t k = 0; k < nobj && k < 100000; k++)
+            fib_fmt_json_number(j, obj[k].eq_diameter_um);
+        fib_fmt_json_end_array(j);
+        fib_fmt_json_end_object(j);
+        printf("phase %u: %zu objects (%d-connected)\n", phases[p], nobj, conn);
+        for (size_t k = 0; C && k < nobj; k++) {
+            const fib_object_stats *o = &obj[k];
+            fib_fmt_csv_int(C, phases[p]);
+            fib_fmt_csv_int(C, o->label);
+            fib_fmt_csv_int(C, (long long)o->n_voxels);
+            fib_fmt_csv_number(C, o->volume_um3);
+            fib_fmt_csv_number(C, o->area_um2);
+            fib_fmt_csv_number(C, o->eq_diameter_um);
+            fib_fmt_csv_number(C, o->sphericity);
+            for (int a = 0; a < 3; a++)
+                fib_fmt_csv_number(C, o->centroid_nm[a]);
+            for (int a = 0; a < 3; a++)
+                fib_fmt_csv_int(C, (long long)o->bbox_min[a]);
+            for (int a = 0; a < 3; a++)
+                fib_fmt_csv_int(C, (long long)o->bbox_max[a]);
+            for (int a = 0; a < 3; a++)
+                fib_fmt_csv_number(C, o->axes_um[a]);
+            for (int a = 0; a < 3; a++)
+                fib_fmt_csv_number(C, o->axis_dir[0][a]);
+            fib_fmt_csv_int(C, o->touches_border);
+            fib_fmt_csv_int(C, o->touches_substrate);
+            fib_fmt_csv_number(C, o->height_um);
+            fib_fmt_csv_end_row(C);
+        }
+        free(obj);
+        obj = NULL;
+    }
+    fib_fmt_json_end_object(j);
+
+    if (thickness) {
+        fib_fmt_json_key(j, "local_thickness_um");
+        fib_fmt_json_begin_object(j);
+        for (size_t p = 0; p < nphase; p++) {
+            uint8_t *M = mask.data;
+            for (size_t i = 0; i < n; i++)
+                M[i] = lab_at(&vol, i) == phases[p];
+            if ((st = fib_recon_local_thickness(&mask, &lt, &prog, &err)) !=
+                FIB_OK)
+                goto fail;
+            fib_distribution d;
+            if ((st = fib_recon_distribution(&lt, &mask, 32, &d, &err)) !=
+                FIB_OK)
+                goto fail;
+            fib_volume_clear(&lt);
+            key_u32(j, phases[p]);
+            fib_fmt_json_begin_object(j);
+            fib_fmt_json_kv_number(j, "mean", d.mean * 1e-3);
+            fib_fmt_json_kv_number(j, "median", d.median * 1e-3);
+            fib_fmt_json_kv_number(j, "std", d.std * 1e-3);
+            fib_fmt_json_kv_number(j, "max", d.max * 1e-3);
+            fib_fmt_json_key(j, "distribution");
+            fib_fmt_json_begin_object(j);
+            fib_fmt_json_kv_string(j, "weight", "volume (voxel count)");
+            fib_fmt_json_key(j, "bin_edges_um");
+            fib_fmt_json_begin_array(j);
+            for (size_t b = 0; b <= d.n_bins; b++)
+                fib_fmt_json_number(j, d.bin_edges[b] * 1e-3);
+            fib_fmt_json_end_array(j);
+            fib_fmt_json_key(j, "fraction");
+            fib_fmt_json_begin_array(j);
+            for (size_t b = 0; b < d.n_bins; b++)
+                fib_fmt_json_number(j, d.fraction[b]);
+            fib_fmt_json_end_array(j);
+            fib_fmt_json_end_object(j);
+            fib_fmt_json_end_object(j);
+            printf("phase %u: local thickness mean %.6g um, median %.6g um\n",
+                   phases[p], d.mean * 1e-3, d.median * 1e-3);
+        }
+        fib_fmt_json_end_object(j);
+    }
+
+    if (axes[0] || axes[1] || axes[2]) {
+        fib_fmt_json_key(j, "tortuosity");
+        fib_fmt_json_begin_object(j);
+        fib_tort_result res[MAX_PHASES][3];
+        memset(res, 0, sizeof res);
+        for (size_t p = 0; p < nphase; p++) {
+            uint8_t *M = mask.data;
+            for (size_t i = 0; i < n; i++)
+                M[i] = lab_at(&vol, i) == phases[p];
+            key_u32(j, phases[p]);
+            fib_fmt_json_begin_object(j);
+            for (int a = 0; a < 3; a++) {
+                if (!axes[a])
+                    continue;
+                fib_tort_opts to = {.rel_tol = tol};
+                st = fib_recon_tortuosity(&mask, a, &to, &res[p][a], &prog,
+                                          &err);
+                if (st != FIB_OK)
+                    goto fail;
+                fib_fmt_json_key(j, axis_name[a]);
+                if (isfinite(res[p][a].tau))
+                    fib_fmt_json_number(j, res[p][a].tau);
+                else
+                    fib_fmt_json_string(j, "inf");
+                printf("phase %u: tortuosity %s = %.6g (D_eff/D = %.6g, %zu "
+                       "iterations, residual %.2g)\n",
+                       phases[p], axis_name[a], res[p][a].tau,
+                       res[p][a].d_eff_rel, res[p][a].iterations,
+                       res[p][a].rel_residual);
+            }
+            fib_fmt_json_end_object(j);
+        }
+        fib_fmt_json_end_object(j);
+        fib_fmt_json_key(j, "effective_diffusivity");
+        fib_fmt_json_begin_object(j);
+        for (size_t p = 0; p < nphase; p++) {
+            key_u32(j, phases[p]);
+            fib_fmt_json_begin_object(j);
+            for (int a = 0; a < 3; a++)
+                if (axes[a])
+                    fib_fmt_json_kv_number(j, axis_name[a],
+                                           res[p][a].d_eff_rel);
+            fib_fmt_json_end_object(j);
+        }
+        fib_fmt_json_end_object(j);
+        fib_fmt_json_key(j, "tortuosity_solver");
+        fib_fmt_json_begin_object(j);
+        fib_fmt_json_kv_string(
+            j, "method",
+            "TauFactor definition: steady diffusion on the 6-connected "
+            "clusters touching both faces, c = 1/0 at the outer faces, no "
+            "flux on the sides; tau = volume fraction / (D_eff/D); "
+            "Jacobi-preconditioned conjugate gradients");
+        fib_fmt_json_kv_string(j, "criterion",
+                               "relative residual ||b - A c|| / ||b|| < tol");
+        fib_fmt_json_kv_number(j, "tol", tol);
+        for (size_t p = 0; p < nphase; p++) {
+            key_u32(j, phases[p]);
+            fib_fmt_json_begin_object(j);
+            for (int a = 0; a < 3; a++) {
+                if (!axes[a])
+                    continue;
+                const fib_tort_result *r = &res[p][a];
+                fib_fmt_json_key(j, axis_name[a]);
+                fib_fmt_json_begin_object(j);
+                fib_fmt_json_kv_bool(j, "percolating", r->percolating);
+                fib_fmt_json_kv_bool(j, "converged", r->converged);
+                fib_fmt_json_kv_int(j, "iterations", (long long)r->iterations);
+                fib_fmt_json_kv_number(j, "rel_residual", r->rel_residual);
+                fib_fmt_json_kv_number(j, "flux_mismatch", r->flux_mismatch);
+                fib_fmt_json_kv_number(j, "volume_fraction", r->eps);
+                fib_fmt_json_kv_number(j, "percolating_fraction",
+                                       r->eps_percolating);
+                fib_fmt_json_end_object(j);
+            }
+            fib_fmt_json_end_object(j);
+        }
+        fib_fmt_json_end_object(j);
+    }
+
+    if (skeleton) {
+        fib_fmt_json_key(j, "skeleton");
+        fib_fmt_json_begin_object(j);
+        for (size_t p = 0; p < nphase; p++) {
+            uint8_t *M = mask.data;
+            for (size_t i = 0; i < n; i++)
+                M[i] = lab_at(&vol, i) == phases[p];
+            fib_skeleton_stats s;
+            if ((st = fib_recon_skeletonize(&mask, &err)) != FIB_OK ||
+                (st = fib_recon_skeleton_stats(&mask, face, &s, &err)) !=
+                    FIB_OK)
+                goto fail;
+            key_u32(j, phases[p]);
+            fib_fmt_json_begin_object(j);
+            fib_fmt_json_kv_int(j, "voxels", (long long)s.n_voxels);
+            fib_fmt_json_kv_int(j, "branches", (long long)s.n_branches);
+            fib_fmt_json_kv_int(j, "junctions", (long long)s.n_junctions);
+            fib_fmt_json_kv_int(j, "end_points", (long long)s.n_end_points);
+            fib_fmt_json_kv_number(j, "total_length_um", s.total_length_um);
+            fib_fmt_json_kv_number(j, "mean_branch_length_um",
+                                   s.mean_branch_length_um);
+            fib_fmt_json_kv_number(j, "mean_branch_tortuosity",
+                                   s.mean_branch_tortuosity);
+            double vtot = (double)n * sp[0] * sp[1] * sp[2] * 1e-9;
+            fib_fmt_json_kv_number(j, "junctions_per_um3",
+                                   (double)s.n_junctions / vtot);
+            fib_fmt_json_kv_number(j, "max_height_um", s.max_height_um);
+            fib_fmt_json_kv_number(j, "mean_height_um", s.mean_height_um);
+            fib_fmt_json_end_object(j);
+            printf("phase %u: skeleton %zu branches, %zu junctions, %zu end "
+                   "points\n",
+                   phases[p], s.n_branches, s.n_junctions, s.n_end_points);
+        }
+        fib_fmt_json_end_object(j);
+    }
+
+    if (face >= 0) {
+        fib_fmt_json_key(j, "deposit_height");
+        fib_fmt_json_begin_object(j);
+        for (size_t p = 0; p < nphase; p++) {
+            uint8_t *M = mask.data;
+            for (size_t i = 0; i < n; i++)
+                M[i] = lab_at(&vol, i) == phases[p];
+            fib_height_stats hs;
+            if ((st = fib_recon_height_map(&mask, face, NULL, NULL, &hs,
+                                           &err)) != FIB_OK)
+                goto fail;
+            key_u32(j, phases[p]);
+            fib_fmt_json_begin_object(j);
+            fib_fmt_json_kv_number(j, "mean_um", hs.mean_nm * 1e-3);
+            fib_fmt_json_kv_number(j, "std_um", hs.std_nm * 1e-3);
+            fib_fmt_json_kv_number(j, "max_um", hs.max_nm * 1e-3);
+            fib_fmt_json_kv_number(j, "ra_um", hs.ra_nm * 1e-3);
+            fib_fmt_json_kv_number(j, "rq_um", hs.rq_nm * 1e-3);
+            fib_fmt_json_kv_number(j, "dense_thickness_um",
+                                   hs.dense_mean_nm * 1e-3);
+            fib_fmt_json_kv_number(j, "covered_fraction", hs.covered_fraction);
+            fib_fmt_json_end_object(j);
+        }
+        fib_fmt_json_end_object(j);
+    }
+
+    if (have_coat) {
+        double tmin = coat[2];
+        if (tmin < 0) {
+            tmin = sp[0] < sp[1] ? sp[0] : sp[1];
+            if (sp[2] < tmin)
+                tmin = sp[2];
+        }
+        fib_coating_result cr;
+        st = fib_recon_coating(&vol, (uint32_t)coat[0], (uint32_t)coat[1], tmin,
+                               &cr, mesh_path ? &mesh : NULL, &err);
+        if (st != FIB_OK)
+            goto fail;
+        fib_fmt_json_key(j, "coating");
+        fib_fmt_json_begin_object(j);
+        fib_fmt_json_kv_int(j, "particle_label", (long long)coat[0]);
+        fib_fmt_json_kv_int(j, "coating_label", (long long)coat[1]);
+        fib_fmt_json_kv_number(j, "threshold_nm", tmin);
+        fib_fmt_json_kv_number(j, "coverage", cr.coverage);
+        fib_fmt_json_kv_number(j, "mean_thickness_nm", cr.mean_thickness_nm);
+        fib_fmt_json_kv_number(j, "mean_covered_thickness_nm",
+                               cr.mean_covered_nm);
+        fib_fmt_json_kv_number(j, "particle_area_um2", cr.particle_area_um2);
+        fib_fmt_json_end_object(j);
+        printf("coating %g on %g: coverage %.4f, mean thickness %.4g nm\n",
+               coat[1], coat[0], cr.coverage, cr.mean_thickness_nm);
+    } else if (mesh_path) {
+        fib_mesh_opts mo = {.sigma_vox = smooth};
+        st = fib_recon_mesh_phase(&vol, phases[0], &mo, &mesh, &err);
+        if (st != FIB_OK)
+            goto fail;
+    }
+    if (mesh_path) {
+        const char *dot = strrchr(mesh_path, '.');
+        if (strcasecmp(dot, ".ply") == 0)
+            st = fib_fmt_mesh_write_ply(mesh_path, &mesh, "coating_nm", &err);
+        else
+            st = fib_fmt_mesh_write_stl(mesh_path, &mesh, &err);
+        if (st != FIB_OK)
+            goto fail;
+        printf("wrote %s (%zu triangles)\n", mesh_path, mesh.n_triangles);
+    }
+    if (pic_dir && (st = write_pictures(pic_dir, &vol, vals, nval, phases,
+                                        nphase, view, &err)) != FIB_OK)
+        goto fail;
+    fib_fmt_json_end_object(j);
+    if ((st = fib_fmt_json_write(J, json_path, &err)) != FIB_OK)
+        goto fail;
+    printf("wrote %s\n", json_path);
+    if (C) {
+        if ((st = fib_fmt_csv_write(C, csv_path, &err)) != FIB_OK)
+            goto fail;
+        printf("wrote %s\n", csv_path);
+    }
+    cli_progress_done(&ps);
+    fib_fmt_json_destroy(J);
+    fib_fmt_csv_destroy(C);
+    fib_mesh_clear(&mesh);
+    fib_volume_clear(&vol);
+    fib_volume_clear(&mask);
+    return CLI_EXIT_OK;
+fail:
+    cli_progress_done(&ps);
+    fib_fmt_json_destroy(J);
+    fib_fmt_csv_destroy(C);
+    fib_mesh_clear(&mesh);
+    free(obj);
+    fib_volume_clear(&vol);
+    fib_volume_clear(&mask);
+    fib_volume_clear(&cc);
+    fib_volume_clear(&lt);
+    return cli_fail("measure", st, &err);
+}

@@ -1,0 +1,292 @@
+/*
+ * fib/measure.h -- quantitative measurements on label volumes: volume
+ * fractions, specific surface areas, per-object statistics, local
+ * thickness, skeleton/dendrite metrics, tortuosity factor, deposit
+ * thickness maps and coating coverage.  See recon/MEASURE.md for the
+ * definitions, citations and known differences to TauFactor, PoreSpy,
+ * BoneJ and scikit-image.
+ *
+ * Units: lengths nm unless the name says otherwise; voxel sizes from the
+ * volume (unknown = 1 nm).  Volumes must have packed strides.  Label
+ * volumes may be u8, u16 or u32.  Everything in memory.
+ * Thread-safety: safe on distinct outputs; results do not depend on the
+ * number of OpenMP threads (fixed-order reductions).
+ */
+#ifndef FIB_MEASURE_H
+#define FIB_MEASURE_H
+
+#include "fib/common.h"
+#include "fib/image.h"
+#include "fib/mesh.h"
+#include "fib/progress.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- phases and surfaces ------------------------------------------------ */
+
+/** Fraction of voxels of @p labels equal to @p value (0..1). */
+FIB_API FIB_NODISCARD fib_status fib_recon_volume_fraction(
+    const fib_volume *labels, uint32_t value, double *fraction, fib_error *err);
+
+/** Surface of one phase.  Specific surface areas have unit 1/um:
+ *  per_total = area / total volume (TauFactor's definition),
+ *  per_phase = area / phase volume. */
+typedef struct fib_phase_surface {
+    double area_um2;
+    double per_total_um;
+    double per_phase_um;
+    size_t n_interfaces; /**< entries used in the arrays below */
+    uint32_t other[16];  /**< label on the other side */
+    double interface_area_um2[16];
+} fib_phase_surface;
+
+/**
+ * Marching-cubes area of the boundary of phase @p value (see
+ * fib_recon_mesh_phase(); the cut at the volume border is not counted) and
+ * its split into interfaces with the other labels (the label half a voxel
+ * outside each triangle; at most 16 distinct, the rest pooled into the
+ * last entry).  @p sigma_vox: optional Gaussian pre-smoothing (0 = none).
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_phase_surface(
+    const fib_volume *labels, uint32_t value, double sigma_vox,
+    fib_phase_surface *out, fib_error *err);
+
+/* ---- objects ------------------------------------------------------------- */
+
+/** Statistics of one connected object (label k of a component volume). */
+typedef struct fib_object_stats {
+    uint32_t label;
+    size_t n_voxels;
+    double volume_um3;     /**< voxel count x voxel volume */
+    double area_um2;       /**< marching cubes of the object, closed */
+    double eq_diameter_um; /**< (6 V / pi)^(1/3) */
+    double sphericity;     /**< pi^(1/3) (6 V)^(2/3) / A (Wadell), V
+                                 and A of the object's mesh */
+    double centroid_nm[3];
+    size_t bbox_min[3], bbox_max[3]; /**< voxel indices, inclusive */
+    double axes_um[3];     /**< principal semi-axes, descending: sqrt(5
+                                lambda_i) of the covariance eigenvalues
+                                (the ellipsoid with the same inertia) */
+    double axis_dir[3][3]; /**< unit eigenvectors, axis_dir[i] for axes_um[i] */
+    bool touches_border;   /**< any voxel on the volume boundary */
+    bool touches_substrate; /**< any voxel on the substrate face, or
+                                 6-adjacent to a substrate-label voxel */
+    double height_um;       /**< max distance above the substrate face
+                                 (NaN without a substrate) */
+} fib_object_stats;
+
+/** Where the substrate is: a face of the volume and/or a label. */
+typedef struct fib_substrate {
+    int face;       /**< -1 none; 0..5 = x0, x1, y0, y1, z0, z1 */
+    bool has_label; /**< substrate also given as a label value */
+    uint32_t label;
+} fib_substrate;
+
+/**
+ * Per-object statistics of the components in @p cc (u32 labels 1..n, as
+ * from fib_recon_label()).  @p src_labels (may be NULL) is the original
+ * label volume used for substrate-label contact.  @p *out: malloc'ed
+ * array of n entries (index k-1 for label k); the caller frees it.
+ * Inertia eigen-decomposition with LAPACKE_dsyev.
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_objects(
+    const fib_volume *cc, size_t n, const fib_volume *src_labels,
+    const fib_substrate *substrate, fib_object_stats **out, fib_error *err);
+
+/* ---- thickness ----------------------------------------------------------- */
+
+/**
+ * Local thickness (Hildebrand & Ruegsegger, J. Microsc. 185:67, 1997):
+ * at each foreground voxel p of the u8 @p mask, the diameter of the
+ * largest ball that contains p and lies inside the foreground.  Ball
+ * centres are the voxel centres; the ball radius at a centre is its exact
+ * EDT minus half the smallest voxel size (distance to the phase boundary
+ * rather than to the nearest background voxel centre), which makes a slab
+ * of T voxels measure T for odd T (T - 1 for even T).  Only distance-ridge
+ * centres are painted (BoneJ's Local_Thickness_Parallel idea), in
+ * descending radius order.  @p thick: new owned f32 volume, diameter in
+ * nm, 0 on background.
+ */
+FIB_API FIB_NODISCARD fib_status
+fib_recon_local_thickness(const fib_volume *mask, fib_volume *thick,
+                          const fib_progress *progress, fib_error *err);
+
+/** Summary of a distribution of values (a thickness map, sizes). */
+typedef struct fib_distribution {
+    double mean, median, std, min, max;
+    size_t count;
+    size_t n_bins;        /**< histogram bins used (<= 64) */
+    double bin_edges[65]; /**< n_bins + 1 edges */
+    double fraction[64];  /**< fraction of the values per bin */
+} fib_distribution;
+
+/** Distribution of the values of @p vol (f32) where @p mask != 0 (NULL =
+ *  all positive values), histogram of @p n_bins (1..64) equal bins. */
+FIB_API FIB_NODISCARD fib_status fib_recon_distribution(const fib_volume *vol,
+                                                        const fib_volume *mask,
+                                                        size_t n_bins,
+                                                        fib_distribution *out,
+                                                        fib_error *err);
+
+/**
+ * Deposit thickness map above a substrate face (4 = z0 or 5 = z1 ...
+ * any face 0..5): for each column perpendicular to the face, h = distance
+ * from the face to the far side of the farthest voxel of @p mask (nm), and
+ * the "equivalent dense thickness" = phase voxels x voxel length.
+ * @p h_map, @p dense_map: new owned f32 images over the two other axes
+ * (either may be NULL).  Statistics of h: mean, std, max, Ra, Rq in
+ * @p stats (Ra = mean |h - mean|, Rq = std).
+ */
+typedef struct fib_height_stats {
+    double mean_nm, std_nm, max_nm, ra_nm, rq_nm, dense_mean_nm;
+    double covered_fraction; /**< columns with any deposit */
+} fib_height_stats;
+
+FIB_API FIB_NODISCARD fib_status fib_recon_height_map(
+    const fib_volume *mask, int face, fib_image *h_map, fib_image *dense_map,
+    fib_height_stats *stats, fib_error *err);
+
+/**
+ * Coating thickness and coverage on particles.  For labels P (particle)
+ * and C (coating), the coating thickness at a particle surface point is
+ * measured along the outward normal of the particle's marching-cubes mesh
+ * (one sample per vertex, stepping 0.25 voxel until the label is no longer
+ * C).  Coverage = area fraction (triangle area split equally to its
+ * vertices) with thickness >= @p t_min_nm.  @p mesh (may be NULL) gets
+ * the particle mesh with scalar = thickness (nm) per vertex, for PLY.
+ */
+typedef struct fib_coating_result {
+    double coverage;          /**< 0..1 */
+    double mean_thickness_nm; /**< area-weighted over the whole surface */
+    double mean_covered_nm;   /**< area-weighted over covered parts */
+    double particle_area_um2;
+} fib_coating_result;
+
+FIB_API FIB_NODISCARD fib_status fib_recon_coating(
+    const fib_volume *labels, uint32_t particle, uint32_t coating,
+    double t_min_nm, fib_coating_result *out, fib_mesh *mesh, fib_error *err);
+
+/* ---- skeleton ------------------------------------------------------------ */
+
+/**
+ * 3D medial-axis thinning of the u8 @p mask in place (Lee, Kashyap & Chu,
+ * CVGIP: Graph. Models Image Process. 56:462, 1994; the algorithm of
+ * skimage.morphology.skeletonize for 3D): six directional sub-iterations
+ * remove border voxels that are not end points and are simple (26/6
+ * topology, tested by the topological numbers of Bertrand & Malandain
+ * 1994, which implies Lee's Euler-invariance and connectivity tests),
+ * with a sequential re-check before each removal.
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_skeletonize(fib_volume *mask,
+                                                       fib_error *err);
+
+/** Skeleton graph metrics (AnalyzeSkeleton/skan-style). */
+typedef struct fib_skeleton_stats {
+    size_t n_voxels;
+    size_t n_end_points;      /**< voxels with one 26-neighbour */
+    size_t n_junction_voxels; /**< voxels with >= 3 26-neighbours */
+    size_t n_junctions;       /**< 26-connected clusters of junction voxels */
+    size_t n_branches;        /**< paths between end points/junctions */
+    size_t n_isolated;        /**< single voxels and closed loops */
+    double total_length_um;
+    double mean_branch_length_um;
+    double mean_branch_tortuosity; /**< path length / end-to-end distance,
+                                        branches with distance > 0 */
+    double max_height_um; /**< above the substrate face (NaN if none) */
+    double mean_height_um;
+} fib_skeleton_stats;
+
+/** Analyse a skeleton (u8, as from fib_recon_skeletonize()); @p
+ *  substrate_face: -1 none or 0..5 as in fib_substrate. */
+FIB_API FIB_NODISCARD fib_status
+fib_recon_skeleton_stats(const fib_volume *skel, int substrate_face,
+                         fib_skeleton_stats *out, fib_error *err);
+
+/* ---- tortuosity ---------------------------------------------------------- */
+
+typedef struct fib_tort_opts {
+    double rel_tol;  /**< stop when ||r||_2 / ||b||_2 < rel_tol; 0 = 1e-6 */
+    size_t max_iter; /**< 0 = 20000 */
+    bool jacobi;     /**< Jacobi preconditioner instead of multigrid */
+} fib_tort_opts;
+
+typedef struct fib_tort_result {
+    double tau;               /**< tortuosity factor; +inf if not percolating */
+    double d_eff_rel;         /**< effective / bulk diffusivity = eps / tau */
+    double eps;               /**< volume fraction of the phase (all voxels) */
+    double eps_percolating;   /**< fraction in the percolating cluster */
+    double flux_in, flux_out; /**< total flux through the two faces */
+    double flux_mismatch;     /**< |in - out| / in at the end */
+    double rel_residual;      /**< final ||r|| / ||b|| */
+    size_t iterations;
+    bool converged;
+    bool percolating;
+    size_t unknowns;
+    int mg_levels; /**< multigrid levels used (0 = Jacobi) */
+} fib_tort_result;
+
+/**
+ * Tortuosity factor of the phase @p mask (u8, non-zero = conductive)
+ * along @p axis (0 = x, 1 = y, 2 = z), TauFactor's definition (Cooper et
+ * al., SoftwareX 5:203, 2016; Kench et al., JOSS 2023): steady diffusion
+ * (Laplace) with a 7-point finite-volume stencil on the voxels of the
+ * 6-connected clusters that touch both faces, concentration 1 and 0 fixed
+ * at the two outer faces (half a voxel outside the first/last voxel
+ * centres), no flux on the four sides; face conductances of anisotropic
+ * voxels A/d (dy dz / dx etc.).  D_rel = F L / (A dc), tau = eps / D_rel
+ * with eps the volume fraction of ALL phase voxels (TauFactor's choice).
+ * Solver: conjugate gradients preconditioned by one V-cycle of
+ * aggregation multigrid (2x2x2 blocks, Galerkin coarse operators,
+ * red-black Gauss-Seidel smoothing; Jacobi with opts->jacobi), started
+ * from a linear ramp; converged when the relative residual
+ * ||b - A c|| / ||b|| is below opts->rel_tol; fixed-order reductions
+ * (per z slice).
+ * Non-percolating: tau = +inf, D_rel = 0, FIB_OK.
+ * Memory: about 100 bytes per voxel with multigrid (41 with Jacobi).  Errors:
+ * FIB_EINVAL (axis, extent < 1), FIB_ENOMEM, FIB_ENUMERIC (no convergence
+ * within max_iter: the result is still filled in), FIB_ECANCELED.
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_tortuosity(
+    const fib_volume *mask, int axis, const fib_tort_opts *opts,
+    fib_tort_result *out, const fib_progress *progress, fib_error *err);
+
+/* ---- pictures ------------------------------------------------------------ */
+
+/**
+ * Orthoslice: slice @p index across @p axis (0 = x: image over (y, z),
+ * 1 = y: image over (x, z), 2 = z: image over (x, y)) of @p vol (any
+ * type) into a new owned image of the same pixel type, with the pixel
+ * sizes of the two in-plane axes.  Errors: FIB_EINVAL (axis, index).
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_orthoslice(const fib_volume *vol,
+                                                      int axis, size_t index,
+                                                      fib_image *out,
+                                                      fib_error *err);
+
+/** Maximum-intensity projection of @p vol along @p axis into a new f32
+ *  image (in-plane axes as fib_recon_orthoslice()). */
+FIB_API FIB_NODISCARD fib_status fib_recon_mip(const fib_volume *vol, int axis,
+                                               fib_image *out, fib_error *err);
+
+/**
+ * Shaded surface rendering of the voxels of @p labels equal to @p value
+ * seen along @p view_dir (need not be unit; physical axes x, y, z):
+ * orthographic ray casting through the volume (step half the
+ * smallest voxel size), first hit shaded with Lambert's law (ambient 0.2,
+ * diffuse 0.8, light from the viewer, a little up and left), the normal
+ * being the normalised gradient of the 3x3x3 box-filtered indicator.
+ * @p out: new owned u8 image of @p width x @p height (0 = background,
+ * 40..255 surface).  The "up" direction of the picture is +z unless the
+ * view is along z (then -y).
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_render_surface(
+    const fib_volume *labels, uint32_t value, const double view_dir[3],
+    size_t width, size_t height, fib_image *out, fib_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FIB_MEASURE_H */

@@ -1,0 +1,461 @@
+/*
+ * measure_thickness.c -- local thickness (Hildebrand & Ruegsegger 1997),
+ * value distributions, deposit height maps and coating thickness /
+ * coverage on particle surfaces.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fib/measure.h"
+#include "fib/mesh.h"
+#include "fib/segment.h"
+#include "recon_internal.h"
+
+typedef struct ridge {
+    float r; /* ball radius, nm */
+    uint32_t x, y, z;
+} ridge;
+
+static int ridge_cmp(const void *a, const void *b)
+{
+    const ridge *p = a, *q = b;
+    if (p->r != q->r)
+        return p->r > q->r ? -1 : 1;
+    if (p->z != q->z)
+        return p->z < q->z ? -1 : 1;
+    if (p->y != q->y)
+        return p->y < q->y ? -1 : 1;
+    return p->x < q->x ? -1 : (p->x > q->x);
+}
+
+fib_status fib_recon_local_thickness(const fib_volume *mask, fib_volume *thick,
+                                     const fib_progress *progress,
+                                     fib_error *err)
+{
+    fib_status st;
+    fib_volume dist = {0};
+    ridge *rl = NULL;
+    memset(thick, 0, sizeof *thick);
+    if ((st = fib__vol_check(mask, "local thickness input", err)) != FIB_OK)
+        return st;
+    if (mask->type != FIB_PX_U8)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: local thickness needs a u8 mask");
+    if ((st = fib_recon_edt(mask, &dist, err)) != FIB_OK)
+        return st;
+    size_t nx = mask->nx, ny = mask->ny, nz = mask->nz;
+    double sp[3];
+    fib__vol_spacing(mask, sp);
+    double smin = sp[0] < sp[1] ? sp[0] : sp[1];
+    if (sp[2] < smin)
+        smin = sp[2];
+    float *d = dist.data;
+    const uint8_t *m = mask->data;
+    size_t n = nx * ny * nz;
+    /* radius = distance to the phase boundary */
+    for (size_t i = 0; i < n; i++) {
+        if (!m[i])
+            d[i] = 0;
+        else if (isinf(d[i]))
+            d[i] = 1e30f;
+        else
+            d[i] -= (float)(0.5 * smin);
+    }
+    size_t nr = 0, cap = 1024;
+    rl = malloc(sizeof *rl * cap);
+    if (!rl) {
+        st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+        goto done;
+    }
+    for (size_t z = 0; z < nz; z++)
+        for (size_t y = 0; y < ny; y++)
+            for (size_t x = 0; x < nx; x++) {
+                size_t i = (z * ny + y) * nx + x;
+                if (!m[i])
+                    continue;
+                double r = (double)d[i];
+                bool covered = false;
+                for (int dz = -1; dz <= 1 && !covered; dz++)
+                    for (int dy = -1; dy <= 1 && !covered; dy++)
+                        for (int dx = -1; dx <= 1; dx++) {
+                            if (!dx && !dy && !dz)
+                                continue;
+                            ptrdiff_t xx = (ptrdiff_t)x + dx,
+                                      yy = (ptrdiff_t)y + dy,
+                                      zz = (ptrdiff_t)z + dz;
+                            if (xx < 0 || yy < 0 || zz < 0 ||
+                                xx >= (ptrdiff_t)nx || yy >= (ptrdiff_t)ny ||
+                                zz >= (ptrdiff_t)nz)
+                                continue;
+                            size_t j = ((size_t)zz * ny + (size_t)yy) * nx +
+                                       (size_t)xx;
+                            if (!m[j])
+                                continue;
+                            double step = sqrt(dx * dx * sp[0] * sp[0] +
+                                               dy * dy * sp[1] * sp[1] +
+                                               dz * dz * sp[2] * sp[2]);
+                            if ((double)d[j] - step >= r) {
+                                covered = true;
+                                break;
+                            }
+                        }
+                if (covered)
+                    continue;
+                if (nr == cap) {
+                    ridge *t = realloc(rl, sizeof *rl * cap * 2);
+                    if (!t) {
+                        st = fib_error_set(err, FIB_ENOMEM,
+                                           "recon: out of memory");
+                        goto done;
+                    }
+                    rl = t;
+                    cap *= 2;
+                }
+                rl[nr].r = d[i];
+                rl[nr].x = (uint32_t)x;
+                rl[nr].y = (uint32_t)y;
+                rl[nr].z = (uint32_t)z;
+                nr++;
+            }
+    qsort(rl, nr, sizeof *rl, ridge_cmp);
+    if ((st = fib_progress_report(progress, "local thickness", 1, 3, err)) !=
+        FIB_OK)
+        goto done;
+    st = fib_volume_init(thick, FIB_PX_F32, nx, ny, nz, err);
+    if (st != FIB_OK)
+        goto done;
+    memcpy(thick->voxel_size_nm, mask->voxel_size_nm, sizeof(double) * 3);
+    memcpy(thick->origin_nm, mask->origin_nm, sizeof(double) * 3);
+    float *t = thick->data;
+    /* paint balls; z slabs are owned by one thread each (no races) */
+    int nslab = 32;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int s = 0; s < nslab; s++) {
+        size_t z0 = nz * (size_t)s / (size_t)nslab;
+        size_t z1 = nz * (size_t)(s + 1) / (size_t)nslab;
+        if (z0 == z1)
+            continue;
+        for (size_t k = 0; k < nr; k++) {
+            double r = (double)rl[k].r;
+            if (!(r > 0))
+                continue;
+            double cz = rl[k].z;
+            double rz = r / sp[2], ry = r / sp[1], rx = r / sp[0];
+            ptrdiff_t za = (ptrdiff_t)ceil(cz - rz),
+                      zb = (ptrdiff_t)floor(cz + rz);
+            if (za < (ptrdiff_t)z0)
+                za = (ptrdiff_t)z0;
+            if (zb > (ptrdiff_t)z1 - 1)
+                zb = (ptrdiff_t)z1 - 1;
+            if (za > zb)
+                continue;
+            float diam = (float)(2.0 * r);
+            double r2 = r * r;
+            for (ptrdiff_t z = za; z <= zb; z++) {
+                double dz2 = ((double)z - cz) * sp[2];
+                dz2 *= dz2;
+                ptrdiff_t ya = (ptrdiff_t)ceil(rl[k].y - ry),
+                          yb = (ptrdiff_t)floor(rl[k].y + ry);
+                if (ya < 0)
+                    ya = 0;
+                if (yb > (ptrdiff_t)ny - 1)
+                    yb = (ptrdiff_t)ny - 1;
+                for (ptrdiff_t y = ya; y <= yb; y++) {
+                    double dy2 = ((double)y - rl[k].y) * sp[1];
+                    dy2 = dy2 * dy2 + dz2;
+                    if (dy2 > r2)
+                        continue;
+                    ptrdiff_t xa = (ptrdiff_t)ceil(rl[k].x - rx),
+                              xb = (ptrdiff_t)floor(rl[k].x + rx);
+                    if (xa < 0)
+                        xa = 0;
+                    if (xb > (ptrdiff_t)nx - 1)
+                        xb = (ptrdiff_t)nx - 1;
+                    float *row = t + ((size_t)z * ny + (size_t)y) * nx;
+                    for (ptrdiff_t x = xa; x <= xb; x++) {
+                        double dx = ((double)x - rl[k].x) * sp[0];
+                        if (dx * dx + dy2 < r2 && row[x] < diam)
+                            row[x] = diam;
+                    }
+                }
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!m[i])
+            t[i] = 0;
+done:
+    fib_volume_clear(&dist);
+    free(rl);
+    if (st != FIB_OK)
+        fib_volume_clear(thick);
+    return st;
+}
+
+static int float_cmp(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : (x > y);
+}
+
+fib_status fib_recon_distribution(const fib_volume *vol, const fib_volume *mask,
+                                  size_t n_bins, fib_distribution *out,
+                                  fib_error *err)
+{
+    fib_status st;
+    memset(out, 0, sizeof *out);
+    if ((st = fib__vol_check(vol, "distribution input", err)) != FIB_OK)
+        return st;
+    if (vol->type != FIB_PX_F32)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: distribution needs an f32 volume");
+    if (n_bins < 1 || n_bins > 64)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: histogram bins must be 1..64 (got %zu)",
+                             n_bins);
+    size_t n = fib__vol_count(vol), c = 0;
+    const float *v = vol->data;
+    const uint8_t *mk = mask ? mask->data : NULL;
+    float *vals = malloc(sizeof(float) * (n ? n : 1));
+    if (!vals)
+        return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    for (size_t i = 0; i < n; i++) {
+        bool use = mk ? mk[i] != 0 : v[i] > 0;
+        if (use && isfinite(v[i]))
+            vals[c++] = v[i];
+    }
+    out->count = c;
+    out->n_bins = n_bins;
+    if (c == 0) {
+        out->mean = out->median = out->std = out->min = out->max = NAN;
+        free(vals);
+        return FIB_OK;
+    }
+    qsort(vals, c, sizeof(float), float_cmp);
+    double s = 0, s2 = 0;
+    for (size_t i = 0; i < c; i++) {
+        s += (double)vals[i];
+        s2 += (double)vals[i] * (double)vals[i];
+    }
+    out->mean = s / (double)c;
+    double var = s2 / (double)c - out->mean * out->mean;
+    out->std = sqrt(var > 0 ? var : 0);
+    out->min = (double)vals[0];
+    out->max = (double)vals[c - 1];
+    out->median = c % 2 ? (double)vals[c / 2]
+                        : 0.5 * ((double)vals[c / 2 - 1] + (double)vals[c / 2]);
+    double lo = out->min, hi = out->max;
+    if (!(hi > lo))
+        hi = lo + 1;
+    for (size_t b = 0; b <= n_bins; b++)
+        out->bin_edges[b] = lo + (hi - lo) * (double)b / (double)n_bins;
+    for (size_t i = 0; i < c; i++) {
+        size_t b =
+            (size_t)(((double)vals[i] - lo) / (hi - lo) * (double)n_bins);
+        if (b >= n_bins)
+            b = n_bins - 1;
+        out->fraction[b] += 1.0 / (double)c;
+    }
+    free(vals);
+    return FIB_OK;
+}
+
+fib_status fib_recon_height_map(const fib_volume *mask, int face,
+                                fib_image *h_map, fib_image *dense_map,
+                                fib_height_stats *stats, fib_error *err)
+{
+    fib_status st;
+    fib_image h = {0}, dn = {0};
+    memset(stats, 0, sizeof *stats);
+    if ((st = fib__vol_check(mask, "height map input", err)) != FIB_OK)
+        return st;
+    if (mask->type != FIB_PX_U8)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: height map needs a u8 mask");
+    if (face < 0 || face > 5)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: substrate face must be 0..5 (got %d)",
+                             face);
+    int ax = face / 2;
+    bool hi = face % 2;
+    int b = ax == 0 ? 1 : 0, c = ax == 2 ? 1 : 2;
+    size_t dims[3] = {mask->nx, mask->ny, mask->nz};
+    double sp[3];
+    fib__vol_spacing(mask, sp);
+    if ((st = fib_image_init(&h, FIB_PX_F32, dims[b], dims[c], err)) != FIB_OK)
+        return st;
+    if ((st = fib_image_init(&dn, FIB_PX_F32, dims[b], dims[c], err)) !=
+        FIB_OK) {
+        fib_image_clear(&h);
+        return st;
+    }
+    h.pixel_size_nm[0] = dn.pixel_size_nm[0] = sp[b];
+    h.pixel_size_nm[1] = dn.pixel_size_nm[1] = sp[c];
+    const uint8_t *m = mask->data;
+    size_t str[3] = {1, dims[0], dims[0] * dims[1]};
+    double sum = 0, sum2 = 0, mx = 0, dsum = 0;
+    size_t cov = 0, ncol = dims[b] * dims[c];
+    for (size_t ic = 0; ic < dims[c]; ic++)
+        for (size_t ib = 0; ib < dims[b]; ib++) {
+            double top = 0;
+            size_t cnt = 0;
+            for (size_t t = 0; t < dims[ax]; t++) {
+                if (!m[ic * str[c] + ib * str[b] + t * str[ax]])
+                    continue;
+                cnt++;
+                double d = hi ? (double)(dims[ax] - t) * sp[ax]
+                              : (double)(t + 1) * sp[ax];
+                if (d > top)
+                    top = d;
+            }
+            ((float *)fib_image_row(&h, ic))[ib] = (float)top;
+            ((float *)fib_image_row(&dn, ic))[ib] =
+                (float)((double)cnt * sp[ax]);
+            sum += top;
+            sum2 += top * top;
+            dsum += (double)cnt * sp[ax];
+            if (top > mx)
+                mx = top;
+            cov += cnt > 0;
+        }
+    stats->mean_nm = sum / (double)ncol;
+    double var = sum2 / (double)ncol - stats->mean_nm * stats->mean_nm;
+    stats->std_nm = stats->rq_nm = sqrt(var > 0 ? var : 0);
+    stats->max_nm = mx;
+    stats->dense_mean_nm = dsum / (double)ncol;
+    stats->covered_fraction = (double)cov / (double)ncol;
+    double ra = 0;
+    for (size_t ic = 0; ic < dims[c]; ic++)
+        for (size_t ib = 0; ib < dims[b]; ib++)
+            ra += fabs((double)((float *)fib_image_row(&h, ic))[ib] -
+                       stats->mean_nm);
+    stats->ra_nm = ra / (double)ncol;
+    if (h_map)
+        *h_map = h;
+    else
+        fib_image_clear(&h);
+    if (dense_map)
+        *dense_map = dn;
+    else
+        fib_image_clear(&dn);
+    return FIB_OK;
+}
+
+static inline uint32_t lab_at3(const fib_volume *v, size_t i)
+{
+    switch (v->type) {
+    case FIB_PX_U8:
+        return ((const uint8_t *)v->data)[i];
+    case FIB_PX_U16:
+        return ((const uint16_t *)v->data)[i];
+    default:
+        return ((const uint32_t *)v->data)[i];
+    }
+}
+
+fib_status fib_recon_coating(const fib_volume *labels, uint32_t particle,
+                             uint32_t coating, double t_min_nm,
+                             fib_coating_result *out, fib_mesh *mesh,
+                             fib_error *err)
+{
+    fib_status st;
+    fib_mesh m;
+    float *nrm = NULL;
+    double *varea = NULL;
+    memset(out, 0, sizeof *out);
+    if (mesh)
+        memset(mesh, 0, sizeof *mesh);
+    if (!(t_min_nm >= 0))
+        return fib_error_set(
+            err, FIB_EINVAL,
+            "recon: coating threshold must be >= 0 nm (got %g)", t_min_nm);
+    fib_mesh_opts o = {.close_border = true};
+    if ((st = fib_recon_mesh_phase(labels, particle, &o, &m, err)) != FIB_OK)
+        return st;
+    nrm = fib_mesh_vertex_normals(&m);
+    varea = calloc(m.n_vertices + 1, sizeof(double));
+    m.scalar = malloc(sizeof(float) * (m.n_vertices + 1));
+    if (!nrm || !varea || !m.scalar) {
+        st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+        goto done;
+    }
+    for (size_t k = 0; k < m.n_triangles; k++) {
+        const uint32_t *t = m.triangles + 3 * k;
+        const float *p = m.vertices + 3 * (size_t)t[0];
+        const float *q = m.vertices + 3 * (size_t)t[1];
+        const float *r = m.vertices + 3 * (size_t)t[2];
+        double u[3], v[3];
+        for (int i = 0; i < 3; i++) {
+            u[i] = (double)q[i] - (double)p[i];
+            v[i] = (double)r[i] - (double)p[i];
+        }
+        double cx = u[1] * v[2] - u[2] * v[1];
+        double cy = u[2] * v[0] - u[0] * v[2];
+        double cz = u[0] * v[1] - u[1] * v[0];
+        double a = 0.5 * sqrt(cx * cx + cy * cy + cz * cz);
+        for (int j = 0; j < 3; j++)
+            varea[t[j]] += a / 3.0;
+    }
+    double sp[3], org[3];
+    fib__vol_spacing(labels, sp);
+    for (int a = 0; a < 3; a++)
+        org[a] = isfinite(labels->origin_nm[a]) ? labels->origin_nm[a] : 0;
+    double smin = sp[0] < sp[1] ? sp[0] : sp[1];
+    if (sp[2] < smin)
+        smin = sp[2];
+    double step = 0.25 * smin;
+    size_t dims[3] = {labels->nx, labels->ny, labels->nz};
+    size_t maxsteps = 4 * (dims[0] + dims[1] + dims[2]);
+    double atot = 0, acov = 0, tsum = 0, tcov = 0;
+    for (size_t k = 0; k < m.n_vertices; k++) {
+        const float *p = m.vertices + 3 * k;
+        const float *nv = nrm + 3 * k;
+        double last_c = -1;
+        for (size_t sI = 1; sI < maxsteps; sI++) {
+            double tt = step * (double)sI;
+            size_t idx[3];
+            bool inside = true;
+            for (int a = 0; a < 3; a++) {
+                double q = floor(
+                    ((double)p[a] + tt * (double)nv[a] - org[a]) / sp[a] + 0.5);
+                if (q < 0 || q > (double)(dims[a] - 1)) {
+                    inside = false;
+                    break;
+                }
+                idx[a] = (size_t)q;
+            }
+            if (!inside)
+                break;
+            uint32_t lab =
+                lab_at3(labels, (idx[2] * dims[1] + idx[1]) * dims[0] + idx[0]);
+            if (lab == particle && last_c < 0)
+                continue;
+            if (lab == coating) {
+                last_c = tt;
+                continue;
+            }
+            break;
+        }
+        double th = last_c > 0 ? last_c + 0.5 * step : 0.0;
+        m.scalar[k] = (float)th;
+        atot += varea[k];
+        tsum += varea[k] * th;
+        if (th >= t_min_nm && th > 0) {
+            acov += varea[k];
+            tcov += varea[k] * th;
+        }
+    }
+    out->particle_area_um2 = atot * 1e-6;
+    out->coverage = atot > 0 ? acov / atot : 0;
+    out->mean_thickness_nm = atot > 0 ? tsum / atot : 0;
+    out->mean_covered_nm = acov > 0 ? tcov / acov : 0;
+done:
+    free(nrm);
+    free(varea);
+    if (st == FIB_OK && mesh)
+        *mesh = m;
+    else
+        fib_mesh_clear(&m);
+    return st;
+}

@@ -1,0 +1,56 @@
+/*
+ * recon_internal.h -- private helpers shared by the segmentation and
+ * measurement files of recon/ (not installed).
+ */
+#ifndef FIB_RECON_INTERNAL_H
+#define FIB_RECON_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fib/image.h"
+
+/* True when @p vol has the packed strides fib_volume_init() makes. */
+bool fib__vol_packed(const fib_volume *vol);
+
+/* Check that @p vol is a packed volume of nonzero size; @p what names the
+ * argument in the error. */
+fib_status fib__vol_check(const fib_volume *vol, const char *what,
+                          fib_error *err);
+
+/* Voxel spacing in nm with unknown (0 or not finite) sizes taken as 1. */
+void fib__vol_spacing(const fib_volume *vol, double sp[3]);
+
+/* Number of voxels (already checked to fit at init). */
+static inline size_t fib__vol_count(const fib_volume *vol)
+{
+    return vol->nx * vol->ny * vol->nz;
+}
+
+/* Value of voxel i of a packed volume as double. */
+double fib__vol_value(const fib_volume *vol, size_t i);
+
+/* Squared EDT core: @p f holds 0 (feature) or +inf per voxel (packed,
+ * nx*ny*nz doubles... as float), transformed in place into squared
+ * distances in nm^2 (Felzenszwalb & Huttenlocher 2012). */
+fib_status fib__edt_sq(float *f, size_t nx, size_t ny, size_t nz,
+                       const double sp[3], fib_error *err);
+
+/* 6/18/26 neighbour offsets (dx, dy, dz) of the "backward" half
+ * (neighbours earlier in raster order): 3, 9, 13 entries. */
+int fib__backward_offsets(int connectivity, int off[13][3]);
+
+/* Aggregation multigrid V-cycle preconditioner for the tortuosity system
+ * (tortuosity_mg.c).  @p code: per-voxel neighbour/face bits as in
+ * tortuosity.c (1,2 = -x,+x; 4,8 = -y,+y; 16,32 = -z,+z; 64,128 = inlet,
+ * outlet), 0 = inactive. */
+typedef struct fib__mg fib__mg;
+fib_status fib__mg_create(const uint8_t *code, size_t nx, size_t ny,
+                          size_t nz, const double g[3], double gb,
+                          fib__mg **out, fib_error *err);
+/* z = M^-1 r (z and r of the full grid; inactive entries of z are 0). */
+void fib__mg_apply(fib__mg *mg, const double *r, double *z);
+int fib__mg_levels(const fib__mg *mg);
+void fib__mg_destroy(fib__mg *mg);
+
+#endif

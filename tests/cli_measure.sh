@@ -1,0 +1,77 @@
+#!/bin/bash
+# cli_measure.sh -- `cryofib segment` and `cryofib measure` end to end on a
+# synthetic grey volume (two touching balls and a rod in noise), outputs
+# checked with python (numpy + tifffile, skip otherwise).
+set -u
+C="$FIB_CLI"
+PY="${FIB_PYTHON:-/usr/bin/python3}"
+"$PY" -c 'import numpy, tifffile' 2>/dev/null || { echo "SKIP: numpy/tifffile"; exit 77; }
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { pass=$((pass+1)); }
+
+"$PY" - "$T" <<'PYEOF'
+import sys, numpy as np, tifffile
+z, y, x = np.mgrid[0:40, 0:48, 0:64]
+v = np.zeros((40, 48, 64), np.float32)
+ball = lambda cx, cy, cz, r: (x-cx)**2 + (y-cy)**2 + (z-cz)**2 <= r*r
+m = ball(20, 24, 20, 9) | ball(36, 24, 20, 9)
+m |= ((y-10)**2 + (z-8)**2 <= 9)           # rod along x through the volume
+rng = np.random.default_rng(3)
+g = 60 + 120*m + rng.normal(0, 12, m.shape)
+tifffile.imwrite(sys.argv[1] + '/grey.tif', np.clip(g, 0, 255).astype(np.uint8))
+PYEOF
+
+"$C" segment "$T/grey.tif" --out "$T/lab.mrc" --otsu --open 1 --fill-holes \
+    --min-size 20 --voxel-nm 10,10,10 >"$T/seg.txt" || fail "segment"
+grep -q thresholds "$T/seg.txt" || fail "segment prints thresholds"; ok
+"$C" measure "$T/lab.mrc" --phase 1 --tortuosity x --json "$T/r.json" \
+    --csv "$T/o.csv" --mesh "$T/m.stl" --substrate z0 -q >/dev/null \
+    || fail "measure"
+"$PY" - "$T" <<'PYEOF' || fail "report contents"
+import json, sys
+t = sys.argv[1]
+r = json.load(open(t + '/r.json'))
+for k in ('volume_fraction', 'specific_surface_area_per_um', 'objects',
+          'local_thickness_um', 'tortuosity', 'effective_diffusivity'):
+    assert k in r, k
+vf = r['volume_fraction']['1']
+assert 0.05 < vf < 0.25, vf
+assert r['objects']['1']['count'] == 2, r['objects']['1']['count']
+# only the rod spans x; TauFactor's tau = eps / D_rel counts the balls in
+# eps, so tau * (percolating fraction / volume fraction) ~ 1 (straight rod)
+tau = r['tortuosity']['1']['x']
+sol = r['tortuosity_solver']['1']['x']
+straight = tau * sol['percolating_fraction'] / sol['volume_fraction']
+assert 0.99 < straight < 1.3, (tau, straight)
+assert sol['converged'] and sol['percolating']
+lt = r['local_thickness_um']['1']
+assert 0.03 < lt['median'] < 0.2, lt
+rows = open(t + '/o.csv').read().strip().split('\n')
+assert len(rows) == 3 and rows[0].startswith('phase,label'), rows[:2]
+stl = open(t + '/m.stl', 'rb').read()
+n = int.from_bytes(stl[80:84], 'little')
+assert len(stl) == 84 + 50 * n and n > 100, n
+PYEOF
+ok
+"$C" segment "$T/grey.tif" --out "$T/ws.nrrd" --otsu --watershed=20 \
+    --voxel-nm 10,10,10 | grep -q "watershed: 3 particles" \
+    || fail "watershed splits the touching balls"
+ok
+"$C" measure "$T/lab.mrc" --json "$T/p.json" --pictures "$T/pics" \
+    --no-thickness -q >/dev/null || fail "pictures"
+[ -s "$T/pics/ortho_xy.png" ] && [ -s "$T/pics/surface_1.png" ] \
+    && [ -s "$T/pics/mip_z.png" ] || fail "picture files"
+ok
+# bad input: exit status 2 and a one-line message naming the problem
+"$C" measure "$T/lab.mrc" --json "$T/x.json" --tortuosity w 2>"$T/e" ; \
+    [ $? -eq 2 ] && grep -q tortuosity "$T/e" || fail "bad axis"
+"$C" measure "$T/none.mrc" --json "$T/x.json" 2>/dev/null; [ $? -eq 2 ] \
+    || fail "missing file"
+"$C" segment "$T/grey.tif" --out "$T/o.mrc" --multi-otsu 9 2>/dev/null; \
+    [ $? -eq 2 ] || fail "bad class count"
+[ ! -e "$T/x.json" ] || fail "no report after a failure"
+ok
+echo "$pass passed, 0 failed"

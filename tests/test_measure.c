@@ -1,0 +1,628 @@
+/* test_measure.c -- analytic checks of segmentation and measurement. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fib/measure.h"
+#include "fib/mesh.h"
+#include "fib/segment.h"
+#include "fib_test.h"
+
+#define PI_ 3.14159265358979323846
+
+static fib_volume mkvol(fib_pixel_type t, size_t nx, size_t ny, size_t nz)
+{
+    fib_volume v;
+    fib_error e = {0};
+    ck_assert_int_eq(fib_volume_init(&v, t, nx, ny, nz, &e), FIB_OK);
+    return v;
+}
+
+static uint8_t *u8(fib_volume *v)
+{
+    return v->data;
+}
+
+static size_t idx(const fib_volume *v, size_t x, size_t y, size_t z)
+{
+    return (z * v->ny + y) * v->nx + x;
+}
+
+/* ---- marching cubes ------------------------------------------------------ */
+
+START_TEST(test_mc_sphere)
+{
+    /* smooth field R - |p - c| with anisotropic spacing 2 x 1 x 3 nm */
+    size_t nx = 30, ny = 56, nz = 22;
+    double sp[3] = {2, 1, 3}, c[3] = {29.3, 28.1, 31.7}, R = 20;
+    float *f = malloc(sizeof(float) * nx * ny * nz);
+    for (size_t z = 0; z < nz; z++)
+        for (size_t y = 0; y < ny; y++)
+            for (size_t x = 0; x < nx; x++) {
+                double d[3] = {(double)x * sp[0] - c[0],
+                               (double)y * sp[1] - c[1],
+                               (double)z * sp[2] - c[2]};
+                f[(z * ny + y) * nx + x] =
+                    (float)(R - sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]));
+            }
+    fib_mesh m;
+    fib_error e = {0};
+    ck_assert_int_eq(
+        fib_recon_marching_cubes(f, nx, ny, nz, sp, NULL, 0, &m, &e), FIB_OK);
+    double A = fib_mesh_area(&m), V = fib_mesh_volume(&m);
+    ck_assert_double_le(fabs(fib_test_rel(A, 4 * PI_ * R * R)), 0.01);
+    ck_assert_double_le(fabs(fib_test_rel(V, 4.0 / 3 * PI_ * R * R * R)), 0.01);
+    ck_assert_double_gt(V, 0); /* outward orientation */
+    fib_mesh_clear(&m);
+    free(f);
+}
+END_TEST
+
+START_TEST(test_mc_cylinder)
+{
+    /* cylinder R = 8 voxels along z through the whole volume: the lateral
+       surface over the z extent (nz - 1) * dz; voxels 1 x 1 x 2 nm */
+    size_t n = 24, nz = 30;
+    double sp[3] = {1, 1, 2}, R = 8;
+    float *f = malloc(sizeof(float) * n * n * nz);
+    for (size_t z = 0; z < nz; z++)
+        for (size_t y = 0; y < n; y++)
+            for (size_t x = 0; x < n; x++) {
+                double dx = (double)x - 11.6, dy = (double)y - 11.9;
+                f[(z * n + y) * n + x] = (float)(R - sqrt(dx * dx + dy * dy));
+            }
+    fib_mesh m;
+    fib_error e = {0};
+    ck_assert_int_eq(fib_recon_marching_cubes(f, n, n, nz, sp, NULL, 0, &m, &e),
+                     FIB_OK);
+    double H = (double)(nz - 1) * sp[2];
+    ck_assert_double_le(fabs(fib_test_rel(fib_mesh_area(&m), 2 * PI_ * R * H)),
+                        0.01);
+    /* the open tube encloses pi R^2 H once closed by its two end discs,
+       which contribute nothing to the divergence integral of x/3 + y/3 +
+       z/3 ... except z/3 on the caps: V_mesh = V - (1/3) pi R^2 H */
+    ck_assert_double_le(
+        fabs(fib_test_rel(fib_mesh_volume(&m), PI_ * R * R * H * 2.0 / 3.0)),
+        0.01);
+    fib_mesh_clear(&m);
+    free(f);
+}
+END_TEST
+
+START_TEST(test_mc_cube_phase)
+{
+    /* a 10^3 voxel cube in 20^3 (TauFactor test_metrics): binary marching
+       cubes cuts the 12 edges and 8 corners: area 6*9*9 + 12*9*sqrt(2)/2
+       ... compare with the exact chamfered-box value */
+    fib_volume v = mkvol(FIB_PX_U8, 20, 20, 20);
+    for (size_t z = 5; z < 15; z++)
+        for (size_t y = 5; y < 15; y++)
+            for (size_t x = 5; x < 15; x++)
+                u8(&v)[idx(&v, x, y, z)] = 1;
+    fib_mesh m;
+    fib_error e = {0};
+    ck_assert_int_eq(fib_recon_mesh_phase(&v, 1, NULL, &m, &e), FIB_OK);
+    /* faces 6 * 9 * 9, edge strips 12 * 9 * (sqrt(2)/2), corners 8 * (
+       equilateral triangle of side sqrt(2)/2) */
+    double exact = 6 * 81 + 12 * 9 * sqrt(0.5) + 8 * (sqrt(3) / 4 * 0.5);
+    ck_assert_double_le(fabs(fib_test_rel(fib_mesh_area(&m), exact)), 1e-4);
+    /* chamfered cube: 1000 minus 12 edge prisms of 9 * 0.125 and less at
+       the corners */
+    ck_assert_double_le(fabs(fib_test_rel(fib_mesh_volume(&m), 1000 - 13.5)),
+                        0.005);
+    fib_phase_surface ps;
+    ck_assert_int_eq(fib_recon_phase_surface(&v, 1, 0, &ps, &e), FIB_OK);
+    ck_assert_uint_eq(ps.n_interfaces, 1);
+    ck_assert_uint_eq(ps.other[0], 0);
+    /* per total: area / 8000 nm^3 = um^-1 * 1e3 */
+    ck_assert_double_le(fabs(fib_test_rel(ps.per_total_um, exact / 8000 * 1e3)),
+                        1e-4);
+    ck_assert_double_le(fabs(fib_test_rel(ps.per_phase_um, exact / 1000 * 1e3)),
+                        1e-4);
+    fib_mesh_clear(&m);
+    fib_volume_clear(&v);
+}
+END_TEST
+
+/* ---- tortuosity ---------------------------------------------------------- */
+
+static fib_tort_result tort(fib_volume *v, int axis)
+{
+    fib_tort_result r;
+    fib_error e = {0};
+    fib_tort_opts o = {.rel_tol = 1e-9};
+    ck_assert_int_eq(fib_recon_tortuosity(v, axis, &o, &r, NULL, &e), FIB_OK);
+    return r;
+}
+
+START_TEST(test_tort_block_channel_deadend)
+{
+    fib_volume v = mkvol(FIB_PX_U8, 12, 10, 8);
+    memset(v.data, 1, 12 * 10 * 8);
+    v.voxel_size_nm[0] = 2;
+    v.voxel_size_nm[1] = 1;
+    v.voxel_size_nm[2] = 5;
+    for (int a = 0; a < 3; a++) {
+        fib_tort_result r = tort(&v, a);
+        ck_assert_double_le(fabs(r.tau - 1.0), 1e-6);
+        ck_assert_double_le(fabs(r.d_eff_rel - 1.0), 1e-6);
+    }
+    /* straight channel of 1/4 of the cross-section along x */
+    memset(v.data, 0, 12 * 10 * 8);
+    for (size_t z = 0; z < 4; z++)
+        for (size_t y = 0; y < 5; y++)
+            for (size_t x = 0; x < 12; x++)
+                u8(&v)[idx(&v, x, y, z)] = 1;
+    fib_tort_result r = tort(&v, 0);
+    ck_assert_double_le(fabs(r.tau - 1.0), 1e-6);
+    ck_assert_double_le(fabs(r.eps - 0.25), 1e-12);
+    /* dead end: channel stops one voxel before the outlet */
+    u8(&v)[0] = 0;
+    for (size_t z = 0; z < 4; z++)
+        for (size_t y = 0; y < 5; y++)
+            u8(&v)[idx(&v, 11, y, z)] = 0;
+    r = tort(&v, 0);
+    ck_assert(isinf(r.tau));
+    ck_assert(!r.percolating);
+    ck_assert_double_eq(r.d_eff_rel, 0);
+    /* along y the dead-end channel is also closed (y < 5 of 10) */
+    r = tort(&v, 1);
+    ck_assert(isinf(r.tau));
+    fib_volume_clear(&v);
+}
+END_TEST
+
+START_TEST(test_tort_staircase)
+{
+    /* TauFactor test_solver_on_slanted_strip_of_ones: zeros(20, 21, 21),
+       img[i, i:i+2, i:i+2] = 1; first numpy axis = transport = our x */
+    fib_volume v = mkvol(FIB_PX_U8, 20, 21, 21);
+    for (size_t i = 0; i < 20; i++)
+        for (size_t a = i; a < i + 2; a++)
+            for (size_t b = i; b < i + 2; b++)
+                u8(&v)[idx(&v, i, a, b)] = 1;
+    fib_tort_result r = tort(&v, 0);
+    ck_assert_double_le(fabs(r.tau - 7.51667), 5e-5);
+    ck_assert(r.converged);
+    ck_assert_double_le(r.flux_mismatch, 1e-6);
+    /* same geometry along z: transpose x <-> z */
+    fib_volume w = mkvol(FIB_PX_U8, 21, 21, 20);
+    for (size_t i = 0; i < 20; i++)
+        for (size_t a = i; a < i + 2; a++)
+            for (size_t b = i; b < i + 2; b++)
+                u8(&w)[idx(&w, b, a, i)] = 1;
+    r = tort(&w, 2);
+    ck_assert_double_le(fabs(r.tau - 7.51667), 5e-5);
+    fib_volume_clear(&v);
+    fib_volume_clear(&w);
+}
+END_TEST
+
+/* ---- connected components ------------------------------------------------ */
+
+START_TEST(test_label_connectivity)
+{
+    /* three voxels: (1,1,1), (2,2,1) edge-adjacent, (3,3,2) corner-adjacent
+       to (2,2,1); plus a separate 2-voxel bar */
+    fib_volume v = mkvol(FIB_PX_U8, 8, 8, 5);
+    u8(&v)[idx(&v, 1, 1, 1)] = 1;
+    u8(&v)[idx(&v, 2, 2, 1)] = 1;
+    u8(&v)[idx(&v, 3, 3, 2)] = 1;
+    u8(&v)[idx(&v, 6, 6, 4)] = 1;
+    u8(&v)[idx(&v, 6, 5, 4)] = 1;
+    fib_volume l;
+    size_t n;
+    fib_error e = {0};
+    ck_assert_int_eq(fib_recon_label(&v, 6, &l, &n, &e), FIB_OK);
+    ck_assert_uint_eq(n, 4);
+    /* raster numbering: first voxel (1,1,1) -> 1 */
+    ck_assert_uint_eq(((uint32_t *)l.data)[idx(&v, 1, 1, 1)], 1);
+    fib_volume_clear(&l);
+    ck_assert_int_eq(fib_recon_label(&v, 18, &l, &n, &e), FIB_OK);
+    ck_assert_uint_eq(n, 3);
+    fib_volume_clear(&l);
+    ck_assert_int_eq(fib_recon_label(&v, 26, &l, &n, &e), FIB_OK);
+    ck_assert_uint_eq(n, 2);
+    fib_volume_clear(&l);
+    ck_assert_int_eq(fib_recon_label(&v, 7, &l, &n, &e), FIB_EINVAL);
+    /* random volume spanning many z slabs: compare to a flood fill */
+    fib_volume r = mkvol(FIB_PX_U8, 17, 13, 90);
+    srand(7);
+    for (size_t i = 0; i < 17 * 13 * 90; i++)
+        u8(&r)[i] = rand() % 100 < 35;
+    for (int conn = 6; conn <= 26; conn += conn == 6 ? 12 : 8) {
+        ck_assert_int_eq(fib_recon_label(&r, conn, &l, &n, &e), FIB_OK);
+        /* each pair of face neighbours in the mask shares a label, and the
+           number of distinct labels equals n */
+        const uint32_t *L = l.data;
+        uint32_t maxl = 0;
+        for (size_t i = 0; i < 17 * 13 * 90; i++) {
+            ck_assert((L[i] != 0) == (u8(&r)[i] != 0));
+            if (L[i] > maxl) {
+                ck_assert_uint_eq(L[i], maxl + 1); /* raster numbering */
+                maxl = L[i];
+            }
+            if (L[i] && i % 17 && u8(&r)[i - 1])
+                ck_assert_uint_eq(L[i], L[i - 1]);
+            if (L[i] && i >= 17 * 13 && u8(&r)[i - 17 * 13])
+                ck_assert_uint_eq(L[i], L[i - 17 * 13]);
+        }
+        ck_assert_uint_eq(maxl, n);
+        fib_volume_clear(&l);
+    }
+    fib_volume_clear(&r);
+    fib_volume_clear(&v);
+}
+END_TEST
+
+/* ---- EDT ----------------------------------------------------------------- */
+
+START_TEST(test_edt_bruteforce)
+{
+    srand(11);
+    for (int trial = 0; trial < 4; trial++) {
+        size_t nx = 7 + (size_t)trial, ny = 9, nz = 6 + 2 * (size_t)trial;
+        fib_volume v = mkvol(FIB_PX_U8, nx, ny, nz);
+        v.voxel_size_nm[0] = 1.0 + trial;
+        v.voxel_size_nm[1] = 0.5;
+        v.voxel_size_nm[2] = trial == 3 ? 0 : 3.0; /* 0 = unknown = 1 */
+        double sp[3] = {v.voxel_size_nm[0], 0.5, trial == 3 ? 1.0 : 3.0};
+        size_t n = nx * ny * nz;
+        for (size_t i = 0; i < n; i++)
+            u8(&v)[i] = rand() % 100 < 85;
+        u8(&v)[n / 2] = 0;
+        fib_volume d;
+        fib_error e = {0};
+        ck_assert_int_eq(fib_recon_edt(&v, &d, &e), FIB_OK);
+        for (size_t i = 0; i < n; i++) {
+            double best = INFINITY;
+            if (!u8(&v)[i])
+                best = 0;
+            else
+                for (size_t j = 0; j < n; j++) {
+                    if (u8(&v)[j])
+                        continue;
+                    double dx = ((double)(i % nx) - (double)(j % nx)) * sp[0];
+                    double dy =
+                        ((double)(i / nx % ny) - (double)(j / nx % ny)) * sp[1];
+                    double dz =
+                        ((double)(i / (nx * ny)) - (double)(j / (nx * ny))) *
+                        sp[2];
+                    double dd = sqrt(dx * dx + dy * dy + dz * dz);
+                    if (dd < best)
+                        best = dd;
+                }
+            double got = (double)((float *)d.data)[i];
+            ck_assert_double_le(fabs(got - best), 1e-5 * (1 + best));
+        }
+        fib_volume_clear(&d);
+        fib_volume_clear(&v);
+    }
+}
+END_TEST
+
+/* ---- thresholds and morphology ------------------------------------------- */
+
+START_TEST(test_otsu_bimodal)
+{
+    /* two uniform modes 40..59 and 160..179: Otsu falls between */
+    fib_volume v = mkvol(FIB_PX_U8, 40, 40, 4);
+    for (size_t i = 0; i < 6400; i++)
+        u8(&v)[i] = (uint8_t)(i % 3 == 0 ? 160 + i % 20 : 40 + i % 20);
+    double t;
+    fib_error e = {0};
+    ck_assert_int_eq(fib_recon_otsu(&v, &t, &e), FIB_OK);
+    ck_assert_double_gt(t, 59);
+    ck_assert_double_lt(t, 160);
+    /* three modes -> multi-Otsu thresholds between them */
+    for (size_t i = 0; i < 6400; i++)
+        u8(&v)[i] = (uint8_t)(i % 3 == 0   ? 20 + i % 10
+                              : i % 3 == 1 ? 120 + i % 10
+                                           : 220 + i % 10);
+    double th[2];
+    ck_assert_int_eq(fib_recon_multi_otsu(&v, 3, th, &e), FIB_OK);
+    ck_assert_double_gt(th[0], 29);
+    ck_assert_double_lt(th[0], 120);
+    ck_assert_double_gt(th[1], 129);
+    ck_assert_double_lt(th[1], 220);
+    fib_volume lab;
+    ck_assert_int_eq(fib_recon_classify(&v, th, 2, &lab, &e), FIB_OK);
+    ck_assert_uint_eq(((uint32_t *)lab.data)[0], 0);
+    ck_assert_uint_eq(((uint32_t *)lab.data)[1], 1);
+    ck_assert_uint_eq(((uint32_t *)lab.data)[2], 2);
+    fib_volume_clear(&lab);
+    memset(v.data, 7, 6400);
+    ck_assert_int_eq(fib_recon_otsu(&v, &t, &e), FIB_EINVAL);
+    fib_volume_clear(&v);
+}
+END_TEST
+
+START_TEST(test_hysteresis)
+{
+    fib_volume v = mkvol(FIB_PX_U8, 10, 3, 1);
+    uint8_t row[10] = {0, 60, 60, 200, 60, 0, 60, 60, 60, 0};
+    memcpy(v.data, row, 10);
+    fib_volume m;
+    fib_error e = {0};
+    ck_assert_int_eq(fib_recon_hysteresis(&v, 50, 150, 6, &m, &e), FIB_OK);
+    uint8_t want[10] = {0, 1, 1, 1, 1, 0, 0, 0, 0, 0};
+    ck_assert_mem_eq(m.data, want, 10);
+    fib_volume_clear(&m);
+    fib_volume_clear(&v);
+}
+END_TEST
+
+START_TEST(test_morph_physical)
+{
+    /* a single voxel dilated by r = 4 nm with voxels 1 x 2 x 4 nm gives an
+       ellipsoid with semi-axes 4, 2, 1 voxels */
+    fib_volume v = mkvol(FIB_PX_U8, 21, 21, 21);
+    v.voxel_size_nm[0] = 1;
+    v.voxel_size_nm[1] = 2;
+    v.voxel_size_nm[2] = 4;
+    u8(&v)[idx(&v, 10, 10, 10)] = 1;
+    fib_error e = {0};
+    ck_assert_int_eq(fib_recon_morph(&v, FIB_MORPH_DILATE, 4.0, &e), FIB_OK);
+    size_t cnt = 0, want = 0;
+    for (int z = -10; z <= 10; z++)
+        for (int y = -10; y <= 10; y++)
+            for (int x = -10; x <= 10; x++) {
+                double d2 = x * x + 4.0 * y * y + 16.0 * z * z;
+                bool in = d2 <= 16.0;
+                want += in;
+                ck_assert_int_eq(
+                    u8(&v)[idx(&v, (size_t)(x + 10), (size_t)(y + 10),
+                               (size_t)(z + 10))],
+                    in);
+                cnt += in;
+            }
+    ck_assert_uint_eq(cnt, want);
+    /* erosion by the same ball gives the voxel back; opening of a thin
+       plate removes it */
+    ck_assert_int_eq(fib_recon_morph(&v, FIB_MORPH_ERODE, 4.0, &e), FIB_OK);
+    cnt = 0;
+    for (size_t i = 0; i < 21 * 21 * 21; i++)
+        cnt += u8(&v)[i];
+    ck_assert_uint_eq(cnt, 1);
+    /* a plate one voxel (4 nm) thick in z does not survive opening by a
+       5 nm ball, a 3 nm ball keeps it */
+    memset(v.data, 0, 21 * 21 * 21);
+    for (size_t y = 0; y < 21; y++)
+        for (size_t x = 0; x < 21; x++)
+            u8(&v)[idx(&v, x, y, 10)] = 1;
+    ck_assert_int_eq(fib_recon_morph(&v, FIB_MORPH_OPEN, 5.0, &e), FIB_OK);
+    cnt = 0;
+    for (size_t i = 0; i < 21 * 21 * 21; i++)
+        cnt += u8(&v)[i];
+    ck_assert_uint_eq(cnt, 0);
+    /* fill holes + remove small */
+    memset(v.data, 0, 21 * 21 * 21);
+    for (size_t z = 2; z < 9; z++)
+        for (size_t y = 2; y < 9; y++)
+            for (size_t x = 2; x < 9; x++)
+                u8(&v)[idx(&v, x, y, z)] = !(x == 5 && y == 5 && z == 5);
+    u8(&v)[idx(&v, 15, 15, 15)] = 1;
+    ck_assert_int_eq(fib_recon_fill_holes(&v, &e), FIB_OK);
+    ck_assert_int_eq(u8(&v)[idx(&v, 5, 5, 5)], 1);
+    ck_assert_int_eq(fib_recon_remove_small(&v, 6, 2, &e), FIB_OK);
+    ck_assert_int_eq(u8(&v)[idx(&v, 15, 15, 15)], 0);
+    ck_assert_int_eq(u8(&v)[idx(&v, 2, 2, 2)], 1);
+    ck_assert_int_eq(fib_recon_morph(&v, FIB_MORPH_OPEN, -1, &e), FIB_EINVAL);
+    fib_volume_clear(&v);
+}
+END_TEST
+
+START_TEST(test_watershed_two_spheres)
+{
+    fib_volume v = mkvol(FIB_PX_U8, 40, 24, 24);
+    for (size_t z = 0; z < 24; z++)
+        for (size_t y = 0; y < 24; y++)
+            for (size_t x = 0; x < 40; x++) {
+                double a = pow((double)x - 12, 2) + pow((double)y - 12, 2) +
+                           pow((double)z - 12, 2);
+                double b = pow((double)x - 26, 2) + pow((double)y - 12, 2) +
+                           pow((double)z - 12, 2);
+                u8(&v)[idx(&v, x, y, z)] = a <= 64 || b <= 64;
+            }
+    fib_volume l;
+    size_t n;
+    fib_error e = {0};
+    ck_assert_int_eq(fib_recon_label(&v, 6, &l, &n, &e), FIB_OK);
+    ck_assert_uint_eq(n, 1);
+    fib_volume_clear(&l);
+    ck_assert_int_eq(fib_recon_watershed(&v, 1.0, &l, &n, &e), FIB_OK);
+    ck_assert_uint_eq(n, 2);
+    const uint32_t *L = l.data;
+    ck_assert_uint_ne(L[idx(&v, 12, 12, 12)], L[idx(&v, 26, 12, 12)]);
+    fib_volume_clear(&l);
+    fib_volume_clear(&v);
+}
+END_TEST
+
+/* ---- thickness, objects, skeleton ---------------------------------------- */
+
+START_TEST(test_local_thickness)
+{
+    /* slab of 7 voxels (x 2 nm -> 14 nm) and rod of radius 5 voxels */
+    fib_volume v = mkvol(FIB_PX_U8, 30, 30, 20);
+    v.voxel_size_nm[0] = v.voxel_size_nm[1] = v.voxel_size_nm[2] = 2;
+    for (size_t z = 6; z < 13; z++)
+        for (size_t y = 0; y < 30; y++)
+            for (size_t x = 0; x < 30; x++)
+                u8(&v)[idx(&v, x, y, z)] = 1;
+    fib_volume t;
+    fib_error e = {0};
+    ck_assert_int_eq(fib_recon_local_thickness(&v, &t, NULL, &e), FIB_OK);
+    fib_distribution dd;
+    ck_assert_int_eq(fib_recon_distribution(&t, &v, 16, &dd, &e), FIB_OK);
+    ck_assert_double_le(fabs(dd.median - 14.0), 1e-4);
+    ck_assert_double_le(fabs(dd.mean - 14.0), 1e-4);
+    fib_volume_clear(&t);
+    /* rod along x, radius 5 voxels -> diameter ~ 10 voxels = 20 nm */
+    memset(v.data, 0, 30 * 30 * 20);
+    for (size_t z = 0; z < 20; z++)
+        for (size_t y = 0; y < 30; y++)
+            for (size_t x = 0; x < 30; x++) {
+                double r2 = pow((double)y - 15, 2) + pow((double)z - 10, 2);
+                u8(&v)[idx(&v, x, y, z)] = r2 <= 25.0;
+            }
+    ck_assert_int_eq(fib_recon_local_thickness(&v, &t, NULL, &e), FIB_OK);
+    ck_assert_int_eq(fib_recon_distribution(&t, &v, 16, &dd, &e), FIB_OK);
+    /* within one voxel (2 nm) of 2R = 20 nm (digital disc: max 2*(5+.5)-1) */
+    ck_assert_double_le(fabs(dd.median - 20.0), 2.0);
+    ck_assert_double_le(fabs(dd.max - 20.0), 2.0);
+    fib_volume_clear(&t);
+    fib_volume_clear(&v);
+}
+END_TEST
+
+START_TEST(test_objects)
+{
+    /* ellipsoid-ish box 10 x 4 x 2 voxels along x, voxel 1 nm, and a
+       sphere of radius 6 touching the z0 substrate */
+    fib_volume v = mkvol(FIB_PX_U8, 40, 30, 30);
+    for (size_t z = 20; z < 22; z++)
+        for (size_t y = 10; y < 14; y++)
+            for (size_t x = 5; x < 15; x++)
+                u8(&v)[idx(&v, x, y, z)] = 1;
+    for (size_t z = 0; z < 30; z++)
+        for (size_t y = 0; y < 30; y++)
+            for (size_t x = 0; x < 40; x++)
+                if (pow((double)x - 28, 2) + pow((double)y - 15, 2) +
+                        pow((double)z - 6, 2) <=
+                    36.0)
+                    u8(&v)[idx(&v, x, y, z)] = 1;
+    fib_volume l;
+    size_t n;
+    fib_error e = {0};
+    ck_assert_int_eq(fib_recon_label(&v, 6, &l, &n, &e), FIB_OK);
+    ck_assert_uint_eq(n, 2);
+    fib_object_stats *o;
+    fib_substrate sub = {.face = 4};
+    ck_assert_int_eq(fib_recon_objects(&l, n, &v, &sub, &o, &e), FIB_OK);
+    /* label 1 = sphere (first in raster order: lower z) */
+    ck_assert_uint_eq(o[0].n_voxels > 800, 1);
+    ck_assert(o[0].touches_substrate);
+    ck_assert(!o[1].touches_substrate);
+    ck_assert_uint_eq(o[1].n_voxels, 80);
+    ck_assert_double_le(fabs(o[1].volume_um3 - 80e-9), 1e-15);
+    /* box principal axes: sqrt(5 * L^2 / 12) for L = 10, 4, 2 */
+    ck_assert_double_le(fabs(o[1].axes_um[0] * 1e3 - sqrt(5 * 100.0 / 12)),
+                        1e-6);
+    ck_assert_double_le(fabs(o[1].axes_um[2] * 1e3 - sqrt(5 * 4.0 / 12)), 1e-6);
+    ck_assert_double_le(fabs(fabs(o[1].axis_dir[0][0]) - 1), 1e-9);
+    ck_assert_uint_eq(o[1].bbox_min[0], 5);
+    ck_assert_uint_eq(o[1].bbox_max[0], 14);
+    /* digital sphere: sphericity close to 1 (binary MC: within 10 %) */
+    ck_assert_double_gt(o[0].sphericity, 0.9);
+    ck_assert_double_le(o[0].sphericity, 1.02);
+    ck_assert_double_le(fabs(o[0].height_um * 1e3 - 13), 1e-9);
+    free(o);
+    fib_volume_clear(&l);
+    fib_volume_clear(&v);
+}
+END_TEST
+
+START_TEST(test_skeleton_rod_branch)
+{
+    /* a 3x3 rod along x of length 30 thins to a line; a T adds a branch */
+    fib_volume v = mkvol(FIB_PX_U8, 34, 24, 9);
+    for (size_t z = 3; z < 6; z++)
+        for (size_t y = 3; y < 6; y++)
+            for (size_t x = 2; x < 32; x++)
+                u8(&v)[idx(&v, x, y, z)] = 1;
+    fib_error e = {0};
+    ck_assert_int_eq(fib_recon_skeletonize(&v, &e), FIB_OK);
+    fib_skeleton_stats s;
+    ck_assert_int_eq(fib_recon_skeleton_stats(&v, -1, &s, &e), FIB_OK);
+    ck_assert_uint_eq(s.n_end_points, 2);
+    ck_assert_uint_eq(s.n_junctions, 0);
+    ck_assert_uint_eq(s.n_branches, 1);
+    ck_assert_double_ge(s.total_length_um * 1e3, 24);
+    ck_assert_double_le(s.total_length_um * 1e3, 30);
+    ck_assert_double_le(fabs(s.mean_branch_tortuosity - 1), 0.05);
+    /* T: a side rod along y from the middle */
+    memset(v.data, 0, 34 * 24 * 9);
+    for (size_t z = 3; z < 6; z++) {
+        for (size_t y = 3; y < 6; y++)
+            for (size_t x = 2; x < 32; x++)
+                u8(&v)[idx(&v, x, y, z)] = 1;
+        for (size_t y = 3; y < 22; y++)
+            for (size_t x = 16; x < 19; x++)
+                u8(&v)[idx(&v, x, y, z)] = 1;
+    }
+    ck_assert_int_eq(fib_recon_skeletonize(&v, &e), FIB_OK);
+    ck_assert_int_eq(fib_recon_skeleton_stats(&v, 2, &s, &e), FIB_OK);
+    ck_assert_uint_eq(s.n_end_points, 3);
+    ck_assert_uint_eq(s.n_junctions, 1);
+    ck_assert_uint_eq(s.n_branches, 3);
+    ck_assert_double_ge(s.max_height_um * 1e3, 17);
+    fib_volume_clear(&v);
+}
+END_TEST
+
+START_TEST(test_height_coating)
+{
+    /* deposit: columns of height x % 4 + 1 voxels on z0, voxel 10 nm */
+    fib_volume v = mkvol(FIB_PX_U8, 8, 5, 10);
+    v.voxel_size_nm[0] = v.voxel_size_nm[1] = v.voxel_size_nm[2] = 10;
+    for (size_t y = 0; y < 5; y++)
+        for (size_t x = 0; x < 8; x++)
+            for (size_t z = 0; z <= x % 4; z++)
+                u8(&v)[idx(&v, x, y, z)] = 1;
+    fib_height_stats hs;
+    fib_image h;
+    fib_error e = {0};
+    ck_assert_int_eq(fib_recon_height_map(&v, 4, &h, NULL, &hs, &e), FIB_OK);
+    ck_assert_double_le(fabs(hs.mean_nm - 25), 1e-9);
+    ck_assert_double_le(fabs(hs.max_nm - 40), 1e-9);
+    ck_assert_double_le(fabs(hs.ra_nm - 10), 1e-9);
+    ck_assert_double_le(fabs((double)((float *)h.data)[3] - 40), 1e-6);
+    fib_image_clear(&h);
+    fib_volume_clear(&v);
+    /* particle: sphere r = 8 (label 1) with a 3-voxel shell (label 2) on
+       the upper half only: coverage ~ 0.5, thickness ~ 3 voxels */
+    fib_volume l = mkvol(FIB_PX_U8, 32, 32, 32);
+    for (size_t z = 0; z < 32; z++)
+        for (size_t y = 0; y < 32; y++)
+            for (size_t x = 0; x < 32; x++) {
+                double r =
+                    sqrt(pow((double)x - 15.5, 2) + pow((double)y - 15.5, 2) +
+                         pow((double)z - 15.5, 2));
+                uint8_t val = r <= 8 ? 1 : (r <= 11 && z > 15) ? 2 : 0;
+                u8(&l)[idx(&l, x, y, z)] = val;
+            }
+    fib_coating_result c;
+    fib_mesh m;
+    ck_assert_int_eq(fib_recon_coating(&l, 1, 2, 1.5, &c, &m, &e), FIB_OK);
+    ck_assert_double_le(fabs(c.coverage - 0.5), 0.06);
+    ck_assert_double_le(fabs(c.mean_covered_nm - 3.0), 0.6);
+    ck_assert_ptr_nonnull(m.scalar);
+    fib_mesh_clear(&m);
+    fib_volume_clear(&l);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("measure");
+    TCase *tc = tcase_create("analytic");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_mc_sphere);
+    tcase_add_test(tc, test_mc_cylinder);
+    tcase_add_test(tc, test_mc_cube_phase);
+    tcase_add_test(tc, test_tort_block_channel_deadend);
+    tcase_add_test(tc, test_tort_staircase);
+    tcase_add_test(tc, test_label_connectivity);
+    tcase_add_test(tc, test_edt_bruteforce);
+    tcase_add_test(tc, test_otsu_bimodal);
+    tcase_add_test(tc, test_hysteresis);
+    tcase_add_test(tc, test_morph_physical);
+    tcase_add_test(tc, test_watershed_two_spheres);
+    tcase_add_test(tc, test_local_thickness);
+    tcase_add_test(tc, test_objects);
+    tcase_add_test(tc, test_skeleton_rod_branch);
+    tcase_add_test(tc, test_height_coating);
+    suite_add_tcase(s, tc);
+    return fib_test_run(s, NULL);
+}
