@@ -383,8 +383,9 @@ fib_status fib_recon_marching_cubes(const float *field, size_t nx, size_t ny,
     }
     size_t ov = 0, ot = 0;
     for (int s = 0; s < nslab; s++) {
-        memcpy(out->vertices + 3 * ov, parts[s].v,
-               sizeof(float) * 3 * parts[s].nv);
+        if (parts[s].nv)
+            memcpy(out->vertices + 3 * ov, parts[s].v,
+                   sizeof(float) * 3 * parts[s].nv);
         for (size_t k = 0; k < 3 * parts[s].nt; k++)
             out->triangles[3 * ot + k] = parts[s].t[k] + (uint32_t)ov;
         ov += parts[s].nv;
