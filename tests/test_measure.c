@@ -53,6 +53,9 @@ START_TEST(test_mc_sphere)
     ck_assert_double_le(fabs(fib_test_rel(A, 4 * PI_ * R * R)), 0.01);
     ck_assert_double_le(fabs(fib_test_rel(V, 4.0 / 3 * PI_ * R * R * R)), 0.01);
     ck_assert_double_gt(V, 0); /* outward orientation */
+    /* closed genus-0 triangle mesh, vertices welded across slabs:
+       V - E + F = 2 with E = 3F/2 */
+    ck_assert_uint_eq(m.n_vertices, m.n_triangles / 2 + 2);
     fib_mesh_clear(&m);
     free(f);
 }

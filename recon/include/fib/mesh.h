@@ -16,7 +16,8 @@
  * only, neighbouring cubes agree and the mesh is closed (watertight)
  * wherever the surface does not leave the volume; all 256 cases are
  * covered and none is ambiguous.  Vertices on shared cube edges are
- * shared (one vertex per crossed grid edge within a slab of cubes).
+ * shared (one vertex per crossed grid edge; the parallel z slabs are
+ * welded on their shared planes).
  *
  * Coordinates are physical (nm): vertex = origin + index * spacing, linear
  * interpolation of the level along grid edges.  Triangles are ordered so
