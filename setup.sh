@@ -72,7 +72,7 @@ case "$MODE" in
     echo "== ASan+UBSan build and tests"
     build build-asan -DFIB_WERROR=ON -DFIB_BUILD_TESTS=ON \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFIB_SANITIZE=address,undefined
-    (cd build-asan && CK_FORK=no ASAN_OPTIONS=detect_leaks=1 \
+    (cd build-asan && CK_FORK=no ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ctest --output-on-failure -j"$JOBS")
     ;;

@@ -25,7 +25,10 @@ typedef struct cli_command {
 } cli_command;
 
 #define CLI_CMD(name, summary) int cli_cmd_##name(int argc, char **argv);
+#define CLI_CMD_NAMED(name, word, summary)                                     \
+    int cli_cmd_##name(int argc, char **argv);
 #include "commands.h"
+#undef CLI_CMD_NAMED
 #undef CLI_CMD
 
 /* Print "cryofib CMD: MESSAGE" for a failed call and return the exit code

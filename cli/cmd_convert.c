@@ -11,7 +11,7 @@
 static void usage(void)
 {
     printf("usage: cryofib convert IN OUT [--gzip] [--keep-databar] "
-           "[--compress deflate|lzw]\n\n"
+           "[--compress deflate|lzw] [--max-bytes SIZE]\n\n"
            "Convert an image or volume between PNG, TIFF, MRC and NRRD; the "
            "output\nformat follows OUT's extension (.png .tif .tiff .mrc .map "
            ".rec .nrrd).\nVoxel sizes are kept.  The vendor data bar is "
@@ -19,7 +19,9 @@ static void usage(void)
            "image.\n\n"
            "  --gzip           NRRD: gzip encoding\n"
            "  --keep-databar   keep the vendor data bar rows\n"
-           "  --compress C     TIFF: deflate or lzw\n");
+           "  --compress C     TIFF: deflate or lzw\n"
+           "  --max-bytes SIZE refuse inputs with more pixel data (default "
+           "4G; the\n                   whole volume is held in memory)\n");
 }
 
 int cli_cmd_convert(int argc, char **argv)
@@ -28,6 +30,7 @@ int cli_cmd_convert(int argc, char **argv)
         {"gzip", no_argument, 0, 'g'},
         {"keep-databar", no_argument, 0, 'k'},
         {"compress", required_argument, 0, 'c'},
+        {"max-bytes", required_argument, 0, 'm'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     if (cli_wants_help(argc, argv)) {
@@ -39,8 +42,9 @@ int cli_cmd_convert(int argc, char **argv)
     memset(&ro, 0, sizeof ro);
     memset(&wo, 0, sizeof wo);
     optind = 1;
+    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "gkc:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "gkc:m:h", longopts, NULL)) != -1) {
         if (c == 'g')
             wo.nrrd_gzip = true;
         else if (c == 'k')
@@ -57,6 +61,10 @@ int cli_cmd_convert(int argc, char **argv)
                                        "--compress expects deflate, lzw or "
                                        "none (got '%s')",
                                        optarg);
+        } else if (c == 'm') {
+            if (!cli_parse_size("convert", "--max-bytes", optarg,
+                                &ro.max_bytes))
+                return CLI_EXIT_USAGE;
         } else
             return cli_usage_error("convert", "bad option (see --help)");
     }

@@ -59,6 +59,7 @@ int cli_cmd_info(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     optind = 1;
+    opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "jah", longopts, NULL)) != -1) {
         if (c == 'j')

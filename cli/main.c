@@ -6,7 +6,10 @@
 
 static const cli_command commands[] = {
 #define CLI_CMD(name, summary) {#name, summary, cli_cmd_##name},
+/* for command words that are not C identifiers ("slice-view") */
+#define CLI_CMD_NAMED(name, word, summary) {word, summary, cli_cmd_##name},
 #include "commands.h"
+#undef CLI_CMD_NAMED
 #undef CLI_CMD
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };

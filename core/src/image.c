@@ -110,7 +110,7 @@ static double load(const void *p, fib_pixel_type t)
     case FIB_PX_U16:
         return *(const uint16_t *)p;
     case FIB_PX_F32:
-        return *(const float *)p;
+        return (double)*(const float *)p;
     case FIB_PX_U32:
         return *(const uint32_t *)p;
     default:
@@ -245,7 +245,7 @@ void fib_volume_set(fib_volume *vol, size_t x, size_t y, size_t z, double v)
 
 void fib_image_minmax(const fib_image *img, double *min_out, double *max_out)
 {
-    double lo = INFINITY, hi = -INFINITY;
+    double lo = (double)INFINITY, hi = -(double)INFINITY;
     for (size_t y = 0; y < img->height; y++)
         for (size_t x = 0; x < img->width; x++) {
             const double v = fib_image_get(img, x, y);

@@ -18,6 +18,9 @@
 /* Default refusal limit for pixel data a header may claim: 4 GiB. */
 #define FIB__DEFAULT_MAX_BYTES ((size_t)4 << 30)
 
+/* Default limit of fib_fmt_probe(), which reads no pixel data: 1 TiB. */
+#define FIB__PROBE_MAX_BYTES ((size_t)1 << 40)
+
 size_t fib__max_bytes(const fib_fmt_read_opts *opts);
 
 /*
@@ -48,8 +51,9 @@ void fib__kv_add(fib__kv *kv, const char *key, size_t klen, const char *val,
 const char *fib__kv_get(const fib__kv *kv, const char *key);
 void fib__kv_free(fib__kv *kv);
 
-/* Latin-1 (Zeiss 0xB5 micro sign, 0xB0 degree) to UTF-8, in place into a
- * new malloc'ed string (NULL when out of memory). */
+/* Text that is not valid UTF-8 is taken as Latin-1 (Zeiss: 0xB5 micro
+ * sign, 0xB0 degree) and converted to UTF-8; valid UTF-8 (and ASCII) is
+ * copied.  New malloc'ed string, NULL when out of memory. */
 char *fib__latin1_to_utf8(const char *s, size_t n);
 
 /* Vendor text parsers (vendor_meta.c).  @p text need not be NUL-terminated;
@@ -68,7 +72,8 @@ void fib__imagej_parse(const char *text, size_t n, fib__kv *kv,
 double fib__length_to_nm(const char *s);
 
 /* Zeiss data zone: the topmost near-black row in the bottom quarter that
- * has a non-black row below it (formats/README.md).  0 when none. */
+ * has a non-black row below it and a light panel (mean >= half the image
+ * maximum) under it (formats/README.md).  0 when none. */
 size_t fib__zeiss_databar_rows(const fib_image *img);
 
 /* --- per-format entry points ------------------------------------------- */
@@ -90,13 +95,17 @@ fib_status fib__tiff_vendor_pairs(const char *path, fib__kv *kv,
 
 fib_status fib__mrc_probe(const char *path, const fib_fmt_read_opts *opts,
                           fib_fmt_info *info, fib_error *err);
+/* Sections [z0, z0 + nz) (nz 0 = all from z0); FIB_ERANGE if z0 >= nz. */
 fib_status fib__mrc_read(const char *path, const fib_fmt_read_opts *opts,
-                         fib_volume *vol, fib_fmt_meta *meta, fib_error *err);
+                         size_t z0, size_t nz, fib_volume *vol,
+                         fib_fmt_meta *meta, fib_error *err);
 
 fib_status fib__nrrd_probe(const char *path, const fib_fmt_read_opts *opts,
                            fib_fmt_info *info, fib_error *err);
+/* Slices [z0, z0 + nz) (nz 0 = all from z0); FIB_ERANGE if z0 >= nz. */
 fib_status fib__nrrd_read(const char *path, const fib_fmt_read_opts *opts,
-                          fib_volume *vol, fib_fmt_meta *meta, fib_error *err);
+                          size_t z0, size_t nz, fib_volume *vol,
+                          fib_fmt_meta *meta, fib_error *err);
 fib_status fib__nrrd_vendor_pairs(const char *path, fib__kv *kv,
                                   fib_error *err);
 

@@ -56,13 +56,13 @@ void fib_fmt_meta_init(fib_fmt_meta *meta)
     memset(meta, 0, sizeof *meta);
     meta->vendor = FIB_VENDOR_NONE;
     meta->beam = FIB_BEAM_UNKNOWN;
-    meta->pixel_size_nm[0] = meta->pixel_size_nm[1] = NAN;
-    meta->voxel_depth_nm = NAN;
-    meta->hfw_nm = NAN;
-    meta->hv_kV = NAN;
-    meta->current_pA = NAN;
-    meta->stage_tilt_deg = NAN;
-    meta->working_distance_nm = NAN;
+    meta->pixel_size_nm[0] = meta->pixel_size_nm[1] = (double)NAN;
+    meta->voxel_depth_nm = (double)NAN;
+    meta->hfw_nm = (double)NAN;
+    meta->hv_kV = (double)NAN;
+    meta->current_pA = (double)NAN;
+    meta->stage_tilt_deg = (double)NAN;
+    meta->working_distance_nm = (double)NAN;
     meta->tilt_correction = -1;
 }
 
@@ -169,8 +169,40 @@ void fib__kv_free(fib__kv *kv)
     memset(kv, 0, sizeof *kv);
 }
 
+/* Whether s[0..n) (up to a NUL) is valid UTF-8. */
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && s[i]) {
+        const unsigned char c = s[i];
+        size_t k = c < 0x80         ? 0
+                   : (c >> 5) == 6  ? 1
+                   : (c >> 4) == 14 ? 2
+                   : (c >> 3) == 30 ? 3
+                                    : 9;
+        if (k == 9 || (k > 0 && c < 0xC2 && k == 1))
+            return false;
+        for (size_t j = 1; j <= k; j++)
+            if (i + j >= n || (s[i + j] & 0xC0) != 0x80)
+                return false;
+        i += k + 1;
+    }
+    return true;
+}
+
 char *fib__latin1_to_utf8(const char *s, size_t n)
 {
+    if (valid_utf8((const unsigned char *)s, n)) { /* already UTF-8/ASCII */
+        size_t len = 0;
+        while (len < n && s[len])
+            len++;
+        char *out = malloc(len + 1);
+        if (out) {
+            memcpy(out, s, len);
+            out[len] = '\0';
+        }
+        return out;
+    }
     size_t len = 0;
     for (size_t i = 0; i < n && s[i]; i++)
         len += ((unsigned char)s[i] >= 0x80) ? 2 : 1;
@@ -267,6 +299,16 @@ fib_status fib_fmt_probe(const char *path, const fib_fmt_read_opts *opts,
         return st;
     info->kind = kind;
     snprintf(info->compression, sizeof info->compression, "none");
+    /* A probe allocates no pixels: unless the caller set a limit, accept
+     * headers up to FIB__PROBE_MAX_BYTES so that `info` describes large
+     * stacks that a default read would refuse. */
+    fib_fmt_read_opts po;
+    memset(&po, 0, sizeof po);
+    if (opts)
+        po = *opts;
+    if (po.max_bytes == 0)
+        po.max_bytes = FIB__PROBE_MAX_BYTES;
+    opts = &po;
     switch (kind) {
     case FIB_FMT_PNG:
         return fib__png_probe(path, opts, info, err);
@@ -327,10 +369,12 @@ static fib_status read_any(const char *path, const fib_fmt_read_opts *opts,
                             vol, meta, err);
         break;
     case FIB_FMT_MRC:
-        st = fib__mrc_read(path, opts, vol, meta, err);
+        st = fib__mrc_read(path, opts, one_page ? page : 0, one_page ? 1 : 0,
+                           vol, meta, err);
         break;
     case FIB_FMT_NRRD:
-        st = fib__nrrd_read(path, opts, vol, meta, err);
+        st = fib__nrrd_read(path, opts, one_page ? page : 0, one_page ? 1 : 0,
+                            vol, meta, err);
         break;
     default:
         st = fib_error_set(err, FIB_EFORMAT, "%s: unknown format", path);
@@ -371,20 +415,6 @@ fib_status fib_fmt_image_read(const char *path, const fib_fmt_read_opts *opts,
     fib_status st = read_any(path, opts, true, &vol, m, err);
     if (st != FIB_OK)
         return st;
-    const size_t page = opts ? opts->page : 0;
-    size_t z = 0;
-    if (vol.nz > 1) { /* MRC / NRRD: a section of the volume */
-        if (page >= vol.nz) {
-            const size_t nz = vol.nz;
-            fib_volume_clear(&vol);
-            return fib_error_set(err, FIB_ERANGE,
-                                 "%s: page %zu requested, the file has %zu",
-                                 path, page, nz);
-        }
-        z = page;
-    }
-    if (z > 0)
-        memmove(vol.data, (char *)vol.data + z * vol.stride_z, vol.stride_z);
     img->type = vol.type;
     img->width = vol.nx;
     img->height = vol.ny;

@@ -18,6 +18,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <sys/types.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,9 +59,12 @@ static float f32_at(const unsigned char *p, bool swap)
     return f;
 }
 
+/* Parse and validate the header; @p zcount sections (0 = all) are what
+ * will be read and are checked against opts->max_bytes; *data_bytes gets
+ * the size of the whole data block. */
 static fib_status parse_header(const char *path, const fib_fmt_read_opts *opts,
-                               FILE *fp, long long fsize, mrc_hdr *h,
-                               size_t *data_bytes, fib_error *err)
+                               FILE *fp, long long fsize, size_t zcount,
+                               mrc_hdr *h, size_t *data_bytes, fib_error *err)
 {
     unsigned char b[FIB__MRC_HEADER];
     memset(h, 0, sizeof *h);
@@ -110,7 +114,11 @@ static fib_status parse_header(const char *path, const fib_fmt_read_opts *opts,
                              path, h->mode);
     }
     fib_status st = fib__check_dims(path, h->n[0], h->n[1], h->n[2], es,
-                                    fib__max_bytes(opts), data_bytes, err);
+                                    (size_t)-1, data_bytes, err);
+    if (st == FIB_OK)
+        st = fib__check_dims(path, h->n[0], h->n[1],
+                             zcount ? (long long)zcount : h->n[2], es,
+                             fib__max_bytes(opts), NULL, err);
     if (st != FIB_OK)
         return st;
     if (!((h->mapc[0] == 1 && h->mapc[1] == 2 && h->mapc[2] == 3) ||
@@ -181,7 +189,7 @@ fib_status fib__mrc_probe(const char *path, const fib_fmt_read_opts *opts,
         return st;
     mrc_hdr h;
     size_t bytes = 0;
-    st = parse_header(path, opts, fp, fsize, &h, &bytes, err);
+    st = parse_header(path, opts, fp, fsize, 0, &h, &bytes, err);
     fclose(fp);
     if (st != FIB_OK)
         return st;
@@ -195,7 +203,8 @@ fib_status fib__mrc_probe(const char *path, const fib_fmt_read_opts *opts,
 }
 
 fib_status fib__mrc_read(const char *path, const fib_fmt_read_opts *opts,
-                         fib_volume *vol, fib_fmt_meta *meta, fib_error *err)
+                         size_t z0, size_t nz, fib_volume *vol,
+                         fib_fmt_meta *meta, fib_error *err)
 {
     FILE *fp = NULL;
     long long fsize = 0;
@@ -204,18 +213,29 @@ fib_status fib__mrc_read(const char *path, const fib_fmt_read_opts *opts,
         return st;
     mrc_hdr h;
     size_t bytes = 0;
-    if ((st = parse_header(path, opts, fp, fsize, &h, &bytes, err)) != FIB_OK)
+    if ((st = parse_header(path, opts, fp, fsize, nz, &h, &bytes, err)) !=
+        FIB_OK)
         goto fail;
-    if (h.nsymbt > 0 &&
-        fseek(fp, (long)(FIB__MRC_HEADER + h.nsymbt), SEEK_SET) != 0) {
-        st = fib_error_set(err, FIB_EFORMAT,
-                           "%s: cannot skip %lld-byte extended header", path,
-                           h.nsymbt);
+    if (z0 >= (size_t)h.n[2]) {
+        st = fib_error_set(err, FIB_ERANGE,
+                           "%s: section %zu requested, the file has %lld", path,
+                           z0, h.n[2]);
+        goto fail;
+    }
+    if (nz == 0 || nz > (size_t)h.n[2] - z0)
+        nz = (size_t)h.n[2] - z0;
+    const size_t slice = bytes / (size_t)h.n[2];
+    const off_t off =
+        (off_t)FIB__MRC_HEADER + (off_t)h.nsymbt + (off_t)z0 * (off_t)slice;
+    if (fseeko(fp, off, SEEK_SET) != 0) {
+        st = fib_error_set(err, FIB_EFORMAT, "%s: cannot seek to section %zu",
+                           path, z0);
         goto fail;
     }
     if ((st = fib_volume_init(vol, mode_type(h.mode), (size_t)h.n[0],
-                              (size_t)h.n[1], (size_t)h.n[2], err)) != FIB_OK)
+                              (size_t)h.n[1], nz, err)) != FIB_OK)
         goto fail;
+    bytes = slice * nz;
     if (fread(vol->data, 1, bytes, fp) != bytes) {
         fib_volume_clear(vol);
         st = fib_error_set(err, FIB_EFORMAT, "%s: truncated mrc data", path);
@@ -249,6 +269,7 @@ fib_status fib__mrc_read(const char *path, const fib_fmt_read_opts *opts,
         vol->voxel_size_nm[i] = vs[i];
         vol->origin_nm[i] = isfinite(h.origin[i]) ? h.origin[i] * 0.1 : 0.0;
     }
+    vol->origin_nm[2] += (double)z0 * vs[2];
     return FIB_OK;
 fail:
     fclose(fp);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/types.h>
 #include <zlib.h>
 
 #include "fib/checked.h"
@@ -33,7 +34,6 @@ typedef struct nrrd_hdr {
     bool gzip, big;
     long long byte_skip, line_skip;
     char data_file[512];
-    long data_offset; /* where attached data begin */
     fib__kv kv;
 } nrrd_hdr;
 
@@ -127,15 +127,17 @@ static int split_tokens(const char *v, char tok[3][64], bool paren)
     return n;
 }
 
+/* Parse the header; @p zcount slices (0 = all) are checked against
+ * opts->max_bytes; *bytes gets the size of the whole data block. */
 static fib_status parse_nrrd(const char *path, const fib_fmt_read_opts *opts,
-                             FILE *fp, nrrd_hdr *h, size_t *bytes,
-                             fib_error *err)
+                             FILE *fp, size_t zcount, nrrd_hdr *h,
+                             size_t *bytes, fib_error *err)
 {
     char line[4096];
     memset(h, 0, sizeof *h);
     h->type = -1;
     for (int i = 0; i < 3; i++) {
-        h->spacing[i] = NAN;
+        h->spacing[i] = (double)NAN;
         h->unit_nm[i] = 1.0;
         h->sizes[i] = 1;
     }
@@ -178,12 +180,14 @@ static fib_status parse_nrrd(const char *path, const fib_fmt_read_opts *opts,
         const char *k = line, *v = sep + 2;
         fib__kv_add(&h->kv, k, strlen(k), v, strlen(v));
         if (strcmp(k, "dimension") == 0) {
-            h->dim = atoi(v);
+            char *dend = NULL;
+            const long dim = strtol(v, &dend, 10);
+            h->dim = (dend != v && dim >= 0 && dim < 100) ? (int)dim : -1;
             have_dim = true;
             if (h->dim < 1 || h->dim > 3)
                 return fib_error_set(err, FIB_EUNSUPPORTED,
                                      "%s: nrrd dimension %d is not supported "
-                                     "(2 or 3)",
+                                     "(1 to 3)",
                                      path, h->dim);
         } else if (strcmp(k, "sizes") == 0) {
             if (!have_dim)
@@ -251,14 +255,14 @@ static fib_status parse_nrrd(const char *path, const fib_fmt_read_opts *opts,
                     h->unit_nm[i] = u;
             }
         } else if (strcmp(k, "byte skip") == 0 || strcmp(k, "byteskip") == 0) {
-            h->byte_skip = atoll(v);
+            h->byte_skip = strtoll(v, NULL, 10);
             if (h->byte_skip < 0)
                 return fib_error_set(err, FIB_EUNSUPPORTED,
                                      "%s: nrrd byte skip %lld is not "
                                      "supported",
                                      path, h->byte_skip);
         } else if (strcmp(k, "line skip") == 0 || strcmp(k, "lineskip") == 0) {
-            h->line_skip = atoll(v);
+            h->line_skip = strtoll(v, NULL, 10);
             if (h->line_skip < 0)
                 return fib_error_set(err, FIB_EFORMAT,
                                      "%s: nrrd line skip must be >= 0", path);
@@ -279,10 +283,15 @@ static fib_status parse_nrrd(const char *path, const fib_fmt_read_opts *opts,
                                            : "encoding");
     if (h->kv.failed)
         return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
-    h->data_offset = ftell(fp);
-    return fib__check_dims(path, h->sizes[0], h->sizes[1], h->sizes[2],
-                           (size_t)TYPE_SIZE[h->type], fib__max_bytes(opts),
-                           bytes, err);
+    fib_status st =
+        fib__check_dims(path, h->sizes[0], h->sizes[1], h->sizes[2],
+                        (size_t)TYPE_SIZE[h->type], (size_t)-1, bytes, err);
+    if (st == FIB_OK)
+        st = fib__check_dims(path, h->sizes[0], h->sizes[1],
+                             zcount ? (long long)zcount : h->sizes[2],
+                             (size_t)TYPE_SIZE[h->type], fib__max_bytes(opts),
+                             NULL, err);
+    return st;
 }
 
 static void nrrd_meta(const nrrd_hdr *h, fib_fmt_meta *meta, double vs[3])
@@ -303,8 +312,8 @@ static void nrrd_meta(const nrrd_hdr *h, fib_fmt_meta *meta, double vs[3])
 }
 
 static fib_status open_nrrd(const char *path, const fib_fmt_read_opts *opts,
-                            FILE **fp, nrrd_hdr *h, size_t *bytes,
-                            fib_error *err)
+                            size_t zcount, FILE **fp, nrrd_hdr *h,
+                            size_t *bytes, fib_error *err)
 {
     fib_status st = fib__stat_input(path, NULL, err);
     if (st != FIB_OK)
@@ -313,7 +322,7 @@ static fib_status open_nrrd(const char *path, const fib_fmt_read_opts *opts,
     if (!*fp)
         return fib_error_set(err, FIB_EIO, "%s: cannot open: %s", path,
                              strerror(errno));
-    st = parse_nrrd(path, opts, *fp, h, bytes, err);
+    st = parse_nrrd(path, opts, *fp, zcount, h, bytes, err);
     if (st != FIB_OK) {
         fclose(*fp);
         *fp = NULL;
@@ -328,7 +337,7 @@ fib_status fib__nrrd_probe(const char *path, const fib_fmt_read_opts *opts,
     FILE *fp = NULL;
     nrrd_hdr h;
     size_t bytes;
-    fib_status st = open_nrrd(path, opts, &fp, &h, &bytes, err);
+    fib_status st = open_nrrd(path, opts, 0, &fp, &h, &bytes, err);
     if (st != FIB_OK)
         return st;
     fclose(fp);
@@ -349,7 +358,7 @@ fib_status fib__nrrd_vendor_pairs(const char *path, fib__kv *kv, fib_error *err)
     FILE *fp = NULL;
     nrrd_hdr h;
     size_t bytes;
-    fib_status st = open_nrrd(path, NULL, &fp, &h, &bytes, err);
+    fib_status st = open_nrrd(path, NULL, 0, &fp, &h, &bytes, err);
     if (st != FIB_OK)
         return st;
     fclose(fp);
@@ -370,9 +379,11 @@ static bool skip_input(FILE *fp, long long lines, long long bytes)
     return bytes == 0 || fseek(fp, (long)bytes, SEEK_CUR) == 0;
 }
 
-static fib_status read_gzip(const char *path, FILE *fp, unsigned char *dst,
-                            size_t n, fib_error *err)
+/* Inflate @p skip bytes into a scratch buffer, then @p n into @p dst. */
+static fib_status read_gzip(const char *path, FILE *fp, size_t skip,
+                            unsigned char *dst, size_t n, fib_error *err)
 {
+    unsigned char scratch[65536];
     z_stream zs;
     memset(&zs, 0, sizeof zs);
     if (inflateInit2(&zs, 15 + 32) != Z_OK)
@@ -381,6 +392,7 @@ static fib_status read_gzip(const char *path, FILE *fp, unsigned char *dst,
     size_t done = 0;
     int zr = Z_OK;
     fib_status st = FIB_OK;
+    n += skip;
     while (done < n) {
         if (zs.avail_in == 0) {
             const size_t got = fread(in, 1, sizeof in, fp);
@@ -394,9 +406,16 @@ static fib_status read_gzip(const char *path, FILE *fp, unsigned char *dst,
             zs.next_in = in;
             zs.avail_in = (uInt)got;
         }
-        const size_t chunk =
-            n - done > (size_t)1 << 30 ? (size_t)1 << 30 : n - done;
-        zs.next_out = dst + done;
+        size_t chunk = n - done > (size_t)1 << 30 ? (size_t)1 << 30 : n - done;
+        if (done < skip) {
+            if (chunk > skip - done)
+                chunk = skip - done;
+            if (chunk > sizeof scratch)
+                chunk = sizeof scratch;
+            zs.next_out = scratch;
+        } else {
+            zs.next_out = dst + (done - skip);
+        }
         zs.avail_out = (uInt)chunk;
         zr = inflate(&zs, Z_NO_FLUSH);
         done += chunk - zs.avail_out;
@@ -417,15 +436,27 @@ static fib_status read_gzip(const char *path, FILE *fp, unsigned char *dst,
 }
 
 fib_status fib__nrrd_read(const char *path, const fib_fmt_read_opts *opts,
-                          fib_volume *vol, fib_fmt_meta *meta, fib_error *err)
+                          size_t z0, size_t nz, fib_volume *vol,
+                          fib_fmt_meta *meta, fib_error *err)
 {
     FILE *fp = NULL;
     nrrd_hdr h;
     size_t bytes = 0;
-    fib_status st = open_nrrd(path, opts, &fp, &h, &bytes, err);
+    fib_status st = open_nrrd(path, opts, nz, &fp, &h, &bytes, err);
     if (st != FIB_OK)
         return st;
     unsigned char *raw = NULL;
+    if (z0 >= (size_t)h.sizes[2]) {
+        st = fib_error_set(err, FIB_ERANGE,
+                           "%s: slice %zu requested, the file has %lld", path,
+                           z0, h.sizes[2]);
+        goto fail;
+    }
+    if (nz == 0 || nz > (size_t)h.sizes[2] - z0)
+        nz = (size_t)h.sizes[2] - z0;
+    const size_t slice_in = bytes / (size_t)h.sizes[2];
+    const size_t skip_bytes = slice_in * z0;
+    bytes = slice_in * nz;
     if (h.data_file[0]) {
         fclose(fp);
         char full[1024];
@@ -435,6 +466,13 @@ fib_status fib__nrrd_read(const char *path, const fib_fmt_read_opts *opts,
         else
             snprintf(full, sizeof full, "%.*s/%s", (int)(slash - path), path,
                      h.data_file);
+        fib_error derr = {0};
+        if (fib__stat_input(full, NULL, &derr) != FIB_OK) {
+            fp = NULL;
+            st = fib_error_set(err, derr.code, "%s: nrrd data file: %s", path,
+                               derr.msg);
+            goto fail;
+        }
         fp = fopen(full, "rb");
         if (!fp) {
             st = fib_error_set(err, FIB_ENOTFOUND, "%s: nrrd data file %s: %s",
@@ -442,7 +480,9 @@ fib_status fib__nrrd_read(const char *path, const fib_fmt_read_opts *opts,
             goto fail;
         }
     }
-    if (!skip_input(fp, h.line_skip, h.gzip ? 0 : h.byte_skip)) {
+    if (!skip_input(fp, h.line_skip, h.gzip ? 0 : h.byte_skip) ||
+        (!h.gzip && skip_bytes > 0 &&
+         fseeko(fp, (off_t)skip_bytes, SEEK_CUR) != 0)) {
         st = fib_error_set(err, FIB_EFORMAT, "%s: truncated nrrd data", path);
         goto fail;
     }
@@ -450,7 +490,7 @@ fib_status fib__nrrd_read(const char *path, const fib_fmt_read_opts *opts,
     const size_t es_in = (size_t)TYPE_SIZE[h.type];
     const size_t n = bytes / es_in;
     if ((st = fib_volume_init(vol, ot, (size_t)h.sizes[0], (size_t)h.sizes[1],
-                              (size_t)h.sizes[2], err)) != FIB_OK)
+                              nz, err)) != FIB_OK)
         goto fail;
     /* f64 input needs a separate buffer; others decode in place. */
     raw = es_in == fib_pixel_size_bytes(ot) ? vol->data : malloc(bytes);
@@ -459,7 +499,7 @@ fib_status fib__nrrd_read(const char *path, const fib_fmt_read_opts *opts,
         goto fail_v;
     }
     if (h.gzip) {
-        if ((st = read_gzip(path, fp, raw, bytes, err)) != FIB_OK)
+        if ((st = read_gzip(path, fp, skip_bytes, raw, bytes, err)) != FIB_OK)
             goto fail_v;
     } else if (fread(raw, 1, bytes, fp) != bytes) {
         st = fib_error_set(err, FIB_EFORMAT,
@@ -499,6 +539,7 @@ fib_status fib__nrrd_read(const char *path, const fib_fmt_read_opts *opts,
     nrrd_meta(&h, meta, vs);
     for (int i = 0; i < 3; i++)
         vol->voxel_size_nm[i] = vs[i];
+    vol->origin_nm[2] = (double)z0 * vs[2];
     fib__kv_free(&h.kv);
     return FIB_OK;
 fail_v:

@@ -57,7 +57,7 @@ static void png_warn_cb(png_structp png, png_const_charp msg)
 
 static void read_phys(png_ctx *c)
 {
-    c->px_nm[0] = c->px_nm[1] = NAN;
+    c->px_nm[0] = c->px_nm[1] = (double)NAN;
     png_uint_32 rx = 0, ry = 0;
     int unit = 0;
     if (png_get_pHYs(c->png, c->info, &rx, &ry, &unit) &&
@@ -71,7 +71,7 @@ static void read_phys(png_ctx *c)
         for (int i = 0; i < nt; i++) {
             if (text[i].key && strcmp(text[i].key, "fib:pixel_size_nm") == 0 &&
                 text[i].text) {
-                double a = NAN, b = NAN;
+                double a = (double)NAN, b = (double)NAN;
                 if (sscanf(text[i].text, "%lf %lf", &a, &b) == 2 && a > 0 &&
                     b > 0 && isfinite(a) && isfinite(b)) {
                     c->px_nm[0] = a;

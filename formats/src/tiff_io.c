@@ -17,6 +17,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <sys/types.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,10 +333,28 @@ static void convert_row(const page_desc *d, const unsigned char *src, size_t n,
     }
 }
 
+/* A decode buffer reused across pages (grown when a page needs more). */
+typedef struct decode_buf {
+    unsigned char *p;
+    size_t cap;
+} decode_buf;
+
+static unsigned char *buf_reserve(decode_buf *b, size_t n)
+{
+    if (n > b->cap) {
+        unsigned char *q = realloc(b->p, n);
+        if (!q)
+            return NULL;
+        b->p = q;
+        b->cap = n;
+    }
+    return b->p;
+}
+
 /* Decode the current page into @p dst (packed rows of d->out). */
 static fib_status read_page(TIFF *tif, const char *path, size_t page,
                             const page_desc *d, tiff_msgs *m, void *dst,
-                            size_t max_bytes, fib_error *err)
+                            size_t max_bytes, decode_buf *db, fib_error *err)
 {
     const size_t es = fib_pixel_size_bytes(d->out);
     const size_t row_out = (size_t)d->w * es;
@@ -348,7 +367,7 @@ static fib_status read_page(TIFF *tif, const char *path, size_t page,
             return fib_error_set(err, FIB_EFORMAT,
                                  "%s: page %zu: bad strip size%s%s", path, page,
                                  m->have ? ": " : "", m->msg);
-        buf = malloc((size_t)ssz);
+        buf = buf_reserve(db, (size_t)ssz);
         if (!buf)
             return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
         for (uint32_t y0 = 0; y0 < d->h; y0 += d->rps) {
@@ -374,7 +393,7 @@ static fib_status read_page(TIFF *tif, const char *path, size_t page,
             return fib_error_set(err, FIB_EFORMAT,
                                  "%s: page %zu: bad tile size%s%s", path, page,
                                  m->have ? ": " : "", m->msg);
-        buf = malloc((size_t)tsz);
+        buf = buf_reserve(db, (size_t)tsz);
         if (!buf)
             return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
         for (uint32_t ty = 0; ty < d->h; ty += d->th) {
@@ -399,7 +418,6 @@ static fib_status read_page(TIFF *tif, const char *path, size_t page,
         }
     }
 done:
-    free(buf);
     return st;
 }
 
@@ -436,13 +454,14 @@ static const char *get_blob(TIFF *tif, uint32_t tag, size_t *n)
 
 /* Vendor metadata of the current page into meta (and kv when non-NULL). */
 static void page_meta(TIFF *tif, uint32_t height, fib__kv *kv,
-                      fib_fmt_meta *meta, double *ij_unit_nm)
+                      fib_fmt_meta *meta, double *ij_unit_nm, size_t *ij_images)
 {
+    *ij_images = 0;
     size_t n = 0;
     const char *t = get_blob(tif, TAG_FEI_HELIOS, &n);
     if (!t)
         t = get_blob(tif, TAG_FEI_SFEG, &n);
-    *ij_unit_nm = NAN;
+    *ij_unit_nm = (double)NAN;
     if (t) {
         fib__fei_parse(t, n, height, kv, meta);
         return;
@@ -456,8 +475,7 @@ static void page_meta(TIFF *tif, uint32_t height, fib__kv *kv,
     char *desc = NULL;
     if (TIFFGetField(tif, TIFFTAG_IMAGEDESCRIPTION, &desc) && desc &&
         strncmp(desc, "ImageJ=", 7) == 0) {
-        size_t images = 0;
-        fib__imagej_parse(desc, strlen(desc), kv, meta, ij_unit_nm, &images);
+        fib__imagej_parse(desc, strlen(desc), kv, meta, ij_unit_nm, ij_images);
         float xr = 0.f, yr = 0.f;
         if (*ij_unit_nm > 0 && TIFFGetField(tif, TIFFTAG_XRESOLUTION, &xr) &&
             xr > 0.f) {
@@ -494,7 +512,88 @@ static fib_status set_dir(TIFF *tif, const char *path, size_t page,
     return FIB_OK;
 }
 
-/* Read pages into vol; with check_only just describe. */
+/*
+ * ImageJ writes stacks over 4 GiB with one IFD and the slices stored one
+ * after the other ("images=N" in the description).  Such a file is read
+ * when its first page is uncompressed single-sample grey in consecutive
+ * strips; *offset_out gets where slice 0 starts.
+ */
+static bool imagej_contiguous(TIFF *tif, const page_desc *d,
+                              uint64_t *offset_out)
+{
+    if (d->tiled || d->comp != COMPRESSION_NONE || d->conv != CV_GREY ||
+        d->spp != 1 || d->bps % 8 != 0 ||
+        (size_t)d->bps / 8 != fib_pixel_size_bytes(d->out))
+        return false;
+    uint64_t *off = NULL, *cnt = NULL;
+    if (!TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &off) ||
+        !TIFFGetField(tif, TIFFTAG_STRIPBYTECOUNTS, &cnt) || !off || !cnt)
+        return false;
+    const uint32_t ns = TIFFNumberOfStrips(tif);
+    uint64_t next = off[0];
+    for (uint32_t i = 0; i < ns; i++) {
+        if (off[i] != next)
+            return false;
+        next += cnt[i];
+    }
+    *offset_out = off[0];
+    return true;
+}
+
+/* Slices [z0, z0 + n) of a contiguous ImageJ stack into @p v. */
+static fib_status read_contiguous(TIFF *tif, const char *path,
+                                  const page_desc *d, uint64_t offset,
+                                  size_t total, size_t z0, size_t n,
+                                  fib_volume *v, fib_error *err)
+{
+    const size_t es = fib_pixel_size_bytes(d->out);
+    const size_t slice = (size_t)d->w * d->h * es;
+    long long fsize = 0;
+    fib_status st = fib__stat_input(path, &fsize, err);
+    if (st != FIB_OK)
+        return st;
+    if ((unsigned long long)fsize < offset + (unsigned long long)total * slice)
+        return fib_error_set(err, FIB_EFORMAT,
+                             "%s: truncated imagej stack: %lld bytes, %zu "
+                             "images need %llu",
+                             path, fsize, total,
+                             (unsigned long long)(offset + total * slice));
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return fib_error_set(err, FIB_EIO, "%s: cannot open", path);
+    if (fseeko(fp, (off_t)(offset + (uint64_t)z0 * slice), SEEK_SET) != 0 ||
+        fread(v->data, 1, slice * n, fp) != slice * n) {
+        fclose(fp);
+        return fib_error_set(err, FIB_EFORMAT, "%s: truncated imagej stack",
+                             path);
+    }
+    fclose(fp);
+    unsigned char *p = v->data;
+    if (TIFFIsByteSwapped(tif) && es > 1)
+        for (size_t i = 0; i < slice * n; i += es)
+            for (size_t a = 0, b = es - 1; a < b; a++, b--) {
+                const unsigned char t = p[i + a];
+                p[i + a] = p[i + b];
+                p[i + b] = t;
+            }
+    const size_t row = (size_t)d->w * es;
+    for (size_t r = 0; r < (size_t)d->h * n; r++) /* in place, same size */
+        convert_row(d, p + r * row, d->w, p + r * row);
+    return FIB_OK;
+}
+
+/* Advance to the next page (TIFFReadDirectory: linear, where
+ * TIFFSetDirectory would walk the chain from the start each time). */
+static fib_status next_dir(TIFF *tif, const char *path, size_t page,
+                           tiff_msgs *m, fib_error *err)
+{
+    if (!TIFFReadDirectory(tif))
+        return fib_error_set(err, FIB_EFORMAT, "%s: cannot read page %zu%s%s",
+                             path, page, m->have ? ": " : "", m->msg);
+    return FIB_OK;
+}
+
+/* Read pages into vol (or only describe them when vol is NULL). */
 static fib_status tiff_read_impl(const char *path,
                                  const fib_fmt_read_opts *opts, size_t page0,
                                  size_t npages, fib_volume *vol,
@@ -507,21 +606,59 @@ static fib_status tiff_read_impl(const char *path,
     if (st != FIB_OK)
         return st;
     const size_t maxb = fib__max_bytes(opts);
-    const size_t ndir = TIFFNumberOfDirectories(tif);
+    decode_buf db = {NULL, 0};
     page_desc d0;
-    double ij_unit = NAN;
-    if (page0 >= ndir) {
+    double ij_unit = (double)NAN;
+    size_t ij_images = 0, total = 0;
+    uint64_t contig_off = 0;
+    bool contig = false;
+    /* An uncompressed ImageJ stack ("images=N", slices back to back, as
+     * ImageJ and tiff_ij_out.c write it) is read like ImageJ reads it:
+     * from the first strip on, without walking N IFDs.  Contiguity is
+     * checked on IFD 1 when there is one. */
+    fib_error e0 = {0}; /* page 0 matters here only if it is ImageJ's */
+    if (describe(tif, path, 0, &d0, &e0) == FIB_OK)
+        page_meta(tif, d0.h, NULL, meta, &ij_unit, &ij_images);
+    if (e0.code == FIB_OK && meta->vendor == FIB_VENDOR_IMAGEJ &&
+        ij_images > 1 && ij_images <= FIB_MAX_EXTENT &&
+        imagej_contiguous(tif, &d0, &contig_off)) {
+        const uint64_t slice =
+            (uint64_t)d0.w * d0.h * fib_pixel_size_bytes(d0.out);
+        uint64_t *o1 = NULL;
+        if (!TIFFReadDirectory(tif))
+            contig = !m.have; /* one IFD (a broken link is an error) */
+        else
+            contig = TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &o1) && o1 &&
+                     o1[0] == contig_off + slice;
+        if (contig)
+            total = ij_images;
+    }
+    if (!contig) {
+        const size_t ndir = TIFFNumberOfDirectories(tif);
+        if (m.have) { /* the page chain points past the end of the file */
+            st = fib_error_set(err, FIB_EFORMAT,
+                               "%s: truncated or corrupt page chain after "
+                               "page %zu: %s",
+                               path, ndir, m.msg);
+            goto fail;
+        }
+        total = ndir;
+    }
+    if (page0 >= total) {
         st = fib_error_set(err, FIB_ERANGE,
                            "%s: page %zu requested, the file has %zu", path,
-                           page0, ndir);
+                           page0, total);
         goto fail;
     }
     if (npages == 0)
-        npages = ndir - page0;
-    if ((st = set_dir(tif, path, page0, &m, err)) != FIB_OK ||
-        (st = describe(tif, path, page0, &d0, err)) != FIB_OK)
-        goto fail;
-    page_meta(tif, d0.h, NULL, meta, &ij_unit);
+        npages = total - page0;
+    if (!contig) {
+        fib_fmt_meta_init(meta);
+        if ((st = set_dir(tif, path, page0, &m, err)) != FIB_OK ||
+            (st = describe(tif, path, page0, &d0, err)) != FIB_OK)
+            goto fail;
+        page_meta(tif, d0.h, NULL, meta, &ij_unit, &ij_images);
+    }
     if ((st = fib__check_dims(path, d0.w, d0.h, (long long)npages,
                               fib_pixel_size_bytes(d0.out), maxb, NULL, err)) !=
         FIB_OK)
@@ -544,10 +681,16 @@ static fib_status tiff_read_impl(const char *path,
         if ((st = fib_volume_init(v, d0.out, d0.w, d0.h, n_read, err)) !=
             FIB_OK)
             goto fail;
+        if (contig) {
+            if ((st = read_contiguous(tif, path, &d0, contig_off, total, page0,
+                                      n_read, v, err)) != FIB_OK)
+                goto fail_v;
+            goto read_done;
+        }
         for (size_t p = 0; p < n_read; p++) {
             page_desc d;
             if (p > 0) {
-                if ((st = set_dir(tif, path, page0 + p, &m, err)) != FIB_OK ||
+                if ((st = next_dir(tif, path, page0 + p, &m, err)) != FIB_OK ||
                     (st = describe(tif, path, page0 + p, &d, err)) != FIB_OK)
                     goto fail_v;
                 if (d.w != d0.w || d.h != d0.h || d.out != d0.out) {
@@ -564,9 +707,15 @@ static fib_status tiff_read_impl(const char *path,
                 d = d0;
             }
             if ((st = read_page(tif, path, page0 + p, &d, &m,
-                                (char *)v->data + p * v->stride_z, maxb,
+                                (char *)v->data + p * v->stride_z, maxb, &db,
                                 err)) != FIB_OK)
                 goto fail_v;
+        }
+    read_done:
+        if (m.have) { /* a decoder complained but returned data */
+            st = fib_error_set(err, FIB_EFORMAT, "%s: corrupt pixel data: %s",
+                               path, m.msg);
+            goto fail_v;
         }
         if (meta->vendor == FIB_VENDOR_ZEISS) {
             const fib_image s0 = fib_volume_slice(v, 0);
@@ -582,9 +731,11 @@ static fib_status tiff_read_impl(const char *path,
 done:
     if (info)
         info->meta = *meta;
+    free(db.p);
     TIFFClose(tif);
     return FIB_OK;
 fail:
+    free(db.p);
     TIFFClose(tif);
     return st;
 }
@@ -616,7 +767,8 @@ fib_status fib__tiff_vendor_pairs(const char *path, fib__kv *kv, fib_error *err)
     fib_fmt_meta meta;
     fib_fmt_meta_init(&meta);
     double u;
-    page_meta(tif, h, kv, &meta, &u);
+    size_t images;
+    page_meta(tif, h, kv, &meta, &u, &images);
     TIFFClose(tif);
     return FIB_OK;
 }
@@ -679,7 +831,8 @@ fib_status fib__tiff_out_page(fib__tiff_out *o, const fib_image *img,
                           : compression == 2 ? COMPRESSION_LZW
                                              : COMPRESSION_NONE;
     TIFFSetField(tif, TIFFTAG_COMPRESSION, comp);
-    if (comp != COMPRESSION_NONE && img->type != FIB_PX_F32)
+    /* ImageJ undoes the horizontal predictor for LZW; keep deflate plain */
+    if (comp == COMPRESSION_LZW && img->type != FIB_PX_F32)
         TIFFSetField(tif, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL);
     const bool cal = voxel_nm[0] > 0 && voxel_nm[1] > 0;
     if (cal) {
@@ -692,9 +845,12 @@ fib_status fib__tiff_out_page(fib__tiff_out *o, const fib_image *img,
     if (index == 0) {
         char desc[256];
         int w = snprintf(desc, sizeof desc, "ImageJ=1.53t\n");
+        /* "images=N" would make ImageJ read N contiguous uncompressed
+         * slices; for compressed pages it must walk the IFDs, so only
+         * "slices" is given here (tiff_ij_out.c writes uncompressed). */
         if (npages > 1)
-            w += snprintf(desc + w, sizeof desc - (size_t)w,
-                          "images=%zu\nslices=%zu\n", npages, npages);
+            w += snprintf(desc + w, sizeof desc - (size_t)w, "slices=%zu\n",
+                          npages);
         if (cal)
             w += snprintf(desc + w, sizeof desc - (size_t)w, "unit=micron\n");
         if (cal && npages > 1 && voxel_nm[2] > 0)

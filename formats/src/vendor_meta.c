@@ -51,11 +51,11 @@ static double num(const fib__kv *kv, const char *key)
 {
     const char *v = fib__kv_get(kv, key);
     if (!v || !*v)
-        return NAN;
+        return (double)NAN;
     char *end = NULL;
     const double x = strtod(v, &end);
     if (end == v)
-        return NAN;
+        return (double)NAN;
     return x;
 }
 
@@ -180,7 +180,7 @@ void fib__fei_parse(const char *text, size_t n, size_t height, fib__kv *kv_out,
     }
     if (hv > 0)
         meta->hv_kV = hv / 1000.0;
-    double cur = NAN;
+    double cur = (double)NAN;
     if (bsec) {
         snprintf(key, sizeof key, "%s/BeamCurrent", bsec);
         cur = num(&view, key);
@@ -222,15 +222,15 @@ void fib__fei_parse(const char *text, size_t n, size_t height, fib__kv *kv_out,
 double fib__length_to_nm(const char *s)
 {
     if (!s)
-        return NAN;
+        return (double)NAN;
     char *end = NULL;
     const double v = strtod(s, &end);
     if (end == s || !isfinite(v))
-        return NAN;
+        return (double)NAN;
     while (*end == ' ' || *end == '\t')
         end++;
     const unsigned char *u = (const unsigned char *)end;
-    double f = NAN;
+    double f = (double)NAN;
     if (u[0] == 0xC2 && u[1] == 0xB5 && u[2] == 'm') /* UTF-8 micro sign */
         f = 1e3, u += 3;
     else if (u[0] == 0xCE && u[1] == 0xBC && u[2] == 'm') /* Greek mu */
@@ -254,7 +254,7 @@ double fib__length_to_nm(const char *s)
     else if (u[0] == 'm' && !isalpha(u[1]))
         f = 1e9, u += 1;
     if (isalpha(*u))
-        return NAN;
+        return (double)NAN;
     return v * f;
 }
 
@@ -354,7 +354,7 @@ void fib__zeiss_parse(const char *text, size_t n, fib__kv *kv_out,
             while (*end == ' ')
                 end++;
             const unsigned char *u = (const unsigned char *)end;
-            double f = NAN;
+            double f = (double)NAN;
             if (u[0] == 'p')
                 f = 1.0;
             else if (u[0] == 'n')
@@ -394,6 +394,10 @@ size_t fib__zeiss_databar_rows(const fib_image *img)
     const size_t h = img->height, w = img->width;
     if (h < 8 || w == 0)
         return 0;
+    double vmin = 0, vmax = 0;
+    fib_image_minmax(img, &vmin, &vmax);
+    if (!(vmax > 0))
+        return 0;
     for (size_t y = h - h / 4; y + 1 < h; y++) {
         size_t black = 0, black_next = 0;
         for (size_t x = 0; x < w; x++) {
@@ -401,7 +405,15 @@ size_t fib__zeiss_databar_rows(const fib_image *img)
             black_next += fib_image_get(img, x, y + 1) == 0.0;
         }
         /* >= 95 % black, and the row below mostly not black */
-        if (black * 20 >= w * 19 && black_next * 2 < w)
+        if (!(black * 20 >= w * 19 && black_next * 2 < w))
+            continue;
+        /* the zone below is a light panel with dark text: mean at least
+         * half the image maximum (a dark image region is not) */
+        double sum = 0;
+        for (size_t yy = y + 1; yy < h; yy++)
+            for (size_t x = 0; x < w; x++)
+                sum += fib_image_get(img, x, yy);
+        if (sum / ((double)(h - y - 1) * (double)w) >= 0.5 * vmax)
             return h - y;
     }
     return 0;
@@ -412,7 +424,7 @@ size_t fib__zeiss_databar_rows(const fib_image *img)
 static double unit_to_nm(const char *u)
 {
     if (!u || !*u)
-        return NAN;
+        return (double)NAN;
     if (strcmp(u, "nm") == 0 || strcmp(u, "nanometer") == 0)
         return 1.0;
     if (strcmp(u, "micron") == 0 || strcmp(u, "um") == 0 ||
@@ -430,7 +442,7 @@ static double unit_to_nm(const char *u)
         return 0.1;
     if (strcmp(u, "pm") == 0)
         return 1e-3;
-    return NAN;
+    return (double)NAN;
 }
 
 void fib__imagej_parse(const char *text, size_t n, fib__kv *kv_out,

@@ -31,6 +31,7 @@ struct fib_fmt_volume_writer {
     char *path, *tmp;
     FILE *fp;
     fib__tiff_out *tif;
+    fib__ij_out *ij; /* uncompressed TIFF in ImageJ layout */
     z_stream zs;
     bool z_init;
     int mrc_mode;
@@ -158,8 +159,8 @@ fib_status fib_fmt_volume_writer_create(const char *path, fib_pixel_type type,
                 : 0.0;
     if (opts)
         w->opts = *opts;
-    w->min = INFINITY;
-    w->max = -INFINITY;
+    w->min = (double)INFINITY;
+    w->max = -(double)INFINITY;
     fib_status st = FIB_OK;
     w->path = strdup(path);
     w->tmp = fib__atomic_tmpname(path);
@@ -168,6 +169,20 @@ fib_status fib_fmt_volume_writer_create(const char *path, fib_pixel_type type,
         !fib_mul_size(slice, nz, &total)) {
         st = fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
         goto fail;
+    }
+    if (kind == FIB_FMT_TIFF && w->opts.tiff_compression == 0) {
+        st = fib__ij_out_open(w->tmp, w->path, type, nx, ny, nz, w->vs, &w->ij,
+                              err);
+        if (st == FIB_OK) {
+            *out = w;
+            return FIB_OK;
+        }
+        if (st != FIB_EUNSUPPORTED) {
+            free(w->tmp); /* nothing was created */
+            w->tmp = NULL;
+            goto fail;
+        }
+        st = FIB_OK; /* slices over 4 GiB: libtiff BigTIFF below */
     }
     if (kind == FIB_FMT_TIFF) {
         if ((st = fib__tiff_out_open(w->tmp, w->path, total, &w->tif, err)) !=
@@ -283,7 +298,13 @@ fib_status fib_fmt_volume_writer_append(fib_fmt_volume_writer *w,
                              fib_pixel_type_name(w->type));
     const size_t es = fib_pixel_size_bytes(w->type);
     const size_t row = w->nx * es;
-    if (w->kind == FIB_FMT_TIFF) {
+    if (w->ij) {
+        fib_status st = fib__ij_out_page(w->ij, s, err);
+        if (st != FIB_OK) {
+            w->failed = true;
+            return st;
+        }
+    } else if (w->kind == FIB_FMT_TIFF) {
         fib_status st = fib__tiff_out_page(w->tif, s, w->appended, w->nz, w->vs,
                                            w->opts.tiff_compression, err);
         if (st != FIB_OK) {
@@ -292,7 +313,7 @@ fib_status fib_fmt_volume_writer_append(fib_fmt_volume_writer *w,
         }
     } else if (w->kind == FIB_FMT_MRC) {
         /* convert into the file's mode and gather statistics */
-        double sum = 0, mn = INFINITY, mx = -INFINITY;
+        double sum = 0, mn = (double)INFINITY, mx = -(double)INFINITY;
         size_t cnt = 0;
         for (size_t y = 0; y < w->ny; y++) {
             const void *src = fib_image_row(s, y);
@@ -382,7 +403,10 @@ fib_status fib_fmt_volume_writer_finish(fib_fmt_volume_writer *w,
         return fib_error_set(err, FIB_EINVAL, "%s: %zu of %zu slices appended",
                              w->path, w->appended, w->nz);
     fib_status st = FIB_OK;
-    if (w->kind == FIB_FMT_TIFF) {
+    if (w->ij) {
+        st = fib__ij_out_close(w->ij, true, err);
+        w->ij = NULL;
+    } else if (w->kind == FIB_FMT_TIFF) {
         st = fib__tiff_out_close(w->tif, err);
         w->tif = NULL;
     } else {
@@ -416,6 +440,8 @@ void fib_fmt_volume_writer_destroy(fib_fmt_volume_writer *w)
         return;
     if (w->tif)
         (void)fib__tiff_out_close(w->tif, NULL);
+    if (w->ij)
+        (void)fib__ij_out_close(w->ij, false, NULL);
     if (w->fp)
         fclose(w->fp);
     if (w->z_init)

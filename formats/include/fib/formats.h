@@ -98,7 +98,9 @@ typedef struct fib_fmt_info {
 } fib_fmt_info;
 
 /**
- * Read the header(s) of @p path: kind, size, pixel type, metadata.
+ * Read the header(s) of @p path: kind, size, pixel type, metadata.  No
+ * pixel data are allocated (except one page of a Zeiss TIFF, to find its
+ * data zone), so the size limit defaults to 1 TiB here rather than 4 GiB.
  * Errors: FIB_ENOTFOUND (no such file), FIB_EFORMAT (not a supported or a
  * corrupt file), FIB_ERANGE (claimed size over limits), FIB_EIO.
  */
@@ -108,7 +110,8 @@ FIB_API FIB_NODISCARD fib_status fib_fmt_probe(const char *path,
                                                fib_error *err);
 
 /**
- * Read one 2D image (page opts->page of a stack) into a new owned image of
+ * Read one 2D image (page opts->page of a TIFF stack, section opts->page of
+ * an MRC or NRRD volume; only that slice is read) into a new owned image of
  * the file's pixel type (RGB/RGBA is converted to grey, ITU-R BT.709 luma
  * Y = 0.2126 R + 0.7152 G + 0.0722 B on the stored values; signed 16-bit
  * MRC mode 1 and int8 are shifted into unsigned range, see the docs).
@@ -139,7 +142,13 @@ FIB_API FIB_NODISCARD fib_status fib_fmt_image_write(
     const char *path, const fib_image *img, const fib_fmt_write_opts *opts,
     fib_error *err);
 
-/** Write a volume; format by extension (.tif ImageJ stack, .mrc, .nrrd). */
+/**
+ * Write a volume; format by extension (.tif ImageJ stack, .mrc, .nrrd; .png
+ * for nz = 1).  MRC modes: u8 and u16 -> mode 6 (u8 widened, as mrcfile
+ * does), f32 -> mode 2, u32 labels -> mode 2 (exact up to 2^24, larger
+ * labels give FIB_ERANGE).  Errors: FIB_EINVAL (unknown extension, bad
+ * type or size), FIB_EIO; no file is left behind on failure.
+ */
 FIB_API FIB_NODISCARD fib_status fib_fmt_volume_write(
     const char *path, const fib_volume *vol, const fib_fmt_write_opts *opts,
     fib_error *err);

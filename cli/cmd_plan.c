@@ -1,0 +1,145 @@
+/* cmd_plan.c -- `cryofib plan`: step-by-step lamella session plans. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fib/physics.h"
+#include "fib/planner.h"
+#include "fib/materials_cfg.h"
+#include "fib/session_cfg.h"
+#include "plan_out.h"
+
+static const char *cmd = "plan";
+
+static void usage(void)
+{
+    printf("usage: cryofib plan SESSION.cfg [--ion Ga,Xe] [--json FILE] "
+           "[--csv FILE]\n"
+           "                    [--out DIR] [--optimized] [--materials FILE] "
+           "[--quiet]\n"
+           "       cryofib plan --demo [options]\n\n"
+           "Plan a FIB lamella session step by step from a session file "
+           "(examples/\nsession-reference.cfg documents every key): trenches, "
+           "cuts, lift-out, thinning\nand low-kV polishing with current, "
+           "commanded time t = V/(VPD*I), physical depth\nin the sample "
+           "stack, damage depth, probe size, overheads and a timeline; the\n"
+           "default ladder beside the optimized one; ions compared side by "
+           "side; the\nrecommended cryo workflow (1-4).\n\n"
+           "  --ion LIST     species to compare, replacing the file's list "
+           "(e.g. Ga,Xe)\n"
+           "  --json FILE    write the plans as JSON (keys: workflow, plans, "
+           "comparison)\n"
+           "  --csv FILE     write every step of every plan as CSV\n"
+           "  --out DIR      write site-<ion>.png drawings and timeline.png\n"
+           "  --optimized    show the optimized ladder as the plan (default: "
+           "protocol ladder)\n"
+           "  --demo         plan the embedded Li-dendrite cryo lift-out "
+           "session (no file)\n"
+           "  --materials F  add/override materials from a materials file "
+           "(see cryofib materials)\n"
+           "  --quiet        no terminal table\n"
+           "Exit status: 0 ok, 1 failure, 2 bad input (message names file, "
+           "line and field).\n");
+}
+
+int cli_cmd_plan(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"ion", required_argument, NULL, 'i'},
+        {"json", required_argument, NULL, 'j'},
+        {"csv", required_argument, NULL, 'c'},
+        {"out", required_argument, NULL, 'o'},
+        {"optimized", no_argument, NULL, 'O'},
+        {"demo", no_argument, NULL, 'd'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"materials", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    cli_plan_opts o = {0};
+    const char *ions = NULL, *mats = NULL;
+    bool demo = false;
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "hqi:j:c:o:m:", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'h':
+            usage();
+            return CLI_EXIT_OK;
+        case 'i':
+            ions = optarg;
+            break;
+        case 'j':
+            o.json_path = optarg;
+            break;
+        case 'c':
+            o.csv_path = optarg;
+            break;
+        case 'o':
+            o.out_dir = optarg;
+            break;
+        case 'O':
+            o.optimized_primary = true;
+            break;
+        case 'd':
+            demo = true;
+            break;
+        case 'q':
+            o.quiet = true;
+            break;
+        case 'm':
+            mats = optarg;
+            break;
+        default:
+            return cli_usage_error(cmd,
+                                   "unknown or incomplete option '%s' "
+                                   "(see --help)",
+                                   argv[optind - 1]);
+        }
+    }
+    if (!demo && optind != argc - 1)
+        return cli_usage_error(cmd, "expected one SESSION.cfg (or --demo); "
+                                    "see --help");
+    if (demo && optind != argc)
+        return cli_usage_error(cmd, "--demo takes no session file");
+    fib_error err = {0};
+    fib_plan_materials *db = NULL;
+    fib_status st = fib_plan_materials_create(&db, &err);
+    if (st == FIB_OK && mats)
+        st = fib_fmt_materials_cfg_load(db, mats, &err);
+    if (st != FIB_OK) {
+        fib_plan_materials_destroy(db);
+        return cli_fail(cmd, st, &err);
+    }
+    fib_plan_request req;
+    if (demo) {
+        fib_plan_request_default(&req);
+        if (ions) {
+            char buf[128];
+            snprintf(buf, sizeof buf, "%s", ions);
+            req.n_ions = 0;
+            char *save = NULL;
+            for (char *t = strtok_r(buf, ",", &save); t && st == FIB_OK;
+                 t = strtok_r(NULL, ",", &save)) {
+                if (req.n_ions == FIB_PLAN_MAX_IONS) {
+                    fib_plan_materials_destroy(db);
+                    return cli_usage_error(cmd, "--ion names too many "
+                                                "species");
+                }
+                memset(&req.ions[req.n_ions], 0, sizeof req.ions[0]);
+                st = fib_plan_ion_parse(t, &req.ions[req.n_ions++].ion, &err);
+            }
+        }
+    } else {
+        st = fib_fmt_session_read(argv[optind], db, ions, &req, &err);
+    }
+    int rc;
+    if (st != FIB_OK)
+        rc = cli_fail(cmd, st, &err);
+    else
+        rc = cli_plan_run(cmd, &req, db, &o);
+    fib_plan_materials_destroy(db);
+    return rc;
+}

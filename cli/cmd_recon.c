@@ -1,0 +1,1030 @@
+/*
+ * cmd_recon.c -- `cryofib recon`: a slice series in, an aligned, geometry-
+ * corrected volume out (fib/recon.h), streamed slice by slice.
+ *
+ * Order of work on every slice (documented in recon/README.md):
+ *   read (data bar cropped by the reader) -> artifact correction
+ *   (destripe -> background -> normalize -> denoise, fib/correct.h) ->
+ *   alignment (pass 1) / translation + tilt stretch + resampling (pass 2)
+ *   -> volume writer.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "fib/canvas.h"
+#include "fib/checked.h"
+#include "fib/correct.h"
+#include "fib/formats.h"
+#include "fib/picture.h"
+#include "fib/plot.h"
+#include "fib/recon.h"
+#include "fib/recon_cfg.h"
+#include "fib/report.h"
+
+#define CMD "recon"
+
+static void usage(void)
+{
+    printf(
+        "usage: cryofib recon --input SRC --out DIR [options]\n"
+        "       cryofib recon RECON.cfg\n\n"
+        "Align a FIB-SEM slice series (folder, glob or list file of TIFF/PNG\n"
+        "slices) without drift accumulation, correct the geometry and write\n"
+        "DIR/volume.mrc, drift.csv, drift.png, ortho.png and report.json.\n\n"
+        "  --input SRC            slice series (folder, \"glob*\", list.txt)\n"
+        "  --out DIR              output folder (created)\n"
+        "  --pixel-size-nm X[,Y]  override the pixel size of the metadata\n"
+        "  --slice-nm Z           slice thickness\n"
+        "  --tilt-deg T           electron/ion beam angle (52 Thermo, 54 "
+        "Zeiss);\n"
+        "                         default from the metadata, none = no y "
+        "stretch\n"
+        "  --tilt-corrected yes|no  override the metadata tilt-correction "
+        "flag\n"
+        "  --receding-face        add the t cos(T) per-slice y shift\n"
+        "  --roi x,y,w,h          crop input to this rectangle\n"
+        "  --fiducial x,y,w,h     align on this rectangle only\n"
+        "  --neighbours K         pairs per slice (default 3)\n"
+        "  --upsample N           sub-pixel factor (default 20: 0.05 px)\n"
+        "  --detrend              remove a linear drift trend (oblique "
+        "content\n"
+        "                         looks like drift to any image aligner)\n"
+        "  --iso                  resample to isotropic voxels\n"
+        "  --format mrc|tif|nrrd  volume format (default mrc)\n"
+        "  --memory SIZE          memory budget (default 1G)\n"
+        "  --threads N            OpenMP threads (results do not depend on "
+        "it)\n"
+        "  --channel NAME=SRC     another channel, same shifts (repeatable)\n"
+        "  --skip-bad             leave unreadable slices out (recorded)\n"
+        "  --destripe             curtaining removal (wavelet-FFT)\n"
+        "  --background poly|gauss  shading removal\n"
+        "  --normalize            slice intensity normalisation\n"
+        "  --denoise median|gauss|diffusion|nlm\n"
+        "  --quiet                no progress bar\n");
+}
+
+/* ---- options ---------------------------------------------------------- */
+
+typedef struct opts {
+    fib_fmt_recon_cfg c; /* the run file, or filled from the options */
+    bool quiet;
+    int tilt_given; /* 0 no, 1 yes */
+    bool tilt_corr_given;
+    bool px_given;
+} opts;
+
+static bool parse_rect(const char *opt, const char *t, size_t r[4])
+{
+    unsigned long v[4];
+    char tail;
+    if (sscanf(t, "%lu,%lu,%lu,%lu%c", &v[0], &v[1], &v[2], &v[3], &tail) !=
+            4 ||
+        !v[2] || !v[3]) {
+        cli_usage_error(CMD, "%s expects x,y,w,h with w, h > 0 (got '%s')", opt,
+                        t);
+        return false;
+    }
+    for (int i = 0; i < 4; i++)
+        r[i] = (size_t)v[i];
+    return true;
+}
+
+static char *dupstr(const char *s)
+{
+    char *d = strdup(s);
+    if (!d) {
+        fprintf(stderr, "cryofib recon: out of memory\n");
+        exit(CLI_EXIT_FAIL);
+    }
+    return d;
+}
+
+enum {
+    O_INPUT = 256,
+    O_OUT,
+    O_PX,
+    O_SLICE,
+    O_TILT,
+    O_TILTC,
+    O_FACE,
+    O_ROI,
+    O_FID,
+    O_K,
+    O_UPS,
+    O_DETREND,
+    O_ISO,
+    O_FORMAT,
+    O_MEM,
+    O_THREADS,
+    O_CHANNEL,
+    O_SKIP,
+    O_DESTRIPE,
+    O_BG,
+    O_NORM,
+    O_DENOISE,
+    O_QUIET
+};
+
+static int parse_args(int argc, char **argv, opts *o)
+{
+    static const struct option lo[] = {
+        {"input", required_argument, 0, O_INPUT},
+        {"out", required_argument, 0, O_OUT},
+        {"pixel-size-nm", required_argument, 0, O_PX},
+        {"slice-nm", required_argument, 0, O_SLICE},
+        {"tilt-deg", required_argument, 0, O_TILT},
+        {"tilt-corrected", required_argument, 0, O_TILTC},
+        {"receding-face", no_argument, 0, O_FACE},
+        {"roi", required_argument, 0, O_ROI},
+        {"fiducial", required_argument, 0, O_FID},
+        {"neighbours", required_argument, 0, O_K},
+        {"neighbors", required_argument, 0, O_K},
+        {"upsample", required_argument, 0, O_UPS},
+        {"detrend", no_argument, 0, O_DETREND},
+        {"iso", no_argument, 0, O_ISO},
+        {"format", required_argument, 0, O_FORMAT},
+        {"memory", required_argument, 0, O_MEM},
+        {"threads", required_argument, 0, O_THREADS},
+        {"channel", required_argument, 0, O_CHANNEL},
+        {"skip-bad", no_argument, 0, O_SKIP},
+        {"destripe", no_argument, 0, O_DESTRIPE},
+        {"background", required_argument, 0, O_BG},
+        {"normalize", no_argument, 0, O_NORM},
+        {"denoise", required_argument, 0, O_DENOISE},
+        {"quiet", no_argument, 0, O_QUIET},
+        {0, 0, 0, 0}};
+    fib_fmt_recon_cfg *c = &o->c;
+    int ch;
+    double v;
+    size_t sz;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (ch) {
+        case O_INPUT:
+            free(c->input);
+            c->input = dupstr(optarg);
+            break;
+        case O_OUT:
+            free(c->out);
+            c->out = dupstr(optarg);
+            break;
+        case O_PX: {
+            double x, y;
+            char tail;
+            int nread = sscanf(optarg, "%lf,%lf%c", &x, &y, &tail);
+            if (nread == 1)
+                y = x;
+            if ((nread != 1 && nread != 2) || !(x > 0) || !(y > 0) ||
+                !isfinite(x) || !isfinite(y))
+                return cli_usage_error(CMD,
+                                       "--pixel-size-nm expects X or X,Y > 0 "
+                                       "(got '%s')",
+                                       optarg);
+            c->pixel_size_nm[0] = x;
+            c->pixel_size_nm[1] = y;
+            o->px_given = true;
+            break;
+        }
+        case O_SLICE:
+            if (!cli_parse_double(CMD, "--slice-nm", optarg, &v))
+                return CLI_EXIT_USAGE;
+            if (!(v > 0))
+                return cli_usage_error(CMD, "--slice-nm must be > 0 (got %g)",
+                                       v);
+            c->slice_nm = v;
+            break;
+        case O_TILT:
+            if (!cli_parse_double(CMD, "--tilt-deg", optarg, &v))
+                return CLI_EXIT_USAGE;
+            if (!(v >= 0 && v <= 90))
+                return cli_usage_error(
+                    CMD, "--tilt-deg must be in [0, 90] (got %g)", v);
+            c->tilt_deg = v;
+            o->tilt_given = 1;
+            break;
+        case O_TILTC:
+            if (!strcmp(optarg, "yes"))
+                c->tilt_corrected = 1;
+            else if (!strcmp(optarg, "no"))
+                c->tilt_corrected = 0;
+            else
+                return cli_usage_error(
+                    CMD, "--tilt-corrected expects yes or no (got '%s')",
+                    optarg);
+            o->tilt_corr_given = true;
+            break;
+        case O_FACE:
+            c->receding_face = true;
+            break;
+        case O_ROI:
+            if (!parse_rect("--roi", optarg, c->roi))
+                return CLI_EXIT_USAGE;
+            c->has_roi = true;
+            break;
+        case O_FID:
+            if (!parse_rect("--fiducial", optarg, c->fiducial))
+                return CLI_EXIT_USAGE;
+            c->has_fiducial = true;
+            break;
+        case O_K:
+            if (!cli_parse_double(CMD, "--neighbours", optarg, &v))
+                return CLI_EXIT_USAGE;
+            if (!(v >= 1 && v <= 16) || v != floor(v))
+                return cli_usage_error(
+                    CMD, "--neighbours must be an integer 1..16 (got %g)", v);
+            c->neighbours = (size_t)v;
+            break;
+        case O_UPS:
+            if (!cli_parse_double(CMD, "--upsample", optarg, &v))
+                return CLI_EXIT_USAGE;
+            if (!(v >= 1 && v <= 1000) || v != floor(v))
+                return cli_usage_error(
+                    CMD, "--upsample must be an integer 1..1000 (got %g)", v);
+            c->upsample = (unsigned)v;
+            break;
+        case O_DETREND:
+            c->detrend = true;
+            break;
+        case O_ISO:
+            c->isotropic = true;
+            break;
+        case O_FORMAT:
+            if (strcmp(optarg, "mrc") && strcmp(optarg, "tif") &&
+                strcmp(optarg, "nrrd"))
+                return cli_usage_error(
+                    CMD, "--format expects mrc, tif or nrrd (got '%s')",
+                    optarg);
+            snprintf(c->format, sizeof c->format, "%s", optarg);
+            break;
+        case O_MEM:
+            if (!cli_parse_size(CMD, "--memory", optarg, &sz))
+                return CLI_EXIT_USAGE;
+            c->memory_bytes = sz;
+            break;
+        case O_THREADS:
+            if (!cli_parse_double(CMD, "--threads", optarg, &v))
+                return CLI_EXIT_USAGE;
+            if (!(v >= 1 && v <= 1024) || v != floor(v))
+                return cli_usage_error(
+                    CMD, "--threads must be an integer 1..1024 (got %g)", v);
+            c->threads = (int)v;
+            break;
+        case O_CHANNEL: {
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg || !eq[1])
+                return cli_usage_error(
+                    CMD, "--channel expects NAME=SRC (got '%s')", optarg);
+            if (c->n_channels >= FIB_RECON_CFG_MAX_CHANNELS)
+                return cli_usage_error(CMD, "at most %d --channel options",
+                                       FIB_RECON_CFG_MAX_CHANNELS);
+            char *name = dupstr(optarg);
+            name[eq - optarg] = '\0';
+            if (strpbrk(name, "/\\ .")) {
+                free(name);
+                return cli_usage_error(
+                    CMD, "--channel name must be a plain word (got '%s')",
+                    optarg);
+            }
+            c->channel_name[c->n_channels] = name;
+            c->channel_input[c->n_channels] = dupstr(eq + 1);
+            c->n_channels++;
+            break;
+        }
+        case O_SKIP:
+            c->skip_bad = true;
+            break;
+        case O_DESTRIPE:
+            c->destripe = true;
+            break;
+        case O_BG:
+            if (strcmp(optarg, "poly") && strcmp(optarg, "gauss"))
+                return cli_usage_error(
+                    CMD, "--background expects poly or gauss (got '%s')",
+                    optarg);
+            snprintf(c->background, sizeof c->background, "%s", optarg);
+            break;
+        case O_NORM:
+            c->normalize = true;
+            break;
+        case O_DENOISE:
+            if (strcmp(optarg, "median") && strcmp(optarg, "gauss") &&
+                strcmp(optarg, "diffusion") && strcmp(optarg, "nlm"))
+                return cli_usage_error(CMD,
+                                       "--denoise expects median, gauss, "
+                                       "diffusion or nlm (got '%s')",
+                                       optarg);
+            snprintf(c->denoise, sizeof c->denoise, "%s", optarg);
+            break;
+        case O_QUIET:
+            o->quiet = true;
+            break;
+        default:
+            return cli_usage_error(CMD, "unknown option (see --help)");
+        }
+    }
+    return -1;
+}
+
+/* ---- slice source over files ----------------------------------------- */
+
+typedef struct file_src {
+    char **paths;
+    size_t n;
+    size_t width, height;
+    fib_pixel_type type;
+    fib_fmt_meta meta;
+    fib_recon_correct *correct; /* may be NULL */
+} file_src;
+
+static fib_status read_file_slice(void *user, size_t i, fib_image *out,
+                                  fib_error *err)
+{
+    file_src *s = user;
+    fib_image img = {0};
+    fib_status st = fib_fmt_image_read(s->paths[i], NULL, &img, NULL, err);
+    if (st)
+        return st;
+    if (img.width != out->width || img.height != out->height) {
+        st = fib_error_set(err, FIB_EFORMAT,
+                           "%s is %zu x %zu px, the series (from the first "
+                           "slice) is %zu x %zu",
+                           s->paths[i], img.width, img.height, out->width,
+                           out->height);
+    } else {
+        st = fib_recon_fill_f32(&img, out, err);
+    }
+    fib_image_clear(&img);
+    if (st == FIB_OK && s->correct) {
+        /* each pass starts the stack again: the normalisation reference
+         * must follow the same slices in both passes */
+        if (i == 0)
+            fib_recon_correct_reset(s->correct);
+        st = fib_recon_correct_slice(s->correct, i, out, err);
+    }
+    return st;
+}
+
+static fib_status open_series(const char *src, file_src *s, fib_error *err)
+{
+    memset(s, 0, sizeof *s);
+    fib_status st = fib_fmt_series_list(src, &s->paths, &s->n, err);
+    if (st)
+        return st;
+    fib_fmt_info info;
+    st = fib_fmt_probe(s->paths[0], NULL, &info, err);
+    if (st)
+        return st;
+    s->width = info.nx;
+    s->height = info.ny -
+                (info.meta.databar_rows < info.ny ? info.meta.databar_rows : 0);
+    s->type = info.type;
+    s->meta = info.meta;
+    if (s->type == FIB_PX_U32)
+        s->type = FIB_PX_F32;
+    /* the probe gives the file rows; the reader crops the data bar: read
+     * the first slice to get the exact slice size */
+    fib_image img = {0};
+    st = fib_fmt_image_read(s->paths[0], NULL, &img, &s->meta, err);
+    if (st)
+        return st;
+    s->width = img.width;
+    s->height = img.height;
+    fib_image_clear(&img);
+    return FIB_OK;
+}
+
+/* ---- sink: volume writer + orthogonal views --------------------------- */
+
+typedef struct vol_sink {
+    const char *path;
+    fib_fmt_volume_writer *w;
+    fib_recon_geometry g;
+    fib_image xy, xz, yz; /* f32 */
+} vol_sink;
+
+static fib_status sink_begin(void *user, const fib_recon_geometry *g,
+                             fib_error *err)
+{
+    vol_sink *s = user;
+    s->g = *g;
+    fib_status st =
+        fib_fmt_volume_writer_create(s->path, g->type, g->nx, g->ny, g->nz,
+                                     g->voxel_size_nm, NULL, &s->w, err);
+    if (!st)
+        st = fib_image_init(&s->xy, FIB_PX_F32, g->nx, g->ny, err);
+    if (!st)
+        st = fib_image_init(&s->xz, FIB_PX_F32, g->nx, g->nz, err);
+    if (!st)
+        st = fib_image_init(&s->yz, FIB_PX_F32, g->nz, g->ny, err);
+    return st;
+}
+
+static fib_status sink_slice(void *user, size_t z, const fib_image *im,
+                             fib_error *err)
+{
+    vol_sink *s = user;
+    fib_status st = fib_fmt_volume_writer_append(s->w, im, err);
+    if (st)
+        return st;
+    if (z == s->g.nz / 2)
+        for (size_t y = 0; y < im->height; y++)
+            for (size_t x = 0; x < im->width; x++)
+                ((float *)fib_image_row(&s->xy, y))[x] =
+                    (float)fib_image_get(im, x, y);
+    float *row = fib_image_row(&s->xz, z);
+    for (size_t x = 0; x < im->width; x++)
+        row[x] = (float)fib_image_get(im, x, im->height / 2);
+    for (size_t y = 0; y < im->height; y++)
+        ((float *)fib_image_row(&s->yz, y))[z] =
+            (float)fib_image_get(im, im->width / 2, y);
+    return FIB_OK;
+}
+
+static void vol_sink_clear(vol_sink *s)
+{
+    fib_fmt_volume_writer_destroy(s->w);
+    fib_image_clear(&s->xy);
+    fib_image_clear(&s->xz);
+    fib_image_clear(&s->yz);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---- pictures --------------------------------------------------------- */
+
+static double pct(const fib_image *im, double q)
+{
+    /* display window from a 1024-bin histogram of the finite values */
+    double lo, hi;
+    fib_image_minmax(im, &lo, &hi);
+    if (!(hi > lo))
+        return lo;
+    size_t hist[1024] = {0}, n = 0;
+    for (size_t y = 0; y < im->height; y++)
+        for (size_t x = 0; x < im->width; x++) {
+            const double v = fib_image_get(im, x, y);
+            if (!isfinite(v))
+                continue;
+            size_t b = (size_t)((v - lo) / (hi - lo) * 1023.0);
+            hist[b > 1023 ? 1023 : b]++;
+            n++;
+        }
+    size_t acc = 0;
+    for (size_t b = 0; b < 1024; b++) {
+        acc += hist[b];
+        if ((double)acc >= q * (double)n)
+            return lo + (hi - lo) * (double)b / 1023.0;
+    }
+    return hi;
+}
+
+static fib_status write_ortho(const char *path, const vol_sink *s,
+                              fib_error *err)
+{
+    const double vx = s->g.voxel_size_nm[0] > 0 ? s->g.voxel_size_nm[0] : 1;
+    const double vy = s->g.voxel_size_nm[1] > 0 ? s->g.voxel_size_nm[1] : vx;
+    const double vz = s->g.voxel_size_nm[2] > 0 ? s->g.voxel_size_nm[2] : vx;
+    const int box = 400, pad = 24;
+    fib_canvas *c = NULL;
+    fib_status st = fib_canvas_create(3 * box + 4 * pad, box + 2 * pad,
+                                      FIB_RGB_WHITE, &c, err);
+    if (st)
+        return st;
+    fib_canvas_image_params ip = {0};
+    ip.lo = pct(&s->xy, 0.005);
+    ip.hi = pct(&s->xy, 0.995);
+    if (!(ip.hi > ip.lo))
+        ip.hi = ip.lo + 1;
+    ip.interp = FIB_INTERP_BILINEAR;
+    const fib_image *ims[3] = {&s->xy, &s->xz, &s->yz};
+    const double pw[3] = {(double)s->g.nx * vx, (double)s->g.nx * vx,
+                          (double)s->g.nz * vz};
+    const double ph[3] = {(double)s->g.ny * vy, (double)s->g.nz * vz,
+                          (double)s->g.ny * vy};
+    static const char *names[3] = {"XY (middle slice)", "XZ (middle row)",
+                                   "YZ (middle column; z to the right)"};
+    for (int k = 0; k < 3 && !st; k++) {
+        fib_canvas_rect b = {pad + k * (box + pad), pad, box, box};
+        fib_canvas_rect r = fib_canvas_fit_rect(b, pw[k], ph[k]);
+        if (r.w < 1)
+            r.w = 1;
+        if (r.h < 1)
+            r.h = 1;
+        st = fib_canvas_draw_image(c, ims[k], r, &ip, err);
+        fib_canvas_text(c, b.x, 6, names[k], 1, FIB_RGB_BLACK);
+    }
+    if (!st)
+        st = fib_fmt_canvas_write_png(path, c, err);
+    fib_canvas_destroy(c);
+    return st;
+}
+
+static fib_status write_drift_plot(const char *path, const fib_recon *r,
+                                   fib_error *err)
+{
+    const size_t n = fib_recon_n_slices(r);
+    double *buf = malloc(4 * (n ? n : 1) * sizeof(double));
+    if (!buf)
+        return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    double *xs = buf, *dx = buf + n, *dy = buf + 2 * n, *res = buf + 3 * n;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        fib_recon_slice_info in = fib_recon_get_slice(r, i);
+        if (in.skipped)
+            continue;
+        xs[m] = (double)i;
+        dx[m] = in.dx;
+        dy[m] = in.dy;
+        res[m] = in.residual_px;
+        m++;
+    }
+    fib_canvas *c = NULL;
+    fib_status st = fib_canvas_create(900, 600, FIB_RGB_WHITE, &c, err);
+    if (!st) {
+        fib_plot_series sr[2] = {{0}, {0}};
+        sr[0].x = xs;
+        sr[0].y = dx;
+        sr[0].n = m;
+        sr[0].label = "dx applied";
+        sr[1].x = xs;
+        sr[1].y = dy;
+        sr[1].n = m;
+        sr[1].label = "dy applied";
+        fib_plot_params pp = {0};
+        pp.title = "shift applied to each slice (input px)";
+        pp.x_label = "slice";
+        pp.y_label = "px";
+        pp.zero_line = true;
+        st = fib_plot_xy(c, (fib_canvas_rect){0, 0, 900, 380}, &pp, sr, 2, NULL,
+                         err);
+        if (!st) {
+            fib_plot_series s3 = {0};
+            s3.x = xs;
+            s3.y = res;
+            s3.n = m;
+            s3.label = "pair residual RMS";
+            s3.style = FIB_PLOT_MARKERS;
+            fib_plot_params p3 = {0};
+            p3.x_label = "slice";
+            p3.y_label = "px";
+            st = fib_plot_xy(c, (fib_canvas_rect){0, 380, 900, 220}, &p3, &s3,
+                             1, NULL, err);
+        }
+        if (!st)
+            st = fib_fmt_canvas_write_png(path, c, err);
+        fib_canvas_destroy(c);
+    }
+    free(buf);
+    return st;
+}
+
+/* ---- reports ---------------------------------------------------------- */
+
+static fib_status write_drift_csv(const char *path, const fib_recon *r,
+                                  fib_error *err)
+{
+    fib_fmt_csv *csv = NULL;
+    fib_status st = fib_fmt_csv_create(&csv, err);
+    if (st)
+        return st;
+    fib_fmt_csv_field(csv, "slice");
+    fib_fmt_csv_field(csv, "dx");
+    fib_fmt_csv_field(csv, "dy");
+    fib_fmt_csv_end_row(csv);
+    for (size_t i = 0; i < fib_recon_n_slices(r); i++) {
+        fib_recon_slice_info in = fib_recon_get_slice(r, i);
+        if (in.skipped)
+            continue;
+        fib_fmt_csv_int(csv, (long long)i);
+        fib_fmt_csv_number(csv, in.dx);
+        fib_fmt_csv_number(csv, in.dy);
+        fib_fmt_csv_end_row(csv);
+    }
+    st = fib_fmt_csv_write(csv, path, err);
+    fib_fmt_csv_destroy(csv);
+    return st;
+}
+
+static void json_rect(fib_fmt_json *j, const char *key, bool on,
+                      const size_t r[4])
+{
+    fib_fmt_json_key(j, key);
+    if (!on) {
+        fib_fmt_json_null(j);
+        return;
+    }
+    fib_fmt_json_begin_array(j);
+    for (int i = 0; i < 4; i++)
+        fib_fmt_json_int(j, (long long)r[i]);
+    fib_fmt_json_end_array(j);
+}
+
+static fib_status write_report(const char *path, const opts *o,
+                               const file_src *s, const fib_recon_params *p,
+                               const fib_recon_source *src, const fib_recon *r,
+                               const char *volume, double elapsed_s,
+                               fib_error *err)
+{
+    fib_fmt_json *j = NULL;
+    fib_status st = fib_fmt_json_create(2, &j, err);
+    if (st)
+        return st;
+    const fib_fmt_recon_cfg *c = &o->c;
+    fib_recon_geometry g = fib_recon_get_geometry(r);
+    fib_fmt_json_begin_object(j);
+    fib_fmt_json_kv_string(j, "tool", "cryofib recon");
+    fib_fmt_json_kv_string(j, "version", fib_version_string());
+    fib_fmt_json_key(j, "inputs");
+    fib_fmt_json_begin_object(j);
+    fib_fmt_json_kv_string(j, "source", c->input);
+    fib_fmt_json_kv_int(j, "n_slices", (long long)s->n);
+    fib_fmt_json_kv_string(j, "first", s->paths[0]);
+    fib_fmt_json_kv_string(j, "last", s->paths[s->n - 1]);
+    fib_fmt_json_kv_int(j, "width_px", (long long)s->width);
+    fib_fmt_json_kv_int(j, "height_px", (long long)s->height);
+    fib_fmt_json_kv_string(j, "pixel_type", fib_pixel_type_name(s->type));
+    fib_fmt_json_kv_number(j, "meta_pixel_size_x_nm", s->meta.pixel_size_nm[0]);
+    fib_fmt_json_kv_number(j, "meta_pixel_size_y_nm", s->meta.pixel_size_nm[1]);
+    fib_fmt_json_kv_number(j, "meta_stage_tilt_deg", s->meta.stage_tilt_deg);
+    fib_fmt_json_kv_int(j, "meta_tilt_correction", s->meta.tilt_correction);
+    fib_fmt_json_kv_int(j, "databar_rows_cropped",
+                        (long long)s->meta.databar_rows);
+    fib_fmt_json_end_object(j);
+    fib_fmt_json_key(j, "parameters");
+    fib_fmt_json_begin_object(j);
+    fib_fmt_json_kv_number(j, "pixel_size_x_nm", src->pixel_size_nm[0]);
+    fib_fmt_json_kv_number(j, "pixel_size_y_nm", src->pixel_size_nm[1]);
+    fib_fmt_json_kv_string(j, "pixel_size_from",
+                           o->px_given                 ? "option"
+                           : src->pixel_size_nm[0] > 0 ? "metadata"
+                                                       : "unknown");
+    fib_fmt_json_kv_number(j, "slice_nm", p->slice_nm);
+    fib_fmt_json_kv_number(j, "tilt_deg", p->tilt_deg);
+    fib_fmt_json_kv_bool(j, "tilt_corrected_by_instrument", p->tilt_corrected);
+    fib_fmt_json_kv_bool(j, "receding_face", p->receding_face);
+    fib_fmt_json_kv_int(j, "neighbours",
+                        (long long)(p->neighbours ? p->neighbours : 3));
+    fib_fmt_json_kv_int(j, "upsample",
+                        (long long)(p->upsample ? p->upsample : 20));
+    fib_fmt_json_kv_bool(j, "detrend", p->detrend);
+    fib_fmt_json_kv_bool(j, "isotropic", p->isotropic);
+    json_rect(j, "roi", c->has_roi, c->roi);
+    json_rect(j, "fiducial", c->has_fiducial, c->fiducial);
+    fib_fmt_json_kv_int(j, "memory_budget_bytes", (long long)c->memory_bytes);
+    fib_fmt_json_kv_int(j, "memory_peak_charged_bytes",
+                        (long long)fib_recon_peak_bytes(r));
+    fib_fmt_json_kv_bool(j, "skip_bad", p->skip_bad);
+    fib_fmt_json_key(j, "correction_order");
+    fib_fmt_json_begin_array(j);
+    if (c->destripe)
+        fib_fmt_json_string(j, "destripe:wavelet-fft");
+    if (c->background[0])
+        fib_fmt_json_string(j, c->background[0] == 'p' ? "background:poly"
+                                                       : "background:gauss");
+    if (c->normalize)
+        fib_fmt_json_string(j, "normalize");
+    if (c->denoise[0])
+        fib_fmt_json_string(j, c->denoise);
+    fib_fmt_json_end_array(j);
+    fib_fmt_json_end_object(j);
+    fib_fmt_json_key(j, "output");
+    fib_fmt_json_begin_object(j);
+    fib_fmt_json_kv_string(j, "volume", volume);
+    fib_fmt_json_kv_int(j, "nx", (long long)g.nx);
+    fib_fmt_json_kv_int(j, "ny", (long long)g.ny);
+    fib_fmt_json_kv_int(j, "nz", (long long)g.nz);
+    fib_fmt_json_key(j, "voxel_size_nm");
+    fib_fmt_json_begin_array(j);
+    for (int i = 0; i < 3; i++)
+        fib_fmt_json_number(j, g.voxel_size_nm[i]);
+    fib_fmt_json_end_array(j);
+    fib_fmt_json_kv_number(j, "y_scale", g.y_scale);
+    fib_fmt_json_kv_string(j, "tilt_note", g.tilt_note);
+    fib_fmt_json_kv_number(j, "face_shift_px_per_slice", g.face_shift_px);
+    fib_fmt_json_key(j, "channels");
+    fib_fmt_json_begin_array(j);
+    for (size_t k = 0; k < c->n_channels; k++) {
+        fib_fmt_json_begin_object(j);
+        fib_fmt_json_kv_string(j, "name", c->channel_name[k]);
+        fib_fmt_json_kv_string(j, "source", c->channel_input[k]);
+        fib_fmt_json_end_object(j);
+    }
+    fib_fmt_json_end_array(j);
+    fib_fmt_json_kv_number(j, "elapsed_s", elapsed_s);
+    fib_fmt_json_end_object(j);
+    fib_fmt_json_key(j, "slices");
+    fib_fmt_json_begin_array(j);
+    for (size_t i = 0; i < fib_recon_n_slices(r); i++) {
+        fib_recon_slice_info in = fib_recon_get_slice(r, i);
+        fib_fmt_json_begin_object(j);
+        fib_fmt_json_kv_int(j, "slice", (long long)i);
+        fib_fmt_json_kv_string(j, "file", s->paths[i]);
+        fib_fmt_json_kv_bool(j, "skipped", in.skipped);
+        fib_fmt_json_kv_number(j, "dx", in.dx);
+        fib_fmt_json_kv_number(j, "dy", in.dy);
+        fib_fmt_json_kv_number(j, "residual_px", in.residual_px);
+        fib_fmt_json_kv_int(j, "pairs_used", (long long)in.pairs_used);
+        fib_fmt_json_kv_int(j, "pairs_rejected", (long long)in.pairs_rejected);
+        fib_fmt_json_end_object(j);
+    }
+    fib_fmt_json_end_array(j);
+    size_t np = 0;
+    const fib_recon_pair *pr = fib_recon_pairs(r, &np);
+    fib_fmt_json_key(j, "pairs");
+    fib_fmt_json_begin_array(j);
+    for (size_t k = 0; k < np; k++) {
+        fib_fmt_json_begin_object(j);
+        fib_fmt_json_kv_int(j, "a", (long long)pr[k].a);
+        fib_fmt_json_kv_int(j, "b", (long long)pr[k].b);
+        fib_fmt_json_kv_number(j, "dx", pr[k].dx);
+        fib_fmt_json_kv_number(j, "dy", pr[k].dy);
+        fib_fmt_json_kv_number(j, "quality", pr[k].quality);
+        fib_fmt_json_kv_number(j, "residual_px", pr[k].residual_px);
+        fib_fmt_json_kv_bool(j, "used", pr[k].used);
+        fib_fmt_json_end_object(j);
+    }
+    fib_fmt_json_end_array(j);
+    fib_fmt_json_end_object(j);
+    st = fib_fmt_json_write(j, path, err);
+    fib_fmt_json_destroy(j);
+    return st;
+}
+
+/* ---- main ------------------------------------------------------------- */
+
+static fib_status make_correct(const fib_fmt_recon_cfg *c,
+                               fib_recon_correct **out, fib_error *err)
+{
+    *out = NULL;
+    fib_recon_correct_params cp;
+    memset(&cp, 0, sizeof cp);
+    if (c->destripe)
+        cp.destripe.method = FIB_DESTRIPE_WAVELET_FFT;
+    if (!strcmp(c->background, "poly"))
+        cp.background.method = FIB_BACKGROUND_POLY;
+    else if (!strcmp(c->background, "gauss"))
+        cp.background.method = FIB_BACKGROUND_GAUSS;
+    cp.normalize.enabled = c->normalize;
+    if (!strcmp(c->denoise, "median"))
+        cp.denoise.method = FIB_DENOISE_MEDIAN;
+    else if (!strcmp(c->denoise, "gauss"))
+        cp.denoise.method = FIB_DENOISE_GAUSS;
+    else if (!strcmp(c->denoise, "diffusion"))
+        cp.denoise.method = FIB_DENOISE_DIFFUSION;
+    else if (!strcmp(c->denoise, "nlm"))
+        cp.denoise.method = FIB_DENOISE_NLM;
+    fib_recon_correct *ctx = NULL;
+    fib_status st = fib_recon_correct_create(&cp, &ctx, err);
+    if (st)
+        return st;
+    if (!fib_recon_correct_any(ctx)) {
+        fib_recon_correct_destroy(ctx);
+        return FIB_OK;
+    }
+    *out = ctx;
+    return FIB_OK;
+}
+
+static void join(char *buf, size_t n, const char *dir, const char *name)
+{
+    snprintf(buf, n, "%s/%s", dir, name);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int run(opts *o)
+{
+    fib_error err = {0};
+    fib_status st;
+    fib_fmt_recon_cfg *c = &o->c;
+    file_src fs = {0};
+    fib_recon *r = NULL;
+    fib_budget budget;
+    vol_sink vs = {0};
+    int rc = CLI_EXIT_OK;
+    char path[4096], volname[64];
+    const double t0 = now_s();
+    const char *ext = c->format[0] ? c->format : "mrc";
+    cli_progress_state ps;
+    fib_progress prog = cli_progress_make(&ps, o->quiet);
+
+    if (mkdir(c->out, 0777) != 0 && errno != EEXIST)
+        return cli_usage_error(CMD, "%s: cannot create folder: %s", c->out,
+                               strerror(errno));
+    st = open_series(c->input, &fs, &err);
+    if (st)
+        goto fail;
+    st = make_correct(c, &fs.correct, &err);
+    if (st)
+        goto fail;
+
+    fib_recon_source src = {0};
+    src.n_slices = fs.n;
+    src.width = fs.width;
+    src.height = fs.height;
+    src.type = fs.type;
+    src.read = read_file_slice;
+    src.user = &fs;
+    for (int i = 0; i < 2; i++) {
+        const double m = fs.meta.pixel_size_nm[i];
+        src.pixel_size_nm[i] = c->pixel_size_nm[i] > 0  ? c->pixel_size_nm[i]
+                               : (m > 0 && isfinite(m)) ? m
+                                                        : 0;
+    }
+    fib_recon_params p = {0};
+    p.neighbours = c->neighbours;
+    p.upsample = c->upsample;
+    p.detrend = c->detrend;
+    p.isotropic = c->isotropic;
+    p.receding_face = c->receding_face;
+    p.skip_bad = c->skip_bad;
+    p.threads = c->threads;
+    p.slice_nm =
+        c->slice_nm > 0 ? c->slice_nm
+        : fs.meta.voxel_depth_nm > 0 && isfinite(fs.meta.voxel_depth_nm)
+            ? fs.meta.voxel_depth_nm
+            : 0;
+    /* tilt: option, else the stage tilt in the metadata (slice-and-view
+     * runs at the beam angle, 52 or 54 degrees), else none */
+    if (o->tilt_given || c->tilt_deg > 0)
+        p.tilt_deg = c->tilt_deg;
+    else if (fs.meta.stage_tilt_deg >= 10 && fs.meta.stage_tilt_deg <= 90)
+        p.tilt_deg = fs.meta.stage_tilt_deg;
+    p.tilt_corrected = c->tilt_corrected >= 0 ? c->tilt_corrected == 1
+                                              : fs.meta.tilt_correction == 1;
+    if (c->has_roi) {
+        p.use_roi = true;
+        p.roi = (fib_recon_rect){c->roi[0], c->roi[1], c->roi[2], c->roi[3]};
+    }
+    if (c->has_fiducial) {
+        p.use_fiducial = true;
+        p.fiducial = (fib_recon_rect){c->fiducial[0], c->fiducial[1],
+                                      c->fiducial[2], c->fiducial[3]};
+    }
+    budget = fib_budget_make(c->memory_bytes ? c->memory_bytes
+                                             : FIB_BUDGET_DEFAULT_BYTES);
+    if (!c->memory_bytes)
+        c->memory_bytes = FIB_BUDGET_DEFAULT_BYTES;
+    p.budget = &budget;
+
+    st = fib_recon_create(&p, &src, &r, &err);
+    if (st)
+        goto fail;
+    st = fib_recon_estimate(r, &prog, &err);
+    if (st)
+        goto fail;
+    snprintf(volname, sizeof volname, "volume.%s", ext);
+    join(path, sizeof path, c->out, volname);
+    vs.path = path;
+    fib_recon_sink sink = {sink_begin, sink_slice, &vs};
+    st = fib_recon_write(r, NULL, &sink, &prog, &err);
+    if (!st)
+        st = fib_fmt_volume_writer_finish(vs.w, &err);
+    if (st)
+        goto fail;
+    char opath[4096];
+    join(opath, sizeof opath, c->out, "ortho.png");
+    st = write_ortho(opath, &vs, &err);
+    if (st)
+        goto fail;
+    vol_sink_clear(&vs);
+
+    for (size_t k = 0; k < c->n_channels; k++) {
+        file_src cs;
+        st = open_series(c->channel_input[k], &cs, &err);
+        if (!st && cs.n != fs.n)
+            st = fib_error_set(&err, FIB_EINVAL,
+                               "channel %s has %zu slices, the reference %zu",
+                               c->channel_name[k], cs.n, fs.n);
+        if (!st) {
+            /* channels get the same artifact correction (the context is
+             * reset at slice 0, so the normalisation follows each stack) */
+            cs.correct = fs.correct;
+            fib_recon_source chs = src;
+            chs.n_slices = cs.n;
+            chs.width = cs.width;
+            chs.height = cs.height;
+            chs.type = cs.type;
+            chs.user = &cs;
+            chs.pixel_size_nm[0] = chs.pixel_size_nm[1] = 0;
+            for (int i = 0; i < 2; i++) {
+                const double m = cs.meta.pixel_size_nm[i];
+                if (m > 0 && isfinite(m))
+                    chs.pixel_size_nm[i] = m;
+            }
+            char cpath[4096], cname[256];
+            snprintf(cname, sizeof cname, "volume_%s.%s", c->channel_name[k],
+                     ext);
+            join(cpath, sizeof cpath, c->out, cname);
+            vol_sink cv = {0};
+            cv.path = cpath;
+            fib_recon_sink csink = {sink_begin, sink_slice, &cv};
+            st = fib_recon_write(r, &chs, &csink, &prog, &err);
+            if (!st)
+                st = fib_fmt_volume_writer_finish(cv.w, &err);
+            vol_sink_clear(&cv);
+            if (st)
+                fib_error_prefix(&err, "channel %s: ", c->channel_name[k]);
+        }
+        fib_fmt_series_free(cs.paths, cs.n);
+        if (st)
+            goto fail;
+    }
+
+    join(path, sizeof path, c->out, "drift.csv");
+    st = write_drift_csv(path, r, &err);
+    if (!st) {
+        join(path, sizeof path, c->out, "drift.png");
+        st = write_drift_plot(path, r, &err);
+    }
+    if (!st) {
+        join(path, sizeof path, c->out, "report.json");
+        st = write_report(path, o, &fs, &p, &src, r, volname, now_s() - t0,
+                          &err);
+    }
+    if (st)
+        goto fail;
+    cli_progress_done(&ps);
+    {
+        fib_recon_geometry g = fib_recon_get_geometry(r);
+        size_t skipped = 0;
+        for (size_t i = 0; i < fs.n; i++)
+            skipped += fib_recon_get_slice(r, i).skipped;
+        printf("cryofib recon: %zu slices (%zu skipped) -> %s/%s %zu x %zu x "
+               "%zu, voxel %g x %g x %g nm; %s\n",
+               fs.n, skipped, c->out, volname, g.nx, g.ny, g.nz,
+               g.voxel_size_nm[0], g.voxel_size_nm[1], g.voxel_size_nm[2],
+               g.tilt_note);
+    }
+    goto done;
+fail:
+    cli_progress_done(&ps);
+    rc = cli_fail(CMD, st, &err);
+done:
+    vol_sink_clear(&vs);
+    fib_recon_destroy(r);
+    fib_recon_correct_destroy(fs.correct);
+    fib_fmt_series_free(fs.paths, fs.n);
+    return rc;
+}
+
+int cli_cmd_recon(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        usage();
+        return CLI_EXIT_OK;
+    }
+    opts o;
+    memset(&o, 0, sizeof o);
+    o.c.tilt_corrected = -1;
+    int rc;
+    /* `cryofib recon RUN.cfg [--quiet]`: a run file instead of options */
+    if (argc >= 2 && argv[1][0] != '-') {
+        fib_error err = {0};
+        fib_status st = fib_fmt_recon_cfg_read(argv[1], &o.c, &err);
+        if (st)
+            return cli_fail(CMD, st, &err);
+        for (int i = 2; i < argc; i++) {
+            if (!strcmp(argv[i], "--quiet")) {
+                o.quiet = true;
+            } else {
+                fib_fmt_recon_cfg_free(&o.c);
+                return cli_usage_error(CMD,
+                                       "with a run file only --quiet is "
+                                       "accepted (got '%s')",
+                                       argv[i]);
+            }
+        }
+    } else {
+        rc = parse_args(argc, argv, &o);
+        if (rc >= 0) {
+            fib_fmt_recon_cfg_free(&o.c);
+            return rc;
+        }
+        if (optind < argc) {
+            fib_fmt_recon_cfg_free(&o.c);
+            return cli_usage_error(CMD, "unexpected argument '%s'",
+                                   argv[optind]);
+        }
+        if (!o.c.input || !o.c.out) {
+            fib_fmt_recon_cfg_free(&o.c);
+            return cli_usage_error(CMD, "--input and --out are required "
+                                        "(see --help)");
+        }
+    }
+    rc = run(&o);
+    fib_fmt_recon_cfg_free(&o.c);
+    return rc;
+}

@@ -1,0 +1,30 @@
+/* plan_out.h -- shared output of `cryofib plan` and the demo (private to
+ * cli/): terminal tables, JSON/CSV reports and PNG drawings of session
+ * plans. */
+#ifndef FIB_CLI_PLAN_OUT_H
+#define FIB_CLI_PLAN_OUT_H
+
+#include <stdbool.h>
+
+#include "fib/planner.h"
+
+typedef struct cli_plan_opts {
+    const char *json_path; /* NULL = none */
+    const char *csv_path;
+    const char *out_dir;
+    bool optimized_primary; /* steps of the optimized ladder in the table */
+    bool quiet;             /* no terminal table */
+} cli_plan_opts;
+
+/* Plan every ion of @p req (default and optimized ladders), print, write
+ * the requested outputs.  Returns the CLI exit code. */
+int cli_plan_run(const char *cmd, const fib_plan_request *req,
+                 const fib_plan_materials *db, const cli_plan_opts *o);
+
+/* Print the workflow recommendation block. */
+void cli_print_workflow(const fib_plan_workflow *w, unsigned sens);
+
+/* Make @p dir (and nothing above it) if missing; false with a message. */
+bool cli_make_dir(const char *cmd, const char *dir);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * fib/recon_cfg.h -- read a `cryofib recon` run file (libconfig syntax).
+ *
+ * Keys (all optional except input and out; examples/recon-phantom.cfg):
+ *   input = "slices/";            folder, glob or list file
+ *   out = "recon-out";            output folder
+ *   pixel_size_nm = 5.0;          or [5.0, 5.0] (x, y)
+ *   slice_nm = 10.0;
+ *   tilt_deg = 52.0;              angle between the beams; 0 = unknown
+ *   tilt_corrected = false;       instrument already stretched y
+ *   receding_face = false;
+ *   roi = [x, y, w, h];  fiducial = [x, y, w, h];
+ *   neighbours = 3;  upsample = 20;  detrend = false;  isotropic = false;
+ *   format = "mrc";               "mrc", "tif" or "nrrd"
+ *   memory = "1G";  threads = 0;  skip_bad = false;
+ *   channels = ( { name = "bse"; input = "bse/"; } );
+ *   correct = { destripe = true; background = "poly"; normalize = true;
+ *               denoise = "median"; };
+ * Relative paths are taken from the folder of the run file.  Unknown keys
+ * are errors naming the file and line.
+ *
+ * Thread-safety: reentrant.
+ */
+#ifndef FIB_RECON_CFG_H
+#define FIB_RECON_CFG_H
+
+#include "fib/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { FIB_RECON_CFG_MAX_CHANNELS = 8 };
+
+/** A parsed run file.  Strings are malloc'ed; free with
+ *  fib_fmt_recon_cfg_free().  Numbers left 0 / -1 mean "not given". */
+typedef struct fib_fmt_recon_cfg {
+    char *input, *out;
+    double pixel_size_nm[2]; /**< 0 = not given */
+    double slice_nm, tilt_deg;
+    int tilt_corrected; /**< -1 not given, 0, 1 */
+    bool receding_face, detrend, isotropic, skip_bad;
+    bool has_roi, has_fiducial;
+    size_t roi[4], fiducial[4];
+    size_t neighbours;
+    unsigned upsample;
+    char format[8]; /**< "" = not given */
+    size_t memory_bytes;
+    int threads;
+    size_t n_channels;
+    char *channel_name[FIB_RECON_CFG_MAX_CHANNELS];
+    char *channel_input[FIB_RECON_CFG_MAX_CHANNELS];
+    bool destripe, normalize;
+    char background[8]; /**< "", "poly", "gauss" */
+    char denoise[16];   /**< "", "median", "gauss", "diffusion", "nlm" */
+} fib_fmt_recon_cfg;
+
+/**
+ * Read @p path into @p out (zeroed first).  Errors: FIB_ENOTFOUND /
+ * FIB_EIO (cannot read), FIB_EFORMAT (syntax, with libconfig's line),
+ * FIB_EINVAL (a bad or unknown key; file, line and key named).
+ */
+FIB_API FIB_NODISCARD fib_status fib_fmt_recon_cfg_read(const char *path,
+                                                        fib_fmt_recon_cfg *out,
+                                                        fib_error *err);
+
+/** Free the strings of @p cfg and zero it. */
+FIB_API void fib_fmt_recon_cfg_free(fib_fmt_recon_cfg *cfg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FIB_RECON_CFG_H */

@@ -1,0 +1,239 @@
+/*
+ * fib/recon.h -- slice-and-view reconstruction core: sub-pixel alignment of
+ * a slice series without drift accumulation, FIB-SEM geometry (tilt
+ * foreshortening, receding face, anisotropic voxels) and streaming output
+ * in a bounded memory budget.  In memory only: slices come from a caller
+ * callback ("get slice i") and leave through a sink callback, so the
+ * library never touches files (the CLI reads and writes them).
+ *
+ * Method (recon/README.md has the equations and citations):
+ *   pass 1  every slice is read once, in order; its windowed real FFT is
+ *           kept in a ring of K + 1 spectra; the translation to each of the
+ *           K previous slices is measured by windowed (Tukey) plain
+ *           cross-correlation and refined by the upsampled matrix DFT of
+ *           Guizar-Sicairos, Thurman & Fienup, Opt. Lett. 33:156 (2008);
+ *   solve   all slice positions by weighted least squares over the pairs
+ *           (banded normal equations, LAPACK dpbsv), iteratively dropping
+ *           pairs whose residual exceeds reject_k * 1.4826 * MAD; optional
+ *           removal of a linear trend;
+ *   pass 2  every slice is read again, translated by its shift, stretched
+ *           by 1/sin(tilt) in y when required, optionally resampled to
+ *           isotropic voxels, and handed to the sink in input order.
+ *
+ * Shift convention: a slice whose content moved by (+dx, +dy) pixels
+ * (x right, y down) relative to the aligned frame gets the applied shift
+ * (-dx, -dy).  Applied shifts are in pixels of the input images, before
+ * any tilt scaling, and have zero mean over the series.
+ *
+ * Memory: at most K + 1 slice spectra, one input slice, one or two output
+ * slices and per-thread workspaces are held, independent of the number of
+ * slices (plus O(n K) bytes of pair bookkeeping); every large block is
+ * charged to the budget and FIB_EBUDGET is returned before allocating when
+ * it would not fit.
+ *
+ * Determinism: results are bit-identical for any OpenMP thread count (each
+ * pair is computed by one thread with its own workspace; reductions run in
+ * a fixed order).
+ *
+ * Thread-safety: one fib_recon per thread; distinct contexts may be used
+ * concurrently (FFTW planning runs in `omp critical(fib_fftw_planner)`).
+ */
+#ifndef FIB_RECON_H
+#define FIB_RECON_H
+
+#include "fib/checked.h"
+#include "fib/common.h"
+#include "fib/image.h"
+#include "fib/progress.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Read slice @p index (0-based, < n_slices) into @p slice_f32: a library-
+ * owned packed f32 image of the source's width x height (use
+ * fib_recon_fill_f32() to convert any fib_image into it).  Called from the
+ * calling thread only, every slice in increasing order, twice per output
+ * (pass 1 and pass 2).  Return FIB_OK, or an error; with skip_bad a slice
+ * whose read fails with FIB_ENOTFOUND, FIB_EFORMAT, FIB_EIO or FIB_EINVAL
+ * in pass 1 is left out of the output and recorded.
+ */
+typedef fib_status (*fib_recon_read_fn)(void *user, size_t index,
+                                        fib_image *slice_f32, fib_error *err);
+
+/** A slice series in memory or on disk, seen through a callback. */
+typedef struct fib_recon_source {
+    size_t n_slices;
+    size_t width, height;    /**< pixels of every slice */
+    fib_pixel_type type;     /**< pixel type of the output slices */
+    double pixel_size_nm[2]; /**< x, y of the raw images; 0 = unknown */
+    fib_recon_read_fn read;
+    void *user;
+} fib_recon_source;
+
+/** Per-slice hook applied to every slice (f32, in place) right after it is
+ *  read, before alignment and before output (artifact correction). */
+typedef fib_status (*fib_recon_preprocess_fn)(void *user, size_t slice_index,
+                                              fib_image *slice_f32,
+                                              fib_error *err);
+
+/** Spectral normalisation of the cross-power spectrum R = conj(A) B. */
+typedef enum fib_recon_norm {
+    FIB_RECON_NORM_DEFAULT = 0, /**< plain cross-correlation (= NONE) */
+    FIB_RECON_NORM_NONE,        /**< plain cross-correlation */
+    FIB_RECON_NORM_PHASE,       /**< phase correlation R / |R| */
+    FIB_RECON_NORM_WHITEN       /**< partial whitening R / |R|^0.5 */
+} fib_recon_norm;
+
+/** A rectangle in input pixels. */
+typedef struct fib_recon_rect {
+    size_t x, y, width, height;
+} fib_recon_rect;
+
+/** Parameters; zero-initialise, then set.  Zero means the default. */
+typedef struct fib_recon_params {
+    /* alignment */
+    size_t neighbours;   /**< K pairs per slice; 0 = 3; at most 16 */
+    unsigned upsample;   /**< DFT upsampling factor; 0 = 20 (0.05 px) */
+    double tukey_alpha;  /**< Tukey window taper fraction (0, 1]; 1 =
+                              Hann; 0 = 0.2 (see recon/README.md) */
+    fib_recon_norm norm; /**< see fib_recon_norm */
+    bool use_roi;        /**< crop input to roi for alignment and output */
+    fib_recon_rect roi;
+    bool use_fiducial; /**< align on this rectangle only (input px) */
+    fib_recon_rect fiducial;
+    double reject_k;        /**< outlier threshold in robust sigmas; 0 = 4 */
+    double reject_floor_px; /**< residuals below this are kept; 0 = 0.1 */
+    bool no_reject;         /**< disable outlier rejection */
+    bool detrend;           /**< subtract a linear fit of position vs slice */
+    /* geometry */
+    double slice_nm;     /**< slice thickness; 0 = unknown */
+    double tilt_deg;     /**< e/ion beam angle; 0 = unknown: no scaling */
+    bool tilt_corrected; /**< instrument already stretched y: no scaling */
+    bool receding_face;  /**< add the t cos(tilt) per-slice y shift */
+    bool isotropic;      /**< resample to cubic voxels of the x size */
+    /* resources */
+    fib_budget *budget; /**< NULL: an internal 1 GiB budget */
+    int threads;        /**< OpenMP threads; 0 = runtime default */
+    bool skip_bad;      /**< leave unreadable slices out (recorded) */
+    fib_recon_preprocess_fn preprocess; /**< NULL = none */
+    void *preprocess_user;
+} fib_recon_params;
+
+/** Output geometry, known after fib_recon_estimate(). */
+typedef struct fib_recon_geometry {
+    size_t nx, ny, nz;       /**< output voxels */
+    fib_pixel_type type;     /**< output pixel type (= source type) */
+    double voxel_size_nm[3]; /**< x, y, z; 0 = unknown */
+    double y_scale;          /**< applied y stretch (1/sin(tilt) or 1) */
+    double face_shift_px;    /**< receding-face y shift per slice, input
+                                  px (0 when not applied) */
+    const char *tilt_note;   /**< static text: what was done and why */
+} fib_recon_geometry;
+
+/** What is known about one input slice after the solve. */
+typedef struct fib_recon_slice_info {
+    double dx, dy;      /**< applied shift, input pixels (see top) */
+    double residual_px; /**< RMS residual of its kept pairs */
+    size_t pairs_used;  /**< kept pairs touching this slice */
+    size_t pairs_rejected;
+    bool skipped; /**< unreadable and left out (skip_bad) */
+} fib_recon_slice_info;
+
+/** One measured pair (slice a < slice b). */
+typedef struct fib_recon_pair {
+    size_t a, b;
+    double dx, dy;      /**< measured content shift of b relative to a */
+    double quality;     /**< correlation peak / total weight, in [0, 1] */
+    double residual_px; /**< |solved - measured| after the solve */
+    bool used;          /**< kept by the outlier rejection */
+} fib_recon_pair;
+
+/** Receives the output slices in order (z = 0 .. nz - 1). */
+typedef struct fib_recon_sink {
+    /** Called once before the first slice; may be NULL. */
+    fib_status (*begin)(void *user, const fib_recon_geometry *geom,
+                        fib_error *err);
+    /** One output slice (borrowed for the call; type = geom->type). */
+    fib_status (*slice)(void *user, size_t z, const fib_image *slice,
+                        fib_error *err);
+    void *user;
+} fib_recon_sink;
+
+typedef struct fib_recon fib_recon;
+
+/**
+ * Create a reconstruction of @p ref (copied; its callback must stay valid
+ * until destroy).  Validates the parameters and the source.  Errors:
+ * FIB_EINVAL naming the field and value, FIB_ENOMEM.
+ */
+FIB_API FIB_NODISCARD fib_status
+fib_recon_create(const fib_recon_params *params, const fib_recon_source *ref,
+                 fib_recon **out, fib_error *err);
+FIB_API void fib_recon_destroy(fib_recon *r);
+
+/**
+ * Pass 1 and solve: read every slice once, measure pair shifts, solve the
+ * slice positions.  Errors: those of the read/preprocess callbacks
+ * (prefixed with "slice N: "), FIB_EINVAL for a slice of the wrong size,
+ * FIB_EBUDGET, FIB_ENOMEM, FIB_ENUMERIC (the system could not be solved),
+ * FIB_ECANCELED.
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_estimate(fib_recon *r,
+                                                    const fib_progress *prog,
+                                                    fib_error *err);
+
+/**
+ * Pass 2: read every kept slice of @p src again (NULL = the reference
+ * source), apply the solved shifts and the geometry, and emit the output
+ * slices to @p sink.  A different @p src is another channel of the same
+ * series (same n_slices; any size): its slices are resampled onto the
+ * reference output grid using the pixel sizes (or, when either is unknown,
+ * the assumption of the same field of view) and keep the channel's pixel
+ * type (the geometry handed to sink->begin says so).
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_write(fib_recon *r,
+                                                 const fib_recon_source *src,
+                                                 const fib_recon_sink *sink,
+                                                 const fib_progress *prog,
+                                                 fib_error *err);
+
+/** Output geometry (valid after fib_recon_estimate()). */
+FIB_API fib_recon_geometry fib_recon_get_geometry(const fib_recon *r);
+/** Number of input slices. */
+FIB_API size_t fib_recon_n_slices(const fib_recon *r);
+/** Information on input slice @p i (< n_slices; zeroed otherwise). */
+FIB_API fib_recon_slice_info fib_recon_get_slice(const fib_recon *r, size_t i);
+/** Measured pairs (borrowed until destroy) and their count. */
+FIB_API const fib_recon_pair *fib_recon_pairs(const fib_recon *r,
+                                              size_t *n_out);
+/** Peak bytes charged to the budget so far. */
+FIB_API size_t fib_recon_peak_bytes(const fib_recon *r);
+
+/**
+ * Translation of @p moving relative to @p ref (same size, any pixel type):
+ * the content shift (dx, dy) in pixels such that moving(x) ~ ref(x - d),
+ * with the method and parameters of pass 1 (window, norm, upsample; roi
+ * and fiducial ignored).  @p quality_out may be NULL.  Accuracy: 1 /
+ * upsample px quantisation; see recon/README.md for measured errors.
+ */
+FIB_API FIB_NODISCARD fib_status
+fib_recon_align_pair(const fib_image *ref, const fib_image *moving,
+                     const fib_recon_params *params, double *dx_out,
+                     double *dy_out, double *quality_out, fib_error *err);
+
+/**
+ * Convert @p src (any type, any stride) into @p dst, an f32 image of the
+ * same size (as handed to fib_recon_read_fn).  Errors: FIB_EINVAL naming
+ * both sizes when they differ.
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_fill_f32(const fib_image *src,
+                                                    fib_image *dst,
+                                                    fib_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FIB_RECON_H */

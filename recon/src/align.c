@@ -1,0 +1,437 @@
+/*
+ * align.c -- translation between two images by windowed FFT cross-
+ * correlation with sub-pixel refinement by the upsampled matrix DFT of
+ * Guizar-Sicairos, Thurman & Fienup, "Efficient subpixel image
+ * registration algorithms", Opt. Lett. 33:156-158 (2008), following the
+ * scikit-image port (skimage/registration/_phase_cross_correlation.py).
+ *
+ * Steps for spectra A, B of two mean-subtracted, windowed images:
+ *   R(k) = conj(A(k)) B(k) / |conj(A(k)) B(k)|^p   (p = 0 default, 0.5, 1)
+ *   cc   = IDFT(R): integer peak s (wrapped to [-N/2, N/2));
+ *   s0   = round(s kappa) / kappa, U = ceil(1.5 kappa) samples per axis,
+ *   cc_up(u) = Re sum_k m(k) R(k) exp(+i 2 pi k . (s0 + (u - U/2)/kappa)/N)
+ *          evaluated by two separable matrix products over the r2c half
+ *          spectrum (m = 2 for the columns whose conjugate is implied);
+ *   shift = s0 + (argmax u - U/2) / kappa  (quantisation 1/kappa px).
+ * Quality = cc_up(max) / sum_k m(k) |R(k)|, in [0, 1] (1 = all spectral
+ * components agree on one shift).  Nyquist row/column and DC are zeroed.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <fftw3.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "align.h"
+#include "fib/checked.h"
+
+#define FIB_PI 3.14159265358979323846
+
+typedef struct scratch {
+    fftwf_complex *r; /* h * hw cross-power (destroyed by c2r) */
+    float *cc;        /* h * w correlation */
+    float *rre, *rim; /* h * hw copy of R, split */
+    float *tre, *tim; /* U * hw */
+    float *eyr, *eyi; /* U * h */
+    float *exr, *exi; /* U * hw */
+} scratch;
+
+struct fib__aligner {
+    size_t w, h, hw, nspec;
+    int nthreads;
+    unsigned ups;
+    size_t U;
+    double p;           /* whitening exponent */
+    double band;        /* refinement band, fraction of Nyquist */
+    unsigned bin;       /* input pixels per correlation pixel along each axis */
+    size_t fw, fh, fhw; /* full region (input px) and its half width */
+    fftwf_plan fwd, inv;
+    float *window;       /* fw * fh */
+    float *in;           /* fw * fh forward input */
+    fftwf_complex *full; /* fh * fhw full spectrum (bin > 1 only) */
+    scratch *scr;
+};
+
+unsigned fib__aligner_bin(fib_recon_norm norm, size_t w, size_t h)
+{
+    const bool plain =
+        norm != FIB_RECON_NORM_PHASE && norm != FIB_RECON_NORM_WHITEN;
+    return plain && w >= 512 && h >= 512 ? 2 : 1;
+}
+
+size_t fib__aligner_spectrum_bytes(size_t w, size_t h, unsigned bin)
+{
+    return (h / bin) * ((w / bin) / 2 + 1) * sizeof(fftwf_complex);
+}
+
+static size_t upsampled_size(unsigned ups)
+{
+    return ups > 1 ? (size_t)ceil(1.5 * (double)ups) : 1;
+}
+
+bool fib__aligner_bytes(size_t w, size_t h, int nthreads, unsigned ups,
+                        unsigned bin, size_t *bytes_out)
+{
+    size_t fulln, fullspec;
+    if (!fib_mul_size(w, h, &fulln) || !fib_mul_size(h, w / 2 + 1, &fullspec))
+        return false;
+    w /= bin;
+    h /= bin;
+    size_t hw = w / 2 + 1, n, spec, real, per, U = upsampled_size(ups * bin);
+    if (!fib_mul_size(w, h, &n) || !fib_mul_size(h, hw, &spec))
+        return false;
+    real = n * sizeof(float);
+    /* r (8 spec) + cc (real) + rre/rim (8 spec) + t, e buffers */
+    per = spec * 16 + real + (U * hw * 4 + U * h * 2) * sizeof(float);
+    if (per / 16 < spec)
+        return false;
+    size_t total;
+    /* + window and input at full size, + the full spectrum when binned */
+    if (!fib_mul_size(per, (size_t)nthreads, &total) ||
+        !fib_add_size(total, 2 * fulln * sizeof(float), &total) ||
+        (bin > 1 && !fib_add_size(total, fullspec * 8, &total)))
+        return false;
+    *bytes_out = total;
+    return true;
+}
+
+void *fib__aligner_spectrum_alloc(const fib__aligner *a)
+{
+    return fftwf_malloc(a->nspec * sizeof(fftwf_complex));
+}
+
+void fib__aligner_spectrum_free(void *spec)
+{
+    if (spec)
+        fftwf_free(spec);
+}
+
+void fib__aligner_destroy(fib__aligner *a)
+{
+    if (!a)
+        return;
+#pragma omp critical(fib_fftw_planner)
+    {
+        if (a->fwd)
+            fftwf_destroy_plan(a->fwd);
+        if (a->inv)
+            fftwf_destroy_plan(a->inv);
+    }
+    if (a->scr) {
+        for (int t = 0; t < a->nthreads; t++) {
+            scratch *s = &a->scr[t];
+            fftwf_free(s->r);
+            fftwf_free(s->cc);
+            free(s->rre);
+            free(s->rim);
+            free(s->tre);
+            free(s->tim);
+            free(s->eyr);
+            free(s->eyi);
+            free(s->exr);
+            free(s->exi);
+        }
+        free(a->scr);
+    }
+    fftwf_free(a->window);
+    fftwf_free(a->in);
+    fftwf_free(a->full);
+    free(a);
+}
+
+/* Tukey window of n samples with taper fraction alpha (1 = Hann). */
+static double tukey(size_t i, size_t n, double alpha)
+{
+    if (n < 2)
+        return 1.0;
+    const double x = (double)i / (double)(n - 1); /* 0..1 */
+    const double half = alpha / 2.0;
+    if (x < half)
+        return 0.5 * (1.0 - cos(FIB_PI * x / half));
+    if (x > 1.0 - half)
+        return 0.5 * (1.0 - cos(FIB_PI * (1.0 - x) / half));
+    return 1.0;
+}
+
+fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
+                               unsigned bin, double tukey_alpha,
+                               fib_recon_norm norm, fib__aligner **out,
+                               fib_error *err)
+{
+    *out = NULL;
+    if (bin < 1)
+        bin = 1;
+    const size_t fw = w, fh = h;
+    w /= bin;
+    h /= bin;
+    /* binned by 2: refine with kappa * 2 on the binned grid, so the step
+     * stays 1 / kappa input px */
+    ups = ups < 1 ? 1 : ups * bin;
+    if (w < 8 || h < 8 || w > FIB_MAX_EXTENT || h > FIB_MAX_EXTENT)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: alignment region must be 8..%zu px a "
+                             "side (got %zu x %zu)",
+                             (size_t)FIB_MAX_EXTENT, w, h);
+    fib__aligner *a = calloc(1, sizeof *a);
+    if (!a)
+        return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    a->w = w;
+    a->h = h;
+    a->hw = w / 2 + 1;
+    a->fw = fw;
+    a->fh = fh;
+    a->fhw = fw / 2 + 1;
+    a->nspec = h * a->hw;
+    a->nthreads = nthreads < 1 ? 1 : nthreads;
+    a->ups = ups < 1 ? 1 : ups;
+    a->U = upsampled_size(a->ups);
+    /* plain correlation carries almost no power near Nyquist (image
+     * spectra fall as 1/f^2, noise is flat): the refinement DFT uses the
+     * band below half Nyquist (4x less work, and less noise); whitened
+     * spectra use every frequency.  Regions of 512 px and more keep only
+     * that band in their stored spectra (bin = 2, see
+     * fib__aligner_spectrum()), so their whole cropped spectrum is used. */
+    a->bin = bin;
+    a->band =
+        norm == FIB_RECON_NORM_PHASE || norm == FIB_RECON_NORM_WHITEN || bin > 1
+            ? 1.0
+            : 0.5;
+    a->p = norm == FIB_RECON_NORM_PHASE    ? 1.0
+           : norm == FIB_RECON_NORM_WHITEN ? 0.5
+                                           : 0.0;
+    const size_t n = w * h, U = a->U, hw = a->hw;
+    a->window = fftwf_malloc(fw * fh * sizeof(float));
+    a->in = fftwf_malloc(fw * fh * sizeof(float));
+    a->scr = calloc((size_t)a->nthreads, sizeof *a->scr);
+    if (bin > 1)
+        a->full = fftwf_malloc(fh * a->fhw * sizeof(fftwf_complex));
+    if (!a->window || !a->in || !a->scr || (bin > 1 && !a->full))
+        goto nomem;
+    for (int t = 0; t < a->nthreads; t++) {
+        scratch *s = &a->scr[t];
+        s->r = fftwf_malloc(a->nspec * sizeof(fftwf_complex));
+        s->cc = fftwf_malloc(n * sizeof(float));
+        s->rre = malloc(a->nspec * sizeof(float));
+        s->rim = malloc(a->nspec * sizeof(float));
+        s->tre = malloc(U * hw * sizeof(float));
+        s->tim = malloc(U * hw * sizeof(float));
+        s->eyr = malloc(U * h * sizeof(float));
+        s->eyi = malloc(U * h * sizeof(float));
+        s->exr = malloc(U * hw * sizeof(float));
+        s->exi = malloc(U * hw * sizeof(float));
+        if (!s->r || !s->cc || !s->rre || !s->rim || !s->tre || !s->tim ||
+            !s->eyr || !s->eyi || !s->exr || !s->exi)
+            goto nomem;
+    }
+    const double alpha = tukey_alpha > 0 ? tukey_alpha : 0.2;
+    for (size_t y = 0; y < fh; y++) {
+        const double wy = tukey(y, fh, alpha);
+        for (size_t x = 0; x < fw; x++)
+            a->window[y * fw + x] = (float)(wy * tukey(x, fw, alpha));
+    }
+    /* Plans are made once, on buffers allocated with fftwf_malloc (so
+     * every later buffer has the same alignment), in the critical section
+     * that every cryofib FFTW planner call shares (fib/correct.h). */
+#pragma omp critical(fib_fftw_planner)
+    {
+        a->fwd = fftwf_plan_dft_r2c_2d((int)fh, (int)fw, a->in,
+                                       bin > 1 ? a->full : a->scr[0].r,
+                                       FFTW_ESTIMATE);
+        a->inv = fftwf_plan_dft_c2r_2d((int)h, (int)w, a->scr[0].r,
+                                       a->scr[0].cc, FFTW_ESTIMATE);
+    }
+    if (!a->fwd || !a->inv) {
+        fib__aligner_destroy(a);
+        return fib_error_set(err, FIB_ENUMERIC,
+                             "recon: fftw could not plan a %zu x %zu "
+                             "transform",
+                             w, h);
+    }
+    *out = a;
+    return FIB_OK;
+nomem:
+    fib__aligner_destroy(a);
+    return fib_error_set(err, FIB_ENOMEM,
+                         "recon: out of memory for a %zu x %zu alignment "
+                         "workspace",
+                         w, h);
+}
+
+static inline double signed_freq(size_t k, size_t n)
+{
+    return k <= n / 2 ? (double)k : (double)k - (double)n;
+}
+
+void fib__aligner_spectrum(fib__aligner *a, const fib_image *img, size_t x0,
+                           size_t y0, void *spec_out)
+{
+    const size_t w = a->fw, h = a->fh;
+    double sum = 0.0, wsum = 0.0;
+    for (size_t y = 0; y < h; y++) {
+        const float *row = (const float *)fib_image_row(img, y0 + y) + x0;
+        const float *win = a->window + y * w;
+        double rs = 0.0, ws = 0.0;
+        for (size_t x = 0; x < w; x++) {
+            rs += (double)(win[x] * row[x]);
+            ws += (double)win[x];
+        }
+        sum += rs;
+        wsum += ws;
+    }
+    /* Subtract the window-weighted mean so the window edge carries no
+     * step (a constant would correlate as the window's autocorrelation). */
+    const float mean = wsum > 0 ? (float)(sum / wsum) : 0.0f;
+    for (size_t y = 0; y < h; y++) {
+        const float *row = (const float *)fib_image_row(img, y0 + y) + x0;
+        const float *win = a->window + y * w;
+        float *dst = a->in + y * w;
+        for (size_t x = 0; x < w; x++)
+            dst[x] = win[x] * (row[x] - mean);
+    }
+    if (a->bin == 1) {
+        fftwf_execute_dft_r2c(a->fwd, a->in, (fftwf_complex *)spec_out);
+        return;
+    }
+    /* Band-limit exactly by cropping the spectrum to |k| below the input
+     * Nyquist / bin: the correlation of the cropped spectra is the
+     * band-limited correlation sampled every bin pixels, with no aliasing
+     * (box binning would fold the upper band into it). */
+    fftwf_execute_dft_r2c(a->fwd, a->in, a->full);
+    fftwf_complex *dst = spec_out;
+    for (size_t ky = 0; ky < a->h; ky++) {
+        const double f = signed_freq(ky, a->h);
+        const size_t src = f >= 0 ? (size_t)f : (size_t)((double)h + f);
+        memcpy(dst + ky * a->hw, a->full + src * a->fhw,
+               a->hw * sizeof(fftwf_complex));
+    }
+}
+
+void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
+                       const void *spec_b, double *dx, double *dy,
+                       double *quality)
+{
+    scratch *s = &a->scr[thread];
+    const size_t w = a->w, h = a->h, hw = a->hw, U = a->U;
+    const fftwf_complex *A = (const fftwf_complex *)spec_a;
+    const fftwf_complex *B = (const fftwf_complex *)spec_b;
+    const float p = (float)a->p;
+    const bool w_even = (w % 2) == 0, h_even = (h % 2) == 0;
+    double total = 0.0;
+
+    /* refinement band (see create); the quality is measured inside it */
+    const double kbx = a->ups > 1 ? a->band * (double)(w / 2) : (double)w;
+    const double kby = a->ups > 1 ? a->band * (double)(h / 2) : (double)h;
+    for (size_t ky = 0; ky < h; ky++) {
+        double row_total = 0.0;
+        const bool in_band = fabs(signed_freq(ky, h)) <= kby;
+        for (size_t kx = 0; kx < hw; kx++) {
+            const size_t i = ky * hw + kx;
+            /* conj(A) * B */
+            float re = A[i][0] * B[i][0] + A[i][1] * B[i][1];
+            float im = A[i][0] * B[i][1] - A[i][1] * B[i][0];
+            const float mag = sqrtf(re * re + im * im);
+            float scale = 1.0f;
+            if (p > 0.0f)
+                scale = mag > 0.0f
+                            ? (p == 1.0f ? 1.0f / mag : 1.0f / sqrtf(mag))
+                            : 0.0f;
+            re *= scale;
+            im *= scale;
+            if ((h_even && ky == h / 2) || (w_even && kx == w / 2) ||
+                (kx == 0 && ky == 0))
+                re = im = 0.0f;
+            s->r[i][0] = re;
+            s->r[i][1] = im;
+            s->rre[i] = re;
+            s->rim[i] = im;
+            const double m = (kx == 0 || (w_even && kx == w / 2)) ? 1.0 : 2.0;
+            if (in_band && (double)kx <= kbx)
+                row_total += m * (double)sqrtf(re * re + im * im);
+        }
+        total += row_total;
+    }
+
+    /* Integer peak of the inverse transform. */
+    fftwf_execute_dft_c2r(a->inv, s->r, s->cc);
+    size_t best = 0;
+    float bestv = s->cc[0];
+    for (size_t i = 1; i < w * h; i++) {
+        if (s->cc[i] > bestv) {
+            bestv = s->cc[i];
+            best = i;
+        }
+    }
+    double sx = (double)(best % w), sy = (double)(best / w);
+    if (sx > (double)(w / 2))
+        sx -= (double)w;
+    if (sy > (double)(h / 2))
+        sy -= (double)h;
+    double peak = (double)bestv;
+
+    if (a->ups > 1) {
+        const double kappa = (double)a->ups;
+        const double c = (double)(U / 2);
+        /* s0 = round(s kappa)/kappa is s itself for integer s. */
+        for (size_t u = 0; u < U; u++) {
+            const double ty = sy + ((double)u - c) / kappa;
+            const double tx = sx + ((double)u - c) / kappa;
+            for (size_t ky = 0; ky < h; ky++) {
+                const double ph =
+                    2.0 * FIB_PI * signed_freq(ky, h) * ty / (double)h;
+                s->eyr[u * h + ky] = (float)cos(ph);
+                s->eyi[u * h + ky] = (float)sin(ph);
+            }
+            for (size_t kx = 0; kx < hw; kx++) {
+                const double m =
+                    (kx == 0 || (w_even && kx == w / 2)) ? 1.0 : 2.0;
+                const double ph = 2.0 * FIB_PI * (double)kx * tx / (double)w;
+                s->exr[u * hw + kx] = (float)(m * cos(ph));
+                s->exi[u * hw + kx] = (float)(m * sin(ph));
+            }
+        }
+        memset(s->tre, 0, U * hw * sizeof(float));
+        memset(s->tim, 0, U * hw * sizeof(float));
+        /* T(u, kx) = sum_ky R(ky, kx) Ey(u, ky): R streamed once, only
+         * inside the refinement band |k| <= band * Nyquist. */
+        size_t nkx = (size_t)kbx + 1;
+        if (nkx > hw)
+            nkx = hw;
+        for (size_t ky = 0; ky < h; ky++) {
+            if (fabs(signed_freq(ky, h)) > kby)
+                continue;
+            const float *rr = s->rre + ky * hw, *ri = s->rim + ky * hw;
+            for (size_t u = 0; u < U; u++) {
+                const float er = s->eyr[u * h + ky], ei = s->eyi[u * h + ky];
+                float *tr = s->tre + u * hw, *ti = s->tim + u * hw;
+                for (size_t kx = 0; kx < nkx; kx++) {
+                    tr[kx] += er * rr[kx] - ei * ri[kx];
+                    ti[kx] += er * ri[kx] + ei * rr[kx];
+                }
+            }
+        }
+        /* cc(uy, ux) = Re sum_kx T(uy, kx) m Ex(ux, kx) */
+        double bv = -HUGE_VAL;
+        size_t bu = 0, bx = 0;
+        for (size_t uy = 0; uy < U; uy++) {
+            const float *tr = s->tre + uy * hw, *ti = s->tim + uy * hw;
+            for (size_t ux = 0; ux < U; ux++) {
+                const float *xr = s->exr + ux * hw, *xi = s->exi + ux * hw;
+                double acc = 0.0;
+                for (size_t kx = 0; kx < nkx; kx++)
+                    acc += (double)(tr[kx] * xr[kx] - ti[kx] * xi[kx]);
+                if (acc > bv) {
+                    bv = acc;
+                    bu = uy;
+                    bx = ux;
+                }
+            }
+        }
+        sy += ((double)bu - c) / kappa;
+        sx += ((double)bx - c) / kappa;
+        peak = bv;
+    }
+    *dx = sx * (double)a->bin;
+    *dy = sy * (double)a->bin;
+    double q = total > 0 ? peak / total : 0.0;
+    *quality = q < 0 ? 0.0 : (q > 1 ? 1.0 : q);
+}

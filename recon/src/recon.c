@@ -1,0 +1,1017 @@
+/*
+ * recon.c -- streaming slice-series reconstruction (fib/recon.h).
+ *
+ * Pass 1 reads each slice once and keeps the spectra of the last K slices
+ * in a ring; pairs (i - k, i), k = 1..K, are measured in parallel (one
+ * pair per OpenMP iteration, own scratch per thread).  The solve is the
+ * weighted least-squares problem of recon-methods.md section 1.8,
+ *     min_p sum_pairs w_ab |p_b - p_a - d_ab|^2 + mu sum_i |p_{i+1} - p_i|^2
+ *           + |p_0|^2,
+ * whose normal matrix is banded (bandwidth K) and solved by banded
+ * Cholesky (LAPACK dpbsv) for x and y at once.  mu (1e-6 of the mean pair
+ * weight) only bridges slices without pairs (skipped slices); |p_0|^2
+ * fixes the gauge (the rest is shift-invariant, so p_0 = 0 exactly).
+ * Outliers: pairs with residual > max(reject_k * 1.4826 * MAD, floor) are
+ * dropped and the system re-solved until nothing changes (at most 10
+ * rounds).  Pass 2 resamples each slice once (bilinear) with the shift,
+ * the tilt stretch and the isotropic scale folded into one mapping.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <lapacke.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "align.h"
+#include "fib/recon.h"
+
+#define FIB_PI 3.14159265358979323846
+#define MAX_NEIGHBOURS 16
+
+struct fib_recon {
+    fib_recon_params p;
+    fib_recon_source src;
+    fib_budget own_budget;
+    fib_budget *budget;
+    size_t K;
+    unsigned ups;
+    int nthreads;
+    fib_recon_rect crop;  /* output region (roi or whole image) */
+    fib_recon_rect align; /* alignment region */
+    fib_recon_pair *pairs;
+    size_t n_pairs, cap_pairs;
+    fib_recon_slice_info *info;
+    double *pos; /* 2n solved content positions (x then y) */
+    size_t charged;
+    bool estimated;
+    fib_recon_geometry geom;
+};
+
+static fib_status charge(fib_recon *r, size_t bytes, const char *what,
+                         fib_error *err)
+{
+    fib_status st = fib_budget_charge(r->budget, bytes, what, err);
+    if (st == FIB_OK)
+        r->charged += bytes;
+    return st;
+}
+
+static void release(fib_recon *r, size_t bytes)
+{
+    fib_budget_release(r->budget, bytes);
+    r->charged = bytes > r->charged ? 0 : r->charged - bytes;
+}
+
+static bool rect_inside(const fib_recon_rect *rc, size_t w, size_t h)
+{
+    return rc->width > 0 && rc->height > 0 && rc->x < w && rc->y < h &&
+           rc->width <= w - rc->x && rc->height <= h - rc->y;
+}
+
+fib_status fib_recon_fill_f32(const fib_image *src, fib_image *dst,
+                              fib_error *err)
+{
+    if (!src || !dst || !src->data || !dst->data || dst->type != FIB_PX_F32)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: fill_f32 needs a source and an f32 "
+                             "destination");
+    if (src->width != dst->width || src->height != dst->height)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: slice is %zu x %zu px, the series is "
+                             "%zu x %zu",
+                             src->width, src->height, dst->width, dst->height);
+    for (size_t y = 0; y < src->height; y++) {
+        float *d = fib_image_row(dst, y);
+        const void *row = fib_image_row(src, y);
+        switch (src->type) {
+        case FIB_PX_U8:
+            for (size_t x = 0; x < src->width; x++)
+                d[x] = (float)((const uint8_t *)row)[x];
+            break;
+        case FIB_PX_U16:
+            for (size_t x = 0; x < src->width; x++)
+                d[x] = (float)((const uint16_t *)row)[x];
+            break;
+        case FIB_PX_F32:
+            memcpy(d, row, src->width * sizeof(float));
+            break;
+        case FIB_PX_U32:
+            for (size_t x = 0; x < src->width; x++)
+                d[x] = (float)((const uint32_t *)row)[x];
+            break;
+        default:
+            return fib_error_set(err, FIB_EINVAL,
+                                 "recon: unsupported pixel type %d",
+                                 (int)src->type);
+        }
+    }
+    return FIB_OK;
+}
+
+static fib_status check_params(const fib_recon_params *p,
+                               const fib_recon_source *s, fib_error *err)
+{
+    if (!s || !s->read)
+        return fib_error_set(err, FIB_EINVAL, "recon: source has no reader");
+    if (s->n_slices < 1)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: series must have at least 1 slice");
+    if (s->width < 8 || s->height < 8 || s->width > FIB_MAX_EXTENT ||
+        s->height > FIB_MAX_EXTENT)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: slice size must be 8..%zu px a side "
+                             "(got %zu x %zu)",
+                             (size_t)FIB_MAX_EXTENT, s->width, s->height);
+    if (s->type != FIB_PX_U8 && s->type != FIB_PX_U16 && s->type != FIB_PX_F32)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: output type must be u8, u16 or f32 "
+                             "(got %s)",
+                             fib_pixel_type_name(s->type));
+    for (int i = 0; i < 2; i++)
+        if (!(s->pixel_size_nm[i] >= 0) || !isfinite(s->pixel_size_nm[i]))
+            return fib_error_set(err, FIB_EINVAL,
+                                 "recon: pixel_size_nm[%d] must be >= 0 "
+                                 "(got %g)",
+                                 i, s->pixel_size_nm[i]);
+    if (p->neighbours > MAX_NEIGHBOURS)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: neighbours must be 1..%d (got %zu)",
+                             MAX_NEIGHBOURS, p->neighbours);
+    if (p->upsample > 1000)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: upsample must be 1..1000 (got %u)",
+                             p->upsample);
+    if (!(p->tukey_alpha >= 0 && p->tukey_alpha <= 1))
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: tukey_alpha must be in [0, 1] (got %g)",
+                             p->tukey_alpha);
+    if (!(p->reject_k >= 0) || !(p->reject_floor_px >= 0))
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: reject_k and reject_floor_px must be "
+                             ">= 0 (got %g, %g)",
+                             p->reject_k, p->reject_floor_px);
+    if (!(p->slice_nm >= 0) || !isfinite(p->slice_nm))
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: slice_nm must be >= 0 (got %g)",
+                             p->slice_nm);
+    if (!(p->tilt_deg >= 0 && p->tilt_deg <= 90))
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: tilt_deg must be in (0, 90], or 0 for "
+                             "unknown (got %g)",
+                             p->tilt_deg);
+    if (p->tilt_deg > 0 && p->tilt_deg < 10)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: tilt_deg %g is below 10 degrees (a "
+                             "stretch of 1/sin(tilt) > 5.8); give the angle "
+                             "between the electron and ion beams",
+                             p->tilt_deg);
+    if (p->use_roi && !rect_inside(&p->roi, s->width, s->height))
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: roi %zu,%zu,%zu,%zu is not inside the "
+                             "%zu x %zu slice",
+                             p->roi.x, p->roi.y, p->roi.width, p->roi.height,
+                             s->width, s->height);
+    if (p->use_fiducial) {
+        if (!rect_inside(&p->fiducial, s->width, s->height))
+            return fib_error_set(
+                err, FIB_EINVAL,
+                "recon: fiducial %zu,%zu,%zu,%zu is not inside the %zu x "
+                "%zu slice",
+                p->fiducial.x, p->fiducial.y, p->fiducial.width,
+                p->fiducial.height, s->width, s->height);
+        if (p->fiducial.width < 8 || p->fiducial.height < 8)
+            return fib_error_set(err, FIB_EINVAL,
+                                 "recon: fiducial must be at least 8 x 8 px "
+                                 "(got %zu x %zu)",
+                                 p->fiducial.width, p->fiducial.height);
+    }
+    if (p->use_roi && (p->roi.width < 8 || p->roi.height < 8))
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: roi must be at least 8 x 8 px (got %zu "
+                             "x %zu)",
+                             p->roi.width, p->roi.height);
+    if (p->isotropic && !(s->pixel_size_nm[0] > 0 && p->slice_nm > 0))
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: isotropic resampling needs the pixel "
+                             "size and slice_nm (got %g, %g)",
+                             s->pixel_size_nm[0], p->slice_nm);
+    if (p->threads < 0 || p->threads > 1024)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: threads must be 0..1024 (got %d)",
+                             p->threads);
+    return FIB_OK;
+}
+
+fib_status fib_recon_create(const fib_recon_params *params,
+                            const fib_recon_source *ref, fib_recon **out,
+                            fib_error *err)
+{
+    fib_recon_params zero = {0};
+    if (!out)
+        return fib_error_set(err, FIB_EINVAL, "recon: out is NULL");
+    *out = NULL;
+    const fib_recon_params *p = params ? params : &zero;
+    fib_status st = check_params(p, ref, err);
+    if (st)
+        return st;
+    fib_recon *r = calloc(1, sizeof *r);
+    if (!r)
+        return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    r->p = *p;
+    r->src = *ref;
+    r->own_budget = fib_budget_make(FIB_BUDGET_DEFAULT_BYTES);
+    r->budget = p->budget ? p->budget : &r->own_budget;
+    r->K = p->neighbours ? p->neighbours : 3;
+    r->ups = p->upsample ? p->upsample : 20;
+    r->nthreads = p->threads > 0 ? p->threads : omp_get_max_threads();
+    if (r->nthreads < 1)
+        r->nthreads = 1;
+    if (p->use_roi) {
+        r->crop = p->roi;
+    } else {
+        r->crop.width = ref->width;
+        r->crop.height = ref->height;
+    }
+    r->align = p->use_fiducial ? p->fiducial : r->crop;
+    const size_t n = ref->n_slices;
+    size_t bytes;
+    if (!fib_mul_size(n, sizeof(fib_recon_slice_info) + 2 * sizeof(double),
+                      &bytes)) {
+        free(r);
+        return fib_error_set(err, FIB_ERANGE, "recon: %zu slices overflow", n);
+    }
+    st = charge(r, bytes, "slice table", err);
+    if (st) {
+        free(r);
+        return st;
+    }
+    r->info = calloc(n, sizeof *r->info);
+    r->pos = calloc(2 * n, sizeof *r->pos);
+    if (!r->info || !r->pos) {
+        fib_recon_destroy(r);
+        return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    }
+    *out = r;
+    return FIB_OK;
+}
+
+void fib_recon_destroy(fib_recon *r)
+{
+    if (!r)
+        return;
+    fib_budget_release(r->budget, r->charged);
+    free(r->pairs);
+    free(r->info);
+    free(r->pos);
+    free(r);
+}
+
+size_t fib_recon_n_slices(const fib_recon *r)
+{
+    return r ? r->src.n_slices : 0;
+}
+
+fib_recon_slice_info fib_recon_get_slice(const fib_recon *r, size_t i)
+{
+    fib_recon_slice_info z = {0};
+    if (!r || i >= r->src.n_slices)
+        return z;
+    return r->info[i];
+}
+
+const fib_recon_pair *fib_recon_pairs(const fib_recon *r, size_t *n_out)
+{
+    if (n_out)
+        *n_out = r ? r->n_pairs : 0;
+    return r ? r->pairs : NULL;
+}
+
+size_t fib_recon_peak_bytes(const fib_recon *r)
+{
+    return r ? r->budget->peak_bytes : 0;
+}
+
+fib_recon_geometry fib_recon_get_geometry(const fib_recon *r)
+{
+    fib_recon_geometry z = {0};
+    return r ? r->geom : z;
+}
+
+/* ---- solve ------------------------------------------------------------ */
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* One weighted least-squares solve over the used pairs (see top). */
+static fib_status solve_once(fib_recon *r, double *ab, double *rhs,
+                             fib_error *err)
+{
+    const size_t n = r->src.n_slices, K = r->K, ld = K + 1;
+    memset(ab, 0, n * ld * sizeof(double));
+    memset(rhs, 0, 2 * n * sizeof(double));
+    /* banded upper storage, column major: A(i, j) at ab[K + i - j + j ld] */
+#define AB(i, j) ab[(K + (i) - (j)) + (j)*ld]
+    double wsum = 0.0;
+    size_t nused = 0;
+    for (size_t k = 0; k < r->n_pairs; k++) {
+        const fib_recon_pair *pr = &r->pairs[k];
+        if (!pr->used)
+            continue;
+        const double w = pr->quality > 1e-3 ? pr->quality : 1e-3;
+        AB(pr->a, pr->a) += w;
+        AB(pr->b, pr->b) += w;
+        AB(pr->a, pr->b) -= w;
+        rhs[pr->b] += w * pr->dx;
+        rhs[pr->a] -= w * pr->dx;
+        rhs[n + pr->b] += w * pr->dy;
+        rhs[n + pr->a] -= w * pr->dy;
+        wsum += w;
+        nused++;
+    }
+    const double mu = 1e-6 * (nused ? wsum / (double)nused : 1.0);
+    for (size_t i = 0; i + 1 < n; i++) {
+        AB(i, i) += mu;
+        AB(i + 1, i + 1) += mu;
+        AB(i, i + 1) -= mu;
+    }
+    AB(0, 0) += 1.0;
+#undef AB
+    lapack_int info =
+        LAPACKE_dpbsv(LAPACK_COL_MAJOR, 'U', (lapack_int)n, (lapack_int)K, 2,
+                      ab, (lapack_int)ld, rhs, (lapack_int)n);
+    if (info != 0)
+        return fib_error_set(err, FIB_ENUMERIC,
+                             "recon: least-squares solve failed (dpbsv info "
+                             "%d)",
+                             (int)info);
+    memcpy(r->pos, rhs, 2 * n * sizeof(double));
+    return FIB_OK;
+}
+
+static fib_status solve(fib_recon *r, fib_error *err)
+{
+    const size_t n = r->src.n_slices, K = r->K;
+    fib_status st = FIB_OK;
+    double *ab = NULL, *rhs = NULL, *res = NULL;
+    size_t bytes = n * (K + 1) * sizeof(double) + 2 * n * sizeof(double) +
+                   r->n_pairs * sizeof(double);
+    st = charge(r, bytes, "least-squares system", err);
+    if (st)
+        return st;
+    ab = malloc(n * (K + 1) * sizeof(double));
+    rhs = malloc(2 * n * sizeof(double));
+    res = malloc((r->n_pairs ? r->n_pairs : 1) * sizeof(double));
+    if (!ab || !rhs || !res) {
+        st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+        goto fail;
+    }
+    const double kk = r->p.reject_k > 0 ? r->p.reject_k : 4.0;
+    const double floor_px =
+        r->p.reject_floor_px > 0 ? r->p.reject_floor_px : 0.1;
+    /* Gate 1: a pair whose correlation peak is far weaker than the typical
+     * one (blank, charged or unrelated slice) is not trusted at all. */
+    double qgate = 0;
+    if (!r->p.no_reject && r->n_pairs >= 3) {
+        for (size_t k = 0; k < r->n_pairs; k++)
+            res[k] = r->pairs[k].quality;
+        qsort(res, r->n_pairs, sizeof *res, cmp_double);
+        qgate = 0.2 * res[r->n_pairs / 2];
+    }
+    for (size_t k = 0; k < r->n_pairs; k++)
+        r->pairs[k].used = r->pairs[k].quality >= qgate;
+    /* Gate 2: iteratively reweighted (0/1 weights) least squares: every
+     * round re-solves, then keeps exactly the pairs whose residual is
+     * within max(k * 1.4826 * MAD, floor) -- pairs dropped in an early,
+     * distorted round come back once the solution settles. */
+    for (int round = 0; round < 20; round++) {
+        st = solve_once(r, ab, rhs, err);
+        if (st)
+            goto fail;
+        size_t m = 0;
+        for (size_t k = 0; k < r->n_pairs; k++) {
+            fib_recon_pair *pr = &r->pairs[k];
+            const double ex = r->pos[pr->b] - r->pos[pr->a] - pr->dx;
+            const double ey = r->pos[n + pr->b] - r->pos[n + pr->a] - pr->dy;
+            pr->residual_px = sqrt(ex * ex + ey * ey);
+            if (pr->used)
+                res[m++] = pr->residual_px;
+        }
+        if (r->p.no_reject || m < 3)
+            break;
+        qsort(res, m, sizeof *res, cmp_double);
+        const double med =
+            m % 2 ? res[m / 2] : 0.5 * (res[m / 2 - 1] + res[m / 2]);
+        /* residuals are norms (>= 0): the median is the MAD about 0 */
+        const double thr = fmax(kk * 1.4826 * med, floor_px);
+        bool changed = false;
+        for (size_t k = 0; k < r->n_pairs; k++) {
+            fib_recon_pair *pr = &r->pairs[k];
+            const bool keep = pr->quality >= qgate && pr->residual_px <= thr;
+            if (keep != pr->used) {
+                pr->used = keep;
+                changed = true;
+            }
+        }
+        if (!changed)
+            break;
+    }
+fail:
+    free(ab);
+    free(rhs);
+    free(res);
+    release(r, bytes);
+    return st;
+}
+
+/* Detrend, zero mean, receding face, per-slice statistics. */
+static void finish_shifts(fib_recon *r)
+{
+    const size_t n = r->src.n_slices;
+    double *px = r->pos, *py = r->pos + n;
+    size_t m = 0;
+    double si = 0, sii = 0, sx = 0, sy = 0, six = 0, siy = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (r->info[i].skipped)
+            continue;
+        const double t = (double)i;
+        m++;
+        si += t;
+        sii += t * t;
+        sx += px[i];
+        sy += py[i];
+        six += t * px[i];
+        siy += t * py[i];
+    }
+    double bx = 0, by = 0;
+    if (r->p.detrend && m >= 2) {
+        const double den = (double)m * sii - si * si;
+        if (den > 0) {
+            bx = ((double)m * six - si * sx) / den;
+            by = ((double)m * siy - si * sy) / den;
+        }
+    }
+    const double face = r->geom.face_shift_px;
+    /* applied shift = -(position - trend) + face term, then zero mean */
+    double mx = 0, my = 0;
+    for (size_t i = 0; i < n; i++) {
+        fib_recon_slice_info *in = &r->info[i];
+        in->dx = -(px[i] - bx * (double)i);
+        in->dy = -(py[i] - by * (double)i) + face * (double)i;
+        if (!in->skipped) {
+            mx += in->dx;
+            my += in->dy;
+        }
+    }
+    if (m) {
+        mx /= (double)m;
+        my /= (double)m;
+    }
+    for (size_t i = 0; i < n; i++) {
+        r->info[i].dx -= mx;
+        r->info[i].dy -= my;
+        r->info[i].residual_px = 0;
+        r->info[i].pairs_used = r->info[i].pairs_rejected = 0;
+    }
+    for (size_t k = 0; k < r->n_pairs; k++) {
+        const fib_recon_pair *pr = &r->pairs[k];
+        const size_t ends[2] = {pr->a, pr->b};
+        for (int e = 0; e < 2; e++) {
+            fib_recon_slice_info *in = &r->info[ends[e]];
+            if (pr->used) {
+                in->pairs_used++;
+                in->residual_px += pr->residual_px * pr->residual_px;
+            } else {
+                in->pairs_rejected++;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (r->info[i].pairs_used)
+            r->info[i].residual_px =
+                sqrt(r->info[i].residual_px / (double)r->info[i].pairs_used);
+}
+
+/* ---- geometry --------------------------------------------------------- */
+
+static void make_geometry(fib_recon *r, size_t kept)
+{
+    fib_recon_geometry *g = &r->geom;
+    const double px = r->src.pixel_size_nm[0], py = r->src.pixel_size_nm[1];
+    const double tilt = r->p.tilt_deg;
+    g->type = r->src.type;
+    g->y_scale = 1.0;
+    g->face_shift_px = 0.0;
+    if (r->p.tilt_corrected) {
+        g->tilt_note = "tilt correction already applied by the instrument: "
+                       "y not scaled";
+    } else if (tilt > 0) {
+        g->y_scale = 1.0 / sin(tilt * FIB_PI / 180.0);
+        g->tilt_note = "y stretched by 1/sin(tilt) (foreshortening of the "
+                       "cross-section face)";
+    } else {
+        g->tilt_note = "no tilt given and no tilt-correction flag: y not "
+                       "scaled";
+    }
+    if (r->p.receding_face && tilt > 0 && r->p.slice_nm > 0 && py > 0)
+        g->face_shift_px = r->p.slice_nm * cos(tilt * FIB_PI / 180.0) / py;
+    const double pyf = py > 0 ? py : (px > 0 ? px : 1.0);
+    const double pxf = px > 0 ? px : pyf;
+    double ox = pxf, oy = pyf;
+    if (r->p.isotropic)
+        ox = oy = px;
+    g->nx = (size_t)floor((double)r->crop.width * pxf / ox + 0.5);
+    g->ny = (size_t)floor((double)r->crop.height * pyf * g->y_scale / oy + 0.5);
+    if (g->nx < 1)
+        g->nx = 1;
+    if (g->ny < 1)
+        g->ny = 1;
+    g->voxel_size_nm[0] = px > 0 ? ox : 0;
+    g->voxel_size_nm[1] = py > 0 || r->p.isotropic ? oy : 0;
+    g->voxel_size_nm[2] = r->p.slice_nm;
+    g->nz = kept;
+    if (r->p.isotropic) {
+        g->voxel_size_nm[2] = px;
+        /* z spans input slice indices 0..n-1 at slice_nm each */
+        const double span = (double)(r->src.n_slices - 1) * r->p.slice_nm;
+        g->nz = (size_t)floor(span / px + 1e-9) + 1;
+    }
+}
+
+/* ---- pass 1 ----------------------------------------------------------- */
+
+static fib_status add_pair(fib_recon *r, size_t a, size_t b, fib_error *err)
+{
+    if (r->n_pairs == r->cap_pairs) {
+        size_t cap = r->cap_pairs ? 2 * r->cap_pairs : 64;
+        fib_status st = charge(r, (cap - r->cap_pairs) * sizeof(fib_recon_pair),
+                               "pair table", err);
+        if (st)
+            return st;
+        fib_recon_pair *np = realloc(r->pairs, cap * sizeof *np);
+        if (!np)
+            return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+        r->pairs = np;
+        r->cap_pairs = cap;
+    }
+    fib_recon_pair *pr = &r->pairs[r->n_pairs++];
+    memset(pr, 0, sizeof *pr);
+    pr->a = a;
+    pr->b = b;
+    pr->used = true;
+    return FIB_OK;
+}
+
+static bool skippable(fib_status st)
+{
+    return st == FIB_ENOTFOUND || st == FIB_EFORMAT || st == FIB_EIO ||
+           st == FIB_EINVAL;
+}
+
+/* Read slice i into buf (and run the preprocess hook). */
+static fib_status read_slice(fib_recon *r, const fib_recon_source *s, size_t i,
+                             fib_image *buf, fib_error *err)
+{
+    fib_status st = s->read(s->user, i, buf, err);
+    if (st == FIB_OK && r->p.preprocess)
+        st = r->p.preprocess(r->p.preprocess_user, i, buf, err);
+    if (st == FIB_OK && (buf->width != s->width || buf->height != s->height ||
+                         buf->type != FIB_PX_F32))
+        st = fib_error_set(err, FIB_EINVAL,
+                           "recon: reader changed the slice buffer");
+    return st;
+}
+
+fib_status fib_recon_estimate(fib_recon *r, const fib_progress *prog,
+                              fib_error *err)
+{
+    if (!r)
+        return fib_error_set(err, FIB_EINVAL, "recon: context is NULL");
+    const size_t n = r->src.n_slices, K = r->K, ring = K + 1;
+    fib__aligner *al = NULL;
+    void *spec[MAX_NEIGHBOURS + 1] = {0};
+    size_t slot_of[MAX_NEIGHBOURS + 1]; /* slice index held by each slot */
+    bool slot_ok[MAX_NEIGHBOURS + 1] = {0};
+    fib_image buf = {0};
+    size_t ws_bytes = 0, charged_here = 0;
+    fib_status st;
+    const size_t aw = r->align.width, ah = r->align.height;
+    int nthreads = r->nthreads;
+    if ((size_t)nthreads > K)
+        nthreads = (int)K;
+
+    r->n_pairs = 0;
+    for (size_t i = 0; i < n; i++)
+        r->info[i].skipped = false;
+    const unsigned bin = fib__aligner_bin(r->p.norm, aw, ah);
+    size_t spec_bytes = fib__aligner_spectrum_bytes(aw, ah, bin), ring_bytes;
+    size_t slice_bytes;
+    if (!fib__aligner_bytes(aw, ah, nthreads, r->ups, bin, &ws_bytes) ||
+        !fib_mul_size(spec_bytes, ring, &ring_bytes) ||
+        !fib_mul3_size(r->src.width, r->src.height, sizeof(float),
+                       &slice_bytes) ||
+        !fib_add_size(ws_bytes, ring_bytes, &ws_bytes) ||
+        !fib_add_size(ws_bytes, slice_bytes, &ws_bytes))
+        return fib_error_set(err, FIB_ERANGE,
+                             "recon: workspace size overflows");
+    st = charge(r, ws_bytes, "alignment workspace", err);
+    if (st)
+        return st;
+    charged_here = ws_bytes;
+    st = fib__aligner_create(aw, ah, nthreads, r->ups, bin, r->p.tukey_alpha,
+                             r->p.norm, &al, err);
+    if (st)
+        goto fail;
+    for (size_t k = 0; k < ring; k++) {
+        spec[k] = fib__aligner_spectrum_alloc(al);
+        if (!spec[k]) {
+            st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+            goto fail;
+        }
+    }
+    st = fib_image_init(&buf, FIB_PX_F32, r->src.width, r->src.height, err);
+    if (st)
+        goto fail;
+    buf.pixel_size_nm[0] = r->src.pixel_size_nm[0];
+    buf.pixel_size_nm[1] = r->src.pixel_size_nm[1];
+
+    for (size_t i = 0; i < n; i++) {
+        st = fib_progress_report(prog, "align", i, n, err);
+        if (st)
+            goto fail;
+        const size_t slot = i % ring;
+        slot_ok[slot] = false;
+        slot_of[slot] = i;
+        st = read_slice(r, &r->src, i, &buf, err);
+        if (st) {
+            if (r->p.skip_bad && skippable(st)) {
+                fib_error_clear(err);
+                r->info[i].skipped = true;
+                continue;
+            }
+            fib_error_prefix(err, "slice %zu: ", i);
+            goto fail;
+        }
+        fib__aligner_spectrum(al, &buf, r->align.x, r->align.y, spec[slot]);
+        slot_ok[slot] = true;
+        /* pairs (i - k, i) for the kept slices among the K previous */
+        size_t first = r->n_pairs, cnt = 0;
+        size_t other_slot[MAX_NEIGHBOURS];
+        for (size_t k = 1; k <= K && k <= i; k++) {
+            const size_t os = (i - k) % ring;
+            if (!slot_ok[os] || slot_of[os] != i - k)
+                continue;
+            st = add_pair(r, i - k, i, err);
+            if (st)
+                goto fail;
+            other_slot[cnt++] = os;
+        }
+        fib_recon_pair *prs = r->pairs + first;
+        void *const *sp = spec;
+#pragma omp parallel for schedule(static) num_threads(nthreads)
+        for (long k = 0; k < (long)cnt; k++) {
+            fib_recon_pair *pr = &prs[k];
+            fib__aligner_pair(al, omp_get_thread_num(), sp[other_slot[k]],
+                              sp[slot], &pr->dx, &pr->dy, &pr->quality);
+        }
+    }
+    st = fib_progress_report(prog, "align", n, n, err);
+    if (st)
+        goto fail;
+    /* The workspace goes before the solve; only the tables remain. */
+    for (size_t k = 0; k < ring; k++) {
+        fib__aligner_spectrum_free(spec[k]);
+        spec[k] = NULL;
+    }
+    fib__aligner_destroy(al);
+    al = NULL;
+    fib_image_clear(&buf);
+    release(r, charged_here);
+    charged_here = 0;
+
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        kept += !r->info[i].skipped;
+    if (!kept) {
+        st = fib_error_set(err, FIB_EFORMAT,
+                           "recon: no readable slice in the series");
+        goto fail;
+    }
+    st = solve(r, err);
+    if (st)
+        goto fail;
+    make_geometry(r, kept);
+    finish_shifts(r);
+    r->estimated = true;
+    return FIB_OK;
+fail:
+    for (size_t k = 0; k < ring; k++)
+        fib__aligner_spectrum_free(spec[k]);
+    fib__aligner_destroy(al);
+    fib_image_clear(&buf);
+    release(r, charged_here);
+    return st;
+}
+
+/* ---- pass 2 ----------------------------------------------------------- */
+
+/* One axis of a bilinear sample at coordinate x of an axis of n pixels:
+ * taps i0, i1 and weight f of i1; outside [-0.5, n - 0.5] is invalid (the
+ * output pixel becomes 0); inside, coordinates clamp to the edge pixels. */
+typedef struct tap {
+    size_t i0, i1;
+    float f;
+    bool valid;
+} tap;
+
+static inline void tap_of(double x, size_t n, tap *t)
+{
+    const double w = (double)n;
+    t->valid = x >= -0.5 && x <= w - 0.5;
+    if (!t->valid) {
+        t->i0 = t->i1 = 0;
+        t->f = 0;
+        return;
+    }
+    if (x < 0)
+        x = 0;
+    if (x > w - 1)
+        x = w - 1;
+    t->i0 = (size_t)x;
+    t->i1 = t->i0 + 1 < n ? t->i0 + 1 : t->i0;
+    t->f = (float)(x - (double)t->i0);
+}
+
+static void to_type(const fib_image *f, fib_image *t)
+{
+    const float hi = t->type == FIB_PX_U8 ? 255.0f : 65535.0f;
+    for (size_t y = 0; y < f->height; y++) {
+        const float *s = fib_image_row(f, y);
+        void *d = fib_image_row(t, y);
+        for (size_t x = 0; x < f->width; x++) {
+            float v = s[x];
+            v = v > 0 ? (v < hi ? v + 0.5f : hi) : 0.0f; /* NaN -> 0 */
+            if (t->type == FIB_PX_U8)
+                ((uint8_t *)d)[x] = (uint8_t)v;
+            else
+                ((uint16_t *)d)[x] = (uint16_t)v;
+        }
+    }
+}
+
+fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
+                           const fib_recon_sink *sink, const fib_progress *prog,
+                           fib_error *err)
+{
+    if (!r || !sink || !sink->slice)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: write needs a context and a sink");
+    if (!r->estimated)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: fib_recon_estimate() must run first");
+    const fib_recon_source *s = src ? src : &r->src;
+    /* a channel keeps its own pixel type on the reference grid */
+    fib_recon_geometry geom = r->geom;
+    geom.type = src ? src->type : r->geom.type;
+    const fib_recon_geometry *g = &geom;
+    const size_t n = r->src.n_slices;
+    if (src) {
+        fib_recon_params none = {0};
+        fib_status cs = check_params(&none, src, err);
+        if (cs)
+            return cs;
+        if (src->n_slices != n)
+            return fib_error_set(err, FIB_EINVAL,
+                                 "recon: channel has %zu slices, the "
+                                 "reference %zu",
+                                 src->n_slices, n);
+    }
+    fib_image in = {0}, out = {0}, prev = {0}, typed = {0}, mix = {0};
+    double *mapx = NULL, *mapy = NULL;
+    tap *colt = NULL;
+    size_t bytes = 0, b1, b2;
+    fib_status st;
+    if (!fib_mul3_size(s->width, s->height, sizeof(float), &b1) ||
+        !fib_mul3_size(g->nx, g->ny, sizeof(float), &b2))
+        return fib_error_set(err, FIB_ERANGE, "recon: slice size overflows");
+    bytes = b1 + b2 * (r->p.isotropic ? 4 : 2) +
+            (g->nx + g->ny) * sizeof(double) + g->nx * sizeof(tap);
+    st = charge(r, bytes, "output slices", err);
+    if (st)
+        return st;
+    st = fib_image_init(&in, FIB_PX_F32, s->width, s->height, err);
+    if (!st)
+        st = fib_image_init(&out, FIB_PX_F32, g->nx, g->ny, err);
+    if (!st && g->type != FIB_PX_F32)
+        st = fib_image_init(&typed, g->type, g->nx, g->ny, err);
+    if (!st && r->p.isotropic)
+        st = fib_image_init(&prev, FIB_PX_F32, g->nx, g->ny, err);
+    if (!st && r->p.isotropic)
+        st = fib_image_init(&mix, FIB_PX_F32, g->nx, g->ny, err);
+    if (st)
+        goto fail;
+    mapx = malloc(g->nx * sizeof(double));
+    mapy = malloc(g->ny * sizeof(double));
+    colt = malloc(g->nx * sizeof(tap));
+    if (!mapx || !mapy || !colt) {
+        st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+        goto fail;
+    }
+    /* Output pixel centre -> raw reference pixel coordinate in the crop:
+     * u = (X + 0.5) ox / px - 0.5, v = (Y + 0.5) oy / (py y_scale) - 0.5,
+     * then to the channel: c = (U + 0.5) * (ref px / channel px) - 0.5. */
+    const double px = r->src.pixel_size_nm[0], py = r->src.pixel_size_nm[1];
+    const double pyf = py > 0 ? py : (px > 0 ? px : 1.0);
+    const double pxf = px > 0 ? px : pyf;
+    const double ox = r->p.isotropic ? px : pxf;
+    const double oy = r->p.isotropic ? px : pyf;
+    double cxs = 1.0, cys = 1.0; /* reference px per channel px */
+    if (src) {
+        if (px > 0 && src->pixel_size_nm[0] > 0)
+            cxs = px / src->pixel_size_nm[0];
+        else
+            cxs = (double)src->width / (double)r->src.width;
+        if (py > 0 && src->pixel_size_nm[1] > 0)
+            cys = py / src->pixel_size_nm[1];
+        else
+            cys = (double)src->height / (double)r->src.height;
+    }
+    for (size_t X = 0; X < g->nx; X++)
+        mapx[X] = ((double)X + 0.5) * ox / pxf - 0.5 + (double)r->crop.x;
+    for (size_t Y = 0; Y < g->ny; Y++)
+        mapy[Y] = ((double)Y + 0.5) * oy / (pyf * g->y_scale) - 0.5 +
+                  (double)r->crop.y;
+
+    if (sink->begin) {
+        st = sink->begin(sink->user, g, err);
+        if (st)
+            goto fail;
+    }
+    const int nthreads = r->nthreads;
+    size_t zout = 0;
+    double zprev = 0;
+    bool have_prev = false;
+    for (size_t i = 0; i < n; i++) {
+        st = fib_progress_report(prog, "write", i, n, err);
+        if (st)
+            goto fail;
+        if (r->info[i].skipped)
+            continue;
+        st = read_slice(r, s, i, &in, err);
+        if (st) {
+            fib_error_prefix(err, "slice %zu: ", i);
+            goto fail;
+        }
+        const double sx = r->info[i].dx, sy = r->info[i].dy;
+        const fib_image *inp = &in;
+        fib_image *op = &out;
+        /* separable bilinear: the column taps depend on X only */
+        for (size_t X = 0; X < g->nx; X++)
+            tap_of((mapx[X] - sx + 0.5) * cxs - 0.5, s->width, &colt[X]);
+        const tap *ct = colt;
+#pragma omp parallel for schedule(static) num_threads(nthreads)
+        for (long Y = 0; Y < (long)g->ny; Y++) {
+            float *row = fib_image_row(op, (size_t)Y);
+            tap ty;
+            tap_of((mapy[Y] - sy + 0.5) * cys - 0.5, s->height, &ty);
+            if (!ty.valid) {
+                memset(row, 0, g->nx * sizeof(float));
+                continue;
+            }
+            const float *r0 = fib_image_row(inp, ty.i0);
+            const float *r1 = fib_image_row(inp, ty.i1);
+            for (size_t X = 0; X < g->nx; X++) {
+                const tap t = ct[X];
+                const float a = r0[t.i0] + t.f * (r0[t.i1] - r0[t.i0]);
+                const float b = r1[t.i0] + t.f * (r1[t.i1] - r1[t.i0]);
+                row[X] = t.valid ? a + ty.f * (b - a) : 0.0f;
+            }
+        }
+        if (!r->p.isotropic) {
+            const fib_image *emit = &out;
+            if (g->type != FIB_PX_F32) {
+                to_type(&out, &typed);
+                emit = &typed;
+            }
+            st = sink->slice(sink->user, zout++, emit, err);
+            if (st)
+                goto fail;
+            continue;
+        }
+        /* isotropic: emit every z = k dz_out in (zprev, zcur] by linear
+         * interpolation between consecutive kept slices */
+        const double zcur = (double)i * r->p.slice_nm;
+        while (zout < g->nz) {
+            const double zk = (double)zout * g->voxel_size_nm[2];
+            if (zk > zcur + 1e-9)
+                break;
+            const fib_image *emit = &out;
+            if (have_prev && zk < zcur - 1e-9) {
+                const float t = (float)((zk - zprev) / (zcur - zprev));
+                for (size_t y = 0; y < g->ny; y++) {
+                    const float *a = fib_image_row(&prev, y);
+                    const float *b = fib_image_row(&out, y);
+                    float *m = fib_image_row(&mix, y);
+                    for (size_t x = 0; x < g->nx; x++)
+                        m[x] = a[x] + t * (b[x] - a[x]);
+                }
+                emit = &mix;
+            }
+            if (g->type != FIB_PX_F32) {
+                to_type(emit, &typed);
+                emit = &typed;
+            }
+            st = sink->slice(sink->user, zout++, emit, err);
+            if (st)
+                goto fail;
+        }
+        fib_image tmp = prev;
+        prev = out;
+        out = tmp;
+        zprev = zcur;
+        have_prev = true;
+    }
+    /* isotropic output past the last kept slice: repeat it */
+    while (r->p.isotropic && zout < g->nz) {
+        const fib_image *emit = &prev;
+        if (g->type != FIB_PX_F32) {
+            to_type(emit, &typed);
+            emit = &typed;
+        }
+        st = sink->slice(sink->user, zout++, emit, err);
+        if (st)
+            goto fail;
+    }
+    st = fib_progress_report(prog, "write", n, n, err);
+fail:
+    fib_image_clear(&in);
+    fib_image_clear(&out);
+    fib_image_clear(&prev);
+    fib_image_clear(&typed);
+    fib_image_clear(&mix);
+    free(mapx);
+    free(mapy);
+    free(colt);
+    release(r, bytes);
+    return st;
+}
+
+/* ---- single pair ------------------------------------------------------ */
+
+fib_status fib_recon_align_pair(const fib_image *ref, const fib_image *moving,
+                                const fib_recon_params *params, double *dx_out,
+                                double *dy_out, double *quality_out,
+                                fib_error *err)
+{
+    fib_recon_params zero = {0};
+    const fib_recon_params *p = params ? params : &zero;
+    if (!ref || !moving || !dx_out || !dy_out)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: align_pair needs two images and outputs");
+    if (ref->width != moving->width || ref->height != moving->height)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: images differ in size (%zu x %zu vs %zu "
+                             "x %zu)",
+                             ref->width, ref->height, moving->width,
+                             moving->height);
+    fib__aligner *al = NULL;
+    void *sa = NULL, *sb = NULL;
+    fib_image fa = {0}, fb = {0};
+    double q = 0;
+    fib_status st = fib__aligner_create(
+        ref->width, ref->height, 1, p->upsample ? p->upsample : 20,
+        fib__aligner_bin(p->norm, ref->width, ref->height), p->tukey_alpha,
+        p->norm, &al, err);
+    if (st)
+        return st;
+    st = fib_image_init(&fa, FIB_PX_F32, ref->width, ref->height, err);
+    if (!st)
+        st = fib_image_init(&fb, FIB_PX_F32, ref->width, ref->height, err);
+    if (!st)
+        st = fib_recon_fill_f32(ref, &fa, err);
+    if (!st)
+        st = fib_recon_fill_f32(moving, &fb, err);
+    if (st)
+        goto fail;
+    sa = fib__aligner_spectrum_alloc(al);
+    sb = fib__aligner_spectrum_alloc(al);
+    if (!sa || !sb) {
+        st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+        goto fail;
+    }
+    fib__aligner_spectrum(al, &fa, 0, 0, sa);
+    fib__aligner_spectrum(al, &fb, 0, 0, sb);
+    fib__aligner_pair(al, 0, sa, sb, dx_out, dy_out, &q);
+    if (quality_out)
+        *quality_out = q;
+fail:
+    fib__aligner_spectrum_free(sa);
+    fib__aligner_spectrum_free(sb);
+    fib__aligner_destroy(al);
+    fib_image_clear(&fa);
+    fib_image_clear(&fb);
+    return st;
+}

@@ -1,0 +1,107 @@
+#!/bin/bash
+# cli_plan.sh -- `cryofib plan`, `workflow` and `slice-view` on every
+# example session: exit codes, JSON keys, CSV rows, PNG outputs, errors
+# naming file and line.
+set -u
+C="$FIB_CLI"
+SRC="${FIB_SOURCE_DIR:?}"
+PY="${FIB_PYTHON:-}"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { pass=$((pass+1)); }
+
+for f in li-dendrite-cryo-liftout nmc811-rt-pfib sulfur-carbon-cryo-ongrid \
+         li-lipon-cryo-liftout session-reference; do
+  "$C" plan "$SRC/examples/$f.cfg" --json "$T/$f.json" --csv "$T/$f.csv" \
+       > "$T/$f.txt" || fail "plan $f exit $?"
+  grep -q "^workflow [1-4]:" "$T/$f.txt" || fail "$f: no workflow line"
+  grep -q "ion comparison" "$T/$f.txt" || fail "$f: no comparison"
+  [ "$(wc -l < "$T/$f.csv")" -gt 10 ] || fail "$f: csv too short"
+  if [ -n "$PY" ] && [ -x "$PY" ]; then
+    "$PY" - "$T/$f.json" <<'PYEOF' || fail "$f: json keys"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["workflow"]["number"] in (1, 2, 3, 4)
+assert isinstance(d["workflow"]["requires"], list) and d["workflow"]["requires"]
+assert len(d["plans"]) >= 2
+for p in d["plans"]:
+    for k in ("ion", "total_time_s", "milling_time_s", "steps", "warnings"):
+        assert k in p, k
+    assert p["total_time_s"] >= p["milling_time_s"] > 0
+    assert p["optimized"]["total_time_s"] <= p["total_time_s"] + 1e-6
+    for s in p["steps"]:
+        for k in ("name", "kind", "energy_kev", "current_pA", "volume_um3",
+                  "dose_nC", "commanded_time_s", "physical_depth_um",
+                  "damage_depth_nm", "start_s", "end_s"):
+            assert k in s, k
+        assert s["end_s"] >= s["start_s"]
+        if s["mills"]:
+            t = s["volume_um3"] / (s["vpd_um3_per_nC"] * s["current_pA"] * 1e-3)
+            assert abs(t - s["commanded_time_s"]) <= 1e-3 * t
+PYEOF
+  fi
+  ok
+done
+
+# Ga vs Xe side by side, drawings
+"$C" plan "$SRC/examples/li-dendrite-cryo-liftout.cfg" --ion Ga,Xe \
+     --out "$T/out" --quiet || fail "plan --out"
+for png in site-Ga.png site-Xe.png timeline.png; do
+  [ -s "$T/out/$png" ] || fail "missing $png"
+  head -c 8 "$T/out/$png" | od -An -tx1 | grep -q "89 50 4e 47" \
+    || fail "$png is not a PNG"
+done
+ok
+"$C" plan --demo --optimized > "$T/demo.txt" || fail "plan --demo"
+grep -q "Ga plan (optimized ladder)" "$T/demo.txt" || fail "demo optimized"
+grep -q "^Xe " "$T/demo.txt" || fail "demo Xe row"
+ok
+
+# workflow
+"$C" workflow "$SRC/examples/li-dendrite-cryo-liftout.cfg" --json "$T/w.json" \
+  | grep -q "^workflow 4:" || fail "workflow 4 for Li dendrite"
+grep -q '"number": 4' "$T/w.json" || fail "workflow json"
+"$C" workflow "$SRC/examples/nmc811-rt-pfib.cfg" | grep -q "^workflow 3:" \
+  || fail "workflow 3 for NMC811"
+ok
+
+# slice-view
+"$C" slice-view "$SRC/examples/slice-view-coated-nmc.cfg" --json "$T/sv.json" \
+  > "$T/sv.txt" || fail "slice-view exit"
+grep -q "^Ga .* 500 " "$T/sv.txt" || fail "slice-view 500 slices"
+"$C" slice-view "$SRC/examples/slice-view-coated-nmc.cfg" --out "$T/svout" >/dev/null \
+  && [ -s "$T/svout/slice-view.png" ] || fail "slice-view --out"
+grep -q "Xe/Ga: run time" "$T/sv.txt" || fail "slice-view ratio"
+grep -q '"n_slices": 500' "$T/sv.json" || fail "slice-view json"
+ok
+
+# user materials file
+cat > "$T/nmc622.cfg" <<'CFGEOF'
+sample = { layers = ( { material = "NMC622"; thickness_um = 0.0; } ); };
+CFGEOF
+"$C" plan "$T/nmc622.cfg" --quiet 2>/dev/null; [ $? -eq 2 ] \
+  || fail "NMC622 without --materials should be unknown"
+"$C" plan "$T/nmc622.cfg" --materials "$SRC/examples/materials.cfg" \
+  | grep -q "ROI NMC622" || fail "--materials"
+ok
+
+# bad input: exit 2 and file:line:field in the message
+D="$SRC/tests/data/plan"
+"$C" plan "$D/negative-width.cfg" 2> "$T/err.txt"; rc=$?
+[ $rc -eq 2 ] || fail "negative width exit $rc"
+grep -q "negative-width.cfg:5: site.lamella_width_um" "$T/err.txt" \
+  || fail "negative width message: $(cat "$T/err.txt")"
+"$C" plan "$D/unknown-material.cfg" 2> "$T/err.txt"; rc=$?
+[ $rc -eq 2 ] || fail "unknown material exit $rc"
+grep -q "unknown-material.cfg:4:" "$T/err.txt" || fail "unknown material line"
+"$C" plan "$D/current-range.cfg" 2> "$T/err.txt"; rc=$?
+[ $rc -eq 2 ] || fail "current range exit $rc"
+"$C" plan "$SRC/examples/li-dendrite-cryo-liftout.cfg" --ion Zz \
+  2>/dev/null; [ $? -eq 2 ] || fail "--ion Zz exit"
+"$C" plan 2>/dev/null; [ $? -eq 2 ] || fail "no file exit"
+"$C" plan "$T/none.cfg" 2>/dev/null; [ $? -ne 0 ] || fail "missing file"
+ok
+
+echo "$pass passed, 0 failed"

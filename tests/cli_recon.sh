@@ -1,0 +1,120 @@
+#!/bin/bash
+# cli_recon.sh -- `cryofib phantom` then `cryofib recon` end to end on a
+# small phantom: files produced, drift.csv header and recovered drift,
+# volume.mrc size and voxel size, tilt stretch, run file, channels, the
+# correction hook, --skip-bad, and bad input exiting 2 with a one-line
+# message naming the slice.  The python checks need numpy + mrcfile
+# (skipped when missing; the shell checks always run).
+set -u
+C="$FIB_CLI"
+PY="${FIB_PYTHON:-/usr/bin/python3}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/fibtest-recon-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+havepy=0
+"$PY" -c 'import numpy, mrcfile' 2>/dev/null && havepy=1
+
+"$C" phantom --help | grep -q '^usage: cryofib phantom' && ok || bad "phantom --help"
+"$C" recon --help | grep -q '^usage: cryofib recon' && ok || bad "recon --help"
+
+"$C" phantom --kind particles --out "$T/ph" --size 160x128x20 --seed 4 \
+    --slice-nm 2.5 >/dev/null && ok || bad "phantom run"
+n=$(ls "$T/ph"/slice_*.png 2>/dev/null | wc -l)
+[ "$n" -eq 20 ] && ok || bad "phantom wrote $n slices, expected 20"
+[ -s "$T/ph/labels.mrc" ] && ok || bad "labels.mrc missing"
+[ "$(head -1 "$T/ph/true_drift.csv")" = "slice,dx,dy" ] && ok || bad "true_drift.csv header"
+
+"$C" recon --input "$T/ph" --out "$T/r1" --pixel-size-nm 10 --slice-nm 2.5 \
+    --tilt-deg 52 --quiet >"$T/r1.log" 2>&1 && ok || bad "recon run: $(cat "$T/r1.log")"
+for f in volume.mrc drift.csv drift.png ortho.png report.json; do
+    [ -s "$T/r1/$f" ] && ok || bad "recon did not write $f"
+done
+[ "$(head -1 "$T/r1/drift.csv")" = "slice,dx,dy" ] && ok || bad "drift.csv header: $(head -1 "$T/r1/drift.csv")"
+[ "$(wc -l <"$T/r1/drift.csv")" -eq 21 ] && ok || bad "drift.csv rows"
+grep -q '"tilt_note"' "$T/r1/report.json" && ok || bad "report.json tilt_note"
+
+if [ $havepy -eq 1 ]; then
+    "$PY" - "$T" <<'PYEOF' && ok || bad "volume / drift checks (python)"
+import sys, numpy as np, mrcfile
+t = sys.argv[1]
+with mrcfile.open(f"{t}/r1/volume.mrc", permissive=True) as m:
+    assert m.data.shape == (20, 162, 160), m.data.shape  # 128 / sin 52 = 162.4
+    vs = m.voxel_size
+    assert abs(vs.x - 100) < 1e-3 and abs(vs.y - 100) < 1e-3 and abs(vs.z - 25) < 1e-3, vs
+d = np.loadtxt(f"{t}/r1/drift.csv", delimiter=",", skiprows=1)
+g = np.loadtxt(f"{t}/ph/true_drift.csv", delimiter=",", skiprows=1)
+e = d[:, 1:] + g[:, 1:]
+e -= e.mean(0)
+rms = np.sqrt((e ** 2).sum(1).mean())
+assert rms < 0.2, rms
+assert abs(d[:, 1:].mean(0)).max() < 1e-6  # zero-mean applied shifts
+PYEOF
+fi
+
+# unknown tilt: nothing stretched, and the report says so
+"$C" recon --input "$T/ph" --out "$T/r2" --format nrrd --quiet >/dev/null 2>&1 \
+    && ok || bad "recon nrrd"
+[ -s "$T/r2/volume.nrrd" ] && ok || bad "volume.nrrd missing"
+grep -q 'no tilt given' "$T/r2/report.json" && ok || bad "report lacks the no-tilt note"
+
+# run file with a channel (the same slices, 8-bit, as a second channel) and
+# the correction hook
+"$C" phantom --kind particles --out "$T/ch" --size 160x128x20 --seed 4 \
+    --slice-nm 2.5 --bits 8 >/dev/null && ok || bad "phantom channel"
+cat >"$T/run.cfg" <<EOF
+input = "ph";
+out = "r3";
+pixel_size_nm = 10.0;
+slice_nm = 2.5;
+neighbours = 2;
+channels = ( { name = "bse"; input = "ch"; } );
+correct = { destripe = true; };
+EOF
+"$C" recon "$T/run.cfg" --quiet >"$T/r3.log" 2>&1 && ok || bad "recon run file: $(cat "$T/r3.log")"
+[ -s "$T/r3/volume_bse.mrc" ] && ok || bad "channel volume missing"
+if [ $havepy -eq 1 ]; then
+    "$PY" - "$T" <<'PYEOF' && ok || bad "channel volume registered with the reference"
+import sys, numpy as np, mrcfile
+t = sys.argv[1]
+a = mrcfile.open(f"{t}/r3/volume.mrc", permissive=True).data.astype(float)
+b = mrcfile.open(f"{t}/r3/volume_bse.mrc", permissive=True).data.astype(float)
+assert a.shape == b.shape, (a.shape, b.shape)
+# the 8-bit channel is the same phantom: proportional to the 16-bit one
+# (up to rounding and the destriping that both get)
+c = np.corrcoef(a[5].ravel(), b[5].ravel())[0, 1]
+assert c > 0.99, c
+PYEOF
+fi
+grep -q 'destripe' "$T/r3/report.json" && ok || bad "correction not recorded"
+
+# a slice of another size: clear error naming the file; --skip-bad records it
+cp -r "$T/ph" "$T/bad"
+cp "$T/ch/slice_0000.png" "$T/bad/slice_0005.png"
+"$C" phantom --kind coating --out "$T/small" --size 64x64x1 >/dev/null
+cp "$T/small/slice_0000.png" "$T/bad/slice_0007.png"
+out=$("$C" recon --input "$T/bad" --out "$T/r4" --quiet 2>&1)
+rc=$?
+[ $rc -eq 2 ] && ok || bad "mismatched slice: exit $rc"
+echo "$out" | grep -q 'slice_0007.png' && ok || bad "message does not name the slice: $out"
+[ "$(echo "$out" | wc -l)" -eq 1 ] && ok || bad "message is not one line: $out"
+"$C" recon --input "$T/bad" --out "$T/r5" --skip-bad --quiet >/dev/null 2>&1 \
+    && ok || bad "--skip-bad run"
+grep -q '"skipped": true' "$T/r5/report.json" && ok || bad "skipped slice not recorded"
+[ "$(wc -l <"$T/r5/drift.csv")" -eq 20 ] && ok || bad "skip-bad drift.csv rows"
+
+# a run file with an unknown key: exit 2, file and line named
+printf 'input = "ph";\nout = "r8";\nneighbors = 3;\n' >"$T/bad.cfg"
+out=$("$C" recon "$T/bad.cfg" 2>&1); rc=$?
+[ $rc -eq 2 ] && ok || bad "bad run file: exit $rc"
+echo "$out" | grep -q 'bad.cfg:3: neighbors' && ok || bad "bad run file message: $out"
+
+# bad usage
+"$C" recon --input "$T/ph" >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "missing --out not exit 2"
+"$C" recon --input "$T/nothing" --out "$T/r6" >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "missing input not exit 2"
+"$C" recon --input "$T/ph" --out "$T/r7" --roi 0,0,500,10 >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "bad roi not exit 2"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
