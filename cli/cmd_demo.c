@@ -231,9 +231,10 @@ int cli_cmd_demo(int argc, char **argv)
     rc = run(cli_cmd_segment, "segment", vol, "--out", labels, "--multi-otsu",
              "3", "--open", "10", "--min-size", "50", (char *)NULL);
     if (!rc)
-        rc = run(cli_cmd_measure, "measure", labels, "--phase", "1",
-                 "--skeleton", "--substrate", "y1", "--json", rep, "--csv", csv,
-                 "--mesh", mesh, "--pictures", pics, (char *)NULL);
+        rc =
+            run(cli_cmd_measure, "measure", labels, "--phase", "1",
+                "--skeleton", "--substrate", "y1", "--grey", vol, "--json", rep,
+                "--csv", csv, "--mesh", mesh, "--pictures", pics, (char *)NULL);
     if (rc)
         return rc;
     truth_check(dir);

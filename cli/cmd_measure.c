@@ -40,6 +40,8 @@ static void usage(void)
         "  --mesh OUT.stl|.ply    surface of the first measured phase (with\n"
         "                         --coating: the particle surface, PLY scalar\n"
         "                         coating_nm)\n"
+        "  --grey VOLUME          grey volume under the label overlay of the\n"
+        "                         pictures (same size as LABELS)\n"
         "  --pictures DIR         PNG pictures: orthoslices with coloured "
         "labels and\n"
         "                         scale bar, z projection, shaded surface "
@@ -166,6 +168,7 @@ done:
  * values mapped to their rank among the distinct values), a maximum-
  * intensity projection along z and a shaded surface per phase. */
 static fib_status write_pictures(const char *dir, const fib_volume *vol,
+                                 const fib_volume *grey_vol,
                                  const uint32_t *vals, size_t nval,
                                  const uint32_t *phases, size_t nphase,
                                  const double view[3], fib_error *err)
@@ -178,8 +181,10 @@ static fib_status write_pictures(const char *dir, const fib_volume *vol,
         return fib_error_set(err, FIB_EIO, "%s: cannot create folder: %s", dir,
                              strerror(errno));
     for (int a = 0; a < 3 && st == FIB_OK; a++) {
-        fib_image sl = {0}, grey = {0}, ov = {0};
+        fib_image sl = {0}, grey = {0}, ov = {0}, gsl = {0};
         st = fib_recon_orthoslice(vol, a, d[a] / 2, &sl, err);
+        if (st == FIB_OK && grey_vol)
+            st = fib_recon_orthoslice(grey_vol, a, d[a] / 2, &gsl, err);
         if (st == FIB_OK)
             st = fib_image_init(&grey, FIB_PX_F32, sl.width, sl.height, err);
         if (st == FIB_OK)
@@ -202,16 +207,18 @@ static fib_status write_pictures(const char *dir, const fib_volume *vol,
                      : a == 1 ? "y"
                               : "z",
                      d[a] / 2);
-            st = picture(dir, pname[a], &grey, &ov, (double)d[u] * sp[u],
-                         (double)d[w] * sp[w], title, err);
+            st =
+                picture(dir, pname[a], grey_vol ? &gsl : &grey, &ov,
+                        (double)d[u] * sp[u], (double)d[w] * sp[w], title, err);
         }
+        fib_image_clear(&gsl);
         fib_image_clear(&sl);
         fib_image_clear(&grey);
         fib_image_clear(&ov);
     }
     if (st == FIB_OK) {
         fib_image mip = {0};
-        st = fib_recon_mip(vol, 2, &mip, err);
+        st = fib_recon_mip(grey_vol ? grey_vol : vol, 2, &mip, err);
         if (st == FIB_OK)
             st = picture(dir, "mip_z", &mip, NULL, (double)d[0] * sp[0],
                          (double)d[1] * sp[1],
@@ -258,6 +265,7 @@ int cli_cmd_measure(int argc, char **argv)
         {"csv", required_argument, 0, 'c'},
         {"mesh", required_argument, 0, 'm'},
         {"pictures", required_argument, 0, 'P'},
+        {"grey", required_argument, 0, 'G'},
         {"substrate", required_argument, 0, 's'},
         {"coating", required_argument, 0, 'C'},
         {"connectivity", required_argument, 0, 'n'},
@@ -276,7 +284,7 @@ int cli_cmd_measure(int argc, char **argv)
     double view[3] = {1, 0.6, -0.8};
     double vox[3] = {0, 0, 0}, smooth = 0, tol = 1e-6, coat[3] = {0, 0, -1};
     const char *json_path = NULL, *csv_path = NULL, *mesh_path = NULL,
-               *pic_dir = NULL;
+               *pic_dir = NULL, *grey_path = NULL;
     int face = -1, conn = 6;
     if (cli_wants_help(argc, argv)) {
         usage();
@@ -329,6 +337,9 @@ int cli_cmd_measure(int argc, char **argv)
             break;
         case 'm':
             mesh_path = optarg;
+            break;
+        case 'G':
+            grey_path = optarg;
             break;
         case 'P':
             pic_dir = optarg;
@@ -414,7 +425,7 @@ int cli_cmd_measure(int argc, char **argv)
     }
     const char *in = argv[optind];
     fib_error err = {0};
-    fib_volume vol = {0}, mask = {0}, cc = {0}, lt = {0};
+    fib_volume vol = {0}, mask = {0}, cc = {0}, lt = {0}, greyv = {0};
     fib_fmt_json *J = NULL;
     fib_fmt_csv *C = NULL;
     fib_object_stats *obj = NULL;
@@ -861,8 +872,23 @@ int cli_cmd_measure(int argc, char **argv)
             goto fail;
         printf("wrote %s (%zu triangles)\n", mesh_path, mesh.n_triangles);
     }
-    if (pic_dir && (st = write_pictures(pic_dir, &vol, vals, nval, phases,
-                                        nphase, view, &err)) != FIB_OK)
+    if (pic_dir && grey_path) {
+        st = fib_fmt_volume_read(grey_path, NULL, &greyv, NULL, &err);
+        if (st == FIB_OK &&
+            (greyv.nx != vol.nx || greyv.ny != vol.ny || greyv.nz != vol.nz))
+            st = fib_error_set(&err, FIB_EINVAL,
+                               "%s: grey volume is %zux%zux%zu but the labels "
+                               "are %zux%zux%zu",
+                               grey_path, greyv.nx, greyv.ny, greyv.nz, vol.nx,
+                               vol.ny, vol.nz);
+        if (st != FIB_OK)
+            goto fail;
+        memcpy(greyv.voxel_size_nm, vol.voxel_size_nm,
+               sizeof greyv.voxel_size_nm);
+    }
+    if (pic_dir &&
+        (st = write_pictures(pic_dir, &vol, grey_path ? &greyv : NULL, vals,
+                             nval, phases, nphase, view, &err)) != FIB_OK)
         goto fail;
     fib_fmt_json_end_object(j);
     if ((st = fib_fmt_json_write(J, json_path, &err)) != FIB_OK)
@@ -879,6 +905,7 @@ int cli_cmd_measure(int argc, char **argv)
     fib_mesh_clear(&mesh);
     fib_volume_clear(&vol);
     fib_volume_clear(&mask);
+    fib_volume_clear(&greyv);
     return CLI_EXIT_OK;
 fail:
     cli_progress_done(&ps);
@@ -890,5 +917,6 @@ fail:
     fib_volume_clear(&mask);
     fib_volume_clear(&cc);
     fib_volume_clear(&lt);
+    fib_volume_clear(&greyv);
     return cli_fail("measure", st, &err);
 }

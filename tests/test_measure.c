@@ -53,6 +53,9 @@ START_TEST(test_mc_sphere)
     ck_assert_double_le(fabs(fib_test_rel(A, 4 * PI_ * R * R)), 0.01);
     ck_assert_double_le(fabs(fib_test_rel(V, 4.0 / 3 * PI_ * R * R * R)), 0.01);
     ck_assert_double_gt(V, 0); /* outward orientation */
+    /* closed genus-0 triangle mesh, vertices welded across slabs:
+       V - E + F = 2 with E = 3F/2 */
+    ck_assert_uint_eq(m.n_vertices, m.n_triangles / 2 + 2);
     fib_mesh_clear(&m);
     free(f);
 }
@@ -603,6 +606,49 @@ START_TEST(test_height_coating)
 }
 END_TEST
 
+START_TEST(test_phantom)
+{
+    fib_volume v;
+    fib_error e = {0};
+    ck_assert_int_eq(
+        fib_recon_dendrite_phantom(48, 48, 40, 50, 4, 6, 1.5, 42, &v, &e),
+        FIB_OK);
+    double f1, f2;
+    ck_assert_int_eq(fib_recon_volume_fraction(&v, 1, &f1, &e), FIB_OK);
+    ck_assert_int_eq(fib_recon_volume_fraction(&v, 2, &f2, &e), FIB_OK);
+    ck_assert_double_eq_tol(f1, 0.1, 1e-12);
+    ck_assert_double_gt(f2, 0.005);
+    /* Li touching the substrate (label 1) vs detached particles */
+    fib_volume m, l;
+    size_t n;
+    ck_assert_int_eq(fib_volume_init(&m, FIB_PX_U8, 48, 48, 40, &e), FIB_OK);
+    m.voxel_size_nm[0] = m.voxel_size_nm[1] = m.voxel_size_nm[2] = 50;
+    for (size_t i = 0; i < 48 * 48 * 40; i++)
+        ((uint8_t *)m.data)[i] = ((uint8_t *)v.data)[i] == 2;
+    ck_assert_int_eq(fib_recon_label(&m, 6, &l, &n, &e), FIB_OK);
+    ck_assert_uint_ge(n, 2);
+    fib_object_stats *o;
+    fib_substrate sub = {.face = -1, .has_label = true, .label = 1};
+    ck_assert_int_eq(fib_recon_objects(&l, n, &v, &sub, &o, &e), FIB_OK);
+    size_t attached = 0;
+    for (size_t k = 0; k < n; k++)
+        attached += o[k].touches_substrate;
+    ck_assert_uint_ge(attached, 1);
+    ck_assert_uint_lt(attached, n);
+    free(o);
+    /* same seed, same phantom */
+    fib_volume w;
+    ck_assert_int_eq(
+        fib_recon_dendrite_phantom(48, 48, 40, 50, 4, 6, 1.5, 42, &w, &e),
+        FIB_OK);
+    ck_assert_mem_eq(v.data, w.data, 48 * 48 * 40);
+    fib_volume_clear(&w);
+    fib_volume_clear(&l);
+    fib_volume_clear(&m);
+    fib_volume_clear(&v);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("measure");
@@ -623,6 +669,7 @@ int main(void)
     tcase_add_test(tc, test_objects);
     tcase_add_test(tc, test_skeleton_rod_branch);
     tcase_add_test(tc, test_height_coating);
+    tcase_add_test(tc, test_phantom);
     suite_add_tcase(s, tc);
     return fib_test_run(s, NULL);
 }

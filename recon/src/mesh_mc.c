@@ -310,6 +310,95 @@ static void march_slab(const mc_table *T, const float *f, size_t nx, size_t ny,
     free(cache);
 }
 
+typedef struct pv {
+    float x, y;
+    uint32_t i;
+} pv;
+
+static int pv_cmp(const void *a, const void *b)
+{
+    const pv *p = a, *q = b;
+    if (p->x != q->x)
+        return p->x < q->x ? -1 : 1;
+    if (p->y != q->y)
+        return p->y < q->y ? -1 : 1;
+    return p->i < q->i ? -1 : (p->i > q->i);
+}
+
+/* Weld the vertices that two neighbouring slabs both created on their
+ * shared z plane (bit-identical coordinates: same formula, same inputs),
+ * then compact the vertex array.  Returns false when out of memory (the
+ * mesh is then left unwelded but valid). */
+static bool weld_slabs(fib_mesh *m, const size_t *vstart, int nslab,
+                       const size_t *zplane, const double *org,
+                       const double *sp)
+{
+    uint32_t *map = malloc(sizeof(uint32_t) * (m->n_vertices + 1));
+    if (!map)
+        return false;
+    for (size_t k = 0; k < m->n_vertices; k++)
+        map[k] = (uint32_t)k;
+    for (int s = 1; s < nslab; s++) {
+        float zp = (float)(org[2] + (double)zplane[s] * sp[2]);
+        size_t a0 = vstart[s - 1], a1 = vstart[s], b1 = vstart[s + 1];
+        size_t na = 0, nb = 0;
+        for (size_t k = a0; k < a1; k++)
+            na += m->vertices[3 * k + 2] == zp;
+        for (size_t k = a1; k < b1; k++)
+            nb += m->vertices[3 * k + 2] == zp;
+        if (!na || !nb)
+            continue;
+        pv *A = malloc(sizeof *A * na), *B = malloc(sizeof *B * nb);
+        if (!A || !B) {
+            free(A);
+            free(B);
+            free(map);
+            return false;
+        }
+        na = nb = 0;
+        for (size_t k = a0; k < a1; k++)
+            if (m->vertices[3 * k + 2] == zp)
+                A[na++] = (pv){m->vertices[3 * k], m->vertices[3 * k + 1],
+                               (uint32_t)k};
+        for (size_t k = a1; k < b1; k++)
+            if (m->vertices[3 * k + 2] == zp)
+                B[nb++] = (pv){m->vertices[3 * k], m->vertices[3 * k + 1],
+                               (uint32_t)k};
+        qsort(A, na, sizeof *A, pv_cmp);
+        qsort(B, nb, sizeof *B, pv_cmp);
+        size_t i = 0, j = 0;
+        while (i < na && j < nb) {
+            if (A[i].x == B[j].x && A[i].y == B[j].y) {
+                map[B[j].i] = map[A[i].i];
+                j++;
+            } else if (A[i].x < B[j].x ||
+                       (A[i].x == B[j].x && A[i].y < B[j].y)) {
+                i++;
+            } else {
+                j++;
+            }
+        }
+        free(A);
+        free(B);
+    }
+    /* compact: kept vertices (map[k] == k) get new consecutive ids */
+    uint32_t next = 0;
+    for (size_t k = 0; k < m->n_vertices; k++) {
+        if (map[k] == (uint32_t)k) {
+            memmove(m->vertices + 3 * (size_t)next, m->vertices + 3 * k,
+                    3 * sizeof(float));
+            map[k] = next++;
+        } else {
+            map[k] = map[map[k]]; /* target has a lower index: done */
+        }
+    }
+    for (size_t k = 0; k < 3 * m->n_triangles; k++)
+        m->triangles[k] = map[m->triangles[k]];
+    m->n_vertices = next;
+    free(map);
+    return true;
+}
+
 void fib_mesh_clear(fib_mesh *m)
 {
     if (!m)
@@ -383,8 +472,9 @@ fib_status fib_recon_marching_cubes(const float *field, size_t nx, size_t ny,
     }
     size_t ov = 0, ot = 0;
     for (int s = 0; s < nslab; s++) {
-        memcpy(out->vertices + 3 * ov, parts[s].v,
-               sizeof(float) * 3 * parts[s].nv);
+        if (parts[s].nv)
+            memcpy(out->vertices + 3 * ov, parts[s].v,
+                   sizeof(float) * 3 * parts[s].nv);
         for (size_t k = 0; k < 3 * parts[s].nt; k++)
             out->triangles[3 * ot + k] = parts[s].t[k] + (uint32_t)ov;
         ov += parts[s].nv;
@@ -392,6 +482,21 @@ fib_status fib_recon_marching_cubes(const float *field, size_t nx, size_t ny,
     }
     out->n_vertices = nv;
     out->n_triangles = nt;
+    {
+        size_t vstart[17], zplane[17];
+        size_t acc = 0;
+        for (int q = 0; q < nslab; q++) {
+            vstart[q] = acc;
+            acc += parts[q].nv;
+            zplane[q] = ncz * (size_t)q / (size_t)nslab;
+        }
+        vstart[nslab] = acc;
+        if (!weld_slabs(out, vstart, nslab, zplane, org, spacing_nm)) {
+            fib_mesh_clear(out);
+            st = fib_error_set(err, FIB_ENOMEM,
+                               "recon: out of memory welding the mesh");
+        }
+    }
 done:
     for (int s = 0; s < nslab; s++) {
         free(parts[s].v);

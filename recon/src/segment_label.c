@@ -20,7 +20,6 @@
 #include "fib/segment.h"
 #include "recon_internal.h"
 
-
 static inline uint32_t uf_find(uint32_t *p, uint32_t i)
 {
     while (p[i] != i) {
@@ -93,18 +92,15 @@ static void join_row(runs *R, size_t ny, size_t y, size_t z, int noff,
         int dy = off[k][0], dz = off[k][1];
         if (only_dz && dz == 0)
             continue;
-        if ((dz < 0 && z == 0) || (dy < 0 && y == 0) ||
-            (dy > 0 && y + 1 >= ny))
+        if ((dz < 0 && z == 0) || (dy < 0 && y == 0) || (dy > 0 && y + 1 >= ny))
             continue;
-        size_t b = (size_t)((ptrdiff_t)(z * ny + y) + dy +
-                            dz * (ptrdiff_t)ny);
+        size_t b = (size_t)((ptrdiff_t)(z * ny + y) + dy + dz * (ptrdiff_t)ny);
         join_rows(R, z * ny + y, b, off[k][2] != 0);
     }
 }
 
 fib_status fib_recon_label(const fib_volume *mask, int connectivity,
-                           fib_volume *labels, size_t *n_labels,
-                           fib_error *err)
+                           fib_volume *labels, size_t *n_labels, fib_error *err)
 {
     fib_status st;
     uint8_t *tmp = NULL;
@@ -177,8 +173,8 @@ fib_status fib_recon_label(const fib_volume *mask, int connectivity,
 #endif
     if ((size_t)nslab > nz)
         nslab = (int)nz;
-    /* unions inside z slabs in parallel (a slab's runs and parents stay
-       inside the slab), then the slab boundaries serially */
+        /* unions inside z slabs in parallel (a slab's runs and parents stay
+           inside the slab), then the slab boundaries serially */
 #pragma omp parallel for schedule(dynamic, 1)
     for (int s = 0; s < nslab; s++) {
         size_t z0 = nz * (size_t)s / (size_t)nslab;

@@ -285,6 +285,23 @@ FIB_API FIB_NODISCARD fib_status fib_recon_render_surface(
     const fib_volume *labels, uint32_t value, const double view_dir[3],
     size_t width, size_t height, fib_image *out, fib_error *err);
 
+/* ---- phantom ------------------------------------------------------------- */
+
+/**
+ * A synthetic Li deposit for demos and tests: label 1 = substrate (the
+ * lowest @p substrate_vox z slices), label 2 = dendrites grown from
+ * @p n_seeds random seeds on the substrate as random walks biased along
+ * +z that branch with probability 0.04 per step and are thickened to
+ * rods of radius @p radius_vox, plus a few isolated ("dead") Li particles;
+ * 0 = electrolyte.  Deterministic for a given @p seed (own LCG, no
+ * global state).  @p labels: new owned u8 volume, voxel size @p voxel_nm
+ * (isotropic).
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_dendrite_phantom(
+    size_t nx, size_t ny, size_t nz, double voxel_nm, size_t substrate_vox,
+    size_t n_seeds, double radius_vox, uint64_t seed, fib_volume *labels,
+    fib_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,15 +6,18 @@
  * is GENERATED at run time from the cube's face configurations instead of
  * being typed in: on every cube face the iso-line segments are found from
  * the four corner signs, an ambiguous face (diagonal corners on the same
- * side) always separates the corners above the level (the "modified"
- * marching cubes rule of Montani, Scateni & Scopigno, Visual Comput.
- * 10:353, 1994), segments are oriented so that the inside is on their left
- * seen from outside the cube, chained into closed polygons and
- * triangulated as fans.  Because a face is resolved from its own corners
+ * side) always joins the corners above the level across the face (i.e.
+ * separates those below; the face-consistent "modified" marching cubes
+ * of Montani, Scateni & Scopigno, Visual Comput. 10:353, 1994), segments
+ * are oriented so that the inside is on their left seen from outside the
+ * cube, chained into closed polygons and triangulated as the fan of
+ * largest area with the vertices at edge midpoints (the binary-volume
+ * case; this reproduces scikit-image's areas on non-ambiguous cubes).  Because a face is resolved from its own corners
  * only, neighbouring cubes agree and the mesh is closed (watertight)
  * wherever the surface does not leave the volume; all 256 cases are
  * covered and none is ambiguous.  Vertices on shared cube edges are
- * shared (one vertex per crossed grid edge within a slab of cubes).
+ * shared (one vertex per crossed grid edge; the parallel z slabs are
+ * welded on their shared planes).
  *
  * Coordinates are physical (nm): vertex = origin + index * spacing, linear
  * interpolation of the level along grid edges.  Triangles are ordered so
