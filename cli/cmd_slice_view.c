@@ -99,6 +99,7 @@ int cli_cmd_slice_view(int argc, char **argv)
     fib_plan_sv_request r;
     fib_plan_sv_result res[FIB_PLAN_MAX_IONS];
     int rc = CLI_EXIT_OK;
+    bool wrote_json = false, wrote_csv = false;
     fib_status st = fib_plan_materials_create(&db, &err);
     if (st == FIB_OK && mats)
         st = fib_fmt_materials_cfg_load(db, mats, &err);
@@ -179,6 +180,7 @@ int cli_cmd_slice_view(int argc, char **argv)
         st = fib_fmt_json_write(j, json, &err);
         if (st != FIB_OK)
             goto fail;
+        wrote_json = true;
     }
     if (csvp) {
         st = fib_fmt_csv_create(&csv, &err);
@@ -209,6 +211,7 @@ int cli_cmd_slice_view(int argc, char **argv)
         st = fib_fmt_csv_write(csv, csvp, &err);
         if (st != FIB_OK)
             goto fail;
+        wrote_csv = true;
     }
     if (out) {
         if (!cli_make_dir(cmd, out)) {
@@ -225,6 +228,12 @@ int cli_cmd_slice_view(int argc, char **argv)
 fail:
     rc = cli_fail(cmd, st, &err);
 done:
+    if (rc != CLI_EXIT_OK) { /* all outputs or none */
+        if (wrote_json)
+            (void)remove(json);
+        if (wrote_csv)
+            (void)remove(csvp);
+    }
     fib_fmt_json_destroy(j);
     fib_fmt_csv_destroy(csv);
     fib_plan_materials_destroy(db);

@@ -371,6 +371,8 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
     fib_fmt_json *j = NULL;
     fib_fmt_csv *csv = NULL;
     int rc = CLI_EXIT_OK;
+    bool wrote_json = false, wrote_csv = false;
+    size_t n_sites = 0; /* site-ION.png written */
     fib_status st = FIB_OK;
     size_t n = req->n_ions;
     unsigned sens = 0;
@@ -488,6 +490,7 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
         st = fib_fmt_json_write(j, o->json_path, &err);
         if (st != FIB_OK)
             goto fail;
+        wrote_json = true;
     }
     if (o->csv_path) {
         st = fib_fmt_csv_create(&csv, &err);
@@ -545,6 +548,7 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
         st = fib_fmt_csv_write(csv, o->csv_path, &err);
         if (st != FIB_OK)
             goto fail;
+        wrote_csv = true;
     }
     if (o->out_dir) {
         if (!cli_make_dir(cmd, o->out_dir)) {
@@ -558,6 +562,7 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
             st = draw_site(prim[i], path, &err);
             if (st != FIB_OK)
                 goto fail;
+            n_sites = i + 1;
         }
         snprintf(path, sizeof path, "%s/timeline.png", o->out_dir);
         st = draw_timeline(prim, n, path, &err);
@@ -568,6 +573,18 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
 fail:
     rc = cli_fail(cmd, st, &err);
 done:
+    if (rc != CLI_EXIT_OK) { /* all outputs or none */
+        if (wrote_json)
+            (void)remove(o->json_path);
+        if (wrote_csv)
+            (void)remove(o->csv_path);
+        for (size_t i = 0; i < n_sites; i++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/site-%s.png", o->out_dir,
+                     ion_sym(fib_plan_get_ion(prim[i])));
+            (void)remove(path);
+        }
+    }
     fib_fmt_json_destroy(j);
     fib_fmt_csv_destroy(csv);
     for (size_t i = 0; i < n; i++) {

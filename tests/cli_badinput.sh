@@ -226,6 +226,10 @@ t 2 'in/cfg/SV.cfg: is the input file' slice-view in/cfg/SV.cfg --csv in/cfg/SV.
 t 2 'in/cfg/L.cfg: is the input file' workflow in/cfg/L.cfg --json in/cfg/L.cfg
 t 2 'in/ser: is the input file' recon --input in/ser --out in/ser --quiet
 t 1 'out/no/x.json: cannot create' plan in/cfg/L.cfg --quiet --json out/no/x.json
+t 1 'out/no/x.csv: cannot create' plan in/cfg/L.cfg --quiet --json out/a.json --csv out/no/x.csv
+t 1 'cannot create folder out/no/d' plan in/cfg/L.cfg --quiet --json out/a.json --csv out/a.csv --out out/no/d
+t 1 'out/no/x.csv: cannot create' slice-view in/cfg/SV.cfg --json out/a.json --csv out/no/x.csv
+t 1 '--out in/s.png exists and is not a folder' slice-view in/cfg/SV.cfg --csv out/a.csv --out in/s.png
 t 2 'out/no/d: cannot create folder' phantom --kind coating --out out/no/d --size 16x16x2
 
 # numbers in options
@@ -333,9 +337,9 @@ intr() { # SECONDS ARGS...
 intr 1 phantom --kind dendrites --out out/big --size 1024x1024x200
 "$C" phantom --kind particles --out in/long --size 192x192x40 >/dev/null || exit 1
 sums >sum0
-intr 1 recon --input in/long --out out/r --neighbours 16 --destripe \
+intr 1 recon --input in/long --out out/r --neighbours 16 --upsample 1000 \
   --denoise diffusion
-intr 1.5 correct in/long out --denoise diffusion --iterations 60
+intr 1.5 correct in/long out --denoise diffusion --iterations 200
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
