@@ -426,46 +426,72 @@ void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
     /* refinement band (see create); the quality is measured inside it */
     const double kbx = a->ups > 1 ? a->band * (double)(w / 2) : (double)w;
     const double kby = a->ups > 1 ? a->band * (double)(h / 2) : (double)h;
+    /* band columns 0..nkb - 1 of the half spectrum enter the quality */
+    size_t nkb = (size_t)kbx + 1;
+    if (nkb > hw)
+        nkb = hw;
     for (size_t ky = 0; ky < h; ky++) {
-        double row_total = 0.0;
-        const bool in_band = fabs(signed_freq(ky, h)) <= kby;
+        const float *restrict ab = &A[ky * hw][0], *restrict bb =
+                                                       &B[ky * hw][0];
+        float *restrict rr = s->rre + ky * hw, *restrict ri = s->rim + ky * hw;
+        /* conj(A) * B, split into real and imaginary planes (vectorisable) */
         for (size_t kx = 0; kx < hw; kx++) {
-            const size_t i = ky * hw + kx;
-            /* conj(A) * B */
-            float re = A[i][0] * B[i][0] + A[i][1] * B[i][1];
-            float im = A[i][0] * B[i][1] - A[i][1] * B[i][0];
-            const float mag = sqrtf(re * re + im * im);
-            float scale = 1.0f;
-            if (p > 0.0f)
-                scale = mag > 0.0f
-                            ? (p == 1.0f ? 1.0f / mag : 1.0f / sqrtf(mag))
-                            : 0.0f;
-            re *= scale;
-            im *= scale;
-            if ((h_even && ky == h / 2) || (w_even && kx == w / 2) ||
-                (kx == 0 && ky == 0))
-                re = im = 0.0f;
-            s->r[i][0] = re;
-            s->r[i][1] = im;
-            s->rre[i] = re;
-            s->rim[i] = im;
-            const double m = (kx == 0 || (w_even && kx == w / 2)) ? 1.0 : 2.0;
-            if (in_band && (double)kx <= kbx)
-                row_total += m * (double)sqrtf(re * re + im * im);
+            rr[kx] = ab[2 * kx] * bb[2 * kx] + ab[2 * kx + 1] * bb[2 * kx + 1];
+            ri[kx] = ab[2 * kx] * bb[2 * kx + 1] - ab[2 * kx + 1] * bb[2 * kx];
         }
-        total += row_total;
+        if (p > 0.0f) {
+            for (size_t kx = 0; kx < hw; kx++) {
+                const float mag = sqrtf(rr[kx] * rr[kx] + ri[kx] * ri[kx]);
+                const float sc =
+                    mag > 0.0f ? (p == 1.0f ? 1.0f / mag : 1.0f / sqrtf(mag))
+                               : 0.0f;
+                rr[kx] *= sc;
+                ri[kx] *= sc;
+            }
+        }
+        /* DC, the Nyquist row and the Nyquist column carry no shift */
+        if (ky == 0 || (h_even && ky == h / 2)) {
+            const size_t n0 = ky == 0 ? 1 : hw;
+            memset(rr, 0, n0 * sizeof(float));
+            memset(ri, 0, n0 * sizeof(float));
+        }
+        if (w_even) {
+            rr[w / 2] = 0.0f;
+            ri[w / 2] = 0.0f;
+        }
+        /* sum of m |R| over the band (m = 2 off DC and Nyquist columns):
+         * a fixed-order vector reduction, same for every thread */
+        if (fabs(signed_freq(ky, h)) <= kby) {
+            float rs = 0.0f;
+#pragma omp simd reduction(+ : rs)
+            for (size_t kx = 0; kx < nkb; kx++)
+                rs += sqrtf(rr[kx] * rr[kx] + ri[kx] * ri[kx]);
+            /* every column counts twice, except DC (and Nyquist) */
+            double row_total = 2.0 * (double)rs;
+            row_total -= (double)sqrtf(rr[0] * rr[0] + ri[0] * ri[0]);
+            if (w_even && nkb == hw)
+                row_total -= (double)sqrtf(rr[hw - 1] * rr[hw - 1] +
+                                           ri[hw - 1] * ri[hw - 1]);
+            total += row_total;
+        }
+        float *restrict ri2 = &s->r[ky * hw][0];
+        for (size_t kx = 0; kx < hw; kx++) {
+            ri2[2 * kx] = rr[kx];
+            ri2[2 * kx + 1] = ri[kx];
+        }
     }
 
-    /* Integer peak of the inverse transform. */
+    /* Integer peak of the inverse transform: the first maximum (vector
+     * max, then the first index holding it). */
     fftwf_execute_dft_c2r(a->inv, s->r, s->cc);
+    const float *restrict cc = s->cc;
+    float bestv = cc[0];
+#pragma omp simd reduction(max : bestv)
+    for (size_t i = 0; i < w * h; i++)
+        bestv = cc[i] > bestv ? cc[i] : bestv;
     size_t best = 0;
-    float bestv = s->cc[0];
-    for (size_t i = 1; i < w * h; i++) {
-        if (s->cc[i] > bestv) {
-            bestv = s->cc[i];
-            best = i;
-        }
-    }
+    while (best + 1 < w * h && !(cc[best] >= bestv))
+        best++;
     double sx = (double)(best % w), sy = (double)(best / w);
     if (sx > (double)(w / 2))
         sx -= (double)w;
