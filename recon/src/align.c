@@ -46,6 +46,8 @@ struct fib__aligner {
     unsigned bin;       /* input pixels per correlation pixel along each axis */
     size_t fw, fh, fhw; /* full region (input px) and its half width */
     fftwf_plan fwd, inv;
+    fftwf_plan fwd_cols; /* bin > 1: fwd = the row r2c transforms only */
+    double wsum;         /* sum of the window weights */
     float *window;       /* fw * fh */
     float *in;           /* fw * fh forward input */
     fftwf_complex *full; /* fh * fhw full spectrum (bin > 1 only) */
@@ -134,6 +136,8 @@ void fib__aligner_destroy(fib__aligner *a)
     {
         if (a->fwd)
             fftwf_destroy_plan(a->fwd);
+        if (a->fwd_cols)
+            fftwf_destroy_plan(a->fwd_cols);
         if (a->inv)
             fftwf_destroy_plan(a->inv);
     }
@@ -249,18 +253,33 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
         for (size_t x = 0; x < fw; x++)
             a->window[y * fw + x] = (float)(wy * tukey(x, fw, alpha));
     }
-    /* Plans are made once, on buffers allocated with fftwf_malloc (so
-     * every later buffer has the same alignment), in the critical section
-     * that every cryofib FFTW planner call shares (fib/correct.h). */
+    for (size_t i = 0; i < fw * fh; i++)
+        a->wsum += (double)a->window[i];
+        /* Plans are made once, on buffers allocated with fftwf_malloc (so
+         * every later buffer has the same alignment), in the critical section
+         * that every cryofib FFTW planner call shares (fib/correct.h). */
 #pragma omp critical(fib_fftw_planner)
     {
-        a->fwd = fftwf_plan_dft_r2c_2d((int)fh, (int)fw, a->in,
-                                       bin > 1 ? a->full : a->scr[0].r,
-                                       FFTW_ESTIMATE);
+        if (bin == 1) {
+            a->fwd = fftwf_plan_dft_r2c_2d((int)fh, (int)fw, a->in, a->scr[0].r,
+                                           FFTW_ESTIMATE);
+        } else {
+            /* Pruned 2-D transform: r2c of every row, then the column
+             * c2c transforms of only the hw columns kept by the crop
+             * (about half the columns: 40 % less work than the full
+             * 2-D r2c). */
+            const int nrow = (int)fw, ncol = (int)fh;
+            a->fwd = fftwf_plan_many_dft_r2c(1, &nrow, (int)fh, a->in, NULL, 1,
+                                             (int)fw, a->full, NULL, 1,
+                                             (int)a->fhw, FFTW_ESTIMATE);
+            a->fwd_cols = fftwf_plan_many_dft(
+                1, &ncol, (int)a->hw, a->full, NULL, (int)a->fhw, 1, a->full,
+                NULL, (int)a->fhw, 1, FFTW_FORWARD, FFTW_ESTIMATE);
+        }
         a->inv = fftwf_plan_dft_c2r_2d((int)h, (int)w, a->scr[0].r,
                                        a->scr[0].cc, FFTW_ESTIMATE);
     }
-    if (!a->fwd || !a->inv) {
+    if (!a->fwd || !a->inv || (bin > 1 && !a->fwd_cols)) {
         fib__aligner_destroy(a);
         return fib_error_set(err, FIB_ENUMERIC,
                              "recon: fftw could not plan a %zu x %zu "
@@ -286,25 +305,27 @@ void fib__aligner_spectrum(fib__aligner *a, const fib_image *img, size_t x0,
                            size_t y0, void *spec_out)
 {
     const size_t w = a->fw, h = a->fh;
-    double sum = 0.0, wsum = 0.0;
+    double sum = 0.0;
     for (size_t y = 0; y < h; y++) {
-        const float *row = (const float *)fib_image_row(img, y0 + y) + x0;
-        const float *win = a->window + y * w;
-        double rs = 0.0, ws = 0.0;
-        for (size_t x = 0; x < w; x++) {
-            rs += (double)(win[x] * row[x]);
-            ws += (double)win[x];
-        }
-        sum += rs;
-        wsum += ws;
+        const float *restrict row =
+            (const float *)fib_image_row(img, y0 + y) + x0;
+        const float *restrict win = a->window + y * w;
+        float rs = 0.0f;
+        /* per-row float sums (fixed-order vector reduction), summed in
+         * double over the rows */
+#pragma omp simd reduction(+ : rs)
+        for (size_t x = 0; x < w; x++)
+            rs += win[x] * row[x];
+        sum += (double)rs;
     }
     /* Subtract the window-weighted mean so the window edge carries no
      * step (a constant would correlate as the window's autocorrelation). */
-    const float mean = wsum > 0 ? (float)(sum / wsum) : 0.0f;
+    const float mean = a->wsum > 0 ? (float)(sum / a->wsum) : 0.0f;
     for (size_t y = 0; y < h; y++) {
-        const float *row = (const float *)fib_image_row(img, y0 + y) + x0;
-        const float *win = a->window + y * w;
-        float *dst = a->in + y * w;
+        const float *restrict row =
+            (const float *)fib_image_row(img, y0 + y) + x0;
+        const float *restrict win = a->window + y * w;
+        float *restrict dst = a->in + y * w;
         for (size_t x = 0; x < w; x++)
             dst[x] = win[x] * (row[x] - mean);
     }
@@ -317,6 +338,7 @@ void fib__aligner_spectrum(fib__aligner *a, const fib_image *img, size_t x0,
      * band-limited correlation sampled every bin pixels, with no aliasing
      * (box binning would fold the upper band into it). */
     fftwf_execute_dft_r2c(a->fwd, a->in, a->full);
+    fftwf_execute_dft(a->fwd_cols, a->full, a->full);
     fftwf_complex *dst = spec_out;
     for (size_t ky = 0; ky < a->h; ky++) {
         const double f = signed_freq(ky, a->h);
