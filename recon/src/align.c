@@ -27,6 +27,18 @@
 
 #define FIB_PI 3.14159265358979323846
 
+/* The refinement kernel (dft_block) is built twice on x86-64 GCC, for
+ * the baseline and for AVX2 + FMA (Haswell and later), and the loader
+ * picks one per machine (GNU ifunc); a given machine always runs the same
+ * code, so results stay independent of the thread count. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&         \
+    defined(__linux__)
+#define FIB_HOT_CLONES                                                         \
+    __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define FIB_HOT_CLONES
+#endif
+
 typedef struct scratch {
     fftwf_complex *r; /* h * hw cross-power (destroyed by c2r) */
     float *cc;        /* h * w correlation */
@@ -376,12 +388,60 @@ static void phase_row(double t, size_t n, size_t nk, bool half_axis,
     }
 }
 
+/* T(u, kx) += sum_{ky in [k0, k1)} R(ky, kx) Ey(u, ky), rows taken four
+ * at a time (then one at a time for the rest); fixed order. */
+FIB_HOT_CLONES
+static void t_rows(scratch *s, size_t h, size_t hw, size_t nu, size_t nkx,
+                   size_t k0, size_t k1)
+{
+    size_t ky = k0;
+    for (; ky + 4 <= k1; ky += 4) {
+        const float *restrict r0 = s->rre + ky * hw, *restrict i0 =
+                                                         s->rim + ky * hw;
+        const float *restrict r1 = r0 + hw, *restrict i1 = i0 + hw;
+        const float *restrict r2 = r1 + hw, *restrict i2 = i1 + hw;
+        const float *restrict r3 = r2 + hw, *restrict i3 = i2 + hw;
+        for (size_t u = 0; u < nu; u++) {
+            const float *ey = s->eyr + u * h, *ez = s->eyi + u * h;
+            const float a0 = ey[ky], b0 = ez[ky], a1 = ey[ky + 1],
+                        b1 = ez[ky + 1], a2 = ey[ky + 2], b2 = ez[ky + 2],
+                        a3 = ey[ky + 3], b3 = ez[ky + 3];
+            float *restrict tr = s->tre + u * hw;
+            float *restrict ti = s->tim + u * hw;
+#pragma omp simd
+            for (size_t kx = 0; kx < nkx; kx++) {
+                tr[kx] +=
+                    (a0 * r0[kx] - b0 * i0[kx]) + (a1 * r1[kx] - b1 * i1[kx]) +
+                    (a2 * r2[kx] - b2 * i2[kx]) + (a3 * r3[kx] - b3 * i3[kx]);
+                ti[kx] +=
+                    (a0 * i0[kx] + b0 * r0[kx]) + (a1 * i1[kx] + b1 * r1[kx]) +
+                    (a2 * i2[kx] + b2 * r2[kx]) + (a3 * i3[kx] + b3 * r3[kx]);
+            }
+        }
+    }
+    for (; ky < k1; ky++) {
+        const float *restrict rr = s->rre + ky * hw;
+        const float *restrict ri = s->rim + ky * hw;
+        for (size_t u = 0; u < nu; u++) {
+            const float er = s->eyr[u * h + ky], ei = s->eyi[u * h + ky];
+            float *restrict tr = s->tre + u * hw;
+            float *restrict ti = s->tim + u * hw;
+#pragma omp simd
+            for (size_t kx = 0; kx < nkx; kx++) {
+                tr[kx] += er * rr[kx] - ei * ri[kx];
+                ti[kx] += er * ri[kx] + ei * rr[kx];
+            }
+        }
+    }
+}
+
 /* Upsampled matrix DFT of the cross-power R (s->rre, s->rim) on the grid
  * (y0 + jy st, x0 + jx st), jy, jx in [-J, J] (Guizar-Sicairos et al.
  * 2008, eq. 4 as two separable products), over the rows |f| <= kby and
  * the half-spectrum columns kx < nkx.  Returns the maximum and its
  * (jy, jx); ties keep the first in row-major order, so the result does
  * not depend on the thread. */
+FIB_HOT_CLONES
 static double dft_block(const fib__aligner *a, scratch *s, double y0, double x0,
                         double st, size_t J, double kby, size_t nkx,
                         long *jy_out, long *jx_out)
@@ -394,23 +454,17 @@ static double dft_block(const fib__aligner *a, scratch *s, double y0, double x0,
     }
     memset(s->tre, 0, nu * hw * sizeof(float));
     memset(s->tim, 0, nu * hw * sizeof(float));
-    /* T(u, kx) = sum_ky R(ky, kx) Ey(u, ky): R streamed once, row by row
-     * (contiguous, vectorisable inner loop). */
-    for (size_t ky = 0; ky < h; ky++) {
-        if (fabs(signed_freq(ky, h)) > kby)
-            continue;
-        const float *restrict rr = s->rre + ky * hw;
-        const float *restrict ri = s->rim + ky * hw;
-        for (size_t u = 0; u < nu; u++) {
-            const float er = s->eyr[u * h + ky], ei = s->eyi[u * h + ky];
-            float *restrict tr = s->tre + u * hw;
-            float *restrict ti = s->tim + u * hw;
-            for (size_t kx = 0; kx < nkx; kx++) {
-                tr[kx] += er * rr[kx] - ei * ri[kx];
-                ti[kx] += er * ri[kx] + ei * rr[kx];
-            }
-        }
-    }
+    /* T(u, kx) = sum_ky R(ky, kx) Ey(u, ky) over the band rows: the
+     * non-negative frequencies 0..kp and the negative ones h - kn..h - 1,
+     * four rows per pass so T is loaded and stored once per four rows
+     * (the loop is store-bound otherwise). */
+    size_t kp = (size_t)kby, kn = (size_t)kby;
+    if (kp > h / 2)
+        kp = h / 2;
+    if (kn > (h - 1) / 2)
+        kn = (h - 1) / 2;
+    t_rows(s, h, hw, nu, nkx, 0, kp + 1);
+    t_rows(s, h, hw, nu, nkx, h - kn, h);
     /* cc(uy, ux) = Re sum_kx T(uy, kx) m Ex(ux, kx) */
     double bv = -HUGE_VAL;
     size_t bu = 0, bx = 0;
@@ -419,6 +473,7 @@ static double dft_block(const fib__aligner *a, scratch *s, double y0, double x0,
         for (size_t ux = 0; ux < nu; ux++) {
             const float *xr = s->exr + ux * hw, *xi = s->exi + ux * hw;
             double acc = 0.0;
+#pragma omp simd reduction(+ : acc)
             for (size_t kx = 0; kx < nkx; kx++)
                 acc += (double)(tr[kx] * xr[kx] - ti[kx] * xi[kx]);
             if (acc > bv) {
