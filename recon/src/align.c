@@ -95,12 +95,50 @@ static size_t coarse_half(unsigned ups)
     return (size_t)ceil(0.75 * (double)ups / (double)coarse_step(ups));
 }
 
+/* Stage schedule: stage i samples every step[i] lattice steps over
+ * +-half[i] samples around the previous maximum.  After stage 1 (above)
+ * either one fine stage (step 1 over +-c1) or, when fewer points, two:
+ * step c2 = round(sqrt(c1)) over +-ceil(c1 / c2), then step 1 over +-c2
+ * (kappa = 40: 7 + 9 + 7 points per axis instead of 7 + 21). */
+typedef struct stages {
+    size_t n, step[3], half[3];
+} stages;
+
+static stages refine_stages(unsigned ups)
+{
+    stages st = {0};
+    const size_t c1 = coarse_step(ups);
+    st.step[0] = c1;
+    st.half[0] = coarse_half(ups);
+    st.n = 1;
+    if (c1 == 1)
+        return st;
+    size_t c2 = (size_t)floor(sqrt((double)c1) + 0.5);
+    const size_t h2 = c2 > 0 ? (c1 + c2 - 1) / c2 : 0;
+    if (c2 > 1 && (2 * h2 + 1) + (2 * c2 + 1) < 2 * c1 + 1) {
+        st.step[1] = c2;
+        st.half[1] = h2;
+        st.step[2] = 1;
+        st.half[2] = c2;
+        st.n = 3;
+    } else {
+        st.step[1] = 1;
+        st.half[1] = c1;
+        st.n = 2;
+    }
+    return st;
+}
+
 static size_t upsampled_size(unsigned ups)
 {
     if (ups <= 1)
         return 1;
-    const size_t u1 = 2 * coarse_half(ups) + 1, u2 = 2 * coarse_step(ups) + 1;
-    return u1 > u2 ? u1 : u2;
+    const stages st = refine_stages(ups);
+    size_t u = 1;
+    for (size_t i = 0; i < st.n; i++)
+        if (2 * st.half[i] + 1 > u)
+            u = 2 * st.half[i] + 1;
+    return u;
 }
 
 bool fib__aligner_bytes(size_t w, size_t h, int nthreads, unsigned ups,
@@ -578,26 +616,28 @@ void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
 
     if (a->ups > 1) {
         /* Coarse-to-fine search on the lattice s + j / kappa (see
-         * coarse_step()): stage 1 every c1 steps over +-J1 c1 steps, stage
-         * 2 every step over +-c1 steps around the stage-1 maximum.  The
+         * coarse_step() and refine_stages()): each stage samples around
+         * the previous stage's maximum, finer and narrower.  The
          * correlation peak is smooth on the scale of a pixel (band-limited
          * to |k| <= band Nyquist), so the fine maximum lies within one
          * coarse step of the coarse maximum. */
         const double kappa = (double)a->ups;
-        const size_t c1 = coarse_step(a->ups), J1 = coarse_half(a->ups);
+        const stages st = refine_stages(a->ups);
         size_t nkx = (size_t)kbx + 1;
         if (nkx > hw)
             nkx = hw;
-        long jy1 = 0, jx1 = 0, jy2 = 0, jx2 = 0;
-        if (c1 > 1)
-            (void)dft_block(a, s, sy, sx, (double)c1 / kappa, J1, kby, nkx,
-                            &jy1, &jx1);
-        const long ly = jy1 * (long)c1, lx = jx1 * (long)c1;
-        peak = dft_block(a, s, sy + (double)ly / kappa, sx + (double)lx / kappa,
-                         1.0 / kappa, c1 > 1 ? c1 : J1, kby, nkx, &jy2, &jx2);
-        /* the result is the lattice point s + (c1 j1 + j2) / kappa */
-        sy += (double)(ly + jy2) / kappa;
-        sx += (double)(lx + jx2) / kappa;
+        long ly = 0, lx = 0; /* lattice offset of the current maximum */
+        for (size_t k = 0; k < st.n; k++) {
+            long jy = 0, jx = 0;
+            peak = dft_block(
+                a, s, sy + (double)ly / kappa, sx + (double)lx / kappa,
+                (double)st.step[k] / kappa, st.half[k], kby, nkx, &jy, &jx);
+            ly += jy * (long)st.step[k];
+            lx += jx * (long)st.step[k];
+        }
+        /* the result is the lattice point s + (ly, lx) / kappa */
+        sy += (double)ly / kappa;
+        sx += (double)lx / kappa;
     }
     *dx = sx * (double)a->bin;
     *dy = sy * (double)a->bin;
