@@ -163,11 +163,11 @@ Notes:
   what keeps drift from accumulating.
 - The machine's 2 cores are shared with other sessions (see the load
   above); wall times include waiting for a core, so the CPU-time ratio is
-  the steadier figure.  Neither tool was pinned (`taskset`) or reniced.
+  the steadier figure.  Neither tool was pinned (\`taskset\`) or reniced.
 - With 2 threads the K = 3 pairs of a slice split 2 + 1 over the threads
   while the forward FFT, the reads and the writes stay serial, so 2
   threads give little on this loaded machine, and the CPU time includes
-  OpenMP's spin-waiting (libgomp's default; `OMP_WAIT_POLICY=passive`
+  OpenMP's spin-waiting (libgomp's default; \`OMP_WAIT_POLICY=passive\`
   avoids it).  The results are bit-identical for 1 and 2 threads.
 - What changed (recon/README.md section 1): coarse-to-fine upsampled DFT
   (7 + 9 + 7 instead of 60 points per axis), phase factors by recurrence, a
