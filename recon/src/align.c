@@ -8,11 +8,13 @@
  * Steps for spectra A, B of two mean-subtracted, windowed images:
  *   R(k) = conj(A(k)) B(k) / |conj(A(k)) B(k)|^p   (p = 0 default, 0.5, 1)
  *   cc   = IDFT(R): integer peak s (wrapped to [-N/2, N/2));
- *   s0   = round(s kappa) / kappa, U = ceil(1.5 kappa) samples per axis,
- *   cc_up(u) = Re sum_k m(k) R(k) exp(+i 2 pi k . (s0 + (u - U/2)/kappa)/N)
- *          evaluated by two separable matrix products over the r2c half
- *          spectrum (m = 2 for the columns whose conjugate is implied);
- *   shift = s0 + (argmax u - U/2) / kappa  (quantisation 1/kappa px).
+ *   cc_up(t) = Re sum_k m(k) R(k) exp(+i 2 pi k . t / N) on the lattice
+ *          t = s + j / kappa, |j| <= 0.75 kappa (the paper's 1.5 kappa
+ *          block), evaluated by two separable matrix products over the
+ *          r2c half spectrum (m = 2 for the columns whose conjugate is
+ *          implied) and searched coarse to fine (refine_stages(): 7 + 9
+ *          + 7 points per axis for kappa = 40 instead of 60);
+ *   shift = the lattice maximum (quantisation 1/kappa px).
  * Quality = cc_up(max) / sum_k m(k) |R(k)|, in [0, 1] (1 = all spectral
  * components agree on one shift).  Nyquist row/column and DC are zeroed.
  */
@@ -27,7 +29,7 @@
 
 #define FIB_PI 3.14159265358979323846
 
-/* The refinement kernel (dft_block) is built twice on x86-64 GCC, for
+/* The refinement kernel (t_rows, dft_block) is built twice on x86-64 GCC, for
  * the baseline and for AVX2 + FMA (Haswell and later), and the loader
  * picks one per machine (GNU ifunc); a given machine always runs the same
  * code, so results stay independent of the thread count. */
@@ -81,9 +83,10 @@ size_t fib__aligner_spectrum_bytes(size_t w, size_t h, unsigned bin)
 /* Coarse-to-fine refinement (see fib__aligner_pair()): stage 1 samples
  * the correlation every c1 = round(kappa / 4) fine steps (1/4 px) over
  * +-0.75 px around the integer peak (2 J1 + 1 points per axis, J1 =
- * ceil(0.75 kappa / c1)); stage 2 samples every fine step 1/kappa over
- * +-c1 steps around the stage-1 maximum.  With kappa = 40 that is 7 + 21
- * points per axis instead of the 60 of one exhaustive 1.5 kappa block. */
+ * ceil(0.75 kappa / c1)); the later stages (refine_stages()) sample
+ * finer and narrower around the previous maximum, down to every fine
+ * step 1/kappa.  With kappa = 40 that is 7 + 9 + 7 points per axis
+ * instead of the 60 of one exhaustive 1.5 kappa block. */
 static size_t coarse_step(unsigned ups)
 {
     const size_t c = (size_t)floor((double)ups / 4.0 + 0.5);
