@@ -175,8 +175,9 @@ Notes:
   vectorised cross-power, peak search, refinement product (AVX2 clone)
   and bilinear apply.  The "before" rows are the previous main build run
   on the same machine in the same script.  Shifts differ from the
-  previous build by at most 0.03 px (a lattice step of 0.05 px chosen
-  differently in a few near-tie pairs); accuracy is unchanged.
+  previous build by at most 0.03 px: of the pair measurements, 2 of
+  199 (K = 1) and 2 of 594 (K = 3) moved by one lattice step (0.05 px,
+  near-ties), the rest are identical; accuracy is unchanged.
 - Position RMS of about 0.56 px for cryofib over 200 slices is dominated
   by the phantom's content changing from slice to slice (particles
   appearing and growing, seen as motion by any correlation aligner; see
