@@ -8,11 +8,13 @@
  * Steps for spectra A, B of two mean-subtracted, windowed images:
  *   R(k) = conj(A(k)) B(k) / |conj(A(k)) B(k)|^p   (p = 0 default, 0.5, 1)
  *   cc   = IDFT(R): integer peak s (wrapped to [-N/2, N/2));
- *   s0   = round(s kappa) / kappa, U = ceil(1.5 kappa) samples per axis,
- *   cc_up(u) = Re sum_k m(k) R(k) exp(+i 2 pi k . (s0 + (u - U/2)/kappa)/N)
- *          evaluated by two separable matrix products over the r2c half
- *          spectrum (m = 2 for the columns whose conjugate is implied);
- *   shift = s0 + (argmax u - U/2) / kappa  (quantisation 1/kappa px).
+ *   cc_up(t) = Re sum_k m(k) R(k) exp(+i 2 pi k . t / N) on the lattice
+ *          t = s + j / kappa, |j| <= 0.75 kappa (the paper's 1.5 kappa
+ *          block), evaluated by two separable matrix products over the
+ *          r2c half spectrum (m = 2 for the columns whose conjugate is
+ *          implied) and searched coarse to fine (refine_stages(): 7 + 9
+ *          + 7 points per axis for kappa = 40 instead of 60);
+ *   shift = the lattice maximum (quantisation 1/kappa px).
  * Quality = cc_up(max) / sum_k m(k) |R(k)|, in [0, 1] (1 = all spectral
  * components agree on one shift).  Nyquist row/column and DC are zeroed.
  */
@@ -26,6 +28,18 @@
 #include "fib/checked.h"
 
 #define FIB_PI 3.14159265358979323846
+
+/* The refinement kernel (t_rows, dft_block) is built twice on x86-64 GCC, for
+ * the baseline and for AVX2 + FMA (Haswell and later), and the loader
+ * picks one per machine (GNU ifunc); a given machine always runs the same
+ * code, so results stay independent of the thread count. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&         \
+    defined(__linux__)
+#define FIB_HOT_CLONES                                                         \
+    __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define FIB_HOT_CLONES
+#endif
 
 typedef struct scratch {
     fftwf_complex *r; /* h * hw cross-power (destroyed by c2r) */
@@ -46,6 +60,8 @@ struct fib__aligner {
     unsigned bin;       /* input pixels per correlation pixel along each axis */
     size_t fw, fh, fhw; /* full region (input px) and its half width */
     fftwf_plan fwd, inv;
+    fftwf_plan fwd_cols; /* bin > 1: fwd = the row r2c transforms only */
+    double wsum;         /* sum of the window weights */
     float *window;       /* fw * fh */
     float *in;           /* fw * fh forward input */
     fftwf_complex *full; /* fh * fhw full spectrum (bin > 1 only) */
@@ -64,9 +80,68 @@ size_t fib__aligner_spectrum_bytes(size_t w, size_t h, unsigned bin)
     return (h / bin) * ((w / bin) / 2 + 1) * sizeof(fftwf_complex);
 }
 
+/* Coarse-to-fine refinement (see fib__aligner_pair()): stage 1 samples
+ * the correlation every c1 = round(kappa / 4) fine steps (1/4 px) over
+ * +-0.75 px around the integer peak (2 J1 + 1 points per axis, J1 =
+ * ceil(0.75 kappa / c1)); the later stages (refine_stages()) sample
+ * finer and narrower around the previous maximum, down to every fine
+ * step 1/kappa.  With kappa = 40 that is 7 + 9 + 7 points per axis
+ * instead of the 60 of one exhaustive 1.5 kappa block. */
+static size_t coarse_step(unsigned ups)
+{
+    const size_t c = (size_t)floor((double)ups / 4.0 + 0.5);
+    return c < 1 ? 1 : c;
+}
+
+static size_t coarse_half(unsigned ups)
+{
+    return (size_t)ceil(0.75 * (double)ups / (double)coarse_step(ups));
+}
+
+/* Stage schedule: stage i samples every step[i] lattice steps over
+ * +-half[i] samples around the previous maximum.  After stage 1 (above)
+ * either one fine stage (step 1 over +-c1) or, when fewer points, two:
+ * step c2 = round(sqrt(c1)) over +-ceil(c1 / c2), then step 1 over +-c2
+ * (kappa = 40: 7 + 9 + 7 points per axis instead of 7 + 21). */
+typedef struct stages {
+    size_t n, step[3], half[3];
+} stages;
+
+static stages refine_stages(unsigned ups)
+{
+    stages st = {0};
+    const size_t c1 = coarse_step(ups);
+    st.step[0] = c1;
+    st.half[0] = coarse_half(ups);
+    st.n = 1;
+    if (c1 == 1)
+        return st;
+    size_t c2 = (size_t)floor(sqrt((double)c1) + 0.5);
+    const size_t h2 = c2 > 0 ? (c1 + c2 - 1) / c2 : 0;
+    if (c2 > 1 && (2 * h2 + 1) + (2 * c2 + 1) < 2 * c1 + 1) {
+        st.step[1] = c2;
+        st.half[1] = h2;
+        st.step[2] = 1;
+        st.half[2] = c2;
+        st.n = 3;
+    } else {
+        st.step[1] = 1;
+        st.half[1] = c1;
+        st.n = 2;
+    }
+    return st;
+}
+
 static size_t upsampled_size(unsigned ups)
 {
-    return ups > 1 ? (size_t)ceil(1.5 * (double)ups) : 1;
+    if (ups <= 1)
+        return 1;
+    const stages st = refine_stages(ups);
+    size_t u = 1;
+    for (size_t i = 0; i < st.n; i++)
+        if (2 * st.half[i] + 1 > u)
+            u = 2 * st.half[i] + 1;
+    return u;
 }
 
 bool fib__aligner_bytes(size_t w, size_t h, int nthreads, unsigned ups,
@@ -114,6 +189,8 @@ void fib__aligner_destroy(fib__aligner *a)
     {
         if (a->fwd)
             fftwf_destroy_plan(a->fwd);
+        if (a->fwd_cols)
+            fftwf_destroy_plan(a->fwd_cols);
         if (a->inv)
             fftwf_destroy_plan(a->inv);
     }
@@ -229,18 +306,33 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
         for (size_t x = 0; x < fw; x++)
             a->window[y * fw + x] = (float)(wy * tukey(x, fw, alpha));
     }
-    /* Plans are made once, on buffers allocated with fftwf_malloc (so
-     * every later buffer has the same alignment), in the critical section
-     * that every cryofib FFTW planner call shares (fib/correct.h). */
+    for (size_t i = 0; i < fw * fh; i++)
+        a->wsum += (double)a->window[i];
+        /* Plans are made once, on buffers allocated with fftwf_malloc (so
+         * every later buffer has the same alignment), in the critical section
+         * that every cryofib FFTW planner call shares (fib/correct.h). */
 #pragma omp critical(fib_fftw_planner)
     {
-        a->fwd = fftwf_plan_dft_r2c_2d((int)fh, (int)fw, a->in,
-                                       bin > 1 ? a->full : a->scr[0].r,
-                                       FFTW_ESTIMATE);
+        if (bin == 1) {
+            a->fwd = fftwf_plan_dft_r2c_2d((int)fh, (int)fw, a->in, a->scr[0].r,
+                                           FFTW_ESTIMATE);
+        } else {
+            /* Pruned 2-D transform: r2c of every row, then the column
+             * c2c transforms of only the hw columns kept by the crop
+             * (about half the columns: 40 % less work than the full
+             * 2-D r2c). */
+            const int nrow = (int)fw, ncol = (int)fh;
+            a->fwd = fftwf_plan_many_dft_r2c(1, &nrow, (int)fh, a->in, NULL, 1,
+                                             (int)fw, a->full, NULL, 1,
+                                             (int)a->fhw, FFTW_ESTIMATE);
+            a->fwd_cols = fftwf_plan_many_dft(
+                1, &ncol, (int)a->hw, a->full, NULL, (int)a->fhw, 1, a->full,
+                NULL, (int)a->fhw, 1, FFTW_FORWARD, FFTW_ESTIMATE);
+        }
         a->inv = fftwf_plan_dft_c2r_2d((int)h, (int)w, a->scr[0].r,
                                        a->scr[0].cc, FFTW_ESTIMATE);
     }
-    if (!a->fwd || !a->inv) {
+    if (!a->fwd || !a->inv || (bin > 1 && !a->fwd_cols)) {
         fib__aligner_destroy(a);
         return fib_error_set(err, FIB_ENUMERIC,
                              "recon: fftw could not plan a %zu x %zu "
@@ -266,25 +358,27 @@ void fib__aligner_spectrum(fib__aligner *a, const fib_image *img, size_t x0,
                            size_t y0, void *spec_out)
 {
     const size_t w = a->fw, h = a->fh;
-    double sum = 0.0, wsum = 0.0;
+    double sum = 0.0;
     for (size_t y = 0; y < h; y++) {
-        const float *row = (const float *)fib_image_row(img, y0 + y) + x0;
-        const float *win = a->window + y * w;
-        double rs = 0.0, ws = 0.0;
-        for (size_t x = 0; x < w; x++) {
-            rs += (double)(win[x] * row[x]);
-            ws += (double)win[x];
-        }
-        sum += rs;
-        wsum += ws;
+        const float *restrict row =
+            (const float *)fib_image_row(img, y0 + y) + x0;
+        const float *restrict win = a->window + y * w;
+        float rs = 0.0f;
+        /* per-row float sums (fixed-order vector reduction), summed in
+         * double over the rows */
+#pragma omp simd reduction(+ : rs)
+        for (size_t x = 0; x < w; x++)
+            rs += win[x] * row[x];
+        sum += (double)rs;
     }
     /* Subtract the window-weighted mean so the window edge carries no
      * step (a constant would correlate as the window's autocorrelation). */
-    const float mean = wsum > 0 ? (float)(sum / wsum) : 0.0f;
+    const float mean = a->wsum > 0 ? (float)(sum / a->wsum) : 0.0f;
     for (size_t y = 0; y < h; y++) {
-        const float *row = (const float *)fib_image_row(img, y0 + y) + x0;
-        const float *win = a->window + y * w;
-        float *dst = a->in + y * w;
+        const float *restrict row =
+            (const float *)fib_image_row(img, y0 + y) + x0;
+        const float *restrict win = a->window + y * w;
+        float *restrict dst = a->in + y * w;
         for (size_t x = 0; x < w; x++)
             dst[x] = win[x] * (row[x] - mean);
     }
@@ -297,6 +391,7 @@ void fib__aligner_spectrum(fib__aligner *a, const fib_image *img, size_t x0,
      * band-limited correlation sampled every bin pixels, with no aliasing
      * (box binning would fold the upper band into it). */
     fftwf_execute_dft_r2c(a->fwd, a->in, a->full);
+    fftwf_execute_dft(a->fwd_cols, a->full, a->full);
     fftwf_complex *dst = spec_out;
     for (size_t ky = 0; ky < a->h; ky++) {
         const double f = signed_freq(ky, a->h);
@@ -306,12 +401,140 @@ void fib__aligner_spectrum(fib__aligner *a, const fib_image *img, size_t x0,
     }
 }
 
+/* exp(+i 2 pi f t / n) for the signed frequencies f of the n bins of an
+ * axis (f = k for k <= n / 2, k - n above), times @p m for the r2c
+ * half-axis columns (m = 2 except DC and Nyquist), for k < nk; by the
+ * rotation recurrence z_k = z_{k-1} exp(i theta) in double (phase error
+ * about k * 1e-16, far below the float storage). */
+static void phase_row(double t, size_t n, size_t nk, bool half_axis,
+                      float *restrict re, float *restrict im)
+{
+    const double th = 2.0 * FIB_PI * t / (double)n;
+    const double br = cos(th), bi = sin(th);
+    const size_t kpos = half_axis ? nk - 1 : n / 2;
+    double zr = 1.0, zi = 0.0;
+    for (size_t k = 0; k <= kpos && k < nk; k++) {
+        double m = 1.0;
+        if (half_axis)
+            m = (k == 0 || ((n % 2) == 0 && k == n / 2)) ? 1.0 : 2.0;
+        re[k] = (float)(m * zr);
+        im[k] = (float)(m * zi);
+        if (!half_axis && k > 0 && k < n - k) {
+            re[n - k] = (float)zr; /* f = -k: the conjugate */
+            im[n - k] = (float)-zi;
+        }
+        const double nr = zr * br - zi * bi;
+        zi = zr * bi + zi * br;
+        zr = nr;
+    }
+}
+
+/* T(u, kx) += sum_{ky in [k0, k1)} R(ky, kx) Ey(u, ky), rows taken four
+ * at a time (then one at a time for the rest); fixed order. */
+FIB_HOT_CLONES
+static void t_rows(scratch *s, size_t h, size_t hw, size_t nu, size_t nkx,
+                   size_t k0, size_t k1)
+{
+    size_t ky = k0;
+    for (; ky + 4 <= k1; ky += 4) {
+        const float *restrict r0 = s->rre + ky * hw, *restrict i0 =
+                                                         s->rim + ky * hw;
+        const float *restrict r1 = r0 + hw, *restrict i1 = i0 + hw;
+        const float *restrict r2 = r1 + hw, *restrict i2 = i1 + hw;
+        const float *restrict r3 = r2 + hw, *restrict i3 = i2 + hw;
+        for (size_t u = 0; u < nu; u++) {
+            const float *ey = s->eyr + u * h, *ez = s->eyi + u * h;
+            const float a0 = ey[ky], b0 = ez[ky], a1 = ey[ky + 1],
+                        b1 = ez[ky + 1], a2 = ey[ky + 2], b2 = ez[ky + 2],
+                        a3 = ey[ky + 3], b3 = ez[ky + 3];
+            float *restrict tr = s->tre + u * hw;
+            float *restrict ti = s->tim + u * hw;
+#pragma omp simd
+            for (size_t kx = 0; kx < nkx; kx++) {
+                tr[kx] +=
+                    (a0 * r0[kx] - b0 * i0[kx]) + (a1 * r1[kx] - b1 * i1[kx]) +
+                    (a2 * r2[kx] - b2 * i2[kx]) + (a3 * r3[kx] - b3 * i3[kx]);
+                ti[kx] +=
+                    (a0 * i0[kx] + b0 * r0[kx]) + (a1 * i1[kx] + b1 * r1[kx]) +
+                    (a2 * i2[kx] + b2 * r2[kx]) + (a3 * i3[kx] + b3 * r3[kx]);
+            }
+        }
+    }
+    for (; ky < k1; ky++) {
+        const float *restrict rr = s->rre + ky * hw;
+        const float *restrict ri = s->rim + ky * hw;
+        for (size_t u = 0; u < nu; u++) {
+            const float er = s->eyr[u * h + ky], ei = s->eyi[u * h + ky];
+            float *restrict tr = s->tre + u * hw;
+            float *restrict ti = s->tim + u * hw;
+#pragma omp simd
+            for (size_t kx = 0; kx < nkx; kx++) {
+                tr[kx] += er * rr[kx] - ei * ri[kx];
+                ti[kx] += er * ri[kx] + ei * rr[kx];
+            }
+        }
+    }
+}
+
+/* Upsampled matrix DFT of the cross-power R (s->rre, s->rim) on the grid
+ * (y0 + jy st, x0 + jx st), jy, jx in [-J, J] (Guizar-Sicairos et al.
+ * 2008, eq. 4 as two separable products), over the rows |f| <= kby and
+ * the half-spectrum columns kx < nkx.  Returns the maximum and its
+ * (jy, jx); ties keep the first in row-major order, so the result does
+ * not depend on the thread. */
+FIB_HOT_CLONES
+static double dft_block(const fib__aligner *a, scratch *s, double y0, double x0,
+                        double st, size_t J, double kby, size_t nkx,
+                        long *jy_out, long *jx_out)
+{
+    const size_t h = a->h, hw = a->hw, nu = 2 * J + 1;
+    for (size_t u = 0; u < nu; u++) {
+        const double o = ((double)u - (double)J) * st;
+        phase_row(y0 + o, h, h, false, s->eyr + u * h, s->eyi + u * h);
+        phase_row(x0 + o, a->w, nkx, true, s->exr + u * hw, s->exi + u * hw);
+    }
+    memset(s->tre, 0, nu * hw * sizeof(float));
+    memset(s->tim, 0, nu * hw * sizeof(float));
+    /* T(u, kx) = sum_ky R(ky, kx) Ey(u, ky) over the band rows: the
+     * non-negative frequencies 0..kp and the negative ones h - kn..h - 1,
+     * four rows per pass so T is loaded and stored once per four rows
+     * (the loop is store-bound otherwise). */
+    size_t kp = (size_t)kby, kn = (size_t)kby;
+    if (kp > h / 2)
+        kp = h / 2;
+    if (kn > (h - 1) / 2)
+        kn = (h - 1) / 2;
+    t_rows(s, h, hw, nu, nkx, 0, kp + 1);
+    t_rows(s, h, hw, nu, nkx, h - kn, h);
+    /* cc(uy, ux) = Re sum_kx T(uy, kx) m Ex(ux, kx) */
+    double bv = -HUGE_VAL;
+    size_t bu = 0, bx = 0;
+    for (size_t uy = 0; uy < nu; uy++) {
+        const float *tr = s->tre + uy * hw, *ti = s->tim + uy * hw;
+        for (size_t ux = 0; ux < nu; ux++) {
+            const float *xr = s->exr + ux * hw, *xi = s->exi + ux * hw;
+            double acc = 0.0;
+#pragma omp simd reduction(+ : acc)
+            for (size_t kx = 0; kx < nkx; kx++)
+                acc += (double)(tr[kx] * xr[kx] - ti[kx] * xi[kx]);
+            if (acc > bv) {
+                bv = acc;
+                bu = uy;
+                bx = ux;
+            }
+        }
+    }
+    *jy_out = (long)bu - (long)J;
+    *jx_out = (long)bx - (long)J;
+    return bv;
+}
+
 void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
                        const void *spec_b, double *dx, double *dy,
                        double *quality)
 {
     scratch *s = &a->scr[thread];
-    const size_t w = a->w, h = a->h, hw = a->hw, U = a->U;
+    const size_t w = a->w, h = a->h, hw = a->hw;
     const fftwf_complex *A = (const fftwf_complex *)spec_a;
     const fftwf_complex *B = (const fftwf_complex *)spec_b;
     const float p = (float)a->p;
@@ -321,46 +544,72 @@ void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
     /* refinement band (see create); the quality is measured inside it */
     const double kbx = a->ups > 1 ? a->band * (double)(w / 2) : (double)w;
     const double kby = a->ups > 1 ? a->band * (double)(h / 2) : (double)h;
+    /* band columns 0..nkb - 1 of the half spectrum enter the quality */
+    size_t nkb = (size_t)kbx + 1;
+    if (nkb > hw)
+        nkb = hw;
     for (size_t ky = 0; ky < h; ky++) {
-        double row_total = 0.0;
-        const bool in_band = fabs(signed_freq(ky, h)) <= kby;
+        const float *restrict ab = &A[ky * hw][0], *restrict bb =
+                                                       &B[ky * hw][0];
+        float *restrict rr = s->rre + ky * hw, *restrict ri = s->rim + ky * hw;
+        /* conj(A) * B, split into real and imaginary planes (vectorisable) */
         for (size_t kx = 0; kx < hw; kx++) {
-            const size_t i = ky * hw + kx;
-            /* conj(A) * B */
-            float re = A[i][0] * B[i][0] + A[i][1] * B[i][1];
-            float im = A[i][0] * B[i][1] - A[i][1] * B[i][0];
-            const float mag = sqrtf(re * re + im * im);
-            float scale = 1.0f;
-            if (p > 0.0f)
-                scale = mag > 0.0f
-                            ? (p == 1.0f ? 1.0f / mag : 1.0f / sqrtf(mag))
-                            : 0.0f;
-            re *= scale;
-            im *= scale;
-            if ((h_even && ky == h / 2) || (w_even && kx == w / 2) ||
-                (kx == 0 && ky == 0))
-                re = im = 0.0f;
-            s->r[i][0] = re;
-            s->r[i][1] = im;
-            s->rre[i] = re;
-            s->rim[i] = im;
-            const double m = (kx == 0 || (w_even && kx == w / 2)) ? 1.0 : 2.0;
-            if (in_band && (double)kx <= kbx)
-                row_total += m * (double)sqrtf(re * re + im * im);
+            rr[kx] = ab[2 * kx] * bb[2 * kx] + ab[2 * kx + 1] * bb[2 * kx + 1];
+            ri[kx] = ab[2 * kx] * bb[2 * kx + 1] - ab[2 * kx + 1] * bb[2 * kx];
         }
-        total += row_total;
+        if (p > 0.0f) {
+            for (size_t kx = 0; kx < hw; kx++) {
+                const float mag = sqrtf(rr[kx] * rr[kx] + ri[kx] * ri[kx]);
+                const float sc =
+                    mag > 0.0f ? (p == 1.0f ? 1.0f / mag : 1.0f / sqrtf(mag))
+                               : 0.0f;
+                rr[kx] *= sc;
+                ri[kx] *= sc;
+            }
+        }
+        /* DC, the Nyquist row and the Nyquist column carry no shift */
+        if (ky == 0 || (h_even && ky == h / 2)) {
+            const size_t n0 = ky == 0 ? 1 : hw;
+            memset(rr, 0, n0 * sizeof(float));
+            memset(ri, 0, n0 * sizeof(float));
+        }
+        if (w_even) {
+            rr[w / 2] = 0.0f;
+            ri[w / 2] = 0.0f;
+        }
+        /* sum of m |R| over the band (m = 2 off DC and Nyquist columns):
+         * a fixed-order vector reduction, same for every thread */
+        if (fabs(signed_freq(ky, h)) <= kby) {
+            float rs = 0.0f;
+#pragma omp simd reduction(+ : rs)
+            for (size_t kx = 0; kx < nkb; kx++)
+                rs += sqrtf(rr[kx] * rr[kx] + ri[kx] * ri[kx]);
+            /* every column counts twice, except DC (and Nyquist) */
+            double row_total = 2.0 * (double)rs;
+            row_total -= (double)sqrtf(rr[0] * rr[0] + ri[0] * ri[0]);
+            if (w_even && nkb == hw)
+                row_total -= (double)sqrtf(rr[hw - 1] * rr[hw - 1] +
+                                           ri[hw - 1] * ri[hw - 1]);
+            total += row_total;
+        }
+        float *restrict ri2 = &s->r[ky * hw][0];
+        for (size_t kx = 0; kx < hw; kx++) {
+            ri2[2 * kx] = rr[kx];
+            ri2[2 * kx + 1] = ri[kx];
+        }
     }
 
-    /* Integer peak of the inverse transform. */
+    /* Integer peak of the inverse transform: the first maximum (vector
+     * max, then the first index holding it). */
     fftwf_execute_dft_c2r(a->inv, s->r, s->cc);
+    const float *restrict cc = s->cc;
+    float bestv = cc[0];
+#pragma omp simd reduction(max : bestv)
+    for (size_t i = 0; i < w * h; i++)
+        bestv = cc[i] > bestv ? cc[i] : bestv;
     size_t best = 0;
-    float bestv = s->cc[0];
-    for (size_t i = 1; i < w * h; i++) {
-        if (s->cc[i] > bestv) {
-            bestv = s->cc[i];
-            best = i;
-        }
-    }
+    while (best + 1 < w * h && !(cc[best] >= bestv))
+        best++;
     double sx = (double)(best % w), sy = (double)(best / w);
     if (sx > (double)(w / 2))
         sx -= (double)w;
@@ -369,66 +618,29 @@ void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
     double peak = (double)bestv;
 
     if (a->ups > 1) {
+        /* Coarse-to-fine search on the lattice s + j / kappa (see
+         * coarse_step() and refine_stages()): each stage samples around
+         * the previous stage's maximum, finer and narrower.  The
+         * correlation peak is smooth on the scale of a pixel (band-limited
+         * to |k| <= band Nyquist), so the fine maximum lies within one
+         * coarse step of the coarse maximum. */
         const double kappa = (double)a->ups;
-        const double c = (double)(U / 2);
-        /* s0 = round(s kappa)/kappa is s itself for integer s. */
-        for (size_t u = 0; u < U; u++) {
-            const double ty = sy + ((double)u - c) / kappa;
-            const double tx = sx + ((double)u - c) / kappa;
-            for (size_t ky = 0; ky < h; ky++) {
-                const double ph =
-                    2.0 * FIB_PI * signed_freq(ky, h) * ty / (double)h;
-                s->eyr[u * h + ky] = (float)cos(ph);
-                s->eyi[u * h + ky] = (float)sin(ph);
-            }
-            for (size_t kx = 0; kx < hw; kx++) {
-                const double m =
-                    (kx == 0 || (w_even && kx == w / 2)) ? 1.0 : 2.0;
-                const double ph = 2.0 * FIB_PI * (double)kx * tx / (double)w;
-                s->exr[u * hw + kx] = (float)(m * cos(ph));
-                s->exi[u * hw + kx] = (float)(m * sin(ph));
-            }
-        }
-        memset(s->tre, 0, U * hw * sizeof(float));
-        memset(s->tim, 0, U * hw * sizeof(float));
-        /* T(u, kx) = sum_ky R(ky, kx) Ey(u, ky): R streamed once, only
-         * inside the refinement band |k| <= band * Nyquist. */
+        const stages st = refine_stages(a->ups);
         size_t nkx = (size_t)kbx + 1;
         if (nkx > hw)
             nkx = hw;
-        for (size_t ky = 0; ky < h; ky++) {
-            if (fabs(signed_freq(ky, h)) > kby)
-                continue;
-            const float *rr = s->rre + ky * hw, *ri = s->rim + ky * hw;
-            for (size_t u = 0; u < U; u++) {
-                const float er = s->eyr[u * h + ky], ei = s->eyi[u * h + ky];
-                float *tr = s->tre + u * hw, *ti = s->tim + u * hw;
-                for (size_t kx = 0; kx < nkx; kx++) {
-                    tr[kx] += er * rr[kx] - ei * ri[kx];
-                    ti[kx] += er * ri[kx] + ei * rr[kx];
-                }
-            }
+        long ly = 0, lx = 0; /* lattice offset of the current maximum */
+        for (size_t k = 0; k < st.n; k++) {
+            long jy = 0, jx = 0;
+            peak = dft_block(
+                a, s, sy + (double)ly / kappa, sx + (double)lx / kappa,
+                (double)st.step[k] / kappa, st.half[k], kby, nkx, &jy, &jx);
+            ly += jy * (long)st.step[k];
+            lx += jx * (long)st.step[k];
         }
-        /* cc(uy, ux) = Re sum_kx T(uy, kx) m Ex(ux, kx) */
-        double bv = -HUGE_VAL;
-        size_t bu = 0, bx = 0;
-        for (size_t uy = 0; uy < U; uy++) {
-            const float *tr = s->tre + uy * hw, *ti = s->tim + uy * hw;
-            for (size_t ux = 0; ux < U; ux++) {
-                const float *xr = s->exr + ux * hw, *xi = s->exi + ux * hw;
-                double acc = 0.0;
-                for (size_t kx = 0; kx < nkx; kx++)
-                    acc += (double)(tr[kx] * xr[kx] - ti[kx] * xi[kx]);
-                if (acc > bv) {
-                    bv = acc;
-                    bu = uy;
-                    bx = ux;
-                }
-            }
-        }
-        sy += ((double)bu - c) / kappa;
-        sx += ((double)bx - c) / kappa;
-        peak = bv;
+        /* the result is the lattice point s + (ly, lx) / kappa */
+        sy += (double)ly / kappa;
+        sx += (double)lx / kappa;
     }
     *dx = sx * (double)a->bin;
     *dy = sy * (double)a->bin;

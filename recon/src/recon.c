@@ -748,19 +748,30 @@ static inline void tap_of(double x, size_t n, tap *t)
     t->f = (float)(x - (double)t->i0);
 }
 
+/* f32 -> u8/u16 with rounding to nearest and clamping; NaN becomes 0.
+ * Branch-free so the loops vectorise. */
 static void to_type(const fib_image *f, fib_image *t)
 {
     const float hi = t->type == FIB_PX_U8 ? 255.0f : 65535.0f;
     for (size_t y = 0; y < f->height; y++) {
-        const float *s = fib_image_row(f, y);
+        const float *restrict s = fib_image_row(f, y);
         void *d = fib_image_row(t, y);
-        for (size_t x = 0; x < f->width; x++) {
-            float v = s[x];
-            v = v > 0 ? (v < hi ? v + 0.5f : hi) : 0.0f; /* NaN -> 0 */
-            if (t->type == FIB_PX_U8)
-                ((uint8_t *)d)[x] = (uint8_t)v;
-            else
-                ((uint16_t *)d)[x] = (uint16_t)v;
+        if (t->type == FIB_PX_U8) {
+            uint8_t *restrict d8 = d;
+#pragma omp simd
+            for (size_t x = 0; x < f->width; x++) {
+                float v = s[x] > 0.0f ? s[x] : 0.0f; /* NaN -> 0 */
+                v = v < hi ? v + 0.5f : hi;
+                d8[x] = (uint8_t)(int32_t)v;
+            }
+        } else {
+            uint16_t *restrict d16 = d;
+#pragma omp simd
+            for (size_t x = 0; x < f->width; x++) {
+                float v = s[x] > 0.0f ? s[x] : 0.0f;
+                v = v < hi ? v + 0.5f : hi;
+                d16[x] = (uint16_t)(int32_t)v;
+            }
         }
     }
 }
@@ -795,13 +806,15 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
     fib_image in = {0}, out = {0}, prev = {0}, typed = {0}, mix = {0};
     double *mapx = NULL, *mapy = NULL;
     tap *colt = NULL;
+    float *colf = NULL;
     size_t bytes = 0, b1, b2;
     fib_status st;
     if (!fib_mul3_size(s->width, s->height, sizeof(float), &b1) ||
         !fib_mul3_size(g->nx, g->ny, sizeof(float), &b2))
         return fib_error_set(err, FIB_ERANGE, "recon: slice size overflows");
     bytes = b1 + b2 * (r->p.isotropic ? 4 : 2) +
-            (g->nx + g->ny) * sizeof(double) + g->nx * sizeof(tap);
+            (g->nx + g->ny) * sizeof(double) +
+            g->nx * (sizeof(tap) + sizeof(float));
     st = charge(r, bytes, "output slices", err);
     if (st)
         return st;
@@ -819,7 +832,8 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
     mapx = malloc(g->nx * sizeof(double));
     mapy = malloc(g->ny * sizeof(double));
     colt = malloc(g->nx * sizeof(tap));
-    if (!mapx || !mapy || !colt) {
+    colf = malloc(g->nx * sizeof(float));
+    if (!mapx || !mapy || !colt || !colf) {
         st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
         goto fail;
     }
@@ -875,6 +889,22 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
         for (size_t X = 0; X < g->nx; X++)
             tap_of((mapx[X] - sx + 0.5) * cxs - 0.5, s->width, &colt[X]);
         const tap *ct = colt;
+        /* The run [xa, xb) of output columns whose taps are interior and
+         * consecutive (i0 = i0(xa) + X - xa, i1 = i0 + 1): the whole row
+         * for a pure translation.  There the same arithmetic runs on
+         * contiguous loads (vectorised), bit-identical to the general
+         * loop. */
+        size_t xa = 0, xb = 0;
+        while (xa < g->nx && !(ct[xa].valid && ct[xa].i1 == ct[xa].i0 + 1))
+            xa++;
+        for (xb = xa; xb < g->nx; xb++) {
+            const tap *t = &ct[xb];
+            if (!t->valid || t->i0 != ct[xa].i0 + (xb - xa) ||
+                t->i1 != t->i0 + 1)
+                break;
+            colf[xb] = t->f;
+        }
+        const float *cf = colf;
 #pragma omp parallel for schedule(static) num_threads(nthreads)
         for (long Y = 0; Y < (long)g->ny; Y++) {
             float *row = fib_image_row(op, (size_t)Y);
@@ -887,6 +917,21 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
             const float *r0 = fib_image_row(inp, ty.i0);
             const float *r1 = fib_image_row(inp, ty.i1);
             for (size_t X = 0; X < g->nx; X++) {
+                if (X == xa && xb > xa) {
+                    const float *restrict p0 = r0 + ct[xa].i0;
+                    const float *restrict p1 = r1 + ct[xa].i0;
+                    const float *restrict fx = cf + xa;
+                    float *restrict o = row + xa;
+                    const float fy = ty.f;
+#pragma omp simd
+                    for (size_t j = 0; j < xb - xa; j++) {
+                        const float a = p0[j] + fx[j] * (p0[j + 1] - p0[j]);
+                        const float b = p1[j] + fx[j] * (p1[j + 1] - p1[j]);
+                        o[j] = a + fy * (b - a);
+                    }
+                    X = xb - 1;
+                    continue;
+                }
                 const tap t = ct[X];
                 const float a = r0[t.i0] + t.f * (r0[t.i1] - r0[t.i0]);
                 const float b = r1[t.i0] + t.f * (r1[t.i1] - r1[t.i0]);
@@ -958,6 +1003,7 @@ fail:
     free(mapx);
     free(mapy);
     free(colt);
+    free(colf);
     release(r, bytes);
     return st;
 }
