@@ -291,6 +291,7 @@ int cli_cmd_measure(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     optind = 1;
+    opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "q", lo, NULL)) != -1) {
         double d;
@@ -409,7 +410,9 @@ int cli_cmd_measure(int argc, char **argv)
             quiet = true;
             break;
         default:
-            return cli_usage_error("measure", "bad option (see --help)");
+            return cli_usage_error(
+                "measure", "unknown or incomplete option '%s' (see --help)",
+                argv[optind - 1]);
         }
     }
     if (optind != argc - 1)

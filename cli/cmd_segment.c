@@ -92,6 +92,7 @@ int cli_cmd_segment(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     optind = 1;
+    opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "o:q", lo, NULL)) != -1) {
         switch (c) {
@@ -165,7 +166,9 @@ int cli_cmd_segment(int argc, char **argv)
             quiet = true;
             break;
         default:
-            return cli_usage_error("segment", "bad option (see --help)");
+            return cli_usage_error(
+                "segment", "unknown or incomplete option '%s' (see --help)",
+                argv[optind - 1]);
         }
     }
     if (optind != argc - 1)

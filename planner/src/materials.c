@@ -854,8 +854,8 @@ fib_status fib_plan_material_resolve(const fib_plan_materials *db,
         fib_plan_materials *tmp = NULL;
         fib_status st = fib_plan_materials_create(&tmp, err);
         if (st == FIB_OK)
-            st = fib_plan_material_resolve(tmp, name_or_formula,
-                                           density_g_cm3, out, err);
+            st = fib_plan_material_resolve(tmp, name_or_formula, density_g_cm3,
+                                           out, err);
         fib_plan_materials_destroy(tmp);
         return st;
     }

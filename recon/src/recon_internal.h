@@ -45,9 +45,9 @@ int fib__backward_offsets(int connectivity, int off[13][3]);
  * tortuosity.c (1,2 = -x,+x; 4,8 = -y,+y; 16,32 = -z,+z; 64,128 = inlet,
  * outlet), 0 = inactive. */
 typedef struct fib__mg fib__mg;
-fib_status fib__mg_create(const uint8_t *code, size_t nx, size_t ny,
-                          size_t nz, const double g[3], double gb,
-                          fib__mg **out, fib_error *err);
+fib_status fib__mg_create(const uint8_t *code, size_t nx, size_t ny, size_t nz,
+                          const double g[3], double gb, fib__mg **out,
+                          fib_error *err);
 /* z = M^-1 r (z and r of the full grid; inactive entries of z are 0). */
 void fib__mg_apply(fib__mg *mg, const double *r, double *z);
 int fib__mg_levels(const fib__mg *mg);

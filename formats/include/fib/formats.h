@@ -62,19 +62,19 @@ typedef enum fib_fmt_beam {
 typedef struct fib_fmt_meta {
     fib_fmt_vendor vendor;
     fib_fmt_beam beam;
-    double pixel_size_nm[2];   /**< x, y as written by the vendor */
-    double voxel_depth_nm;     /**< z spacing (MRC, NRRD, ImageJ) */
-    double hfw_nm;             /**< horizontal field width */
-    double hv_kV;              /**< accelerating voltage (EHT) */
-    double current_pA;         /**< beam current */
-    double stage_tilt_deg;     /**< stage tilt */
+    double pixel_size_nm[2]; /**< x, y as written by the vendor */
+    double voxel_depth_nm;   /**< z spacing (MRC, NRRD, ImageJ) */
+    double hfw_nm;           /**< horizontal field width */
+    double hv_kV;            /**< accelerating voltage (EHT) */
+    double current_pA;       /**< beam current */
+    double stage_tilt_deg;   /**< stage tilt */
     double working_distance_nm;
-    int tilt_correction;       /**< 1 on, 0 off, -1 not stated */
-    char instrument[64];       /**< e.g. "Helios NanoLab 660" */
-    char detector[32];         /**< e.g. "TLD", "SE2", "InLens" */
-    char source_key[48];       /**< key the pixel size came from */
-    size_t full_height;        /**< image rows in the file, data bar too */
-    size_t databar_rows;       /**< rows that are vendor data bar */
+    int tilt_correction; /**< 1 on, 0 off, -1 not stated */
+    char instrument[64]; /**< e.g. "Helios NanoLab 660" */
+    char detector[32];   /**< e.g. "TLD", "SE2", "InLens" */
+    char source_key[48]; /**< key the pixel size came from */
+    size_t full_height;  /**< image rows in the file, data bar too */
+    size_t databar_rows; /**< rows that are vendor data bar */
 } fib_fmt_meta;
 
 /** Set every field of @p meta to "not stated". */
@@ -82,18 +82,18 @@ FIB_API void fib_fmt_meta_init(fib_fmt_meta *meta);
 
 /** Options for readers.  Zero-initialise, then set. */
 typedef struct fib_fmt_read_opts {
-    bool keep_databar;   /**< false (default): crop the vendor data bar */
-    size_t page;         /**< page of a multi-page file for image reads */
-    size_t max_bytes;    /**< refuse larger pixel data; 0 = 4 GiB */
+    bool keep_databar; /**< false (default): crop the vendor data bar */
+    size_t page;       /**< page of a multi-page file for image reads */
+    size_t max_bytes;  /**< refuse larger pixel data; 0 = 4 GiB */
 } fib_fmt_read_opts;
 
 /** File summary without reading pixel data (fib_fmt_probe()). */
 typedef struct fib_fmt_info {
     fib_fmt_kind kind;
     fib_pixel_type type;
-    size_t nx, ny, nz;      /**< nz = pages / sections / slices */
-    bool tiled;             /**< TIFF tiles rather than strips */
-    char compression[24];   /**< "none", "lzw", "deflate", "gzip", ... */
+    size_t nx, ny, nz;    /**< nz = pages / sections / slices */
+    bool tiled;           /**< TIFF tiles rather than strips */
+    char compression[24]; /**< "none", "lzw", "deflate", "gzip", ... */
     fib_fmt_meta meta;
 } fib_fmt_info;
 
@@ -118,29 +118,29 @@ FIB_API FIB_NODISCARD fib_status fib_fmt_probe(const char *path,
  * Pixel sizes from the metadata are copied into img->pixel_size_nm.  The
  * data bar is cropped unless opts->keep_databar.  @p meta may be NULL.
  */
-FIB_API FIB_NODISCARD fib_status fib_fmt_image_read(
-    const char *path, const fib_fmt_read_opts *opts, fib_image *img,
-    fib_fmt_meta *meta, fib_error *err);
+FIB_API FIB_NODISCARD fib_status
+fib_fmt_image_read(const char *path, const fib_fmt_read_opts *opts,
+                   fib_image *img, fib_fmt_meta *meta, fib_error *err);
 
 /**
  * Read a whole volume (multi-page TIFF, MRC, NRRD; a single image gives
  * nz = 1) into a new owned volume.  Voxel sizes come from the header.
  */
-FIB_API FIB_NODISCARD fib_status fib_fmt_volume_read(
-    const char *path, const fib_fmt_read_opts *opts, fib_volume *vol,
-    fib_fmt_meta *meta, fib_error *err);
+FIB_API FIB_NODISCARD fib_status
+fib_fmt_volume_read(const char *path, const fib_fmt_read_opts *opts,
+                    fib_volume *vol, fib_fmt_meta *meta, fib_error *err);
 
 /** Options for writers.  Zero-initialise, then set. */
 typedef struct fib_fmt_write_opts {
-    bool nrrd_gzip;        /**< NRRD: gzip encoding instead of raw */
-    int tiff_compression;  /**< 0 none, 1 deflate, 2 lzw */
+    bool nrrd_gzip;       /**< NRRD: gzip encoding instead of raw */
+    int tiff_compression; /**< 0 none, 1 deflate, 2 lzw */
 } fib_fmt_write_opts;
 
 /** Write one image; format by extension (.png, .tif, .mrc, .nrrd).  PNG
  *  takes u8 and u16 only. */
-FIB_API FIB_NODISCARD fib_status fib_fmt_image_write(
-    const char *path, const fib_image *img, const fib_fmt_write_opts *opts,
-    fib_error *err);
+FIB_API FIB_NODISCARD fib_status
+fib_fmt_image_write(const char *path, const fib_image *img,
+                    const fib_fmt_write_opts *opts, fib_error *err);
 
 /**
  * Write a volume; format by extension (.tif ImageJ stack, .mrc, .nrrd; .png
@@ -149,9 +149,9 @@ FIB_API FIB_NODISCARD fib_status fib_fmt_image_write(
  * labels give FIB_ERANGE).  Errors: FIB_EINVAL (unknown extension, bad
  * type or size), FIB_EIO; no file is left behind on failure.
  */
-FIB_API FIB_NODISCARD fib_status fib_fmt_volume_write(
-    const char *path, const fib_volume *vol, const fib_fmt_write_opts *opts,
-    fib_error *err);
+FIB_API FIB_NODISCARD fib_status
+fib_fmt_volume_write(const char *path, const fib_volume *vol,
+                     const fib_fmt_write_opts *opts, fib_error *err);
 
 /**
  * Streaming volume writer: slices are appended one at a time, so a volume

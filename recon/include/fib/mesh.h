@@ -12,12 +12,12 @@
  * are oriented so that the inside is on their left seen from outside the
  * cube, chained into closed polygons and triangulated as the fan of
  * largest area with the vertices at edge midpoints (the binary-volume
- * case; this reproduces scikit-image's areas on non-ambiguous cubes).  Because a face is resolved from its own corners
- * only, neighbouring cubes agree and the mesh is closed (watertight)
- * wherever the surface does not leave the volume; all 256 cases are
- * covered and none is ambiguous.  Vertices on shared cube edges are
- * shared (one vertex per crossed grid edge; the parallel z slabs are
- * welded on their shared planes).
+ * case; this reproduces scikit-image's areas on non-ambiguous cubes).  Because
+ * a face is resolved from its own corners only, neighbouring cubes agree and
+ * the mesh is closed (watertight) wherever the surface does not leave the
+ * volume; all 256 cases are covered and none is ambiguous.  Vertices on shared
+ * cube edges are shared (one vertex per crossed grid edge; the parallel z slabs
+ * are welded on their shared planes).
  *
  * Coordinates are physical (nm): vertex = origin + index * spacing, linear
  * interpolation of the level along grid edges.  Triangles are ordered so
