@@ -41,6 +41,15 @@
 #define FIB_HOT_CLONES
 #endif
 
+/* Column block of the pruned forward transform (bin > 1): COL_BLOCK
+ * columns of the row-transformed image are gathered into contiguous
+ * buffers and transformed together (a fixed FFTW_ESTIMATE plan of
+ * contiguous 1-D transforms; the strided in-place plan that
+ * FFTW_ESTIMATE picks for the whole column set is cache-unfriendly, and
+ * FFTW_MEASURE's buffered plans are chosen by timing, so they can differ
+ * between runs). */
+#define COL_BLOCK 8
+
 typedef struct scratch {
     fftwf_complex *r; /* h * hw cross-power (destroyed by c2r) */
     float *cc;        /* h * w correlation */
@@ -60,11 +69,12 @@ struct fib__aligner {
     unsigned bin;       /* input pixels per correlation pixel along each axis */
     size_t fw, fh, fhw; /* full region (input px) and its half width */
     fftwf_plan fwd, inv;
-    fftwf_plan fwd_cols; /* bin > 1: fwd = the row r2c transforms only */
-    double wsum;         /* sum of the window weights */
-    float *window;       /* fw * fh */
-    float *in;           /* fw * fh forward input */
-    fftwf_complex *full; /* fh * fhw full spectrum (bin > 1 only) */
+    fftwf_plan fwd_cols;   /* bin > 1: fwd = the row r2c transforms only */
+    double wsum;           /* sum of the window weights */
+    float *window;         /* fw * fh */
+    float *in;             /* fw * fh forward input */
+    fftwf_complex *full;   /* fh * fhw full spectrum (bin > 1 only) */
+    fftwf_complex *colbuf; /* COL_BLOCK * fh gathered columns (bin > 1) */
     scratch *scr;
 };
 
@@ -148,6 +158,7 @@ bool fib__aligner_bytes(size_t w, size_t h, int nthreads, unsigned ups,
                         unsigned bin, size_t *bytes_out)
 {
     size_t fulln, fullspec;
+    const size_t fh0 = h;
     if (!fib_mul_size(w, h, &fulln) || !fib_mul_size(h, w / 2 + 1, &fullspec))
         return false;
     w /= bin;
@@ -164,7 +175,8 @@ bool fib__aligner_bytes(size_t w, size_t h, int nthreads, unsigned ups,
     /* + window and input at full size, + the full spectrum when binned */
     if (!fib_mul_size(per, (size_t)nthreads, &total) ||
         !fib_add_size(total, 2 * fulln * sizeof(float), &total) ||
-        (bin > 1 && !fib_add_size(total, fullspec * 8, &total)))
+        (bin > 1 &&
+         !fib_add_size(total, fullspec * 8 + COL_BLOCK * 8 * fh0, &total)))
         return false;
     *bytes_out = total;
     return true;
@@ -213,6 +225,7 @@ void fib__aligner_destroy(fib__aligner *a)
     fftwf_free(a->window);
     fftwf_free(a->in);
     fftwf_free(a->full);
+    fftwf_free(a->colbuf);
     free(a);
 }
 
@@ -280,9 +293,12 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
     a->window = fftwf_malloc(fw * fh * sizeof(float));
     a->in = fftwf_malloc(fw * fh * sizeof(float));
     a->scr = calloc((size_t)a->nthreads, sizeof *a->scr);
-    if (bin > 1)
+    if (bin > 1) {
         a->full = fftwf_malloc(fh * a->fhw * sizeof(fftwf_complex));
-    if (!a->window || !a->in || !a->scr || (bin > 1 && !a->full))
+        a->colbuf = fftwf_malloc(COL_BLOCK * fh * sizeof(fftwf_complex));
+    }
+    if (!a->window || !a->in || !a->scr ||
+        (bin > 1 && (!a->full || !a->colbuf)))
         goto nomem;
     for (int t = 0; t < a->nthreads; t++) {
         scratch *s = &a->scr[t];
@@ -326,8 +342,8 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
                                              (int)fw, a->full, NULL, 1,
                                              (int)a->fhw, FFTW_ESTIMATE);
             a->fwd_cols = fftwf_plan_many_dft(
-                1, &ncol, (int)a->hw, a->full, NULL, (int)a->fhw, 1, a->full,
-                NULL, (int)a->fhw, 1, FFTW_FORWARD, FFTW_ESTIMATE);
+                1, &ncol, COL_BLOCK, a->colbuf, NULL, 1, ncol, a->colbuf, NULL,
+                1, ncol, FFTW_FORWARD, FFTW_ESTIMATE);
         }
         a->inv = fftwf_plan_dft_c2r_2d((int)h, (int)w, a->scr[0].r,
                                        a->scr[0].cc, FFTW_ESTIMATE);
@@ -391,13 +407,31 @@ void fib__aligner_spectrum(fib__aligner *a, const fib_image *img, size_t x0,
      * band-limited correlation sampled every bin pixels, with no aliasing
      * (box binning would fold the upper band into it). */
     fftwf_execute_dft_r2c(a->fwd, a->in, a->full);
-    fftwf_execute_dft(a->fwd_cols, a->full, a->full);
+    /* columns 0..hw-1 in blocks of COL_BLOCK (the last block may run past
+     * hw into columns that are transformed and dropped: hw + COL_BLOCK
+     * <= fhw for fw >= 512); each block is gathered, transformed and its
+     * kept rows scattered into the cropped spectrum */
     fftwf_complex *dst = spec_out;
-    for (size_t ky = 0; ky < a->h; ky++) {
-        const double f = signed_freq(ky, a->h);
-        const size_t src = f >= 0 ? (size_t)f : (size_t)((double)h + f);
-        memcpy(dst + ky * a->hw, a->full + src * a->fhw,
-               a->hw * sizeof(fftwf_complex));
+    fftwf_complex *cb = a->colbuf;
+    for (size_t c0 = 0; c0 < a->hw; c0 += COL_BLOCK) {
+        for (size_t y = 0; y < h; y++) {
+            const float *src = &a->full[y * a->fhw + c0][0];
+            for (size_t c = 0; c < COL_BLOCK; c++) {
+                cb[c * h + y][0] = src[2 * c];
+                cb[c * h + y][1] = src[2 * c + 1];
+            }
+        }
+        fftwf_execute_dft(a->fwd_cols, cb, cb);
+        const size_t nc = a->hw - c0 < COL_BLOCK ? a->hw - c0 : COL_BLOCK;
+        for (size_t ky = 0; ky < a->h; ky++) {
+            const double f = signed_freq(ky, a->h);
+            const size_t src = f >= 0 ? (size_t)f : (size_t)((double)h + f);
+            fftwf_complex *d = dst + ky * a->hw + c0;
+            for (size_t c = 0; c < nc; c++) {
+                d[c][0] = cb[c * h + src][0];
+                d[c][1] = cb[c * h + src][1];
+            }
+        }
     }
 }
 
