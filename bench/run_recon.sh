@@ -169,15 +169,11 @@ Notes:
   threads give little on this loaded machine, and the CPU time includes
   OpenMP's spin-waiting (libgomp's default; \`OMP_WAIT_POLICY=passive\`
   avoids it).  The results are bit-identical for 1 and 2 threads.
-- What changed (recon/README.md section 1): coarse-to-fine upsampled DFT
-  (7 + 9 + 7 instead of 60 points per axis), phase factors by recurrence, a
-  pruned forward FFT (rows, then only the kept quarter of the columns),
-  vectorised cross-power, peak search, refinement product (AVX2 clone)
-  and bilinear apply.  The "before" rows are the previous main build run
-  on the same machine in the same script.  Shifts differ from the
-  previous build by at most 0.03 px: of the pair measurements, 2 of
-  199 (K = 1) and 2 of 594 (K = 3) moved by one lattice step (0.05 px,
-  near-ties), the rest are identical; accuracy is unchanged.
+- The "before" rows are the build given as \$BASELINE (here main before
+  the forward-FFT column blocks, see the last section), run on the same
+  machine in the same script.  Earlier changes (coarse-to-fine upsampled
+  DFT, pruned forward FFT, vectorised kernels) are in recon/README.md
+  section 1 and the profile below.
 - Position RMS of about 0.56 px for cryofib over 200 slices is dominated
   by the phantom's content changing from slice to slice (particles
   appearing and growing, seen as motion by any correlation aligner; see
