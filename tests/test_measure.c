@@ -334,6 +334,76 @@ START_TEST(test_label_connectivity)
 }
 END_TEST
 
+/* labels by breadth-first flood fill in raster order of the seeds: the
+   numbering of scipy.ndimage.label */
+static size_t flood_label(const uint8_t *m, size_t nx, size_t ny, size_t nz,
+                          int conn, uint32_t *L)
+{
+    size_t n = nx * ny * nz, *q = malloc(sizeof(size_t) * n);
+    uint32_t next = 0;
+    memset(L, 0, sizeof(uint32_t) * n);
+    for (size_t s = 0; s < n; s++) {
+        if (!m[s] || L[s])
+            continue;
+        size_t h = 0, t = 0;
+        L[s] = ++next;
+        q[t++] = s;
+        while (h < t) {
+            size_t i = q[h++], x = i % nx, y = (i / nx) % ny, z = i / (nx * ny);
+            for (int dz = -1; dz <= 1; dz++)
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dx = -1; dx <= 1; dx++) {
+                        int k = abs(dx) + abs(dy) + abs(dz);
+                        if (!k || (conn == 6 && k > 1) || (conn == 18 && k > 2))
+                            continue;
+                        if ((dx < 0 && !x) || (dx > 0 && x + 1 == nx) ||
+                            (dy < 0 && !y) || (dy > 0 && y + 1 == ny) ||
+                            (dz < 0 && !z) || (dz > 0 && z + 1 == nz))
+                            continue;
+                        size_t j =
+                            (size_t)((ptrdiff_t)i + dx + dy * (ptrdiff_t)nx +
+                                     dz * (ptrdiff_t)(nx * ny));
+                        if (m[j] && !L[j]) {
+                            L[j] = next;
+                            q[t++] = j;
+                        }
+                    }
+        }
+    }
+    free(q);
+    return next;
+}
+
+/* rows of 64, 100 and 130 voxels (packed 64-voxel words, partial words),
+   mask values other than 1 (any nonzero byte is foreground), runs ending
+   at the row end: labels identical to a flood fill */
+START_TEST(test_label_flood_fill)
+{
+    const size_t nxs[3] = {64, 100, 130};
+    srand(5);
+    for (int c = 0; c < 3; c++) {
+        size_t nx = nxs[c], ny = 11, nz = 9, n = nx * ny * nz;
+        fib_volume v = mkvol(FIB_PX_U8, nx, ny, nz);
+        for (size_t i = 0; i < n; i++) {
+            int r = rand() % 100;
+            u8(&v)[i] = r < 40 ? 0 : (uint8_t)(r < 70 ? 1 : 128 + r);
+        }
+        uint32_t *ref = malloc(sizeof(uint32_t) * n);
+        for (int conn = 6; conn <= 26; conn += conn == 6 ? 12 : 8) {
+            fib_volume l;
+            size_t nl;
+            fib_error e = {0};
+            ck_assert_int_eq(fib_recon_label(&v, conn, &l, &nl, &e), FIB_OK);
+            ck_assert_uint_eq(nl, flood_label(u8(&v), nx, ny, nz, conn, ref));
+            ck_assert(memcmp(l.data, ref, sizeof(uint32_t) * n) == 0);
+            fib_volume_clear(&l);
+        }
+        free(ref);
+        fib_volume_clear(&v);
+    }
+}
+END_TEST
+
 /* ---- EDT ----------------------------------------------------------------- */
 
 START_TEST(test_edt_bruteforce)
@@ -737,6 +807,7 @@ int main(void)
     tcase_add_test(tc, test_tort_block_channel_deadend);
     tcase_add_test(tc, test_tort_staircase);
     tcase_add_test(tc, test_label_connectivity);
+    tcase_add_test(tc, test_label_flood_fill);
     tcase_add_test(tc, test_edt_bruteforce);
     tcase_add_test(tc, test_otsu_bimodal);
     tcase_add_test(tc, test_hysteresis);

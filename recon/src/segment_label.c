@@ -29,23 +29,17 @@ static inline uint32_t uf_find(uint32_t *p, uint32_t i)
     return i;
 }
 
+/* Join the sets of a and b; the smaller root index becomes the root (so a
+ * root is the first run of its set in raster order).  Serial per slab. */
 static inline void uf_union(uint32_t *p, uint32_t a, uint32_t b)
 {
+    if (p[a] == p[b])
+        return; /* same parent: common for runs already joined */
     uint32_t ra = uf_find(p, a), rb = uf_find(p, b);
-    while (ra != rb) {
-        if (ra < rb) {
-            uint32_t t = ra;
-            ra = rb;
-            rb = t;
-        }
-        /* ra > rb: hang ra below rb */
-        uint32_t next = p[ra];
-        if (next == ra) {
-            p[ra] = rb;
-            return;
-        }
-        ra = uf_find(p, next);
-    }
+    if (ra < rb)
+        p[rb] = ra;
+    else if (rb < ra)
+        p[ra] = rb;
 }
 
 typedef struct runs {
@@ -99,11 +93,84 @@ static void join_row(runs *R, size_t ny, size_t y, size_t z, int noff,
     }
 }
 
+/* Bit b of the result = byte b of p[0..63] is nonzero (little-endian
+ * packing: the nonzero test sets each byte's high bit, the multiplication
+ * gathers the 8 high bits of a word into its top byte). */
+static uint64_t pack64(const uint8_t *p)
+{
+    uint64_t bits = 0;
+    for (int j = 0; j < 8; j++) {
+        uint64_t w;
+        memcpy(&w, p + 8 * j, 8);
+        uint64_t hi = (((w & 0x7f7f7f7f7f7f7f7fu) + 0x7f7f7f7f7f7f7f7fu) | w) &
+                      0x8080808080808080u;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        bits |= (((hi >> 7) * 0x0102040810204080u) >> 56) << (8 * j);
+#else
+        for (int i = 0; i < 8; i++)
+            bits |= (uint64_t)(p[8 * j + i] != 0) << (8 * j + i);
+        (void)hi;
+#endif
+    }
+    return bits;
+}
+
+/* Pack a row of nx voxels into nw = ceil(nx / 64) words (bits past nx are
+ * zero) and return its number of runs (a run starts at a set bit whose
+ * left neighbour is clear). */
+static size_t pack_row(const uint8_t *row, size_t nx, uint64_t *bits)
+{
+    size_t nw = (nx + 63) / 64, runs_n = 0;
+    uint64_t carry = 0;
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t b;
+        if (64 * w + 64 <= nx) {
+            b = pack64(row + 64 * w);
+        } else {
+            b = 0;
+            for (size_t x = 64 * w; x < nx; x++)
+                b |= (uint64_t)(row[x] != 0) << (x - 64 * w);
+        }
+        bits[w] = b;
+        runs_n += (size_t)__builtin_popcountll(b & ~((b << 1) | carry));
+        carry = b >> 63;
+    }
+    return runs_n;
+}
+
+/* Store the runs of a packed row from run index k on: run starts are set
+ * bits after a clear one, run ends (exclusive) clear bits after a set one,
+ * visited in order with count-trailing-zeros. */
+static void extract_runs(const uint64_t *bits, size_t nx, size_t k, runs *R)
+{
+    size_t nw = (nx + 63) / 64;
+    uint64_t carry = 0;
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t b = bits[w], prev = (b << 1) | carry;
+        uint64_t t = (b & ~prev) | (~b & prev);
+        while (t) {
+            int i = __builtin_ctzll(t);
+            uint32_t x = (uint32_t)(64 * w + (size_t)i);
+            if ((b >> i) & 1) {
+                R->x0[k] = x;
+                R->par[k] = (uint32_t)k;
+            } else {
+                R->x1[k++] = x;
+            }
+            t &= t - 1;
+        }
+        carry = b >> 63;
+    }
+    if (carry) /* nx is a multiple of 64 and the row ends set */
+        R->x1[k] = (uint32_t)nx;
+}
+
 fib_status fib_recon_label(const fib_volume *mask, int connectivity,
                            fib_volume *labels, size_t *n_labels, fib_error *err)
 {
     fib_status st;
     uint8_t *tmp = NULL;
+    uint64_t *bits = NULL;
     const uint8_t *fg;
     runs R = {0};
     memset(labels, 0, sizeof *labels);
@@ -134,15 +201,13 @@ fib_status fib_recon_label(const fib_volume *mask, int connectivity,
     }
     /* runs per row (rows = (y, z) in raster order) */
     R.row_start = calloc(nrows + 1, sizeof *R.row_start);
-    if (!R.row_start)
+    size_t nw = (nx + 63) / 64;
+    bits = malloc(sizeof(uint64_t) * nw * nrows);
+    if (!R.row_start || !bits)
         goto nomem;
 #pragma omp parallel for schedule(static)
     for (size_t r = 0; r < nrows; r++) {
-        const uint8_t *row = fg + r * nx;
-        size_t c = 0;
-        for (size_t x = 0; x < nx; x++)
-            c += row[x] && (x == 0 || !row[x - 1]);
-        R.row_start[r + 1] = c;
+        R.row_start[r + 1] = pack_row(fg + r * nx, nx, bits + r * nw);
     }
     for (size_t r = 0; r < nrows; r++)
         R.row_start[r + 1] += R.row_start[r];
@@ -154,16 +219,7 @@ fib_status fib_recon_label(const fib_volume *mask, int connectivity,
         goto nomem;
 #pragma omp parallel for schedule(static)
     for (size_t r = 0; r < nrows; r++) {
-        const uint8_t *row = fg + r * nx;
-        size_t k = R.row_start[r];
-        for (size_t x = 0; x < nx; x++) {
-            if (row[x] && (x == 0 || !row[x - 1])) {
-                R.x0[k] = (uint32_t)x;
-                R.par[k] = (uint32_t)k;
-            }
-            if (row[x] && (x + 1 == nx || !row[x + 1]))
-                R.x1[k++] = (uint32_t)(x + 1);
-        }
+        extract_runs(bits + r * nw, nx, R.row_start[r], &R);
     }
     int off[4][3];
     int noff = row_offsets(connectivity, off);
@@ -224,6 +280,7 @@ nomem:
     st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory for labelling");
 done:
     free(tmp);
+    free(bits);
     free(R.x0);
     free(R.x1);
     free(R.par);
