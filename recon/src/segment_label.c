@@ -29,39 +29,45 @@ static inline uint32_t uf_find(uint32_t *p, uint32_t i)
     return i;
 }
 
-/* Join the sets of a and b; the smaller root index becomes the root (so a
- * root is the first run of its set in raster order).  Serial per slab. */
-static inline void uf_union(uint32_t *p, uint32_t a, uint32_t b)
-{
-    if (p[a] == p[b])
-        return; /* same parent: common for runs already joined */
-    uint32_t ra = uf_find(p, a), rb = uf_find(p, b);
-    if (ra < rb)
-        p[rb] = ra;
-    else if (rb < ra)
-        p[ra] = rb;
-}
-
 typedef struct runs {
-    uint32_t *x0, *x1; /* [x0, x1) */
+    uint32_t *xr;      /* run k covers [xr[2k], xr[2k + 1]) */
     size_t *row_start; /* nrows + 1 */
     uint32_t *par;
 } runs;
 
 /* Join the runs of row a with those of the earlier row b.  ext: runs one
- * voxel apart along x also touch (diagonal connectivity). */
+ * voxel apart along x also touch (diagonal connectivity).  Union-find
+ * link by index: the smaller root becomes the root (a root is the first run
+ * of its set in raster order); the root of the current run is kept while
+ * it overlaps several runs.  Serial within a slab. */
 static void join_rows(runs *R, size_t a, size_t b, bool ext)
 {
     size_t i = R->row_start[a], ie = R->row_start[a + 1];
     size_t j = R->row_start[b], je = R->row_start[b + 1];
     uint32_t e = ext ? 1u : 0u;
+    const uint32_t *xr = R->xr;
+    uint32_t *p = R->par;
+    uint32_t ri = UINT32_MAX; /* root of run i once known */
     while (i < ie && j < je) {
-        if (R->x0[i] < R->x1[j] + e && R->x0[j] < R->x1[i] + e)
-            uf_union(R->par, (uint32_t)i, (uint32_t)j);
-        if (R->x1[i] < R->x1[j])
+        uint32_t ai = xr[2 * i], bi = xr[2 * i + 1];
+        uint32_t aj = xr[2 * j], bj = xr[2 * j + 1];
+        if (ai < bj + e && aj < bi + e) {
+            if (ri == UINT32_MAX)
+                ri = uf_find(p, (uint32_t)i);
+            uint32_t rj = uf_find(p, (uint32_t)j);
+            if (rj < ri) {
+                p[ri] = rj;
+                ri = rj;
+            } else if (ri < rj) {
+                p[rj] = ri;
+            }
+        }
+        if (bi < bj) {
             i++;
-        else
+            ri = UINT32_MAX;
+        } else {
             j++;
+        }
     }
 }
 
@@ -152,17 +158,17 @@ static void extract_runs(const uint64_t *bits, size_t nx, size_t k, runs *R)
             int i = __builtin_ctzll(t);
             uint32_t x = (uint32_t)(64 * w + (size_t)i);
             if ((b >> i) & 1) {
-                R->x0[k] = x;
+                R->xr[2 * k] = x;
                 R->par[k] = (uint32_t)k;
             } else {
-                R->x1[k++] = x;
+                R->xr[2 * k++ + 1] = x;
             }
             t &= t - 1;
         }
         carry = b >> 63;
     }
     if (carry) /* nx is a multiple of 64 and the row ends set */
-        R->x1[k] = (uint32_t)nx;
+        R->xr[2 * k + 1] = (uint32_t)nx;
 }
 
 fib_status fib_recon_label(const fib_volume *mask, int connectivity,
@@ -212,10 +218,9 @@ fib_status fib_recon_label(const fib_volume *mask, int connectivity,
     for (size_t r = 0; r < nrows; r++)
         R.row_start[r + 1] += R.row_start[r];
     size_t nr = R.row_start[nrows];
-    R.x0 = malloc(sizeof(uint32_t) * (nr ? nr : 1));
-    R.x1 = malloc(sizeof(uint32_t) * (nr ? nr : 1));
+    R.xr = malloc(sizeof(uint32_t) * 2 * (nr ? nr : 1));
     R.par = malloc(sizeof(uint32_t) * (nr ? nr : 1));
-    if (!R.x0 || !R.x1 || !R.par)
+    if (!R.xr || !R.par)
         goto nomem;
 #pragma omp parallel for schedule(static)
     for (size_t r = 0; r < nrows; r++) {
@@ -271,7 +276,7 @@ fib_status fib_recon_label(const fib_volume *mask, int connectivity,
 #pragma omp parallel for schedule(static)
     for (size_t r = 0; r < nrows; r++)
         for (size_t k = R.row_start[r]; k < R.row_start[r + 1]; k++)
-            for (uint32_t x = R.x0[k]; x < R.x1[k]; x++)
+            for (uint32_t x = R.xr[2 * k]; x < R.xr[2 * k + 1]; x++)
                 out[r * nx + x] = R.par[k];
     if (n_labels)
         *n_labels = next;
@@ -281,8 +286,7 @@ nomem:
 done:
     free(tmp);
     free(bits);
-    free(R.x0);
-    free(R.x1);
+    free(R.xr);
     free(R.par);
     free(R.row_start);
     return st;
