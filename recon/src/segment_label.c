@@ -11,7 +11,10 @@
  * of its component in raster order.  Unions run in parallel over z slabs
  * (no join crosses a slab), the slab boundaries are merged serially, and a
  * final raster pass numbers roots 1..n, which is the numbering of
- * scipy.ndimage.label.
+ * scipy.ndimage.label.  Runs are found on rows packed into 64-voxel
+ * bit words (one pass counts them with popcount, a second stores them by
+ * count-trailing-zeros), so the per-voxel work is a few word operations;
+ * the runs are stored as interleaved [x0, x1) pairs for the merges.
  */
 #include <stdlib.h>
 #include <string.h>
