@@ -28,7 +28,7 @@ echo
 echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
 echo "OMP_NUM_THREADS=$threads; peers: scipy $($py -c 'import scipy; print(scipy.__version__)'),"
 echo "scikit-image $($py -c 'import skimage; print(skimage.__version__)') (single-threaded)."
-echo "Wall times of one run each, same machine, same run."
+echo "Wall times of one run each (labelling: best of 3 runs, both sides), same machine, same run."
 echo
 echo "| volume | shape (z,y,x) | kernel | result (cryofib vs peer) | cryofib | peer | peer/cryofib |"
 echo "|---|---|---|---|---|---|---|"
