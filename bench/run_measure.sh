@@ -53,7 +53,7 @@ if [ "${2:-}" != "--no-500" ] && [ "${SKIP_TORT:-0}" = 1 ]; then
         echo
         sed -n '/^## Tortuosity factor/,$p' "$out" | grep -v '^(Kept from the previous run' | sed '1a\
 \
-(Kept from the previous run: this run was made with SKIP_TORT=1.)'
+(Kept from the previous run: this run was made with SKIP_TORT=1.)' | cat -s
         } >> "$tmp/md"
     fi
 elif [ "${2:-}" != "--no-500" ]; then
