@@ -22,12 +22,21 @@ for line in open(lines_path):
     if f:
         ours[f[0]] = f[1:]
 
-t = time.perf_counter()
-_, n6 = ndimage.label(mask)
-t_l6 = time.perf_counter() - t
-t = time.perf_counter()
-_, n26 = ndimage.label(mask, structure=np.ones((3, 3, 3)))
-t_l26 = time.perf_counter() - t
+
+
+def best_label(structure):
+    """best of 3 runs, as bench_measure times cryofib's labelling"""
+    best = None
+    for _ in range(3):
+        t = time.perf_counter()
+        _, n = ndimage.label(mask, structure=structure)
+        dt = time.perf_counter() - t
+        best = dt if best is None else min(best, dt)
+    return n, best
+
+
+n6, t_l6 = best_label(None)
+n26, t_l26 = best_label(np.ones((3, 3, 3)))
 t = time.perf_counter()
 edt = ndimage.distance_transform_edt(mask)
 t_edt = time.perf_counter() - t

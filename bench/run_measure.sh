@@ -4,7 +4,9 @@
 # timings and ratios), and the tortuosity solve on the TauFactor 500^3
 # benchmark volume (time and peak memory in x, y, z).
 #
-# usage: bench/run_measure.sh [BUILD_DIR] [--no-500]
+# usage: [SKIP_TORT=1] bench/run_measure.sh [BUILD_DIR] [--no-500]
+# SKIP_TORT=1 runs the 500^3 kernels but not the (slow) tortuosity solves:
+# the tortuosity section of the previous results file is kept, marked as such.
 # Writes bench/results/measure.md.  Needs /usr/bin/python3 with numpy,
 # scipy, scikit-image and tifffile, and ../shared/data.
 set -eu
@@ -26,7 +28,7 @@ echo
 echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
 echo "OMP_NUM_THREADS=$threads; peers: scipy $($py -c 'import scipy; print(scipy.__version__)'),"
 echo "scikit-image $($py -c 'import skimage; print(skimage.__version__)') (single-threaded)."
-echo "Wall times of one run each, same machine, same run."
+echo "Wall times of one run each (labelling: best of 3 runs, both sides), same machine, same run."
 echo
 echo "| volume | shape (z,y,x) | kernel | result (cryofib vs peer) | cryofib | peer | peer/cryofib |"
 echo "|---|---|---|---|---|---|---|"
@@ -44,6 +46,17 @@ if [ "${2:-}" != "--no-500" ]; then
     unzip -q -o "$data/taufactor-500-benchmark/TF-500x500x500-1x2x6-v3.tiff.zip" -d "$tmp"
     v500=$tmp/TF-500x500x500-1x2x6-v3.tiff
     run_kernels "$v500" 255
+fi
+if [ "${2:-}" != "--no-500" ] && [ "${SKIP_TORT:-0}" = 1 ]; then
+    if [ -f "$out" ] && grep -q '^## Tortuosity factor' "$out"; then
+        {
+        echo
+        sed -n '/^## Tortuosity factor/,$p' "$out" | grep -v '^(Kept from the previous run' | sed '1a\
+\
+(Kept from the previous run: this run was made with SKIP_TORT=1.)' | cat -s
+        } >> "$tmp/md"
+    fi
+elif [ "${2:-}" != "--no-500" ]; then
     {
     echo
     echo "## Tortuosity factor, TauFactor 500^3 benchmark (phase 255, porosity 0.30)"

@@ -1,5 +1,6 @@
 /* test_measure.c -- analytic checks of segmentation and measurement. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,10 @@
 #include "fib_test.h"
 
 #define PI_ 3.14159265358979323846
+/* skimage 0.19.3: marching_cubes(vol, 0.5, method="lewiner") and
+   mesh_surface_area (float64 vertices) of test_mc_random_binary_lewiner's
+   volume */
+#define MC_RANDOM_SKIMAGE_AREA 3672.9401091896834
 
 static fib_volume mkvol(fib_pixel_type t, size_t nx, size_t ny, size_t nz)
 {
@@ -56,6 +61,77 @@ START_TEST(test_mc_sphere)
     /* closed genus-0 triangle mesh, vertices welded across slabs:
        V - E + F = 2 with E = 3F/2 */
     ck_assert_uint_eq(m.n_vertices, m.n_triangles / 2 + 2);
+    fib_mesh_clear(&m);
+    free(f);
+}
+END_TEST
+
+/* a closed, consistently oriented mesh: every directed edge is matched by
+   its reverse (as a multiset).  Returns the number of repeated directed
+   edges (edges shared by 4 triangles: non-manifold, still closed). */
+static int edge_key_cmp(const void *a, const void *b)
+{
+    const uint64_t *p = a, *q = b;
+    return *p < *q ? -1 : (*p > *q);
+}
+
+static size_t assert_closed_oriented(const fib_mesh *m)
+{
+    size_t ne = 3 * m->n_triangles;
+    uint64_t *fw = malloc(sizeof(uint64_t) * ne);
+    uint64_t *bw = malloc(sizeof(uint64_t) * ne);
+    for (size_t t = 0; t < m->n_triangles; t++)
+        for (int k = 0; k < 3; k++) {
+            uint64_t a = m->triangles[3 * t + (size_t)k];
+            uint64_t b = m->triangles[3 * t + (size_t)(k + 1) % 3];
+            ck_assert_uint_ne(a, b);
+            fw[3 * t + (size_t)k] = a << 32 | b;
+            bw[3 * t + (size_t)k] = b << 32 | a;
+        }
+    qsort(fw, ne, sizeof *fw, edge_key_cmp);
+    qsort(bw, ne, sizeof *bw, edge_key_cmp);
+    size_t dup = 0;
+    for (size_t i = 0; i < ne; i++) {
+        ck_assert(fw[i] == bw[i]);
+        dup += i && fw[i] == fw[i - 1];
+    }
+    free(fw);
+    free(bw);
+    return dup;
+}
+
+/* random binary volume (all 256 corner configurations occur) with a zero
+   border: closed, oriented mesh, and the area of scikit-image 0.19
+   marching_cubes(method="lewiner") + mesh_surface_area at level 0.5 on
+   the same volume (bench/gen_mc_table.py's table reproduces its tie
+   resolution of ambiguous faces and interiors) */
+START_TEST(test_mc_random_binary_lewiner)
+{
+    size_t n = 16;
+    float *f = calloc(n * n * n, sizeof(float));
+    uint32_t s = 12345u;
+    for (size_t z = 1; z + 1 < n; z++)
+        for (size_t y = 1; y + 1 < n; y++)
+            for (size_t x = 1; x + 1 < n; x++) {
+                s = s * 1664525u + 1013904223u;
+                f[(z * n + y) * n + x] = (s >> 31) ? 1.0f : 0.0f;
+            }
+    double sp[3] = {1, 1, 1};
+    fib_mesh m;
+    fib_error e = {0};
+    ck_assert_int_eq(
+        fib_recon_marching_cubes(f, n, n, n, sp, NULL, 0.5, &m, &e), FIB_OK);
+    assert_closed_oriented(&m);
+    ck_assert_double_le(fabs(fib_mesh_area(&m) - MC_RANDOM_SKIMAGE_AREA), 1e-3);
+    fib_mesh_clear(&m);
+    /* graded values with the same signs: same table cases, still closed */
+    for (size_t i = 0; i < n * n * n; i++)
+        f[i] = f[i] > 0.5f ? 0.6f + 0.3f * (float)(i % 7) / 7.0f
+                           : 0.4f - 0.3f * (float)(i % 5) / 5.0f;
+    ck_assert_int_eq(
+        fib_recon_marching_cubes(f, n, n, n, sp, NULL, 0.5, &m, &e), FIB_OK);
+    assert_closed_oriented(&m);
+    ck_assert_double_gt(fib_mesh_volume(&m), 0);
     fib_mesh_clear(&m);
     free(f);
 }
@@ -255,6 +331,76 @@ START_TEST(test_label_connectivity)
     }
     fib_volume_clear(&r);
     fib_volume_clear(&v);
+}
+END_TEST
+
+/* labels by breadth-first flood fill in raster order of the seeds: the
+   numbering of scipy.ndimage.label */
+static size_t flood_label(const uint8_t *m, size_t nx, size_t ny, size_t nz,
+                          int conn, uint32_t *L)
+{
+    size_t n = nx * ny * nz, *q = malloc(sizeof(size_t) * n);
+    uint32_t next = 0;
+    memset(L, 0, sizeof(uint32_t) * n);
+    for (size_t s = 0; s < n; s++) {
+        if (!m[s] || L[s])
+            continue;
+        size_t h = 0, t = 0;
+        L[s] = ++next;
+        q[t++] = s;
+        while (h < t) {
+            size_t i = q[h++], x = i % nx, y = (i / nx) % ny, z = i / (nx * ny);
+            for (int dz = -1; dz <= 1; dz++)
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dx = -1; dx <= 1; dx++) {
+                        int k = abs(dx) + abs(dy) + abs(dz);
+                        if (!k || (conn == 6 && k > 1) || (conn == 18 && k > 2))
+                            continue;
+                        if ((dx < 0 && !x) || (dx > 0 && x + 1 == nx) ||
+                            (dy < 0 && !y) || (dy > 0 && y + 1 == ny) ||
+                            (dz < 0 && !z) || (dz > 0 && z + 1 == nz))
+                            continue;
+                        size_t j =
+                            (size_t)((ptrdiff_t)i + dx + dy * (ptrdiff_t)nx +
+                                     dz * (ptrdiff_t)(nx * ny));
+                        if (m[j] && !L[j]) {
+                            L[j] = next;
+                            q[t++] = j;
+                        }
+                    }
+        }
+    }
+    free(q);
+    return next;
+}
+
+/* rows of 64, 100 and 130 voxels (packed 64-voxel words, partial words),
+   mask values other than 1 (any nonzero byte is foreground), runs ending
+   at the row end: labels identical to a flood fill */
+START_TEST(test_label_flood_fill)
+{
+    const size_t nxs[3] = {64, 100, 130};
+    srand(5);
+    for (int c = 0; c < 3; c++) {
+        size_t nx = nxs[c], ny = 11, nz = 9, n = nx * ny * nz;
+        fib_volume v = mkvol(FIB_PX_U8, nx, ny, nz);
+        for (size_t i = 0; i < n; i++) {
+            int r = rand() % 100;
+            u8(&v)[i] = r < 40 ? 0 : (uint8_t)(r < 70 ? 1 : 128 + r);
+        }
+        uint32_t *ref = malloc(sizeof(uint32_t) * n);
+        for (int conn = 6; conn <= 26; conn += conn == 6 ? 12 : 8) {
+            fib_volume l;
+            size_t nl;
+            fib_error e = {0};
+            ck_assert_int_eq(fib_recon_label(&v, conn, &l, &nl, &e), FIB_OK);
+            ck_assert_uint_eq(nl, flood_label(u8(&v), nx, ny, nz, conn, ref));
+            ck_assert(memcmp(l.data, ref, sizeof(uint32_t) * n) == 0);
+            fib_volume_clear(&l);
+        }
+        free(ref);
+        fib_volume_clear(&v);
+    }
 }
 END_TEST
 
@@ -656,10 +802,12 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_mc_sphere);
     tcase_add_test(tc, test_mc_cylinder);
+    tcase_add_test(tc, test_mc_random_binary_lewiner);
     tcase_add_test(tc, test_mc_cube_phase);
     tcase_add_test(tc, test_tort_block_channel_deadend);
     tcase_add_test(tc, test_tort_staircase);
     tcase_add_test(tc, test_label_connectivity);
+    tcase_add_test(tc, test_label_flood_fill);
     tcase_add_test(tc, test_edt_bruteforce);
     tcase_add_test(tc, test_otsu_bimodal);
     tcase_add_test(tc, test_hysteresis);
