@@ -48,6 +48,10 @@ bool cli_parse_double(const char *cmd, const char *opt, const char *text,
                       double *out);
 bool cli_parse_size(const char *cmd, const char *opt, const char *text,
                     size_t *out);
+/* Parse an integer in [lo, hi]; on error print "OPT must be an integer
+ * LO..HI (got TEXT)" and return false. */
+bool cli_parse_uint(const char *cmd, const char *opt, const char *text,
+                    unsigned long lo, unsigned long hi, unsigned long *out);
 
 /* True when @p a and @p b name the same existing file or folder (same
  * device and inode, so links and "./x" are caught). */

@@ -72,6 +72,21 @@ bool cli_parse_double(const char *cmd, const char *opt, const char *text,
     return true;
 }
 
+bool cli_parse_uint(const char *cmd, const char *opt, const char *text,
+                    unsigned long lo, unsigned long hi, unsigned long *out)
+{
+    double v;
+    if (!cli_parse_double(cmd, opt, text, &v))
+        return false;
+    if (!(v >= (double)lo && v <= (double)hi) || v != floor(v)) {
+        (void)cli_usage_error(cmd, "%s must be an integer %lu..%lu (got %s)",
+                              opt, lo, hi, text);
+        return false;
+    }
+    *out = (unsigned long)v;
+    return true;
+}
+
 bool cli_parse_size(const char *cmd, const char *opt, const char *text,
                     size_t *out)
 {

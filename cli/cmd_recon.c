@@ -168,6 +168,7 @@ static int parse_args(int argc, char **argv, opts *o)
     int ch;
     double v;
     size_t sz;
+    unsigned long u;
     optind = 1;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -239,20 +240,14 @@ static int parse_args(int argc, char **argv, opts *o)
             c->has_fiducial = true;
             break;
         case O_K:
-            if (!cli_parse_double(CMD, "--neighbours", optarg, &v))
+            if (!cli_parse_uint(CMD, "--neighbours", optarg, 1, 16, &u))
                 return CLI_EXIT_USAGE;
-            if (!(v >= 1 && v <= 16) || v != floor(v))
-                return cli_usage_error(
-                    CMD, "--neighbours must be an integer 1..16 (got %g)", v);
-            c->neighbours = (size_t)v;
+            c->neighbours = (size_t)u;
             break;
         case O_UPS:
-            if (!cli_parse_double(CMD, "--upsample", optarg, &v))
+            if (!cli_parse_uint(CMD, "--upsample", optarg, 1, 1000, &u))
                 return CLI_EXIT_USAGE;
-            if (!(v >= 1 && v <= 1000) || v != floor(v))
-                return cli_usage_error(
-                    CMD, "--upsample must be an integer 1..1000 (got %g)", v);
-            c->upsample = (unsigned)v;
+            c->upsample = (unsigned)u;
             break;
         case O_DETREND:
             c->detrend = true;
@@ -279,12 +274,9 @@ static int parse_args(int argc, char **argv, opts *o)
             c->memory_bytes = sz;
             break;
         case O_THREADS:
-            if (!cli_parse_double(CMD, "--threads", optarg, &v))
+            if (!cli_parse_uint(CMD, "--threads", optarg, 1, 1024, &u))
                 return CLI_EXIT_USAGE;
-            if (!(v >= 1 && v <= 1024) || v != floor(v))
-                return cli_usage_error(
-                    CMD, "--threads must be an integer 1..1024 (got %g)", v);
-            c->threads = (int)v;
+            c->threads = (int)u;
             break;
         case O_CHANNEL: {
             const char *eq = strchr(optarg, '=');
