@@ -23,18 +23,6 @@ static fib_status check_labels(const fib_volume *v, fib_error *err)
     return FIB_OK;
 }
 
-static inline uint32_t lab_at(const fib_volume *v, size_t i)
-{
-    switch (v->type) {
-    case FIB_PX_U8:
-        return ((const uint8_t *)v->data)[i];
-    case FIB_PX_U16:
-        return ((const uint16_t *)v->data)[i];
-    default:
-        return ((const uint32_t *)v->data)[i];
-    }
-}
-
 fib_status fib_recon_volume_fraction(const fib_volume *labels, uint32_t value,
                                      double *fraction, fib_error *err)
 {
@@ -43,7 +31,7 @@ fib_status fib_recon_volume_fraction(const fib_volume *labels, uint32_t value,
         return st;
     size_t n = fib__vol_count(labels), c = 0;
     for (size_t i = 0; i < n; i++)
-        c += lab_at(labels, i) == value;
+        c += fib__label_at(labels, i) == value;
     *fraction = (double)c / (double)n;
     return FIB_OK;
 }
@@ -137,7 +125,7 @@ fib_status fib_recon_mesh_phase(const fib_volume *labels, uint32_t value,
             for (size_t x = 0; x < labels->nx; x++) {
                 size_t i = (z * labels->ny + y) * labels->nx + x;
                 size_t j = ((z + pad) * d[1] + y + pad) * d[0] + x + pad;
-                f[j] = lab_at(labels, i) == value ? 1.0f : 0.0f;
+                f[j] = fib__label_at(labels, i) == value ? 1.0f : 0.0f;
             }
     if (o.sigma_vox > 0 && (st = gauss3(f, d, o.sigma_vox, err)) != FIB_OK) {
         free(f);
@@ -190,8 +178,8 @@ fib_status fib_recon_mesh_phase(const fib_volume *labels, uint32_t value,
                 }
                 if (!inside)
                     break;
-                lab = lab_at(labels,
-                             (idx[2] * dims[1] + idx[1]) * dims[0] + idx[0]);
+                lab = fib__label_at(
+                    labels, (idx[2] * dims[1] + idx[1]) * dims[0] + idx[0]);
             }
         }
         out->tri_label[k] = lab;

@@ -342,18 +342,6 @@ fib_status fib_recon_height_map(const fib_volume *mask, int face,
     return FIB_OK;
 }
 
-static inline uint32_t lab_at3(const fib_volume *v, size_t i)
-{
-    switch (v->type) {
-    case FIB_PX_U8:
-        return ((const uint8_t *)v->data)[i];
-    case FIB_PX_U16:
-        return ((const uint16_t *)v->data)[i];
-    default:
-        return ((const uint32_t *)v->data)[i];
-    }
-}
-
 fib_status fib_recon_coating(const fib_volume *labels, uint32_t particle,
                              uint32_t coating, double t_min_nm,
                              fib_coating_result *out, fib_mesh *mesh,
@@ -427,8 +415,8 @@ fib_status fib_recon_coating(const fib_volume *labels, uint32_t particle,
             }
             if (!inside)
                 break;
-            uint32_t lab =
-                lab_at3(labels, (idx[2] * dims[1] + idx[1]) * dims[0] + idx[0]);
+            uint32_t lab = fib__label_at(
+                labels, (idx[2] * dims[1] + idx[1]) * dims[0] + idx[0]);
             if (lab == particle && last_c < 0)
                 continue;
             if (lab == coating) {
