@@ -588,23 +588,176 @@ static fib_status read_slice(fib_recon *r, const fib_recon_source *s, size_t i,
     return st;
 }
 
+/* Pass-1 state: the ring of the last spectra and the slice buffer. */
+typedef struct pass1 {
+    fib__aligner *al;
+    size_t ring;                        /* K + 1, or K + 2 pipelined */
+    void *spec[MAX_NEIGHBOURS + 2];     /* ring of half spectra */
+    size_t slot_of[MAX_NEIGHBOURS + 2]; /* slice index held by each slot */
+    bool slot_ok[MAX_NEIGHBOURS + 2];   /* slot holds a kept slice */
+    fib_image buf;                      /* the slice being read */
+} pass1;
+
+/* The pairs (i - k, i) of one slice: the older slices' ring slots and
+ * indices, and the results. */
+typedef struct pair_plan {
+    size_t n, b_slot;
+    size_t a[MAX_NEIGHBOURS], a_slot[MAX_NEIGHBOURS];
+    double dx[MAX_NEIGHBOURS], dy[MAX_NEIGHBOURS], q[MAX_NEIGHBOURS];
+} pair_plan;
+
+/* Read slice i into its ring slot and transform it; plan its pairs with
+ * the kept slices among the K previous (none when it is skipped). */
+static fib_status produce(fib_recon *r, pass1 *c, const fib_progress *prog,
+                          size_t i, pair_plan *plan, fib_error *err)
+{
+    plan->n = 0;
+    fib_status st = fib_progress_report(prog, "align", i, r->src.n_slices, err);
+    if (st)
+        return st;
+    const size_t slot = i % c->ring;
+    c->slot_ok[slot] = false;
+    c->slot_of[slot] = i;
+    st = read_slice(r, &r->src, i, &c->buf, err);
+    if (st) {
+        if (r->p.skip_bad && skippable(st)) {
+            fib_error_clear(err);
+            r->info[i].skipped = true;
+            return FIB_OK;
+        }
+        fib_error_prefix(err, "slice %zu: ", i);
+        return st;
+    }
+    fib__aligner_spectrum(c->al, &c->buf, r->align.x, r->align.y,
+                          c->spec[slot]);
+    c->slot_ok[slot] = true;
+    plan->b_slot = slot;
+    for (size_t k = 1; k <= r->K && k <= i; k++) {
+        const size_t os = (i - k) % c->ring;
+        if (!c->slot_ok[os] || c->slot_of[os] != i - k)
+            continue;
+        plan->a[plan->n] = i - k;
+        plan->a_slot[plan->n++] = os;
+    }
+    return FIB_OK;
+}
+
+static void run_pair(pass1 *c, int thread, pair_plan *plan, size_t k)
+{
+    fib__aligner_pair(c->al, thread, c->spec[plan->a_slot[k]],
+                      c->spec[plan->b_slot], &plan->dx[k], &plan->dy[k],
+                      &plan->q[k]);
+}
+
+/* Append the measured pairs of slice i to the pair table, in order. */
+static fib_status commit(fib_recon *r, size_t i, const pair_plan *plan,
+                         fib_error *err)
+{
+    for (size_t k = 0; k < plan->n; k++) {
+        fib_status st = add_pair(r, plan->a[k], i, err);
+        if (st)
+            return st;
+        fib_recon_pair *pr = &r->pairs[r->n_pairs - 1];
+        pr->dx = plan->dx[k];
+        pr->dy = plan->dy[k];
+        pr->quality = plan->q[k];
+    }
+    return FIB_OK;
+}
+
+/* Serial producer, the K pairs of each slice in parallel (used with one
+ * thread, and with a preprocess hook, which then gets every thread for
+ * its own parallel loops). */
+static fib_status pass1_serial(fib_recon *r, pass1 *c, int nthreads,
+                               const fib_progress *prog, fib_error *err)
+{
+    pair_plan plan;
+    for (size_t i = 0; i < r->src.n_slices; i++) {
+        fib_status st = produce(r, c, prog, i, &plan, err);
+        if (st)
+            return st;
+#pragma omp parallel for schedule(static) num_threads(nthreads)
+        for (long k = 0; k < (long)plan.n; k++)
+            run_pair(c, omp_get_thread_num(), &plan, (size_t)k);
+        st = commit(r, i, &plan, err);
+        if (st)
+            return st;
+    }
+    return FIB_OK;
+}
+
+/* Two-stage pipeline: while thread 0 reads and transforms slice s, the
+ * other threads measure the pairs of slice s - 1, and thread 0 joins them
+ * when its transform is done (pairs are claimed from a shared counter).
+ * Which thread computes a pair does not change its value (each pair
+ * overwrites its thread's scratch completely), and the pairs are committed
+ * by thread 0 in slice order, so the results are those of the serial
+ * loop.  The read callback, the progress callback and every error stay
+ * on the calling thread (thread 0 of the team is the caller). */
+static fib_status pass1_pipelined(fib_recon *r, pass1 *c, int nthreads,
+                                  const fib_progress *prog, fib_error *err)
+{
+    const size_t n = r->src.n_slices;
+    pair_plan plan[2];
+    /* st: written by thread 0 only; stop: written by thread 0 only between
+     * the two barriers of a step and read by every thread after the
+     * second, so all threads leave the loop at the same step (thread 0
+     * may already be producing the next slice, and changing st, while
+     * the others read stop). */
+    fib_status st = FIB_OK;
+    bool stop = false;
+    long next = 0;
+    plan[0].n = plan[1].n = 0;
+#pragma omp parallel num_threads(nthreads)
+    {
+        const int tid = omp_get_thread_num();
+        for (size_t s = 0; s <= n; s++) {
+            if (tid == 0 && s < n)
+                st = produce(r, c, prog, s, &plan[s & 1], err);
+            if (s >= 1) {
+                pair_plan *pp = &plan[(s - 1) & 1];
+                for (;;) {
+                    long k;
+#pragma omp atomic capture
+                    k = next++;
+                    if (k >= (long)pp->n)
+                        break;
+                    run_pair(c, tid, pp, (size_t)k);
+                }
+            }
+#pragma omp barrier
+            if (tid == 0) {
+                if (s >= 1 && st == FIB_OK)
+                    st = commit(r, s - 1, &plan[(s - 1) & 1], err);
+                next = 0;
+                stop = st != FIB_OK;
+            }
+#pragma omp barrier
+            if (stop)
+                break;
+        }
+    }
+    return st;
+}
+
 fib_status fib_recon_estimate(fib_recon *r, const fib_progress *prog,
                               fib_error *err)
 {
     if (!r)
         return fib_error_set(err, FIB_EINVAL, "recon: context is NULL");
-    const size_t n = r->src.n_slices, K = r->K, ring = K + 1;
-    fib__aligner *al = NULL;
-    void *spec[MAX_NEIGHBOURS + 1] = {0};
-    size_t slot_of[MAX_NEIGHBOURS + 1]; /* slice index held by each slot */
-    bool slot_ok[MAX_NEIGHBOURS + 1] = {0};
-    fib_image buf = {0};
+    const size_t n = r->src.n_slices, K = r->K;
+    pass1 c;
+    memset(&c, 0, sizeof c);
     size_t ws_bytes = 0, charged_here = 0;
     fib_status st;
     const size_t aw = r->align.width, ah = r->align.height;
+    /* pipelined: one producer and up to K pair threads; serial: up to K
+     * pair threads */
+    const bool pipelined = r->nthreads > 1 && !r->p.preprocess;
     int nthreads = r->nthreads;
-    if ((size_t)nthreads > K)
-        nthreads = (int)K;
+    if ((size_t)nthreads > (pipelined ? K + 1 : K))
+        nthreads = (int)(pipelined ? K + 1 : K);
+    c.ring = pipelined ? K + 2 : K + 1;
 
     r->n_pairs = 0;
     for (size_t i = 0; i < n; i++)
@@ -613,7 +766,7 @@ fib_status fib_recon_estimate(fib_recon *r, const fib_progress *prog,
     size_t spec_bytes = fib__aligner_spectrum_bytes(aw, ah, bin), ring_bytes;
     size_t slice_bytes;
     if (!fib__aligner_bytes(aw, ah, nthreads, r->ups, bin, &ws_bytes) ||
-        !fib_mul_size(spec_bytes, ring, &ring_bytes) ||
+        !fib_mul_size(spec_bytes, c.ring, &ring_bytes) ||
         !fib_mul3_size(r->src.width, r->src.height, sizeof(float),
                        &slice_bytes) ||
         !fib_add_size(ws_bytes, ring_bytes, &ws_bytes) ||
@@ -625,98 +778,50 @@ fib_status fib_recon_estimate(fib_recon *r, const fib_progress *prog,
         return st;
     charged_here = ws_bytes;
     st = fib__aligner_create(aw, ah, nthreads, r->ups, bin, r->p.tukey_alpha,
-                             r->p.norm, &al, err);
+                             r->p.norm, &c.al, err);
     if (st)
-        goto fail;
-    for (size_t k = 0; k < ring; k++) {
-        spec[k] = fib__aligner_spectrum_alloc(al);
-        if (!spec[k]) {
+        goto done;
+    for (size_t k = 0; k < c.ring; k++) {
+        c.spec[k] = fib__aligner_spectrum_alloc(c.al);
+        if (!c.spec[k]) {
             st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
-            goto fail;
+            goto done;
         }
     }
-    st = fib_image_init(&buf, FIB_PX_F32, r->src.width, r->src.height, err);
+    st = fib_image_init(&c.buf, FIB_PX_F32, r->src.width, r->src.height, err);
     if (st)
-        goto fail;
-    buf.pixel_size_nm[0] = r->src.pixel_size_nm[0];
-    buf.pixel_size_nm[1] = r->src.pixel_size_nm[1];
+        goto done;
+    c.buf.pixel_size_nm[0] = r->src.pixel_size_nm[0];
+    c.buf.pixel_size_nm[1] = r->src.pixel_size_nm[1];
 
-    for (size_t i = 0; i < n; i++) {
-        st = fib_progress_report(prog, "align", i, n, err);
-        if (st)
-            goto fail;
-        const size_t slot = i % ring;
-        slot_ok[slot] = false;
-        slot_of[slot] = i;
-        st = read_slice(r, &r->src, i, &buf, err);
-        if (st) {
-            if (r->p.skip_bad && skippable(st)) {
-                fib_error_clear(err);
-                r->info[i].skipped = true;
-                continue;
-            }
-            fib_error_prefix(err, "slice %zu: ", i);
-            goto fail;
-        }
-        fib__aligner_spectrum(al, &buf, r->align.x, r->align.y, spec[slot]);
-        slot_ok[slot] = true;
-        /* pairs (i - k, i) for the kept slices among the K previous */
-        size_t first = r->n_pairs, cnt = 0;
-        size_t other_slot[MAX_NEIGHBOURS];
-        for (size_t k = 1; k <= K && k <= i; k++) {
-            const size_t os = (i - k) % ring;
-            if (!slot_ok[os] || slot_of[os] != i - k)
-                continue;
-            st = add_pair(r, i - k, i, err);
-            if (st)
-                goto fail;
-            other_slot[cnt++] = os;
-        }
-        fib_recon_pair *prs = r->pairs + first;
-        void *const *sp = spec;
-#pragma omp parallel for schedule(static) num_threads(nthreads)
-        for (long k = 0; k < (long)cnt; k++) {
-            fib_recon_pair *pr = &prs[k];
-            fib__aligner_pair(al, omp_get_thread_num(), sp[other_slot[k]],
-                              sp[slot], &pr->dx, &pr->dy, &pr->quality);
-        }
-    }
-    st = fib_progress_report(prog, "align", n, n, err);
+    st = pipelined ? pass1_pipelined(r, &c, nthreads, prog, err)
+                   : pass1_serial(r, &c, nthreads, prog, err);
     if (st)
-        goto fail;
+        goto done;
+    st = fib_progress_report(prog, "align", n, n, err);
+done:
     /* The workspace goes before the solve; only the tables remain. */
-    for (size_t k = 0; k < ring; k++) {
-        fib__aligner_spectrum_free(spec[k]);
-        spec[k] = NULL;
-    }
-    fib__aligner_destroy(al);
-    al = NULL;
-    fib_image_clear(&buf);
+    for (size_t k = 0; k < c.ring; k++)
+        fib__aligner_spectrum_free(c.spec[k]);
+    fib__aligner_destroy(c.al);
+    fib_image_clear(&c.buf);
     release(r, charged_here);
-    charged_here = 0;
+    if (st)
+        return st;
 
     size_t kept = 0;
     for (size_t i = 0; i < n; i++)
         kept += !r->info[i].skipped;
-    if (!kept) {
-        st = fib_error_set(err, FIB_EFORMAT,
-                           "recon: no readable slice in the series");
-        goto fail;
-    }
+    if (!kept)
+        return fib_error_set(err, FIB_EFORMAT,
+                             "recon: no readable slice in the series");
     st = solve(r, err);
     if (st)
-        goto fail;
+        return st;
     make_geometry(r, kept);
     finish_shifts(r);
     r->estimated = true;
     return FIB_OK;
-fail:
-    for (size_t k = 0; k < ring; k++)
-        fib__aligner_spectrum_free(spec[k]);
-    fib__aligner_destroy(al);
-    fib_image_clear(&buf);
-    release(r, charged_here);
-    return st;
 }
 
 /* ---- pass 2 ----------------------------------------------------------- */
