@@ -242,15 +242,16 @@ START_TEST(test_phantom_drift_recovered)
      * seen as motion by any image-only aligner (README "limits"): the
      * drift-free phantom (same seed, same artifacts) is reconstructed too,
      * and the drift *recovery* -- applied(drifted) - applied(drift-free)
-     * against the true drift -- must be within 0.1 px RMS; the absolute
-     * residual, content motion included, is bounded at the measured level
-     * with margin. */
+     * against the true drift -- is checked as well as the absolute
+     * residual (the issue's 0.1 px target; content motion included).
+     * Measured (recon/README.md): recovery 0.066, 0.040, 0.039 px;
+     * absolute 0.078, 0.072, 0.083 px.  Other seeds meet the recovery
+     * bound but not always the absolute one (README, "Spectral weights
+     * across seeds"). */
     static const fib_phantom_kind kinds[] = {
         FIB_PHANTOM_PARTICLES, FIB_PHANTOM_COATING, FIB_PHANTOM_DENDRITES};
-    static const double bound[] = {0.15, 0.15, 0.3};
-    /* dendrites: a few thin wires in a featureless electrolyte; the
-     * recovery there is measured at 0.12 px (README) */
-    static const double rec_bound[] = {0.1, 0.1, 0.15};
+    static const double bound[] = {0.1, 0.1, 0.1};
+    static const double rec_bound[] = {0.08, 0.08, 0.08};
     for (int k = 0; k < 3; k++) {
         fib_phantom *ph = make_phantom(kinds[k], 256, 40, 12);
         fib_phantom_params pp = fib_phantom_get_params(ph);

@@ -75,8 +75,16 @@ struct fib__aligner {
     float *in;             /* fw * fh forward input */
     fftwf_complex *full;   /* fh * fhw full spectrum (bin > 1 only) */
     fftwf_complex *colbuf; /* COL_BLOCK * fh gathered columns (bin > 1) */
+    float *hp;             /* h * hw high-pass weights, or NULL */
     scratch *scr;
 };
+
+/* Sigma of the inverted-Gaussian high-pass on the cross-power of plain
+ * correlation, cycles per input pixel: w(f) = 1 - exp(-f^2 / (2 s1^2)),
+ * the "FilterSigma1" of IMOD tiltxcorr (whose man page suggests 0.03 to
+ * keep the correlation from being dominated by the largest-scale
+ * features); measured in recon/README.md. */
+#define FIB_ALIGN_HP_SIGMA 0.05
 
 unsigned fib__aligner_bin(fib_recon_norm norm, size_t w, size_t h)
 {
@@ -172,9 +180,11 @@ bool fib__aligner_bytes(size_t w, size_t h, int nthreads, unsigned ups,
     if (per / 16 < spec)
         return false;
     size_t total;
-    /* + window and input at full size, + the full spectrum when binned */
+    /* + window and input at full size, + the high-pass table, + the full
+     * spectrum when binned */
     if (!fib_mul_size(per, (size_t)nthreads, &total) ||
         !fib_add_size(total, 2 * fulln * sizeof(float), &total) ||
+        !fib_add_size(total, spec * sizeof(float), &total) ||
         (bin > 1 &&
          !fib_add_size(total, fullspec * 8 + COL_BLOCK * 8 * fh0, &total)))
         return false;
@@ -226,6 +236,7 @@ void fib__aligner_destroy(fib__aligner *a)
     fftwf_free(a->in);
     fftwf_free(a->full);
     fftwf_free(a->colbuf);
+    free(a->hp);
     free(a);
 }
 
@@ -290,6 +301,24 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
            : norm == FIB_RECON_NORM_WHITEN ? 0.5
                                            : 0.0;
     const size_t n = w * h, U = a->U, hw = a->hw;
+    if (a->p == 0.0) {
+        /* plain correlation: frequencies in cycles per input pixel (the
+         * binned grid keeps the input's frequency spacing 1 / (n bin)) */
+        a->hp = malloc(a->nspec * sizeof(float));
+        if (!a->hp)
+            goto nomem;
+        const double s2 = 2.0 * FIB_ALIGN_HP_SIGMA * FIB_ALIGN_HP_SIGMA;
+        for (size_t ky = 0; ky < h; ky++) {
+            const double fy =
+                (ky <= h / 2 ? (double)ky : (double)ky - (double)h) /
+                (double)(h * bin);
+            for (size_t kx = 0; kx < hw; kx++) {
+                const double fx = (double)kx / (double)(w * bin);
+                a->hp[ky * hw + kx] =
+                    (float)(1.0 - exp(-(fx * fx + fy * fy) / s2));
+            }
+        }
+    }
     a->window = fftwf_malloc(fw * fh * sizeof(float));
     a->in = fftwf_malloc(fw * fh * sizeof(float));
     a->scr = calloc((size_t)a->nthreads, sizeof *a->scr);
@@ -599,6 +628,13 @@ void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
                                : 0.0f;
                 rr[kx] *= sc;
                 ri[kx] *= sc;
+            }
+        }
+        if (a->hp) {
+            const float *restrict wr = a->hp + ky * hw;
+            for (size_t kx = 0; kx < hw; kx++) {
+                rr[kx] *= wr[kx];
+                ri[kx] *= wr[kx];
             }
         }
         /* DC, the Nyquist row and the Nyquist column carry no shift */
