@@ -860,6 +860,8 @@ static int run(opts *o)
     src.type = fs.type;
     src.read = read_file_slice;
     src.user = &fs;
+    /* artifact correction runs parallel loops inside the read callback */
+    src.read_uses_threads = fs.correct != NULL;
     for (int i = 0; i < 2; i++) {
         const double m = fs.meta.pixel_size_nm[i];
         src.pixel_size_nm[i] = c->pixel_size_nm[i] > 0  ? c->pixel_size_nm[i]

@@ -20,6 +20,8 @@
 #include <lapacke.h>
 #include <math.h>
 #include <omp.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -666,8 +668,8 @@ static fib_status commit(fib_recon *r, size_t i, const pair_plan *plan,
 }
 
 /* Serial producer, the K pairs of each slice in parallel (used with one
- * thread, and with a preprocess hook, which then gets every thread for
- * its own parallel loops). */
+ * thread, and with a preprocess hook or a read callback that run parallel
+ * loops of their own: they then get every thread). */
 static fib_status pass1_serial(fib_recon *r, pass1 *c, int nthreads,
                                const fib_progress *prog, fib_error *err)
 {
@@ -684,6 +686,32 @@ static fib_status pass1_serial(fib_recon *r, pass1 *c, int nthreads,
             return st;
     }
     return FIB_OK;
+}
+
+/* A barrier for the pass-1 pipeline that yields the core while it waits.
+ * libgomp's own barrier spins for a long time by default (GOMP_SPINCOUNT,
+ * unless OMP_WAIT_POLICY=passive), which on a loaded machine keeps the
+ * thread that is needed off the core: the pipeline meets twice per slice.
+ * Release/acquire on the generation counter orders every write made
+ * before the barrier before every read after it. */
+typedef struct yield_barrier {
+    atomic_uint count, gen;
+    unsigned n;
+} yield_barrier;
+
+static void yield_barrier_wait(yield_barrier *b)
+{
+    const unsigned g = atomic_load_explicit(&b->gen, memory_order_acquire);
+    if (atomic_fetch_add_explicit(&b->count, 1, memory_order_acq_rel) + 1 ==
+        b->n) {
+        atomic_store_explicit(&b->count, 0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&b->gen, 1, memory_order_release);
+        return;
+    }
+    for (unsigned spin = 0;
+         atomic_load_explicit(&b->gen, memory_order_acquire) == g; spin++)
+        if (spin >= 256)
+            (void)sched_yield();
 }
 
 /* Two-stage pipeline: while thread 0 reads and transforms slice s, the
@@ -708,9 +736,14 @@ static fib_status pass1_pipelined(fib_recon *r, pass1 *c, int nthreads,
     bool stop = false;
     long next = 0;
     plan[0].n = plan[1].n = 0;
+    yield_barrier bar;
+    atomic_init(&bar.count, 0);
+    atomic_init(&bar.gen, 0);
 #pragma omp parallel num_threads(nthreads)
     {
         const int tid = omp_get_thread_num();
+#pragma omp single
+        bar.n = (unsigned)omp_get_num_threads();
         for (size_t s = 0; s <= n; s++) {
             if (tid == 0 && s < n)
                 st = produce(r, c, prog, s, &plan[s & 1], err);
@@ -725,14 +758,14 @@ static fib_status pass1_pipelined(fib_recon *r, pass1 *c, int nthreads,
                     run_pair(c, tid, pp, (size_t)k);
                 }
             }
-#pragma omp barrier
+            yield_barrier_wait(&bar);
             if (tid == 0) {
                 if (s >= 1 && st == FIB_OK)
                     st = commit(r, s - 1, &plan[(s - 1) & 1], err);
                 next = 0;
                 stop = st != FIB_OK;
             }
-#pragma omp barrier
+            yield_barrier_wait(&bar);
             if (stop)
                 break;
         }
@@ -753,7 +786,8 @@ fib_status fib_recon_estimate(fib_recon *r, const fib_progress *prog,
     const size_t aw = r->align.width, ah = r->align.height;
     /* pipelined: one producer and up to K pair threads; serial: up to K
      * pair threads */
-    const bool pipelined = r->nthreads > 1 && !r->p.preprocess;
+    const bool pipelined =
+        r->nthreads > 1 && !r->p.preprocess && !r->src.read_uses_threads;
     int nthreads = r->nthreads;
     if ((size_t)nthreads > (pipelined ? K + 1 : K))
         nthreads = (int)(pipelined ? K + 1 : K);

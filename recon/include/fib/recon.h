@@ -70,6 +70,12 @@ typedef struct fib_recon_source {
     double pixel_size_nm[2]; /**< x, y of the raw images; 0 = unknown */
     fib_recon_read_fn read;
     void *user;
+    /** The read callback runs OpenMP parallel loops of its own (artifact
+     *  correction, decompression): pass 1 then reads serially with every
+     *  thread free for the callback, instead of overlapping the reads with
+     *  the pair measurements (a read inside the pipeline runs in a nested,
+     *  one-thread region).  Results are the same either way. */
+    bool read_uses_threads;
 } fib_recon_source;
 
 /** Per-slice hook applied to every slice (f32, in place) right after it is
