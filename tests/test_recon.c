@@ -235,71 +235,87 @@ START_TEST(test_pair_binned)
 }
 END_TEST
 
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 START_TEST(test_phantom_drift_recovered)
 {
     /* 256 x 256 x 40, 10 nm pixels, 2.5 nm slices (features 70-180 nm:
-     * 30-70 slices per feature).  Content that changes between slices is
-     * seen as motion by any image-only aligner (README "limits"): the
-     * drift-free phantom (same seed, same artifacts) is reconstructed too,
-     * and the drift *recovery* -- applied(drifted) - applied(drift-free)
-     * against the true drift -- is checked as well as the absolute
-     * residual (the issue's 0.1 px target; content motion included).
-     * Measured (recon/README.md): recovery 0.066, 0.040, 0.039 px;
-     * absolute 0.078, 0.072, 0.083 px.  Other seeds meet the recovery
-     * bound but not always the absolute one (README, "Spectral weights
-     * across seeds"). */
+     * 30-70 slices per feature), five seeds per kind.  Content that
+     * changes between slices is seen as motion by any image-only aligner
+     * (README "limits"): the drift-free phantom (same seed, same
+     * artifacts) is reconstructed too, and the drift *recovery* --
+     * applied(drifted) - applied(drift-free) against the true drift -- is
+     * checked on every seed, the absolute residual (the issue's 0.1 px
+     * target, content motion included) by its median over the seeds and
+     * its worst seed.  Measured values: recon/README.md, "Accuracy". */
     static const fib_phantom_kind kinds[] = {
         FIB_PHANTOM_PARTICLES, FIB_PHANTOM_COATING, FIB_PHANTOM_DENDRITES};
-    static const double bound[] = {0.1, 0.1, 0.1};
-    static const double rec_bound[] = {0.08, 0.08, 0.08};
+    static const uint64_t seeds[] = {12, 3, 77, 1, 42};
+    enum { NS = sizeof seeds / sizeof seeds[0] };
     for (int k = 0; k < 3; k++) {
-        fib_phantom *ph = make_phantom(kinds[k], 256, 40, 12);
-        fib_phantom_params pp = fib_phantom_get_params(ph);
-        pp.drift_px = -1;
-        fib_phantom *still = NULL;
-        fib_error err = {0};
-        ck_assert(fib_phantom_create(&pp, &still, &err) == FIB_OK);
-        src_ctx c, c0;
-        fib_recon_source s, s0;
-        setup_src(&c, &s, ph);
-        setup_src(&c0, &s0, still);
-        fib_recon_params p = {0};
-        sink_ctx sk = {0};
-        fib_recon *r = run_recon(&p, &s, &sk);
-        fib_recon *r0 = run_recon(&p, &s0, NULL);
-        double step;
-        const double rms = residual_rms(r, ph, &step);
-        double e[40][2], m[2] = {0, 0}, ss = 0;
-        for (size_t i = 0; i < 40; i++) {
-            fib_recon_slice_info a = fib_recon_get_slice(r, i);
-            fib_recon_slice_info b = fib_recon_get_slice(r0, i);
-            double tx, ty;
-            fib_phantom_true_drift(ph, i, &tx, &ty);
-            e[i][0] = a.dx - b.dx + tx;
-            e[i][1] = a.dy - b.dy + ty;
-            m[0] += e[i][0] / 40;
-            m[1] += e[i][1] / 40;
+        double abs_rms[NS];
+        for (int si = 0; si < NS; si++) {
+            fib_phantom *ph = make_phantom(kinds[k], 256, 40, seeds[si]);
+            fib_phantom_params pp = fib_phantom_get_params(ph);
+            pp.drift_px = -1;
+            fib_phantom *still = NULL;
+            fib_error err = {0};
+            ck_assert(fib_phantom_create(&pp, &still, &err) == FIB_OK);
+            src_ctx c, c0;
+            fib_recon_source s, s0;
+            setup_src(&c, &s, ph);
+            setup_src(&c0, &s0, still);
+            fib_recon_params p = {0};
+            sink_ctx sk = {0};
+            fib_recon *r = run_recon(&p, &s, si == 0 ? &sk : NULL);
+            fib_recon *r0 = run_recon(&p, &s0, NULL);
+            double step;
+            abs_rms[si] = residual_rms(r, ph, &step);
+            double e[40][2], m[2] = {0, 0}, ss = 0;
+            for (size_t i = 0; i < 40; i++) {
+                fib_recon_slice_info a = fib_recon_get_slice(r, i);
+                fib_recon_slice_info b = fib_recon_get_slice(r0, i);
+                double tx, ty;
+                fib_phantom_true_drift(ph, i, &tx, &ty);
+                e[i][0] = a.dx - b.dx + tx;
+                e[i][1] = a.dy - b.dy + ty;
+                m[0] += e[i][0] / 40;
+                m[1] += e[i][1] / 40;
+            }
+            for (size_t i = 0; i < 40; i++)
+                ss += pow(e[i][0] - m[0], 2) + pow(e[i][1] - m[1], 2);
+            const double rec = sqrt(ss / 40);
+            fprintf(stderr,
+                    "phantom %s seed %llu: drift recovery %.4f px RMS; "
+                    "absolute residual %.4f px RMS (step %.4f)\n",
+                    fib_phantom_kind_name(kinds[k]),
+                    (unsigned long long)seeds[si], rec, abs_rms[si], step);
+            ck_assert_msg(rec <= 0.08, "%s seed %llu: drift recovery %g px",
+                          fib_phantom_kind_name(kinds[k]),
+                          (unsigned long long)seeds[si], rec);
+            if (si == 0) {
+                ck_assert_uint_eq(sk.count, 40);
+                ck_assert_uint_eq(sk.nx, 256);
+                ck_assert_uint_eq(c.reads, 80); /* each slice read twice */
+            }
+            fib_recon_destroy(r);
+            fib_recon_destroy(r0);
+            fib_image_clear(&c.tmp);
+            fib_image_clear(&c0.tmp);
+            fib_phantom_destroy(ph);
+            fib_phantom_destroy(still);
         }
-        for (size_t i = 0; i < 40; i++)
-            ss += pow(e[i][0] - m[0], 2) + pow(e[i][1] - m[1], 2);
-        const double rec = sqrt(ss / 40);
-        fprintf(stderr,
-                "phantom %s: drift recovery %.4f px RMS; absolute residual "
-                "%.4f px RMS (step %.4f)\n",
-                fib_phantom_kind_name(kinds[k]), rec, rms, step);
-        ck_assert_msg(rec <= rec_bound[k], "%s: drift recovery %g px RMS",
-                      fib_phantom_kind_name(kinds[k]), rec);
-        ck_assert_msg(rms <= bound[k], "%s: residual %g px RMS (step %g)",
-                      fib_phantom_kind_name(kinds[k]), rms, step);
-        ck_assert_uint_eq(sk.count, 40);
-        ck_assert_uint_eq(sk.nx, 256);
-        ck_assert_uint_eq(c.reads, 80); /* each slice read twice */
-        fib_recon_destroy(r);
-        fib_recon_destroy(r0);
-        fib_image_clear(&c.tmp);
-        fib_image_clear(&c0.tmp);
-        fib_phantom_destroy(ph);
-        fib_phantom_destroy(still);
+        qsort(abs_rms, NS, sizeof abs_rms[0], cmp_double);
+        ck_assert_msg(abs_rms[NS / 2] <= 0.1,
+                      "%s: median absolute residual %g px RMS",
+                      fib_phantom_kind_name(kinds[k]), abs_rms[NS / 2]);
+        ck_assert_msg(abs_rms[NS - 1] <= 0.25,
+                      "%s: worst absolute residual %g px RMS",
+                      fib_phantom_kind_name(kinds[k]), abs_rms[NS - 1]);
     }
 }
 END_TEST

@@ -76,15 +76,25 @@ struct fib__aligner {
     fftwf_complex *full;   /* fh * fhw full spectrum (bin > 1 only) */
     fftwf_complex *colbuf; /* COL_BLOCK * fh gathered columns (bin > 1) */
     float *hp;             /* h * hw high-pass weights, or NULL */
+    /* periodic-plus-smooth decomposition (no taper; NULL when tapered):
+     * border differences, their 1-D spectra and per-axis tables over the
+     * kept spectrum (see smooth_remove()) */
+    fftwf_plan ps_row, ps_col;    /* r2c of fw and of fh samples */
+    float *ps_d, *ps_e;           /* fw and fh border differences */
+    fftwf_complex *ps_dh, *ps_eh; /* their half spectra */
+    float *ps_px, *ps_py; /* 1 - e^{2 pi i kx / fw}, 1 - e^{2 pi i ky / fh}
+                             (re, im) */
+    float *ps_cx, *ps_cy; /* 2 cos(2 pi kx / fw) - 2, 2 cos(2 pi ky / fh) - 2,
+                             as -4 sin^2(theta / 2) (no cancellation) */
     scratch *scr;
 };
 
 /* Sigma of the inverted-Gaussian high-pass on the cross-power of plain
  * correlation, cycles per input pixel: w(f) = 1 - exp(-f^2 / (2 s1^2)),
- * the "FilterSigma1" of IMOD tiltxcorr (whose man page suggests 0.03 to
- * keep the correlation from being dominated by the largest-scale
- * features); measured in recon/README.md. */
-#define FIB_ALIGN_HP_SIGMA 0.05
+ * the "FilterSigma1" of IMOD tiltxcorr, at the 0.03 its man page
+ * suggests (keeps the correlation from being dominated by the largest-
+ * scale features); measured in recon/README.md. */
+#define FIB_ALIGN_HP_SIGMA 0.03
 
 unsigned fib__aligner_bin(fib_recon_norm norm, size_t w, size_t h)
 {
@@ -180,11 +190,14 @@ bool fib__aligner_bytes(size_t w, size_t h, int nthreads, unsigned ups,
     if (per / 16 < spec)
         return false;
     size_t total;
-    /* + window and input at full size, + the high-pass table, + the full
-     * spectrum when binned */
+    /* + window and input at full size, + the high-pass table, + the
+     * periodic-plus-smooth lines and tables (under 16 floats per input
+     * row and column), + the full spectrum when binned */
     if (!fib_mul_size(per, (size_t)nthreads, &total) ||
         !fib_add_size(total, 2 * fulln * sizeof(float), &total) ||
         !fib_add_size(total, spec * sizeof(float), &total) ||
+        !fib_add_size(total, 16 * (w * bin + fh0 + 4) * sizeof(float),
+                      &total) ||
         (bin > 1 &&
          !fib_add_size(total, fullspec * 8 + COL_BLOCK * 8 * fh0, &total)))
         return false;
@@ -215,6 +228,10 @@ void fib__aligner_destroy(fib__aligner *a)
             fftwf_destroy_plan(a->fwd_cols);
         if (a->inv)
             fftwf_destroy_plan(a->inv);
+        if (a->ps_row)
+            fftwf_destroy_plan(a->ps_row);
+        if (a->ps_col)
+            fftwf_destroy_plan(a->ps_col);
     }
     if (a->scr) {
         for (int t = 0; t < a->nthreads; t++) {
@@ -237,6 +254,14 @@ void fib__aligner_destroy(fib__aligner *a)
     fftwf_free(a->full);
     fftwf_free(a->colbuf);
     free(a->hp);
+    fftwf_free(a->ps_d);
+    fftwf_free(a->ps_e);
+    fftwf_free(a->ps_dh);
+    fftwf_free(a->ps_eh);
+    free(a->ps_px);
+    free(a->ps_py);
+    free(a->ps_cx);
+    free(a->ps_cy);
     free(a);
 }
 
@@ -345,7 +370,40 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
             !s->eyr || !s->eyi || !s->exr || !s->exi)
             goto nomem;
     }
-    const double alpha = tukey_alpha > 0 ? tukey_alpha : 0.2;
+    /* alpha = 0: no taper, periodic-plus-smooth instead (see
+     * smooth_remove()) */
+    const double alpha = tukey_alpha > 0 ? tukey_alpha : 0.0;
+    if (alpha == 0.0) {
+        const size_t fhh = fh / 2 + 1;
+        a->ps_d = fftwf_malloc(fw * sizeof(float));
+        a->ps_e = fftwf_malloc(fh * sizeof(float));
+        a->ps_dh = fftwf_malloc(a->fhw * sizeof(fftwf_complex));
+        a->ps_eh = fftwf_malloc(fhh * sizeof(fftwf_complex));
+        a->ps_px = malloc(2 * hw * sizeof(float));
+        a->ps_cx = malloc(hw * sizeof(float));
+        a->ps_py = malloc(2 * h * sizeof(float));
+        a->ps_cy = malloc(h * sizeof(float));
+        if (!a->ps_d || !a->ps_e || !a->ps_dh || !a->ps_eh || !a->ps_px ||
+            !a->ps_cx || !a->ps_py || !a->ps_cy)
+            goto nomem;
+        /* kept bins: kx = 0..hw-1 and the signed ky of the (cropped)
+         * spectrum rows, as frequencies of the full fw x fh grid */
+        for (size_t kx = 0; kx < hw; kx++) {
+            const double th = 2.0 * FIB_PI * (double)kx / (double)fw;
+            const double sh = sin(th / 2.0);
+            a->ps_px[2 * kx] = (float)(2.0 * sh * sh); /* 1 - cos */
+            a->ps_px[2 * kx + 1] = (float)-sin(th);
+            a->ps_cx[kx] = (float)(-4.0 * sh * sh); /* 2 cos - 2 */
+        }
+        for (size_t ky = 0; ky < h; ky++) {
+            const double f = ky <= h / 2 ? (double)ky : (double)ky - (double)h;
+            const double th = 2.0 * FIB_PI * f / (double)fh;
+            const double sh = sin(th / 2.0);
+            a->ps_py[2 * ky] = (float)(2.0 * sh * sh);
+            a->ps_py[2 * ky + 1] = (float)-sin(th);
+            a->ps_cy[ky] = (float)(-4.0 * sh * sh);
+        }
+    }
     for (size_t y = 0; y < fh; y++) {
         const double wy = tukey(y, fh, alpha);
         for (size_t x = 0; x < fw; x++)
@@ -376,8 +434,15 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
         }
         a->inv = fftwf_plan_dft_c2r_2d((int)h, (int)w, a->scr[0].r,
                                        a->scr[0].cc, FFTW_ESTIMATE);
+        if (a->ps_d) {
+            a->ps_row = fftwf_plan_dft_r2c_1d((int)fw, a->ps_d, a->ps_dh,
+                                              FFTW_ESTIMATE);
+            a->ps_col = fftwf_plan_dft_r2c_1d((int)fh, a->ps_e, a->ps_eh,
+                                              FFTW_ESTIMATE);
+        }
     }
-    if (!a->fwd || !a->inv || (bin > 1 && !a->fwd_cols)) {
+    if (!a->fwd || !a->inv || (bin > 1 && !a->fwd_cols) ||
+        (a->ps_d && (!a->ps_row || !a->ps_col))) {
         fib__aligner_destroy(a);
         return fib_error_set(err, FIB_ENUMERIC,
                              "recon: fftw could not plan a %zu x %zu "
@@ -397,6 +462,53 @@ nomem:
 static inline double signed_freq(size_t k, size_t n)
 {
     return k <= n / 2 ? (double)k : (double)k - (double)n;
+}
+
+/* Periodic-plus-smooth decomposition of Moisan, "Periodic plus smooth
+ * image decomposition", J. Math. Imaging Vis. 39:161-179 (2011): the
+ * region u = p + s, where s is smooth and carries the jumps between
+ * opposite borders that a periodic DFT sees as edges (the cross along the
+ * axes of the spectrum, which does not move with the content and pulls
+ * the peak to zero).  With the border image v (v = u(opposite) - u on the
+ * first and last rows and columns, 0 inside), eq. (10) of the paper:
+ *     S(q, r) = V(q, r) / (2 cos(2 pi q / M) + 2 cos(2 pi r / N) - 4),
+ * S(0, 0) = 0, and P = U - S.  v is non-zero on four lines only, so V
+ * is separable: with d(x) = u(x, N-1) - u(x, 0) and e(y) = u(M-1, y) -
+ * u(0, y),
+ *     V(q, r) = D(q) (1 - e^{2 pi i r / N}) + E(r) (1 - e^{2 pi i q / M}),
+ * two 1-D transforms instead of a second 2-D one.  Used instead of a
+ * tapered window: a taper weights features by their position, so a
+ * feature that grows or shrinks from slice to slice (every particle as
+ * the face cuts through it) moves its weighted centroid toward the
+ * centre -- a bias of the same sign over many slices that the solve
+ * accumulates into a wander (recon/README.md, "Window").  @p spec: the
+ * (cropped) half spectrum of a->in, whose border lines were copied into
+ * ps_d / ps_e before the forward transform. */
+static void smooth_remove(fib__aligner *a, fftwf_complex *spec)
+{
+    fftwf_execute(a->ps_row);
+    fftwf_execute(a->ps_col);
+    const size_t h = a->h, hw = a->hw;
+    fftwf_complex *dh = a->ps_dh;
+    for (size_t ky = 0; ky < h; ky++) {
+        const bool neg = ky > h / 2;
+        const size_t af = neg ? h - ky : ky;
+        const float er = a->ps_eh[af][0];
+        const float ei = neg ? -a->ps_eh[af][1] : a->ps_eh[af][1];
+        const float pyr = a->ps_py[2 * ky], pyi = a->ps_py[2 * ky + 1];
+        const float cy = a->ps_cy[ky];
+        fftwf_complex *row = spec + ky * hw;
+        for (size_t kx = ky == 0 ? 1 : 0; kx < hw; kx++) {
+            const float pxr = a->ps_px[2 * kx], pxi = a->ps_px[2 * kx + 1];
+            const float vr =
+                dh[kx][0] * pyr - dh[kx][1] * pyi + er * pxr - ei * pxi;
+            const float vi =
+                dh[kx][0] * pyi + dh[kx][1] * pyr + er * pxi + ei * pxr;
+            const float inv = 1.0f / (a->ps_cx[kx] + cy);
+            row[kx][0] -= vr * inv;
+            row[kx][1] -= vi * inv;
+        }
+    }
 }
 
 void fib__aligner_spectrum(fib__aligner *a, const fib_image *img, size_t x0,
@@ -427,8 +539,17 @@ void fib__aligner_spectrum(fib__aligner *a, const fib_image *img, size_t x0,
         for (size_t x = 0; x < w; x++)
             dst[x] = win[x] * (row[x] - mean);
     }
+    if (a->ps_d) {
+        const float *u = a->in;
+        for (size_t x = 0; x < w; x++)
+            a->ps_d[x] = u[(h - 1) * w + x] - u[x];
+        for (size_t y = 0; y < h; y++)
+            a->ps_e[y] = u[y * w + w - 1] - u[y * w];
+    }
     if (a->bin == 1) {
         fftwf_execute_dft_r2c(a->fwd, a->in, (fftwf_complex *)spec_out);
+        if (a->ps_d)
+            smooth_remove(a, spec_out);
         return;
     }
     /* Band-limit exactly by cropping the spectrum to |k| below the input
@@ -462,6 +583,8 @@ void fib__aligner_spectrum(fib__aligner *a, const fib_image *img, size_t x0,
             }
         }
     }
+    if (a->ps_d)
+        smooth_remove(a, spec_out);
 }
 
 /* exp(+i 2 pi f t / n) for the signed frequencies f of the n bins of an

@@ -24,6 +24,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "align.h"
 #include "fib/recon.h"
@@ -708,10 +709,19 @@ static void yield_barrier_wait(yield_barrier *b)
         atomic_fetch_add_explicit(&b->gen, 1, memory_order_release);
         return;
     }
+    /* spin briefly, then yield the core, then sleep 50 us at a time (a
+     * long wait: the other stage is reading or preprocessing) */
     for (unsigned spin = 0;
-         atomic_load_explicit(&b->gen, memory_order_acquire) == g; spin++)
-        if (spin >= 256)
+         atomic_load_explicit(&b->gen, memory_order_acquire) == g; spin++) {
+        if (spin < 256)
+            continue;
+        if (spin < 256 + 64) {
             (void)sched_yield();
+        } else {
+            const struct timespec ts = {0, 50000};
+            (void)nanosleep(&ts, NULL);
+        }
+    }
 }
 
 /* Two-stage pipeline: while thread 0 reads and transforms slice s, the
