@@ -102,8 +102,10 @@ typedef struct fib_recon_params {
     /* alignment */
     size_t neighbours;   /**< K pairs per slice; 0 = 3; at most 16 */
     unsigned upsample;   /**< DFT upsampling factor; 0 = 20 (0.05 px) */
-    double tukey_alpha;  /**< Tukey window taper fraction (0, 1]; 1 =
-                              Hann; 0 = 0.2 (see recon/README.md) */
+    double tukey_alpha;  /**< 0 = no taper: periodic-plus-smooth
+                              transform (Moisan 2011, the default); (0, 1]:
+                              Tukey taper fraction, 1 = Hann (see
+                              recon/README.md, "Window") */
     fib_recon_norm norm; /**< see fib_recon_norm */
     bool use_roi;        /**< crop input to roi for alignment and output */
     fib_recon_rect roi;
