@@ -197,6 +197,16 @@ START_TEST(test_pair_subpixel)
                       fabs(dy - (ty1 - ty0)) < 0.15,
                   "measured %g %g true %g %g", dx, dy, tx1 - tx0, ty1 - ty0);
     ck_assert(q > 0.05 && q <= 1.0);
+    /* the tapered window (tukey_alpha > 0) instead of the default
+     * periodic-plus-smooth transform agrees to the same tolerance */
+    fib_recon_params pt = p;
+    pt.tukey_alpha = 0.2;
+    double dxt, dyt, qt;
+    ck_assert(fib_recon_align_pair(&a, &b, &pt, &dxt, &dyt, &qt, &err) ==
+              FIB_OK);
+    ck_assert_msg(
+        fabs(dxt - (tx1 - tx0)) < 0.15 && fabs(dyt - (ty1 - ty0)) < 0.15,
+        "tukey: measured %g %g true %g %g", dxt, dyt, tx1 - tx0, ty1 - ty0);
     /* identical images: zero shift, quality near 1 */
     ck_assert(fib_recon_align_pair(&a, &a, &p, &dx, &dy, &q, &err) == FIB_OK);
     ck_assert(fabs(dx) < 1e-9 && fabs(dy) < 1e-9);
