@@ -173,15 +173,18 @@ Notes:
 - With more than one thread pass 1 is a two-stage pipeline: thread 0
   reads and transforms slice s while the other threads measure the pairs
   of slice s - 1 (thread 0 joins them when its transform is done); pass
-  2 interpolates rows in parallel.  The CPU time of the threaded rows
-  includes OpenMP's spin-waiting at the two barriers per slice
-  (libgomp's default; \`OMP_WAIT_POLICY=passive\` avoids it).
-- The "before" rows are the build given as \$BASELINE (here main before
-  the change being measured), run on the same
-  machine in the same script.  Earlier changes (coarse-to-fine upsampled
-  DFT, pruned forward FFT, vectorised kernels) are in recon/README.md
-  section 1 and the profile below.
-- Position RMS of about 0.56 px for cryofib over 200 slices is dominated
+  2 interpolates rows in parallel.  The pipeline's two meetings per
+  slice use a barrier that yields the core (then sleeps) while it waits;
+  the CPU time of the threaded rows still includes libgomp's default
+  spin-waiting between pass 2's parallel row loops
+  (\`OMP_WAIT_POLICY=passive\` avoids it).
+- "before" rows, when present, are the build given as \$BASELINE (main
+  before the change being measured), run on the same machine in the
+  same script.  The speed-ups behind these figures (coarse-to-fine
+  upsampled DFT, pruned and band-cropped forward FFT, vectorised
+  kernels, the two-stage pass-1 pipeline) are described in
+  recon/README.md section 1 and 4.
+- Position RMS of about 0.3 px for cryofib over 200 slices is dominated
   by the phantom's content changing from slice to slice (particles
   appearing and growing, seen as motion by any correlation aligner; see
   recon/README.md "limits"); the slice-to-slice step error shows the
