@@ -25,7 +25,7 @@
  * (-dx, -dy).  Applied shifts are in pixels of the input images, before
  * any tilt scaling, and have zero mean over the series.
  *
- * Memory: at most K + 1 slice spectra, one input slice, one or two output
+ * Memory: at most K + 2 slice spectra, one input slice, one or two output
  * slices and per-thread workspaces are held, independent of the number of
  * slices (plus O(n K) bytes of pair bookkeeping); every large block is
  * charged to the budget and FIB_EBUDGET is returned before allocating when
@@ -33,7 +33,9 @@
  *
  * Determinism: results are bit-identical for any OpenMP thread count (each
  * pair is computed by one thread with its own workspace; reductions run in
- * a fixed order).
+ * a fixed order).  With more than one thread pass 1 overlaps reading and
+ * transforming slice s (on the calling thread) with the pair measurements
+ * of slice s - 1 (other threads); see fib_recon_source.read_uses_threads.
  *
  * Thread-safety: one fib_recon per thread; distinct contexts may be used
  * concurrently (FFTW planning runs in `omp critical(fib_fftw_planner)`).
