@@ -5,8 +5,11 @@
  * registration algorithms", Opt. Lett. 33:156-158 (2008), following the
  * scikit-image port (skimage/registration/_phase_cross_correlation.py).
  *
- * Steps for spectra A, B of two mean-subtracted, windowed images:
- *   R(k) = conj(A(k)) B(k) / |conj(A(k)) B(k)|^p   (p = 0 default, 0.5, 1)
+ * Spectra A, B: of the mean-subtracted region, by default without a taper
+ * and with the periodic-plus-smooth decomposition (Moisan 2011,
+ * smooth_remove()), or with a Tukey taper (tukey_alpha > 0).  Steps:
+ *   R(k) = conj(A(k)) B(k) / |conj(A(k)) B(k)|^p   (p = 0 default, 0.5, 1),
+ *          times the IMOD high-pass w(f) for p = 0;
  *   cc   = IDFT(R): integer peak s (wrapped to [-N/2, N/2));
  *   cc_up(t) = Re sum_k m(k) R(k) exp(+i 2 pi k . t / N) on the lattice
  *          t = s + j / kappa, |j| <= 0.75 kappa (the paper's 1.5 kappa
