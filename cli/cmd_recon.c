@@ -55,6 +55,10 @@ static void usage(void)
         "  --fiducial x,y,w,h     align on this rectangle only\n"
         "  --neighbours K         pairs per slice (default 3)\n"
         "  --upsample N           sub-pixel factor (default 20: 0.05 px)\n"
+        "  --taper A              Tukey window taper fraction in (0, 1] "
+        "(default\n"
+        "                         0: no taper, periodic-plus-smooth "
+        "transform)\n"
         "  --detrend              remove a linear drift trend (oblique "
         "content\n"
         "                         looks like drift to any image aligner)\n"
@@ -122,6 +126,7 @@ enum {
     O_FID,
     O_K,
     O_UPS,
+    O_TAPER,
     O_DETREND,
     O_ISO,
     O_FORMAT,
@@ -151,6 +156,7 @@ static int parse_args(int argc, char **argv, opts *o)
         {"neighbours", required_argument, 0, O_K},
         {"neighbors", required_argument, 0, O_K},
         {"upsample", required_argument, 0, O_UPS},
+        {"taper", required_argument, 0, O_TAPER},
         {"detrend", no_argument, 0, O_DETREND},
         {"iso", no_argument, 0, O_ISO},
         {"format", required_argument, 0, O_FORMAT},
@@ -248,6 +254,14 @@ static int parse_args(int argc, char **argv, opts *o)
             if (!cli_parse_uint(CMD, "--upsample", optarg, 1, 1000, &u))
                 return CLI_EXIT_USAGE;
             c->upsample = (unsigned)u;
+            break;
+        case O_TAPER:
+            if (!cli_parse_double(CMD, "--taper", optarg, &v))
+                return CLI_EXIT_USAGE;
+            if (!(v >= 0 && v <= 1))
+                return cli_usage_error(CMD,
+                                       "--taper must be in [0, 1] (got %g)", v);
+            c->taper = v;
             break;
         case O_DETREND:
             c->detrend = true;
@@ -676,6 +690,9 @@ static fib_status write_report(const char *path, const opts *o,
                         (long long)(p->neighbours ? p->neighbours : 3));
     fib_fmt_json_kv_int(j, "upsample",
                         (long long)(p->upsample ? p->upsample : 20));
+    fib_fmt_json_kv_string(
+        j, "window", p->tukey_alpha > 0 ? "tukey" : "periodic-plus-smooth");
+    fib_fmt_json_kv_number(j, "taper", p->tukey_alpha);
     fib_fmt_json_kv_bool(j, "detrend", p->detrend);
     fib_fmt_json_kv_bool(j, "isotropic", p->isotropic);
     json_rect(j, "roi", c->has_roi, c->roi);
@@ -871,6 +888,7 @@ static int run(opts *o)
     fib_recon_params p = {0};
     p.neighbours = c->neighbours;
     p.upsample = c->upsample;
+    p.tukey_alpha = c->taper;
     p.detrend = c->detrend;
     p.isotropic = c->isotropic;
     p.receding_face = c->receding_face;

@@ -120,6 +120,7 @@ printf 'input = "../ser"; out = "../../out/r"; slice_nm = 1e300;\n' >in/cfg/r_hu
 printf 'input = "../ser"; out = "../../out/r"; memory = "1";\n' >in/cfg/r_mem.cfg
 printf 'input = "../ser"; out = "../../out/r"; roi = [ -1, 0, 8, 8 ];\n' >in/cfg/r_roi.cfg
 printf 'input = "../ser"; out = "../../out/r"; foo = 1;\n' >in/cfg/r_key.cfg
+printf 'input = "../ser"; out = "../../out/r"; taper = 2.0;\n' >in/cfg/r_taper.cfg
 printf 'input = "../ser" out = \n' >in/cfg/r_syntax.cfg
 printf 'input = "../ser"; out = "../../out/r"; channels = ( { name = "x"; input = "../none"; } );\n' \
   >in/cfg/r_chan.cfg
@@ -263,6 +264,8 @@ t 2 '--memory must be at least 1M' recon --input in/ser --out out/r --memory 1
 t 2 '--memory: ' recon --input in/ser --out out/r --memory -5
 t 2 '--threads must be an integer' recon --input in/ser --out out/r --threads 0
 t 2 '--neighbours must be an integer' recon --input in/ser --out out/r --neighbours 1000
+t 2 '--taper must be in \[0, 1\]' recon --input in/ser --out out/r --taper 1.5
+t 2 '--taper expects' recon --input in/ser --out out/r --taper nan
 t 2 'in/none: no such folder' recon --input in/none --out out/r
 t 2 'in/none: no such folder' recon --input in/ser --out out/r --channel x=in/none --quiet
 t 2 'in/s.png: a series is a folder' recon --input in/s.png --out out/r
@@ -310,6 +313,7 @@ t 2 'r_huge.cfg:[0-9]+: slice_nm must be at most 1e6 nm' recon in/cfg/r_huge.cfg
 t 2 'r_mem.cfg:[0-9]+: memory must be at least' recon in/cfg/r_mem.cfg
 t 2 'r_roi.cfg:[0-9]+: roi entries must be integers' recon in/cfg/r_roi.cfg
 t 2 'r_key.cfg:[0-9]+: foo is not a recon key' recon in/cfg/r_key.cfg
+t 2 'r_taper.cfg:[0-9]+: taper must be in \[0, 1\]' recon in/cfg/r_taper.cfg
 t 2 'r_syntax.cfg:[0-9]+: ' recon in/cfg/r_syntax.cfg
 t 2 'cfg/../none: no such folder' recon in/cfg/r_chan.cfg --quiet
 t 2 "with a run file only --quiet is accepted" recon in/r_ok.cfg --iso

@@ -35,6 +35,12 @@ done
 [ "$(head -1 "$T/r1/drift.csv")" = "slice,dx,dy" ] && ok || bad "drift.csv header: $(head -1 "$T/r1/drift.csv")"
 [ "$(wc -l <"$T/r1/drift.csv")" -eq 21 ] && ok || bad "drift.csv rows"
 grep -q '"tilt_note"' "$T/r1/report.json" && ok || bad "report.json tilt_note"
+grep -q '"window": "periodic-plus-smooth"' "$T/r1/report.json" && ok ||
+    bad "report.json window"
+# a Tukey taper instead: recorded, and the drift still recovered
+"$C" recon --input "$T/ph" --out "$T/r1t" --taper 0.2 --quiet >/dev/null 2>&1 &&
+    ok || bad "recon --taper"
+grep -q '"window": "tukey"' "$T/r1t/report.json" && ok || bad "taper not recorded"
 
 if [ $havepy -eq 1 ]; then
     "$PY" - "$T" <<'PYEOF' && ok || bad "volume / drift checks (python)"

@@ -240,6 +240,11 @@ static fib_status parse_root(const rctx *c, const config_setting_t *root,
             if (!st && (v < 1 || v > 1000 || v != floor(v)))
                 st = perr(c, e, k, "must be an integer 1..1000");
             o->upsample = (unsigned)v;
+        } else if (!strcmp(k, "taper")) {
+            st = get_nonneg(c, e, k, &v);
+            if (!st && !(v <= 1))
+                st = perr(c, e, k, "must be in [0, 1]");
+            o->taper = v;
         } else if (!strcmp(k, "threads")) {
             st = get_nonneg(c, e, k, &v);
             if (!st && (v > 1024 || v != floor(v)))

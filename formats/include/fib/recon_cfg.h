@@ -11,6 +11,8 @@
  *   receding_face = false;
  *   roi = [x, y, w, h];  fiducial = [x, y, w, h];
  *   neighbours = 3;  upsample = 20;  detrend = false;  isotropic = false;
+ *   taper = 0.0;                  Tukey taper in (0, 1]; 0 = none
+ *                                 (periodic-plus-smooth transform)
  *   format = "mrc";               "mrc", "tif" or "nrrd"
  *   memory = "1G";  threads = 0;  skip_bad = false;
  *   channels = ( { name = "bse"; input = "bse/"; } );
@@ -44,6 +46,7 @@ typedef struct fib_fmt_recon_cfg {
     size_t roi[4], fiducial[4];
     size_t neighbours;
     unsigned upsample;
+    double taper;   /**< Tukey taper fraction; 0 = none */
     char format[8]; /**< "" = not given */
     size_t memory_bytes;
     int threads;
