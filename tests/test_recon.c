@@ -365,7 +365,7 @@ START_TEST(test_phantom_drift_recovered)
             if (si == 0) {
                 ck_assert_uint_eq(sk.count, 40);
                 ck_assert_uint_eq(sk.nx, 256);
-                ck_assert_uint_eq(c.reads, 80); /* each slice read twice */
+                ck_assert_uint_eq(c.reads, 40); /* once: cached */
             }
             fib_recon_destroy(r);
             fib_recon_destroy(r0);
@@ -408,14 +408,17 @@ END_TEST
 
 START_TEST(test_threads_identical)
 {
+    /* 1 thread, 2 threads (pipelined pass 1), 2 threads without the
+     * slice cache (pass 2 reads again): the same shifts and output */
     fib_phantom *ph = make_phantom(FIB_PHANTOM_DENDRITES, 128, 24, 7);
-    double dx[2][24], dy[2][24], sum[2];
-    for (int t = 0; t < 2; t++) {
+    double dx[3][24], dy[3][24], sum[3];
+    for (int t = 0; t < 3; t++) {
         src_ctx c;
         fib_recon_source s;
         setup_src(&c, &s, ph);
         fib_recon_params p = {0};
-        p.threads = t + 1;
+        p.threads = t ? 2 : 1;
+        p.no_cache = t == 2;
         p.neighbours = 4;
         sink_ctx sk = {0};
         fib_recon *r = run_recon(&p, &s, &sk);
@@ -425,12 +428,16 @@ START_TEST(test_threads_identical)
             dy[t][i] = in.dy;
         }
         sum[t] = sk.checksum;
+        /* cached: each slice read once; without: twice */
+        ck_assert_uint_eq(c.reads, t == 2 ? 48 : 24);
         fib_recon_destroy(r);
         fib_image_clear(&c.tmp);
     }
-    ck_assert(memcmp(dx[0], dx[1], sizeof dx[0]) == 0);
-    ck_assert(memcmp(dy[0], dy[1], sizeof dy[0]) == 0);
-    ck_assert(memcmp(&sum[0], &sum[1], sizeof sum[0]) == 0);
+    for (int t = 1; t < 3; t++) {
+        ck_assert(memcmp(dx[0], dx[t], sizeof dx[0]) == 0);
+        ck_assert(memcmp(dy[0], dy[t], sizeof dy[0]) == 0);
+        ck_assert(memcmp(&sum[0], &sum[t], sizeof sum[0]) == 0);
+    }
     fib_phantom_destroy(ph);
 }
 END_TEST
@@ -636,6 +643,7 @@ START_TEST(test_budget)
         fib_budget b2 = fib_budget_make(8u << 20);
         p.budget = &b2;
         p.threads = 2;
+        p.no_cache = true; /* the cache would grow with n (by design) */
         sink_ctx sk = {0};
         r = run_recon(&p, &s2, &sk);
         peak[t] = b2.peak_bytes;
@@ -648,6 +656,29 @@ START_TEST(test_budget)
     /* 4x the slices: only the per-slice tables grow (< 8 kB) */
     ck_assert_msg(peak[1] - peak[0] < 8192, "peak %zu vs %zu", peak[0],
                   peak[1]);
+    /* with the cache (default): 40 slices of 64 kB (2.6 MB) fit in half
+     * of what an 8 MB budget leaves after the workspace and are kept
+     * (read once); with a 4 MB budget they do not, and the series streams
+     * (read twice); the budget is never exceeded */
+    for (int t = 0; t < 2; t++) {
+        fib_phantom *q = make_phantom(FIB_PHANTOM_DENDRITES, 128, 40, 2);
+        src_ctx c2;
+        fib_recon_source s2;
+        setup_src(&c2, &s2, q);
+        const size_t lim = t ? (4u << 20) : (8u << 20);
+        fib_budget b2 = fib_budget_make(lim);
+        p.budget = &b2;
+        p.no_cache = false;
+        sink_ctx sk = {0};
+        r = run_recon(&p, &s2, &sk);
+        ck_assert(b2.peak_bytes <= lim);
+        ck_assert_uint_eq(c2.reads, t ? 80 : 40);
+        ck_assert_uint_eq(sk.count, 40);
+        fib_recon_destroy(r);
+        ck_assert_uint_eq(b2.used_bytes, 0);
+        fib_image_clear(&c2.tmp);
+        fib_phantom_destroy(q);
+    }
     fib_image_clear(&c.tmp);
     fib_phantom_destroy(ph);
 }

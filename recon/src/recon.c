@@ -50,6 +50,8 @@ struct fib_recon {
     fib_recon_slice_info *info;
     double *pos; /* 2n solved content positions (x then y) */
     size_t charged;
+    float *cache;       /* n * w * h slices kept between the passes, or NULL */
+    size_t cache_bytes; /* charged for the cache */
     bool estimated;
     fib_recon_geometry geom;
 };
@@ -262,10 +264,42 @@ fib_status fib_recon_create(const fib_recon_params *params,
     return FIB_OK;
 }
 
+static void cache_free(fib_recon *r)
+{
+    free(r->cache);
+    r->cache = NULL;
+    release(r, r->cache_bytes);
+    r->cache_bytes = 0;
+}
+
+/* Keep the slices between the passes when all of them fit in half of the
+ * free budget; otherwise (or out of memory) stream, silently. */
+static void cache_try(fib_recon *r)
+{
+    size_t bytes;
+    const fib_budget *b = r->budget;
+    const size_t lim =
+        b->limit_bytes ? b->limit_bytes : (size_t)FIB_BUDGET_DEFAULT_BYTES;
+    const size_t freeb = lim > b->used_bytes ? lim - b->used_bytes : 0;
+    if (r->p.no_cache ||
+        !fib_mul3_size(r->src.width, r->src.height, sizeof(float), &bytes) ||
+        !fib_mul_size(bytes, r->src.n_slices, &bytes) || bytes > freeb / 2)
+        return;
+    if (charge(r, bytes, "slice cache", NULL) != FIB_OK)
+        return;
+    r->cache = malloc(bytes);
+    if (!r->cache) {
+        release(r, bytes);
+        return;
+    }
+    r->cache_bytes = bytes;
+}
+
 void fib_recon_destroy(fib_recon *r)
 {
     if (!r)
         return;
+    free(r->cache);
     fib_budget_release(r->budget, r->charged);
     free(r->pairs);
     free(r->info);
@@ -631,6 +665,12 @@ static fib_status produce(fib_recon *r, pass1 *c, const fib_progress *prog,
         fib_error_prefix(err, "slice %zu: ", i);
         return st;
     }
+    if (r->cache) {
+        const size_t w = r->src.width;
+        float *dst = r->cache + i * w * r->src.height;
+        for (size_t y = 0; y < r->src.height; y++)
+            memcpy(dst + y * w, fib_image_row(&c->buf, y), w * sizeof(float));
+    }
     fib__aligner_spectrum(c->al, &c->buf, r->align.x, r->align.y,
                           c->spec[slot]);
     c->slot_ok[slot] = true;
@@ -804,6 +844,8 @@ fib_status fib_recon_estimate(fib_recon *r, const fib_progress *prog,
     c.ring = pipelined ? K + 2 : K + 1;
 
     r->n_pairs = 0;
+    r->estimated = false;
+    cache_free(r);
     for (size_t i = 0; i < n; i++)
         r->info[i].skipped = false;
     const unsigned bin = fib__aligner_bin(r->p.norm, aw, ah);
@@ -821,6 +863,7 @@ fib_status fib_recon_estimate(fib_recon *r, const fib_progress *prog,
     if (st)
         return st;
     charged_here = ws_bytes;
+    cache_try(r);
     st = fib__aligner_create(aw, ah, nthreads, r->ups, bin, r->p.tukey_alpha,
                              r->p.norm, &c.al, err);
     if (st)
@@ -850,18 +893,24 @@ done:
     fib__aligner_destroy(c.al);
     fib_image_clear(&c.buf);
     release(r, charged_here);
-    if (st)
+    if (st) {
+        cache_free(r);
         return st;
+    }
 
     size_t kept = 0;
     for (size_t i = 0; i < n; i++)
         kept += !r->info[i].skipped;
-    if (!kept)
+    if (!kept) {
+        cache_free(r);
         return fib_error_set(err, FIB_EFORMAT,
                              "recon: no readable slice in the series");
+    }
     st = solve(r, err);
-    if (st)
+    if (st) {
+        cache_free(r);
         return st;
+    }
     make_geometry(r, kept);
     finish_shifts(r);
     r->estimated = true;
@@ -1026,10 +1075,17 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
             goto fail;
         if (r->info[i].skipped)
             continue;
-        st = read_slice(r, s, i, &in, err);
-        if (st) {
-            fib_error_prefix(err, "slice %zu: ", i);
-            goto fail;
+        if (!src && r->cache) {
+            const size_t w = s->width;
+            const float *c = r->cache + i * w * s->height;
+            for (size_t y = 0; y < s->height; y++)
+                memcpy(fib_image_row(&in, y), c + y * w, w * sizeof(float));
+        } else {
+            st = read_slice(r, s, i, &in, err);
+            if (st) {
+                fib_error_prefix(err, "slice %zu: ", i);
+                goto fail;
+            }
         }
         const double sx = r->info[i].dx, sy = r->info[i].dy;
         const fib_image *inp = &in;
