@@ -23,6 +23,12 @@ ls d/*/*.tmp-* >/dev/null 2>&1 && bad "temporary files left" || ok
 read -r ex ey < <(sed -n 's/.*offset \([0-9.]*\) px (x) \([0-9.]*\) px (y).*/\1 \2/p' out.txt)
 awk -v a="${ex:-9}" -v b="${ey:-9}" 'BEGIN{exit !(a < 1.0 && b < 1.0)}' \
   && ok || bad "drift error ${ex:-?} ${ey:-?} px"
+# The aligner's own error (drifted minus drift-free reconstruction against
+# the known drift) under the 0.1 px on both axes.
+read -r gx gy < <(sed -n 's/.*drift-free reconstruction) \([0-9.]*\) px (x) \([0-9.]*\) px (y).*/\1 \2/p' out.txt)
+awk -v a="${gx:-9}" -v b="${gy:-9}" 'BEGIN{exit !(a < 0.1 && b < 0.1)}' \
+  && ok || bad "aligner error ${gx:-?} ${gy:-?} px"
+[ -s d/recon-still/drift.csv ] && ok || bad "missing d/recon-still/drift.csv"
 # Segmented lithium fraction within a factor 2 of the truth, Dice > 0.3.
 read -r fs ft dice < <(sed -n 's/.*fraction \([0-9.]*\) segmented, \([0-9.]*\) true; Dice overlap \([0-9.]*\).*/\1 \2 \3/p' out.txt)
 awk -v s="${fs:-0}" -v t="${ft:-1}" -v d="${dice:-0}" \
