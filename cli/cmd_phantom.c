@@ -32,7 +32,9 @@ static void usage(void)
            "(PNG), the ground-truth labels (labels.mrc: 0 pore/background,\n"
            "1 and 2 phases, 3 protective cap) and the true drift\n"
            "(true_drift.csv: slice,dx,dy = content displacement, px; the\n"
-           "correcting shift is its negative).\n\n"
+           "correcting shift is its negative), and recon.cfg, a run file\n"
+           "with the pixel size and slice thickness (cryofib recon\n"
+           "DIR/recon.cfg writes DIR-recon beside DIR).\n\n"
            "  --size NXxNYxNZ   default 256x256x64\n"
            "  --drift-px S      random-walk step sigma, px (default 0.6; 0 "
            "none)\n"
@@ -54,6 +56,26 @@ enum {
     O_SHINE,
     O_NOCAP
 };
+
+/* Last component of @p dir (trailing slashes dropped), or "phantom" when
+ * it has none usable ("/", ".", ".."). */
+static void phantom_base(const char *dir, char *buf, size_t n)
+{
+    size_t e = strlen(dir);
+    while (e > 1 && dir[e - 1] == '/')
+        e--;
+    size_t b = e;
+    while (b > 0 && dir[b - 1] != '/')
+        b--;
+    const size_t len = e - b;
+    if (len == 0 || len >= n || (len == 1 && dir[b] == '.') ||
+        (len == 2 && dir[b] == '.' && dir[b + 1] == '.')) {
+        snprintf(buf, n, "phantom");
+        return;
+    }
+    memcpy(buf, dir + b, len);
+    buf[len] = '\0';
+}
 
 int cli_cmd_phantom(int argc, char **argv)
 {
@@ -188,7 +210,7 @@ int cli_cmd_phantom(int argc, char **argv)
     char path[4096];
     int rc = CLI_EXIT_OK, digits = 4;
     size_t n_written = 0;
-    bool labels_done = false;
+    bool labels_done = false, cfg_done = false;
     cli_progress_state ps;
     fib_progress prog = cli_progress_make(&ps, false);
     fib_status st = fib_phantom_create(&pp, &ph, &err);
@@ -243,6 +265,26 @@ int cli_cmd_phantom(int argc, char **argv)
     st = fib_fmt_volume_writer_finish(w, &err);
     labels_done = st == FIB_OK;
     if (!st) {
+        /* a ready run file: the slice thickness is not in the PNG files */
+        char cfg[8192], base[256];
+        phantom_base(out, base, sizeof base);
+        const int len = snprintf(
+            cfg, sizeof cfg,
+            "# recon.cfg -- written by cryofib phantom (%s, seed %llu).\n"
+            "# Run:  cryofib recon %s/recon.cfg\n"
+            "# Paths are relative to this folder.\n"
+            "input = \".\";\nout = \"../%s-recon\";\n"
+            "pixel_size_nm = %.17g;\nslice_nm = %.17g;\n",
+            fib_phantom_kind_name(pp.kind), (unsigned long long)pp.seed, out,
+            base, pp.pixel_nm, pp.slice_nm);
+        snprintf(path, sizeof path, "%s/recon.cfg", out);
+        if (len < 0 || (size_t)len >= sizeof cfg)
+            st = fib_error_set(&err, FIB_ERANGE, "%s: path too long", path);
+        else
+            st = fib_fmt_write_file_atomic(path, cfg, (size_t)len, &err);
+        cfg_done = st == FIB_OK;
+    }
+    if (!st) {
         snprintf(path, sizeof path, "%s/true_drift.csv", out);
         st = fib_fmt_csv_write(csv, path, &err);
     }
@@ -264,6 +306,10 @@ fail:
     }
     if (labels_done) {
         snprintf(path, sizeof path, "%s/labels.mrc", out);
+        (void)unlink(path);
+    }
+    if (cfg_done) {
+        snprintf(path, sizeof path, "%s/recon.cfg", out);
         (void)unlink(path);
     }
 done:

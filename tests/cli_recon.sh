@@ -26,6 +26,10 @@ n=$(ls "$T/ph"/slice_*.png 2>/dev/null | wc -l)
 [ "$n" -eq 20 ] && ok || bad "phantom wrote $n slices, expected 20"
 [ -s "$T/ph/labels.mrc" ] && ok || bad "labels.mrc missing"
 [ "$(head -1 "$T/ph/true_drift.csv")" = "slice,dx,dy" ] && ok || bad "true_drift.csv header"
+# the run file the phantom writes carries the slice thickness
+"$C" recon "$T/ph/recon.cfg" --quiet >/dev/null 2>&1 && ok || bad "recon ph/recon.cfg"
+grep -q '"slice_nm": 2.5' "$T/ph-recon/report.json" && ok ||
+    bad "phantom run file: slice thickness not used"
 
 "$C" recon --input "$T/ph" --out "$T/r1" --pixel-size-nm 10 --slice-nm 2.5 \
     --tilt-deg 52 --quiet >"$T/r1.log" 2>&1 && ok || bad "recon run: $(cat "$T/r1.log")"
