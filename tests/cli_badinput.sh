@@ -190,6 +190,8 @@ for f in s.png s.tif s.mrc s.nrrd sg.nrrd v.tif; do
   t 2 "in/cut200_$f: " convert "in/cut200_$f" out/o.mrc
   t 2 "in/half_$f: " convert "in/half_$f" out/o.tif
   t 2 "in/half_$f: " correct "in/half_$f" out/o.tif --destripe
+  # info reads headers; --check decodes every slice
+  t 2 "in/half_$f: " info "in/half_$f" --check
 done
 t 2 'in/half_s.mrc: truncated mrc' info in/half_s.mrc
 t 2 'in/flip.png: ' convert in/flip.png out/o.tif

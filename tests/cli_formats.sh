@@ -46,6 +46,8 @@ LIST
 G="$D/thermo-helios-pfib-ibeam/gamma_example.tif"
 if [ -f "$G" ]; then
   "$C" info "$G" | grep -q '^beam *ion' && ok || bad "gamma beam"
+  "$C" info --check "$G" | grep -q '^check *1 slice decoded' && ok ||
+    bad "info --check on a vendor TIFF"
   "$C" info --all "$G" | grep -q '^  Scan/PixelWidth = 9.76562e-008' && ok || bad "--all pairs"
   if "$C" info --json "$G" > "$T/g.json"; then
     "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if abs(d["pixel_size_x_nm"]-97.6562)<1e-6 and d["beam"]=="ion" and d["width"]==1536 and d["databar_rows"]==0 else 1)' "$T/g.json" && ok || bad "--json keys"
