@@ -55,6 +55,9 @@ struct fib__denoise_ws {
 };
 
 enum { NET_MAX = 64, NET_CHUNK = 64 };
+/* NLM output rows per block: a block's squared differences and patch sums
+ * (for every search offset in turn) stay in the cache */
+enum { NLM_BLOCK = 32 };
 
 fib_status fib__denoise_resolve(const fib_recon_denoise_params *in,
                                 fib_recon_denoise_params *out, fib_error *err)
@@ -170,10 +173,13 @@ fib_status fib__denoise_ws_create(const fib_recon_denoise_params *p,
     if (ws->p.method == FIB_DENOISE_NLM) {
         size_t M = ws->p.search_radius + ws->p.patch_radius;
         size_t P = ws->p.patch_radius;
+        /* per thread: a block of NLM_BLOCK output rows plus the patch
+         * halo, of squared differences and of their horizontal sums */
         size_t npad, nd, nh;
+        const size_t rows = NLM_BLOCK + 2 * P, nt = (size_t)ws->nt;
         if (!fib_mul_size(width + 2 * M, height + 2 * M, &npad) ||
-            !fib_mul_size(width + 2 * P, height + 2 * P, &nd) ||
-            !fib_mul_size(width, height + 2 * P, &nh)) {
+            !fib_mul3_size(width + 2 * P, rows, nt, &nd) ||
+            !fib_mul3_size(width, rows, nt, &nh)) {
             st = fib_error_set(err, FIB_ERANGE, "correct: denoise: too big");
             goto fail;
         }
@@ -584,7 +590,6 @@ static void nlm(fib__denoise_ws *ws, float *u)
     const ptrdiff_t P = (ptrdiff_t)ws->p.patch_radius;
     const ptrdiff_t M = S + P;
     const size_t pw = w + 2 * (size_t)M, dw = w + 2 * (size_t)P;
-    const size_t dh = h + 2 * (size_t)P;
     double s = noise_sd(ws, u);
     double hh = ws->p.nlm_h > 0 ? ws->p.nlm_h : 0.8 * s;
     if (!(hh > 0))
@@ -604,41 +609,58 @@ static void nlm(fib__denoise_ws *ws, float *u)
         ws->accw[i] = 1; /* the centre pixel */
         ws->accv[i] = u[i];
     }
-    for (ptrdiff_t oy = -S; oy <= S; oy++)
-        for (ptrdiff_t ox = -S; ox <= S; ox++) {
-            if (ox == 0 && oy == 0)
-                continue;
-                /* squared differences on the patch-extended grid, then their
-                 * horizontal patch sums, row by row */
-#pragma omp parallel for schedule(static)
-            for (size_t yy = 0; yy < dh; yy++) {
-                const float *a = ws->pad + (yy + (size_t)S) * pw + S;
-                const float *b =
-                    ws->pad + (size_t)((ptrdiff_t)yy + S + oy) * pw + S + ox;
-                float *d = ws->dsq + yy * dw;
-                fib__vsqdiff(d, a, b, dw);
-                float *o = ws->hsum + yy * w;
-                memcpy(o, d, w * sizeof(float));
-                for (ptrdiff_t k = 1; k <= 2 * P; k++)
-                    fib__vadd(o, d + k, w);
-            }
-#pragma omp parallel for schedule(static)
-            for (size_t y = 0; y < h; y++) {
-                float *aw = ws->accw + y * w, *av = ws->accv + y * w;
-                const float *b =
-                    ws->pad + (size_t)((ptrdiff_t)y + M + oy) * pw + M + ox;
-                float ssd[NET_CHUNK];
-                for (size_t x0 = 0; x0 < w; x0 += NET_CHUNK) {
-                    size_t cw = w - x0 < NET_CHUNK ? w - x0 : NET_CHUNK;
-                    const float *hrow = ws->hsum + y * w + x0;
-                    memcpy(ssd, hrow, cw * sizeof(float));
+    /* Blocks of NLM_BLOCK rows, each by one thread with its own buffers;
+     * within a block the search offsets run in a fixed order, so every
+     * pixel accumulates its weights in the same order whatever the thread
+     * count (and as the untiled loop did). */
+    const size_t nblk = (h + NLM_BLOCK - 1) / NLM_BLOCK;
+    const size_t rows = NLM_BLOCK + 2 * (size_t)P;
+#pragma omp parallel for schedule(static) num_threads(ws->nt)
+    for (size_t bi = 0; bi < nblk; bi++) {
+        const size_t t = (size_t)omp_get_thread_num();
+        float *dsq = ws->dsq + t * rows * dw;
+        float *hs = ws->hsum + t * rows * w;
+        const size_t y0 = bi * NLM_BLOCK;
+        const size_t nr = h - y0 < NLM_BLOCK ? h - y0 : NLM_BLOCK;
+        const size_t nrr = nr + 2 * (size_t)P;
+        for (ptrdiff_t oy = -S; oy <= S; oy++)
+            for (ptrdiff_t ox = -S; ox <= S; ox++) {
+                if (ox == 0 && oy == 0)
+                    continue;
+                /* squared differences on the patch-extended rows of the
+                 * block, then their horizontal patch sums */
+                for (size_t yy = 0; yy < nrr; yy++) {
+                    const size_t gy = y0 + yy;
+                    const float *a = ws->pad + (gy + (size_t)S) * pw + S;
+                    const float *b = ws->pad +
+                                     (size_t)((ptrdiff_t)gy + S + oy) * pw + S +
+                                     ox;
+                    float *d = dsq + yy * dw;
+                    fib__vsqdiff(d, a, b, dw);
+                    float *o = hs + yy * w;
+                    memcpy(o, d, w * sizeof(float));
                     for (ptrdiff_t k = 1; k <= 2 * P; k++)
-                        fib__vadd(ssd, hrow + (size_t)k * w, cw);
-                    fib__vnlm(aw + x0, av + x0, ssd, b + x0, inv_np, two_s2,
-                              ih2, cw);
+                        fib__vadd(o, d + k, w);
+                }
+                for (size_t y = 0; y < nr; y++) {
+                    const size_t gy = y0 + y;
+                    float *aw = ws->accw + gy * w, *av = ws->accv + gy * w;
+                    const float *b = ws->pad +
+                                     (size_t)((ptrdiff_t)gy + M + oy) * pw + M +
+                                     ox;
+                    float ssd[NET_CHUNK];
+                    for (size_t x0 = 0; x0 < w; x0 += NET_CHUNK) {
+                        size_t cw = w - x0 < NET_CHUNK ? w - x0 : NET_CHUNK;
+                        const float *hrow = hs + y * w + x0;
+                        memcpy(ssd, hrow, cw * sizeof(float));
+                        for (ptrdiff_t k = 1; k <= 2 * P; k++)
+                            fib__vadd(ssd, hrow + (size_t)k * w, cw);
+                        fib__vnlm(aw + x0, av + x0, ssd, b + x0, inv_np, two_s2,
+                                  ih2, cw);
+                    }
                 }
             }
-        }
+    }
     for (size_t i = 0; i < w * h; i++)
         u[i] = ws->accv[i] / ws->accw[i];
 }
