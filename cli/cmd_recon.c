@@ -59,6 +59,11 @@ static void usage(void)
         "(default\n"
         "                         0: no taper, periodic-plus-smooth "
         "transform)\n"
+        "  --cache                keep the slices in memory between the "
+        "two passes\n"
+        "                         when they fit in half of --memory "
+        "(compressed\n"
+        "                         files: decoded once instead of twice)\n"
         "  --detrend              remove a linear drift trend (oblique "
         "content\n"
         "                         looks like drift to any image aligner)\n"
@@ -128,6 +133,7 @@ enum {
     O_UPS,
     O_TAPER,
     O_DETREND,
+    O_CACHE,
     O_ISO,
     O_FORMAT,
     O_MEM,
@@ -158,6 +164,7 @@ static int parse_args(int argc, char **argv, opts *o)
         {"upsample", required_argument, 0, O_UPS},
         {"taper", required_argument, 0, O_TAPER},
         {"detrend", no_argument, 0, O_DETREND},
+        {"cache", no_argument, 0, O_CACHE},
         {"iso", no_argument, 0, O_ISO},
         {"format", required_argument, 0, O_FORMAT},
         {"memory", required_argument, 0, O_MEM},
@@ -262,6 +269,9 @@ static int parse_args(int argc, char **argv, opts *o)
                 return cli_usage_error(CMD,
                                        "--taper must be in [0, 1] (got %g)", v);
             c->taper = v;
+            break;
+        case O_CACHE:
+            c->cache = true;
             break;
         case O_DETREND:
             c->detrend = true;
@@ -694,6 +704,7 @@ static fib_status write_report(const char *path, const opts *o,
         j, "window", p->tukey_alpha > 0 ? "tukey" : "periodic-plus-smooth");
     fib_fmt_json_kv_number(j, "taper", p->tukey_alpha);
     fib_fmt_json_kv_bool(j, "detrend", p->detrend);
+    fib_fmt_json_kv_bool(j, "cache", p->cache);
     fib_fmt_json_kv_bool(j, "isotropic", p->isotropic);
     json_rect(j, "roi", c->has_roi, c->roi);
     json_rect(j, "fiducial", c->has_fiducial, c->fiducial);
@@ -890,6 +901,7 @@ static int run(opts *o)
     p.upsample = c->upsample;
     p.tukey_alpha = c->taper;
     p.detrend = c->detrend;
+    p.cache = c->cache;
     p.isotropic = c->isotropic;
     p.receding_face = c->receding_face;
     p.skip_bad = c->skip_bad;

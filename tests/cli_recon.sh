@@ -41,6 +41,12 @@ done
 grep -q '"tilt_note"' "$T/r1/report.json" && ok || bad "report.json tilt_note"
 grep -q '"window": "periodic-plus-smooth"' "$T/r1/report.json" && ok ||
     bad "report.json window"
+# --cache: slices kept between the passes, the same volume and shifts
+"$C" recon --input "$T/ph" --out "$T/r1c" --pixel-size-nm 10 --slice-nm 2.5 \
+    --tilt-deg 52 --cache --quiet >/dev/null 2>&1 && ok || bad "recon --cache"
+cmp -s "$T/r1/volume.mrc" "$T/r1c/volume.mrc" && cmp -s "$T/r1/drift.csv" "$T/r1c/drift.csv" &&
+    ok || bad "--cache changed the output"
+grep -q '"cache": true' "$T/r1c/report.json" && ok || bad "cache not recorded"
 # a Tukey taper instead: recorded, and the drift still recovered
 "$C" recon --input "$T/ph" --out "$T/r1t" --taper 0.2 --quiet >/dev/null 2>&1 &&
     ok || bad "recon --taper"

@@ -365,7 +365,7 @@ START_TEST(test_phantom_drift_recovered)
             if (si == 0) {
                 ck_assert_uint_eq(sk.count, 40);
                 ck_assert_uint_eq(sk.nx, 256);
-                ck_assert_uint_eq(c.reads, 40); /* once: cached */
+                ck_assert_uint_eq(c.reads, 80); /* each slice read twice */
             }
             fib_recon_destroy(r);
             fib_recon_destroy(r0);
@@ -418,7 +418,7 @@ START_TEST(test_threads_identical)
         setup_src(&c, &s, ph);
         fib_recon_params p = {0};
         p.threads = t ? 2 : 1;
-        p.no_cache = t == 2;
+        p.cache = t != 2;
         p.neighbours = 4;
         sink_ctx sk = {0};
         fib_recon *r = run_recon(&p, &s, &sk);
@@ -643,7 +643,7 @@ START_TEST(test_budget)
         fib_budget b2 = fib_budget_make(8u << 20);
         p.budget = &b2;
         p.threads = 2;
-        p.no_cache = true; /* the cache would grow with n (by design) */
+        /* (no slice cache: the default) */
         sink_ctx sk = {0};
         r = run_recon(&p, &s2, &sk);
         peak[t] = b2.peak_bytes;
@@ -656,7 +656,7 @@ START_TEST(test_budget)
     /* 4x the slices: only the per-slice tables grow (< 8 kB) */
     ck_assert_msg(peak[1] - peak[0] < 8192, "peak %zu vs %zu", peak[0],
                   peak[1]);
-    /* with the cache (default): 40 slices of 64 kB (2.6 MB) fit in half
+    /* with the cache: 40 slices of 64 kB (2.6 MB) fit in half
      * of what an 8 MB budget leaves after the workspace and are kept
      * (read once); with a 4 MB budget they do not, and the series streams
      * (read twice); the budget is never exceeded */
@@ -668,7 +668,7 @@ START_TEST(test_budget)
         const size_t lim = t ? (4u << 20) : (8u << 20);
         fib_budget b2 = fib_budget_make(lim);
         p.budget = &b2;
-        p.no_cache = false;
+        p.cache = true;
         sink_ctx sk = {0};
         r = run_recon(&p, &s2, &sk);
         ck_assert(b2.peak_bytes <= lim);

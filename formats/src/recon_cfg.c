@@ -218,6 +218,8 @@ static fib_status parse_root(const rctx *c, const config_setting_t *root,
             o->tilt_corrected = b;
         } else if (!strcmp(k, "receding_face")) {
             st = get_bool(c, e, k, &o->receding_face);
+        } else if (!strcmp(k, "cache")) {
+            st = get_bool(c, e, k, &o->cache);
         } else if (!strcmp(k, "detrend")) {
             st = get_bool(c, e, k, &o->detrend);
         } else if (!strcmp(k, "isotropic")) {

@@ -14,7 +14,7 @@
  *   taper = 0.0;                  Tukey taper in (0, 1]; 0 = none
  *                                 (periodic-plus-smooth transform)
  *   format = "mrc";               "mrc", "tif" or "nrrd"
- *   memory = "1G";  threads = 0;  skip_bad = false;
+ *   memory = "1G";  threads = 0;  skip_bad = false;  cache = false;
  *   channels = ( { name = "bse"; input = "bse/"; } );
  *   correct = { destripe = true; background = "poly"; normalize = true;
  *               denoise = "median"; };
@@ -41,7 +41,7 @@ typedef struct fib_fmt_recon_cfg {
     double pixel_size_nm[2]; /**< 0 = not given */
     double slice_nm, tilt_deg;
     int tilt_corrected; /**< -1 not given, 0, 1 */
-    bool receding_face, detrend, isotropic, skip_bad;
+    bool receding_face, detrend, isotropic, skip_bad, cache;
     bool has_roi, has_fiducial;
     size_t roi[4], fiducial[4];
     size_t neighbours;

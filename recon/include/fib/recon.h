@@ -27,10 +27,11 @@
  *
  * Memory: at most K + 2 slice spectra, one input slice, one or two output
  * slices and per-thread workspaces are held, independent of the number of
- * slices (plus O(n K) bytes of pair bookkeeping), and, only when the whole
- * series fits in half of the free budget, the slices between the passes
- * (fib_recon_params.no_cache); every large block is charged to the budget
- * and FIB_EBUDGET is returned before allocating when it would not fit.
+ * slices (plus O(n K) bytes of pair bookkeeping), and, with
+ * fib_recon_params.cache and only when the whole series fits in half of
+ * the free budget, the slices between the passes; every large block is
+ * charged to the budget and FIB_EBUDGET is returned before allocating when
+ * it would not fit.
  *
  * Determinism: results are bit-identical for any OpenMP thread count (each
  * pair is computed by one thread with its own workspace; reductions run in
@@ -128,14 +129,15 @@ typedef struct fib_recon_params {
     fib_budget *budget; /**< NULL: an internal 1 GiB budget */
     int threads;        /**< OpenMP threads; 0 = runtime default */
     bool skip_bad;      /**< leave unreadable slices out (recorded) */
-    /** Never keep the slices between the passes.  By default, when every
-     *  slice (f32, after the preprocess hook) fits in half of the budget
-     *  left after the pass-1 workspace (half of 1 GiB for an unlimited
-     *  budget), pass 1 keeps them and the reference's pass 2 uses them
-     *  instead of reading again (decoding is most of the time of a
-     *  PNG/TIFF series); larger series stream as before.  The output is
-     *  the same either way. */
-    bool no_cache;
+    /** Keep the slices between the passes when every slice (f32, after
+     *  the preprocess hook) fits in half of the budget left after the
+     *  pass-1 workspace (half of 1 GiB for an unlimited budget): pass 1
+     *  keeps them and the reference's pass 2 uses them instead of reading
+     *  again (decoding is most of the time of a PNG/compressed-TIFF
+     *  series); a larger series streams as without it.  Off by default,
+     *  so that peak memory does not depend on the number of slices; the
+     *  output is the same either way. */
+    bool cache;
     fib_recon_preprocess_fn preprocess; /**< NULL = none */
     void *preprocess_user;
 } fib_recon_params;
