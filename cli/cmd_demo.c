@@ -75,12 +75,28 @@ static size_t read_drift(const char *path, double *dx, double *dy, size_t max)
     return n;
 }
 
+/* RMS about its mean of v = a + b - c (c may be NULL), n samples. */
+static double rms_centred(const double *a, const double *b, const double *c,
+                          size_t n)
+{
+    double m = 0, s = 0;
+    for (size_t i = 0; i < n; i++)
+        m += a[i] + b[i] - (c ? c[i] : 0);
+    m /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        const double e = a[i] + b[i] - (c ? c[i] : 0) - m;
+        s += e * e;
+    }
+    return sqrt(s / (double)n);
+}
+
 /* RMS of (applied + true) after removing its mean: the drift error that
  * remains once the arbitrary constant offset of an aligner is removed. */
 static void drift_check(const char *dir)
 {
     enum { MAXS = 4096 };
-    static double tx[MAXS], ty[MAXS], ax[MAXS], ay[MAXS];
+    static double tx[MAXS], ty[MAXS], ax[MAXS], ay[MAXS], bx[MAXS], by[MAXS];
+    static const double zero[MAXS];
     char p[4200];
     snprintf(p, sizeof p, "%s/phantom/true_drift.csv", dir);
     const size_t nt = read_drift(p, tx, ty, MAXS);
@@ -90,54 +106,27 @@ static void drift_check(const char *dir)
         printf("drift check skipped (%zu true vs %zu applied rows)\n", nt, na);
         return;
     }
-    double mx = 0, my = 0, rx = 0, ry = 0, truth = 0;
-    for (size_t i = 0; i < nt; i++) {
-        mx += ax[i] + tx[i];
-        my += ay[i] + ty[i];
+    double truth = 0;
+    for (size_t i = 0; i < nt; i++)
         truth += tx[i] * tx[i] + ty[i] * ty[i];
-    }
-    mx /= (double)nt;
-    my /= (double)nt;
-    for (size_t i = 0; i < nt; i++) {
-        rx += pow(ax[i] + tx[i] - mx, 2);
-        ry += pow(ay[i] + ty[i] - my, 2);
-    }
     printf("drift recovered: true drift %.2f px RMS over %zu slices; error "
            "after removing the constant offset %.3f px (x) %.3f px (y) RMS\n",
-           sqrt(truth / (double)nt), nt, sqrt(rx / (double)nt),
-           sqrt(ry / (double)nt));
+           sqrt(truth / (double)nt), nt, rms_centred(ax, tx, NULL, nt),
+           rms_centred(ay, ty, NULL, nt));
     /* The same phantom without drift, reconstructed the same way: what an
      * image-only aligner takes for motion in the content itself (features
      * growing, shrinking, sliding through the section).  Drifted minus
      * drift-free against the truth is the aligner's own error. */
-    static double bx[MAXS], by[MAXS];
     snprintf(p, sizeof p, "%s/recon-still/drift.csv", dir);
     if (read_drift(p, bx, by, MAXS) != nt)
         return;
-    double m0x = 0, m0y = 0, mdx = 0, mdy = 0, sx = 0, sy = 0, dx = 0, dy = 0;
-    for (size_t i = 0; i < nt; i++) {
-        m0x += bx[i];
-        m0y += by[i];
-        mdx += ax[i] - bx[i] + tx[i];
-        mdy += ay[i] - by[i] + ty[i];
-    }
-    m0x /= (double)nt;
-    m0y /= (double)nt;
-    mdx /= (double)nt;
-    mdy /= (double)nt;
-    for (size_t i = 0; i < nt; i++) {
-        sx += pow(bx[i] - m0x, 2);
-        sy += pow(by[i] - m0y, 2);
-        dx += pow(ax[i] - bx[i] + tx[i] - mdx, 2);
-        dy += pow(ay[i] - by[i] + ty[i] - mdy, 2);
-    }
     printf("aligner error against the known drift (drifted minus drift-free "
            "reconstruction) %.3f px (x) %.3f px (y) RMS; the drift-free "
            "phantom alone seems to move %.3f px (x) %.3f px (y) RMS (its "
            "content growing and sliding through the section; "
            "recon/README.md, Accuracy)\n",
-           sqrt(dx / (double)nt), sqrt(dy / (double)nt), sqrt(sx / (double)nt),
-           sqrt(sy / (double)nt));
+           rms_centred(ax, tx, bx, nt), rms_centred(ay, ty, by, nt),
+           rms_centred(bx, zero, NULL, nt), rms_centred(by, zero, NULL, nt));
 }
 
 /* Compare the segmented lithium (label 1) with the phantom's truth. */

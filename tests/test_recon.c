@@ -228,7 +228,7 @@ START_TEST(test_pair_border_jump)
     static const double sh[][2] = {{1.35, -0.6}, {-2.2, 0.45}, {0.3, 3.1}};
     double bx[NB], by[NB], bs[NB];
     uint64_t st = 99;
-    for (int k = 0; k < NB; k++) { /* splitmix-style LCG, fixed */
+    for (int k = 0; k < NB; k++) { /* fixed 64-bit LCG */
         st = st * 6364136223846793005ull + 1442695040888963407ull;
         bx[k] = 10 + (double)(st >> 40) / (double)(1ull << 24) * (N - 20);
         st = st * 6364136223846793005ull + 1442695040888963407ull;

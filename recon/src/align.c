@@ -74,7 +74,7 @@ struct fib__aligner {
     fftwf_plan fwd, inv;
     fftwf_plan fwd_cols;   /* bin > 1: fwd = the row r2c transforms only */
     double wsum;           /* sum of the window weights */
-    float *window;         /* fw * fh */
+    float *window;         /* fw * fh Tukey weights; NULL untapered */
     float *in;             /* fw * fh forward input */
     fftwf_complex *full;   /* fh * fhw full spectrum (bin > 1 only) */
     fftwf_complex *colbuf; /* COL_BLOCK * fh gathered columns (bin > 1) */
@@ -193,9 +193,10 @@ bool fib__aligner_bytes(size_t w, size_t h, int nthreads, unsigned ups,
     if (per / 16 < spec)
         return false;
     size_t total;
-    /* + window and input at full size, + the high-pass table, + the
-     * periodic-plus-smooth lines and tables (under 16 floats per input
-     * row and column), + the full spectrum when binned */
+    /* + window (allocated only when tapered, charged always) and input at
+     * full size, + the high-pass table, + the periodic-plus-smooth lines
+     * and tables (under 16 floats per input row and column), + the full
+     * spectrum when binned */
     if (!fib_mul_size(per, (size_t)nthreads, &total) ||
         !fib_add_size(total, 2 * fulln * sizeof(float), &total) ||
         !fib_add_size(total, spec * sizeof(float), &total) ||
@@ -347,15 +348,13 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
             }
         }
     }
-    a->window = fftwf_malloc(fw * fh * sizeof(float));
     a->in = fftwf_malloc(fw * fh * sizeof(float));
     a->scr = calloc((size_t)a->nthreads, sizeof *a->scr);
     if (bin > 1) {
         a->full = fftwf_malloc(fh * a->fhw * sizeof(fftwf_complex));
         a->colbuf = fftwf_malloc(COL_BLOCK * fh * sizeof(fftwf_complex));
     }
-    if (!a->window || !a->in || !a->scr ||
-        (bin > 1 && (!a->full || !a->colbuf)))
+    if (!a->in || !a->scr || (bin > 1 && (!a->full || !a->colbuf)))
         goto nomem;
     for (int t = 0; t < a->nthreads; t++) {
         scratch *s = &a->scr[t];
@@ -407,16 +406,23 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
             a->ps_cy[ky] = (float)(-4.0 * sh * sh);
         }
     }
-    for (size_t y = 0; y < fh; y++) {
-        const double wy = tukey(y, fh, alpha);
-        for (size_t x = 0; x < fw; x++)
-            a->window[y * fw + x] = (float)(wy * tukey(x, fw, alpha));
+    if (alpha > 0) {
+        a->window = fftwf_malloc(fw * fh * sizeof(float));
+        if (!a->window)
+            goto nomem;
+        for (size_t y = 0; y < fh; y++) {
+            const double wy = tukey(y, fh, alpha);
+            for (size_t x = 0; x < fw; x++)
+                a->window[y * fw + x] = (float)(wy * tukey(x, fw, alpha));
+        }
+        for (size_t i = 0; i < fw * fh; i++)
+            a->wsum += (double)a->window[i];
+    } else {
+        a->wsum = (double)(fw * fh); /* no taper: no window buffer */
     }
-    for (size_t i = 0; i < fw * fh; i++)
-        a->wsum += (double)a->window[i];
-        /* Plans are made once, on buffers allocated with fftwf_malloc (so
-         * every later buffer has the same alignment), in the critical section
-         * that every cryofib FFTW planner call shares (fib/correct.h). */
+    /* Plans are made once, on buffers allocated with fftwf_malloc (so
+     * every later buffer has the same alignment), in the critical section
+     * that every cryofib FFTW planner call shares (fib/correct.h). */
 #pragma omp critical(fib_fftw_planner)
     {
         if (bin == 1) {
@@ -522,13 +528,19 @@ void fib__aligner_spectrum(fib__aligner *a, const fib_image *img, size_t x0,
     for (size_t y = 0; y < h; y++) {
         const float *restrict row =
             (const float *)fib_image_row(img, y0 + y) + x0;
-        const float *restrict win = a->window + y * w;
         float rs = 0.0f;
         /* per-row float sums (fixed-order vector reduction), summed in
          * double over the rows */
+        if (a->window) {
+            const float *restrict win = a->window + y * w;
 #pragma omp simd reduction(+ : rs)
-        for (size_t x = 0; x < w; x++)
-            rs += win[x] * row[x];
+            for (size_t x = 0; x < w; x++)
+                rs += win[x] * row[x];
+        } else {
+#pragma omp simd reduction(+ : rs)
+            for (size_t x = 0; x < w; x++)
+                rs += row[x];
+        }
         sum += (double)rs;
     }
     /* Subtract the window-weighted mean so the window edge carries no
@@ -537,10 +549,15 @@ void fib__aligner_spectrum(fib__aligner *a, const fib_image *img, size_t x0,
     for (size_t y = 0; y < h; y++) {
         const float *restrict row =
             (const float *)fib_image_row(img, y0 + y) + x0;
-        const float *restrict win = a->window + y * w;
         float *restrict dst = a->in + y * w;
-        for (size_t x = 0; x < w; x++)
-            dst[x] = win[x] * (row[x] - mean);
+        if (a->window) {
+            const float *restrict win = a->window + y * w;
+            for (size_t x = 0; x < w; x++)
+                dst[x] = win[x] * (row[x] - mean);
+        } else {
+            for (size_t x = 0; x < w; x++)
+                dst[x] = row[x] - mean;
+        }
     }
     if (a->ps_d) {
         const float *u = a->in;
