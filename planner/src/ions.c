@@ -17,9 +17,15 @@
  *                                               dominated)
  *   Zeiss Crossbeam Ga "probe width" (SerialFIB ProbeTable.xml) at 30 kV
  *   [R]: d1 236.3 nm, n 0.525, data within 0.77-1.42x of the fit.
- * No primary Xe/Ar plasma probe table was found: the plasma columns use
- * d1 = 200 nm, n = 0.5 at 30 kV and the Helios 30 -> 5 kV growth factor at
- * 5 kV [U, order of magnitude].
+ * Xe plasma (xe-pfib, multi-pfib): one published point, the Thermo PFIB
+ * pattern files of SerialFIB (TemplatePatterns/PFIB, regular.ptf, xT export):
+ * TotalDiameter 232 nm at 99.2 pA (current derived from TotalTime =
+ * V / (VPD I): 92.63 x 19.34 x 1.903 um / (0.38 um^3/nC x 90440 s)) [R].
+ * The exponent n = 0.5 is assumed [U] (it gives 23 nm at 1 pA, the order
+ * of the quoted PFIB imaging resolution [L]), so d1 = 232 / 0.0992^0.5 =
+ * 736.6 nm at 30 kV; 5 kV keeps the Helios 30 -> 5 kV growth factor 4.65
+ * [U].  Like the Ga TotalDiameter (19 nm at 58 pA, = the Helios table) it
+ * is the beam diameter xT uses for the pitch.
  */
 #include <ctype.h>
 #include <math.h>
@@ -142,9 +148,9 @@ static const fib_plan_column columns[] = {
      {1, 3, 10, 30, 50, 100, 300, 500, 1000, 4000, 15000, 60000, 200000, 500000,
       1000000, 1300000, 2000000, 2500000},
      2,
-     {{5.0, 930.0, 0.5, 1.0, 2.5e6}, {30.0, 200.0, 0.5, 1.0, 2.5e6}},
-     "presets 1 pA-60 nA: fibsem-os simulator Xe list + 50 pA, 0.5 nA "
-     "(SerialFIB Arctis lamellamill) [R]; to 2.5 uA [L]; probe fit [U]"},
+     {{5.0, 3425.0, 0.5, 1.0, 2.5e6}, {30.0, 736.6, 0.5, 1.0, 2.5e6}},
+     "presets: fibsem-os Xe list + 50 pA, 0.5 nA (SerialFIB Arctis) [R]; "
+     "to 2.5 uA [L]; probe: PFIB .ptf 232 nm at 99.2 pA [R], n 0.5 [U]"},
     {"multi-pfib",
      "multi-species plasma FIB (Xe, Ar, O, N; Hydra/Arctis class)",
      BIT(FIB_PLAN_ION_XE) | BIT(FIB_PLAN_ION_AR) | BIT(FIB_PLAN_ION_O) |
@@ -157,9 +163,9 @@ static const fib_plan_column columns[] = {
      {1, 6, 20, 60, 200, 740, 2000, 7400, 28000, 120000, 500000, 1000000,
       2000000},
      2,
-     {{5.0, 930.0, 0.5, 1.0, 2.0e6}, {30.0, 200.0, 0.5, 1.0, 2.0e6}},
+     {{5.0, 3425.0, 0.5, 1.0, 2.0e6}, {30.0, 736.6, 0.5, 1.0, 2.0e6}},
      "presets 1 pA-120 nA: fibsem-os simulator Ar list [R]; up to 2 uA [L]; "
-     "probe fit assumed [U]"},
+     "probe: Xe PFIB .ptf 232 nm at 99.2 pA [R], n 0.5 [U]"},
     {"gfis",
      "gas field ionisation source (He/Ne ion microscope)",
      BIT(FIB_PLAN_ION_HE) | BIT(FIB_PLAN_ION_NE),
@@ -279,14 +285,20 @@ fib_status fib_plan_probe_diameter_nm(const fib_plan_column *col,
 static const fib_plan_recipe recipes[] = {
     {"Si", 0.27,
      "Thermo application file Si, VolumePerDose 2.7e-10 m^3/C (SerialFIB "
-     "TemplatePatterns regular.ptf) [R]"},
+     "TemplatePatterns regular.ptf); Xe PFIB 3.8e-10 m^3/C "
+     "(TemplatePatterns/PFIB/regular.ptf) [R]",
+     0.38},
     {"Si-multipass", 1.0,
-     "Thermo application file Si-multipass, 1.0e-9 m^3/C (cross.ptf) [R]"},
+     "Thermo application file Si-multipass, 1.0e-9 m^3/C (cross.ptf); Xe "
+     "PFIB 1.2e-9 m^3/C (PFIB/cross.ptf) [R]",
+     1.2},
     {"Si-ccs", 2.0,
-     "Thermo application file Si-ccs, 2.0e-9 m^3/C (clean_cross.ptf) [R]"},
+     "Thermo application file Si-ccs, 2.0e-9 m^3/C (clean_cross.ptf); Xe "
+     "PFIB 1.1e-9 m^3/C (PFIB/clean_cross.ptf) [R]",
+     1.1},
     {"tescan-cryo", 13.0,
-     "fibsem-os TESCAN default rate 1.3e-8 m^3/(A s) 'cryo lamella' [R]"},
-    {"tescan-si", 0.3, "fibsem-os TESCAN comment 'silicon is 0.3' [R]"},
+     "fibsem-os TESCAN default rate 1.3e-8 m^3/(A s) 'cryo lamella' [R]", 0},
+    {"tescan-si", 0.3, "fibsem-os TESCAN comment 'silicon is 0.3' [R]", 0},
 };
 
 size_t fib_plan_recipe_count(void)

@@ -70,6 +70,7 @@
 #define LOWKV_RATIO 2.0
 #define HEAT_ZONE_NM 2000.0
 #define RELIEF_SLOT_UM 0.5
+#define FACE_ANGLE_MAX 80.0 /* deg, low-kV face incidence for the yield */
 
 static double clamp_pos(double v, double def)
 {
@@ -303,6 +304,7 @@ typedef struct ctx {
     double thick_um[FIB_PLAN_MAX_LAYERS + 1]; /* 0 = semi-infinite */
     int roi;
     fib_geom_site site; /* defaults; rough/target set per plan */
+    double rate_main[FIB_PLAN_MAX_LAYERS + 1]; /* removal at the main kV */
     fib_error *err;
 } ctx;
 
@@ -334,8 +336,16 @@ fib_status fib__plan_vpd(const fib_plan_request *r,
             return fib_error_set(err, FIB_EINVAL,
                                  "planner: application '%s' unknown",
                                  r->application);
-        base = rc->vpd_um3_per_nC;
-        st = si_yield(NULL, FIB_PLAN_ION_GA, 30.0, &y_ref, err);
+        /* plasma columns run their own application files (Thermo PFIB:
+         * Si 0.38, Si-multipass 1.2, Si-ccs 1.1 um^3/nC, SerialFIB
+         * TemplatePatterns/PFIB) [R]: anchored on Xe at 30 kV; other
+         * species and energies by the model Si yield ratio */
+        const fib_plan_column *col = fib__plan_column(io);
+        bool plasma =
+            col && strstr(col->name, "pfib") && rc->vpd_pfib_um3_per_nC > 0;
+        base = plasma ? rc->vpd_pfib_um3_per_nC : rc->vpd_um3_per_nC;
+        st = si_yield(NULL, plasma ? FIB_PLAN_ION_XE : FIB_PLAN_ION_GA, 30.0,
+                      &y_ref, err);
     }
     if (st != FIB_OK)
         return st;
@@ -362,36 +372,171 @@ static double removal_rate(const ctx *c, const fib_plan_material *m, double kV,
     return res.removal_um3_per_nC;
 }
 
-/* Depth (um) reached through the stack by a dose density q (nC/um^2) on an
- * open surface, then corrected for redeposition in a box whose narrow
- * width is w_um (physics: eta(AR) = 1/(1 + k AR)). */
-static double stack_depth(const ctx *c, double kV, double q, double w_um,
-                          size_t first)
+/* ---------------------------------------------------------------------- */
+/* Physical depth through the stack, and its inverse (the dose to reach a
+ * needed depth).  The floor of a box advances along the beam through the
+ * layers (cap, then each layer from the surface down), each at its
+ * removal rate R_i (fib_plan_sputter: measured value where the database
+ * has one, cryo factors at cryo) at normal incidence on the floor (the
+ * steady state of a deepening box; the measured 0.74 nA on-grid trench of
+ * fibsem-os, 146.2 s for 140 um^3 of ice = 1.3 um^3/nC, agrees with the
+ * normal-incidence ice rate 1.0 and not with a 75 deg Yamamura factor of
+ * 5).  Redeposition in a box of narrow width w (trenches, cuts, slots,
+ * fiducials; not thinning windows, which take a thin wall off the side of
+ * the lamella into an open trench): dz/dq = R_i / (1 + k z / w), the
+ * physics eta(AR) = 1/(1 + k AR) with AR = z / w (planner-physics.md
+ * 4.5), integrated exactly with u(z) = z + k z^2 / (2 w): the dose from
+ * z_a to z_b inside layer i is (u(z_b) - u(z_a)) / R_i. */
+
+static double redep_u(double z, double w, double k)
 {
-    if (!(q > 0))
-        return 0;
+    return w > 0 ? z + k * z * z / (2 * w) : z;
+}
+
+static double redep_u_inv(double u, double w, double k)
+{
+    /* positive root of z + k z^2/(2w) = u, stable form */
+    return w > 0 ? 2 * u / (1 + sqrt(1 + 2 * k * u / w)) : u;
+}
+
+/* Layer removal rates (um^3/nC) at kV, into rates[]. */
+static void layer_rates(const ctx *c, double kV, double *rates)
+{
+    for (size_t i = 0; i < c->n_layers; i++)
+        rates[i] = c->io && kV == c->io->energy_keV && c->rate_main[i] > 0
+                       ? c->rate_main[i]
+                       : removal_rate(c, &c->mat[i], kV, NULL);
+}
+
+/* Dose density (nC/um^2) that takes the floor from the surface of layer
+ * @p first to depth D_um; HUGE_VAL when a layer in the way does not mill
+ * (below the sputter threshold). */
+static double stack_dose(const ctx *c, const double *rates, double D_um,
+                         double w_um, size_t first)
+{
+    const double k = c->mat[c->roi].redep_k > 0 ? c->mat[c->roi].redep_k
+                                                : FIB_PLAN_REDEP_K_DEFAULT;
+    double z = 0, q = 0;
+    for (size_t i = first; i < c->n_layers && z < D_um; i++) {
+        double t = c->thick_um[i];
+        double zb = (t > 0 && z + t < D_um) ? z + t : D_um;
+        if (i + 1 == c->n_layers)
+            zb = D_um; /* the last layer fills the rest */
+        if (!(rates[i] > 0))
+            return HUGE_VAL;
+        q += (redep_u(zb, w_um, k) - redep_u(z, w_um, k)) / rates[i];
+        z = zb;
+    }
+    return q;
+}
+
+/* Depth (um) reached by a dose density q (nC/um^2) (inverse of
+ * stack_dose). */
+static double stack_depth(const ctx *c, const double *rates, double q,
+                          double w_um, size_t first)
+{
+    const double k = c->mat[c->roi].redep_k > 0 ? c->mat[c->roi].redep_k
+                                                : FIB_PLAN_REDEP_K_DEFAULT;
     double z = 0, left = q;
     for (size_t i = first; i < c->n_layers && left > 0; i++) {
-        double rate = removal_rate(c, &c->mat[i], kV, NULL);
-        if (!(rate > 0))
+        if (!(rates[i] > 0))
             break; /* below threshold: the beam stops removing here */
         double t = c->thick_um[i];
-        if (t > 0 && left * rate >= t) {
-            z += t;
-            left -= t / rate;
-        } else {
-            z += left * rate;
-            left = 0;
+        bool last = i + 1 == c->n_layers || !(t > 0);
+        double ua = redep_u(z, w_um, k);
+        if (!last) {
+            double need = (redep_u(z + t, w_um, k) - ua) / rates[i];
+            if (left >= need) {
+                left -= need;
+                z += t;
+                continue;
+            }
         }
+        z = redep_u_inv(ua + left * rates[i], w_um, k);
+        left = 0;
     }
-    if (!(z > 0))
+    return z;
+}
+
+/* Narrow width of the first box (redeposition aspect ratio). */
+static double pattern_narrow_um(const fib_geom_pattern *g)
+{
+    if (g->n_boxes < 1)
         return 0;
-    double r_eff = z / q, depth = z;
-    double k = c->mat[c->roi].redep_k;
-    if (fib_plan_physical_depth_um(q, 1.0, w_um, r_eff, k, &depth, NULL) !=
-        FIB_OK)
-        return z;
-    return depth;
+    double bx = g->box[0].x1_um - g->box[0].x0_um;
+    double by = g->box[0].y1_um - g->box[0].y0_um;
+    return bx < by ? bx : by;
+}
+
+/* The solve of one milling pattern at kV with application VPD vpd. */
+typedef struct solve {
+    double dose_nC;       /* dose that reaches the needed depth */
+    double scale;         /* commanded / needed depth */
+    double phys_depth_um; /* depth really reached (= needed unless short) */
+    double roi_face_rate; /* low-kV: ROI rate at the face incidence */
+} solve;
+
+static solve solve_pattern(const ctx *c, const fib_geom_pattern *g, double kV,
+                           double vpd)
+{
+    solve sv = {0};
+    const double D = g->depth_um;
+    sv.scale = 1;
+    sv.phys_depth_um = D;
+    if (!(D > 0) || !(g->volume_um3 > 0) || !(vpd > 0)) {
+        sv.dose_nC = g->volume_um3 > 0 && vpd > 0 ? g->volume_um3 / vpd : 0;
+        return sv;
+    }
+    if (g->kind == FIB_GEOM_POLISH) {
+        /* face-on low-kV pass: the slab (the commanded volume) is taken
+         * off the face at the face incidence by the ROI material */
+        fib_plan_sputter_params sp = {0};
+        sp.ion = c->io->ion;
+        sp.energy_keV = kV;
+        /* the Yamamura angular fit is taken no further than 80 deg: beyond
+         * it falls to 0 at 90 deg (0.19 at 85 deg for Ga 5 kV on NMC811),
+         * against the practice of polishing at 1-5 deg grazing [U] */
+        sp.angle_deg = g->face_incidence_deg < FACE_ANGLE_MAX
+                           ? g->face_incidence_deg
+                           : FACE_ANGLE_MAX;
+        sp.cryo = c->r->cryo;
+        fib_plan_sputter_result res;
+        double rate = 0;
+        if (fib_plan_sputter(&c->mat[c->roi], &sp, &res, NULL) == FIB_OK)
+            rate = res.removal_um3_per_nC;
+        sv.roi_face_rate = rate;
+        if (!(rate > 0)) {
+            sv.dose_nC = g->volume_um3 / vpd;
+            sv.phys_depth_um = 0;
+            return sv;
+        }
+        sv.dose_nC = g->volume_um3 / rate;
+        sv.scale = vpd / rate;
+        return sv;
+    }
+    if (g->kind == FIB_GEOM_NEEDLE_CUT) {
+        /* the needle cut mills the needle (not in the stack): commanded
+         * as drawn */
+        sv.dose_nC = g->volume_um3 / vpd;
+        return sv;
+    }
+    double rates[FIB_PLAN_MAX_LAYERS + 1];
+    layer_rates(c, kV, rates);
+    /* the undercut enters the lamella from the trench wall: it mills the
+     * ROI layer, not the cap; everything else mills from the top */
+    size_t first = g->kind == FIB_GEOM_UNDERCUT ? (size_t)c->roi : 0;
+    double w = g->kind == FIB_GEOM_THIN ? 0 : pattern_narrow_um(g);
+    double q = stack_dose(c, rates, D, w, first);
+    if (!isfinite(q)) {
+        /* a layer in the way does not mill: command the geometry and
+         * report the depth that dose reaches */
+        q = D / vpd;
+        sv.phys_depth_um = stack_depth(c, rates, q, w, first);
+    }
+    /* boxes of several depths (stairs) share the deepest box's scale */
+    sv.scale = q * vpd / D;
+    sv.dose_nC = g->volume_um3 * sv.scale / vpd;
+    return sv;
 }
 
 static double probe_nm(const ctx *c, double kV, double pA)
@@ -402,12 +547,33 @@ static double probe_nm(const ctx *c, double kV, double pA)
     return d;
 }
 
+/* The beam diameter the edge rules (R1, R4, low-kV, window overlap) are
+ * applied to.  Ga: the column fit.  Plasma columns: the column fit is the
+ * Thermo PFIB pattern-file TotalDiameter (232 nm at 99.2 pA, the diameter
+ * xT sets the pitch with); the published Xe ladders are incompatible with
+ * edge rules on that diameter (SerialFIB Arctis ends its 0.1 nA pass 50 nm
+ * from a 400 nm lamella = 0.2 TotalDiameter; RT Xe practice polishes
+ * < 100 nm lamellae after a 0.1 nA pass of 233 nm), so the rules keep the
+ * core width they were anchored with, 200 nm (I/nA)^0.5 at 30 kV [U]:
+ * PLASMA_RULE_SCALE = 200 / 736.6 of the pattern diameter.  With the
+ * pattern diameter itself the Xe plans of the examples polish at 1-3 pA
+ * and take 5-15x the Ga time. */
+#define PLASMA_RULE_SCALE (200.0 / 736.6)
+
+static double rule_probe_nm(const ctx *c, double kV, double pA)
+{
+    double d = probe_nm(c, kV, pA);
+    if (c->col && strstr(c->col->name, "pfib"))
+        d *= PLASMA_RULE_SCALE;
+    return d;
+}
+
 /* Probe width including tails (R1): Ga FWHM fit scaled by the Zeiss
  * width / Helios FWHM ratio at the same current at 30 kV; other columns
  * (plasma fits, the Zeiss column itself) as they are. */
 static double edge_width_nm(const ctx *c, double kV, double pA)
 {
-    double d = probe_nm(c, kV, pA);
+    double d = rule_probe_nm(c, kV, pA);
     if (c->io->ion != FIB_PLAN_ION_GA || !c->col ||
         !strcmp(c->col->name, "ga-lmis-zeiss"))
         return d;
@@ -443,8 +609,8 @@ static double pick_preset_w(const ctx *c, double kV, double cap_pA,
         double p = io->presets_pA[k];
         if (p > cap_pA * 1.0001)
             break;
-        if (dmax_nm > 0 &&
-            (edge ? edge_width_nm(c, kV, p) : probe_nm(c, kV, p)) > dmax_nm)
+        if (dmax_nm > 0 && (edge ? edge_width_nm(c, kV, p)
+                                 : rule_probe_nm(c, kV, p)) > dmax_nm)
             continue;
         best = p;
     }
@@ -507,14 +673,28 @@ typedef struct lctx {
     double heat_cap_pA; /* R6: max current within HEAT_ZONE_NM of the
                            final faces (INFINITY = none) */
     double oh_step;
+    /* effective volume per dose of a main-kV window (commanded volume per
+     * nC that reaches its depth through the stack, no redeposition) for
+     * the window height, the full lamella height and the polish depth */
+    double veff_H, veff_full, veff_pol;
 } lctx;
+
+/* Effective volume per dose (um^3/nC) of a main-kV thinning window of
+ * height h: h / dose density to reach h through the stack. */
+static double window_veff(const ctx *c, double h, double vpd)
+{
+    double rates[FIB_PLAN_MAX_LAYERS + 1];
+    layer_rates(c, c->io->energy_keV, rates);
+    double q = stack_dose(c, rates, h, 0, 0);
+    return isfinite(q) && q > 0 ? h / q : vpd;
+}
 
 /* Overlap of a main-energy window at current pA: the box reaches past the
  * slab by three probe diameters (the beam tail), at least 50 nm and at
  * most the site's thin_overlap_um. */
 static double window_overlap_um(const lctx *L, double pA)
 {
-    double o = 3e-3 * probe_nm(L->c, L->c->io->energy_keV, pA);
+    double o = 3e-3 * rule_probe_nm(L->c, L->c->io->energy_keV, pA);
     if (o < 0.05)
         o = 0.05;
     return o < L->overlap_um ? o : L->overlap_um;
@@ -525,12 +705,17 @@ static double window_overlap_um(const lctx *L, double pA)
 static double window_cost(const lctx *L, double vpd, double from, double to,
                           double pA, bool last)
 {
-    double h = L->pre_nm > 0 && to >= L->pre_nm ? L->H_full_um : L->H_um;
-    if (last)
+    (void)vpd;
+    bool full = L->pre_nm > 0 && to >= L->pre_nm;
+    double h = full ? L->H_full_um : L->H_um;
+    double veff = full ? L->veff_full : L->veff_H;
+    if (last) {
         h = L->H_pol_um;
+        veff = L->veff_pol;
+    }
     double v =
         2 * L->W_um * ((from - to) * 5e-4 + window_overlap_um(L, pA)) * h;
-    return v / (vpd * pA * 1e-3) + L->oh_step;
+    return v / (veff * pA * 1e-3) + L->oh_step;
 }
 
 static double tail_thickness(const lctx *L, double t30, double pA)
@@ -704,7 +889,10 @@ static fib_status resolve_stack(ctx *c, const fib_plan_materials *db,
     return FIB_OK;
 }
 
-/* Fill the physics numbers of a milling step. */
+/* Fill the physics numbers of a milling step: the dose that reaches the
+ * drawn (needed) depth through the stack, the commanded depth and volume
+ * that make the instrument deliver it with this application file
+ * (commanded depth = dose x VPD / area), and t = dose / I. */
 static void fill_mill(const ctx *c, fib_plan_step *s, double kV, double pA,
                       double vpd)
 {
@@ -713,45 +901,26 @@ static void fill_mill(const ctx *c, fib_plan_step *s, double kV, double pA,
     s->energy_keV = kV;
     s->current_pA = pA;
     s->vpd_um3_per_nC = vpd;
-    s->volume_um3 = g->volume_um3;
-    s->commanded_time_s = g->volume_um3 / (vpd * pA * 1e-3);
-    s->dose_nC = pA * 1e-3 * s->commanded_time_s;
+    solve sv = solve_pattern(c, g, kV, vpd);
+    s->target_depth_um = g->depth_um;
+    s->volume_um3 = g->volume_um3 * sv.scale;
+    s->commanded_depth_um = g->depth_um * sv.scale;
+    s->physical_depth_um = sv.phys_depth_um;
+    s->dose_nC = sv.dose_nC;
+    s->commanded_time_s = s->volume_um3 / (vpd * pA * 1e-3);
     s->dose_ions_cm2 = g->area_um2 > 0 ? s->dose_nC * 1e-9 / FIB_PLAN_E_CHARGE /
                                              (g->area_um2 * 1e-8)
                                        : 0;
-    s->commanded_depth_um = g->depth_um;
-    /* narrow width of the first box for the aspect ratio */
-    double w = 0;
-    if (g->n_boxes > 0) {
-        double bx = g->box[0].x1_um - g->box[0].x0_um;
-        double by = g->box[0].y1_um - g->box[0].y0_um;
-        w = bx < by ? bx : by;
-    }
-    /* the undercut enters the lamella from the trench wall: it mills the
-     * ROI layer, not the cap; everything else mills from the top */
-    size_t first = g->kind == FIB_GEOM_UNDERCUT ? (size_t)c->roi : 0;
-    s->physical_depth_um = stack_depth(c, kV, g->depth_um / vpd, w, first);
     s->removal_um3_per_nC = removal_rate(c, &c->mat[c->roi], kV, NULL);
-    if (g->kind == FIB_GEOM_POLISH) {
-        /* face-on low-kV pass: the commanded "depth" is the slab per face;
-         * the physical slab uses the ROI rate at the face incidence */
-        fib_plan_sputter_params sp = {0};
-        sp.ion = c->io->ion;
-        sp.energy_keV = kV;
-        sp.angle_deg = g->face_incidence_deg;
-        sp.cryo = c->r->cryo;
-        fib_plan_sputter_result res;
-        double slab = (g->thickness_before_nm - g->thickness_after_nm) * 5e-4;
-        s->commanded_depth_um = slab;
-        s->physical_depth_um = 0;
-        if (fib_plan_sputter(&c->mat[c->roi], &sp, &res, NULL) == FIB_OK)
-            s->physical_depth_um = slab * res.removal_um3_per_nC / vpd;
-    }
     s->damage_depth_nm = damage_nm(c, kV);
     s->probe_d_nm = probe_nm(c, kV, pA);
     s->distance_um = g->distance_um;
     s->thickness_before_nm = g->thickness_before_nm;
     s->thickness_after_nm = g->thickness_after_nm;
+    if (g->kind == FIB_GEOM_THIN || g->kind == FIB_GEOM_POLISH)
+        s->removed_per_face_nm =
+            0.5 * (g->thickness_before_nm - g->thickness_after_nm) *
+            (g->depth_um > 0 ? s->physical_depth_um / g->depth_um : 0);
 }
 
 static fib_plan_step *new_step(fib_plan *p, const fib_geom_pattern *g)
@@ -788,6 +957,9 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
     L.pre_nm = lift ? c->site.rough_thickness_nm : 0;
     L.overlap_um = c->site.thin_overlap_um;
     L.oh_step = step_overhead(&r->overheads);
+    L.veff_H = window_veff(c, L.H_um, L.vpd_main);
+    L.veff_full = window_veff(c, L.H_full_um, L.vpd_main);
+    L.veff_pol = window_veff(c, L.H_pol_um, L.vpd_main);
 
     /* R3: final thickness from the last step's damage */
     double kv_last = r->n_polish_kV ? r->polish_kV[r->n_polish_kV - 1] : kV;
@@ -858,10 +1030,10 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
     st = fib_geom_coarse(&s, pats, 16, &np, err);
     if (st != FIB_OK)
         return st;
-    double v_trench = 0;
+    double dose_trench = 0; /* nC to reach the trench depth */
     for (size_t i = 0; i < np; i++)
         if (pats[i].kind == FIB_GEOM_TRENCH)
-            v_trench = pats[i].volume_um3;
+            dose_trench = solve_pattern(c, &pats[i], kV, L.vpd_main).dose_nC;
     const double need = 2 * DAMAGE_MARGIN * L.dmg_main;
     double best = HUGE_VAL;
     for (size_t k = 0; k < io->n_presets; k++) {
@@ -886,7 +1058,7 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
                           : thin_dp(&L, t_r, t30, p_pA, tmp, &nt);
         if (!isfinite(cost))
             continue;
-        cost += v_trench / (L.vpd_main * I * 1e-3) + L.oh_step;
+        cost += dose_trench / (I * 1e-3) + L.oh_step;
         if (L.pre_nm > 0) {
             /* lift-out: the cuts scale with the thickness the chunk is
              * lifted at, which the ladder decides */
@@ -903,8 +1075,9 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
                     if (cp[q].kind == FIB_GEOM_SIDE_CUT ||
                         cp[q].kind == FIB_GEOM_UNDERCUT ||
                         cp[q].kind == FIB_GEOM_CUT_FREE)
-                        cost += cp[q].volume_um3 /
-                                (L.vpd_main * out->cut_pA * 1e-3);
+                        cost +=
+                            solve_pattern(c, &cp[q], kV, L.vpd_main).dose_nC /
+                            (out->cut_pA * 1e-3);
         }
         if (cost < best) {
             best = cost;
@@ -1025,6 +1198,8 @@ static fib_status build(fib_plan *p, const fib_plan_materials *db,
     fib_status st = resolve_stack(&c, db, err);
     if (st != FIB_OK)
         return st;
+    for (size_t i = 0; i < c.n_layers; i++)
+        c.rate_main[i] = removal_rate(&c, &c.mat[i], c.io->energy_keV, NULL);
     snprintf(p->roi_name, sizeof p->roi_name, "%s", c.mat[c.roi].name);
     ladder L;
     memset(&L, 0, sizeof L);
@@ -1150,10 +1325,41 @@ static fib_status build(fib_plan *p, const fib_plan_materials *db,
         st_->distance_um =
             (ls->to_nm - (ls->polish ? L.t_final_nm : L.t30_nm)) * 5e-4;
     }
+    /* Damage and thickness follow the physics: each thin/polish step
+     * leaves max(its own damage, the damage before minus the slab it took
+     * off each face); a step that would take off more than the lamella
+     * has is an error. */
+    double dmg_prev = damage_nm(&c, kV); /* trench faces: main energy */
+    for (size_t i = 0; i < p->n_steps; i++) {
+        fib_plan_step *q = &p->steps[i];
+        fib_geom_kind k = q->pattern.kind;
+        if (!q->mills || (k != FIB_GEOM_THIN && k != FIB_GEOM_POLISH))
+            continue;
+        if (2 * q->removed_per_face_nm >= q->thickness_before_nm)
+            return fib_error_set(err, FIB_ERANGE,
+                                 "planner: %s would consume the lamella: "
+                                 "%.0f nm per face off a %.0f nm lamella",
+                                 q->name, q->removed_per_face_nm,
+                                 q->thickness_before_nm);
+        double own = q->damage_depth_nm;
+        double left = dmg_prev - q->removed_per_face_nm;
+        q->damage_depth_nm = left > own ? left : own;
+        dmg_prev = q->damage_depth_nm;
+    }
     timeline(&c, p);
     p->final_thickness_nm = L.t_final_nm;
     const fib_plan_step *last = &p->steps[p->n_steps - 1];
     p->final_damage_nm = last->damage_depth_nm;
+    {
+        double core = L.t_final_nm - 2 * p->final_damage_nm;
+        if (core < c.r->useful_core_nm)
+            add_warn(p,
+                     "final lamella %.0f nm keeps %.0f nm undamaged between "
+                     "2 x %.1f nm of damage, less than the useful core %.0f "
+                     "nm",
+                     L.t_final_nm, core, p->final_damage_nm,
+                     c.r->useful_core_nm);
+    }
     fib_plan_sputter_result res;
     memset(&res, 0, sizeof res);
     removal_rate(&c, &c.mat[c.roi], last->energy_keV, &res);
@@ -1217,30 +1423,22 @@ static fib_status build(fib_plan *p, const fib_plan_materials *db,
                          "Ga on %s at room temperature: Li-Ga alloying and "
                          "melting artefacts; use cryo or a Xe/Ar plasma FIB",
                          c.mat[i].name);
-    /* commanded vs physical (worst step) */
-    double worst = 1;
-    const fib_plan_step *ws = NULL;
+    /* a step whose dose cannot reach its depth (a layer in the way does
+     * not mill at this energy): the only case where the physical depth
+     * falls short after the solve */
     for (size_t i = 0; i < p->n_steps; i++) {
         const fib_plan_step *q = &p->steps[i];
-        /* the needle cut mills the needle; face-on low-kV passes report
-         * the slab (grazing-incidence yields near 85 deg are unreliable) */
-        if (!q->mills || !(q->commanded_depth_um > 0) ||
-            q->pattern.kind == FIB_GEOM_NEEDLE_CUT ||
-            q->pattern.kind == FIB_GEOM_POLISH)
+        if (!q->mills || !(q->target_depth_um > 0) ||
+            q->physical_depth_um >= 0.99 * q->target_depth_um)
             continue;
-        double ratio = q->physical_depth_um / q->commanded_depth_um;
-        if (fabs(log(ratio)) > fabs(log(worst))) {
-            worst = ratio;
-            ws = q;
-        }
-    }
-    if (ws && fabs(log(worst)) > log(1.5))
         add_warn(p,
-                 "commanded and physical depth differ by %.2fx (%s: %.2f vs "
-                 "%.2f um with application %s): calibrate the application "
-                 "file or command a different depth",
-                 worst, ws->name, ws->commanded_depth_um, ws->physical_depth_um,
+                 "%s reaches %.2f of the %.2f um it needs: a layer in the "
+                 "way does not mill with %s at %g kV; commanded %.2f um "
+                 "(application %s)",
+                 q->name, q->physical_depth_um, q->target_depth_um,
+                 ion_sym(q->ion), q->energy_keV, q->commanded_depth_um,
                  c.r->application);
+    }
     if (c.r->cryo && p->ice_lamella_nm > 0)
         add_warn(p,
                  "ice budget: %.0f nm of ice may condense on the lamella "
@@ -1253,7 +1451,6 @@ static fib_status build(fib_plan *p, const fib_plan_materials *db,
                  "residual wedge %.0f nm over the %.1f um lamella height "
                  "(taper %.1f deg, over-tilt %.1f deg): increase over-tilt",
                  wedge, s.lamella_height_um, s.taper_deg, s.overtilt_deg);
-    (void)ion_sym;
     return FIB_OK;
 }
 

@@ -376,14 +376,39 @@ fib_status fib_plan_sputter(const fib_plan_material *m,
             fib__str_fmt(out->removal_source, sizeof out->removal_source,
                          "measured: %s%s", r->source, angle_txt);
         } else if (m->n_rates > 0) {
-            /* the first measurement taken at the same temperature as the
-             * request, else the first one */
-            r = &m->rates[0];
-            for (size_t i = 0; i < m->n_rates && i < FIB_PLAN_MAX_RATES; i++)
-                if (m->rates[i].cryo == p->cryo) {
-                    r = &m->rates[i];
-                    break;
+            /* The reference measurement: one made with the same ion
+             * (nearest energy, same temperature preferred), so that the
+             * model only carries the energy dependence of that ion;
+             * otherwise the first one taken at the request's temperature,
+             * else the first one.  Mixing anchors of different ions made
+             * the Xe->Si rate non-monotonic in energy (20 keV: measured
+             * 3.0 atoms/ion; 10 and 30 keV: the Ga 30 keV table value x
+             * the model Xe/Ga ratio, 1.92 / 3.00 / 2.73 at 10/20/30 keV);
+             * the Yamamura-Tawara energy dependence itself rises through
+             * 10-30 keV for Xe->Si (reduced energy 0.02-0.05, below the
+             * nuclear-stopping maximum near 0.3, Matsunami 1984). */
+            r = NULL;
+            double best = HUGE_VAL;
+            for (size_t i = 0; i < m->n_rates && i < FIB_PLAN_MAX_RATES; i++) {
+                const fib_plan_rate *q = &m->rates[i];
+                if (q->ion != p->ion)
+                    continue;
+                double d = fabs(log(q->energy_keV / p->energy_keV)) +
+                           (q->cryo == p->cryo ? 0.0 : 10.0);
+                if (d < best) {
+                    best = d;
+                    r = q;
                 }
+            }
+            if (!r) {
+                r = &m->rates[0];
+                for (size_t i = 0; i < m->n_rates && i < FIB_PLAN_MAX_RATES;
+                     i++)
+                    if (m->rates[i].cryo == p->cryo) {
+                        r = &m->rates[i];
+                        break;
+                    }
+            }
             fib_plan_projectile ion_r = fib_plan_projectile_of(r->ion);
             double y_r, af_r = 1.0;
             if ((st = fib_plan_material_yield(ion_r, m, r->energy_keV,

@@ -427,9 +427,13 @@ FIB_API double fib_plan_um3_per_nC_to_yield(double um3_per_nC, double n_cm3);
 /** Thermo application-file (recipe) volume per dose, i.e. what the
  *  instrument *commands*; not a material property. */
 typedef struct fib_plan_recipe {
-    const char *name; /**< "Si", "Si-multipass", "Si-ccs" */
-    double vpd_um3_per_nC;
+    const char *name;      /**< "Si", "Si-multipass", "Si-ccs" */
+    double vpd_um3_per_nC; /**< Ga LMIS column, 30 kV */
     const char *source;
+    /** The same application on a Xe plasma column at 30 kV (Thermo PFIB
+     *  application files, SerialFIB TemplatePatterns/PFIB); 0 = none
+     *  published (the Ga value scaled by the model Si yield ratio). */
+    double vpd_pfib_um3_per_nC;
 } fib_plan_recipe;
 
 FIB_API size_t fib_plan_recipe_count(void);

@@ -178,15 +178,23 @@ typedef struct fib_plan_step {
     double energy_keV;
     double current_pA;
     double vpd_um3_per_nC;     /**< application VPD used for the time */
-    double volume_um3;         /**< commanded volume */
-    double dose_nC;            /**< I * t */
+    double volume_um3;         /**< commanded volume (box area x
+                                    commanded depth) */
+    double dose_nC;            /**< I * t: the dose that reaches
+                                    target_depth_um through the stack */
     double dose_ions_cm2;      /**< dose / area */
-    double commanded_time_s;   /**< V / (VPD I) */
-    double commanded_depth_um; /**< deepest box */
+    double commanded_time_s;   /**< V / (VPD I) = dose / I */
+    double commanded_depth_um; /**< depth to enter on the instrument with
+                                    this application file (deepest box):
+                                    dose x VPD / area */
     double physical_depth_um;  /**< depth reached by that dose in the
-                                    stack (redeposition included) */
+                                    stack (redeposition included); equals
+                                    target_depth_um unless a layer does
+                                    not mill (then a warning) */
     double removal_um3_per_nC; /**< physics rate of the ROI material */
-    double damage_depth_nm;    /**< damage left on the lamella faces */
+    double damage_depth_nm;    /**< damage left on the lamella faces after
+                                    this step: thin/polish max(own damage,
+                                    previous damage - slab removed) */
     double probe_d_nm;         /**< beam diameter at this current */
     double distance_um;        /**< pattern edge to the final face */
     double thickness_before_nm, thickness_after_nm; /**< thin/polish */
@@ -194,6 +202,13 @@ typedef struct fib_plan_step {
         overhead_image_s, overhead_other_s; /**< GIS, needle, ice, kV */
     double overhead_s;                      /**< sum of the above */
     double start_s, end_s;                  /**< on the session timeline */
+    /* Added with the depth solve (issue 12); keep new fields at the end. */
+    double target_depth_um;     /**< physical depth the step must reach (the
+                                     drawn box depth: through the cap and the
+                                     layers for trenches and windows, the face
+                                     height for a low-kV pass) */
+    double removed_per_face_nm; /**< thin/polish: slab physically taken
+                                     off each face */
 } fib_plan_step;
 
 /** An immutable plan (opaque). */
