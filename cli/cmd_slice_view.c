@@ -133,12 +133,17 @@ int cli_cmd_slice_view(int argc, char **argv)
                res[i].electron_dose_e_nm2, res[i].data_bytes / 1e9,
                res[i].damage_depth_nm);
     }
-    for (size_t i = 0; i < r.n_ions; i++)
-        if (res[i].probe_d_nm > 10 * r.slice_nm)
-            printf("  warning: %s probe %.0f nm at %.4g pA is wider than the "
-                   "%.0f nm slice by more than 10x: lower the current\n",
-                   sym(res[i].ion), res[i].probe_d_nm, res[i].current_pA,
-                   r.slice_nm);
+    for (size_t i = 0; i < r.n_ions; i++) {
+        if (res[i].current_chosen)
+            printf("  %s current %.4g pA chosen for the %.0f nm slice and "
+                   "the %.0f h budget (probe %.1f x slice); slice depth to "
+                   "enter %.1f nm with %s\n",
+                   sym(res[i].ion), res[i].current_pA, r.slice_nm,
+                   r.time_budget_h, res[i].probe_slice_ratio,
+                   res[i].commanded_slice_nm, r.application);
+        if (res[i].warning[0])
+            printf("  warning: %s\n", res[i].warning);
+    }
     for (size_t i = 1; i < r.n_ions; i++)
         printf("  %s/%s: run time %.2fx, milling per slice %.2fx\n",
                sym(res[i].ion), sym(res[0].ion),
@@ -172,6 +177,9 @@ int cli_cmd_slice_view(int argc, char **argv)
             fib_fmt_json_kv_number(j, "probe_d_nm", x->probe_d_nm);
             fib_fmt_json_kv_number(j, "physical_slice_nm",
                                    x->physical_slice_nm);
+            fib_fmt_json_kv_number(j, "commanded_slice_nm",
+                                   x->commanded_slice_nm);
+            fib_fmt_json_kv_bool(j, "over_budget", x->over_budget);
             fib_fmt_json_kv_number(j, "damage_depth_nm", x->damage_depth_nm);
             fib_fmt_json_end_object(j);
         }

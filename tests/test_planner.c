@@ -860,11 +860,41 @@ START_TEST(test_slice_view_files)
     ck_assert_str_eq(r.material, "NMC811");
     ck_assert_double_eq(r.region_y_um, 15.0);
     ck_assert_uint_eq(r.n_ions, 2);
-    ck_assert_double_eq(r.ion_current_pA[1], 1000.0);
+    ck_assert_double_eq(r.ion_current_pA[1], 0.0); /* chosen by the rule */
+    ck_assert_double_eq(r.time_budget_h, 24.0);
     ck_assert_int_eq(r.n_detectors, 2);
+    /* The example's currents come from the rule (the 1.5 pA / 1 pA
+     * "probe <= slice" defaults gave 276 h / 327 h): Ga the smallest preset
+     * meeting 24 h, 300 pA (probe 37 nm = 1.9 x the 20 nm slice, 17.4 h);
+     * Xe cannot meet it with a probe <= 10 x slice: 50 pA (165 nm), the
+     * run (77 h) flagged */
+    fib_plan_sv_result o[FIB_PLAN_MAX_IONS];
+    ck_assert_int_eq(fib_plan_slice_view(&r, db, o, &err), FIB_OK);
+    ck_assert(o[0].current_chosen && o[1].current_chosen);
+    ck_assert_double_eq(o[0].current_pA, 300.0);
+    ck_assert(o[0].total_s <= 24 * 3600.0 && !o[0].over_budget);
+    ck_assert(o[0].probe_d_nm > r.slice_nm && o[0].probe_d_nm < 2 * r.slice_nm);
+    ck_assert_str_eq(o[0].warning, "");
+    ck_assert_double_eq(o[1].current_pA, 50.0);
+    ck_assert(o[1].over_budget && o[1].total_s > 24 * 3600.0);
+    ck_assert(o[1].probe_slice_ratio <= 10.0);
+    ck_assert_ptr_nonnull(strstr(o[1].warning, "exceeds the 24 h budget"));
+    /* the slice is physically removed: dose from the NMC811 rate, the
+     * depth to enter scales by VPD / rate */
+    ck_assert_double_eq(o[0].physical_slice_nm, 20.0);
+    ck_assert(fib_test_rel(o[0].commanded_slice_nm * 1e-3 * 20 * 15,
+                           o[0].mill_s_per_slice * o[0].current_pA * 1e-3 *
+                               o[0].vpd_um3_per_nC) < 1e-9);
+    /* a 1000 h budget takes the best slice definition that fits it (the
+     * Ga preset is the largest with probe <= slice unless that run is
+     * longer) */
+    r.time_budget_h = 1000;
+    ck_assert_int_eq(fib_plan_slice_view(&r, db, o, &err), FIB_OK);
+    ck_assert(o[0].probe_d_nm <= r.slice_nm);
+    ck_assert(!o[0].over_budget);
     ck_assert_int_eq(fib_fmt_slice_view_read(path, db, "Xe", &r, &err), FIB_OK);
     ck_assert_uint_eq(r.n_ions, 1);
-    ck_assert_double_eq(r.ion_current_pA[0], 1000.0);
+    ck_assert_double_eq(r.ion_current_pA[0], 0.0);
     fib_test_data("plan/sv-no-voxel.cfg", p2, sizeof p2);
     fib_error_clear(&err);
     ck_assert_int_eq(fib_fmt_slice_view_read(p2, db, NULL, &r, &err),

@@ -839,9 +839,9 @@ static fib_status parse_sv(pctx *c, const config_t *cfg,
 {
     const config_setting_t *root = config_root_setting(cfg);
     static const char *const keys[] = {
-        "name",        "material",    "region_um", "voxel_nm",
-        "slice_nm",    "ions",        "sem",       "per_slice_overhead_s",
-        "temperature", "application", NULL};
+        "name",        "material",    "region_um",     "voxel_nm",
+        "slice_nm",    "ions",        "sem",           "per_slice_overhead_s",
+        "temperature", "application", "time_budget_h", NULL};
     TRY(check_keys(c, root, "", keys));
     TRY(get_str(c, root, "", "name", r->name, sizeof r->name, NULL));
     const config_setting_t *ms;
@@ -867,6 +867,8 @@ static fib_status parse_sv(pctx *c, const config_t *cfg,
     TRY(get_num(c, root, "", "slice_nm", &r->slice_nm, NUM_POS, 1e5));
     TRY(get_num(c, root, "", "per_slice_overhead_s", &r->per_slice_overhead_s,
                 NUM_NONNEG, 3600));
+    TRY(get_num(c, root, "", "time_budget_h", &r->time_budget_h, NUM_POS,
+                24 * 365));
     char mode[16] = "room";
     const config_setting_t *ts;
     TRY(get_str(c, root, "", "temperature", mode, sizeof mode, &ts));

@@ -8,6 +8,10 @@
 
 #include "plan_internal.h"
 
+/* Slice and view: largest probe / slice ratio accepted by the current
+ * rule (and warned beyond) [U]. */
+#define SV_PROBE_MAX 10.0
+
 void fib_plan_request_default(fib_plan_request *r)
 {
     memset(r, 0, sizeof *r);
@@ -184,6 +188,8 @@ void fib_plan_sv_defaults(fib_plan_sv_request *r)
         r->per_slice_overhead_s = 5.0;
     if (!r->application[0])
         snprintf(r->application, sizeof r->application, "Si");
+    if (!(r->time_budget_h > 0))
+        r->time_budget_h = 24.0;
     if (r->n_ions == 0) {
         r->n_ions = 1;
         r->ions[0].ion = FIB_PLAN_ION_GA;
@@ -231,6 +237,10 @@ fib_status fib_plan_slice_view(const fib_plan_sv_request *in,
     fib_plan_request pr;
     memset(&pr, 0, sizeof pr);
     snprintf(pr.application, sizeof pr.application, "%s", r.application);
+    const double npx = nx * ny;
+    const double v_slice = r.region_x_um * r.region_y_um * r.slice_nm * 1e-3;
+    const double image_s = npx * r.dwell_us * 1e-6 * r.frames + 2.0 + r.edx_s;
+    const double budget_s = r.time_budget_h * 3600.0;
     for (size_t i = 0; i < r.n_ions; i++) {
         fib_plan_ion_setup io = r.ions[i];
         const fib_plan_column *col = fib__plan_column(&io);
@@ -238,16 +248,60 @@ fib_status fib_plan_slice_view(const fib_plan_sv_request *in,
             return fib_error_set(err, FIB_EINVAL,
                                  "planner: ions[%zu]: no column", i);
         double kV = io.energy_keV;
+        /* removal rate of the material: the dose per slice is solved for
+         * the slice itself (an open face, no trench redeposition) */
+        fib_plan_sputter_params sp = {0};
+        sp.ion = io.ion;
+        sp.energy_keV = kV;
+        sp.cryo = r.cryo;
+        fib_plan_sputter_result res;
+        memset(&res, 0, sizeof res);
+        st = fib_plan_sputter(&m, &sp, &res, err);
+        if (st != FIB_OK)
+            return st;
+        double rate = res.removal_um3_per_nC;
+        if (!(rate > 0))
+            return fib_error_set(err, FIB_ERANGE,
+                                 "planner: %s does not mill %s at %g kV "
+                                 "(below the sputter threshold)",
+                                 fib_plan_ion_get(io.ion)->symbol, r.material,
+                                 kV);
         double I = r.ion_current_pA[i];
-        if (!(I > 0)) {
-            /* largest preset whose probe is not wider than a slice */
+        bool chosen = !(I > 0);
+        if (chosen) {
+            /* Rule: slice definition first, within the time budget.  The
+             * largest preset whose probe is not wider than the slice; if
+             * that run exceeds the budget, the smallest preset that meets
+             * it among those with a probe <= 10 x the slice (the face is
+             * cut by the beam edge: Ga 30 kV FIB-SEM tomography mills 5-20
+             * nm slices at 0.1-1 nA, probes 2-5 x the slice [L]); if none
+             * meets it, the largest of those (flagged). */
+            size_t np = col->n_presets;
+            double d[FIB_PLAN_MAX_PRESETS];
+            for (size_t k = 0; k < np; k++)
+                if (fib_plan_probe_diameter_nm(col, kV, col->presets_pA[k],
+                                               &d[k], NULL) != FIB_OK)
+                    d[k] = HUGE_VAL;
             I = col->presets_pA[0];
-            for (size_t k = 0; k < col->n_presets; k++) {
-                double d = 0;
-                if (fib_plan_probe_diameter_nm(col, kV, col->presets_pA[k], &d,
-                                               NULL) == FIB_OK &&
-                    d <= r.slice_nm)
+            for (size_t k = 0; k < np; k++)
+                if (d[k] <= r.slice_nm)
                     I = col->presets_pA[k];
+            double t_run = ns * (v_slice / (rate * I * 1e-3) + image_s +
+                                 r.per_slice_overhead_s);
+            if (t_run > budget_s) {
+                double best = 0;
+                for (size_t k = 0; k < np; k++) {
+                    double Ik = col->presets_pA[k];
+                    if (!(Ik > I) || !(d[k] <= SV_PROBE_MAX * r.slice_nm))
+                        continue;
+                    best = Ik; /* largest so far within the probe limit */
+                    double tk = ns * (v_slice / (rate * Ik * 1e-3) + image_s +
+                                      r.per_slice_overhead_s);
+                    if (tk <= budget_s)
+                        break; /* smallest that meets the budget */
+                }
+                if (best > 0)
+                    I = best;
             }
         }
         if (I < col->current_min_pA * 0.999 || I > col->current_max_pA * 1.001)
@@ -260,17 +314,15 @@ fib_status fib_plan_slice_view(const fib_plan_sv_request *in,
         memset(o, 0, sizeof *o);
         o->ion = io.ion;
         o->current_pA = I;
+        o->current_chosen = chosen;
         o->n_slices = (size_t)ns;
         o->pixels_x = (size_t)nx;
         o->pixels_y = (size_t)ny;
         st = fib__plan_vpd(&pr, &io, kV, &o->vpd_um3_per_nC, err);
         if (st != FIB_OK)
             return st;
-        double v = r.region_x_um * r.region_y_um * r.slice_nm * 1e-3;
-        o->mill_s_per_slice = v / (o->vpd_um3_per_nC * I * 1e-3);
-        double npx = nx * ny;
-        o->image_s_per_slice =
-            npx * r.dwell_us * 1e-6 * r.frames + 2.0 + r.edx_s;
+        o->mill_s_per_slice = v_slice / (rate * I * 1e-3);
+        o->image_s_per_slice = image_s;
         o->total_s = ns * (o->mill_s_per_slice + o->image_s_per_slice +
                            r.per_slice_overhead_s);
         /* electrons per pixel / pixel area */
@@ -281,16 +333,24 @@ fib_status fib_plan_slice_view(const fib_plan_sv_request *in,
         if (fib_plan_probe_diameter_nm(col, kV, I, &o->probe_d_nm, NULL) !=
             FIB_OK)
             o->probe_d_nm = 0;
-        fib_plan_sputter_params sp = {0};
-        sp.ion = io.ion;
-        sp.energy_keV = kV;
-        sp.cryo = r.cryo;
-        fib_plan_sputter_result res;
-        if (fib_plan_sputter(&m, &sp, &res, NULL) == FIB_OK) {
-            o->physical_slice_nm =
-                r.slice_nm * res.removal_um3_per_nC / o->vpd_um3_per_nC;
-            o->damage_depth_nm = res.damage_depth_nm;
-        }
+        o->probe_slice_ratio = o->probe_d_nm / r.slice_nm;
+        o->physical_slice_nm = r.slice_nm;
+        o->commanded_slice_nm = r.slice_nm * o->vpd_um3_per_nC / rate;
+        o->damage_depth_nm = res.damage_depth_nm;
+        o->over_budget = o->total_s > budget_s;
+        const char *sym = fib_plan_ion_get(io.ion)->symbol;
+        if (o->over_budget)
+            snprintf(o->warning, sizeof o->warning,
+                     "%s run %.1f h exceeds the %.0f h budget at %.4g pA "
+                     "(probe %.0f nm = %.1f x the %.0f nm slice): thicker "
+                     "slices, a smaller region or a larger current",
+                     sym, o->total_s / 3600, r.time_budget_h, I, o->probe_d_nm,
+                     o->probe_slice_ratio, r.slice_nm);
+        else if (o->probe_slice_ratio > SV_PROBE_MAX)
+            snprintf(o->warning, sizeof o->warning,
+                     "%s probe %.0f nm at %.4g pA is wider than the %.0f nm "
+                     "slice by more than %gx: lower the current",
+                     sym, o->probe_d_nm, I, r.slice_nm, SV_PROBE_MAX);
     }
     return FIB_OK;
 }

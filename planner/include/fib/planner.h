@@ -321,6 +321,9 @@ typedef struct fib_plan_sv_request {
     double per_slice_overhead_s; /**< drift correction, autofocus; 5 */
     bool cryo;
     char application[32]; /**< default "Si" */
+    double time_budget_h; /**< run-time budget that sets the default
+                               current (default 24 h); a run longer than
+                               it is flagged in the result */
 } fib_plan_sv_request;
 
 typedef struct fib_plan_sv_result {
@@ -335,8 +338,18 @@ typedef struct fib_plan_sv_result {
     double electron_dose_e_nm2; /**< per slice (imaging the face) */
     double data_bytes;          /**< whole run, all detectors */
     double probe_d_nm;
-    double physical_slice_nm; /**< slice really removed by that dose */
+    double physical_slice_nm; /**< slice really removed (= slice_nm: the
+                                   dose is solved for it) */
     double damage_depth_nm;   /**< on each new face */
+    /* Added with issue 12 (keep new fields at the end). */
+    double commanded_slice_nm;       /**< slice depth to enter with the
+                                          application file: slice x VPD / rate */
+    double probe_slice_ratio;        /**< probe diameter / slice thickness */
+    bool current_chosen;             /**< the current was chosen by the rule
+                                          (none given) */
+    bool over_budget;                /**< total_s > time_budget_h */
+    char warning[FIB_PLAN_LINE_MAX]; /**< "" or one line: run past the
+                                          budget, probe > 10 x slice */
 } fib_plan_sv_result;
 
 /** Fill defaults of a slice-and-view request (in place). */
@@ -344,8 +357,15 @@ FIB_API void fib_plan_sv_defaults(fib_plan_sv_request *r);
 
 /**
  * Plan a slice-and-view run for each ion of @p r; @p out has room for
- * r->n_ions results.  Errors: FIB_EINVAL naming the field (sizes <= 0,
- * voxel larger than the region, current outside the column range).
+ * r->n_ions results.  Milling per slice is the dose that removes the
+ * slice in the material (x y slice / (rate I), rate from the physics
+ * module), and the slice depth to enter is slice x VPD / rate.  Without a
+ * current the rule of fib_plan_slice_view (PLANNER.md) picks one: the
+ * largest preset whose probe is not wider than the slice; if that run
+ * exceeds the time budget, the smallest preset that meets it with a probe
+ * at most 10 x the slice; else the largest such preset, flagged.  Errors:
+ * FIB_EINVAL naming the field (sizes <= 0, voxel larger than the region,
+ * current outside the column range).
  */
 FIB_API FIB_NODISCARD fib_status
 fib_plan_slice_view(const fib_plan_sv_request *r, const fib_plan_materials *db,
