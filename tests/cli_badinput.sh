@@ -349,5 +349,38 @@ intr 1 recon --input in/long --out out/r --neighbours 16 --upsample 1000 \
   --denoise nlm
 intr 1.5 correct in/long out --denoise diffusion --iterations 200
 
+
+# ---- non-physical session values (issue 12): refused with file:line, the
+# field and the limit; non-integer counts are errors; 0 overhead accepted
+mk "$L" 's/useful_core_nm = 50.0;/useful_core_nm = 50.0; tail_factor = 1000.0;/' tail.cfg
+mk "$L" 's/thickness_um = 1.0; };/thickness_um = 100.0; };/' cap100.cfg
+mk "$L" 's/target_thickness_nm = 150.0/target_thickness_nm = 0.001/' tiny.cfg
+mk "$L" 's/undercut = "J";/undercut = "J"; stair_steps = 2.5;/' stair.cfg
+mk "$L" 's/undercut = "J";/undercut = "J"; stair_steps = 0;/' stair0.cfg
+mk "$SV" 's/frames = 1/frames = 1.5/' sv_frames.cfg
+mk "$SV" 's/time_budget_h = 24.0/time_budget_h = -1.0/' sv_budget.cfg
+printf '\noverheads = { current_change_s = 0.0; stage_move_s = 0; };\n' |
+  cat "$L" - >in/cfg/oh0.cfg
+printf '\noverheads = { current_change_s = -1.0; };\n' |
+  cat "$L" - >in/cfg/ohneg.cfg
+sums >sum0
+t 2 'tail.cfg:[0-9]+: site.tail_factor must be <= 10 \(got 1000\)' plan in/cfg/tail.cfg --quiet
+t 2 'cap100.cfg:[0-9]+: protective_layer.thickness_um must be <= 10 \(got 100\)' plan in/cfg/cap100.cfg --quiet
+t 2 'tiny.cfg:[0-9]+: site.target_thickness_nm must be >= 5 nm \(got 0.001\)' plan in/cfg/tiny.cfg --quiet
+t 2 'stair.cfg:[0-9]+: site.stair_steps must be a whole number \(got 2.5\)' plan in/cfg/stair.cfg --quiet
+t 2 'stair0.cfg:[0-9]+: site.stair_steps must be in 1..1000 \(got 0\)' plan in/cfg/stair0.cfg --quiet
+t 2 'sv_frames.cfg:[0-9]+: sem.frames must be a whole number \(got 1.5\)' slice-view in/cfg/sv_frames.cfg
+t 2 'sv_budget.cfg:[0-9]+: time_budget_h must be > 0 \(got -1\)' slice-view in/cfg/sv_budget.cfg
+t 2 'ohneg.cfg:[0-9]+: overheads.current_change_s must be >= 0 \(got -1\)' plan in/cfg/ohneg.cfg --quiet
+# a zero overhead is valid: the plan runs and has no current-change time
+if "$C" plan in/cfg/oh0.cfg --quiet --json out/oh0.json >/dev/null 2>stderr.txt &&
+  grep -q '"current_change": 0,' out/oh0.json &&
+  ! grep -q '"current_change": [1-9]' out/oh0.json; then
+  ok
+else
+  bad "overheads = 0: $(head -c 300 stderr.txt)"
+fi
+rm -rf out && mkdir out
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -860,15 +860,19 @@ START_TEST(test_slice_view_files)
     ck_assert_str_eq(r.material, "NMC811");
     ck_assert_double_eq(r.region_y_um, 15.0);
     ck_assert_uint_eq(r.n_ions, 2);
+    ck_assert_double_eq(r.ion_current_pA[0], 700.0);
     ck_assert_double_eq(r.ion_current_pA[1], 0.0); /* chosen by the rule */
     ck_assert_double_eq(r.time_budget_h, 24.0);
     ck_assert_int_eq(r.n_detectors, 2);
-    /* The example's currents come from the rule (the 1.5 pA / 1 pA
-     * "probe <= slice" defaults gave 276 h / 327 h): Ga the smallest preset
-     * meeting 24 h, 300 pA (probe 37 nm = 1.9 x the 20 nm slice, 17.4 h);
-     * Xe cannot meet it with a probe <= 10 x slice: 50 pA (165 nm), the
-     * run (77 h) flagged */
     fib_plan_sv_result o[FIB_PLAN_MAX_IONS];
+    ck_assert_int_eq(fib_plan_slice_view(&r, db, o, &err), FIB_OK);
+    ck_assert(!o[0].current_chosen && o[1].current_chosen);
+    /* Without currents the rule chooses (the 1.5 pA / 1 pA "probe <=
+     * slice" defaults gave 276 h / 327 h): Ga the smallest preset meeting
+     * 24 h, 300 pA (probe 37 nm = 1.9 x the 20 nm slice, 17.4 h); Xe
+     * cannot meet it with a probe <= 10 x slice: 50 pA (165 nm), the run
+     * (77 h) flagged */
+    r.ion_current_pA[0] = 0;
     ck_assert_int_eq(fib_plan_slice_view(&r, db, o, &err), FIB_OK);
     ck_assert(o[0].current_chosen && o[1].current_chosen);
     ck_assert_double_eq(o[0].current_pA, 300.0);
@@ -892,9 +896,9 @@ START_TEST(test_slice_view_files)
     ck_assert_int_eq(fib_plan_slice_view(&r, db, o, &err), FIB_OK);
     ck_assert(o[0].probe_d_nm <= r.slice_nm);
     ck_assert(!o[0].over_budget);
-    ck_assert_int_eq(fib_fmt_slice_view_read(path, db, "Xe", &r, &err), FIB_OK);
+    ck_assert_int_eq(fib_fmt_slice_view_read(path, db, "Ga", &r, &err), FIB_OK);
     ck_assert_uint_eq(r.n_ions, 1);
-    ck_assert_double_eq(r.ion_current_pA[0], 0.0);
+    ck_assert_double_eq(r.ion_current_pA[0], 700.0);
     fib_test_data("plan/sv-no-voxel.cfg", p2, sizeof p2);
     fib_error_clear(&err);
     ck_assert_int_eq(fib_fmt_slice_view_read(p2, db, NULL, &r, &err),
@@ -907,6 +911,46 @@ START_TEST(test_slice_view_files)
     ck_assert_msg(strstr(err.msg, "sv-bad-region.cfg:3:") &&
                       strstr(err.msg, "region_um"),
                   "%s", err.msg);
+}
+END_TEST
+
+/* Non-physical values are refused by the request check, naming the field
+ * and the limit; a negative overhead means "none" (an explicit 0 s). */
+START_TEST(test_request_limits)
+{
+    fib_plan_request r;
+    fib_error err = {0};
+    fib_plan_request_default(&r);
+    r.tail_factor = 1000;
+    ck_assert_int_eq(fib_plan_request_check(&r, db, &err), FIB_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "tail_factor must be in (0, 10]"));
+    fib_plan_request_default(&r);
+    fib_error_clear(&err);
+    r.site.target_thickness_nm = 0.001;
+    ck_assert_int_eq(fib_plan_request_check(&r, db, &err), FIB_EINVAL);
+    ck_assert_msg(strstr(err.msg, "target_thickness_nm must be >= 5"), "%s",
+                  err.msg);
+    fib_plan_request_default(&r);
+    fib_error_clear(&err);
+    r.site.protect_thickness_um = 100;
+    ck_assert_int_eq(fib_plan_request_check(&r, db, &err), FIB_EINVAL);
+    ck_assert_ptr_nonnull(
+        strstr(err.msg, "protect_thickness_um must be <= 10"));
+    fib_plan_request_default(&r);
+    fib_plan *p0 = make(&r, 0, FIB_PLAN_LADDER_DEFAULT);
+    r.overheads.current_change_s = -1; /* none */
+    fib_plan *p1 = make(&r, 0, FIB_PLAN_LADDER_DEFAULT);
+    size_t n_mill = 0;
+    for (size_t i = 0; i < fib_plan_step_count(p1); i++) {
+        const fib_plan_step *s = fib_plan_step_get(p1, i);
+        ck_assert_double_eq(s->overhead_current_s, 0.0);
+        n_mill += s->mills;
+    }
+    ck_assert(
+        fib_test_rel(fib_plan_total_time_s(p0) - fib_plan_total_time_s(p1),
+                     n_mill * 2 * 20.5) < 1e-9);
+    fib_plan_destroy(p0);
+    fib_plan_destroy(p1);
 }
 END_TEST
 
@@ -934,6 +978,7 @@ int main(void)
     tcase_add_test(tc, test_slice_view);
     tcase_add_test(tc, test_session_files);
     tcase_add_test(tc, test_slice_view_files);
+    tcase_add_test(tc, test_request_limits);
     suite_add_tcase(s, tc);
     return fib_test_run(s, getenv("FIB_SOURCE_DIR") ? NULL
                                                     : "FIB_SOURCE_DIR unset");

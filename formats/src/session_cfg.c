@@ -117,6 +117,45 @@ static fib_status get_num(pctx *c, const config_setting_t *g,
     return FIB_OK;
 }
 
+/* Optional whole count @p key in lo..hi into *out: a non-integer value
+ * (2.5 steps) is an error, not truncated. */
+static fib_status get_count(pctx *c, const config_setting_t *g,
+                            const char *prefix, const char *key, int *out,
+                            int lo, int hi)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    if (!s)
+        return FIB_OK;
+    char f[96];
+    field_name(f, sizeof f, prefix, key);
+    if (!is_number(s))
+        return perr(c, s, f, "must be a number (a whole count)");
+    double v = num_of(s);
+    if (!isfinite(v) || v != floor(v))
+        return perr(c, s, f, "must be a whole number (got %g)", v);
+    if (v < lo || v > hi)
+        return perr(c, s, f, "must be in %d..%d (got %g)", lo, hi, v);
+    *out = (int)v;
+    return FIB_OK;
+}
+
+/* Optional duration that may be 0 (none): the request keeps 0 for "the
+ * default", so an explicit 0 is stored as -1 (fib_plan_overheads). */
+static fib_status get_duration(pctx *c, const config_setting_t *g,
+                               const char *prefix, const char *key, double *out,
+                               double hi)
+{
+    double v = -2;
+    fib_status st = get_num(c, g, prefix, key, &v, NUM_NONNEG, hi);
+    if (st != FIB_OK)
+        return st;
+    if (v > 0)
+        *out = v;
+    else if (v == 0)
+        *out = -1.0;
+    return FIB_OK;
+}
+
 static fib_status get_bool(pctx *c, const config_setting_t *g,
                            const char *prefix, const char *key, bool *out)
 {
@@ -554,6 +593,12 @@ static fib_status parse_site(pctx *c, const config_setting_t *g,
                 NUM_POS, 1000));
     TRY(get_num(c, g, "site", "target_thickness_nm", &s->target_thickness_nm,
                 NUM_POS, 1e5));
+    if (s->target_thickness_nm > 0 &&
+        s->target_thickness_nm < FIB_PLAN_MIN_TARGET_NM)
+        return perr(c, config_setting_get_member(g, "target_thickness_nm"),
+                    "site.target_thickness_nm",
+                    "must be >= %g nm (got %g): no lamella is thinner",
+                    FIB_PLAN_MIN_TARGET_NM, s->target_thickness_nm);
     TRY(get_num(c, g, "site", "rough_thickness_nm", &s->rough_thickness_nm,
                 NUM_POS, 1e5));
     TRY(get_num(c, g, "site", "trench_length_um", &s->trench_length_um, NUM_POS,
@@ -576,9 +621,7 @@ static fib_status parse_site(pctx *c, const config_setting_t *g,
             return perr(c, ms, "site.trench_style",
                         "must be \"stair\" or \"box\" (got '%s')", buf);
     }
-    double steps = 0;
-    TRY(get_num(c, g, "site", "stair_steps", &steps, NUM_POS, 1000));
-    s->stair_steps = (int)steps;
+    TRY(get_count(c, g, "site", "stair_steps", &s->stair_steps, 1, 1000));
     TRY(get_num(c, g, "site", "milling_angle_deg", &s->milling_angle_deg,
                 NUM_POS, 89.9));
     TRY(get_num(c, g, "site", "column_angle_deg", &s->column_angle_deg, NUM_POS,
@@ -613,7 +656,8 @@ static fib_status parse_site(pctx *c, const config_setting_t *g,
                 NUM_POS, 1000));
     TRY(get_num(c, g, "site", "useful_core_nm", &r->useful_core_nm, NUM_NONNEG,
                 1e5));
-    TRY(get_num(c, g, "site", "tail_factor", &r->tail_factor, NUM_POS, 1000));
+    TRY(get_num(c, g, "site", "tail_factor", &r->tail_factor, NUM_POS,
+                FIB_PLAN_MAX_TAIL_FACTOR));
     const config_setting_t *ts =
         config_setting_get_member(g, "target_thickness_nm");
     fib_geom_site d = *s;
@@ -640,7 +684,8 @@ static fib_status parse_protect(pctx *c, const config_setting_t *g,
         TRY(check_material(c, ms, "protective_layer.material",
                            r->protect_material, 0));
     double t = -1;
-    TRY(get_num(c, g, "protective_layer", "thickness_um", &t, NUM_NONNEG, 100));
+    TRY(get_num(c, g, "protective_layer", "thickness_um", &t, NUM_NONNEG,
+                FIB_PLAN_MAX_CAP_UM));
     if (config_setting_get_member(g, "thickness_um"))
         r->site.protect_thickness_um = t > 0 ? t : -1.0;
     return FIB_OK;
@@ -663,18 +708,18 @@ static fib_status parse_overheads(pctx *c, const config_setting_t *g,
     TRY(check_keys(c, g, "overheads", keys));
     fib_plan_overheads *o = &r->overheads;
     const char *p = "overheads";
-    TRY(get_num(c, g, p, "current_change_s", &o->current_change_s, NUM_POS,
-                3600));
-    TRY(get_num(c, g, p, "stage_move_s", &o->stage_move_s, NUM_POS, 3600));
-    TRY(get_num(c, g, p, "alignment_s", &o->alignment_s, NUM_POS, 3600));
-    TRY(get_num(c, g, p, "image_s", &o->image_s, NUM_POS, 3600));
-    TRY(get_num(c, g, p, "kv_change_s", &o->kv_change_s, NUM_POS, 3600));
-    TRY(get_num(c, g, p, "gis_s", &o->gis_s, NUM_POS, 3600));
+    /* durations may be 0 (none); a rate may not */
+    TRY(get_duration(c, g, p, "current_change_s", &o->current_change_s, 3600));
+    TRY(get_duration(c, g, p, "stage_move_s", &o->stage_move_s, 3600));
+    TRY(get_duration(c, g, p, "alignment_s", &o->alignment_s, 3600));
+    TRY(get_duration(c, g, p, "image_s", &o->image_s, 3600));
+    TRY(get_duration(c, g, p, "kv_change_s", &o->kv_change_s, 3600));
+    TRY(get_duration(c, g, p, "gis_s", &o->gis_s, 3600));
     TRY(get_num(c, g, p, "deposit_rate_um3_s", &o->deposit_rate_um3_s, NUM_POS,
                 1e3));
-    TRY(get_num(c, g, p, "needle_s", &o->needle_s, NUM_POS, 36000));
-    TRY(get_num(c, g, p, "ice_attach_s", &o->ice_attach_s, NUM_POS, 36000));
-    TRY(get_num(c, g, p, "transfer_s", &o->transfer_s, NUM_POS, 36000));
+    TRY(get_duration(c, g, p, "needle_s", &o->needle_s, 36000));
+    TRY(get_duration(c, g, p, "ice_attach_s", &o->ice_attach_s, 36000));
+    TRY(get_duration(c, g, p, "transfer_s", &o->transfer_s, 36000));
     return FIB_OK;
 }
 
@@ -895,15 +940,10 @@ static fib_status parse_sv(pctx *c, const config_t *cfg,
         TRY(get_num(c, sem, "sem", "current_pA", &r->sem_current_pA, NUM_POS,
                     1e6));
         TRY(get_num(c, sem, "sem", "dwell_us", &r->dwell_us, NUM_POS, 1e4));
-        double v = 0;
-        TRY(get_num(c, sem, "sem", "frames", &v, NUM_POS, 256));
-        r->frames = (int)v;
-        v = 0;
-        TRY(get_num(c, sem, "sem", "detectors", &v, NUM_POS, 8));
-        r->n_detectors = (int)v;
-        v = 0;
-        TRY(get_num(c, sem, "sem", "bytes_per_pixel", &v, NUM_POS, 8));
-        r->bytes_per_pixel = (int)v;
+        TRY(get_count(c, sem, "sem", "frames", &r->frames, 1, 256));
+        TRY(get_count(c, sem, "sem", "detectors", &r->n_detectors, 1, 8));
+        TRY(get_count(c, sem, "sem", "bytes_per_pixel", &r->bytes_per_pixel, 1,
+                      8));
         TRY(get_num(c, sem, "sem", "edx_s", &r->edx_s, NUM_NONNEG, 36000));
     }
     const config_setting_t *L = config_setting_get_member(root, "ions");

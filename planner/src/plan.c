@@ -72,9 +72,10 @@
 #define RELIEF_SLOT_UM 0.5
 #define FACE_ANGLE_MAX 80.0 /* deg, low-kV face incidence for the yield */
 
+/* Overhead default: 0 = the default, < 0 = none (0 s). */
 static double clamp_pos(double v, double def)
 {
-    return v > 0 ? v : def;
+    return v > 0 ? v : (v < 0 ? 0 : def);
 }
 
 void fib_plan_overheads_defaults(fib_plan_overheads *o)
@@ -288,6 +289,23 @@ fib_status fib_plan_request_check(const fib_plan_request *req_in,
     if (!(r.useful_core_nm >= 0))
         return fib_error_set(err, FIB_EINVAL,
                              "planner: useful_core_nm must be >= 0");
+    if (!(r.tail_factor <= FIB_PLAN_MAX_TAIL_FACTOR))
+        return fib_error_set(err, FIB_EINVAL,
+                             "planner: tail_factor must be in (0, %g] probe "
+                             "widths (got %g)",
+                             FIB_PLAN_MAX_TAIL_FACTOR, r.tail_factor);
+    if (r.site.target_thickness_nm > 0 &&
+        r.site.target_thickness_nm < FIB_PLAN_MIN_TARGET_NM)
+        return fib_error_set(err, FIB_EINVAL,
+                             "planner: site.target_thickness_nm must be >= %g "
+                             "nm (got %g)",
+                             FIB_PLAN_MIN_TARGET_NM,
+                             r.site.target_thickness_nm);
+    if (r.site.protect_thickness_um > FIB_PLAN_MAX_CAP_UM)
+        return fib_error_set(err, FIB_EINVAL,
+                             "planner: site.protect_thickness_um must be <= "
+                             "%g um (got %g)",
+                             FIB_PLAN_MAX_CAP_UM, r.site.protect_thickness_um);
     return fib_geom_site_check(&r.site, err);
 }
 

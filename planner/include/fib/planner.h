@@ -41,6 +41,16 @@ enum {
     FIB_PLAN_LINE_MAX = 256  /**< one warning line */
 };
 
+/** Limits of the request checks (fib_plan_request_check, session files):
+ *  a lamella target below 5 nm is non-physical (a few lattice planes;
+ *  30 kV Si lamellae stop near 26 nm, planner-physics.md 4.2); the tail
+ *  rule's published anchors span 0.8-6.4 probe widths, 10 is the ceiling;
+ *  protective caps of the protocols are 0.2-3 um (NanoLab 1 um,
+ *  AutoLamella GIS), 10 um the ceiling. */
+#define FIB_PLAN_MIN_TARGET_NM 5.0
+#define FIB_PLAN_MAX_TAIL_FACTOR 10.0
+#define FIB_PLAN_MAX_CAP_UM 10.0
+
 /** One layer of the sample stack, listed from the surface down. */
 typedef struct fib_plan_layer {
     char material[FIB_PLAN_NAME_MAX]; /**< database name or formula */
@@ -84,7 +94,8 @@ typedef struct fib_plan_ion_setup {
                                 yield ratio for this ion) */
 } fib_plan_ion_setup;
 
-/** Overhead durations (s); 0 = the documented default. */
+/** Overhead durations (s); 0 = the documented default, < 0 = none
+ *  (an explicit 0 s; the session reader stores a 0 in the file as -1). */
 typedef struct fib_plan_overheads {
     double current_change_s;   /**< 20.5, paid twice per milling step
                                     (fibsem-os timing.py, Thermo) */
