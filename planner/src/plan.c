@@ -90,6 +90,9 @@ void fib_plan_overheads_defaults(fib_plan_overheads *o)
     o->needle_s = clamp_pos(o->needle_s, 300.0);
     o->ice_attach_s = clamp_pos(o->ice_attach_s, 60.0);
     o->transfer_s = clamp_pos(o->transfer_s, 600.0);
+    o->stage_move_relative_s = clamp_pos(o->stage_move_relative_s, 6.5);
+    o->objective_insert_s = clamp_pos(o->objective_insert_s, 18.5);
+    o->objective_retract_s = clamp_pos(o->objective_retract_s, 19.6);
 }
 
 const fib_plan_column *fib__plan_column(const fib_plan_ion_setup *io)
@@ -1470,6 +1473,84 @@ static fib_status build(fib_plan *p, const fib_plan_materials *db,
                  "(taper %.1f deg, over-tilt %.1f deg): increase over-tilt",
                  wedge, s.lamella_height_um, s.taper_deg, s.overtilt_deg);
     return FIB_OK;
+}
+
+fib_status fib_plan_stage_solve(const fib_plan_request *req,
+                                const fib_plan_stage *stage,
+                                const fib_plan_materials *db,
+                                fib_plan_stage_result *out, fib_error *err)
+{
+    if (!req || !stage || !out)
+        return fib_error_set(err, FIB_EINVAL, "planner: NULL argument");
+    memset(out, 0, sizeof *out);
+    const fib_geom_pattern *g = &stage->pattern;
+    if (!(stage->current_pA > 0) || !isfinite(stage->current_pA))
+        return fib_error_set(err, FIB_EINVAL,
+                             "planner: stage current_pA must be > 0 (got %g)",
+                             stage->current_pA);
+    if (!(stage->time_s >= 0) || !isfinite(stage->time_s))
+        return fib_error_set(err, FIB_EINVAL,
+                             "planner: stage time_s must be >= 0 (got %g)",
+                             stage->time_s);
+    if (!(g->area_um2 > 0) || !(g->volume_um3 >= 0) ||
+        (stage->time_s == 0 && !(g->depth_um > 0)))
+        return fib_error_set(err, FIB_EINVAL,
+                             "planner: stage pattern needs an area > 0 and a "
+                             "depth > 0 (got %g um^2, %g um)",
+                             g->area_um2, g->depth_um);
+    fib_plan_request *r = malloc(sizeof *r);
+    if (!r)
+        return fib_error_set(err, FIB_ENOMEM, "planner: out of memory");
+    *r = *req;
+    r->n_ions = 1;
+    r->ions[0] = stage->ion;
+    r->ions[0].n_presets = 0; /* the column's: the stage current is free */
+    fib_status st = fib_plan_request_check(r, db, err);
+    if (st == FIB_OK) {
+        fib__plan_request_defaults(r);
+        ctx c = {0};
+        c.r = r;
+        c.io = &r->ions[0];
+        c.col = fib__plan_column(c.io);
+        c.proj = fib_plan_projectile_of(c.io->ion);
+        c.err = err;
+        c.site = r->site;
+        st = resolve_stack(&c, db, err);
+        double vpd = 0, kV = c.io->energy_keV;
+        if (st == FIB_OK)
+            st = fib__plan_vpd(r, c.io, kV, &vpd, err);
+        if (st == FIB_OK) {
+            for (size_t i = 0; i < c.n_layers; i++)
+                c.rate_main[i] = removal_rate(&c, &c.mat[i], kV, NULL);
+            const double I_nA = stage->current_pA * 1e-3;
+            out->vpd_um3_per_nC = vpd;
+            out->instrument_time_s = g->volume_um3 / (vpd * I_nA);
+            if (stage->time_s > 0) {
+                /* time-controlled: the dose is given; the depth follows
+                 * (uniform over the boxes) */
+                double rates[FIB_PLAN_MAX_LAYERS + 1];
+                layer_rates(&c, kV, rates);
+                size_t first = g->kind == FIB_GEOM_UNDERCUT ? (size_t)c.roi : 0;
+                double w =
+                    (g->kind == FIB_GEOM_THIN || g->kind == FIB_GEOM_POLISH)
+                        ? 0
+                        : pattern_narrow_um(g);
+                out->time_s = stage->time_s;
+                out->dose_nC = I_nA * stage->time_s;
+                double q = out->dose_nC / g->area_um2;
+                out->commanded_depth_um = q * vpd;
+                out->physical_depth_um = stack_depth(&c, rates, q, w, first);
+            } else {
+                solve sv = solve_pattern(&c, g, kV, vpd);
+                out->dose_nC = sv.dose_nC;
+                out->time_s = sv.dose_nC / I_nA;
+                out->commanded_depth_um = g->depth_um * sv.scale;
+                out->physical_depth_um = sv.phys_depth_um;
+            }
+        }
+    }
+    free(r);
+    return st;
 }
 
 fib_status fib_plan_create(const fib_plan_request *req, size_t ion_index,

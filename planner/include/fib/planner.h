@@ -115,6 +115,12 @@ typedef struct fib_plan_overheads {
     double ice_attach_s;       /**< 60: condensed-ice weld growth (cryo) */
     double transfer_s;         /**< 600: lift lamella, move stage to the grid
                                     post, approach [U] */
+    /* Added with issue 12 (keep new fields at the end). */
+    double stage_move_relative_s; /**< 6.5 relative stage move (fibsem-os
+                                       timing.py, p90) */
+    double objective_insert_s;    /**< 18.5 FM objective insert (timing.py) */
+    double objective_retract_s;   /**< 19.6 FM objective retract
+                                       (timing.py) */
 } fib_plan_overheads;
 
 /** Fill zero fields with defaults (in place). */
@@ -262,6 +268,44 @@ FIB_API const char *fib_plan_warning_get(const fib_plan *plan, size_t i);
 FIB_API const char *fib_plan_roi_material(const fib_plan *plan);
 /** The request the plan was made from (defaults filled). */
 FIB_API const fib_plan_request *fib_plan_get_request(const fib_plan *plan);
+
+/* ------------------------------------------------------------------------
+ * One milling stage on its own (published protocols, pattern files)
+ * ---------------------------------------------------------------------- */
+
+/** A milling stage with given geometry, ion, current and application. */
+typedef struct fib_plan_stage {
+    fib_geom_pattern pattern; /**< boxes, area, volume; depth_um = the depth
+                                   to reach physically; kind decides the
+                                   redeposition (none for THIN/POLISH) */
+    fib_plan_ion_setup ion;   /**< ion, column, energy (0 = 30 kV), vpd
+                                   (0 = the request's application) */
+    double current_pA;        /**< > 0 */
+    double time_s;            /**< > 0: a time-controlled stage (SerialFIB
+                                   .pro): the dose is I t and the result
+                                   gives the depth it reaches; 0: solve the
+                                   time that reaches pattern.depth_um */
+} fib_plan_stage;
+
+typedef struct fib_plan_stage_result {
+    double vpd_um3_per_nC;     /**< application VPD used */
+    double instrument_time_s;  /**< the pattern as drawn: volume / (VPD I),
+                                    the instrument's own time (xT) */
+    double time_s;             /**< milling time: solved, or the given one */
+    double dose_nC;            /**< I t */
+    double commanded_depth_um; /**< depth to enter with the application so
+                                    the instrument delivers that dose */
+    double physical_depth_um;  /**< depth that dose reaches in the stack */
+} fib_plan_stage_result;
+
+/**
+ * Plan one stage on the sample of @p req (layers, protective cap, cryo,
+ * application): the same depth solve as the steps of a plan.  Errors:
+ * FIB_EINVAL for a bad request or stage (message names the field).
+ */
+FIB_API FIB_NODISCARD fib_status fib_plan_stage_solve(
+    const fib_plan_request *req, const fib_plan_stage *stage,
+    const fib_plan_materials *db, fib_plan_stage_result *out, fib_error *err);
 
 /* ------------------------------------------------------------------------
  * Ion comparison
