@@ -9,11 +9,11 @@
  *     larger width for pattern-edge/overspray"): Ga = the Zeiss Crossbeam
  *     ProbeTable width fit (236 nm (I/nA)^0.525 at 30 kV, column
  *     ga-lmis-zeiss), applied as its ratio to the Ga column's FWHM fit;
- *     plasma columns = their own fit (assumed 200 nm (I/nA)^0.5 for Xe,
- *     a width of the same kind [U]).  Ga and Xe are thus compared with one
- *     probe definition.  Default k = 1.5: the permissive end of the Ga
- *     anchors (materials 0.23 nA at 175 nm per side = 1.6 w; SerialFIB
- *     100 pA at 275 nm = 3.9 w; AutoLamella 0.2 nA at 650 nm = 6.4 w;
+ *     plasma columns = the core width 200 nm (I/nA)^0.5 [U]
+ *     (rule_probe_nm; not the PFIB pattern diameter the column reports,
+ *     which the published Xe ladders contradict).  Default k = 1.5: the
+ * permissive end of the Ga anchors (materials 0.23 nA at 175 nm per side = 1.6
+ * w; SerialFIB 100 pA at 275 nm = 3.9 w; AutoLamella 0.2 nA at 650 nm = 6.4 w;
  *     SerialFIB Arctis Xe 0.3 nA at 300 nm = 2.7 w, 0.1 nA at 50 nm =
  *     0.8 w).  The trench current thus sets the rough lamella thickness
  *     t_r >= T30 + 2 k w(I_trench).
