@@ -363,7 +363,11 @@ printf '\noverheads = { current_change_s = 0.0; stage_move_s = 0; };\n' |
   cat "$L" - >in/cfg/oh0.cfg
 printf '\noverheads = { current_change_s = -1.0; };\n' |
   cat "$L" - >in/cfg/ohneg.cfg
+mk "$L" 's/useful_core_nm = 50.0;/useful_core_nm = 5000.0;/' core.cfg
+mk "$L" 's/useful_core_nm = 50.0;/rough_thickness_nm = 1000.0;\n  useful_core_nm = 990.0;/' core2.cfg
 sums >sum0
+t 2 'core.cfg:[0-9]+: site.useful_core_nm must be <= 1000 \(got 5000\)' plan in/cfg/core.cfg --quiet
+t 2 'core2.cfg:[0-9]+: planner: site.useful_core_nm 990 \+ 2 x damage [0-9]+ nm \(Ga at 5 kV\) needs a [0-9]+ nm lamella, not below site.rough_thickness_nm 1000' plan in/cfg/core2.cfg --quiet
 t 2 'tail.cfg:[0-9]+: site.tail_factor must be <= 10 \(got 1000\)' plan in/cfg/tail.cfg --quiet
 t 2 'cap100.cfg:[0-9]+: protective_layer.thickness_um must be <= 10 \(got 100\)' plan in/cfg/cap100.cfg --quiet
 t 2 'tiny.cfg:[0-9]+: site.target_thickness_nm must be >= 5 nm \(got 0.001\)' plan in/cfg/tiny.cfg --quiet

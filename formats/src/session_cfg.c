@@ -655,7 +655,7 @@ static fib_status parse_site(pctx *c, const config_setting_t *g,
     TRY(get_num(c, g, "site", "stress_relief_gap_um", &s->stress_relief_gap_um,
                 NUM_POS, 1000));
     TRY(get_num(c, g, "site", "useful_core_nm", &r->useful_core_nm, NUM_NONNEG,
-                1e5));
+                FIB_PLAN_MAX_CORE_NM));
     TRY(get_num(c, g, "site", "tail_factor", &r->tail_factor, NUM_POS,
                 FIB_PLAN_MAX_TAIL_FACTOR));
     const config_setting_t *ts =
@@ -790,6 +790,40 @@ static fib_status load(config_t *cfg, const char *path, const char *text,
                          config_error_text(cfg) ? config_error_text(cfg) : "?");
 }
 
+/* The setting a planner check message is about, for its line: the key
+ * itself where the message names one of the site, else its group. */
+static const config_setting_t *planner_msg_setting(const config_setting_t *root,
+                                                   const char *msg)
+{
+    static const struct {
+        const char *token, *group, *key;
+    } map[] = {
+        {"useful_core_nm", "site", "useful_core_nm"},
+        {"rough_thickness_nm", "site", "rough_thickness_nm"},
+        {"target_thickness_nm", "site", "target_thickness_nm"},
+        {"tail_factor", "site", "tail_factor"},
+        {"protect_thickness_um", "protective_layer", "thickness_um"},
+        {"site", "site", NULL},
+        {"layers", "sample", NULL},
+        {"roi_layer", "sample", NULL},
+        {"ions", "instrument", NULL},
+        {"polish_kV", "instrument", "polish_kV"},
+        {"application", "instrument", "application"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (!strstr(msg, map[i].token))
+            continue;
+        const config_setting_t *g =
+            config_setting_get_member(root, map[i].group);
+        if (!g)
+            continue;
+        const config_setting_t *k =
+            map[i].key ? config_setting_get_member(g, map[i].key) : NULL;
+        return k ? k : g;
+    }
+    return NULL;
+}
+
 static fib_status parse_session(pctx *c, const config_t *cfg,
                                 const char *ion_override, fib_plan_request *r)
 {
@@ -831,9 +865,15 @@ static fib_status parse_session(pctx *c, const config_t *cfg,
     if (ion_override)
         TRY(apply_ion_override(c, ion_override, r->ions, &r->n_ions));
     fib_error e2 = {0};
-    if (fib_plan_request_check(r, c->db, &e2) != FIB_OK)
+    if (fib_plan_request_check(r, c->db, &e2) != FIB_OK) {
+        const config_setting_t *at = planner_msg_setting(root, e2.msg);
+        unsigned line = at ? (unsigned)config_setting_source_line(at) : 0;
+        if (line)
+            return fib_error_set(c->err, e2.code, "session: %s:%u: %s", c->file,
+                                 line, e2.msg);
         return fib_error_set(c->err, e2.code, "session: %s: %s", c->file,
                              e2.msg);
+    }
     return FIB_OK;
 }
 

@@ -200,6 +200,9 @@ void fib__plan_request_defaults(fib_plan_request *r)
     fib_plan_overheads_defaults(&r->overheads);
 }
 
+static fib_status check_core(const fib_plan_request *r,
+                             const fib_plan_materials *db, fib_error *err);
+
 fib_status fib_plan_request_check(const fib_plan_request *req_in,
                                   const fib_plan_materials *db, fib_error *err)
 {
@@ -289,9 +292,11 @@ fib_status fib_plan_request_check(const fib_plan_request *req_in,
         return fib_error_set(err, FIB_EINVAL,
                              "planner: application '%s' unknown",
                              r.application);
-    if (!(r.useful_core_nm >= 0))
+    if (!(r.useful_core_nm >= 0) || r.useful_core_nm > FIB_PLAN_MAX_CORE_NM)
         return fib_error_set(err, FIB_EINVAL,
-                             "planner: useful_core_nm must be >= 0");
+                             "planner: useful_core_nm must be in 0..%g nm "
+                             "(got %g)",
+                             FIB_PLAN_MAX_CORE_NM, r.useful_core_nm);
     if (!(r.tail_factor <= FIB_PLAN_MAX_TAIL_FACTOR))
         return fib_error_set(err, FIB_EINVAL,
                              "planner: tail_factor must be in (0, %g] probe "
@@ -309,7 +314,10 @@ fib_status fib_plan_request_check(const fib_plan_request *req_in,
                              "planner: site.protect_thickness_um must be <= "
                              "%g um (got %g)",
                              FIB_PLAN_MAX_CAP_UM, r.site.protect_thickness_um);
-    return fib_geom_site_check(&r.site, err);
+    fib_status st = fib_geom_site_check(&r.site, err);
+    if (st != FIB_OK)
+        return st;
+    return check_core(&r, db, err);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -617,6 +625,44 @@ static double damage_nm(const ctx *c, double kV)
 }
 
 static double edge_width_nm(const ctx *c, double kV, double pA);
+
+static fib_status resolve_stack(ctx *c, const fib_plan_materials *db,
+                                fib_error *err);
+
+/* R3 feasibility for every ion of a request (defaults filled): the final
+ * lamella, 2 x the damage of the last pass + the useful core, must stay
+ * below the rough thickness. */
+static fib_status check_core(const fib_plan_request *r,
+                             const fib_plan_materials *db, fib_error *err)
+{
+    fib_geom_site site = r->site;
+    fib_geom_site_defaults(&site);
+    for (size_t i = 0; i < r->n_ions; i++) {
+        ctx c = {0};
+        c.r = r;
+        c.io = &r->ions[i];
+        c.col = fib__plan_column(c.io);
+        c.proj = fib_plan_projectile_of(c.io->ion);
+        c.site = site;
+        fib_status st = resolve_stack(&c, db, err);
+        if (st != FIB_OK)
+            return st;
+        double kv_last = r->n_polish_kV ? r->polish_kV[r->n_polish_kV - 1]
+                                        : c.io->energy_keV;
+        double dmg = damage_nm(&c, kv_last);
+        double t_min = 2 * dmg + r->useful_core_nm;
+        if (t_min >= site.rough_thickness_nm)
+            return fib_error_set(err, FIB_ERANGE,
+                                 "planner: site.useful_core_nm %g + 2 x damage "
+                                 "%.0f nm (%s at %g kV) needs a %.0f nm "
+                                 "lamella, not below site.rough_thickness_nm "
+                                 "%g",
+                                 r->useful_core_nm, dmg,
+                                 fib_plan_ion_get(c.io->ion)->symbol, kv_last,
+                                 t_min, site.rough_thickness_nm);
+    }
+    return FIB_OK;
+}
 
 /* Largest preset <= cap_pA whose probe satisfies d <= dmax_nm (dmax <= 0:
  * no probe limit; edge: d is the width incl. tails, else the FWHM fit);
@@ -987,6 +1033,14 @@ static fib_status choose_ladder(const ctx *c, fib_plan_ladder_mode mode,
     double dmg_last = damage_nm(c, kv_last);
     double t_min = 2 * dmg_last + r->useful_core_nm;
     double t_final = c->site.target_thickness_nm;
+    if (t_min >= c->site.rough_thickness_nm)
+        return fib_error_set(err, FIB_ERANGE,
+                             "planner: useful_core_nm %g + 2 x damage %.0f nm "
+                             "(%s at %g kV) needs a %.0f nm lamella, not "
+                             "below site.rough_thickness_nm %g",
+                             r->useful_core_nm, dmg_last,
+                             fib_plan_ion_get(io->ion)->symbol, kv_last, t_min,
+                             c->site.rough_thickness_nm);
     if (t_final < t_min) {
         add_warn(p,
                  "target %.0f nm cannot be met with %s at %g kV: 2 x damage "

@@ -50,6 +50,9 @@ enum {
 #define FIB_PLAN_MIN_TARGET_NM 5.0
 #define FIB_PLAN_MAX_TAIL_FACTOR 10.0
 #define FIB_PLAN_MAX_CAP_UM 10.0
+/** Useful core ceiling: TEM lamellae are < 0.5 um (inelastic mean free path
+ *  in vitreous samples 0.3-0.4 um, planner-physics.md 4.7). */
+#define FIB_PLAN_MAX_CORE_NM 1000.0
 
 /** One layer of the sample stack, listed from the surface down. */
 typedef struct fib_plan_layer {
