@@ -119,6 +119,8 @@ int cli_cmd_ions(int argc, char **argv)
             fib_fmt_json_begin_object(j);
             fib_fmt_json_kv_string(j, "name", r->name);
             fib_fmt_json_kv_number(j, "vpd_um3_per_nC", r->vpd_um3_per_nC);
+            fib_fmt_json_kv_number(j, "vpd_pfib_um3_per_nC",
+                                   r->vpd_pfib_um3_per_nC);
             fib_fmt_json_kv_string(j, "source", r->source);
             fib_fmt_json_end_object(j);
         }
@@ -156,11 +158,14 @@ int cli_cmd_ions(int argc, char **argv)
                    col->probe[k].exponent);
         printf("\n  source: %s\n", col->source);
     }
-    printf("\nrecipes (commanded volume per dose)\n");
+    printf("\nrecipes (commanded volume per dose, Ga LMIS / Xe PFIB)\n");
     for (size_t i = 0; i < fib_plan_recipe_count(); i++) {
         const fib_plan_recipe *r = fib_plan_recipe_get(i);
-        printf("  %-13s %6.3g um^3/nC  %s\n", r->name, r->vpd_um3_per_nC,
-               r->source);
+        char pf[32] = "-";
+        if (r->vpd_pfib_um3_per_nC > 0)
+            snprintf(pf, sizeof pf, "%.3g", r->vpd_pfib_um3_per_nC);
+        printf("  %-13s %6.3g / %-5s um^3/nC  %s\n", r->name, r->vpd_um3_per_nC,
+               pf, r->source);
     }
     return CLI_EXIT_OK;
 }
