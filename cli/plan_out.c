@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "fib/canvas.h"
+#include "fib/pattern_export.h"
 #include "fib/picture.h"
 #include "fib/plot.h"
 #include "fib/report.h"
@@ -371,7 +373,7 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
     fib_fmt_json *j = NULL;
     fib_fmt_csv *csv = NULL;
     int rc = CLI_EXIT_OK;
-    bool wrote_json = false, wrote_csv = false;
+    bool wrote_json = false, wrote_csv = false, wrote_timeline = false;
     size_t n_sites = 0; /* site-ION.png written */
     fib_status st = FIB_OK;
     size_t n = req->n_ions;
@@ -568,6 +570,44 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
         st = draw_timeline(prim, n, path, &err);
         if (st != FIB_OK)
             goto fail;
+        wrote_timeline = true;
+    }
+    if (o->export_dir) {
+        /* the folder is made here (one level) and removed again when the
+         * export fails; a missing parent or a file of that name is bad
+         * input */
+        fib_fmt_export_kind kind;
+        if (!fib_fmt_export_kind_parse(o->export_kind, &kind)) {
+            rc = cli_usage_error(cmd,
+                                 "--export kind '%s' unknown (ptf or "
+                                 "autolamella)",
+                                 o->export_kind);
+            goto done;
+        }
+        struct stat sb;
+        bool made = false;
+        if (stat(o->export_dir, &sb) == 0) {
+            if (!S_ISDIR(sb.st_mode)) {
+                rc = cli_usage_error(cmd,
+                                     "--export %s exists and is not a "
+                                     "folder",
+                                     o->export_dir);
+                goto done;
+            }
+        } else if (mkdir(o->export_dir, 0777) != 0) {
+            rc = cli_usage_error(cmd, "--export %s: cannot create folder: %s",
+                                 o->export_dir, strerror(errno));
+            goto done;
+        } else {
+            made = true;
+        }
+        st = fib_fmt_plan_export((const fib_plan *const *)prim, n, kind,
+                                 o->export_dir, &err);
+        if (st != FIB_OK) {
+            if (made)
+                (void)rmdir(o->export_dir);
+            goto fail;
+        }
     }
     goto done;
 fail:
@@ -582,6 +622,11 @@ done:
             char path[4096];
             snprintf(path, sizeof path, "%s/site-%s.png", o->out_dir,
                      ion_sym(fib_plan_get_ion(prim[i])));
+            (void)remove(path);
+        }
+        if (wrote_timeline) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/timeline.png", o->out_dir);
             (void)remove(path);
         }
     }
