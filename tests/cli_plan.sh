@@ -105,15 +105,17 @@ grep -q "unknown-material.cfg:4:" "$T/err.txt" || fail "unknown material line"
 ok
 
 # drawings (issue 12 item 8): site and side views of every ion, sizes,
-# step colours distinct in CIELAB on the legend of a 15-step plan
+# step colours distinct in CIELAB on the legend of an 18-step plan
 "$C" plan "$SRC/examples/nmc811-rt-pfib.cfg" --out "$T/draw" --quiet \
   || fail "plan --out (nmc811)"
+"$C" plan "$SRC/tests/data/plan-many-steps.cfg" --out "$T/many" \
+  --json "$T/many.json" --quiet || fail "plan --out (many steps)"
 for png in site-Ga.png site-Xe.png side-Ga.png side-Xe.png timeline.png; do
   [ -s "$T/draw/$png" ] || fail "missing $png"
 done
 if [ -n "$PY" ] && [ -x "$PY" ] && "$PY" -c 'import skimage, numpy' 2>/dev/null
 then
-  "$PY" - "$T/draw" "$T/draw.json" <<'PYEOF' || fail "drawings"
+  "$PY" - "$T/draw" "$T/many" "$T/many.json" <<'PYEOF' || fail "drawings"
 import itertools, sys
 import numpy as np
 from skimage.io import imread
@@ -124,7 +126,11 @@ side = imread(d + "/side-Xe.png")[..., :3]
 assert site.shape == (800, 1400, 3), site.shape
 assert side.shape == (700, 1200, 3), side.shape
 # legend swatches: x 1060..1071, one row of 14 px per step from y 60
-sw = [site[65 + 14 * i, 1065] for i in range(15)]
+import json
+n = len(json.load(open(sys.argv[3]))["plans"][0]["steps"])
+assert n > 16, n  # past the 16 colours of the shared palette
+many = imread(sys.argv[2] + "/site-Ga.png")[..., :3]
+sw = [many[65 + 14 * i, 1065] for i in range(n)]
 lab = rgb2lab(np.array([sw], dtype=np.uint8))[0]
 dmin = min(np.linalg.norm(a - b) for a, b in itertools.combinations(lab, 2))
 assert dmin >= 20, dmin
