@@ -562,7 +562,12 @@ static int step_task(const fib_plan *p, size_t i)
     case FIB_GEOM_FIDUCIAL:
         return T_SETUP;
     case FIB_GEOM_TRENCH:
-        return T_TRENCH;
+        /* on-grid: AutoLamella mills the trenches as its first rough
+         * stage (task-protocol.yaml Rough Mill 01); waffle and lift-out
+         * have a Trench Milling task (task-protocol-waffle.yaml) */
+        return fib_plan_get_request(p)->site.method == FIB_GEOM_ON_GRID
+                   ? T_ROUGH
+                   : T_TRENCH;
     case FIB_GEOM_SIDE_CUT:
     case FIB_GEOM_UNDERCUT:
         return T_UNDERCUT;
