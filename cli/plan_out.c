@@ -716,10 +716,20 @@ static fib_status draw_side(const fib_plan *p, const char *path, fib_error *err)
         lam.w = 2;
     }
     fib_canvas_fill_rect(c, lam, 0x202020u);
+    if (tr) {
+        /* the depth the trench must reach: lamella height + depth margin
+         * (the trench geometry) */
+        fib_canvas_rect nd =
+            view_rect(&v, v.x0, -tr->pattern.depth_um, v.x1, 0);
+        int yb = nd.y + nd.h - 1;
+        fib_canvas_dashed_line(c, v.area.x, yb, v.area.x + v.area.w - 1, yb, 2,
+                               3, 0x000000u);
+        fib_canvas_text(c, v.area.x + 4, yb + 3, "needed trench depth", 1,
+                        0x000000u);
+    }
     fib_canvas_reset_clip(c);
     fib_canvas_rect_outline(c, v.area, 0x000000u);
     label_draw(c, &L, &v, v.area.x + v.area.w + 6);
-    (void)tr;
     /* axes: y across the lamella, depth down */
     double ticks[32];
     double step = fib_plot_nice_number((v.x1 - v.x0) / 8, true);
