@@ -231,13 +231,29 @@ static size_t check_ptf(const fib_plan *p)
                               ? "<PatternRegularCrossSection>"
                               : "<PatternRectangle>";
         ck_assert_msg(strstr(pat, tag) != NULL, "%s: no %s", file, tag);
-        if (s->pattern.scan == FIB_GEOM_SCAN_BOX) {
+        {
+            /* element order: regular.ptf (rectangle), cross.ptf (regular
+             * cross-section: common part + ScanMethod, MultiScanPassCount,
+             * ScanRatio), clean_cross.ptf (cleaning: common part only) */
+            static const char *const RCS_TAIL[] = {
+                "ScanMethod", "MultiScanPassCount", "ScanRatio"};
+            const size_t common = 43; /* PatternRectangle .. OverlapY */
             char tags[80][48];
             size_t nt = xml_tags(strchr(pat + 1, '<'), tags, 80);
-            size_t ne = sizeof RECT_ORDER / sizeof RECT_ORDER[0];
+            size_t ne = s->pattern.scan == FIB_GEOM_SCAN_BOX
+                            ? sizeof RECT_ORDER / sizeof RECT_ORDER[0]
+                        : s->pattern.scan == FIB_GEOM_SCAN_STAIR ? common + 3
+                                                                 : common;
             ck_assert_uint_eq(nt, ne);
-            for (size_t i = 0; i < ne; i++)
+            ck_assert_str_eq(RECT_ORDER[common - 1], "OverlapY");
+            for (size_t i = 1; i < common; i++)
                 ck_assert_str_eq(tags[i], RECT_ORDER[i]);
+            for (size_t i = common; i < ne; i++)
+                ck_assert_str_eq(tags[i], s->pattern.scan == FIB_GEOM_SCAN_STAIR
+                                              ? RCS_TAIL[i - common]
+                                              : RECT_ORDER[i]);
+            ck_assert_uint_eq(strlen(tags[0]), strlen(tag) - 2);
+            ck_assert(!strncmp(tags[0], tag + 1, strlen(tag) - 2));
         }
         char sv[64];
         ck_assert(xml_get(pat, "Application", sv, sizeof sv));
