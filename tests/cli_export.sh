@@ -105,11 +105,14 @@ for p in plan["plans"]:
                 close(pat["spacing"], (up[1] - lo[3]) * 1e-6, what="spacing")
                 close(pat["upper_trench_height"], (up[3] - up[1]) * 1e-6)
                 close(pat["lower_trench_height"], (lo[3] - lo[1]) * 1e-6)
-                if s["kind"] == "polish":
-                    close(pat["depth"], max(q[4] for q in b) * 1e-6)
-                else:
+                if pat["cross_section"] == "RegularCrossSection":
                     close(pat["depth"], s["commanded_depth_um"] * 1e-6,
-                          what="depth")
+                          what="stair depth")
+                else:  # the dose-equivalent depth of the boxes
+                    area = sum((q[2] - q[0]) * (q[3] - q[1]) for q in b)
+                    close(pat["depth"] * 1e6 * area,
+                          s["commanded_time_s"] * s["vpd_um3_per_nC"]
+                          * s["current_pA"] * 1e-3, what="depth x area")
                 xs = {"CleaningCrossSection", "RegularCrossSection",
                       "Rectangle"}
                 assert pat["cross_section"] in xs
@@ -119,7 +122,9 @@ for p in plan["plans"]:
             elif pat["name"] == "Fiducial":
                 close(pat["height"], 10e-6)
                 close(pat["width"], 1e-6)
-                close(pat["depth"], s["commanded_depth_um"] * 1e-6)
+                close(pat["depth"] * 1e6 * s["area_um2"],
+                      s["commanded_time_s"] * s["vpd_um3_per_nC"]
+                      * s["current_pA"] * 1e-3, what="fiducial depth")
             elif pat["name"] == "MicroExpansion":
                 close(pat["width"], (b[0][2] - b[0][0]) * 1e-6)
                 close(pat["height"], (b[0][3] - b[0][1]) * 1e-6)

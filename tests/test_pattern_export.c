@@ -286,15 +286,12 @@ static size_t check_ptf(const fib_plan *p)
         ck_assert_int_lt(b, s->pattern.n_boxes);
         const fib_geom_box *g = &s->pattern.box[b];
         ck_assert_double_eq_tol(w_um, g->x1_um - g->x0_um, 1e-9);
-        if (s->pattern.kind == FIB_GEOM_POLISH)
-            ck_assert_double_eq_tol(l_um, g->depth_um, 1e-9);
-        else {
-            ck_assert_double_eq_tol(l_um, g->y1_um - g->y0_um, 1e-9);
-            ck_assert_double_eq_tol(cy, 0.5 * (g->y0_um + g->y1_um), 1e-9);
-            /* mill towards the lamella */
-            ck_assert(xml_get(pat, "ScanDirection", sv, sizeof sv));
-            ck_assert_str_eq(sv, g->y0_um >= 0 ? "TopToBottom" : "BottomToTop");
-        }
+        ck_assert_double_eq_tol(l_um, g->y1_um - g->y0_um, 1e-9);
+        ck_assert_double_eq_tol(cx, 0.5 * (g->x0_um + g->x1_um), 1e-9);
+        ck_assert_double_eq_tol(cy, 0.5 * (g->y0_um + g->y1_um), 1e-9);
+        /* mill towards the lamella */
+        ck_assert(xml_get(pat, "ScanDirection", sv, sizeof sv));
+        ck_assert_str_eq(sv, g->y0_um >= 0 ? "TopToBottom" : "BottomToTop");
         /* what xT computes from the file is the planned time, for every
          * uniform-depth pattern: t = W L D / (VPD I) */
         if (s->pattern.scan != FIB_GEOM_SCAN_STAIR)
@@ -333,8 +330,18 @@ static size_t check_ptf(const fib_plan *p)
         n_files += (size_t)boxes[i];
         ck_assert_double_eq_tol(t_sum[i], s->commanded_time_s,
                                 1e-9 * s->commanded_time_s);
-        ck_assert_double_eq_tol(d_max[i], s->commanded_depth_um * 1e-6,
-                                1e-9 * d_max[i]);
+        /* the depth is the plan's commanded depth: always for stair
+         * trenches; for uniform patterns whenever the plan commands
+         * V = area x commanded depth (its contract; before the issue-12
+         * depth solve, low-kV passes carried the slab instead) */
+        double area = s->pattern.area_um2;
+        if (s->pattern.scan == FIB_GEOM_SCAN_STAIR ||
+            fabs(area * s->commanded_depth_um - s->volume_um3) <=
+                1e-9 * s->volume_um3)
+            ck_assert_double_eq_tol(d_max[i], s->commanded_depth_um * 1e-6,
+                                    1e-9 * d_max[i]);
+        else
+            ck_assert_int_eq(s->pattern.kind, FIB_GEOM_POLISH);
     }
     ck_assert_uint_eq(rows, n_files);
     ck_assert_uint_eq(count_entries(dir), n_files + 1);

@@ -189,11 +189,13 @@ typedef struct box_out {
     double width_um, length_um, cx_um, cy_um; /* in the beam view */
 } box_out;
 
-/* Rectangles and cleaning cross-sections: box as drawn, depth =
- * commanded_depth_um * box depth / deepest box depth.  Low-kV polish
- * windows (kind POLISH) are milled face-on: the pattern is the window
- * (lamella width x window height = the box's depth), centred on the face,
- * and the depth is the slab per face (the plan's commanded depth). */
+/* Every box as drawn in the beam view.  Uniform patterns (rectangles,
+ * cleaning cross-sections): the depth is the dose-equivalent depth of the
+ * box, t * VPD * I / (W L), so that xT's own time for the file, W L D /
+ * (VPD I), is the plan's; this is the plan's commanded depth whenever the
+ * plan commands V = area x commanded depth.  Regular cross-sections
+ * (stair trenches): the depth at the face, commanded_depth_um scaled for a
+ * shallower box (xT converts the stair with its own application). */
 static box_out box_numbers(const fib_plan_step *s, int b)
 {
     const fib_geom_pattern *g = &s->pattern;
@@ -209,18 +211,16 @@ static box_out box_numbers(const fib_plan_step *s, int b)
     box_out o;
     o.t_s = s->commanded_time_s * (tot > 0 ? mine / tot : 1.0 / g->n_boxes);
     o.width_um = x->x1_um - x->x0_um;
+    o.length_um = x->y1_um - x->y0_um;
     o.cx_um = 0.5 * (x->x0_um + x->x1_um);
-    if (g->kind == FIB_GEOM_POLISH) {
-        o.length_um = x->depth_um;
-        o.cy_um = 0;
-        o.depth_um = s->commanded_depth_um;
-    } else {
-        o.length_um = x->y1_um - x->y0_um;
-        o.cy_um = 0.5 * (x->y0_um + x->y1_um);
+    o.cy_um = 0.5 * (x->y0_um + x->y1_um);
+    double area = o.width_um * o.length_um;
+    if (g->scan == FIB_GEOM_SCAN_STAIR || !(area > 0))
         o.depth_um = g->depth_um > 0
                          ? s->commanded_depth_um * x->depth_um / g->depth_um
                          : s->commanded_depth_um;
-    }
+    else /* um^3 = s * um^3/nC * nA */
+        o.depth_um = o.t_s * s->vpd_um3_per_nC * s->current_pA * 1e-3 / area;
     return o;
 }
 
@@ -645,11 +645,6 @@ static int y_stages(FILE *f, const fib_plan *p, size_t i, const char *app)
     double dmax = 0;
     for (int b = 0; b < g->n_boxes; b++)
         dmax = fmax(dmax, box_numbers(s, b).depth_um);
-    /* AutoLamella polishes top-down with a Trench pattern: a low-kV
-     * face-on window is written as its top-down equivalent (slab beside
-     * each face, window height deep; same volume) */
-    if (g->kind == FIB_GEOM_POLISH)
-        dmax = g->depth_um;
     const fib_geom_box *b0 = &g->box[0];
     double w0 = b0->x1_um - b0->x0_um, h0 = b0->y1_um - b0->y0_um;
     char lab[16];

@@ -25,11 +25,13 @@
  *    pattern: {name, width, depth, spacing, upper_trench_height,
  *    lower_trench_height, cross_section, ...}; metres, amperes, volts).
  *
- * Numbers written are the plan's instrument numbers: per box the time is
- * the step's commanded time shared by box volume, and the depth is the one
- * that, entered with the application file (VPD) and current, gives that
- * time on the instrument: depth = t * VPD * I / (width * length), i.e. the
- * step's commanded depth for a uniform box.
+ * Numbers written are the plan's instrument numbers: per box (as drawn
+ * in the beam view) the time is the step's commanded time shared by box
+ * volume, and the depth is the one that, entered with the application
+ * file (VPD) and current, gives that time on the instrument: depth =
+ * t * VPD * I / (width * length), the step's commanded_depth_um when the
+ * plan commands V = area x depth; stair trenches (regular cross-sections)
+ * carry the commanded depth at the face.
  *
  * All files of one call are written (temporary name, then rename) or none
  * are: an existing file of the same name, a missing folder or a write
