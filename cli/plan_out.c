@@ -331,23 +331,11 @@ static int cmp_label_y(const void *a, const void *b)
     return (x->ay > y->ay) - (x->ay < y->ay);
 }
 
-static void label_draw(fib_canvas *c, labeller *L, const view *v, int col_x)
+/* Stack column labels in the order of their anchors inside [top, bot]. */
+static void stack_column(label **co, size_t nc, int top, int bot)
 {
-    label *co[FIB_PLAN_MAX_STEPS];
-    size_t nc = 0;
-    for (size_t i = 0; i < L->n; i++) {
-        label *x = &L->l[i];
-        if (x->callout) {
-            co[nc++] = x;
-            continue;
-        }
-        char t[8];
-        snprintf(t, sizeof t, "%zu", x->step + 1);
-        fib_canvas_text_box(c, x->r.x, x->r.y, t, 1, 0x000000u, 0xFFFFFFu, 0.75,
-                            2);
-    }
+    const int th = FIB_FONT_H + 4;
     qsort(co, nc, sizeof co[0], cmp_label_y);
-    const int th = FIB_FONT_H + 4, top = v->area.y, bot = v->area.y + v->area.h;
     int y = top;
     for (size_t i = 0; i < nc; i++) { /* push down */
         int want = co[i]->ay - th / 2;
@@ -362,17 +350,55 @@ static void label_draw(fib_canvas *c, labeller *L, const view *v, int col_x)
             lim = co[i]->r.y - 1;
         }
     }
-    for (size_t i = 0; i < nc; i++) {
-        label *x = co[i];
+}
+
+/* Labels that fit are drawn in place; the others go to the column on the
+ * side of their box (left column only when @p left_x >= 0), each with a
+ * leader line to its box. */
+static void label_draw(fib_canvas *c, labeller *L, const view *v, int left_x,
+                       int right_x)
+{
+    label *cl[FIB_PLAN_MAX_STEPS], *cr[FIB_PLAN_MAX_STEPS];
+    size_t nl = 0, nr = 0;
+    const int mid = v->area.x + v->area.w / 2;
+    for (size_t i = 0; i < L->n; i++) {
+        label *x = &L->l[i];
+        if (x->callout) {
+            if (left_x >= 0 && x->ax < mid)
+                cl[nl++] = x;
+            else
+                cr[nr++] = x;
+            continue;
+        }
         char t[8];
         snprintf(t, sizeof t, "%zu", x->step + 1);
-        int ly = x->r.y + th / 2;
-        fib_canvas_line(c, col_x - 2, ly, x->ax, x->ay, 0x505050u);
-        fib_canvas_fill_rect(c, (fib_canvas_rect){x->ax - 1, x->ay - 1, 3, 3},
-                             0x000000u);
-        fib_canvas_fill_rect(c, (fib_canvas_rect){col_x, x->r.y + 2, 6, th - 4},
-                             step_color(x->step));
-        fib_canvas_text(c, col_x + 9, x->r.y + 2, t, 1, 0x000000u);
+        fib_canvas_text_box(c, x->r.x, x->r.y, t, 1, 0x000000u, 0xFFFFFFu, 0.75,
+                            2);
+    }
+    const int th = FIB_FONT_H + 4, top = v->area.y, bot = v->area.y + v->area.h;
+    stack_column(cl, nl, top, bot);
+    stack_column(cr, nr, top, bot);
+    for (int side = 0; side < 2; side++) {
+        label **co = side ? cr : cl;
+        size_t nc = side ? nr : nl;
+        for (size_t i = 0; i < nc; i++) {
+            label *x = co[i];
+            char t[8];
+            snprintf(t, sizeof t, "%zu", x->step + 1);
+            int ly = x->r.y + th / 2;
+            /* right: [swatch][number] from right_x; left: [number][swatch]
+             * ending at left_x + 30 */
+            int sx = side ? right_x : left_x + 24;
+            int tx = side ? right_x + 9 : left_x + 22 - fib_text_width(t, 1);
+            int lx = side ? right_x - 2 : left_x + 32;
+            fib_canvas_line(c, lx, ly, x->ax, x->ay, 0x505050u);
+            fib_canvas_fill_rect(
+                c, (fib_canvas_rect){x->ax - 1, x->ay - 1, 3, 3}, 0x000000u);
+            fib_canvas_fill_rect(c,
+                                 (fib_canvas_rect){sx, x->r.y + 2, 6, th - 4},
+                                 step_color(x->step));
+            fib_canvas_text(c, tx, x->r.y + 2, t, 1, 0x000000u);
+        }
     }
 }
 
@@ -454,7 +480,7 @@ static void draw_lamella(fib_canvas *c, const fib_plan *p, const view *v)
 
 static fib_status draw_site(const fib_plan *p, const char *path, fib_error *err)
 {
-    const int W = 1400, H = 800, legend_x = 1060;
+    const int W = 1500, H = 800, legend_x = 1150;
     fib_canvas *c = NULL;
     fib_status st = fib_canvas_create(W, H, 0xFFFFFFu, &c, err);
     if (st != FIB_OK)
@@ -484,7 +510,7 @@ static fib_status draw_site(const fib_plan *p, const char *path, fib_error *err)
     mv.x1 = x1 + mx;
     mv.y0 = y0 - my;
     mv.y1 = y1 + my;
-    fib_canvas_rect box = {20, 50, windows ? 560 : 960, H - 110};
+    fib_canvas_rect box = {56, 50, windows ? 560 : 1040, H - 110};
     mv.area = fib_canvas_fit_rect(box, mv.x1 - mv.x0, mv.y1 - mv.y0);
     mv.sx = mv.sy = mv.area.w / (mv.x1 - mv.x0);
     char title[160];
@@ -500,7 +526,7 @@ static fib_status draw_site(const fib_plan *p, const char *path, fib_error *err)
     draw_lamella(c, p, &mv);
     fib_canvas_reset_clip(c);
     fib_canvas_rect_outline(c, mv.area, 0x000000u);
-    label_draw(c, &L, &mv, mv.area.x + mv.area.w + 6);
+    label_draw(c, &L, &mv, mv.area.x - 36, mv.area.x + mv.area.w + 6);
     fib_scale_bar_params sb = {0};
     sb.width_nm = (mv.x1 - mv.x0) * 1e3;
     sb.dark = true;
@@ -516,7 +542,7 @@ static fib_status draw_site(const fib_plan *p, const char *path, fib_error *err)
         zv.y1 = 1.15 * wy;
         zv.y0 = -zv.y1;
         zv.area =
-            (fib_canvas_rect){mv.area.x + mv.area.w + 60, 80, 380, H - 140};
+            (fib_canvas_rect){mv.area.x + mv.area.w + 90, 80, 380, H - 140};
         zv.sx = zv.area.w / (zv.x1 - zv.x0);
         zv.sy = zv.area.h / (zv.y1 - zv.y0);
         /* the zoomed region in the main view */
@@ -540,7 +566,7 @@ static fib_status draw_site(const fib_plan *p, const char *path, fib_error *err)
         draw_lamella(c, p, &zv);
         fib_canvas_reset_clip(c);
         fib_canvas_rect_outline(c, zv.area, 0x000000u);
-        label_draw(c, &Z, &zv, zv.area.x + zv.area.w + 6);
+        label_draw(c, &Z, &zv, zv.area.x - 36, zv.area.x + zv.area.w + 6);
         fib_canvas_text(c, zv.area.x, zv.area.y + zv.area.h + 6,
                         "black: lamella at its final thickness", 1, 0x000000u);
     }
@@ -729,7 +755,7 @@ static fib_status draw_side(const fib_plan *p, const char *path, fib_error *err)
     }
     fib_canvas_reset_clip(c);
     fib_canvas_rect_outline(c, v.area, 0x000000u);
-    label_draw(c, &L, &v, v.area.x + v.area.w + 6);
+    label_draw(c, &L, &v, -1, v.area.x + v.area.w + 6);
     /* axes: y across the lamella, depth down */
     double ticks[32];
     double step = fib_plot_nice_number((v.x1 - v.x0) / 8, true);

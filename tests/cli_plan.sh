@@ -123,14 +123,14 @@ from skimage.color import rgb2lab
 d = sys.argv[1]
 site = imread(d + "/site-Xe.png")[..., :3]
 side = imread(d + "/side-Xe.png")[..., :3]
-assert site.shape == (800, 1400, 3), site.shape
+assert site.shape == (800, 1500, 3), site.shape
 assert side.shape == (700, 1200, 3), side.shape
-# legend swatches: x 1060..1071, one row of 14 px per step from y 60
+# legend swatches: x 1150..1161, one row of 14 px per step from y 60
 import json
 n = len(json.load(open(sys.argv[3]))["plans"][0]["steps"])
 assert n > 16, n  # past the 16 colours of the shared palette
 many = imread(sys.argv[2] + "/site-Ga.png")[..., :3]
-sw = [many[65 + 14 * i, 1065] for i in range(n)]
+sw = [many[65 + 14 * i, 1155] for i in range(n)]
 lab = rgb2lab(np.array([sw], dtype=np.uint8))[0]
 dmin = min(np.linalg.norm(a - b) for a, b in itertools.combinations(lab, 2))
 assert dmin >= 20, dmin
