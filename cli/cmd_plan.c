@@ -8,6 +8,7 @@
 #include "fib/physics.h"
 #include "fib/planner.h"
 #include "fib/materials_cfg.h"
+#include "fib/pattern_export.h"
 #include "fib/session_cfg.h"
 #include "plan_out.h"
 
@@ -32,7 +33,10 @@ static void usage(void)
            "  --json FILE    write the plans as JSON (keys: workflow, plans, "
            "comparison)\n"
            "  --csv FILE     write every step of every plan as CSV\n"
-           "  --out DIR      write site-<ion>.png drawings and timeline.png\n"
+           "  --out DIR      write site-<ion>.png (beam view + lamella zoom), "
+           "side-<ion>.png\n"
+           "                 (commanded vs physical depth in the stack) and "
+           "timeline.png\n"
            "  --optimized    show the optimized ladder as the plan (default: "
            "protocol ladder)\n"
            "  --demo         plan the embedded Li-dendrite cryo lift-out "
@@ -40,6 +44,13 @@ static void usage(void)
            "  --materials F  add/override materials from a materials file "
            "(see cryofib materials)\n"
            "  --quiet        no terminal table\n"
+           "  --export KIND DIR  write instrument patterns for every milling "
+           "step into DIR\n"
+           "                 (created if missing; never overwrites): ptf = "
+           "Thermo/FEI xT\n"
+           "                 pattern files + index-<ion>.txt, autolamella = "
+           "fibsem-os\n"
+           "                 AutoLamella protocol autolamella-<ion>.yaml\n"
            "Exit status: 0 ok, 1 failure, 2 bad input (message names file, "
            "line and field).\n");
 }
@@ -61,6 +72,34 @@ int cli_cmd_plan(int argc, char **argv)
     const char *ions = NULL, *mats = NULL;
     bool demo = false;
     int ch;
+    /* --export KIND DIR takes two values: take them out before getopt */
+    char *args[256];
+    if (argc >= (int)(sizeof args / sizeof args[0]))
+        return cli_usage_error(cmd, "too many arguments");
+    int nargs = 0;
+    for (int a = 0; a < argc; a++) {
+        if (a > 0 && !strcmp(argv[a], "--export")) {
+            if (a + 2 >= argc || argv[a + 1][0] == '-' || argv[a + 2][0] == '-')
+                return cli_usage_error(cmd, "--export needs KIND (ptf or "
+                                            "autolamella) and DIR");
+            if (o.export_kind)
+                return cli_usage_error(cmd, "--export given twice");
+            o.export_kind = argv[a + 1];
+            o.export_dir = argv[a + 2];
+            fib_fmt_export_kind k;
+            if (!fib_fmt_export_kind_parse(o.export_kind, &k))
+                return cli_usage_error(cmd,
+                                       "--export kind '%s' unknown (ptf or "
+                                       "autolamella)",
+                                       o.export_kind);
+            a += 2;
+            continue;
+        }
+        args[nargs++] = argv[a];
+    }
+    args[nargs] = NULL;
+    argc = nargs;
+    argv = args;
     optind = 1;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "hqi:j:c:o:m:", opts, NULL)) != -1) {

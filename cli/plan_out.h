@@ -12,8 +12,10 @@ typedef struct cli_plan_opts {
     const char *json_path; /* NULL = none */
     const char *csv_path;
     const char *out_dir;
-    bool optimized_primary; /* steps of the optimized ladder in the table */
-    bool quiet;             /* no terminal table */
+    bool optimized_primary;  /* steps of the optimized ladder in the table */
+    bool quiet;              /* no terminal table */
+    const char *export_kind; /* --export KIND DIR: "ptf" | "autolamella" */
+    const char *export_dir;
 } cli_plan_opts;
 
 /* Plan every ion of @p req (default and optimized ladders), print, write

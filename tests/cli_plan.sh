@@ -104,4 +104,42 @@ grep -q "unknown-material.cfg:4:" "$T/err.txt" || fail "unknown material line"
 "$C" plan "$T/none.cfg" 2>/dev/null; [ $? -ne 0 ] || fail "missing file"
 ok
 
+# drawings (issue 12 item 8): site and side views of every ion, sizes,
+# step colours distinct in CIELAB on the legend of an 18-step plan
+"$C" plan "$SRC/examples/nmc811-rt-pfib.cfg" --out "$T/draw" --quiet \
+  || fail "plan --out (nmc811)"
+"$C" plan "$SRC/tests/data/plan-many-steps.cfg" --out "$T/many" \
+  --json "$T/many.json" --quiet || fail "plan --out (many steps)"
+for png in site-Ga.png site-Xe.png side-Ga.png side-Xe.png timeline.png; do
+  [ -s "$T/draw/$png" ] || fail "missing $png"
+done
+if [ -n "$PY" ] && [ -x "$PY" ] && "$PY" -c 'import skimage, numpy' 2>/dev/null
+then
+  "$PY" - "$T/draw" "$T/many" "$T/many.json" <<'PYEOF' || fail "drawings"
+import itertools, sys
+import numpy as np
+from skimage.io import imread
+from skimage.color import rgb2lab
+d = sys.argv[1]
+site = imread(d + "/site-Xe.png")[..., :3]
+side = imread(d + "/side-Xe.png")[..., :3]
+assert site.shape == (800, 1500, 3), site.shape
+assert side.shape == (700, 1200, 3), side.shape
+# legend swatches: x 1150..1161, one row of 14 px per step from y 60
+import json
+n = len(json.load(open(sys.argv[3]))["plans"][0]["steps"])
+assert n > 16, n  # past the 16 colours of the shared palette
+many = imread(sys.argv[2] + "/site-Ga.png")[..., :3]
+sw = [many[65 + 14 * i, 1155] for i in range(n)]
+lab = rgb2lab(np.array([sw], dtype=np.uint8))[0]
+dmin = min(np.linalg.norm(a - b) for a, b in itertools.combinations(lab, 2))
+assert dmin >= 20, dmin
+# the side view draws the stack bands and both depths: more than the
+# background and black in the data area
+area = side[60:610, 80:840].reshape(-1, 3)
+assert len(np.unique(area, axis=0)) > 20
+PYEOF
+fi
+ok
+
 echo "$pass passed, 0 failed"

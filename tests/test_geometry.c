@@ -168,6 +168,90 @@ START_TEST(test_bad_site)
 }
 END_TEST
 
+/* Interiors of two boxes intersect (touching edges do not count). */
+static bool boxes_overlap(const fib_geom_box *a, const fib_geom_box *b)
+{
+    const double e = 1e-9;
+    return a->x0_um < b->x1_um - e && b->x0_um < a->x1_um - e &&
+           a->y0_um < b->y1_um - e && b->y0_um < a->y1_um - e;
+}
+
+/* Features that must stand apart from every other pattern of the site:
+ * the fiducial (AutoLamella places it 25 um out, beyond the stress-relief
+ * slots) and the stress-relief slots (cut through intact film beside the
+ * trench ends).  Every method, both undercuts and trench styles, narrow to
+ * wide lamellae, slot gaps from inside the trench to far out. */
+START_TEST(test_features_apart)
+{
+    static const double widths[] = {4, 10, 15, 30};
+    static const double gaps[] = {0, 3, 6, 25};
+    size_t n_checked = 0;
+    for (int m = 0; m < FIB_GEOM_METHOD_COUNT_; m++)
+        for (int u = 0; u < 2; u++)
+            for (int ts = 0; ts < 2; ts++)
+                for (size_t w = 0; w < 4; w++)
+                    for (size_t g = 0; g < 4; g++) {
+                        fib_geom_site s = {.method = (fib_geom_method)m};
+                        s.undercut = (fib_geom_undercut)u;
+                        s.trench_style = (fib_geom_trench_style)ts;
+                        s.lamella_width_um = widths[w];
+                        s.stress_relief_gap_um = gaps[g];
+                        fib_geom_pattern p[18];
+                        size_t n = 0;
+                        fib_error err = {0};
+                        ck_assert_msg(fib_geom_coarse(&s, p, 16, &n, &err) ==
+                                          FIB_OK,
+                                      "%s", err.msg);
+                        /* and the first thinning window */
+                        fib_geom_site d = s;
+                        fib_geom_site_defaults(&d);
+                        ck_assert_int_eq(
+                            fib_geom_window(&s, FIB_GEOM_THIN, "thin",
+                                            d.rough_thickness_nm,
+                                            d.target_thickness_nm, &p[n], &err),
+                            FIB_OK);
+                        n++;
+                        const fib_geom_pattern *fd =
+                            find(p, n, FIB_GEOM_FIDUCIAL);
+                        ck_assert_ptr_nonnull(fd);
+                        /* AutoLamella's 25 um unless something reaches out */
+                        double cx = 0.5 * (fd->box[0].x0_um + fd->box[0].x1_um);
+                        ck_assert_double_ge(cx, 25.0 - 1e-12);
+                        for (size_t i = 0; i < n; i++)
+                            for (size_t k = i + 1; k < n; k++) {
+                                bool apart =
+                                    p[i].kind == FIB_GEOM_FIDUCIAL ||
+                                    p[k].kind == FIB_GEOM_FIDUCIAL ||
+                                    p[i].kind == FIB_GEOM_STRESS_RELIEF ||
+                                    p[k].kind == FIB_GEOM_STRESS_RELIEF;
+                                if (!apart)
+                                    continue;
+                                for (int a = 0; a < p[i].n_boxes; a++)
+                                    for (int b = 0; b < p[k].n_boxes; b++) {
+                                        n_checked++;
+                                        ck_assert_msg(
+                                            !boxes_overlap(&p[i].box[a],
+                                                           &p[k].box[b]),
+                                            "%s W %g gap %g: %s box %d "
+                                            "overlaps %s box %d",
+                                            fib_geom_method_name(
+                                                (fib_geom_method)m),
+                                            widths[w], gaps[g], p[i].name, a,
+                                            p[k].name, b);
+                                    }
+                            }
+                        /* the fiducial keeps a 10 um clear gap on grids */
+                        const fib_geom_pattern *sr =
+                            find(p, n, FIB_GEOM_STRESS_RELIEF);
+                        if (sr)
+                            ck_assert_double_ge(fd->box[1].x0_um -
+                                                    sr->box[1].x1_um,
+                                                10.0 - 1e-9);
+                    }
+    ck_assert_uint_gt(n_checked, 1000);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("geometry");
@@ -177,6 +261,7 @@ int main(void)
     tcase_add_test(tc, test_on_grid_case_a);
     tcase_add_test(tc, test_window);
     tcase_add_test(tc, test_bad_site);
+    tcase_add_test(tc, test_features_apart);
     suite_add_tcase(s, tc);
     return fib_test_run(s, NULL);
 }

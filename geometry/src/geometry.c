@@ -15,6 +15,12 @@
 #include "fib/geometry.h"
 
 static const double GEOM_PI = 3.14159265358979323846;
+/* Fiducial placement: AutoLamella's Setup Lamella default centre (25 um,
+ * fibsem-os task-protocol.yaml) and the clear gap its default layout leaves
+ * between the stress-relief slots (outer edge 10.5 um) and the inner end
+ * of its 45-degree cross (25 - 5 cos 45 - 0.5 sin 45 = 21.1 um): 10 um. */
+static const double FIDUCIAL_X_UM = 25.0;
+static const double FIDUCIAL_CLEAR_UM = 10.0;
 
 static double rad(double deg)
 {
@@ -289,6 +295,12 @@ fib_status fib_geom_coarse(const fib_geom_site *site_in, fib_geom_pattern *out,
     const double inc_top =
         s.method == FIB_GEOM_ON_GRID ? 90.0 - s.milling_angle_deg : 0.0;
     fib_geom_pattern *p;
+    /* Stress-relief slots (grid methods) are cut through intact film beside
+     * the trench ends and the undercut bar (AutoLamella: slots at 10 um,
+     * trenches 10 um wide): at least 0.5 um beyond both. */
+    const bool undercut = lift || s.method == FIB_GEOM_WAFFLE;
+    const double slot_gap = fmax(s.stress_relief_gap_um,
+                                 fmax(xt, undercut ? W / 2 + b : W / 2) + 0.5);
 
     if (s.protect_thickness_um > 0) {
         p = &out[n++];
@@ -301,11 +313,23 @@ fib_status fib_geom_coarse(const fib_geom_site *site_in, fib_geom_pattern *out,
     }
 
     /* Fiducial: two crossed 1 x 10 x 1 um bars (AutoLamella "Fiducial",
-     * drawn axis-aligned), beside the site beyond the trench overhang. */
+     * drawn axis-aligned), centred 25 um from the lamella centre as
+     * AutoLamella's Setup Lamella default (task-protocol.yaml: point x =
+     * 25 um), and further out when another pattern of the site reaches
+     * within FIDUCIAL_CLEAR_UM of its arms: the reach is the largest |x| of
+     * the trenches (xt), the stress-relief slots (grid methods, outer edge
+     * gap + 0.5), the undercut / cut-free bars (W/2 + b) and the needle cut
+     * (W/2 + 2). */
     p = &out[n++];
     pat_init(p, FIB_GEOM_FIDUCIAL, FIB_GEOM_SCAN_BOX, "fiducial", inc_top);
     {
-        double fx = xt + 10.0, fy = 0;
+        double reach = fmax(xt, W / 2 + b);
+        if (lift)
+            reach = fmax(reach, W / 2 + 2.0);
+        if (grid)
+            reach = fmax(reach, slot_gap + 0.5);
+        double fx = fmax(FIDUCIAL_X_UM, reach + FIDUCIAL_CLEAR_UM + 5.0);
+        double fy = 0;
         pat_rect(p, fx - 0.5, fy - 5.0, fx + 0.5, fy + 5.0, 1.0);
         pat_rect(p, fx - 5.0, fy - 0.5, fx + 5.0, fy + 0.5, 1.0);
         p->distance_um = fx - 5.0 - W / 2;
@@ -364,9 +388,7 @@ fib_status fib_geom_coarse(const fib_geom_site *site_in, fib_geom_pattern *out,
         p = &out[n++];
         pat_init(p, FIB_GEOM_STRESS_RELIEF, FIB_GEOM_SCAN_BOX, "stress-relief",
                  inc_top);
-        double g = s.stress_relief_gap_um, hl = s.stress_relief_len_um / 2;
-        if (g < W / 2 + 0.5)
-            g = W / 2 + 0.5;
+        double g = slot_gap, hl = s.stress_relief_len_um / 2;
         pat_rect(p, -g - 0.5, -hl, -g, hl, 1.0);
         pat_rect(p, g, -hl, g + 0.5, hl, 1.0);
         p->distance_um = g - W / 2;

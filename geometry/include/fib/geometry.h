@@ -135,7 +135,9 @@ typedef struct fib_geom_site {
                                     none */
     double stress_relief_len_um; /**< default 18 */
     double stress_relief_gap_um; /**< slot distance from lamella centre;
-                                    default 10 */
+                                    default 10; at least 0.5 um beyond
+                                    the trench and undercut-bar ends
+                                    (slots never inside them) */
 } fib_geom_site;
 
 /** Fill every zero field of @p site with its default (in place). */
@@ -180,8 +182,11 @@ typedef struct fib_geom_pattern {
 
 /**
  * The coarse patterns of a site, in run order: protect, fiducial (two
- * crossed 1 x 10 x 1 um bars, 20 um^3 as in AutoLamella, centred
- * lamella_width/2 + 10 um from the centre), trenches, side
+ * crossed 1 x 10 x 1 um bars, 20 um^3 as in AutoLamella, centred at
+ * x = max(25 um, reach + 15 um): AutoLamella's 25 um, moved out so that
+ * its arms stay >= 10 um from the farthest-reaching other pattern --
+ * trenches, stress-relief slots, undercut / cut-free bars, needle cut --
+ * and never overlap them), trenches, side
  * cut, undercut, stress relief, attach, cut-free, grid attach, needle cut
  * (those that apply to the method).  Writes at most @p cap patterns to
  * @p out and the count to @p n_out.  Errors: FIB_EINVAL for a bad site,

@@ -1,0 +1,170 @@
+#!/bin/bash
+# cli_export.sh -- `cryofib plan FILE --export ptf|autolamella DIR` on every
+# example session: the .ptf index and the AutoLamella protocol YAML are
+# parsed back (python3 + yaml) and every stage is checked against the
+# plan's JSON (current, voltage, depth, sizes, spacing, time, VPD); bad
+# output folders, existing files and unknown kinds exit 2 and leave
+# nothing behind.
+set -u
+C="$FIB_CLI"
+SRC="${FIB_SOURCE_DIR:?}"
+PY="${FIB_PYTHON:-}"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { pass=$((pass+1)); }
+
+have_yaml=0
+if [ -n "$PY" ] && [ -x "$PY" ] && "$PY" -c 'import yaml' 2>/dev/null; then
+  have_yaml=1
+fi
+
+for f in li-dendrite-cryo-liftout nmc811-rt-pfib sulfur-carbon-cryo-ongrid \
+         li-lipon-cryo-liftout session-reference; do
+  "$C" plan "$SRC/examples/$f.cfg" --quiet --json "$T/$f.json" \
+       --export ptf "$T/$f-ptf" || fail "$f: --export ptf exit $?"
+  "$C" plan "$SRC/examples/$f.cfg" --quiet \
+       --export autolamella "$T/$f-al" || fail "$f: --export autolamella exit $?"
+  ls "$T/$f-ptf"/index-*.txt > /dev/null || fail "$f: no index"
+  n_ptf=$(ls "$T/$f-ptf"/*.ptf | wc -l)
+  n_idx=$(cat "$T/$f-ptf"/index-*.txt | grep -vc '^#')
+  [ "$n_ptf" -eq "$n_idx" ] && [ "$n_ptf" -ge 6 ] \
+    || fail "$f: $n_ptf .ptf files, $n_idx index rows"
+  ls "$T/$f-ptf" | grep -q 'tmp-' && fail "$f: temporary left"
+  ok
+  [ "$have_yaml" = 1 ] || continue
+  "$PY" - "$T/$f.json" "$T/$f-ptf" "$T/$f-al" <<'PYEOF' || fail "$f: parse back"
+import glob, json, math, os, re, sys, yaml
+plan = json.load(open(sys.argv[1]))
+ptf_dir, al_dir = sys.argv[2], sys.argv[3]
+
+def close(a, b, rel=1e-6, what=""):
+    assert abs(a - b) <= rel * max(abs(a), abs(b), 1e-30), (what, a, b)
+
+for p in plan["plans"]:
+    ion, steps = p["ion"], p["steps"]
+    # --- .ptf: every file against its step
+    rows = [l.rstrip("\n").split("\t")
+            for l in open(os.path.join(ptf_dir, "index-%s.txt" % ion))
+            if not l.startswith("#")]
+    tsum = {}
+    for r in rows:
+        f, step, pA, t, d = r[1], int(r[2]), float(r[7]), float(r[8]), float(r[9])
+        s = steps[step - 1]
+        assert s["mills"] and r[3] == s["name"], (r, s["name"])
+        close(pA, s["current_pA"], what="current")
+        x = open(os.path.join(ptf_dir, f)).read()
+        assert x.startswith('<Content Version="FEI PatternFile 1.2">')
+        v = dict(re.findall(r'<(\w+) xmlns:dt="urn:schemas-microsoft-com:'
+                            r'datatypes" dt:dt="r8">([^<]*)</', x.split(
+                                "</PatternList>")[1]))
+        close(float(v["VolumePerDose"]), s["vpd_um3_per_nC"] * 1e-9, what="vpd")
+        close(float(v["TotalVolumeSputterRate"]) / float(v["VolumePerDose"]),
+              s["current_pA"] * 1e-12, what="I")
+        close(float(v["TotalTime"]), t, what="time")
+        close(float(v["Depth"]), d * 1e-6, what="depth")
+        close(float(v["TotalDiameter"]), s["probe_d_nm"] * 1e-9, what="probe")
+        tsum[step] = tsum.get(step, 0) + t
+    for i, s in enumerate(steps):
+        if s["mills"] and s["kind"] not in ("protect", "attach",
+                                            "grid-attach"):
+            assert (i + 1) in tsum, ("step not exported", s["name"])
+            close(tsum[i + 1], s["commanded_time_s"], what="step time")
+    # --- AutoLamella YAML
+    y = yaml.safe_load(open(os.path.join(al_dir, "autolamella-%s.yaml" % ion)))
+    assert y["version"] == "1.0" and y["workflow"]["tasks"]
+    names = [t["name"] for t in y["workflow"]["tasks"]]
+    assert set(names) == set(y["tasks"]), names
+    by_step = {c["step"]: c for c in y["cryofib"]["steps"]}
+    n_stages = 0
+    for tname, task in y["tasks"].items():
+        assert task["task_type"] in ("MILL_TRENCH", "MILL_UNDERCUT",
+                                     "SETUP_LAMELLA", "MILL_ROUGH",
+                                     "MILL_POLISHING")
+        (grp,) = task["milling"].values()
+        for st in grp["stages"]:
+            n_stages += 1
+            k = int(st["name"].split()[0])
+            s = steps[k - 1]
+            assert by_step[k]["task"] == tname
+            m, pat = st["milling"], st["pattern"]
+            close(m["milling_current"], s["current_pA"] * 1e-12, what="I")
+            close(m["milling_voltage"], s["energy_kev"] * 1e3, what="kV")
+            assert isinstance(m["milling_current"], float)
+            assert m["application_file"] == y["cryofib"]["application_file"]
+            c = by_step[k]
+            close(c["commanded_time_s"], s["commanded_time_s"], what="t")
+            close(c["vpd_um3_per_nC"], s["vpd_um3_per_nC"], what="vpd")
+            close(c["commanded_depth_um"], s["commanded_depth_um"], what="d")
+            b = s["boxes"]
+            if pat["name"] == "Trench":
+                up = [q for q in b if q[1] >= 0][0]
+                lo = [q for q in b if q[3] <= 0][0]
+                close(pat["width"], (up[2] - up[0]) * 1e-6, what="width")
+                close(pat["spacing"], (up[1] - lo[3]) * 1e-6, what="spacing")
+                close(pat["upper_trench_height"], (up[3] - up[1]) * 1e-6)
+                close(pat["lower_trench_height"], (lo[3] - lo[1]) * 1e-6)
+                if pat["cross_section"] == "RegularCrossSection":
+                    close(pat["depth"], s["commanded_depth_um"] * 1e-6,
+                          what="stair depth")
+                else:  # the dose-equivalent depth of the boxes
+                    area = sum((q[2] - q[0]) * (q[3] - q[1]) for q in b)
+                    close(pat["depth"] * 1e6 * area,
+                          s["commanded_time_s"] * s["vpd_um3_per_nC"]
+                          * s["current_pA"] * 1e-3, what="depth x area")
+                xs = {"CleaningCrossSection", "RegularCrossSection",
+                      "Rectangle"}
+                assert pat["cross_section"] in xs
+                if s.get("thickness_after_nm"):
+                    close(pat["spacing"], s["thickness_after_nm"] * 1e-9,
+                          rel=1e-6, what="final spacing")
+            elif pat["name"] == "Fiducial":
+                close(pat["height"], 10e-6)
+                close(pat["width"], 1e-6)
+                close(pat["depth"] * 1e6 * s["area_um2"],
+                      s["commanded_time_s"] * s["vpd_um3_per_nC"]
+                      * s["current_pA"] * 1e-3, what="fiducial depth")
+            elif pat["name"] == "MicroExpansion":
+                close(pat["width"], (b[0][2] - b[0][0]) * 1e-6)
+                close(pat["height"], (b[0][3] - b[0][1]) * 1e-6)
+            else:
+                assert pat["name"] == "Rectangle", pat["name"]
+                assert any(abs(pat["width"] - (q[2] - q[0]) * 1e-6) < 1e-12
+                           for q in b)
+    assert n_stages >= 3, n_stages
+PYEOF
+  ok
+done
+
+# a protocol that AutoLamella reads keeps its trench numbers: on-grid Ga
+# rough mill 1 is a Si application Trench pattern at the plan's current
+# (checked above); here: bad output, kinds and collisions
+f="$SRC/examples/sulfur-carbon-cryo-ongrid.cfg"
+mkdir "$T/full"
+"$C" plan "$f" --quiet --export ptf "$T/full" || fail "export into empty dir"
+before=$(ls "$T/full" | wc -l)
+"$C" plan "$f" --quiet --export ptf "$T/full" 2> "$T/err.txt"
+[ $? -eq 2 ] || fail "existing files: expected exit 2"
+grep -q "exists" "$T/err.txt" || fail "existing files: message"
+[ "$(ls "$T/full" | wc -l)" -eq "$before" ] || fail "existing: files changed"
+ok
+"$C" plan "$f" --quiet --export pdf "$T/k" 2> "$T/err.txt"
+[ $? -eq 2 ] && grep -q "kind 'pdf'" "$T/err.txt" && [ ! -e "$T/k" ] \
+  || fail "unknown kind"
+ok
+"$C" plan "$f" --quiet --export ptf "$T/no/such/dir" 2> "$T/err.txt"
+[ $? -eq 2 ] && [ ! -e "$T/no" ] || fail "missing parent: exit 2"
+ok
+touch "$T/afile"
+"$C" plan "$f" --quiet --export autolamella "$T/afile" 2> "$T/err.txt"
+[ $? -eq 2 ] && grep -q "not a folder" "$T/err.txt" || fail "file as dir"
+ok
+"$C" plan "$f" --quiet --export ptf 2> "$T/err.txt"
+[ $? -eq 2 ] || fail "missing DIR: exit 2"
+ok
+# a failing export removes the other outputs of the same run
+"$C" plan "$f" --quiet --json "$T/x.json" --export ptf "$T/full" 2>/dev/null
+[ $? -eq 2 ] && [ ! -e "$T/x.json" ] || fail "json left behind"
+ok
+echo "cli_export: $pass checks passed (yaml parse-back: $have_yaml)"
