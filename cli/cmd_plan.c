@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -9,7 +10,9 @@
 #include "fib/planner.h"
 #include "fib/materials_cfg.h"
 #include "fib/session_cfg.h"
+#include "fib/session_sites_cfg.h"
 #include "plan_out.h"
+#include "session_out.h"
 
 static const char *cmd = "plan";
 
@@ -144,10 +147,22 @@ int cli_cmd_plan(int argc, char **argv)
         st = fib_fmt_session_read(argv[optind], db, ions, &req, &err);
     }
     int rc;
+    /* a file with `sites = (...)` is a multi-site session (session.h) */
+    fib_session_request *sreq = NULL;
+    bool has_sites = false;
+    if (st == FIB_OK && !demo) {
+        sreq = malloc(sizeof *sreq);
+        st = sreq ? fib_fmt_session_cfg_read_sites(argv[optind], &req, sreq,
+                                                   &has_sites, &err)
+                  : fib_error_set(&err, FIB_ENOMEM, "out of memory");
+    }
     if (st != FIB_OK)
         rc = cli_fail(cmd, st, &err);
+    else if (has_sites)
+        rc = cli_session_run(cmd, argv[optind], sreq, db, &o);
     else
         rc = cli_plan_run(cmd, &req, db, &o);
+    free(sreq);
     fib_plan_materials_destroy(db);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include "fib/plot.h"
 #include "fib/report.h"
 #include "plan_out.h"
+#include "session_out.h"
 
 static const char *ion_sym(fib_plan_ion ion)
 {
@@ -120,7 +121,8 @@ void cli_print_workflow(const fib_plan_workflow *w, unsigned sens)
     printf("workflow %d: %s\n", w->number, w->summary);
     printf("  sensitivities: %s\n", buf[0] ? buf : "(none)");
     printf("  why: %s\n", w->reason);
-    printf("  protects against: electron beam%s%s%s\n",
+    printf("  protects against: %s%s%s%s\n",
+           w->protects_ebeam ? "electron beam" : "(no special protection)",
            w->protects_air ? ", air/moisture" : "",
            w->protects_ion ? ", ion beam" : "",
            w->protects_thermal ? ", warming" : "");
@@ -394,6 +396,7 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
     if (!o->quiet) {
         printf("session: %s\n", req->name[0] ? req->name : "(unnamed)");
         cli_print_workflow(&wf, sens);
+        cli_print_workflow_check(&wf, req->cryo);
         for (size_t i = 0; i < n; i++) {
             print_plan(prim[i], ion_sym(fib_plan_get_ion(prim[i])));
             print_ladder_line(def[i]);
