@@ -302,6 +302,7 @@ int cli_session_run(const char *cmd, const char *src,
         if (st != FIB_OK) {
             /* name the file: a bad site or workflow is bad input (2) */
             fib_error e2 = err;
+            fib_error_clear(&err);
             fib_error_set(&err, st, "%s: %s", src, e2.msg);
             goto fail;
         }
