@@ -102,14 +102,7 @@ int cli_cmd_workflow(int argc, char **argv)
             fib_fmt_json_kv_string(j, "sensitivities",
                                    fib_plan_sens_string(sens, sb, sizeof sb));
             fib_fmt_json_kv_bool(j, "nanoscale", req.nanoscale);
-            char cm[FIB_PLAN_LINE_MAX];
-            fib_plan_workflow_conflict cf =
-                fib_plan_workflow_check(&w, req.cryo, cm, sizeof cm);
-            fib_fmt_json_kv_string(j, "check",
-                                   cf == FIB_PLAN_WORKFLOW_WARNING ? "warning"
-                                   : cf == FIB_PLAN_WORKFLOW_NOTE  ? "note"
-                                                                   : "ok");
-            fib_fmt_json_kv_string(j, "check_message", cm);
+            cli_json_workflow_check(j, &w, req.cryo);
             fib_fmt_json_end_object(j);
             fib_fmt_json_end_object(j);
             st = fib_fmt_json_write(j, json, &err);

@@ -438,6 +438,7 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
         char sb[160];
         fib_fmt_json_kv_string(j, "sensitivities",
                                fib_plan_sens_string(sens, sb, sizeof sb));
+        cli_json_workflow_check(j, &wf, req->cryo);
         fib_fmt_json_end_object(j);
         fib_fmt_json_key(j, "plans");
         fib_fmt_json_begin_array(j);

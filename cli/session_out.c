@@ -29,6 +29,19 @@ void cli_print_workflow_check(const fib_plan_workflow *w, bool cryo)
         printf("  note: %s\n", msg);
 }
 
+void cli_json_workflow_check(fib_fmt_json *j, const fib_plan_workflow *w,
+                             bool cryo)
+{
+    char msg[FIB_PLAN_LINE_MAX];
+    fib_plan_workflow_conflict c =
+        fib_plan_workflow_check(w, cryo, msg, sizeof msg);
+    fib_fmt_json_kv_string(j, "check",
+                           c == FIB_PLAN_WORKFLOW_WARNING ? "warning"
+                           : c == FIB_PLAN_WORKFLOW_NOTE  ? "note"
+                                                          : "ok");
+    fib_fmt_json_kv_string(j, "check_message", msg);
+}
+
 static void print_session(const fib_session *s, const char *ion, bool optimized)
 {
     fib_session_summary S = fib_session_get_summary(s);
@@ -321,7 +334,7 @@ int cli_session_run(const char *cmd, const char *src,
         st = fib_fmt_json_create(2, &j, &err);
         if (st != FIB_OK)
             goto fail;
-        char sb[160], msg[FIB_PLAN_LINE_MAX];
+        char sb[160];
         fib_fmt_json_begin_object(j);
         fib_fmt_json_kv_string(j, "session", req->base.name);
         fib_fmt_json_key(j, "workflow");
@@ -331,13 +344,7 @@ int cli_session_run(const char *cmd, const char *src,
         fib_fmt_json_kv_string(j, "reason", wf.reason);
         fib_fmt_json_kv_string(j, "sensitivities",
                                fib_plan_sens_string(sens, sb, sizeof sb));
-        fib_plan_workflow_conflict cf =
-            fib_plan_workflow_check(&wf, req->base.cryo, msg, sizeof msg);
-        fib_fmt_json_kv_string(j, "check",
-                               cf == FIB_PLAN_WORKFLOW_WARNING ? "warning"
-                               : cf == FIB_PLAN_WORKFLOW_NOTE  ? "note"
-                                                               : "ok");
-        fib_fmt_json_kv_string(j, "check_message", msg);
+        cli_json_workflow_check(j, &wf, req->base.cryo);
         fib_fmt_json_end_object(j);
         fib_fmt_json_key(j, "sessions");
         fib_fmt_json_begin_array(j);

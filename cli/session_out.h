@@ -4,6 +4,7 @@
 #ifndef FIB_CLI_SESSION_OUT_H
 #define FIB_CLI_SESSION_OUT_H
 
+#include "fib/report.h"
 #include "fib/session.h"
 #include "plan_out.h"
 
@@ -17,5 +18,10 @@ int cli_session_run(const char *cmd, const char *src,
 /* Print the workflow/plan conflict line (if any) for the block of
  * cli_print_workflow(). */
 void cli_print_workflow_check(const fib_plan_workflow *w, bool cryo);
+
+/* "check" ("ok", "note", "warning") and "check_message" keys of the
+ * workflow/plan check, inside the current JSON object. */
+void cli_json_workflow_check(fib_fmt_json *j, const fib_plan_workflow *w,
+                             bool cryo);
 
 #endif

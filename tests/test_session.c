@@ -305,6 +305,12 @@ START_TEST(test_workflow3_phases)
     ck_assert_double_eq_tol(S.total_s, S.phases_s + S.schedule_s, 1e-6);
     ck_assert_double_eq(S.success_rate, 0.75);
     fib_session_destroy(s);
+    /* without `workflow`: the recommended one (NMC811 at cryo -> 3) */
+    sr.workflow = -1;
+    s = make(&sr);
+    ck_assert_int_eq(fib_session_get_summary(s).workflow, 3);
+    ck_assert_uint_eq(fib_session_phase_count(s), 9);
+    fib_session_destroy(s);
 }
 END_TEST
 

@@ -293,13 +293,21 @@ typedef struct sref {
  * plan's kV change is re-derived with plan.c's rule (kv_change_s when the
  * energy differs from the previous milling step of the plan). */
 static double kept_overhead(const fib_plan *p, size_t i,
-                            const fib_plan_overheads *o)
+                            const fib_plan_overheads *o, bool warm)
 {
     const fib_plan_step *st = fib_plan_step_get(p, i);
     double other = st->overhead_other_s;
+    /* a weld of a cryo plan made in a warm phase (workflow 3 lift-out):
+     * GIS Pt-C at the room-temperature IBID rate instead of condensed ice,
+     * as plan.c times it at room temperature */
+    fib_geom_kind k = st->pattern.kind;
+    if (warm && fib_plan_get_request(p)->cryo &&
+        (k == FIB_GEOM_ATTACH || k == FIB_GEOM_GRID_ATTACH))
+        other += o->gis_s + st->pattern.volume_um3 / o->deposit_rate_um3_s -
+                 o->ice_attach_s;
     if (st->mills) {
-        for (size_t k = i; k-- > 0;) {
-            const fib_plan_step *q = fib_plan_step_get(p, k);
+        for (size_t j = i; j-- > 0;) {
+            const fib_plan_step *q = fib_plan_step_get(p, j);
             if (q->mills) {
                 if (q->energy_keV != st->energy_keV)
                     other -= o->kv_change_s;
@@ -317,10 +325,12 @@ typedef struct sched_stats {
     double total_s;
 } sched_stats;
 
-/* Time the sequence @p seq (n steps) from t0; writes session steps into
- * @p out when non-NULL.  Returns the stats. */
+/* Time the sequence @p seq (n steps) from t0 (@p batch_warm[b]: batch b
+ * runs in a room-temperature phase); writes session steps into @p out when
+ * non-NULL.  Returns the stats. */
 static sched_stats run_schedule(fib_session *s, const sref *seq, size_t n,
-                                double t0, fib_session_step *out)
+                                double t0, const bool *batch_warm,
+                                fib_session_step *out)
 {
     const fib_plan_overheads *o = &fib_plan_get_request(s->plans[0])->overheads;
     sched_stats ss = {0};
@@ -345,7 +355,8 @@ static sched_stats run_schedule(fib_session *s, const sref *seq, size_t n,
             ss.site_moves++;
         if (cc)
             ss.current_changes++;
-        double keep = kept_overhead(p, seq[i].idx, po);
+        double keep =
+            kept_overhead(p, seq[i].idx, po, batch_warm[seq[i].batch]);
         st.overhead_current_s = cc ? o->current_change_s : 0;
         st.overhead_stage_s = (move || tilt) ? o->stage_move_s : 0;
         st.overhead_other_s =
@@ -443,7 +454,16 @@ static fib_status build(fib_session *s, fib_error *err)
             seq[n].batch = bat[k][i];
             n++;
         }
-    sched_stats ref = run_schedule(s, seq, n, 0, s->steps);
+    /* each batch at the temperature of the phase that runs it, in both
+     * schedules (like for like) */
+    bool batch_warm[FIB_SESSION_BATCH_COUNT_];
+    for (int b = 0; b < FIB_SESSION_BATCH_COUNT_; b++) {
+        batch_warm[b] = !r->base.cryo;
+        for (size_t ph = 0; ph < s->n_phases; ph++)
+            if (s->phases[ph].batches & (1u << b))
+                batch_warm[b] = s->phases[ph].temperature_K >= 200;
+    }
+    sched_stats ref = run_schedule(s, seq, n, 0, batch_warm, s->steps);
     /* ice on each lamella, site by site: from its last step to the end */
     double rate =
         r->base.cryo ? fib_plan_get_request(s->plans[0])->ice_growth_nm_h : 0;
@@ -462,7 +482,8 @@ static fib_status build(fib_session *s, fib_error *err)
             size_t m = batched_order(s, P->batches,
                                      (const fib_session_batch *const *)bat, seq,
                                      &forward);
-            sched_stats st = run_schedule(s, seq, m, t, s->steps + done);
+            sched_stats st =
+                run_schedule(s, seq, m, t, batch_warm, s->steps + done);
             for (size_t i = 0; i < m; i++)
                 s->steps[done + i].phase = ph;
             /* a milling phase starts with a stage move and a current
@@ -558,8 +579,18 @@ fib_status fib_session_create(const fib_session_request *req, size_t ion_index,
     if (!s)
         return fib_error_set(err, FIB_ENOMEM, "session: out of memory");
     s->req = *req;
-    if (s->req.workflow < 0)
-        s->req.workflow = req->base.cryo ? 4 : 0;
+    /* warnings need the recommendation; the default workflow is the
+     * recommended one when it fits the plan temperature */
+    unsigned sens = 0;
+    bool have_rec =
+        fib_plan_request_sens(&req->base, db, &sens, NULL) == FIB_OK;
+    fib_plan_workflow rec =
+        fib_plan_workflow_recommend(sens, req->base.nanoscale);
+    if (s->req.workflow < 0) {
+        bool fits =
+            have_rec && (req->base.cryo ? rec.number >= 3 : rec.number <= 1);
+        s->req.workflow = fits ? rec.number : req->base.cryo ? 4 : 0;
+    }
     for (size_t k = 0; k < req->n_sites && st == FIB_OK; k++) {
         const fib_session_site *si = &req->sites[k];
         fib_plan_request pr = req->base;
@@ -588,10 +619,8 @@ fib_status fib_session_create(const fib_session_request *req, size_t ion_index,
         return st;
     }
     /* warnings: workflow vs the sample, ice budget */
-    unsigned sens = 0;
-    if (fib_plan_request_sens(&req->base, db, &sens, NULL) == FIB_OK) {
-        fib_plan_workflow w =
-            fib_plan_workflow_recommend(sens, req->base.nanoscale);
+    if (have_rec) {
+        const fib_plan_workflow w = rec;
         char msg[FIB_PLAN_LINE_MAX];
         if (fib_plan_workflow_check(&w, req->base.cryo, msg, sizeof msg) !=
             FIB_PLAN_WORKFLOW_OK)

@@ -99,9 +99,12 @@ typedef struct fib_session_request {
     fib_plan_request base; /**< the single-site plan every site starts from */
     size_t n_sites;        /**< 1..FIB_SESSION_MAX_SITES */
     fib_session_site sites[FIB_SESSION_MAX_SITES];
-    /** Workflow 0-4 whose phases frame the milling; -1 = by the base's
-     *  temperature (cryo -> 4, room -> 0).  2 needs no FIB (an error);
-     *  3 and 4 need a cryo base, 0 and 1 a room-temperature one. */
+    /** Workflow 0-4 whose phases frame the milling; -1 = the recommended
+     *  one (fib_plan_workflow_recommend) when it fits the base's
+     *  temperature, else cryo -> 4, room -> 0.  2 needs no FIB (an
+     *  error); 3 and 4 need a cryo base, 0 and 1 a room-temperature one.
+     *  In the warm lift-out of workflow 3 the welds are timed as GIS Pt-C
+     *  (gis_s + volume / deposit_rate) instead of condensed ice. */
     int workflow;
     fib_session_phase_times times;
     /** Expected fraction of sites giving a usable lamella; 0 = the
