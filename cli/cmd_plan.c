@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -10,7 +11,9 @@
 #include "fib/materials_cfg.h"
 #include "fib/pattern_export.h"
 #include "fib/session_cfg.h"
+#include "fib/session_sites_cfg.h"
 #include "plan_out.h"
+#include "session_out.h"
 
 static const char *cmd = "plan";
 
@@ -27,7 +30,13 @@ static void usage(void)
            "commanded time t = V/(VPD*I), physical depth\nin the sample "
            "stack, damage depth, probe size, overheads and a timeline; the\n"
            "default ladder beside the optimized one; ions compared side by "
-           "side; the\nrecommended cryo workflow (1-4).\n\n"
+           "side; the\nrecommended cryo workflow (0-4), checked against the "
+           "plan's "
+           "temperature.\nA file with sites = ( {...}, ... ) plans a session "
+           "of several lamellae:\nbatched rough / lift-out / thinning / "
+           "polishing over the sites, temperature\nphases of its workflow, "
+           "current changes saved, expected lamellae per day;\n--out then "
+           "writes timeline-<ion>.png with one lane per site.\n\n"
            "  --ion LIST     species to compare, replacing the file's list "
            "(e.g. Ga,Xe)\n"
            "  --json FILE    write the plans as JSON (keys: workflow, plans, "
@@ -183,10 +192,22 @@ int cli_cmd_plan(int argc, char **argv)
         st = fib_fmt_session_read(argv[optind], db, ions, &req, &err);
     }
     int rc;
+    /* a file with `sites = (...)` is a multi-site session (session.h) */
+    fib_session_request *sreq = NULL;
+    bool has_sites = false;
+    if (st == FIB_OK && !demo) {
+        sreq = malloc(sizeof *sreq);
+        st = sreq ? fib_fmt_session_cfg_read_sites(argv[optind], &req, sreq,
+                                                   &has_sites, &err)
+                  : fib_error_set(&err, FIB_ENOMEM, "out of memory");
+    }
     if (st != FIB_OK)
         rc = cli_fail(cmd, st, &err);
+    else if (has_sites)
+        rc = cli_session_run(cmd, argv[optind], sreq, db, &o);
     else
         rc = cli_plan_run(cmd, &req, db, &o);
+    free(sreq);
     fib_plan_materials_destroy(db);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include "fib/materials_cfg.h"
 #include "fib/session_cfg.h"
 #include "plan_out.h"
+#include "session_out.h"
 
 static const char *cmd = "workflow";
 
@@ -16,10 +17,13 @@ static void usage(void)
 {
     printf("usage: cryofib workflow SESSION.cfg [--json FILE] [--materials "
            "FILE]\n\n"
-           "Recommend the cryogenic workflow (1-4, Shin et al., Table 1) "
-           "from the sample's\nsensitivities (sample.sensitive, or the "
-           "layers' database flags) and size\n(sample.nanoscale), with the "
-           "equipment it needs and what it protects against.\n");
+           "Recommend the cryogenic workflow (1-4, Shin et al., Table 1; 0 = "
+           "conventional\nroom-temperature FIB) from the sample's "
+           "sensitivities (sample.sensitive, or the\nlayers' database flags) "
+           "and size (sample.nanoscale), with the equipment it\nneeds and "
+           "what it protects against, checked against the session's "
+           "temperature:\na room-temperature session of a sample that needs "
+           "cryo milling is a warning.\n");
 }
 
 int cli_cmd_workflow(int argc, char **argv)
@@ -71,6 +75,8 @@ int cli_cmd_workflow(int argc, char **argv)
     fib_plan_workflow w = fib_plan_workflow_recommend(sens, req.nanoscale);
     printf("session: %s\n", req.name[0] ? req.name : "(unnamed)");
     cli_print_workflow(&w, sens);
+    /* checked against the session's own temperature */
+    cli_print_workflow_check(&w, req.cryo);
     if (json) {
         st = fib_fmt_json_create(2, &j, &err);
         if (st == FIB_OK) {
@@ -96,6 +102,7 @@ int cli_cmd_workflow(int argc, char **argv)
             fib_fmt_json_kv_string(j, "sensitivities",
                                    fib_plan_sens_string(sens, sb, sizeof sb));
             fib_fmt_json_kv_bool(j, "nanoscale", req.nanoscale);
+            cli_json_workflow_check(j, &w, req.cryo);
             fib_fmt_json_end_object(j);
             fib_fmt_json_end_object(j);
             st = fib_fmt_json_write(j, json, &err);

@@ -15,6 +15,7 @@
 #include "fib/plot.h"
 #include "fib/report.h"
 #include "plan_out.h"
+#include "session_out.h"
 
 static const char *ion_sym(fib_plan_ion ion)
 {
@@ -122,7 +123,8 @@ void cli_print_workflow(const fib_plan_workflow *w, unsigned sens)
     printf("workflow %d: %s\n", w->number, w->summary);
     printf("  sensitivities: %s\n", buf[0] ? buf : "(none)");
     printf("  why: %s\n", w->reason);
-    printf("  protects against: electron beam%s%s%s\n",
+    printf("  protects against: %s%s%s%s\n",
+           w->protects_ebeam ? "electron beam" : "(no special protection)",
            w->protects_air ? ", air/moisture" : "",
            w->protects_ion ? ", ion beam" : "",
            w->protects_thermal ? ", warming" : "");
@@ -886,6 +888,7 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
     if (!o->quiet) {
         printf("session: %s\n", req->name[0] ? req->name : "(unnamed)");
         cli_print_workflow(&wf, sens);
+        cli_print_workflow_check(&wf, req->cryo);
         for (size_t i = 0; i < n; i++) {
             print_plan(prim[i], ion_sym(fib_plan_get_ion(prim[i])));
             print_ladder_line(def[i]);
@@ -927,6 +930,7 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
         char sb[160];
         fib_fmt_json_kv_string(j, "sensitivities",
                                fib_plan_sens_string(sens, sb, sizeof sb));
+        cli_json_workflow_check(j, &wf, req->cryo);
         fib_fmt_json_end_object(j);
         fib_fmt_json_key(j, "plans");
         fib_fmt_json_begin_array(j);

@@ -385,6 +385,28 @@ else
   bad "overheads = 0: $(head -c 300 stderr.txt)"
 fi
 rm -rf out && mkdir out
+# ---- sessions with several sites (sites = (...), workflow) ----------------
+S0="$SRC/examples/sulfur-carbon-cryo-ongrid.cfg"
+site() { # name extra-text
+  { cat "$S0"; printf '%s\n' "$2"; } >"in/cfg/$1"
+}
+site s_dup.cfg 'sites = ( { name = "A"; }, { name = "A"; x_um = 5.0; } );'
+site s_neg.cfg 'sites = ( { name = "A"; lamella_width_um = -3.0; } );'
+site s_far.cfg 'sites = ( { name = "A"; x_um = 60000.0; } );'
+site s_many.cfg "sites = ( $(for i in $(seq 0 32); do printf '{ name = "S%d"; }, ' "$i"; done | sed 's/, $//') );"
+site s_key.cfg 'sites = ( { name = "A"; z_um = 1.0; } );'
+site s_wf2.cfg 'sites = ( { name = "A"; } ); workflow = 2;'
+site s_thick.cfg 'sites = ( { name = "A"; target_thickness_nm = 5000.0; } );'
+{ cat "$SRC/examples/session-reference.cfg"; echo 'sites = ( { name = "A"; } ); workflow = 3;'; } >in/cfg/s_wfroom.cfg
+sums >sum0
+t 2 "s_dup.cfg:[0-9]+: sites\[1\]\.name 'A' repeats sites\[0\]" plan in/cfg/s_dup.cfg --json out/s.json --out out/d
+t 2 's_neg.cfg:[0-9]+: sites\[0\]\.lamella_width_um must be > 0 \(got -3\)' plan in/cfg/s_neg.cfg --out out/d
+t 2 's_far.cfg:[0-9]+: sites\[0\]\.x_um must be <= 50000 \(got 60000\)' plan in/cfg/s_far.cfg
+t 2 's_many.cfg:[0-9]+: sites must list 1\.\.32 sites \(got 33\)' plan in/cfg/s_many.cfg
+t 2 's_key.cfg:[0-9]+: sites\[0\]\.z_um is not a known key' plan in/cfg/s_key.cfg
+t 2 's_wf2.cfg:[0-9]+: workflow must be 0, 1, 3 or 4 \(got 2' plan in/cfg/s_wf2.cfg
+t 2 's_wfroom.cfg:[0-9]+: workflow 3 mills at cryo but temperature\.mode is room' plan in/cfg/s_wfroom.cfg
+t 2 "s_thick.cfg: session: site 'A': .*target" plan in/cfg/s_thick.cfg --json out/s.json
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

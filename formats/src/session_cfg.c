@@ -829,8 +829,10 @@ static fib_status parse_session(pctx *c, const config_t *cfg,
 {
     const config_setting_t *root = config_root_setting(cfg);
     static const char *const keys[] = {
-        "name", "sample",           "temperature", "instrument",
-        "site", "protective_layer", "overheads",   NULL};
+        "name", "sample", "temperature", "instrument", "site",
+        "protective_layer", "overheads",
+        /* multi-site keys, read by session_sites_cfg.c */
+        "sites", "workflow", "phases", "success_rate", NULL};
     TRY(check_keys(c, root, "", keys));
     TRY(get_str(c, root, "", "name", r->name, sizeof r->name, NULL));
     fib_status st;

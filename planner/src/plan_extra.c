@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fib/session.h"
 #include "plan_internal.h"
 
 /* Slice and view: largest probe / slice ratio accepted by the current
@@ -69,6 +70,26 @@ void fib_plan_compare(const fib_plan *const *plans, size_t n,
 
 /* ---------------------------------------------------------------------- */
 
+/*
+ * Workflow recommender: Shin et al., Table 1 (seed-summary.md), with a row 0
+ * for samples that need neither cryo nor inert handling.
+ *
+ * Which flags call for what:
+ *  - air / moisture: inert handling (glovebox, vacuum or cryo transfer);
+ *  - thermal, sublimation, cryo-only: cold through the whole chain (4);
+ *  - Li-Ga alloying (Li, Na under Ga): cryo milling (3), alloying is
+ *    suppressed at cryo (Lee et al., ACS Energy Lett. 4 (2019) 489;
+ *    planner-physics.md 3.5);
+ *  - ion-beam sensitivity *together with* electron-beam sensitivity
+ *    (beam-sensitive compounds: cathodes, electrolytes, polymers): cryo
+ *    milling (3);
+ *  - ion-beam sensitivity alone (amorphisation of Si, graphite, GaAs):
+ *    handled by low-kV polishing at room temperature (planner-physics.md
+ *    4.2, 4.7); it does not call for cryo;
+ *  - electron-beam sensitivity alone: room-temperature FIB, then a
+ *    cryo-cooling TEM holder (1).
+ * A sample with none of these gets the conventional workflow 0.
+ */
 fib_plan_workflow fib_plan_workflow_recommend(unsigned f, bool nanoscale)
 {
     fib_plan_workflow w;
@@ -76,7 +97,9 @@ fib_plan_workflow fib_plan_workflow_recommend(unsigned f, bool nanoscale)
     bool thermal = f & (FIB_PLAN_SENS_THERMAL | FIB_PLAN_SENS_CRYO_ONLY |
                         FIB_PLAN_SENS_SUBLIMATION);
     bool air = f & (FIB_PLAN_SENS_AIR | FIB_PLAN_SENS_MOISTURE);
-    bool ion = f & (FIB_PLAN_SENS_IBEAM | FIB_PLAN_SENS_LI_GA_ALLOY);
+    bool ebeam = f & FIB_PLAN_SENS_EBEAM;
+    bool alloy = f & FIB_PLAN_SENS_LI_GA_ALLOY;
+    bool ion = alloy || ((f & FIB_PLAN_SENS_IBEAM) && ebeam);
     w.protects_ebeam = true;
     if (nanoscale) {
         if (air) {
@@ -84,10 +107,14 @@ fib_plan_workflow fib_plan_workflow_recommend(unsigned f, bool nanoscale)
             w.reason = "nano-scaled specimen (already electron transparent) "
                        "that reacts with air/moisture: no FIB needed, prepare "
                        "and transfer inert";
-        } else {
+        } else if (ebeam || thermal) {
             w.number = 1;
             w.reason = "nano-scaled specimen, not air sensitive: cryo-cooling "
                        "in the TEM protects against the electron beam";
+        } else {
+            w.number = 0;
+            w.reason = "nano-scaled specimen with no beam, air or thermal "
+                       "sensitivity: conventional handling";
         }
         if (thermal)
             w.reason = air ? "nano-scaled, air- and heat-sensitive: workflow "
@@ -101,15 +128,36 @@ fib_plan_workflow fib_plan_workflow_recommend(unsigned f, bool nanoscale)
                    "conditions through the whole chain";
     } else if (air || ion) {
         w.number = 3;
-        w.reason = "bulk specimen sensitive to air/moisture and/or the ion "
-                   "beam: cryo-FIB lamella with a cryo stage; warming during "
-                   "lift-out/transfer is tolerated";
-    } else {
+        w.reason = air ? "bulk specimen sensitive to air/moisture: cryo-FIB "
+                         "lamella with a cryo stage and inert (vacuum-"
+                         "shuttle) transfer; warming during lift-out/"
+                         "transfer is tolerated"
+                   : alloy ? "bulk specimen that alloys with Ga (Li, Na): "
+                             "cryo-FIB milling suppresses the alloying; "
+                             "warming during lift-out/transfer is tolerated"
+                           : "bulk specimen damaged by both ion and electron "
+                             "beams: cryo-FIB milling limits ion damage; "
+                             "warming during lift-out/transfer is tolerated";
+    } else if (ebeam) {
         w.number = 1;
         w.reason = "bulk specimen only electron-beam sensitive: conventional "
                    "(room-temperature) FIB, then a cryo-cooling TEM holder";
+    } else {
+        w.number = 0;
+        w.reason = (f & FIB_PLAN_SENS_IBEAM)
+                       ? "bulk specimen neither air- nor electron-beam "
+                         "sensitive; ion-beam amorphisation is removed by "
+                         "low-kV polishing at room temperature, cryo does "
+                         "not help"
+                       : "bulk specimen with no beam, air or thermal "
+                         "sensitivity";
     }
     switch (w.number) {
+    case 0:
+        w.summary = "conventional room-temperature FIB lift-out and TEM";
+        w.requires[0] = "FIB-SEM (room-temperature stage)";
+        w.protects_ebeam = false;
+        break;
     case 1:
         w.summary = "cryo-cooling TEM holder; any preparation";
         w.requires[0] = "cryo-cooling TEM holder";
@@ -140,6 +188,31 @@ fib_plan_workflow fib_plan_workflow_recommend(unsigned f, bool nanoscale)
         break;
     }
     return w;
+}
+
+fib_plan_workflow_conflict fib_plan_workflow_check(const fib_plan_workflow *w,
+                                                   bool cryo, char *msg,
+                                                   size_t n)
+{
+    if (msg && n)
+        msg[0] = 0;
+    if (!cryo && (w->number == 3 || w->number == 4)) {
+        if (msg && n)
+            snprintf(msg, n,
+                     "the plan mills at room temperature but workflow %d "
+                     "(cryo milling) is recommended: %s",
+                     w->number, w->reason);
+        return FIB_PLAN_WORKFLOW_WARNING;
+    }
+    if (cryo && (w->number == 0 || w->number == 1)) {
+        if (msg && n)
+            snprintf(msg, n,
+                     "the plan mills at cryo although workflow %d (room-"
+                     "temperature FIB) suffices: %s",
+                     w->number, w->reason);
+        return FIB_PLAN_WORKFLOW_NOTE;
+    }
+    return FIB_PLAN_WORKFLOW_OK;
 }
 
 fib_status fib_plan_request_sens(const fib_plan_request *r,
