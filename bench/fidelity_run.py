@@ -126,8 +126,9 @@ def fmt_row(r):
         if m != "oracle":
             cells.append(f"{x['pos'][0]:.2f} / {x['pos'][1]:.2f}")
             cells.append(f"{x['step'][0]:.3f} / {x['step'][1]:.3f}")
-        cells.append(" ".join(f"{v:.3f}" for v in x["dice"]) +
-                     f" (**{np.mean(x['dice']):.3f}**)")
+        cells.append(" ".join("-" if v is None else f"{v:.3f}"
+                              for v in x["dice"]) +
+                     f" (**{fs.mean_dice(x['dice']):.3f}**)")
     return "| " + " | ".join(cells) + " |"
 
 
@@ -147,11 +148,21 @@ def main():
                 results.append(r)
                 rows.append(fmt_row(r))
                 print(rows[-1], flush=True)
+    frame = []
+    fstr = os.environ.get("FID_FRAME_STRIPES", "0.05")
+    for name, src in structures(nz)[:1]:
+        for seed in seeds:
+            r = one_case(cli, work, name, src + ["--frame-stripes", fstr],
+                         seed, "thermo", True, nz)
+            frame.append(fmt_row(r))
+            print(frame[-1], flush=True)
     destripe = fs.destripe_section(cli, work, structures(nz), nz)
+    destripe += fs.destripe_real(cli, work, DATA)
     elapsed = time.perf_counter() - t_all
     ver = run([cli, "version"]).strip()
     with open(out, "w") as f:
-        f.write(fs.report(results, rows, destripe, ver, nz, seeds, elapsed))
+        f.write(fs.report(results, rows, destripe, ver, nz, seeds, elapsed,
+                          frame, fstr))
     print(f"wrote {out} ({elapsed:.0f} s)")
 
 

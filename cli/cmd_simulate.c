@@ -62,6 +62,9 @@ static void usage(void)
         "  --drift-px S --trend-px X,Y --jump-prob P --jump-px L\n"
         "  --curtains A --curtain-width-px W --curtain-fade-nm D\n"
         "  --shading S --gain-drift S --dose N --read-noise S\n"
+        "  --shine-nm L          pore-back attenuation length (0 = off)\n"
+        "  --frame-stripes A     stripes fixed in the image frame (default "
+        "0)\n"
         "                        see recon/README.md; 0 = off for amplitudes\n"
         "  --clean               no curtains, shading, gain drift, noise\n"
         "  --no-drift            no stage drift (random walk, trend, jumps)\n"
@@ -100,6 +103,8 @@ enum {
     O_GAIN,
     O_DOSE,
     O_READ,
+    O_FRAME,
+    O_SHINE,
     O_CLEAN,
     O_NODRIFT,
     O_QUIET
@@ -219,6 +224,8 @@ int cli_cmd_simulate(int argc, char **argv)
         {"gain-drift", required_argument, 0, O_GAIN},
         {"dose", required_argument, 0, O_DOSE},
         {"read-noise", required_argument, 0, O_READ},
+        {"frame-stripes", required_argument, 0, O_FRAME},
+        {"shine-nm", required_argument, 0, O_SHINE},
         {"clean", no_argument, 0, O_CLEAN},
         {"no-drift", no_argument, 0, O_NODRIFT},
         {"quiet", no_argument, 0, O_QUIET},
@@ -427,6 +434,16 @@ int cli_cmd_simulate(int argc, char **argv)
             break;
         case O_READ:
             if (!amp_opt("--read-noise", optarg, 10, &sp.read_noise))
+                return CLI_EXIT_USAGE;
+            break;
+        case O_FRAME:
+            if (!amp_opt("--frame-stripes", optarg, 1, &sp.frame_stripes))
+                return CLI_EXIT_USAGE;
+            if (sp.frame_stripes < 0)
+                sp.frame_stripes = 0; /* the library default: none */
+            break;
+        case O_SHINE:
+            if (!amp_opt("--shine-nm", optarg, 1e6, &sp.shine_nm))
                 return CLI_EXIT_USAGE;
             break;
         case O_CLEAN:

@@ -25,6 +25,7 @@ static fib_sim_params clean_params(void)
     p.drift_px = p.jump_prob = -1;
     p.trend_px[0] = (double)NAN;
     p.curtain_amp = p.shading = p.gain_drift = p.dose = p.read_noise = -1;
+    p.shine_nm = -1;
     return p;
 }
 
@@ -268,6 +269,50 @@ START_TEST(test_drift_exact_centroid)
 }
 END_TEST
 
+/* Pore-back: pore everywhere in front of a solid slab starting at label
+ * slice 20; a face at depth z sees the slab at the distance d along the
+ * line of sight (d sin(theta) = 20 voxels - z, rounded up to the half-voxel
+ * marching step), its grey step weighted by shine_gain exp(-d / shine_nm). */
+START_TEST(test_shine_through)
+{
+    fib_volume v = {0};
+    ck_assert_int_eq(fib_volume_init(&v, FIB_PX_U8, 48, 48, 30, NULL), FIB_OK);
+    for (size_t z = 20; z < 30; z++)
+        for (size_t y = 0; y < 48; y++)
+            for (size_t x = 0; x < 48; x++)
+                fib_volume_set(&v, x, y, z, 1);
+    v.voxel_size_nm[0] = v.voxel_size_nm[1] = v.voxel_size_nm[2] = 10;
+    const double tilts[2] = {-1.0, 52.0};
+    for (int t = 0; t < 2; t++) {
+        fib_sim_params p = clean_params();
+        p.tilt_deg = tilts[t];
+        p.shine_nm = 40;
+        p.shine_gain = 0.8;
+        fib_sim *s = NULL;
+        ck_assert_int_eq(fib_sim_create(&v, &p, &s, NULL), FIB_OK);
+        const fib_sim_geometry g = fib_sim_get_geometry(s);
+        const double st = t ? sin(52 * PI_ / 180) : 1.0;
+        fib_image im = {0};
+        ck_assert_int_eq(fib_image_init(&im, FIB_PX_F32, g.nx, g.ny, NULL),
+                         FIB_OK);
+        const size_t ks[3] = {0, 12, 19};
+        for (int i = 0; i < 3; i++) {
+            ck_assert_int_eq(fib_sim_render(s, ks[i], &im, NULL), FIB_OK);
+            const double d =
+                ceil((double)(20 - ks[i]) * 10.0 / st / 5.0 - 1e-9) * 5.0;
+            const double want = g.grey[0] + 0.8 * (g.grey[1] - g.grey[0]) *
+                                                (d <= 200 ? exp(-d / 40) : 0);
+            /* rows whose line of sight stays inside the volume */
+            ck_assert_double_eq_tol(fib_image_get(&im, g.nx / 2, 2), want,
+                                    1e-6);
+        }
+        fib_image_clear(&im);
+        fib_sim_destroy(s);
+    }
+    fib_volume_clear(&v);
+}
+END_TEST
+
 START_TEST(test_receding_face)
 {
     fib_volume v = {0};
@@ -440,6 +485,7 @@ int main(void)
     tcase_add_test(tc, test_foreshortening);
     tcase_add_test(tc, test_drift_recovered);
     tcase_add_test(tc, test_drift_exact_centroid);
+    tcase_add_test(tc, test_shine_through);
     tcase_add_test(tc, test_receding_face);
     tcase_add_test(tc, test_seed_reproducible);
     tcase_add_test(tc, test_bad_input);

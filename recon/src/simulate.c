@@ -74,6 +74,7 @@ enum {
     S_CURTAIN,
     S_SHADE,
     S_GAIN,
+    S_FRAME,
     S_NOISE = 1000 /* + slice */
 };
 
@@ -92,6 +93,8 @@ struct fib_sim {
     /* shading polynomial and per-slice amplitude; slice offsets */
     double shade_c[3];
     double *shade_amp, *offset;
+    double sin_th, cos_th; /* line of sight: (0, cos, sin) in (x, y, z) */
+    double *frame_col;     /* nx: frame-fixed stripe profile, or NULL */
 };
 
 static double def(double v, double d)
@@ -168,7 +171,9 @@ static fib_status check_params(const fib_sim_params *in, const fib_volume *v,
              {"curtain_width_px", in->curtain_width_px},
              {"curtain_spacing_px", in->curtain_spacing_px},
              {"curtain_fade_nm", in->curtain_fade_nm},
-             {"curtain_evolve", in->curtain_evolve}};
+             {"curtain_evolve", in->curtain_evolve},
+             {"shine_gain", in->shine_gain},
+             {"frame_stripes", in->frame_stripes}};
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
         if (!(f[i].v >= 0) || !isfinite(f[i].v) || f[i].v > 1e9)
             return fib_error_set(err, FIB_EINVAL,
@@ -186,6 +191,7 @@ static fib_status check_params(const fib_sim_params *in, const fib_volume *v,
              {"drift_px", in->drift_px, 100},
              {"jump_prob", in->jump_prob, 1},
              {"curtain_amp", in->curtain_amp, 10},
+             {"shine_nm", in->shine_nm, 1e9},
              {"shading", in->shading, 1},
              {"gain_drift", in->gain_drift, 1},
              {"dose", in->dose, 1e12},
@@ -225,6 +231,8 @@ static fib_status check_params(const fib_sim_params *in, const fib_volume *v,
     p->curtain_fade_nm =
         def(in->curtain_fade_nm, 0.5 * (double)v->ny * v->voxel_size_nm[1]);
     p->curtain_evolve = def(in->curtain_evolve, 30.0);
+    p->shine_nm = def(in->shine_nm, 2.0 * p->slice_nm);
+    p->shine_gain = def(in->shine_gain, 0.5);
     p->shading = def(in->shading, 0.08);
     p->gain_drift = def(in->gain_drift, 0.004);
     p->dose = def(in->dose, 400.0);
@@ -298,6 +306,8 @@ fib_status fib_sim_create(const fib_volume *labels,
     const bool tilted = p->tilt_deg > 0;
     const double th = tilted ? p->tilt_deg * FIB_PI / 180.0 : FIB_PI / 2;
     g->tilt_deg = tilted ? p->tilt_deg : 0;
+    s->sin_th = sin(th);
+    s->cos_th = fabs(cos(th)) < 1e-12 ? 0 : cos(th);
     g->fore = (tilted && !p->tilt_corrected) ? sin(th) : 1.0;
     g->pixel_nm = p->pixel_nm;
     g->slice_nm = p->slice_nm;
@@ -458,6 +468,26 @@ fib_status fib_sim_create(const fib_volume *labels,
             }
         }
     }
+    /* frame-fixed stripes (stream S_FRAME): image x positions */
+    if (p->frame_stripes > 0) {
+        rng_seed(&r, p->seed, S_FRAME);
+        s->frame_col = calloc(g->nx, sizeof(double));
+        if (!s->frame_col) {
+            fib_sim_destroy(s);
+            return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
+        }
+        const size_t nfs = g->nx / 16 + 1;
+        for (size_t c = 0; c < nfs; c++) {
+            const double x0 = rng_uniform(&r) * (double)g->nx;
+            const double sg = 0.5 + 1.5 * rng_uniform(&r);
+            const double a = p->frame_stripes * (0.5 + rng_uniform(&r)) *
+                             (rng_uniform(&r) < 0.5 ? -1.0 : 1.0);
+            for (size_t i = 0; i < g->nx; i++) {
+                const double d = ((double)i + 0.5 - x0) / sg;
+                s->frame_col[i] += a * exp(-0.5 * d * d);
+            }
+        }
+    }
     /* shading (stream S_SHADE) and gain (stream S_GAIN) */
     s->shade_amp = malloc(nz * sizeof(double));
     s->offset = malloc(nz * sizeof(double));
@@ -498,6 +528,7 @@ void fib_sim_destroy(fib_sim *s)
     free(s->cur_amp);
     free(s->shade_amp);
     free(s->offset);
+    free(s->frame_col);
     free(s);
 }
 
@@ -600,6 +631,31 @@ static inline void keys(double t, double w[4])
     w[3] = (0.5 * t - 0.5) * t * t;
 }
 
+/* Pore-back: the grey a pore voxel (x, y) of slice k gains from the first
+ * solid voxel on the beam's line of sight behind the face, which runs
+ * down (+y) by cos(theta) and into the sample (+z) by sin(theta) per unit
+ * length (the geometry of recon-methods.md 2.1-2.2); steps of half the
+ * smaller voxel side, up to 5 attenuation lengths. */
+static double shine(const fib_sim *s, size_t x, size_t y, size_t k)
+{
+    const fib_volume *v = s->lab;
+    const fib_sim_params *p = &s->p;
+    const double h = 0.5 * fmin(s->vox[1], s->vox[2]);
+    const double Y = ((double)y + 0.5) * s->vox[1], Z = s->sl[k].z_nm;
+    const double smax = 5.0 * p->shine_nm;
+    for (double d = h; d <= smax; d += h) {
+        const double yy = floor((Y + d * s->cos_th) / s->vox[1]);
+        const double zz = floor((Z + d * s->sin_th) / s->vox[2]);
+        if (yy >= (double)v->ny || zz >= (double)v->nz)
+            return 0;
+        const int o = phase_of(s, label_at(v, x, (size_t)yy, (size_t)zz));
+        if (o != 0)
+            return p->shine_gain * (s->g.grey[o] - s->g.grey[0]) *
+                   exp(-d / p->shine_nm);
+    }
+    return 0;
+}
+
 /* The face of slice k on the label grid, blurred (nx_l x ny_l floats). */
 static fib_status face(const fib_sim *s, size_t k, float *f, float *tmp,
                        unsigned char *ph)
@@ -617,6 +673,8 @@ static fib_status face(const fib_sim *s, size_t k, float *f, float *tmp,
         for (size_t x = 0; x < w; x++) {
             const int q = ph[y * w + x];
             double g = grey[q];
+            if (q == 0 && p->shine_nm > 0 && p->shine_gain > 0)
+                g += shine(s, x, y, k);
             if (p->texture > 0) {
                 const double X = ((double)x + 0.5) * s->vox[0] / p->texture_nm;
                 g += p->texture *
@@ -740,6 +798,8 @@ fib_status fib_sim_render(const fib_sim *s, size_t k, fib_image *out,
                 1.0 + s->shade_amp[k] *
                           (s->shade_c[0] * xn + s->shade_c[1] * yn +
                            s->shade_c[2] * (xn * xn + yn * yn - 1.0 / 6.0));
+            if (s->frame_col)
+                val += s->frame_col[i];
             val = q->gain * val * shade + s->offset[k];
             if (p->dose > 0)
                 val += sqrt(pos(val) / p->dose) * rng_normal(&r);

@@ -123,16 +123,28 @@ typedef struct fib_sim_params {
                                     0 = half the volume height */
     double curtain_evolve;     /**< correlation length of the amplitudes, in
                                     slices; 0 = 30 */
+    /* pore-back (shine-through, recon-methods.md 3.5) */
+    double shine_nm;   /**< through a pore (phase 0, the lowest label) the
+                            beam sees the first solid voxel along its line
+                            of sight (down and into the sample at theta);
+                            its grey step over the pore's shows, weighted
+                            by exp(-distance / shine_nm) x shine_gain;
+                            0 = 2 x slice_nm; negative = none */
+    double shine_gain; /**< 0 = 0.5 */
     /* frame and detector */
-    double shading;    /**< frame-fixed shading depth; 0 = 0.08;
-                            negative = none */
-    double gain_drift; /**< per-slice gain random-walk sigma (relative);
-                            0 = 0.004; negative = none */
-    double dose;       /**< electrons per unit grey per pixel (shot noise
-                            sigma = sqrt(I / dose)); 0 = 400; negative =
-                            none */
-    double read_noise; /**< Gaussian read noise sigma (grey); 0 = 0.01;
-                            negative = none */
+    double frame_stripes; /**< amplitude of vertical stripes fixed in the
+                               image frame (scan generator / detector
+                               pattern, not moving with the sample);
+                               0 = none (default) */
+    double shading;       /**< frame-fixed shading depth; 0 = 0.08;
+                               negative = none */
+    double gain_drift;    /**< per-slice gain random-walk sigma (relative);
+                               0 = 0.004; negative = none */
+    double dose;          /**< electrons per unit grey per pixel (shot noise
+                               sigma = sqrt(I / dose)); 0 = 400; negative =
+                               none */
+    double read_noise;    /**< Gaussian read noise sigma (grey); 0 = 0.01;
+                               negative = none */
 } fib_sim_params;
 
 /** Geometry of a simulation (after fib_sim_create()). */
