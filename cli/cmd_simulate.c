@@ -166,13 +166,16 @@ static fib_status read_labels(const char *in, fib_volume *vol, fib_error *err)
         return st;
     fib_volume u = {0};
     st = fib_volume_init(&u, FIB_PX_U32, vol->nx, vol->ny, vol->nz, err);
-    if (st)
+    if (st) {
+        fib_volume_clear(vol);
         return st;
+    }
     const size_t n = vol->nx * vol->ny * vol->nz;
     for (size_t i = 0; i < n; i++) {
         const float f = ((const float *)vol->data)[i];
         if (!(f >= 0) || f != floorf(f) || f > 16777216.0f) {
             fib_volume_clear(&u);
+            fib_volume_clear(vol);
             return fib_error_set(err, FIB_EINVAL,
                                  "%s: voxel %zu holds %g, not a label "
                                  "(integer >= 0)",

@@ -229,8 +229,8 @@ fib_status fib_fmt_vendor_tiff_write(const char *path, const fib_image *img,
     entry(e + 11 * 12, 283, 5, 1, res + 8);
     entry(e + 12 * 12, fei ? 34682 : 34118, 2, tlen, txt);
     put32(e + 12 * N, 0); /* no next IFD */
-    /* resolution: pixels per cm (ResolutionUnit defaults to inch; the
-     * vendor tag is what readers use, these are 72 dpi placeholders) */
+    /* X/YResolution 72/1 with the default ResolutionUnit (inch), as the
+     * vendors write placeholders: the pixel size is in the vendor text */
     put32(head + res, 72);
     put32(head + res + 4, 1);
     put32(head + res + 8, 72);

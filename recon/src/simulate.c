@@ -348,11 +348,13 @@ fib_status fib_sim_create(const fib_volume *labels,
         nz++;
     }
     if (nz < 1 || (p->n_slices && nz < p->n_slices)) {
+        const size_t want = p->n_slices;
+        const double t = p->slice_nm;
         fib_sim_destroy(s);
         return fib_error_set(err, FIB_EINVAL,
                              "simulate: n_slices %zu: the volume depth "
                              "(%g nm) holds only %zu slices of %g nm",
-                             p->n_slices, depth_nm, nz, p->slice_nm);
+                             want, depth_nm, nz, t);
     }
     g->nz = nz;
 
@@ -415,19 +417,20 @@ fib_status fib_sim_create(const fib_volume *labels,
         lo[a] = fmin(ceil(cmax[a]) + pad, floor(full[a] / 8));
         hi[a] = fmin(ceil(-cmin[a]) + pad, floor(full[a] / 8));
         const double n = floor(full[a] - lo[a] - hi[a]);
+        const double pix = p->pixel_nm;
         if (!(n >= 16)) {
             fib_sim_destroy(s);
             return fib_error_set(err, FIB_EINVAL,
                                  "simulate: pixel_nm %g: the field is under "
                                  "16 px along %c (%g px)",
-                                 p->pixel_nm, "xy"[a], n);
+                                 pix, "xy"[a], n);
         }
         if (n > 16384) {
             fib_sim_destroy(s);
             return fib_error_set(err, FIB_ERANGE,
                                  "simulate: pixel_nm %g: the image would be "
                                  "%g px along %c (limit 16384)",
-                                 p->pixel_nm, n, "xy"[a]);
+                                 pix, n, "xy"[a]);
         }
         if (a == 0)
             g->nx = (size_t)n;
