@@ -24,9 +24,10 @@ phases, classes matched to the truth labels by grey order) against
 truth_labels.mrc, on the region every method covers (a border of the
 largest applied shift plus 2 px is left out for all three).
 
-usage: fidelity_run.py CRYOFIB WORKDIR OUT.md
+usage: fidelity_run.py CRYOFIB WORKDIR OUT.md   (also writes OUT.json: every
+score of every case, for comparing runs)
 """
-import csv
+import json
 import os
 import subprocess
 import sys
@@ -160,6 +161,19 @@ def main():
     destripe += fs.destripe_real(cli, work, DATA)
     elapsed = time.perf_counter() - t_all
     ver = run([cli, "version"]).strip()
+
+    def plain(x):
+        if isinstance(x, dict):
+            return {k: plain(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple, np.ndarray)):
+            return [plain(v) for v in x]
+        if isinstance(x, (np.floating, np.integer)):
+            return x.item()
+        return x
+    with open(os.path.splitext(out)[0] + ".json", "w") as f:
+        json.dump({"version": ver, "slices": nz, "seeds": seeds,
+                   "cases": plain(results), "destripe": plain(destripe)},
+                  f, indent=1)
     with open(out, "w") as f:
         f.write(fs.report(results, rows, destripe, ver, nz, seeds, elapsed,
                           frame, fstr))

@@ -228,7 +228,7 @@ def report(results, rows, destripe, version, nz, seeds, elapsed, frame,
              "after removing the constant offset, x / y, px; step error = "
              "RMS of per-slice step differences, x / y, px; Dice per phase "
              "(truth labels in ascending order) after multi-Otsu, mean in "
-             "bold; "-" for a phase under 1 % of the evaluated region (left out of the "
+             "bold; '-' for a phase under 1 % of the evaluated region (left out of the "
              "mean).  Tilt 0 = orthogonal view, no foreshortening.\n")
     L.append("## Summary (mean over seeds, vendors and tilts)\n")
     L.append("| structure | cryofib pos x / y | peer pos x / y | cryofib "
