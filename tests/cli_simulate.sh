@@ -3,7 +3,9 @@
 # names with the measured depth, drift_true.csv, truth_labels.mrc,
 # recon.cfg), vendor metadata read back by `cryofib info` and by tifffile,
 # seed reproducibility, the run file driving `cryofib recon` onto the truth
-# grid, and bad input exiting 2 with one line on stderr and nothing left
+# grid, the truth grid itself (a noise-free render moved by drift_true.csv
+# matches truth_labels.mrc best at zero offset), and bad input exiting 2
+# with one line on stderr and nothing left
 # behind.  The python checks need numpy, tifffile and mrcfile (skipped when
 # missing; the shell checks always run).
 set -u
@@ -97,6 +99,42 @@ assert truth.shape == vol.shape, (truth.shape, vol.shape)
 ny = tifffile.imread(f[0]).shape[0]
 assert truth.shape[1] == int(math.floor(ny / math.sin(math.radians(52)) + 0.5))
 assert set(np.unique(truth)) <= {0, 1, 2, 3}
+EOF
+    # the truth grid: a noise-free render shifted by drift_true.csv and
+    # stretched by 1/sin(52 deg) as recon does agrees best with
+    # truth_labels.mrc at zero offset (half a pixel off in x or y agrees
+    # less: no half-pixel error in the grid or sign error in the drift)
+    "$C" simulate --phantom coating --size 128x128x16 --out g --seed 5 --clean \
+        --shine-nm 0 --texture 0 --edge 0 --psf-px 0 --quiet >/dev/null ||
+        bad "clean render"
+    "$PY" - <<'EOF' && ok || bad "truth grid check"
+import csv, glob, math
+import numpy as np, tifffile, mrcfile
+from scipy import ndimage
+sl = [tifffile.imread(p).astype(float) for p in sorted(glob.glob("g/slices/*.tif"))]
+sh = np.array([[float(r["dx"]), float(r["dy"])]
+               for r in csv.DictReader(open("g/drift_true.csv"))])
+with mrcfile.open("g/truth_labels.mrc") as m:
+    truth = np.asarray(m.data)
+ys = 1 / math.sin(math.radians(52))
+yy, xx = np.meshgrid(np.arange(truth.shape[1], dtype=float),
+                     np.arange(truth.shape[2], dtype=float), indexing="ij")
+grey = np.array([0.15, 0.35, 0.55, 0.75]) * 255
+m = int(np.ceil(np.abs(sh).max())) + 3
+my = int(m * ys)
+def agree(ox, oy):
+    a = []
+    for k, img in enumerate(sl):
+        v = (yy + 0.5) / ys - 0.5 - sh[k, 1] + oy
+        u = xx - sh[k, 0] + ox
+        g = ndimage.map_coordinates(img, [v, u], order=1, mode="nearest")
+        cls = np.abs(g[..., None] - grey).argmin(-1)
+        a.append((cls == truth[k])[my:-my, m:-m].mean())
+    return np.mean(a)
+a0 = agree(0, 0)
+assert a0 >= 0.95, a0
+for o in ((0.5, 0), (-0.5, 0), (0, 0.5), (0, -0.5)):
+    assert agree(*o) < a0, (o, agree(*o), a0)
 EOF
     # bad-input files: non-integer labels, labels without a voxel size
     "$PY" - <<'EOF' || bad "making bad inputs"
