@@ -157,6 +157,13 @@ def main():
                          seed, "thermo", True, nz)
             frame.append(fmt_row(r))
             print(frame[-1], flush=True)
+    static = []
+    for name, src in structures(nz)[:1]:
+        for seed in seeds:
+            r = one_case(cli, work, name, src + ["--static"], seed, "thermo",
+                         True, nz)
+            static.append(fmt_row(r))
+            print(static[-1], flush=True)
     destripe = fs.destripe_section(cli, work, structures(nz), nz)
     destripe += fs.destripe_real(cli, work, DATA)
     elapsed = time.perf_counter() - t_all
@@ -176,7 +183,7 @@ def main():
                   f, indent=1)
     with open(out, "w") as f:
         f.write(fs.report(results, rows, destripe, ver, nz, seeds, elapsed,
-                          frame, fstr))
+                          frame, fstr, static))
     print(f"wrote {out} ({elapsed:.0f} s)")
 
 

@@ -206,7 +206,7 @@ def destripe_section(cli, work, structs, nz):
 # ---- report ----------------------------------------------------------------
 
 def report(results, rows, destripe, version, nz, seeds, elapsed, frame,
-           fstr):
+           fstr, static):
     L = []
     L.append("# Recon fidelity on rendered acquisitions (digital twin)\n")
     L.append(f"`bench/run_fidelity.sh` ({version}; {nz} slices, seeds "
@@ -289,6 +289,17 @@ def report(results, rows, destripe, version, nz, seeds, elapsed, frame,
              "oracle Dice |")
     L.append("|---|---|---|---|---|---|---|---|---|---|---|")
     L.extend(frame)
+    L.append("")
+    L.append("## Static content\n")
+    L.append("First structure, Thermo 52 deg, `--static`: every slice shows "
+             "the first face (texture and pore-back included), so only the "
+             "drift and the artifacts change: the case where more "
+             "neighbour pairs should only help; same columns.\n")
+    L.append("| structure | seed | vendor | tilt | cryofib pos | cryofib "
+             "step | cryofib Dice | peer pos | peer step | peer Dice | "
+             "oracle Dice |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    L.extend(static)
     L.append("")
     L.append("## Destriping\n")
     L.append("Rendered: seed 1, Thermo 52 deg, slices 0 and nz/2, strong "

@@ -67,6 +67,8 @@ static void usage(void)
         "0)\n"
         "                        see recon/README.md; 0 = off for amplitudes\n"
         "  --clean               no curtains, shading, gain drift, noise\n"
+        "  --static              every slice shows the first face (test "
+        "mode)\n"
         "  --no-drift            no stage drift (random walk, trend, jumps)\n"
         "  --quiet               no progress output\n");
 }
@@ -105,6 +107,7 @@ enum {
     O_READ,
     O_FRAME,
     O_SHINE,
+    O_STATIC,
     O_CLEAN,
     O_NODRIFT,
     O_QUIET
@@ -229,6 +232,7 @@ int cli_cmd_simulate(int argc, char **argv)
         {"read-noise", required_argument, 0, O_READ},
         {"frame-stripes", required_argument, 0, O_FRAME},
         {"shine-nm", required_argument, 0, O_SHINE},
+        {"static", no_argument, 0, O_STATIC},
         {"clean", no_argument, 0, O_CLEAN},
         {"no-drift", no_argument, 0, O_NODRIFT},
         {"quiet", no_argument, 0, O_QUIET},
@@ -448,6 +452,9 @@ int cli_cmd_simulate(int argc, char **argv)
         case O_SHINE:
             if (!amp_opt("--shine-nm", optarg, 1e6, &sp.shine_nm))
                 return CLI_EXIT_USAGE;
+            break;
+        case O_STATIC:
+            sp.static_face = true;
             break;
         case O_CLEAN:
             sp.curtain_amp = sp.shading = sp.gain_drift = sp.dose =

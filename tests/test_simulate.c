@@ -372,6 +372,40 @@ START_TEST(test_seed_reproducible)
 }
 END_TEST
 
+START_TEST(test_static_face)
+{
+    fib_volume v = {0};
+    half_space(&v, 64, 20, 30, true, 10);
+    for (size_t z = 10; z < 20; z++) /* the content changes at slice 10 */
+        for (size_t y = 0; y < 64; y++)
+            for (size_t x = 0; x < 64; x++)
+                fib_volume_set(&v, x, y, z, x < 20 ? 1 : 0);
+    fib_sim_params p = clean_params();
+    p.texture = 0.05;
+    p.shine_nm = 30;
+    p.static_face = true;
+    fib_sim *s = NULL;
+    ck_assert_int_eq(fib_sim_create(&v, &p, &s, NULL), FIB_OK);
+    const fib_sim_geometry g = fib_sim_get_geometry(s);
+    fib_image a = {0}, b = {0};
+    ck_assert_int_eq(fib_image_init(&a, FIB_PX_F32, g.nx, g.ny, NULL), FIB_OK);
+    ck_assert_int_eq(fib_image_init(&b, FIB_PX_F32, g.nx, g.ny, NULL), FIB_OK);
+    ck_assert_int_eq(fib_sim_render(s, 0, &a, NULL), FIB_OK);
+    ck_assert_int_eq(fib_sim_render(s, 15, &b, NULL), FIB_OK);
+    ck_assert_int_eq(memcmp(a.data, b.data, g.nx * g.ny * sizeof(float)), 0);
+    ck_assert_uint_eq(fib_sim_get_slice(s, 15).label_z, 0);
+    fib_sim_destroy(s);
+    p.static_face = false; /* the same volume without: slice 15 differs */
+    ck_assert_int_eq(fib_sim_create(&v, &p, &s, NULL), FIB_OK);
+    ck_assert_int_eq(fib_sim_render(s, 15, &b, NULL), FIB_OK);
+    ck_assert_int_ne(memcmp(a.data, b.data, g.nx * g.ny * sizeof(float)), 0);
+    fib_sim_destroy(s);
+    fib_image_clear(&a);
+    fib_image_clear(&b);
+    fib_volume_clear(&v);
+}
+END_TEST
+
 START_TEST(test_bad_input)
 {
     fib_volume v = {0};
@@ -488,6 +522,7 @@ int main(void)
     tcase_add_test(tc, test_shine_through);
     tcase_add_test(tc, test_receding_face);
     tcase_add_test(tc, test_seed_reproducible);
+    tcase_add_test(tc, test_static_face);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_vendor_roundtrip);
     suite_add_tcase(s, tc);

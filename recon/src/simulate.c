@@ -344,7 +344,7 @@ fib_status fib_sim_create(const fib_volume *labels,
             break;
         s->sl[k].z_nm = z;
         s->sl[k].thickness_nm = t;
-        s->sl[k].label_z = lz;
+        s->sl[k].label_z = p->static_face ? 0 : lz;
         nz++;
     }
     if (nz < 1 || (p->n_slices && nz < p->n_slices)) {
@@ -644,7 +644,8 @@ static double shine(const fib_sim *s, size_t x, size_t y, size_t k)
     const fib_volume *v = s->lab;
     const fib_sim_params *p = &s->p;
     const double h = 0.5 * fmin(s->vox[1], s->vox[2]);
-    const double Y = ((double)y + 0.5) * s->vox[1], Z = s->sl[k].z_nm;
+    const double Y = ((double)y + 0.5) * s->vox[1];
+    const double Z = p->static_face ? 0 : s->sl[k].z_nm;
     const double smax = 5.0 * p->shine_nm;
     for (double d = h; d <= smax; d += h) {
         const double yy = floor((Y + d * s->cos_th) / s->vox[1]);
@@ -670,7 +671,7 @@ static fib_status face(const fib_sim *s, size_t k, float *f, float *tmp,
     for (size_t y = 0; y < h; y++)
         for (size_t x = 0; x < w; x++)
             ph[y * w + x] = (unsigned char)phase_of(s, label_at(v, x, y, lz));
-    const double Z = s->sl[k].z_nm / p->texture_nm;
+    const double Z = (p->static_face ? 0 : s->sl[k].z_nm) / p->texture_nm;
     for (size_t y = 0; y < h; y++) {
         const double Y = ((double)y + 0.5) * s->vox[1] / p->texture_nm;
         for (size_t x = 0; x < w; x++) {

@@ -90,6 +90,10 @@ typedef struct fib_sim_params {
     bool no_tracking;    /**< the instrument does not follow the receding
                               face: content moves up t cos(theta)/pixel per
                               slice */
+    bool static_face;    /**< test mode: every slice shows the face of label
+                              slice 0 (texture and pore-back included), so
+                              only drift and artifacts change between
+                              slices */
     /* contrast */
     const double *grey; /**< grey per phase in label order (ascending
                              values), n_grey of them; NULL = evenly
