@@ -67,9 +67,6 @@ static void fei_text(text *t, const fib_fmt_meta *m, size_t w, size_t h)
         add(t, "BeamCurrent=%.6g\r\n", m->current_pA * 1e-12);
     if (m->tilt_correction >= 0)
         add(t, "TiltCorrectionIsOn=%s\r\n", m->tilt_correction ? "yes" : "no");
-    if (isfinite(m->stage_tilt_deg))
-        add(t, "StageTa=%.9g\r\n",
-            m->stage_tilt_deg * 3.14159265358979323846 / 180.0);
     add(t,
         "\r\n[Scan]\r\nInternalScan=true\r\nPixelWidth=%.9g\r\n"
         "PixelHeight=%.9g\r\nHorFieldsize=%.9g\r\nVerFieldsize=%.9g\r\n\r\n",
