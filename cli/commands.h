@@ -13,6 +13,8 @@ CLI_CMD(recon, "align a slice series and write a geometry-corrected volume")
 CLI_CMD(info, "print size, pixel size and vendor metadata of an image file")
 CLI_CMD(measure, "measure a label volume: fractions, surfaces, objects, "
                  "thickness, tortuosity")
+CLI_CMD(simulate, "render a slice-and-view run from a label volume (digital "
+                  "twin)")
 CLI_CMD(
     segment,
     "segment a volume into labels (Otsu, thresholds, morphology, watershed)")
