@@ -128,6 +128,15 @@ assert ov['mean_volume_vox3'] == 3071, ov['mean_volume_vox3']
 tv, tp = v['local_thickness_vox']['2'], p['local_thickness_um']['2']
 assert abs(tp['median'] / 0.02 - tv['median']) < 1e-9 * tv['median'], (tp, tv)
 PYEOF
+# --units voxel with a known size: the same numbers as without a size
+"$C" measure lab0.mrc --json mv.json -q --voxel-nm 20,20,20 --units voxel >/dev/null 2>&1 &&
+    "$PY" -c "
+import json
+a, b = json.load(open('m0.json')), json.load(open('mv.json'))
+assert b['units'] == 'voxel' and b['voxel_size_nm'] == [20, 20, 20]
+assert a['specific_surface_area_per_vox'] == b['specific_surface_area_per_vox']
+assert a['local_thickness_vox'] == b['local_thickness_vox']
+" && ok || bad "--units voxel"
 "$C" measure lab0.mrc --json mx.json -q --units physical >/dev/null 2>mx.err
 [ $? -eq 2 ] && [ "$(wc -l <mx.err)" -eq 1 ] && grep -q -- '--voxel-nm' mx.err && [ ! -e mx.json ] &&
     ok || bad "--units physical on unknown sizes: $(cat mx.err)"
