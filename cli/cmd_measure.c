@@ -223,7 +223,7 @@ static fib_status picture(const char *dir, const char *name,
         (st = fib_canvas_scale_bar(cv, r, &sb, NULL, NULL, err)) != FIB_OK)
         goto done;
     if (!scale_bar)
-        fib_canvas_text(cv, 10, 548, "voxel size unknown: no scale bar", 1,
+        fib_canvas_text(cv, 10, 548, "voxel units: no scale bar", 1,
                         FIB_RGB_WHITE);
     snprintf(path, sizeof path, "%s/%s.png", dir, name);
     st = fib_fmt_canvas_write_png(path, cv, err);
