@@ -31,10 +31,18 @@ static void usage(void)
         "\n"
         "  --phase VALUE          measure this label (repeatable; default: "
         "every\n"
-        "                         non-zero label)\n"
+        "                         non-zero label; the output lists the "
+        "labels\n"
+        "                         measured)\n"
         "  --tortuosity AXES      x, y, z or all (x = columns, y = rows, z = "
         "slices)\n"
         "  --voxel-nm X,Y,Z       voxel size (overrides the file)\n"
+        "  --units auto|physical|voxel  report units (default auto: "
+        "physical when\n"
+        "                         the voxel size is known, else voxel "
+        "units with a\n"
+        "                         note; physical: refuse (exit 2) without "
+        "it)\n"
         "  --json REPORT.json     the report (required)\n"
         "  --csv OBJECTS.csv      one row per connected object\n"
         "  --mesh OUT.stl|.ply    surface of the first measured phase (with\n"
@@ -132,12 +140,69 @@ static void key_u32(fib_fmt_json *j, uint32_t v)
 
 static const char *axis_name[3] = {"x", "y", "z"};
 
+/* ---- units: physical, or voxel units when the voxel size is unknown ----
+ * With an unknown voxel size the volume is measured with unit voxels
+ * (1 "nm" = 1 voxel edge, cubic voxels assumed) and every length, area,
+ * volume and density is reported in voxel units under renamed keys
+ * (area_um2 -> area_vox2, ..._per_um -> ..._per_vox), never as um or nm
+ * that the file does not support.  The rule is read off the key's unit
+ * suffix, so keys and values cannot disagree. */
+typedef struct unit_rule {
+    const char *phys, *vox;
+    double factor; /* library value (um-based, 1 nm = 1 voxel) -> voxels */
+} unit_rule;
+
+static const unit_rule unit_rules[] = {{"_per_um3", "_per_vox3", 1e-9},
+                                       {"_per_um", "_per_vox", 1e-3},
+                                       {"_um3", "_vox3", 1e9},
+                                       {"_um2", "_vox2", 1e6},
+                                       {"_um", "_vox", 1e3},
+                                       {"_nm", "_vox", 1.0}};
+
+static const unit_rule *rule_of(const char *key)
+{
+    const size_t n = strlen(key);
+    for (size_t r = 0; r < sizeof unit_rules / sizeof unit_rules[0]; r++) {
+        const size_t m = strlen(unit_rules[r].phys);
+        if (n >= m && strcmp(key + n - m, unit_rules[r].phys) == 0)
+            return &unit_rules[r];
+    }
+    return NULL;
+}
+
+/* @p key with its unit suffix in voxel units when @p vox (a ring of
+ * buffers: valid for the next few calls). */
+static const char *ukey(bool vox, const char *key)
+{
+    static char ring[8][96];
+    static unsigned at;
+    const unit_rule *r = vox ? rule_of(key) : NULL;
+    if (!r)
+        return key;
+    char *b = ring[at++ % 8];
+    const size_t stem = strlen(key) - strlen(r->phys);
+    snprintf(b, sizeof ring[0], "%.*s%s", (int)stem, key, r->vox);
+    return b;
+}
+
+/* @p v (in the unit of @p key's suffix) in voxel units when @p vox. */
+static double uval(bool vox, const char *key, double v)
+{
+    const unit_rule *r = vox ? rule_of(key) : NULL;
+    return r ? v * r->factor : v;
+}
+
+static void jnum(fib_fmt_json *j, bool vox, const char *key, double v)
+{
+    fib_fmt_json_kv_number(j, ukey(vox, key), uval(vox, key, v));
+}
+
 /* One picture: grey base image (may be NULL), optional u32 overlay, scale
  * bar over @p phys_w_nm, title; written to DIR/NAME.png. */
 static fib_status picture(const char *dir, const char *name,
                           const fib_image *base, const fib_image *overlay,
-                          double phys_w_nm, double phys_h_nm, const char *title,
-                          fib_error *err)
+                          double phys_w_nm, double phys_h_nm, bool scale_bar,
+                          const char *title, fib_error *err)
 {
     fib_canvas *cv = NULL;
     char path[4096];
@@ -152,9 +217,14 @@ static fib_status picture(const char *dir, const char *name,
         (st = fib_canvas_draw_labels(cv, overlay, r, NULL, err)) != FIB_OK)
         goto done;
     fib_canvas_text(cv, 10, 10, title, 1, FIB_RGB_WHITE);
+    /* no bar in voxel units: a bar in nm would invent a length */
     fib_scale_bar_params sb = {.width_nm = phys_w_nm};
-    if ((st = fib_canvas_scale_bar(cv, r, &sb, NULL, NULL, err)) != FIB_OK)
+    if (scale_bar &&
+        (st = fib_canvas_scale_bar(cv, r, &sb, NULL, NULL, err)) != FIB_OK)
         goto done;
+    if (!scale_bar)
+        fib_canvas_text(cv, 10, 548, "voxel units: no scale bar", 1,
+                        FIB_RGB_WHITE);
     snprintf(path, sizeof path, "%s/%s.png", dir, name);
     st = fib_fmt_canvas_write_png(path, cv, err);
     if (st == FIB_OK)
@@ -171,7 +241,8 @@ static fib_status write_pictures(const char *dir, const fib_volume *vol,
                                  const fib_volume *grey_vol,
                                  const uint32_t *vals, size_t nval,
                                  const uint32_t *phases, size_t nphase,
-                                 const double view[3], fib_error *err)
+                                 const double view[3], bool scale_bar,
+                                 fib_error *err)
 {
     static const char *pname[3] = {"ortho_yz", "ortho_xz", "ortho_xy"};
     size_t d[3] = {vol->nx, vol->ny, vol->nz};
@@ -207,9 +278,9 @@ static fib_status write_pictures(const char *dir, const fib_volume *vol,
                      : a == 1 ? "y"
                               : "z",
                      d[a] / 2);
-            st =
-                picture(dir, pname[a], grey_vol ? &gsl : &grey, &ov,
-                        (double)d[u] * sp[u], (double)d[w] * sp[w], title, err);
+            st = picture(dir, pname[a], grey_vol ? &gsl : &grey, &ov,
+                         (double)d[u] * sp[u], (double)d[w] * sp[w], scale_bar,
+                         title, err);
         }
         fib_image_clear(&gsl);
         fib_image_clear(&sl);
@@ -221,7 +292,7 @@ static fib_status write_pictures(const char *dir, const fib_volume *vol,
         st = fib_recon_mip(grey_vol ? grey_vol : vol, 2, &mip, err);
         if (st == FIB_OK)
             st = picture(dir, "mip_z", &mip, NULL, (double)d[0] * sp[0],
-                         (double)d[1] * sp[1],
+                         (double)d[1] * sp[1], scale_bar,
                          "maximum-intensity projection along z", err);
         fib_image_clear(&mip);
     }
@@ -261,6 +332,7 @@ int cli_cmd_measure(int argc, char **argv)
         {"phase", required_argument, 0, 'p'},
         {"tortuosity", required_argument, 0, 't'},
         {"voxel-nm", required_argument, 0, 'v'},
+        {"units", required_argument, 0, 'U'},
         {"json", required_argument, 0, 'j'},
         {"csv", required_argument, 0, 'c'},
         {"mesh", required_argument, 0, 'm'},
@@ -286,6 +358,7 @@ int cli_cmd_measure(int argc, char **argv)
     const char *json_path = NULL, *csv_path = NULL, *mesh_path = NULL,
                *pic_dir = NULL, *grey_path = NULL;
     int face = -1, conn = 6;
+    int units = 0; /* 0 auto, 1 physical, 2 voxel */
     if (cli_wants_help(argc, argv)) {
         usage();
         return CLI_EXIT_OK;
@@ -329,6 +402,18 @@ int cli_cmd_measure(int argc, char **argv)
                 return cli_usage_error(
                     "measure", "--voxel-nm needs X,Y,Z sizes > 0 (got %s)",
                     optarg);
+            break;
+        case 'U':
+            if (strcmp(optarg, "auto") == 0)
+                units = 0;
+            else if (strcmp(optarg, "physical") == 0)
+                units = 1;
+            else if (strcmp(optarg, "voxel") == 0)
+                units = 2;
+            else
+                return cli_usage_error(
+                    "measure",
+                    "--units must be auto, physical or voxel (got %s)", optarg);
             break;
         case 'j':
             json_path = optarg;
@@ -461,29 +546,90 @@ int cli_cmd_measure(int argc, char **argv)
         fib_volume_clear(&vol);
         vol = u;
     }
+    /* voxel size: --voxel-nm, else the file; an unknown axis is never
+     * taken as 1 nm: the whole report goes to voxel units (see ukey) */
     bool vox_known = true;
+    char unknown_axes[8] = "";
     if (vox[0] > 0)
         memcpy(vol.voxel_size_nm, vox, sizeof vox);
-    for (int a = 0; a < 3; a++)
+    double file_vox[3];
+    for (int a = 0; a < 3; a++) {
+        file_vox[a] = vol.voxel_size_nm[a];
         if (!(vol.voxel_size_nm[a] > 0) || !isfinite(vol.voxel_size_nm[a])) {
-            vol.voxel_size_nm[a] = 1;
+            file_vox[a] = (double)NAN;
             vox_known = false;
+            const size_t l = strlen(unknown_axes);
+            snprintf(unknown_axes + l, sizeof unknown_axes - l, "%s%s",
+                     l ? " " : "", axis_name[a]);
         }
-    if (!vox_known && !quiet)
-        fprintf(stderr,
-                "cryofib measure: %s: voxel size not stated; using 1 "
-                "nm (lengths are in voxel units x 1e-3 um)\n",
-                in);
+    }
+    if (!vox_known && units == 1) {
+        st = fib_error_set(&err, FIB_EINVAL,
+                           "%s: voxel size unknown in %s (not in the file "
+                           "header) but --units physical was asked: pass "
+                           "--voxel-nm X,Y,Z, or --units voxel",
+                           in, unknown_axes);
+        goto fail;
+    }
+    if (!vox_known && have_coat && coat[2] >= 0) {
+        st = fib_error_set(&err, FIB_EINVAL,
+                           "%s: --coating threshold %g nm needs the voxel "
+                           "size, unknown in %s: pass --voxel-nm X,Y,Z",
+                           in, coat[2], unknown_axes);
+        goto fail;
+    }
+    const bool vu = !vox_known || units == 2; /* report in voxel units */
+    if (vu)
+        for (int a = 0; a < 3; a++)
+            vol.voxel_size_nm[a] = 1;
+    if (!vox_known)
+        printf("cryofib measure: %s: voxel size unknown in %s: results in "
+               "voxel units (lengths in voxel edges, areas in vox2, "
+               "surface per voxel; cubic voxels assumed); pass --voxel-nm "
+               "X,Y,Z for physical units\n",
+               in, unknown_axes);
+    else if (vu)
+        printf("cryofib measure: results in voxel units (--units voxel; "
+               "cubic voxels assumed)\n");
     uint32_t vals[256];
     size_t nval = distinct(&vol, vals, 256);
+    const bool phases_given = nphase > 0;
+    size_t not_measured = 0;
     if (nphase == 0) {
-        for (size_t k = 0; k < nval && nphase < MAX_PHASES; k++)
-            if (vals[k] != 0 || nval == 1)
-                phases[nphase++] = vals[k];
+        for (size_t k = 0; k < nval; k++)
+            if (vals[k] != 0 || nval == 1) {
+                if (nphase < MAX_PHASES)
+                    phases[nphase++] = vals[k];
+                else
+                    not_measured++;
+            }
     }
     if (nphase == 0) {
         st = fib_error_set(&err, FIB_EINVAL, "%s: no label to measure", in);
         goto fail;
+    }
+    {
+        /* say which labels are measured, and why the others are not */
+        char list[16 * 12] = "";
+        for (size_t p = 0; p < nphase; p++) {
+            const size_t l = strlen(list);
+            snprintf(list + l, sizeof list - l, "%s%u", p ? ", " : "",
+                     phases[p]);
+        }
+        const bool has0 = nval > 0 && vals[0] == 0;
+        char why[160];
+        if (phases_given)
+            snprintf(why, sizeof why, "as given by --phase");
+        else if (has0 && nval > 1)
+            snprintf(why, sizeof why,
+                     "label 0 = background skipped; --phase 0 to include");
+        else
+            snprintf(why, sizeof why, "every label present");
+        printf("measured labels: %s (%s)\n", list, why);
+        if (not_measured)
+            printf("measure: %zu more labels not measured (at most %d; "
+                   "choose them with --phase)\n",
+                   not_measured, MAX_PHASES);
     }
     double *sp = vol.voxel_size_nm;
     if ((st = fib_fmt_json_create(2, &J, &err)) != FIB_OK)
@@ -502,7 +648,7 @@ int cli_cmd_measure(int argc, char **argv)
             "axis1_z",       "touches_border", "touches_substrate",
             "height_um"};
         for (size_t k = 0; k < sizeof hdr / sizeof hdr[0]; k++)
-            fib_fmt_csv_field(C, hdr[k]);
+            fib_fmt_csv_field(C, ukey(vu, hdr[k]));
         fib_fmt_csv_end_row(C);
     }
     fib_fmt_json *j = J;
@@ -517,9 +663,24 @@ int cli_cmd_measure(int argc, char **argv)
     fib_fmt_json_key(j, "voxel_size_nm");
     fib_fmt_json_begin_array(j);
     for (int a = 0; a < 3; a++)
-        fib_fmt_json_number(j, sp[a]);
+        fib_fmt_json_number(j, file_vox[a]); /* null = unknown */
     fib_fmt_json_end_array(j);
     fib_fmt_json_kv_bool(j, "voxel_size_known", vox_known);
+    fib_fmt_json_kv_string(j, "units", vu ? "voxel" : "physical");
+    if (vu)
+        fib_fmt_json_kv_string(
+            j, "units_note",
+            vox_known ? "voxel units as asked (--units voxel); cubic voxels "
+                        "assumed"
+                      : "voxel size unknown: lengths in voxel edges (_vox), "
+                        "areas in _vox2, volumes in _vox3, densities per "
+                        "voxel; cubic voxels assumed; pass --voxel-nm for "
+                        "physical units");
+    fib_fmt_json_key(j, "measured_labels");
+    fib_fmt_json_begin_array(j);
+    for (size_t p = 0; p < nphase; p++)
+        fib_fmt_json_int(j, phases[p]);
+    fib_fmt_json_end_array(j);
     fib_fmt_json_key(j, "volume_fraction");
     fib_fmt_json_begin_object(j);
     for (size_t k = 0; k < nval; k++) {
@@ -539,7 +700,7 @@ int cli_cmd_measure(int argc, char **argv)
                      "level 0.5; volume border cut not counted"
                    : "marching cubes of the binary indicator, level 0.5; "
                      "volume border cut not counted");
-    fib_fmt_json_key(j, "specific_surface_area_per_um");
+    fib_fmt_json_key(j, ukey(vu, "specific_surface_area_per_um"));
     fib_fmt_json_begin_object(j);
     for (size_t p = 0; p < nphase; p++) {
         fib_phase_surface s;
@@ -548,20 +709,24 @@ int cli_cmd_measure(int argc, char **argv)
             goto fail;
         key_u32(j, phases[p]);
         fib_fmt_json_begin_object(j);
-        fib_fmt_json_kv_number(j, "per_total_volume", s.per_total_um);
-        fib_fmt_json_kv_number(j, "per_phase_volume", s.per_phase_um);
-        fib_fmt_json_kv_number(j, "area_um2", s.area_um2);
-        fib_fmt_json_key(j, "interface_area_um2");
+        fib_fmt_json_kv_number(j, "per_total_volume",
+                               uval(vu, "_per_um", s.per_total_um));
+        fib_fmt_json_kv_number(j, "per_phase_volume",
+                               uval(vu, "_per_um", s.per_phase_um));
+        jnum(j, vu, "area_um2", s.area_um2);
+        fib_fmt_json_key(j, ukey(vu, "interface_area_um2"));
         fib_fmt_json_begin_object(j);
         for (size_t q = 0; q < s.n_interfaces; q++) {
             key_u32(j, s.other[q]);
-            fib_fmt_json_number(j, s.interface_area_um2[q]);
+            fib_fmt_json_number(j, uval(vu, "_um2", s.interface_area_um2[q]));
         }
         fib_fmt_json_end_object(j);
         fib_fmt_json_end_object(j);
-        printf("phase %u: specific surface %.6g /um (per total volume), "
-               "%.6g /um (per phase volume)\n",
-               phases[p], s.per_total_um, s.per_phase_um);
+        printf("phase %u: specific surface %.6g /%s (per total volume), "
+               "%.6g /%s (per phase volume)\n",
+               phases[p], uval(vu, "_per_um", s.per_total_um),
+               vu ? "voxel" : "um", uval(vu, "_per_um", s.per_phase_um),
+               vu ? "voxel" : "um");
     }
     fib_fmt_json_end_object(j);
 
@@ -599,12 +764,12 @@ int cli_cmd_measure(int argc, char **argv)
             nb += obj[k].touches_border;
             ns += obj[k].touches_substrate;
         }
-        fib_fmt_json_kv_number(j, "mean_volume_um3",
-                               nobj ? vsum / (double)nobj : (double)NAN);
+        jnum(j, vu, "mean_volume_um3",
+             nobj ? vsum / (double)nobj : (double)NAN);
         fib_fmt_json_kv_number(j, "largest_volume_fraction_of_phase",
                                vsum > 0 ? vmax / vsum : (double)NAN);
-        fib_fmt_json_kv_number(j, "mean_eq_diameter_um",
-                               nobj ? dsum / (double)nobj : (double)NAN);
+        jnum(j, vu, "mean_eq_diameter_um",
+             nobj ? dsum / (double)nobj : (double)NAN);
         fib_fmt_json_kv_number(j, "mean_sphericity",
                                nobj ? ssum / (double)nobj : (double)NAN);
         fib_fmt_json_kv_int(j, "touching_border", (long long)nb);
@@ -614,10 +779,10 @@ int cli_cmd_measure(int argc, char **argv)
                                 (long long)(nobj - ns));
         }
         /* size distribution: equivalent diameters, 16 bins */
-        fib_fmt_json_key(j, "eq_diameter_um");
+        fib_fmt_json_key(j, ukey(vu, "eq_diameter_um"));
         fib_fmt_json_begin_array(j);
         for (size_t k = 0; k < nobj && k < 100000; k++)
-            fib_fmt_json_number(j, obj[k].eq_diameter_um);
+            fib_fmt_json_number(j, uval(vu, "_um", obj[k].eq_diameter_um));
         fib_fmt_json_end_array(j);
         fib_fmt_json_end_object(j);
         printf("phase %u: %zu objects (%d-connected)\n", phases[p], nobj, conn);
@@ -626,9 +791,9 @@ int cli_cmd_measure(int argc, char **argv)
             fib_fmt_csv_int(C, phases[p]);
             fib_fmt_csv_int(C, o->label);
             fib_fmt_csv_int(C, (long long)o->n_voxels);
-            fib_fmt_csv_number(C, o->volume_um3);
-            fib_fmt_csv_number(C, o->area_um2);
-            fib_fmt_csv_number(C, o->eq_diameter_um);
+            fib_fmt_csv_number(C, uval(vu, "_um3", o->volume_um3));
+            fib_fmt_csv_number(C, uval(vu, "_um2", o->area_um2));
+            fib_fmt_csv_number(C, uval(vu, "_um", o->eq_diameter_um));
             fib_fmt_csv_number(C, o->sphericity);
             for (int a = 0; a < 3; a++)
                 fib_fmt_csv_number(C, o->centroid_nm[a]);
@@ -637,12 +802,12 @@ int cli_cmd_measure(int argc, char **argv)
             for (int a = 0; a < 3; a++)
                 fib_fmt_csv_int(C, (long long)o->bbox_max[a]);
             for (int a = 0; a < 3; a++)
-                fib_fmt_csv_number(C, o->axes_um[a]);
+                fib_fmt_csv_number(C, uval(vu, "_um", o->axes_um[a]));
             for (int a = 0; a < 3; a++)
                 fib_fmt_csv_number(C, o->axis_dir[0][a]);
             fib_fmt_csv_int(C, o->touches_border);
             fib_fmt_csv_int(C, o->touches_substrate);
-            fib_fmt_csv_number(C, o->height_um);
+            fib_fmt_csv_number(C, uval(vu, "_um", o->height_um));
             fib_fmt_csv_end_row(C);
         }
         free(obj);
@@ -651,7 +816,7 @@ int cli_cmd_measure(int argc, char **argv)
     fib_fmt_json_end_object(j);
 
     if (thickness) {
-        fib_fmt_json_key(j, "local_thickness_um");
+        fib_fmt_json_key(j, ukey(vu, "local_thickness_um"));
         fib_fmt_json_begin_object(j);
         for (size_t p = 0; p < nphase; p++) {
             uint8_t *M = mask.data;
@@ -667,17 +832,17 @@ int cli_cmd_measure(int argc, char **argv)
             fib_volume_clear(&lt);
             key_u32(j, phases[p]);
             fib_fmt_json_begin_object(j);
-            fib_fmt_json_kv_number(j, "mean", d.mean * 1e-3);
-            fib_fmt_json_kv_number(j, "median", d.median * 1e-3);
-            fib_fmt_json_kv_number(j, "std", d.std * 1e-3);
-            fib_fmt_json_kv_number(j, "max", d.max * 1e-3);
+            fib_fmt_json_kv_number(j, "mean", d.mean * (vu ? 1.0 : 1e-3));
+            fib_fmt_json_kv_number(j, "median", d.median * (vu ? 1.0 : 1e-3));
+            fib_fmt_json_kv_number(j, "std", d.std * (vu ? 1.0 : 1e-3));
+            fib_fmt_json_kv_number(j, "max", d.max * (vu ? 1.0 : 1e-3));
             fib_fmt_json_key(j, "distribution");
             fib_fmt_json_begin_object(j);
             fib_fmt_json_kv_string(j, "weight", "volume (voxel count)");
-            fib_fmt_json_key(j, "bin_edges_um");
+            fib_fmt_json_key(j, ukey(vu, "bin_edges_um"));
             fib_fmt_json_begin_array(j);
             for (size_t b = 0; b <= d.n_bins; b++)
-                fib_fmt_json_number(j, d.bin_edges[b] * 1e-3);
+                fib_fmt_json_number(j, d.bin_edges[b] * (vu ? 1.0 : 1e-3));
             fib_fmt_json_end_array(j);
             fib_fmt_json_key(j, "fraction");
             fib_fmt_json_begin_array(j);
@@ -686,8 +851,9 @@ int cli_cmd_measure(int argc, char **argv)
             fib_fmt_json_end_array(j);
             fib_fmt_json_end_object(j);
             fib_fmt_json_end_object(j);
-            printf("phase %u: local thickness mean %.6g um, median %.6g um\n",
-                   phases[p], d.mean * 1e-3, d.median * 1e-3);
+            printf("phase %u: local thickness mean %.6g %s, median %.6g %s\n",
+                   phases[p], d.mean * (vu ? 1.0 : 1e-3), vu ? "voxels" : "um",
+                   d.median * (vu ? 1.0 : 1e-3), vu ? "voxels" : "um");
         }
         fib_fmt_json_end_object(j);
     }
@@ -790,16 +956,14 @@ int cli_cmd_measure(int argc, char **argv)
             fib_fmt_json_kv_int(j, "branches", (long long)s.n_branches);
             fib_fmt_json_kv_int(j, "junctions", (long long)s.n_junctions);
             fib_fmt_json_kv_int(j, "end_points", (long long)s.n_end_points);
-            fib_fmt_json_kv_number(j, "total_length_um", s.total_length_um);
-            fib_fmt_json_kv_number(j, "mean_branch_length_um",
-                                   s.mean_branch_length_um);
+            jnum(j, vu, "total_length_um", s.total_length_um);
+            jnum(j, vu, "mean_branch_length_um", s.mean_branch_length_um);
             fib_fmt_json_kv_number(j, "mean_branch_tortuosity",
                                    s.mean_branch_tortuosity);
             double vtot = (double)n * sp[0] * sp[1] * sp[2] * 1e-9;
-            fib_fmt_json_kv_number(j, "junctions_per_um3",
-                                   (double)s.n_junctions / vtot);
-            fib_fmt_json_kv_number(j, "max_height_um", s.max_height_um);
-            fib_fmt_json_kv_number(j, "mean_height_um", s.mean_height_um);
+            jnum(j, vu, "junctions_per_um3", (double)s.n_junctions / vtot);
+            jnum(j, vu, "max_height_um", s.max_height_um);
+            jnum(j, vu, "mean_height_um", s.mean_height_um);
             fib_fmt_json_end_object(j);
             printf("phase %u: skeleton %zu branches, %zu junctions, %zu end "
                    "points\n",
@@ -821,13 +985,12 @@ int cli_cmd_measure(int argc, char **argv)
                 goto fail;
             key_u32(j, phases[p]);
             fib_fmt_json_begin_object(j);
-            fib_fmt_json_kv_number(j, "mean_um", hs.mean_nm * 1e-3);
-            fib_fmt_json_kv_number(j, "std_um", hs.std_nm * 1e-3);
-            fib_fmt_json_kv_number(j, "max_um", hs.max_nm * 1e-3);
-            fib_fmt_json_kv_number(j, "ra_um", hs.ra_nm * 1e-3);
-            fib_fmt_json_kv_number(j, "rq_um", hs.rq_nm * 1e-3);
-            fib_fmt_json_kv_number(j, "dense_thickness_um",
-                                   hs.dense_mean_nm * 1e-3);
+            jnum(j, vu, "mean_um", hs.mean_nm * 1e-3);
+            jnum(j, vu, "std_um", hs.std_nm * 1e-3);
+            jnum(j, vu, "max_um", hs.max_nm * 1e-3);
+            jnum(j, vu, "ra_um", hs.ra_nm * 1e-3);
+            jnum(j, vu, "rq_um", hs.rq_nm * 1e-3);
+            jnum(j, vu, "dense_thickness_um", hs.dense_mean_nm * 1e-3);
             fib_fmt_json_kv_number(j, "covered_fraction", hs.covered_fraction);
             fib_fmt_json_end_object(j);
         }
@@ -850,15 +1013,15 @@ int cli_cmd_measure(int argc, char **argv)
         fib_fmt_json_begin_object(j);
         fib_fmt_json_kv_int(j, "particle_label", (long long)coat[0]);
         fib_fmt_json_kv_int(j, "coating_label", (long long)coat[1]);
-        fib_fmt_json_kv_number(j, "threshold_nm", tmin);
+        jnum(j, vu, "threshold_nm", tmin);
         fib_fmt_json_kv_number(j, "coverage", cr.coverage);
-        fib_fmt_json_kv_number(j, "mean_thickness_nm", cr.mean_thickness_nm);
-        fib_fmt_json_kv_number(j, "mean_covered_thickness_nm",
-                               cr.mean_covered_nm);
-        fib_fmt_json_kv_number(j, "particle_area_um2", cr.particle_area_um2);
+        jnum(j, vu, "mean_thickness_nm", cr.mean_thickness_nm);
+        jnum(j, vu, "mean_covered_thickness_nm", cr.mean_covered_nm);
+        jnum(j, vu, "particle_area_um2", cr.particle_area_um2);
         fib_fmt_json_end_object(j);
-        printf("coating %g on %g: coverage %.4f, mean thickness %.4g nm\n",
-               coat[1], coat[0], cr.coverage, cr.mean_thickness_nm);
+        printf("coating %g on %g: coverage %.4f, mean thickness %.4g %s\n",
+               coat[1], coat[0], cr.coverage, cr.mean_thickness_nm,
+               vu ? "voxels" : "nm");
     } else if (mesh_path) {
         fib_mesh_opts mo = {.sigma_vox = smooth};
         st = fib_recon_mesh_phase(&vol, phases[0], &mo, &mesh, &err);
@@ -891,7 +1054,7 @@ int cli_cmd_measure(int argc, char **argv)
     }
     if (pic_dir &&
         (st = write_pictures(pic_dir, &vol, grey_path ? &greyv : NULL, vals,
-                             nval, phases, nphase, view, &err)) != FIB_OK)
+                             nval, phases, nphase, view, !vu, &err)) != FIB_OK)
         goto fail;
     fib_fmt_json_end_object(j);
     if ((st = fib_fmt_json_write(J, json_path, &err)) != FIB_OK)

@@ -44,13 +44,26 @@ static void usage(void)
         "  --out DIR              output folder (created)\n"
         "  --pixel-size-nm X[,Y]  override the pixel size of the metadata\n"
         "  --slice-nm Z           slice thickness\n"
-        "  --tilt-deg T           electron/ion beam angle (52 Thermo, 54 "
-        "Zeiss);\n"
-        "                         default from the metadata, none = no y "
-        "stretch\n"
+        "  --tilt-deg T           angle between the electron and ion beams "
+        "(52\n"
+        "                         Thermo/FEI, 54 Zeiss) for SEM images of "
+        "the\n"
+        "                         milled face; default from the metadata: "
+        "the\n"
+        "                         column angle for electron images at a "
+        "FIB\n"
+        "                         tilt, none (no y stretch) for ion "
+        "images\n"
         "  --tilt-corrected yes|no  override the metadata tilt-correction "
         "flag\n"
         "  --receding-face        add the t cos(T) per-slice y shift\n"
+        "  --no-crop-valid        keep the full frame (default: crop to the "
+        "region\n"
+        "                         every slice covers after the shifts, so "
+        "no\n"
+        "                         zero-filled border reaches "
+        "segmentation)\n"
+        "  --crop-valid           crop to that region (the default)\n"
         "  --roi x,y,w,h          crop input to this rectangle\n"
         "  --fiducial x,y,w,h     align on this rectangle only\n"
         "  --neighbours K         pairs per slice (default 3)\n"
@@ -127,6 +140,8 @@ enum {
     O_TILT,
     O_TILTC,
     O_FACE,
+    O_CROP,
+    O_NOCROP,
     O_ROI,
     O_FID,
     O_K,
@@ -157,6 +172,8 @@ static int parse_args(int argc, char **argv, opts *o)
         {"tilt-deg", required_argument, 0, O_TILT},
         {"tilt-corrected", required_argument, 0, O_TILTC},
         {"receding-face", no_argument, 0, O_FACE},
+        {"crop-valid", no_argument, 0, O_CROP},
+        {"no-crop-valid", no_argument, 0, O_NOCROP},
         {"roi", required_argument, 0, O_ROI},
         {"fiducial", required_argument, 0, O_FID},
         {"neighbours", required_argument, 0, O_K},
@@ -241,6 +258,13 @@ static int parse_args(int argc, char **argv, opts *o)
             break;
         case O_FACE:
             c->receding_face = true;
+            break;
+        case O_CROP:
+        case O_NOCROP:
+            if (c->crop_valid >= 0 && c->crop_valid != (ch == O_CROP))
+                return cli_usage_error(CMD, "--crop-valid and --no-crop-valid "
+                                            "contradict each other");
+            c->crop_valid = ch == O_CROP;
             break;
         case O_ROI:
             if (!parse_rect("--roi", optarg, c->roi))
@@ -428,6 +452,105 @@ static fib_status open_series(const char *src, file_src *s, fib_error *err)
     return FIB_OK;
 }
 
+/* ---- geometry policy: metadata -> beam angle -------------------------- */
+
+/* The beam angle that foreshortens the image of the milled face
+ * (recon-methods.md 2.1).  In slice-and-view the ion beam mills the face,
+ * so the face contains the ion-beam direction (its depth axis, image y).
+ *   - An SEM (electron) image sees that axis at the angle theta between
+ *     the electron and ion columns: lengths along it appear multiplied by
+ *     sin(theta), hence the 1/sin(theta) stretch (1.269 at 52 deg).  theta
+ *     is a property of the instrument, not of the stage: the stage tilt
+ *     only sets where the face lies on the sample (52 deg on a DualBeam
+ *     puts it normal to the surface), so an electron image at a FIB tilt
+ *     gets the column angle -- the file's own AP_FIB_SEM_ANGLE (Zeiss),
+ *     else 52 deg for Thermo/FEI DualBeams, 54 deg for Zeiss Crossbeams.
+ *   - An ion image looks along the face's depth axis (sin 0): the face is
+ *     seen edge-on and the ion image shows the sample surface, so no
+ *     cross-section stretch applies.  Using the stage tilt there (37 deg
+ *     on the Helios PFIB example) would stretch y by 1/sin 37 = 1.66 for
+ *     nothing.
+ * Stage tilts below 10 deg mean a plain SEM view (no milled face):
+ * nothing is stretched.  --tilt-deg (or tilt_deg) overrides all this. */
+typedef struct tilt_choice {
+    double tilt_deg; /* 0 = no stretch */
+    char why[320];   /* one sentence for the summary and report.json */
+} tilt_choice;
+
+static const char *beam_word(fib_fmt_beam b)
+{
+    return b == FIB_BEAM_ION        ? "ion"
+           : b == FIB_BEAM_ELECTRON ? "electron"
+                                    : "unknown";
+}
+
+static tilt_choice choose_tilt(const opts *o, const fib_fmt_meta *m)
+{
+    tilt_choice t = {0, ""};
+    const double st = m->stage_tilt_deg;
+    const bool fib_tilt = isfinite(st) && st >= 10 && st <= 90;
+    if (o->tilt_given || o->c.tilt_deg > 0) {
+        t.tilt_deg = o->c.tilt_deg;
+        snprintf(t.why, sizeof t.why, "beam angle %g deg as given", t.tilt_deg);
+    } else if (m->beam == FIB_BEAM_ION) {
+        snprintf(t.why, sizeof t.why,
+                 "ion-beam image (vendor metadata): the milled face contains "
+                 "the ion-beam direction, so the 1/sin(angle) stretch of SEM "
+                 "views does not apply; y not scaled (stage tilt %s not "
+                 "used; --tilt-deg overrides)",
+                 isfinite(st) ? "stated but" : "not stated and");
+    } else if (fib_tilt && m->beam == FIB_BEAM_ELECTRON) {
+        double a = m->beam_angle_deg;
+        const char *src = "stated in the file";
+        if (!(a >= 10 && a <= 90)) {
+            a = m->vendor == FIB_VENDOR_THERMO_FEI ? 52.0
+                : m->vendor == FIB_VENDOR_ZEISS    ? 54.0
+                                                   : st;
+            src = m->vendor == FIB_VENDOR_THERMO_FEI ? "Thermo/FEI DualBeam"
+                  : m->vendor == FIB_VENDOR_ZEISS    ? "Zeiss Crossbeam"
+                                                     : "the stage tilt";
+        }
+        t.tilt_deg = a;
+        snprintf(t.why, sizeof t.why,
+                 "electron image at stage tilt %.3g deg: beam angle %.3g deg "
+                 "between the electron and ion columns (%s)",
+                 st, a, src);
+    } else if (fib_tilt) {
+        t.tilt_deg = st;
+        snprintf(t.why, sizeof t.why,
+                 "imaging beam not stated: stage tilt %.3g deg taken as the "
+                 "beam angle",
+                 st);
+    } else if (isfinite(st)) {
+        snprintf(t.why, sizeof t.why,
+                 "stage tilt %.3g deg (not a FIB cross-section tilt): y not "
+                 "scaled; pass --tilt-deg for a milled face",
+                 st);
+    } else {
+        snprintf(t.why, sizeof t.why,
+                 "no tilt in the metadata: y not scaled; pass --tilt-deg "
+                 "(52 Thermo/FEI, 54 Zeiss) for SEM images of a milled "
+                 "face");
+    }
+    return t;
+}
+
+/* "12.5 nm" or "unknown": a length is never printed as 0 nm. */
+static const char *len_str(double nm, char *buf, size_t n)
+{
+    if (nm > 0 && isfinite(nm))
+        snprintf(buf, n, "%g nm", nm);
+    else
+        snprintf(buf, n, "unknown");
+    return buf;
+}
+
+/* NaN (written as JSON null) for "unknown". */
+static double or_nan(double v)
+{
+    return v > 0 && isfinite(v) ? v : (double)NAN;
+}
+
 /* ---- sink: volume writer + orthogonal views --------------------------- */
 
 typedef struct vol_sink {
@@ -512,15 +635,27 @@ static double pct(const fib_image *im, double q)
     return hi;
 }
 
+/* Three orthogonal views through the middle of the volume: XY (middle
+ * slice), XZ (middle row, z down) and YZ (middle column, z to the right).
+ * The XZ and YZ reslices are where a bad alignment shows, as shear (a
+ * common bias: content leaning with z) or as steps between slices.
+ * Panels keep the physical aspect; an unknown voxel size is drawn as the
+ * size of a known axis and the footer says so.  A z extent of fewer than
+ * 2 screen px per slice is exaggerated to that (the panel title gives the
+ * factor) so that slice-to-slice jumps stay visible.  Each panel gets a
+ * scale bar in physical units along its horizontal axis when that axis's
+ * voxel size is known. */
 static fib_status write_ortho(const char *path, const vol_sink *s,
                               fib_error *err)
 {
-    const double vx = s->g.voxel_size_nm[0] > 0 ? s->g.voxel_size_nm[0] : 1;
-    const double vy = s->g.voxel_size_nm[1] > 0 ? s->g.voxel_size_nm[1] : vx;
-    const double vz = s->g.voxel_size_nm[2] > 0 ? s->g.voxel_size_nm[2] : vx;
-    const int box = 400, pad = 24;
+    const double *vs = s->g.voxel_size_nm;
+    const bool kx = vs[0] > 0, ky = vs[1] > 0, kz = vs[2] > 0;
+    const double ref = kx ? vs[0] : ky ? vs[1] : kz ? vs[2] : 1.0;
+    const double vx = kx ? vs[0] : ref, vy = ky ? vs[1] : ref,
+                 vz = kz ? vs[2] : ref;
+    const int box = 400, pad = 24, foot = 20;
     fib_canvas *c = NULL;
-    fib_status st = fib_canvas_create(3 * box + 4 * pad, box + 2 * pad,
+    fib_status st = fib_canvas_create(3 * box + 4 * pad, box + 2 * pad + foot,
                                       FIB_RGB_WHITE, &c, err);
     if (st)
         return st;
@@ -535,17 +670,56 @@ static fib_status write_ortho(const char *path, const vol_sink *s,
                           (double)s->g.nz * vz};
     const double ph[3] = {(double)s->g.ny * vy, (double)s->g.nz * vz,
                           (double)s->g.ny * vy};
+    const bool known_w[3] = {kx, kx, kz};
     static const char *names[3] = {"XY (middle slice)", "XZ (middle row)",
                                    "YZ (middle column; z to the right)"};
+    const double zmin_px = fmin(2.0 * (double)s->g.nz, (double)box);
     for (int k = 0; k < 3 && !st; k++) {
         fib_canvas_rect b = {pad + k * (box + pad), pad, box, box};
         fib_canvas_rect r = fib_canvas_fit_rect(b, pw[k], ph[k]);
+        double zx = 1.0; /* z exaggeration */
+        if (k == 1 && r.h < zmin_px && r.h > 0) {
+            zx = zmin_px / r.h;
+            r = fib_canvas_fit_rect(b, pw[k], ph[k] * zx);
+        } else if (k == 2 && r.w < zmin_px && r.w > 0) {
+            zx = zmin_px / r.w;
+            r = fib_canvas_fit_rect(b, pw[k] * zx, ph[k]);
+        }
         if (r.w < 1)
             r.w = 1;
         if (r.h < 1)
             r.h = 1;
         st = fib_canvas_draw_image(c, ims[k], r, &ip, err);
-        fib_canvas_text(c, b.x, 6, names[k], 1, FIB_RGB_BLACK);
+        char title[96];
+        if (zx > 1.0)
+            snprintf(title, sizeof title, "%s, z x%.2g", names[k], zx);
+        else
+            snprintf(title, sizeof title, "%s", names[k]);
+        fib_canvas_text(c, b.x, 6, title, 1, FIB_RGB_BLACK);
+        if (!st && known_w[k] && r.w >= 80 && r.h >= 24) {
+            fib_scale_bar_params sb = {.width_nm = pw[k]};
+            st = fib_canvas_scale_bar(c, r, &sb, NULL, NULL, err);
+        } else if (!st && known_w[k]) {
+            /* too narrow for a bar: the panel's width in words */
+            char len[32], txt[64];
+            fib_format_length_nm(pw[k], len, sizeof len);
+            snprintf(txt, sizeof txt, "width %s", len);
+            fib_canvas_text(c, r.x, pad + box + 4, txt, 1, FIB_RGB_BLACK);
+        } else if (!st) {
+            fib_canvas_text(c, b.x, pad + box + 4,
+                            k == 2 ? "no scale bar: slice thickness unknown"
+                                   : "no scale bar: pixel size unknown",
+                            1, FIB_RGB_BLACK);
+        }
+    }
+    if (!st && !(kx && ky && kz)) {
+        char note[160];
+        snprintf(note, sizeof note,
+                 "voxel size unknown in%s%s%s: drawn as cubic voxels "
+                 "(pass --pixel-size-nm / --slice-nm)",
+                 kx ? "" : " x", ky ? "" : " y", kz ? "" : " z");
+        fib_canvas_text(c, pad, pad + box + 4 + foot / 2 + 2, note, 1,
+                        FIB_RGB_BLACK);
     }
     if (!st)
         st = fib_fmt_canvas_write_png(path, c, err);
@@ -656,8 +830,8 @@ static void json_rect(fib_fmt_json *j, const char *key, bool on,
 static fib_status write_report(const char *path, const opts *o,
                                const file_src *s, const fib_recon_params *p,
                                const fib_recon_source *src, const fib_recon *r,
-                               const char *volume, double elapsed_s,
-                               fib_error *err)
+                               const tilt_choice *tc, const char *volume,
+                               double elapsed_s, fib_error *err)
 {
     fib_fmt_json *j = NULL;
     fib_status st = fib_fmt_json_create(2, &j, err);
@@ -680,20 +854,29 @@ static fib_status write_report(const char *path, const opts *o,
     fib_fmt_json_kv_number(j, "meta_pixel_size_x_nm", s->meta.pixel_size_nm[0]);
     fib_fmt_json_kv_number(j, "meta_pixel_size_y_nm", s->meta.pixel_size_nm[1]);
     fib_fmt_json_kv_number(j, "meta_stage_tilt_deg", s->meta.stage_tilt_deg);
+    fib_fmt_json_kv_string(j, "meta_image_beam", beam_word(s->meta.beam));
+    fib_fmt_json_kv_number(j, "meta_beam_angle_deg", s->meta.beam_angle_deg);
     fib_fmt_json_kv_int(j, "meta_tilt_correction", s->meta.tilt_correction);
     fib_fmt_json_kv_int(j, "databar_rows_cropped",
                         (long long)s->meta.databar_rows);
     fib_fmt_json_end_object(j);
     fib_fmt_json_key(j, "parameters");
     fib_fmt_json_begin_object(j);
-    fib_fmt_json_kv_number(j, "pixel_size_x_nm", src->pixel_size_nm[0]);
-    fib_fmt_json_kv_number(j, "pixel_size_y_nm", src->pixel_size_nm[1]);
+    /* unknown lengths are null, with the reason in the *_from field */
+    fib_fmt_json_kv_number(j, "pixel_size_x_nm", or_nan(src->pixel_size_nm[0]));
+    fib_fmt_json_kv_number(j, "pixel_size_y_nm", or_nan(src->pixel_size_nm[1]));
     fib_fmt_json_kv_string(j, "pixel_size_from",
-                           o->px_given                 ? "option"
+                           c->pixel_size_nm[0] > 0     ? "option"
                            : src->pixel_size_nm[0] > 0 ? "metadata"
                                                        : "unknown");
-    fib_fmt_json_kv_number(j, "slice_nm", p->slice_nm);
-    fib_fmt_json_kv_number(j, "tilt_deg", p->tilt_deg);
+    fib_fmt_json_kv_number(j, "slice_nm", or_nan(p->slice_nm));
+    fib_fmt_json_kv_string(j, "slice_nm_from",
+                           c->slice_nm > 0   ? "option"
+                           : p->slice_nm > 0 ? "metadata"
+                                             : "unknown");
+    fib_fmt_json_kv_number(j, "tilt_deg", or_nan(p->tilt_deg));
+    fib_fmt_json_kv_string(j, "tilt_from", tc->why);
+    fib_fmt_json_kv_bool(j, "crop_valid", p->crop_valid);
     fib_fmt_json_kv_bool(j, "tilt_corrected_by_instrument", p->tilt_corrected);
     fib_fmt_json_kv_bool(j, "receding_face", p->receding_face);
     fib_fmt_json_kv_int(j, "neighbours",
@@ -733,9 +916,42 @@ static fib_status write_report(const char *path, const opts *o,
     fib_fmt_json_kv_int(j, "nz", (long long)g.nz);
     fib_fmt_json_key(j, "voxel_size_nm");
     fib_fmt_json_begin_array(j);
-    for (int i = 0; i < 3; i++)
-        fib_fmt_json_number(j, g.voxel_size_nm[i]);
+    char unknown[64] = "";
+    for (int i = 0; i < 3; i++) {
+        fib_fmt_json_number(j, or_nan(g.voxel_size_nm[i]));
+        if (!(g.voxel_size_nm[i] > 0)) {
+            const size_t l = strlen(unknown);
+            snprintf(unknown + l, sizeof unknown - l, "%s%c", l ? ", " : "",
+                     "xyz"[i]);
+        }
+    }
     fib_fmt_json_end_array(j);
+    if (unknown[0]) {
+        char note[160];
+        snprintf(note, sizeof note,
+                 "unknown in %s (null): pass --pixel-size-nm / --slice-nm",
+                 unknown);
+        fib_fmt_json_kv_string(j, "voxel_size_status", note);
+    } else {
+        fib_fmt_json_kv_string(j, "voxel_size_status", "known");
+    }
+    fib_fmt_json_key(j, "crop_valid");
+    fib_fmt_json_begin_object(j);
+    fib_fmt_json_kv_bool(j, "applied", g.cropped);
+    fib_fmt_json_kv_string(j, "box_meaning",
+                           "x, y, width, height in voxels of the uncropped "
+                           "output grid: the voxels every kept slice covers "
+                           "after its shift");
+    fib_fmt_json_key(j, "box");
+    fib_fmt_json_begin_array(j);
+    fib_fmt_json_int(j, (long long)g.valid.x);
+    fib_fmt_json_int(j, (long long)g.valid.y);
+    fib_fmt_json_int(j, (long long)g.valid.width);
+    fib_fmt_json_int(j, (long long)g.valid.height);
+    fib_fmt_json_end_array(j);
+    fib_fmt_json_kv_int(j, "full_nx", (long long)g.full_nx);
+    fib_fmt_json_kv_int(j, "full_ny", (long long)g.full_ny);
+    fib_fmt_json_end_object(j);
     fib_fmt_json_kv_number(j, "y_scale", g.y_scale);
     fib_fmt_json_kv_string(j, "tilt_note", g.tilt_note);
     fib_fmt_json_kv_number(j, "face_shift_px_per_slice", g.face_shift_px);
@@ -911,12 +1127,11 @@ static int run(opts *o)
         : fs.meta.voxel_depth_nm > 0 && isfinite(fs.meta.voxel_depth_nm)
             ? fs.meta.voxel_depth_nm
             : 0;
-    /* tilt: option, else the stage tilt in the metadata (slice-and-view
-     * runs at the beam angle, 52 or 54 degrees), else none */
-    if (o->tilt_given || c->tilt_deg > 0)
-        p.tilt_deg = c->tilt_deg;
-    else if (fs.meta.stage_tilt_deg >= 10 && fs.meta.stage_tilt_deg <= 90)
-        p.tilt_deg = fs.meta.stage_tilt_deg;
+    /* beam angle: option, else from the beam that made the image (see
+     * choose_tilt) */
+    const tilt_choice tc = choose_tilt(o, &fs.meta);
+    p.tilt_deg = tc.tilt_deg;
+    p.crop_valid = c->crop_valid != 0; /* -1 (not given) = on */
     p.tilt_corrected = c->tilt_corrected >= 0 ? c->tilt_corrected == 1
                                               : fs.meta.tilt_correction == 1;
     if (c->has_roi) {
@@ -927,6 +1142,15 @@ static int run(opts *o)
         p.use_fiducial = true;
         p.fiducial = (fib_recon_rect){c->fiducial[0], c->fiducial[1],
                                       c->fiducial[2], c->fiducial[3]};
+    }
+    if (p.isotropic && !(src.pixel_size_nm[0] > 0 && p.slice_nm > 0)) {
+        rc = cli_usage_error(CMD,
+                             "--iso needs the pixel size and the slice "
+                             "thickness (pixel size %s, slice thickness "
+                             "%s): pass --pixel-size-nm and --slice-nm",
+                             src.pixel_size_nm[0] > 0 ? "known" : "unknown",
+                             p.slice_nm > 0 ? "known" : "unknown");
+        goto done;
     }
     budget = fib_budget_make(c->memory_bytes ? c->memory_bytes
                                              : FIB_BUDGET_DEFAULT_BYTES);
@@ -1006,22 +1230,48 @@ static int run(opts *o)
     }
     if (!st) {
         join(path, sizeof path, c->out, "report.json");
-        st = write_report(path, o, &fs, &p, &src, r, volname, now_s() - t0,
+        st = write_report(path, o, &fs, &p, &src, r, &tc, volname, now_s() - t0,
                           &err);
     }
     if (st)
         goto fail;
     cli_progress_done(&ps);
+    /* unknown lengths: one line each, naming the option (after success,
+     * so that an error stays the one line on stderr); the volume says
+     * "unknown" (MRC cella 0 + label, NRRD without spacings, TIFF without
+     * resolution), never 0 nm */
+    if (!(src.pixel_size_nm[0] > 0) || !(src.pixel_size_nm[1] > 0))
+        fprintf(stderr,
+                "cryofib %s: pixel size unknown (no vendor metadata in %s): "
+                "pass --pixel-size-nm (run file: pixel_size_nm); volume "
+                "written with unknown voxel size in x and y\n",
+                CMD, fs.paths[0]);
+    if (!(p.slice_nm > 0))
+        fprintf(stderr,
+                "cryofib %s: slice thickness unknown (not in the metadata): "
+                "pass --slice-nm (run file: slice_nm); volume written with "
+                "unknown voxel size in z\n",
+                CMD);
     {
         fib_recon_geometry g = fib_recon_get_geometry(r);
         size_t skipped = 0;
         for (size_t i = 0; i < fs.n; i++)
             skipped += fib_recon_get_slice(r, i).skipped;
+        char lx[32], ly[32], lz[32];
         printf("cryofib recon: %zu slices (%zu skipped) -> %s/%s %zu x %zu x "
-               "%zu, voxel %g x %g x %g nm; %s\n",
+               "%zu, voxel %s x %s x %s; %s; %s\n",
                fs.n, skipped, c->out, volname, g.nx, g.ny, g.nz,
-               g.voxel_size_nm[0], g.voxel_size_nm[1], g.voxel_size_nm[2],
-               g.tilt_note);
+               len_str(g.voxel_size_nm[0], lx, sizeof lx),
+               len_str(g.voxel_size_nm[1], ly, sizeof ly),
+               len_str(g.voxel_size_nm[2], lz, sizeof lz), tc.why,
+               g.y_scale != 1.0 || p.tilt_corrected ? g.tilt_note
+                                                    : "nothing stretched");
+        if (g.cropped)
+            printf("cryofib recon: cropped to the region every slice covers: "
+                   "x %zu..%zu, y %zu..%zu of the %zu x %zu frame "
+                   "(--no-crop-valid keeps it all)\n",
+                   g.valid.x, g.valid.x + g.valid.width - 1, g.valid.y,
+                   g.valid.y + g.valid.height - 1, g.full_nx, g.full_ny);
     }
     goto done;
 fail:
@@ -1046,6 +1296,7 @@ int cli_cmd_recon(int argc, char **argv)
     opts o;
     memset(&o, 0, sizeof o);
     o.c.tilt_corrected = -1;
+    o.c.crop_valid = -1;
     int rc;
     /* `cryofib recon RUN.cfg [--quiet]`: a run file instead of options */
     if (argc >= 2 && argv[1][0] != '-') {

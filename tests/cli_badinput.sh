@@ -407,6 +407,16 @@ t 2 's_key.cfg:[0-9]+: sites\[0\]\.z_um is not a known key' plan in/cfg/s_key.cf
 t 2 's_wf2.cfg:[0-9]+: workflow must be 0, 1, 3 or 4 \(got 2' plan in/cfg/s_wf2.cfg
 t 2 's_wfroom.cfg:[0-9]+: workflow 3 mills at cryo but temperature\.mode is room' plan in/cfg/s_wfroom.cfg
 t 2 "s_thick.cfg: session: site 'A': .*target" plan in/cfg/s_thick.cfg --json out/s.json
+# ---- geometry options (issue 11: no silent geometry) -----------------------
+"$C" convert in/ser/slice_0000.png in/zunk.mrc >/dev/null || exit 1 # z unknown
+printf 'input = "../ser"; out = "../../out/r"; crop_valid = 3;\n' >in/cfg/r_crop.cfg
+sums >sum0
+t 2 '--crop-valid and --no-crop-valid contradict' recon --input in/ser --out out/r --crop-valid --no-crop-valid
+t 2 'r_crop.cfg:1: crop_valid must be true or false' recon in/cfg/r_crop.cfg
+t 2 '--iso needs the pixel size and the slice thickness' recon --input in/ser --out out/r --iso --quiet
+t 2 '--units must be auto, physical or voxel' measure in/zunk.mrc --json out/x.json --units metres
+t 2 'in/zunk.mrc: voxel size unknown in z .*--voxel-nm' measure in/zunk.mrc --json out/x.json --units physical -q
+t 2 'coating threshold 5 nm needs the voxel size' measure in/zunk.mrc --json out/x.json --coating 1,2,5 -q
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -56,8 +56,12 @@ if [ $havepy -eq 1 ]; then
     "$PY" - "$T" <<'PYEOF' && ok || bad "volume / drift checks (python)"
 import sys, numpy as np, mrcfile
 t = sys.argv[1]
+import json
+rep = json.load(open(f"{t}/r1/report.json"))["output"]
+cv = rep["crop_valid"]  # cropped by default to the region every slice covers
+assert cv["applied"] and (cv["full_nx"], cv["full_ny"]) == (160, 162), cv  # 128 / sin 52 = 162.4
 with mrcfile.open(f"{t}/r1/volume.mrc", permissive=True) as m:
-    assert m.data.shape == (20, 162, 160), m.data.shape  # 128 / sin 52 = 162.4
+    assert m.data.shape == (20, cv["box"][3], cv["box"][2]), (m.data.shape, cv)
     vs = m.voxel_size
     assert abs(vs.x - 100) < 1e-3 and abs(vs.y - 100) < 1e-3 and abs(vs.z - 25) < 1e-3, vs
 d = np.loadtxt(f"{t}/r1/drift.csv", delimiter=",", skiprows=1)

@@ -63,6 +63,7 @@ void fib_fmt_meta_init(fib_fmt_meta *meta)
     meta->current_pA = (double)NAN;
     meta->stage_tilt_deg = (double)NAN;
     meta->working_distance_nm = (double)NAN;
+    meta->beam_angle_deg = (double)NAN;
     meta->tilt_correction = -1;
 }
 

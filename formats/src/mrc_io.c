@@ -320,8 +320,25 @@ void fib__mrc_header_encode(unsigned char hdr[FIB__MRC_HEADER], int mode,
     hdr[212] = 0x44;
     hdr[213] = 0x44;
     put_f32(hdr + 216, st->rms);
-    put_i32(hdr + 220, 1);
-    const char *label = "cryofib";
-    memcpy(hdr + 224, label, strlen(label));
-    memset(hdr + 224 + strlen(label), ' ', 80 - strlen(label));
+    /* An unknown voxel size is cella = 0 on that axis: what mrcfile writes
+     * for a new file whose voxel size was never set (its voxel_size reads
+     * 0), and what our reader takes as "not stated" -- never a made-up
+     * length.  A second label says so in words. */
+    char unk[40] = "";
+    for (int i = 0; i < 3; i++)
+        if (!(voxel_nm[i] > 0)) {
+            const size_t l = strlen(unk);
+            snprintf(unk + l, sizeof unk - l, "%s%c", l ? " " : "", "xyz"[i]);
+        }
+    char labels[2][81];
+    snprintf(labels[0], sizeof labels[0], "cryofib");
+    snprintf(labels[1], sizeof labels[1],
+             "cryofib: voxel size unknown in %s (cella 0)", unk);
+    const int nl = unk[0] ? 2 : 1;
+    put_i32(hdr + 220, nl);
+    for (int k = 0; k < nl; k++) {
+        const size_t l = strlen(labels[k]);
+        memcpy(hdr + 224 + 80 * k, labels[k], l);
+        memset(hdr + 224 + 80 * k + l, ' ', 80 - l);
+    }
 }

@@ -216,6 +216,9 @@ static fib_status parse_root(const rctx *c, const config_setting_t *root,
         } else if (!strcmp(k, "tilt_corrected")) {
             st = get_bool(c, e, k, &b);
             o->tilt_corrected = b;
+        } else if (!strcmp(k, "crop_valid")) {
+            st = get_bool(c, e, k, &b);
+            o->crop_valid = b;
         } else if (!strcmp(k, "receding_face")) {
             st = get_bool(c, e, k, &o->receding_face);
         } else if (!strcmp(k, "cache")) {
@@ -287,6 +290,7 @@ fib_status fib_fmt_recon_cfg_read(const char *path, fib_fmt_recon_cfg *out,
         return fib_error_set(err, FIB_EINVAL, "recon: no run file given");
     memset(out, 0, sizeof *out);
     out->tilt_corrected = -1;
+    out->crop_valid = -1;
     if (fib__require_regular("recon", path, err) != FIB_OK)
         return FIB_EINVAL;
     FILE *fp = fopen(path, "r");
@@ -335,4 +339,5 @@ void fib_fmt_recon_cfg_free(fib_fmt_recon_cfg *cfg)
     }
     memset(cfg, 0, sizeof *cfg);
     cfg->tilt_corrected = -1;
+    cfg->crop_valid = -1;
 }

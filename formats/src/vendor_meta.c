@@ -320,7 +320,27 @@ void fib__zeiss_parse(const char *text, size_t n, fib__kv *kv_out,
     view.n = kv->n - first;
 
     meta->vendor = FIB_VENDOR_ZEISS;
-    meta->beam = FIB_BEAM_ELECTRON;
+    const char *v;
+    /* The beam that made the image: DP_FIB_IMAGING ("FIB Imaging = SEM"
+     * or "= FIB") on a Crossbeam; an SEM without it (no FIB column) images
+     * with electrons.  Any other value (e.g. a mixed signal) is left
+     * unknown rather than guessed. */
+    const char *img_beam = fib__kv_get(&view, "DP_FIB_IMAGING");
+    if (!img_beam || !*img_beam || strncasecmp(img_beam, "SEM", 3) == 0)
+        meta->beam = FIB_BEAM_ELECTRON;
+    else if (strncasecmp(img_beam, "FIB", 3) == 0 ||
+             strncasecmp(img_beam, "Ion", 3) == 0)
+        meta->beam = FIB_BEAM_ION;
+    else
+        meta->beam = FIB_BEAM_UNKNOWN;
+    /* AP_FIB_SEM_ANGLE: "FIB SEM Angle = 54.0 deg" (degrees) */
+    v = fib__kv_get(&view, "AP_FIB_SEM_ANGLE");
+    if (v) {
+        char *end = NULL;
+        const double a = strtod(v, &end);
+        if (end != v && a > 0 && a <= 90)
+            meta->beam_angle_deg = a;
+    }
     double px = fib__length_to_nm(fib__kv_get(&view, "AP_IMAGE_PIXEL_SIZE"));
     if (px > 0) {
         snprintf(meta->source_key, sizeof meta->source_key,
@@ -339,7 +359,7 @@ void fib__zeiss_parse(const char *text, size_t n, fib__kv *kv_out,
     const double wd = fib__length_to_nm(fib__kv_get(&view, "AP_WD"));
     if (wd > 0)
         meta->working_distance_nm = wd;
-    const char *v = fib__kv_get(&view, "AP_ACTUALKV");
+    v = fib__kv_get(&view, "AP_ACTUALKV");
     if (v) {
         const double kv_ = strtod(v, NULL);
         if (kv_ > 0)

@@ -579,6 +579,75 @@ static void make_geometry(fib_recon *r, size_t kept)
         const double span = (double)(r->src.n_slices - 1) * r->p.slice_nm;
         g->nz = (size_t)floor(span / px + 1e-9) + 1;
     }
+    g->full_nx = g->nx;
+    g->full_ny = g->ny;
+    g->cropped = false;
+    g->valid = (fib_recon_rect){0, 0, g->nx, g->ny};
+}
+
+/* Output voxel index range [lo, hi] (inclusive) of one axis whose centres
+ * map into [a, b] (raw reference px of the crop) by u(X) = (X + 0.5) s
+ * - 0.5 + off; false when empty.  The 1e-9 absorbs rounding of shifts
+ * that land exactly on a pixel edge. */
+static bool axis_range(double a, double b, double s, double off, size_t n,
+                       size_t *lo, size_t *hi)
+{
+    const double l = ceil((a + 0.5 - off) / s - 0.5 - 1e-9);
+    const double h = floor((b + 0.5 - off) / s - 0.5 + 1e-9);
+    const double l0 = l > 0 ? l : 0;
+    const double h0 = h < (double)n - 1 ? h : (double)n - 1;
+    if (!(h0 >= l0))
+        return false;
+    *lo = (size_t)l0;
+    *hi = (size_t)h0;
+    return true;
+}
+
+/* crop_valid, after the shifts are final.  Pass 2 samples reference pixel
+ * u - s_i for output voxel centre u (see fib_recon_write) and fills 0
+ * outside [-0.5, W - 0.5]; a voxel is covered by every kept slice iff
+ * max_i s_i - 0.5 <= u <= W - 0.5 + min_i s_i (same in y with the height
+ * and the y shifts, receding-face term included).  The box is the set of
+ * output voxels whose centres satisfy both, so the cropped volume has no
+ * zero-filled voxel. */
+static fib_status apply_crop_valid(fib_recon *r, fib_error *err)
+{
+    fib_recon_geometry *g = &r->geom;
+    if (!r->p.crop_valid)
+        return FIB_OK;
+    double sx_lo = INFINITY, sx_hi = -INFINITY, sy_lo = INFINITY,
+           sy_hi = -INFINITY;
+    for (size_t i = 0; i < r->src.n_slices; i++) {
+        if (r->info[i].skipped)
+            continue;
+        sx_lo = fmin(sx_lo, r->info[i].dx);
+        sx_hi = fmax(sx_hi, r->info[i].dx);
+        sy_lo = fmin(sy_lo, r->info[i].dy);
+        sy_hi = fmax(sy_hi, r->info[i].dy);
+    }
+    const double px = r->src.pixel_size_nm[0], py = r->src.pixel_size_nm[1];
+    const double pyf = py > 0 ? py : (px > 0 ? px : 1.0);
+    const double pxf = px > 0 ? px : pyf;
+    const double ox = r->p.isotropic ? px : pxf;
+    const double oy = r->p.isotropic ? px : pyf;
+    const double W = (double)r->src.width, H = (double)r->src.height;
+    size_t x0, x1, y0, y1;
+    if (!axis_range(sx_hi - 0.5, W - 0.5 + sx_lo, ox / pxf, (double)r->crop.x,
+                    g->nx, &x0, &x1) ||
+        !axis_range(sy_hi - 0.5, H - 0.5 + sy_lo, oy / (pyf * g->y_scale),
+                    (double)r->crop.y, g->ny, &y0, &y1))
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: crop_valid: no region is covered by "
+                             "every slice (shifts span %.1f px in x and "
+                             "%.1f px in y of a %zu x %zu frame); disable "
+                             "crop_valid to keep the full frame",
+                             sx_hi - sx_lo, sy_hi - sy_lo, r->src.width,
+                             r->src.height);
+    g->cropped = true;
+    g->valid = (fib_recon_rect){x0, y0, x1 - x0 + 1, y1 - y0 + 1};
+    g->nx = g->valid.width;
+    g->ny = g->valid.height;
+    return FIB_OK;
 }
 
 /* ---- pass 1 ----------------------------------------------------------- */
@@ -913,6 +982,11 @@ done:
     }
     make_geometry(r, kept);
     finish_shifts(r);
+    st = apply_crop_valid(r, err);
+    if (st) {
+        cache_free(r);
+        return st;
+    }
     r->estimated = true;
     return FIB_OK;
 }
@@ -1054,11 +1128,13 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
         else
             cys = (double)src->height / (double)r->src.height;
     }
+    /* crop_valid: output voxel X is voxel X + valid.x of the full grid */
     for (size_t X = 0; X < g->nx; X++)
-        mapx[X] = ((double)X + 0.5) * ox / pxf - 0.5 + (double)r->crop.x;
+        mapx[X] = ((double)(X + g->valid.x) + 0.5) * ox / pxf - 0.5 +
+                  (double)r->crop.x;
     for (size_t Y = 0; Y < g->ny; Y++)
-        mapy[Y] = ((double)Y + 0.5) * oy / (pyf * g->y_scale) - 0.5 +
-                  (double)r->crop.y;
+        mapy[Y] = ((double)(Y + g->valid.y) + 0.5) * oy / (pyf * g->y_scale) -
+                  0.5 + (double)r->crop.y;
 
     if (sink->begin) {
         st = sink->begin(sink->user, g, err);

@@ -75,6 +75,10 @@ typedef struct fib_fmt_meta {
     char source_key[48]; /**< key the pixel size came from */
     size_t full_height;  /**< image rows in the file, data bar too */
     size_t databar_rows; /**< rows that are vendor data bar */
+    /** Angle between the electron and ion columns as the file states it
+     *  (Zeiss AP_FIB_SEM_ANGLE, 54 on a Crossbeam); NaN when not stated
+     *  (Thermo/FEI files do not state it: 52 on every DualBeam). */
+    double beam_angle_deg;
 } fib_fmt_meta;
 
 /** Set every field of @p meta to "not stated". */

@@ -9,6 +9,8 @@
  *   tilt_deg = 52.0;              angle between the beams; 0 = unknown
  *   tilt_corrected = false;       instrument already stretched y
  *   receding_face = false;
+ *   crop_valid = true;            crop to the region every slice covers
+ *                                 (default true; false = full frame)
  *   roi = [x, y, w, h];  fiducial = [x, y, w, h];
  *   neighbours = 3;  upsample = 20;  detrend = false;  isotropic = false;
  *   taper = 0.0;                  Tukey taper in (0, 1]; 0 = none
@@ -43,6 +45,7 @@ typedef struct fib_fmt_recon_cfg {
     int tilt_corrected; /**< -1 not given, 0, 1 */
     bool receding_face, detrend, isotropic, skip_bad, cache;
     bool has_roi, has_fiducial;
+    int crop_valid; /**< -1 not given (= on), 0, 1 */
     size_t roi[4], fiducial[4];
     size_t neighbours;
     unsigned upsample;

@@ -125,6 +125,12 @@ typedef struct fib_recon_params {
     bool tilt_corrected; /**< instrument already stretched y: no scaling */
     bool receding_face;  /**< add the t cos(tilt) per-slice y shift */
     bool isotropic;      /**< resample to cubic voxels of the x size */
+    /** Crop the output to the region that every kept slice covers after
+     *  its shift (the intersection of the shifted frames), so that no
+     *  zero-filled border enters segmentation; fib_recon_geometry.valid
+     *  records the box.  Off by default in the library (the full frame,
+     *  as before); `cryofib recon` turns it on unless --no-crop-valid. */
+    bool crop_valid;
     /* resources */
     fib_budget *budget; /**< NULL: an internal 1 GiB budget */
     int threads;        /**< OpenMP threads; 0 = runtime default */
@@ -151,6 +157,12 @@ typedef struct fib_recon_geometry {
     double face_shift_px;    /**< receding-face y shift per slice, input
                                   px (0 when not applied) */
     const char *tilt_note;   /**< static text: what was done and why */
+    /** crop_valid: the kept box (x, y, width, height) in output voxels of
+     *  the uncropped grid of full_nx x full_ny (nx = valid.width, ny =
+     *  valid.height); without crop_valid the whole grid. */
+    bool cropped;
+    fib_recon_rect valid;
+    size_t full_nx, full_ny;
 } fib_recon_geometry;
 
 /** What is known about one input slice after the solve. */
@@ -199,7 +211,8 @@ FIB_API void fib_recon_destroy(fib_recon *r);
  * slice positions.  Errors: those of the read/preprocess callbacks
  * (prefixed with "slice N: "), FIB_EINVAL for a slice of the wrong size,
  * FIB_EBUDGET, FIB_ENOMEM, FIB_ENUMERIC (the system could not be solved),
- * FIB_ECANCELED.
+ * FIB_ECANCELED; with crop_valid, FIB_EINVAL when no voxel is covered by
+ * every slice.
  */
 FIB_API FIB_NODISCARD fib_status fib_recon_estimate(fib_recon *r,
                                                     const fib_progress *prog,
