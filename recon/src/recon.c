@@ -553,7 +553,9 @@ static void closure_test(fib_recon *r, double qgate, double *s, size_t *gaps)
              * the distance-1 pairs are the pulled ones (a pattern that
              * persists over a few slices only, e.g. frame-fixed stripes
              * that change from slice to slice): they stay, and only the
-             * flag is raised. */
+             * flag is raised.  A constant offset alone does not say which
+             * side is wrong: it counts as short only when the slope
+             * agrees (not positive). */
             const bool sig_bias = fabs(loc) > CLOSURE_Z * D->bias_se_px[axis];
             bool sig_pull = false;
             if (ss > 0) {
@@ -563,7 +565,8 @@ static void closure_test(fib_recon *r, double qgate, double *s, size_t *gaps)
             }
             if (sig_bias || sig_pull)
                 D->inconsistent = true;
-            if ((sig_bias && loc * span < 0) || (sig_pull && D->pull[axis] < 0))
+            if ((sig_bias && loc * span < 0 && D->pull[axis] <= 0) ||
+                (sig_pull && D->pull[axis] < 0))
                 D->long_short = true;
         }
         D->scatter_px = sqrt(scale2);
@@ -1187,7 +1190,7 @@ fib_status fib_recon_estimate(fib_recon *r, const fib_progress *prog,
         for (int axis = 0; axis < 2; axis++) {
             const fib_recon_distance *D = &r->dist[d - 1];
             if (D->n_closures >= MIN_CLOSURES &&
-                D->pull[axis] < -CLOSURE_Z * D->pull_se[axis])
+                fabs(D->pull[axis]) > CLOSURE_Z * D->pull_se[axis])
                 r->qc.frame_fixed[axis] = true;
         }
     if (!r->p.no_closure && (r->qc.frame_fixed[0] || r->qc.frame_fixed[1])) {
