@@ -12,6 +12,11 @@
  *           K previous slices is measured by windowed (Tukey) plain
  *           cross-correlation and refined by the upsampled matrix DFT of
  *           Guizar-Sicairos, Thurman & Fienup, Opt. Lett. 33:156 (2008);
+ *   closure each pair of distance k > 1 against the chain of distance-1
+ *           pairs over its span: distances whose long pairs fall short of
+ *           the chain (pulled toward zero shift) are dropped, the others
+ *           weighted by their scatter; a pull flags a pattern fixed in the
+ *           frame and pass 1 repeats once with a stripe notch;
  *   solve   all slice positions by weighted least squares over the pairs
  *           (banded normal equations, LAPACK dpbsv), iteratively dropping
  *           pairs whose residual exceeds reject_k * 1.4826 * MAD; optional
