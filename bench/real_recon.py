@@ -95,8 +95,8 @@ def peer(src, out):
 
 def score(true_csv, drift_csv, plain_csv):
     t = np.loadtxt(true_csv, delimiter=",", skiprows=1)[:, 1:]
-    a = np.loadtxt(drift_csv, delimiter=",", skiprows=1)[:, 1:]
-    a0 = np.loadtxt(plain_csv, delimiter=",", skiprows=1)[:, 1:]
+    a = np.loadtxt(drift_csv, delimiter=",", skiprows=1)[:, 1:3]
+    a0 = np.loadtxt(plain_csv, delimiter=",", skiprows=1)[:, 1:3]
     e = a - a0 + t
     e -= e.mean(0)
     pos = np.sqrt((e ** 2).sum(1).mean())

@@ -727,14 +727,26 @@ static fib_status write_ortho(const char *path, const vol_sink *s,
     return st;
 }
 
+/* drift.png: the applied shifts; the correlation peak quality per slice
+ * (a dip marks a slice that is hard to align); and the closure
+ * inconsistency per distance (fib_recon_distance: the mean of d(i, i + k)
+ * minus the chain of distance-1 pairs over the span, with +-3 standard
+ * errors).  A common bias of the long pairs -- which the pair residuals
+ * cannot show, they stay small while the solved trend is wrong -- shows
+ * up there as points outside the band. */
 static fib_status write_drift_plot(const char *path, const fib_recon *r,
                                    fib_error *err)
 {
     const size_t n = fib_recon_n_slices(r);
-    double *buf = malloc(4 * (n ? n : 1) * sizeof(double));
+    size_t nd = 0;
+    const fib_recon_distance *D = fib_recon_distances(r, &nd);
+    double *buf =
+        malloc((4 * (n ? n : 1) + 5 * (nd ? nd : 1)) * sizeof(double));
     if (!buf)
         return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
-    double *xs = buf, *dx = buf + n, *dy = buf + 2 * n, *res = buf + 3 * n;
+    double *xs = buf, *dx = buf + n, *dy = buf + 2 * n, *qual = buf + 3 * n;
+    double *dk = buf + 4 * n, *bx = dk + nd, *by = bx + nd, *hi = by + nd,
+           *lo = hi + nd;
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         fib_recon_slice_info in = fib_recon_get_slice(r, i);
@@ -743,11 +755,38 @@ static fib_status write_drift_plot(const char *path, const fib_recon *r,
         xs[m] = (double)i;
         dx[m] = in.dx;
         dy[m] = in.dy;
-        res[m] = in.residual_px;
+        qual[m] = in.quality;
         m++;
     }
+    char title[160];
+    size_t dropped = 0, first_drop = 0;
+    for (size_t k = 0; k < nd; k++) {
+        dk[k] = (double)D[k].distance;
+        bx[k] = D[k].bias_px[0];
+        by[k] = D[k].bias_px[1];
+        const double se = fmax(D[k].bias_se_px[0], D[k].bias_se_px[1]);
+        hi[k] = 3.0 * se;
+        lo[k] = -3.0 * se;
+        if (!(D[k].weight > 0) && !dropped++)
+            first_drop = D[k].distance;
+    }
+    const fib_recon_qc qc = fib_recon_get_qc(r);
+    if (dropped)
+        snprintf(title, sizeof title,
+                 "closure d(i,i+k) - chain, mean +-3 SE: distances >= %zu "
+                 "dropped%s",
+                 first_drop,
+                 qc.frame_fixed[0] || qc.frame_fixed[1]
+                     ? "; frame-fixed pattern"
+                     : "");
+    else
+        snprintf(title, sizeof title,
+                 "closure d(i,i+k) - chain, mean +-3 SE: consistent%s",
+                 qc.frame_fixed[0] || qc.frame_fixed[1]
+                     ? "; frame-fixed pattern"
+                     : "");
     fib_canvas *c = NULL;
-    fib_status st = fib_canvas_create(900, 600, FIB_RGB_WHITE, &c, err);
+    fib_status st = fib_canvas_create(900, 840, FIB_RGB_WHITE, &c, err);
     if (!st) {
         fib_plot_series sr[2] = {{0}, {0}};
         sr[0].x = xs;
@@ -768,15 +807,46 @@ static fib_status write_drift_plot(const char *path, const fib_recon *r,
         if (!st) {
             fib_plot_series s3 = {0};
             s3.x = xs;
-            s3.y = res;
+            s3.y = qual;
             s3.n = m;
-            s3.label = "pair residual RMS";
+            s3.label = "peak quality (pair i-1, i)";
             s3.style = FIB_PLOT_MARKERS;
             fib_plot_params p3 = {0};
             p3.x_label = "slice";
-            p3.y_label = "px";
+            p3.y_label = "quality";
+            p3.y_min = 0;
+            p3.y_max = 1;
             st = fib_plot_xy(c, (fib_canvas_rect){0, 380, 900, 220}, &p3, &s3,
                              1, NULL, err);
+        }
+        if (!st && nd > 1) {
+            fib_plot_series s4[4] = {{0}, {0}, {0}, {0}};
+            s4[0].x = dk;
+            s4[0].y = bx;
+            s4[0].n = nd;
+            s4[0].label = "x";
+            s4[0].style = FIB_PLOT_LINE_MARKERS;
+            s4[1].x = dk;
+            s4[1].y = by;
+            s4[1].n = nd;
+            s4[1].label = "y";
+            s4[1].style = FIB_PLOT_LINE_MARKERS;
+            s4[2].x = dk;
+            s4[2].y = hi;
+            s4[2].n = nd;
+            s4[2].label = "+-3 SE";
+            s4[2].custom_color = true;
+            s4[2].color = FIB_RGB(160, 160, 160);
+            s4[3] = s4[2];
+            s4[3].y = lo;
+            s4[3].label = NULL;
+            fib_plot_params p4 = {0};
+            p4.title = title;
+            p4.x_label = "pair distance k";
+            p4.y_label = "px";
+            p4.zero_line = true;
+            st = fib_plot_xy(c, (fib_canvas_rect){0, 600, 900, 240}, &p4, s4, 4,
+                             NULL, err);
         }
         if (!st)
             st = fib_fmt_canvas_write_png(path, c, err);
@@ -798,6 +868,8 @@ static fib_status write_drift_csv(const char *path, const fib_recon *r,
     fib_fmt_csv_field(csv, "slice");
     fib_fmt_csv_field(csv, "dx");
     fib_fmt_csv_field(csv, "dy");
+    fib_fmt_csv_field(csv, "quality");
+    fib_fmt_csv_field(csv, "residual_px");
     fib_fmt_csv_end_row(csv);
     for (size_t i = 0; i < fib_recon_n_slices(r); i++) {
         fib_recon_slice_info in = fib_recon_get_slice(r, i);
@@ -806,6 +878,8 @@ static fib_status write_drift_csv(const char *path, const fib_recon *r,
         fib_fmt_csv_int(csv, (long long)i);
         fib_fmt_csv_number(csv, in.dx);
         fib_fmt_csv_number(csv, in.dy);
+        fib_fmt_csv_number(csv, in.quality);
+        fib_fmt_csv_number(csv, in.residual_px);
         fib_fmt_csv_end_row(csv);
     }
     st = fib_fmt_csv_write(csv, path, err);
@@ -979,6 +1053,7 @@ static fib_status write_report(const char *path, const opts *o,
         fib_fmt_json_kv_number(j, "residual_px", in.residual_px);
         fib_fmt_json_kv_int(j, "pairs_used", (long long)in.pairs_used);
         fib_fmt_json_kv_int(j, "pairs_rejected", (long long)in.pairs_rejected);
+        fib_fmt_json_kv_number(j, "quality", in.quality);
         fib_fmt_json_end_object(j);
     }
     fib_fmt_json_end_array(j);
@@ -995,9 +1070,49 @@ static fib_status write_report(const char *path, const opts *o,
         fib_fmt_json_kv_number(j, "quality", pr[k].quality);
         fib_fmt_json_kv_number(j, "residual_px", pr[k].residual_px);
         fib_fmt_json_kv_bool(j, "used", pr[k].used);
+        fib_fmt_json_key(j, "closure_px");
+        if (pr[k].closure_px >= 0)
+            fib_fmt_json_number(j, pr[k].closure_px);
+        else
+            fib_fmt_json_null(j);
         fib_fmt_json_end_object(j);
     }
     fib_fmt_json_end_array(j);
+    /* closure test per distance and the series-level diagnostics */
+    size_t nd = 0;
+    const fib_recon_distance *dist = fib_recon_distances(r, &nd);
+    fib_fmt_json_key(j, "closure");
+    fib_fmt_json_begin_array(j);
+    for (size_t k = 0; k < nd; k++) {
+        const fib_recon_distance *d = &dist[k];
+        fib_fmt_json_begin_object(j);
+        fib_fmt_json_kv_int(j, "distance", (long long)d->distance);
+        fib_fmt_json_kv_int(j, "n_closures", (long long)d->n_closures);
+        fib_fmt_json_kv_number(j, "bias_x_px", d->bias_px[0]);
+        fib_fmt_json_kv_number(j, "bias_y_px", d->bias_px[1]);
+        fib_fmt_json_kv_number(j, "bias_se_x_px", d->bias_se_px[0]);
+        fib_fmt_json_kv_number(j, "bias_se_y_px", d->bias_se_px[1]);
+        fib_fmt_json_kv_number(j, "pull_x", d->pull[0]);
+        fib_fmt_json_kv_number(j, "pull_y", d->pull[1]);
+        fib_fmt_json_kv_number(j, "pull_se_x", d->pull_se[0]);
+        fib_fmt_json_kv_number(j, "pull_se_y", d->pull_se[1]);
+        fib_fmt_json_kv_number(j, "scatter_px", d->scatter_px);
+        fib_fmt_json_kv_number(j, "residual_px", d->residual_px);
+        fib_fmt_json_kv_number(j, "weight", d->weight);
+        fib_fmt_json_kv_bool(j, "inconsistent", d->inconsistent);
+        fib_fmt_json_kv_bool(j, "long_pairs_short", d->long_short);
+        fib_fmt_json_end_object(j);
+    }
+    fib_fmt_json_end_array(j);
+    const fib_recon_qc qc = fib_recon_get_qc(r);
+    fib_fmt_json_key(j, "alignment_qc");
+    fib_fmt_json_begin_object(j);
+    fib_fmt_json_kv_bool(j, "frame_fixed_x", qc.frame_fixed[0]);
+    fib_fmt_json_kv_bool(j, "frame_fixed_y", qc.frame_fixed[1]);
+    fib_fmt_json_kv_bool(j, "stripe_notch_rows", qc.notch_rows);
+    fib_fmt_json_kv_bool(j, "stripe_notch_cols", qc.notch_cols);
+    fib_fmt_json_kv_int(j, "pass1_runs", (long long)qc.passes);
+    fib_fmt_json_end_object(j);
     fib_fmt_json_end_object(j);
     st = fib_fmt_json_write(j, path, err);
     fib_fmt_json_destroy(j);

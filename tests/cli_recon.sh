@@ -36,7 +36,11 @@ grep -q '"slice_nm": 2.5' "$T/ph-recon/report.json" && ok ||
 for f in volume.mrc drift.csv drift.png ortho.png report.json; do
     [ -s "$T/r1/$f" ] && ok || bad "recon did not write $f"
 done
-[ "$(head -1 "$T/r1/drift.csv")" = "slice,dx,dy" ] && ok || bad "drift.csv header: $(head -1 "$T/r1/drift.csv")"
+[ "$(head -1 "$T/r1/drift.csv")" = "slice,dx,dy,quality,residual_px" ] && ok ||
+    bad "drift.csv header: $(head -1 "$T/r1/drift.csv")"
+# the closure test per distance and the alignment diagnostics
+grep -q '"closure": \[' "$T/r1/report.json" && grep -q '"alignment_qc"' "$T/r1/report.json" &&
+    ok || bad "report.json closure / alignment_qc"
 [ "$(wc -l <"$T/r1/drift.csv")" -eq 21 ] && ok || bad "drift.csv rows"
 grep -q '"tilt_note"' "$T/r1/report.json" && ok || bad "report.json tilt_note"
 grep -q '"window": "periodic-plus-smooth"' "$T/r1/report.json" && ok ||
@@ -66,11 +70,12 @@ with mrcfile.open(f"{t}/r1/volume.mrc", permissive=True) as m:
     assert abs(vs.x - 100) < 1e-3 and abs(vs.y - 100) < 1e-3 and abs(vs.z - 25) < 1e-3, vs
 d = np.loadtxt(f"{t}/r1/drift.csv", delimiter=",", skiprows=1)
 g = np.loadtxt(f"{t}/ph/true_drift.csv", delimiter=",", skiprows=1)
-e = d[:, 1:] + g[:, 1:]
+e = d[:, 1:3] + g[:, 1:]
+assert ((d[:, 3] > 0) & (d[:, 3] <= 1)).all(), d[:, 3]  # peak quality
 e -= e.mean(0)
 rms = np.sqrt((e ** 2).sum(1).mean())
 assert rms < 0.2, rms
-assert abs(d[:, 1:].mean(0)).max() < 1e-6  # zero-mean applied shifts
+assert abs(d[:, 1:3].mean(0)).max() < 1e-6  # zero-mean applied shifts
 PYEOF
 fi
 

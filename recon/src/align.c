@@ -90,7 +90,17 @@ struct fib__aligner {
     float *ps_cx, *ps_cy; /* 2 cos(2 pi kx / fw) - 2, 2 cos(2 pi ky / fh) - 2,
                              as -4 sin^2(theta / 2) (no cancellation) */
     scratch *scr;
+    /* frame-fixed stripe suppression (fib__aligner_set_notch()): zero the
+     * rows |ky| <= 1 (vertical stripes) / columns kx <= 1 (horizontal) of
+     * the cross-power */
+    bool notch_rows, notch_cols;
 };
+
+void fib__aligner_set_notch(fib__aligner *a, bool rows, bool cols)
+{
+    a->notch_rows = rows;
+    a->notch_cols = cols;
+}
 
 /* Sigma of the inverted-Gaussian high-pass on the cross-power of plain
  * correlation, cycles per input pixel: w(f) = 1 - exp(-f^2 / (2 s1^2)),
@@ -779,6 +789,16 @@ void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
                 rr[kx] *= wr[kx];
                 ri[kx] *= wr[kx];
             }
+        }
+        /* frame-fixed stripes: the rows / columns next to the axis */
+        if (a->notch_rows && (ky <= 1 || ky + 1 == h)) {
+            memset(rr, 0, hw * sizeof(float));
+            memset(ri, 0, hw * sizeof(float));
+        }
+        if (a->notch_cols) {
+            rr[0] = ri[0] = 0.0f;
+            if (hw > 1)
+                rr[1] = ri[1] = 0.0f;
         }
         /* DC, the Nyquist row and the Nyquist column carry no shift */
         if (ky == 0 || (h_even && ky == h / 2)) {

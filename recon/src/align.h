@@ -41,6 +41,12 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
                                fib_error *err);
 void fib__aligner_destroy(fib__aligner *a);
 
+/* Suppress patterns fixed in the image frame that are stripes: @p rows
+ * zeroes the cross-power rows |ky| <= 1 (vertical stripes, constant or
+ * slowly varying along y), @p cols the columns kx <= 1 (horizontal
+ * stripes, scan-line offsets).  Off by default. */
+void fib__aligner_set_notch(fib__aligner *a, bool rows, bool cols);
+
 /* Allocate / free one spectrum buffer (FFTW-aligned). */
 void *fib__aligner_spectrum_alloc(const fib__aligner *a);
 void fib__aligner_spectrum_free(void *spec);

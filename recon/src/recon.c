@@ -49,6 +49,9 @@ struct fib_recon {
     size_t n_pairs, cap_pairs;
     fib_recon_slice_info *info;
     double *pos; /* 2n solved content positions (x then y) */
+    /* closure statistics and solve weights per distance (index k - 1) */
+    fib_recon_distance dist[MAX_NEIGHBOURS];
+    fib_recon_qc qc;
     size_t charged;
     float *cache;       /* n * w * h slices kept between the passes, or NULL */
     size_t cache_bytes; /* charged for the cache */
@@ -327,6 +330,19 @@ const fib_recon_pair *fib_recon_pairs(const fib_recon *r, size_t *n_out)
     return r ? r->pairs : NULL;
 }
 
+const fib_recon_distance *fib_recon_distances(const fib_recon *r, size_t *n_out)
+{
+    if (n_out)
+        *n_out = r && r->estimated ? r->K : 0;
+    return r && r->estimated ? r->dist : NULL;
+}
+
+fib_recon_qc fib_recon_get_qc(const fib_recon *r)
+{
+    fib_recon_qc z = {0};
+    return r && r->estimated ? r->qc : z;
+}
+
 size_t fib_recon_peak_bytes(const fib_recon *r)
 {
     return r ? r->budget->peak_bytes : 0;
@@ -361,7 +377,10 @@ static fib_status solve_once(fib_recon *r, double *ab, double *rhs,
         const fib_recon_pair *pr = &r->pairs[k];
         if (!pr->used)
             continue;
-        const double w = pr->quality > 1e-3 ? pr->quality : 1e-3;
+        const double wk = r->dist[pr->b - pr->a - 1].weight;
+        if (!(wk > 0))
+            continue;
+        const double w = (pr->quality > 1e-3 ? pr->quality : 1e-3) * wk;
         AB(pr->a, pr->a) += w;
         AB(pr->b, pr->b) += w;
         AB(pr->a, pr->b) -= w;
@@ -392,20 +411,208 @@ static fib_status solve_once(fib_recon *r, double *ab, double *rhs,
     return FIB_OK;
 }
 
+/* Median of v[0..m) (sorted in place); 0 for m = 0. */
+static double median_of(double *v, size_t m)
+{
+    if (!m)
+        return 0.0;
+    qsort(v, m, sizeof *v, cmp_double);
+    return m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+}
+
+/* Fewest closures of a distance for its statistics to be used: below it
+ * the distance keeps weight 1 (as without the test). */
+#define MIN_CLOSURES 8
+/* Significance of a per-distance systematic closure bias, in standard
+ * errors (two-sided p = 0.003 per axis under normal scatter). */
+#define CLOSURE_Z 3.0
+
+/* Closure test (recon/README.md "Closure"): for every pair (a, b) with
+ * b - a = k > 1 whose span a..b has all its distance-1 pairs measured and
+ * above the quality gate, c = d_ab - sum_{j=a}^{b-1} d_{j,j+1} (x, y).
+ * Per distance: the median of c (systematic inconsistency), its standard
+ * error 1.2533 sigma / sqrt(n / k) (sigma = 1.4826 MAD; the n closures of
+ * distance k share distance-1 pairs with their k - 1 neighbours, so only
+ * about n / k of them are independent), and the robust scatter.  A
+ * distance whose median differs from 0 by more than CLOSURE_Z standard
+ * errors on either axis is inconsistent and dropped with every longer
+ * distance.  @p s: 4n doubles of scratch (prefix sums and two work
+ * vectors), @p gaps: n + 1 size_t. */
+static void closure_test(fib_recon *r, double qgate, double *s, size_t *gaps)
+{
+    const size_t n = r->src.n_slices, K = r->K;
+    double *sx = s, *sy = s + n, *v = s + 2 * n;
+    /* prefix sums of the distance-1 chain: S[i] = sum_{j<i} d(j, j+1);
+     * gaps[i] = number of missing links below i */
+    for (size_t i = 0; i < n; i++) {
+        sx[i] = sy[i] = 0;
+        gaps[i + 1] = 1;
+    }
+    gaps[0] = 0;
+    for (size_t k = 0; k < r->n_pairs; k++) {
+        const fib_recon_pair *pr = &r->pairs[k];
+        if (pr->b == pr->a + 1 && pr->quality >= qgate) {
+            sx[pr->b] = pr->dx; /* temporarily the link ending at b */
+            sy[pr->b] = pr->dy;
+            gaps[pr->b] = 0;
+        }
+    }
+    /* gaps[i] (i >= 1): 1 when link (i-1, i) is missing; accumulate */
+    gaps[n] = 0;
+    for (size_t i = 1; i < n; i++) {
+        gaps[i] += gaps[i - 1];
+        sx[i] += sx[i - 1];
+        sy[i] += sy[i - 1];
+    }
+    for (size_t k = 0; k < r->n_pairs; k++) {
+        fib_recon_pair *pr = &r->pairs[k];
+        pr->closure_px = -1.0;
+        if (pr->b - pr->a < 2 || gaps[pr->b] != gaps[pr->a])
+            continue;
+        const double cx = pr->dx - (sx[pr->b] - sx[pr->a]);
+        const double cy = pr->dy - (sy[pr->b] - sy[pr->a]);
+        pr->closure_px = sqrt(cx * cx + cy * cy);
+    }
+    /* lattice step of the measured shifts: closures are multiples of it,
+     * so the MAD can be 0; the scale is floored at one step */
+    const double q = 1.0 / (double)r->ups;
+    bool dropped = false;
+    for (size_t d = 1; d <= K; d++) {
+        fib_recon_distance *D = &r->dist[d - 1];
+        memset(D, 0, sizeof *D);
+        D->distance = d;
+        D->weight = 1.0;
+        if (d == 1)
+            continue;
+        double scale2 = 0;
+        for (int axis = 0; axis < 2; axis++) {
+            const double *S = axis ? sy : sx;
+            size_t m = 0;
+            for (size_t k = 0; k < r->n_pairs; k++) {
+                const fib_recon_pair *pr = &r->pairs[k];
+                if (pr->b - pr->a != d || pr->closure_px < 0 ||
+                    pr->quality < qgate)
+                    continue;
+                v[m++] = (axis ? pr->dy : pr->dx) - (S[pr->b] - S[pr->a]);
+            }
+            D->n_closures = m;
+            if (!m)
+                continue;
+            /* robust location and scale: the mean and standard deviation
+             * of the closures within 4 s0 of the median, s0 = max(1.4826
+             * MAD, lattice step) (a trimmed mean is not confined to the
+             * lattice as the median is) */
+            double *w = v + m; /* v has 2n doubles, m < n */
+            memcpy(w, v, m * sizeof *v);
+            const double med = median_of(w, m);
+            for (size_t j = 0; j < m; j++)
+                w[j] = fabs(v[j] - med);
+            const double s0 = fmax(1.4826 * median_of(w, m), q);
+            double sum = 0, sum2 = 0;
+            size_t mk = 0;
+            for (size_t j = 0; j < m; j++)
+                if (fabs(v[j] - med) <= 4.0 * s0) {
+                    sum += v[j];
+                    mk++;
+                }
+            const double loc = sum / (double)mk;
+            for (size_t j = 0; j < m; j++)
+                if (fabs(v[j] - med) <= 4.0 * s0)
+                    sum2 += (v[j] - loc) * (v[j] - loc);
+            const double sig =
+                fmax(mk > 1 ? sqrt(sum2 / (double)(mk - 1)) : s0, q / 2);
+            D->bias_px[axis] = loc;
+            D->bias_se_px[axis] = sig / sqrt((double)mk / (double)d);
+            scale2 += sig * sig;
+            /* proportional part: slope of the closure against the chain's
+             * own span (a pull toward zero shift -- a frame-fixed pattern
+             * weighs more in the less similar long pairs -- makes the
+             * long pair a fraction of the chain: slope < 0; fitted
+             * through the origin, so a steady trend counts as well as a
+             * random walk), with the same effective sample size */
+            double ss = 0, sc = 0, span = 0;
+            size_t j2 = 0;
+            for (size_t k = 0; k < r->n_pairs; k++) {
+                const fib_recon_pair *pr = &r->pairs[k];
+                if (pr->b - pr->a != d || pr->closure_px < 0 ||
+                    pr->quality < qgate)
+                    continue;
+                w[j2++] = S[pr->b] - S[pr->a]; /* same order as v */
+            }
+            /* through the origin: a pull predicts c = pull * span */
+            for (size_t j = 0; j < m; j++)
+                if (fabs(v[j] - med) <= 4.0 * s0) {
+                    ss += w[j] * w[j];
+                    sc += w[j] * v[j];
+                    span += w[j];
+                }
+            /* Which side is biased: a pull toward zero shift makes the
+             * smaller of the two the biased one.  Long pairs that fall
+             * short of the chain (bias against the mean span, or a
+             * negative slope) are dropped; long pairs that exceed it mean
+             * the distance-1 pairs are the pulled ones (a pattern that
+             * persists over a few slices only, e.g. frame-fixed stripes
+             * that change from slice to slice): they stay, and only the
+             * flag is raised.  A constant offset alone does not say which
+             * side is wrong: it counts as short only when the slope
+             * agrees (not positive). */
+            const bool sig_bias = fabs(loc) > CLOSURE_Z * D->bias_se_px[axis];
+            bool sig_pull = false;
+            if (ss > 0) {
+                D->pull[axis] = sc / ss;
+                D->pull_se[axis] = sig / sqrt(ss / (double)d);
+                sig_pull = fabs(D->pull[axis]) > CLOSURE_Z * D->pull_se[axis];
+            }
+            if (sig_bias || sig_pull)
+                D->inconsistent = true;
+            if ((sig_bias && loc * span < 0 && D->pull[axis] <= 0) ||
+                (sig_pull && D->pull[axis] < 0))
+                D->long_short = true;
+        }
+        D->scatter_px = sqrt(scale2);
+        if (D->n_closures < MIN_CLOSURES)
+            D->inconsistent = D->long_short = false;
+        if (D->long_short || dropped) {
+            dropped = true;
+            D->weight = 0.0;
+        }
+    }
+}
+
+/* Per-distance robust residual sigma (per axis) of the kept pairs:
+ * median residual norm / 1.1774 (the median of the norm of a 2-D normal
+ * vector of per-axis sigma s is s sqrt(2 ln 2)). */
+static void distance_residuals(fib_recon *r, double *v)
+{
+    for (size_t d = 1; d <= r->K; d++) {
+        size_t m = 0;
+        for (size_t k = 0; k < r->n_pairs; k++) {
+            const fib_recon_pair *pr = &r->pairs[k];
+            if (pr->b - pr->a == d && pr->used)
+                v[m++] = pr->residual_px;
+        }
+        r->dist[d - 1].residual_px = m ? median_of(v, m) / 1.1774 : 0.0;
+    }
+}
+
 static fib_status solve(fib_recon *r, fib_error *err)
 {
     const size_t n = r->src.n_slices, K = r->K;
     fib_status st = FIB_OK;
-    double *ab = NULL, *rhs = NULL, *res = NULL;
+    double *ab = NULL, *rhs = NULL, *res = NULL, *cs = NULL;
+    size_t *gaps = NULL;
     size_t bytes = n * (K + 1) * sizeof(double) + 2 * n * sizeof(double) +
-                   r->n_pairs * sizeof(double);
+                   r->n_pairs * sizeof(double) + 4 * n * sizeof(double) +
+                   (n + 1) * sizeof(size_t);
     st = charge(r, bytes, "least-squares system", err);
     if (st)
         return st;
     ab = malloc(n * (K + 1) * sizeof(double));
     rhs = malloc(2 * n * sizeof(double));
     res = malloc((r->n_pairs ? r->n_pairs : 1) * sizeof(double));
-    if (!ab || !rhs || !res) {
+    cs = malloc(4 * n * sizeof(double));
+    gaps = malloc((n + 1) * sizeof(size_t));
+    if (!ab || !rhs || !res || !cs || !gaps) {
         st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
         goto fail;
     }
@@ -421,48 +628,87 @@ static fib_status solve(fib_recon *r, fib_error *err)
         qsort(res, r->n_pairs, sizeof *res, cmp_double);
         qgate = 0.2 * res[r->n_pairs / 2];
     }
+    /* Closure test: distances with a systematic inconsistency get weight
+     * 0 (see closure_test()). */
+    closure_test(r, qgate, cs, gaps);
+    const bool closure = !r->p.no_closure;
+    if (!closure)
+        for (size_t d = 0; d < K; d++)
+            r->dist[d].weight = 1.0;
     for (size_t k = 0; k < r->n_pairs; k++)
-        r->pairs[k].used = r->pairs[k].quality >= qgate;
-    /* Gate 2: iteratively reweighted (0/1 weights) least squares: every
+        r->pairs[k].used =
+            r->pairs[k].quality >= qgate &&
+            r->dist[r->pairs[k].b - r->pairs[k].a - 1].weight > 0;
+    /* Outer loop: variance components per distance (Helmert's estimate
+     * in its simplified form, Foerstner 1979: the weight of a group of
+     * observations is the inverse of its residual variance, re-estimated
+     * from the solve): the consistent distances k > 1 get weight
+     * min(1, (s_1 / s_k)^2), s = robust residual sigma, so that pairs that
+     * scatter more than the distance-1 chain count less.  Inner loop,
+     * gate 2: iteratively reweighted (0/1 weights) least squares: every
      * round re-solves, then keeps exactly the pairs whose residual is
      * within max(k * 1.4826 * MAD, floor) -- pairs dropped in an early,
      * distorted round come back once the solution settles. */
-    for (int round = 0; round < 20; round++) {
-        st = solve_once(r, ab, rhs, err);
-        if (st)
-            goto fail;
-        size_t m = 0;
-        for (size_t k = 0; k < r->n_pairs; k++) {
-            fib_recon_pair *pr = &r->pairs[k];
-            const double ex = r->pos[pr->b] - r->pos[pr->a] - pr->dx;
-            const double ey = r->pos[n + pr->b] - r->pos[n + pr->a] - pr->dy;
-            pr->residual_px = sqrt(ex * ex + ey * ey);
-            if (pr->used)
-                res[m++] = pr->residual_px;
-        }
-        if (r->p.no_reject || m < 3)
-            break;
-        qsort(res, m, sizeof *res, cmp_double);
-        const double med =
-            m % 2 ? res[m / 2] : 0.5 * (res[m / 2 - 1] + res[m / 2]);
-        /* residuals are norms (>= 0): the median is the MAD about 0 */
-        const double thr = fmax(kk * 1.4826 * med, floor_px);
-        bool changed = false;
-        for (size_t k = 0; k < r->n_pairs; k++) {
-            fib_recon_pair *pr = &r->pairs[k];
-            const bool keep = pr->quality >= qgate && pr->residual_px <= thr;
-            if (keep != pr->used) {
-                pr->used = keep;
-                changed = true;
+    for (int outer = 0; outer < (closure && K > 1 ? 3 : 1); outer++) {
+        if (outer > 0) {
+            distance_residuals(r, res);
+            const double s1 = r->dist[0].residual_px;
+            bool changed = false;
+            for (size_t d = 2; d <= K; d++) {
+                fib_recon_distance *D = &r->dist[d - 1];
+                if (!(D->weight > 0))
+                    continue;
+                const double sk = D->residual_px;
+                const double w =
+                    sk > s1 && s1 > 0 ? (s1 / sk) * (s1 / sk) : 1.0;
+                if (fabs(w - D->weight) > 0.05 * D->weight)
+                    changed = true;
+                D->weight = w;
             }
+            if (!changed)
+                break;
         }
-        if (!changed)
-            break;
+        for (int round = 0; round < 20; round++) {
+            st = solve_once(r, ab, rhs, err);
+            if (st)
+                goto fail;
+            size_t m = 0;
+            for (size_t k = 0; k < r->n_pairs; k++) {
+                fib_recon_pair *pr = &r->pairs[k];
+                const double ex = r->pos[pr->b] - r->pos[pr->a] - pr->dx;
+                const double ey =
+                    r->pos[n + pr->b] - r->pos[n + pr->a] - pr->dy;
+                pr->residual_px = sqrt(ex * ex + ey * ey);
+                if (pr->used)
+                    res[m++] = pr->residual_px;
+            }
+            if (r->p.no_reject || m < 3)
+                break;
+            const double med = median_of(res, m);
+            /* residuals are norms (>= 0): the median is the MAD about 0 */
+            const double thr = fmax(kk * 1.4826 * med, floor_px);
+            bool changed = false;
+            for (size_t k = 0; k < r->n_pairs; k++) {
+                fib_recon_pair *pr = &r->pairs[k];
+                const bool keep = pr->quality >= qgate &&
+                                  r->dist[pr->b - pr->a - 1].weight > 0 &&
+                                  pr->residual_px <= thr;
+                if (keep != pr->used) {
+                    pr->used = keep;
+                    changed = true;
+                }
+            }
+            if (!changed)
+                break;
+        }
     }
+    distance_residuals(r, res);
 fail:
     free(ab);
     free(rhs);
     free(res);
+    free(cs);
+    free(gaps);
     release(r, bytes);
     return st;
 }
@@ -515,6 +761,17 @@ static void finish_shifts(fib_recon *r)
         r->info[i].dy -= my;
         r->info[i].residual_px = 0;
         r->info[i].pairs_used = r->info[i].pairs_rejected = 0;
+        r->info[i].quality = 0;
+    }
+    /* peak quality of the distance-1 pair ending at each slice (the first
+     * slice: the pair starting at it) */
+    for (size_t k = 0; k < r->n_pairs; k++) {
+        const fib_recon_pair *pr = &r->pairs[k];
+        if (pr->b != pr->a + 1)
+            continue;
+        r->info[pr->b].quality = pr->quality;
+        if (pr->a == 0)
+            r->info[0].quality = pr->quality;
     }
     for (size_t k = 0; k < r->n_pairs; k++) {
         const fib_recon_pair *pr = &r->pairs[k];
@@ -892,11 +1149,10 @@ static fib_status pass1_pipelined(fib_recon *r, pass1 *c, int nthreads,
     return st;
 }
 
-fib_status fib_recon_estimate(fib_recon *r, const fib_progress *prog,
-                              fib_error *err)
+/* Pass 1 with the stripe notch of fib__aligner_set_notch(). */
+static fib_status pass1_run(fib_recon *r, const fib_progress *prog,
+                            bool notch_rows, bool notch_cols, fib_error *err)
 {
-    if (!r)
-        return fib_error_set(err, FIB_EINVAL, "recon: context is NULL");
     const size_t n = r->src.n_slices, K = r->K;
     pass1 c;
     memset(&c, 0, sizeof c);
@@ -937,6 +1193,7 @@ fib_status fib_recon_estimate(fib_recon *r, const fib_progress *prog,
                              r->p.norm, &c.al, err);
     if (st)
         goto done;
+    fib__aligner_set_notch(c.al, notch_rows, notch_cols);
     for (size_t k = 0; k < c.ring; k++) {
         c.spec[k] = fib__aligner_spectrum_alloc(c.al);
         if (!c.spec[k]) {
@@ -962,11 +1219,21 @@ done:
     fib__aligner_destroy(c.al);
     fib_image_clear(&c.buf);
     release(r, charged_here);
-    if (st) {
+    if (st)
         cache_free(r);
-        return st;
-    }
+    return st;
+}
 
+fib_status fib_recon_estimate(fib_recon *r, const fib_progress *prog,
+                              fib_error *err)
+{
+    if (!r)
+        return fib_error_set(err, FIB_EINVAL, "recon: context is NULL");
+    const size_t n = r->src.n_slices;
+    memset(&r->qc, 0, sizeof r->qc);
+    fib_status st = pass1_run(r, prog, false, false, err);
+    if (st)
+        return st;
     size_t kept = 0;
     for (size_t i = 0; i < n; i++)
         kept += !r->info[i].skipped;
@@ -979,6 +1246,33 @@ done:
     if (st) {
         cache_free(r);
         return st;
+    }
+    r->qc.passes = 1;
+    /* A pattern fixed in the image frame pulls the shifts toward zero,
+     * more in the less similar long pairs: a significantly negative
+     * closure slope (fib_recon_distance.pull) on x or y at any distance.
+     * Stripes are the common frame-fixed pattern with enough energy to
+     * do it (scan / detector lines, curtains of a fixed beam): pass 1 is
+     * repeated once with the cross-power rows (x pull: vertical stripes)
+     * or columns (y pull) next to the axis removed. */
+    for (size_t d = 2; d <= r->K; d++)
+        for (int axis = 0; axis < 2; axis++) {
+            const fib_recon_distance *D = &r->dist[d - 1];
+            if (D->n_closures >= MIN_CLOSURES &&
+                fabs(D->pull[axis]) > CLOSURE_Z * D->pull_se[axis])
+                r->qc.frame_fixed[axis] = true;
+        }
+    if (!r->p.no_closure && (r->qc.frame_fixed[0] || r->qc.frame_fixed[1])) {
+        r->qc.notch_rows = r->qc.frame_fixed[0];
+        r->qc.notch_cols = r->qc.frame_fixed[1];
+        st = pass1_run(r, prog, r->qc.notch_rows, r->qc.notch_cols, err);
+        if (!st)
+            st = solve(r, err);
+        if (st) {
+            cache_free(r);
+            return st;
+        }
+        r->qc.passes = 2;
     }
     make_geometry(r, kept);
     finish_shifts(r);

@@ -12,6 +12,11 @@
  *           K previous slices is measured by windowed (Tukey) plain
  *           cross-correlation and refined by the upsampled matrix DFT of
  *           Guizar-Sicairos, Thurman & Fienup, Opt. Lett. 33:156 (2008);
+ *   closure each pair of distance k > 1 against the chain of distance-1
+ *           pairs over its span: distances whose long pairs fall short of
+ *           the chain (pulled toward zero shift) are dropped, the others
+ *           weighted by their scatter; a pull flags a pattern fixed in the
+ *           frame and pass 1 repeats once with a stripe notch;
  *   solve   all slice positions by weighted least squares over the pairs
  *           (banded normal equations, LAPACK dpbsv), iteratively dropping
  *           pairs whose residual exceeds reject_k * 1.4826 * MAD; optional
@@ -118,7 +123,10 @@ typedef struct fib_recon_params {
     double reject_k;        /**< outlier threshold in robust sigmas; 0 = 4 */
     double reject_floor_px; /**< residuals below this are kept; 0 = 0.1 */
     bool no_reject;         /**< disable outlier rejection */
-    bool detrend;           /**< subtract a linear fit of position vs slice */
+    /** Disable the closure test's weights (every distance weight 1, as
+     *  before it; the statistics are still computed and reported). */
+    bool no_closure;
+    bool detrend; /**< subtract a linear fit of position vs slice */
     /* geometry */
     double slice_nm;     /**< slice thickness; 0 = unknown */
     double tilt_deg;     /**< e/ion beam angle; 0 = unknown: no scaling */
@@ -172,6 +180,11 @@ typedef struct fib_recon_slice_info {
     size_t pairs_used;  /**< kept pairs touching this slice */
     size_t pairs_rejected;
     bool skipped; /**< unreadable and left out (skip_bad) */
+    /** Correlation peak quality of the pair (i - 1, i) (of (i, i + 1) for
+     *  the first slice), in [0, 1]; 0 when there is no such pair.  A dip
+     *  marks a slice that is hard to align (charging, blank, large
+     *  change). */
+    double quality;
 } fib_recon_slice_info;
 
 /** One measured pair (slice a < slice b). */
@@ -181,7 +194,48 @@ typedef struct fib_recon_pair {
     double quality;     /**< correlation peak / total weight, in [0, 1] */
     double residual_px; /**< |solved - measured| after the solve */
     bool used;          /**< kept by the outlier rejection */
+    /** Closure residual, px: for b - a > 1, |d_ab - sum of the distance-1
+     *  pairs over a..b| (both axes); -1 when a distance-1 pair of the span
+     *  is missing or for b - a = 1 (see fib_recon_distance). */
+    double closure_px;
 } fib_recon_pair;
+
+/**
+ * Consistency of the pairs of one distance k = b - a with the chain of
+ * distance-1 pairs over the same span (closure test, recon/README.md
+ * "Closure"): the closure residual c = d(i, i + k) - sum_{j=i}^{i+k-1}
+ * d(j, j + 1) is zero for every pair when the measurements agree.  Its
+ * median over the series is the distance's systematic inconsistency (a
+ * common bias that pair residuals cannot show: it goes straight into the
+ * solved trend); distances whose long pairs fall significantly short of
+ * the chain are dropped from the solve, the others weighted by their
+ * scatter.  Distance 1 is the
+ * reference (bias 0, weight 1).
+ */
+typedef struct fib_recon_distance {
+    size_t distance;      /**< k */
+    size_t n_closures;    /**< pairs with a complete distance-1 span */
+    double bias_px[2];    /**< median closure residual, x and y, px */
+    double bias_se_px[2]; /**< its standard error, px */
+    double scatter_px;    /**< robust RMS of the closure residual, px (both
+                               axes) */
+    /** Slope of the closure residual against the chain's span, x and y
+     *  (dimensionless): a shift-proportional inconsistency; < 0 = the
+     *  long pairs are pulled toward zero shift (a pattern fixed in the
+     *  image frame), and its standard error. */
+    double pull[2], pull_se[2];
+    double residual_px; /**< robust RMS of the solve residuals of the
+                             kept pairs of this distance, px */
+    double weight;      /**< factor on the pairs' weights in the solve;
+                             0 = dropped */
+    bool inconsistent;  /**< systematic inconsistency detected (bias or
+                             pull beyond 3 standard errors) */
+    /** ... and the long pairs fall short of the chain (pulled toward zero
+     *  shift): the distance and every longer one are dropped (weight 0).
+     *  Inconsistent but not short: the distance-1 pairs are the pulled
+     *  ones and the distance is kept. */
+    bool long_short;
+} fib_recon_distance;
 
 /** Receives the output slices in order (z = 0 .. nz - 1). */
 typedef struct fib_recon_sink {
@@ -242,6 +296,24 @@ FIB_API fib_recon_slice_info fib_recon_get_slice(const fib_recon *r, size_t i);
 /** Measured pairs (borrowed until destroy) and their count. */
 FIB_API const fib_recon_pair *fib_recon_pairs(const fib_recon *r,
                                               size_t *n_out);
+/** Series-level alignment diagnostics (valid after fib_recon_estimate()). */
+typedef struct fib_recon_qc {
+    /** A pull toward zero shift on x / y was detected by the closure test
+     *  of the first pass-1 run (a pattern fixed in the image frame). */
+    bool frame_fixed[2];
+    /** Pass 1 was repeated with the cross-power rows next to ky = 0
+     *  (vertical stripes, x pull) / columns next to kx = 0 removed. */
+    bool notch_rows, notch_cols;
+    size_t passes; /**< pass-1 runs (1, or 2 with the notch) */
+} fib_recon_qc;
+
+/** Alignment diagnostics; zeroed before fib_recon_estimate(). */
+FIB_API fib_recon_qc fib_recon_get_qc(const fib_recon *r);
+
+/** Closure statistics per pair distance 1..K (borrowed until destroy;
+ *  valid after fib_recon_estimate()) and their count (K). */
+FIB_API const fib_recon_distance *fib_recon_distances(const fib_recon *r,
+                                                      size_t *n_out);
 /** Peak bytes charged to the budget so far. */
 FIB_API size_t fib_recon_peak_bytes(const fib_recon *r);
 
