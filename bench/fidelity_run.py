@@ -94,7 +94,8 @@ def one_case(cli, work, name, src, seed, vendor, tilt, nz):
     tilt_deg = float(cfg["tilt_deg"])
     t0 = time.perf_counter()
     run([cli, "recon", "--input", os.path.join(d, "slices"), "--out",
-         d + "-r", "--slice-nm", f"{slice_nm:.10g}", "--quiet"])
+         d + "-r", "--slice-nm", f"{slice_nm:.10g}", "--no-crop-valid",
+         "--quiet"])
     t_c = time.perf_counter() - t0
     truth_shift = fs.read_shifts(os.path.join(d, "drift_true.csv"))
     c_shift = fs.read_shifts(os.path.join(d + "-r", "drift.csv"))

@@ -201,6 +201,14 @@ int cli_cmd_plan(int argc, char **argv)
                                                    &has_sites, &err)
                   : fib_error_set(&err, FIB_ENOMEM, "out of memory");
     }
+    /* the pattern export writes one site's plan; a multi-site session
+     * would need one export per site (not built yet): refuse, never
+     * ignore the option silently */
+    if (st == FIB_OK && has_sites && o.export_kind)
+        st = fib_error_set(&err, FIB_EINVAL,
+                           "%s: --export is not supported for sessions with "
+                           "sites = (...) yet; export one site's file",
+                           argv[optind]);
     if (st != FIB_OK)
         rc = cli_fail(cmd, st, &err);
     else if (has_sites)

@@ -52,6 +52,8 @@ if (cd a/slices && md5sum ./*) | cmp -s - <(cd b/slices && md5sum ./*) &&
 cmp -s a/drift_true.csv c/drift_true.csv && bad "seeds 7 and 8 gave the same drift" || ok
 
 # the run file: recon writes onto the truth grid
+# full frame: the truth grid is the uncropped frame
+printf 'crop_valid = false;\n' >>a/recon.cfg
 "$C" recon a/recon.cfg --quiet >r.log 2>&1 && ok || bad "recon a/recon.cfg: $(cat r.log)"
 [ -s a-recon/volume.mrc ] && ok || bad "recon volume missing"
 
