@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng.h"
 #include "fib/checked.h"
 #include "fib/phantom.h"
 
@@ -30,47 +31,16 @@
 #define MAX_PRIMS 20000
 #define NPHASE 3
 
-typedef struct rng {
-    uint64_t s[4];
-} rng;
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
+typedef fib__rng rng;
 
 static void rng_seed(rng *r, uint64_t seed, uint64_t stream)
 {
-    uint64_t x = seed ^ (stream * 0xd1342543de82ef95ULL);
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&x);
+    fib__rng_seed(r, seed, stream, 0);
 }
 
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t *s = r->s;
-    const uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-/* uniform in [0, 1) */
 static double rng_uniform(rng *r)
 {
-    return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+    return fib__rng_uniform(r);
 }
 
 static double rng_range(rng *r, double a, double b)
@@ -78,14 +48,9 @@ static double rng_range(rng *r, double a, double b)
     return a + (b - a) * rng_uniform(r);
 }
 
-/* standard normal (Box-Muller, one value per call) */
 static double rng_normal(rng *r)
 {
-    double u = rng_uniform(r);
-    const double v = rng_uniform(r);
-    if (u < 1e-300)
-        u = 1e-300;
-    return sqrt(-2.0 * log(u)) * cos(2.0 * FIB_PI * v);
+    return fib__rng_normal(r);
 }
 
 typedef struct prim {
@@ -514,7 +479,7 @@ static double lattice(uint64_t seed, int64_t i, int64_t j, int64_t k)
     uint64_t h = seed ^ ((uint64_t)i * 0x9e3779b97f4a7c15ULL) ^
                  ((uint64_t)j * 0xc2b2ae3d27d4eb4fULL) ^
                  ((uint64_t)k * 0x165667b19e3779f9ULL);
-    h = splitmix64(&h);
+    h = fib__splitmix64(&h);
     return (double)(h >> 11) * (2.0 / 9007199254740992.0) - 1.0;
 }
 
