@@ -536,7 +536,8 @@ static double lattice(uint64_t seed, int64_t i, int64_t j, int64_t k)
     uint64_t x = seed ^ ((uint64_t)i * 0x9E3779B97F4A7C15ULL) ^
                  ((uint64_t)j * 0xC2B2AE3D27D4EB4FULL) ^
                  ((uint64_t)k * 0x165667B19E3779F9ULL);
-    return (double)(fib__splitmix64(&x) >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+    return (double)(fib__splitmix64(&x) >> 11) * (2.0 / 9007199254740992.0) -
+           1.0;
 }
 
 /* Trilinear value noise in [-1, 1] with smoothstep weights. */
