@@ -9,6 +9,7 @@
 
 #include "fib/checked.h"
 #include "fib/recon_cfg.h"
+#include "cfg_util.h"
 #include "fmt_internal.h"
 
 typedef struct rctx {
@@ -25,31 +26,12 @@ static fib_status perr(const rctx *c, const config_setting_t *s,
                          line, key, what);
 }
 
-static bool is_number(const config_setting_t *s)
-{
-    const int t = config_setting_type(s);
-    return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 ||
-           t == CONFIG_TYPE_FLOAT;
-}
-
-static double num_of(const config_setting_t *s)
-{
-    switch (config_setting_type(s)) {
-    case CONFIG_TYPE_INT:
-        return (double)config_setting_get_int(s);
-    case CONFIG_TYPE_INT64:
-        return (double)config_setting_get_int64(s);
-    default:
-        return config_setting_get_float(s);
-    }
-}
-
 static fib_status get_nonneg(const rctx *c, const config_setting_t *s,
                              const char *key, double *out)
 {
-    if (!is_number(s))
+    if (!fib__cfg_is_number(s))
         return perr(c, s, key, "must be a number");
-    const double v = num_of(s);
+    const double v = fib__cfg_number(s);
     if (!(v >= 0) || !isfinite(v))
         return perr(c, s, key, "must be a finite number >= 0");
     *out = v;
@@ -93,10 +75,11 @@ static fib_status get_rect(const rctx *c, const config_setting_t *s,
         return perr(c, s, key, "must be [x, y, width, height]");
     for (unsigned i = 0; i < 4; i++) {
         const config_setting_t *e = config_setting_get_elem(s, i);
-        if (!e || !is_number(e) || !(num_of(e) >= 0) ||
-            num_of(e) > (double)(1u << 20) || num_of(e) != floor(num_of(e)))
+        if (!e || !fib__cfg_is_number(e) || !(fib__cfg_number(e) >= 0) ||
+            fib__cfg_number(e) > (double)(1u << 20) ||
+            fib__cfg_number(e) != floor(fib__cfg_number(e)))
             return perr(c, s, key, "entries must be integers 0..1048576");
-        r[i] = (size_t)num_of(e);
+        r[i] = (size_t)fib__cfg_number(e);
     }
     if (!r[2] || !r[3])
         return perr(c, s, key, "width and height must be > 0");

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "fib/session_cfg.h"
+#include "cfg_util.h"
 #include "fmt_internal.h"
 
 /* Parse context: the file name for messages and the error sink. */
@@ -30,12 +31,7 @@ static FIB_PRINTF(4, 5) fib_status perr(pctx *c, const config_setting_t *s,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    unsigned line = s ? (unsigned)config_setting_source_line(s) : 0;
-    if (line)
-        return fib_error_set(c->err, FIB_EINVAL, "session: %s:%u: %s %s",
-                             c->file, line, field, msg);
-    return fib_error_set(c->err, FIB_EINVAL, "session: %s: %s %s", c->file,
-                         field, msg);
+    return fib__cfg_session_error(c->err, c->file, s, field, "%s", msg);
 }
 
 /* Reject keys of @p g not in the NULL-terminated @p allowed list. */
@@ -65,25 +61,6 @@ static fib_status check_keys(pctx *c, const config_setting_t *g,
     return FIB_OK;
 }
 
-static bool is_number(const config_setting_t *s)
-{
-    int t = config_setting_type(s);
-    return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 ||
-           t == CONFIG_TYPE_FLOAT;
-}
-
-static double num_of(const config_setting_t *s)
-{
-    switch (config_setting_type(s)) {
-    case CONFIG_TYPE_INT:
-        return (double)config_setting_get_int(s);
-    case CONFIG_TYPE_INT64:
-        return (double)config_setting_get_int64(s);
-    default:
-        return config_setting_get_float(s);
-    }
-}
-
 enum { NUM_ANY = 0, NUM_POS, NUM_NONNEG };
 
 static void field_name(char *buf, size_t n, const char *prefix, const char *key)
@@ -102,9 +79,9 @@ static fib_status get_num(pctx *c, const config_setting_t *g,
         return FIB_OK;
     char f[96];
     field_name(f, sizeof f, prefix, key);
-    if (!is_number(s))
+    if (!fib__cfg_is_number(s))
         return perr(c, s, f, "must be a number");
-    double v = num_of(s);
+    double v = fib__cfg_number(s);
     if (!isfinite(v))
         return perr(c, s, f, "must be finite");
     if (rule == NUM_POS && !(v > 0))
@@ -128,9 +105,9 @@ static fib_status get_count(pctx *c, const config_setting_t *g,
         return FIB_OK;
     char f[96];
     field_name(f, sizeof f, prefix, key);
-    if (!is_number(s))
+    if (!fib__cfg_is_number(s))
         return perr(c, s, f, "must be a number (a whole count)");
-    double v = num_of(s);
+    double v = fib__cfg_number(s);
     if (!isfinite(v) || v != floor(v))
         return perr(c, s, f, "must be a whole number (got %g)", v);
     if (v < lo || v > hi)
@@ -210,9 +187,9 @@ static fib_status get_num_array(pctx *c, const config_setting_t *g,
         return perr(c, s, f, "has %d values (max %zu)", len, cap);
     for (int i = 0; i < len; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-        if (!is_number(e))
+        if (!fib__cfg_is_number(e))
             return perr(c, s, f, "element %d must be a number", i);
-        double v = num_of(e);
+        double v = fib__cfg_number(e);
         if (!(v > 0) || !isfinite(v))
             return perr(c, s, f, "element %d must be > 0 (got %g)", i, v);
         out[i] = v;

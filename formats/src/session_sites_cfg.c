@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "fib/session_sites_cfg.h"
+#include "cfg_util.h"
 #include "fmt_internal.h"
 
 typedef struct sctx {
@@ -27,31 +28,7 @@ static FIB_PRINTF(4, 5) fib_status serr(sctx *c, const config_setting_t *s,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    unsigned line = s ? (unsigned)config_setting_source_line(s) : 0;
-    if (line)
-        return fib_error_set(c->err, FIB_EINVAL, "session: %s:%u: %s %s",
-                             c->file, line, field, msg);
-    return fib_error_set(c->err, FIB_EINVAL, "session: %s: %s %s", c->file,
-                         field, msg);
-}
-
-static bool is_num(const config_setting_t *s)
-{
-    int t = config_setting_type(s);
-    return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 ||
-           t == CONFIG_TYPE_FLOAT;
-}
-
-static double num(const config_setting_t *s)
-{
-    switch (config_setting_type(s)) {
-    case CONFIG_TYPE_INT:
-        return (double)config_setting_get_int(s);
-    case CONFIG_TYPE_INT64:
-        return (double)config_setting_get_int64(s);
-    default:
-        return config_setting_get_float(s);
-    }
+    return fib__cfg_session_error(c->err, c->file, s, field, "%s", msg);
 }
 
 /* Optional number @p key of @p g in [lo, hi] (lo_open: > lo) into *out. */
@@ -64,9 +41,9 @@ static fib_status opt_num(sctx *c, const config_setting_t *g,
         return FIB_OK;
     char f[96];
     snprintf(f, sizeof f, "%s.%s", prefix, key);
-    if (!is_num(s))
+    if (!fib__cfg_is_number(s))
         return serr(c, s, f, "must be a number");
-    double v = num(s);
+    double v = fib__cfg_number(s);
     if (!isfinite(v))
         return serr(c, s, f, "must be finite");
     if (lo_open ? !(v > lo) : !(v >= lo))
@@ -227,11 +204,12 @@ static fib_status parse(sctx *c, const config_t *cfg, fib_session_request *r,
     const config_setting_t *sr =
         config_setting_get_member(root, "success_rate");
     if (sr) {
-        if (!is_num(sr) || !(num(sr) > 0) || !(num(sr) <= 1))
-            return serr(c, sr, "success_rate",
-                        "must be a number in (0, 1] (got %g)",
-                        is_num(sr) ? num(sr) : (double)NAN);
-        r->success_rate = num(sr);
+        if (!fib__cfg_is_number(sr) || !(fib__cfg_number(sr) > 0) ||
+            !(fib__cfg_number(sr) <= 1))
+            return serr(
+                c, sr, "success_rate", "must be a number in (0, 1] (got %g)",
+                fib__cfg_is_number(sr) ? fib__cfg_number(sr) : (double)NAN);
+        r->success_rate = fib__cfg_number(sr);
     }
     return FIB_OK;
 }
