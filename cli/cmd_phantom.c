@@ -61,26 +61,6 @@ enum {
     O_NOCAP
 };
 
-/* Last component of @p dir (trailing slashes dropped), or "phantom" when
- * it has none usable ("/", ".", ".."). */
-static void phantom_base(const char *dir, char *buf, size_t n)
-{
-    size_t e = strlen(dir);
-    while (e > 1 && dir[e - 1] == '/')
-        e--;
-    size_t b = e;
-    while (b > 0 && dir[b - 1] != '/')
-        b--;
-    const size_t len = e - b;
-    if (len == 0 || len >= n || (len == 1 && dir[b] == '.') ||
-        (len == 2 && dir[b] == '.' && dir[b + 1] == '.')) {
-        snprintf(buf, n, "phantom");
-        return;
-    }
-    memcpy(buf, dir + b, len);
-    buf[len] = '\0';
-}
-
 int cli_cmd_phantom(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
@@ -271,7 +251,7 @@ int cli_cmd_phantom(int argc, char **argv)
     if (!st) {
         /* a ready run file: the slice thickness is not in the PNG files */
         char cfg[8192], base[256];
-        phantom_base(out, base, sizeof base);
+        cli_dir_base(out, "phantom", base, sizeof base);
         const int len = snprintf(
             cfg, sizeof cfg,
             "# recon.cfg -- written by cryofib phantom (%s, seed %llu).\n"

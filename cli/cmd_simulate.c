@@ -113,25 +113,6 @@ enum {
     O_QUIET
 };
 
-/* Last component of @p dir, or "sim". */
-static void dir_base(const char *dir, char *buf, size_t n)
-{
-    size_t e = strlen(dir);
-    while (e > 1 && dir[e - 1] == '/')
-        e--;
-    size_t b = e;
-    while (b > 0 && dir[b - 1] != '/')
-        b--;
-    const size_t len = e - b;
-    if (len == 0 || len >= n || (len == 1 && dir[b] == '.') ||
-        (len == 2 && dir[b] == '.' && dir[b + 1] == '.')) {
-        snprintf(buf, n, "sim");
-        return;
-    }
-    memcpy(buf, dir + b, len);
-    buf[len] = '\0';
-}
-
 /* A non-negative amplitude option: 0 switches the artifact off (the
  * library's "negative = none"). */
 static bool amp_opt(const char *opt, const char *arg, double max, double *out)
@@ -631,7 +612,7 @@ int cli_cmd_simulate(int argc, char **argv)
     labels_done = st == FIB_OK;
     if (!st) {
         char cfg[8192], base[256];
-        dir_base(out, base, sizeof base);
+        cli_dir_base(out, "sim", base, sizeof base);
         const int len = snprintf(
             cfg, sizeof cfg,
             "# recon.cfg -- written by cryofib simulate (%s, seed %llu,\n"
