@@ -114,6 +114,15 @@ def one_case(cli, work, name, src, seed, vendor, tilt, nz):
     margin = max(np.abs(s).max() for s in shifts.values()) + 2
     res = {"case": name, "seed": seed, "vendor": vendor,
            "tilt": tilt_deg, "t_cryofib": t_c, "t_peer": t_p}
+    # content floor: the same consecutive-pair correlation run on the truth
+    # labels themselves (drift-free, no artifacts), whose true shifts are
+    # all zero: the apparent motion of the microstructure from slice to
+    # slice, which no aligner that uses the content alone can tell from
+    # drift (y converted back to raw image pixels)
+    floor = fs.peer_shifts([t.astype(np.float64) for t in truth])
+    floor[:, 1] /= y_scale
+    res["content_floor"] = {
+        "pos": fs.position_errors(floor, np.zeros_like(floor))[0]}
     for m in ("cryofib", "peer", "oracle"):
         pe, se = fs.position_errors(shifts[m], truth_shift)
         dice = fs.dice_multiotsu(vols[m], truth, margin, y_scale)

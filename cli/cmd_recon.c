@@ -64,6 +64,18 @@ static void usage(void)
         "                         zero-filled border reaches "
         "segmentation)\n"
         "  --crop-valid           crop to that region (the default)\n"
+        "  --keep-type            write the source pixel type (default: "
+        "32-bit float,\n"
+        "                         so interpolated voxels are not rounded)\n"
+        "  --dark-clip auto|on|off  clip each slice at its Otsu threshold "
+        "for\n"
+        "                         alignment only, so material seen through "
+        "pores\n"
+        "                         (shine-through) cannot bias the shifts; "
+        "auto\n"
+        "                         (default) = on for tilted views (beam "
+        "angle\n"
+        "                         under 90 deg), off otherwise\n"
         "  --roi x,y,w,h          crop input to this rectangle\n"
         "  --fiducial x,y,w,h     align on this rectangle only\n"
         "  --neighbours K         pairs per slice (default 3)\n"
@@ -102,6 +114,8 @@ typedef struct opts {
     int tilt_given; /* 0 no, 1 yes */
     bool tilt_corr_given;
     bool px_given;
+    bool keep_type;                /* --keep-type: source pixel type, not f32 */
+    fib_recon_dark_clip dark_clip; /* --dark-clip */
 } opts;
 
 static bool parse_rect(const char *opt, const char *t, size_t r[4])
@@ -142,6 +156,8 @@ enum {
     O_FACE,
     O_CROP,
     O_NOCROP,
+    O_KEEPTYPE,
+    O_DARK,
     O_ROI,
     O_FID,
     O_K,
@@ -174,6 +190,8 @@ static int parse_args(int argc, char **argv, opts *o)
         {"receding-face", no_argument, 0, O_FACE},
         {"crop-valid", no_argument, 0, O_CROP},
         {"no-crop-valid", no_argument, 0, O_NOCROP},
+        {"keep-type", no_argument, 0, O_KEEPTYPE},
+        {"dark-clip", required_argument, 0, O_DARK},
         {"roi", required_argument, 0, O_ROI},
         {"fiducial", required_argument, 0, O_FID},
         {"neighbours", required_argument, 0, O_K},
@@ -265,6 +283,21 @@ static int parse_args(int argc, char **argv, opts *o)
                 return cli_usage_error(CMD, "--crop-valid and --no-crop-valid "
                                             "contradict each other");
             c->crop_valid = ch == O_CROP;
+            break;
+        case O_KEEPTYPE:
+            o->keep_type = true;
+            break;
+        case O_DARK:
+            if (!strcmp(optarg, "auto"))
+                o->dark_clip = FIB_RECON_DARK_CLIP_AUTO;
+            else if (!strcmp(optarg, "on"))
+                o->dark_clip = FIB_RECON_DARK_CLIP_ON;
+            else if (!strcmp(optarg, "off"))
+                o->dark_clip = FIB_RECON_DARK_CLIP_OFF;
+            else
+                return cli_usage_error(
+                    CMD, "--dark-clip expects auto, on or off (got '%s')",
+                    optarg);
             break;
         case O_ROI:
             if (!parse_rect("--roi", optarg, c->roi))
@@ -951,6 +984,11 @@ static fib_status write_report(const char *path, const opts *o,
     fib_fmt_json_kv_number(j, "tilt_deg", or_nan(p->tilt_deg));
     fib_fmt_json_kv_string(j, "tilt_from", tc->why);
     fib_fmt_json_kv_bool(j, "crop_valid", p->crop_valid);
+    fib_fmt_json_kv_bool(j, "float_output", p->float_out);
+    fib_fmt_json_kv_string(j, "align_dark_clip",
+                           p->dark_clip == FIB_RECON_DARK_CLIP_ON    ? "on"
+                           : p->dark_clip == FIB_RECON_DARK_CLIP_OFF ? "off"
+                                                                     : "auto");
     fib_fmt_json_kv_bool(j, "tilt_corrected_by_instrument", p->tilt_corrected);
     fib_fmt_json_kv_bool(j, "receding_face", p->receding_face);
     fib_fmt_json_kv_int(j, "neighbours",
@@ -1112,6 +1150,7 @@ static fib_status write_report(const char *path, const opts *o,
     fib_fmt_json_kv_bool(j, "stripe_notch_rows", qc.notch_rows);
     fib_fmt_json_kv_bool(j, "stripe_notch_cols", qc.notch_cols);
     fib_fmt_json_kv_int(j, "pass1_runs", (long long)qc.passes);
+    fib_fmt_json_kv_bool(j, "dark_clip_applied", qc.dark_clip);
     fib_fmt_json_end_object(j);
     fib_fmt_json_end_object(j);
     st = fib_fmt_json_write(j, path, err);
@@ -1247,6 +1286,8 @@ static int run(opts *o)
     const tilt_choice tc = choose_tilt(o, &fs.meta);
     p.tilt_deg = tc.tilt_deg;
     p.crop_valid = c->crop_valid != 0; /* -1 (not given) = on */
+    p.float_out = !o->keep_type;
+    p.dark_clip = o->dark_clip;
     p.tilt_corrected = c->tilt_corrected >= 0 ? c->tilt_corrected == 1
                                               : fs.meta.tilt_correction == 1;
     if (c->has_roi) {

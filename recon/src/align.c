@@ -880,3 +880,57 @@ void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
     double q = total > 0 ? peak / total : 0.0;
     *quality = q < 0 ? 0.0 : (q > 1 ? 1.0 : q);
 }
+
+void fib__dark_clip(fib_image *img, size_t x0, size_t y0, size_t w, size_t h)
+{
+    enum { NB = 1024 };
+    float lo = INFINITY, hi = -INFINITY;
+    for (size_t y = 0; y < h; y++) {
+        const float *row = (const float *)fib_image_row(img, y0 + y) + x0;
+        for (size_t x = 0; x < w; x++)
+            if (isfinite(row[x])) {
+                lo = row[x] < lo ? row[x] : lo;
+                hi = row[x] > hi ? row[x] : hi;
+            }
+    }
+    if (!(hi > lo))
+        return;
+    double hist[NB] = {0};
+    const double sc = (double)NB / ((double)hi - (double)lo);
+    for (size_t y = 0; y < h; y++) {
+        const float *row = (const float *)fib_image_row(img, y0 + y) + x0;
+        for (size_t x = 0; x < w; x++)
+            if (isfinite(row[x])) {
+                long b = (long)(((double)row[x] - (double)lo) * sc);
+                hist[b < 0 ? 0 : b >= NB ? NB - 1 : b] += 1.0;
+            }
+    }
+    /* Otsu: the split maximising the between-class variance */
+    double n = 0, mu = 0;
+    for (int b = 0; b < NB; b++) {
+        n += hist[b];
+        mu += (double)b * hist[b];
+    }
+    double w0 = 0, m0 = 0, best = -1;
+    int tb = 0;
+    for (int b = 0; b < NB - 1; b++) {
+        w0 += hist[b];
+        m0 += (double)b * hist[b];
+        const double w1 = n - w0;
+        if (w0 <= 0 || w1 <= 0)
+            continue;
+        const double d = m0 / w0 - (mu - m0) / w1;
+        const double v = w0 * w1 * d * d;
+        if (v > best) {
+            best = v;
+            tb = b;
+        }
+    }
+    const float t = (float)((double)lo + (double)(tb + 1) / sc);
+    for (size_t y = 0; y < h; y++) {
+        float *row = (float *)fib_image_row(img, y0 + y) + x0;
+        for (size_t x = 0; x < w; x++)
+            if (row[x] < t)
+                row[x] = t;
+    }
+}

@@ -47,6 +47,12 @@ void fib__aligner_destroy(fib__aligner *a);
  * stripes, scan-line offsets).  Off by default. */
 void fib__aligner_set_notch(fib__aligner *a, bool rows, bool cols);
 
+/* Clip the rectangle (x0, y0, w, h) of @p img (f32) from below at its
+ * Otsu threshold (Otsu, IEEE Trans. SMC 9:62, 1979; 1024-bin histogram
+ * between the rectangle's minimum and maximum): the darkest class becomes
+ * flat.  Deterministic (serial).  Non-finite pixels are left alone. */
+void fib__dark_clip(fib_image *img, size_t x0, size_t y0, size_t w, size_t h);
+
 /* Allocate / free one spectrum buffer (FFTW-aligned). */
 void *fib__aligner_spectrum_alloc(const fib__aligner *a);
 void fib__aligner_spectrum_free(void *spec);

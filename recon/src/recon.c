@@ -52,6 +52,7 @@ struct fib_recon {
     /* closure statistics and solve weights per distance (index k - 1) */
     fib_recon_distance dist[MAX_NEIGHBOURS];
     fib_recon_qc qc;
+    bool clip_now; /* this pass 1 clips the dark class (dark_clip) */
     size_t charged;
     float *cache;       /* n * w * h slices kept between the passes, or NULL */
     size_t cache_bytes; /* charged for the cache */
@@ -123,6 +124,11 @@ fib_status fib_recon_fill_f32(const fib_image *src, fib_image *dst,
 static fib_status check_params(const fib_recon_params *p,
                                const fib_recon_source *s, fib_error *err)
 {
+    if ((unsigned)p->dark_clip > (unsigned)FIB_RECON_DARK_CLIP_OFF)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: dark_clip must be AUTO, ON or OFF "
+                             "(got %d)",
+                             (int)p->dark_clip);
     if (!s || !s->read)
         return fib_error_set(err, FIB_EINVAL, "recon: source has no reader");
     if (s->n_slices < 1)
@@ -799,7 +805,7 @@ static void make_geometry(fib_recon *r, size_t kept)
     fib_recon_geometry *g = &r->geom;
     const double px = r->src.pixel_size_nm[0], py = r->src.pixel_size_nm[1];
     const double tilt = r->p.tilt_deg;
-    g->type = r->src.type;
+    g->type = r->p.float_out ? FIB_PX_F32 : r->src.type;
     g->y_scale = 1.0;
     g->face_shift_px = 0.0;
     if (r->p.tilt_corrected) {
@@ -997,6 +1003,9 @@ static fib_status produce(fib_recon *r, pass1 *c, const fib_progress *prog,
         for (size_t y = 0; y < r->src.height; y++)
             memcpy(dst + y * w, fib_image_row(&c->buf, y), w * sizeof(float));
     }
+    if (r->clip_now)
+        fib__dark_clip(&c->buf, r->align.x, r->align.y, r->align.width,
+                       r->align.height);
     fib__aligner_spectrum(c->al, &c->buf, r->align.x, r->align.y,
                           c->spec[slot]);
     c->slot_ok[slot] = true;
@@ -1231,6 +1240,10 @@ fib_status fib_recon_estimate(fib_recon *r, const fib_progress *prog,
         return fib_error_set(err, FIB_EINVAL, "recon: context is NULL");
     const size_t n = r->src.n_slices;
     memset(&r->qc, 0, sizeof r->qc);
+    r->clip_now = r->p.dark_clip == FIB_RECON_DARK_CLIP_ON ||
+                  (r->p.dark_clip == FIB_RECON_DARK_CLIP_AUTO &&
+                   r->p.tilt_deg > 0 && r->p.tilt_deg < 90);
+    r->qc.dark_clip = r->clip_now;
     fib_status st = pass1_run(r, prog, false, false, err);
     if (st)
         return st;
@@ -1265,6 +1278,10 @@ fib_status fib_recon_estimate(fib_recon *r, const fib_progress *prog,
     if (!r->p.no_closure && (r->qc.frame_fixed[0] || r->qc.frame_fixed[1])) {
         r->qc.notch_rows = r->qc.frame_fixed[0];
         r->qc.notch_cols = r->qc.frame_fixed[1];
+        /* the notch removes an additive frame-fixed pattern only while the
+         * image is linear in it: the dark clip would mask the stripes with
+         * the pores, which move with the sample, and leave them in */
+        r->clip_now = false;
         st = pass1_run(r, prog, r->qc.notch_rows, r->qc.notch_cols, err);
         if (!st)
             st = solve(r, err);
@@ -1355,7 +1372,7 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
     const fib_recon_source *s = src ? src : &r->src;
     /* a channel keeps its own pixel type on the reference grid */
     fib_recon_geometry geom = r->geom;
-    geom.type = src ? src->type : r->geom.type;
+    geom.type = src && !r->p.float_out ? src->type : r->geom.type;
     const fib_recon_geometry *g = &geom;
     const size_t n = r->src.n_slices;
     if (src) {

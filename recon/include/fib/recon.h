@@ -101,6 +101,13 @@ typedef enum fib_recon_norm {
     FIB_RECON_NORM_WHITEN       /**< partial whitening R / |R|^0.5 */
 } fib_recon_norm;
 
+/** Dark-phase clip before the shift measurement (fib_recon_params). */
+typedef enum fib_recon_dark_clip {
+    FIB_RECON_DARK_CLIP_AUTO = 0, /**< on for tilted views (0 < tilt < 90) */
+    FIB_RECON_DARK_CLIP_ON,       /**< always */
+    FIB_RECON_DARK_CLIP_OFF       /**< never: the raw slices */
+} fib_recon_dark_clip;
+
 /** A rectangle in input pixels. */
 typedef struct fib_recon_rect {
     size_t x, y, width, height;
@@ -127,6 +134,20 @@ typedef struct fib_recon_params {
      *  before it; the statistics are still computed and reported). */
     bool no_closure;
     bool detrend; /**< subtract a linear fit of position vs slice */
+    /** Keep the darkest phase's grey out of the shift measurement
+     *  (alignment only; the output volume is not clipped): each slice is
+     *  clipped from below at its own Otsu threshold before its spectrum is
+     *  taken.  Pores of an unfilled porous sample show material behind the
+     *  face (shine-through; Prill et al., J. Microsc. 250:77, 2013); in a
+     *  view at a beam angle theta < 90 deg that material moves by
+     *  t cot(theta) per slice in y and biases every pair, while the face's
+     *  own pore/solid edges stay.  AUTO clips when 0 < tilt_deg < 90 (the
+     *  only views where shine-through moves laterally); in orthogonal or
+     *  unknown-angle views the dark phase keeps its texture and curtains,
+     *  which are references fixed in the sample (a filled or frozen
+     *  electrolyte phase has no shine-through).  See recon/README.md,
+     *  "Shine-through". */
+    fib_recon_dark_clip dark_clip;
     /* geometry */
     double slice_nm;     /**< slice thickness; 0 = unknown */
     double tilt_deg;     /**< e/ion beam angle; 0 = unknown: no scaling */
@@ -139,6 +160,14 @@ typedef struct fib_recon_params {
      *  records the box.  Off by default in the library (the full frame,
      *  as before); `cryofib recon` turns it on unless --no-crop-valid. */
     bool crop_valid;
+    /** Write 32-bit float voxels instead of the source pixel type.  The
+     *  sub-pixel shifts and the y stretch interpolate: rounding the result
+     *  back to 8 or 16 bit integers adds up to 0.5 grey of quantisation
+     *  that moves every class boundary of a later threshold (measured on
+     *  the digital twin, bench/run_fidelity.sh: -0.002 Dice with perfect
+     *  shifts).  Off by default in the library; `cryofib recon` turns it
+     *  on unless --keep-type. */
+    bool float_out;
     /* resources */
     fib_budget *budget; /**< NULL: an internal 1 GiB budget */
     int threads;        /**< OpenMP threads; 0 = runtime default */
@@ -305,6 +334,10 @@ typedef struct fib_recon_qc {
      *  (vertical stripes, x pull) / columns next to kx = 0 removed. */
     bool notch_rows, notch_cols;
     size_t passes; /**< pass-1 runs (1, or 2 with the notch) */
+    /** The first pass-1 run clipped the dark class (dark_clip; the
+     *  notched rerun never clips: the notch needs the image linear in
+     *  the stripes). */
+    bool dark_clip;
 } fib_recon_qc;
 
 /** Alignment diagnostics; zeroed before fib_recon_estimate(). */
