@@ -90,15 +90,19 @@ def dice_multiotsu(vol, truth, margin, y_scale):
     my = int(np.ceil(margin * y_scale))
     reg = vol[:, my:vol.shape[1] - my, mx:vol.shape[2] - mx].astype(np.float64)
     tr = truth[:, my:truth.shape[1] - my, mx:truth.shape[2] - mx]
-    thr = threshold_multiotsu(reg, classes=len(labels))
+    # classes = the phases present in the region: a phase the margin
+    # leaves (nearly) out must not force a class of its own, or multi-Otsu
+    # splits a big phase in two instead
+    present = [lab for lab in labels if (tr == lab).mean() >= MIN_FRACTION]
+    thr = threshold_multiotsu(reg, classes=len(present))
     seg = np.digitize(reg, thr)
     out = []
-    for i, lab in enumerate(labels):
-        a = seg == i
-        b = tr == lab
-        if b.mean() < MIN_FRACTION:
+    for lab in labels:
+        if lab not in present:
             out.append(None)  # a phase (nearly) outside the region
             continue
+        a = seg == present.index(lab)
+        b = tr == lab
         den = a.sum() + b.sum()
         out.append(2.0 * np.logical_and(a, b).sum() / den)
     return out
@@ -206,7 +210,7 @@ def destripe_section(cli, work, structs, nz):
 # ---- report ----------------------------------------------------------------
 
 def report(results, rows, destripe, version, nz, seeds, elapsed, frame,
-           fstr, static):
+           fstr, static, fid=()):
     L = []
     L.append("# Recon fidelity on rendered acquisitions (digital twin)\n")
     L.append(f"`bench/run_fidelity.sh` ({version}; {nz} slices, seeds "
@@ -309,6 +313,27 @@ def report(results, rows, destripe, version, nz, seeds, elapsed, frame,
     L.append("|---|---|---|---|---|---|---|---|---|---|---|")
     L.extend(static)
     L.append("")
+    if fid:
+        L.append("## Content that moves by itself: a fiducial\n")
+        L.append("The TauFactor electrode (content floor above 3 px: its "
+                 "features move from slice to slice by themselves) with a "
+                 "protective cap on top, as a real acquisition has it: 30 "
+                 "voxel rows (600 nm) of cap above the top surface with "
+                 "tracking marks milled into it (vertical notches, the same "
+                 "in every slice; fidelity_run.fiducial_case), Thermo 52 "
+                 "deg, every default artifact.  Position error x / y, px "
+                 "RMS: cryofib recon with its defaults (whole field), with "
+                 "`--fiducial 0,0,W,R` (R = the cap's image rows), and the "
+                 "peer on the whole field.\n")
+        L.append("| seed | cap rows | cryofib defaults | cryofib --fiducial "
+                 "| peer |")
+        L.append("|---|---|---|---|---|")
+        for r in fid:
+            c = [f"{r[m][0][0]:.2f} / {r[m][0][1]:.2f}"
+                 for m in ("defaults", "fiducial", "peer")]
+            L.append(f"| {r['seed']} | {r['rows']} | " + " | ".join(c) +
+                     " |")
+        L.append("")
     L.append("## Destriping\n")
     L.append("Rendered: seed 1, Thermo 52 deg, slices 0 and nz/2, strong "
              f"curtains (`--curtains {CURTAINS}`); the same acquisition "
