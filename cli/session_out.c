@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "fib/canvas.h"
+#include "fib/pattern_export.h"
 #include "fib/picture.h"
 #include "fib/plot.h"
 #include "fib/report.h"
@@ -179,6 +180,8 @@ static void json_session(fib_fmt_json *j, const fib_session *s, const char *ion)
         fib_fmt_json_kv_number(j, "ice_sitewise_nm", r->ice_sitewise_nm);
         fib_fmt_json_kv_number(j, "site_plan_total_s",
                                fib_plan_total_time_s(p));
+        /* the site's own plan, step by step (single-site timing) */
+        cli_json_plan_steps(j, p);
         fib_fmt_json_end_object(j);
     }
     fib_fmt_json_end_array(j);
@@ -198,6 +201,11 @@ static void json_session(fib_fmt_json *j, const fib_session *s, const char *ion)
         fib_fmt_json_kv_number(j, "energy_kev", p->energy_keV);
         fib_fmt_json_kv_number(j, "current_pA", p->current_pA);
         fib_fmt_json_kv_number(j, "commanded_time_s", p->commanded_time_s);
+        fib_fmt_json_kv_number(j, "commanded_depth_um", p->commanded_depth_um);
+        fib_fmt_json_kv_number(j, "physical_depth_um", p->physical_depth_um);
+        fib_fmt_json_kv_number(j, "target_depth_um", p->target_depth_um);
+        fib_fmt_json_kv_number(j, "removed_per_face_nm",
+                               p->removed_per_face_nm);
         fib_fmt_json_kv_number(j, "overhead_s", p->overhead_s);
         fib_fmt_json_kv_number(j, "overhead_current_s", p->overhead_current_s);
         fib_fmt_json_kv_number(j, "overhead_stage_s", p->overhead_stage_s);
@@ -363,11 +371,22 @@ int cli_session_run(const char *cmd, const char *src,
         st = fib_fmt_csv_create(&csv, &err);
         if (st != FIB_OK)
             goto fail;
-        static const char *const hdr[] = {
-            "ion",        "site",       "batch",
-            "phase",      "name",       "kind",
-            "energy_kev", "current_pA", "commanded_time_s",
-            "overhead_s", "start_s",    "end_s"};
+        static const char *const hdr[] = {"ion",
+                                          "site",
+                                          "batch",
+                                          "phase",
+                                          "name",
+                                          "kind",
+                                          "energy_kev",
+                                          "current_pA",
+                                          "commanded_time_s",
+                                          "commanded_depth_um",
+                                          "physical_depth_um",
+                                          "target_depth_um",
+                                          "removed_per_face_nm",
+                                          "overhead_s",
+                                          "start_s",
+                                          "end_s"};
         for (size_t h = 0; h < sizeof hdr / sizeof hdr[0]; h++)
             fib_fmt_csv_field(csv, hdr[h]);
         fib_fmt_csv_end_row(csv);
@@ -388,6 +407,10 @@ int cli_session_run(const char *cmd, const char *src,
                 fib_fmt_csv_number(csv, q->step.current_pA);
                 fib_fmt_csv_number(csv, q->step.mills ? q->step.commanded_time_s
                                                       : 0.0);
+                fib_fmt_csv_number(csv, q->step.commanded_depth_um);
+                fib_fmt_csv_number(csv, q->step.physical_depth_um);
+                fib_fmt_csv_number(csv, q->step.target_depth_um);
+                fib_fmt_csv_number(csv, q->step.removed_per_face_nm);
                 fib_fmt_csv_number(csv, q->step.overhead_s);
                 fib_fmt_csv_number(csv, q->step.start_s);
                 fib_fmt_csv_number(csv, q->step.end_s);
@@ -414,6 +437,22 @@ int cli_session_run(const char *cmd, const char *src,
                 goto fail;
             n_png = i + 1;
         }
+    }
+    if (o->export_kind) {
+        /* last, so that nothing can fail after it: the library writes the
+         * whole folder or nothing */
+        fib_fmt_export_kind kind;
+        if (!fib_fmt_export_kind_parse(o->export_kind, &kind)) {
+            rc = cli_usage_error(cmd,
+                                 "--export kind '%s' unknown (ptf or "
+                                 "autolamella)",
+                                 o->export_kind);
+            goto done;
+        }
+        st = fib_fmt_session_export((const fib_session *const *)ss, n, kind,
+                                    o->export_dir, &err);
+        if (st != FIB_OK)
+            goto fail;
     }
     goto done;
 fail:
