@@ -962,8 +962,8 @@ static fib_status session_index_ptf(const fib_session *s, const char *dir,
         char folder[64];
         site_folder(s, q->site, folder, sizeof folder);
         fprintf(f,
-                "%zu\t%s\t%s\t%.10g\t%.10g\t%s\t%zu\t%s\t%.10g\t%.10g"
-                "\t%.10g\t%.10g\t",
+                "%zu\t%s\t%s\t%.15g\t%.15g\t%s\t%zu\t%s\t%.15g\t%.15g"
+                "\t%.15g\t%.15g\t",
                 i + 1, si->name, folder, si->x_um, si->y_um,
                 fib_session_batch_name(q->batch), q->plan_step + 1, ps->name,
                 ps->mills ? ps->current_pA : 0.0,
