@@ -275,7 +275,7 @@ mkdir "$T/sfull"; touch "$T/sfull/keep"
 ls "$T" | grep -q 'sfull.tmp-' && fail "session: temporary folder left"
 ok
 mkdir "$T/sempty"
-"$C" plan "$f" --quiet --export autolamella "$T/sempty" \
+"$C" plan "$f" --quiet --export autolamella "$T/sempty/" \
   && [ -f "$T/sempty/session-Ga.yaml" ] || fail "session into an empty folder"
 ok
 "$C" plan "$f" --quiet --export ptf "$T/no/such/dir" 2> "$T/err.txt"

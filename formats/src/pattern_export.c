@@ -1071,9 +1071,9 @@ static void session_cleanup(out_set *set, char **dirs, size_t n_dirs,
         (void)rmdir(tmp);
 }
 
-fib_status fib_fmt_session_export(const fib_session *const *sessions,
-                                  size_t n_sessions, fib_fmt_export_kind kind,
-                                  const char *dir, fib_error *err)
+static fib_status session_export(const fib_session *const *sessions,
+                                 size_t n_sessions, fib_fmt_export_kind kind,
+                                 const char *dir, fib_error *err)
 {
     if (!sessions || n_sessions == 0 || !dir || !dir[0])
         return fib_error_set(err, FIB_EINVAL,
@@ -1180,5 +1180,24 @@ fib_status fib_fmt_session_export(const fib_session *const *sessions,
         free(dirs[k]);
     free(dirs);
     free(tmp);
+    return st;
+}
+
+fib_status fib_fmt_session_export(const fib_session *const *sessions,
+                                  size_t n_sessions, fib_fmt_export_kind kind,
+                                  const char *dir, fib_error *err)
+{
+    if (!dir || !dir[0])
+        return session_export(sessions, n_sessions, kind, dir, err);
+    /* "out/" names the folder "out": the temporary one goes beside it */
+    size_t n = strlen(dir);
+    char *d = malloc(n + 1);
+    if (!d)
+        return fib_error_set(err, FIB_ENOMEM, "export: out of memory");
+    memcpy(d, dir, n + 1);
+    while (n > 1 && d[n - 1] == '/')
+        d[--n] = '\0';
+    fib_status st = session_export(sessions, n_sessions, kind, d, err);
+    free(d);
     return st;
 }
