@@ -483,7 +483,7 @@ static void draw_lamella(fib_canvas *c, const fib_plan *p, const view *v)
     fib_canvas_fill_rect(c, lam, 0x202020u);
 }
 
-static fib_status draw_site(const fib_plan *p, const char *path, fib_error *err)
+fib_status cli_draw_site(const fib_plan *p, const char *path, fib_error *err)
 {
     const int W = 1500, H = 800, legend_x = 1150;
     fib_canvas *c = NULL;
@@ -589,7 +589,7 @@ static fib_status draw_site(const fib_plan *p, const char *path, fib_error *err)
  * profile for regular cross-sections) and the physical depth that dose
  * reaches in the stack (filled), both scaled per box as the step's
  * numbers.  Depths are along the beam, drawn vertical. */
-static fib_status draw_side(const fib_plan *p, const char *path, fib_error *err)
+fib_status cli_draw_side(const fib_plan *p, const char *path, fib_error *err)
 {
     const int W = 1200, H = 700;
     fib_canvas *c = NULL;
@@ -1062,13 +1062,13 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
         for (size_t i = 0; i < n; i++) {
             snprintf(path, sizeof path, "%s/site-%s.png", o->out_dir,
                      ion_sym(fib_plan_get_ion(prim[i])));
-            st = draw_site(prim[i], path, &err);
+            st = cli_draw_site(prim[i], path, &err);
             if (st != FIB_OK)
                 goto fail;
             n_sites = i + 1;
             snprintf(path, sizeof path, "%s/side-%s.png", o->out_dir,
                      ion_sym(fib_plan_get_ion(prim[i])));
-            st = draw_side(prim[i], path, &err);
+            st = cli_draw_side(prim[i], path, &err);
             if (st != FIB_OK)
                 goto fail;
             n_sides = i + 1;

@@ -224,6 +224,25 @@ static void json_session(fib_fmt_json *j, const fib_session *s, const char *ion)
     fib_fmt_json_end_object(j);
 }
 
+/* Path of a site drawing: DIR/site-<site>-<ion>.png (v = 0) or
+ * DIR/side-<site>-<ion>.png (v = 1); the site name made file-safe. */
+static void site_png(char *buf, size_t n, const char *dir, int v,
+                     const fib_session *s, size_t k, const char *ion)
+{
+    char nm[FIB_SESSION_NAME_MAX];
+    const char *in = fib_session_site_get(s, k)->name;
+    size_t j = 0;
+    for (; in[j] && j + 1 < sizeof nm; j++) {
+        unsigned char c = (unsigned char)in[j];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+        nm[j] = ok ? (char)c : '_';
+    }
+    nm[j] = '\0';
+    snprintf(buf, n, "%s/%s-%02zu-%s-%s.png", dir, v ? "side" : "site", k + 1,
+             nm, ion);
+}
+
 /* Timeline chart: lane 0 = temperature phases, then one lane per site;
  * colour = batch (0-3) or phase kind (4 + kind). */
 static fib_status draw_session(const fib_session *s, const char *ion,
@@ -308,7 +327,7 @@ int cli_session_run(const char *cmd, const char *src,
     fib_fmt_csv *csv = NULL;
     int rc = CLI_EXIT_OK;
     bool wrote_json = false, wrote_csv = false;
-    size_t n_png = 0;
+    size_t n_png = 0, n_site_png = 0;
     size_t n = req->base.n_ions;
     unsigned sens = 0;
     fib_plan_ladder_mode mode = o->optimized_primary ? FIB_PLAN_LADDER_OPTIMIZED
@@ -437,6 +456,23 @@ int cli_session_run(const char *cmd, const char *src,
                 goto fail;
             n_png = i + 1;
         }
+        /* every site's own drawings: site-<site>-<ion>.png (beam view) and
+         * side-<site>-<ion>.png (commanded vs physical depth) */
+        for (size_t i = 0; i < n; i++) {
+            const char *is =
+                sym(fib_plan_get_ion(fib_session_site_plan(ss[i], 0)));
+            for (size_t k = 0; k < fib_session_site_count(ss[i]); k++) {
+                const fib_plan *p = fib_session_site_plan(ss[i], k);
+                for (int v = 0; v < 2; v++) {
+                    site_png(path, sizeof path, o->out_dir, v, ss[i], k, is);
+                    st = v == 0 ? cli_draw_site(p, path, &err)
+                                : cli_draw_side(p, path, &err);
+                    if (st != FIB_OK)
+                        goto fail;
+                    n_site_png++;
+                }
+            }
+        }
     }
     if (o->export_kind) {
         /* last, so that nothing can fail after it: the library writes the
@@ -469,6 +505,18 @@ done:
                      sym(fib_plan_get_ion(fib_session_site_plan(ss[i], 0))));
             (void)remove(path);
         }
+        /* the site drawings, in the order they were written */
+        size_t m = 0;
+        for (size_t i = 0; i < n && m < n_site_png; i++)
+            for (size_t k = 0;
+                 k < fib_session_site_count(ss[i]) && m < n_site_png; k++)
+                for (int v = 0; v < 2 && m < n_site_png; v++, m++) {
+                    char path[4096];
+                    site_png(
+                        path, sizeof path, o->out_dir, v, ss[i], k,
+                        sym(fib_plan_get_ion(fib_session_site_plan(ss[i], 0))));
+                    (void)remove(path);
+                }
     }
     fib_fmt_json_destroy(j);
     fib_fmt_csv_destroy(csv);
