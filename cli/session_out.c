@@ -108,6 +108,36 @@ static void print_session(const fib_session *s, const char *ion, bool optimized)
     }
     for (size_t w = 0; w < fib_session_warning_count(s); w++)
         printf("  warning: %s\n", fib_session_warning_get(s, w));
+    /* the sites' own plan warnings, once per text with the sites that
+     * share it; the plans' ice budgets are for a site milled on its own and
+     * are replaced by the session's (above) */
+    size_t ns = fib_session_site_count(s);
+    for (size_t k = 0; k < ns; k++) {
+        const fib_plan *p = fib_session_site_plan(s, k);
+        for (size_t w = 0; w < fib_plan_warning_count(p); w++) {
+            const char *msg = fib_plan_warning_get(p, w);
+            bool seen = !strncmp(msg, "ice budget", 10);
+            for (size_t a = 0; a < k && !seen; a++)
+                for (size_t b = 0;
+                     b < fib_plan_warning_count(fib_session_site_plan(s, a));
+                     b++)
+                    if (!strcmp(msg, fib_plan_warning_get(
+                                         fib_session_site_plan(s, a), b)))
+                        seen = true;
+            if (seen)
+                continue;
+            printf("  warning: site %s", fib_session_site_get(s, k)->name);
+            for (size_t a = k + 1; a < ns; a++) {
+                const fib_plan *q = fib_session_site_plan(s, a);
+                for (size_t b = 0; b < fib_plan_warning_count(q); b++)
+                    if (!strcmp(msg, fib_plan_warning_get(q, b))) {
+                        printf(", %s", fib_session_site_get(s, a)->name);
+                        break;
+                    }
+            }
+            printf(": %s\n", msg);
+        }
+    }
 }
 
 static void json_session(fib_fmt_json *j, const fib_session *s, const char *ion)
@@ -182,6 +212,11 @@ static void json_session(fib_fmt_json *j, const fib_session *s, const char *ion)
                                fib_plan_total_time_s(p));
         /* the site's own plan, step by step (single-site timing) */
         cli_json_plan_steps(j, p);
+        fib_fmt_json_key(j, "warnings");
+        fib_fmt_json_begin_array(j);
+        for (size_t w = 0; w < fib_plan_warning_count(p); w++)
+            fib_fmt_json_string(j, fib_plan_warning_get(p, w));
+        fib_fmt_json_end_array(j);
         fib_fmt_json_end_object(j);
     }
     fib_fmt_json_end_array(j);

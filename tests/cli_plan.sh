@@ -82,7 +82,7 @@ else:
     for ses in d["sessions"]:
         for si in ses["sites"]:
             plans.append((ses["ion"] + " " + si["name"], si["steps"],
-                          ses["warnings"]))
+                          si["warnings"]))
         assert len(rows) == len(ses["steps"])
         for x, s in zip(rows, ses["steps"]):
             for k in ("target_depth_um", "removed_per_face_nm"):
