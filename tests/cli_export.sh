@@ -198,6 +198,8 @@ for ses in plan["sessions"]:
     for ys, si, fo in zip(y["sites"], ses["sites"], folders):
         assert ys["folder"] == fo and ys["method"] == si["method"]
         assert os.path.isfile(os.path.join(al_dir, ys["protocol"]))
+        prot = yaml.safe_load(open(os.path.join(al_dir, ys["protocol"])))
+        assert (", site %s (" % si["name"]) in prot["name"], prot["name"]
         close(ys["stage_position"]["x"], si["x_um"] * 1e-6, rel=1e-9)
         close(ys["stage_position"]["y"], si["y_um"] * 1e-6, rel=1e-9)
         close(ys["milling_time_s"], si["milling_time_s"], what="site milling")

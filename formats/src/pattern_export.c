@@ -736,8 +736,10 @@ static int y_stages(FILE *f, const fib_plan *p, size_t i, const char *app)
     return g->n_boxes;
 }
 
-static fib_status export_yaml(const fib_plan *p, const char *dir, out_set *set,
-                              fib_error *err)
+/* @p site: the session site the plan is for (named in the protocol's
+ * title), NULL for a single-site plan. */
+static fib_status export_yaml(const fib_plan *p, const char *site,
+                              const char *dir, out_set *set, fib_error *err)
 {
     const char *ion = ion_symbol(p);
     const fib_plan_request *rq = fib_plan_get_request(p);
@@ -780,8 +782,9 @@ static fib_status export_yaml(const fib_plan *p, const char *dir, out_set *set,
           f);
     fputs("name: ", f);
     char title[192];
-    snprintf(title, sizeof title, "cryofib %s (%s, %s ladder)",
-             rq->name[0] ? rq->name : "session", ion,
+    snprintf(title, sizeof title, "cryofib %s%s%s (%s, %s ladder)",
+             rq->name[0] ? rq->name : "session", site ? ", site " : "",
+             site ? site : "", ion,
              fib_plan_get_mode(p) == FIB_PLAN_LADDER_OPTIMIZED ? "optimized"
                                                                : "default");
     ys(f, title);
@@ -909,8 +912,9 @@ fib_status fib_fmt_plan_export(const fib_plan *const *plans, size_t n_plans,
     out_set set = {0};
     fib_status st = FIB_OK;
     for (size_t i = 0; i < n_plans && st == FIB_OK; i++)
-        st = kind == FIB_FMT_EXPORT_PTF ? export_ptf(plans[i], dir, &set, err)
-                                        : export_yaml(plans[i], dir, &set, err);
+        st = kind == FIB_FMT_EXPORT_PTF
+                 ? export_ptf(plans[i], dir, &set, err)
+                 : export_yaml(plans[i], NULL, dir, &set, err);
     if (st == FIB_OK)
         st = set_commit(&set, err);
     else
@@ -1150,9 +1154,11 @@ static fib_status session_export(const fib_session *const *sessions,
         n_dirs = k + 1;
         for (size_t i = 0; i < n_sessions && st == FIB_OK; i++) {
             const fib_plan *p = fib_session_site_plan(sessions[i], k);
-            st = kind == FIB_FMT_EXPORT_PTF
-                     ? export_ptf(p, dirs[k], &set, err)
-                     : export_yaml(p, dirs[k], &set, err);
+            st =
+                kind == FIB_FMT_EXPORT_PTF
+                    ? export_ptf(p, dirs[k], &set, err)
+                    : export_yaml(p, fib_session_site_get(sessions[i], k)->name,
+                                  dirs[k], &set, err);
             if (st != FIB_OK && err) { /* name the site */
                 fib_error e2 = *err;
                 fib_error_clear(err);
