@@ -36,7 +36,9 @@ static void usage(void)
            "of several lamellae:\nbatched rough / lift-out / thinning / "
            "polishing over the sites, temperature\nphases of its workflow, "
            "current changes saved, expected lamellae per day;\n--out then "
-           "writes timeline-<ion>.png with one lane per site.\n\n"
+           "writes timeline-<ion>.png with one lane per site\n"
+           "and site-NN-<site>-<ion>.png / side-NN-<site>-<ion>.png per "
+           "site.\n\n"
            "  --ion LIST     species to compare, replacing the file's list "
            "(e.g. Ga,Xe)\n"
            "  --json FILE    write the plans as JSON (keys: workflow, plans, "
@@ -59,7 +61,11 @@ static void usage(void)
            "Thermo/FEI xT\n"
            "                 pattern files + index-<ion>.txt, autolamella = "
            "fibsem-os\n"
-           "                 AutoLamella protocol autolamella-<ion>.yaml\n"
+           "                 AutoLamella protocol autolamella-<ion>.yaml.  A "
+           "session with\n"
+           "                 sites: DIR/site-NN-<name>/ per site + "
+           "session-<ion>.txt|yaml\n"
+           "                 (run order); DIR must not exist or be empty\n"
            "Exit status: 0 ok, 1 failure, 2 bad input (message names file, "
            "line and field).\n");
 }
@@ -201,14 +207,6 @@ int cli_cmd_plan(int argc, char **argv)
                                                    &has_sites, &err)
                   : fib_error_set(&err, FIB_ENOMEM, "out of memory");
     }
-    /* the pattern export writes one site's plan; a multi-site session
-     * would need one export per site (not built yet): refuse, never
-     * ignore the option silently */
-    if (st == FIB_OK && has_sites && o.export_kind)
-        st = fib_error_set(&err, FIB_EINVAL,
-                           "%s: --export is not supported for sessions with "
-                           "sites = (...) yet; export one site's file",
-                           argv[optind]);
     if (st != FIB_OK)
         rc = cli_fail(cmd, st, &err);
     else if (has_sites)

@@ -134,7 +134,7 @@ void cli_print_workflow(const fib_plan_workflow *w, unsigned sens)
     printf("\n");
 }
 
-static void json_steps(fib_fmt_json *j, const fib_plan *p)
+void cli_json_plan_steps(fib_fmt_json *j, const fib_plan *p)
 {
     fib_fmt_json_key(j, "steps");
     fib_fmt_json_begin_array(j);
@@ -154,6 +154,9 @@ static void json_steps(fib_fmt_json *j, const fib_plan *p)
         fib_fmt_json_kv_number(j, "commanded_time_s", s->commanded_time_s);
         fib_fmt_json_kv_number(j, "commanded_depth_um", s->commanded_depth_um);
         fib_fmt_json_kv_number(j, "physical_depth_um", s->physical_depth_um);
+        fib_fmt_json_kv_number(j, "target_depth_um", s->target_depth_um);
+        fib_fmt_json_kv_number(j, "removed_per_face_nm",
+                               s->removed_per_face_nm);
         fib_fmt_json_kv_number(j, "removal_um3_per_nC", s->removal_um3_per_nC);
         fib_fmt_json_kv_number(j, "damage_depth_nm", s->damage_depth_nm);
         fib_fmt_json_kv_number(j, "probe_d_nm", s->probe_d_nm);
@@ -480,7 +483,7 @@ static void draw_lamella(fib_canvas *c, const fib_plan *p, const view *v)
     fib_canvas_fill_rect(c, lam, 0x202020u);
 }
 
-static fib_status draw_site(const fib_plan *p, const char *path, fib_error *err)
+fib_status cli_draw_site(const fib_plan *p, const char *path, fib_error *err)
 {
     const int W = 1500, H = 800, legend_x = 1150;
     fib_canvas *c = NULL;
@@ -586,7 +589,7 @@ static fib_status draw_site(const fib_plan *p, const char *path, fib_error *err)
  * profile for regular cross-sections) and the physical depth that dose
  * reaches in the stack (filled), both scaled per box as the step's
  * numbers.  Depths are along the beam, drawn vertical. */
-static fib_status draw_side(const fib_plan *p, const char *path, fib_error *err)
+fib_status cli_draw_side(const fib_plan *p, const char *path, fib_error *err)
 {
     const int W = 1200, H = 700;
     fib_canvas *c = NULL;
@@ -948,7 +951,7 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
                                    fib_plan_ice_on_lamella_nm(p));
             fib_fmt_json_kv_number(j, "ice_session_nm",
                                    fib_plan_ice_session_nm(p));
-            json_steps(j, p);
+            cli_json_plan_steps(j, p);
             fib_fmt_json_key(j, "warnings");
             fib_fmt_json_begin_array(j);
             for (size_t w = 0; w < fib_plan_warning_count(p); w++)
@@ -958,7 +961,7 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
             fib_fmt_json_key(j, o->optimized_primary ? "default" : "optimized");
             fib_fmt_json_begin_object(j);
             json_totals(j, alt);
-            json_steps(j, alt);
+            cli_json_plan_steps(j, alt);
             fib_fmt_json_end_object(j);
             fib_fmt_json_end_object(j);
         }
@@ -1005,6 +1008,8 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
                                           "commanded_time_s",
                                           "commanded_depth_um",
                                           "physical_depth_um",
+                                          "target_depth_um",
+                                          "removed_per_face_nm",
                                           "damage_depth_nm",
                                           "probe_d_nm",
                                           "distance_um",
@@ -1032,6 +1037,8 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
                     fib_fmt_csv_number(csv, x->commanded_time_s);
                     fib_fmt_csv_number(csv, x->commanded_depth_um);
                     fib_fmt_csv_number(csv, x->physical_depth_um);
+                    fib_fmt_csv_number(csv, x->target_depth_um);
+                    fib_fmt_csv_number(csv, x->removed_per_face_nm);
                     fib_fmt_csv_number(csv, x->damage_depth_nm);
                     fib_fmt_csv_number(csv, x->probe_d_nm);
                     fib_fmt_csv_number(csv, x->distance_um);
@@ -1055,13 +1062,13 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
         for (size_t i = 0; i < n; i++) {
             snprintf(path, sizeof path, "%s/site-%s.png", o->out_dir,
                      ion_sym(fib_plan_get_ion(prim[i])));
-            st = draw_site(prim[i], path, &err);
+            st = cli_draw_site(prim[i], path, &err);
             if (st != FIB_OK)
                 goto fail;
             n_sites = i + 1;
             snprintf(path, sizeof path, "%s/side-%s.png", o->out_dir,
                      ion_sym(fib_plan_get_ion(prim[i])));
-            st = draw_side(prim[i], path, &err);
+            st = cli_draw_side(prim[i], path, &err);
             if (st != FIB_OK)
                 goto fail;
             n_sides = i + 1;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "fib/planner.h"
+#include "fib/report.h"
 
 typedef struct cli_plan_opts {
     const char *json_path; /* NULL = none */
@@ -22,6 +23,15 @@ typedef struct cli_plan_opts {
  * the requested outputs.  Returns the CLI exit code. */
 int cli_plan_run(const char *cmd, const fib_plan_request *req,
                  const fib_plan_materials *db, const cli_plan_opts *o);
+
+/* The "steps" key of a plan: every step with its commanded and physical
+ * numbers (units in the key names). */
+void cli_json_plan_steps(fib_fmt_json *j, const fib_plan *p);
+
+/* site-<ion>.png (beam view + lamella zoom) and side-<ion>.png (commanded
+ * vs physical depth in the stack) of one plan. */
+fib_status cli_draw_site(const fib_plan *p, const char *path, fib_error *err);
+fib_status cli_draw_side(const fib_plan *p, const char *path, fib_error *err);
 
 /* Print the workflow recommendation block. */
 void cli_print_workflow(const fib_plan_workflow *w, unsigned sens);

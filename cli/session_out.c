@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "fib/canvas.h"
+#include "fib/pattern_export.h"
 #include "fib/picture.h"
 #include "fib/plot.h"
 #include "fib/report.h"
@@ -107,6 +108,36 @@ static void print_session(const fib_session *s, const char *ion, bool optimized)
     }
     for (size_t w = 0; w < fib_session_warning_count(s); w++)
         printf("  warning: %s\n", fib_session_warning_get(s, w));
+    /* the sites' own plan warnings, once per text with the sites that
+     * share it; the plans' ice budgets are for a site milled on its own and
+     * are replaced by the session's (above) */
+    size_t ns = fib_session_site_count(s);
+    for (size_t k = 0; k < ns; k++) {
+        const fib_plan *p = fib_session_site_plan(s, k);
+        for (size_t w = 0; w < fib_plan_warning_count(p); w++) {
+            const char *msg = fib_plan_warning_get(p, w);
+            bool seen = !strncmp(msg, "ice budget", 10);
+            for (size_t a = 0; a < k && !seen; a++)
+                for (size_t b = 0;
+                     b < fib_plan_warning_count(fib_session_site_plan(s, a));
+                     b++)
+                    if (!strcmp(msg, fib_plan_warning_get(
+                                         fib_session_site_plan(s, a), b)))
+                        seen = true;
+            if (seen)
+                continue;
+            printf("  warning: site %s", fib_session_site_get(s, k)->name);
+            for (size_t a = k + 1; a < ns; a++) {
+                const fib_plan *q = fib_session_site_plan(s, a);
+                for (size_t b = 0; b < fib_plan_warning_count(q); b++)
+                    if (!strcmp(msg, fib_plan_warning_get(q, b))) {
+                        printf(", %s", fib_session_site_get(s, a)->name);
+                        break;
+                    }
+            }
+            printf(": %s\n", msg);
+        }
+    }
 }
 
 static void json_session(fib_fmt_json *j, const fib_session *s, const char *ion)
@@ -179,6 +210,13 @@ static void json_session(fib_fmt_json *j, const fib_session *s, const char *ion)
         fib_fmt_json_kv_number(j, "ice_sitewise_nm", r->ice_sitewise_nm);
         fib_fmt_json_kv_number(j, "site_plan_total_s",
                                fib_plan_total_time_s(p));
+        /* the site's own plan, step by step (single-site timing) */
+        cli_json_plan_steps(j, p);
+        fib_fmt_json_key(j, "warnings");
+        fib_fmt_json_begin_array(j);
+        for (size_t w = 0; w < fib_plan_warning_count(p); w++)
+            fib_fmt_json_string(j, fib_plan_warning_get(p, w));
+        fib_fmt_json_end_array(j);
         fib_fmt_json_end_object(j);
     }
     fib_fmt_json_end_array(j);
@@ -198,6 +236,11 @@ static void json_session(fib_fmt_json *j, const fib_session *s, const char *ion)
         fib_fmt_json_kv_number(j, "energy_kev", p->energy_keV);
         fib_fmt_json_kv_number(j, "current_pA", p->current_pA);
         fib_fmt_json_kv_number(j, "commanded_time_s", p->commanded_time_s);
+        fib_fmt_json_kv_number(j, "commanded_depth_um", p->commanded_depth_um);
+        fib_fmt_json_kv_number(j, "physical_depth_um", p->physical_depth_um);
+        fib_fmt_json_kv_number(j, "target_depth_um", p->target_depth_um);
+        fib_fmt_json_kv_number(j, "removed_per_face_nm",
+                               p->removed_per_face_nm);
         fib_fmt_json_kv_number(j, "overhead_s", p->overhead_s);
         fib_fmt_json_kv_number(j, "overhead_current_s", p->overhead_current_s);
         fib_fmt_json_kv_number(j, "overhead_stage_s", p->overhead_stage_s);
@@ -214,6 +257,25 @@ static void json_session(fib_fmt_json *j, const fib_session *s, const char *ion)
         fib_fmt_json_string(j, fib_session_warning_get(s, w));
     fib_fmt_json_end_array(j);
     fib_fmt_json_end_object(j);
+}
+
+/* Path of a site drawing: DIR/site-<site>-<ion>.png (v = 0) or
+ * DIR/side-<site>-<ion>.png (v = 1); the site name made file-safe. */
+static void site_png(char *buf, size_t n, const char *dir, int v,
+                     const fib_session *s, size_t k, const char *ion)
+{
+    char nm[FIB_SESSION_NAME_MAX];
+    const char *in = fib_session_site_get(s, k)->name;
+    size_t j = 0;
+    for (; in[j] && j + 1 < sizeof nm; j++) {
+        unsigned char c = (unsigned char)in[j];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+        nm[j] = ok ? (char)c : '_';
+    }
+    nm[j] = '\0';
+    snprintf(buf, n, "%s/%s-%02zu-%s-%s.png", dir, v ? "side" : "site", k + 1,
+             nm, ion);
 }
 
 /* Timeline chart: lane 0 = temperature phases, then one lane per site;
@@ -300,7 +362,7 @@ int cli_session_run(const char *cmd, const char *src,
     fib_fmt_csv *csv = NULL;
     int rc = CLI_EXIT_OK;
     bool wrote_json = false, wrote_csv = false;
-    size_t n_png = 0;
+    size_t n_png = 0, n_site_png = 0;
     size_t n = req->base.n_ions;
     unsigned sens = 0;
     fib_plan_ladder_mode mode = o->optimized_primary ? FIB_PLAN_LADDER_OPTIMIZED
@@ -363,11 +425,22 @@ int cli_session_run(const char *cmd, const char *src,
         st = fib_fmt_csv_create(&csv, &err);
         if (st != FIB_OK)
             goto fail;
-        static const char *const hdr[] = {
-            "ion",        "site",       "batch",
-            "phase",      "name",       "kind",
-            "energy_kev", "current_pA", "commanded_time_s",
-            "overhead_s", "start_s",    "end_s"};
+        static const char *const hdr[] = {"ion",
+                                          "site",
+                                          "batch",
+                                          "phase",
+                                          "name",
+                                          "kind",
+                                          "energy_kev",
+                                          "current_pA",
+                                          "commanded_time_s",
+                                          "commanded_depth_um",
+                                          "physical_depth_um",
+                                          "target_depth_um",
+                                          "removed_per_face_nm",
+                                          "overhead_s",
+                                          "start_s",
+                                          "end_s"};
         for (size_t h = 0; h < sizeof hdr / sizeof hdr[0]; h++)
             fib_fmt_csv_field(csv, hdr[h]);
         fib_fmt_csv_end_row(csv);
@@ -388,6 +461,10 @@ int cli_session_run(const char *cmd, const char *src,
                 fib_fmt_csv_number(csv, q->step.current_pA);
                 fib_fmt_csv_number(csv, q->step.mills ? q->step.commanded_time_s
                                                       : 0.0);
+                fib_fmt_csv_number(csv, q->step.commanded_depth_um);
+                fib_fmt_csv_number(csv, q->step.physical_depth_um);
+                fib_fmt_csv_number(csv, q->step.target_depth_um);
+                fib_fmt_csv_number(csv, q->step.removed_per_face_nm);
                 fib_fmt_csv_number(csv, q->step.overhead_s);
                 fib_fmt_csv_number(csv, q->step.start_s);
                 fib_fmt_csv_number(csv, q->step.end_s);
@@ -414,6 +491,39 @@ int cli_session_run(const char *cmd, const char *src,
                 goto fail;
             n_png = i + 1;
         }
+        /* every site's own drawings: site-<site>-<ion>.png (beam view) and
+         * side-<site>-<ion>.png (commanded vs physical depth) */
+        for (size_t i = 0; i < n; i++) {
+            const char *is =
+                sym(fib_plan_get_ion(fib_session_site_plan(ss[i], 0)));
+            for (size_t k = 0; k < fib_session_site_count(ss[i]); k++) {
+                const fib_plan *p = fib_session_site_plan(ss[i], k);
+                for (int v = 0; v < 2; v++) {
+                    site_png(path, sizeof path, o->out_dir, v, ss[i], k, is);
+                    st = v == 0 ? cli_draw_site(p, path, &err)
+                                : cli_draw_side(p, path, &err);
+                    if (st != FIB_OK)
+                        goto fail;
+                    n_site_png++;
+                }
+            }
+        }
+    }
+    if (o->export_kind) {
+        /* last, so that nothing can fail after it: the library writes the
+         * whole folder or nothing */
+        fib_fmt_export_kind kind;
+        if (!fib_fmt_export_kind_parse(o->export_kind, &kind)) {
+            rc = cli_usage_error(cmd,
+                                 "--export kind '%s' unknown (ptf or "
+                                 "autolamella)",
+                                 o->export_kind);
+            goto done;
+        }
+        st = fib_fmt_session_export((const fib_session *const *)ss, n, kind,
+                                    o->export_dir, &err);
+        if (st != FIB_OK)
+            goto fail;
     }
     goto done;
 fail:
@@ -430,6 +540,18 @@ done:
                      sym(fib_plan_get_ion(fib_session_site_plan(ss[i], 0))));
             (void)remove(path);
         }
+        /* the site drawings, in the order they were written */
+        size_t m = 0;
+        for (size_t i = 0; i < n && m < n_site_png; i++)
+            for (size_t k = 0;
+                 k < fib_session_site_count(ss[i]) && m < n_site_png; k++)
+                for (int v = 0; v < 2 && m < n_site_png; v++, m++) {
+                    char path[4096];
+                    site_png(
+                        path, sizeof path, o->out_dir, v, ss[i], k,
+                        sym(fib_plan_get_ion(fib_session_site_plan(ss[i], 0))));
+                    (void)remove(path);
+                }
     }
     fib_fmt_json_destroy(j);
     fib_fmt_csv_destroy(csv);

@@ -407,7 +407,8 @@ t 2 's_key.cfg:[0-9]+: sites\[0\]\.z_um is not a known key' plan in/cfg/s_key.cf
 t 2 's_wf2.cfg:[0-9]+: workflow must be 0, 1, 3 or 4 \(got 2' plan in/cfg/s_wf2.cfg
 t 2 's_wfroom.cfg:[0-9]+: workflow 3 mills at cryo but temperature\.mode is room' plan in/cfg/s_wfroom.cfg
 t 2 "s_thick.cfg: session: site 'A': .*target" plan in/cfg/s_thick.cfg --json out/s.json
-t 2 'cryo-4site-session.cfg: --export is not supported for sessions' plan "$SRC/examples/cryo-4site-session.cfg" --export ptf out/e
+t 2 'export folder out/no/e: cannot create it' plan "$SRC/examples/cryo-4site-session.cfg" --export ptf out/no/e
+t 2 'export folder in/cfg/s_dup.cfg exists and is not a folder' plan "$SRC/examples/cryo-4site-session.cfg" --json out/s.json --export autolamella in/cfg/s_dup.cfg
 # ---- geometry options (issue 11: no silent geometry) -----------------------
 "$C" convert in/ser/slice_0000.png in/zunk.mrc >/dev/null || exit 1 # z unknown
 printf 'input = "../ser"; out = "../../out/r"; crop_valid = 3;\n' >in/cfg/r_crop.cfg

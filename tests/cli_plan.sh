@@ -45,6 +45,70 @@ PYEOF
   ok
 done
 
+# every example plan (single site and sessions with sites): each milling
+# step reaches its target depth physically, the "reaches a of b um" depth
+# warning fires exactly where a step is short (none is in the examples), and
+# target_depth_um / removed_per_face_nm are in the JSON and CSV
+n_ex=0
+for cfg in "$SRC"/examples/*.cfg; do
+  grep -Eq '^(site|sites)[[:space:]]*=' "$cfg" || continue
+  f=$(basename "$cfg" .cfg)
+  n_ex=$((n_ex+1))
+  "$C" plan "$cfg" --quiet --json "$T/ex-$f.json" --csv "$T/ex-$f.csv" \
+    || fail "example $f: exit $?"
+  [ -n "$PY" ] && [ -x "$PY" ] || continue
+  "$PY" - "$T/ex-$f.json" "$T/ex-$f.csv" <<'PYEOF' || fail "$f: depths"
+import csv, json, sys
+d = json.load(open(sys.argv[1]))
+rows = list(csv.DictReader(open(sys.argv[2])))
+for k in ("target_depth_um", "removed_per_face_nm"):
+    assert k in rows[0], k
+plans = []  # (label, steps, warnings of that plan)
+if "plans" in d:
+    for p in d["plans"]:
+        plans.append((p["ion"], p["steps"], p["warnings"]))
+        # (the JSON carries no warnings of the optimized ladder)
+        plans.append((p["ion"] + " optimized", p["optimized"]["steps"],
+                      None))
+    # CSV rows of the default ladder = the JSON steps
+    for p in d["plans"]:
+        r = [x for x in rows if x["ion"] == p["ion"] and
+             x["ladder"] == "default"]
+        assert len(r) == len(p["steps"])
+        for x, s in zip(r, p["steps"]):
+            for k in ("target_depth_um", "removed_per_face_nm"):
+                assert abs(float(x[k]) - s[k]) <= 1e-6 * max(1, abs(s[k])), k
+else:
+    for ses in d["sessions"]:
+        for si in ses["sites"]:
+            plans.append((ses["ion"] + " " + si["name"], si["steps"],
+                          si["warnings"]))
+        assert len(rows) == len(ses["steps"])
+        for x, s in zip(rows, ses["steps"]):
+            for k in ("target_depth_um", "removed_per_face_nm"):
+                assert abs(float(x[k]) - s[k]) <= 1e-6 * max(1, abs(s[k])), k
+n_thin = 0
+for label, steps, warns in plans:
+    short = []
+    for s in steps:
+        for k in ("target_depth_um", "removed_per_face_nm"):
+            assert k in s and s[k] >= 0, (label, s["name"], k)
+        if s["mills"] and s["target_depth_um"] > 0 and \
+           s["physical_depth_um"] < s["target_depth_um"] * (1 - 1e-6):
+            short.append(s["name"])
+        if s["kind"] in ("thin", "polish") and s["mills"]:
+            n_thin += 1
+            assert s["removed_per_face_nm"] > 0, (label, s["name"])
+    if warns is not None:
+        w = [x for x in warns if " reaches " in x and "um it needs" in x]
+        assert bool(short) == bool(w), (label, short, w)
+    assert not short, (label, "short of the target depth", short)
+assert n_thin > 0
+PYEOF
+  ok
+done
+[ "$n_ex" -ge 7 ] || fail "only $n_ex example plans found"
+
 # Ga vs Xe side by side, drawings
 "$C" plan "$SRC/examples/li-dendrite-cryo-liftout.cfg" --ion Ga,Xe \
      --out "$T/out" --quiet || fail "plan --out"

@@ -23,8 +23,21 @@ for f in cryo-4site-session workflow3-session; do
   png="$T/$f/timeline-Ga.png"
   [ -s "$png" ] && head -c 8 "$png" | od -An -tx1 | grep -q "89 50 4e 47" \
     || fail "$f: no timeline PNG"
+  # every site drawn: beam view and side view, one pair per site
+  n_site=$(ls "$T/$f"/site-*-Ga.png | wc -l)
+  n_side=$(ls "$T/$f"/side-*-Ga.png | wc -l)
+  [ "$n_site" -ge 2 ] && [ "$n_site" -eq "$n_side" ] \
+    || fail "$f: $n_site site and $n_side side drawings"
+  for g in "$T/$f"/site-*-Ga.png "$T/$f"/side-*-Ga.png; do
+    head -c 8 "$g" | od -An -tx1 | grep -q "89 50 4e 47" \
+      || fail "$g is not a PNG"
+  done
   ok
 done
+[ -s "$T/cryo-4site-session/site-04-D-Ga.png" ] \
+  && [ -s "$T/cryo-4site-session/side-04-D-Ga.png" ] \
+  && [ "$(ls "$T/cryo-4site-session"/site-*-Ga.png | wc -l)" -eq 4 ] \
+  || fail "4-site: site D drawings"
 grep -q "^A  *-250.0  *120.0 on-grid" "$T/cryo-4site-session.txt" \
   || fail "4-site: site A row"
 grep -q "warm lift-out" "$T/workflow3-session.txt" || fail "wf3: lift-out phase"

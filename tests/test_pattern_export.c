@@ -12,7 +12,9 @@
 #include "fib/pattern_export.h"
 #include "fib/physics.h"
 #include "fib/planner.h"
+#include "fib/session.h"
 #include "fib/session_cfg.h"
+#include "fib/session_sites_cfg.h"
 #include "fib_test.h"
 
 static const double PI = 3.14159265358979323846;
@@ -176,16 +178,10 @@ static fib_plan *make(const fib_plan_request *r, size_t ion)
     return p;
 }
 
-/* Export @p p as .ptf into a fresh folder and check every file against the
- * plan; returns the number of pattern files. */
-static size_t check_ptf(const fib_plan *p)
+/* Check the .ptf export of @p p in @p dir (index-<ion>.txt and its files)
+ * against the plan; returns the number of pattern files. */
+static size_t check_ptf_files(const fib_plan *p, const char *dir)
 {
-    char dir[512];
-    fib_test_tmpdir(dir, sizeof dir);
-    fib_error err = {0};
-    const fib_plan *one[1] = {p};
-    fib_status st = fib_fmt_plan_export(one, 1, FIB_FMT_EXPORT_PTF, dir, &err);
-    ck_assert_msg(st == FIB_OK, "export: %s", err.msg);
     const char *ion = fib_plan_ion_get(fib_plan_get_ion(p))->symbol;
     const char *app = fib_plan_get_request(p)->application;
     char path[1024];
@@ -344,6 +340,20 @@ static size_t check_ptf(const fib_plan *p)
             ck_assert_int_eq(s->pattern.kind, FIB_GEOM_POLISH);
     }
     ck_assert_uint_eq(rows, n_files);
+    return n_files;
+}
+
+/* Export @p p as .ptf into a fresh folder and check every file against the
+ * plan; returns the number of pattern files. */
+static size_t check_ptf(const fib_plan *p)
+{
+    char dir[512];
+    fib_test_tmpdir(dir, sizeof dir);
+    fib_error err = {0};
+    const fib_plan *one[1] = {p};
+    fib_status st = fib_fmt_plan_export(one, 1, FIB_FMT_EXPORT_PTF, dir, &err);
+    ck_assert_msg(st == FIB_OK, "export: %s", err.msg);
+    size_t n_files = check_ptf_files(p, dir);
     ck_assert_uint_eq(count_entries(dir), n_files + 1);
     fib_test_rmdir(dir);
     return n_files;
@@ -520,6 +530,173 @@ START_TEST(test_all_or_none)
 }
 END_TEST
 
+/* Sessions with several sites (examples/cryo-4site-session.cfg, 4 on-grid
+ * sites; examples/workflow3-session.cfg, 2 lift-out sites in workflow 3):
+ * every site folder holds exactly the single-site export of that site's
+ * plan (checked file by file against the plan), session-<ion>.txt lists
+ * the session's steps in run order with their files, the AutoLamella
+ * kind writes one protocol per site; a non-empty folder, a missing parent
+ * or a file leave nothing behind. */
+static fib_session *make_session(const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/examples/%s", getenv("FIB_SOURCE_DIR"),
+             name);
+    fib_plan_request r;
+    fib_error err = {0};
+    fib_status st = fib_fmt_session_read(path, db, NULL, &r, &err);
+    ck_assert_msg(st == FIB_OK, "%s: %s", name, err.msg);
+    static fib_session_request sr;
+    bool has = false;
+    st = fib_fmt_session_cfg_read_sites(path, &r, &sr, &has, &err);
+    ck_assert_msg(st == FIB_OK && has, "%s: %s", name, err.msg);
+    fib_session *s = NULL;
+    st = fib_session_create(&sr, 0, FIB_PLAN_LADDER_DEFAULT, db, &s, &err);
+    ck_assert_msg(st == FIB_OK, "%s: %s", name, err.msg);
+    return s;
+}
+
+START_TEST(test_session_export)
+{
+    static const struct {
+        const char *file;
+        size_t n_sites;
+    } ex[] = {{"cryo-4site-session.cfg", 4}, {"workflow3-session.cfg", 2}};
+    for (size_t e = 0; e < sizeof ex / sizeof ex[0]; e++) {
+        fib_session *s = make_session(ex[e].file);
+        ck_assert_uint_eq(fib_session_site_count(s), ex[e].n_sites);
+        const char *ion =
+            fib_plan_ion_get(fib_plan_get_ion(fib_session_site_plan(s, 0)))
+                ->symbol;
+        char top[512], dir[600], path[1024];
+        fib_test_tmpdir(top, sizeof top);
+        snprintf(dir, sizeof dir, "%s/export", top);
+        const fib_session *one[1] = {s};
+        fib_error err = {0};
+        fib_status st =
+            fib_fmt_session_export(one, 1, FIB_FMT_EXPORT_PTF, dir, &err);
+        ck_assert_msg(st == FIB_OK, "%s: %s", ex[e].file, err.msg);
+        /* nothing beside the folder (the temporary one was renamed) */
+        ck_assert_uint_eq(count_entries(top), 1);
+        ck_assert_uint_eq(count_entries(dir), ex[e].n_sites + 1);
+        size_t files_total = 0;
+        for (size_t k = 0; k < ex[e].n_sites; k++) {
+            const fib_session_site *si = fib_session_site_get(s, k);
+            snprintf(path, sizeof path, "%s/site-%02zu-%s", dir, k + 1,
+                     si->name);
+            size_t n = check_ptf_files(fib_session_site_plan(s, k), path);
+            ck_assert_uint_ge(n, 6);
+            ck_assert_uint_eq(count_entries(path), n + 1);
+            files_total += n;
+        }
+        /* the run order: one row per session step, in order */
+        snprintf(path, sizeof path, "%s/session-%s.txt", dir, ion);
+        char *idx = slurp(path);
+        size_t rows = 0, files_listed = 0;
+        char *save = NULL;
+        for (char *line = strtok_r(idx, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save)) {
+            if (line[0] == '#')
+                continue;
+            const fib_session_step *q = fib_session_step_get(s, rows);
+            ck_assert_ptr_nonnull(q);
+            size_t order, step;
+            char site[64], folder[96], batch[32], name[64], files[4096];
+            double x, y, pA, t, t0, t1;
+            int k = sscanf(line,
+                           "%zu\t%63s\t%95s\t%lf\t%lf\t%31s\t%zu\t%63s\t%lf"
+                           "\t%lf\t%lf\t%lf\t%4095s",
+                           &order, site, folder, &x, &y, batch, &step, name,
+                           &pA, &t, &t0, &t1, files);
+            ck_assert_int_eq(k, 13);
+            ck_assert_uint_eq(order, rows + 1);
+            const fib_session_site *si = fib_session_site_get(s, q->site);
+            ck_assert_str_eq(site, si->name);
+            ck_assert_double_eq_tol(x, si->x_um, 1e-9);
+            ck_assert_double_eq_tol(y, si->y_um, 1e-9);
+            ck_assert_str_eq(batch, fib_session_batch_name(q->batch));
+            ck_assert_uint_eq(step, q->plan_step + 1);
+            const fib_plan_step *ps =
+                fib_plan_step_get(fib_session_site_plan(s, q->site), step - 1);
+            ck_assert_str_eq(name, ps->name);
+            ck_assert_str_eq(name, q->step.name);
+            ck_assert_double_eq_tol(t0, q->step.start_s, 1e-6);
+            ck_assert_double_eq_tol(t1, q->step.end_s, 1e-6);
+            if (ps->mills) {
+                ck_assert_double_eq_tol(pA, ps->current_pA, 1e-6);
+                ck_assert_double_eq_tol(t, ps->commanded_time_s,
+                                        1e-8 * ps->commanded_time_s);
+            }
+            if (strcmp(files, "-") != 0) {
+                /* each listed file exists; its box count is the step's */
+                int nb = 0;
+                char *s2 = NULL;
+                for (char *fn = strtok_r(files, ",", &s2); fn;
+                     fn = strtok_r(NULL, ",", &s2), nb++) {
+                    snprintf(path, sizeof path, "%s/%s", dir, fn);
+                    FILE *f = fopen(path, "r");
+                    ck_assert_msg(f != NULL, "%s listed, missing", fn);
+                    fclose(f);
+                }
+                ck_assert_int_eq(nb, ps->pattern.n_boxes);
+                files_listed += (size_t)nb;
+            }
+            rows++;
+        }
+        free(idx);
+        ck_assert_uint_eq(rows, fib_session_step_count(s));
+        ck_assert_uint_eq(files_listed, files_total);
+
+        /* AutoLamella: a protocol per site, the session file */
+        snprintf(dir, sizeof dir, "%s/al", top);
+        st = fib_fmt_session_export(one, 1, FIB_FMT_EXPORT_AUTOLAMELLA, dir,
+                                    &err);
+        ck_assert_msg(st == FIB_OK, "%s: %s", ex[e].file, err.msg);
+        for (size_t k = 0; k < ex[e].n_sites; k++) {
+            snprintf(path, sizeof path, "%s/site-%02zu-%s/autolamella-%s.yaml",
+                     dir, k + 1, fib_session_site_get(s, k)->name, ion);
+            char *y = slurp(path);
+            ck_assert(strstr(y, "tasks:") && strstr(y, "milling_current:"));
+            free(y);
+        }
+        snprintf(path, sizeof path, "%s/session-%s.yaml", dir, ion);
+        char *y = slurp(path);
+        ck_assert(strstr(y, "run_order:") && strstr(y, "stage_position:"));
+        free(y);
+
+        /* all or none: into the (now non-empty) folder, a missing parent,
+         * a file */
+        fib_error_clear(&err);
+        ck_assert_int_eq(
+            fib_fmt_session_export(one, 1, FIB_FMT_EXPORT_PTF, dir, &err),
+            FIB_EINVAL);
+        ck_assert_msg(strstr(err.msg, "not empty") != NULL, "%s", err.msg);
+        snprintf(path, sizeof path, "%s/no/such", top);
+        fib_error_clear(&err);
+        ck_assert_int_eq(
+            fib_fmt_session_export(one, 1, FIB_FMT_EXPORT_PTF, path, &err),
+            FIB_EINVAL);
+        snprintf(path, sizeof path, "%s/session-%s.yaml", dir, ion);
+        fib_error_clear(&err);
+        ck_assert_int_eq(
+            fib_fmt_session_export(one, 1, FIB_FMT_EXPORT_PTF, path, &err),
+            FIB_EINVAL);
+        ck_assert_uint_eq(count_entries(top), 2); /* export, al: no tmp */
+        ck_assert_uint_eq(count_entries(dir), ex[e].n_sites + 1);
+        /* two sessions of the same ion would collide */
+        const fib_session *same[2] = {s, s};
+        snprintf(path, sizeof path, "%s/two", top);
+        fib_error_clear(&err);
+        ck_assert_int_eq(
+            fib_fmt_session_export(same, 2, FIB_FMT_EXPORT_PTF, path, &err),
+            FIB_EINVAL);
+        ck_assert_uint_eq(count_entries(top), 2);
+        fib_test_rmdir(top);
+        fib_session_destroy(s);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pattern_export");
@@ -531,6 +708,7 @@ int main(void)
     tcase_add_test(tc, test_ptf_examples);
     tcase_add_test(tc, test_yaml_shape);
     tcase_add_test(tc, test_all_or_none);
+    tcase_add_test(tc, test_session_export);
     suite_add_tcase(s, tc);
     return fib_test_run(s, getenv("FIB_SOURCE_DIR") ? NULL
                                                     : "FIB_SOURCE_DIR unset");

@@ -713,9 +713,10 @@ START_TEST(test_sessions_5_2)
     r.polish_kV_given = true;
     /* With the depth solve the times are those of ice (1.0 um^3/nC)
      * whatever the application file (Si only changes the depth to enter):
-     * 9.7 min for this uncapped site, where the Si-application commanded
+     * 10.4 min for this uncapped site (9.7 without the 15 s
+     * cross-section set-ups), where the Si-application commanded
      * times gave 20.9 min.  The published range includes imaging and
-     * set-up the plan does not model: within a factor 2.5 of it.  The
+     * handling the plan does not model: within a factor 2.5 of it.  The
      * SerialFIB protocol itself is in test_planner_timing.c. */
     snprintf(r.application, sizeof r.application, "Si");
     fib_plan *p = make(&r, 0, FIB_PLAN_LADDER_DEFAULT);

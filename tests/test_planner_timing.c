@@ -121,45 +121,107 @@ START_TEST(test_pattern_files)
 }
 END_TEST
 
-/* fibsem-os fibsem/timing.py: the AutoLamella Rough Mill 01 trench (2 x
- * (10 x 3.5 x 2 um), CCS, Si-ccs, 0.74 nA, cryo ice) measured at 146.2 s;
- * xT estimated 102.4 s; fibsem-os's formula 236.5 s (2.3x).  The
- * instrument time of the drawn pattern is 94.6 s (within 10 % of xT's
- * estimate); the time to reach 2 um of ice physically (1.0 um^3/nC,
- * redeposition in the 3.5 um box) is 211 s.  The measured 146.2 s lies
- * between: -35 % / +44 %.  It is the duration of the dose xT commanded
- * (time-controlled), longer than xT's estimate by the CCS line refresh
- * and the trench set-up (up to 15 s, timing.py), which the planner does
- * not model; the planner's physical time is an upper bound for that run
- * with ice at 1.0 (at 1.3 um^3/nC, the upper end of the ice range that
- * this run itself suggests, 162 s = +11 %). */
+/* fibsem-os's own estimator (fibsem/milling/base.py
+ * estimate_milling_time, fibsem/milling/config.py MILLING_SPUTTER_RATE):
+ * t = 0.75 x V' / (r_k x I / k), k the table current nearest to I, r_k its
+ * rate (um^3/s), V' = 0.66 V for a cleaning cross-section. */
+static double fibsem_estimate_s(double V_um3, double I_nA, bool ccs)
+{
+    static const double key_nA[] = {0.02, 0.2, 0.74, 0.89, 2.0,
+                                    2.4,  6.2, 7.6,  28.0};
+    static const double rate[] = {6.85e-3,  6.578e-2, 3.349e-1,
+                                  3.920e-1, 9.549e-1, 1.309,
+                                  2.907,    3.041,    1.18e1};
+    size_t b = 0;
+    for (size_t k = 1; k < sizeof key_nA / sizeof key_nA[0]; k++)
+        if (fabs(key_nA[k] - I_nA) < fabs(key_nA[b] - I_nA))
+            b = k;
+    return 0.75 * (ccs ? 0.66 : 1.0) * V_um3 / (rate[b] * I_nA / key_nA[b]);
+}
+
+/* fibsem-os fibsem/timing.py: an AutoLamella Rough Mill 01 trench (CCS,
+ * Si-ccs, 0.74 nA, cryo lamella) milled in 146.2 s; xT estimated 102.4 s,
+ * fibsem-os's formula 236.5 s (2.3x).
+ *
+ * What was milled.  The formula is deterministic, and on the same run
+ * (PR #431: Rough Mill 01 236.5 s, Rough Mill 02 571.9 s, stress relief
+ * 30.7 s) it reproduces RM02 and the relief exactly with the default
+ * task-protocol.yaml geometry, but gives 206.9 s for the default RM01
+ * (2 x 10 x 3.5 x 2 um): the run's RM01 had V / I = 216.2 um^3/nA, not
+ * the default's 189.2 (14 % more volume per current, e.g. 4 um trench
+ * heights; the time fixes only V / I).
+ *
+ * Instrument model: the drawn pattern's xT time V / (VPD I) = 108.1 s
+ * with Si-ccs 2.0 (xT's own estimate 102.4 s, 5 % less: its calibrated
+ * current of the 0.74 nA aperture or its VPD, unknown), plus the trench
+ * pattern set-up measured in that run (timing.py: "0 s on a rectangle,
+ * 15 s on a trench") = 123.1 s: -16 % against 146.2 s.  The remaining
+ * ~23 s are not accounted for by any source read (planner/PLANNER.md,
+ * "Timing validation").  With the default geometry the same model gives
+ * 109.6 s (-25 %): the geometry, not the model, was most of the gap.
+ * The physical time to reach 2 um of ice (1.0 um^3/nC, redeposition) is
+ * not what the instrument ran (it runs the commanded dose), and is kept
+ * only as the bound it is. */
 START_TEST(test_fibsem_trench)
 {
+    /* the fibsem-os formula on that run: RM02 (2 x 9.5 x 2 x 2 um CCS,
+     * 0.2 nA) and the relief (2 x 0.5 x 18 x 1 um, 1 nA) as published */
+    ck_assert(fabs(fibsem_estimate_s(76.0, 0.2, true) - 571.9) < 0.05);
+    ck_assert(fabs(fibsem_estimate_s(18.0, 1.0, false) - 30.7) < 0.05);
+    ck_assert(fabs(fibsem_estimate_s(140.0, 0.74, true) - 206.9) < 0.05);
+    /* RM01 as run: V / I from its 236.5 s */
+    double v_per_nA = 236.5 / fibsem_estimate_s(1.0, 0.74, true) / 0.74;
+    ck_assert(fabs(v_per_nA - 216.2) < 0.05);
+    ck_assert(fabs(v_per_nA - 140.0 / 0.74) > 25.0); /* not the default */
+
     fib_plan_request r;
     sample(&r, "ice", true, "Si-ccs");
-    fib_geom_pattern g = boxes(FIB_GEOM_TRENCH, 2, 10.0, 3.5, 2.0);
+    /* 2 x (10 x 4 x 2 um) at 0.74 nA: V / I = 216.2 um^3/nA */
+    fib_geom_pattern g = boxes(FIB_GEOM_TRENCH, 2, 10.0, 4.0, 2.0);
+    g.scan = FIB_GEOM_SCAN_CCS;
+    ck_assert(fabs(g.volume_um3 / 0.74 - v_per_nA) < 0.05);
     fib_plan_stage_result o = stage(&r, FIB_PLAN_ION_GA, &g, 740, 0);
-    ck_assert_double_eq_tol(o.instrument_time_s, 140 / (2.0 * 0.74), 1e-9);
-    ck_assert(fib_test_rel(o.instrument_time_s, 102.4) < 0.10);
+    ck_assert_double_eq_tol(o.instrument_time_s, 160 / (2.0 * 0.74), 1e-9);
+    ck_assert(fib_test_rel(o.instrument_time_s, 102.4) < 0.06); /* xT */
+    ck_assert_double_eq(o.setup_s, 15.0);
+    ck_assert_double_eq_tol(o.wall_time_s, o.instrument_time_s + 15.0, 1e-9);
+    double e_wall = o.wall_time_s / 146.2 - 1;
+    ck_assert_msg(e_wall > -0.20 && e_wall < -0.10, "wall %+.3f", e_wall);
+    /* xT's own estimate + the set-up: -19.7 % */
+    ck_assert(fabs((102.4 + o.setup_s) / 146.2 - 1 + 0.197) < 0.001);
+    /* a rectangle pays no set-up */
+    fib_geom_pattern gr = g;
+    gr.scan = FIB_GEOM_SCAN_BOX;
+    ck_assert_double_eq(stage(&r, FIB_PLAN_ION_GA, &gr, 740, 0).setup_s, 0.0);
+
+    /* the default geometry (what the test assumed before): -25 % */
+    fib_geom_pattern gd = boxes(FIB_GEOM_TRENCH, 2, 10.0, 3.5, 2.0);
+    gd.scan = FIB_GEOM_SCAN_CCS;
+    fib_plan_stage_result od = stage(&r, FIB_PLAN_ION_GA, &gd, 740, 0);
+    ck_assert_double_eq_tol(od.instrument_time_s, 140 / (2.0 * 0.74), 1e-9);
+    double e_def = od.wall_time_s / 146.2 - 1;
+    ck_assert_msg(e_def > -0.30 && e_def < -0.20, "default %+.3f", e_def);
+
+    /* the physical solve: 2 um of ice at 1.0 um^3/nC with redeposition in
+     * the 4 um box, and the depth to enter with Si-ccs */
     const fib_plan_material *ice = fib_plan_materials_find(db, "ice");
     double k = ice->redep_k > 0 ? ice->redep_k : FIB_PLAN_REDEP_K_DEFAULT;
-    double t_phys = 140 / (1.0 * 0.74) * (1 + k * 2 / (2 * 3.5));
+    double t_phys = 160 / (1.0 * 0.74) * (1 + k * 2 / (2 * 4.0));
     ck_assert(fib_test_rel(o.time_s, t_phys) < 1e-9);
     ck_assert(fib_test_rel(o.physical_depth_um, 2.0) < 1e-9);
-    /* the depth to enter with Si-ccs: 2 x 2.0 / 1.0 x redeposition */
     ck_assert(fib_test_rel(o.commanded_depth_um,
-                           2.0 * 2.0 * (1 + k * 2 / 7.0)) < 1e-9);
-    /* model errors vs the measured 146.2 s, as stated in PLANNER.md */
-    double e_instr = o.instrument_time_s / 146.2 - 1;
-    double e_phys = o.time_s / 146.2 - 1;
-    ck_assert_msg(e_instr > -0.40 && e_instr < -0.30, "instrument %+.2f",
-                  e_instr);
-    ck_assert_msg(e_phys > 0.35 && e_phys < 0.50, "physical %+.2f", e_phys);
-    /* a time-controlled run of the measured 146.2 s at 0.74 nA reaches
-     * 1.4 um of ice by the model: the dose xT gave is short of 2 um */
-    o = stage(&r, FIB_PLAN_ION_GA, &g, 740, 146.2);
+                           2.0 * 2.0 * (1 + k * 2 / 8.0)) < 1e-9);
+    ck_assert(fib_test_rel(od.time_s, 140 / (1.0 * 0.74) * (1 + k * 2 / 7.0)) <
+              1e-9);
+    /* a time-controlled run of 146.2 s at 0.74 nA reaches 1.3-1.6 um of
+     * ice by the model in either geometry: the dose xT gave is short of
+     * the 2 um the physical solve asks for */
+    o = stage(&r, FIB_PLAN_ION_GA, &gd, 740, 146.2);
     ck_assert_double_eq_tol(o.time_s, 146.2, 1e-12);
+    ck_assert_double_eq_tol(o.wall_time_s, 146.2 + 15.0, 1e-12);
     ck_assert(o.physical_depth_um > 1.2 && o.physical_depth_um < 1.6);
+    o = stage(&r, FIB_PLAN_ION_GA, &g, 740, 146.2);
+    ck_assert(o.physical_depth_um > 1.1 && o.physical_depth_um < 1.6);
 }
 END_TEST
 
@@ -228,6 +290,7 @@ START_TEST(test_overheads)
     ck_assert_double_eq(o.stage_move_relative_s, 6.5);
     ck_assert_double_eq(o.objective_insert_s, 18.5);
     ck_assert_double_eq(o.objective_retract_s, 19.6);
+    ck_assert_double_eq(o.pattern_setup_s, 15.0);
     fib_plan_request r;
     fib_plan_request_default(&r);
     fib_plan *p = NULL;
@@ -235,10 +298,21 @@ START_TEST(test_overheads)
     ck_assert_int_eq(
         fib_plan_create(&r, 0, FIB_PLAN_LADDER_DEFAULT, db, &p, &err), FIB_OK);
     ck_assert_double_eq(fib_plan_step_get(p, 0)->overhead_stage_s, 8.0);
+    size_t n_cs = 0;
     for (size_t i = 0; i < fib_plan_step_count(p); i++) {
         const fib_plan_step *s = fib_plan_step_get(p, i);
         ck_assert_double_eq(s->overhead_current_s, s->mills ? 41.0 : 0.0);
+        /* cross-section patterns (CCS windows, stair trenches) pay the
+         * pattern set-up in overhead_other_s, rectangles do not */
+        bool cs = s->mills && (s->pattern.scan == FIB_GEOM_SCAN_CCS ||
+                               s->pattern.scan == FIB_GEOM_SCAN_STAIR);
+        n_cs += cs;
+        if (s->mills && !cs && s->pattern.kind == FIB_GEOM_FIDUCIAL)
+            ck_assert(s->overhead_other_s < 15.0);
+        if (cs)
+            ck_assert(s->overhead_other_s >= 15.0);
     }
+    ck_assert_uint_ge(n_cs, 3);
     fib_plan_destroy(p);
 }
 END_TEST

@@ -35,7 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "atomic.h"
 
@@ -734,8 +736,10 @@ static int y_stages(FILE *f, const fib_plan *p, size_t i, const char *app)
     return g->n_boxes;
 }
 
-static fib_status export_yaml(const fib_plan *p, const char *dir, out_set *set,
-                              fib_error *err)
+/* @p site: the session site the plan is for (named in the protocol's
+ * title), NULL for a single-site plan. */
+static fib_status export_yaml(const fib_plan *p, const char *site,
+                              const char *dir, out_set *set, fib_error *err)
 {
     const char *ion = ion_symbol(p);
     const fib_plan_request *rq = fib_plan_get_request(p);
@@ -778,8 +782,9 @@ static fib_status export_yaml(const fib_plan *p, const char *dir, out_set *set,
           f);
     fputs("name: ", f);
     char title[192];
-    snprintf(title, sizeof title, "cryofib %s (%s, %s ladder)",
-             rq->name[0] ? rq->name : "session", ion,
+    snprintf(title, sizeof title, "cryofib %s%s%s (%s, %s ladder)",
+             rq->name[0] ? rq->name : "session", site ? ", site " : "",
+             site ? site : "", ion,
              fib_plan_get_mode(p) == FIB_PLAN_LADDER_OPTIMIZED ? "optimized"
                                                                : "default");
     ys(f, title);
@@ -907,12 +912,298 @@ fib_status fib_fmt_plan_export(const fib_plan *const *plans, size_t n_plans,
     out_set set = {0};
     fib_status st = FIB_OK;
     for (size_t i = 0; i < n_plans && st == FIB_OK; i++)
-        st = kind == FIB_FMT_EXPORT_PTF ? export_ptf(plans[i], dir, &set, err)
-                                        : export_yaml(plans[i], dir, &set, err);
+        st = kind == FIB_FMT_EXPORT_PTF
+                 ? export_ptf(plans[i], dir, &set, err)
+                 : export_yaml(plans[i], NULL, dir, &set, err);
     if (st == FIB_OK)
         st = set_commit(&set, err);
     else
         set_abort(&set);
     set_free(&set);
+    return st;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Sessions with several sites: one folder per site                       */
+
+/* "site-NN-<name>": numbered so that two names that map to the same safe
+ * name cannot collide and the folders list in session order. */
+static void site_folder(const fib_session *s, size_t k, char *buf, size_t n)
+{
+    char nm[FIB_SESSION_NAME_MAX];
+    safe_name(fib_session_site_get(s, k)->name, nm, sizeof nm);
+    snprintf(buf, n, "site-%02zu-%s", k + 1, nm);
+}
+
+/* The session's run order for the ptf export: every session step with the
+ * .ptf files of its boxes (relative to the export folder; "-" for steps
+ * that are not exported). */
+static fib_status session_index_ptf(const fib_session *s, const char *dir,
+                                    out_set *set, fib_error *err)
+{
+    const char *ion = ion_symbol(fib_session_site_plan(s, 0));
+    char name[64];
+    snprintf(name, sizeof name, "session-%s.txt", ion);
+    fib_status st = set_open(set, dir, name, err);
+    if (st != FIB_OK)
+        return st;
+    FILE *f = set->fp;
+    fib_session_summary S = fib_session_get_summary(s);
+    fprintf(f,
+            "# cryofib session export, %s: %zu sites, workflow %d; the "
+            "session's run order\n# (batched: rough, lift-out, thinning, "
+            "polishing; sites serpentine).  Each site's\n# folder holds its "
+            ".ptf files and index-%s.txt (as the single-site export).\n",
+            ion, S.n_sites, S.workflow, ion);
+    fputs("# order\tsite\tfolder\tx_um\ty_um\tbatch\tstep\tstep_name"
+          "\tcurrent_pA\ttime_s\tstart_s\tend_s\tfiles\n",
+          f);
+    for (size_t i = 0; i < fib_session_step_count(s); i++) {
+        const fib_session_step *q = fib_session_step_get(s, i);
+        const fib_session_site *si = fib_session_site_get(s, q->site);
+        const fib_plan *p = fib_session_site_plan(s, q->site);
+        const fib_plan_step *ps = fib_plan_step_get(p, q->plan_step);
+        char folder[64];
+        site_folder(s, q->site, folder, sizeof folder);
+        fprintf(f,
+                "%zu\t%s\t%s\t%.15g\t%.15g\t%s\t%zu\t%s\t%.15g\t%.15g"
+                "\t%.15g\t%.15g\t",
+                i + 1, si->name, folder, si->x_um, si->y_um,
+                fib_session_batch_name(q->batch), q->plan_step + 1, ps->name,
+                ps->mills ? ps->current_pA : 0.0,
+                ps->mills ? ps->commanded_time_s : 0.0, q->step.start_s,
+                q->step.end_s);
+        if (!exported(ps)) {
+            fputs("-\n", f);
+            continue;
+        }
+        char sname[FIB_GEOM_NAME_SIZE];
+        safe_name(ps->name, sname, sizeof sname);
+        for (int b = 0; b < ps->pattern.n_boxes; b++) {
+            char lab[16];
+            box_label(&ps->pattern, b, lab, sizeof lab);
+            fprintf(f, "%s%s/%s-%02zu-%s-%s.ptf", b ? "," : "", folder, ion,
+                    q->plan_step + 1, sname, lab);
+        }
+        fputc('\n', f);
+    }
+    return FIB_OK;
+}
+
+/* The session's sites and run order for the AutoLamella export. */
+static fib_status session_index_yaml(const fib_session *s, const char *dir,
+                                     out_set *set, fib_error *err)
+{
+    const fib_plan *p0 = fib_session_site_plan(s, 0);
+    const char *ion = ion_symbol(p0);
+    const fib_plan_request *rq = &fib_session_get_request(s)->base;
+    char name[64];
+    snprintf(name, sizeof name, "session-%s.yaml", ion);
+    fib_status st = set_open(set, dir, name, err);
+    if (st != FIB_OK)
+        return st;
+    FILE *f = set->fp;
+    fib_session_summary S = fib_session_get_summary(s);
+    fputs("# cryofib session for AutoLamella: one task protocol per site\n"
+          "# (<folder>/autolamella-<ion>.yaml).  AutoLamella keeps a "
+          "task_config per\n# lamella (experiment.yaml positions[i]."
+          "task_config, fibsem-os\n# fibsem/applications/autolamella/"
+          "structures.py); add one lamella per site at\n# its stage "
+          "position and load its protocol.  stage_position in metres.\n",
+          f);
+    fputs("name: ", f);
+    ys(f, rq->name[0] ? rq->name : "session");
+    fputs("\nion: ", f);
+    ys(f, ion);
+    fprintf(f, "\nworkflow: %d\n", S.workflow);
+    ykf(f, 0, "total_time_s", S.total_s);
+    ykf(f, 0, "milling_time_s", S.milling_s);
+    fputs("sites:\n", f);
+    for (size_t k = 0; k < fib_session_site_count(s); k++) {
+        const fib_session_site *si = fib_session_site_get(s, k);
+        const fib_plan *p = fib_session_site_plan(s, k);
+        char folder[64];
+        site_folder(s, k, folder, sizeof folder);
+        fputs("-   name: ", f);
+        ys(f, si->name);
+        fprintf(f, "\n    folder: %s\n    protocol: %s/autolamella-%s.yaml\n",
+                folder, folder, ion);
+        fputs("    method: ", f);
+        ys(f, fib_geom_method_name(fib_plan_get_request(p)->site.method));
+        fputs("\n    stage_position:\n", f);
+        ykf(f, 8, "x", si->x_um * 1e-6);
+        ykf(f, 8, "y", si->y_um * 1e-6);
+        ykf(f, 4, "milling_time_s",
+            fib_session_site_result_get(s, k)->milling_s);
+    }
+    fputs("run_order:\n", f);
+    for (size_t i = 0; i < fib_session_step_count(s); i++) {
+        const fib_session_step *q = fib_session_step_get(s, i);
+        const fib_plan *p = fib_session_site_plan(s, q->site);
+        const fib_plan_step *ps = fib_plan_step_get(p, q->plan_step);
+        int t = step_task(p, q->plan_step);
+        fprintf(f, "-   order: %zu\n    site: ", i + 1);
+        ys(f, fib_session_site_get(s, q->site)->name);
+        fprintf(f, "\n    batch: %s\n    step: %zu\n    name: ",
+                fib_session_batch_name(q->batch), q->plan_step + 1);
+        ys(f, ps->name);
+        fputs("\n    task: ", f);
+        if (t >= 0)
+            ys(f, TASKS[t].name);
+        else
+            fputs("null", f);
+        fputc('\n', f);
+        ykf(f, 4, "current_pA", ps->mills ? ps->current_pA : 0.0);
+        ykf(f, 4, "commanded_time_s", ps->mills ? ps->commanded_time_s : 0.0);
+        ykf(f, 4, "start_s", q->step.start_s);
+        ykf(f, 4, "end_s", q->step.end_s);
+    }
+    return FIB_OK;
+}
+
+/* Remove what a failed session export left: the files (temporary or
+ * final names), the site folders, the temporary folder. */
+static void session_cleanup(out_set *set, char **dirs, size_t n_dirs,
+                            const char *tmp)
+{
+    set_abort(set);
+    for (size_t i = 0; i < set->n; i++)
+        (void)remove(set->final[i]);
+    for (size_t i = n_dirs; i-- > 0;)
+        (void)rmdir(dirs[i]);
+    if (tmp)
+        (void)rmdir(tmp);
+}
+
+static fib_status session_export(const fib_session *const *sessions,
+                                 size_t n_sessions, fib_fmt_export_kind kind,
+                                 const char *dir, fib_error *err)
+{
+    if (!sessions || n_sessions == 0 || !dir || !dir[0])
+        return fib_error_set(err, FIB_EINVAL,
+                             "export: no session or no folder");
+    const size_t ns = fib_session_site_count(sessions[0]);
+    for (size_t i = 0; i < n_sessions; i++) {
+        if (!sessions[i] || fib_session_site_count(sessions[i]) != ns)
+            return fib_error_set(err, FIB_EINVAL,
+                                 "export: the sessions differ in their sites");
+        for (size_t k = 0; k < i; k++)
+            if (fib_plan_get_ion(fib_session_site_plan(sessions[i], 0)) ==
+                fib_plan_get_ion(fib_session_site_plan(sessions[k], 0)))
+                return fib_error_set(
+                    err, FIB_EINVAL, "export: two sessions for ion %s",
+                    ion_symbol(fib_session_site_plan(sessions[i], 0)));
+    }
+    struct stat sb;
+    if (stat(dir, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode))
+            return fib_error_set(err, FIB_EINVAL,
+                                 "export folder %s exists and is not a folder",
+                                 dir);
+        /* an existing folder must be empty: the finished export is renamed
+         * over it (rename(2) replaces an empty folder) */
+        DIR *d = opendir(dir);
+        if (!d)
+            return fib_error_set(err, FIB_EINVAL, "export folder %s: %s", dir,
+                                 strerror(errno));
+        const struct dirent *e;
+        bool empty = true;
+        while (empty && (e = readdir(d)) != NULL)
+            empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+        (void)closedir(d);
+        if (!empty)
+            return fib_error_set(err, FIB_EINVAL,
+                                 "export folder %s exists and is not empty; "
+                                 "the export never overwrites",
+                                 dir);
+    }
+    size_t len = strlen(dir) + 16;
+    char *tmp = malloc(len);
+    if (!tmp)
+        return fib_error_set(err, FIB_ENOMEM, "export: out of memory");
+    (void)snprintf(tmp, len, "%s.tmp-XXXXXX", dir);
+    if (!mkdtemp(tmp)) {
+        fib_status st = fib_error_set(
+            err, errno == ENOENT || errno == ENOTDIR ? FIB_EINVAL : FIB_EIO,
+            "export folder %s: cannot create it: %s", dir, strerror(errno));
+        free(tmp);
+        return st;
+    }
+    out_set set = {0};
+    char **dirs = calloc(ns, sizeof *dirs);
+    size_t n_dirs = 0;
+    fib_status st =
+        dirs ? FIB_OK : fib_error_set(err, FIB_ENOMEM, "export: out of memory");
+    for (size_t k = 0; k < ns && st == FIB_OK; k++) {
+        char folder[64];
+        site_folder(sessions[0], k, folder, sizeof folder);
+        size_t l = strlen(tmp) + strlen(folder) + 2;
+        dirs[k] = malloc(l);
+        if (!dirs[k]) {
+            st = fib_error_set(err, FIB_ENOMEM, "export: out of memory");
+            break;
+        }
+        (void)snprintf(dirs[k], l, "%s/%s", tmp, folder);
+        if (mkdir(dirs[k], 0777) != 0) {
+            st = fib_error_set(err, FIB_EIO, "%s: cannot create: %s", dirs[k],
+                               strerror(errno));
+            free(dirs[k]);
+            dirs[k] = NULL;
+            break;
+        }
+        n_dirs = k + 1;
+        for (size_t i = 0; i < n_sessions && st == FIB_OK; i++) {
+            const fib_plan *p = fib_session_site_plan(sessions[i], k);
+            st =
+                kind == FIB_FMT_EXPORT_PTF
+                    ? export_ptf(p, dirs[k], &set, err)
+                    : export_yaml(p, fib_session_site_get(sessions[i], k)->name,
+                                  dirs[k], &set, err);
+            if (st != FIB_OK && err) { /* name the site */
+                fib_error e2 = *err;
+                fib_error_clear(err);
+                st = fib_error_set(err, st, "site %s: %s",
+                                   fib_session_site_get(sessions[i], k)->name,
+                                   e2.msg);
+            }
+        }
+    }
+    for (size_t i = 0; i < n_sessions && st == FIB_OK; i++)
+        st = kind == FIB_FMT_EXPORT_PTF
+                 ? session_index_ptf(sessions[i], tmp, &set, err)
+                 : session_index_yaml(sessions[i], tmp, &set, err);
+    if (st == FIB_OK)
+        st = set_commit(&set, err);
+    if (st == FIB_OK && rename(tmp, dir) != 0)
+        st = fib_error_set(
+            err, errno == ENOTEMPTY || errno == EEXIST ? FIB_EINVAL : FIB_EIO,
+            "export folder %s: cannot rename %s over it: %s", dir, tmp,
+            strerror(errno));
+    if (st != FIB_OK)
+        session_cleanup(&set, dirs, n_dirs, tmp);
+    set_free(&set);
+    for (size_t k = 0; k < n_dirs; k++)
+        free(dirs[k]);
+    free(dirs);
+    free(tmp);
+    return st;
+}
+
+fib_status fib_fmt_session_export(const fib_session *const *sessions,
+                                  size_t n_sessions, fib_fmt_export_kind kind,
+                                  const char *dir, fib_error *err)
+{
+    if (!dir || !dir[0])
+        return session_export(sessions, n_sessions, kind, dir, err);
+    /* "out/" names the folder "out": the temporary one goes beside it */
+    size_t n = strlen(dir);
+    char *d = malloc(n + 1);
+    if (!d)
+        return fib_error_set(err, FIB_ENOMEM, "export: out of memory");
+    memcpy(d, dir, n + 1);
+    while (n > 1 && d[n - 1] == '/')
+        d[--n] = '\0';
+    fib_status st = session_export(sessions, n_sessions, kind, d, err);
+    free(d);
     return st;
 }

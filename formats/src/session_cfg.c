@@ -671,17 +671,10 @@ static fib_status parse_protect(pctx *c, const config_setting_t *g,
 static fib_status parse_overheads(pctx *c, const config_setting_t *g,
                                   fib_plan_request *r)
 {
-    static const char *const keys[] = {"current_change_s",
-                                       "stage_move_s",
-                                       "alignment_s",
-                                       "image_s",
-                                       "kv_change_s",
-                                       "gis_s",
-                                       "deposit_rate_um3_s",
-                                       "needle_s",
-                                       "ice_attach_s",
-                                       "transfer_s",
-                                       NULL};
+    static const char *const keys[] = {
+        "current_change_s", "stage_move_s", "alignment_s",        "image_s",
+        "kv_change_s",      "gis_s",        "deposit_rate_um3_s", "needle_s",
+        "ice_attach_s",     "transfer_s",   "pattern_setup_s",    NULL};
     TRY(check_keys(c, g, "overheads", keys));
     fib_plan_overheads *o = &r->overheads;
     const char *p = "overheads";
@@ -697,6 +690,7 @@ static fib_status parse_overheads(pctx *c, const config_setting_t *g,
     TRY(get_duration(c, g, p, "needle_s", &o->needle_s, 36000));
     TRY(get_duration(c, g, p, "ice_attach_s", &o->ice_attach_s, 36000));
     TRY(get_duration(c, g, p, "transfer_s", &o->transfer_s, 36000));
+    TRY(get_duration(c, g, p, "pattern_setup_s", &o->pattern_setup_s, 3600));
     return FIB_OK;
 }
 

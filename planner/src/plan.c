@@ -93,6 +93,18 @@ void fib_plan_overheads_defaults(fib_plan_overheads *o)
     o->stage_move_relative_s = clamp_pos(o->stage_move_relative_s, 6.5);
     o->objective_insert_s = clamp_pos(o->objective_insert_s, 18.5);
     o->objective_retract_s = clamp_pos(o->objective_retract_s, 19.6);
+    o->pattern_setup_s = clamp_pos(o->pattern_setup_s, 15.0);
+}
+
+/* Pattern set-up before the first stroke of a milling step: cross-section
+ * patterns (cleaning / regular cross-section) pay pattern_setup_s,
+ * rectangles nothing (fibsem-os timing.py, one Thermo run: 0 s on a
+ * rectangle, 15 s on a trench). */
+static double setup_of(const fib_plan_overheads *o, const fib_geom_pattern *g)
+{
+    return g->scan == FIB_GEOM_SCAN_CCS || g->scan == FIB_GEOM_SCAN_STAIR
+               ? o->pattern_setup_s
+               : 0.0;
 }
 
 const fib_plan_column *fib__plan_column(const fib_plan_ion_setup *io)
@@ -705,10 +717,13 @@ static double nearest_preset(const ctx *c, double pA)
     return best;
 }
 
-/* Per milling step overhead excluding stage moves and kV changes. */
+/* Per milling step overhead excluding stage moves and kV changes, for a
+ * cross-section pattern (thinning windows are cleaning cross-sections: the
+ * pattern set-up applies, as on the timeline). */
 static double step_overhead(const fib_plan_overheads *o)
 {
-    return 2 * o->current_change_s + o->alignment_s + o->image_s;
+    return 2 * o->current_change_s + o->alignment_s + o->image_s +
+           o->pattern_setup_s;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1213,6 +1228,7 @@ static void timeline(const ctx *c, fib_plan *p)
             if (last_kV > 0 && s->energy_keV != last_kV)
                 s->overhead_other_s += o->kv_change_s;
             last_kV = s->energy_keV;
+            s->overhead_other_s += setup_of(o, &s->pattern);
         }
         /* stage move to the site at the start and whenever the stage tilt
          * (beam incidence) changes */
@@ -1601,6 +1617,10 @@ fib_status fib_plan_stage_solve(const fib_plan_request *req,
                 out->commanded_depth_um = g->depth_um * sv.scale;
                 out->physical_depth_um = sv.phys_depth_um;
             }
+            out->setup_s = setup_of(&r->overheads, g);
+            out->wall_time_s =
+                (stage->time_s > 0 ? stage->time_s : out->instrument_time_s) +
+                out->setup_s;
         }
     }
     free(r);

@@ -371,6 +371,7 @@ static sched_stats run_schedule(fib_session *s, const sref *seq, size_t n,
         last_inc = st.pattern.incidence_deg;
         if (out) {
             out[i].site = seq[i].site;
+            out[i].plan_step = seq[i].idx;
             out[i].batch = seq[i].batch;
             out[i].current_change = cc;
             out[i].site_move = move && i > 0;

@@ -44,6 +44,7 @@
 
 #include "fib/common.h"
 #include "fib/planner.h"
+#include "fib/session.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -68,6 +69,42 @@ FIB_API bool fib_fmt_export_kind_parse(const char *name,
 FIB_API FIB_NODISCARD fib_status
 fib_fmt_plan_export(const fib_plan *const *plans, size_t n_plans,
                     fib_fmt_export_kind kind, const char *dir, fib_error *err);
+
+/**
+ * Export every site of a multi-site session (fib/session.h; one session
+ * per ion, the same sites, ion symbols differ) into the folder @p dir,
+ * which must not exist or be empty.  Layout:
+ *
+ *   DIR/site-NN-<name>/   one folder per site (NN = 1-based site number,
+ *                         name made file-safe): exactly the files that
+ *                         fib_fmt_plan_export() writes for that site's plan
+ *                         (fib_session_site_plan) of every ion;
+ *   DIR/session-<ion>.txt (ptf) the session's run order, tab-separated:
+ *                         order, site, folder, stage x/y um, batch, plan
+ *                         step, step name, current_pA, time_s, start_s,
+ *                         end_s, the step's .ptf files ("-" when the step
+ *                         is not exported: depositions, welds);
+ *   DIR/session-<ion>.yaml (autolamella) the sites (name, folder,
+ *                         protocol file, method, stage_position x/y in
+ *                         metres, milling time) and the run order (site,
+ *                         batch, step, name, AutoLamella task, current,
+ *                         time, start, end).
+ *
+ * AutoLamella keeps one task configuration per lamella (fibsem-os
+ * experiment.yaml, positions[i].task_config, initialised from the
+ * protocol); the per-site protocols are what each lamella's task
+ * configuration should hold.
+ *
+ * All or none: the files are written into a temporary folder
+ * "DIR.tmp-XXXXXX" beside DIR, which is renamed to DIR when every file is
+ * complete; any error removes it and leaves DIR as it was.  Errors:
+ * FIB_EINVAL for a DIR that is a file or a folder that is not empty, a
+ * missing parent folder, sessions that differ in their sites, a site with
+ * no milling step (named); FIB_EIO; FIB_ENOMEM.
+ */
+FIB_API FIB_NODISCARD fib_status fib_fmt_session_export(
+    const fib_session *const *sessions, size_t n_sessions,
+    fib_fmt_export_kind kind, const char *dir, fib_error *err);
 
 #ifdef __cplusplus
 }

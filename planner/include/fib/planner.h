@@ -124,6 +124,16 @@ typedef struct fib_plan_overheads {
     double objective_insert_s;    /**< 18.5 FM objective insert (timing.py) */
     double objective_retract_s;   /**< 19.6 FM objective retract
                                        (timing.py) */
+    double pattern_setup_s;       /**< 15: set-up of a cross-section pattern
+                                       (cleaning or regular cross-section: trenches,
+                                       thinning and polishing windows) between the
+                                       start of patterning and the first stroke,
+                                       once per milling step; rectangles none.
+                                       fibsem-os timing.py: "0 s on a rectangle,
+                                       15 s on a trench in the one run measured"
+                                       (Thermo; not modelled there: "too variable
+                                       to pick a number from" -- one run, the
+                                       value is the measured one, not a fit) */
 } fib_plan_overheads;
 
 /** Fill zero fields with defaults (in place). */
@@ -299,6 +309,14 @@ typedef struct fib_plan_stage_result {
     double commanded_depth_um; /**< depth to enter with the application so
                                     the instrument delivers that dose */
     double physical_depth_um;  /**< depth that dose reaches in the stack */
+    double setup_s;            /**< pattern set-up before the first stroke:
+                                    overheads.pattern_setup_s for a
+                                    cross-section (CCS, stair), 0 for a
+                                    rectangle */
+    double wall_time_s;        /**< the stage on the instrument: the time it
+                                    mills (time_s when time-controlled, else
+                                    the drawn pattern's instrument_time_s)
+                                    + setup_s */
 } fib_plan_stage_result;
 
 /**

@@ -131,6 +131,7 @@ typedef struct fib_session_phase {
 /** One step of the session timeline. */
 typedef struct fib_session_step {
     size_t site;             /**< index into the request's sites */
+    size_t plan_step;        /**< index of the step in the site's plan */
     size_t phase;            /**< index of its MILL phase */
     fib_session_batch batch; /**< batch the step runs in */
     bool current_change;     /**< a current change precedes it */
