@@ -21,12 +21,14 @@ trap 'rm -rf "$tmp"' EXIT
 [ -x "$bm" ] || { echo "build bench_measure first ($bm)"; exit 1; }
 threads=${OMP_NUM_THREADS:-$(nproc)}
 export OMP_NUM_THREADS=$threads
+# as the cryofib command sets it (cli/main.c): no spinning at barriers
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
 {
 echo "# Measurement kernels vs scipy / scikit-image"
 echo
 echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
-echo "OMP_NUM_THREADS=$threads; peers: scipy $($py -c 'import scipy; print(scipy.__version__)'),"
+echo "OMP_NUM_THREADS=$threads, OMP_WAIT_POLICY=$OMP_WAIT_POLICY; peers: scipy $($py -c 'import scipy; print(scipy.__version__)'),"
 echo "scikit-image $($py -c 'import skimage; print(skimage.__version__)') (single-threaded)."
 echo "Wall times of one run each (labelling: best of 3 runs, both sides), same machine, same run."
 echo
@@ -38,9 +40,16 @@ run_kernels() { # FILE PHASE
     "$bm" kernels "$1" "$2" "$tmp/edt.f32" > "$tmp/lines.txt"
     $py "$here/measure_peer.py" "$1" "$2" "$tmp/edt.f32" "$tmp/lines.txt" >> "$tmp/md"
 }
+run_skeleton() { # FILE PHASE: 3-D thinning, voxel-by-voxel vs scikit-image
+    line=$("$bm" skeleton "$1" "$2" "$tmp/skel.u8")
+    $py "$here/skeleton_peer.py" "$1" "$2" "$tmp/skel.u8" "$line" >> "$tmp/md"
+}
 run_kernels "$data/taufactor-electrode/electrode.tiff" 0
 run_kernels "$data/taufactor-electrode/electrode.tiff" 85
 run_kernels "$data/nrel-nmc-electrode-segmented/nmc-1-cal_generatedCBD_bridge.tif" 1
+run_skeleton "$data/taufactor-electrode/electrode.tiff" 0
+run_skeleton "$data/taufactor-electrode/electrode.tiff" 85
+run_skeleton "$data/nrel-nmc-electrode-segmented/nmc-1-cal_generatedCBD_bridge.tif" 0
 
 if [ "${2:-}" != "--no-500" ]; then
     unzip -q -o "$data/taufactor-500-benchmark/TF-500x500x500-1x2x6-v3.tiff.zip" -d "$tmp"
