@@ -231,25 +231,39 @@ bool fib__skel_euler_invariant(uint32_t cfg)
     return euler_invariant(word27(cfg));
 }
 
-/* Candidates of one directional sub-iteration in the z-slab [z0, z1) of
- * the alive list slice alive[a0..a1): border voxels (background on the
- * side @p dir) that are not end points (exactly one 26-neighbour) and are
- * simple, in raster order. */
-static size_t collect(const uint8_t *w, const size_t *alive, size_t a0,
-                      size_t a1, ptrdiff_t dir, size_t px, size_t pxy,
-                      size_t *out)
+/* Candidates of sub-iteration direction @p d (offset @p dir) among the
+ * alive voxels alive[a0..a1): border voxels (background on that side)
+ * that are not end points (exactly one 26-neighbour), are Euler
+ * invariant and leave at most one 26-component, in raster order.  The
+ * answer depends on the 3x3x3 neighbourhood only, so it is memoised per
+ * voxel and direction (memo bit 8 + d) and recomputed only where the
+ * neighbourhood changed since (dirty bit d, set for all 26 neighbours of
+ * every removed voxel). */
+static size_t collect(const uint8_t *w, uint16_t *memo, const size_t *alive,
+                      size_t a0, size_t a1, int d, ptrdiff_t dir, size_t px,
+                      size_t pxy, size_t *out)
 {
+    const uint16_t dirty = (uint16_t)(1u << d), res = (uint16_t)(0x100u << d);
     size_t nc = 0;
     for (size_t k = a0; k < a1; k++) {
         const size_t i = alive[k];
-        if (w[(size_t)((ptrdiff_t)i + dir)])
+        /* removed earlier in this sweep, or not a border voxel of this
+         * side (the memo is not needed: it stays dirty or valid) */
+        if (!w[i] || w[(size_t)((ptrdiff_t)i + dir)])
             continue;
+        const uint16_t mk = memo[i];
+        if (!(mk & dirty)) {
+            if (mk & res)
+                out[nc++] = i;
+            continue;
+        }
         const uint32_t b = gather27(w, i, px, pxy);
-        if (b && !(b & (b - 1))) /* end point: exactly one neighbour */
-            continue;
-        if (!euler_invariant(b) || !t26_le1(b))
-            continue;
-        out[nc++] = i;
+        /* not an end point (exactly one neighbour) */
+        const bool cand =
+            !(b && !(b & (b - 1))) && euler_invariant(b) && t26_le1(b);
+        memo[i] = (uint16_t)((mk & ~(dirty | res)) | (cand ? res : 0));
+        if (cand)
+            out[nc++] = i;
     }
     return nc;
 }
@@ -265,12 +279,15 @@ fib_status fib_recon_skeletonize(fib_volume *mask, fib_error *err)
     size_t nx = mask->nx, ny = mask->ny, nz = mask->nz;
     size_t px = nx + 2, py = ny + 2, pz = nz + 2, pxy = px * py;
     uint8_t *w = calloc(px * py * pz + 3, 1);
+    uint16_t *memo = malloc(px * py * pz * sizeof *memo);
     size_t *alive = NULL, *cand = NULL, *cnt = NULL;
-    if (!w) {
+    if (!w || !memo) {
         st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
         goto done;
     }
     euler_ready_once();
+    for (size_t i = 0; i < px * py * pz; i++)
+        memo[i] = 0x3F; /* every direction to be computed */
     uint8_t *m = mask->data;
     size_t na = 0;
     for (size_t z = 0; z < nz; z++)
@@ -322,7 +339,8 @@ fib_status fib_recon_skeletonize(fib_volume *mask, fib_error *err)
             for (long k = 0; k < (long)nblk; k++) {
                 const size_t a0 = (size_t)k * na / nblk;
                 const size_t a1 = (size_t)(k + 1) * na / nblk;
-                cnt[k] = collect(w, alive, a0, a1, dir[d], px, pxy, cand + a0);
+                cnt[k] = collect(w, memo, alive, a0, a1, d, dir[d], px, pxy,
+                                 cand + a0);
             }
             size_t nc = 0;
             for (size_t k = 0; k < nblk; k++) {
@@ -332,9 +350,19 @@ fib_status fib_recon_skeletonize(fib_volume *mask, fib_error *err)
             }
             /* Lee's sequential re-check, in raster order */
             for (size_t k = 0; k < nc; k++) {
-                if (t26_le1(gather27(w, cand[k], px, pxy))) {
-                    w[cand[k]] = 0;
+                const size_t i = cand[k];
+                if (t26_le1(gather27(w, i, px, pxy))) {
+                    w[i] = 0;
                     changed++;
+                    for (ptrdiff_t dz = -1; dz <= 1; dz++)
+                        for (ptrdiff_t dy = -1; dy <= 1; dy++) {
+                            uint16_t *r = memo + i +
+                                          (size_t)(dz * (ptrdiff_t)pxy +
+                                                   dy * (ptrdiff_t)px - 1);
+                            r[0] |= 0x3F;
+                            r[1] |= 0x3F;
+                            r[2] |= 0x3F;
+                        }
                 }
             }
         }
@@ -353,6 +381,7 @@ fib_status fib_recon_skeletonize(fib_volume *mask, fib_error *err)
                     w[(z + 1) * pxy + (y + 1) * px + x + 1];
 done:
     free(w);
+    free(memo);
     free(alive);
     free(cand);
     free(cnt);
