@@ -69,6 +69,38 @@ START_TEST(test_tpb_line)
 }
 END_TEST
 
+/* TauFactor's own TPB test cases (tests/test_metrics.py of tldr-group/
+ * taufactor): a 2x2x2 block with labels 1 at (0,0,0), (1,1,1), 2 at
+ * (0,1,1), (1,0,0), 0 elsewhere: every one of its 6 interior edges is a
+ * TPB (fraction 1); 1 on the plane x = 0 and 2 on the plane y = 0 (2 over
+ * 1 where they cross): 1/3. */
+START_TEST(test_tpb_taufactor_cases)
+{
+    const uint32_t ph[3] = {0, 1, 2};
+    fib_tpb_result r;
+    fib_volume v = mk(2, 2, 2, 1);
+    memset(v.data, 0, 8);
+    /* TauFactor indexes img[i, j, k]; the edge count is symmetric in the
+     * axes, so i, j, k map to z, y, x here */
+    *at(&v, 0, 0, 0) = 1;
+    *at(&v, 1, 1, 1) = 1;
+    *at(&v, 1, 1, 0) = 2;
+    *at(&v, 0, 0, 1) = 2;
+    ck_assert_int_eq(fib_recon_tpb(&v, ph, -1, &r, NULL), FIB_OK);
+    ck_assert_uint_eq(r.n_edges_total, 6);
+    ck_assert_double_eq_tol(r.edge_fraction, 1.0, 1e-15);
+    memset(v.data, 0, 8);
+    for (size_t a = 0; a < 2; a++)
+        for (size_t b = 0; b < 2; b++) {
+            *at(&v, b, a, 0) = 1; /* img[0] = 1 */
+            *at(&v, b, 0, a) = 2; /* img[:, 0] = 2 */
+        }
+    ck_assert_int_eq(fib_recon_tpb(&v, ph, -1, &r, NULL), FIB_OK);
+    ck_assert_double_eq_tol(r.edge_fraction, 1.0 / 3.0, 1e-15);
+    fib_volume_clear(&v);
+}
+END_TEST
+
 /* A slab of thickness t across the volume: every chord along z is t;
  * along x every chord touches the border (left out unless asked). */
 START_TEST(test_chords_slab)
@@ -225,6 +257,7 @@ int main(void)
     TCase *tc = tcase_create("stats");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_tpb_line);
+    tcase_add_test(tc, test_tpb_taufactor_cases);
     tcase_add_test(tc, test_chords_slab);
     tcase_add_test(tc, test_chords_ball);
     tcase_add_test(tc, test_two_point_lamellae);
