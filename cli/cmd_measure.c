@@ -453,6 +453,79 @@ static fib_status battery_report(fib_fmt_json *j, const fib_volume *vol,
         }
         fib_fmt_json_end_object(j);
     }
+    if (o->all) {
+        /* representative volume: volume fraction of every measured label
+         * (and the TPB density) on boxes of 1/8 .. 1 of the volume */
+        enum { STEPS = 4 };
+        fib_fmt_json_key(j, "representative_volume");
+        fib_fmt_json_begin_object(j);
+        fib_fmt_json_kv_string(
+            j, "method",
+            "metric on boxes of side 1/8, 1/4, 1/2 and 1 of the volume (up "
+            "to 4 per axis, spread evenly): mean and sd per size; settled = "
+            "the smallest size from which sd and |mean - whole| stay within "
+            "5 % of the whole-volume value");
+        for (size_t p = 0; p <= nphase; p++) {
+            const bool tpb_row = p == nphase;
+            if (tpb_row && !do_tpb)
+                break;
+            fib_rev_point pt[STEPS];
+            size_t settled = STEPS;
+            const uint32_t v3[3] = {tpb_row ? tp[0] : phases[p], tp[1], tp[2]};
+            if ((st = fib_recon_rev(
+                     vol,
+                     tpb_row ? FIB_REV_TPB_DENSITY : FIB_REV_VOLUME_FRACTION,
+                     tpb_row ? tp : v3, STEPS, 0.05, pt, &settled, err)) !=
+                FIB_OK)
+                return st;
+            if (tpb_row)
+                fib_fmt_json_key(j, "tpb_density");
+            else
+                key_u32(j, phases[p]);
+            fib_fmt_json_begin_object(j);
+            fib_fmt_json_key(j, "box_vox");
+            fib_fmt_json_begin_array(j);
+            for (int k = 0; k < STEPS; k++) {
+                fib_fmt_json_begin_array(j);
+                for (int a = 0; a < 3; a++)
+                    fib_fmt_json_int(j, (long long)pt[k].size_vox[a]);
+                fib_fmt_json_end_array(j);
+            }
+            fib_fmt_json_end_array(j);
+            fib_fmt_json_key(j, "mean");
+            fib_fmt_json_begin_array(j);
+            for (int k = 0; k < STEPS; k++)
+                fib_fmt_json_number(j, pt[k].mean);
+            fib_fmt_json_end_array(j);
+            fib_fmt_json_key(j, "sd");
+            fib_fmt_json_begin_array(j);
+            for (int k = 0; k < STEPS; k++)
+                fib_fmt_json_number(j, pt[k].sd);
+            fib_fmt_json_end_array(j);
+            fib_fmt_json_key(j, "settled_box_vox");
+            if (settled < STEPS) {
+                fib_fmt_json_begin_array(j);
+                for (int a = 0; a < 3; a++)
+                    fib_fmt_json_int(j, (long long)pt[settled].size_vox[a]);
+                fib_fmt_json_end_array(j);
+            } else {
+                fib_fmt_json_null(j);
+            }
+            fib_fmt_json_end_object(j);
+            if (settled < STEPS)
+                printf("%s %u: representative volume from %zu x %zu x %zu "
+                       "voxels\n",
+                       tpb_row ? "TPB density" : "volume fraction of",
+                       tpb_row ? tp[0] : phases[p], pt[settled].size_vox[0],
+                       pt[settled].size_vox[1], pt[settled].size_vox[2]);
+            else
+                printf("%s %u: not settled within the volume (the volume "
+                       "is smaller than its representative volume)\n",
+                       tpb_row ? "TPB density" : "volume fraction of",
+                       tpb_row ? tp[0] : phases[p]);
+        }
+        fib_fmt_json_end_object(j);
+    }
     const size_t dims[3] = {vol->nx, vol->ny, vol->nz};
     if (o->max_lag || o->all) {
         fib_fmt_json_key(j, "two_point_correlation");

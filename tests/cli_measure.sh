@@ -91,6 +91,9 @@ assert t['active_fraction'] == 1.0, t
 for lab in ('1', '2', '3'):
     d = r['effective_diffusivity'][lab]['z']
     assert abs(r['macmullin_number'][lab]['z'] * d - 1) < 1e-9
+    # straight channels: tau = 1, so N_M = 1 / eps
+    assert abs(r['macmullin_number'][lab]['z'] -
+               1 / r['volume_fraction'][lab]) < 1e-9
     s2 = r['two_point_correlation'][lab]['z']
     assert abs(s2[0] - r['volume_fraction'][lab]) < 1e-12, (lab, s2[0])
 c = r['chords']['1']

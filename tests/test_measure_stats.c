@@ -251,6 +251,41 @@ START_TEST(test_two_point_boolean)
 }
 END_TEST
 
+/* REV of a periodic structure: lamellae of period 8 along z; any 8
+ * consecutive slices hold exactly half of the phase, so the volume
+ * fraction settles (spread 0) at the box side of one period; boxes of 4
+ * slices give 0 or 1. */
+START_TEST(test_rev_lamellae)
+{
+    fib_volume v = mk(32, 32, 64, 10);
+    for (size_t z = 0; z < 64; z++)
+        for (size_t y = 0; y < 32; y++)
+            for (size_t x = 0; x < 32; x++)
+                *at(&v, x, y, z) = (z / 4) % 2 == 0;
+    const uint32_t val[3] = {1, 0, 0};
+    fib_rev_point pt[5];
+    size_t settled = 99;
+    ck_assert_int_eq(fib_recon_rev(&v, FIB_REV_VOLUME_FRACTION, val, 5, 0.05,
+                                   pt, &settled, NULL),
+                     FIB_OK);
+    ck_assert_uint_eq(pt[0].size_vox[2], 4);
+    ck_assert_uint_eq(pt[1].size_vox[2], 8);
+    ck_assert_uint_eq(pt[4].size_vox[2], 64);
+    ck_assert_double_eq_tol(pt[0].mean, 0.5, 1e-12);
+    ck_assert(pt[0].sd > 0.4);
+    for (int k = 1; k < 5; k++) {
+        ck_assert_double_eq_tol(pt[k].mean, 0.5, 1e-12);
+        ck_assert_double_eq_tol(pt[k].sd, 0.0, 1e-12);
+    }
+    ck_assert_uint_eq(settled, 1);
+    fib_error e = {0};
+    ck_assert_int_eq(
+        fib_recon_rev(&v, FIB_REV_VOLUME_FRACTION, val, 1, 0, pt, &settled, &e),
+        FIB_EINVAL);
+    fib_volume_clear(&v);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("measure_stats");
@@ -262,6 +297,7 @@ int main(void)
     tcase_add_test(tc, test_chords_ball);
     tcase_add_test(tc, test_two_point_lamellae);
     tcase_add_test(tc, test_two_point_boolean);
+    tcase_add_test(tc, test_rev_lamellae);
     suite_add_tcase(s, tc);
     return fib_test_run(s, NULL);
 }

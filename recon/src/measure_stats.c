@@ -335,3 +335,110 @@ fib_status fib_recon_two_point(const fib_volume *labels, uint32_t value,
     free(bits);
     return FIB_OK;
 }
+
+/* ---- representative volume ------------------------------------------------
+ */
+
+/* Copy the box [x0, x0 + bx) x [y0, ...) x [z0, ...) of @p v into @p out
+ * (a new owned volume of the same type and voxel size). */
+static fib_status sub_box(const fib_volume *v, const size_t o[3],
+                          const size_t b[3], fib_volume *out, fib_error *err)
+{
+    fib_status st = fib_volume_init(out, v->type, b[0], b[1], b[2], err);
+    if (st)
+        return st;
+    memcpy(out->voxel_size_nm, v->voxel_size_nm, sizeof out->voxel_size_nm);
+    const size_t es = fib_pixel_size_bytes(v->type);
+    for (size_t z = 0; z < b[2]; z++)
+        for (size_t y = 0; y < b[1]; y++)
+            memcpy((char *)out->data + ((z * b[1] + y) * b[0]) * es,
+                   (const char *)v->data +
+                       (((z + o[2]) * v->ny + y + o[1]) * v->nx + o[0]) * es,
+                   b[0] * es);
+    return FIB_OK;
+}
+
+fib_status fib_recon_rev(const fib_volume *labels, fib_rev_metric metric,
+                         const uint32_t value[3], size_t n_steps,
+                         double rel_tol, fib_rev_point *out,
+                         size_t *settled_out, fib_error *err)
+{
+    fib_status st = check_labels(labels, "REV input", err);
+    if (st)
+        return st;
+    if (n_steps < 2 || n_steps > 8)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: REV steps must be 2..8 (got %zu)",
+                             n_steps);
+    if (metric != FIB_REV_VOLUME_FRACTION && metric != FIB_REV_TPB_DENSITY)
+        return fib_error_set(err, FIB_EINVAL, "recon: unknown REV metric %d",
+                             (int)metric);
+    const double tol = rel_tol > 0 ? rel_tol : 0.05;
+    const size_t dims[3] = {labels->nx, labels->ny, labels->nz};
+    double full = 0;
+    *settled_out = n_steps; /* none */
+    for (size_t k = 0; k < n_steps; k++) {
+        /* box side = dims / 2^(n_steps - 1 - k), at least 2 voxels */
+        const size_t div = (size_t)1 << (n_steps - 1 - k);
+        size_t b[3], nb[3];
+        for (int a = 0; a < 3; a++) {
+            b[a] = dims[a] / div;
+            if (b[a] < 2)
+                b[a] = dims[a] < 2 ? dims[a] : 2;
+            nb[a] = dims[a] / b[a];
+            if (nb[a] > 4)
+                nb[a] = 4; /* at most 64 boxes, spread over the volume */
+        }
+        double s = 0, s2 = 0;
+        size_t n = 0;
+        for (size_t iz = 0; iz < nb[2]; iz++)
+            for (size_t iy = 0; iy < nb[1]; iy++)
+                for (size_t ix = 0; ix < nb[0]; ix++) {
+                    /* boxes spread evenly: origin i (dims - b) / (nb - 1) */
+                    const size_t ii[3] = {ix, iy, iz};
+                    size_t o[3];
+                    for (int a = 0; a < 3; a++)
+                        o[a] = nb[a] > 1
+                                   ? ii[a] * (dims[a] - b[a]) / (nb[a] - 1)
+                                   : (dims[a] - b[a]) / 2;
+                    fib_volume sb = {0};
+                    if ((st = sub_box(labels, o, b, &sb, err)) != FIB_OK)
+                        return st;
+                    double m = 0;
+                    if (metric == FIB_REV_VOLUME_FRACTION) {
+                        st = fib_recon_volume_fraction(&sb, value[0], &m, err);
+                    } else {
+                        fib_tpb_result t;
+                        st = fib_recon_tpb(&sb, value, -1, &t, err);
+                        m = t.density_um_per_um3;
+                    }
+                    fib_volume_clear(&sb);
+                    if (st)
+                        return st;
+                    s += m;
+                    s2 += m * m;
+                    n++;
+                }
+        fib_rev_point *p = &out[k];
+        memcpy(p->size_vox, b, sizeof b);
+        p->n_boxes = n;
+        p->mean = s / (double)n;
+        p->sd = n > 1 ? sqrt(fmax(s2 / (double)n - p->mean * p->mean, 0) *
+                             (double)n / (double)(n - 1))
+                      : 0.0;
+        if (k == n_steps - 1)
+            full = p->mean;
+    }
+    /* settled: the smallest size from which on every larger one has a
+     * relative spread under tol and a mean within tol of the largest */
+    for (size_t k = n_steps; k-- > 0;) {
+        const fib_rev_point *p = &out[k];
+        const double ref = fabs(full) > 0 ? fabs(full) : 1.0;
+        if (p->sd / ref > tol || fabs(p->mean - full) / ref > tol)
+            break;
+        *settled_out = k;
+    }
+    if (*settled_out == n_steps - 1)
+        *settled_out = n_steps; /* the whole volume agrees with itself */
+    return FIB_OK;
+}

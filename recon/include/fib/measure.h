@@ -380,6 +380,34 @@ FIB_API FIB_NODISCARD fib_status fib_recon_two_point(const fib_volume *labels,
                                                      size_t max_lag, double *s2,
                                                      fib_error *err);
 
+/** Metric of a representative-volume analysis. */
+typedef enum fib_rev_metric {
+    FIB_REV_VOLUME_FRACTION = 0, /**< of value[0] */
+    FIB_REV_TPB_DENSITY          /**< TPB length density of value[0..2] */
+} fib_rev_metric;
+
+/** One sub-volume size of a representative-volume analysis. */
+typedef struct fib_rev_point {
+    size_t size_vox[3]; /**< box side x, y, z */
+    size_t n_boxes;     /**< boxes measured (up to 4 per axis, spread) */
+    double mean, sd;    /**< of the metric over the boxes */
+} fib_rev_point;
+
+/**
+ * Representative volume element: the metric on boxes of side dims /
+ * 2^(n_steps - 1 - k), k = 0..n_steps - 1 (the last is the whole
+ * volume), up to 4 boxes per axis spread evenly over the volume, mean and
+ * sample sd per size into @p out (n_steps entries).  @p settled_out: the
+ * first k from which every larger size has sd / |whole| <= @p rel_tol (0
+ * = 0.05) and |mean - whole| / |whole| <= rel_tol; n_steps when no box
+ * smaller than the whole volume does (the volume is not larger than its
+ * REV).  @p n_steps 2..8.
+ */
+FIB_API FIB_NODISCARD fib_status
+fib_recon_rev(const fib_volume *labels, fib_rev_metric metric,
+              const uint32_t value[3], size_t n_steps, double rel_tol,
+              fib_rev_point *out, size_t *settled_out, fib_error *err);
+
 #ifdef __cplusplus
 }
 #endif
