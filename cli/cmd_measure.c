@@ -512,6 +512,29 @@ int cli_cmd_measure(int argc, char **argv)
                 "measure", "%s: --mesh must end in .stl or .ply", mesh_path);
     }
     const char *in = argv[optind];
+    {
+        /* no output may be an input (labels, --grey, NRRD data files),
+         * pictures included: their names are fixed */
+        cli_inputs ins = {0};
+        cli_inputs_add(&ins, in);
+        cli_inputs_add(&ins, grey_path);
+        if (cli_check_not_input("measure", "--json", json_path, ins.p, ins.n) ||
+            cli_check_not_input("measure", "--csv", csv_path, ins.p, ins.n) ||
+            cli_check_not_input("measure", "--mesh", mesh_path, ins.p, ins.n))
+            return CLI_EXIT_USAGE;
+        char pic[4096];
+        for (size_t k = 0; pic_dir && k < 4 + nphase; k++) {
+            static const char *fixed[4] = {"ortho_yz", "ortho_xz", "ortho_xy",
+                                           "mip_z"};
+            if (k < 4)
+                snprintf(pic, sizeof pic, "%s/%s.png", pic_dir, fixed[k]);
+            else
+                snprintf(pic, sizeof pic, "%s/surface_%u.png", pic_dir,
+                         phases[k - 4]);
+            if (cli_check_not_input("measure", "--pictures", pic, ins.p, ins.n))
+                return CLI_EXIT_USAGE;
+        }
+    }
     fib_error err = {0};
     fib_volume vol = {0}, mask = {0}, cc = {0}, lt = {0}, greyv = {0};
     fib_fmt_json *J = NULL;

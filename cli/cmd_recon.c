@@ -116,6 +116,7 @@ typedef struct opts {
     bool px_given;
     bool keep_type;                /* --keep-type: source pixel type, not f32 */
     fib_recon_dark_clip dark_clip; /* --dark-clip */
+    const char *run_file;          /* RUN.cfg when given, else NULL */
 } opts;
 
 static bool parse_rect(const char *opt, const char *t, size_t r[4])
@@ -1223,15 +1224,33 @@ static int run(opts *o)
     fib_progress prog = cli_progress_make(&ps, o->quiet);
 
     /* outputs beside the input slices would join the series next time */
-    if (cli_output_is_input(CMD, c->out, c->input))
+    /* the output folder may not be, nor hold, an input: the series folder
+     * (a glob's or list's slices too), the run file or a channel */
+    const char *const outs_in[2] = {c->input, o->run_file};
+    if (cli_check_dir_not_input(CMD, "--out", c->out, outs_in, 2))
         return CLI_EXIT_USAGE;
     st = open_series(c->input, &fs, &err);
     if (st)
         goto fail;
+    if (cli_check_dir_not_input(CMD, "--out", c->out,
+                                (const char *const *)fs.paths, fs.n)) {
+        rc = CLI_EXIT_USAGE;
+        goto done;
+    }
     /* check the channels before anything is written */
     for (size_t k = 0; k < c->n_channels && !st; k++) {
         file_src cs;
         st = open_series(c->channel_input[k], &cs, &err);
+        if (!st &&
+            (cli_check_dir_not_input(CMD, "--out", c->out,
+                                     (const char *const *)&c->channel_input[k],
+                                     1) ||
+             cli_check_dir_not_input(CMD, "--out", c->out,
+                                     (const char *const *)cs.paths, cs.n))) {
+            fib_fmt_series_free(cs.paths, cs.n);
+            rc = CLI_EXIT_USAGE;
+            goto done;
+        }
         if (!st && cs.n != fs.n)
             st = fib_error_set(&err, FIB_EINVAL,
                                "channel %s has %zu slices, the reference %zu",
@@ -1339,6 +1358,16 @@ static int run(opts *o)
     for (size_t k = 0; k < c->n_channels; k++) {
         file_src cs;
         st = open_series(c->channel_input[k], &cs, &err);
+        if (!st &&
+            (cli_check_dir_not_input(CMD, "--out", c->out,
+                                     (const char *const *)&c->channel_input[k],
+                                     1) ||
+             cli_check_dir_not_input(CMD, "--out", c->out,
+                                     (const char *const *)cs.paths, cs.n))) {
+            fib_fmt_series_free(cs.paths, cs.n);
+            rc = CLI_EXIT_USAGE;
+            goto done;
+        }
         if (!st && cs.n != fs.n)
             st = fib_error_set(&err, FIB_EINVAL,
                                "channel %s has %zu slices, the reference %zu",
@@ -1460,6 +1489,7 @@ int cli_cmd_recon(int argc, char **argv)
         fib_status st = fib_fmt_recon_cfg_read(argv[1], &o.c, &err);
         if (st)
             return cli_fail(CMD, st, &err);
+        o.run_file = argv[1];
         for (int i = 2; i < argc; i++) {
             if (!strcmp(argv[i], "--quiet")) {
                 o.quiet = true;

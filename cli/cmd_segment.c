@@ -183,6 +183,10 @@ int cli_cmd_segment(int argc, char **argv)
         return cli_usage_error("segment", "--open/--close radius must be >= 0");
     (void)quiet;
     const char *in = argv[optind];
+    cli_inputs ins = {0};
+    cli_inputs_add(&ins, in);
+    if (cli_check_not_input("segment", "--out", out, ins.p, ins.n))
+        return CLI_EXIT_USAGE;
     fib_error err = {0};
     fib_volume vol = {0}, lab = {0}, mask = {0}, ws = {0};
     fib_status st = fib_fmt_volume_read(in, NULL, &vol, NULL, &err);

@@ -464,6 +464,12 @@ int cli_cmd_simulate(int argc, char **argv)
     if (!in == !have_phantom)
         return cli_usage_error(CMD, "expected one LABELS file or --phantom "
                                     "KIND");
+    if (in) { /* the run folder is rewritten: it may not hold the labels */
+        cli_inputs ins = {0};
+        cli_inputs_add(&ins, in);
+        if (cli_check_dir_not_input(CMD, "--out", out, ins.p, ins.n))
+            return CLI_EXIT_USAGE;
+    }
     if (!tilt_set)
         sp.tilt_deg = zeiss ? 54.0 : 52.0;
     if (n_grey) {

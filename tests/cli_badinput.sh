@@ -421,5 +421,47 @@ t 2 'in/zunk.mrc: voxel size unknown in z .*--voxel-nm' measure in/zunk.mrc --js
 t 2 'coating threshold 5 nm needs the voxel size' measure in/zunk.mrc --json out/x.json --coating 1,2,5 -q
 t 2 '--dark-clip expects auto, on or off \(got .yes.\)' recon --input in/ser --out out/r --dark-clip yes
 
+# ---- issue 13: inputs (h/io13) ----
+# One identity check for every command: no output may be an input (same
+# device + inode after links, or the same resolved name), detached NRRD data
+# files included; an output folder may not be or hold an input series.
+mkdir -p in/i13/pics
+cp in/ser/labels.mrc in/i13/v.mrc
+ln -s v.mrc in/i13/vlink.mrc
+cp in/ser/slice_0000.png in/i13/pics/mip_z.png
+nrrd13() { # header data-file-field [sizes]
+  printf 'NRRD0004\ntype: uint8\ndimension: 2\nsizes: %s\nencoding: raw\ndata file: %s\n\n' \
+    "${3:-32 32}" "$2" >"in/i13/$1"
+}
+head -c 1024 /dev/urandom >in/i13/d.mrc
+head -c 1024 /dev/urandom >in/i13/d.raw
+nrrd13 hm.nrrd d.mrc
+nrrd13 habs.nrrd /etc/passwd '8 8'
+nrrd13 hup.nrrd ../i13/d.raw
+ln -s /etc/hostname in/i13/out.raw
+nrrd13 hlink.nrrd out.raw '2 2'
+printf '../ser/slice_0000.png\n../ser/slice_0001.png\n' >in/i13/list.txt
+printf 'input = "../ser"; out = ".";\n' >in/cfg/r_self.cfg
+sums >sum0
+t 2 'segment: --out in/i13/v.mrc: is the input file' segment in/i13/v.mrc --out in/i13/v.mrc --quiet
+t 2 'segment: --out in/i13/vlink.mrc: is the input file' segment in/i13/v.mrc --out in/i13/vlink.mrc --quiet
+t 2 'measure: --json in/i13/v.mrc: is the input file' measure in/i13/v.mrc --json in/i13/v.mrc -q
+t 2 'measure: --csv in/i13/./v.mrc: is the input file' measure in/i13/v.mrc --json out/x.json --csv in/i13/./v.mrc -q
+t 2 'measure: --csv in/s.mrc: is the input file' measure in/i13/v.mrc --json out/x.json --grey in/s.mrc --csv in/s.mrc -q
+t 2 'measure: --pictures in/i13/pics/mip_z.png: is the input file' measure in/i13/v.mrc --json out/x.json --grey in/i13/pics/mip_z.png --pictures in/i13/pics -q
+t 2 'convert: in/i13/d.mrc: is the input file' convert in/i13/hm.nrrd in/i13/d.mrc
+t 2 'correct: in/i13/d.mrc: is the input file' correct in/i13/hm.nrrd in/i13/d.mrc --destripe
+t 2 'segment: --out in/i13/d.mrc: is the input file' segment in/i13/hm.nrrd --out in/i13/d.mrc
+t 2 "in/i13/habs.nrrd: nrrd field 'data file' /etc/passwd is an absolute path" convert in/i13/habs.nrrd out/o.mrc
+t 2 "in/i13/habs.nrrd: nrrd field 'data file' /etc/passwd is an absolute path" info in/i13/habs.nrrd
+t 2 "in/i13/hup.nrrd: nrrd field 'data file' ../i13/d.raw leaves the header's folder" convert in/i13/hup.nrrd out/o.mrc
+t 2 "in/i13/hlink.nrrd: nrrd field 'data file' out.raw resolves to .*outside the header's folder" convert in/i13/hlink.nrrd out/o.mrc
+t 2 "recon: --out in/ser: holds the input" recon --input 'in/ser/*.png' --out in/ser --quiet
+t 2 "recon: --out in/ser: holds the input in/i13/../ser/slice_0000.png" recon --input in/i13/list.txt --out in/ser --quiet
+t 2 "recon: --out in/cfg/.: holds the input in/cfg/r_self.cfg|recon: --out .*: holds the input" recon in/cfg/r_self.cfg --quiet
+t 2 "recon: --out in: holds the input in/ser" recon --input in/ser --out in --quiet
+t 2 "simulate: --out in/ser: holds the input in/ser/labels.mrc" simulate in/ser/labels.mrc --out in/ser --quiet
+t 2 'plan: --out in/cfg/L.cfg: is the input file' plan in/cfg/L.cfg --quiet --out in/cfg/L.cfg
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
