@@ -462,6 +462,75 @@ t 2 "recon: --out in/cfg/.: holds the input in/cfg/r_self.cfg|recon: --out .*: h
 t 2 "recon: --out in: holds the input in/ser" recon --input in/ser --out in --quiet
 t 2 "simulate: --out in/ser: holds the input in/ser/labels.mrc" simulate in/ser/labels.mrc --out in/ser --quiet
 t 2 'plan: --out in/cfg/L.cfg: is the input file' plan in/cfg/L.cfg --quiet --out in/cfg/L.cfg
+# Memory before decoding: the PNG header alone gives what a read allocates
+# (the image, plus one decoded row, or all rows of an interlaced file);
+# a file over the limit is refused before any pixel memory is allocated.
+"$PY" - <<'EOF' || exit 1
+import struct, zlib
+def png(name, w, h, depth, ctype, interlace, raw):
+    def chunk(t, d):
+        return (struct.pack('>I', len(d)) + t + d +
+                struct.pack('>I', zlib.crc32(t + d) & 0xffffffff))
+    ihdr = struct.pack('>IIBBBBB', w, h, depth, ctype, 0, 0, interlace)
+    open('in/i13/' + name, 'wb').write(
+        b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', ihdr) +
+        chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
+# 20000 x 20000 grey declared, 80 kB of data
+png('tall.png', 20000, 20000, 8, 0, 0, b'\0' * 20001 * 4)
+# 300 x 300 RGBA 16-bit interlaced: 180 kB image, 720 kB to decode
+png('il.png', 300, 300, 16, 6, 1, b'')
+# a valid Adam7 grey image (value = (3x + 5y) mod 256), and a valid
+# non-interlaced RGBA 16-bit image whose decoded rows are 4x its grey size
+W, H = 13, 11
+g = lambda x, y: (3 * x + 5 * y) % 256
+raw = b''
+for y0, x0, dy, dx in [(0, 0, 8, 8), (0, 4, 8, 8), (4, 0, 8, 4), (0, 2, 4, 4),
+                       (2, 0, 4, 2), (0, 1, 2, 2), (1, 0, 2, 1)]:
+    xs = list(range(x0, W, dx))
+    if not xs:
+        continue
+    for y in range(y0, H, dy):
+        raw += b'\0' + bytes(g(x, y) for x in xs)
+png('adam7.png', W, H, 8, 0, 1, raw)
+raw = b''
+for y in range(300):
+    raw += b'\0' + b''.join(struct.pack('>HHHH', 1000 + y, 1000 + y, 1000 + y, 7)
+                            for x in range(300))
+png('rgba16.png', 300, 300, 16, 6, 0, raw)
+EOF
+sums >sum0
+t 2 'in/i13/tall.png: .*20000 x 20000.*exceeds the limit of 104857600 bytes' convert in/i13/tall.png out/o.mrc --max-bytes 100M
+t 2 'in/i13/il.png: png 300 x 300, 4 channel\(s\) of 16 bits, interlaced, needs [0-9]+ bytes to decode: exceeds the limit of 409600 bytes' convert in/i13/il.png out/o.mrc --max-bytes 400K
+# an interlaced file decodes exactly; a colour file decodes row by row
+# within a limit just above its grey image (180000 bytes)
+if "$C" convert in/i13/adam7.png out/a.nrrd >/dev/null 2>stderr.txt &&
+  "$C" convert in/i13/rgba16.png out/r.nrrd --max-bytes 190000 >/dev/null 2>>stderr.txt &&
+  "$PY" - <<'EOF'; then ok; else bad "png decode: $(head -c 300 stderr.txt)"; fi
+import struct, sys
+def body(p):
+    b = open(p, 'rb').read()
+    return b[b.index(b'\n\n') + 2:]
+a = body('out/a.nrrd')
+want = bytes((3 * x + 5 * y) % 256 for y in range(11) for x in range(13))
+r = body('out/r.nrrd')
+v = struct.unpack('<%dH' % (len(r) // 2), r)
+sys.exit(0 if a == want and len(v) == 90000 and
+         all(v[y * 300 + 7] == 1000 + y for y in range(300)) else 1)
+EOF
+rm -rf out && mkdir out
+# TIFF strips/tiles and NRRD doubles are charged with the output image
+"$PY" - <<'EOF' || exit 1
+import numpy as np, tifffile
+a = (np.arange(200 * 300 * 3) % 251).astype(np.uint8).reshape(200, 300, 3)
+# one deflate strip of 180000 decoded bytes for a 60000-byte grey image
+tifffile.imwrite('in/i13/rgb1.tif', a, photometric='rgb', rowsperstrip=200,
+                 compression='zlib')
+EOF
+{ printf 'NRRD0004\ntype: double\ndimension: 2\nsizes: 100 100\nencoding: raw\nendian: little\n\n'
+  head -c 80000 /dev/zero; } >in/i13/dbl.nrrd
+sums >sum0
+t 2 'in/i13/rgb1.tif: page 0: a 300 x 200 image with a strip of 180000 bytes to decode exceeds the limit' convert in/i13/rgb1.tif out/o.mrc --max-bytes 190000
+t 2 'in/i13/dbl.nrrd: nrrd double data need 80000 bytes to read and 40000 to store: exceeds the limit of 100000 bytes' convert in/i13/dbl.nrrd out/o.mrc --max-bytes 100000
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

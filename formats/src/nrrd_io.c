@@ -561,6 +561,21 @@ fib_status fib__nrrd_read(const char *path, const fib_fmt_read_opts *opts,
     const fib_pixel_type ot = out_type(h.type);
     const size_t es_in = (size_t)TYPE_SIZE[h.type];
     const size_t n = bytes / es_in;
+    if (es_in != fib_pixel_size_bytes(ot)) {
+        /* doubles are read into a buffer beside the f32 volume: both are
+         * charged against the limit before either is allocated */
+        size_t need = 0;
+        const size_t lim = fib__max_bytes(opts);
+        if (!fib_add_size(bytes, n * fib_pixel_size_bytes(ot), &need) ||
+            need > lim) {
+            st = fib_error_set(err, FIB_ERANGE,
+                               "%s: nrrd double data need %zu bytes to read "
+                               "and %zu to store: exceeds the limit of %zu "
+                               "bytes",
+                               path, bytes, n * fib_pixel_size_bytes(ot), lim);
+            goto fail;
+        }
+    }
     if ((st = fib_volume_init(vol, ot, (size_t)h.sizes[0], (size_t)h.sizes[1],
                               nz, err)) != FIB_OK)
         goto fail;
