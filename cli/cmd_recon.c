@@ -1300,6 +1300,25 @@ static int run(opts *o)
         : fs.meta.voxel_depth_nm > 0 && isfinite(fs.meta.voxel_depth_nm)
             ? fs.meta.voxel_depth_nm
             : 0;
+    /* sizes taken from the file: outside the physical range (0.01 nm to
+     * 1 mm, the library's check_params()) the metadata is wrong; name the
+     * file and the key rather than the library's field */
+    for (int i = 0; i < 3; i++) {
+        const double v =
+            i < 2 ? fs.meta.pixel_size_nm[i] : fs.meta.voxel_depth_nm;
+        const bool given = i < 2 ? c->pixel_size_nm[i] > 0 : c->slice_nm > 0;
+        if (given || !(v > 0) || (v >= 0.01 && v <= 1e6))
+            continue;
+        rc = cli_usage_error(
+            CMD,
+            "%s: %s %g nm from the file metadata%s%s%s is "
+            "outside 0.01..1e6 nm: pass %s",
+            fs.paths[0], i < 2 ? "pixel size" : "slice thickness", v,
+            fs.meta.source_key[0] ? " (" : "", fs.meta.source_key,
+            fs.meta.source_key[0] ? ")" : "",
+            i < 2 ? "--pixel-size-nm" : "--slice-nm");
+        goto done;
+    }
     /* beam angle: option, else from the beam that made the image (see
      * choose_tilt) */
     const tilt_choice tc = choose_tilt(o, &fs.meta);
@@ -1332,6 +1351,19 @@ static int run(opts *o)
     if (!c->memory_bytes)
         c->memory_bytes = FIB_BUDGET_DEFAULT_BYTES;
     p.budget = &budget;
+    {
+        /* the read callback decodes each slice file into an image of the
+         * file's own type (data bar included) before the library's f32
+         * buffer is filled: that image is charged too, for the whole run */
+        size_t dec = 0;
+        const size_t rows =
+            fs.meta.full_height > fs.height ? fs.meta.full_height : fs.height;
+        if (!fib_mul3_size(fs.width, rows, fib_pixel_size_bytes(fs.type), &dec))
+            dec = (size_t)-1;
+        st = fib_budget_charge(&budget, dec, "slice file decode", &err);
+        if (st)
+            goto fail;
+    }
 
     st = fib_recon_create(&p, &src, &r, &err);
     if (st)

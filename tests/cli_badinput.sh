@@ -531,6 +531,64 @@ EOF
 sums >sum0
 t 2 'in/i13/rgb1.tif: page 0: a 300 x 200 image with a strip of 180000 bytes to decode exceeds the limit' convert in/i13/rgb1.tif out/o.mrc --max-bytes 190000
 t 2 'in/i13/dbl.nrrd: nrrd double data need 80000 bytes to read and 40000 to store: exceeds the limit of 100000 bytes' convert in/i13/dbl.nrrd out/o.mrc --max-bytes 100000
+# Non-finite pixels: float data holding NaN or Inf are refused by every
+# reader (recon, correct, segment, measure, convert), naming the file, the
+# count and the first one; MRC outputs never hold them (mrcfile.validate)
+mkdir -p in/i13/fser
+"$PY" - <<'EOF' || exit 1
+import numpy as np, tifffile
+rng = np.random.default_rng(0)
+b = (rng.random((40, 40)) * 100).astype(np.float32)
+for k in range(4):
+    a = np.roll(b, k, axis=1).copy()
+    if k == 2:
+        a[5, 7] = np.nan
+        a[9, 9] = np.inf
+    tifffile.imwrite('in/i13/fser/s%d.tif' % k, a)
+a = np.ones((3, 16, 16), '<f4')
+a[1, 2, 3] = np.nan
+hdr = ('NRRD0004\ntype: float\ndimension: 3\nsizes: 16 16 3\n'
+       'encoding: raw\nendian: little\n\n').encode()
+open('in/i13/nan.nrrd', 'wb').write(hdr + a.tobytes())
+EOF
+sums >sum0
+t 2 'slice 2: in/i13/fser/s2.tif: 2 non-finite pixel\(s\) \(NaN or Inf\) in float data, first at x 7, y 5' recon --input in/i13/fser --out out/r --quiet
+t 2 'in/i13/fser/s2.tif: 2 non-finite pixel' correct in/i13/fser out --destripe
+t 2 'in/i13/nan.nrrd: 1 non-finite pixel\(s\) .*x 3, y 2, slice 1' convert in/i13/nan.nrrd out/o.mrc
+t 2 'in/i13/nan.nrrd: 1 non-finite pixel' correct in/i13/nan.nrrd out/o.mrc --destripe
+t 2 'in/i13/nan.nrrd: 1 non-finite pixel' segment in/i13/nan.nrrd --out out/l.mrc
+t 2 'in/i13/nan.nrrd: 1 non-finite pixel' measure in/i13/nan.nrrd --json out/m.json -q
+# a float recon volume passes mrcfile.validate (skipped without mrcfile)
+if "$PY" -c 'import mrcfile' 2>/dev/null; then
+  mkdir -p in/i13/fok && cp in/i13/fser/s[013].tif in/i13/fok/
+  if "$C" recon --input in/i13/fok --out out/r --pixel-size-nm 5 --slice-nm 5 --quiet \
+    >/dev/null 2>stderr.txt &&
+    "$PY" -c 'import mrcfile, sys; sys.exit(0 if mrcfile.validate("out/r/volume.mrc", print_file=open("/dev/null", "w")) else 1)'; then
+    ok
+  else
+    bad "float recon volume: mrcfile.validate failed ($(head -c 200 stderr.txt))"
+  fi
+  rm -rf out && mkdir out
+fi
+# Geometry in a physical range (0.01 nm .. 1 mm) from options, run files
+# and metadata: 1e-300 nm overflowed the isotropic slice count (exit 0)
+mkdir -p in/i13/fei
+"$PY" - <<'EOF' || exit 1
+import numpy as np, tifffile
+rng = np.random.default_rng(0)
+b = (rng.random((48, 48)) * 255).astype(np.uint8)
+ini = '[Scan]\r\nPixelWidth=1e-309\r\nPixelHeight=1e-309\r\n'
+for k in range(4):
+    tifffile.imwrite('in/i13/fei/s%d.tif' % k, np.roll(b, k, axis=1),
+                     extratags=[(34682, 's', 0, ini, True)])
+EOF
+printf 'input = "../ser"; out = "../../out/r"; pixel_size_nm = 1e-300; isotropic = true; slice_nm = 5.0;\n' >in/cfg/r_tiny.cfg
+sums >sum0
+t 2 'pixel_size_nm\[0\] must be in \[0, 1e\+06\] nm, 0 for unknown, at least 0.01 nm when known \(got 1e-300\)' recon --input in/ser --out out/r --iso --pixel-size-nm 1e-300 --slice-nm 5 --quiet
+t 2 'slice_nm must be in \[0, 1e\+06\] nm, 0 for unknown, at least 0.01 nm when known \(got 1e-300\)' recon --input in/ser --out out/r --pixel-size-nm 5 --slice-nm 1e-300 --quiet
+t 2 'isotropic output would be 3e\+08 voxels along z' recon --input in/ser --out out/r --iso --pixel-size-nm 0.01 --slice-nm 1e6 --quiet
+t 2 'in/i13/fei/s0.tif: pixel size 1e-300 nm from the file metadata \(Scan/PixelWidth\) is outside 0.01..1e6 nm: pass --pixel-size-nm' recon --input in/i13/fei --out out/r --iso --slice-nm 5 --quiet
+t 2 'r_tiny.cfg:1: pixel_size_nm must be 0 \(unknown\) or at least 0.01 nm' recon in/cfg/r_tiny.cfg
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -188,10 +188,16 @@ static fib_status parse_root(const rctx *c, const config_setting_t *root,
             }
             if (!st && (o->pixel_size_nm[0] > 1e6 || o->pixel_size_nm[1] > 1e6))
                 st = perr(c, e, k, "must be at most 1e6 nm (1 mm)");
+            for (int j = 0; !st && j < 2; j++)
+                if (o->pixel_size_nm[j] > 0 && o->pixel_size_nm[j] < 0.01)
+                    st = perr(c, e, k,
+                              "must be 0 (unknown) or at least 0.01 nm");
         } else if (!strcmp(k, "slice_nm")) {
             st = get_nonneg(c, e, k, &o->slice_nm);
             if (!st && o->slice_nm > 1e6)
                 st = perr(c, e, k, "must be at most 1e6 nm (1 mm)");
+            if (!st && o->slice_nm > 0 && o->slice_nm < 0.01)
+                st = perr(c, e, k, "must be 0 (unknown) or at least 0.01 nm");
         } else if (!strcmp(k, "tilt_deg")) {
             st = get_nonneg(c, e, k, &o->tilt_deg);
             if (!st && o->tilt_deg > 90)
