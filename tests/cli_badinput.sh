@@ -589,6 +589,24 @@ t 2 'slice_nm must be in \[0, 1e\+06\] nm, 0 for unknown, at least 0.01 nm when 
 t 2 'isotropic output would be 3e\+08 voxels along z' recon --input in/ser --out out/r --iso --pixel-size-nm 0.01 --slice-nm 1e6 --quiet
 t 2 'in/i13/fei/s0.tif: pixel size 1e-300 nm from the file metadata \(Scan/PixelWidth\) is outside 0.01..1e6 nm: pass --pixel-size-nm' recon --input in/i13/fei --out out/r --iso --slice-nm 5 --quiet
 t 2 'r_tiny.cfg:1: pixel_size_nm must be 0 \(unknown\) or at least 0.01 nm' recon in/cfg/r_tiny.cfg
+# libconfig: @include of a folder or a missing file, and files over 1 MiB,
+# are refused before libconfig reads them (libconfig 1.5 exited from its
+# scanner with "input in flex scanner failed", naming neither)
+mkdir -p in/i13/incdir
+{ echo '@include "in/i13/incdir"'; cat "$L"; } >in/cfg/inc_dir.cfg
+{ echo '@include "in/i13/none.cfg"'; cat "$L"; } >in/cfg/inc_none.cfg
+printf 'input = "../ser"; out = "../../out/r";\n  @include "in/i13/incdir"\n' >in/cfg/r_inc.cfg
+printf 'materials = ( );\n@include "in/i13/incdir"\n' >in/cfg/m_inc.cfg
+printf 'voxel_nm = 20.0;\n@include "in/i13/incdir"\n' >in/cfg/sv_inc.cfg
+"$PY" -c "open('in/cfg/r_big.cfg', 'w').write('x = \"' + 'a' * (4 << 20) + '\";\n')"
+sums >sum0
+t 2 'plan: session: in/cfg/inc_dir.cfg:1: @include in/i13/incdir: not a regular file \(a folder\)' plan in/cfg/inc_dir.cfg --quiet
+t 2 'workflow: session: in/cfg/inc_dir.cfg:1: @include in/i13/incdir: not a regular file' workflow in/cfg/inc_dir.cfg
+t 2 'in/cfg/inc_none.cfg:1: @include in/i13/none.cfg: No such file' plan in/cfg/inc_none.cfg --quiet
+t 2 'recon: recon: in/cfg/r_inc.cfg:2: @include in/i13/incdir: not a regular file' recon in/cfg/r_inc.cfg
+t 2 'in/cfg/m_inc.cfg:2: @include in/i13/incdir: not a regular file' materials --materials in/cfg/m_inc.cfg
+t 2 'in/cfg/sv_inc.cfg:2: @include in/i13/incdir: not a regular file' slice-view in/cfg/sv_inc.cfg
+t 2 'in/cfg/r_big.cfg: 4194312 bytes: a configuration file is at most 1048576 bytes' recon in/cfg/r_big.cfg
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

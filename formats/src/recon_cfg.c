@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fib/checked.h"
 #include "fib/recon_cfg.h"
@@ -282,6 +283,12 @@ fib_status fib_fmt_recon_cfg_read(const char *path, fib_fmt_recon_cfg *out,
     out->crop_valid = -1;
     if (fib__require_regular("recon", path, err) != FIB_OK)
         return FIB_EINVAL;
+    if (access(path, F_OK) == 0) {
+        const fib_status pst =
+            fib__cfg_precheck("recon", path, NULL, NULL, err);
+        if (pst != FIB_OK)
+            return pst;
+    }
     FILE *fp = fopen(path, "r");
     if (!fp)
         return fib_error_set(err, errno == ENOENT ? FIB_ENOTFOUND : FIB_EIO,
