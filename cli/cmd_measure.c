@@ -249,8 +249,9 @@ static fib_status write_pictures(const char *dir, const fib_volume *vol,
     const double *sp = vol->voxel_size_nm;
     fib_status st = FIB_OK;
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return fib_error_set(err, FIB_EIO, "%s: cannot create folder: %s", dir,
-                             strerror(errno));
+        return fib_error_set(
+            err, errno == ENOENT || errno == ENOTDIR ? FIB_ENOTFOUND : FIB_EIO,
+            "--pictures %s: cannot create folder: %s", dir, strerror(errno));
     for (int a = 0; a < 3 && st == FIB_OK; a++) {
         fib_image sl = {0}, grey = {0}, ov = {0}, gsl = {0};
         st = fib_recon_orthoslice(vol, a, d[a] / 2, &sl, err);

@@ -222,7 +222,7 @@ int cli_cmd_slice_view(int argc, char **argv)
     }
     if (out) {
         if (!cli_make_dir(cmd, out)) {
-            rc = CLI_EXIT_FAIL;
+            rc = CLI_EXIT_USAGE; /* an unusable output folder is bad input */
             goto done;
         }
         char path[4096];

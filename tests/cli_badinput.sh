@@ -230,9 +230,9 @@ t 2 'in/cfg/L.cfg: is the input file' workflow in/cfg/L.cfg --json in/cfg/L.cfg
 t 2 'in/ser: is the input file' recon --input in/ser --out in/ser --quiet
 t 1 'out/no/x.json: cannot create' plan in/cfg/L.cfg --quiet --json out/no/x.json
 t 1 'out/no/x.csv: cannot create' plan in/cfg/L.cfg --quiet --json out/a.json --csv out/no/x.csv
-t 1 'cannot create folder out/no/d' plan in/cfg/L.cfg --quiet --json out/a.json --csv out/a.csv --out out/no/d
+t 2 'cannot create folder out/no/d' plan in/cfg/L.cfg --quiet --json out/a.json --csv out/a.csv --out out/no/d
 t 1 'out/no/x.csv: cannot create' slice-view in/cfg/SV.cfg --json out/a.json --csv out/no/x.csv
-t 1 '--out in/s.png exists and is not a folder' slice-view in/cfg/SV.cfg --csv out/a.csv --out in/s.png
+t 2 '--out in/s.png exists and is not a folder' slice-view in/cfg/SV.cfg --csv out/a.csv --out in/s.png
 t 2 'out/no/d: cannot create folder' phantom --kind coating --out out/no/d --size 16x16x2
 
 # numbers in options
@@ -607,6 +607,10 @@ t 2 'recon: recon: in/cfg/r_inc.cfg:2: @include in/i13/incdir: not a regular fil
 t 2 'in/cfg/m_inc.cfg:2: @include in/i13/incdir: not a regular file' materials --materials in/cfg/m_inc.cfg
 t 2 'in/cfg/sv_inc.cfg:2: @include in/i13/incdir: not a regular file' slice-view in/cfg/sv_inc.cfg
 t 2 'in/cfg/r_big.cfg: 4194312 bytes: a configuration file is at most 1048576 bytes' recon in/cfg/r_big.cfg
+# Exit status: an output folder that cannot be made is bad input (2) in
+# every command (plan/slice-view --out and measure --pictures gave 1)
+t 2 'measure: --pictures out/no/p: cannot create folder' measure in/i13/v.mrc --json out/x.json --pictures out/no/p -q
+t 2 'slice-view: --out: cannot create folder out/no/d' slice-view in/cfg/SV.cfg --out out/no/d
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
