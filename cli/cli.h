@@ -69,8 +69,10 @@ void cli_dir_base(const char *dir, const char *fallback, char *buf, size_t n);
 bool cli_output_is_input(const char *cmd, const char *out, const char *in);
 
 /* The one input/output identity check of every command (README
- * "Inputs are never modified").  Output @p out (given by option @p opt,
- * e.g. "--json"; NULL for an operand) is refused when it names one of
+ * "Conventions"); it also refuses an output whose folder does not exist
+ * or is not a folder ("OPT OUT: cannot create: DIR does not exist").  Output @p
+ * out (given by option @p opt, e.g. "--json"; NULL for an operand) is refused
+ * when it names one of
  * @p inputs (NULL entries skipped): the same device and inode when both
  * exist (links, hard links and "./x" included), else the same resolved
  * folder + name.  Prints "cryofib CMD: OPT OUT: is the input file IN

@@ -162,6 +162,27 @@ bool cli_check_not_input(const char *cmd, const char *opt, const char *out,
 {
     if (!out)
         return false;
+    /* the folder an output goes into must exist: the same bad input (exit
+     * 2) in every command, found before anything is written */
+    size_t e = strlen(out);
+    while (e > 1 && out[e - 1] == '/')
+        e--;
+    size_t b = e;
+    while (b > 0 && out[b - 1] != '/')
+        b--;
+    if (b > 1) {
+        char dir[PATH_MAX];
+        struct stat sd;
+        snprintf(dir, sizeof dir, "%.*s", (int)(b - 1), out);
+        const bool exists = stat(dir, &sd) == 0;
+        if (!exists || !S_ISDIR(sd.st_mode)) {
+            (void)cli_usage_error(cmd, "%s%s%s: cannot create: %s %s",
+                                  opt ? opt : "", opt ? " " : "", out, dir,
+                                  exists ? "is not a folder"
+                                         : "does not exist");
+            return true;
+        }
+    }
     for (size_t i = 0; i < n_inputs; i++) {
         if (!inputs[i] || !cli_names_same(out, inputs[i]))
             continue;

@@ -524,7 +524,12 @@ int cli_cmd_measure(int argc, char **argv)
             cli_check_not_input("measure", "--mesh", mesh_path, ins.p, ins.n))
             return CLI_EXIT_USAGE;
         char pic[4096];
-        for (size_t k = 0; pic_dir && k < 4 + nphase; k++) {
+        struct stat pd;
+        if (cli_check_not_input("measure", "--pictures", pic_dir, ins.p, ins.n))
+            return CLI_EXIT_USAGE;
+        const bool pic_exists =
+            pic_dir && stat(pic_dir, &pd) == 0 && S_ISDIR(pd.st_mode);
+        for (size_t k = 0; pic_exists && k < 4 + nphase; k++) {
             static const char *fixed[4] = {"ortho_yz", "ortho_xz", "ortho_xy",
                                            "mip_z"};
             if (k < 4)

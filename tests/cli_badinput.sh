@@ -216,8 +216,8 @@ t 2 'in/badser/slice_0003.png: truncated or corrupt' correct in/badser out --des
 t 2 'slice 3: in/badser/slice_0003.png' recon --input in/badser --out out/r --quiet
 
 # outputs: missing folder, not a folder, the input itself
-t 1 'out/no/o.tif: cannot create' convert in/s.png out/no/o.tif
-t 1 'in/s.png/o.tif' convert in/s.tif in/s.png/o.tif
+t 2 'out/no/o.tif: cannot create' convert in/s.png out/no/o.tif
+t 2 'in/s.png/o.tif' convert in/s.tif in/s.png/o.tif
 t 2 'in/s.png: is the input file' convert in/s.png in/s.png
 t 2 'in/s.mrc: is the input file' convert in/./s.mrc in/s.mrc
 t 2 'in/s.tif: is the input file' correct in/s.tif in/s.tif --destripe
@@ -228,10 +228,10 @@ t 2 'in/cfg/M.cfg: is the input file' plan --demo --quiet --csv in/cfg/M.cfg --m
 t 2 'in/cfg/SV.cfg: is the input file' slice-view in/cfg/SV.cfg --csv in/cfg/SV.cfg
 t 2 'in/cfg/L.cfg: is the input file' workflow in/cfg/L.cfg --json in/cfg/L.cfg
 t 2 'in/ser: is the input file' recon --input in/ser --out in/ser --quiet
-t 1 'out/no/x.json: cannot create' plan in/cfg/L.cfg --quiet --json out/no/x.json
-t 1 'out/no/x.csv: cannot create' plan in/cfg/L.cfg --quiet --json out/a.json --csv out/no/x.csv
-t 2 'cannot create folder out/no/d' plan in/cfg/L.cfg --quiet --json out/a.json --csv out/a.csv --out out/no/d
-t 1 'out/no/x.csv: cannot create' slice-view in/cfg/SV.cfg --json out/a.json --csv out/no/x.csv
+t 2 'out/no/x.json: cannot create' plan in/cfg/L.cfg --quiet --json out/no/x.json
+t 2 'out/no/x.csv: cannot create' plan in/cfg/L.cfg --quiet --json out/a.json --csv out/no/x.csv
+t 2 'out/no/d: cannot create' plan in/cfg/L.cfg --quiet --json out/a.json --csv out/a.csv --out out/no/d
+t 2 'out/no/x.csv: cannot create' slice-view in/cfg/SV.cfg --json out/a.json --csv out/no/x.csv
 t 2 '--out in/s.png exists and is not a folder' slice-view in/cfg/SV.cfg --csv out/a.csv --out in/s.png
 t 2 'out/no/d: cannot create folder' phantom --kind coating --out out/no/d --size 16x16x2
 
@@ -607,10 +607,15 @@ t 2 'recon: recon: in/cfg/r_inc.cfg:2: @include in/i13/incdir: not a regular fil
 t 2 'in/cfg/m_inc.cfg:2: @include in/i13/incdir: not a regular file' materials --materials in/cfg/m_inc.cfg
 t 2 'in/cfg/sv_inc.cfg:2: @include in/i13/incdir: not a regular file' slice-view in/cfg/sv_inc.cfg
 t 2 'in/cfg/r_big.cfg: 4194312 bytes: a configuration file is at most 1048576 bytes' recon in/cfg/r_big.cfg
-# Exit status: an output folder that cannot be made is bad input (2) in
-# every command (plan/slice-view --out and measure --pictures gave 1)
-t 2 'measure: --pictures out/no/p: cannot create folder' measure in/i13/v.mrc --json out/x.json --pictures out/no/p -q
+# Exit status: an output (file or folder) whose folder does not exist or
+# is not a folder is bad input (2) in every command, found before anything
+# is written (plan/slice-view --out, measure --pictures and file outputs
+# gave 1, phantom/recon/simulate/--export 2)
+t 2 'measure: --pictures out/no/p: cannot create: out/no does not exist' measure in/i13/v.mrc --json out/x.json --pictures out/no/p -q
 t 2 'slice-view: --out: cannot create folder out/no/d' slice-view in/cfg/SV.cfg --out out/no/d
+t 2 'segment: --out out/no/l.mrc: cannot create: out/no does not exist' segment in/i13/v.mrc --out out/no/l.mrc
+t 2 'measure: --json out/no/x.json: cannot create: out/no does not exist' measure in/i13/v.mrc --json out/no/x.json -q
+t 2 'workflow: --json in/s.png/x.json: cannot create: in/s.png is not a folder' workflow in/cfg/L.cfg --json in/s.png/x.json
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
