@@ -53,6 +53,16 @@ bool cli_parse_size(const char *cmd, const char *opt, const char *text,
 bool cli_parse_uint(const char *cmd, const char *opt, const char *text,
                     unsigned long lo, unsigned long hi, unsigned long *out);
 
+/* Physical range of a pixel size, voxel size or slice thickness given on
+ * the command line, nm (0.01 nm .. 1 mm; recon/README.md): below, a unit
+ * mistake or garbage that overflows voxel-count conversions. */
+#define CLI_MIN_LENGTH_NM 0.01
+#define CLI_MAX_LENGTH_NM 1e6
+static inline bool cli_length_nm_ok(double v)
+{
+    return v >= CLI_MIN_LENGTH_NM && v <= CLI_MAX_LENGTH_NM;
+}
+
 /* True when @p a and @p b name the same existing file or folder (same
  * device and inode, so links and "./x" are caught). */
 bool cli_same_file(const char *a, const char *b);

@@ -398,10 +398,12 @@ int cli_cmd_measure(int argc, char **argv)
             break;
         case 'v':
             if (sscanf(optarg, "%lf,%lf,%lf", &vox[0], &vox[1], &vox[2]) != 3 ||
-                !(vox[0] > 0 && vox[1] > 0 && vox[2] > 0) ||
-                !isfinite(vox[0] + vox[1] + vox[2]))
+                !cli_length_nm_ok(vox[0]) || !cli_length_nm_ok(vox[1]) ||
+                !cli_length_nm_ok(vox[2]))
                 return cli_usage_error(
-                    "measure", "--voxel-nm needs X,Y,Z sizes > 0 (got %s)",
+                    "measure",
+                    "--voxel-nm needs X,Y,Z sizes > 0, in 0.01..1e6 nm (got "
+                    "%s)",
                     optarg);
             break;
         case 'U':

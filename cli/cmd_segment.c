@@ -157,9 +157,12 @@ int cli_cmd_segment(int argc, char **argv)
         }
         case 'v':
             if (parse_list("--voxel-nm", optarg, vox, 3) != 3 ||
-                !(vox[0] > 0 && vox[1] > 0 && vox[2] > 0))
+                !cli_length_nm_ok(vox[0]) || !cli_length_nm_ok(vox[1]) ||
+                !cli_length_nm_ok(vox[2]))
                 return cli_usage_error(
-                    "segment", "--voxel-nm needs three sizes > 0 (got %s)",
+                    "segment",
+                    "--voxel-nm needs three sizes > 0, in 0.01..1e6 nm (got "
+                    "%s)",
                     optarg);
             break;
         case 'q':

@@ -616,6 +616,11 @@ t 2 'slice-view: --out: cannot create folder out/no/d' slice-view in/cfg/SV.cfg 
 t 2 'segment: --out out/no/l.mrc: cannot create: out/no does not exist' segment in/i13/v.mrc --out out/no/l.mrc
 t 2 'measure: --json out/no/x.json: cannot create: out/no does not exist' measure in/i13/v.mrc --json out/no/x.json -q
 t 2 'workflow: --json in/s.png/x.json: cannot create: in/s.png is not a folder' workflow in/cfg/L.cfg --json in/s.png/x.json
+t 2 'segment: --voxel-nm needs three sizes > 0, in 0.01..1e6 nm \(got 1e-300,1,1\)' segment in/i13/v.mrc --out out/l.mrc --voxel-nm 1e-300,1,1
+t 2 'measure: --voxel-nm needs X,Y,Z sizes > 0, in 0.01..1e6 nm' measure in/i13/v.mrc --json out/m.json --voxel-nm 1e-300,1,1 -q
+t 2 'phantom: --pixel-nm must be > 0, in 0.01..1e6 nm \(got 1e-300\)' phantom --kind particles --out out/p --pixel-nm 1e-300
+t 2 'simulate: --voxel-nm expects X,Y,Z .* in \[0.01, 1e6\] nm' simulate in/i13/v.mrc --out out/s --voxel-nm 1e-300
+t 2 'simulate: --slice-nm must be in \[0.01, 1e6\] nm \(got 1e-300\)' simulate --phantom coating --out out/s --slice-nm 1e-300
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
