@@ -621,6 +621,11 @@ t 2 'measure: --voxel-nm needs X,Y,Z sizes > 0, in 0.01..1e6 nm' measure in/i13/
 t 2 'phantom: --pixel-nm must be > 0, in 0.01..1e6 nm \(got 1e-300\)' phantom --kind particles --out out/p --pixel-nm 1e-300
 t 2 'simulate: --voxel-nm expects X,Y,Z .* in \[0.01, 1e6\] nm' simulate in/i13/v.mrc --out out/s --voxel-nm 1e-300
 t 2 'simulate: --slice-nm must be in \[0.01, 1e6\] nm \(got 1e-300\)' simulate --phantom coating --out out/s --slice-nm 1e-300
+# recon --memory charges the image each slice file is decoded into (it
+# was not charged: 1.77 GB resident under --memory 1G)
+"$C" phantom --kind particles --out in/i13/bigp --size 1024x1024x2 --bits 16 >/dev/null || exit 1
+sums >sum0
+t 2 'recon: memory budget: slice file decode needs 2097152 bytes, 0 of 1048576' recon --input in/i13/bigp --out out/r --memory 1M --quiet
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
