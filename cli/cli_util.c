@@ -316,7 +316,16 @@ void cli_input_data_file(const char *path, char *buf, size_t n)
     fib_error err = {0};
     if (n)
         buf[0] = '\0';
-    if (!path || !n || fib_fmt_kind_from_path(path) != FIB_FMT_NRRD ||
+    if (!path || !n)
+        return;
+    /* by content, as the readers choose the format: "NRRD" magic */
+    char magic[4] = {0};
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return;
+    const size_t got = fread(magic, 1, sizeof magic, fp);
+    fclose(fp);
+    if (got != sizeof magic || memcmp(magic, "NRRD", 4) != 0 ||
         fib_fmt_probe(path, NULL, &info, &err) != FIB_OK)
         return;
     snprintf(buf, n, "%s", info.data_file);

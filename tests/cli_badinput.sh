@@ -626,6 +626,11 @@ t 2 'simulate: --slice-nm must be in \[0.01, 1e6\] nm \(got 1e-300\)' simulate -
 "$C" phantom --kind particles --out in/i13/bigp --size 1024x1024x2 --bits 16 >/dev/null || exit 1
 sums >sum0
 t 2 'recon: memory budget: slice file decode needs 2097152 bytes, 0 of 1048576' recon --input in/i13/bigp --out out/r --memory 1M --quiet
+# the detached data file is found by content, whatever the header's name
+head -c 1024 /dev/urandom >in/i13/d2.mrc
+nrrd13 hdr.txt d2.mrc
+sums >sum0
+t 2 'convert: in/i13/d2.mrc: is the input file' convert in/i13/hdr.txt in/i13/d2.mrc
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
