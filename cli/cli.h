@@ -53,6 +53,16 @@ bool cli_parse_size(const char *cmd, const char *opt, const char *text,
 bool cli_parse_uint(const char *cmd, const char *opt, const char *text,
                     unsigned long lo, unsigned long hi, unsigned long *out);
 
+/* Physical range of a pixel size, voxel size or slice thickness given on
+ * the command line, nm (0.01 nm .. 1 mm; recon/README.md): below, a unit
+ * mistake or garbage that overflows voxel-count conversions. */
+#define CLI_MIN_LENGTH_NM 0.01
+#define CLI_MAX_LENGTH_NM 1e6
+static inline bool cli_length_nm_ok(double v)
+{
+    return v >= CLI_MIN_LENGTH_NM && v <= CLI_MAX_LENGTH_NM;
+}
+
 /* True when @p a and @p b name the same existing file or folder (same
  * device and inode, so links and "./x" are caught). */
 bool cli_same_file(const char *a, const char *b);
@@ -67,6 +77,47 @@ void cli_dir_base(const char *dir, const char *fallback, char *buf, size_t n);
  * renamed over their target, so without this check an input given again
  * as output would be replaced. */
 bool cli_output_is_input(const char *cmd, const char *out, const char *in);
+
+/* The one input/output identity check of every command (README
+ * "Conventions"); it also refuses an output whose folder does not exist
+ * or is not a folder ("OPT OUT: cannot create: DIR does not exist").  Output @p
+ * out (given by option @p opt, e.g. "--json"; NULL for an operand) is refused
+ * when it names one of
+ * @p inputs (NULL entries skipped): the same device and inode when both
+ * exist (links, hard links and "./x" included), else the same resolved
+ * folder + name.  Prints "cryofib CMD: OPT OUT: is the input file IN
+ * (refusing to overwrite it)" and returns true when refused (exit 2). */
+bool cli_check_not_input(const char *cmd, const char *opt, const char *out,
+                         const char *const *inputs, size_t n_inputs);
+
+/* Same for an output folder @p dir that a command writes files into: it
+ * is refused when it is one of @p inputs or holds one (a series folder,
+ * a slice of a glob or list, a detached data file) at any depth, after
+ * resolving links: "OPT DIR: holds the input IN (refusing to write into
+ * an input folder)". */
+bool cli_check_dir_not_input(const char *cmd, const char *opt, const char *dir,
+                             const char *const *inputs, size_t n_inputs);
+
+/* True when @p a and @p b are the same file (cli_same_file()) or resolve
+ * to the same absolute name (one of them need not exist yet). */
+bool cli_names_same(const char *a, const char *b);
+
+/* The detached data file of an NRRD header @p path, as the reader would
+ * open it, into @p buf (empty when the data are attached or @p path is not
+ * a readable NRRD): an input of every command reading @p path. */
+void cli_input_data_file(const char *path, char *buf, size_t n);
+
+/* The inputs of one run for the identity checks: each added path, and for
+ * an NRRD header its detached data file too. */
+enum { CLI_MAX_INPUTS = 16 };
+typedef struct cli_inputs {
+    const char *p[2 * CLI_MAX_INPUTS];
+    size_t n;
+    char data[CLI_MAX_INPUTS][1024];
+    size_t n_data;
+} cli_inputs;
+/* Add @p path (ignored when NULL or when the list is full). */
+void cli_inputs_add(cli_inputs *in, const char *path);
 
 /* Progress rendering: a bar with percentage and ETA on stderr when it is a
  * terminal, nothing otherwise.  Installs a SIGINT handler so that Ctrl-C

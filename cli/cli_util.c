@@ -1,6 +1,8 @@
 /* cli_util.c -- error printing, option parsing, progress bar, SIGINT. */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -12,6 +14,7 @@
 
 #include "cli.h"
 #include "fib/checked.h"
+#include "fib/formats.h"
 
 static volatile sig_atomic_t got_sigint;
 
@@ -108,13 +111,120 @@ bool cli_same_file(const char *a, const char *b)
 
 bool cli_output_is_input(const char *cmd, const char *out, const char *in)
 {
-    if (!cli_same_file(out, in))
+    return cli_check_not_input(cmd, NULL, out, &in, 1);
+}
+
+/* Absolute, link-free name of @p p into @p buf: realpath() of the path
+ * when it exists, else realpath() of its folder + "/" + its last
+ * component (a not-yet-written output).  False when neither resolves. */
+static bool resolve_name(const char *p, char *buf, size_t n)
+{
+    char tmp[PATH_MAX];
+    if (!p || !*p || n < 2)
         return false;
-    (void)cli_usage_error(cmd,
-                          "%s: is the input file %s (refusing to "
-                          "overwrite it)",
-                          out, in);
-    return true;
+    if (realpath(p, tmp)) {
+        if (strlen(tmp) >= n)
+            return false;
+        memcpy(buf, tmp, strlen(tmp) + 1);
+        return true;
+    }
+    size_t e = strlen(p);
+    while (e > 1 && p[e - 1] == '/')
+        e--;
+    size_t b = e;
+    while (b > 0 && p[b - 1] != '/')
+        b--;
+    char dir[PATH_MAX];
+    if (b == 0)
+        snprintf(dir, sizeof dir, ".");
+    else if (b == 1)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(b - 1), p);
+    if (!realpath(dir, tmp))
+        return false;
+    const int k = snprintf(buf, n, "%s/%.*s", strcmp(tmp, "/") ? tmp : "",
+                           (int)(e - b), p + b);
+    return k > 0 && (size_t)k < n;
+}
+
+bool cli_names_same(const char *a, const char *b)
+{
+    if (cli_same_file(a, b))
+        return true;
+    char ra[PATH_MAX], rb[PATH_MAX];
+    return resolve_name(a, ra, sizeof ra) && resolve_name(b, rb, sizeof rb) &&
+           strcmp(ra, rb) == 0;
+}
+
+bool cli_check_not_input(const char *cmd, const char *opt, const char *out,
+                         const char *const *inputs, size_t n_inputs)
+{
+    if (!out)
+        return false;
+    /* the folder an output goes into must exist: the same bad input (exit
+     * 2) in every command, found before anything is written */
+    size_t e = strlen(out);
+    while (e > 1 && out[e - 1] == '/')
+        e--;
+    size_t b = e;
+    while (b > 0 && out[b - 1] != '/')
+        b--;
+    if (b > 1) {
+        char dir[PATH_MAX];
+        struct stat sd;
+        snprintf(dir, sizeof dir, "%.*s", (int)(b - 1), out);
+        const bool exists = stat(dir, &sd) == 0;
+        if (!exists || !S_ISDIR(sd.st_mode)) {
+            (void)cli_usage_error(cmd, "%s%s%s: cannot create: %s %s",
+                                  opt ? opt : "", opt ? " " : "", out, dir,
+                                  exists ? "is not a folder"
+                                         : "does not exist");
+            return true;
+        }
+    }
+    for (size_t i = 0; i < n_inputs; i++) {
+        if (!inputs[i] || !cli_names_same(out, inputs[i]))
+            continue;
+        (void)cli_usage_error(cmd,
+                              "%s%s%s: is the input file %s (refusing to "
+                              "overwrite it)",
+                              opt ? opt : "", opt ? " " : "", out, inputs[i]);
+        return true;
+    }
+    return false;
+}
+
+bool cli_check_dir_not_input(const char *cmd, const char *opt, const char *dir,
+                             const char *const *inputs, size_t n_inputs)
+{
+    char rd[PATH_MAX], ri[PATH_MAX];
+    if (!dir || !resolve_name(dir, rd, sizeof rd))
+        return false;
+    const size_t nd = strlen(rd);
+    for (size_t i = 0; i < n_inputs; i++) {
+        if (!inputs[i])
+            continue;
+        if (cli_names_same(dir, inputs[i])) {
+            (void)cli_usage_error(cmd,
+                                  "%s%s%s: is the input file %s (refusing to "
+                                  "overwrite it)",
+                                  opt ? opt : "", opt ? " " : "", dir,
+                                  inputs[i]);
+            return true;
+        }
+        if (!resolve_name(inputs[i], ri, sizeof ri))
+            continue;
+        if (strncmp(ri, rd, nd) == 0 && (ri[nd] == '/' || !strcmp(rd, "/"))) {
+            (void)cli_usage_error(cmd,
+                                  "%s%s%s: holds the input %s (refusing to "
+                                  "write into an input folder)",
+                                  opt ? opt : "", opt ? " " : "", dir,
+                                  inputs[i]);
+            return true;
+        }
+    }
+    return false;
 }
 
 static double now_s(void)
@@ -198,4 +308,39 @@ void cli_dir_base(const char *dir, const char *fallback, char *buf, size_t n)
     }
     memcpy(buf, dir + b, len);
     buf[len] = '\0';
+}
+
+void cli_input_data_file(const char *path, char *buf, size_t n)
+{
+    fib_fmt_info info;
+    fib_error err = {0};
+    if (n)
+        buf[0] = '\0';
+    if (!path || !n)
+        return;
+    /* by content, as the readers choose the format: "NRRD" magic */
+    char magic[4] = {0};
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return;
+    const size_t got = fread(magic, 1, sizeof magic, fp);
+    fclose(fp);
+    if (got != sizeof magic || memcmp(magic, "NRRD", 4) != 0 ||
+        fib_fmt_probe(path, NULL, &info, &err) != FIB_OK)
+        return;
+    snprintf(buf, n, "%s", info.data_file);
+}
+
+void cli_inputs_add(cli_inputs *in, const char *path)
+{
+    if (!path || in->n_data >= CLI_MAX_INPUTS ||
+        in->n + 2 > sizeof in->p / sizeof in->p[0])
+        return;
+    in->p[in->n++] = path;
+    char *d = in->data[in->n_data];
+    cli_input_data_file(path, d, sizeof in->data[0]);
+    if (d[0]) {
+        in->p[in->n++] = d;
+        in->n_data++;
+    }
 }

@@ -102,7 +102,9 @@ int cli_cmd_convert(int argc, char **argv)
                                "%s: unknown output extension (use .png, "
                                ".tif, .tiff, .mrc, .map, .rec or .nrrd)",
                                out);
-    if (cli_output_is_input("convert", out, in))
+    cli_inputs ins = {0};
+    cli_inputs_add(&ins, in);
+    if (cli_check_not_input("convert", NULL, out, ins.p, ins.n))
         return CLI_EXIT_USAGE;
     fib_error err = {0};
     fib_volume vol;

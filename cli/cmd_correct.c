@@ -507,6 +507,13 @@ int cli_cmd_correct(int argc, char **argv)
                 goto done;
             }
         }
+        /* nor the list file of a list input */
+        if (!out_dir && cli_check_not_input("correct", NULL, out,
+                                            (const char *const[]){in}, 1)) {
+            fib_image_clear(&first);
+            rc = CLI_EXIT_USAGE;
+            goto done;
+        }
         if (out_dir) {
             s.dir = out;
             s.names = paths;
@@ -534,7 +541,9 @@ int cli_cmd_correct(int argc, char **argv)
             fib_image_clear(&im);
         }
     } else {
-        if (cli_output_is_input("correct", out, in)) {
+        cli_inputs ins = {0};
+        cli_inputs_add(&ins, in);
+        if (cli_check_not_input("correct", NULL, out, ins.p, ins.n)) {
             rc = CLI_EXIT_USAGE;
             goto done;
         }

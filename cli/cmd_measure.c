@@ -264,8 +264,9 @@ static fib_status write_pictures(const char *dir, const fib_volume *vol,
     const double *sp = vol->voxel_size_nm;
     fib_status st = FIB_OK;
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return fib_error_set(err, FIB_EIO, "%s: cannot create folder: %s", dir,
-                             strerror(errno));
+        return fib_error_set(
+            err, errno == ENOENT || errno == ENOTDIR ? FIB_ENOTFOUND : FIB_EIO,
+            "--pictures %s: cannot create folder: %s", dir, strerror(errno));
     for (int a = 0; a < 3 && st == FIB_OK; a++) {
         fib_image sl = {0}, grey = {0}, ov = {0}, gsl = {0};
         st = fib_recon_orthoslice(vol, a, d[a] / 2, &sl, err);
@@ -644,10 +645,12 @@ int cli_cmd_measure(int argc, char **argv)
             break;
         case 'v':
             if (sscanf(optarg, "%lf,%lf,%lf", &vox[0], &vox[1], &vox[2]) != 3 ||
-                !(vox[0] > 0 && vox[1] > 0 && vox[2] > 0) ||
-                !isfinite(vox[0] + vox[1] + vox[2]))
+                !cli_length_nm_ok(vox[0]) || !cli_length_nm_ok(vox[1]) ||
+                !cli_length_nm_ok(vox[2]))
                 return cli_usage_error(
-                    "measure", "--voxel-nm needs X,Y,Z sizes > 0 (got %s)",
+                    "measure",
+                    "--voxel-nm needs X,Y,Z sizes > 0, in 0.01..1e6 nm (got "
+                    "%s)",
                     optarg);
             break;
         case 'U':
@@ -805,6 +808,34 @@ int cli_cmd_measure(int argc, char **argv)
                 "measure", "%s: --mesh must end in .stl or .ply", mesh_path);
     }
     const char *in = argv[optind];
+    {
+        /* no output may be an input (labels, --grey, NRRD data files),
+         * pictures included: their names are fixed */
+        cli_inputs ins = {0};
+        cli_inputs_add(&ins, in);
+        cli_inputs_add(&ins, grey_path);
+        if (cli_check_not_input("measure", "--json", json_path, ins.p, ins.n) ||
+            cli_check_not_input("measure", "--csv", csv_path, ins.p, ins.n) ||
+            cli_check_not_input("measure", "--mesh", mesh_path, ins.p, ins.n))
+            return CLI_EXIT_USAGE;
+        char pic[4096];
+        struct stat pd;
+        if (cli_check_not_input("measure", "--pictures", pic_dir, ins.p, ins.n))
+            return CLI_EXIT_USAGE;
+        const bool pic_exists =
+            pic_dir && stat(pic_dir, &pd) == 0 && S_ISDIR(pd.st_mode);
+        for (size_t k = 0; pic_exists && k < 4 + nphase; k++) {
+            static const char *fixed[4] = {"ortho_yz", "ortho_xz", "ortho_xy",
+                                           "mip_z"};
+            if (k < 4)
+                snprintf(pic, sizeof pic, "%s/%s.png", pic_dir, fixed[k]);
+            else
+                snprintf(pic, sizeof pic, "%s/surface_%u.png", pic_dir,
+                         phases[k - 4]);
+            if (cli_check_not_input("measure", "--pictures", pic, ins.p, ins.n))
+                return CLI_EXIT_USAGE;
+        }
+    }
     fib_error err = {0};
     fib_volume vol = {0}, mask = {0}, cc = {0}, lt = {0}, greyv = {0};
     fib_fmt_json *J = NULL;

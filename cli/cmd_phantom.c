@@ -144,9 +144,9 @@ int cli_cmd_phantom(int argc, char **argv)
                                   ch == O_PIXEL ? "--pixel-nm" : "--slice-nm",
                                   optarg, &v))
                 return CLI_EXIT_USAGE;
-            if (!(v > 0 && v < 1e6))
+            if (!cli_length_nm_ok(v))
                 return cli_usage_error(
-                    CMD, "%s must be > 0 (got %g)",
+                    CMD, "%s must be > 0, in 0.01..1e6 nm (got %g)",
                     ch == O_PIXEL ? "--pixel-nm" : "--slice-nm", v);
             if (ch == O_PIXEL)
                 pp.pixel_nm = v;

@@ -159,12 +159,11 @@ int cli_cmd_plan(int argc, char **argv)
     if (demo && optind != argc)
         return cli_usage_error(cmd, "--demo takes no session file");
     {
-        const char *outs[] = {o.json_path, o.csv_path};
-        for (int i = 0; i < 2; i++)
-            if (outs[i] &&
-                ((!demo && cli_output_is_input(cmd, outs[i], argv[optind])) ||
-                 cli_output_is_input(cmd, outs[i], mats)))
-                return CLI_EXIT_USAGE;
+        const char *ins[] = {demo ? NULL : argv[optind], mats};
+        if (cli_check_not_input(cmd, "--json", o.json_path, ins, 2) ||
+            cli_check_not_input(cmd, "--csv", o.csv_path, ins, 2) ||
+            cli_check_not_input(cmd, "--out", o.out_dir, ins, 2))
+            return CLI_EXIT_USAGE;
     }
     fib_error err = {0};
     fib_plan_materials *db = NULL;

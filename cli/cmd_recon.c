@@ -117,6 +117,7 @@ typedef struct opts {
     bool px_given;
     bool keep_type;                /* --keep-type: source pixel type, not f32 */
     fib_recon_dark_clip dark_clip; /* --dark-clip */
+    const char *run_file;          /* RUN.cfg when given, else NULL */
 } opts;
 
 static bool parse_rect(const char *opt, const char *t, size_t r[4])
@@ -1224,15 +1225,33 @@ static int run(opts *o)
     fib_progress prog = cli_progress_make(&ps, o->quiet);
 
     /* outputs beside the input slices would join the series next time */
-    if (cli_output_is_input(CMD, c->out, c->input))
+    /* the output folder may not be, nor hold, an input: the series folder
+     * (a glob's or list's slices too), the run file or a channel */
+    const char *const outs_in[2] = {c->input, o->run_file};
+    if (cli_check_dir_not_input(CMD, "--out", c->out, outs_in, 2))
         return CLI_EXIT_USAGE;
     st = open_series(c->input, &fs, &err);
     if (st)
         goto fail;
+    if (cli_check_dir_not_input(CMD, "--out", c->out,
+                                (const char *const *)fs.paths, fs.n)) {
+        rc = CLI_EXIT_USAGE;
+        goto done;
+    }
     /* check the channels before anything is written */
     for (size_t k = 0; k < c->n_channels && !st; k++) {
         file_src cs;
         st = open_series(c->channel_input[k], &cs, &err);
+        if (!st &&
+            (cli_check_dir_not_input(CMD, "--out", c->out,
+                                     (const char *const *)&c->channel_input[k],
+                                     1) ||
+             cli_check_dir_not_input(CMD, "--out", c->out,
+                                     (const char *const *)cs.paths, cs.n))) {
+            fib_fmt_series_free(cs.paths, cs.n);
+            rc = CLI_EXIT_USAGE;
+            goto done;
+        }
         if (!st && cs.n != fs.n)
             st = fib_error_set(&err, FIB_EINVAL,
                                "channel %s has %zu slices, the reference %zu",
@@ -1282,6 +1301,25 @@ static int run(opts *o)
         : fs.meta.voxel_depth_nm > 0 && isfinite(fs.meta.voxel_depth_nm)
             ? fs.meta.voxel_depth_nm
             : 0;
+    /* sizes taken from the file: outside the physical range (0.01 nm to
+     * 1 mm, the library's check_params()) the metadata is wrong; name the
+     * file and the key rather than the library's field */
+    for (int i = 0; i < 3; i++) {
+        const double v =
+            i < 2 ? fs.meta.pixel_size_nm[i] : fs.meta.voxel_depth_nm;
+        const bool given = i < 2 ? c->pixel_size_nm[i] > 0 : c->slice_nm > 0;
+        if (given || !(v > 0) || (v >= 0.01 && v <= 1e6))
+            continue;
+        rc = cli_usage_error(
+            CMD,
+            "%s: %s %g nm from the file metadata%s%s%s is "
+            "outside 0.01..1e6 nm: pass %s",
+            fs.paths[0], i < 2 ? "pixel size" : "slice thickness", v,
+            fs.meta.source_key[0] ? " (" : "", fs.meta.source_key,
+            fs.meta.source_key[0] ? ")" : "",
+            i < 2 ? "--pixel-size-nm" : "--slice-nm");
+        goto done;
+    }
     /* beam angle: option, else from the beam that made the image (see
      * choose_tilt) */
     const tilt_choice tc = choose_tilt(o, &fs.meta);
@@ -1314,6 +1352,19 @@ static int run(opts *o)
     if (!c->memory_bytes)
         c->memory_bytes = FIB_BUDGET_DEFAULT_BYTES;
     p.budget = &budget;
+    {
+        /* the read callback decodes each slice file into an image of the
+         * file's own type (data bar included) before the library's f32
+         * buffer is filled: that image is charged too, for the whole run */
+        size_t dec = 0;
+        const size_t rows =
+            fs.meta.full_height > fs.height ? fs.meta.full_height : fs.height;
+        if (!fib_mul3_size(fs.width, rows, fib_pixel_size_bytes(fs.type), &dec))
+            dec = (size_t)-1;
+        st = fib_budget_charge(&budget, dec, "slice file decode", &err);
+        if (st)
+            goto fail;
+    }
 
     st = fib_recon_create(&p, &src, &r, &err);
     if (st)
@@ -1340,6 +1391,16 @@ static int run(opts *o)
     for (size_t k = 0; k < c->n_channels; k++) {
         file_src cs;
         st = open_series(c->channel_input[k], &cs, &err);
+        if (!st &&
+            (cli_check_dir_not_input(CMD, "--out", c->out,
+                                     (const char *const *)&c->channel_input[k],
+                                     1) ||
+             cli_check_dir_not_input(CMD, "--out", c->out,
+                                     (const char *const *)cs.paths, cs.n))) {
+            fib_fmt_series_free(cs.paths, cs.n);
+            rc = CLI_EXIT_USAGE;
+            goto done;
+        }
         if (!st && cs.n != fs.n)
             st = fib_error_set(&err, FIB_EINVAL,
                                "channel %s has %zu slices, the reference %zu",
@@ -1461,6 +1522,7 @@ int cli_cmd_recon(int argc, char **argv)
         fib_status st = fib_fmt_recon_cfg_read(argv[1], &o.c, &err);
         if (st)
             return cli_fail(CMD, st, &err);
+        o.run_file = argv[1];
         for (int i = 2; i < argc; i++) {
             if (!strcmp(argv[i], "--quiet")) {
                 o.quiet = true;

@@ -157,9 +157,12 @@ int cli_cmd_segment(int argc, char **argv)
         }
         case 'v':
             if (parse_list("--voxel-nm", optarg, vox, 3) != 3 ||
-                !(vox[0] > 0 && vox[1] > 0 && vox[2] > 0))
+                !cli_length_nm_ok(vox[0]) || !cli_length_nm_ok(vox[1]) ||
+                !cli_length_nm_ok(vox[2]))
                 return cli_usage_error(
-                    "segment", "--voxel-nm needs three sizes > 0 (got %s)",
+                    "segment",
+                    "--voxel-nm needs three sizes > 0, in 0.01..1e6 nm (got "
+                    "%s)",
                     optarg);
             break;
         case 'q':
@@ -183,6 +186,10 @@ int cli_cmd_segment(int argc, char **argv)
         return cli_usage_error("segment", "--open/--close radius must be >= 0");
     (void)quiet;
     const char *in = argv[optind];
+    cli_inputs ins = {0};
+    cli_inputs_add(&ins, in);
+    if (cli_check_not_input("segment", "--out", out, ins.p, ins.n))
+        return CLI_EXIT_USAGE;
     fib_error err = {0};
     fib_volume vol = {0}, lab = {0}, mask = {0}, ws = {0};
     fib_status st = fib_fmt_volume_read(in, NULL, &vol, NULL, &err);

@@ -262,12 +262,11 @@ int cli_cmd_simulate(int argc, char **argv)
                                  &voxel[2], &tail);
             if (k == 1)
                 voxel[1] = voxel[2] = voxel[0];
-            if ((k != 1 && k != 3) || !(voxel[0] > 0 && voxel[0] <= 1e6) ||
-                !(voxel[1] > 0 && voxel[1] <= 1e6) ||
-                !(voxel[2] > 0 && voxel[2] <= 1e6))
+            if ((k != 1 && k != 3) || !cli_length_nm_ok(voxel[0]) ||
+                !cli_length_nm_ok(voxel[1]) || !cli_length_nm_ok(voxel[2]))
                 return cli_usage_error(CMD,
                                        "--voxel-nm expects X,Y,Z (or one "
-                                       "value) in (0, 1e6] nm (got '%s')",
+                                       "value) in [0.01, 1e6] nm (got '%s')",
                                        optarg);
             break;
         }
@@ -302,10 +301,20 @@ int cli_cmd_simulate(int argc, char **argv)
         case O_PIXEL:
             if (!pos_opt("--pixel-nm", optarg, 1e6, &sp.pixel_nm))
                 return CLI_EXIT_USAGE;
+            if (!cli_length_nm_ok(sp.pixel_nm))
+                return cli_usage_error(CMD,
+                                       "--pixel-nm must be in [0.01, 1e6] nm "
+                                       "(got %g)",
+                                       sp.pixel_nm);
             break;
         case O_SLICE:
             if (!pos_opt("--slice-nm", optarg, 1e6, &sp.slice_nm))
                 return CLI_EXIT_USAGE;
+            if (!cli_length_nm_ok(sp.slice_nm))
+                return cli_usage_error(CMD,
+                                       "--slice-nm must be in [0.01, 1e6] nm "
+                                       "(got %g)",
+                                       sp.slice_nm);
             break;
         case O_SLICES: {
             unsigned long n;
@@ -464,6 +473,12 @@ int cli_cmd_simulate(int argc, char **argv)
     if (!in == !have_phantom)
         return cli_usage_error(CMD, "expected one LABELS file or --phantom "
                                     "KIND");
+    if (in) { /* the run folder is rewritten: it may not hold the labels */
+        cli_inputs ins = {0};
+        cli_inputs_add(&ins, in);
+        if (cli_check_dir_not_input(CMD, "--out", out, ins.p, ins.n))
+            return CLI_EXIT_USAGE;
+    }
     if (!tilt_set)
         sp.tilt_deg = zeiss ? 54.0 : 52.0;
     if (n_grey) {

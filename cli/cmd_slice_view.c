@@ -86,11 +86,10 @@ int cli_cmd_slice_view(int argc, char **argv)
     if (optind != argc - 1)
         return cli_usage_error(cmd, "expected one RUN.cfg; see --help");
     {
-        const char *outs[] = {json, csvp};
-        for (int i = 0; i < 2; i++)
-            if (outs[i] && (cli_output_is_input(cmd, outs[i], argv[optind]) ||
-                            cli_output_is_input(cmd, outs[i], mats)))
-                return CLI_EXIT_USAGE;
+        const char *ins[] = {argv[optind], mats};
+        if (cli_check_not_input(cmd, "--json", json, ins, 2) ||
+            cli_check_not_input(cmd, "--csv", csvp, ins, 2))
+            return CLI_EXIT_USAGE;
     }
     fib_error err = {0};
     fib_plan_materials *db = NULL;
@@ -223,7 +222,7 @@ int cli_cmd_slice_view(int argc, char **argv)
     }
     if (out) {
         if (!cli_make_dir(cmd, out)) {
-            rc = CLI_EXIT_FAIL;
+            rc = CLI_EXIT_USAGE; /* an unusable output folder is bad input */
             goto done;
         }
         char path[4096];

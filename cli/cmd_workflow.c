@@ -52,8 +52,8 @@ int cli_cmd_workflow(int argc, char **argv)
     }
     if (optind != argc - 1)
         return cli_usage_error(cmd, "expected one SESSION.cfg; see --help");
-    if (json && (cli_output_is_input(cmd, json, argv[optind]) ||
-                 cli_output_is_input(cmd, json, mats)))
+    if (cli_check_not_input(cmd, "--json", json,
+                            (const char *const[]){argv[optind], mats}, 2))
         return CLI_EXIT_USAGE;
     fib_error err = {0};
     fib_plan_materials *db = NULL;

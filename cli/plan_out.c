@@ -33,8 +33,8 @@ bool cli_make_dir(const char *cmd, const char *dir)
         return false;
     }
     if (mkdir(dir, 0777) != 0) {
-        fprintf(stderr, "cryofib %s: cannot create folder %s: %s\n", cmd, dir,
-                strerror(errno));
+        cli_usage_error(cmd, "--out: cannot create folder %s: %s", dir,
+                        strerror(errno));
         return false;
     }
     return true;
@@ -1055,7 +1055,7 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
     }
     if (o->out_dir) {
         if (!cli_make_dir(cmd, o->out_dir)) {
-            rc = CLI_EXIT_FAIL;
+            rc = CLI_EXIT_USAGE; /* an unusable output folder is bad input */
             goto done;
         }
         char path[4096];

@@ -478,7 +478,7 @@ int cli_session_run(const char *cmd, const char *src,
     }
     if (o->out_dir) {
         if (!cli_make_dir(cmd, o->out_dir)) {
-            rc = CLI_EXIT_FAIL;
+            rc = CLI_EXIT_USAGE; /* an unusable output folder is bad input */
             goto done;
         }
         char path[4096];

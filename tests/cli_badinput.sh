@@ -216,8 +216,8 @@ t 2 'in/badser/slice_0003.png: truncated or corrupt' correct in/badser out --des
 t 2 'slice 3: in/badser/slice_0003.png' recon --input in/badser --out out/r --quiet
 
 # outputs: missing folder, not a folder, the input itself
-t 1 'out/no/o.tif: cannot create' convert in/s.png out/no/o.tif
-t 1 'in/s.png/o.tif' convert in/s.tif in/s.png/o.tif
+t 2 'out/no/o.tif: cannot create' convert in/s.png out/no/o.tif
+t 2 'in/s.png/o.tif' convert in/s.tif in/s.png/o.tif
 t 2 'in/s.png: is the input file' convert in/s.png in/s.png
 t 2 'in/s.mrc: is the input file' convert in/./s.mrc in/s.mrc
 t 2 'in/s.tif: is the input file' correct in/s.tif in/s.tif --destripe
@@ -228,11 +228,11 @@ t 2 'in/cfg/M.cfg: is the input file' plan --demo --quiet --csv in/cfg/M.cfg --m
 t 2 'in/cfg/SV.cfg: is the input file' slice-view in/cfg/SV.cfg --csv in/cfg/SV.cfg
 t 2 'in/cfg/L.cfg: is the input file' workflow in/cfg/L.cfg --json in/cfg/L.cfg
 t 2 'in/ser: is the input file' recon --input in/ser --out in/ser --quiet
-t 1 'out/no/x.json: cannot create' plan in/cfg/L.cfg --quiet --json out/no/x.json
-t 1 'out/no/x.csv: cannot create' plan in/cfg/L.cfg --quiet --json out/a.json --csv out/no/x.csv
-t 1 'cannot create folder out/no/d' plan in/cfg/L.cfg --quiet --json out/a.json --csv out/a.csv --out out/no/d
-t 1 'out/no/x.csv: cannot create' slice-view in/cfg/SV.cfg --json out/a.json --csv out/no/x.csv
-t 1 '--out in/s.png exists and is not a folder' slice-view in/cfg/SV.cfg --csv out/a.csv --out in/s.png
+t 2 'out/no/x.json: cannot create' plan in/cfg/L.cfg --quiet --json out/no/x.json
+t 2 'out/no/x.csv: cannot create' plan in/cfg/L.cfg --quiet --json out/a.json --csv out/no/x.csv
+t 2 'out/no/d: cannot create' plan in/cfg/L.cfg --quiet --json out/a.json --csv out/a.csv --out out/no/d
+t 2 'out/no/x.csv: cannot create' slice-view in/cfg/SV.cfg --json out/a.json --csv out/no/x.csv
+t 2 '--out in/s.png exists and is not a folder' slice-view in/cfg/SV.cfg --csv out/a.csv --out in/s.png
 t 2 'out/no/d: cannot create folder' phantom --kind coating --out out/no/d --size 16x16x2
 
 # numbers in options
@@ -420,6 +420,217 @@ t 2 '--units must be auto, physical or voxel' measure in/zunk.mrc --json out/x.j
 t 2 'in/zunk.mrc: voxel size unknown in z .*--voxel-nm' measure in/zunk.mrc --json out/x.json --units physical -q
 t 2 'coating threshold 5 nm needs the voxel size' measure in/zunk.mrc --json out/x.json --coating 1,2,5 -q
 t 2 '--dark-clip expects auto, on or off \(got .yes.\)' recon --input in/ser --out out/r --dark-clip yes
+
+# ---- issue 13: inputs (h/io13) ----
+# One identity check for every command: no output may be an input (same
+# device + inode after links, or the same resolved name), detached NRRD data
+# files included; an output folder may not be or hold an input series.
+mkdir -p in/i13/pics
+cp in/ser/labels.mrc in/i13/v.mrc
+ln -s v.mrc in/i13/vlink.mrc
+cp in/ser/slice_0000.png in/i13/pics/mip_z.png
+nrrd13() { # header data-file-field [sizes]
+  printf 'NRRD0004\ntype: uint8\ndimension: 2\nsizes: %s\nencoding: raw\ndata file: %s\n\n' \
+    "${3:-32 32}" "$2" >"in/i13/$1"
+}
+head -c 1024 /dev/urandom >in/i13/d.mrc
+head -c 1024 /dev/urandom >in/i13/d.raw
+nrrd13 hm.nrrd d.mrc
+nrrd13 habs.nrrd /etc/passwd '8 8'
+nrrd13 hup.nrrd ../i13/d.raw
+ln -s /etc/hostname in/i13/out.raw
+nrrd13 hlink.nrrd out.raw '2 2'
+printf '../ser/slice_0000.png\n../ser/slice_0001.png\n' >in/i13/list.txt
+printf 'input = "../ser"; out = ".";\n' >in/cfg/r_self.cfg
+sums >sum0
+t 2 'segment: --out in/i13/v.mrc: is the input file' segment in/i13/v.mrc --out in/i13/v.mrc --quiet
+t 2 'segment: --out in/i13/vlink.mrc: is the input file' segment in/i13/v.mrc --out in/i13/vlink.mrc --quiet
+t 2 'measure: --json in/i13/v.mrc: is the input file' measure in/i13/v.mrc --json in/i13/v.mrc -q
+t 2 'measure: --csv in/i13/./v.mrc: is the input file' measure in/i13/v.mrc --json out/x.json --csv in/i13/./v.mrc -q
+t 2 'measure: --csv in/s.mrc: is the input file' measure in/i13/v.mrc --json out/x.json --grey in/s.mrc --csv in/s.mrc -q
+t 2 'measure: --pictures in/i13/pics/mip_z.png: is the input file' measure in/i13/v.mrc --json out/x.json --grey in/i13/pics/mip_z.png --pictures in/i13/pics -q
+t 2 'convert: in/i13/d.mrc: is the input file' convert in/i13/hm.nrrd in/i13/d.mrc
+t 2 'correct: in/i13/d.mrc: is the input file' correct in/i13/hm.nrrd in/i13/d.mrc --destripe
+t 2 'segment: --out in/i13/d.mrc: is the input file' segment in/i13/hm.nrrd --out in/i13/d.mrc
+t 2 "in/i13/habs.nrrd: nrrd field 'data file' /etc/passwd is an absolute path" convert in/i13/habs.nrrd out/o.mrc
+t 2 "in/i13/habs.nrrd: nrrd field 'data file' /etc/passwd is an absolute path" info in/i13/habs.nrrd
+t 2 "in/i13/hup.nrrd: nrrd field 'data file' ../i13/d.raw leaves the header's folder" convert in/i13/hup.nrrd out/o.mrc
+t 2 "in/i13/hlink.nrrd: nrrd field 'data file' out.raw resolves to .*outside the header's folder" convert in/i13/hlink.nrrd out/o.mrc
+t 2 "recon: --out in/ser: holds the input" recon --input 'in/ser/*.png' --out in/ser --quiet
+t 2 "recon: --out in/ser: holds the input in/i13/../ser/slice_0000.png" recon --input in/i13/list.txt --out in/ser --quiet
+t 2 "recon: --out in/cfg/.: holds the input in/cfg/r_self.cfg|recon: --out .*: holds the input" recon in/cfg/r_self.cfg --quiet
+t 2 "recon: --out in: holds the input in/ser" recon --input in/ser --out in --quiet
+t 2 "simulate: --out in/ser: holds the input in/ser/labels.mrc" simulate in/ser/labels.mrc --out in/ser --quiet
+t 2 'plan: --out in/cfg/L.cfg: is the input file' plan in/cfg/L.cfg --quiet --out in/cfg/L.cfg
+# Memory before decoding: the PNG header alone gives what a read allocates
+# (the image, plus one decoded row, or all rows of an interlaced file);
+# a file over the limit is refused before any pixel memory is allocated.
+"$PY" - <<'EOF' || exit 1
+import struct, zlib
+def png(name, w, h, depth, ctype, interlace, raw):
+    def chunk(t, d):
+        return (struct.pack('>I', len(d)) + t + d +
+                struct.pack('>I', zlib.crc32(t + d) & 0xffffffff))
+    ihdr = struct.pack('>IIBBBBB', w, h, depth, ctype, 0, 0, interlace)
+    open('in/i13/' + name, 'wb').write(
+        b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', ihdr) +
+        chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
+# 20000 x 20000 grey declared, 80 kB of data
+png('tall.png', 20000, 20000, 8, 0, 0, b'\0' * 20001 * 4)
+# 300 x 300 RGBA 16-bit interlaced: 180 kB image, 720 kB to decode
+png('il.png', 300, 300, 16, 6, 1, b'')
+# a valid Adam7 grey image (value = (3x + 5y) mod 256), and a valid
+# non-interlaced RGBA 16-bit image whose decoded rows are 4x its grey size
+W, H = 13, 11
+g = lambda x, y: (3 * x + 5 * y) % 256
+raw = b''
+for y0, x0, dy, dx in [(0, 0, 8, 8), (0, 4, 8, 8), (4, 0, 8, 4), (0, 2, 4, 4),
+                       (2, 0, 4, 2), (0, 1, 2, 2), (1, 0, 2, 1)]:
+    xs = list(range(x0, W, dx))
+    if not xs:
+        continue
+    for y in range(y0, H, dy):
+        raw += b'\0' + bytes(g(x, y) for x in xs)
+png('adam7.png', W, H, 8, 0, 1, raw)
+raw = b''
+for y in range(300):
+    raw += b'\0' + b''.join(struct.pack('>HHHH', 1000 + y, 1000 + y, 1000 + y, 7)
+                            for x in range(300))
+png('rgba16.png', 300, 300, 16, 6, 0, raw)
+EOF
+sums >sum0
+t 2 'in/i13/tall.png: .*20000 x 20000.*exceeds the limit of 104857600 bytes' convert in/i13/tall.png out/o.mrc --max-bytes 100M
+t 2 'in/i13/il.png: png 300 x 300, 4 channel\(s\) of 16 bits, interlaced, needs [0-9]+ bytes to decode: exceeds the limit of 409600 bytes' convert in/i13/il.png out/o.mrc --max-bytes 400K
+# an interlaced file decodes exactly; a colour file decodes row by row
+# within a limit just above its grey image (180000 bytes)
+if "$C" convert in/i13/adam7.png out/a.nrrd >/dev/null 2>stderr.txt &&
+  "$C" convert in/i13/rgba16.png out/r.nrrd --max-bytes 190000 >/dev/null 2>>stderr.txt &&
+  "$PY" - <<'EOF'; then ok; else bad "png decode: $(head -c 300 stderr.txt)"; fi
+import struct, sys
+def body(p):
+    b = open(p, 'rb').read()
+    return b[b.index(b'\n\n') + 2:]
+a = body('out/a.nrrd')
+want = bytes((3 * x + 5 * y) % 256 for y in range(11) for x in range(13))
+r = body('out/r.nrrd')
+v = struct.unpack('<%dH' % (len(r) // 2), r)
+sys.exit(0 if a == want and len(v) == 90000 and
+         all(v[y * 300 + 7] == 1000 + y for y in range(300)) else 1)
+EOF
+rm -rf out && mkdir out
+# TIFF strips/tiles and NRRD doubles are charged with the output image
+"$PY" - <<'EOF' || exit 1
+import numpy as np, tifffile
+a = (np.arange(200 * 300 * 3) % 251).astype(np.uint8).reshape(200, 300, 3)
+# one deflate strip of 180000 decoded bytes for a 60000-byte grey image
+tifffile.imwrite('in/i13/rgb1.tif', a, photometric='rgb', rowsperstrip=200,
+                 compression='zlib')
+EOF
+{ printf 'NRRD0004\ntype: double\ndimension: 2\nsizes: 100 100\nencoding: raw\nendian: little\n\n'
+  head -c 80000 /dev/zero; } >in/i13/dbl.nrrd
+sums >sum0
+t 2 'in/i13/rgb1.tif: page 0: a 300 x 200 image with a strip of 180000 bytes to decode exceeds the limit' convert in/i13/rgb1.tif out/o.mrc --max-bytes 190000
+t 2 'in/i13/dbl.nrrd: nrrd double data need 80000 bytes to read and 40000 to store: exceeds the limit of 100000 bytes' convert in/i13/dbl.nrrd out/o.mrc --max-bytes 100000
+# Non-finite pixels: float data holding NaN or Inf are refused by every
+# reader (recon, correct, segment, measure, convert), naming the file, the
+# count and the first one; MRC outputs never hold them (mrcfile.validate)
+mkdir -p in/i13/fser
+"$PY" - <<'EOF' || exit 1
+import numpy as np, tifffile
+rng = np.random.default_rng(0)
+b = (rng.random((40, 40)) * 100).astype(np.float32)
+for k in range(4):
+    a = np.roll(b, k, axis=1).copy()
+    if k == 2:
+        a[5, 7] = np.nan
+        a[9, 9] = np.inf
+    tifffile.imwrite('in/i13/fser/s%d.tif' % k, a)
+a = np.ones((3, 16, 16), '<f4')
+a[1, 2, 3] = np.nan
+hdr = ('NRRD0004\ntype: float\ndimension: 3\nsizes: 16 16 3\n'
+       'encoding: raw\nendian: little\n\n').encode()
+open('in/i13/nan.nrrd', 'wb').write(hdr + a.tobytes())
+EOF
+sums >sum0
+t 2 'slice 2: in/i13/fser/s2.tif: 2 non-finite pixel\(s\) \(NaN or Inf\) in float data, first at x 7, y 5' recon --input in/i13/fser --out out/r --quiet
+t 2 'in/i13/fser/s2.tif: 2 non-finite pixel' correct in/i13/fser out --destripe
+t 2 'in/i13/nan.nrrd: 1 non-finite pixel\(s\) .*x 3, y 2, slice 1' convert in/i13/nan.nrrd out/o.mrc
+t 2 'in/i13/nan.nrrd: 1 non-finite pixel' correct in/i13/nan.nrrd out/o.mrc --destripe
+t 2 'in/i13/nan.nrrd: 1 non-finite pixel' segment in/i13/nan.nrrd --out out/l.mrc
+t 2 'in/i13/nan.nrrd: 1 non-finite pixel' measure in/i13/nan.nrrd --json out/m.json -q
+# a float recon volume passes mrcfile.validate (skipped without mrcfile)
+if "$PY" -c 'import mrcfile' 2>/dev/null; then
+  mkdir -p in/i13/fok && cp in/i13/fser/s[013].tif in/i13/fok/
+  if "$C" recon --input in/i13/fok --out out/r --pixel-size-nm 5 --slice-nm 5 --quiet \
+    >/dev/null 2>stderr.txt &&
+    "$PY" -c 'import mrcfile, sys; sys.exit(0 if mrcfile.validate("out/r/volume.mrc", print_file=open("/dev/null", "w")) else 1)'; then
+    ok
+  else
+    bad "float recon volume: mrcfile.validate failed ($(head -c 200 stderr.txt))"
+  fi
+  rm -rf out && mkdir out
+fi
+# Geometry in a physical range (0.01 nm .. 1 mm) from options, run files
+# and metadata: 1e-300 nm overflowed the isotropic slice count (exit 0)
+mkdir -p in/i13/fei
+"$PY" - <<'EOF' || exit 1
+import numpy as np, tifffile
+rng = np.random.default_rng(0)
+b = (rng.random((48, 48)) * 255).astype(np.uint8)
+ini = '[Scan]\r\nPixelWidth=1e-309\r\nPixelHeight=1e-309\r\n'
+for k in range(4):
+    tifffile.imwrite('in/i13/fei/s%d.tif' % k, np.roll(b, k, axis=1),
+                     extratags=[(34682, 's', 0, ini, True)])
+EOF
+printf 'input = "../ser"; out = "../../out/r"; pixel_size_nm = 1e-300; isotropic = true; slice_nm = 5.0;\n' >in/cfg/r_tiny.cfg
+sums >sum0
+t 2 'pixel_size_nm\[0\] must be in \[0, 1e\+06\] nm, 0 for unknown, at least 0.01 nm when known \(got 1e-300\)' recon --input in/ser --out out/r --iso --pixel-size-nm 1e-300 --slice-nm 5 --quiet
+t 2 'slice_nm must be in \[0, 1e\+06\] nm, 0 for unknown, at least 0.01 nm when known \(got 1e-300\)' recon --input in/ser --out out/r --pixel-size-nm 5 --slice-nm 1e-300 --quiet
+t 2 'isotropic output would be 3e\+08 voxels along z' recon --input in/ser --out out/r --iso --pixel-size-nm 0.01 --slice-nm 1e6 --quiet
+t 2 'in/i13/fei/s0.tif: pixel size 1e-300 nm from the file metadata \(Scan/PixelWidth\) is outside 0.01..1e6 nm: pass --pixel-size-nm' recon --input in/i13/fei --out out/r --iso --slice-nm 5 --quiet
+t 2 'r_tiny.cfg:1: pixel_size_nm must be 0 \(unknown\) or at least 0.01 nm' recon in/cfg/r_tiny.cfg
+# libconfig: @include of a folder or a missing file, and files over 1 MiB,
+# are refused before libconfig reads them (libconfig 1.5 exited from its
+# scanner with "input in flex scanner failed", naming neither)
+mkdir -p in/i13/incdir
+{ echo '@include "in/i13/incdir"'; cat "$L"; } >in/cfg/inc_dir.cfg
+{ echo '@include "in/i13/none.cfg"'; cat "$L"; } >in/cfg/inc_none.cfg
+printf 'input = "../ser"; out = "../../out/r";\n  @include "in/i13/incdir"\n' >in/cfg/r_inc.cfg
+printf 'materials = ( );\n@include "in/i13/incdir"\n' >in/cfg/m_inc.cfg
+printf 'voxel_nm = 20.0;\n@include "in/i13/incdir"\n' >in/cfg/sv_inc.cfg
+"$PY" -c "open('in/cfg/r_big.cfg', 'w').write('x = \"' + 'a' * (4 << 20) + '\";\n')"
+sums >sum0
+t 2 'plan: session: in/cfg/inc_dir.cfg:1: @include in/i13/incdir: not a regular file \(a folder\)' plan in/cfg/inc_dir.cfg --quiet
+t 2 'workflow: session: in/cfg/inc_dir.cfg:1: @include in/i13/incdir: not a regular file' workflow in/cfg/inc_dir.cfg
+t 2 'in/cfg/inc_none.cfg:1: @include in/i13/none.cfg: No such file' plan in/cfg/inc_none.cfg --quiet
+t 2 'recon: recon: in/cfg/r_inc.cfg:2: @include in/i13/incdir: not a regular file' recon in/cfg/r_inc.cfg
+t 2 'in/cfg/m_inc.cfg:2: @include in/i13/incdir: not a regular file' materials --materials in/cfg/m_inc.cfg
+t 2 'in/cfg/sv_inc.cfg:2: @include in/i13/incdir: not a regular file' slice-view in/cfg/sv_inc.cfg
+t 2 'in/cfg/r_big.cfg: 4194312 bytes: a configuration file is at most 1048576 bytes' recon in/cfg/r_big.cfg
+# Exit status: an output (file or folder) whose folder does not exist or
+# is not a folder is bad input (2) in every command, found before anything
+# is written (plan/slice-view --out, measure --pictures and file outputs
+# gave 1, phantom/recon/simulate/--export 2)
+t 2 'measure: --pictures out/no/p: cannot create: out/no does not exist' measure in/i13/v.mrc --json out/x.json --pictures out/no/p -q
+t 2 'slice-view: --out: cannot create folder out/no/d' slice-view in/cfg/SV.cfg --out out/no/d
+t 2 'segment: --out out/no/l.mrc: cannot create: out/no does not exist' segment in/i13/v.mrc --out out/no/l.mrc
+t 2 'measure: --json out/no/x.json: cannot create: out/no does not exist' measure in/i13/v.mrc --json out/no/x.json -q
+t 2 'workflow: --json in/s.png/x.json: cannot create: in/s.png is not a folder' workflow in/cfg/L.cfg --json in/s.png/x.json
+t 2 'segment: --voxel-nm needs three sizes > 0, in 0.01..1e6 nm \(got 1e-300,1,1\)' segment in/i13/v.mrc --out out/l.mrc --voxel-nm 1e-300,1,1
+t 2 'measure: --voxel-nm needs X,Y,Z sizes > 0, in 0.01..1e6 nm' measure in/i13/v.mrc --json out/m.json --voxel-nm 1e-300,1,1 -q
+t 2 'phantom: --pixel-nm must be > 0, in 0.01..1e6 nm \(got 1e-300\)' phantom --kind particles --out out/p --pixel-nm 1e-300
+t 2 'simulate: --voxel-nm expects X,Y,Z .* in \[0.01, 1e6\] nm' simulate in/i13/v.mrc --out out/s --voxel-nm 1e-300
+t 2 'simulate: --slice-nm must be in \[0.01, 1e6\] nm \(got 1e-300\)' simulate --phantom coating --out out/s --slice-nm 1e-300
+# recon --memory charges the image each slice file is decoded into (it
+# was not charged: 1.77 GB resident under --memory 1G)
+"$C" phantom --kind particles --out in/i13/bigp --size 1024x1024x2 --bits 16 >/dev/null || exit 1
+sums >sum0
+t 2 'recon: memory budget: slice file decode needs 2097152 bytes, 0 of 1048576' recon --input in/i13/bigp --out out/r --memory 1M --quiet
+# the detached data file is found by content, whatever the header's name
+head -c 1024 /dev/urandom >in/i13/d2.mrc
+nrrd13 hdr.txt d2.mrc
+sums >sum0
+t 2 'convert: in/i13/d2.mrc: is the input file' convert in/i13/hdr.txt in/i13/d2.mrc
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

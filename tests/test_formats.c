@@ -1029,6 +1029,145 @@ START_TEST(concurrent_tiff_reads_keep_errors_apart)
 }
 END_TEST
 
+/* --- issue 13: data files, memory before decoding, non-finite pixels ---- */
+
+static void nrrd_header(const char *path, const char *data_file)
+{
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fprintf(fp,
+            "NRRD0004\ntype: uint8\ndimension: 2\nsizes: 4 4\nencoding: "
+            "raw\ndata file: %s\n\n",
+            data_file);
+    fclose(fp);
+}
+
+START_TEST(nrrd_detached_data_confined_to_header_folder)
+{
+    char h[600], d[600], sub[600], abs_h[600], up_h[600], lnk[600], lnk_h[600];
+    unsigned char bytes[16];
+    for (int i = 0; i < 16; i++)
+        bytes[i] = (unsigned char)(10 * i);
+    tpath(d, sizeof d, "d.raw");
+    write_bytes(d, bytes, sizeof bytes);
+    tpath(h, sizeof h, "h.nrrd");
+    nrrd_header(h, "d.raw");
+    fib_error err = {0};
+    fib_fmt_info info;
+    ck_assert_int_eq(fib_fmt_probe(h, NULL, &info, &err), FIB_OK);
+    ck_assert_str_eq(info.data_file, d); /* an input of the caller too */
+    fib_volume v;
+    ck_assert_int_eq(fib_fmt_volume_read(h, NULL, &v, NULL, &err), FIB_OK);
+    ck_assert_double_eq(fib_volume_get(&v, 3, 2, 0), 110.0);
+    fib_volume_clear(&v);
+    /* absolute name, "..", a link leading out: refused naming the field */
+    tpath(sub, sizeof sub, "sub");
+    ck_assert_int_eq(mkdir(sub, 0777), 0);
+    tpath(abs_h, sizeof abs_h, "sub/abs.nrrd");
+    nrrd_header(abs_h, d);
+    tpath(up_h, sizeof up_h, "sub/up.nrrd");
+    nrrd_header(up_h, "../d.raw");
+    tpath(lnk, sizeof lnk, "sub/l.raw");
+    ck_assert_int_eq(symlink(d, lnk), 0);
+    tpath(lnk_h, sizeof lnk_h, "sub/l.nrrd");
+    nrrd_header(lnk_h, "l.raw");
+    const char *bad[3] = {abs_h, up_h, lnk_h};
+    for (int i = 0; i < 3; i++) {
+        fib_error_clear(&err);
+        ck_assert_int_eq(fib_fmt_volume_read(bad[i], NULL, &v, NULL, &err),
+                         FIB_EINVAL);
+        ck_assert_ptr_nonnull(strstr(err.msg, "'data file'"));
+        ck_assert_ptr_nonnull(strstr(err.msg, bad[i]));
+        fib_error_clear(&err);
+        ck_assert_int_eq(fib_fmt_probe(bad[i], NULL, &info, &err), FIB_EINVAL);
+        /* a caller that trusts the header may allow it */
+        fib_fmt_read_opts ro = {.allow_outside_data = true};
+        ck_assert_int_eq(fib_fmt_volume_read(bad[i], &ro, &v, NULL, &err),
+                         FIB_OK);
+        ck_assert_double_eq(fib_volume_get(&v, 3, 2, 0), 110.0);
+        fib_volume_clear(&v);
+    }
+}
+END_TEST
+
+START_TEST(png_decode_charged_before_allocation)
+{
+    /* 20000 x 20000 grey declared, a few bytes of data: 400 MB of image
+     * over a 100 MB limit must be refused from the header (ERANGE), not
+     * allocated and then found truncated (EFORMAT) */
+    static const unsigned char sig[8] = {0x89, 'P',  'N',  'G',
+                                         '\r', '\n', 0x1a, '\n'};
+    unsigned char f[8 + 25 + 12];
+    memcpy(f, sig, 8);
+    unsigned char *c = f + 8;
+    const unsigned char ihdr[17] = {'I', 'H',  'D',  'R', 0, 0, 0x4e, 0x20, 0,
+                                    0,   0x4e, 0x20, 8,   0, 0, 0,    0};
+    c[0] = c[1] = c[2] = 0;
+    c[3] = 13;
+    memcpy(c + 4, ihdr, 17);
+    /* CRC-32 of type + data (IEEE, reflected) */
+    uint32_t crc = 0xffffffffu;
+    for (int i = 0; i < 17; i++) {
+        crc ^= ihdr[i];
+        for (int k = 0; k < 8; k++)
+            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+    }
+    crc ^= 0xffffffffu;
+    c[21] = (unsigned char)(crc >> 24);
+    c[22] = (unsigned char)(crc >> 16);
+    c[23] = (unsigned char)(crc >> 8);
+    c[24] = (unsigned char)crc;
+    /* an empty IDAT chunk: libpng's header read stops at it */
+    static const unsigned char idat[12] = {0,   0,   0,    0,    'I',  'D',
+                                           'A', 'T', 0x35, 0xaf, 0x06, 0x1e};
+    memcpy(f + 33, idat, 12);
+    char p[600];
+    tpath(p, sizeof p, "tall.png");
+    write_bytes(p, f, sizeof f);
+    fib_error err = {0};
+    fib_fmt_read_opts ro = {.max_bytes = (size_t)100 << 20};
+    fib_image img;
+    ck_assert_int_eq(fib_fmt_image_read(p, &ro, &img, NULL, &err), FIB_ERANGE);
+    ck_assert_ptr_nonnull(strstr(err.msg, "tall.png"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "exceeds the limit of 104857600"));
+}
+END_TEST
+
+START_TEST(nonfinite_float_pixels_refused_and_never_written_to_mrc)
+{
+    char n[600], m[600];
+    tpath(n, sizeof n, "nan.nrrd");
+    tpath(m, sizeof m, "nan.mrc");
+    fib_error err = {0};
+    fib_volume v = make_volume(FIB_PX_F32, 6, 5, 3);
+    fib_volume_set(&v, 4, 2, 1, (double)NAN);
+    fib_volume_set(&v, 1, 3, 2, (double)INFINITY);
+    /* NRRD can hold them (a file from elsewhere), every reader refuses */
+    ck_assert_int_eq(fib_fmt_volume_write(n, &v, NULL, &err), FIB_OK);
+    fib_volume back;
+    ck_assert_int_eq(fib_fmt_volume_read(n, NULL, &back, NULL, &err),
+                     FIB_EFORMAT);
+    ck_assert_ptr_nonnull(
+        strstr(err.msg, "2 non-finite pixel(s) (NaN or Inf) in float data, "
+                        "first at x 4, y 2, slice 1"));
+    fib_error_clear(&err);
+    fib_fmt_read_opts ro = {.page = 2};
+    fib_image img;
+    ck_assert_int_eq(fib_fmt_image_read(n, &ro, &img, NULL, &err), FIB_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "x 1, y 3, slice 2"));
+    ro.page = 0; /* a finite slice reads */
+    ck_assert_int_eq(fib_fmt_image_read(n, &ro, &img, NULL, &err), FIB_OK);
+    fib_image_clear(&img);
+    /* the MRC writer never writes one */
+    fib_error_clear(&err);
+    const size_t before = count_files(tmpdir);
+    ck_assert_int_eq(fib_fmt_volume_write(m, &v, NULL, &err), FIB_ENUMERIC);
+    ck_assert_msg(strstr(err.msg, "nan.mrc") != NULL, "%s", err.msg);
+    ck_assert_uint_eq(count_files(tmpdir), before);
+    fib_volume_clear(&v);
+}
+END_TEST
+
 START_TEST(kind_names_and_extensions)
 {
     ck_assert_int_eq(fib_fmt_kind_from_path("a/b.TIF"), FIB_FMT_TIFF);
@@ -1076,6 +1215,9 @@ int main(void)
     tcase_add_test(tc, streaming_writer_leaves_nothing_on_failure);
     tcase_add_test(tc, concurrent_tiff_reads_keep_errors_apart);
     tcase_add_test(tc, kind_names_and_extensions);
+    tcase_add_test(tc, nrrd_detached_data_confined_to_header_folder);
+    tcase_add_test(tc, png_decode_charged_before_allocation);
+    tcase_add_test(tc, nonfinite_float_pixels_refused_and_never_written_to_mrc);
     suite_add_tcase(s, tc);
     return fib_test_run(s, NULL);
 }

@@ -1,10 +1,15 @@
 /*
  * cfg_util.c -- private libconfig helpers (see cfg_util.h).
  */
+#define _POSIX_C_SOURCE 200809L
 #include "cfg_util.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 bool fib__cfg_is_number(const config_setting_t *s)
 {
@@ -40,4 +45,113 @@ fib_status fib__cfg_session_error(fib_error *err, const char *file,
                              line, field, msg);
     return fib_error_set(err, FIB_EINVAL, "session: %s: %s %s", file, field,
                          msg);
+}
+
+/* ---- before libconfig reads ------------------------------------------ */
+
+/* libconfig 1.5 (the packaged version) has no include hook
+ * (config_set_include_func is 1.7): its scanner opens an @include target
+ * with fopen() relative to the working folder (no include_dir is set) and
+ * calls exit() from inside flex when the read fails ("input in flex scanner
+ * failed", on a folder).  Its string scanner is also slow on long strings
+ * (a 4 MB string took 11.7 s).  So every file and text is checked here
+ * first: at most FIB__CFG_MAX_BYTES, and every @include line (libconfig's
+ * rule: at the start of a line, after blanks) names a regular file that
+ * passes the same checks, to libconfig's include depth. */
+enum { CFG_MAX_DEPTH = 10 };
+
+static fib_status scan_text(const char *module, const char *name,
+                            const char *text, size_t len, int depth,
+                            fib_error *err);
+
+static fib_status check_file(const char *module, const char *where,
+                             const char *path, int depth, fib_error *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return fib_error_set(err, FIB_ENOTFOUND, "%s: %s%s: %s", module, where,
+                             path, strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return fib_error_set(err, FIB_EINVAL, "%s: %s%s: not a regular file%s",
+                             module, where, path,
+                             S_ISDIR(sb.st_mode) ? " (a folder)" : "");
+    if ((unsigned long long)sb.st_size > FIB__CFG_MAX_BYTES)
+        return fib_error_set(err, FIB_ERANGE,
+                             "%s: %s%s: %lld bytes: a configuration file is "
+                             "at most %u bytes (1 MiB)",
+                             module, where, path, (long long)sb.st_size,
+                             (unsigned)FIB__CFG_MAX_BYTES);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fib_error_set(err, FIB_EIO, "%s: %s%s: cannot open: %s", module,
+                             where, path, strerror(errno));
+    char *buf = malloc((size_t)sb.st_size + 1);
+    if (!buf) {
+        fclose(f);
+        return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", module);
+    }
+    const size_t got = fread(buf, 1, (size_t)sb.st_size, f);
+    fclose(f);
+    buf[got] = '\0';
+    fib_status st = scan_text(module, path, buf, got, depth, err);
+    free(buf);
+    return st;
+}
+
+static fib_status scan_text(const char *module, const char *name,
+                            const char *text, size_t len, int depth,
+                            fib_error *err)
+{
+    if (len > FIB__CFG_MAX_BYTES)
+        return fib_error_set(err, FIB_ERANGE,
+                             "%s: %s: %zu bytes: a configuration file is at "
+                             "most %u bytes (1 MiB)",
+                             module, name, len, (unsigned)FIB__CFG_MAX_BYTES);
+    unsigned line = 1;
+    for (size_t i = 0; i < len; line++) {
+        size_t e = i;
+        while (e < len && text[e] != '\n')
+            e++;
+        size_t k = i;
+        while (k < e && (text[k] == ' ' || text[k] == '\t'))
+            k++;
+        if (e - k >= 8 && memcmp(text + k, "@include", 8) == 0) {
+            k += 8;
+            const size_t k0 = k;
+            while (k < e && (text[k] == ' ' || text[k] == '\t'))
+                k++;
+            if (k > k0 && k < e && text[k] == '"') {
+                size_t q = ++k;
+                while (q < e && text[q] != '"')
+                    q++;
+                char inc[1024], where[1200];
+                if (q - k >= sizeof inc)
+                    return fib_error_set(err, FIB_EINVAL,
+                                         "%s: %s:%u: @include name too long",
+                                         module, name, line);
+                memcpy(inc, text + k, q - k);
+                inc[q - k] = '\0';
+                if (depth + 1 > CFG_MAX_DEPTH)
+                    return fib_error_set(err, FIB_EINVAL,
+                                         "%s: %s:%u: @include nested deeper "
+                                         "than %d",
+                                         module, name, line, CFG_MAX_DEPTH);
+                snprintf(where, sizeof where, "%s:%u: @include ", name, line);
+                fib_status st = check_file(module, where, inc, depth + 1, err);
+                if (st != FIB_OK)
+                    return st;
+            }
+        }
+        i = e + 1;
+    }
+    return FIB_OK;
+}
+
+fib_status fib__cfg_precheck(const char *module, const char *path,
+                             const char *text, const char *name, fib_error *err)
+{
+    if (text)
+        return scan_text(module, name ? name : "(text)", text, strlen(text), 0,
+                         err);
+    return check_file(module, "", path, 0, err);
 }

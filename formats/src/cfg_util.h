@@ -24,4 +24,16 @@ fib_status fib__cfg_session_error(fib_error *err, const char *file,
                                   const config_setting_t *s, const char *field,
                                   const char *fmt, ...);
 
+/* Largest configuration file or text handed to libconfig, bytes. */
+#define FIB__CFG_MAX_BYTES (1024u * 1024u)
+
+/* Check a configuration file @p path (or @p text named @p name) before
+ * libconfig reads it: at most FIB__CFG_MAX_BYTES, and every @include names
+ * a regular file passing the same checks (libconfig 1.5 exits the process
+ * on a folder).  FIB_EINVAL / FIB_ENOTFOUND / FIB_ERANGE "MODULE:
+ * FILE:LINE: @include NAME: why", one line. */
+fib_status fib__cfg_precheck(const char *module, const char *path,
+                             const char *text, const char *name,
+                             fib_error *err);
+
 #endif

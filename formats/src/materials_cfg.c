@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fib/materials_cfg.h"
+#include "cfg_util.h"
 #include "fmt_internal.h"
 
 /* ASCII case-insensitive equality (strcasecmp is not in strict C11). */
@@ -380,6 +382,8 @@ fib_status fib_fmt_materials_cfg_parse(fib_plan_materials *db, const char *text,
     if (!db || !text)
         return fib_error_set(err, FIB_EINVAL, "formats: NULL argument");
     ctx c = {label ? label : "(string)", err};
+    if (fib__cfg_precheck("formats", NULL, text, c.label, err) != FIB_OK)
+        return err ? err->code : FIB_EINVAL;
     config_t cfg;
     config_init(&cfg);
     fib_status st;
@@ -399,6 +403,12 @@ fib_status fib_fmt_materials_cfg_load(fib_plan_materials *db, const char *path,
         return fib_error_set(err, FIB_EINVAL, "formats: NULL argument");
     if (fib__require_regular("formats", path, err) != FIB_OK)
         return FIB_EINVAL;
+    if (access(path, F_OK) == 0) {
+        const fib_status pst =
+            fib__cfg_precheck("formats", path, NULL, NULL, err);
+        if (pst != FIB_OK)
+            return pst;
+    }
     FILE *f = fopen(path, "r");
     if (!f)
         return fib_error_set(err, FIB_EIO, "formats: %s: %s", path,

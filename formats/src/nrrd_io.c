@@ -8,11 +8,18 @@
  * "space directions"; "units" (nm, um/micron, mm; no units = nm);
  * "byte skip" >= 0 and "line skip"; attached data or a detached
  * "data file" next to the header (single file, no lists/patterns).
+ * The detached file is confined to the header's folder (formats/README.md
+ * "NRRD detached data"): an absolute name, a ".." component or a link
+ * resolving outside that folder is refused unless
+ * fib_fmt_read_opts.allow_outside_data, so an untrusted header cannot make
+ * the reader turn an arbitrary file (/etc/passwd) into an image.
  * Writing is in volume_writer.c.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,6 +318,68 @@ static void nrrd_meta(const nrrd_hdr *h, fib_fmt_meta *meta, double vs[3])
     meta->full_height = (size_t)h->sizes[1];
 }
 
+/* The file the detached "data file" of header @p path names, into @p full
+ * (empty when the data are attached), confined to the header's folder
+ * unless opts->allow_outside_data. */
+static fib_status data_path(const char *path, const nrrd_hdr *h,
+                            const fib_fmt_read_opts *opts, char *full, size_t n,
+                            fib_error *err)
+{
+    full[0] = '\0';
+    if (!h->data_file[0])
+        return FIB_OK;
+    const bool allow = opts && opts->allow_outside_data;
+    const char *df = h->data_file;
+    if (!allow && df[0] == '/')
+        return fib_error_set(err, FIB_EINVAL,
+                             "%s: nrrd field 'data file' %s is an absolute "
+                             "path (only files in the header's folder are "
+                             "read)",
+                             path, df);
+    for (const char *q = df; !allow && *q;) {
+        const size_t len = strcspn(q, "/");
+        if (len == 2 && q[0] == '.' && q[1] == '.')
+            return fib_error_set(err, FIB_EINVAL,
+                                 "%s: nrrd field 'data file' %s leaves the "
+                                 "header's folder (only files in it are "
+                                 "read)",
+                                 path, df);
+        q += len;
+        while (*q == '/')
+            q++;
+    }
+    const char *slash = strrchr(path, '/');
+    int k;
+    if (df[0] == '/' || !slash)
+        k = snprintf(full, n, "%s", df);
+    else
+        k = snprintf(full, n, "%.*s/%s", (int)(slash - path), path, df);
+    if (k < 0 || (size_t)k >= n)
+        return fib_error_set(err, FIB_EINVAL,
+                             "%s: nrrd field 'data file' is too long", path);
+    char rdir[PATH_MAX], rdata[PATH_MAX], dir[PATH_MAX];
+    if (allow || !realpath(full, rdata))
+        return FIB_OK; /* a missing file is reported by the reader */
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (!realpath(dir, rdir))
+        return fib_error_set(err, FIB_EIO, "%s: cannot resolve its folder",
+                             path);
+    const size_t nd = strlen(rdir);
+    if (strncmp(rdata, rdir, nd) != 0 ||
+        (rdata[nd] != '/' && strcmp(rdir, "/") != 0))
+        return fib_error_set(err, FIB_EINVAL,
+                             "%s: nrrd field 'data file' %s resolves to %s, "
+                             "outside the header's folder (only files in it "
+                             "are read)",
+                             path, df, rdata);
+    return FIB_OK;
+}
+
 static fib_status open_nrrd(const char *path, const fib_fmt_read_opts *opts,
                             size_t zcount, FILE **fp, nrrd_hdr *h,
                             size_t *bytes, fib_error *err)
@@ -341,6 +410,12 @@ fib_status fib__nrrd_probe(const char *path, const fib_fmt_read_opts *opts,
     if (st != FIB_OK)
         return st;
     fclose(fp);
+    st =
+        data_path(path, &h, opts, info->data_file, sizeof info->data_file, err);
+    if (st != FIB_OK) {
+        fib__kv_free(&h.kv);
+        return st;
+    }
     info->nx = (size_t)h.sizes[0];
     info->ny = (size_t)h.sizes[1];
     info->nz = (size_t)h.sizes[2];
@@ -459,13 +534,10 @@ fib_status fib__nrrd_read(const char *path, const fib_fmt_read_opts *opts,
     bytes = slice_in * nz;
     if (h.data_file[0]) {
         fclose(fp);
+        fp = NULL;
         char full[1024];
-        const char *slash = strrchr(path, '/');
-        if (h.data_file[0] == '/' || !slash)
-            snprintf(full, sizeof full, "%s", h.data_file);
-        else
-            snprintf(full, sizeof full, "%.*s/%s", (int)(slash - path), path,
-                     h.data_file);
+        if ((st = data_path(path, &h, opts, full, sizeof full, err)) != FIB_OK)
+            goto fail;
         fib_error derr = {0};
         if (fib__stat_input(full, NULL, &derr) != FIB_OK) {
             fp = NULL;
@@ -489,6 +561,21 @@ fib_status fib__nrrd_read(const char *path, const fib_fmt_read_opts *opts,
     const fib_pixel_type ot = out_type(h.type);
     const size_t es_in = (size_t)TYPE_SIZE[h.type];
     const size_t n = bytes / es_in;
+    if (es_in != fib_pixel_size_bytes(ot)) {
+        /* doubles are read into a buffer beside the f32 volume: both are
+         * charged against the limit before either is allocated */
+        size_t need = 0;
+        const size_t lim = fib__max_bytes(opts);
+        if (!fib_add_size(bytes, n * fib_pixel_size_bytes(ot), &need) ||
+            need > lim) {
+            st = fib_error_set(err, FIB_ERANGE,
+                               "%s: nrrd double data need %zu bytes to read "
+                               "and %zu to store: exceeds the limit of %zu "
+                               "bytes",
+                               path, bytes, n * fib_pixel_size_bytes(ot), lim);
+            goto fail;
+        }
+    }
     if ((st = fib_volume_init(vol, ot, (size_t)h.sizes[0], (size_t)h.sizes[1],
                               nz, err)) != FIB_OK)
         goto fail;

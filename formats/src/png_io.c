@@ -12,8 +12,14 @@
  * go into pHYs (pixels per metre, rounded) and, exactly, into a tEXt chunk
  * "fib:pixel_size_nm" = "X Y" which the reader prefers.
  *
- * libpng reports errors by longjmp; setjmp is confined to the two static
- * functions png_read_body() / png_write_body(), which touch only heap
+ * Memory: the header alone gives everything a read allocates (the output
+ * image plus one decoded row, or every decoded row of an interlaced
+ * file); png_run() checks that sum against the byte limit before any
+ * pixel memory is allocated, and rows are then decoded one at a time.
+ *
+ * libpng reports errors by longjmp; setjmp is confined to the static
+ * functions png_read_body() / png_decode_body() / png_write_body(), which
+ * touch only heap
  * state reached through a pointer that does not change after setjmp.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -34,8 +40,9 @@ typedef struct png_ctx {
     FILE *fp;
     png_structp png;
     png_infop info;
-    unsigned char *raw; /* decoded rows, channels * depth */
-    png_bytep *rows;    /* row pointers into raw */
+    unsigned char *raw; /* one decoded row, or all rows when interlaced */
+    png_bytep *rows;    /* row pointers into raw (interlaced only) */
+    size_t rowbytes;    /* decoded row: width * channels * depth / 8 */
     /* results */
     png_uint_32 w, h;
     int depth, color, channels, interlace;
@@ -82,8 +89,10 @@ static void read_phys(png_ctx *c)
     }
 }
 
-/* Everything that may longjmp.  Returns 0 on success. */
-static int png_read_body(png_ctx *c, bool pixels, size_t max_bytes)
+/* Header and transformations; may longjmp.  Returns 0 on success.  No
+ * pixel memory is allocated here: png_run() first charges the decode
+ * against the limit. */
+static int png_read_body(png_ctx *c, bool pixels)
 {
     if (setjmp(png_jmpbuf(c->png)))
         return 1;
@@ -109,21 +118,55 @@ static int png_read_body(png_ctx *c, bool pixels, size_t max_bytes)
         (void)png_set_interlace_handling(c->png);
     png_read_update_info(c->png, c->info);
     c->channels = png_get_channels(c->png, c->info);
-    const size_t rowbytes = png_get_rowbytes(c->png, c->info);
-    size_t total;
-    if (!fib_mul_size(rowbytes, c->h, &total) || total / 4 > max_bytes) {
-        snprintf(c->msg, sizeof c->msg, "image too large");
-        return 2;
+    c->rowbytes = png_get_rowbytes(c->png, c->info);
+    return 0;
+}
+
+/* One decoded row (c->channels samples per pixel) to grey in @p vol. */
+static void convert_row(const png_ctx *c, png_uint_32 y,
+                        const unsigned char *src, fib_volume *vol)
+{
+    const int ch = c->channels;
+    const bool colour = ch >= 3;
+    void *dst = (char *)vol->data + (size_t)y * vol->stride_y;
+    for (png_uint_32 x = 0; x < c->w; x++) {
+        double v;
+        if (c->depth == 16) {
+            const uint16_t *s =
+                (const uint16_t *)(const void *)src + (size_t)x * (size_t)ch;
+            v = colour ? 0.2126 * s[0] + 0.7152 * s[1] + 0.0722 * s[2]
+                       : (double)s[0];
+            double r = floor(v + 0.5);
+            ((uint16_t *)dst)[x] = (uint16_t)(r > 65535.0 ? 65535.0 : r);
+        } else {
+            const unsigned char *s = src + (size_t)x * (size_t)ch;
+            v = colour ? 0.2126 * s[0] + 0.7152 * s[1] + 0.0722 * s[2]
+                       : (double)s[0];
+            double r = floor(v + 0.5);
+            ((unsigned char *)dst)[x] = (unsigned char)(r > 255.0 ? 255.0 : r);
+        }
     }
-    c->raw = malloc(total ? total : 1);
-    c->rows = malloc((size_t)c->h * sizeof *c->rows);
-    if (!c->raw || !c->rows) {
-        snprintf(c->msg, sizeof c->msg, "out of memory");
-        return 3;
+}
+
+/* Decode the pixels into @p vol (allocated by the caller): row by row
+ * through one row buffer, or, for an interlaced file, through the whole
+ * decoded image (charged by png_run()).  May longjmp; 0 on success. */
+static int png_decode_body(png_ctx *c, fib_volume *vol)
+{
+    if (setjmp(png_jmpbuf(c->png)))
+        return 1;
+    if (c->interlace == PNG_INTERLACE_NONE) {
+        for (png_uint_32 y = 0; y < c->h; y++) {
+            png_read_row(c->png, c->raw, NULL);
+            convert_row(c, y, c->raw, vol);
+        }
+    } else {
+        for (png_uint_32 y = 0; y < c->h; y++)
+            c->rows[y] = c->raw + (size_t)y * c->rowbytes;
+        png_read_image(c->png, c->rows);
+        for (png_uint_32 y = 0; y < c->h; y++)
+            convert_row(c, y, c->rows[y], vol);
     }
-    for (png_uint_32 y = 0; y < c->h; y++)
-        c->rows[y] = c->raw + (size_t)y * rowbytes;
-    png_read_image(c->png, c->rows);
     png_read_end(c->png, NULL);
     return 0;
 }
@@ -158,19 +201,38 @@ static fib_status png_open(const char *path, png_ctx *c, fib_error *err)
 static fib_status png_run(png_ctx *c, bool pixels, const fib_fmt_read_opts *o,
                           fib_error *err)
 {
-    const int r = png_read_body(c, pixels, fib__max_bytes(o));
+    const size_t max = fib__max_bytes(o);
+    const int r = png_read_body(c, pixels);
     if (r == 1)
         return fib_error_set(err, FIB_EFORMAT,
                              "%s: truncated or corrupt png: %s", c->path,
                              c->msg);
-    if (r == 2)
+    size_t out_bytes = 0;
+    fib_status st = fib__check_dims(
+        c->path, c->w, c->h, 1, c->depth == 16 ? 2 : 1, max, &out_bytes, err);
+    if (st != FIB_OK || !pixels)
+        return st;
+    /* Everything the read allocates, from the header alone: the output
+     * image, plus one decoded row (channels x depth), or every decoded row
+     * and their pointers for an interlaced file (Adam7 needs the whole
+     * image).  Nothing is allocated when it exceeds the limit. */
+    size_t dec = c->rowbytes, total = 0;
+    bool ok = true;
+    if (c->interlace != PNG_INTERLACE_NONE) {
+        size_t ptrs = 0;
+        ok = fib_mul_size(c->rowbytes, c->h, &dec) &&
+             fib_mul_size(c->h, sizeof(png_bytep), &ptrs) &&
+             fib_add_size(dec, ptrs, &dec);
+    }
+    if (!ok || !fib_add_size(out_bytes, dec, &total) || total > max)
         return fib_error_set(
-            err, FIB_ERANGE, "%s: png %u x %u exceeds the limit of %zu bytes",
-            c->path, (unsigned)c->w, (unsigned)c->h, fib__max_bytes(o));
-    if (r == 3)
-        return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", c->path);
-    return fib__check_dims(c->path, c->w, c->h, 1, c->depth == 16 ? 2 : 1,
-                           fib__max_bytes(o), NULL, err);
+            err, FIB_ERANGE,
+            "%s: png %u x %u, %d channel(s) of %d bits%s, needs %zu bytes to "
+            "decode: exceeds the limit of %zu bytes",
+            c->path, (unsigned)c->w, (unsigned)c->h, c->channels, c->depth,
+            c->interlace != PNG_INTERLACE_NONE ? ", interlaced" : "",
+            ok ? total : (size_t)-1, max);
+    return FIB_OK;
 }
 
 fib_status fib__png_probe(const char *path, const fib_fmt_read_opts *opts,
@@ -204,33 +266,21 @@ fib_status fib__png_read(const char *path, const fib_fmt_read_opts *opts,
     if (st == FIB_OK)
         st = fib_volume_init(vol, c.depth == 16 ? FIB_PX_U16 : FIB_PX_U8, c.w,
                              c.h, 1, err);
+    if (st == FIB_OK) {
+        const bool il = c.interlace != PNG_INTERLACE_NONE;
+        c.raw = malloc(il ? c.rowbytes * c.h : c.rowbytes);
+        c.rows = il ? malloc((size_t)c.h * sizeof *c.rows) : NULL;
+        if (!c.raw || (il && !c.rows))
+            st = fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
+        else if (png_decode_body(&c, vol) != 0)
+            st = fib_error_set(err, FIB_EFORMAT,
+                               "%s: truncated or corrupt png: %s", path, c.msg);
+        if (st != FIB_OK)
+            fib_volume_clear(vol);
+    }
     if (st != FIB_OK) {
         ctx_free(&c);
         return st;
-    }
-    const int ch = c.channels;
-    const bool colour = ch >= 3;
-    for (png_uint_32 y = 0; y < c.h; y++) {
-        const unsigned char *src = c.rows[y];
-        void *dst = (char *)vol->data + (size_t)y * vol->stride_y;
-        for (png_uint_32 x = 0; x < c.w; x++) {
-            double v;
-            if (c.depth == 16) {
-                const uint16_t *s = (const uint16_t *)(const void *)src +
-                                    (size_t)x * (size_t)ch;
-                v = colour ? 0.2126 * s[0] + 0.7152 * s[1] + 0.0722 * s[2]
-                           : (double)s[0];
-                double r = floor(v + 0.5);
-                ((uint16_t *)dst)[x] = (uint16_t)(r > 65535.0 ? 65535.0 : r);
-            } else {
-                const unsigned char *s = src + (size_t)x * (size_t)ch;
-                v = colour ? 0.2126 * s[0] + 0.7152 * s[1] + 0.0722 * s[2]
-                           : (double)s[0];
-                double r = floor(v + 0.5);
-                ((unsigned char *)dst)[x] =
-                    (unsigned char)(r > 255.0 ? 255.0 : r);
-            }
-        }
     }
     meta->pixel_size_nm[0] = c.px_nm[0];
     meta->pixel_size_nm[1] = c.px_nm[1];

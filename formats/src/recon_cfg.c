@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fib/checked.h"
 #include "fib/recon_cfg.h"
@@ -188,10 +189,16 @@ static fib_status parse_root(const rctx *c, const config_setting_t *root,
             }
             if (!st && (o->pixel_size_nm[0] > 1e6 || o->pixel_size_nm[1] > 1e6))
                 st = perr(c, e, k, "must be at most 1e6 nm (1 mm)");
+            for (int j = 0; !st && j < 2; j++)
+                if (o->pixel_size_nm[j] > 0 && o->pixel_size_nm[j] < 0.01)
+                    st = perr(c, e, k,
+                              "must be 0 (unknown) or at least 0.01 nm");
         } else if (!strcmp(k, "slice_nm")) {
             st = get_nonneg(c, e, k, &o->slice_nm);
             if (!st && o->slice_nm > 1e6)
                 st = perr(c, e, k, "must be at most 1e6 nm (1 mm)");
+            if (!st && o->slice_nm > 0 && o->slice_nm < 0.01)
+                st = perr(c, e, k, "must be 0 (unknown) or at least 0.01 nm");
         } else if (!strcmp(k, "tilt_deg")) {
             st = get_nonneg(c, e, k, &o->tilt_deg);
             if (!st && o->tilt_deg > 90)
@@ -276,6 +283,12 @@ fib_status fib_fmt_recon_cfg_read(const char *path, fib_fmt_recon_cfg *out,
     out->crop_valid = -1;
     if (fib__require_regular("recon", path, err) != FIB_OK)
         return FIB_EINVAL;
+    if (access(path, F_OK) == 0) {
+        const fib_status pst =
+            fib__cfg_precheck("recon", path, NULL, NULL, err);
+        if (pst != FIB_OK)
+            return pst;
+    }
     FILE *fp = fopen(path, "r");
     if (!fp)
         return fib_error_set(err, errno == ENOENT ? FIB_ENOTFOUND : FIB_EIO,

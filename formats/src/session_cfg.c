@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "fib/session_cfg.h"
@@ -740,6 +741,12 @@ static fib_status load(config_t *cfg, const char *path, const char *text,
                        const char *name, fib_error *err)
 {
     config_init(cfg);
+    if (access(path ? path : ".", F_OK) == 0 || text) {
+        const fib_status pst =
+            fib__cfg_precheck("session", text ? NULL : path, text, name, err);
+        if (pst != FIB_OK)
+            return pst;
+    }
     if (text) {
         if (config_read_string(cfg, text) == CONFIG_TRUE)
             return FIB_OK;

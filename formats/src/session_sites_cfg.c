@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fib/session_sites_cfg.h"
 #include "cfg_util.h"
@@ -226,9 +227,12 @@ static fib_status any(const char *path, const char *text, const char *name,
     fib_status st = FIB_OK;
     int ok;
     if (text) {
-        ok = config_read_string(&cfg, text);
+        st = fib__cfg_precheck("session", NULL, text, name, err);
+        ok = st == FIB_OK ? config_read_string(&cfg, text) : CONFIG_FALSE;
     } else {
         st = fib__require_regular("session", path, err);
+        if (st == FIB_OK && access(path, F_OK) == 0)
+            st = fib__cfg_precheck("session", path, NULL, name, err);
         FILE *f = st == FIB_OK ? fopen(path, "r") : NULL;
         if (st == FIB_OK && !f)
             st = fib_error_set(err, errno == ENOENT ? FIB_ENOTFOUND : FIB_EIO,

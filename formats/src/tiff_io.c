@@ -351,7 +351,9 @@ static unsigned char *buf_reserve(decode_buf *b, size_t n)
     return b->p;
 }
 
-/* Decode the current page into @p dst (packed rows of d->out). */
+/* Decode the current page into @p dst (packed rows of d->out) through one
+ * strip or tile buffer of at most @p max_bytes (what the byte limit leaves
+ * once the output volume is allocated). */
 static fib_status read_page(TIFF *tif, const char *path, size_t page,
                             const page_desc *d, tiff_msgs *m, void *dst,
                             size_t max_bytes, decode_buf *db, fib_error *err)
@@ -363,10 +365,18 @@ static fib_status read_page(TIFF *tif, const char *path, size_t page,
     if (!d->tiled) {
         const tmsize_t ssz = TIFFStripSize(tif);
         const tmsize_t sl = TIFFScanlineSize(tif);
-        if (ssz <= 0 || sl <= 0 || (size_t)ssz > max_bytes)
+        if (ssz <= 0 || sl <= 0)
             return fib_error_set(err, FIB_EFORMAT,
                                  "%s: page %zu: bad strip size%s%s", path, page,
                                  m->have ? ": " : "", m->msg);
+        if ((size_t)ssz > max_bytes)
+            return fib_error_set(err, FIB_ERANGE,
+                                 "%s: page %zu: a %u x %u image with a "
+                                 "strip of %lld bytes to decode exceeds the "
+                                 "limit (%zu bytes left of it after the "
+                                 "image)",
+                                 path, page, (unsigned)d->w, (unsigned)d->h,
+                                 (long long)ssz, max_bytes);
         buf = buf_reserve(db, (size_t)ssz);
         if (!buf)
             return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
@@ -389,10 +399,18 @@ static fib_status read_page(TIFF *tif, const char *path, size_t page,
     } else {
         const tmsize_t tsz = TIFFTileSize(tif);
         const tmsize_t trow = TIFFTileRowSize(tif);
-        if (tsz <= 0 || trow <= 0 || (size_t)tsz > max_bytes)
+        if (tsz <= 0 || trow <= 0)
             return fib_error_set(err, FIB_EFORMAT,
                                  "%s: page %zu: bad tile size%s%s", path, page,
                                  m->have ? ": " : "", m->msg);
+        if ((size_t)tsz > max_bytes)
+            return fib_error_set(err, FIB_ERANGE,
+                                 "%s: page %zu: a %u x %u image with a "
+                                 "tile of %lld bytes to decode exceeds the "
+                                 "limit (%zu bytes left of it after the "
+                                 "image)",
+                                 path, page, (unsigned)d->w, (unsigned)d->h,
+                                 (long long)tsz, max_bytes);
         buf = buf_reserve(db, (size_t)tsz);
         if (!buf)
             return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
@@ -706,9 +724,13 @@ static fib_status tiff_read_impl(const char *path,
             } else {
                 d = d0;
             }
+            /* the decode buffer is charged with the volume: what is left
+             * of the limit once the volume is allocated */
+            const size_t vbytes = v->stride_z * n_read;
             if ((st = read_page(tif, path, page0 + p, &d, &m,
-                                (char *)v->data + p * v->stride_z, maxb, &db,
-                                err)) != FIB_OK)
+                                (char *)v->data + p * v->stride_z,
+                                maxb > vbytes ? maxb - vbytes : 0, &db, err)) !=
+                FIB_OK)
                 goto fail_v;
         }
     read_done:

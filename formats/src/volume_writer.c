@@ -371,6 +371,14 @@ fib_status fib_fmt_volume_writer_append(fib_fmt_volume_writer *w,
                 }
                 default: {
                     const float f = ((const float *)src)[x];
+                    if (!isfinite(f)) { /* mrcfile.validate refuses them */
+                        w->failed = true;
+                        return fib_error_set(
+                            err, FIB_ENUMERIC,
+                            "%s: non-finite value at (%zu, %zu, %zu): an mrc "
+                            "volume never holds NaN or Inf",
+                            w->path, x, y, w->appended);
+                    }
                     ((float *)(void *)w->buf)[i] = f;
                     v = (double)f;
                 }

@@ -34,6 +34,10 @@
 /* largest pixel size or slice thickness accepted, nm: a FIB-SEM voxel
  * beyond 1 mm is a unit mistake (m or um given as nm) */
 #define MAX_LENGTH_NM 1e6
+/* smallest non-zero pixel size or slice thickness accepted, nm: a tenth of
+ * an atomic spacing; below it the value is a unit mistake or garbage
+ * metadata (1e-300 nm overflowed the isotropic slice count) */
+#define MIN_LENGTH_NM 0.01
 
 struct fib_recon {
     fib_recon_params p;
@@ -146,11 +150,15 @@ static fib_status check_params(const fib_recon_params *p,
                              "(got %s)",
                              fib_pixel_type_name(s->type));
     for (int i = 0; i < 2; i++)
-        if (!(s->pixel_size_nm[i] >= 0 && s->pixel_size_nm[i] <= MAX_LENGTH_NM))
+        if (!(s->pixel_size_nm[i] >= 0 &&
+              s->pixel_size_nm[i] <= MAX_LENGTH_NM) ||
+            (s->pixel_size_nm[i] > 0 && s->pixel_size_nm[i] < MIN_LENGTH_NM))
             return fib_error_set(err, FIB_EINVAL,
                                  "recon: pixel_size_nm[%d] must be in [0, %g] "
-                                 "(got %g)",
-                                 i, MAX_LENGTH_NM, s->pixel_size_nm[i]);
+                                 "nm, 0 for unknown, at least %g nm when "
+                                 "known (got %g)",
+                                 i, MAX_LENGTH_NM, MIN_LENGTH_NM,
+                                 s->pixel_size_nm[i]);
     if (p->neighbours > MAX_NEIGHBOURS)
         return fib_error_set(err, FIB_EINVAL,
                              "recon: neighbours must be 1..%d (got %zu)",
@@ -168,10 +176,12 @@ static fib_status check_params(const fib_recon_params *p,
                              "recon: reject_k and reject_floor_px must be "
                              ">= 0 (got %g, %g)",
                              p->reject_k, p->reject_floor_px);
-    if (!(p->slice_nm >= 0 && p->slice_nm <= MAX_LENGTH_NM))
+    if (!(p->slice_nm >= 0 && p->slice_nm <= MAX_LENGTH_NM) ||
+        (p->slice_nm > 0 && p->slice_nm < MIN_LENGTH_NM))
         return fib_error_set(err, FIB_EINVAL,
-                             "recon: slice_nm must be in [0, %g] (got %g)",
-                             MAX_LENGTH_NM, p->slice_nm);
+                             "recon: slice_nm must be in [0, %g] nm, 0 for "
+                             "unknown, at least %g nm when known (got %g)",
+                             MAX_LENGTH_NM, MIN_LENGTH_NM, p->slice_nm);
     if (!(p->tilt_deg >= 0 && p->tilt_deg <= 90))
         return fib_error_set(err, FIB_EINVAL,
                              "recon: tilt_deg must be in (0, 90], or 0 for "
@@ -213,6 +223,27 @@ static fib_status check_params(const fib_recon_params *p,
                              "recon: isotropic resampling needs the pixel "
                              "size and slice_nm (got %g, %g)",
                              s->pixel_size_nm[0], p->slice_nm);
+    if (p->isotropic) {
+        /* isotropic voxels of the x pixel size: the output extents follow
+         * from the size ratios (make_geometry()); each must be a size the
+         * library can hold, checked here in double before any conversion */
+        const double px = s->pixel_size_nm[0];
+        const double py = s->pixel_size_nm[1] > 0 ? s->pixel_size_nm[1] : px;
+        const double ys = p->tilt_deg > 0 && !p->tilt_corrected
+                              ? 1.0 / sin(p->tilt_deg * FIB_PI / 180.0)
+                              : 1.0;
+        const double e[2] = {(double)s->height * py * ys / px + 1.0,
+                             (double)(s->n_slices - 1) * p->slice_nm / px +
+                                 1.0};
+        static const char *const ax[2] = {"y", "z"};
+        for (int i = 0; i < 2; i++)
+            if (!(e[i] <= (double)FIB_MAX_EXTENT))
+                return fib_error_set(
+                    err, FIB_EINVAL,
+                    "recon: isotropic output would be %.3g voxels along %s "
+                    "(pixel size %g nm, slice_nm %g): over the limit of %zu",
+                    e[i], ax[i], px, p->slice_nm, (size_t)FIB_MAX_EXTENT);
+    }
     if (p->threads < 0 || p->threads > 1024)
         return fib_error_set(err, FIB_EINVAL,
                              "recon: threads must be 0..1024 (got %d)",

@@ -90,6 +90,10 @@ typedef struct fib_fmt_read_opts {
     bool keep_databar; /**< false (default): crop the vendor data bar */
     size_t page;       /**< page of a multi-page file for image reads */
     size_t max_bytes;  /**< refuse larger pixel data; 0 = 4 GiB */
+    /** NRRD: read a detached "data file" outside the header's folder
+     *  (absolute, "..", or a link leading out); false (default) refuses
+     *  it with FIB_EINVAL naming the field. */
+    bool allow_outside_data;
 } fib_fmt_read_opts;
 
 /** File summary without reading pixel data (fib_fmt_probe()). */
@@ -100,6 +104,9 @@ typedef struct fib_fmt_info {
     bool tiled;           /**< TIFF tiles rather than strips */
     char compression[24]; /**< "none", "lzw", "deflate", "gzip", ... */
     fib_fmt_meta meta;
+    /** NRRD with detached data: the data file as the reader opens it
+     *  (header folder + "data file"); "" otherwise.  An input too. */
+    char data_file[1024];
 } fib_fmt_info;
 
 /**
