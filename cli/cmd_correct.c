@@ -33,10 +33,23 @@ static void usage(void)
         "folder (slices keep their\nnames).  Steps run in this order: "
         "destripe, background, normalize, denoise.\n\n"
         "Curtaining:\n"
-        "  --destripe             wavelet-FFT filter (Muench et al. 2009)\n"
-        "  --robust               wavelet-median variant (no ghosts beside "
-        "tall edges)\n"
-        "  --wedge                FFT wedge filter\n"
+        "  --destripe             default method (vsnr)\n"
+        "  --destripe-method M    vsnr: variational stationary noise remover "
+        "(Fehrenbach\n"
+        "                         et al. 2012; TV of the image + Gaussian "
+        "stripe prior)\n"
+        "                         wavelet: wavelet-FFT filter (Muench et al. "
+        "2009)\n"
+        "                         robust: wavelet-median variant; wedge: FFT "
+        "wedge\n"
+        "  --robust, --wedge      same as --destripe-method robust / wedge\n"
+        "  --vsnr-sigma-across-px S  vsnr filter width across (default 0.5)\n"
+        "  --vsnr-sigma-along-px S   vsnr filter length along (default 100)\n"
+        "  --vsnr-weight K        vsnr prior weight, larger removes less "
+        "(default 2)\n"
+        "  --vsnr-iterations N    vsnr ADMM iterations (default 30)\n"
+        "  --vsnr-white F         add a white-noise filter of relative "
+        "variance F\n"
         "  --destripe-sigma S     damping width, frequency index (default 2)\n"
         "  --destripe-levels L    wavelet levels 1..10 (default 4)\n"
         "  --wavelet NAME         haar, db1..db10, sym2..sym10, coif1..coif5 "
@@ -97,7 +110,13 @@ enum {
     OPT_PATCH,
     OPT_SEARCH,
     OPT_OUT_TYPE,
-    OPT_QUIET
+    OPT_QUIET,
+    OPT_DMETHOD,
+    OPT_VSNR_ACROSS,
+    OPT_VSNR_ALONG,
+    OPT_VSNR_WEIGHT,
+    OPT_VSNR_ITER,
+    OPT_VSNR_WHITE
 };
 
 typedef struct job {
@@ -249,6 +268,12 @@ int cli_cmd_correct(int argc, char **argv)
         {"destripe", no_argument, 0, OPT_DESTRIPE},
         {"robust", no_argument, 0, OPT_ROBUST},
         {"wedge", no_argument, 0, OPT_WEDGE},
+        {"destripe-method", required_argument, 0, OPT_DMETHOD},
+        {"vsnr-sigma-across-px", required_argument, 0, OPT_VSNR_ACROSS},
+        {"vsnr-sigma-along-px", required_argument, 0, OPT_VSNR_ALONG},
+        {"vsnr-weight", required_argument, 0, OPT_VSNR_WEIGHT},
+        {"vsnr-iterations", required_argument, 0, OPT_VSNR_ITER},
+        {"vsnr-white", required_argument, 0, OPT_VSNR_WHITE},
         {"destripe-sigma", required_argument, 0, OPT_DSIGMA},
         {"destripe-levels", required_argument, 0, OPT_DLEVELS},
         {"wavelet", required_argument, 0, OPT_WAVELET},
@@ -291,7 +316,39 @@ int cli_cmd_correct(int argc, char **argv)
         switch (c) {
         case OPT_DESTRIPE:
             if (cp.destripe.method == FIB_DESTRIPE_NONE)
-                cp.destripe.method = FIB_DESTRIPE_WAVELET_FFT;
+                cp.destripe.method = CLI_DESTRIPE_DEFAULT;
+            break;
+        case OPT_DMETHOD:
+            if (!cli_destripe_method(optarg, &cp.destripe.method))
+                return cli_usage_error("correct",
+                                       "--destripe-method must be one of "
+                                       "%s (got '%.40s')",
+                                       CLI_DESTRIPE_CHOICES, optarg);
+            break;
+        case OPT_VSNR_ACROSS:
+            if (!cli_parse_double("correct", "--vsnr-sigma-across-px", optarg,
+                                  &cp.destripe.vsnr_sigma_across_px))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_VSNR_ALONG:
+            if (!cli_parse_double("correct", "--vsnr-sigma-along-px", optarg,
+                                  &cp.destripe.vsnr_sigma_along_px))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_VSNR_WEIGHT:
+            if (!cli_parse_double("correct", "--vsnr-weight", optarg,
+                                  &cp.destripe.vsnr_weight))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_VSNR_WHITE:
+            if (!cli_parse_double("correct", "--vsnr-white", optarg,
+                                  &cp.destripe.vsnr_white))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_VSNR_ITER:
+            if (!parse_uint("--vsnr-iterations", optarg, 1, 10000,
+                            &cp.destripe.vsnr_iterations))
+                return CLI_EXIT_USAGE;
             break;
         case OPT_ROBUST:
             cp.destripe.method = FIB_DESTRIPE_WAVELET_MEDIAN;
