@@ -46,6 +46,8 @@ enum { VSNR_MARGIN = 32, VSNR_BANDS = 4 };
 /* High-pass width of the stripe measures (px), as fib_recon_stripe_power
  * and the bench: stripes narrower than about 2 pi 8 px. */
 #define VSNR_HP_PX 8.0
+/* Floor of the stripe variance, in units of tau^2 (see fib/correct.h). */
+#define VSNR_S2_MIN 0.08
 
 struct fib__vsnr_ws {
     double sig_x, sig_y, kappa, white;
@@ -362,8 +364,12 @@ void fib__vsnr_run(fib__vsnr_ws *ws, float *v, size_t se)
     for (size_t y = 0; y < h; y++)
         tau += rs[y];
     tau *= 0.5 / ((double)w * (double)h);
-    if (!(tau > 0) || !(s2 > 1e-4 * tau * tau) || !isfinite(s2))
-        return; /* flat, or no coherent stripes: nothing to remove */
+    if (!(tau > 0) || !isfinite(s2))
+        return; /* flat image: nothing to remove */
+    /* the band estimate is dominated by the content's own vertical
+     * coherence below about (0.3 tau)^2: never assume less */
+    if (s2 < VSNR_S2_MIN * tau * tau)
+        s2 = VSNR_S2_MIN * tau * tau;
     const double alpha = ws->kappa * tau / s2;
     const double beta = 1.0 / tau;
     const float fb = (float)beta, ib = (float)(1.0 / beta);
