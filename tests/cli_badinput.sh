@@ -419,5 +419,15 @@ t 2 '--units must be auto, physical or voxel' measure in/zunk.mrc --json out/x.j
 t 2 'in/zunk.mrc: voxel size unknown in z .*--voxel-nm' measure in/zunk.mrc --json out/x.json --units physical -q
 t 2 'coating threshold 5 nm needs the voxel size' measure in/zunk.mrc --json out/x.json --coating 1,2,5 -q
 
+# ---- destriping method (issue 11: VSNR) -----------------------------------
+printf 'input = "../ser"; out = "../../out/r"; correct = { destripe_method = "fast"; };\n' >in/cfg/r_dm.cfg
+sums >sum0
+t 2 '--destripe-method must be one of vsnr\|wavelet\|wedge\|robust \(got .fast.\)' correct in/s.png out/o.png --destripe-method fast
+t 2 '--destripe-method must be one of vsnr\|wavelet\|wedge\|robust \(got .VSNR.\)' recon --input in/ser --out out/r --destripe-method VSNR
+t 2 'r_dm.cfg:1: correct.destripe_method has an unsupported value' recon in/cfg/r_dm.cfg
+t 2 'destripe.vsnr_weight must be in \(0, 1e6\] \(got -1\)' correct in/s.png out/o.png --destripe --vsnr-weight -1
+t 2 '--vsnr-sigma-along-px expects a finite number' correct in/s.png out/o.png --destripe --vsnr-sigma-along-px nan
+t 2 'destripe.vsnr_sigma_across_px must be in \(0, 1000\] \(got 5000\)' correct in/s.png out/o.png --destripe-method vsnr --vsnr-sigma-across-px 5000
+t 2 '--vsnr-iterations must be an integer in 1..10000' correct in/s.png out/o.png --destripe --vsnr-iterations 0
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
