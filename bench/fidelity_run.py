@@ -150,11 +150,12 @@ def main():
         with open(out, "w") as f:
             f.write("# Destriping on rendered and real slices\n\n"
                     f"`FID_ONLY=destripe bench/run_fidelity.sh` ({ver}; "
-                    f"{nz} slices rendered, "
-                    f"{time.perf_counter() - t_all:.0f} s wall); the "
-                    "destriping section of bench/results/fidelity.md "
-                    "alone.\n\n")
+                    f"{nz} slices rendered); the destriping section of "
+                    "bench/results/fidelity.md alone, then held-out "
+                    "curtains.\n\n")
             f.write("\n".join(fs.destripe_md(destripe)) + "\n")
+            ho = fs.destripe_heldout(cli, work, structures(nz), DATA)
+            f.write("\n".join(fs.heldout_md(ho)) + "\n")
         print(f"wrote {out}")
         return
     for name, src in structures(nz):
