@@ -33,7 +33,9 @@ static void usage(void)
         "folder (slices keep their\nnames).  Steps run in this order: "
         "destripe, background, normalize, denoise.\n\n"
         "Curtaining:\n"
-        "  --destripe             default method (vsnr)\n"
+        "  --destripe             default method: vsnr (wavelet when a "
+        "wavelet option\n"
+        "                         below is given, wedge with --wedge-deg)\n"
         "  --destripe-method M    vsnr: variational stationary noise remover "
         "(Fehrenbach\n"
         "                         et al. 2012; TV of the image + Gaussian "
@@ -309,14 +311,16 @@ int cli_cmd_correct(int argc, char **argv)
     j.out_type = -1;
     bool quiet = false;
     unsigned radius = 0;
+    /* destripe: a plain --destripe takes the method its options name */
+    bool ds_plain = false, ds_explicit = false;
+    const char *wav_opt = NULL, *vsnr_opt = NULL, *wedge_opt = NULL;
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_DESTRIPE:
-            if (cp.destripe.method == FIB_DESTRIPE_NONE)
-                cp.destripe.method = CLI_DESTRIPE_DEFAULT;
+            ds_plain = true;
             break;
         case OPT_DMETHOD:
             if (!cli_destripe_method(optarg, &cp.destripe.method))
@@ -324,49 +328,60 @@ int cli_cmd_correct(int argc, char **argv)
                                        "--destripe-method must be one of "
                                        "%s (got '%.40s')",
                                        CLI_DESTRIPE_CHOICES, optarg);
+            ds_explicit = true;
             break;
         case OPT_VSNR_ACROSS:
+            vsnr_opt = "--vsnr-sigma-across-px";
             if (!cli_parse_double("correct", "--vsnr-sigma-across-px", optarg,
                                   &cp.destripe.vsnr_sigma_across_px))
                 return CLI_EXIT_USAGE;
             break;
         case OPT_VSNR_ALONG:
+            vsnr_opt = "--vsnr-sigma-along-px";
             if (!cli_parse_double("correct", "--vsnr-sigma-along-px", optarg,
                                   &cp.destripe.vsnr_sigma_along_px))
                 return CLI_EXIT_USAGE;
             break;
         case OPT_VSNR_WEIGHT:
+            vsnr_opt = "--vsnr-weight";
             if (!cli_parse_double("correct", "--vsnr-weight", optarg,
                                   &cp.destripe.vsnr_weight))
                 return CLI_EXIT_USAGE;
             break;
         case OPT_VSNR_WHITE:
+            vsnr_opt = "--vsnr-white";
             if (!cli_parse_double("correct", "--vsnr-white", optarg,
                                   &cp.destripe.vsnr_white))
                 return CLI_EXIT_USAGE;
             break;
         case OPT_VSNR_ITER:
+            vsnr_opt = "--vsnr-iterations";
             if (!parse_uint("--vsnr-iterations", optarg, 1, 10000,
                             &cp.destripe.vsnr_iterations))
                 return CLI_EXIT_USAGE;
             break;
         case OPT_ROBUST:
             cp.destripe.method = FIB_DESTRIPE_WAVELET_MEDIAN;
+            ds_explicit = true;
             break;
         case OPT_WEDGE:
             cp.destripe.method = FIB_DESTRIPE_WEDGE;
+            ds_explicit = true;
             break;
         case OPT_DSIGMA:
+            wav_opt = "--destripe-sigma";
             if (!cli_parse_double("correct", "--destripe-sigma", optarg,
                                   &cp.destripe.sigma))
                 return CLI_EXIT_USAGE;
             break;
         case OPT_DLEVELS:
+            wav_opt = "--destripe-levels";
             if (!parse_uint("--destripe-levels", optarg, 1, 10,
                             &cp.destripe.levels))
                 return CLI_EXIT_USAGE;
             break;
         case OPT_WAVELET:
+            wav_opt = "--wavelet";
             cp.destripe.wavelet = optarg;
             break;
         case OPT_ANGLE:
@@ -375,6 +390,7 @@ int cli_cmd_correct(int argc, char **argv)
                 return CLI_EXIT_USAGE;
             break;
         case OPT_WEDGE_DEG:
+            wedge_opt = "--wedge-deg";
             if (!cli_parse_double("correct", "--wedge-deg", optarg,
                                   &cp.destripe.wedge_half_angle_deg))
                 return CLI_EXIT_USAGE;
@@ -495,6 +511,41 @@ int cli_cmd_correct(int argc, char **argv)
     if (optind != argc - 2)
         return cli_usage_error("correct", "expected IN and OUT (see --help)");
     const char *in = argv[optind], *out = argv[optind + 1];
+    if (ds_plain && !ds_explicit) {
+        if (wav_opt && (vsnr_opt || wedge_opt))
+            return cli_usage_error("correct",
+                                   "%s and %s belong to different destripe "
+                                   "methods",
+                                   wav_opt, vsnr_opt ? vsnr_opt : wedge_opt);
+        if (vsnr_opt && wedge_opt)
+            return cli_usage_error("correct",
+                                   "%s and %s belong to different destripe "
+                                   "methods",
+                                   vsnr_opt, wedge_opt);
+        cp.destripe.method = wav_opt     ? FIB_DESTRIPE_WAVELET_FFT
+                             : wedge_opt ? FIB_DESTRIPE_WEDGE
+                                         : CLI_DESTRIPE_DEFAULT;
+    }
+    {
+        const fib_recon_destripe_method m = cp.destripe.method;
+        const char *o = NULL;
+        if (m == FIB_DESTRIPE_NONE)
+            o = wav_opt ? wav_opt : vsnr_opt ? vsnr_opt : wedge_opt;
+        else if (wav_opt && m != FIB_DESTRIPE_WAVELET_FFT &&
+                 m != FIB_DESTRIPE_WAVELET_MEDIAN)
+            o = wav_opt;
+        else if (vsnr_opt && m != FIB_DESTRIPE_VSNR)
+            o = vsnr_opt;
+        else if (wedge_opt && m != FIB_DESTRIPE_WEDGE)
+            o = wedge_opt;
+        if (o && m == FIB_DESTRIPE_NONE)
+            return cli_usage_error(
+                "correct", "%s needs --destripe or --destripe-method", o);
+        if (o)
+            return cli_usage_error("correct",
+                                   "%s does not apply to destripe method %s", o,
+                                   cli_destripe_name(m));
+    }
     cp.denoise.radius = radius;
     j.radius3d = radius;
 

@@ -429,5 +429,8 @@ t 2 'destripe.vsnr_weight must be in \(0, 1e6\] \(got -1\)' correct in/s.png out
 t 2 '--vsnr-sigma-along-px expects a finite number' correct in/s.png out/o.png --destripe --vsnr-sigma-along-px nan
 t 2 'destripe.vsnr_sigma_across_px must be in \(0, 1000\] \(got 5000\)' correct in/s.png out/o.png --destripe-method vsnr --vsnr-sigma-across-px 5000
 t 2 '--vsnr-iterations must be an integer in 1..10000' correct in/s.png out/o.png --destripe --vsnr-iterations 0
+t 2 '--destripe-levels does not apply to destripe method vsnr' correct in/s.png out/o.png --destripe-method vsnr --destripe-levels 6
+t 2 '--wavelet and --vsnr-weight belong to different destripe methods' correct in/s.png out/o.png --destripe --wavelet db4 --vsnr-weight 3
+t 2 '--vsnr-weight needs --destripe or --destripe-method' correct in/s.png out/o.png --vsnr-weight 3 --normalize
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -8,7 +8,7 @@
  *    from fib_recon_correct_params, which applies the enabled steps to one
  *    slice at a time, in place, in this FIXED order:
  *
- *        1. destripe    (curtaining; wavelet-FFT or FFT wedge)
+ *        1. destripe    (curtaining; VSNR, wavelet-FFT or FFT wedge)
  *        2. background  (shading/charging; polynomial or Gaussian)
  *        3. normalize   (match mean/spread to a running reference)
  *        4. denoise     (2D median, Gaussian or anisotropic diffusion)
@@ -109,8 +109,9 @@ typedef enum fib_recon_destripe_method {
  * s2, measured on the image: s2 = the mean product, over all pairs of
  * four horizontal bands, of the bands' column-mean profiles high-passed
  * along x (Gaussian, sigma 8 px) -- stripes are coherent between bands,
- * objects shorter than a band are not, so stripe-free content gives s2
- * near 0 and the image is returned unchanged when s2 <= 1e-4 tau^2.
+ * objects shorter than a band are not, so stripe-free content gives a
+ * small s2; as content still scatters it, s2 is floored at 0.08 tau^2.
+ * A flat image (tau = 0) is returned unchanged.
  * Safeguard: with P(v) = mean square of the high-passed column-mean
  * profile of v (the stripe power), the removed part b is scaled by the
  * t in [0, 1] that minimises P(u0 - t b) whenever P(u0 - b) > P(u0), so
