@@ -297,6 +297,16 @@ static void col_means(const float *v, size_t se, size_t w, size_t y0, size_t y1,
     }
 }
 
+static void center(double *a, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m += a[i];
+    m /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        a[i] -= m;
+}
+
 static double dot(const double *a, const double *b, size_t n)
 {
     double s = 0;
@@ -459,6 +469,8 @@ void fib__vsnr_run(fib__vsnr_ws *ws, float *v, size_t se)
     highpass(pa, band, w); /* c_in */
     col_means(bs, px, w, 0, h, pa);
     highpass(pa, pb, w); /* c_b */
+    center(band, w);     /* P = variance of the profile, exactly */
+    center(pb, w);       /* fib_recon_stripe_power's measure */
     double cib = dot(band, pb, w), cbb = dot(pb, pb, w);
     double t = 1;
     if (cbb - 2 * cib > 0) /* P(u0 - b) > P(u0) */

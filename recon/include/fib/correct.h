@@ -112,7 +112,7 @@ typedef enum fib_recon_destripe_method {
  * objects shorter than a band are not, so stripe-free content gives a
  * small s2; as content still scatters it, s2 is floored at 0.08 tau^2.
  * A flat image (tau = 0) is returned unchanged.
- * Safeguard: with P(v) = mean square of the high-passed column-mean
+ * Safeguard: with P(v) = variance of the high-passed column-mean
  * profile of v (the stripe power), the removed part b is scaled by the
  * t in [0, 1] that minimises P(u0 - t b) whenever P(u0 - b) > P(u0), so
  * the output never has more stripe power than the input.  The ADMM step
