@@ -87,7 +87,8 @@ static void usage(void)
         "it)\n"
         "  --channel NAME=SRC     another channel, same shifts (repeatable)\n"
         "  --skip-bad             leave unreadable slices out (recorded)\n"
-        "  --destripe             curtaining removal (default method: vsnr)\n"
+        "  --destripe             curtaining removal (wavelet-FFT; see "
+        "--destripe-method)\n"
         "  --destripe-method M    vsnr|wavelet|wedge|robust (see correct "
         "--help)\n"
         "  --background poly|gauss  shading removal\n"
@@ -96,15 +97,15 @@ static void usage(void)
         "  --quiet                no progress bar\n");
 }
 
-/* Curtaining method of a run (run file or options): NONE when off; the
- * default method for a plain destripe = true / --destripe. */
+/* Curtaining method of a run (run file or options): NONE when off;
+ * CLI_RECON_DESTRIPE_DEFAULT for a plain destripe = true / --destripe. */
 static fib_recon_destripe_method destripe_of(const fib_fmt_recon_cfg *c)
 {
-    fib_recon_destripe_method m = CLI_DESTRIPE_DEFAULT;
+    fib_recon_destripe_method m = CLI_RECON_DESTRIPE_DEFAULT;
     if (!c->destripe && !c->destripe_method[0])
         return FIB_DESTRIPE_NONE;
     if (c->destripe_method[0] && !cli_destripe_method(c->destripe_method, &m))
-        m = CLI_DESTRIPE_DEFAULT; /* not reached: names are checked */
+        m = CLI_RECON_DESTRIPE_DEFAULT; /* not reached: names are checked */
     return m;
 }
 

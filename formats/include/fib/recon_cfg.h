@@ -21,8 +21,8 @@
  *   correct = { destripe = true; background = "poly"; normalize = true;
  *               denoise = "median"; };
  *   (correct.destripe_method = "vsnr" | "wavelet" | "wedge" | "robust"
- *   turns destriping on with that method; destripe = true alone uses the
- *   default, vsnr)
+ *   turns destriping on with that method; destripe = true alone uses
+ *   the wavelet-FFT filter)
  * Relative paths are taken from the folder of the run file.  Unknown keys
  * are errors naming the file and line.
  *
