@@ -154,6 +154,8 @@ int main(int argc, char **argv)
     }
     rc |= bench("destripe_median_db5_L4", run_destripe, &dm, &f, reps, outdir);
     rc |= bench("destripe_wedge", run_destripe, &dw, &f, reps, outdir);
+    fib_recon_destripe_params dv = {.method = FIB_DESTRIPE_VSNR};
+    rc |= bench("destripe_vsnr", run_destripe, &dv, &f, reps, outdir);
     fib_recon_denoise_params m1 = {.method = FIB_DENOISE_MEDIAN, .radius = 1};
     fib_recon_denoise_params m2 = {.method = FIB_DENOISE_MEDIAN, .radius = 2};
     fib_recon_denoise_params g2 = {.method = FIB_DENOISE_GAUSS, .sigma_px = 2};

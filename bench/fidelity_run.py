@@ -196,6 +196,21 @@ def main():
                ("zeiss", False)]
     rows, results = [], []
     t_all = time.perf_counter()
+    if os.environ.get("FID_ONLY", "") == "destripe":
+        destripe = fs.destripe_section(cli, work, structures(nz), nz)
+        destripe += fs.destripe_real(cli, work, DATA)
+        ver = run([cli, "version"]).strip()
+        with open(out, "w") as f:
+            f.write("# Destriping on rendered and real slices\n\n"
+                    f"`FID_ONLY=destripe bench/run_fidelity.sh` ({ver}; "
+                    f"{nz} slices rendered); the destriping section of "
+                    "bench/results/fidelity.md alone, then held-out "
+                    "curtains.\n\n")
+            f.write("\n".join(fs.destripe_md(destripe)) + "\n")
+            ho = fs.destripe_heldout(cli, work, structures(nz), DATA)
+            f.write("\n".join(fs.heldout_md(ho)) + "\n")
+        print(f"wrote {out}")
+        return
     for name, src in structures(nz):
         for seed in seeds:
             for vendor, tilt in vendors:

@@ -31,10 +31,11 @@ OMP_NUM_THREADS=1 "$PY" bench/peer_correct.py "$IMG" "$REPS" "$T" | tee "$T/py.t
 echo "== phantom with ground truth"
 "$PY" bench/report_correct.py phantom "$T"
 C="$B/cryofib"
-"$C" correct "$T/phantom.tif" "$T/ph_fw4.tif" --destripe --destripe-levels 4 --out-type f32 --quiet
-"$C" correct "$T/phantom.tif" "$T/ph_fw6.tif" --destripe --destripe-levels 6 --out-type f32 --quiet
+"$C" correct "$T/phantom.tif" "$T/ph_fw4.tif" --destripe-method wavelet --destripe-levels 4 --out-type f32 --quiet
+"$C" correct "$T/phantom.tif" "$T/ph_fw6.tif" --destripe-method wavelet --destripe-levels 6 --out-type f32 --quiet
 "$C" correct "$T/phantom.tif" "$T/ph_med.tif" --robust --out-type f32 --quiet
 "$C" correct "$T/phantom.tif" "$T/ph_wedge.tif" --wedge --out-type f32 --quiet
+"$C" correct "$T/phantom.tif" "$T/ph_vsnr.tif" --destripe --out-type f32 --quiet
 
 "$PY" bench/report_correct.py report "$T" "$IMG" bench/results/correct.md bench/results
 ls -l bench/results/nacre_*.png

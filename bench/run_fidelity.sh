@@ -11,12 +11,14 @@
 # cryofib recon (defaults), peer (skimage phase_cross_correlation pairwise,
 # cumulative, scipy shift, multi-Otsu), oracle (true shifts); scores in
 # bench/fidelity_run.py.  Then a destriping section (cryofib correct
-# --destripe vs the wavelet-FFT reference against the curtain-free render).
+# --destripe (VSNR) and --destripe-method wavelet vs the wavelet-FFT
+# reference against the curtain-free render).
 #
 # Environment: FID_SLICES (default 64; 96 with FID_FULL=1), FID_SEEDS
 # (default 1,2,3), FID_PHANTOM_SIZE (default 224x224), FIB_SHARED_DIR (the
 # folder holding data/; default ../shared beside the checkout),
-# FID_OUT (default bench/results/fidelity.md).
+# FID_OUT (default bench/results/fidelity.md), FID_ONLY=destripe (only the
+# destriping section, into bench/results/fidelity_destripe.md by default).
 set -eu
 HERE="$(cd "$(dirname "$0")" && pwd)"
 B="${1:-$HERE/../build}"
@@ -29,6 +31,10 @@ PY=/usr/bin/python3
     { echo "needs numpy, scipy, scikit-image, tifffile, mrcfile, pywt"; exit 1; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/fibbench-fid-XXXXXX")
 trap 'rm -rf "$W"' EXIT
-OUT="${FID_OUT:-$HERE/results/fidelity.md}"
+if [ "${FID_ONLY:-}" = destripe ]; then
+    OUT="${FID_OUT:-$HERE/results/fidelity_destripe.md}"
+else
+    OUT="${FID_OUT:-$HERE/results/fidelity.md}"
+fi
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 "$PY" "$HERE/fidelity_run.py" "$CLI" "$W" "$OUT"

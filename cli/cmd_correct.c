@@ -33,10 +33,25 @@ static void usage(void)
         "folder (slices keep their\nnames).  Steps run in this order: "
         "destripe, background, normalize, denoise.\n\n"
         "Curtaining:\n"
-        "  --destripe             wavelet-FFT filter (Muench et al. 2009)\n"
-        "  --robust               wavelet-median variant (no ghosts beside "
-        "tall edges)\n"
-        "  --wedge                FFT wedge filter\n"
+        "  --destripe             default method: vsnr (wavelet when a "
+        "wavelet option\n"
+        "                         below is given, wedge with --wedge-deg)\n"
+        "  --destripe-method M    vsnr: variational stationary noise remover "
+        "(Fehrenbach\n"
+        "                         et al. 2012; TV of the image + Gaussian "
+        "stripe prior)\n"
+        "                         wavelet: wavelet-FFT filter (Muench et al. "
+        "2009)\n"
+        "                         robust: wavelet-median variant; wedge: FFT "
+        "wedge\n"
+        "  --robust, --wedge      same as --destripe-method robust / wedge\n"
+        "  --vsnr-sigma-across-px S  vsnr filter width across (default 0.5)\n"
+        "  --vsnr-sigma-along-px S   vsnr filter length along (default 100)\n"
+        "  --vsnr-weight K        vsnr prior weight, larger removes less "
+        "(default 2)\n"
+        "  --vsnr-iterations N    vsnr ADMM iterations (default 30)\n"
+        "  --vsnr-white F         add a white-noise filter of relative "
+        "variance F\n"
         "  --destripe-sigma S     damping width, frequency index (default 2)\n"
         "  --destripe-levels L    wavelet levels 1..10 (default 4)\n"
         "  --wavelet NAME         haar, db1..db10, sym2..sym10, coif1..coif5 "
@@ -97,7 +112,13 @@ enum {
     OPT_PATCH,
     OPT_SEARCH,
     OPT_OUT_TYPE,
-    OPT_QUIET
+    OPT_QUIET,
+    OPT_DMETHOD,
+    OPT_VSNR_ACROSS,
+    OPT_VSNR_ALONG,
+    OPT_VSNR_WEIGHT,
+    OPT_VSNR_ITER,
+    OPT_VSNR_WHITE
 };
 
 typedef struct job {
@@ -249,6 +270,12 @@ int cli_cmd_correct(int argc, char **argv)
         {"destripe", no_argument, 0, OPT_DESTRIPE},
         {"robust", no_argument, 0, OPT_ROBUST},
         {"wedge", no_argument, 0, OPT_WEDGE},
+        {"destripe-method", required_argument, 0, OPT_DMETHOD},
+        {"vsnr-sigma-across-px", required_argument, 0, OPT_VSNR_ACROSS},
+        {"vsnr-sigma-along-px", required_argument, 0, OPT_VSNR_ALONG},
+        {"vsnr-weight", required_argument, 0, OPT_VSNR_WEIGHT},
+        {"vsnr-iterations", required_argument, 0, OPT_VSNR_ITER},
+        {"vsnr-white", required_argument, 0, OPT_VSNR_WHITE},
         {"destripe-sigma", required_argument, 0, OPT_DSIGMA},
         {"destripe-levels", required_argument, 0, OPT_DLEVELS},
         {"wavelet", required_argument, 0, OPT_WAVELET},
@@ -284,32 +311,77 @@ int cli_cmd_correct(int argc, char **argv)
     j.out_type = -1;
     bool quiet = false;
     unsigned radius = 0;
+    /* destripe: a plain --destripe takes the method its options name */
+    bool ds_plain = false, ds_explicit = false;
+    const char *wav_opt = NULL, *vsnr_opt = NULL, *wedge_opt = NULL;
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_DESTRIPE:
-            if (cp.destripe.method == FIB_DESTRIPE_NONE)
-                cp.destripe.method = FIB_DESTRIPE_WAVELET_FFT;
+            ds_plain = true;
+            break;
+        case OPT_DMETHOD:
+            if (!cli_destripe_method(optarg, &cp.destripe.method))
+                return cli_usage_error("correct",
+                                       "--destripe-method must be one of "
+                                       "%s (got '%.40s')",
+                                       CLI_DESTRIPE_CHOICES, optarg);
+            ds_explicit = true;
+            break;
+        case OPT_VSNR_ACROSS:
+            vsnr_opt = "--vsnr-sigma-across-px";
+            if (!cli_parse_double("correct", "--vsnr-sigma-across-px", optarg,
+                                  &cp.destripe.vsnr_sigma_across_px))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_VSNR_ALONG:
+            vsnr_opt = "--vsnr-sigma-along-px";
+            if (!cli_parse_double("correct", "--vsnr-sigma-along-px", optarg,
+                                  &cp.destripe.vsnr_sigma_along_px))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_VSNR_WEIGHT:
+            vsnr_opt = "--vsnr-weight";
+            if (!cli_parse_double("correct", "--vsnr-weight", optarg,
+                                  &cp.destripe.vsnr_weight))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_VSNR_WHITE:
+            vsnr_opt = "--vsnr-white";
+            if (!cli_parse_double("correct", "--vsnr-white", optarg,
+                                  &cp.destripe.vsnr_white))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_VSNR_ITER:
+            vsnr_opt = "--vsnr-iterations";
+            if (!parse_uint("--vsnr-iterations", optarg, 1, 10000,
+                            &cp.destripe.vsnr_iterations))
+                return CLI_EXIT_USAGE;
             break;
         case OPT_ROBUST:
             cp.destripe.method = FIB_DESTRIPE_WAVELET_MEDIAN;
+            ds_explicit = true;
             break;
         case OPT_WEDGE:
             cp.destripe.method = FIB_DESTRIPE_WEDGE;
+            ds_explicit = true;
             break;
         case OPT_DSIGMA:
+            wav_opt = "--destripe-sigma";
             if (!cli_parse_double("correct", "--destripe-sigma", optarg,
                                   &cp.destripe.sigma))
                 return CLI_EXIT_USAGE;
             break;
         case OPT_DLEVELS:
+            wav_opt = "--destripe-levels";
             if (!parse_uint("--destripe-levels", optarg, 1, 10,
                             &cp.destripe.levels))
                 return CLI_EXIT_USAGE;
             break;
         case OPT_WAVELET:
+            wav_opt = "--wavelet";
             cp.destripe.wavelet = optarg;
             break;
         case OPT_ANGLE:
@@ -318,6 +390,7 @@ int cli_cmd_correct(int argc, char **argv)
                 return CLI_EXIT_USAGE;
             break;
         case OPT_WEDGE_DEG:
+            wedge_opt = "--wedge-deg";
             if (!cli_parse_double("correct", "--wedge-deg", optarg,
                                   &cp.destripe.wedge_half_angle_deg))
                 return CLI_EXIT_USAGE;
@@ -438,6 +511,41 @@ int cli_cmd_correct(int argc, char **argv)
     if (optind != argc - 2)
         return cli_usage_error("correct", "expected IN and OUT (see --help)");
     const char *in = argv[optind], *out = argv[optind + 1];
+    if (ds_plain && !ds_explicit) {
+        if (wav_opt && (vsnr_opt || wedge_opt))
+            return cli_usage_error("correct",
+                                   "%s and %s belong to different destripe "
+                                   "methods",
+                                   wav_opt, vsnr_opt ? vsnr_opt : wedge_opt);
+        if (vsnr_opt && wedge_opt)
+            return cli_usage_error("correct",
+                                   "%s and %s belong to different destripe "
+                                   "methods",
+                                   vsnr_opt, wedge_opt);
+        cp.destripe.method = wav_opt     ? FIB_DESTRIPE_WAVELET_FFT
+                             : wedge_opt ? FIB_DESTRIPE_WEDGE
+                                         : CLI_DESTRIPE_DEFAULT;
+    }
+    {
+        const fib_recon_destripe_method m = cp.destripe.method;
+        const char *o = NULL;
+        if (m == FIB_DESTRIPE_NONE)
+            o = wav_opt ? wav_opt : vsnr_opt ? vsnr_opt : wedge_opt;
+        else if (wav_opt && m != FIB_DESTRIPE_WAVELET_FFT &&
+                 m != FIB_DESTRIPE_WAVELET_MEDIAN)
+            o = wav_opt;
+        else if (vsnr_opt && m != FIB_DESTRIPE_VSNR)
+            o = vsnr_opt;
+        else if (wedge_opt && m != FIB_DESTRIPE_WEDGE)
+            o = wedge_opt;
+        if (o && m == FIB_DESTRIPE_NONE)
+            return cli_usage_error(
+                "correct", "%s needs --destripe or --destripe-method", o);
+        if (o)
+            return cli_usage_error("correct",
+                                   "%s does not apply to destripe method %s", o,
+                                   cli_destripe_name(m));
+    }
     cp.denoise.radius = radius;
     j.radius3d = radius;
 

@@ -100,11 +100,26 @@ static void usage(void)
         "it)\n"
         "  --channel NAME=SRC     another channel, same shifts (repeatable)\n"
         "  --skip-bad             leave unreadable slices out (recorded)\n"
-        "  --destripe             curtaining removal (wavelet-FFT)\n"
+        "  --destripe             curtaining removal (wavelet-FFT; see "
+        "--destripe-method)\n"
+        "  --destripe-method M    vsnr|wavelet|wedge|robust (see correct "
+        "--help)\n"
         "  --background poly|gauss  shading removal\n"
         "  --normalize            slice intensity normalisation\n"
         "  --denoise median|gauss|diffusion|nlm\n"
         "  --quiet                no progress bar\n");
+}
+
+/* Curtaining method of a run (run file or options): NONE when off;
+ * CLI_RECON_DESTRIPE_DEFAULT for a plain destripe = true / --destripe. */
+static fib_recon_destripe_method destripe_of(const fib_fmt_recon_cfg *c)
+{
+    fib_recon_destripe_method m = CLI_RECON_DESTRIPE_DEFAULT;
+    if (!c->destripe && !c->destripe_method[0])
+        return FIB_DESTRIPE_NONE;
+    if (c->destripe_method[0] && !cli_destripe_method(c->destripe_method, &m))
+        m = CLI_RECON_DESTRIPE_DEFAULT; /* not reached: names are checked */
+    return m;
 }
 
 /* ---- options ---------------------------------------------------------- */
@@ -177,7 +192,8 @@ enum {
     O_BG,
     O_NORM,
     O_DENOISE,
-    O_QUIET
+    O_QUIET,
+    O_DMETHOD
 };
 
 static int parse_args(int argc, char **argv, opts *o)
@@ -209,6 +225,7 @@ static int parse_args(int argc, char **argv, opts *o)
         {"channel", required_argument, 0, O_CHANNEL},
         {"skip-bad", no_argument, 0, O_SKIP},
         {"destripe", no_argument, 0, O_DESTRIPE},
+        {"destripe-method", required_argument, 0, O_DMETHOD},
         {"background", required_argument, 0, O_BG},
         {"normalize", no_argument, 0, O_NORM},
         {"denoise", required_argument, 0, O_DENOISE},
@@ -388,6 +405,18 @@ static int parse_args(int argc, char **argv, opts *o)
         case O_DESTRIPE:
             c->destripe = true;
             break;
+        case O_DMETHOD: {
+            fib_recon_destripe_method m;
+            if (!cli_destripe_method(optarg, &m))
+                return cli_usage_error(CMD,
+                                       "--destripe-method must be one of "
+                                       "%s (got '%.40s')",
+                                       CLI_DESTRIPE_CHOICES, optarg);
+            c->destripe = true;
+            snprintf(c->destripe_method, sizeof c->destripe_method, "%s",
+                     optarg);
+            break;
+        }
         case O_BG:
             if (strcmp(optarg, "poly") && strcmp(optarg, "gauss"))
                 return cli_usage_error(
@@ -1011,8 +1040,12 @@ static fib_status write_report(const char *path, const opts *o,
     fib_fmt_json_kv_bool(j, "skip_bad", p->skip_bad);
     fib_fmt_json_key(j, "correction_order");
     fib_fmt_json_begin_array(j);
-    if (c->destripe)
-        fib_fmt_json_string(j, "destripe:wavelet-fft");
+    if (destripe_of(c) != FIB_DESTRIPE_NONE) {
+        char name[40];
+        snprintf(name, sizeof name, "destripe:%s",
+                 cli_destripe_name(destripe_of(c)));
+        fib_fmt_json_string(j, name);
+    }
     if (c->background[0])
         fib_fmt_json_string(j, c->background[0] == 'p' ? "background:poly"
                                                        : "background:gauss");
@@ -1168,8 +1201,7 @@ static fib_status make_correct(const fib_fmt_recon_cfg *c,
     *out = NULL;
     fib_recon_correct_params cp;
     memset(&cp, 0, sizeof cp);
-    if (c->destripe)
-        cp.destripe.method = FIB_DESTRIPE_WAVELET_FFT;
+    cp.destripe.method = destripe_of(c);
     if (!strcmp(c->background, "poly"))
         cp.background.method = FIB_BACKGROUND_POLY;
     else if (!strcmp(c->background, "gauss"))

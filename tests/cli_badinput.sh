@@ -632,5 +632,18 @@ nrrd13 hdr.txt d2.mrc
 sums >sum0
 t 2 'convert: in/i13/d2.mrc: is the input file' convert in/i13/hdr.txt in/i13/d2.mrc
 
+# ---- destriping method (issue 11: VSNR) -----------------------------------
+printf 'input = "../ser"; out = "../../out/r"; correct = { destripe_method = "fast"; };\n' >in/cfg/r_dm.cfg
+sums >sum0
+t 2 '--destripe-method must be one of vsnr\|wavelet\|wedge\|robust \(got .fast.\)' correct in/s.png out/o.png --destripe-method fast
+t 2 '--destripe-method must be one of vsnr\|wavelet\|wedge\|robust \(got .VSNR.\)' recon --input in/ser --out out/r --destripe-method VSNR
+t 2 'r_dm.cfg:1: correct.destripe_method has an unsupported value' recon in/cfg/r_dm.cfg
+t 2 'destripe.vsnr_weight must be in \(0, 1e6\] \(got -1\)' correct in/s.png out/o.png --destripe --vsnr-weight -1
+t 2 '--vsnr-sigma-along-px expects a finite number' correct in/s.png out/o.png --destripe --vsnr-sigma-along-px nan
+t 2 'destripe.vsnr_sigma_across_px must be in \(0, 1000\] \(got 5000\)' correct in/s.png out/o.png --destripe-method vsnr --vsnr-sigma-across-px 5000
+t 2 '--vsnr-iterations must be an integer in 1..10000' correct in/s.png out/o.png --destripe --vsnr-iterations 0
+t 2 '--destripe-levels does not apply to destripe method vsnr' correct in/s.png out/o.png --destripe-method vsnr --destripe-levels 6
+t 2 '--wavelet and --vsnr-weight belong to different destripe methods' correct in/s.png out/o.png --destripe --wavelet db4 --vsnr-weight 3
+t 2 '--vsnr-weight needs --destripe or --destripe-method' correct in/s.png out/o.png --vsnr-weight 3 --normalize
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -83,6 +83,17 @@ printf 'slice_2.tif\n# comment\nslice_1.tif\n' > "$T/series/list.txt"
 "$C" correct "$T/stack.tif" "$T/vol2.tif" --destripe --quiet >/dev/null \
   && "$PY" -c "$SP" "$T/stack.tif" "$T/vol2.tif" 0.2 && ok || bad "volume destripe"
 
+# --destripe is VSNR; with a wavelet option it is the wavelet-FFT filter
+S1="$T/series/slice_1.tif"
+"$C" correct "$S1" "$T/d1.tif" --destripe --out-type f32 --quiet >/dev/null &&
+  "$C" correct "$S1" "$T/d2.tif" --destripe-method vsnr --out-type f32 --quiet >/dev/null &&
+  cmp -s "$T/d1.tif" "$T/d2.tif" && ok || bad "--destripe is not --destripe-method vsnr"
+"$C" correct "$S1" "$T/d3.tif" --destripe --destripe-levels 3 --out-type f32 --quiet >/dev/null &&
+  "$C" correct "$S1" "$T/d4.tif" --destripe-method wavelet --destripe-levels 3 --out-type f32 --quiet >/dev/null &&
+  cmp -s "$T/d3.tif" "$T/d4.tif" && ! cmp -s "$T/d1.tif" "$T/d3.tif" && ok ||
+  bad "--destripe --destripe-levels is not the wavelet filter"
+rm -f "$T"/d[1-4].tif
+
 # bad input: exit 2 and one line naming the problem
 expect2() {
   local what="$1"; shift

@@ -113,7 +113,14 @@ c = np.corrcoef(a[5].ravel(), b[5].ravel())[0, 1]
 assert c > 0.99, c
 PYEOF
 fi
-grep -q 'destripe' "$T/r3/report.json" && ok || bad "correction not recorded"
+grep -q '"destripe:wavelet-fft"' "$T/r3/report.json" && ok || bad "correction not recorded (destripe = true is wavelet-fft)"
+# the method chosen is the one recorded
+"$C" recon --input "$T/ph" --out "$T/r3m" --pixel-size-nm 10 --slice-nm 2.5 \
+    --destripe-method robust --quiet >/dev/null 2>&1 && ok || bad "recon --destripe-method robust"
+grep -q '"destripe:wavelet-median"' "$T/r3m/report.json" && ok || bad "destripe method not recorded"
+"$C" recon --input "$T/ph" --out "$T/r3v" --pixel-size-nm 10 --slice-nm 2.5 \
+    --destripe-method vsnr --quiet >/dev/null 2>&1 && ok || bad "recon --destripe-method vsnr"
+grep -q '"destripe:vsnr"' "$T/r3v/report.json" && ok || bad "vsnr not recorded"
 
 # a slice of another size: clear error naming the file; --skip-bad records it
 cp -r "$T/ph" "$T/bad"

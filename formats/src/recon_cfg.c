@@ -107,6 +107,8 @@ static fib_status parse_correct(const rctx *c, const config_setting_t *g,
     static const char *const bg[] = {"poly", "gauss", NULL};
     static const char *const dn[] = {"median", "gauss", "diffusion", "nlm",
                                      NULL};
+    static const char *const dm[] = {"vsnr", "wavelet", "wedge", "robust",
+                                     NULL};
     if (!config_setting_is_group(g))
         return perr(c, g, "correct", "must be a group { ... }");
     const int n = config_setting_length(g);
@@ -124,6 +126,9 @@ static fib_status parse_correct(const rctx *c, const config_setting_t *g,
         else if (!strcmp(k, "denoise"))
             st = get_word(c, e, "correct.denoise", dn, o->denoise,
                           sizeof o->denoise);
+        else if (!strcmp(k, "destripe_method"))
+            st = get_word(c, e, "correct.destripe_method", dm,
+                          o->destripe_method, sizeof o->destripe_method);
         else
             st = perr(c, e, k, "is not a key of correct");
         if (st)

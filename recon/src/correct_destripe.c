@@ -65,6 +65,7 @@ struct fib__destripe_ws {
     float *mask;           /* wedge: py x (px/2+1) spectrum weights */
     ptrdiff_t *xmap;       /* padded column -> source columns (2 each) */
     float *xw;             /* padded column -> weight of the second */
+    fib__vsnr_ws *vsnr;    /* VSNR: its own work space on the frame */
 };
 
 fib_status fib__destripe_resolve(const fib_recon_destripe_params *in,
@@ -73,7 +74,8 @@ fib_status fib__destripe_resolve(const fib_recon_destripe_params *in,
     *out = *in;
     if (in->method != FIB_DESTRIPE_WAVELET_FFT &&
         in->method != FIB_DESTRIPE_WEDGE &&
-        in->method != FIB_DESTRIPE_WAVELET_MEDIAN)
+        in->method != FIB_DESTRIPE_WAVELET_MEDIAN &&
+        in->method != FIB_DESTRIPE_VSNR)
         return fib_error_set(err, FIB_EINVAL,
                              "correct: destripe.method %d is not a method",
                              (int)in->method);
@@ -122,6 +124,40 @@ fib_status fib__destripe_resolve(const fib_recon_destripe_params *in,
                              "correct: destripe.wedge_min_radius must be in "
                              "(0, 1) (got %g)",
                              out->wedge_min_radius);
+    if (out->vsnr_sigma_across_px == 0)
+        out->vsnr_sigma_across_px = 0.5;
+    if (!(out->vsnr_sigma_across_px > 0) ||
+        !(out->vsnr_sigma_across_px <= 1000))
+        return fib_error_set(err, FIB_EINVAL,
+                             "correct: destripe.vsnr_sigma_across_px must be "
+                             "in (0, 1000] (got %g)",
+                             out->vsnr_sigma_across_px);
+    if (out->vsnr_sigma_along_px == 0)
+        out->vsnr_sigma_along_px = 100;
+    if (!(out->vsnr_sigma_along_px > 0) || !(out->vsnr_sigma_along_px <= 1e5))
+        return fib_error_set(err, FIB_EINVAL,
+                             "correct: destripe.vsnr_sigma_along_px must be "
+                             "in (0, 1e5] (got %g)",
+                             out->vsnr_sigma_along_px);
+    if (out->vsnr_weight == 0)
+        out->vsnr_weight = 2;
+    if (!(out->vsnr_weight > 0) || !(out->vsnr_weight <= 1e6))
+        return fib_error_set(err, FIB_EINVAL,
+                             "correct: destripe.vsnr_weight must be in (0, "
+                             "1e6] (got %g)",
+                             out->vsnr_weight);
+    if (!(out->vsnr_white >= 0) || !(out->vsnr_white <= 1e6))
+        return fib_error_set(err, FIB_EINVAL,
+                             "correct: destripe.vsnr_white must be in [0, "
+                             "1e6] (got %g)",
+                             out->vsnr_white);
+    if (out->vsnr_iterations == 0)
+        out->vsnr_iterations = 30;
+    if (out->vsnr_iterations > 10000)
+        return fib_error_set(err, FIB_EINVAL,
+                             "correct: destripe.vsnr_iterations must be "
+                             "1..10000 (got %u)",
+                             out->vsnr_iterations);
     return FIB_OK;
 }
 
@@ -152,6 +188,7 @@ void fib__destripe_ws_destroy(fib__destripe_ws *ws)
     free(ws->tbuf);
     free(ws->xmap);
     free(ws->xw);
+    fib__vsnr_ws_destroy(ws->vsnr);
     free(ws);
 }
 
@@ -224,6 +261,14 @@ fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
             st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
             goto fail;
         }
+    }
+
+    if (ws->p.method == FIB_DESTRIPE_VSNR) {
+        st = fib__vsnr_ws_create(&ws->p, ws->fw, ws->fh, &ws->vsnr, err);
+        if (st != FIB_OK)
+            goto fail;
+        *out = ws;
+        return FIB_OK;
     }
 
     /* Filters: h = rec_lo, g[k] = (-1)^k dec_lo[k] = (-1)^k h[n-1-k]. */
@@ -740,6 +785,10 @@ static void wedge(fib__destripe_ws *ws)
 /* Filter the fw x fh plane @p src (row stride in elements) in place. */
 static void filter_frame(fib__destripe_ws *ws, float *src, size_t stride_el)
 {
+    if (ws->vsnr) {
+        fib__vsnr_run(ws->vsnr, src, stride_el);
+        return;
+    }
     fill_padded(ws, src, ws->fw, ws->fh, stride_el);
     if (ws->p.method == FIB_DESTRIPE_WAVELET_FFT)
         wavelet_fft(ws);

@@ -44,6 +44,16 @@ void fib__destripe_ws_destroy(fib__destripe_ws *ws);
 fib_status fib__destripe_run(fib__destripe_ws *ws, fib_image *img,
                              fib_error *err);
 
+/* VSNR destriping of a w x h plane with vertical stripes (fib/correct.h;
+ * correct_vsnr.c); params already resolved.  _run works in place on
+ * @p plane (row stride @p stride_el floats) and does not allocate. */
+typedef struct fib__vsnr_ws fib__vsnr_ws;
+fib_status fib__vsnr_ws_create(const fib_recon_destripe_params *p, size_t width,
+                               size_t height, fib__vsnr_ws **out,
+                               fib_error *err);
+void fib__vsnr_ws_destroy(fib__vsnr_ws *ws);
+void fib__vsnr_run(fib__vsnr_ws *ws, float *plane, size_t stride_el);
+
 typedef struct fib__background_ws fib__background_ws;
 fib_status fib__background_ws_create(const fib_recon_background_params *p,
                                      size_t width, size_t height,

@@ -20,6 +20,9 @@
  *   channels = ( { name = "bse"; input = "bse/"; } );
  *   correct = { destripe = true; background = "poly"; normalize = true;
  *               denoise = "median"; };
+ *   (correct.destripe_method = "vsnr" | "wavelet" | "wedge" | "robust"
+ *   turns destriping on with that method; destripe = true alone uses
+ *   the wavelet-FFT filter)
  * Relative paths are taken from the folder of the run file.  Unknown keys
  * are errors naming the file and line.
  *
@@ -57,8 +60,11 @@ typedef struct fib_fmt_recon_cfg {
     char *channel_name[FIB_RECON_CFG_MAX_CHANNELS];
     char *channel_input[FIB_RECON_CFG_MAX_CHANNELS];
     bool destripe, normalize;
-    char background[8]; /**< "", "poly", "gauss" */
-    char denoise[16];   /**< "", "median", "gauss", "diffusion", "nlm" */
+    char background[8];      /**< "", "poly", "gauss" */
+    char denoise[16];        /**< "", "median", "gauss", "diffusion", "nlm" */
+    char destripe_method[8]; /**< "" = not given (the default method),
+                                  "vsnr", "wavelet", "wedge", "robust";
+                                  given = destripe on */
 } fib_fmt_recon_cfg;
 
 /**

@@ -8,7 +8,7 @@
  *    from fib_recon_correct_params, which applies the enabled steps to one
  *    slice at a time, in place, in this FIXED order:
  *
- *        1. destripe    (curtaining; wavelet-FFT or FFT wedge)
+ *        1. destripe    (curtaining; VSNR, wavelet-FFT or FFT wedge)
  *        2. background  (shading/charging; polynomial or Gaussian)
  *        3. normalize   (match mean/spread to a running reference)
  *        4. denoise     (2D median, Gaussian or anisotropic diffusion)
@@ -48,11 +48,13 @@ extern "C" {
 /* ------------------------------------------------------------------ */
 
 typedef enum fib_recon_destripe_method {
-    FIB_DESTRIPE_NONE = 0,          /**< step off */
-    FIB_DESTRIPE_WAVELET_FFT = 1,   /**< Muench et al. 2009 wavelet-FFT */
-    FIB_DESTRIPE_WEDGE = 2,         /**< zero a tapered wedge of the 2D FFT */
-    FIB_DESTRIPE_WAVELET_MEDIAN = 3 /**< robust variant: column medians of
-                                         the vertical details (see below) */
+    FIB_DESTRIPE_NONE = 0,           /**< step off */
+    FIB_DESTRIPE_WAVELET_FFT = 1,    /**< Muench et al. 2009 wavelet-FFT */
+    FIB_DESTRIPE_WEDGE = 2,          /**< zero a tapered wedge of the 2D FFT */
+    FIB_DESTRIPE_WAVELET_MEDIAN = 3, /**< robust variant: column medians of
+                                          the vertical details (see below) */
+    FIB_DESTRIPE_VSNR = 4            /**< variational stationary noise remover
+                                          (Fehrenbach et al. 2012; see below) */
 } fib_recon_destripe_method;
 
 /**
@@ -85,6 +87,38 @@ typedef enum fib_recon_destripe_method {
  * and subtracted from the original, so stripe-free content is not
  * interpolated.
  *
+ * VSNR (Fehrenbach, Weiss & Lorenzo, "Variational algorithms to remove
+ * stationary noise: applications to microscopy imaging", IEEE TIP
+ * 21(10):4420, 2012): the image is u0 = u + psi * lambda, the curtains
+ * being a convolution of an elongated filter psi with a random field
+ * lambda; the restored image is u = u0 - psi * lambda with
+ *
+ *     lambda = argmin  || grad(u0 - psi * lambda) ||_{2,1}
+ *                      + (alpha / 2) || lambda ||_2^2
+ *
+ * (isotropic total variation of the restored image plus the Gaussian
+ * prior of the paper's phi = l2 case), solved by ADMM (the augmented
+ * Lagrangian primal-dual scheme of the authors' later code, pyvsnr) with
+ * every convolution diagonal in Fourier space, on the image mirrored into
+ * a periodic plane.  psi is a Gaussian of standard deviation
+ * vsnr_sigma_across_px across and vsnr_sigma_along_px along the stripes
+ * (normalised to unit l2 norm), plus optionally a Dirac of relative
+ * variance vsnr_white (white noise; the two filters' power spectra add).
+ * alpha = vsnr_weight * tau / s2 is the MAP weight for a Laplace prior of
+ * scale tau = mean |grad u0| / 2 on the gradients and stripes of variance
+ * s2, measured on the image: s2 = the mean product, over all pairs of
+ * four horizontal bands, of the bands' column-mean profiles high-passed
+ * along x (Gaussian, sigma 8 px) -- stripes are coherent between bands,
+ * objects shorter than a band are not, so stripe-free content gives a
+ * small s2; as content still scatters it, s2 is floored at 0.08 tau^2.
+ * A flat image (tau = 0) is returned unchanged.
+ * Safeguard: with P(v) = variance of the high-passed column-mean
+ * profile of v (the stripe power), the removed part b is scaled by the
+ * t in [0, 1] that minimises P(u0 - t b) whenever P(u0 - b) > P(u0), so
+ * the output never has more stripe power than the input.  The ADMM step
+ * is 1 / tau; the iteration count is fixed (results do not depend on
+ * convergence tests).  Cost: 4 FFTs of the padded plane per iteration.
+ *
  * Wedge: 2D FFT of the mirror-padded image; frequencies within
  * +-wedge_half_angle_deg of the axis across the stripes and farther than
  * wedge_min_radius (fraction of Nyquist) from DC are multiplied by 0, with
@@ -102,6 +136,20 @@ typedef struct fib_recon_destripe_params {
     double wedge_taper_deg;      /**< wedge only; 0 = 1 */
     double wedge_min_radius;     /**< wedge only, fraction of Nyquist, kept
                                       around DC; 0 = 0.01 */
+    /* VSNR only (0 = the default named).  Defaults from the physics of
+     * curtains: the narrowest curtain is about 1 px wide (a Gaussian
+     * profile of sigma width / 2), wider ones are sums of narrow ones;
+     * curtains run along the milled depth and fade over a fraction of the
+     * image height, so the filter must allow variation along the stripes
+     * over ~100 px. */
+    double vsnr_sigma_across_px; /**< filter sigma across; 0 = 0.5 */
+    double vsnr_sigma_along_px;  /**< filter sigma along; 0 = 100 */
+    double vsnr_weight;          /**< multiplier of the MAP alpha (larger =
+                                      removes less); 0 = 2 */
+    double vsnr_white;           /**< variance of an added Dirac (white
+                                      noise) filter relative to the stripe
+                                      filter; 0 = none (negative invalid) */
+    unsigned vsnr_iterations;    /**< ADMM iterations, <= 10000; 0 = 30 */
 } fib_recon_destripe_params;
 
 typedef enum fib_recon_background_method {
