@@ -607,10 +607,11 @@ fib_status fib__zarr_writer_finish(fib__zarr_writer *w, fib_error *err)
     struct stat sb;
     char *old = NULL;
     if (stat(w->path, &sb) == 0) {
-        old = malloc(strlen(w->tmp) + 5);
+        const size_t ol = strlen(w->tmp) + 5;
+        old = malloc(ol);
         if (!old)
             return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
-        sprintf(old, "%s.old", w->tmp);
+        snprintf(old, ol, "%s.old", w->tmp);
         if (rename(w->path, old) != 0) {
             fib_status e2 = fib_error_set(err, FIB_EIO,
                                           "%s: cannot move the old folder "
@@ -815,10 +816,11 @@ static fib_status find_array(const char *root, char **arr_out, double vs[3],
     struct stat sb;
     if (za && stat(za, &sb) == 0) { /* a bare array */
         free(za);
-        *arr_out = malloc(strlen(root) + 1);
+        const size_t rl = strlen(root) + 1;
+        *arr_out = malloc(rl);
         if (!*arr_out)
             return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
-        strcpy(*arr_out, root);
+        memcpy(*arr_out, root, rl);
         return FIB_OK;
     }
     free(za);
