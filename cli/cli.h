@@ -69,9 +69,11 @@ void cli_dir_base(const char *dir, const char *fallback, char *buf, size_t n);
 bool cli_output_is_input(const char *cmd, const char *out, const char *in);
 
 /* Progress rendering: a bar with percentage and ETA on stderr when it is a
- * terminal, nothing otherwise.  Installs a SIGINT handler so that Ctrl-C
- * makes the callback return FIB_ECANCELED (the work then unwinds and
- * removes its temporary outputs). */
+ * terminal, nothing otherwise (quiet: never drawn, still cancels).
+ * Installs the SIGINT/SIGTERM handler (cli_signals_install) so that Ctrl-C
+ * or kill makes the callback return FIB_ECANCELED (the work then unwinds
+ * and the output transaction removes its staged outputs); cli_fail() then
+ * returns 128 + the signal (130 SIGINT, 143 SIGTERM). */
 typedef struct cli_progress_state {
     bool enabled;
     double t_start;
@@ -81,7 +83,22 @@ typedef struct cli_progress_state {
 
 fib_progress cli_progress_make(cli_progress_state *state, bool quiet);
 void cli_progress_done(cli_progress_state *state);
-/* True once SIGINT was received. */
+/* True once SIGINT or SIGTERM was received. */
 bool cli_interrupted(void);
+/* 128 + the signal received (130 SIGINT, 143 SIGTERM), 0 when none. */
+int cli_interrupt_status(void);
+/* Install the flag-only handler for SIGINT and SIGTERM. */
+void cli_signals_install(void);
+
+/* The output transaction of a command (fib/txn.h): every output is
+ * registered with cli_txn_path()/cli_txn_dir() and written to the staged
+ * path; cli_txn_finish() commits (or aborts when @p rc is not 0) and
+ * returns the exit status: @p rc, or the commit's failure, or 128 + the
+ * signal when SIGINT/SIGTERM came (before the commit point the outputs are
+ * then dropped; after it they are complete and the status still says the
+ * run was interrupted).  Never exits 0 after a signal. */
+#include "fib/txn.h"
+int cli_txn_finish(const char *cmd, fib_fmt_txn *t, int rc,
+                   const fib_progress *prog);
 
 #endif
