@@ -463,8 +463,11 @@ static void stage_recover(const char *stage, int depth)
     }
     if (j.primary) {
         /* a secondary: the primary decides and handles every stage */
-        if (depth == 0 && exists_l(j.primary, NULL) &&
-            has_commit_mark(j.primary))
+        const char *pb = strrchr(j.primary, '/');
+        bool pst;
+        const long ppid = leftover_pid(pb ? pb + 1 : j.primary, &pst);
+        if (depth == 0 && pst && ppid > 0 && pid_dead(ppid) &&
+            exists_l(j.primary, NULL))
             stage_recover(j.primary, depth + 1);
         if (exists_l(stage, NULL)) {
             if (exists_l(j.primary, NULL) && has_commit_mark(j.primary))
