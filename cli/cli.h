@@ -91,13 +91,21 @@ int cli_interrupt_status(void);
 void cli_signals_install(void);
 
 /* The output transaction of a command (fib/txn.h): every output is
- * registered with cli_txn_path()/cli_txn_dir() and written to the staged
- * path; cli_txn_finish() commits (or aborts when @p rc is not 0) and
- * returns the exit status: @p rc, or the commit's failure, or 128 + the
- * signal when SIGINT/SIGTERM came (before the commit point the outputs are
- * then dropped; after it they are complete and the status still says the
- * run was interrupted).  Never exits 0 after a signal. */
+ * registered with cli_txn_file()/cli_txn_folder() (which begin the
+ * transaction into *t when it is NULL and install the SIGINT/SIGTERM
+ * handler) and written to the staged path; cli_txn_finish() commits (or
+ * aborts when @p rc is not 0; @p t NULL: nothing to do) and returns the
+ * exit status: @p rc, or the commit's failure, or 128 + the signal when
+ * SIGINT/SIGTERM came (before the commit point the outputs are then
+ * dropped; after it they are complete and the status still says the run
+ * was interrupted).  Never exits 0 after a signal.  @p prog may be NULL
+ * (the signal flag is checked directly). */
 #include "fib/txn.h"
+fib_status cli_txn_file(fib_fmt_txn **t, const char *final_path,
+                        const char **staged, fib_error *err);
+fib_status cli_txn_folder(fib_fmt_txn **t, const char *final_dir,
+                          const char *const *legacy, size_t n_legacy,
+                          const char **staged, fib_error *err);
 int cli_txn_finish(const char *cmd, fib_fmt_txn *t, int rc,
                    const fib_progress *prog);
 

@@ -1,17 +1,54 @@
-/* cli_txn.c -- commit or abort a command's output transaction. */
+/* cli_txn.c -- a command's output transaction (fib/txn.h): begin, stage,
+ * commit or abort, with SIGINT/SIGTERM turned into a cancel. */
 #include <stdio.h>
 
 #include "cli.h"
 
+static fib_status cancel_on_signal(void *user, const char *stage, size_t done,
+                                   size_t total)
+{
+    (void)user;
+    (void)stage;
+    (void)done;
+    (void)total;
+    return cli_interrupted() ? FIB_ECANCELED : FIB_OK;
+}
+
+fib_status cli_txn_file(fib_fmt_txn **t, const char *final_path,
+                        const char **staged, fib_error *err)
+{
+    if (!*t) {
+        cli_signals_install();
+        const fib_status st = fib_fmt_txn_begin(t, err);
+        if (st != FIB_OK)
+            return st;
+    }
+    return fib_fmt_txn_path(*t, final_path, staged, err);
+}
+
+fib_status cli_txn_folder(fib_fmt_txn **t, const char *final_dir,
+                          const char *const *legacy, size_t n_legacy,
+                          const char **staged, fib_error *err)
+{
+    if (!*t) {
+        cli_signals_install();
+        const fib_status st = fib_fmt_txn_begin(t, err);
+        if (st != FIB_OK)
+            return st;
+    }
+    return fib_fmt_txn_dir(*t, final_dir, legacy, n_legacy, staged, err);
+}
+
 int cli_txn_finish(const char *cmd, fib_fmt_txn *t, int rc,
                    const fib_progress *prog)
 {
-    if (rc != CLI_EXIT_OK) {
+    if (rc != CLI_EXIT_OK || !t) {
         fib_fmt_txn_abort(t);
         return rc;
     }
+    const fib_progress own = {cancel_on_signal, NULL};
     fib_error err = {0};
-    const fib_status st = fib_fmt_txn_commit(t, prog, &err);
+    const fib_status st = fib_fmt_txn_commit(t, prog ? prog : &own, &err);
     if (st != FIB_OK)
         return cli_fail(cmd, st, &err);
     if (cli_interrupted()) {
