@@ -767,8 +767,16 @@ fib_status fib_fmt_txn_dir(fib_fmt_txn *t, const char *final_dir,
     fib_status st;
     if (!plain_name(base))
         st = fib_error_set(err, FIB_EINVAL, "%s: not a folder name", final_dir);
-    else
+    else {
         st = stage_entry(t, final_dir, folder, base, staged, err);
+        if (st == FIB_EIO) {
+            const int e = errno; /* of the failed realpath/mkdir */
+            if (err)
+                err->code = FIB_OK; /* replace the message */
+            st = fib_error_set(err, FIB_EIO, "%s: cannot create folder: %s",
+                               final_dir, strerror(e));
+        }
+    }
     if (st == FIB_OK && mkdir(*staged, 0777) != 0)
         st = fib_error_set(err, FIB_EIO, "%s: cannot create folder: %s",
                            final_dir, strerror(errno));
