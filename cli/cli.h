@@ -108,5 +108,14 @@ fib_status cli_txn_folder(fib_fmt_txn **t, const char *final_dir,
                           const char **staged, fib_error *err);
 int cli_txn_finish(const char *cmd, fib_fmt_txn *t, int rc,
                    const fib_progress *prog);
+/* A --out folder of pictures (replaced as a whole by its manifest, other
+ * files kept); on failure print "--out DIR exists and is not a folder" or
+ * "cannot create folder DIR (...)" and return false. */
+bool cli_txn_out_dir(const char *cmd, fib_fmt_txn **t, const char *dir,
+                     const char **staged);
+/* An --export folder (new or empty, fib_fmt_txn_new_dir); 0, or the exit
+ * status after printing "export folder DIR ..." (2: bad input). */
+int cli_txn_export_dir(const char *cmd, fib_fmt_txn **t, const char *dir,
+                       const char **staged);
 
 #endif

@@ -60,3 +60,36 @@ int cli_txn_finish(const char *cmd, fib_fmt_txn *t, int rc,
     }
     return CLI_EXIT_OK;
 }
+
+bool cli_txn_out_dir(const char *cmd, fib_fmt_txn **t, const char *dir,
+                     const char **staged)
+{
+    fib_error err = {0};
+    const fib_status st = cli_txn_folder(t, dir, NULL, 0, staged, &err);
+    if (st == FIB_OK)
+        return true;
+    if (st == FIB_EINVAL)
+        (void)cli_usage_error(cmd, "--out %s exists and is not a folder", dir);
+    else
+        fprintf(stderr, "cryofib %s: cannot create folder %s (%s)\n", cmd, dir,
+                err.msg);
+    return false;
+}
+
+int cli_txn_export_dir(const char *cmd, fib_fmt_txn **t, const char *dir,
+                       const char **staged)
+{
+    fib_error err = {0};
+    fib_status st = FIB_OK;
+    if (!*t) {
+        cli_signals_install();
+        st = fib_fmt_txn_begin(t, &err);
+    }
+    if (st == FIB_OK)
+        st = fib_fmt_txn_new_dir(*t, dir, staged, &err);
+    if (st == FIB_OK)
+        return CLI_EXIT_OK;
+    if (st == FIB_ENOMEM)
+        return cli_fail(cmd, st, &err);
+    return cli_usage_error(cmd, "export folder %s", err.msg);
+}

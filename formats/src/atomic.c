@@ -147,6 +147,7 @@ struct fib_fmt_txn {
     size_t n_strs, cap_strs;
     char **manifest_dirs; /* staged output folders (point into strs) */
     size_t n_man, cap_man;
+    int err_no; /* errno of the last failed stage_for() */
 };
 
 static char *str_cat3(const char *a, const char *b, const char *c)
@@ -619,9 +620,11 @@ static fib_status stage_for(fib_fmt_txn *t, const char *what,
                             const char *folder, txn_stage **out, fib_error *err)
 {
     char *abs = realpath(folder, NULL);
-    if (!abs)
+    if (!abs) {
+        t->err_no = errno;
         return fib_error_set(err, FIB_EIO, "%s: cannot create (folder %s: %s)",
-                             what, folder, strerror(errno));
+                             what, folder, strerror(t->err_no));
+    }
     for (size_t i = 0; i < t->n_st; i++)
         if (!strcmp(t->st[i].folder, abs)) {
             free(abs);
@@ -648,6 +651,7 @@ static fib_status stage_for(fib_fmt_txn *t, const char *what,
     }
     if (!s.stage || !exists_l(s.stage, NULL)) {
         const int e = errno;
+        t->err_no = e;
         stage_free(&s);
         return fib_error_set(err, FIB_EIO, "%s: cannot create (folder %s: %s)",
                              what, folder, strerror(e));
@@ -655,6 +659,7 @@ static fib_status stage_for(fib_fmt_txn *t, const char *what,
     s.newdir = str_cat3(s.stage, "/", "new");
     if (!s.newdir || mkdir(s.newdir, 0777) != 0) {
         const int e = s.newdir ? errno : ENOMEM;
+        t->err_no = e;
         remove_tree(s.stage);
         stage_free(&s);
         return fib_error_set(err, FIB_EIO, "%s: cannot create (folder %s: %s)",
@@ -770,7 +775,7 @@ fib_status fib_fmt_txn_dir(fib_fmt_txn *t, const char *final_dir,
     else {
         st = stage_entry(t, final_dir, folder, base, staged, err);
         if (st == FIB_EIO) {
-            const int e = errno; /* of the failed realpath/mkdir */
+            const int e = t->err_no; /* of the failed realpath/mkdir */
             if (err)
                 err->code = FIB_OK; /* replace the message */
             st = fib_error_set(err, FIB_EIO, "%s: cannot create folder: %s",
@@ -787,6 +792,68 @@ fib_status fib_fmt_txn_dir(fib_fmt_txn *t, const char *final_dir,
         else
             st = fib_error_set(err, FIB_ENOMEM, "%s: out of memory", final_dir);
     }
+    free(folder);
+    free(base);
+    return st;
+}
+
+static bool dir_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool empty = true;
+    const struct dirent *e;
+    while (empty && (e = readdir(d)) != NULL)
+        empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+    closedir(d);
+    return empty;
+}
+
+fib_status fib_fmt_txn_new_dir(fib_fmt_txn *t, const char *final_dir,
+                               const char **staged, fib_error *err)
+{
+    *staged = NULL;
+    if (!final_dir || !*final_dir)
+        return fib_error_set(err, FIB_EINVAL, "formats: empty output folder");
+    struct stat sb;
+    if (stat(final_dir, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode))
+            return fib_error_set(err, FIB_EINVAL,
+                                 "%s exists and is not a folder", final_dir);
+        if (!dir_empty(final_dir))
+            return fib_error_set(err, FIB_EINVAL,
+                                 "%s exists and is not empty; the export "
+                                 "never overwrites",
+                                 final_dir);
+        /* an empty folder: stage inside it (no manifest: nothing to replace
+         * but nothing either to mark) */
+        txn_stage *s;
+        const fib_status st = stage_for(t, final_dir, final_dir, &s, err);
+        if (st != FIB_OK)
+            return st;
+        *staged = s->newdir;
+        return FIB_OK;
+    }
+    char *folder, *base;
+    if (!split_path(final_dir, &folder, &base))
+        return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", final_dir);
+    fib_status st;
+    if (!plain_name(base)) {
+        st = fib_error_set(err, FIB_EINVAL, "%s: not a folder name", final_dir);
+    } else {
+        st = stage_entry(t, final_dir, folder, base, staged, err);
+        if (st == FIB_EIO) {
+            const int e = t->err_no; /* of the failed realpath/mkdir */
+            if (err)
+                err->code = FIB_OK; /* replace the message */
+            st = fib_error_set(err, FIB_EIO, "%s: cannot create it: %s",
+                               final_dir, strerror(e));
+        }
+    }
+    if (st == FIB_OK && mkdir(*staged, 0777) != 0)
+        st = fib_error_set(err, FIB_EIO, "%s: cannot create it: %s",
+                           final_dir, strerror(errno));
     free(folder);
     free(base);
     return st;

@@ -98,6 +98,18 @@ FIB_API FIB_NODISCARD fib_status fib_fmt_txn_dir(
     size_t n_legacy, const char **staged, fib_error *err);
 
 /**
+ * Register the output folder @p final_dir that must be new or empty (an
+ * export that never overwrites): staged like fib_fmt_txn_dir() but without
+ * a manifest; the folder returned in @p staged exists and is empty.
+ * Errors: FIB_EINVAL (@p final_dir is a file, or a folder that is not
+ * empty), FIB_EIO, FIB_ENOMEM.
+ */
+FIB_API FIB_NODISCARD fib_status fib_fmt_txn_new_dir(fib_fmt_txn *t,
+                                                     const char *final_dir,
+                                                     const char **staged,
+                                                     fib_error *err);
+
+/**
  * Move every staged output into place (see the guarantee above) and free
  * @p t.  @p prog (may be NULL) is asked once before the commit point: a
  * cancel there (SIGINT, SIGTERM) aborts the transaction and returns
