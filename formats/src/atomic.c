@@ -852,8 +852,8 @@ fib_status fib_fmt_txn_new_dir(fib_fmt_txn *t, const char *final_dir,
         }
     }
     if (st == FIB_OK && mkdir(*staged, 0777) != 0)
-        st = fib_error_set(err, FIB_EIO, "%s: cannot create it: %s",
-                           final_dir, strerror(errno));
+        st = fib_error_set(err, FIB_EIO, "%s: cannot create it: %s", final_dir,
+                           strerror(errno));
     free(folder);
     free(base);
     return st;
