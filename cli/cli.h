@@ -108,6 +108,11 @@ fib_status cli_txn_folder(fib_fmt_txn **t, const char *final_dir,
                           const char **staged, fib_error *err);
 int cli_txn_finish(const char *cmd, fib_fmt_txn *t, int rc,
                    const fib_progress *prog);
+/* True when @p dir holds the regular file @p name: the mark of an earlier
+ * result written before manifests existed (the legacy patterns of
+ * cli_txn_folder() are passed only then, so that a user's folder never
+ * loses files that merely match a pattern). */
+bool cli_dir_has(const char *dir, const char *name);
 /* A --out folder of pictures (replaced as a whole by its manifest, other
  * files kept); on failure print "--out DIR exists and is not a folder" or
  * "cannot create folder DIR (...)" and return false. */

@@ -1,8 +1,18 @@
 /* cli_txn.c -- a command's output transaction (fib/txn.h): begin, stage,
  * commit or abort, with SIGINT/SIGTERM turned into a cancel. */
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+
+bool cli_dir_has(const char *dir, const char *name)
+{
+    char path[4096];
+    struct stat sb;
+    const int n = snprintf(path, sizeof path, "%s/%s", dir, name);
+    return n > 0 && (size_t)n < sizeof path && stat(path, &sb) == 0 &&
+           S_ISREG(sb.st_mode);
+}
 
 static fib_status cancel_on_signal(void *user, const char *stage, size_t done,
                                    size_t total)

@@ -532,8 +532,10 @@ int cli_cmd_measure(int argc, char **argv)
         st = fib_fmt_txn_path(txn, mesh_path, &s_mesh, &err);
     if (st == FIB_OK && pic_dir)
         st = fib_fmt_txn_dir(txn, pic_dir, pic_outputs,
-                             sizeof pic_outputs / sizeof *pic_outputs, &s_pic,
-                             &err);
+                             cli_dir_has(pic_dir, "mip_z.png")
+                                 ? sizeof pic_outputs / sizeof *pic_outputs
+                                 : 0,
+                             &s_pic, &err);
     if (st == FIB_OK)
         st = fib_fmt_volume_read(in, NULL, &vol, NULL, &err);
     if (st != FIB_OK) {

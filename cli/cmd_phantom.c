@@ -190,7 +190,10 @@ int cli_cmd_phantom(int argc, char **argv)
     {
         fib_status tst =
             cli_txn_folder(&txn, out, ph_outputs,
-                           sizeof ph_outputs / sizeof *ph_outputs, &sout, &err);
+                           cli_dir_has(out, "true_drift.csv")
+                               ? sizeof ph_outputs / sizeof *ph_outputs
+                               : 0,
+                           &sout, &err);
         if (tst != FIB_OK) {
             fib_fmt_txn_abort(txn);
             return tst == FIB_EIO ? cli_usage_error(CMD, "%s", err.msg)

@@ -1206,7 +1206,8 @@ static double now_s(void)
 }
 
 /* The files a recon result holds: removed from an output folder written
- * before result manifests existed (fib_fmt_txn_dir). */
+ * before result manifests existed (fib_fmt_txn_dir), recognised by its
+ * report.json. */
 static const char *const recon_outputs[] = {"volume.*",  "volume_*.*",
                                             "ortho.png", "drift.csv",
                                             "drift.png", "report.json"};
@@ -1253,7 +1254,9 @@ static int run(opts *o)
     st = fib_fmt_txn_begin(&txn, &err);
     if (!st)
         st = fib_fmt_txn_dir(txn, c->out, recon_outputs,
-                             sizeof recon_outputs / sizeof *recon_outputs,
+                             cli_dir_has(c->out, "report.json")
+                                 ? sizeof recon_outputs / sizeof *recon_outputs
+                                 : 0,
                              &sdir, &err);
     if (st)
         goto fail;

@@ -519,7 +519,10 @@ int cli_cmd_simulate(int argc, char **argv)
     fib_fmt_txn *txn = NULL;
     const char *sout = NULL; /* the staged output folder */
     st = cli_txn_folder(&txn, out, sim_outputs,
-                        sizeof sim_outputs / sizeof *sim_outputs, &sout, &err);
+                        cli_dir_has(out, "drift_true.csv")
+                            ? sizeof sim_outputs / sizeof *sim_outputs
+                            : 0,
+                        &sout, &err);
     int rc = CLI_EXIT_OK;
     if (st == FIB_OK) {
         snprintf(sdir, sizeof sdir, "%s/slices", sout);
