@@ -125,6 +125,41 @@ for n in 1 4 $NMEA; do
         bad "measure rerun, write $n fails: the earlier result changed"
 done
 
+# ---- segment, convert, correct, plan: a failed run keeps the earlier output
+mkdir -p o
+"$C" recon "${R[@]:1}" --out rv >/dev/null 2>&1 || bad "recon for rv"
+"$C" segment rv/volume.mrc --out o/lab.mrc >/dev/null 2>&1 && ok || bad "segment"
+"$C" convert rv/volume.mrc o/v.nrrd >/dev/null 2>&1 && ok || bad "convert"
+mkdir -p o/cs
+"$C" correct ph o/cs --destripe --quiet >/dev/null 2>&1 && ok || bad "correct series"
+sums o >sum_o
+# one output file each: the one write fails
+for n in 1; do
+    FIB_TEST_FAIL_WRITE=$n "$C" segment rv/volume.mrc --out o/lab.mrc --multi-otsu 3 >log 2>&1
+    [ $? -eq 1 ] && ok || bad "segment, write $n fails: $(cat log)"
+    FIB_TEST_FAIL_WRITE=$n "$C" convert ph/labels.mrc o/v.nrrd >log 2>&1
+    [ $? -eq 1 ] && ok || bad "convert, write $n fails: $(cat log)"
+done
+# correct writes 12 slices: fail the 1st, the 7th and the 12th
+for n in 1 7 12; do
+    FIB_TEST_FAIL_WRITE=$n "$C" correct ph o/cs --destripe --quiet >log 2>&1
+    [ $? -eq 1 ] && ok || bad "correct, write $n fails: exit $? $(cat log)"
+done
+sums o | cmp -s - sum_o && [ -z "$(leftovers o)" ] && ok ||
+    bad "segment/convert/correct failures changed the earlier outputs"
+# plan: json, csv, pictures and an export; the export's 2nd file fails
+EX="$(dirname "$0")/../examples/cryo-4site-session.cfg"
+for n in 1 3 6; do
+    FIB_TEST_FAIL_WRITE=$n "$C" plan "$EX" --quiet --json o/p.json --csv o/p.csv \
+        --out o/pics --export ptf o/exp >log 2>&1
+    rc=$?
+    [ $rc -eq 1 ] && [ ! -e o/p.json ] && [ ! -e o/pics ] && [ ! -e o/exp ] &&
+        [ -z "$(leftovers o)" ] && ok || bad "plan, write $n fails: exit $rc, $(ls o | tr '\n' ' ')"
+done
+"$C" plan "$EX" --quiet --json o/p.json --csv o/p.csv --out o/pics \
+    --export ptf o/exp >log 2>&1 && [ -s o/p.json ] && [ -n "$(ls o/exp)" ] &&
+    [ -z "$(leftovers o)" ] && ok || bad "plan with an export: $(cat log)"
+
 # ---- recovery of dead runs' leftovers ------------------------------------
 # roll back: a dead run's stage without COMMIT, and a lone temporary
 dp=$(dead_pid)
