@@ -98,16 +98,14 @@ void cli_signals_install(void);
  * exit status: @p rc, or the commit's failure, or 128 + the signal when
  * SIGINT/SIGTERM came (before the commit point the outputs are then
  * dropped; after it they are complete and the status still says the run
- * was interrupted).  Never exits 0 after a signal.  @p prog may be NULL
- * (the signal flag is checked directly). */
+ * was interrupted).  Never exits 0 after a signal. */
 #include "fib/txn.h"
 fib_status cli_txn_file(fib_fmt_txn **t, const char *final_path,
                         const char **staged, fib_error *err);
 fib_status cli_txn_folder(fib_fmt_txn **t, const char *final_dir,
                           const char *const *legacy, size_t n_legacy,
                           const char **staged, fib_error *err);
-int cli_txn_finish(const char *cmd, fib_fmt_txn *t, int rc,
-                   const fib_progress *prog);
+int cli_txn_finish(const char *cmd, fib_fmt_txn *t, int rc);
 /* True when @p dir holds the regular file @p name: the mark of an earlier
  * result written before manifests existed (the legacy patterns of
  * cli_txn_folder() are passed only then, so that a user's folder never

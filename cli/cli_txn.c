@@ -49,8 +49,7 @@ fib_status cli_txn_folder(fib_fmt_txn **t, const char *final_dir,
     return fib_fmt_txn_dir(*t, final_dir, legacy, n_legacy, staged, err);
 }
 
-int cli_txn_finish(const char *cmd, fib_fmt_txn *t, int rc,
-                   const fib_progress *prog)
+int cli_txn_finish(const char *cmd, fib_fmt_txn *t, int rc)
 {
     if (rc != CLI_EXIT_OK || !t) {
         fib_fmt_txn_abort(t);
@@ -58,7 +57,8 @@ int cli_txn_finish(const char *cmd, fib_fmt_txn *t, int rc,
     }
     const fib_progress own = {cancel_on_signal, NULL};
     fib_error err = {0};
-    const fib_status st = fib_fmt_txn_commit(t, prog ? prog : &own, &err);
+    /* the signal flag itself, not the progress bar (it is cleared by now) */
+    const fib_status st = fib_fmt_txn_commit(t, &own, &err);
     if (st != FIB_OK)
         return cli_fail(cmd, st, &err);
     if (cli_interrupted()) {

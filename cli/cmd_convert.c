@@ -124,7 +124,7 @@ int cli_cmd_convert(int argc, char **argv)
         fib_fmt_txn_abort(txn);
         return cli_fail("convert", st, &err);
     }
-    const int rc = cli_txn_finish("convert", txn, CLI_EXIT_OK, &prog);
+    const int rc = cli_txn_finish("convert", txn, CLI_EXIT_OK);
     if (rc == CLI_EXIT_OK)
         printf("wrote %s (%zu x %zu x %zu)\n", out, nx, ny, nz);
     return rc;

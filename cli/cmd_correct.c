@@ -583,7 +583,7 @@ int cli_cmd_correct(int argc, char **argv)
     /* the writer is closed before the commit moves its file */
     fib_fmt_volume_writer_destroy(s.writer);
     s.writer = NULL;
-    rc = cli_txn_finish("correct", txn, CLI_EXIT_OK, &j.prog);
+    rc = cli_txn_finish("correct", txn, CLI_EXIT_OK);
     txn = NULL;
     if (rc == CLI_EXIT_OK)
         printf("wrote %s (%zu slice%s)\n", out, n, n == 1 ? "" : "s");

@@ -1091,7 +1091,7 @@ int cli_cmd_measure(int argc, char **argv)
     fib_volume_clear(&vol);
     fib_volume_clear(&mask);
     fib_volume_clear(&greyv);
-    return cli_txn_finish("measure", txn, CLI_EXIT_OK, &prog);
+    return cli_txn_finish("measure", txn, CLI_EXIT_OK);
 fail:
     cli_progress_done(&ps);
     fib_fmt_txn_abort(txn);

@@ -283,7 +283,7 @@ int cli_cmd_phantom(int argc, char **argv)
     if (st)
         goto fail;
     cli_progress_done(&ps);
-    rc = cli_txn_finish(CMD, txn, CLI_EXIT_OK, &prog);
+    rc = cli_txn_finish(CMD, txn, CLI_EXIT_OK);
     txn = NULL;
     if (rc != CLI_EXIT_OK)
         goto done;

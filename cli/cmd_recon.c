@@ -1405,7 +1405,7 @@ static int run(opts *o)
     if (st)
         goto fail;
     cli_progress_done(&ps);
-    rc = cli_txn_finish(CMD, txn, CLI_EXIT_OK, &prog);
+    rc = cli_txn_finish(CMD, txn, CLI_EXIT_OK);
     txn = NULL;
     if (rc != CLI_EXIT_OK)
         goto done;

@@ -297,7 +297,7 @@ int cli_cmd_segment(int argc, char **argv)
         fib_fmt_txn_abort(txn);
         goto fail;
     }
-    const int rc = cli_txn_finish("segment", txn, CLI_EXIT_OK, NULL);
+    const int rc = cli_txn_finish("segment", txn, CLI_EXIT_OK);
     if (rc == CLI_EXIT_OK)
         printf("wrote %s (%zu x %zu x %zu)\n", out, lab.nx, lab.ny, lab.nz);
     fib_volume_clear(&lab);

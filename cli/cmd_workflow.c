@@ -114,7 +114,7 @@ int cli_cmd_workflow(int argc, char **argv)
             if (st != FIB_OK)
                 fib_fmt_txn_abort(txn);
             else
-                rc = cli_txn_finish(cmd, txn, CLI_EXIT_OK, NULL);
+                rc = cli_txn_finish(cmd, txn, CLI_EXIT_OK);
         }
         if (st != FIB_OK)
             rc = cli_fail(cmd, st, &err);

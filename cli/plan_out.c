@@ -1089,7 +1089,7 @@ fail:
     rc = cli_fail(cmd, st, &err);
 done:
     /* all outputs or none: commit, or abort on failure */
-    rc = cli_txn_finish(cmd, txn, rc, NULL);
+    rc = cli_txn_finish(cmd, txn, rc);
     fib_fmt_json_destroy(j);
     fib_fmt_csv_destroy(csv);
     for (size_t i = 0; i < n; i++) {
