@@ -121,6 +121,7 @@ int cli_cmd_convert(int argc, char **argv)
     const size_t nx = vol.nx, ny = vol.ny, nz = vol.nz;
     fib_volume_clear(&vol);
     if (st != FIB_OK) {
+        fib_fmt_txn_explain(txn, &err);
         fib_fmt_txn_abort(txn);
         return cli_fail("convert", st, &err);
     }

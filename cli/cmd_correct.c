@@ -590,6 +590,7 @@ int cli_cmd_correct(int argc, char **argv)
     goto done;
 fail:
     cli_progress_done(&ps);
+    fib_fmt_txn_explain(txn, &err); /* name the outputs, not the stage */
     rc = cli_fail("correct", st, &err);
 done:
     /* no partial output (Ctrl-C, a bad slice): the staged files go */

@@ -1094,6 +1094,7 @@ int cli_cmd_measure(int argc, char **argv)
     return cli_txn_finish("measure", txn, CLI_EXIT_OK);
 fail:
     cli_progress_done(&ps);
+    fib_fmt_txn_explain(txn, &err); /* name the outputs, not the stage */
     fib_fmt_txn_abort(txn);
     fib_fmt_json_destroy(J);
     fib_fmt_csv_destroy(C);

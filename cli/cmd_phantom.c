@@ -294,6 +294,7 @@ int cli_cmd_phantom(int argc, char **argv)
     goto done;
 fail:
     cli_progress_done(&ps);
+    fib_fmt_txn_explain(txn, &err); /* name the outputs, not the stage */
     rc = cli_fail(CMD, st, &err);
 done:
     fib_fmt_volume_writer_destroy(w);

@@ -1449,6 +1449,7 @@ static int run(opts *o)
     goto done;
 fail:
     cli_progress_done(&ps);
+    fib_fmt_txn_explain(txn, &err); /* name the outputs, not the stage */
     rc = cli_fail(CMD, st, &err);
 done:
     vol_sink_clear(&vs);

@@ -294,6 +294,7 @@ int cli_cmd_segment(int argc, char **argv)
     if (st == FIB_OK)
         st = fib_fmt_volume_write(staged, &lab, NULL, &err);
     if (st != FIB_OK) {
+        fib_fmt_txn_explain(txn, &err);
         fib_fmt_txn_abort(txn);
         goto fail;
     }

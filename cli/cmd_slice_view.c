@@ -239,6 +239,7 @@ int cli_cmd_slice_view(int argc, char **argv)
     }
     goto done;
 fail:
+    fib_fmt_txn_explain(txn, &err); /* name the outputs, not the stage */
     rc = cli_fail(cmd, st, &err);
 done:
     /* all outputs or none: commit, or abort on failure */

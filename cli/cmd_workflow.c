@@ -111,9 +111,10 @@ int cli_cmd_workflow(int argc, char **argv)
             st = cli_txn_file(&txn, json, &staged, &err);
             if (st == FIB_OK)
                 st = fib_fmt_json_write(j, staged, &err);
-            if (st != FIB_OK)
+            if (st != FIB_OK) {
+                fib_fmt_txn_explain(txn, &err);
                 fib_fmt_txn_abort(txn);
-            else
+            } else
                 rc = cli_txn_finish(cmd, txn, CLI_EXIT_OK);
         }
         if (st != FIB_OK)

@@ -1086,6 +1086,7 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
     }
     goto done;
 fail:
+    fib_fmt_txn_explain(txn, &err); /* name the outputs, not the stage */
     rc = cli_fail(cmd, st, &err);
 done:
     /* all outputs or none: commit, or abort on failure */

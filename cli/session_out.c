@@ -534,6 +534,7 @@ int cli_session_run(const char *cmd, const char *src,
     }
     goto done;
 fail:
+    fib_fmt_txn_explain(txn, &err); /* name the outputs, not the stage */
     rc = cli_fail(cmd, st, &err);
 done:
     /* all outputs or none: commit, or abort on failure */

@@ -859,6 +859,27 @@ fib_status fib_fmt_txn_new_dir(fib_fmt_txn *t, const char *final_dir,
     return st;
 }
 
+void fib_fmt_txn_explain(const fib_fmt_txn *t, fib_error *err)
+{
+    if (!t || !err || err->code == FIB_OK)
+        return;
+    for (size_t i = 0; i < t->n_st; i++) {
+        const txn_stage *s = &t->st[i];
+        const size_t ln = strlen(s->newdir);
+        char *hit;
+        /* "<newdir>/x" -> "<folder>/x", "<newdir>" -> "<folder>" */
+        while ((hit = strstr(err->msg, s->newdir)) != NULL) {
+            char out[sizeof err->msg];
+            const size_t pre = (size_t)(hit - err->msg);
+            const int n = snprintf(out, sizeof out, "%.*s%s%s", (int)pre,
+                                   err->msg, s->folder, hit + ln);
+            if (n < 0)
+                break;
+            memcpy(err->msg, out, sizeof out);
+        }
+    }
+}
+
 /* Write the manifest of a staged output folder: the names of its entries. */
 static bool write_manifest(const char *dir)
 {

@@ -121,6 +121,13 @@ FIB_API FIB_NODISCARD fib_status fib_fmt_txn_commit(fib_fmt_txn *t,
                                                     const fib_progress *prog,
                                                     fib_error *err);
 
+/**
+ * Rewrite the staged paths in @p err's message as the final ones ("<stage>/
+ * new/x" -> "<folder>/x"), so that an error names the output the user
+ * gave.  NULL @p t or @p err is a no-op.
+ */
+FIB_API void fib_fmt_txn_explain(const fib_fmt_txn *t, fib_error *err);
+
 /** Remove every staged output and free @p t; NULL is a no-op. */
 FIB_API void fib_fmt_txn_abort(fib_fmt_txn *t);
 
