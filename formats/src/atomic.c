@@ -1031,6 +1031,11 @@ fib_status fib_fmt_txn_commit(fib_fmt_txn *t, const fib_progress *prog,
     const char *failed = NULL;
     for (size_t k = t->n_st; k-- > 0;) {
         journal j;
+        /* a secondary left behind keeps the primary (and its COMMIT) for
+         * the recovery to finish: without it the secondary would roll
+         * back */
+        if (k == 0 && failed)
+            break;
         if (!journal_read(t->st[k].stage, &j) ||
             !stage_forward(t->st[k].stage, &j))
             failed = t->st[k].folder;
