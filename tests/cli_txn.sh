@@ -253,6 +253,22 @@ for s in TERM:143 INT:130; do
         bad "SIG$sig: message '$(cat sig.log)'"
 done
 
+# measure: SIGTERM during the work (its outputs are staged from the start)
+mkdir -p mt
+"$C" measure big/labels.mrc --json mt/r.json --csv mt/r.csv --pictures mt/pic \
+    --quiet >/dev/null 2>sig.log &
+p=$!
+for i in $(seq 1 200); do
+    [ -n "$(find mt -maxdepth 1 -name '.cryofib-txn-*' 2>/dev/null)" ] && break
+    sleep 0.02
+done
+sleep 0.3
+kill -TERM $p
+wait $p
+rc=$?
+[ $rc -eq 143 ] && [ -z "$(ls -A mt)" ] && ok ||
+    bad "measure SIGTERM: exit $rc, left $(ls -A mt | tr '\n' ' ') ($(cat sig.log))"
+
 # ---- a real full disk (a 1 MB tmpfs; root only) ---------------------------
 if [ "$(id -u)" = 0 ] && mkdir -p "$T/mnt" && mount -t tmpfs -o size=1m tmpfs "$T/mnt" 2>/dev/null; then
     MNT="$T/mnt"
