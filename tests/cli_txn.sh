@@ -21,8 +21,12 @@ cd "$T" || exit 1
 
 # leftovers: stages and single-file temporaries anywhere under a folder
 leftovers() { find "$1" \( -name '.cryofib-txn-*' -o -name '*.tmp-[0-9]*-[0-9]*' \) 2>/dev/null; }
-# checksums of a folder's files (names and contents)
-sums() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs -r md5sum); }
+# checksums of a folder's files (names and contents), leftovers of a killed
+# run aside (they are checked on their own)
+sums() {
+    (cd "$1" && find . -type f -not -path '*/.cryofib-txn-*' | LC_ALL=C sort |
+        xargs -r md5sum)
+}
 # a pid that is certainly dead (a finished child of this shell)
 dead_pid() {
     sh -c 'exit 0' &
