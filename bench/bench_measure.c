@@ -131,7 +131,30 @@ int main(int argc, char **argv)
         fib_volume_clear(&m);
         return 0;
     }
+    if (argc >= 5 && strcmp(argv[1], "skeleton") == 0) {
+        /* 3-D thinning of the phase mask; the skeleton goes to OUT (u8,
+         * x fastest) for the peer script to compare voxel by voxel */
+        if (load_mask(argv[2], atol(argv[3]), &m))
+            return 1;
+        double t = now_s();
+        if (fib_recon_skeletonize(&m, &e) != FIB_OK)
+            return die("skeleton", &e);
+        double dt = now_s() - t;
+        size_t nv = m.nx * m.ny * m.nz, on = 0;
+        for (size_t i = 0; i < nv; i++)
+            on += ((uint8_t *)m.data)[i] != 0;
+        FILE *f = fopen(argv[4], "wb");
+        if (!f || fwrite(m.data, 1, nv, f) != nv) {
+            fprintf(stderr, "bench_measure: cannot write %s\n", argv[4]);
+            return 1;
+        }
+        fclose(f);
+        printf("skeleton %zu %.4f\n", on, dt);
+        fib_volume_clear(&m);
+        return 0;
+    }
     fprintf(stderr, "usage: bench_measure kernels VOLUME PHASE EDT_OUT | "
+                    "skeleton VOLUME PHASE OUT | "
                     "tortuosity VOLUME PHASE AXIS [TOL] [jacobi]\n");
     return 2;
 }

@@ -21,12 +21,14 @@ trap 'rm -rf "$tmp"' EXIT
 [ -x "$bm" ] || { echo "build bench_measure first ($bm)"; exit 1; }
 threads=${OMP_NUM_THREADS:-$(nproc)}
 export OMP_NUM_THREADS=$threads
+# as the cryofib command sets it (cli/main.c): no spinning at barriers
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
 {
 echo "# Measurement kernels vs scipy / scikit-image"
 echo
 echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
-echo "OMP_NUM_THREADS=$threads; peers: scipy $($py -c 'import scipy; print(scipy.__version__)'),"
+echo "OMP_NUM_THREADS=$threads, OMP_WAIT_POLICY=$OMP_WAIT_POLICY; peers: scipy $($py -c 'import scipy; print(scipy.__version__)'),"
 echo "scikit-image $($py -c 'import skimage; print(skimage.__version__)') (single-threaded)."
 echo "Wall times of one run each (labelling: best of 3 runs, both sides), same machine, same run."
 echo
@@ -38,9 +40,42 @@ run_kernels() { # FILE PHASE
     "$bm" kernels "$1" "$2" "$tmp/edt.f32" > "$tmp/lines.txt"
     $py "$here/measure_peer.py" "$1" "$2" "$tmp/edt.f32" "$tmp/lines.txt" >> "$tmp/md"
 }
+run_skeleton() { # FILE PHASE: 3-D thinning, voxel-by-voxel vs scikit-image
+    line=$("$bm" skeleton "$1" "$2" "$tmp/skel.u8")
+    $py "$here/skeleton_peer.py" "$1" "$2" "$tmp/skel.u8" "$line" >> "$tmp/md"
+}
 run_kernels "$data/taufactor-electrode/electrode.tiff" 0
 run_kernels "$data/taufactor-electrode/electrode.tiff" 85
 run_kernels "$data/nrel-nmc-electrode-segmented/nmc-1-cal_generatedCBD_bridge.tif" 1
+run_skeleton "$data/taufactor-electrode/electrode.tiff" 0
+run_skeleton "$data/taufactor-electrode/electrode.tiff" 85
+run_skeleton "$data/nrel-nmc-electrode-segmented/nmc-1-cal_generatedCBD_bridge.tif" 0
+
+# battery metrics (issue 17): `cryofib measure --battery` against the
+# independent numpy versions in bench/battery_peer.py, same volumes
+cli=$build/cryofib
+if [ -x "$cli" ]; then
+    {
+    echo
+    echo "## Battery metrics vs independent numpy (bench/battery_peer.py)"
+    echo
+    echo "| volume | metric | cryofib vs numpy |"
+    echo "|---|---|---|"
+    } >> "$tmp/battery.md"
+    for spec in "$data/taufactor-electrode/electrode.tiff|0 85 170" \
+                "$data/nrel-nmc-electrode-segmented/nmc-1-cal_generatedCBD_bridge.tif|0 1 2"; do
+        f=${spec%%|*}
+        ph=""
+        for p in ${spec#*|}; do ph="$ph --phase $p"; done
+        t0=$(date +%s.%N)
+        # shellcheck disable=SC2086
+        "$cli" measure "$f" $ph --battery --battery-axis z --voxel-nm 20,20,20 \
+            --no-thickness -q --json "$tmp/bat.json" >/dev/null
+        t1=$(date +%s.%N)
+        $py "$here/battery_peer.py" "$f" "$tmp/bat.json" \
+            "$(echo "$t1 - $t0" | bc)" 20 z >> "$tmp/battery.md"
+    done
+fi
 
 if [ "${2:-}" != "--no-500" ]; then
     unzip -q -o "$data/taufactor-500-benchmark/TF-500x500x500-1x2x6-v3.tiff.zip" -d "$tmp"
@@ -71,6 +106,7 @@ elif [ "${2:-}" != "--no-500" ]; then
         "$bm" tortuosity "$v500" 255 $a 1e-6 | awk '{printf "| %s | %s | %s | %s s | %s MiB | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9}' >> "$tmp/md"
     done
 fi
+[ -f "$tmp/battery.md" ] && cat "$tmp/battery.md" >> "$tmp/md"
 mkdir -p "$here/results"
 cp "$tmp/md" "$out"
 cat "$out"

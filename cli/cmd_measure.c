@@ -66,6 +66,21 @@ static void usage(void)
         "  --smooth SIGMA         Gaussian pre-smoothing (voxels) for surface\n"
         "                         areas (default 0 = binary marching cubes)\n"
         "  --skeleton             skeleton/dendrite metrics (Lee 1994)\n"
+        "  --tpb A,B,C            triple-phase boundary of labels A, B, C "
+        "(length\n"
+        "                         density, active fraction along "
+        "--battery-axis)\n"
+        "  --chords               chord-length distributions along x, y, z\n"
+        "  --two-point MAXLAG     two-point correlation S2 along x, y, z, "
+        "lags\n"
+        "                         0..MAXLAG voxels\n"
+        "  --battery              all battery metrics: TPB (three labels), "
+        "chords,\n"
+        "                         two-point (lags to a quarter of the "
+        "axis),\n"
+        "                         tortuosity and MacMullin number along "
+        "the axis\n"
+        "  --battery-axis x|y|z   transport axis (default z)\n"
         "  --no-thickness         skip local thickness\n"
         "  --tol T                tortuosity relative residual (default "
         "1e-6)\n"
@@ -323,6 +338,159 @@ write_pictures(const char *dir, const char *show_dir, const fib_volume *vol,
     return st;
 }
 
+/* ---- battery metrics (issue 17; definitions in fib/measure.h) -------- */
+
+typedef struct battery_opts {
+    bool all, chords, tpb_given;
+    uint32_t tpb[3];
+    size_t max_lag; /* two-point lags; 0 = none (all: a quarter axis) */
+    int axis;       /* transport axis */
+} battery_opts;
+
+static fib_status battery_report(fib_fmt_json *j, const fib_volume *vol,
+                                 const uint32_t *vals, size_t nval,
+                                 const uint32_t *phases, size_t nphase,
+                                 const battery_opts *o, bool vu, fib_error *err)
+{
+    fib_status st = FIB_OK;
+    const double *sp = vol->voxel_size_nm;
+    uint32_t tp[3];
+    bool do_tpb = o->tpb_given;
+    if (do_tpb)
+        memcpy(tp, o->tpb, sizeof tp);
+    else if (o->all && nval == 3) {
+        memcpy(tp, vals, sizeof tp);
+        do_tpb = true;
+    }
+    if (do_tpb) {
+        fib_tpb_result r;
+        if ((st = fib_recon_tpb(vol, tp, o->axis, &r, err)) != FIB_OK)
+            return st;
+        fib_fmt_json_key(j, "triple_phase_boundary");
+        fib_fmt_json_begin_object(j);
+        fib_fmt_json_key(j, "labels");
+        fib_fmt_json_begin_array(j);
+        for (int k = 0; k < 3; k++)
+            fib_fmt_json_int(j, tp[k]);
+        fib_fmt_json_end_array(j);
+        fib_fmt_json_kv_string(
+            j, "method",
+            "voxel edges whose 4 voxels hold all three labels (TauFactor's "
+            "edge count; oblique lines counted as staircases)");
+        fib_fmt_json_kv_int(j, "edges", (long long)r.n_edges);
+        fib_fmt_json_kv_number(j, "edge_fraction", r.edge_fraction);
+        /* um / um^3 = 1 / um^2; in voxel units: edges per voxel */
+        const double vox_vol = (double)(vol->nx * vol->ny * vol->nz);
+        if (vu) {
+            fib_fmt_json_kv_number(j, "density_per_vox2",
+                                   (double)r.n_edges / vox_vol);
+            fib_fmt_json_kv_number(j, "active_density_per_vox2",
+                                   (double)r.n_edges_active / vox_vol);
+        } else {
+            fib_fmt_json_kv_number(j, "length_um", r.length_um);
+            fib_fmt_json_kv_number(j, "density_per_um2", r.density_um_per_um3);
+            fib_fmt_json_kv_number(j, "active_density_per_um2",
+                                   r.active_density_um_per_um3);
+        }
+        fib_fmt_json_kv_string(j, "active_axis", axis_name[o->axis]);
+        fib_fmt_json_kv_number(j, "active_fraction", r.active_fraction);
+        fib_fmt_json_end_object(j);
+        printf("triple-phase boundary %u/%u/%u: %.6g %s, active fraction "
+               "%.4f along %s\n",
+               tp[0], tp[1], tp[2],
+               vu ? (double)r.n_edges / vox_vol : r.density_um_per_um3,
+               vu ? "edges per voxel" : "um/um^3", r.active_fraction,
+               axis_name[o->axis]);
+    }
+    if (o->chords) {
+        fib_fmt_json_key(j, "chords");
+        fib_fmt_json_begin_object(j);
+        fib_fmt_json_kv_string(j, "method",
+                               "runs of the label along each axis; chords "
+                               "cut by the volume border left out");
+        for (size_t p = 0; p < nphase; p++) {
+            key_u32(j, phases[p]);
+            fib_fmt_json_begin_object(j);
+            for (int a = 0; a < 3; a++) {
+                fib_chord_result c;
+                if ((st = fib_recon_chords(vol, phases[p], a, false, 0, &c,
+                                           err)) != FIB_OK)
+                    return st;
+                fib_fmt_json_key(j, axis_name[a]);
+                fib_fmt_json_begin_object(j);
+                fib_fmt_json_kv_int(j, "count", (long long)c.n_chords);
+                fib_fmt_json_kv_int(j, "border_chords",
+                                    (long long)c.n_border_chords);
+                jnum(j, vu, "mean_nm", c.mean_nm);
+                jnum(j, vu, "sd_nm", c.sd_nm);
+                jnum(j, vu, "length_weighted_mean_nm", c.weighted_mean_nm);
+                jnum(j, vu, "bin_nm", c.bin_nm);
+                /* the histogram up to its last non-empty bin */
+                size_t last = 0;
+                for (size_t k = 0; k < c.n_bins; k++)
+                    if (c.counts[k])
+                        last = k + 1;
+                fib_fmt_json_key(j, "histogram");
+                fib_fmt_json_begin_array(j);
+                for (size_t k = 0; k < last; k++)
+                    fib_fmt_json_int(j, (long long)c.counts[k]);
+                fib_fmt_json_end_array(j);
+                fib_fmt_json_end_object(j);
+                if (c.n_chords)
+                    printf("phase %u: chords along %s: %zu, mean %.4g %s\n",
+                           phases[p], axis_name[a], c.n_chords, c.mean_nm,
+                           vu ? "voxels" : "nm");
+                else
+                    printf("phase %u: chords along %s: none inside the "
+                           "volume (%zu cut by the border)\n",
+                           phases[p], axis_name[a], c.n_border_chords);
+                fib_chord_result_clear(&c);
+            }
+            fib_fmt_json_end_object(j);
+        }
+        fib_fmt_json_end_object(j);
+    }
+    const size_t dims[3] = {vol->nx, vol->ny, vol->nz};
+    if (o->max_lag || o->all) {
+        fib_fmt_json_key(j, "two_point_correlation");
+        fib_fmt_json_begin_object(j);
+        fib_fmt_json_kv_string(j, "method",
+                               "S2(r) = fraction of voxel pairs r apart "
+                               "along the axis, both inside the volume, "
+                               "both in the label");
+        jnum(j, vu, "lag_step_x_nm", sp[0]);
+        jnum(j, vu, "lag_step_y_nm", sp[1]);
+        jnum(j, vu, "lag_step_z_nm", sp[2]);
+        for (size_t p = 0; p < nphase; p++) {
+            key_u32(j, phases[p]);
+            fib_fmt_json_begin_object(j);
+            for (int a = 0; a < 3; a++) {
+                size_t lag = o->max_lag ? o->max_lag : dims[a] / 4;
+                if (lag >= dims[a])
+                    lag = dims[a] - 1;
+                double *s2 = malloc((lag + 1) * sizeof *s2);
+                if (!s2)
+                    return fib_error_set(err, FIB_ENOMEM,
+                                         "measure: out of memory");
+                st = fib_recon_two_point(vol, phases[p], a, lag, s2, err);
+                if (st) {
+                    free(s2);
+                    return st;
+                }
+                fib_fmt_json_key(j, axis_name[a]);
+                fib_fmt_json_begin_array(j);
+                for (size_t r = 0; r <= lag; r++)
+                    fib_fmt_json_number(j, s2[r]);
+                fib_fmt_json_end_array(j);
+                free(s2);
+            }
+            fib_fmt_json_end_object(j);
+        }
+        fib_fmt_json_end_object(j);
+    }
+    return FIB_OK;
+}
+
 int cli_cmd_measure(int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -340,6 +508,11 @@ int cli_cmd_measure(int argc, char **argv)
         {"connectivity", required_argument, 0, 'n'},
         {"smooth", required_argument, 0, 'S'},
         {"skeleton", no_argument, 0, 'k'},
+        {"tpb", required_argument, 0, 'B'},
+        {"chords", no_argument, 0, 'L'},
+        {"two-point", required_argument, 0, 'W'},
+        {"battery", no_argument, 0, 'Y'},
+        {"battery-axis", required_argument, 0, 'X'},
         {"no-thickness", no_argument, 0, 'T'},
         {"tol", required_argument, 0, 'o'},
         {"view", required_argument, 0, 'V'},
@@ -356,6 +529,7 @@ int cli_cmd_measure(int argc, char **argv)
                *pic_dir = NULL, *grey_path = NULL;
     int face = -1, conn = 6;
     int units = 0; /* 0 auto, 1 physical, 2 voxel */
+    battery_opts bat = {.axis = 2};
     if (cli_wants_help(argc, argv)) {
         usage();
         return CLI_EXIT_OK;
@@ -466,6 +640,48 @@ int cli_cmd_measure(int argc, char **argv)
                                        "--smooth must be 0..20 voxels (got %s)",
                                        optarg);
             break;
+        case 'B': {
+            unsigned long t[3];
+            char tail;
+            if (sscanf(optarg, "%lu,%lu,%lu%c", &t[0], &t[1], &t[2], &tail) !=
+                    3 ||
+                t[0] > UINT32_MAX || t[1] > UINT32_MAX || t[2] > UINT32_MAX ||
+                t[0] == t[1] || t[0] == t[2] || t[1] == t[2])
+                return cli_usage_error("measure",
+                                       "--tpb expects three distinct labels "
+                                       "A,B,C (got '%s')",
+                                       optarg);
+            for (int k = 0; k < 3; k++)
+                bat.tpb[k] = (uint32_t)t[k];
+            bat.tpb_given = true;
+            break;
+        }
+        case 'L':
+            bat.chords = true;
+            break;
+        case 'W': {
+            char *end;
+            errno = 0;
+            unsigned long l = strtoul(optarg, &end, 10);
+            if (errno || *end || end == optarg || optarg[0] == '-' || l < 1 ||
+                l > 100000)
+                return cli_usage_error("measure",
+                                       "--two-point expects a lag of 1 to "
+                                       "100000 voxels (got '%s')",
+                                       optarg);
+            bat.max_lag = (size_t)l;
+            break;
+        }
+        case 'Y':
+            bat.all = true;
+            break;
+        case 'X':
+            if (strlen(optarg) != 1 || optarg[0] < 'x' || optarg[0] > 'z')
+                return cli_usage_error(
+                    "measure", "--battery-axis must be x, y or z (got '%s')",
+                    optarg);
+            bat.axis = optarg[0] - 'x';
+            break;
         case 'k':
             skeleton = true;
             break;
@@ -502,6 +718,10 @@ int cli_cmd_measure(int argc, char **argv)
                                "expected one LABELS file (see --help)");
     if (!json_path)
         return cli_usage_error("measure", "--json REPORT.json is required");
+    if (bat.all) {
+        axes[bat.axis] = true;
+        bat.chords = true;
+    }
     if (mesh_path) {
         const char *dot = strrchr(mesh_path, '.');
         if (!dot || (strcasecmp(dot, ".stl") && strcasecmp(dot, ".ply")))
@@ -922,6 +1142,26 @@ int cli_cmd_measure(int argc, char **argv)
             fib_fmt_json_end_object(j);
         }
         fib_fmt_json_end_object(j);
+        /* MacMullin number N_M = sigma_0 / sigma_eff = tau / eps = 1 /
+         * (D_eff / D) (MacMullin & Muccini, AIChE J. 2:393, 1956; Thorat et
+         * al., J. Power Sources 188:592, 2009) */
+        fib_fmt_json_key(j, "macmullin_number");
+        fib_fmt_json_begin_object(j);
+        for (size_t p = 0; p < nphase; p++) {
+            key_u32(j, phases[p]);
+            fib_fmt_json_begin_object(j);
+            for (int a = 0; a < 3; a++)
+                if (axes[a]) {
+                    const double d = res[p][a].d_eff_rel;
+                    fib_fmt_json_key(j, axis_name[a]);
+                    if (d > 0 && isfinite(d))
+                        fib_fmt_json_number(j, 1.0 / d);
+                    else
+                        fib_fmt_json_string(j, "inf");
+                }
+            fib_fmt_json_end_object(j);
+        }
+        fib_fmt_json_end_object(j);
         fib_fmt_json_key(j, "tortuosity_solver");
         fib_fmt_json_begin_object(j);
         fib_fmt_json_kv_string(
@@ -1057,6 +1297,9 @@ int cli_cmd_measure(int argc, char **argv)
             goto fail;
         printf("wrote %s (%zu triangles)\n", mesh_path, mesh.n_triangles);
     }
+    if ((st = battery_report(j, &vol, vals, nval, phases, nphase, &bat, vu,
+                             &err)) != FIB_OK)
+        goto fail;
     if (pic_dir && grey_path) {
         st = fib_fmt_volume_read(grey_path, NULL, &greyv, NULL, &err);
         if (st == FIB_OK &&

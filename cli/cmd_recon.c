@@ -93,7 +93,8 @@ static void usage(void)
         "content\n"
         "                         looks like drift to any image aligner)\n"
         "  --iso                  resample to isotropic voxels\n"
-        "  --format mrc|tif|nrrd  volume format (default mrc)\n"
+        "  --format mrc|tif|nrrd|zarr  volume format (default mrc; zarr:\n"
+        "                         OME-Zarr folder with a pyramid)\n"
         "  --memory SIZE          memory budget (default 1G)\n"
         "  --threads N            OpenMP threads (results do not depend on "
         "it)\n"
@@ -338,9 +339,9 @@ static int parse_args(int argc, char **argv, opts *o)
             break;
         case O_FORMAT:
             if (strcmp(optarg, "mrc") && strcmp(optarg, "tif") &&
-                strcmp(optarg, "nrrd"))
+                strcmp(optarg, "nrrd") && strcmp(optarg, "zarr"))
                 return cli_usage_error(
-                    CMD, "--format expects mrc, tif or nrrd (got '%s')",
+                    CMD, "--format expects mrc, tif, nrrd or zarr (got '%s')",
                     optarg);
             snprintf(c->format, sizeof c->format, "%s", optarg);
             break;

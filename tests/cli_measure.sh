@@ -65,6 +65,46 @@ ok
 [ -s "$T/pics/ortho_xy.png" ] && [ -s "$T/pics/surface_1.png" ] \
     && [ -s "$T/pics/mip_z.png" ] || fail "picture files"
 ok
+# battery metrics (issue 17): a three-label volume made here -- labels 1
+# (x < 6), 2 (x >= 6, y < 5), 3 (x >= 6, y >= 5) meet on one line along
+# z: TPB = nz edges; the MacMullin number is 1 / (D_eff/D); S2(0) = the
+# volume fraction; chords of label 1 along x are border-cut (none)
+"$PY" - "$T" <<'PYEOF' || fail "battery volume"
+import sys, numpy as np, tifffile
+v = np.zeros((12, 10, 14), np.uint8)
+v[:, :, :6] = 1
+v[:, :5, 6:] = 2
+v[:, 5:, 6:] = 3
+tifffile.imwrite(sys.argv[1] + '/tri.tif', v)
+PYEOF
+"$C" measure "$T/tri.tif" --phase 1 --phase 2 --phase 3 --tpb 1,2,3 \
+    --battery --battery-axis z --voxel-nm 10,10,20 --json "$T/b.json" \
+    --no-thickness -q >/dev/null || fail "battery run"
+"$PY" - "$T/b.json" <<'PYEOF' || fail "battery values"
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = r['triple_phase_boundary']
+assert t['labels'] == [1, 2, 3] and t['edges'] == 12, t
+# 12 edges of 20 nm in a 140 x 100 x 240 nm box
+assert abs(t['density_per_um2'] - 12 * 0.02 / (0.14 * 0.1 * 0.24)) < 1e-6, t
+assert t['active_fraction'] == 1.0, t
+for lab in ('1', '2', '3'):
+    d = r['effective_diffusivity'][lab]['z']
+    assert abs(r['macmullin_number'][lab]['z'] * d - 1) < 1e-9
+    s2 = r['two_point_correlation'][lab]['z']
+    assert abs(s2[0] - r['volume_fraction'][lab]) < 1e-12, (lab, s2[0])
+c = r['chords']['1']
+assert c['x']['count'] == 0 and c['x']['border_chords'] == 120, c['x']
+# every chord of label 1 runs into the border: none kept, mean null
+assert c['z']['count'] == 0 and c['z']['border_chords'] == 60, c['z']
+assert c['z']['mean_nm'] is None, c['z']
+PYEOF
+ok
+"$C" measure "$T/tri.tif" --json "$T/x.json" --tpb 1,1,2 2>"$T/e"; \
+    [ $? -eq 2 ] && grep -q "three distinct labels" "$T/e" || fail "bad --tpb"
+"$C" measure "$T/tri.tif" --json "$T/x.json" --two-point 0 2>"$T/e"; \
+    [ $? -eq 2 ] && grep -q "two-point" "$T/e" || fail "bad --two-point"
+ok
 # bad input: exit status 2 and a one-line message naming the problem
 "$C" measure "$T/lab.mrc" --json "$T/x.json" --tortuosity w 2>"$T/e" ; \
     [ $? -eq 2 ] && grep -q tortuosity "$T/e" || fail "bad axis"

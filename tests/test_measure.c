@@ -8,6 +8,7 @@
 #include "fib/mesh.h"
 #include "fib/segment.h"
 #include "fib_test.h"
+#include "../recon/src/recon_internal.h"
 
 #define PI_ 3.14159265358979323846
 /* skimage 0.19.3: marching_cubes(vol, 0.5, method="lewiner") and
@@ -672,6 +673,112 @@ START_TEST(test_objects)
 }
 END_TEST
 
+/* References for the Lee94 thinning predicates of skeleton.c, written
+ * the slow, direct way. */
+
+/* number of 26-components of the object voxels of nb (centre excluded) */
+static int t26_count(const uint8_t nb[27])
+{
+    bool seen[27] = {false};
+    int comps = 0, stack[27];
+    for (int s0 = 0; s0 < 27; s0++) {
+        if (s0 == 13 || !nb[s0] || seen[s0])
+            continue;
+        comps++;
+        int sp = 0;
+        stack[sp++] = s0;
+        seen[s0] = true;
+        while (sp) {
+            const int u = stack[--sp];
+            for (int v = 0; v < 27; v++)
+                if (v != 13 && nb[v] && !seen[v] && abs(u % 3 - v % 3) <= 1 &&
+                    abs(u / 3 % 3 - v / 3 % 3) <= 1 &&
+                    abs(u / 9 - v / 9) <= 1) {
+                    seen[v] = true;
+                    stack[sp++] = v;
+                }
+        }
+    }
+    return comps;
+}
+
+/* Euler characteristic V - E + F - C of the union of the closed unit
+ * cubes of the occupied voxels of a 3x3x3 block */
+static int euler_chi(const uint8_t nb[27])
+{
+#define OCC(x, y, z)                                                           \
+    ((x) >= 0 && (x) < 3 && (y) >= 0 && (y) < 3 && (z) >= 0 && (z) < 3 &&      \
+     nb[(z)*9 + (y)*3 + (x)])
+    int V = 0, E = 0, F = 0, C = 0;
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+            for (int k = 0; k < 4; k++) {
+                int any = 0;
+                for (int a = -1; a <= 0; a++)
+                    for (int b = -1; b <= 0; b++)
+                        for (int c = -1; c <= 0; c++)
+                            any |= OCC(i + a, j + b, k + c);
+                V += any;
+                /* edges from (i, j, k) along +x, +y, +z */
+                int ex = 0, ey = 0, ez = 0;
+                for (int a = -1; a <= 0; a++)
+                    for (int b = -1; b <= 0; b++) {
+                        ex |= i < 3 && OCC(i, j + a, k + b);
+                        ey |= j < 3 && OCC(i + a, j, k + b);
+                        ez |= k < 3 && OCC(i + a, j + b, k);
+                    }
+                E += ex + ey + ez;
+                /* unit faces with lower corner (i, j, k), normal z, y, x */
+                F += (i < 3 && j < 3 && (OCC(i, j, k - 1) || OCC(i, j, k))) +
+                     (i < 3 && k < 3 && (OCC(i, j - 1, k) || OCC(i, j, k))) +
+                     (j < 3 && k < 3 && (OCC(i - 1, j, k) || OCC(i, j, k)));
+            }
+    for (int q = 0; q < 27; q++)
+        C += nb[q] != 0;
+#undef OCC
+    return V - E + F - C;
+}
+
+/* The bit-parallel predicates agree with the direct definitions: every
+ * configuration with at most 3 neighbours or at most 3 background voxels,
+ * and 2^20 random ones. */
+START_TEST(test_skeleton_predicates)
+{
+    uint64_t st = 88172645463325252ull;
+    size_t n_euler = 0, n_t26 = 0;
+    for (uint32_t i = 0; i < (1u << 20) + 2 * 2951 + 2; i++) {
+        uint32_t cfg;
+        if (i < (1u << 20)) {
+            st ^= st << 13;
+            st ^= st >> 7;
+            st ^= st << 17;
+            cfg = (uint32_t)st & 0x3FFFFFFu;
+        } else {
+            /* few bits set (and their complements) */
+            const uint32_t j = i - (1u << 20);
+            uint32_t c = 0, r = j / 2;
+            for (int k = 0; k < 3 && r; k++, r /= 27)
+                c |= 1u << (r % 26);
+            cfg = j % 2 ? c : ~c & 0x3FFFFFFu;
+        }
+        uint8_t nb[27];
+        for (int k = 0, b = 0; k < 27; k++)
+            nb[k] = k == 13 ? 1 : (uint8_t)((cfg >> b++) & 1u);
+        const int chi1 = euler_chi(nb);
+        nb[13] = 0;
+        const bool inv = chi1 == euler_chi(nb);
+        const bool le1 = t26_count(nb) <= 1;
+        ck_assert_msg(inv == fib__skel_euler_invariant(cfg),
+                      "Euler, configuration %#x", cfg);
+        ck_assert_msg(le1 == fib__skel_t26_le1(cfg), "T26, configuration %#x",
+                      cfg);
+        n_euler += inv;
+        n_t26 += le1;
+    }
+    ck_assert(n_euler > 1000 && n_t26 > 1000); /* both answers occur */
+}
+END_TEST
+
 START_TEST(test_skeleton_rod_branch)
 {
     /* a 3x3 rod along x of length 30 thins to a line; a T adds a branch */
@@ -816,6 +923,7 @@ int main(void)
     tcase_add_test(tc, test_local_thickness);
     tcase_add_test(tc, test_objects);
     tcase_add_test(tc, test_skeleton_rod_branch);
+    tcase_add_test(tc, test_skeleton_predicates);
     tcase_add_test(tc, test_height_coating);
     tcase_add_test(tc, test_phantom);
     suite_add_tcase(s, tc);

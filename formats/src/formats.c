@@ -11,6 +11,7 @@
 
 #include "fib/checked.h"
 #include "fmt_internal.h"
+#include "zarr_internal.h"
 
 const char *fib_fmt_kind_name(fib_fmt_kind kind)
 {
@@ -23,6 +24,8 @@ const char *fib_fmt_kind_name(fib_fmt_kind kind)
         return "mrc";
     case FIB_FMT_NRRD:
         return "nrrd";
+    case FIB_FMT_ZARR:
+        return "zarr";
     default:
         return "unknown";
     }
@@ -32,6 +35,12 @@ fib_fmt_kind fib_fmt_kind_from_path(const char *path)
 {
     if (!path)
         return FIB_FMT_UNKNOWN;
+    /* a folder path may end in slashes: "vol.zarr/" */
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    if (len >= 5 && strncasecmp(path + len - 5, ".zarr", 5) == 0)
+        return FIB_FMT_ZARR;
     const char *dot = strrchr(path, '.');
     const char *slash = strrchr(path, '/');
     if (!dot || (slash && dot < slash))
@@ -253,6 +262,10 @@ static int32_t rd_le32(const unsigned char *p)
 
 fib_status fib__detect(const char *path, fib_fmt_kind *kind, fib_error *err)
 {
+    if (path && fib__zarr_is(path)) {
+        *kind = FIB_FMT_ZARR;
+        return FIB_OK;
+    }
     long long size = 0;
     fib_status st = fib__stat_input(path, &size, err);
     if (st != FIB_OK)
@@ -329,6 +342,8 @@ fib_status fib_fmt_probe(const char *path, const fib_fmt_read_opts *opts,
         return fib__mrc_probe(path, opts, info, err);
     case FIB_FMT_NRRD:
         return fib__nrrd_probe(path, opts, info, err);
+    case FIB_FMT_ZARR:
+        return fib__zarr_probe(path, info, err);
     default:
         return fib_error_set(err, FIB_EFORMAT, "%s: unknown format", path);
     }
@@ -386,6 +401,30 @@ static fib_status read_any(const char *path, const fib_fmt_read_opts *opts,
     case FIB_FMT_NRRD:
         st = fib__nrrd_read(path, opts, one_page ? page : 0, one_page ? 1 : 0,
                             vol, meta, err);
+        break;
+    case FIB_FMT_ZARR:
+        st = fib__zarr_read(path, opts, vol, err);
+        if (st == FIB_OK && one_page) {
+            if (page >= vol->nz) {
+                st = fib_error_set(err, FIB_ERANGE,
+                                   "%s: page %zu requested, the array has "
+                                   "%zu",
+                                   path, page, vol->nz);
+                fib_volume_clear(vol);
+                break;
+            }
+            memmove(vol->data, (char *)vol->data + page * vol->stride_z,
+                    vol->stride_z);
+            vol->nz = 1;
+        }
+        if (st == FIB_OK) {
+            meta->pixel_size_nm[0] =
+                vol->voxel_size_nm[0] > 0 ? vol->voxel_size_nm[0] : (double)NAN;
+            meta->pixel_size_nm[1] =
+                vol->voxel_size_nm[1] > 0 ? vol->voxel_size_nm[1] : (double)NAN;
+            meta->voxel_depth_nm =
+                vol->voxel_size_nm[2] > 0 ? vol->voxel_size_nm[2] : (double)NAN;
+        }
         break;
     default:
         st = fib_error_set(err, FIB_EFORMAT, "%s: unknown format", path);

@@ -163,7 +163,7 @@ static fib_status parse_channels(const rctx *c, const config_setting_t *l,
 static fib_status parse_root(const rctx *c, const config_setting_t *root,
                              fib_fmt_recon_cfg *o)
 {
-    static const char *const fmts[] = {"mrc", "tif", "nrrd", NULL};
+    static const char *const fmts[] = {"mrc", "tif", "nrrd", "zarr", NULL};
     const int n = config_setting_length(root);
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(root, (unsigned)i);

@@ -18,6 +18,7 @@
 #include "fib/checked.h"
 #include "fmt_internal.h"
 #include "tiff_out.h"
+#include "zarr_internal.h"
 
 /* Largest u32 label stored exactly in an MRC mode-2 (float32) file. */
 #define MRC_MAX_EXACT_LABEL 16777216u
@@ -31,7 +32,8 @@ struct fib_fmt_volume_writer {
     char *path, *tmp;
     FILE *fp;
     fib__tiff_out *tif;
-    fib__ij_out *ij; /* uncompressed TIFF in ImageJ layout */
+    fib__ij_out *ij;        /* uncompressed TIFF in ImageJ layout */
+    fib__zarr_writer *zarr; /* OME-Zarr folder (zarr_io.c) */
     z_stream zs;
     bool z_init;
     int mrc_mode;
@@ -128,7 +130,7 @@ fib_status fib_fmt_volume_writer_create(const char *path, fib_pixel_type type,
     if (kind == FIB_FMT_UNKNOWN || kind == FIB_FMT_PNG)
         return fib_error_set(err, FIB_EINVAL,
                              "%s: unknown volume extension (use .tif, .tiff, "
-                             ".mrc, .map, .rec or .nrrd)",
+                             ".mrc, .map, .rec, .nrrd or .zarr)",
                              path);
     if (fib_pixel_size_bytes(type) == 0)
         return fib_error_set(err, FIB_EINVAL, "%s: bad pixel type %d", path,
@@ -147,6 +149,21 @@ fib_status fib_fmt_volume_writer_create(const char *path, fib_pixel_type type,
     fib_fmt_volume_writer *w = calloc(1, sizeof *w);
     if (!w)
         return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
+    if (kind == FIB_FMT_ZARR) {
+        w->kind = kind;
+        w->type = type;
+        w->nx = nx;
+        w->ny = ny;
+        w->nz = nz;
+        fib_status zs = fib__zarr_writer_create(
+            path, type, nx, ny, nz, voxel_size_nm, opts, &w->zarr, err);
+        if (zs) {
+            free(w);
+            return zs;
+        }
+        *out = w;
+        return FIB_OK;
+    }
     w->kind = kind;
     w->type = type;
     w->nx = nx;
@@ -280,6 +297,14 @@ static void stats_add(fib_fmt_volume_writer *w, double n, double mean,
 fib_status fib_fmt_volume_writer_append(fib_fmt_volume_writer *w,
                                         const fib_image *s, fib_error *err)
 {
+    if (w && w->zarr) {
+        fib_status zs = fib__zarr_writer_append(w->zarr, s, err);
+        if (zs)
+            w->failed = true;
+        else
+            w->appended++;
+        return zs;
+    }
     if (!w || !s)
         return fib_error_set(err, FIB_EINVAL, "formats: NULL writer/slice");
     if (w->failed)
@@ -403,6 +428,11 @@ fib_status fib_fmt_volume_writer_finish(fib_fmt_volume_writer *w,
         return fib_error_set(err, FIB_EINVAL, "%s: %zu of %zu slices appended",
                              w->path, w->appended, w->nz);
     fib_status st = FIB_OK;
+    if (w->zarr) {
+        st = fib__zarr_writer_finish(w->zarr, err);
+        w->failed = st != FIB_OK;
+        return st;
+    }
     if (w->ij) {
         st = fib__ij_out_close(w->ij, true, err);
         w->ij = NULL;
@@ -438,6 +468,7 @@ void fib_fmt_volume_writer_destroy(fib_fmt_volume_writer *w)
 {
     if (!w)
         return;
+    fib__zarr_writer_destroy(w->zarr);
     if (w->tif)
         (void)fib__tiff_out_close(w->tif, NULL);
     if (w->ij)

@@ -67,4 +67,13 @@ void fib__mg_apply(fib__mg *mg, const double *r, double *z);
 int fib__mg_levels(const fib__mg *mg);
 void fib__mg_destroy(fib__mg *mg);
 
+/* Lee94 thinning predicates of skeleton.c on the 26 neighbours of a
+ * voxel: bit k of @p cfg is the 3x3x3 index k (z * 9 + y * 3 + x) for
+ * k < 13 and k + 1 above (the centre left out).  t26_le1: the object
+ * voxels form at most one 26-component; euler_invariant: removing the
+ * centre leaves the Euler characteristic (26/6) of the neighbourhood
+ * unchanged. */
+bool fib__skel_t26_le1(uint32_t cfg);
+bool fib__skel_euler_invariant(uint32_t cfg);
+
 #endif

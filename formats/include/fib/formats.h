@@ -31,10 +31,11 @@ typedef enum fib_fmt_kind {
     FIB_FMT_PNG,
     FIB_FMT_TIFF,
     FIB_FMT_MRC,
-    FIB_FMT_NRRD
+    FIB_FMT_NRRD,
+    FIB_FMT_ZARR /**< OME-Zarr (Zarr v2, OME-NGFF 0.4) folder, ".zarr" */
 } fib_fmt_kind;
 
-/** "png", "tiff", "mrc", "nrrd", "unknown". */
+/** "png", "tiff", "mrc", "nrrd", "zarr", "unknown". */
 FIB_API const char *fib_fmt_kind_name(fib_fmt_kind kind);
 
 /** Format implied by a path's extension (case-insensitive); UNKNOWN if
@@ -138,6 +139,14 @@ fib_fmt_volume_read(const char *path, const fib_fmt_read_opts *opts,
 typedef struct fib_fmt_write_opts {
     bool nrrd_gzip;       /**< NRRD: gzip encoding instead of raw */
     int tiff_compression; /**< 0 none, 1 deflate, 2 lzw */
+    /** OME-Zarr: chunk size z, y, x (0 = 1 x 512 x 512 for grey, 128^3
+     *  for labels; clamped to the volume) */
+    size_t zarr_chunk[3];
+    int zarr_levels;     /**< pyramid levels incl. full size; 0 = halve
+                              until the larger xy side is <= 256 */
+    bool zarr_labels;    /**< labels: pyramid by the most frequent value
+                              (else the mean), 128^3 chunks by default */
+    int zarr_zlib_level; /**< 1..9; 0 = 1 */
 } fib_fmt_write_opts;
 
 /** Write one image; format by extension (.png, .tif, .mrc, .nrrd).  PNG

@@ -15,7 +15,7 @@
  *   neighbours = 3;  upsample = 20;  detrend = false;  isotropic = false;
  *   taper = 0.0;                  Tukey taper in (0, 1]; 0 = none
  *                                 (periodic-plus-smooth transform)
- *   format = "mrc";               "mrc", "tif" or "nrrd"
+ *   format = "mrc";               "mrc", "tif", "nrrd" or "zarr"
  *   memory = "1G";  threads = 0;  skip_bad = false;  cache = false;
  *   channels = ( { name = "bse"; input = "bse/"; } );
  *   correct = { destripe = true; background = "poly"; normalize = true;

@@ -302,6 +302,84 @@ FIB_API FIB_NODISCARD fib_status fib_recon_dendrite_phantom(
     size_t n_seeds, double radius_vox, uint64_t seed, fib_volume *labels,
     fib_error *err);
 
+/* ---- battery microstructure statistics (recon/MEASURE.md) -------------- */
+
+/** Triple-phase boundary of three phases. */
+typedef struct fib_tpb_result {
+    size_t n_edges;            /**< voxel edges whose 4 voxels hold all three */
+    size_t n_edges_total;      /**< interior voxel edges of the volume */
+    double edge_fraction;      /**< n_edges / n_edges_total (TauFactor's
+                                    triple_phase_boundary value) */
+    double length_um;          /**< sum of the TPB edge lengths */
+    double density_um_per_um3; /**< length / total volume */
+    size_t n_edges_active;     /**< TPB edges where each phase is present with
+                                    a voxel of its percolating part */
+    double active_length_um;
+    double active_density_um_per_um3;
+    double active_fraction; /**< active / total length; NaN without TPB or
+                                 without an axis */
+} fib_tpb_result;
+
+/**
+ * Triple-phase boundary (TPB) length of @p phase[0..2] in @p labels (u8,
+ * u16 or u32): the voxel edges (interior to the volume) at which the 4
+ * voxels sharing the edge hold all three phases (the edge count of
+ * TauFactor's triple_phase_boundary; a TPB line along an axis is measured
+ * exactly, an oblique one as its staircase: up to sqrt(3) longer).
+ * Active TPB: each of the three phases is there with a voxel of its
+ * percolating part, the 6-connected clusters touching both faces normal
+ * to @p axis (0 x, 1 y, 2 z; -1: no activity test, active fields NaN).
+ * Errors: FIB_EINVAL (type, equal phases, axis), FIB_ENOMEM.
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_tpb(const fib_volume *labels,
+                                               const uint32_t phase[3],
+                                               int axis, fib_tpb_result *out,
+                                               fib_error *err);
+
+/** Most bins a chord-length histogram gets. */
+#define FIB_CHORD_MAX_BINS 65536
+
+/** Chord-length distribution of one phase along one axis. */
+typedef struct fib_chord_result {
+    size_t n_chords;        /**< chords counted */
+    size_t n_border_chords; /**< chords cut by the volume border (counted
+                                 only with include_border) */
+    double mean_nm;         /**< number-weighted mean chord length */
+    double sd_nm;
+    double weighted_mean_nm; /**< length-weighted mean, sum l^2 / sum l */
+    double bin_nm;           /**< histogram bin width */
+    size_t n_bins;
+    size_t *counts; /**< owned; chords with l in [k, k+1) bin_nm;
+                         the last bin also holds longer ones */
+} fib_chord_result;
+
+/**
+ * Chords of phase @p value along @p axis: the maximal runs of consecutive
+ * voxels of that label on every line of voxels parallel to the axis,
+ * length = run x voxel size along the axis.  Chords that touch the
+ * volume border are cut and left out unless @p include_border (their
+ * number is reported either way).  @p bin_nm: histogram bin width, 0 =
+ * one voxel.  Analytic checks (tests/test_measure_stats.c): a slab of
+ * thickness t gives chords t; a ball of radius R has chord density
+ * l / (2 R^2) on [0, 2R], mean 4R/3.  Free with fib_chord_result_clear().
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_chords(
+    const fib_volume *labels, uint32_t value, int axis, bool include_border,
+    double bin_nm, fib_chord_result *out, fib_error *err);
+FIB_API void fib_chord_result_clear(fib_chord_result *r);
+
+/**
+ * Two-point correlation S2(r) of phase @p value along @p axis for lags r =
+ * 0..@p max_lag voxels (< the axis length) into @p s2 (max_lag + 1
+ * values): the fraction of voxel pairs (x, x + r e_axis), both inside the
+ * volume (no periodic wrap), that are both in the phase.  S2(0) is the
+ * volume fraction; S2 tends to its square when the phase decorrelates.
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_two_point(const fib_volume *labels,
+                                                     uint32_t value, int axis,
+                                                     size_t max_lag, double *s2,
+                                                     fib_error *err);
+
 #ifdef __cplusplus
 }
 #endif

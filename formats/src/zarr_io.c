@@ -1,0 +1,1131 @@
+/*
+ * zarr_io.c -- OME-Zarr volumes: Zarr v2 arrays (Zarr storage
+ * specification v2; zarr-python 2, Dask and napari read them) with the
+ * OME-NGFF 0.4 `multiscales` metadata (https://ngff.openmicroscopy.org/
+ * 0.4/): a group with one array per pyramid level ("0", "1", ...), axes z,
+ * y, x in nanometers, a scale transformation per level.
+ *
+ * Layout written:
+ *   ROOT/.zgroup             {"zarr_format": 2}
+ *   ROOT/.zattrs             multiscales (axes, datasets, scales, type)
+ *   ROOT/L/.zarray           shape, chunks, dtype, zlib compressor, "/"
+ *                            dimension separator, C order, fill 0
+ *   ROOT/L/cz/cy/cx          one zlib stream per chunk (numcodecs Zlib);
+ *                            edge chunks are full size, padded with 0
+ * Level L + 1 is level L reduced 2x2x2 (odd sizes: the last block is
+ * partial), by the mean for grey data and the most frequent value for
+ * labels (ties: the smallest label), computed as the slices stream in:
+ * one retained slice per level.  The tree is written under
+ * "ROOT.tmp-<pid>-<n>" and renamed over ROOT at finish; a failure or a
+ * destroy without finish removes it.
+ *
+ * Reading: level 0 of ROOT (a multiscales group, or a bare array folder),
+ * dtypes u1, u2, u4, f4 little-endian, compressor zlib or none, C order,
+ * "." or "/" separators.  A missing chunk is an error naming the array and
+ * the chunk (the Zarr spec reads it as fill_value; for a volume that was
+ * copied incompletely that is silent data loss).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "fib/checked.h"
+#include "fmt_internal.h"
+#include "zarr_internal.h"
+
+#define ZARR_MAX_LEVELS 12
+
+/* ---- paths ----------------------------------------------------------------
+ */
+
+static char *path_join(const char *a, const char *b)
+{
+    const size_t la = strlen(a), lb = strlen(b);
+    char *p = malloc(la + lb + 2);
+    if (!p)
+        return NULL;
+    memcpy(p, a, la);
+    p[la] = '/';
+    memcpy(p + la + 1, b, lb + 1);
+    return p;
+}
+
+/* Remove a tree written by us (files and folders only). */
+static void remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d) {
+        (void)unlink(path);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *c = path_join(path, e->d_name);
+        if (c) {
+            remove_tree(c);
+            free(c);
+        }
+    }
+    closedir(d);
+    (void)rmdir(path);
+}
+
+static fib_status write_file(const char *path, const void *data, size_t n,
+                             fib_error *err)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return fib_error_set(err, FIB_EIO, "%s: cannot create: %s", path,
+                             strerror(errno));
+    const bool ok = fwrite(data, 1, n, f) == n;
+    if (fclose(f) != 0 || !ok)
+        return fib_error_set(err, FIB_EIO, "%s: write failed: %s", path,
+                             strerror(errno));
+    return FIB_OK;
+}
+
+static fib_status make_dir(const char *path, fib_error *err)
+{
+    if (mkdir(path, 0777) != 0 && errno != EEXIST)
+        return fib_error_set(err, FIB_EIO, "%s: cannot create folder: %s", path,
+                             strerror(errno));
+    return FIB_OK;
+}
+
+/* ---- writer ---------------------------------------------------------------
+ */
+
+typedef struct zlevel {
+    size_t nx, ny, nz;   /* level size */
+    size_t cz, cy, cx;   /* chunk size (clamped to the level) */
+    size_t appended;     /* slices written to this level */
+    unsigned char *slab; /* cz slices of the level, waiting for a chunk row */
+    size_t slab_n;       /* slices in the slab */
+    float *held;         /* the first slice of a pair (as f32), for L + 1 */
+    bool has_held;
+    char *dir; /* ROOT.tmp/L */
+} zlevel;
+
+struct fib__zarr_writer {
+    char *path, *tmp;
+    fib_pixel_type type;
+    size_t esize;
+    double vs[3];
+    bool vs_known; /* every voxel size given: axes carry "nanometer" */
+    bool labels;
+    int zlevel_c; /* zlib level */
+    int nlev;
+    zlevel lev[ZARR_MAX_LEVELS];
+    unsigned char *chunk, *zbuf; /* one chunk raw / compressed */
+    size_t chunk_cap, zbuf_cap;
+    float *tmpf, *down; /* scratch slices (level 0 size) */
+    bool failed;
+};
+
+static const char *dtype_str(fib_pixel_type t)
+{
+    switch (t) {
+    case FIB_PX_U8:
+        return "|u1";
+    case FIB_PX_U16:
+        return "<u2";
+    case FIB_PX_U32:
+        return "<u4";
+    default:
+        return "<f4";
+    }
+}
+
+static size_t esize_of(fib_pixel_type t)
+{
+    return t == FIB_PX_U8 ? 1 : t == FIB_PX_U16 ? 2 : 4;
+}
+
+static size_t clamp_chunk(size_t want, size_t n)
+{
+    return want == 0 ? 1 : want > n ? n : want;
+}
+
+static fib_status write_meta(fib__zarr_writer *w, fib_error *err)
+{
+    char buf[4096];
+    fib_status st;
+    char *p = path_join(w->tmp, ".zgroup");
+    if (!p)
+        return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+    static const char zgroup[] = "{\n    \"zarr_format\": 2\n}\n";
+    st = write_file(p, zgroup, sizeof zgroup - 1, err);
+    free(p);
+    if (st)
+        return st;
+    /* multiscales: one dataset per level, scale = voxel size x 2^L */
+    size_t n = 0;
+    n += (size_t)snprintf(
+        buf + n, sizeof buf - n,
+        "{\n    \"multiscales\": [\n        {\n            \"version\": "
+        "\"0.4\",\n            \"name\": \"cryofib\",\n            \"axes\": "
+        "[\n                {\"name\": \"z\", \"type\": \"space\"%s},\n"
+        "                {\"name\": \"y\", \"type\": \"space\"%s},\n"
+        "                {\"name\": \"x\", \"type\": \"space\"%s}\n"
+        "            ],\n            \"datasets\": [\n",
+        w->vs_known ? ", \"unit\": \"nanometer\"" : "",
+        w->vs_known ? ", \"unit\": \"nanometer\"" : "",
+        w->vs_known ? ", \"unit\": \"nanometer\"" : "");
+    for (int l = 0; l < w->nlev && n < sizeof buf; l++) {
+        const double f = (double)(1u << l);
+        n += (size_t)snprintf(
+            buf + n, sizeof buf - n,
+            "                {\"path\": \"%d\", \"coordinateTransformations\": "
+            "[{\"type\": \"scale\", \"scale\": [%.17g, %.17g, %.17g]}]}%s\n",
+            l, w->vs[2] * f, w->vs[1] * f, w->vs[0] * f,
+            l + 1 < w->nlev ? "," : "");
+    }
+    if (n < sizeof buf)
+        n +=
+            (size_t)snprintf(buf + n, sizeof buf - n,
+                             "            ],\n            \"type\": \"%s\",\n"
+                             "            \"metadata\": {\"writer\": "
+                             "\"cryofib %s\"}\n        }\n    ]\n}\n",
+                             w->labels ? "mode" : "mean", fib_version_string());
+    if (n >= sizeof buf)
+        return fib_error_set(err, FIB_EINVAL, "zarr: metadata too long");
+    p = path_join(w->tmp, ".zattrs");
+    if (!p)
+        return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+    st = write_file(p, buf, n, err);
+    free(p);
+    if (st)
+        return st;
+    for (int l = 0; l < w->nlev; l++) {
+        const zlevel *L = &w->lev[l];
+        n = (size_t)snprintf(
+            buf, sizeof buf,
+            "{\n    \"zarr_format\": 2,\n    \"shape\": [%zu, %zu, %zu],\n"
+            "    \"chunks\": [%zu, %zu, %zu],\n    \"dtype\": \"%s\",\n"
+            "    \"compressor\": {\"id\": \"zlib\", \"level\": %d},\n"
+            "    \"fill_value\": 0,\n    \"order\": \"C\",\n"
+            "    \"filters\": null,\n    \"dimension_separator\": \"/\"\n}\n",
+            L->nz, L->ny, L->nx, L->cz, L->cy, L->cx, dtype_str(w->type),
+            w->zlevel_c);
+        if ((st = make_dir(L->dir, err)) != FIB_OK)
+            return st;
+        p = path_join(L->dir, ".zarray");
+        if (!p)
+            return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+        st = write_file(p, buf, n, err);
+        free(p);
+        if (st)
+            return st;
+    }
+    return FIB_OK;
+}
+
+void fib__zarr_writer_destroy(fib__zarr_writer *w)
+{
+    if (!w)
+        return;
+    if (w->tmp)
+        remove_tree(w->tmp);
+    for (int l = 0; l < ZARR_MAX_LEVELS; l++) {
+        free(w->lev[l].slab);
+        free(w->lev[l].held);
+        free(w->lev[l].dir);
+    }
+    free(w->chunk);
+    free(w->zbuf);
+    free(w->tmpf);
+    free(w->down);
+    free(w->path);
+    free(w->tmp);
+    free(w);
+}
+
+fib_status fib__zarr_writer_create(const char *path, fib_pixel_type type,
+                                   size_t nx, size_t ny, size_t nz,
+                                   const double vs[3],
+                                   const fib_fmt_write_opts *opts,
+                                   fib__zarr_writer **out, fib_error *err)
+{
+    *out = NULL;
+    if (type != FIB_PX_U8 && type != FIB_PX_U16 && type != FIB_PX_U32 &&
+        type != FIB_PX_F32)
+        return fib_error_set(err, FIB_EINVAL,
+                             "%s: zarr takes u8, u16, u32 or f32 voxels", path);
+    fib__zarr_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+    static unsigned counter;
+    const size_t lp = strlen(path);
+    w->path = malloc(lp + 1);
+    w->tmp = malloc(lp + 48);
+    if (!w->path || !w->tmp) {
+        fib__zarr_writer_destroy(w);
+        return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+    }
+    memcpy(w->path, path, lp + 1);
+    while (lp > 1 && w->path[strlen(w->path) - 1] == '/')
+        w->path[strlen(w->path) - 1] = '\0';
+    snprintf(w->tmp, lp + 48, "%s.tmp-%ld-%u", w->path, (long)getpid(),
+             counter++);
+    w->type = type;
+    w->esize = esize_of(type);
+    w->vs_known = true;
+    for (int a = 0; a < 3; a++) {
+        const bool k = vs && vs[a] > 0 && isfinite(vs[a]);
+        w->vs[a] = k ? vs[a] : 1.0; /* unknown: scale 1, no unit */
+        w->vs_known = w->vs_known && k;
+    }
+    w->labels = opts && opts->zarr_labels;
+    w->zlevel_c =
+        opts && opts->zarr_zlib_level > 0 && opts->zarr_zlib_level <= 9
+            ? opts->zarr_zlib_level
+            : 1;
+    size_t ch[3] = {1, 512, 512}; /* z, y, x */
+    if (w->labels)
+        ch[0] = ch[1] = ch[2] = 128;
+    for (int a = 0; a < 3 && opts; a++)
+        if (opts->zarr_chunk[a])
+            ch[a] = opts->zarr_chunk[a];
+    /* levels: halve until the larger xy side is at most 256 (or as asked) */
+    int nlev = 1;
+    if (opts && opts->zarr_levels > 0)
+        nlev = opts->zarr_levels;
+    else
+        for (size_t m = nx > ny ? nx : ny; m > 256 && nlev < ZARR_MAX_LEVELS;
+             m = (m + 1) / 2)
+            nlev++;
+    if (nlev > ZARR_MAX_LEVELS)
+        nlev = ZARR_MAX_LEVELS;
+    w->nlev = nlev;
+    size_t cap = 0;
+    for (int l = 0; l < nlev; l++) {
+        zlevel *L = &w->lev[l];
+        L->nx = l ? (w->lev[l - 1].nx + 1) / 2 : nx;
+        L->ny = l ? (w->lev[l - 1].ny + 1) / 2 : ny;
+        L->nz = l ? (w->lev[l - 1].nz + 1) / 2 : nz;
+        L->cz = clamp_chunk(ch[0], L->nz);
+        L->cy = clamp_chunk(ch[1], L->ny);
+        L->cx = clamp_chunk(ch[2], L->nx);
+        size_t slab, c;
+        if (!fib_mul3_size(L->cz, L->ny * L->nx, w->esize, &slab) ||
+            !fib_mul3_size(L->cz, L->cy * L->cx, w->esize, &c)) {
+            fib__zarr_writer_destroy(w);
+            return fib_error_set(err, FIB_ERANGE, "%s: zarr sizes overflow",
+                                 path);
+        }
+        cap = c > cap ? c : cap;
+        char name[8];
+        snprintf(name, sizeof name, "%d", l);
+        L->slab = malloc(slab);
+        L->held = l + 1 < nlev ? malloc(L->nx * L->ny * sizeof(float)) : NULL;
+        L->dir = path_join(w->tmp, name);
+        if (!L->slab || (l + 1 < nlev && !L->held) || !L->dir) {
+            fib__zarr_writer_destroy(w);
+            return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+        }
+    }
+    w->chunk_cap = cap;
+    w->zbuf_cap = compressBound((uLong)cap);
+    w->chunk = malloc(cap);
+    w->zbuf = malloc(w->zbuf_cap);
+    w->tmpf = malloc(nx * ny * sizeof(float));
+    w->down = malloc(((nx + 1) / 2) * ((ny + 1) / 2) * sizeof(float));
+    if (!w->chunk || !w->zbuf || !w->tmpf || !w->down) {
+        fib__zarr_writer_destroy(w);
+        return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+    }
+    struct stat sb;
+    if (stat(w->path, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+        fib_status e2 = fib_error_set(
+            err, FIB_EINVAL, "%s: exists and is not a zarr folder", w->path);
+        fib__zarr_writer_destroy(w);
+        return e2;
+    }
+    fib_status st = make_dir(w->tmp, err);
+    if (!st)
+        st = write_meta(w, err);
+    if (st) {
+        fib__zarr_writer_destroy(w);
+        return st;
+    }
+    *out = w;
+    return FIB_OK;
+}
+
+/* Write the chunk row of level @p l held in its slab (slab_n slices,
+ * chunk z index = appended / cz before the row). */
+static fib_status flush_slab(fib__zarr_writer *w, int l, fib_error *err)
+{
+    zlevel *L = &w->lev[l];
+    if (!L->slab_n)
+        return FIB_OK;
+    const size_t cz_idx = (L->appended - L->slab_n) / L->cz;
+    const size_t es = w->esize;
+    char zdir[64];
+    snprintf(zdir, sizeof zdir, "%zu", cz_idx);
+    char *dz = path_join(L->dir, zdir);
+    if (!dz)
+        return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+    fib_status st = make_dir(dz, err);
+    for (size_t cy = 0; !st && cy * L->cy < L->ny; cy++) {
+        char ydir[32];
+        snprintf(ydir, sizeof ydir, "%zu", cy);
+        char *dy = path_join(dz, ydir);
+        if (!dy) {
+            st = fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+            break;
+        }
+        st = make_dir(dy, err);
+        for (size_t cx = 0; !st && cx * L->cx < L->nx; cx++) {
+            /* gather the chunk (C order z, y, x), zero padded */
+            unsigned char *c = w->chunk;
+            const size_t row = L->cx * es;
+            memset(c, 0, L->cz * L->cy * row);
+            for (size_t k = 0; k < L->slab_n; k++)
+                for (size_t y = 0; y < L->cy && cy * L->cy + y < L->ny; y++) {
+                    const size_t y0 = cy * L->cy + y, x0 = cx * L->cx;
+                    const size_t nxc = x0 + L->cx <= L->nx ? L->cx : L->nx - x0;
+                    memcpy(c + (k * L->cy + y) * row,
+                           L->slab + ((k * L->ny + y0) * L->nx + x0) * es,
+                           nxc * es);
+                }
+            uLongf zn = (uLongf)w->zbuf_cap;
+            if (compress2(w->zbuf, &zn, c, (uLong)(L->cz * L->cy * row),
+                          w->zlevel_c) != Z_OK) {
+                st = fib_error_set(err, FIB_EIO, "%s: zlib compression failed",
+                                   w->path);
+                break;
+            }
+            char xname[32];
+            snprintf(xname, sizeof xname, "%zu", cx);
+            char *f = path_join(dy, xname);
+            if (!f) {
+                st = fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+                break;
+            }
+            st = write_file(f, w->zbuf, (size_t)zn, err);
+            free(f);
+        }
+        free(dy);
+    }
+    free(dz);
+    L->slab_n = 0;
+    return st;
+}
+
+static float get_f(const void *row, fib_pixel_type t, size_t i)
+{
+    switch (t) {
+    case FIB_PX_U8:
+        return ((const uint8_t *)row)[i];
+    case FIB_PX_U16:
+        return ((const uint16_t *)row)[i];
+    case FIB_PX_U32:
+        return (float)((const uint32_t *)row)[i];
+    default:
+        return ((const float *)row)[i];
+    }
+}
+
+static void put_slab(fib__zarr_writer *w, zlevel *L, size_t y, const float *src,
+                     const void *raw)
+{
+    unsigned char *dst = L->slab + (L->slab_n * L->ny + y) * L->nx * w->esize;
+    if (raw) {
+        memcpy(dst, raw, L->nx * w->esize);
+        return;
+    }
+    for (size_t x = 0; x < L->nx; x++) {
+        const float v = src[x];
+        switch (w->type) {
+        case FIB_PX_U8:
+            dst[x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : floorf(v + 0.5f));
+            break;
+        case FIB_PX_U16: {
+            const uint16_t q = (uint16_t)(v < 0       ? 0
+                                          : v > 65535 ? 65535
+                                                      : floorf(v + 0.5f));
+            memcpy(dst + 2 * x, &q, 2);
+            break;
+        }
+        case FIB_PX_U32: {
+            const uint32_t q = (uint32_t)(v < 0 ? 0 : v);
+            memcpy(dst + 4 * x, &q, 4);
+            break;
+        }
+        default:
+            memcpy(dst + 4 * x, &v, 4);
+        }
+    }
+}
+
+/* Most frequent of n values (ties: the smallest). */
+static float mode_of(float *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+            const float t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    float best = v[0];
+    int bc = 0;
+    for (int i = 0; i < n;) {
+        int j = i;
+        while (j < n && v[j] == v[i])
+            j++;
+        if (j - i > bc) {
+            bc = j - i;
+            best = v[i];
+        }
+        i = j;
+    }
+    return best;
+}
+
+static fib_status push_level(fib__zarr_writer *w, int l, const float *f,
+                             const fib_image *raw, fib_error *err);
+
+/* Reduce the held slice of level l (and @p second, or NULL at the end of
+ * an odd level) 2x2x2 into level l + 1. */
+static fib_status reduce_into(fib__zarr_writer *w, int l, const float *second,
+                              fib_error *err)
+{
+    zlevel *L = &w->lev[l], *N = &w->lev[l + 1];
+    for (size_t Y = 0; Y < N->ny; Y++)
+        for (size_t X = 0; X < N->nx; X++) {
+            float v[8];
+            int n = 0;
+            for (int s = 0; s < (second ? 2 : 1); s++) {
+                const float *src = s ? second : L->held;
+                for (size_t dy = 0; dy < 2; dy++)
+                    for (size_t dx = 0; dx < 2; dx++) {
+                        const size_t y = 2 * Y + dy, x = 2 * X + dx;
+                        if (y < L->ny && x < L->nx)
+                            v[n++] = src[y * L->nx + x];
+                    }
+            }
+            float out;
+            if (w->labels)
+                out = mode_of(v, n);
+            else {
+                double acc = 0;
+                for (int k = 0; k < n; k++)
+                    acc += (double)v[k];
+                out = (float)(acc / n);
+            }
+            w->down[Y * N->nx + X] = out;
+        }
+    L->has_held = false;
+    return push_level(w, l + 1, w->down, NULL, err);
+}
+
+/* Append one slice (as f32 @p f, or the original image @p raw for level 0
+ * when no conversion is needed) to level l. */
+static fib_status push_level(fib__zarr_writer *w, int l, const float *f,
+                             const fib_image *raw, fib_error *err)
+{
+    zlevel *L = &w->lev[l];
+    for (size_t y = 0; y < L->ny; y++)
+        put_slab(w, L, y, f ? f + y * L->nx : NULL,
+                 raw ? fib_image_row(raw, y) : NULL);
+    L->slab_n++;
+    L->appended++;
+    fib_status st = FIB_OK;
+    if (L->slab_n == L->cz || L->appended == L->nz)
+        st = flush_slab(w, l, err);
+    if (st || l + 1 >= w->nlev)
+        return st;
+    /* the pyramid: keep the first of a pair, reduce with the second */
+    const float *cur = f;
+    if (!cur) {
+        for (size_t y = 0; y < L->ny; y++) {
+            const void *row = fib_image_row(raw, y);
+            for (size_t x = 0; x < L->nx; x++)
+                w->tmpf[y * L->nx + x] = get_f(row, w->type, x);
+        }
+        cur = w->tmpf;
+    }
+    if (!L->has_held) {
+        memcpy(L->held, cur, L->nx * L->ny * sizeof(float));
+        L->has_held = true;
+        if (L->appended == L->nz) /* odd count: the last one alone */
+            return reduce_into(w, l, NULL, err);
+        return FIB_OK;
+    }
+    /* cur may be w->down of this level's caller: copy first */
+    if (cur == w->down) {
+        memcpy(w->tmpf, cur, L->nx * L->ny * sizeof(float));
+        cur = w->tmpf;
+    }
+    return reduce_into(w, l, cur, err);
+}
+
+fib_status fib__zarr_writer_append(fib__zarr_writer *w, const fib_image *slice,
+                                   fib_error *err)
+{
+    if (w->failed)
+        return fib_error_set(err, FIB_EIO, "%s: writer failed earlier",
+                             w->path);
+    zlevel *L = &w->lev[0];
+    if (L->appended >= L->nz)
+        return fib_error_set(err, FIB_EINVAL, "%s: more than %zu slices",
+                             w->path, L->nz);
+    if (slice->width != L->nx || slice->height != L->ny ||
+        slice->type != w->type)
+        return fib_error_set(err, FIB_EINVAL,
+                             "%s: slice is %zux%zu %s, the volume %zux%zu %s",
+                             w->path, slice->width, slice->height,
+                             fib_pixel_type_name(slice->type), L->nx, L->ny,
+                             fib_pixel_type_name(w->type));
+    fib_status st = push_level(w, 0, NULL, slice, err);
+    if (st)
+        w->failed = true;
+    return st;
+}
+
+fib_status fib__zarr_writer_finish(fib__zarr_writer *w, fib_error *err)
+{
+    if (w->failed)
+        return fib_error_set(err, FIB_EIO, "%s: writer failed earlier",
+                             w->path);
+    if (w->lev[0].appended != w->lev[0].nz)
+        return fib_error_set(err, FIB_EINVAL,
+                             "%s: %zu slices appended, %zu announced", w->path,
+                             w->lev[0].appended, w->lev[0].nz);
+    /* replace an earlier result as a whole: move it aside, rename, remove */
+    struct stat sb;
+    char *old = NULL;
+    if (stat(w->path, &sb) == 0) {
+        old = malloc(strlen(w->tmp) + 5);
+        if (!old)
+            return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+        sprintf(old, "%s.old", w->tmp);
+        if (rename(w->path, old) != 0) {
+            fib_status e2 = fib_error_set(err, FIB_EIO,
+                                          "%s: cannot move the old folder "
+                                          "aside: %s",
+                                          w->path, strerror(errno));
+            free(old);
+            return e2;
+        }
+    }
+    if (rename(w->tmp, w->path) != 0) {
+        fib_status e2 = fib_error_set(err, FIB_EIO, "%s: rename failed: %s",
+                                      w->path, strerror(errno));
+        if (old)
+            (void)rename(old, w->path);
+        free(old);
+        return e2;
+    }
+    if (old) {
+        remove_tree(old);
+        free(old);
+    }
+    free(w->tmp);
+    w->tmp = NULL; /* nothing to remove at destroy */
+    return FIB_OK;
+}
+
+/* ---- a minimal JSON reader for .zarray / .zattrs ---------------------------
+ * Enough of RFC 8259 for Zarr metadata: the value of a key path is found
+ * by scanning; no DOM. */
+
+static const char *skip_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+        p++;
+    return p;
+}
+
+/* Skip one JSON value starting at p (after whitespace); NULL if malformed. */
+static const char *skip_value(const char *p, int depth)
+{
+    p = skip_ws(p);
+    if (depth > 64)
+        return NULL;
+    if (*p == '"') {
+        for (p++; *p && *p != '"'; p++)
+            if (*p == '\\' && p[1])
+                p++;
+        return *p == '"' ? p + 1 : NULL;
+    }
+    if (*p == '{' || *p == '[') {
+        const char close = *p == '{' ? '}' : ']';
+        p = skip_ws(p + 1);
+        if (*p == close)
+            return p + 1;
+        for (;;) {
+            if (close == '}') {
+                p = skip_value(p, depth + 1); /* key */
+                if (!p)
+                    return NULL;
+                p = skip_ws(p);
+                if (*p != ':')
+                    return NULL;
+                p++;
+            }
+            p = skip_value(p, depth + 1);
+            if (!p)
+                return NULL;
+            p = skip_ws(p);
+            if (*p == ',') {
+                p = skip_ws(p + 1);
+                continue;
+            }
+            return *p == close ? p + 1 : NULL;
+        }
+    }
+    const char *s = p;
+    while (*p && !strchr(",]} \n\r\t", *p))
+        p++;
+    return p > s ? p : NULL;
+}
+
+/* The value of key @p key in the object starting at p ('{'), or NULL. */
+static const char *obj_get(const char *p, const char *key)
+{
+    if (!p)
+        return NULL;
+    p = skip_ws(p);
+    if (*p != '{')
+        return NULL;
+    p = skip_ws(p + 1);
+    const size_t kl = strlen(key);
+    while (*p == '"') {
+        const char *k = p + 1;
+        const char *e = skip_value(p, 0);
+        if (!e)
+            return NULL;
+        const bool match = (size_t)(e - 1 - k) == kl && !strncmp(k, key, kl);
+        p = skip_ws(e);
+        if (*p != ':')
+            return NULL;
+        p = skip_ws(p + 1);
+        if (match)
+            return p;
+        p = skip_value(p, 0);
+        if (!p)
+            return NULL;
+        p = skip_ws(p);
+        if (*p == ',')
+            p = skip_ws(p + 1);
+        else
+            break;
+    }
+    return NULL;
+}
+
+/* Up to @p max numbers of an array at p into v; count, or -1. */
+static int num_array(const char *p, double *v, int max)
+{
+    if (!p)
+        return -1;
+    p = skip_ws(p);
+    if (!p || *p != '[')
+        return -1;
+    p = skip_ws(p + 1);
+    int n = 0;
+    while (*p && *p != ']') {
+        char *e;
+        errno = 0;
+        const double d = strtod(p, &e);
+        if (e == p || errno || n >= max)
+            return -1;
+        v[n++] = d;
+        p = skip_ws(e);
+        if (*p == ',')
+            p = skip_ws(p + 1);
+        else if (*p != ']')
+            return -1;
+    }
+    return *p == ']' ? n : -1;
+}
+
+/* A JSON string value at p into buf (no escapes needed for our keys). */
+static bool str_value(const char *p, char *buf, size_t cap)
+{
+    if (!p)
+        return false;
+    p = skip_ws(p);
+    if (!p || *p != '"')
+        return false;
+    const char *e = strchr(p + 1, '"');
+    if (!e || (size_t)(e - p - 1) >= cap)
+        return false;
+    memcpy(buf, p + 1, (size_t)(e - p - 1));
+    buf[e - p - 1] = '\0';
+    return true;
+}
+
+static char *slurp(const char *path, size_t max, fib_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fib_error_set(err, errno == ENOENT ? FIB_ENOTFOUND : FIB_EIO,
+                      "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *b = malloc(max + 1);
+    size_t n = b ? fread(b, 1, max + 1, f) : 0;
+    fclose(f);
+    if (!b) {
+        fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+        return NULL;
+    }
+    if (n > max) {
+        free(b);
+        fib_error_set(err, FIB_EFORMAT, "%s: metadata over %zu bytes", path,
+                      max);
+        return NULL;
+    }
+    b[n] = '\0';
+    return b;
+}
+
+bool fib__zarr_is(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return false;
+    char *a = path_join(path, ".zattrs"), *b = path_join(path, ".zarray");
+    const bool yes = (a && stat(a, &sb) == 0) || (b && stat(b, &sb) == 0);
+    free(a);
+    free(b);
+    return yes;
+}
+
+/* The array folder of level 0 and its voxel size (from the multiscales
+ * scale, nm; 0 when absent). */
+static fib_status find_array(const char *root, char **arr_out, double vs[3],
+                             fib_error *err)
+{
+    vs[0] = vs[1] = vs[2] = 0;
+    char *za = path_join(root, ".zarray");
+    struct stat sb;
+    if (za && stat(za, &sb) == 0) { /* a bare array */
+        free(za);
+        *arr_out = malloc(strlen(root) + 1);
+        if (!*arr_out)
+            return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+        strcpy(*arr_out, root);
+        return FIB_OK;
+    }
+    free(za);
+    char *at = path_join(root, ".zattrs");
+    if (!at)
+        return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+    char *txt = slurp(at, 1 << 20, err);
+    if (!txt) {
+        free(at);
+        return err ? err->code : FIB_EIO;
+    }
+    const char *ms = obj_get(txt, "multiscales");
+    ms = ms ? skip_ws(ms) : NULL;
+    const char *ds =
+        ms && *ms == '[' ? obj_get(skip_ws(ms + 1), "datasets") : NULL;
+    ds = ds ? skip_ws(ds) : NULL;
+    const char *d0 = ds && *ds == '[' ? skip_ws(ds + 1) : NULL;
+    char name[256];
+    if (!d0 || !str_value(obj_get(d0, "path"), name, sizeof name) ||
+        strstr(name, "..") || name[0] == '/') {
+        fib_status e2 = fib_error_set(
+            err, FIB_EFORMAT, "%s: no multiscales[0].datasets[0].path", at);
+        free(txt);
+        free(at);
+        return e2;
+    }
+    /* the scale is a length only when the axes name a unit */
+    const char *ax = ms && *ms == '[' ? obj_get(skip_ws(ms + 1), "axes") : NULL;
+    ax = ax ? skip_ws(ax) : NULL;
+    const char *ax0 = ax && *ax == '[' ? skip_ws(ax + 1) : NULL;
+    char unit[32] = "";
+    double to_nm = 0;
+    if (ax0 && str_value(obj_get(ax0, "unit"), unit, sizeof unit))
+        to_nm = !strcmp(unit, "nanometer")    ? 1.0
+                : !strcmp(unit, "micrometer") ? 1e3
+                : !strcmp(unit, "angstrom")   ? 0.1
+                : !strcmp(unit, "millimeter") ? 1e6
+                                              : 0;
+    const char *ct = obj_get(d0, "coordinateTransformations");
+    ct = ct ? skip_ws(ct) : NULL;
+    if (ct && *ct == '[') {
+        double s[3];
+        if (num_array(obj_get(skip_ws(ct + 1), "scale"), s, 3) == 3 &&
+            to_nm > 0) {
+            vs[0] = s[2] * to_nm;
+            vs[1] = s[1] * to_nm;
+            vs[2] = s[0] * to_nm;
+        }
+    }
+    free(txt);
+    free(at);
+    *arr_out = path_join(root, name);
+    return *arr_out ? FIB_OK
+                    : fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+}
+
+typedef struct zarray {
+    size_t shape[3], chunks[3];
+    fib_pixel_type type;
+    bool zlib;
+    char sep;
+    double fill;
+} zarray;
+
+static fib_status parse_zarray(const char *arr, zarray *za,
+                               const fib_fmt_read_opts *opts, fib_error *err)
+{
+    char *p = path_join(arr, ".zarray");
+    if (!p)
+        return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+    char *txt = slurp(p, 1 << 16, err);
+    if (!txt) {
+        free(p);
+        return err ? err->code : FIB_EIO;
+    }
+    fib_status st = FIB_OK;
+    double v[4];
+    char dt[16], order[4], sep[4] = ".", cid[16];
+    const char *comp = obj_get(txt, "compressor");
+    const double zf = 0;
+    if (num_array(obj_get(txt, "shape"), v, 4) != 3) {
+        st = fib_error_set(err, FIB_EFORMAT, "%s: shape must list 3 sizes", p);
+        goto done;
+    }
+    for (int a = 0; a < 3; a++) {
+        if (!(v[a] >= 1) || v[a] != floor(v[a]) ||
+            v[a] > (double)FIB_MAX_EXTENT) {
+            st = fib_error_set(err, FIB_EFORMAT,
+                               "%s: shape[%d] = %g is not a size in 1..%zu", p,
+                               a, v[a], (size_t)FIB_MAX_EXTENT);
+            goto done;
+        }
+        za->shape[a] = (size_t)v[a];
+    }
+    if (num_array(obj_get(txt, "chunks"), v, 4) != 3) {
+        st = fib_error_set(err, FIB_EFORMAT, "%s: chunks must list 3 sizes", p);
+        goto done;
+    }
+    for (int a = 0; a < 3; a++) {
+        if (!(v[a] >= 1) || v[a] != floor(v[a]) ||
+            v[a] > (double)FIB_MAX_EXTENT) {
+            st = fib_error_set(err, FIB_EFORMAT,
+                               "%s: chunks[%d] = %g is not a size", p, a, v[a]);
+            goto done;
+        }
+        za->chunks[a] = (size_t)v[a];
+    }
+    if (!str_value(obj_get(txt, "dtype"), dt, sizeof dt)) {
+        st = fib_error_set(err, FIB_EFORMAT, "%s: no dtype", p);
+        goto done;
+    }
+    if (!strcmp(dt, "|u1") || !strcmp(dt, "<u1"))
+        za->type = FIB_PX_U8;
+    else if (!strcmp(dt, "<u2"))
+        za->type = FIB_PX_U16;
+    else if (!strcmp(dt, "<u4"))
+        za->type = FIB_PX_U32;
+    else if (!strcmp(dt, "<f4"))
+        za->type = FIB_PX_F32;
+    else {
+        st = fib_error_set(err, FIB_EFORMAT,
+                           "%s: dtype '%s' not supported (|u1, <u2, <u4, <f4)",
+                           p, dt);
+        goto done;
+    }
+    if (str_value(obj_get(txt, "order"), order, sizeof order) &&
+        strcmp(order, "C")) {
+        st = fib_error_set(err, FIB_EFORMAT,
+                           "%s: order '%s' not supported (C only)", p, order);
+        goto done;
+    }
+    (void)str_value(obj_get(txt, "dimension_separator"), sep, sizeof sep);
+    za->sep = sep[0] == '/' ? '/' : '.';
+    za->zlib = false;
+    if (comp && strncmp(skip_ws(comp), "null", 4)) {
+        if (!str_value(obj_get(comp, "id"), cid, sizeof cid) ||
+            (strcmp(cid, "zlib") && strcmp(cid, "gzip"))) {
+            st =
+                fib_error_set(err, FIB_EFORMAT,
+                              "%s: compressor not supported (zlib or none)", p);
+            goto done;
+        }
+        za->zlib = true;
+    }
+    za->fill = zf;
+    size_t bytes;
+    st = fib__check_dims(p, (long long)za->shape[2], (long long)za->shape[1],
+                         (long long)za->shape[0], esize_of(za->type),
+                         fib__max_bytes(opts), &bytes, err);
+done:
+    free(txt);
+    free(p);
+    return st;
+}
+
+fib_status fib__zarr_probe(const char *path, fib_fmt_info *info, fib_error *err)
+{
+    char *arr = NULL;
+    double vs[3];
+    fib_status st = find_array(path, &arr, vs, err);
+    if (st)
+        return st;
+    zarray za;
+    fib_fmt_read_opts o = {0};
+    o.max_bytes = FIB__PROBE_MAX_BYTES;
+    st = parse_zarray(arr, &za, &o, err);
+    free(arr);
+    if (st)
+        return st;
+    info->kind = FIB_FMT_ZARR;
+    info->nx = za.shape[2];
+    info->ny = za.shape[1];
+    info->nz = za.shape[0];
+    info->type = za.type;
+    snprintf(info->compression, sizeof info->compression, "%s",
+             za.zlib ? "zlib" : "none");
+    info->meta.pixel_size_nm[0] = vs[0] > 0 ? vs[0] : (double)NAN;
+    info->meta.pixel_size_nm[1] = vs[1] > 0 ? vs[1] : (double)NAN;
+    info->meta.voxel_depth_nm = vs[2] > 0 ? vs[2] : (double)NAN;
+    return FIB_OK;
+}
+
+fib_status fib__zarr_read(const char *path, const fib_fmt_read_opts *opts,
+                          fib_volume *vol, fib_error *err)
+{
+    char *arr = NULL;
+    double vs[3];
+    fib_status st = find_array(path, &arr, vs, err);
+    if (st)
+        return st;
+    zarray za;
+    if ((st = parse_zarray(arr, &za, opts, err)) != FIB_OK) {
+        free(arr);
+        return st;
+    }
+    const size_t nz = za.shape[0], ny = za.shape[1], nx = za.shape[2];
+    const size_t es = esize_of(za.type);
+    if ((st = fib_volume_init(vol, za.type, nx, ny, nz, err)) != FIB_OK) {
+        free(arr);
+        return st;
+    }
+    for (int a = 0; a < 3; a++)
+        vol->voxel_size_nm[a] = vs[a];
+    size_t craw;
+    if (!fib_mul3_size(za.chunks[0], za.chunks[1] * za.chunks[2], es, &craw) ||
+        craw > fib__max_bytes(opts)) {
+        fib_volume_clear(vol);
+        fib_status e2 = fib_error_set(err, FIB_ERANGE,
+                                      "%s: chunk size over the limit", arr);
+        free(arr);
+        return e2;
+    }
+    unsigned char *chunk = malloc(craw), *zin = NULL;
+    size_t zcap = 0;
+    if (!chunk) {
+        fib_volume_clear(vol);
+        free(arr);
+        return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+    }
+    const size_t ncz = (nz + za.chunks[0] - 1) / za.chunks[0];
+    const size_t ncy = (ny + za.chunks[1] - 1) / za.chunks[1];
+    const size_t ncx = (nx + za.chunks[2] - 1) / za.chunks[2];
+    const size_t alen = strlen(arr);
+    char *cp = malloc(alen + 80);
+    for (size_t cz = 0; !st && cz < ncz && cp; cz++)
+        for (size_t cy = 0; !st && cy < ncy; cy++)
+            for (size_t cx = 0; !st && cx < ncx; cx++) {
+                snprintf(cp, alen + 80, "%s/%zu%c%zu%c%zu", arr, cz, za.sep, cy,
+                         za.sep, cx);
+                FILE *f = fopen(cp, "rb");
+                if (!f) {
+                    st = fib_error_set(err, FIB_EFORMAT,
+                                       "%s: chunk %zu%c%zu%c%zu missing (%s)",
+                                       arr, cz, za.sep, cy, za.sep, cx,
+                                       strerror(errno));
+                    break;
+                }
+                size_t got;
+                if (za.zlib) {
+                    /* whole compressed chunk, at most the limit */
+                    struct stat sb;
+                    if (fstat(fileno(f), &sb) != 0 || sb.st_size < 0 ||
+                        (size_t)sb.st_size > craw + craw / 8 + 1024) {
+                        fclose(f);
+                        st = fib_error_set(err, FIB_EFORMAT,
+                                           "%s: chunk %zu%c%zu%c%zu: bad "
+                                           "size",
+                                           arr, cz, za.sep, cy, za.sep, cx);
+                        break;
+                    }
+                    if ((size_t)sb.st_size > zcap) {
+                        free(zin);
+                        zcap = (size_t)sb.st_size + 1;
+                        zin = malloc(zcap);
+                    }
+                    if (!zin) {
+                        fclose(f);
+                        st = fib_error_set(err, FIB_ENOMEM,
+                                           "zarr: out of memory");
+                        break;
+                    }
+                    const size_t zn = fread(zin, 1, (size_t)sb.st_size, f);
+                    uLongf out = (uLongf)craw;
+                    const int zr = uncompress(chunk, &out, zin, (uLong)zn);
+                    got = (size_t)out;
+                    if (zr != Z_OK)
+                        got = 0;
+                } else {
+                    got = fread(chunk, 1, craw, f);
+                }
+                fclose(f);
+                if (got != craw) {
+                    st = fib_error_set(err, FIB_EFORMAT,
+                                       "%s: chunk %zu%c%zu%c%zu: %zu bytes "
+                                       "after decoding, %zu expected",
+                                       arr, cz, za.sep, cy, za.sep, cx, got,
+                                       craw);
+                    break;
+                }
+                /* scatter the part inside the volume */
+                for (size_t k = 0; k < za.chunks[0]; k++) {
+                    const size_t z = cz * za.chunks[0] + k;
+                    if (z >= nz)
+                        break;
+                    for (size_t yy = 0; yy < za.chunks[1]; yy++) {
+                        const size_t y = cy * za.chunks[1] + yy;
+                        if (y >= ny)
+                            break;
+                        const size_t x0 = cx * za.chunks[2];
+                        const size_t n =
+                            x0 + za.chunks[2] <= nx ? za.chunks[2] : nx - x0;
+                        memcpy((unsigned char *)vol->data +
+                                   ((z * ny + y) * nx + x0) * es,
+                               chunk +
+                                   ((k * za.chunks[1] + yy) * za.chunks[2]) *
+                                       es,
+                               n * es);
+                    }
+                }
+            }
+    if (!cp && !st)
+        st = fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+    free(cp);
+    free(chunk);
+    free(zin);
+    free(arr);
+    if (st)
+        fib_volume_clear(vol);
+    return st;
+}

@@ -1,0 +1,72 @@
+#!/bin/bash
+# cli_zarr.sh -- OME-Zarr output read by other tools: `cryofib recon
+# --format zarr` on a rendered phantom and `cryofib convert` to and from
+# .zarr, opened with zarr-python and Dask (Debian python3-zarr,
+# python3-dask; skipped when absent): shape, chunks, dtype, voxel size in
+# the multiscales metadata, every pyramid level readable and equal to the
+# 2x2x2 mean of the level below; the round trip back to MRC is exact.
+set -u
+C="$FIB_CLI"
+PY="${FIB_PYTHON:-/usr/bin/python3}"
+"$PY" -c "import zarr, dask.array, numpy, mrcfile" 2>/dev/null || {
+  echo "skipped: needs python3-zarr, python3-dask, numpy, mrcfile"
+  exit 77
+}
+T=$(mktemp -d "${TMPDIR:-/tmp}/fibtest-zarr-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$C" phantom --kind particles --out "$T/ph" --size 600x300x20 --seed 3 \
+  >/dev/null || fail "phantom"
+"$C" recon --input "$T/ph" --out "$T/r" --pixel-size-nm 10 --slice-nm 12 \
+  --format zarr --no-crop-valid --quiet >/dev/null || fail "recon --format zarr"
+[ -d "$T/r/volume.zarr" ] || fail "no volume.zarr"
+ls -a "$T/r" | grep -q tmp && fail "temporary left in the output folder"
+"$C" convert "$T/r/volume.zarr" "$T/back.mrc" >/dev/null || fail "zarr -> mrc"
+"$C" convert "$T/back.mrc" "$T/again.zarr" >/dev/null || fail "mrc -> zarr"
+"$PY" - "$T" <<'PYEOF' || fail "zarr-python / dask checks"
+import sys, numpy as np, zarr, dask.array as da, mrcfile
+t = sys.argv[1]
+g = zarr.open(t + '/r/volume.zarr', mode='r')
+ms = g.attrs['multiscales'][0]
+assert ms['version'] == '0.4', ms
+assert [a['name'] for a in ms['axes']] == ['z', 'y', 'x'], ms['axes']
+assert all(a.get('unit') == 'nanometer' for a in ms['axes']), ms['axes']
+paths = [d['path'] for d in ms['datasets']]
+assert len(paths) >= 2, paths        # 600 px wide: at least one halving
+a0 = g[paths[0]]
+back = mrcfile.open(t + '/back.mrc').data
+assert a0.shape == back.shape and a0.shape[0] == 20, (a0.shape, back.shape)
+assert a0.chunks == (1, min(512, a0.shape[1]), 512), a0.chunks
+assert a0.dtype == np.float32, a0.dtype
+assert np.array_equal(a0[:], back), 'level 0 differs from the MRC copy'
+sc = ms['datasets'][0]['coordinateTransformations'][0]['scale']
+assert sc == [12.0, 10.0, 10.0], sc
+prev = a0[:].astype(np.float64)
+for k, p in enumerate(paths[1:], 1):
+    lv = g[p][:]
+    z, y, x = [(n + 1) // 2 for n in prev.shape]
+    assert lv.shape == (z, y, x), (p, lv.shape)
+    pad = np.full((2 * z, 2 * y, 2 * x), np.nan)
+    pad[:prev.shape[0], :prev.shape[1], :prev.shape[2]] = prev
+    mean = np.nanmean(pad.reshape(z, 2, y, 2, x, 2), axis=(1, 3, 5))
+    assert np.allclose(lv, mean, rtol=1e-6, atol=1e-3), p  # f32 storage
+    s = ms['datasets'][k]['coordinateTransformations'][0]['scale']
+    assert s == [12.0 * 2 ** k, 10.0 * 2 ** k, 10.0 * 2 ** k], s
+    prev = lv.astype(np.float64)
+d = da.from_zarr(t + '/r/volume.zarr/0')
+m_dask = float(d.astype('f8').mean().compute())
+assert d.shape == a0.shape and abs(m_dask / back.astype('f8').mean() - 1) < 1e-9
+again = zarr.open(t + '/again.zarr', mode='r')['0'][:]
+assert np.array_equal(again, back)
+PYEOF
+# bad input: a missing chunk is named, exit 2, nothing written
+rm "$T/again.zarr/0/3/0/0"
+"$C" convert "$T/again.zarr" "$T/x.mrc" 2>"$T/e"; rc=$?
+[ $rc -eq 2 ] || fail "missing chunk: exit $rc"
+grep -q "chunk 3/0/0 missing" "$T/e" || fail "message: $(cat "$T/e")"
+[ "$(wc -l <"$T/e")" -eq 1 ] || fail "one line: $(cat "$T/e")"
+[ ! -e "$T/x.mrc" ] || fail "output written after an error"
+"$C" recon --input "$T/ph" --out "$T/r2" --format zarrr 2>/dev/null
+[ $? -eq 2 ] || fail "bad --format accepted"
+echo "cli_zarr: all passed"
