@@ -114,7 +114,15 @@ int cli_cmd_convert(int argc, char **argv)
     /* through the output transaction (fib/txn.h) */
     fib_fmt_txn *txn = NULL;
     const char *staged = NULL;
-    st = cli_txn_file(&txn, out, &staged, &err);
+    if (fib_fmt_kind_from_path(out) == FIB_FMT_ZARR) {
+        /* a folder tree: an earlier store of that name is replaced whole */
+        cli_signals_install();
+        st = fib_fmt_txn_begin(&txn, &err);
+        if (st == FIB_OK)
+            st = fib_fmt_txn_tree(txn, out, &staged, &err);
+    } else {
+        st = cli_txn_file(&txn, out, &staged, &err);
+    }
     if (st == FIB_OK)
         st = write_volume(staged, &vol, &wo, &prog, &err);
     cli_progress_done(&ps);

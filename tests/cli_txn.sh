@@ -164,6 +164,16 @@ done
     --export ptf o/exp >log 2>&1 && [ -s o/p.json ] && [ -n "$(ls o/exp)" ] &&
     [ -z "$(leftovers o)" ] && ok || bad "plan with an export: $(cat log)"
 
+# an OME-Zarr store (a folder tree): a failed rerun keeps the earlier store,
+# a successful one replaces it whole
+"$C" convert ph/labels.mrc o/z.zarr >/dev/null 2>&1 && ok || bad "convert to zarr"
+sums o/z.zarr >sum_z
+FIB_TEST_FAIL_WRITE=1 "$C" convert rv/volume.mrc o/z.zarr >log 2>&1
+[ $? -eq 1 ] && sums o/z.zarr | cmp -s - sum_z && [ -z "$(leftovers o)" ] && ok ||
+    bad "zarr rerun, write fails: $(cat log)"
+"$C" convert rv/volume.mrc o/z.zarr >log 2>&1 && ! sums o/z.zarr | cmp -s - sum_z &&
+    [ -z "$(leftovers o)" ] && ok || bad "zarr rerun: $(cat log)"
+
 # ---- recovery of dead runs' leftovers ------------------------------------
 # roll back: a dead run's stage without COMMIT, and a lone temporary
 dp=$(dead_pid)

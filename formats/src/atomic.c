@@ -539,8 +539,9 @@ fib_status fib_fmt_txn_recover(const char *dir, size_t *n_cleaned,
                 stage_recover(abs ? abs : names[i], 0);
                 free(abs);
                 n++;
-            } else if (!is_stage && S_ISREG(sb.st_mode)) {
-                (void)unlink(names[i]);
+            } else if (!is_stage) {
+                /* a file, or the folder tree of a Zarr writer */
+                remove_tree(names[i]);
                 n++;
             }
         }
@@ -691,14 +692,14 @@ static fib_status stage_entry(fib_fmt_txn *t, const char *what,
     return FIB_OK;
 }
 
-fib_status fib_fmt_txn_path(fib_fmt_txn *t, const char *final_path,
+static fib_status txn_entry(fib_fmt_txn *t, const char *final_path, bool tree,
                             const char **staged, fib_error *err)
 {
     *staged = NULL;
     if (!final_path || !*final_path)
         return fib_error_set(err, FIB_EINVAL, "formats: empty output path");
     struct stat sb;
-    if (stat(final_path, &sb) == 0 && S_ISDIR(sb.st_mode))
+    if (!tree && stat(final_path, &sb) == 0 && S_ISDIR(sb.st_mode))
         return fib_error_set(err, FIB_EINVAL,
                              "%s: is a folder (an output file was expected)",
                              final_path);
@@ -713,6 +714,18 @@ fib_status fib_fmt_txn_path(fib_fmt_txn *t, const char *final_path,
     free(folder);
     free(base);
     return st;
+}
+
+fib_status fib_fmt_txn_path(fib_fmt_txn *t, const char *final_path,
+                            const char **staged, fib_error *err)
+{
+    return txn_entry(t, final_path, false, staged, err);
+}
+
+fib_status fib_fmt_txn_tree(fib_fmt_txn *t, const char *final_path,
+                            const char **staged, fib_error *err)
+{
+    return txn_entry(t, final_path, true, staged, err);
 }
 
 fib_status fib_fmt_txn_dir(fib_fmt_txn *t, const char *final_dir,

@@ -85,6 +85,17 @@ FIB_API FIB_NODISCARD fib_status fib_fmt_txn_path(fib_fmt_txn *t,
                                                   fib_error *err);
 
 /**
+ * Register an output that one writer makes as a folder tree (an OME-Zarr
+ * store, ".zarr"): like fib_fmt_txn_path(), but an existing folder of that
+ * name is the earlier result and is replaced whole at the commit (moved
+ * into the stage and deleted).  Errors: as fib_fmt_txn_path().
+ */
+FIB_API FIB_NODISCARD fib_status fib_fmt_txn_tree(fib_fmt_txn *t,
+                                                  const char *final_path,
+                                                  const char **staged,
+                                                  fib_error *err);
+
+/**
  * Register the output folder @p final_dir, replaced as a whole by what the
  * caller writes into the folder returned in @p staged (see the header
  * comment).  @p legacy: fnmatch(3) patterns of the files a result of this
