@@ -615,7 +615,7 @@ fib_status fib__zarr_writer_finish(fib__zarr_writer *w, fib_error *err)
         old = malloc(strlen(w->tmp) + 5);
         if (!old)
             return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
-        sprintf(old, "%s.old", w->tmp);
+        (void)snprintf(old, strlen(w->tmp) + 5, "%s.old", w->tmp);
         if (rename(w->path, old) != 0) {
             fib_status e2 = fib_error_set(err, FIB_EIO,
                                           "%s: cannot move the old folder "
@@ -823,7 +823,7 @@ static fib_status find_array(const char *root, char **arr_out, double vs[3],
         *arr_out = malloc(strlen(root) + 1);
         if (!*arr_out)
             return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
-        strcpy(*arr_out, root);
+        memcpy(*arr_out, root, strlen(root) + 1);
         return FIB_OK;
     }
     free(za);
