@@ -71,6 +71,16 @@ FIB_TEST_FAIL_WRITE=$((NREC + 1)) "$C" "${RCH[@]}" --out new >log 2>&1 &&
     ".cryofib-result drift.csv drift.png ortho.png report.json volume.mrc volume_bse.mrc " ] &&
     ok || bad "recon outputs: $(ls -A new | tr '\n' ' ')"
 
+# a channel whose last slice is cut: found while that channel is
+# reconstructed, after the volume and the ortho view are written
+mkdir -p chbad
+cp ch/slice_*.png chbad/
+head -c 300 ch/slice_0011.png >chbad/slice_0011.png
+"$C" "${R[@]}" --channel bse=chbad --out badch >log 2>&1
+rc=$?
+[ $rc -ne 0 ] && [ ! -e badch ] && [ -z "$(leftovers .)" ] && ok ||
+    bad "recon with a bad channel: exit $rc, left $(ls -A badch 2>/dev/null | tr '\n' ' ')"
+
 # ---- (b) an earlier result: failures keep it, success replaces it -------
 echo "my notes" >new/notes.txt
 sums new >sum_prev
