@@ -121,9 +121,11 @@ typedef struct cli_inputs {
 void cli_inputs_add(cli_inputs *in, const char *path);
 
 /* Progress rendering: a bar with percentage and ETA on stderr when it is a
- * terminal, nothing otherwise.  Installs a SIGINT handler so that Ctrl-C
- * makes the callback return FIB_ECANCELED (the work then unwinds and
- * removes its temporary outputs). */
+ * terminal, nothing otherwise (quiet: never drawn, still cancels).
+ * Installs the SIGINT/SIGTERM handler (cli_signals_install) so that Ctrl-C
+ * or kill makes the callback return FIB_ECANCELED (the work then unwinds
+ * and the output transaction removes its staged outputs); cli_fail() then
+ * returns 128 + the signal (130 SIGINT, 143 SIGTERM). */
 typedef struct cli_progress_state {
     bool enabled;
     double t_start;
@@ -133,8 +135,43 @@ typedef struct cli_progress_state {
 
 fib_progress cli_progress_make(cli_progress_state *state, bool quiet);
 void cli_progress_done(cli_progress_state *state);
-/* True once SIGINT was received. */
+/* True once SIGINT or SIGTERM was received. */
 bool cli_interrupted(void);
+/* 128 + the signal received (130 SIGINT, 143 SIGTERM), 0 when none. */
+int cli_interrupt_status(void);
+/* Install the flag-only handler for SIGINT and SIGTERM. */
+void cli_signals_install(void);
+
+/* The output transaction of a command (fib/txn.h): every output is
+ * registered with cli_txn_file()/cli_txn_folder() (which begin the
+ * transaction into *t when it is NULL and install the SIGINT/SIGTERM
+ * handler) and written to the staged path; cli_txn_finish() commits (or
+ * aborts when @p rc is not 0; @p t NULL: nothing to do) and returns the
+ * exit status: @p rc, or the commit's failure, or 128 + the signal when
+ * SIGINT/SIGTERM came (before the commit point the outputs are then
+ * dropped; after it they are complete and the status still says the run
+ * was interrupted).  Never exits 0 after a signal. */
+#include "fib/txn.h"
+fib_status cli_txn_file(fib_fmt_txn **t, const char *final_path,
+                        const char **staged, fib_error *err);
+fib_status cli_txn_folder(fib_fmt_txn **t, const char *final_dir,
+                          const char *const *legacy, size_t n_legacy,
+                          const char **staged, fib_error *err);
+int cli_txn_finish(const char *cmd, fib_fmt_txn *t, int rc);
+/* True when @p dir holds the regular file @p name: the mark of an earlier
+ * result written before manifests existed (the legacy patterns of
+ * cli_txn_folder() are passed only then, so that a user's folder never
+ * loses files that merely match a pattern). */
+bool cli_dir_has(const char *dir, const char *name);
+/* A --out folder of pictures (replaced as a whole by its manifest, other
+ * files kept); on failure print "--out DIR exists and is not a folder" or
+ * "cannot create folder DIR (...)" and return false. */
+bool cli_txn_out_dir(const char *cmd, fib_fmt_txn **t, const char *dir,
+                     const char **staged);
+/* An --export folder (new or empty, fib_fmt_txn_new_dir); 0, or the exit
+ * status after printing "export folder DIR ..." (2: bad input). */
+int cli_txn_export_dir(const char *cmd, fib_fmt_txn **t, const char *dir,
+                       const char **staged);
 
 /* Curtaining removal by name, shared by `correct` and `recon`
  * (--destripe-method): "vsnr", "wavelet" (wavelet-FFT), "wedge", "robust"

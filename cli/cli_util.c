@@ -16,12 +16,15 @@
 #include "fib/checked.h"
 #include "fib/formats.h"
 
+/* the number of the first SIGINT/SIGTERM received, 0 before; the handler
+ * only stores it (async-signal-safe), the work polls it through the
+ * progress callback and the output transaction's commit */
 static volatile sig_atomic_t got_sigint;
 
 static void on_sigint(int sig)
 {
-    (void)sig;
-    got_sigint = 1;
+    if (!got_sigint)
+        got_sigint = sig;
 }
 
 bool cli_interrupted(void)
@@ -29,12 +32,27 @@ bool cli_interrupted(void)
     return got_sigint != 0;
 }
 
+int cli_interrupt_status(void)
+{
+    return got_sigint ? 128 + (int)got_sigint : 0;
+}
+
+void cli_signals_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGINT, &sa, NULL);
+    (void)sigaction(SIGTERM, &sa, NULL);
+}
+
 int cli_fail(const char *cmd, fib_status st, const fib_error *err)
 {
     const char *msg = err && err->msg[0] ? err->msg : fib_strerror(st);
     fprintf(stderr, "cryofib %s: %s\n", cmd, msg);
-    if (st == FIB_ECANCELED)
-        return 130;
+    if (st == FIB_ECANCELED) /* 128 + the signal: 130 SIGINT, 143 SIGTERM */
+        return got_sigint ? 128 + (int)got_sigint : 130;
     return fib_status_is_bad_input(st) ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 }
 
@@ -275,11 +293,7 @@ fib_progress cli_progress_make(cli_progress_state *state, bool quiet)
     memset(state, 0, sizeof *state);
     state->enabled = !quiet && isatty(STDERR_FILENO);
     state->t_start = state->t_last = now_s();
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    (void)sigaction(SIGINT, &sa, NULL);
+    cli_signals_install();
     fib_progress p = {progress_cb, state};
     return p;
 }

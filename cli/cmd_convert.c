@@ -113,12 +113,30 @@ int cli_cmd_convert(int argc, char **argv)
     fib_status st = fib_fmt_volume_read(in, &ro, &vol, NULL, &err);
     if (st != FIB_OK)
         return cli_fail("convert", st, &err);
-    st = write_volume(out, &vol, &wo, &prog, &err);
+    /* through the output transaction (fib/txn.h) */
+    fib_fmt_txn *txn = NULL;
+    const char *staged = NULL;
+    if (fib_fmt_kind_from_path(out) == FIB_FMT_ZARR) {
+        /* a folder tree: an earlier store of that name is replaced whole */
+        cli_signals_install();
+        st = fib_fmt_txn_begin(&txn, &err);
+        if (st == FIB_OK)
+            st = fib_fmt_txn_tree(txn, out, &staged, &err);
+    } else {
+        st = cli_txn_file(&txn, out, &staged, &err);
+    }
+    if (st == FIB_OK)
+        st = write_volume(staged, &vol, &wo, &prog, &err);
     cli_progress_done(&ps);
     const size_t nx = vol.nx, ny = vol.ny, nz = vol.nz;
     fib_volume_clear(&vol);
-    if (st != FIB_OK)
+    if (st != FIB_OK) {
+        fib_fmt_txn_explain(txn, &err);
+        fib_fmt_txn_abort(txn);
         return cli_fail("convert", st, &err);
-    printf("wrote %s (%zu x %zu x %zu)\n", out, nx, ny, nz);
-    return CLI_EXIT_OK;
+    }
+    const int rc = cli_txn_finish("convert", txn, CLI_EXIT_OK);
+    if (rc == CLI_EXIT_OK)
+        printf("wrote %s (%zu x %zu x %zu)\n", out, nx, ny, nz);
+    return rc;
 }

@@ -564,6 +564,7 @@ int cli_cmd_correct(int argc, char **argv)
     j.prog = cli_progress_make(&ps, quiet);
     sink s;
     memset(&s, 0, sizeof s);
+    fib_fmt_txn *txn = NULL; /* the output transaction (fib/txn.h) */
     char **paths = NULL;
     size_t inlen = strlen(in);
     bool series = is_dir(in) || strpbrk(in, "*?[") != NULL ||
@@ -623,16 +624,21 @@ int cli_cmd_correct(int argc, char **argv)
             goto done;
         }
         if (out_dir) {
-            s.dir = out;
+            /* the folder's previous result (its manifest) is replaced as a
+             * whole; other files stay */
+            st = cli_txn_folder(&txn, out, NULL, 0, &s.dir, &err);
             s.names = paths;
         } else {
             fib_pixel_type t =
                 j.out_type < 0 ? first.type : (fib_pixel_type)j.out_type;
-            st = fib_fmt_volume_writer_create(
-                out, t, first.width, first.height, n,
-                (const double[3]){first.pixel_size_nm[0],
-                                  first.pixel_size_nm[1], 0},
-                &wo, &s.writer, &err);
+            const char *staged = NULL;
+            st = cli_txn_file(&txn, out, &staged, &err);
+            if (st == FIB_OK)
+                st = fib_fmt_volume_writer_create(
+                    staged, t, first.width, first.height, n,
+                    (const double[3]){first.pixel_size_nm[0],
+                                      first.pixel_size_nm[1], 0},
+                    &wo, &s.writer, &err);
         }
         fib_image_clear(&first);
         if (st != FIB_OK)
@@ -666,12 +672,16 @@ int cli_cmd_correct(int argc, char **argv)
                                  out);
             goto done;
         }
+        const char *staged = NULL;
+        st = cli_txn_file(&txn, out, &staged, &err);
+        if (st != FIB_OK)
+            goto fail;
         if (n == 1) {
-            s.single = out;
+            s.single = staged;
         } else {
             fib_pixel_type t =
                 j.out_type < 0 ? vol.type : (fib_pixel_type)j.out_type;
-            st = fib_fmt_volume_writer_create(out, t, vol.nx, vol.ny, n,
+            st = fib_fmt_volume_writer_create(staged, t, vol.nx, vol.ny, n,
                                               vol.voxel_size_nm, &wo, &s.writer,
                                               &err);
             if (st != FIB_OK)
@@ -687,19 +697,22 @@ int cli_cmd_correct(int argc, char **argv)
     if (st != FIB_OK)
         goto fail;
     cli_progress_done(&ps);
-    printf("wrote %s (%zu slice%s)\n", out, n, n == 1 ? "" : "s");
+    /* the writer is closed before the commit moves its file */
+    fib_fmt_volume_writer_destroy(s.writer);
+    s.writer = NULL;
+    rc = cli_txn_finish("correct", txn, CLI_EXIT_OK);
+    txn = NULL;
+    if (rc == CLI_EXIT_OK)
+        printf("wrote %s (%zu slice%s)\n", out, n, n == 1 ? "" : "s");
     goto done;
 fail:
     cli_progress_done(&ps);
+    fib_fmt_txn_explain(txn, &err); /* name the outputs, not the stage */
     rc = cli_fail("correct", st, &err);
-    /* no partial series in the folder (Ctrl-C, a bad slice) */
-    for (size_t k = 0; s.dir && k < s.written; k++) {
-        char path[4096];
-        dir_path(&s, k, path, sizeof path);
-        (void)unlink(path);
-    }
 done:
+    /* no partial output (Ctrl-C, a bad slice): the staged files go */
     fib_fmt_volume_writer_destroy(s.writer);
+    fib_fmt_txn_abort(txn);
     for (int i = 0; i < 3; i++)
         fib_image_clear(&j.ring[i]);
     fib_volume_clear(&vol);

@@ -214,10 +214,11 @@ static void jnum(fib_fmt_json *j, bool vox, const char *key, double v)
 
 /* One picture: grey base image (may be NULL), optional u32 overlay, scale
  * bar over @p phys_w_nm, title; written to DIR/NAME.png. */
-static fib_status picture(const char *dir, const char *name,
-                          const fib_image *base, const fib_image *overlay,
-                          double phys_w_nm, double phys_h_nm, bool scale_bar,
-                          const char *title, fib_error *err)
+static fib_status picture(const char *dir, const char *show_dir,
+                          const char *name, const fib_image *base,
+                          const fib_image *overlay, double phys_w_nm,
+                          double phys_h_nm, bool scale_bar, const char *title,
+                          fib_error *err)
 {
     fib_canvas *cv = NULL;
     char path[4096];
@@ -243,7 +244,7 @@ static fib_status picture(const char *dir, const char *name,
     snprintf(path, sizeof path, "%s/%s.png", dir, name);
     st = fib_fmt_canvas_write_png(path, cv, err);
     if (st == FIB_OK)
-        printf("wrote %s\n", path);
+        printf("wrote %s/%s.png\n", show_dir, name);
 done:
     fib_canvas_destroy(cv);
     return st;
@@ -252,21 +253,16 @@ done:
 /* Orthoslices through the centre with a coloured label overlay (label
  * values mapped to their rank among the distinct values), a maximum-
  * intensity projection along z and a shaded surface per phase. */
-static fib_status write_pictures(const char *dir, const fib_volume *vol,
-                                 const fib_volume *grey_vol,
-                                 const uint32_t *vals, size_t nval,
-                                 const uint32_t *phases, size_t nphase,
-                                 const double view[3], bool scale_bar,
-                                 fib_error *err)
+static fib_status
+write_pictures(const char *dir, const char *show_dir, const fib_volume *vol,
+               const fib_volume *grey_vol, const uint32_t *vals, size_t nval,
+               const uint32_t *phases, size_t nphase, const double view[3],
+               bool scale_bar, fib_error *err)
 {
     static const char *pname[3] = {"ortho_yz", "ortho_xz", "ortho_xy"};
     size_t d[3] = {vol->nx, vol->ny, vol->nz};
     const double *sp = vol->voxel_size_nm;
     fib_status st = FIB_OK;
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return fib_error_set(
-            err, errno == ENOENT || errno == ENOTDIR ? FIB_ENOTFOUND : FIB_EIO,
-            "--pictures %s: cannot create folder: %s", dir, strerror(errno));
     for (int a = 0; a < 3 && st == FIB_OK; a++) {
         fib_image sl = {0}, grey = {0}, ov = {0}, gsl = {0};
         st = fib_recon_orthoslice(vol, a, d[a] / 2, &sl, err);
@@ -294,7 +290,7 @@ static fib_status write_pictures(const char *dir, const fib_volume *vol,
                      : a == 1 ? "y"
                               : "z",
                      d[a] / 2);
-            st = picture(dir, pname[a], grey_vol ? &gsl : &grey, &ov,
+            st = picture(dir, show_dir, pname[a], grey_vol ? &gsl : &grey, &ov,
                          (double)d[u] * sp[u], (double)d[w] * sp[w], scale_bar,
                          title, err);
         }
@@ -307,8 +303,8 @@ static fib_status write_pictures(const char *dir, const fib_volume *vol,
         fib_image mip = {0};
         st = fib_recon_mip(grey_vol ? grey_vol : vol, 2, &mip, err);
         if (st == FIB_OK)
-            st = picture(dir, "mip_z", &mip, NULL, (double)d[0] * sp[0],
-                         (double)d[1] * sp[1], scale_bar,
+            st = picture(dir, show_dir, "mip_z", &mip, NULL,
+                         (double)d[0] * sp[0], (double)d[1] * sp[1], scale_bar,
                          "maximum-intensity projection along z", err);
         fib_image_clear(&mip);
     }
@@ -333,7 +329,7 @@ static fib_status write_pictures(const char *dir, const fib_volume *vol,
                 snprintf(path, sizeof path, "%s/%s.png", dir, name);
                 st = fib_fmt_canvas_write_png(path, cv, err);
                 if (st == FIB_OK)
-                    printf("wrote %s\n", path);
+                    printf("wrote %s/%s.png\n", show_dir, name);
             }
             fib_canvas_destroy(cv);
         }
@@ -844,9 +840,31 @@ int cli_cmd_measure(int argc, char **argv)
     fib_mesh mesh = {0};
     cli_progress_state ps;
     fib_progress prog = cli_progress_make(&ps, quiet);
-    fib_status st = fib_fmt_volume_read(in, NULL, &vol, NULL, &err);
-    if (st != FIB_OK)
+    /* every output is staged in the transaction and appears at the
+     * commit, all together (fib/txn.h) */
+    static const char *const pic_outputs[] = {"ortho_*.png", "mip_z.png",
+                                              "surface_*.png"};
+    fib_fmt_txn *txn = NULL;
+    const char *s_json = NULL, *s_csv = NULL, *s_mesh = NULL, *s_pic = NULL;
+    fib_status st = fib_fmt_txn_begin(&txn, &err);
+    if (st == FIB_OK)
+        st = fib_fmt_txn_path(txn, json_path, &s_json, &err);
+    if (st == FIB_OK && csv_path)
+        st = fib_fmt_txn_path(txn, csv_path, &s_csv, &err);
+    if (st == FIB_OK && mesh_path)
+        st = fib_fmt_txn_path(txn, mesh_path, &s_mesh, &err);
+    if (st == FIB_OK && pic_dir)
+        st = fib_fmt_txn_dir(txn, pic_dir, pic_outputs,
+                             cli_dir_has(pic_dir, "mip_z.png")
+                                 ? sizeof pic_outputs / sizeof *pic_outputs
+                                 : 0,
+                             &s_pic, &err);
+    if (st == FIB_OK)
+        st = fib_fmt_volume_read(in, NULL, &vol, NULL, &err);
+    if (st != FIB_OK) {
+        fib_fmt_txn_abort(txn);
         return cli_fail("measure", st, &err);
+    }
     size_t n = vol.nx * vol.ny * vol.nz;
     if (vol.type == FIB_PX_F32) {
         fib_volume u = {0};
@@ -1375,9 +1393,9 @@ int cli_cmd_measure(int argc, char **argv)
     if (mesh_path) {
         const char *dot = strrchr(mesh_path, '.');
         if (strcasecmp(dot, ".ply") == 0)
-            st = fib_fmt_mesh_write_ply(mesh_path, &mesh, "coating_nm", &err);
+            st = fib_fmt_mesh_write_ply(s_mesh, &mesh, "coating_nm", &err);
         else
-            st = fib_fmt_mesh_write_stl(mesh_path, &mesh, &err);
+            st = fib_fmt_mesh_write_stl(s_mesh, &mesh, &err);
         if (st != FIB_OK)
             goto fail;
         printf("wrote %s (%zu triangles)\n", mesh_path, mesh.n_triangles);
@@ -1399,16 +1417,16 @@ int cli_cmd_measure(int argc, char **argv)
         memcpy(greyv.voxel_size_nm, vol.voxel_size_nm,
                sizeof greyv.voxel_size_nm);
     }
-    if (pic_dir &&
-        (st = write_pictures(pic_dir, &vol, grey_path ? &greyv : NULL, vals,
-                             nval, phases, nphase, view, !vu, &err)) != FIB_OK)
+    if (pic_dir && (st = write_pictures(
+                        s_pic, pic_dir, &vol, grey_path ? &greyv : NULL, vals,
+                        nval, phases, nphase, view, !vu, &err)) != FIB_OK)
         goto fail;
     fib_fmt_json_end_object(j);
-    if ((st = fib_fmt_json_write(J, json_path, &err)) != FIB_OK)
+    if ((st = fib_fmt_json_write(J, s_json, &err)) != FIB_OK)
         goto fail;
     printf("wrote %s\n", json_path);
     if (C) {
-        if ((st = fib_fmt_csv_write(C, csv_path, &err)) != FIB_OK)
+        if ((st = fib_fmt_csv_write(C, s_csv, &err)) != FIB_OK)
             goto fail;
         printf("wrote %s\n", csv_path);
     }
@@ -1419,9 +1437,11 @@ int cli_cmd_measure(int argc, char **argv)
     fib_volume_clear(&vol);
     fib_volume_clear(&mask);
     fib_volume_clear(&greyv);
-    return CLI_EXIT_OK;
+    return cli_txn_finish("measure", txn, CLI_EXIT_OK);
 fail:
     cli_progress_done(&ps);
+    fib_fmt_txn_explain(txn, &err); /* name the outputs, not the stage */
+    fib_fmt_txn_abort(txn);
     fib_fmt_json_destroy(J);
     fib_fmt_csv_destroy(C);
     fib_mesh_clear(&mesh);

@@ -180,12 +180,26 @@ int cli_cmd_phantom(int argc, char **argv)
         return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     if (!have_kind || !out)
         return cli_usage_error(CMD, "--kind and --out are required");
-    bool made_out = false;
-    if (mkdir(out, 0777) == 0)
-        made_out = true;
-    else if (errno != EEXIST)
-        return cli_usage_error(CMD, "%s: cannot create folder: %s", out,
-                               strerror(errno));
+    /* output folder: staged whole by the output transaction (fib/txn.h);
+     * an earlier result there (fewer or more slices) is replaced as a
+     * whole at the commit */
+    static const char *const ph_outputs[] = {"slice_*.png", "labels.mrc",
+                                             "recon.cfg", "true_drift.csv"};
+    fib_fmt_txn *txn = NULL;
+    const char *sout = NULL; /* the staged output folder */
+    {
+        fib_status tst =
+            cli_txn_folder(&txn, out, ph_outputs,
+                           cli_dir_has(out, "true_drift.csv")
+                               ? sizeof ph_outputs / sizeof *ph_outputs
+                               : 0,
+                           &sout, &err);
+        if (tst != FIB_OK) {
+            fib_fmt_txn_abort(txn);
+            return tst == FIB_EIO ? cli_usage_error(CMD, "%s", err.msg)
+                                  : cli_fail(CMD, tst, &err);
+        }
+    }
 
     fib_phantom *ph = NULL;
     fib_image img = {0}, lab = {0};
@@ -193,8 +207,6 @@ int cli_cmd_phantom(int argc, char **argv)
     fib_fmt_csv *csv = NULL;
     char path[4096];
     int rc = CLI_EXIT_OK, digits = 4;
-    size_t n_written = 0;
-    bool labels_done = false, cfg_done = false;
     cli_progress_state ps;
     fib_progress prog = cli_progress_make(&ps, false);
     fib_status st = fib_phantom_create(&pp, &ph, &err);
@@ -208,7 +220,7 @@ int cli_cmd_phantom(int argc, char **argv)
     if (st)
         goto fail;
     img.pixel_size_nm[0] = img.pixel_size_nm[1] = pp.pixel_nm;
-    snprintf(path, sizeof path, "%s/labels.mrc", out);
+    snprintf(path, sizeof path, "%s/labels.mrc", sout);
     {
         const double vox[3] = {pp.pixel_nm, pp.pixel_nm, pp.slice_nm};
         st = fib_fmt_volume_writer_create(path, FIB_PX_U8, pp.nx, pp.ny, pp.nz,
@@ -228,10 +240,8 @@ int cli_cmd_phantom(int argc, char **argv)
         if (!st)
             st = fib_phantom_render(ph, z, &img, &err);
         if (!st) {
-            snprintf(path, sizeof path, "%s/slice_%0*zu.png", out, digits, z);
+            snprintf(path, sizeof path, "%s/slice_%0*zu.png", sout, digits, z);
             st = fib_fmt_image_write(path, &img, NULL, &err);
-            if (!st)
-                n_written = z + 1;
         }
         if (!st)
             st = fib_phantom_labels(ph, z, &lab, &err);
@@ -247,7 +257,6 @@ int cli_cmd_phantom(int argc, char **argv)
         fib_fmt_csv_end_row(csv);
     }
     st = fib_fmt_volume_writer_finish(w, &err);
-    labels_done = st == FIB_OK;
     if (!st) {
         /* a ready run file: the slice thickness is not in the PNG files */
         char cfg[8192], base[256];
@@ -261,20 +270,23 @@ int cli_cmd_phantom(int argc, char **argv)
             "pixel_size_nm = %.17g;\nslice_nm = %.17g;\n",
             fib_phantom_kind_name(pp.kind), (unsigned long long)pp.seed, out,
             base, pp.pixel_nm, pp.slice_nm);
-        snprintf(path, sizeof path, "%s/recon.cfg", out);
+        snprintf(path, sizeof path, "%s/recon.cfg", sout);
         if (len < 0 || (size_t)len >= sizeof cfg)
             st = fib_error_set(&err, FIB_ERANGE, "%s: path too long", path);
         else
             st = fib_fmt_write_file_atomic(path, cfg, (size_t)len, &err);
-        cfg_done = st == FIB_OK;
     }
     if (!st) {
-        snprintf(path, sizeof path, "%s/true_drift.csv", out);
+        snprintf(path, sizeof path, "%s/true_drift.csv", sout);
         st = fib_fmt_csv_write(csv, path, &err);
     }
     if (st)
         goto fail;
     cli_progress_done(&ps);
+    rc = cli_txn_finish(CMD, txn, CLI_EXIT_OK);
+    txn = NULL;
+    if (rc != CLI_EXIT_OK)
+        goto done;
     printf("cryofib phantom: %s, %zu x %zu x %zu, %g nm pixels, %g nm slices, "
            "seed %llu -> %s\n",
            fib_phantom_kind_name(pp.kind), pp.nx, pp.ny, pp.nz, pp.pixel_nm,
@@ -282,27 +294,14 @@ int cli_cmd_phantom(int argc, char **argv)
     goto done;
 fail:
     cli_progress_done(&ps);
+    fib_fmt_txn_explain(txn, &err); /* name the outputs, not the stage */
     rc = cli_fail(CMD, st, &err);
-    /* no partial series: remove the slices of this run (Ctrl-C, disk full) */
-    for (size_t z = 0; z < n_written; z++) {
-        snprintf(path, sizeof path, "%s/slice_%0*zu.png", out, digits, z);
-        (void)unlink(path);
-    }
-    if (labels_done) {
-        snprintf(path, sizeof path, "%s/labels.mrc", out);
-        (void)unlink(path);
-    }
-    if (cfg_done) {
-        snprintf(path, sizeof path, "%s/recon.cfg", out);
-        (void)unlink(path);
-    }
 done:
     fib_fmt_volume_writer_destroy(w);
     fib_fmt_csv_destroy(csv);
     fib_image_clear(&img);
     fib_image_clear(&lab);
     fib_phantom_destroy(ph);
-    if (rc != CLI_EXIT_OK && made_out)
-        (void)rmdir(out); /* only when empty (the writer's temp file is gone) */
+    fib_fmt_txn_abort(txn); /* NULL once committed */
     return rc;
 }

@@ -1239,6 +1239,13 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* The files a recon result holds: removed from an output folder written
+ * before result manifests existed (fib_fmt_txn_dir), recognised by its
+ * report.json. */
+static const char *const recon_outputs[] = {"volume.*",  "volume_*.*",
+                                            "ortho.png", "drift.csv",
+                                            "drift.png", "report.json"};
+
 static int run(opts *o)
 {
     fib_error err = {0};
@@ -1249,7 +1256,8 @@ static int run(opts *o)
     fib_budget budget;
     vol_sink vs = {0};
     int rc = CLI_EXIT_OK;
-    bool made_out = false;
+    fib_fmt_txn *txn = NULL;
+    const char *sdir = NULL; /* the staged output folder */
     char path[4096], volname[64];
     const double t0 = now_s();
     const char *ext = c->format[0] ? c->format : "mrc";
@@ -1292,13 +1300,18 @@ static int run(opts *o)
     }
     if (st)
         goto fail;
-    if (mkdir(c->out, 0777) == 0)
-        made_out = true;
-    else if (errno != EEXIST) {
-        rc = cli_usage_error(CMD, "%s: cannot create folder: %s", c->out,
-                             strerror(errno));
-        goto done;
-    }
+    /* every output goes to the transaction's staged folder and appears at
+     * the commit, all together (fib/txn.h); a previous result in the
+     * folder is replaced as a whole */
+    st = fib_fmt_txn_begin(&txn, &err);
+    if (!st)
+        st = fib_fmt_txn_dir(txn, c->out, recon_outputs,
+                             cli_dir_has(c->out, "report.json")
+                                 ? sizeof recon_outputs / sizeof *recon_outputs
+                                 : 0,
+                             &sdir, &err);
+    if (st)
+        goto fail;
     st = make_correct(c, &fs.correct, &err);
     if (st)
         goto fail;
@@ -1405,7 +1418,7 @@ static int run(opts *o)
     if (st)
         goto fail;
     snprintf(volname, sizeof volname, "volume.%s", ext);
-    join(path, sizeof path, c->out, volname);
+    join(path, sizeof path, sdir, volname);
     vs.path = path;
     fib_recon_sink sink = {sink_begin, sink_slice, &vs};
     st = fib_recon_write(r, NULL, &sink, &prog, &err);
@@ -1414,7 +1427,7 @@ static int run(opts *o)
     if (st)
         goto fail;
     char opath[4096];
-    join(opath, sizeof opath, c->out, "ortho.png");
+    join(opath, sizeof opath, sdir, "ortho.png");
     st = write_ortho(opath, &vs, &err);
     if (st)
         goto fail;
@@ -1456,7 +1469,7 @@ static int run(opts *o)
             char cpath[4096], cname[256];
             snprintf(cname, sizeof cname, "volume_%s.%s", c->channel_name[k],
                      ext);
-            join(cpath, sizeof cpath, c->out, cname);
+            join(cpath, sizeof cpath, sdir, cname);
             vol_sink cv = {0};
             cv.path = cpath;
             fib_recon_sink csink = {sink_begin, sink_slice, &cv};
@@ -1472,20 +1485,24 @@ static int run(opts *o)
             goto fail;
     }
 
-    join(path, sizeof path, c->out, "drift.csv");
+    join(path, sizeof path, sdir, "drift.csv");
     st = write_drift_csv(path, r, &err);
     if (!st) {
-        join(path, sizeof path, c->out, "drift.png");
+        join(path, sizeof path, sdir, "drift.png");
         st = write_drift_plot(path, r, &err);
     }
     if (!st) {
-        join(path, sizeof path, c->out, "report.json");
+        join(path, sizeof path, sdir, "report.json");
         st = write_report(path, o, &fs, &p, &src, r, &tc, volname, now_s() - t0,
                           &err);
     }
     if (st)
         goto fail;
     cli_progress_done(&ps);
+    rc = cli_txn_finish(CMD, txn, CLI_EXIT_OK);
+    txn = NULL;
+    if (rc != CLI_EXIT_OK)
+        goto done;
     /* unknown lengths: one line each, naming the option (after success,
      * so that an error stays the one line on stderr); the volume says
      * "unknown" (MRC cella 0 + label, NRRD without spacings, TIFF without
@@ -1526,14 +1543,14 @@ static int run(opts *o)
     goto done;
 fail:
     cli_progress_done(&ps);
+    fib_fmt_txn_explain(txn, &err); /* name the outputs, not the stage */
     rc = cli_fail(CMD, st, &err);
 done:
     vol_sink_clear(&vs);
     fib_recon_destroy(r);
     fib_recon_correct_destroy(fs.correct);
     fib_fmt_series_free(fs.paths, fs.n);
-    if (rc != CLI_EXIT_OK && made_out)
-        (void)rmdir(c->out); /* only when still empty */
+    fib_fmt_txn_abort(txn); /* NULL once committed */
     return rc;
 }
 

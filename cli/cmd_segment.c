@@ -293,13 +293,24 @@ int cli_cmd_segment(int argc, char **argv)
         lab = ws;
         memset(&ws, 0, sizeof ws);
     }
-    st = fib_fmt_volume_write(out, &lab, NULL, &err);
-    if (st != FIB_OK)
+    /* through the output transaction (fib/txn.h): nothing appears until
+     * the whole file is written */
+    fib_fmt_txn *txn = NULL;
+    const char *staged = NULL;
+    st = cli_txn_file(&txn, out, &staged, &err);
+    if (st == FIB_OK)
+        st = fib_fmt_volume_write(staged, &lab, NULL, &err);
+    if (st != FIB_OK) {
+        fib_fmt_txn_explain(txn, &err);
+        fib_fmt_txn_abort(txn);
         goto fail;
-    printf("wrote %s (%zu x %zu x %zu)\n", out, lab.nx, lab.ny, lab.nz);
+    }
+    const int rc = cli_txn_finish("segment", txn, CLI_EXIT_OK);
+    if (rc == CLI_EXIT_OK)
+        printf("wrote %s (%zu x %zu x %zu)\n", out, lab.nx, lab.ny, lab.nz);
     fib_volume_clear(&lab);
     fib_volume_clear(&mask);
-    return CLI_EXIT_OK;
+    return rc;
 fail:
     fib_volume_clear(&vol);
     fib_volume_clear(&lab);

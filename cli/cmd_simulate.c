@@ -526,26 +526,31 @@ int cli_cmd_simulate(int argc, char **argv)
     const fib_sim_geometry g = fib_sim_get_geometry(sim);
     sp = fib_sim_get_params(sim);
 
-    /* output folders */
+    /* output folder: staged whole by the output transaction (fib/txn.h);
+     * an earlier result there is replaced as a whole at the commit */
+    static const char *const sim_outputs[] = {"slices", "truth_labels.mrc",
+                                              "recon.cfg", "drift_true.csv"};
     char sdir[4096], path[4096 + 128];
-    bool made_out = false, made_sdir = false;
-    if (mkdir(out, 0777) == 0)
-        made_out = true;
-    else if (errno != EEXIST) {
-        fib_sim_destroy(sim);
-        fib_volume_clear(&vol);
-        return cli_usage_error(CMD, "%s: cannot create folder: %s", out,
-                               strerror(errno));
-    }
-    snprintf(sdir, sizeof sdir, "%s/slices", out);
+    fib_fmt_txn *txn = NULL;
+    const char *sout = NULL; /* the staged output folder */
+    st = cli_txn_folder(&txn, out, sim_outputs,
+                        cli_dir_has(out, "drift_true.csv")
+                            ? sizeof sim_outputs / sizeof *sim_outputs
+                            : 0,
+                        &sout, &err);
     int rc = CLI_EXIT_OK;
-    if (mkdir(sdir, 0777) == 0) {
-        made_sdir = true;
-    } else if (errno != EEXIST) {
-        rc = cli_usage_error(CMD, "%s: cannot create folder: %s", sdir,
-                             strerror(errno));
-        if (made_out)
-            (void)rmdir(out);
+    if (st == FIB_OK) {
+        snprintf(sdir, sizeof sdir, "%s/slices", sout);
+        if (mkdir(sdir, 0777) != 0)
+            st = fib_error_set(&err, FIB_EIO,
+                               "%s/slices: cannot create "
+                               "folder: %s",
+                               out, strerror(errno));
+    }
+    if (st != FIB_OK) {
+        rc = st == FIB_EIO ? cli_usage_error(CMD, "%s", err.msg)
+                           : cli_fail(CMD, st, &err);
+        fib_fmt_txn_abort(txn);
         fib_sim_destroy(sim);
         fib_volume_clear(&vol);
         return rc;
@@ -554,8 +559,6 @@ int cli_cmd_simulate(int argc, char **argv)
     fib_image img = {0}, lab = {0};
     fib_fmt_volume_writer *w = NULL;
     fib_fmt_csv *csv = NULL;
-    size_t n_written = 0;
-    bool labels_done = false, cfg_done = false;
     cli_progress_state ps;
     fib_progress prog = cli_progress_make(&ps, quiet);
     const bool big = g.labels[g.n_phases - 1] > 255;
@@ -578,7 +581,7 @@ int cli_cmd_simulate(int argc, char **argv)
     if (!st)
         st = fib_image_init(&lab, big ? FIB_PX_U32 : FIB_PX_U8, g.nx,
                             g.truth_ny, &err);
-    snprintf(path, sizeof path, "%s/truth_labels.mrc", out);
+    snprintf(path, sizeof path, "%s/truth_labels.mrc", sout);
     if (!st) {
         const double vox[3] = {g.pixel_nm, g.pixel_nm, g.slice_nm};
         st = fib_fmt_volume_writer_create(path, big ? FIB_PX_U32 : FIB_PX_U8,
@@ -607,8 +610,6 @@ int cli_cmd_simulate(int argc, char **argv)
                      q.z_nm * 1e-3, png ? "png" : "tif");
             st = png ? fib_fmt_image_write(path, &img, NULL, &err)
                      : fib_fmt_vendor_tiff_write(path, &img, &meta, &err);
-            if (!st)
-                n_written = k + 1;
         }
         if (!st)
             st = fib_sim_truth_labels(sim, k, &lab, &err);
@@ -624,7 +625,6 @@ int cli_cmd_simulate(int argc, char **argv)
         fib_fmt_csv_end_row(csv);
     }
     st = fib_fmt_volume_writer_finish(w, &err);
-    labels_done = st == FIB_OK;
     if (!st) {
         char cfg[8192], base[256];
         cli_dir_base(out, "sim", base, sizeof base);
@@ -642,20 +642,23 @@ int cli_cmd_simulate(int argc, char **argv)
             g.ny, g.nz, g.tilt_deg, sp.tilt_corrected ? ", tilt-corrected" : "",
             sp.no_tracking ? ", face not tracked" : "", out, base, g.pixel_nm,
             g.slice_nm, g.tilt_deg, sp.tilt_corrected ? "true" : "false");
-        snprintf(path, sizeof path, "%s/recon.cfg", out);
+        snprintf(path, sizeof path, "%s/recon.cfg", sout);
         if (len < 0 || (size_t)len >= sizeof cfg)
             st = fib_error_set(&err, FIB_ERANGE, "%s: path too long", path);
         else
             st = fib_fmt_write_file_atomic(path, cfg, (size_t)len, &err);
-        cfg_done = st == FIB_OK;
     }
     if (!st) {
-        snprintf(path, sizeof path, "%s/drift_true.csv", out);
+        snprintf(path, sizeof path, "%s/drift_true.csv", sout);
         st = fib_fmt_csv_write(csv, path, &err);
     }
     if (st)
         goto fail;
     cli_progress_done(&ps);
+    rc = cli_txn_finish(CMD, txn, CLI_EXIT_OK);
+    txn = NULL;
+    if (rc != CLI_EXIT_OK)
+        goto done;
     printf("cryofib simulate: %zu x %zu x %zu slices (%g nm pixels, %g nm "
            "slices, tilt %g deg, %zu phases), truth %zu x %zu, seed %llu -> "
            "%s\n",
@@ -664,21 +667,8 @@ int cli_cmd_simulate(int argc, char **argv)
     goto done;
 fail:
     cli_progress_done(&ps);
+    fib_fmt_txn_explain(txn, &err); /* name the outputs, not the stage */
     rc = cli_fail(CMD, st, &err);
-    for (size_t k = 0; k < n_written; k++) {
-        const fib_sim_slice q = fib_sim_get_slice(sim, k);
-        snprintf(path, sizeof path, "%s/slice_%05zu_z=%.4fum.%s", sdir, k,
-                 q.z_nm * 1e-3, png ? "png" : "tif");
-        (void)unlink(path);
-    }
-    if (labels_done) {
-        snprintf(path, sizeof path, "%s/truth_labels.mrc", out);
-        (void)unlink(path);
-    }
-    if (cfg_done) {
-        snprintf(path, sizeof path, "%s/recon.cfg", out);
-        (void)unlink(path);
-    }
 done:
     fib_fmt_volume_writer_destroy(w);
     fib_fmt_csv_destroy(csv);
@@ -686,11 +676,6 @@ done:
     fib_image_clear(&lab);
     fib_sim_destroy(sim);
     fib_volume_clear(&vol);
-    if (rc != CLI_EXIT_OK) {
-        if (made_sdir)
-            (void)rmdir(sdir);
-        if (made_out)
-            (void)rmdir(out);
-    }
+    fib_fmt_txn_abort(txn); /* NULL once committed */
     return rc;
 }

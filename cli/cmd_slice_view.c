@@ -98,7 +98,9 @@ int cli_cmd_slice_view(int argc, char **argv)
     fib_plan_sv_request r;
     fib_plan_sv_result res[FIB_PLAN_MAX_IONS];
     int rc = CLI_EXIT_OK;
-    bool wrote_json = false, wrote_csv = false;
+    /* outputs through the output transaction (fib/txn.h): all or none */
+    fib_fmt_txn *txn = NULL;
+    const char *staged = NULL;
     fib_status st = fib_plan_materials_create(&db, &err);
     if (st == FIB_OK && mats)
         st = fib_fmt_materials_cfg_load(db, mats, &err);
@@ -184,10 +186,11 @@ int cli_cmd_slice_view(int argc, char **argv)
         }
         fib_fmt_json_end_array(j);
         fib_fmt_json_end_object(j);
-        st = fib_fmt_json_write(j, json, &err);
+        st = cli_txn_file(&txn, json, &staged, &err);
+        if (st == FIB_OK)
+            st = fib_fmt_json_write(j, staged, &err);
         if (st != FIB_OK)
             goto fail;
-        wrote_json = true;
     }
     if (csvp) {
         st = fib_fmt_csv_create(&csv, &err);
@@ -215,32 +218,31 @@ int cli_cmd_slice_view(int argc, char **argv)
             fib_fmt_csv_number(csv, res[i].data_bytes);
             fib_fmt_csv_end_row(csv);
         }
-        st = fib_fmt_csv_write(csv, csvp, &err);
+        st = cli_txn_file(&txn, csvp, &staged, &err);
+        if (st == FIB_OK)
+            st = fib_fmt_csv_write(csv, staged, &err);
         if (st != FIB_OK)
             goto fail;
-        wrote_csv = true;
     }
     if (out) {
-        if (!cli_make_dir(cmd, out)) {
+        const char *sdir = NULL;
+        if (!cli_txn_out_dir(cmd, &txn, out, &sdir)) {
             rc = CLI_EXIT_USAGE; /* an unusable output folder is bad input */
             goto done;
         }
         char path[4096];
-        snprintf(path, sizeof path, "%s/slice-view.png", out);
+        snprintf(path, sizeof path, "%s/slice-view.png", sdir);
         st = draw_cycles(&r, res, path, &err);
         if (st != FIB_OK)
             goto fail;
     }
     goto done;
 fail:
+    fib_fmt_txn_explain(txn, &err); /* name the outputs, not the stage */
     rc = cli_fail(cmd, st, &err);
 done:
-    if (rc != CLI_EXIT_OK) { /* all outputs or none */
-        if (wrote_json)
-            (void)remove(json);
-        if (wrote_csv)
-            (void)remove(csvp);
-    }
+    /* all outputs or none: commit, or abort on failure */
+    rc = cli_txn_finish(cmd, txn, rc);
     fib_fmt_json_destroy(j);
     fib_fmt_csv_destroy(csv);
     fib_plan_materials_destroy(db);

@@ -105,7 +105,17 @@ int cli_cmd_workflow(int argc, char **argv)
             cli_json_workflow_check(j, &w, req.cryo);
             fib_fmt_json_end_object(j);
             fib_fmt_json_end_object(j);
-            st = fib_fmt_json_write(j, json, &err);
+            /* through the output transaction (fib/txn.h) */
+            fib_fmt_txn *txn = NULL;
+            const char *staged = NULL;
+            st = cli_txn_file(&txn, json, &staged, &err);
+            if (st == FIB_OK)
+                st = fib_fmt_json_write(j, staged, &err);
+            if (st != FIB_OK) {
+                fib_fmt_txn_explain(txn, &err);
+                fib_fmt_txn_abort(txn);
+            } else
+                rc = cli_txn_finish(cmd, txn, CLI_EXIT_OK);
         }
         if (st != FIB_OK)
             rc = cli_fail(cmd, st, &err);

@@ -23,23 +23,6 @@ static const char *ion_sym(fib_plan_ion ion)
     return i ? i->symbol : "?";
 }
 
-bool cli_make_dir(const char *cmd, const char *dir)
-{
-    struct stat sb;
-    if (stat(dir, &sb) == 0) {
-        if (S_ISDIR(sb.st_mode))
-            return true;
-        cli_usage_error(cmd, "--out %s exists and is not a folder", dir);
-        return false;
-    }
-    if (mkdir(dir, 0777) != 0) {
-        cli_usage_error(cmd, "--out: cannot create folder %s: %s", dir,
-                        strerror(errno));
-        return false;
-    }
-    return true;
-}
-
 static void fmt_time(double s, char *buf, size_t n)
 {
     if (s < 120)
@@ -868,8 +851,10 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
     fib_fmt_json *j = NULL;
     fib_fmt_csv *csv = NULL;
     int rc = CLI_EXIT_OK;
-    bool wrote_json = false, wrote_csv = false, wrote_timeline = false;
-    size_t n_sites = 0, n_sides = 0; /* site-/side-ION.png written */
+    /* every output goes through the output transaction (fib/txn.h): all
+     * appear at the end, or none */
+    fib_fmt_txn *txn = NULL;
+    const char *staged = NULL;
     fib_status st = FIB_OK;
     size_t n = req->n_ions;
     unsigned sens = 0;
@@ -986,10 +971,11 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
         }
         fib_fmt_json_end_array(j);
         fib_fmt_json_end_object(j);
-        st = fib_fmt_json_write(j, o->json_path, &err);
+        st = cli_txn_file(&txn, o->json_path, &staged, &err);
+        if (st == FIB_OK)
+            st = fib_fmt_json_write(j, staged, &err);
         if (st != FIB_OK)
             goto fail;
-        wrote_json = true;
     }
     if (o->csv_path) {
         st = fib_fmt_csv_create(&csv, &err);
@@ -1048,41 +1034,39 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
                     fib_fmt_csv_end_row(csv);
                 }
             }
-        st = fib_fmt_csv_write(csv, o->csv_path, &err);
+        st = cli_txn_file(&txn, o->csv_path, &staged, &err);
+        if (st == FIB_OK)
+            st = fib_fmt_csv_write(csv, staged, &err);
         if (st != FIB_OK)
             goto fail;
-        wrote_csv = true;
     }
     if (o->out_dir) {
-        if (!cli_make_dir(cmd, o->out_dir)) {
+        const char *sdir = NULL;
+        if (!cli_txn_out_dir(cmd, &txn, o->out_dir, &sdir)) {
             rc = CLI_EXIT_USAGE; /* an unusable output folder is bad input */
             goto done;
         }
         char path[4096];
         for (size_t i = 0; i < n; i++) {
-            snprintf(path, sizeof path, "%s/site-%s.png", o->out_dir,
+            snprintf(path, sizeof path, "%s/site-%s.png", sdir,
                      ion_sym(fib_plan_get_ion(prim[i])));
             st = cli_draw_site(prim[i], path, &err);
             if (st != FIB_OK)
                 goto fail;
-            n_sites = i + 1;
-            snprintf(path, sizeof path, "%s/side-%s.png", o->out_dir,
+            snprintf(path, sizeof path, "%s/side-%s.png", sdir,
                      ion_sym(fib_plan_get_ion(prim[i])));
             st = cli_draw_side(prim[i], path, &err);
             if (st != FIB_OK)
                 goto fail;
-            n_sides = i + 1;
         }
-        snprintf(path, sizeof path, "%s/timeline.png", o->out_dir);
+        snprintf(path, sizeof path, "%s/timeline.png", sdir);
         st = draw_timeline(prim, n, path, &err);
         if (st != FIB_OK)
             goto fail;
-        wrote_timeline = true;
     }
     if (o->export_dir) {
-        /* the folder is made here (one level) and removed again when the
-         * export fails; a missing parent or a file of that name is bad
-         * input */
+        /* the folder must be new or empty; it is staged with the other
+         * outputs (a missing parent or a file of that name is bad input) */
         fib_fmt_export_kind kind;
         if (!fib_fmt_export_kind_parse(o->export_kind, &kind)) {
             rc = cli_usage_error(cmd,
@@ -1091,58 +1075,22 @@ int cli_plan_run(const char *cmd, const fib_plan_request *req,
                                  o->export_kind);
             goto done;
         }
-        struct stat sb;
-        bool made = false;
-        if (stat(o->export_dir, &sb) == 0) {
-            if (!S_ISDIR(sb.st_mode)) {
-                rc = cli_usage_error(cmd,
-                                     "--export %s exists and is not a "
-                                     "folder",
-                                     o->export_dir);
-                goto done;
-            }
-        } else if (mkdir(o->export_dir, 0777) != 0) {
-            rc = cli_usage_error(cmd, "--export %s: cannot create folder: %s",
-                                 o->export_dir, strerror(errno));
+        const char *edir = NULL;
+        rc = cli_txn_export_dir(cmd, &txn, o->export_dir, &edir);
+        if (rc != CLI_EXIT_OK)
             goto done;
-        } else {
-            made = true;
-        }
-        st = fib_fmt_plan_export((const fib_plan *const *)prim, n, kind,
-                                 o->export_dir, &err);
-        if (st != FIB_OK) {
-            if (made)
-                (void)rmdir(o->export_dir);
+        st = fib_fmt_plan_export((const fib_plan *const *)prim, n, kind, edir,
+                                 &err);
+        if (st != FIB_OK)
             goto fail;
-        }
     }
     goto done;
 fail:
+    fib_fmt_txn_explain(txn, &err); /* name the outputs, not the stage */
     rc = cli_fail(cmd, st, &err);
 done:
-    if (rc != CLI_EXIT_OK) { /* all outputs or none */
-        if (wrote_json)
-            (void)remove(o->json_path);
-        if (wrote_csv)
-            (void)remove(o->csv_path);
-        for (size_t i = 0; i < n_sites; i++) {
-            char path[4096];
-            snprintf(path, sizeof path, "%s/site-%s.png", o->out_dir,
-                     ion_sym(fib_plan_get_ion(prim[i])));
-            (void)remove(path);
-        }
-        for (size_t i = 0; i < n_sides; i++) {
-            char path[4096];
-            snprintf(path, sizeof path, "%s/side-%s.png", o->out_dir,
-                     ion_sym(fib_plan_get_ion(prim[i])));
-            (void)remove(path);
-        }
-        if (wrote_timeline) {
-            char path[4096];
-            snprintf(path, sizeof path, "%s/timeline.png", o->out_dir);
-            (void)remove(path);
-        }
-    }
+    /* all outputs or none: commit, or abort on failure */
+    rc = cli_txn_finish(cmd, txn, rc);
     fib_fmt_json_destroy(j);
     fib_fmt_csv_destroy(csv);
     for (size_t i = 0; i < n; i++) {

@@ -36,7 +36,4 @@ fib_status cli_draw_side(const fib_plan *p, const char *path, fib_error *err);
 /* Print the workflow recommendation block. */
 void cli_print_workflow(const fib_plan_workflow *w, unsigned sens);
 
-/* Make @p dir (and nothing above it) if missing; false with a message. */
-bool cli_make_dir(const char *cmd, const char *dir);
-
 #endif

@@ -361,8 +361,10 @@ int cli_session_run(const char *cmd, const char *src,
     fib_fmt_json *j = NULL;
     fib_fmt_csv *csv = NULL;
     int rc = CLI_EXIT_OK;
-    bool wrote_json = false, wrote_csv = false;
-    size_t n_png = 0, n_site_png = 0;
+    /* every output goes through the output transaction (fib/txn.h): all
+     * appear at the end, or none */
+    fib_fmt_txn *txn = NULL;
+    const char *staged = NULL;
     size_t n = req->base.n_ions;
     unsigned sens = 0;
     fib_plan_ladder_mode mode = o->optimized_primary ? FIB_PLAN_LADDER_OPTIMIZED
@@ -416,10 +418,11 @@ int cli_session_run(const char *cmd, const char *src,
                 sym(fib_plan_get_ion(fib_session_site_plan(ss[i], 0))));
         fib_fmt_json_end_array(j);
         fib_fmt_json_end_object(j);
-        st = fib_fmt_json_write(j, o->json_path, &err);
+        st = cli_txn_file(&txn, o->json_path, &staged, &err);
+        if (st == FIB_OK)
+            st = fib_fmt_json_write(j, staged, &err);
         if (st != FIB_OK)
             goto fail;
-        wrote_json = true;
     }
     if (o->csv_path) {
         st = fib_fmt_csv_create(&csv, &err);
@@ -471,13 +474,15 @@ int cli_session_run(const char *cmd, const char *src,
                 fib_fmt_csv_end_row(csv);
             }
         }
-        st = fib_fmt_csv_write(csv, o->csv_path, &err);
+        st = cli_txn_file(&txn, o->csv_path, &staged, &err);
+        if (st == FIB_OK)
+            st = fib_fmt_csv_write(csv, staged, &err);
         if (st != FIB_OK)
             goto fail;
-        wrote_csv = true;
     }
     if (o->out_dir) {
-        if (!cli_make_dir(cmd, o->out_dir)) {
+        const char *sdir = NULL;
+        if (!cli_txn_out_dir(cmd, &txn, o->out_dir, &sdir)) {
             rc = CLI_EXIT_USAGE; /* an unusable output folder is bad input */
             goto done;
         }
@@ -485,11 +490,10 @@ int cli_session_run(const char *cmd, const char *src,
         for (size_t i = 0; i < n; i++) {
             const char *is =
                 sym(fib_plan_get_ion(fib_session_site_plan(ss[i], 0)));
-            snprintf(path, sizeof path, "%s/timeline-%s.png", o->out_dir, is);
+            snprintf(path, sizeof path, "%s/timeline-%s.png", sdir, is);
             st = draw_session(ss[i], is, path, &err);
             if (st != FIB_OK)
                 goto fail;
-            n_png = i + 1;
         }
         /* every site's own drawings: site-<site>-<ion>.png (beam view) and
          * side-<site>-<ion>.png (commanded vs physical depth) */
@@ -499,12 +503,11 @@ int cli_session_run(const char *cmd, const char *src,
             for (size_t k = 0; k < fib_session_site_count(ss[i]); k++) {
                 const fib_plan *p = fib_session_site_plan(ss[i], k);
                 for (int v = 0; v < 2; v++) {
-                    site_png(path, sizeof path, o->out_dir, v, ss[i], k, is);
+                    site_png(path, sizeof path, sdir, v, ss[i], k, is);
                     st = v == 0 ? cli_draw_site(p, path, &err)
                                 : cli_draw_side(p, path, &err);
                     if (st != FIB_OK)
                         goto fail;
-                    n_site_png++;
                 }
             }
         }
@@ -520,39 +523,22 @@ int cli_session_run(const char *cmd, const char *src,
                                  o->export_kind);
             goto done;
         }
+        const char *edir = NULL;
+        rc = cli_txn_export_dir(cmd, &txn, o->export_dir, &edir);
+        if (rc != CLI_EXIT_OK)
+            goto done;
         st = fib_fmt_session_export((const fib_session *const *)ss, n, kind,
-                                    o->export_dir, &err);
+                                    edir, &err);
         if (st != FIB_OK)
             goto fail;
     }
     goto done;
 fail:
+    fib_fmt_txn_explain(txn, &err); /* name the outputs, not the stage */
     rc = cli_fail(cmd, st, &err);
 done:
-    if (rc != CLI_EXIT_OK) { /* all outputs or none */
-        if (wrote_json)
-            (void)remove(o->json_path);
-        if (wrote_csv)
-            (void)remove(o->csv_path);
-        for (size_t i = 0; i < n_png; i++) {
-            char path[4096];
-            snprintf(path, sizeof path, "%s/timeline-%s.png", o->out_dir,
-                     sym(fib_plan_get_ion(fib_session_site_plan(ss[i], 0))));
-            (void)remove(path);
-        }
-        /* the site drawings, in the order they were written */
-        size_t m = 0;
-        for (size_t i = 0; i < n && m < n_site_png; i++)
-            for (size_t k = 0;
-                 k < fib_session_site_count(ss[i]) && m < n_site_png; k++)
-                for (int v = 0; v < 2 && m < n_site_png; v++, m++) {
-                    char path[4096];
-                    site_png(
-                        path, sizeof path, o->out_dir, v, ss[i], k,
-                        sym(fib_plan_get_ion(fib_session_site_plan(ss[i], 0))));
-                    (void)remove(path);
-                }
-    }
+    /* all outputs or none: commit, or abort on failure */
+    rc = cli_txn_finish(cmd, txn, rc);
     fib_fmt_json_destroy(j);
     fib_fmt_csv_destroy(csv);
     for (size_t i = 0; i < n; i++)

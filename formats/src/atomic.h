@@ -32,4 +32,9 @@ char *fib__atomic_tmpname(const char *path);
 fib_status fib__atomic_rename(const char *tmp, const char *path,
                               fib_error *err);
 
+/* Test hook FIB_TEST_FAIL_WRITE (see fib/txn.h): FIB_EIO for the Nth
+ * completed output file of the process, FIB_OK otherwise.  Called by
+ * fib__atomic_rename() and by writers that rename on their own. */
+fib_status fib__atomic_inject(const char *path, fib_error *err);
+
 #endif

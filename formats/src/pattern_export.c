@@ -131,6 +131,9 @@ static fib_status set_commit(out_set *s, fib_error *err)
                                s->final[done]);
             break;
         }
+        st = fib__atomic_inject(s->final[done], err); /* test hook */
+        if (st != FIB_OK)
+            break;
         if (rename(s->tmp[done], s->final[done]) != 0) {
             st = fib_error_set(err, FIB_EIO, "%s: cannot rename output: %s",
                                s->final[done], strerror(errno));

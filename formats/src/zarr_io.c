@@ -37,6 +37,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "atomic.h"
 #include "fib/checked.h"
 #include "fmt_internal.h"
 #include "zarr_internal.h"
@@ -603,6 +604,10 @@ fib_status fib__zarr_writer_finish(fib__zarr_writer *w, fib_error *err)
         return fib_error_set(err, FIB_EINVAL,
                              "%s: %zu slices appended, %zu announced", w->path,
                              w->lev[0].appended, w->lev[0].nz);
+    /* the test hook of fib/txn.h (FIB_TEST_FAIL_WRITE) */
+    fib_status inj = fib__atomic_inject(w->path, err);
+    if (inj != FIB_OK)
+        return inj;
     /* replace an earlier result as a whole: move it aside, rename, remove */
     struct stat sb;
     char *old = NULL;
