@@ -3,7 +3,10 @@
 #
 #   ./setup.sh demo    install deps, build, run `cryofib demo`
 #   ./setup.sh test    install deps, build with -Werror, run every test,
-#                      then rebuild with ASan+UBSan and run every test again
+#                      then rebuild with ASan+UBSan and run every test again,
+#                      then fuzz every reader for a short fixed time
+#                      (fuzz/run.sh: clang, ASan+UBSan, FIB_FUZZ_SECONDS
+#                      per target, default 15; skipped without clang)
 #
 # Debian 12 packages are installed with apt-get when run as root or through
 # sudo; otherwise the exact apt-get line is printed and the script stops.
@@ -18,6 +21,9 @@ JOBS="$(nproc 2>/dev/null || echo 2)"
 PKGS_BUILD="build-essential cmake pkg-config libpng-dev libtiff-dev zlib1g-dev
   libopenblas-dev liblapacke-dev libfftw3-dev libconfig-dev check"
 PKGS_TEST="python3 python3-numpy python3-mrcfile python3-tifffile python3-yaml"
+# clang with its fuzzer runtime and OpenMP, llvm for llvm-symbolizer
+# (readable sanitizer stacks); optional: installed when we may install.
+PKGS_FUZZ="clang libclang-rt-dev libomp-dev llvm"
 
 missing_pkgs() {
   local out=""
@@ -49,6 +55,11 @@ install_pkgs() {
   fi
 }
 
+can_install() {
+  [ "$(id -u)" -eq 0 ] ||
+    { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }
+}
+
 build() {  # build DIR [extra cmake args...]
   local dir="$1"; shift
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
@@ -65,6 +76,10 @@ case "$MODE" in
   test)
     # shellcheck disable=SC2086
     install_pkgs $PKGS_BUILD $PKGS_TEST
+    if can_install; then
+      # shellcheck disable=SC2086
+      install_pkgs $PKGS_FUZZ
+    fi
     export CK_VERBOSITY="${CK_VERBOSITY:-normal}"
     echo "== release build (-Werror) and tests"
     build build -DFIB_WERROR=ON -DFIB_BUILD_TESTS=ON
@@ -75,6 +90,14 @@ case "$MODE" in
     (cd build-asan && CK_FORK=no ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ctest --output-on-failure -j"$JOBS")
+    echo "== fuzz: every reader, clang ASan+UBSan, ${FIB_FUZZ_SECONDS:-15} s each"
+    rc=0
+    FUZZ_JOBS="$JOBS" fuzz/run.sh "${FIB_FUZZ_SECONDS:-15}" || rc=$?
+    if [ "$rc" -eq 77 ]; then
+      echo "setup: fuzz stage skipped (no clang; apt-get install $PKGS_FUZZ)"
+    elif [ "$rc" -ne 0 ]; then
+      exit "$rc"
+    fi
     ;;
   *)
     echo "usage: ./setup.sh demo|test" >&2
