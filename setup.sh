@@ -6,7 +6,7 @@
 #                      then rebuild with ASan+UBSan and run every test again,
 #                      then fuzz every reader for a short fixed time
 #                      (fuzz/run.sh: clang, ASan+UBSan, FIB_FUZZ_SECONDS
-#                      per target, default 15; skipped without clang)
+#                      per target, default 10; skipped without clang)
 #
 # Debian 12 packages are installed with apt-get when run as root or through
 # sudo; otherwise the exact apt-get line is printed and the script stops.
@@ -90,9 +90,9 @@ case "$MODE" in
     (cd build-asan && CK_FORK=no ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ctest --output-on-failure -j"$JOBS")
-    echo "== fuzz: every reader, clang ASan+UBSan, ${FIB_FUZZ_SECONDS:-15} s each"
+    echo "== fuzz: every reader, clang ASan+UBSan, ${FIB_FUZZ_SECONDS:-10} s each"
     rc=0
-    FUZZ_JOBS="$JOBS" fuzz/run.sh "${FIB_FUZZ_SECONDS:-15}" || rc=$?
+    FUZZ_JOBS="$JOBS" fuzz/run.sh "${FIB_FUZZ_SECONDS:-10}" || rc=$?
     if [ "$rc" -eq 77 ]; then
       echo "setup: fuzz stage skipped (no clang; apt-get install $PKGS_FUZZ)"
     elif [ "$rc" -ne 0 ]; then

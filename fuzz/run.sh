@@ -2,7 +2,7 @@
 # fuzz/run.sh -- build the libFuzzer targets with clang (ASan + UBSan) and
 # run each for a fixed time on its committed corpus (fuzz/corpus/TARGET).
 #
-#   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 15 s, all)
+#   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 10 s, all)
 #
 # Fails (exit 1) on any finding: a crash, a sanitizer report, a leak, a
 # timeout (> FUZZ_TIMEOUT_S, default 10 s, for one input), an input that
@@ -11,14 +11,14 @@
 # BUILD/artifacts/TARGET/crash-* (or leak-, timeout-, oom-); reproduce with
 # BUILD/fuzz/TARGET FILE.  New inputs go to BUILD/corpus/TARGET, never
 # into the committed corpus.  Exit 77 when clang (with its fuzzer runtime)
-# is missing.  setup.sh test runs it with 15 s per target (fuzz/README.md).
+# is missing.  setup.sh test runs it with 10 s per target (fuzz/README.md).
 # Environment: FIB_FUZZ_BUILD (build folder, default build-fuzz),
 # FUZZ_JOBS (build jobs, default nproc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 
-SECONDS_PER="${1:-15}"
+SECONDS_PER="${1:-10}"
 [ $# -gt 0 ] && shift
 case "$SECONDS_PER" in
   '' | *[!0-9]*)
