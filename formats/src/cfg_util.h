@@ -24,20 +24,4 @@ fib_status fib__cfg_session_error(fib_error *err, const char *file,
                                   const config_setting_t *s, const char *field,
                                   const char *fmt, ...);
 
-/* libconfig 1.5 opens an `@include "X"` target with fopen and reads it
- * through flex, which on a read error prints "input in flex scanner
- * failed" and exits the process (a folder: EISDIR); a device or FIFO
- * (/dev/zero, /dev/stdin) never ends or blocks.  This scans the @include
- * lines of @p text (or of file @p path when @p text is NULL), and of the
- * files they include (10 levels, libconfig's limit), the way libconfig's
- * scanner matches them (a line starting with `@include "`; targets are
- * relative to the working folder, as libconfig takes them) and refuses
- * an existing target that is not a regular file: FIB_EINVAL
- * "MODULE: FILE:LINE: @include "X" is not a regular file".  A missing
- * target is left to libconfig's own error.  @p name: @p text's name in
- * messages. */
-fib_status fib__cfg_check_includes(const char *module, const char *name,
-                                   const char *path, const char *text,
-                                   fib_error *err);
-
 #endif

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "fib/materials_cfg.h"
-#include "cfg_util.h"
 #include "fmt_internal.h"
 
 /* ASCII case-insensitive equality (strcasecmp is not in strict C11). */
@@ -384,9 +383,7 @@ fib_status fib_fmt_materials_cfg_parse(fib_plan_materials *db, const char *text,
     config_t cfg;
     config_init(&cfg);
     fib_status st;
-    if (fib__cfg_check_includes("formats", c.label, NULL, text, err) != FIB_OK)
-        st = FIB_EINVAL;
-    else if (config_read_string(&cfg, text) != CONFIG_TRUE)
+    if (config_read_string(&cfg, text) != CONFIG_TRUE)
         st = fib_error_set(err, FIB_EFORMAT, "formats: %s:%d: %s", c.label,
                            config_error_line(&cfg), config_error_text(&cfg));
     else
@@ -400,8 +397,7 @@ fib_status fib_fmt_materials_cfg_load(fib_plan_materials *db, const char *path,
 {
     if (!db || !path)
         return fib_error_set(err, FIB_EINVAL, "formats: NULL argument");
-    if (fib__require_regular("formats", path, err) != FIB_OK ||
-        fib__cfg_check_includes("formats", path, path, NULL, err) != FIB_OK)
+    if (fib__require_regular("formats", path, err) != FIB_OK)
         return FIB_EINVAL;
     FILE *f = fopen(path, "r");
     if (!f)

@@ -274,8 +274,7 @@ fib_status fib_fmt_recon_cfg_read(const char *path, fib_fmt_recon_cfg *out,
     memset(out, 0, sizeof *out);
     out->tilt_corrected = -1;
     out->crop_valid = -1;
-    if (fib__require_regular("recon", path, err) != FIB_OK ||
-        fib__cfg_check_includes("recon", path, path, NULL, err) != FIB_OK)
+    if (fib__require_regular("recon", path, err) != FIB_OK)
         return FIB_EINVAL;
     FILE *fp = fopen(path, "r");
     if (!fp)

@@ -740,8 +740,6 @@ static fib_status load(config_t *cfg, const char *path, const char *text,
                        const char *name, fib_error *err)
 {
     config_init(cfg);
-    if (fib__cfg_check_includes("session", name, path, text, err) != FIB_OK)
-        return FIB_EINVAL;
     if (text) {
         if (config_read_string(cfg, text) == CONFIG_TRUE)
             return FIB_OK;

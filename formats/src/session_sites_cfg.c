@@ -223,11 +223,11 @@ static fib_status any(const char *path, const char *text, const char *name,
     fib_session_request_init(out, base);
     config_t cfg;
     config_init(&cfg);
-    fib_status st = fib__cfg_check_includes("session", name, path, text, err);
-    int ok = CONFIG_FALSE;
-    if (st == FIB_OK && text) {
+    fib_status st = FIB_OK;
+    int ok;
+    if (text) {
         ok = config_read_string(&cfg, text);
-    } else if (st == FIB_OK) {
+    } else {
         st = fib__require_regular("session", path, err);
         FILE *f = st == FIB_OK ? fopen(path, "r") : NULL;
         if (st == FIB_OK && !f)
