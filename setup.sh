@@ -21,9 +21,6 @@ JOBS="$(nproc 2>/dev/null || echo 2)"
 PKGS_BUILD="build-essential cmake pkg-config libpng-dev libtiff-dev zlib1g-dev
   libopenblas-dev liblapacke-dev libfftw3-dev libconfig-dev check"
 PKGS_TEST="python3 python3-numpy python3-mrcfile python3-tifffile python3-yaml"
-# clang with its fuzzer runtime and OpenMP, llvm for llvm-symbolizer
-# (readable sanitizer stacks); optional: installed when we may install.
-PKGS_FUZZ="clang libclang-rt-dev libomp-dev llvm"
 
 missing_pkgs() {
   local out=""
@@ -54,6 +51,10 @@ install_pkgs() {
     exit 1
   fi
 }
+
+# clang with its fuzzer runtime and OpenMP, llvm for llvm-symbolizer
+# (readable sanitizer stacks); optional: installed when we may install.
+PKGS_FUZZ="clang libclang-rt-dev libomp-dev llvm"
 
 can_install() {
   [ "$(id -u)" -eq 0 ] ||
