@@ -69,17 +69,21 @@ for t in $TARGETS; do
   fi
   work="$BUILD/corpus/$t"
   art="$BUILD/artifacts/$t"
-  mkdir -p "$work" "$art" "$BUILD/cwd"
+  mkdir -p "$work" "$art" "$BUILD/cwd" "$BUILD/tmp"
   log="$BUILD/$t.log"
   rc=0
   # cwd: libconfig resolves a relative @include from the working folder
-  (cd "$BUILD/cwd" && "$BUILD/fuzz/$t" -max_total_time="$SECONDS_PER" \
+  # TMPDIR: the targets' private folders (libFuzzer's exit skips their
+  # atexit cleanup), emptied after each target
+  (cd "$BUILD/cwd" && TMPDIR="$BUILD/tmp" "$BUILD/fuzz/$t" -max_total_time="$SECONDS_PER" \
     -timeout="${FUZZ_TIMEOUT_S:-10}" -rss_limit_mb="${FUZZ_RSS_MB:-2048}" \
     -print_final_stats=1 -artifact_prefix="$art/" "$work" "$seeds") \
     >"$log" 2>&1 || rc=$?
+  rm -rf "${BUILD:?}/tmp/"cryofib-fuzz-*
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
   speed="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)"
-  corp="$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2)"
+  corp="$({ grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" || true; } |
+    tail -1 | cut -d' ' -f2)"
   if [ "$rc" -eq 0 ]; then
     res=ok
   else
