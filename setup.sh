@@ -3,7 +3,10 @@
 #
 #   ./setup.sh demo    install deps, build, run `cryofib demo`
 #   ./setup.sh test    install deps, build with -Werror, run every test,
-#                      then rebuild with ASan+UBSan and run every test again
+#                      then rebuild with ASan+UBSan and run every test again,
+#                      then fuzz every reader for a short fixed time
+#                      (fuzz/run.sh: clang, ASan+UBSan, FIB_FUZZ_SECONDS
+#                      per target, default 10; skipped without clang)
 #
 # Debian 12 packages are installed with apt-get when run as root or through
 # sudo; otherwise the exact apt-get line is printed and the script stops.
@@ -49,6 +52,15 @@ install_pkgs() {
   fi
 }
 
+# clang with its fuzzer runtime and OpenMP, llvm for llvm-symbolizer
+# (readable sanitizer stacks); optional: installed when we may install.
+PKGS_FUZZ="clang libclang-rt-dev libomp-dev llvm"
+
+can_install() {
+  [ "$(id -u)" -eq 0 ] ||
+    { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }
+}
+
 build() {  # build DIR [extra cmake args...]
   local dir="$1"; shift
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
@@ -65,6 +77,10 @@ case "$MODE" in
   test)
     # shellcheck disable=SC2086
     install_pkgs $PKGS_BUILD $PKGS_TEST
+    if can_install; then
+      # shellcheck disable=SC2086
+      install_pkgs $PKGS_FUZZ
+    fi
     export CK_VERBOSITY="${CK_VERBOSITY:-normal}"
     echo "== release build (-Werror) and tests"
     build build -DFIB_WERROR=ON -DFIB_BUILD_TESTS=ON
@@ -75,6 +91,14 @@ case "$MODE" in
     (cd build-asan && CK_FORK=no ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ctest --output-on-failure -j"$JOBS")
+    echo "== fuzz: every reader, clang ASan+UBSan, ${FIB_FUZZ_SECONDS:-10} s each"
+    rc=0
+    FUZZ_JOBS="$JOBS" fuzz/run.sh "${FIB_FUZZ_SECONDS:-10}" || rc=$?
+    if [ "$rc" -eq 77 ]; then
+      echo "setup: fuzz stage skipped (no clang; apt-get install $PKGS_FUZZ)"
+    elif [ "$rc" -ne 0 ]; then
+      exit "$rc"
+    fi
     ;;
   *)
     echo "usage: ./setup.sh demo|test" >&2

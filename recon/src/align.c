@@ -837,7 +837,12 @@ void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
     fftwf_execute_dft_c2r(a->inv, s->r, s->cc);
     const float *restrict cc = s->cc;
     float bestv = cc[0];
+    /* clang (14) cannot vectorise a compare-select max and turns the
+     * requested simd into a -Wpass-failed error: the pragma is GCC's
+     * only (the maximum is exact either way). */
+#if !defined(__clang__)
 #pragma omp simd reduction(max : bestv)
+#endif
     for (size_t i = 0; i < w * h; i++)
         bestv = cc[i] > bestv ? cc[i] : bestv;
     size_t best = 0;

@@ -106,11 +106,14 @@ static inline ptrdiff_t fib__reflect(ptrdiff_t i, ptrdiff_t n)
 #define FIB__PI 3.14159265358979323846
 
 /* Hot inner loops are compiled twice, for AVX2 and for the baseline, and
- * picked at load time (GCC/Clang function multiversioning).  No FMA is
+ * picked at load time (GCC function multiversioning).  No FMA is
  * enabled, so both versions round identically: results do not depend on
  * the CPU.  Off under sanitizers (ifunc resolvers run before their
- * runtime is set up). */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&        \
+ * runtime is set up) and with clang: clang (14 at least) names the ifunc
+ * of an extern clone `name.ifunc`, so a caller in another file that sees
+ * the plain declaration does not link, and one that sees the attribute
+ * gets a weak undefined reference (the call is silently skipped). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&         \
     !defined(__SANITIZE_ADDRESS__) && !defined(FIB_NO_CLONES)
 #define FIB__CLONES __attribute__((target_clones("avx2", "default")))
 #else
