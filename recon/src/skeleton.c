@@ -84,14 +84,10 @@ static inline uint32_t dil_z(uint32_t v)
 {
     return v | ((v & ~MZ2) << 9) | ((v & ~MZ0) >> 9);
 }
-/* 26-dilation = the 3x3x3 box, separable; 6-dilation = the cross */
+/* 26-dilation = the 3x3x3 box, separable */
 static inline uint32_t dil26(uint32_t v)
 {
     return dil_z(dil_y(dil_x(v)));
-}
-static inline uint32_t dil6(uint32_t v)
-{
-    return dil_x(v) | dil_y(v) | dil_z(v);
 }
 
 /* The component of the lowest set bit of @p seedset inside @p set. */
