@@ -887,8 +887,26 @@ typedef struct zarray {
     fib_pixel_type type;
     bool zlib;
     char sep;
-    double fill;
 } zarray;
+
+/* Three sizes in 1..FIB_MAX_EXTENT under @p key of the .zarray text. */
+static fib_status sizes3(const char *txt, const char *key, const char *path,
+                         size_t out[3], fib_error *err)
+{
+    double v[4];
+    if (num_array(obj_get(txt, key), v, 4) != 3)
+        return fib_error_set(err, FIB_EFORMAT, "%s: %s must list 3 sizes", path,
+                             key);
+    for (int a = 0; a < 3; a++) {
+        if (!(v[a] >= 1) || v[a] != floor(v[a]) ||
+            v[a] > (double)FIB_MAX_EXTENT)
+            return fib_error_set(err, FIB_EFORMAT,
+                                 "%s: %s[%d] = %g is not a size in 1..%zu",
+                                 path, key, a, v[a], (size_t)FIB_MAX_EXTENT);
+        out[a] = (size_t)v[a];
+    }
+    return FIB_OK;
+}
 
 static fib_status parse_zarray(const char *arr, zarray *za,
                                const fib_fmt_read_opts *opts, fib_error *err)
@@ -902,37 +920,11 @@ static fib_status parse_zarray(const char *arr, zarray *za,
         return err ? err->code : FIB_EIO;
     }
     fib_status st = FIB_OK;
-    double v[4];
     char dt[16], order[4], sep[4] = ".", cid[16];
     const char *comp = obj_get(txt, "compressor");
-    const double zf = 0;
-    if (num_array(obj_get(txt, "shape"), v, 4) != 3) {
-        st = fib_error_set(err, FIB_EFORMAT, "%s: shape must list 3 sizes", p);
+    if ((st = sizes3(txt, "shape", p, za->shape, err)) != FIB_OK ||
+        (st = sizes3(txt, "chunks", p, za->chunks, err)) != FIB_OK)
         goto done;
-    }
-    for (int a = 0; a < 3; a++) {
-        if (!(v[a] >= 1) || v[a] != floor(v[a]) ||
-            v[a] > (double)FIB_MAX_EXTENT) {
-            st = fib_error_set(err, FIB_EFORMAT,
-                               "%s: shape[%d] = %g is not a size in 1..%zu", p,
-                               a, v[a], (size_t)FIB_MAX_EXTENT);
-            goto done;
-        }
-        za->shape[a] = (size_t)v[a];
-    }
-    if (num_array(obj_get(txt, "chunks"), v, 4) != 3) {
-        st = fib_error_set(err, FIB_EFORMAT, "%s: chunks must list 3 sizes", p);
-        goto done;
-    }
-    for (int a = 0; a < 3; a++) {
-        if (!(v[a] >= 1) || v[a] != floor(v[a]) ||
-            v[a] > (double)FIB_MAX_EXTENT) {
-            st = fib_error_set(err, FIB_EFORMAT,
-                               "%s: chunks[%d] = %g is not a size", p, a, v[a]);
-            goto done;
-        }
-        za->chunks[a] = (size_t)v[a];
-    }
     if (!str_value(obj_get(txt, "dtype"), dt, sizeof dt)) {
         st = fib_error_set(err, FIB_EFORMAT, "%s: no dtype", p);
         goto done;
@@ -970,7 +962,6 @@ static fib_status parse_zarray(const char *arr, zarray *za,
         }
         za->zlib = true;
     }
-    za->fill = zf;
     size_t bytes;
     st = fib__check_dims(p, (long long)za->shape[2], (long long)za->shape[1],
                          (long long)za->shape[0], esize_of(za->type),
