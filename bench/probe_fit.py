@@ -2,7 +2,7 @@
 """Least-squares log-log fits d = d1 * (I / 1 nA)^n of the published Ga probe
 tables (planner-physics.md 4.3): Thermo Helios G2 beam diameters and Zeiss
 Crossbeam probe widths.  Prints d1, n, the spread of data/fit and the data
-range; the values are hard-coded in planner/src/ions.c."""
+range; the values are hard-coded in planner/src/physics/ions.c."""
 import numpy as np
 H={30:"1.5 pA:7, 9.7 pA:13, 28 pA:17, 48 pA:19, 93 pA:24, 0.28 nA:31, 0.46 nA:35, 0.92 nA:44, 2.8 nA:66, 6.5 nA:102, 9.3 nA:129, 21 nA:274",
 16:"0.6 pA:12, 3.4 pA:19, 11 pA:25, 21 pA:29, 45 pA:34, 0.13 nA:45, 0.24 nA:54, 0.47 nA:66, 1.4 nA:93, 3.3 nA:130, 4.7 nA:155, 21 nA:520",

@@ -4,8 +4,8 @@
 set -u
 cd "${FIB_SOURCE_DIR:?}"
 fails=0
-lib_src=$(ls core/src/*.c geometry/src/*.c planner/src/*.c recon/src/*.c \
-             formats/src/*.c 2>/dev/null)
+lib_src=$(find core draw geometry planner recon analysis formats pipeline \
+             -path '*/src/*' -name '*.c' 2>/dev/null | LC_ALL=C sort)
 # Word-boundary matches outside comments are close enough for a guard;
 # strerror_r, snprintf and vsnprintf stay allowed.
 # fprintf to a FILE is how formats/ writes text headers; elsewhere it is

@@ -12,7 +12,7 @@
 #include "fib/image.h"
 
 /* white-box: the 1D DWT against PyWavelets numbers */
-#include "../recon/src/correct_internal.h"
+#include "../recon/src/correct/correct_internal.h"
 
 #include <math.h>
 #include <stdio.h>

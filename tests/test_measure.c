@@ -8,7 +8,7 @@
 #include "fib/mesh.h"
 #include "fib/segment.h"
 #include "fib_test.h"
-#include "../recon/src/recon_internal.h"
+#include "../analysis/src/analysis_internal.h"
 
 #define PI_ 3.14159265358979323846
 /* skimage 0.19.3: marching_cubes(vol, 0.5, method="lewiner") and

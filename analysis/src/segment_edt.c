@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "fib/segment.h"
-#include "recon_internal.h"
+#include "analysis_internal.h"
 
 #define TILE 16
 

@@ -2,7 +2,7 @@
  * fib/measure.h -- quantitative measurements on label volumes: volume
  * fractions, specific surface areas, per-object statistics, local
  * thickness, skeleton/dendrite metrics, tortuosity factor, deposit
- * thickness maps and coating coverage.  See recon/MEASURE.md for the
+ * thickness maps and coating coverage.  See analysis/MEASURE.md for the
  * definitions, citations and known differences to TauFactor, PoreSpy,
  * BoneJ and scikit-image.
  *
@@ -302,7 +302,8 @@ FIB_API FIB_NODISCARD fib_status fib_recon_dendrite_phantom(
     size_t n_seeds, double radius_vox, uint64_t seed, fib_volume *labels,
     fib_error *err);
 
-/* ---- battery microstructure statistics (recon/MEASURE.md) -------------- */
+/* ---- battery microstructure statistics (analysis/MEASURE.md) --------------
+ */
 
 /** Triple-phase boundary of three phases. */
 typedef struct fib_tpb_result {

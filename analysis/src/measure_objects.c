@@ -11,7 +11,7 @@
 
 #include "fib/measure.h"
 #include "fib/mesh.h"
-#include "recon_internal.h"
+#include "analysis_internal.h"
 
 #define PI_ 3.14159265358979323846
 

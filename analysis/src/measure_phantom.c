@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fib/measure.h"
-#include "recon_internal.h"
+#include "analysis_internal.h"
 
 /* 64-bit LCG (Knuth MMIX constants); uniform double in [0, 1). */
 static double rnd(uint64_t *s)

@@ -2,7 +2,7 @@
  * measure_stats.c -- battery microstructure statistics (issue 17):
  * triple-phase boundary density with its active fraction, chord-length
  * distributions and the two-point correlation function.  Definitions and
- * conventions: fib/measure.h and recon/MEASURE.md.
+ * conventions: fib/measure.h and analysis/MEASURE.md.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 
 #include "fib/measure.h"
 #include "fib/segment.h"
-#include "recon_internal.h"
+#include "analysis_internal.h"
 
 static inline uint32_t lab_at(const fib_volume *v, size_t i)
 {

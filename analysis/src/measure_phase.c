@@ -9,7 +9,7 @@
 
 #include "fib/measure.h"
 #include "fib/mesh.h"
-#include "recon_internal.h"
+#include "analysis_internal.h"
 
 static fib_status check_labels(const fib_volume *v, fib_error *err)
 {

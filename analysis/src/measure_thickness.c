@@ -10,7 +10,7 @@
 #include "fib/measure.h"
 #include "fib/mesh.h"
 #include "fib/segment.h"
-#include "recon_internal.h"
+#include "analysis_internal.h"
 
 typedef struct ridge {
     float r; /* ball radius, nm */

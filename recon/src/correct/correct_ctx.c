@@ -21,22 +21,6 @@ struct fib_recon_correct {
     fib_recon_intensity_stats ref;
 };
 
-fib_status fib__check_f32(const fib_image *img, const char *what,
-                          fib_error *err)
-{
-    if (!img || !img->data || img->width == 0 || img->height == 0)
-        return fib_error_set(err, FIB_EINVAL, "correct: %s: empty image", what);
-    if (img->type != FIB_PX_F32)
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: %s: pixel type must be f32 (got %s)",
-                             what, fib_pixel_type_name(img->type));
-    if (img->stride < img->width * sizeof(float))
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: %s: stride %zu below row size %zu", what,
-                             img->stride, img->width * sizeof(float));
-    return FIB_OK;
-}
-
 fib_status fib_recon_correct_create(const fib_recon_correct_params *params,
                                     fib_recon_correct **ctx_out, fib_error *err)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fib/measure.h"
-#include "recon_internal.h"
+#include "analysis_internal.h"
 
 static void plane_axes(int axis, int *u, int *v)
 {

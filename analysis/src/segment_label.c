@@ -25,7 +25,7 @@
 
 #include "fib/checked.h"
 #include "fib/segment.h"
-#include "recon_internal.h"
+#include "analysis_internal.h"
 
 static inline uint32_t uf_find(uint32_t *p, uint32_t i)
 {

@@ -2,7 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "recon_internal.h"
+#include "analysis_internal.h"
 
 bool fib__vol_packed(const fib_volume *vol)
 {

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "fib/segment.h"
-#include "recon_internal.h"
+#include "analysis_internal.h"
 
 typedef struct hist {
     double count[FIB_OTSU_BINS];

@@ -1,7 +1,7 @@
 /*
  * tortuosity.c -- tortuosity factor by steady-state diffusion on the
  * voxels of one phase (TauFactor's definition; see fib/measure.h and
- * recon/MEASURE.md).
+ * analysis/MEASURE.md).
  *
  * Discretisation: cell-centred finite volumes, 7-point stencil.  Between
  * two face-adjacent phase voxels along axis a the conductance is
@@ -23,7 +23,7 @@
 
 #include "fib/measure.h"
 #include "fib/segment.h"
-#include "recon_internal.h"
+#include "analysis_internal.h"
 
 enum {
     NB_XM = 1,

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fib/segment.h"
-#include "recon_internal.h"
+#include "analysis_internal.h"
 
 static fib_status check_mask(const fib_volume *m, fib_error *err)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fib/mesh.h"
-#include "recon_internal.h"
+#include "analysis_internal.h"
 
 /* ---- case table ---------------------------------------------------------- */
 

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "recon_internal.h"
+#include "analysis_internal.h"
 
 #define MG_OVERCORRECT 1.8
 #ifndef MG_GAMMA

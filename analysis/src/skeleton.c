@@ -34,7 +34,7 @@
 
 #include "fib/measure.h"
 #include "fib/segment.h"
-#include "recon_internal.h"
+#include "analysis_internal.h"
 
 /* The 3x3x3 neighbourhood of voxel i of the padded 0/1 volume as a 27-bit
  * word, centre bit (13) cleared: 9 rows of 3 bytes, each read as one
