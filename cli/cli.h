@@ -173,22 +173,4 @@ bool cli_txn_out_dir(const char *cmd, fib_fmt_txn **t, const char *dir,
 int cli_txn_export_dir(const char *cmd, fib_fmt_txn **t, const char *dir,
                        const char **staged);
 
-/* Curtaining removal by name, shared by `correct` and `recon`
- * (--destripe-method): "vsnr", "wavelet" (wavelet-FFT), "wedge", "robust"
- * (wavelet-median).  False for any other name. */
-bool cli_destripe_method(const char *name, fib_recon_destripe_method *out);
-/* Name written in reports ("destripe:<name>"): vsnr, wavelet-fft, wedge,
- * wavelet-median. */
-const char *cli_destripe_name(fib_recon_destripe_method m);
-/* Method of a plain `correct --destripe`: the one that wins the
- * destriping bench (bench/results/fidelity.md, "Destriping").  Inside
- * `recon`, a plain --destripe / destripe = true stays the wavelet-FFT
- * filter: with VSNR the frame-fixed-pattern test of the aligner
- * (recon.c, closure pull) fired on the demo's drift-free twin and its
- * notch let y wander (recon/CORRECTION.md, Limits); choose
- * VSNR there with --destripe-method vsnr. */
-#define CLI_DESTRIPE_DEFAULT FIB_DESTRIPE_VSNR
-#define CLI_RECON_DESTRIPE_DEFAULT FIB_DESTRIPE_WAVELET_FFT
-#define CLI_DESTRIPE_CHOICES "vsnr|wavelet|wedge|robust"
-
 #endif

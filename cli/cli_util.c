@@ -358,37 +358,3 @@ void cli_inputs_add(cli_inputs *in, const char *path)
         in->n_data++;
     }
 }
-
-bool cli_destripe_method(const char *name, fib_recon_destripe_method *out)
-{
-    static const struct {
-        const char *name;
-        fib_recon_destripe_method m;
-    } t[] = {{"vsnr", FIB_DESTRIPE_VSNR},
-             {"wavelet", FIB_DESTRIPE_WAVELET_FFT},
-             {"wedge", FIB_DESTRIPE_WEDGE},
-             {"robust", FIB_DESTRIPE_WAVELET_MEDIAN}};
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-        if (strcmp(name, t[i].name) == 0) {
-            *out = t[i].m;
-            return true;
-        }
-    return false;
-}
-
-const char *cli_destripe_name(fib_recon_destripe_method m)
-{
-    switch (m) {
-    case FIB_DESTRIPE_VSNR:
-        return "vsnr";
-    case FIB_DESTRIPE_WAVELET_FFT:
-        return "wavelet-fft";
-    case FIB_DESTRIPE_WEDGE:
-        return "wedge";
-    case FIB_DESTRIPE_WAVELET_MEDIAN:
-        return "wavelet-median";
-    case FIB_DESTRIPE_NONE:
-        break;
-    }
-    return "none";
-}

@@ -323,11 +323,11 @@ int cli_cmd_correct(int argc, char **argv)
             ds_plain = true;
             break;
         case OPT_DMETHOD:
-            if (!cli_destripe_method(optarg, &cp.destripe.method))
+            if (!fib_recon_destripe_method_parse(optarg, &cp.destripe.method))
                 return cli_usage_error("correct",
                                        "--destripe-method must be one of "
                                        "%s (got '%.40s')",
-                                       CLI_DESTRIPE_CHOICES, optarg);
+                                       FIB_DESTRIPE_CHOICES, optarg);
             ds_explicit = true;
             break;
         case OPT_VSNR_ACROSS:
@@ -524,7 +524,7 @@ int cli_cmd_correct(int argc, char **argv)
                                    vsnr_opt, wedge_opt);
         cp.destripe.method = wav_opt     ? FIB_DESTRIPE_WAVELET_FFT
                              : wedge_opt ? FIB_DESTRIPE_WEDGE
-                                         : CLI_DESTRIPE_DEFAULT;
+                                         : FIB_DESTRIPE_DEFAULT;
     }
     {
         const fib_recon_destripe_method m = cp.destripe.method;
@@ -544,7 +544,7 @@ int cli_cmd_correct(int argc, char **argv)
         if (o)
             return cli_usage_error("correct",
                                    "%s does not apply to destripe method %s", o,
-                                   cli_destripe_name(m));
+                                   fib_recon_destripe_method_name(m));
     }
     cp.denoise.radius = radius;
     j.radius3d = radius;

@@ -111,14 +111,14 @@ static void usage(void)
 }
 
 /* Curtaining method of a run (run file or options): NONE when off;
- * CLI_RECON_DESTRIPE_DEFAULT for a plain destripe = true / --destripe. */
+ * FIB_RECON_DESTRIPE_DEFAULT for a plain destripe = true / --destripe. */
 static fib_recon_destripe_method destripe_of(const fib_fmt_recon_cfg *c)
 {
-    fib_recon_destripe_method m = CLI_RECON_DESTRIPE_DEFAULT;
+    fib_recon_destripe_method m = FIB_RECON_DESTRIPE_DEFAULT;
     if (!c->destripe && !c->destripe_method[0])
         return FIB_DESTRIPE_NONE;
-    if (c->destripe_method[0] && !cli_destripe_method(c->destripe_method, &m))
-        m = CLI_RECON_DESTRIPE_DEFAULT; /* not reached: names are checked */
+    if (c->destripe_method[0] && !fib_recon_destripe_method_parse(c->destripe_method, &m))
+        m = FIB_RECON_DESTRIPE_DEFAULT; /* not reached: names are checked */
     return m;
 }
 
@@ -407,11 +407,11 @@ static int parse_args(int argc, char **argv, opts *o)
             break;
         case O_DMETHOD: {
             fib_recon_destripe_method m;
-            if (!cli_destripe_method(optarg, &m))
+            if (!fib_recon_destripe_method_parse(optarg, &m))
                 return cli_usage_error(CMD,
                                        "--destripe-method must be one of "
                                        "%s (got '%.40s')",
-                                       CLI_DESTRIPE_CHOICES, optarg);
+                                       FIB_DESTRIPE_CHOICES, optarg);
             c->destripe = true;
             snprintf(c->destripe_method, sizeof c->destripe_method, "%s",
                      optarg);
@@ -1043,7 +1043,7 @@ static fib_status write_report(const char *path, const opts *o,
     if (destripe_of(c) != FIB_DESTRIPE_NONE) {
         char name[40];
         snprintf(name, sizeof name, "destripe:%s",
-                 cli_destripe_name(destripe_of(c)));
+                 fib_recon_destripe_method_name(destripe_of(c)));
         fib_fmt_json_string(j, name);
     }
     if (c->background[0])

@@ -1,5 +1,6 @@
 /* test_core.c -- status table, error buffer, images, checked math. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "fib/checked.h"
 #include "fib/common.h"
 #include "fib/image.h"
+#include "fib/params.h"
 #include "fib/progress.h"
 #include "fib/report.h"
 #include "fib_test.h"
@@ -213,6 +215,117 @@ START_TEST(csv_quoting_and_atomic_write)
 }
 END_TEST
 
+/* A parameter table of the kind engines declare (fib/params.h). */
+typedef struct demo_params {
+    double slice_nm;
+    double pixel_nm[2];
+    int neighbours;
+    size_t budget;
+    bool taper;
+    int method;
+    char name[8];
+} demo_params;
+static const char *const demo_methods[] = {"vsnr", "wavelet", NULL};
+static const int demo_method_values[] = {3, 7};
+static const fib_param demo_rows[] = {
+    {"slice_nm", FIB_PARAM_DOUBLE, offsetof(demo_params, slice_nm), 0, 0.01,
+     1e6, 0, NULL, "nm", "slice thickness", NULL, NULL, FIB_PARAM_ZERO_AUTO},
+    {"pixel_nm", FIB_PARAM_DLIST, offsetof(demo_params, pixel_nm), 2, 0.01, 1e6,
+     5, NULL, "nm", "pixel size", NULL, NULL, 0},
+    {"neighbours", FIB_PARAM_INT, offsetof(demo_params, neighbours), 0, 1, 8, 3,
+     NULL, "", "pairs per slice", NULL, NULL, 0},
+    {"budget", FIB_PARAM_SIZE, offsetof(demo_params, budget), 0, 1, 1e12, 64,
+     NULL, "bytes", "memory", NULL, NULL, 0},
+    {"taper", FIB_PARAM_BOOL, offsetof(demo_params, taper), 0, 0, 1, 1, NULL,
+     "", "taper the edges", NULL, NULL, 0},
+    {"method", FIB_PARAM_ENUM, offsetof(demo_params, method), 0, 0, 0, 7, NULL,
+     "", "destriping method", demo_methods, demo_method_values, 0},
+    {"name", FIB_PARAM_STRING, offsetof(demo_params, name), 8, 0, 0, 0, "db5",
+     "", "wavelet", NULL, NULL, 0},
+};
+static const fib_param_table demo_table = {"demo", demo_rows, 7};
+
+START_TEST(param_table)
+{
+    demo_params p;
+    memset(&p, 0xff, sizeof p);
+    fib_params_defaults(&demo_table, &p);
+    ck_assert(p.slice_nm == 0 && p.pixel_nm[0] == 5 && p.pixel_nm[1] == 5);
+    ck_assert_int_eq(p.neighbours, 3);
+    ck_assert_uint_eq(p.budget, 64);
+    ck_assert(p.taper);
+    ck_assert_int_eq(p.method, 7);
+    ck_assert_str_eq(p.name, "db5");
+    fib_error err = {0};
+    ck_assert_int_eq(fib_params_check(&demo_table, &p, &err), FIB_OK);
+    const fib_param *r = fib_params_find(&demo_table, "--slice-nm");
+    ck_assert_ptr_eq(r, &demo_rows[0]);
+    ck_assert_ptr_null(fib_params_find(&demo_table, "slice"));
+    /* ranges: in, out, zero = auto */
+    ck_assert_int_eq(fib_params_parse(r, &p, "12.5", &err), FIB_OK);
+    ck_assert(p.slice_nm == 12.5);
+    ck_assert_int_eq(fib_params_parse(r, &p, "-3", &err), FIB_ERANGE);
+    ck_assert_str_eq(err.msg,
+                     "slice_nm must be 0.01..1000000 nm, or 0 = auto (got -3)");
+    ck_assert(p.slice_nm == 12.5);
+    fib_error_clear(&err);
+    ck_assert_int_eq(fib_params_parse(r, &p, "0", &err), FIB_OK);
+    ck_assert_int_eq(fib_params_parse(r, &p, "1e400", &err), FIB_EINVAL);
+    fib_error_clear(&err);
+    ck_assert_int_eq(fib_params_parse(r, &p, "3x", &err), FIB_EINVAL);
+    fib_error_clear(&err);
+    /* integers refuse fractions */
+    r = fib_params_find(&demo_table, "neighbours");
+    ck_assert_int_eq(fib_params_parse(r, &p, "2.5", &err), FIB_EINVAL);
+    fib_error_clear(&err);
+    ck_assert_int_eq(fib_params_parse(r, &p, "9", &err), FIB_ERANGE);
+    fib_error_clear(&err);
+    /* lists repeat the last value, and are range-checked per element */
+    r = fib_params_find(&demo_table, "pixel_nm");
+    ck_assert_int_eq(fib_params_parse(r, &p, "4,6", &err), FIB_OK);
+    ck_assert(p.pixel_nm[0] == 4 && p.pixel_nm[1] == 6);
+    ck_assert_int_eq(fib_params_parse(r, &p, "7", &err), FIB_OK);
+    ck_assert(p.pixel_nm[0] == 7 && p.pixel_nm[1] == 7);
+    ck_assert_int_eq(fib_params_parse(r, &p, "1,2,3", &err), FIB_EINVAL);
+    fib_error_clear(&err);
+    ck_assert_int_eq(fib_params_parse(r, &p, "1,0", &err), FIB_ERANGE);
+    fib_error_clear(&err);
+    char buf[160];
+    ck_assert_str_eq(fib_params_text(r, &p, buf, sizeof buf), "7,7");
+    /* bools, enums with values, strings */
+    r = fib_params_find(&demo_table, "taper");
+    ck_assert_int_eq(fib_params_parse(r, &p, "off", &err), FIB_OK);
+    ck_assert(!p.taper);
+    ck_assert_int_eq(fib_params_parse(r, &p, NULL, &err), FIB_OK);
+    ck_assert(p.taper);
+    ck_assert_int_eq(fib_params_parse(r, &p, "maybe", &err), FIB_EINVAL);
+    fib_error_clear(&err);
+    r = fib_params_find(&demo_table, "method");
+    ck_assert_int_eq(fib_params_parse(r, &p, "VSNR", &err), FIB_OK);
+    ck_assert_int_eq(p.method, 3);
+    ck_assert_str_eq(fib_params_text(r, &p, buf, sizeof buf), "vsnr");
+    ck_assert_int_eq(fib_params_parse(r, &p, "fft", &err), FIB_EINVAL);
+    ck_assert_str_eq(err.msg, "method must be one of vsnr|wavelet (got 'fft')");
+    fib_error_clear(&err);
+    p.method = 5;
+    ck_assert_int_eq(fib_params_check(&demo_table, &p, &err), FIB_EINVAL);
+    fib_error_clear(&err);
+    p.method = 7;
+    r = fib_params_find(&demo_table, "name");
+    ck_assert_int_eq(fib_params_parse(r, &p, "sym8", &err), FIB_OK);
+    ck_assert_str_eq(p.name, "sym8");
+    ck_assert_int_eq(fib_params_parse(r, &p, "toolongname", &err), FIB_ERANGE);
+    fib_error_clear(&err);
+    /* a struct filled in C is checked by the same table */
+    p.budget = 0;
+    ck_assert_int_eq(fib_params_check(&demo_table, &p, &err), FIB_ERANGE);
+    ck_assert_ptr_nonnull(strstr(err.msg, "budget must be 1..1e+12 bytes"));
+    fib_params_help_line(&demo_rows[0], buf, sizeof buf);
+    ck_assert_str_eq(buf, "  --slice-nm X           slice thickness "
+                          "(nm; 0.01..1000000; 0 = auto)");
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
     Suite *s = suite_create("core");
@@ -228,6 +341,7 @@ static Suite *core_suite(void)
     tc = tcase_create("checked");
     tcase_add_test(tc, checked_math_and_budget);
     tcase_add_test(tc, progress_cancels);
+    tcase_add_test(tc, param_table);
     suite_add_tcase(s, tc);
     tc = tcase_create("report");
     tcase_add_test(tc, json_document);

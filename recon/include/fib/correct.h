@@ -57,6 +57,25 @@ typedef enum fib_recon_destripe_method {
                                           (Fehrenbach et al. 2012; see below) */
 } fib_recon_destripe_method;
 
+/** Curtaining removal by its option name, shared by `correct` and `recon`
+ *  (--destripe-method, destripe_method =): "vsnr", "wavelet" (wavelet-FFT),
+ *  "wedge", "robust" (wavelet-median).  False for any other name. */
+FIB_API bool fib_recon_destripe_method_parse(const char *name,
+                                             fib_recon_destripe_method *out);
+/** Name written in reports ("destripe:<name>"): vsnr, wavelet-fft, wedge,
+ *  wavelet-median, none. */
+FIB_API const char *fib_recon_destripe_method_name(fib_recon_destripe_method m);
+/** The option names accepted by fib_recon_destripe_method_parse(). */
+#define FIB_DESTRIPE_CHOICES "vsnr|wavelet|wedge|robust"
+/** Method of a plain `correct --destripe`: the one that wins the
+ *  destriping bench (bench/results/fidelity.md, "Destriping"). */
+#define FIB_DESTRIPE_DEFAULT FIB_DESTRIPE_VSNR
+/** Inside `recon`, a plain --destripe / destripe = true stays the
+ *  wavelet-FFT filter: with VSNR the frame-fixed-pattern test of the
+ *  aligner (recon.c, closure pull) fired on the demo's drift-free twin and
+ *  its notch let y wander (recon/CORRECTION.md, Limits). */
+#define FIB_RECON_DESTRIPE_DEFAULT FIB_DESTRIPE_WAVELET_FFT
+
 /**
  * Curtaining removal.
  *

@@ -183,3 +183,38 @@ fail:
     fib_error_prefix(err, "slice %zu: ", slice_index);
     return st;
 }
+
+bool fib_recon_destripe_method_parse(const char *name,
+                                     fib_recon_destripe_method *out)
+{
+    static const struct {
+        const char *name;
+        fib_recon_destripe_method m;
+    } t[] = {{"vsnr", FIB_DESTRIPE_VSNR},
+             {"wavelet", FIB_DESTRIPE_WAVELET_FFT},
+             {"wedge", FIB_DESTRIPE_WEDGE},
+             {"robust", FIB_DESTRIPE_WAVELET_MEDIAN}};
+    for (size_t i = 0; name && i < sizeof t / sizeof t[0]; i++)
+        if (strcmp(name, t[i].name) == 0) {
+            *out = t[i].m;
+            return true;
+        }
+    return false;
+}
+
+const char *fib_recon_destripe_method_name(fib_recon_destripe_method m)
+{
+    switch (m) {
+    case FIB_DESTRIPE_VSNR:
+        return "vsnr";
+    case FIB_DESTRIPE_WAVELET_FFT:
+        return "wavelet-fft";
+    case FIB_DESTRIPE_WEDGE:
+        return "wedge";
+    case FIB_DESTRIPE_WAVELET_MEDIAN:
+        return "wavelet-median";
+    case FIB_DESTRIPE_NONE:
+        break;
+    }
+    return "none";
+}
