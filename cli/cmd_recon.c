@@ -117,7 +117,8 @@ static fib_recon_destripe_method destripe_of(const fib_fmt_recon_cfg *c)
     fib_recon_destripe_method m = FIB_RECON_DESTRIPE_DEFAULT;
     if (!c->destripe && !c->destripe_method[0])
         return FIB_DESTRIPE_NONE;
-    if (c->destripe_method[0] && !fib_recon_destripe_method_parse(c->destripe_method, &m))
+    if (c->destripe_method[0] &&
+        !fib_recon_destripe_method_parse(c->destripe_method, &m))
         m = FIB_RECON_DESTRIPE_DEFAULT; /* not reached: names are checked */
     return m;
 }
