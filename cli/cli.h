@@ -173,4 +173,11 @@ bool cli_txn_out_dir(const char *cmd, fib_fmt_txn **t, const char *dir,
 int cli_txn_export_dir(const char *cmd, fib_fmt_txn **t, const char *dir,
                        const char **staged);
 
+/* The message callback of every job (fib/job.h) the command runs:
+ * FIB_JOB_RESULT lines go to stdout, notes and warnings to stderr, each
+ * as the job wrote it plus a newline (stdout is flushed first so that the
+ * two streams keep their order on a terminal).  @p user is unused. */
+#include "fib/job.h"
+void cli_job_message(void *user, fib_job_level level, const char *text);
+
 #endif

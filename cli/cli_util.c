@@ -358,3 +358,16 @@ void cli_inputs_add(cli_inputs *in, const char *path)
         in->n_data++;
     }
 }
+
+void cli_job_message(void *user, fib_job_level level, const char *text)
+{
+    (void)user;
+    if (level == FIB_JOB_RESULT) {
+        fputs(text, stdout);
+        fputc('\n', stdout);
+        return;
+    }
+    fflush(stdout);
+    fputs(text, stderr);
+    fputc('\n', stderr);
+}
