@@ -8,15 +8,7 @@
 # session timeline; bad
 # output folders, existing files and unknown kinds exit 2 and leave
 # nothing behind.
-set -u
-C="$FIB_CLI"
-SRC="${FIB_SOURCE_DIR:?}"
-PY="${FIB_PYTHON:-}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail() { echo "FAIL: $*"; exit 1; }
-ok() { pass=$((pass+1)); }
+. "$(dirname "$0")/support/cli_prelude.sh"
 
 have_yaml=0
 if [ -n "$PY" ] && [ -x "$PY" ] && "$PY" -c 'import yaml' 2>/dev/null; then

@@ -2,15 +2,7 @@
 # cli_plan.sh -- `cryofib plan`, `workflow` and `slice-view` on every
 # example session: exit codes, JSON keys, CSV rows, PNG outputs, errors
 # naming file and line.
-set -u
-C="$FIB_CLI"
-SRC="${FIB_SOURCE_DIR:?}"
-PY="${FIB_PYTHON:-}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail() { echo "FAIL: $*"; exit 1; }
-ok() { pass=$((pass+1)); }
+. "$(dirname "$0")/support/cli_prelude.sh"
 
 for f in li-dendrite-cryo-liftout nmc811-rt-pfib sulfur-carbon-cryo-ongrid \
          li-lipon-cryo-liftout session-reference; do

@@ -3,15 +3,7 @@
 # (examples/cryo-4site-session.cfg, examples/workflow3-session.cfg): the
 # batched timeline, phases, JSON/CSV consistency, the timeline chart, and
 # the workflow recommendation checked against the plan temperature.
-set -u
-C="$FIB_CLI"
-SRC="${FIB_SOURCE_DIR:?}"
-PY="${FIB_PYTHON:-}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail() { echo "FAIL: $*"; exit 1; }
-ok() { pass=$((pass+1)); }
+. "$(dirname "$0")/support/cli_prelude.sh"
 
 for f in cryo-4site-session workflow3-session; do
   "$C" plan "$SRC/examples/$f.cfg" --json "$T/$f.json" --csv "$T/$f.csv" \

@@ -24,26 +24,6 @@
 #define W 256
 #define H 256
 
-/* ---------- deterministic noise ---------- */
-static uint64_t rng_state;
-static double urand(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return ((double)(rng_state >> 11) + 0.5) / 9007199254740992.0;
-}
-static double nrand(void)
-{
-    double u = urand(), v = urand();
-    return sqrt(-2 * log(u)) * cos(6.283185307179586 * v);
-}
-
-static float *px(fib_image *im, size_t x, size_t y)
-{
-    return (float *)fib_image_row(im, y) + x;
-}
-
 /* Clean phantom, a stand-in for a FIB-SEM section of a particulate
  * electrode: background 100 with 90 discs (radius 3-10 px, grey 40-200,
  * fixed seed), and a 48 x 48 block of grey 180 at x, y in [64, 112) x
@@ -54,23 +34,24 @@ static void phantom(fib_image *im)
     ck_assert_int_eq(fib_image_init(im, FIB_PX_F32, W, H, NULL), FIB_OK);
     for (size_t y = 0; y < H; y++)
         for (size_t x = 0; x < W; x++)
-            *px(im, x, y) = 100;
-    rng_state = 0x9e3779b97f4a7c15ull;
+            *fib_test_px(im, x, y) = 100;
+    fib_test_rng = 0x9e3779b97f4a7c15ull;
     for (int i = 0; i < 90; i++) {
-        double cx = urand() * W, cy = urand() * H, r = 3 + 7 * urand();
-        float g = (float)(40 + 160 * urand());
+        double cx = fib_test_urand() * W, cy = fib_test_urand() * H,
+               r = 3 + 7 * fib_test_urand();
+        float g = (float)(40 + 160 * fib_test_urand());
         size_t y0 = cy > r ? (size_t)(cy - r) : 0,
                x0 = cx > r ? (size_t)(cx - r) : 0;
         for (size_t y = y0; y < H && (double)y < cy + r + 1; y++)
             for (size_t x = x0; x < W && (double)x < cx + r + 1; x++) {
                 double dx = (double)x - cx, dy = (double)y - cy;
                 if (dx * dx + dy * dy < r * r)
-                    *px(im, x, y) = g;
+                    *fib_test_px(im, x, y) = g;
             }
     }
     for (size_t y = 80; y < 176; y++)
         for (size_t x = 40; x < 136; x++)
-            *px(im, x, y) =
+            *fib_test_px(im, x, y) =
                 (x >= 64 && x < 112 && y >= 104 && y < 152) ? 180 : 100;
 }
 
@@ -85,12 +66,12 @@ static void make_stripe_tab(void)
     static bool done;
     if (done)
         return;
-    uint64_t save = rng_state;
-    rng_state = 0x243f6a8885a308d3ull;
+    uint64_t save = fib_test_rng;
+    fib_test_rng = 0x243f6a8885a308d3ull;
     double white[768], sharp[768], broad[768];
     for (int i = 0; i < 768; i++) {
-        sharp[i] = 6 * nrand();
-        white[i] = nrand();
+        sharp[i] = 6 * fib_test_nrand();
+        white[i] = fib_test_nrand();
     }
     for (int i = 0; i < 768; i++) {
         /* band-pass: Gaussian 3 px minus Gaussian 15 px smoothing */
@@ -113,7 +94,7 @@ static void make_stripe_tab(void)
     v = sqrt(v / 768);
     for (int i = 0; i < 768; i++)
         stripe_tab[i] = sharp[i] + 8 * broad[i] / v;
-    rng_state = save;
+    fib_test_rng = save;
     done = true;
 }
 
@@ -138,17 +119,17 @@ static void add_stripes(fib_image *im, double angle_deg)
             /* coordinate across stripes running along (sin a, cos a) */
             double u = ((double)x - 127.5) * cos(a) -
                        ((double)y - 127.5) * sin(a) + 127.5;
-            *px(im, x, y) +=
+            *fib_test_px(im, x, y) +=
                 (float)stripe_profile(angle_deg == 0 ? (double)x : u);
         }
 }
 
 static void add_noise(fib_image *im, double sigma, uint64_t seed)
 {
-    rng_state = seed;
+    fib_test_rng = seed;
     for (size_t y = 0; y < im->height; y++)
         for (size_t x = 0; x < im->width; x++)
-            *px(im, x, y) += (float)(sigma * nrand());
+            *fib_test_px(im, x, y) += (float)(sigma * fib_test_nrand());
 }
 
 /* quadratic + linear shading, zero mean over the image */
@@ -285,7 +266,7 @@ START_TEST(test_destripe_perfect_reconstruction)
     ck_assert_int_eq(fib_image_init(&im, FIB_PX_F32, 200, 150, NULL), FIB_OK);
     for (size_t y = 0; y < 150; y++)
         for (size_t x = 0; x < 200; x++)
-            *px(&im, x, y) =
+            *fib_test_px(&im, x, y) =
                 (float)(100 + 40 * sin(0.3 * (double)y) + (y > 70 ? 30 : 0));
     copy(&im, &orig);
     fib_recon_destripe_params p = {.method = FIB_DESTRIPE_WAVELET_FFT};
@@ -317,7 +298,8 @@ static void check_destripe(fib_recon_destripe_params p, double min_gain,
     double p0, p1, srms = 0;
     ck_assert_int_eq(fib_recon_stripe_power(&st, 8, &p0, NULL), FIB_OK);
     for (size_t x = 0; x < W; x++)
-        srms += (double)*px(&st, x, 0) * (double)*px(&st, x, 0);
+        srms +=
+            (double)*fib_test_px(&st, x, 0) * (double)*fib_test_px(&st, x, 0);
     srms = sqrt(srms / W);
     ck_assert_int_eq(fib_recon_destripe(&p, &st, NULL), FIB_OK);
     ck_assert_int_eq(fib_recon_stripe_power(&st, 8, &p1, NULL), FIB_OK);
@@ -458,7 +440,7 @@ static void check_background(fib_recon_background_params p, bool mult,
     copy(&clean, &in);
     for (size_t y = 0; y < H; y++)
         for (size_t x = 0; x < W; x++) {
-            float *v = px(&in, x, y);
+            float *v = fib_test_px(&in, x, y);
             if (mult)
                 *v *= (float)(1 + shading(x, y) / 150);
             else
@@ -471,13 +453,13 @@ static void check_background(fib_recon_background_params p, bool mult,
     double mo = 0, mc = 0;
     for (size_t y = 0; y < H; y++)
         for (size_t x = 0; x < W; x++) {
-            mo += (double)*px(&out, x, y);
-            mc += (double)*px(&clean, x, y);
+            mo += (double)*fib_test_px(&out, x, y);
+            mc += (double)*fib_test_px(&clean, x, y);
         }
     float shift = (float)((mc - mo) / (W * H));
     for (size_t y = 0; y < H; y++)
         for (size_t x = 0; x < W; x++)
-            *px(&out, x, y) += shift;
+            *fib_test_px(&out, x, y) += shift;
     double r0 = rms(&in, &clean), r1 = rms(&out, &clean);
     printf("background method %d%s: rms %.3f -> %.3f, ssim %.4f -> %.4f\n",
            p.method, mult ? " (divide)" : "", r0, r1, ssim(&in, &clean),
@@ -500,8 +482,9 @@ START_TEST(test_background_poly)
     ck_assert_int_eq(fib_image_init(&im, FIB_PX_F32, 97, 61, NULL), FIB_OK);
     for (size_t y = 0; y < 61; y++)
         for (size_t x = 0; x < 97; x++)
-            *px(&im, x, y) = (float)(50 + 0.01 * (double)(x * x) -
-                                     0.3 * (double)y + 0.002 * (double)(x * y));
+            *fib_test_px(&im, x, y) =
+                (float)(50 + 0.01 * (double)(x * x) - 0.3 * (double)y +
+                        0.002 * (double)(x * y));
     p.divide = false;
     ck_assert_int_eq(fib_recon_background_estimate(&p, &im, &bg, NULL), FIB_OK);
     ck_assert_double_lt(rms(&im, &bg), 1e-3);
@@ -537,7 +520,8 @@ START_TEST(test_normalize_drift)
             double g = 1 + 0.01 * k, o = 2.0 * k + (k >= 20 ? 25 : 0);
             for (size_t y = 0; y < H; y++)
                 for (size_t x = 0; x < W; x++)
-                    *px(&s, x, y) = (float)((double)*px(&s, x, y) * g + o);
+                    *fib_test_px(&s, x, y) =
+                        (float)((double)*fib_test_px(&s, x, y) * g + o);
             add_noise(&s, 2, 100 + (uint64_t)k);
             double before = rms(&s, &clean);
             ck_assert_int_eq(fib_recon_correct_slice(ctx, (size_t)k, &s, NULL),
@@ -575,7 +559,7 @@ START_TEST(test_normalize_ema)
         copy(&clean, &s);
         for (size_t y = 0; y < H; y++)
             for (size_t x = 0; x < W; x++)
-                *px(&s, x, y) += k >= 6 ? 40.0f : 0.0f;
+                *fib_test_px(&s, x, y) += k >= 6 ? 40.0f : 0.0f;
         ck_assert_int_eq(fib_recon_correct_slice(ctx, (size_t)k, &s, NULL),
                          FIB_OK);
         fib_recon_intensity_stats st;
@@ -650,18 +634,20 @@ START_TEST(test_gauss_values)
     /* impulse response: normalised, symmetric, exp(-x^2/2) shape */
     fib_image im;
     ck_assert_int_eq(fib_image_init(&im, FIB_PX_F32, 41, 41, NULL), FIB_OK);
-    *px(&im, 20, 20) = 1000;
+    *fib_test_px(&im, 20, 20) = 1000;
     fib_recon_denoise_params g = {.method = FIB_DENOISE_GAUSS, .sigma_px = 2};
     ck_assert_int_eq(fib_recon_denoise(&g, &im, NULL), FIB_OK);
     double sum = 0;
     for (size_t y = 0; y < 41; y++)
         for (size_t x = 0; x < 41; x++)
-            sum += (double)*px(&im, x, y);
+            sum += (double)*fib_test_px(&im, x, y);
     ck_assert_double_eq_tol(sum, 1000, 1e-2);
-    double c = (double)*px(&im, 20, 20), r1 = (double)*px(&im, 21, 20);
+    double c = (double)*fib_test_px(&im, 20, 20),
+           r1 = (double)*fib_test_px(&im, 21, 20);
     ck_assert_double_eq_tol(r1 / c, exp(-1.0 / 8), 1e-5);
-    ck_assert_double_eq_tol((double)*px(&im, 20, 24) / c, exp(-16.0 / 8), 1e-5);
-    ck_assert(*px(&im, 20, 29) == 0.0f); /* beyond round(4 sigma) */
+    ck_assert_double_eq_tol((double)*fib_test_px(&im, 20, 24) / c,
+                            exp(-16.0 / 8), 1e-5);
+    ck_assert(*fib_test_px(&im, 20, 29) == 0.0f); /* beyond round(4 sigma) */
     fib_image_clear(&im);
 }
 END_TEST
@@ -673,9 +659,9 @@ START_TEST(test_median_values)
     ck_assert_int_eq(fib_image_init(&im, FIB_PX_F32, 30, 20, NULL), FIB_OK);
     for (size_t y = 0; y < 20; y++)
         for (size_t x = 0; x < 30; x++)
-            *px(&im, x, y) = (float)x;
-    *px(&im, 10, 10) = 1000;
-    *px(&im, 15, 5) = -1000;
+            *fib_test_px(&im, x, y) = (float)x;
+    *fib_test_px(&im, 10, 10) = 1000;
+    *fib_test_px(&im, 15, 5) = -1000;
     for (unsigned r = 1; r <= 3; r++) {
         fib_image c;
         copy(&im, &c);
@@ -684,7 +670,7 @@ START_TEST(test_median_values)
         ck_assert_int_eq(fib_recon_denoise(&p, &c, NULL), FIB_OK);
         for (size_t y = 0; y < 20; y++)
             for (size_t x = r; x + r < 30; x++)
-                ck_assert(*px(&c, x, y) == (float)x);
+                ck_assert(*fib_test_px(&c, x, y) == (float)x);
         fib_image_clear(&c);
     }
     fib_image_clear(&im);
@@ -709,13 +695,13 @@ START_TEST(test_median_brute_force)
     /* every radius / slab against sorting the mirrored window */
     enum { MW = 70, MH = 23 };
     fib_image s[3];
-    rng_state = 77;
+    fib_test_rng = 77;
     for (int k = 0; k < 3; k++) {
         ck_assert_int_eq(fib_image_init(&s[k], FIB_PX_F32, MW, MH, NULL),
                          FIB_OK);
         for (size_t y = 0; y < MH; y++)
             for (size_t x = 0; x < MW; x++)
-                *px(&s[k], x, y) = (float)floor(20 * urand());
+                *fib_test_px(&s[k], x, y) = (float)floor(20 * fib_test_urand());
     }
     for (unsigned r = 1; r <= 4; r++) {
         for (int three = 0; three < 2; three++) {
@@ -737,10 +723,12 @@ START_TEST(test_median_brute_force)
                     for (int k = three ? 0 : 1; k < (three ? 3 : 2); k++)
                         for (int dy = -(int)r; dy <= (int)r; dy++)
                             for (int dx = -(int)r; dx <= (int)r; dx++)
-                                win[n++] = *px(&s[k], (size_t)refl(x + dx, MW),
-                                               (size_t)refl(y + dy, MH));
+                                win[n++] = *fib_test_px(
+                                    &s[k], (size_t)refl(x + dx, MW),
+                                    (size_t)refl(y + dy, MH));
                     qsort(win, (size_t)n, sizeof(float), cmpf);
-                    ck_assert_msg(*px(&out, (size_t)x, (size_t)y) == win[n / 2],
+                    ck_assert_msg(*fib_test_px(&out, (size_t)x, (size_t)y) ==
+                                      win[n / 2],
                                   "r %u 3d %d at %td,%td", r, three, x, y);
                 }
             fib_image_clear(&out);
@@ -802,7 +790,7 @@ START_TEST(test_full_chain_and_threads)
             add_stripes(&in, 0);
             for (size_t y = 0; y < H; y++)
                 for (size_t x = 0; x < W; x++)
-                    *px(&in, x, y) += (float)(shading(x, y) + 5 * k);
+                    *fib_test_px(&in, x, y) += (float)(shading(x, y) + 5 * k);
             add_noise(&in, 8, 500 + (uint64_t)k);
             copy(&in, &res[t][k]);
             ck_assert_int_eq(
@@ -865,8 +853,8 @@ START_TEST(test_ssim_reference)
     ck_assert_int_eq(fib_image_init(&b, FIB_PX_F32, 64, 48, NULL), FIB_OK);
     for (size_t y = 0; y < 48; y++)
         for (size_t x = 0; x < 64; x++) {
-            *px(&a, x, y) = (float)((x * 7 + y * 13) % 50);
-            *px(&b, x, y) =
+            *fib_test_px(&a, x, y) = (float)((x * 7 + y * 13) % 50);
+            *fib_test_px(&b, x, y) =
                 (float)((x * 7 + y * 13) % 50) + (float)((x * y) % 7) - 3.0f;
         }
     double s;
@@ -948,7 +936,7 @@ START_TEST(test_small_and_odd_sizes)
                 FIB_OK);
             for (size_t y = 0; y < sz[s][1]; y++)
                 for (size_t x = 0; x < sz[s][0]; x++)
-                    *px(&im, x, y) = (float)((x * 3 + y) % 7);
+                    *fib_test_px(&im, x, y) = (float)((x * 3 + y) % 7);
             fib_error e = {0};
             fib_status st;
             if (m < 6) {

@@ -23,25 +23,6 @@
 #define W 256
 #define H 224
 
-static uint64_t rng_state;
-static double urand(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return ((double)(rng_state >> 11) + 0.5) / 9007199254740992.0;
-}
-static double nrand(void)
-{
-    double u = urand(), v = urand();
-    return sqrt(-2 * log(u)) * cos(6.283185307179586 * v);
-}
-
-static float *px(fib_image *im, size_t x, size_t y)
-{
-    return (float *)fib_image_row(im, y) + x;
-}
-
 /* Clean section: ramp 90..110 in x, 70 discs (radius 3-14 px, grey
  * 40-200, edges blurred over ~1 px as a beam would), fixed seed; plus
  * Gaussian read noise of sd @p noise (seed @p seed). */
@@ -50,25 +31,26 @@ static void section(fib_image *im, double noise, uint64_t seed)
     ck_assert_int_eq(fib_image_init(im, FIB_PX_F32, W, H, NULL), FIB_OK);
     for (size_t y = 0; y < H; y++)
         for (size_t x = 0; x < W; x++)
-            *px(im, x, y) = (float)(90 + 20.0 * (double)x / W);
-    rng_state = 0x9e3779b97f4a7c15ull;
+            *fib_test_px(im, x, y) = (float)(90 + 20.0 * (double)x / W);
+    fib_test_rng = 0x9e3779b97f4a7c15ull;
     for (int i = 0; i < 70; i++) {
-        double cx = urand() * W, cy = urand() * H, r = 3 + 11 * urand();
-        double g = 40 + 160 * urand();
+        double cx = fib_test_urand() * W, cy = fib_test_urand() * H,
+               r = 3 + 11 * fib_test_urand();
+        double g = 40 + 160 * fib_test_urand();
         for (size_t y = 0; y < H; y++)
             for (size_t x = 0; x < W; x++) {
                 double d = hypot((double)x - cx, (double)y - cy) - r;
                 if (d > 3)
                     continue;
                 double a = 0.5 - 0.5 * tanh(d / 0.7); /* coverage */
-                float *p = px(im, x, y);
+                float *p = fib_test_px(im, x, y);
                 *p = (float)((1 - a) * (double)*p + a * g);
             }
     }
-    rng_state = seed;
+    fib_test_rng = seed;
     for (size_t y = 0; y < H; y++)
         for (size_t x = 0; x < W; x++)
-            *px(im, x, y) += (float)(noise * nrand());
+            *fib_test_px(im, x, y) += (float)(noise * fib_test_nrand());
 }
 
 /* Curtains: W / 10 vertical streaks at random x, widths w uniform in
@@ -77,9 +59,10 @@ static void section(fib_image *im, double noise, uint64_t seed)
 static void add_curtains(fib_image *im, double amp, uint64_t seed)
 {
     double col[W] = {0};
-    rng_state = seed;
+    fib_test_rng = seed;
     for (int i = 0; i < W / 10; i++) {
-        double x0 = urand() * W, w = 1 + 7 * urand(), a = amp * nrand();
+        double x0 = fib_test_urand() * W, w = 1 + 7 * fib_test_urand(),
+               a = amp * fib_test_nrand();
         for (size_t x = 0; x < W; x++) {
             double d = ((double)x + 0.5 - x0) / (0.5 * w);
             col[x] += a * exp(-0.5 * d * d);
@@ -88,7 +71,7 @@ static void add_curtains(fib_image *im, double amp, uint64_t seed)
     for (size_t y = 0; y < H; y++) {
         double f = exp(-((double)y + 0.5) / (0.5 * H));
         for (size_t x = 0; x < W; x++)
-            *px(im, x, y) += (float)(f * col[x]);
+            *fib_test_px(im, x, y) += (float)(f * col[x]);
     }
 }
 
@@ -111,7 +94,7 @@ static double stripe_of_diff(const fib_image *a, const fib_image *b)
     copy(a, &d);
     for (size_t y = 0; y < H; y++)
         for (size_t x = 0; x < W; x++)
-            *px(&d, x, y) -=
+            *fib_test_px(&d, x, y) -=
                 *(const float *)((const char *)fib_image_row(b, y) +
                                  x * sizeof(float));
     double p;
@@ -208,12 +191,12 @@ START_TEST(test_vsnr_stripe_free)
     ck_assert_int_eq(fib_image_init(&flat, FIB_PX_F32, 64, 48, NULL), FIB_OK);
     for (size_t y = 0; y < 48; y++)
         for (size_t x = 0; x < 64; x++)
-            *px(&flat, x, y) = 7.5f;
+            *fib_test_px(&flat, x, y) = 7.5f;
     fib_recon_destripe_params p = {.method = FIB_DESTRIPE_VSNR};
     ck_assert_int_eq(fib_recon_destripe(&p, &flat, NULL), FIB_OK);
     for (size_t y = 0; y < 48; y++)
         for (size_t x = 0; x < 64; x++)
-            ck_assert(*px(&flat, x, y) == 7.5f);
+            ck_assert(*fib_test_px(&flat, x, y) == 7.5f);
     fib_image_clear(&flat);
     fib_image_clear(&clean);
     fib_image_clear(&v);
@@ -231,7 +214,7 @@ START_TEST(test_vsnr_pure_stripes)
     ck_assert_int_eq(fib_image_init(&clean, FIB_PX_F32, W, H, NULL), FIB_OK);
     for (size_t y = 0; y < H; y++)
         for (size_t x = 0; x < W; x++)
-            *px(&clean, x, y) = 100;
+            *fib_test_px(&clean, x, y) = 100;
     copy(&clean, &in);
     add_curtains(&in, 20, 7);
     run(FIB_DESTRIPE_VSNR, &in, &v);
@@ -251,12 +234,13 @@ START_TEST(test_vsnr_angle)
     section(&clean, 3, 11);
     copy(&clean, &in);
     const double a = 20 * 3.14159265358979 / 180;
-    rng_state = 99;
+    fib_test_rng = 99;
     double prof[2 * W];
     for (int i = 0; i < 2 * W; i++)
         prof[i] = 0;
     for (int i = 0; i < W / 5; i++) {
-        double x0 = urand() * 2 * W, w = 1 + 7 * urand(), am = 20 * nrand();
+        double x0 = fib_test_urand() * 2 * W, w = 1 + 7 * fib_test_urand(),
+               am = 20 * fib_test_nrand();
         for (int x = 0; x < 2 * W; x++) {
             double d = ((double)x - x0) / (0.5 * w);
             prof[x] += am * exp(-0.5 * d * d);
@@ -271,8 +255,9 @@ START_TEST(test_vsnr_angle)
                        ((double)y - H / 2.0) * sin(a) + W;
             int i = (int)u;
             double f = u - i;
-            *px(&in, x, y) += (float)((1 - f) * prof[i] +
-                                      f * prof[i + 1 < 2 * W ? i + 1 : i]);
+            *fib_test_px(&in, x, y) +=
+                (float)((1 - f) * prof[i] +
+                        f * prof[i + 1 < 2 * W ? i + 1 : i]);
         }
     double r0 = rms(&in, &clean);
     fib_recon_destripe_params p = {.method = FIB_DESTRIPE_VSNR,
@@ -368,10 +353,11 @@ START_TEST(test_vsnr_odd_sizes)
         fib_image im;
         ck_assert_int_eq(
             fib_image_init(&im, FIB_PX_F32, sz[i][0], sz[i][1], NULL), FIB_OK);
-        rng_state = 77 + i;
+        fib_test_rng = 77 + i;
         for (size_t y = 0; y < sz[i][1]; y++)
             for (size_t x = 0; x < sz[i][0]; x++)
-                *px(&im, x, y) = (float)(50 + 10 * nrand() + 20 * (x % 5 == 0));
+                *fib_test_px(&im, x, y) =
+                    (float)(50 + 10 * fib_test_nrand() + 20 * (x % 5 == 0));
         fib_image o;
         copy(&im, &o);
         fib_recon_destripe_params p = {.method = FIB_DESTRIPE_VSNR,
@@ -381,7 +367,7 @@ START_TEST(test_vsnr_odd_sizes)
                       sz[i][0], sz[i][1], e.msg);
         for (size_t y = 0; y < sz[i][1]; y++)
             for (size_t x = 0; x < sz[i][0]; x++)
-                ck_assert(isfinite(*px(&o, x, y)));
+                ck_assert(isfinite(*fib_test_px(&o, x, y)));
         if (i != 5)
             ck_assert_double_le(stripe(&o), stripe(&im) * (1 + 1e-9));
         fib_image_clear(&im);

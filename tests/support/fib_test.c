@@ -63,3 +63,24 @@ int fib_test_run(Suite *s, const char *skip_reason)
     srunner_free(sr);
     return failed == 0 ? 0 : 1;
 }
+
+uint64_t fib_test_rng;
+
+double fib_test_urand(void)
+{
+    fib_test_rng ^= fib_test_rng << 13;
+    fib_test_rng ^= fib_test_rng >> 7;
+    fib_test_rng ^= fib_test_rng << 17;
+    return ((double)(fib_test_rng >> 11) + 0.5) / 9007199254740992.0;
+}
+
+double fib_test_nrand(void)
+{
+    double u = fib_test_urand(), v = fib_test_urand();
+    return sqrt(-2 * log(u)) * cos(6.283185307179586 * v);
+}
+
+float *fib_test_px(fib_image *im, size_t x, size_t y)
+{
+    return (float *)fib_image_row(im, y) + x;
+}
