@@ -1,192 +1,14 @@
-/* plan_out.c -- tables, reports and drawings of session plans. */
-#define _GNU_SOURCE
-#include <errno.h>
+/* plan_drawings.c -- PNG drawings of session plans: the beam view of a
+ * site with a zoom on the lamella, the side view (commanded vs physical
+ * depth in the sample stack) and the timeline of every ion's steps. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "cli.h"
 #include "fib/canvas.h"
-#include "fib/pattern_export.h"
 #include "fib/picture.h"
 #include "fib/plot.h"
-#include "fib/report.h"
-#include "plan_out.h"
-#include "session_out.h"
-
-static const char *ion_sym(fib_plan_ion ion)
-{
-    const fib_plan_ion_info *i = fib_plan_ion_get(ion);
-    return i ? i->symbol : "?";
-}
-
-static void fmt_time(double s, char *buf, size_t n)
-{
-    if (s < 120)
-        snprintf(buf, n, "%.0f s", s);
-    else if (s < 7200)
-        snprintf(buf, n, "%.1f min", s / 60);
-    else
-        snprintf(buf, n, "%.2f h", s / 3600);
-}
-
-static void print_plan(const fib_plan *p, const char *title)
-{
-    char tt[32], tm[32];
-    fmt_time(fib_plan_total_time_s(p), tt, sizeof tt);
-    fmt_time(fib_plan_milling_time_s(p), tm, sizeof tm);
-    printf("\n%s plan (%s ladder): ROI %s, final %.0f nm, session %s, "
-           "milling %s\n",
-           title,
-           fib_plan_get_mode(p) == FIB_PLAN_LADDER_OPTIMIZED ? "optimized"
-                                                             : "default",
-           fib_plan_roi_material(p), fib_plan_final_thickness_nm(p), tt, tm);
-    printf("%-3s %-13s %-13s %5s %9s %9s %9s %9s %7s %7s %6s %6s %6s %8s "
-           "%8s\n",
-           "#", "step", "kind", "kV", "I(pA)", "V(um3)", "dose(nC)", "t_cmd(s)",
-           "z_cmd", "z_phys", "dmg", "probe", "dist", "start", "end");
-    printf("%-3s %-13s %-13s %5s %9s %9s %9s %9s %7s %7s %6s %6s %6s %8s "
-           "%8s\n",
-           "", "", "", "", "", "", "", "", "(um)", "(um)", "(nm)", "(nm)",
-           "(um)", "(min)", "(min)");
-    for (size_t i = 0; i < fib_plan_step_count(p); i++) {
-        const fib_plan_step *s = fib_plan_step_get(p, i);
-        if (s->mills)
-            printf("%-3zu %-13s %-13s %5.1f %9.4g %9.4g %9.4g %9.1f %7.3f "
-                   "%7.3f %6.1f %6.0f %6.2f %8.1f %8.1f\n",
-                   i + 1, s->name, fib_geom_kind_name(s->pattern.kind),
-                   s->energy_keV, s->current_pA, s->volume_um3, s->dose_nC,
-                   s->commanded_time_s, s->commanded_depth_um,
-                   s->physical_depth_um, s->damage_depth_nm, s->probe_d_nm,
-                   s->distance_um, s->start_s / 60, s->end_s / 60);
-        else
-            printf("%-3zu %-13s %-13s %5s %9s %9.4g %9s %9s %7s %7s %6s %6s "
-                   "%6s %8.1f %8.1f  (deposit/transfer %.0f s)\n",
-                   i + 1, s->name, fib_geom_kind_name(s->pattern.kind), "-",
-                   "-", s->volume_um3, "-", "-", "-", "-", "-", "-", "-",
-                   s->start_s / 60, s->end_s / 60, s->overhead_s);
-    }
-}
-
-static void print_ladder_line(const fib_plan *p)
-{
-    printf("  ladder %-9s:", fib_plan_get_mode(p) == FIB_PLAN_LADDER_OPTIMIZED
-                                 ? "optimized"
-                                 : "default");
-    double last = -1, last_kv = -1;
-    for (size_t i = 0; i < fib_plan_step_count(p); i++) {
-        const fib_plan_step *s = fib_plan_step_get(p, i);
-        if (!s->mills)
-            continue;
-        if (s->current_pA == last && s->energy_keV == last_kv)
-            continue;
-        last = s->current_pA;
-        last_kv = s->energy_keV;
-        if (s->current_pA >= 1000)
-            printf(" %s %.3gnA", s->name, s->current_pA / 1000);
-        else
-            printf(" %s %.3gpA", s->name, s->current_pA);
-        if (s->energy_keV !=
-            fib_plan_step_get(p, 1 < fib_plan_step_count(p) ? 1 : 0)
-                ->energy_keV)
-            printf("@%gkV", s->energy_keV);
-    }
-    char tt[32];
-    fmt_time(fib_plan_total_time_s(p), tt, sizeof tt);
-    printf("  -> %s\n", tt);
-}
-
-void cli_print_workflow(const fib_plan_workflow *w, unsigned sens)
-{
-    char buf[160];
-    fib_plan_sens_string(sens, buf, sizeof buf);
-    printf("workflow %d: %s\n", w->number, w->summary);
-    printf("  sensitivities: %s\n", buf[0] ? buf : "(none)");
-    printf("  why: %s\n", w->reason);
-    printf("  protects against: %s%s%s%s\n",
-           w->protects_ebeam ? "electron beam" : "(no special protection)",
-           w->protects_air ? ", air/moisture" : "",
-           w->protects_ion ? ", ion beam" : "",
-           w->protects_thermal ? ", warming" : "");
-    printf("  requires:");
-    for (int i = 0; i < 6 && w->requires[i]; i++)
-        printf("%s %s", i ? ";" : "", w->requires[i]);
-    printf("\n");
-}
-
-void cli_json_plan_steps(fib_fmt_json *j, const fib_plan *p)
-{
-    fib_fmt_json_key(j, "steps");
-    fib_fmt_json_begin_array(j);
-    for (size_t i = 0; i < fib_plan_step_count(p); i++) {
-        const fib_plan_step *s = fib_plan_step_get(p, i);
-        fib_fmt_json_begin_object(j);
-        fib_fmt_json_kv_string(j, "name", s->name);
-        fib_fmt_json_kv_string(j, "kind", fib_geom_kind_name(s->pattern.kind));
-        fib_fmt_json_kv_bool(j, "mills", s->mills);
-        fib_fmt_json_kv_number(j, "energy_kev", s->energy_keV);
-        fib_fmt_json_kv_number(j, "current_pA", s->current_pA);
-        fib_fmt_json_kv_number(j, "volume_um3", s->volume_um3);
-        fib_fmt_json_kv_number(j, "area_um2", s->pattern.area_um2);
-        fib_fmt_json_kv_number(j, "vpd_um3_per_nC", s->vpd_um3_per_nC);
-        fib_fmt_json_kv_number(j, "dose_nC", s->dose_nC);
-        fib_fmt_json_kv_number(j, "dose_ions_cm2", s->dose_ions_cm2);
-        fib_fmt_json_kv_number(j, "commanded_time_s", s->commanded_time_s);
-        fib_fmt_json_kv_number(j, "commanded_depth_um", s->commanded_depth_um);
-        fib_fmt_json_kv_number(j, "physical_depth_um", s->physical_depth_um);
-        fib_fmt_json_kv_number(j, "target_depth_um", s->target_depth_um);
-        fib_fmt_json_kv_number(j, "removed_per_face_nm",
-                               s->removed_per_face_nm);
-        fib_fmt_json_kv_number(j, "removal_um3_per_nC", s->removal_um3_per_nC);
-        fib_fmt_json_kv_number(j, "damage_depth_nm", s->damage_depth_nm);
-        fib_fmt_json_kv_number(j, "probe_d_nm", s->probe_d_nm);
-        fib_fmt_json_kv_number(j, "distance_um", s->distance_um);
-        fib_fmt_json_kv_number(j, "incidence_deg", s->pattern.incidence_deg);
-        if (s->thickness_after_nm > 0) {
-            fib_fmt_json_kv_number(j, "thickness_before_nm",
-                                   s->thickness_before_nm);
-            fib_fmt_json_kv_number(j, "thickness_after_nm",
-                                   s->thickness_after_nm);
-        }
-        fib_fmt_json_key(j, "overheads_s");
-        fib_fmt_json_begin_object(j);
-        fib_fmt_json_kv_number(j, "current_change", s->overhead_current_s);
-        fib_fmt_json_kv_number(j, "stage_move", s->overhead_stage_s);
-        fib_fmt_json_kv_number(j, "alignment", s->overhead_align_s);
-        fib_fmt_json_kv_number(j, "imaging", s->overhead_image_s);
-        fib_fmt_json_kv_number(j, "other", s->overhead_other_s);
-        fib_fmt_json_end_object(j);
-        fib_fmt_json_key(j, "boxes");
-        fib_fmt_json_begin_array(j);
-        for (int b = 0; b < s->pattern.n_boxes; b++) {
-            const fib_geom_box *x = &s->pattern.box[b];
-            fib_fmt_json_begin_array(j);
-            fib_fmt_json_number(j, x->x0_um);
-            fib_fmt_json_number(j, x->y0_um);
-            fib_fmt_json_number(j, x->x1_um);
-            fib_fmt_json_number(j, x->y1_um);
-            fib_fmt_json_number(j, x->depth_um);
-            fib_fmt_json_end_array(j);
-        }
-        fib_fmt_json_end_array(j);
-        fib_fmt_json_kv_number(j, "start_s", s->start_s);
-        fib_fmt_json_kv_number(j, "end_s", s->end_s);
-        fib_fmt_json_end_object(j);
-    }
-    fib_fmt_json_end_array(j);
-}
-
-static void json_totals(fib_fmt_json *j, const fib_plan *p)
-{
-    fib_fmt_json_kv_number(j, "total_time_s", fib_plan_total_time_s(p));
-    fib_fmt_json_kv_number(j, "milling_time_s", fib_plan_milling_time_s(p));
-    fib_fmt_json_kv_number(j, "final_thickness_nm",
-                           fib_plan_final_thickness_nm(p));
-    fib_fmt_json_kv_number(j, "final_damage_nm", fib_plan_final_damage_nm(p));
-}
+#include "job_plan_internal.h"
 
 /* ---------------------------------------------------------------------- */
 /* Drawings                                                               */
@@ -466,7 +288,7 @@ static void draw_lamella(fib_canvas *c, const fib_plan *p, const view *v)
     fib_canvas_fill_rect(c, lam, 0x202020u);
 }
 
-fib_status cli_draw_site(const fib_plan *p, const char *path, fib_error *err)
+fib_status fib__draw_site(const fib_plan *p, const char *path, fib_error *err)
 {
     const int W = 1500, H = 800, legend_x = 1150;
     fib_canvas *c = NULL;
@@ -503,7 +325,7 @@ fib_status cli_draw_site(const fib_plan *p, const char *path, fib_error *err)
     mv.sx = mv.sy = mv.area.w / (mv.x1 - mv.x0);
     char title[160];
     snprintf(title, sizeof title, "%s site, beam view (%s ladder)",
-             ion_sym(fib_plan_get_ion(p)),
+             fib__ion_sym(fib_plan_get_ion(p)),
              fib_plan_get_mode(p) == FIB_PLAN_LADDER_OPTIMIZED ? "optimized"
                                                                : "default");
     fib_canvas_text(c, 20, 15, title, 2, 0x000000u);
@@ -572,7 +394,7 @@ fib_status cli_draw_site(const fib_plan *p, const char *path, fib_error *err)
  * profile for regular cross-sections) and the physical depth that dose
  * reaches in the stack (filled), both scaled per box as the step's
  * numbers.  Depths are along the beam, drawn vertical. */
-fib_status cli_draw_side(const fib_plan *p, const char *path, fib_error *err)
+fib_status fib__draw_side(const fib_plan *p, const char *path, fib_error *err)
 {
     const int W = 1200, H = 700;
     fib_canvas *c = NULL;
@@ -612,7 +434,7 @@ fib_status cli_draw_side(const fib_plan *p, const char *path, fib_error *err)
     snprintf(title, sizeof title,
              "%s side view at the lamella centre: commanded vs physical "
              "depth",
-             ion_sym(fib_plan_get_ion(p)));
+             fib__ion_sym(fib_plan_get_ion(p)));
     fib_canvas_text(c, 20, 15, title, 2, 0x000000u);
     fib_canvas_fill_rect(c, v.area, 0xFFFFFFu);
     fib_canvas_text(c, 880, 46, "stack (planner model):", 1, 0x000000u);
@@ -783,8 +605,8 @@ fib_status cli_draw_side(const fib_plan *p, const char *path, fib_error *err)
     return st;
 }
 
-static fib_status draw_timeline(fib_plan *const *plans, size_t n,
-                                const char *path, fib_error *err)
+fib_status fib__draw_timeline(fib_plan *const *plans, size_t n,
+                              const char *path, fib_error *err)
 {
     fib_canvas *c = NULL;
     const int legend_h = 40;
@@ -803,7 +625,7 @@ static fib_status draw_timeline(fib_plan *const *plans, size_t n,
     }
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        lanes[i] = ion_sym(fib_plan_get_ion(plans[i]));
+        lanes[i] = fib__ion_sym(fib_plan_get_ion(plans[i]));
         for (size_t s = 0; s < fib_plan_step_count(plans[i]); s++) {
             const fib_plan_step *st_ = fib_plan_step_get(plans[i], s);
             segs[k].lane = i;
@@ -839,263 +661,4 @@ static fib_status draw_timeline(fib_plan *const *plans, size_t n,
         st = fib_fmt_canvas_write_png(path, c, err);
     fib_canvas_destroy(c);
     return st;
-}
-
-/* ---------------------------------------------------------------------- */
-
-int cli_plan_run(const char *cmd, const fib_plan_request *req,
-                 const fib_plan_materials *db, const cli_plan_opts *o)
-{
-    fib_error err = {0};
-    fib_plan *def[FIB_PLAN_MAX_IONS] = {0}, *opt[FIB_PLAN_MAX_IONS] = {0};
-    fib_fmt_json *j = NULL;
-    fib_fmt_csv *csv = NULL;
-    int rc = CLI_EXIT_OK;
-    /* every output goes through the output transaction (fib/txn.h): all
-     * appear at the end, or none */
-    fib_fmt_txn *txn = NULL;
-    const char *staged = NULL;
-    fib_status st = FIB_OK;
-    size_t n = req->n_ions;
-    unsigned sens = 0;
-    st = fib_plan_request_sens(req, db, &sens, &err);
-    if (st != FIB_OK)
-        goto fail;
-    fib_plan_workflow wf = fib_plan_workflow_recommend(sens, req->nanoscale);
-    for (size_t i = 0; i < n; i++) {
-        st =
-            fib_plan_create(req, i, FIB_PLAN_LADDER_DEFAULT, db, &def[i], &err);
-        if (st != FIB_OK)
-            goto fail;
-        st = fib_plan_create(req, i, FIB_PLAN_LADDER_OPTIMIZED, db, &opt[i],
-                             &err);
-        if (st != FIB_OK)
-            goto fail;
-    }
-    fib_plan *const *prim = o->optimized_primary ? opt : def;
-    if (!o->quiet) {
-        printf("session: %s\n", req->name[0] ? req->name : "(unnamed)");
-        cli_print_workflow(&wf, sens);
-        cli_print_workflow_check(&wf, req->cryo);
-        for (size_t i = 0; i < n; i++) {
-            print_plan(prim[i], ion_sym(fib_plan_get_ion(prim[i])));
-            print_ladder_line(def[i]);
-            print_ladder_line(opt[i]);
-            for (size_t w = 0; w < fib_plan_warning_count(prim[i]); w++)
-                printf("  warning: %s\n", fib_plan_warning_get(prim[i], w));
-        }
-        fib_plan_totals tot[FIB_PLAN_MAX_IONS];
-        fib_plan_compare((const fib_plan *const *)prim, n, tot);
-        printf("\nion comparison (ratios to %s):\n", ion_sym(tot[0].ion));
-        printf("%-4s %12s %12s %10s %10s %10s %8s %8s %8s\n", "ion",
-               "milling(min)", "session(min)", "damage(nm)", "final(nm)",
-               "implanted", "r_mill", "r_sess", "r_dmg");
-        for (size_t i = 0; i < n; i++)
-            printf("%-4s %12.1f %12.1f %10.1f %10.0f %9.0f%% %8.2f %8.2f "
-                   "%8.2f\n",
-                   ion_sym(tot[i].ion), tot[i].milling_time_s / 60,
-                   tot[i].total_time_s / 60, tot[i].final_damage_nm,
-                   tot[i].final_thickness_nm, 100 * tot[i].implanted_fraction,
-                   tot[i].ratio_milling, tot[i].ratio_total,
-                   tot[i].ratio_damage);
-    }
-    if (o->json_path) {
-        st = fib_fmt_json_create(2, &j, &err);
-        if (st != FIB_OK)
-            goto fail;
-        fib_fmt_json_begin_object(j);
-        fib_fmt_json_kv_string(j, "session", req->name);
-        fib_fmt_json_key(j, "workflow");
-        fib_fmt_json_begin_object(j);
-        fib_fmt_json_kv_int(j, "number", wf.number);
-        fib_fmt_json_kv_string(j, "summary", wf.summary);
-        fib_fmt_json_kv_string(j, "reason", wf.reason);
-        fib_fmt_json_key(j, "requires");
-        fib_fmt_json_begin_array(j);
-        for (int i = 0; i < 6 && wf.requires[i]; i++)
-            fib_fmt_json_string(j, wf.requires[i]);
-        fib_fmt_json_end_array(j);
-        char sb[160];
-        fib_fmt_json_kv_string(j, "sensitivities",
-                               fib_plan_sens_string(sens, sb, sizeof sb));
-        cli_json_workflow_check(j, &wf, req->cryo);
-        fib_fmt_json_end_object(j);
-        fib_fmt_json_key(j, "plans");
-        fib_fmt_json_begin_array(j);
-        for (size_t i = 0; i < n; i++) {
-            const fib_plan *p = prim[i];
-            fib_fmt_json_begin_object(j);
-            fib_fmt_json_kv_string(j, "ion", ion_sym(fib_plan_get_ion(p)));
-            fib_fmt_json_kv_string(
-                j, "ladder", o->optimized_primary ? "optimized" : "default");
-            fib_fmt_json_kv_string(j, "roi_material", fib_plan_roi_material(p));
-            json_totals(j, p);
-            fib_fmt_json_kv_number(j, "implanted_fraction",
-                                   fib_plan_implanted_at_faces(p));
-            fib_fmt_json_kv_number(j, "ice_on_lamella_nm",
-                                   fib_plan_ice_on_lamella_nm(p));
-            fib_fmt_json_kv_number(j, "ice_session_nm",
-                                   fib_plan_ice_session_nm(p));
-            cli_json_plan_steps(j, p);
-            fib_fmt_json_key(j, "warnings");
-            fib_fmt_json_begin_array(j);
-            for (size_t w = 0; w < fib_plan_warning_count(p); w++)
-                fib_fmt_json_string(j, fib_plan_warning_get(p, w));
-            fib_fmt_json_end_array(j);
-            const fib_plan *alt = o->optimized_primary ? def[i] : opt[i];
-            fib_fmt_json_key(j, o->optimized_primary ? "default" : "optimized");
-            fib_fmt_json_begin_object(j);
-            json_totals(j, alt);
-            cli_json_plan_steps(j, alt);
-            fib_fmt_json_end_object(j);
-            fib_fmt_json_end_object(j);
-        }
-        fib_fmt_json_end_array(j);
-        fib_plan_totals tot[FIB_PLAN_MAX_IONS];
-        fib_plan_compare((const fib_plan *const *)prim, n, tot);
-        fib_fmt_json_key(j, "comparison");
-        fib_fmt_json_begin_array(j);
-        for (size_t i = 0; i < n; i++) {
-            fib_fmt_json_begin_object(j);
-            fib_fmt_json_kv_string(j, "ion", ion_sym(tot[i].ion));
-            fib_fmt_json_kv_number(j, "milling_time_s", tot[i].milling_time_s);
-            fib_fmt_json_kv_number(j, "total_time_s", tot[i].total_time_s);
-            fib_fmt_json_kv_number(j, "final_damage_nm",
-                                   tot[i].final_damage_nm);
-            fib_fmt_json_kv_number(j, "implanted_fraction",
-                                   tot[i].implanted_fraction);
-            fib_fmt_json_kv_number(j, "ratio_milling", tot[i].ratio_milling);
-            fib_fmt_json_kv_number(j, "ratio_total", tot[i].ratio_total);
-            fib_fmt_json_kv_number(j, "ratio_damage", tot[i].ratio_damage);
-            fib_fmt_json_end_object(j);
-        }
-        fib_fmt_json_end_array(j);
-        fib_fmt_json_end_object(j);
-        st = cli_txn_file(&txn, o->json_path, &staged, &err);
-        if (st == FIB_OK)
-            st = fib_fmt_json_write(j, staged, &err);
-        if (st != FIB_OK)
-            goto fail;
-    }
-    if (o->csv_path) {
-        st = fib_fmt_csv_create(&csv, &err);
-        if (st != FIB_OK)
-            goto fail;
-        static const char *const hdr[] = {"ion",
-                                          "ladder",
-                                          "step",
-                                          "name",
-                                          "kind",
-                                          "energy_kev",
-                                          "current_pA",
-                                          "volume_um3",
-                                          "dose_nC",
-                                          "dose_ions_cm2",
-                                          "commanded_time_s",
-                                          "commanded_depth_um",
-                                          "physical_depth_um",
-                                          "target_depth_um",
-                                          "removed_per_face_nm",
-                                          "damage_depth_nm",
-                                          "probe_d_nm",
-                                          "distance_um",
-                                          "overhead_s",
-                                          "start_s",
-                                          "end_s"};
-        for (size_t h = 0; h < sizeof hdr / sizeof hdr[0]; h++)
-            fib_fmt_csv_field(csv, hdr[h]);
-        fib_fmt_csv_end_row(csv);
-        for (size_t i = 0; i < n; i++)
-            for (int m = 0; m < 2; m++) {
-                const fib_plan *p = m == 0 ? def[i] : opt[i];
-                for (size_t s = 0; s < fib_plan_step_count(p); s++) {
-                    const fib_plan_step *x = fib_plan_step_get(p, s);
-                    fib_fmt_csv_field(csv, ion_sym(x->ion));
-                    fib_fmt_csv_field(csv, m ? "optimized" : "default");
-                    fib_fmt_csv_int(csv, (long long)s + 1);
-                    fib_fmt_csv_field(csv, x->name);
-                    fib_fmt_csv_field(csv, fib_geom_kind_name(x->pattern.kind));
-                    fib_fmt_csv_number(csv, x->energy_keV);
-                    fib_fmt_csv_number(csv, x->current_pA);
-                    fib_fmt_csv_number(csv, x->volume_um3);
-                    fib_fmt_csv_number(csv, x->dose_nC);
-                    fib_fmt_csv_number(csv, x->dose_ions_cm2);
-                    fib_fmt_csv_number(csv, x->commanded_time_s);
-                    fib_fmt_csv_number(csv, x->commanded_depth_um);
-                    fib_fmt_csv_number(csv, x->physical_depth_um);
-                    fib_fmt_csv_number(csv, x->target_depth_um);
-                    fib_fmt_csv_number(csv, x->removed_per_face_nm);
-                    fib_fmt_csv_number(csv, x->damage_depth_nm);
-                    fib_fmt_csv_number(csv, x->probe_d_nm);
-                    fib_fmt_csv_number(csv, x->distance_um);
-                    fib_fmt_csv_number(csv, x->overhead_s);
-                    fib_fmt_csv_number(csv, x->start_s);
-                    fib_fmt_csv_number(csv, x->end_s);
-                    fib_fmt_csv_end_row(csv);
-                }
-            }
-        st = cli_txn_file(&txn, o->csv_path, &staged, &err);
-        if (st == FIB_OK)
-            st = fib_fmt_csv_write(csv, staged, &err);
-        if (st != FIB_OK)
-            goto fail;
-    }
-    if (o->out_dir) {
-        const char *sdir = NULL;
-        if (!cli_txn_out_dir(cmd, &txn, o->out_dir, &sdir)) {
-            rc = CLI_EXIT_USAGE; /* an unusable output folder is bad input */
-            goto done;
-        }
-        char path[4096];
-        for (size_t i = 0; i < n; i++) {
-            snprintf(path, sizeof path, "%s/site-%s.png", sdir,
-                     ion_sym(fib_plan_get_ion(prim[i])));
-            st = cli_draw_site(prim[i], path, &err);
-            if (st != FIB_OK)
-                goto fail;
-            snprintf(path, sizeof path, "%s/side-%s.png", sdir,
-                     ion_sym(fib_plan_get_ion(prim[i])));
-            st = cli_draw_side(prim[i], path, &err);
-            if (st != FIB_OK)
-                goto fail;
-        }
-        snprintf(path, sizeof path, "%s/timeline.png", sdir);
-        st = draw_timeline(prim, n, path, &err);
-        if (st != FIB_OK)
-            goto fail;
-    }
-    if (o->export_dir) {
-        /* the folder must be new or empty; it is staged with the other
-         * outputs (a missing parent or a file of that name is bad input) */
-        fib_fmt_export_kind kind;
-        if (!fib_fmt_export_kind_parse(o->export_kind, &kind)) {
-            rc = cli_usage_error(cmd,
-                                 "--export kind '%s' unknown (ptf or "
-                                 "autolamella)",
-                                 o->export_kind);
-            goto done;
-        }
-        const char *edir = NULL;
-        rc = cli_txn_export_dir(cmd, &txn, o->export_dir, &edir);
-        if (rc != CLI_EXIT_OK)
-            goto done;
-        st = fib_fmt_plan_export((const fib_plan *const *)prim, n, kind, edir,
-                                 &err);
-        if (st != FIB_OK)
-            goto fail;
-    }
-    goto done;
-fail:
-    fib_fmt_txn_explain(txn, &err); /* name the outputs, not the stage */
-    rc = cli_fail(cmd, st, &err);
-done:
-    /* all outputs or none: commit, or abort on failure */
-    rc = cli_txn_finish(cmd, txn, rc);
-    fib_fmt_json_destroy(j);
-    fib_fmt_csv_destroy(csv);
-    for (size_t i = 0; i < n; i++) {
-        fib_plan_destroy(def[i]);
-        fib_plan_destroy(opt[i]);
-    }
-    return rc;
 }
