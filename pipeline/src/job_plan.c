@@ -18,22 +18,30 @@ fib_fmt_txn *fib__job_txn_of(const fib_job_env *env, fib_fmt_txn *own)
     return env && env->txn ? env->txn : own;
 }
 
-fib_status fib__job_write_json(const fib_job_env *env, fib_fmt_txn **own,
-                               const char *path, const fib_fmt_json *j,
-                               fib_error *err)
+static fib_status stage_write(const fib_job_env *env, fib_fmt_txn **own,
+                              const char *path, const fib_fmt_json *j,
+                              const fib_fmt_csv *c, fib_error *err)
 {
     const char *staged = NULL;
     fib_status st = fib_job_stage(env, own, path, &staged, err);
-    return st == FIB_OK ? fib_fmt_json_write(j, staged, err) : st;
+    if (st != FIB_OK)
+        return st;
+    return j ? fib_fmt_json_write(j, staged, err)
+             : fib_fmt_csv_write(c, staged, err);
 }
 
-fib_status fib__job_write_csv(const fib_job_env *env, fib_fmt_txn **own,
-                              const char *path, const fib_fmt_csv *c,
-                              fib_error *err)
+fib_status fib__job_write_reports(const fib_job_env *env, fib_fmt_txn **own,
+                                  fib_status st, const char *json_path,
+                                  fib_fmt_json *j, const char *csv_path,
+                                  fib_fmt_csv *c, fib_error *err)
 {
-    const char *staged = NULL;
-    fib_status st = fib_job_stage(env, own, path, &staged, err);
-    return st == FIB_OK ? fib_fmt_csv_write(c, staged, err) : st;
+    if (st == FIB_OK && json_path && j)
+        st = stage_write(env, own, json_path, j, NULL, err);
+    if (st == FIB_OK && csv_path && c)
+        st = stage_write(env, own, csv_path, NULL, c, err);
+    fib_fmt_json_destroy(j);
+    fib_fmt_csv_destroy(c);
+    return st;
 }
 
 fib_status fib__job_out_dir(const fib_job_env *env, fib_fmt_txn **own,
@@ -96,26 +104,18 @@ static fib_status plan_outputs(const fib_job_plan_params *p,
                                fib_fmt_txn **own, bool *named, fib_error *err)
 {
     fib_plan *const *prim = p->optimized_primary ? opt : def;
+    fib_fmt_json *j = NULL;
+    fib_fmt_csv *csv = NULL;
     fib_status st = FIB_OK;
-    if (p->json_path) {
-        fib_fmt_json *j = NULL;
+    if (p->json_path)
         st = fib__plan_json(req, wf, sens, def, opt, n, p->optimized_primary,
                             &j, err);
-        if (st == FIB_OK)
-            st = fib__job_write_json(env, own, p->json_path, j, err);
-        fib_fmt_json_destroy(j);
-        if (st != FIB_OK)
-            return st;
-    }
-    if (p->csv_path) {
-        fib_fmt_csv *csv = NULL;
+    if (st == FIB_OK && p->csv_path)
         st = fib__plan_csv(def, opt, n, &csv, err);
-        if (st == FIB_OK)
-            st = fib__job_write_csv(env, own, p->csv_path, csv, err);
-        fib_fmt_csv_destroy(csv);
-        if (st != FIB_OK)
-            return st;
-    }
+    st = fib__job_write_reports(env, own, st, p->json_path, j, p->csv_path, csv,
+                                err);
+    if (st != FIB_OK)
+        return st;
     const char *dir = NULL;
     char path[4096];
     if (p->out_dir) {
@@ -283,18 +283,9 @@ fib_status fib_job_workflow(const fib_job_workflow_params *p,
         *number = w.number;
     fib__say_workflow_head(env, req.name, &w, sens, req.cryo);
     if (p->json_path) {
-        st = fib_fmt_json_create(2, &j, err);
-        if (st == FIB_OK) {
-            fib_fmt_json_begin_object(j);
-            fib_fmt_json_key(j, "workflow");
-            fib_fmt_json_begin_object(j);
-            fib__json_workflow(j, &w, sens, req.cryo, req.nanoscale,
-                               FIB__WF_REQUIRES | FIB__WF_PROTECTS);
-            fib_fmt_json_end_object(j);
-            fib_fmt_json_end_object(j);
-            st = fib__job_write_json(env, &own, p->json_path, j, err);
-        }
-        fib_fmt_json_destroy(j);
+        st = fib__workflow_json(&w, sens, req.cryo, req.nanoscale, &j, err);
+        st = fib__job_write_reports(env, &own, st, p->json_path, j, NULL, NULL,
+                                    err);
     }
     return fib__job_end(env, own, st, false, err);
 }

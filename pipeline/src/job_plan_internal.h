@@ -56,6 +56,10 @@ enum { FIB__WF_REQUIRES = 1u, FIB__WF_PROTECTS = 2u };
 void fib__json_workflow(fib_fmt_json *j, const fib_plan_workflow *w,
                         unsigned sens, bool cryo, bool nanoscale,
                         unsigned keys);
+/* The whole `cryofib workflow` report (schema in fib/job_plan.h). */
+fib_status fib__workflow_json(const fib_plan_workflow *w, unsigned sens,
+                              bool cryo, bool nanoscale, fib_fmt_json **out,
+                              fib_error *err);
 /* The "steps" key of a plan. */
 void fib__json_plan_steps(fib_fmt_json *j, const fib_plan *p);
 /* The whole plan report of one site (schema in fib/job_plan.h). */
@@ -90,13 +94,13 @@ fib_status fib__draw_session_all(fib_session *const *ss, size_t n,
 
 /* The transaction outputs are staged in: env->txn or *own. */
 fib_fmt_txn *fib__job_txn_of(const fib_job_env *env, fib_fmt_txn *own);
-/* Stage and write a JSON / CSV document at @p path. */
-fib_status fib__job_write_json(const fib_job_env *env, fib_fmt_txn **own,
-                               const char *path, const fib_fmt_json *j,
-                               fib_error *err);
-fib_status fib__job_write_csv(const fib_job_env *env, fib_fmt_txn **own,
-                              const char *path, const fib_fmt_csv *c,
-                              fib_error *err);
+/* With @p st == FIB_OK: stage and write @p j at @p json_path and @p c at
+ * @p csv_path (each when both are non-NULL); then destroy @p j and @p c.
+ * Returns @p st or the first failure. */
+fib_status fib__job_write_reports(const fib_job_env *env, fib_fmt_txn **own,
+                                  fib_status st, const char *json_path,
+                                  fib_fmt_json *j, const char *csv_path,
+                                  fib_fmt_csv *c, fib_error *err);
 /* Stage the --out folder @p dir (replaced as a whole by its manifest):
  * an unusable folder is bad input, FIB_EINVAL with "--out DIR exists and
  * is not a folder" or "cannot create folder DIR (...)".  Sets *@p named

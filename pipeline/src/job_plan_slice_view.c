@@ -186,26 +186,16 @@ static fib_status sv_outputs(const fib_job_slice_view_params *p,
                              const fib_job_env *env, fib_fmt_txn **own,
                              bool *named, fib_error *err)
 {
+    fib_fmt_json *j = NULL;
+    fib_fmt_csv *csv = NULL;
     fib_status st = FIB_OK;
-    if (p->json_path) {
-        fib_fmt_json *j = NULL;
+    if (p->json_path)
         st = sv_json(r, res, &j, err);
-        if (st == FIB_OK)
-            st = fib__job_write_json(env, own, p->json_path, j, err);
-        fib_fmt_json_destroy(j);
-        if (st != FIB_OK)
-            return st;
-    }
-    if (p->csv_path) {
-        fib_fmt_csv *csv = NULL;
+    if (st == FIB_OK && p->csv_path)
         st = sv_csv(r, res, &csv, err);
-        if (st == FIB_OK)
-            st = fib__job_write_csv(env, own, p->csv_path, csv, err);
-        fib_fmt_csv_destroy(csv);
-        if (st != FIB_OK)
-            return st;
-    }
-    if (p->out_dir) {
+    st = fib__job_write_reports(env, own, st, p->json_path, j, p->csv_path, csv,
+                                err);
+    if (st == FIB_OK && p->out_dir) {
         const char *dir = NULL;
         st = fib__job_out_dir(env, own, p->out_dir, &dir, named, err);
         if (st == FIB_OK) {

@@ -387,21 +387,10 @@ fib_status fib__draw_site(const fib_plan *p, const char *path, fib_error *err)
     return st;
 }
 
-/* Side view through the lamella centre (plane x = 0, looking along x): the
- * sample stack as the planner models it (protective cap, then each layer),
- * and for every trench and thinning window beside the lamella the
- * commanded depth (dashed outline: what the instrument is told, stair
- * profile for regular cross-sections) and the physical depth that dose
- * reaches in the stack (filled), both scaled per box as the step's
- * numbers.  Depths are along the beam, drawn vertical. */
-fib_status fib__draw_side(const fib_plan *p, const char *path, fib_error *err)
+/* The side view of plan @p p: across the trenches and windows beside the
+ * lamella, down to the deepest commanded or physical depth. */
+static view side_view(const fib_plan *p, int H)
 {
-    const int W = 1200, H = 700;
-    fib_canvas *c = NULL;
-    fib_status st = fib_canvas_create(W, H, 0xFFFFFFu, &c, err);
-    if (st != FIB_OK)
-        return st;
-    const fib_plan_request *rq = fib_plan_get_request(p);
     double ymax = 0, dmax = 0;
     size_t n = fib_plan_step_count(p);
     for (size_t i = 0; i < n; i++) {
@@ -430,23 +419,22 @@ fib_status fib__draw_side(const fib_plan *p, const char *path, fib_error *err)
     v.area = (fib_canvas_rect){80, 60, 760, H - 150};
     v.sx = v.area.w / (v.x1 - v.x0);
     v.sy = v.area.h / (v.y1 - v.y0);
-    char title[160];
-    snprintf(title, sizeof title,
-             "%s side view at the lamella centre: commanded vs physical "
-             "depth",
-             fib__ion_sym(fib_plan_get_ion(p)));
-    fib_canvas_text(c, 20, 15, title, 2, 0x000000u);
-    fib_canvas_fill_rect(c, v.area, 0xFFFFFFu);
-    fib_canvas_text(c, 880, 46, "stack (planner model):", 1, 0x000000u);
-    fib_canvas_set_clip(c, v.area);
+    return v;
+}
+
+/* The sample stack as the planner models it (protective cap, then each
+ * layer) as bands in @p v, with its legend from (@p lg_x, *@p lg_y). */
+static void side_stack(fib_canvas *c, const fib_plan *p, const view *v,
+                       int lg_x, int *lg_y)
+{
+    const fib_plan_request *rq = fib_plan_get_request(p);
     /* stack bands */
     static const fib_rgb band[] = {0xD9D9D9, 0xCFE2F3, 0xFCE5CD, 0xD9EAD3,
                                    0xEAD1DC, 0xFFF2CC, 0xD0E0E3, 0xE6B8AF};
     const int nb = (int)(sizeof band / sizeof band[0]);
     double z = 0;
-    int lg_y = 60;
-    const int lg_x = 880;
-    fib_canvas_text(c, lg_x, lg_y - 14, "stack (planner model):", 1, 0x000000u);
+    fib_canvas_text(c, lg_x, *lg_y - 14, "stack (planner model):", 1,
+                    0x000000u);
     for (int li = -1; li < (int)rq->n_layers; li++) {
         const char *name;
         double t;
@@ -459,13 +447,13 @@ fib_status fib__draw_side(const fib_plan *p, const char *path, fib_error *err)
             name = rq->layers[li].material;
             t = rq->layers[li].thickness_um;
         }
-        double zb = t > 0 ? z + t : -v.y0 + 1;
+        double zb = t > 0 ? z + t : -v->y0 + 1;
         fib_rgb col = band[(li + 1) % nb];
-        fib_canvas_rect r = view_rect(&v, v.x0, -zb, v.x1, -z);
+        fib_canvas_rect r = view_rect(v, v->x0, -zb, v->x1, -z);
         fib_canvas_fill_rect(c, r, col);
         fib_canvas_reset_clip(c);
-        fib_canvas_fill_rect(c, (fib_canvas_rect){lg_x, lg_y, 12, 10}, col);
-        fib_canvas_rect_outline(c, (fib_canvas_rect){lg_x, lg_y, 12, 10},
+        fib_canvas_fill_rect(c, (fib_canvas_rect){lg_x, *lg_y, 12, 10}, col);
+        fib_canvas_rect_outline(c, (fib_canvas_rect){lg_x, *lg_y, 12, 10},
                                 0x808080u);
         char lab[96];
         if (t > 0)
@@ -473,21 +461,30 @@ fib_status fib__draw_side(const fib_plan *p, const char *path, fib_error *err)
                      name, t);
         else
             snprintf(lab, sizeof lab, "%s (to the bottom)", name);
-        fib_canvas_text(c, lg_x + 16, lg_y + 1, lab, 1, 0x000000u);
-        lg_y += 14;
-        fib_canvas_set_clip(c, v.area);
+        fib_canvas_text(c, lg_x + 16, *lg_y + 1, lab, 1, 0x000000u);
+        *lg_y += 14;
+        fib_canvas_set_clip(c, v->area);
         z = zb;
         if (t <= 0)
             break;
     }
+}
+
+/* Every trench and thinning window beside the lamella, in run order:
+ * physical depth filled, commanded depth dashed (stair profile for
+ * regular cross-sections); labels into @p L, legend from *@p lg_y. */
+static void side_steps(fib_canvas *c, const fib_plan *p, const view *v,
+                       labeller *L, int lg_x, int *lg_y, int H)
+{
+    const fib_plan_request *rq = fib_plan_get_request(p);
+    size_t n = fib_plan_step_count(p);
     /* steps beside the lamella, in run order */
-    labeller L = {0};
-    lg_y += 14;
+    *lg_y += 14;
     fib_canvas_reset_clip(c);
-    fib_canvas_text(c, lg_x, lg_y, "step: commanded / physical depth", 1,
+    fib_canvas_text(c, lg_x, *lg_y, "step: commanded / physical depth", 1,
                     0x000000u);
-    lg_y += 16;
-    fib_canvas_set_clip(c, v.area);
+    *lg_y += 16;
+    fib_canvas_set_clip(c, v->area);
     for (size_t i = 0; i < n; i++) {
         const fib_plan_step *s = fib_plan_step_get(p, i);
         const fib_geom_pattern *g = &s->pattern;
@@ -513,11 +510,11 @@ fib_status fib__draw_side(const fib_plan *p, const char *path, fib_error *err)
                 /* step k from the face */
                 double ya = upper ? x->y0_um + k * w : x->y1_um - (k + 1) * w;
                 double fr = (double)(ns - k) / ns;
-                fib_canvas_rect pr = view_rect(&v, ya, -pd * fr, ya + w, 0);
+                fib_canvas_rect pr = view_rect(v, ya, -pd * fr, ya + w, 0);
                 fib_canvas_fill_rect_alpha(c, pr, col, 0.55);
                 if (i >= STEP_NCOL)
                     hatch(c, pr, 0x000000u);
-                fib_canvas_rect cr = view_rect(&v, ya, -cd * fr, ya + w, 0);
+                fib_canvas_rect cr = view_rect(v, ya, -cd * fr, ya + w, 0);
                 int xl = cr.x, xr = cr.x + cr.w - 1, yb = cr.y + cr.h - 1;
                 fib_canvas_dashed_line(c, xl, yb, xr, yb, 5, 3, col);
                 fib_canvas_dashed_line(c, xl, cr.y, xl, yb, 5, 3, col);
@@ -527,18 +524,27 @@ fib_status fib__draw_side(const fib_plan *p, const char *path, fib_error *err)
             }
         }
         if (best.w > 0)
-            label_add(&L, best, i);
+            label_add(L, best, i);
         fib_canvas_reset_clip(c);
-        if (lg_y < H - 20) {
-            fib_canvas_fill_rect(c, (fib_canvas_rect){lg_x, lg_y, 12, 10}, col);
+        if (*lg_y < H - 20) {
+            fib_canvas_fill_rect(c, (fib_canvas_rect){lg_x, *lg_y, 12, 10},
+                                 col);
             char lab[128];
             snprintf(lab, sizeof lab, "%zu %s: %.3g / %.3g um", i + 1, s->name,
                      s->commanded_depth_um, s->physical_depth_um);
-            fib_canvas_text(c, lg_x + 16, lg_y + 1, lab, 1, 0x000000u);
-            lg_y += 14;
+            fib_canvas_text(c, lg_x + 16, *lg_y + 1, lab, 1, 0x000000u);
+            *lg_y += 14;
         }
-        fib_canvas_set_clip(c, v.area);
+        fib_canvas_set_clip(c, v->area);
     }
+}
+
+/* The lamella at its final thickness and the depth the trench must
+ * reach. */
+static void side_lamella(fib_canvas *c, const fib_plan *p, const view *v)
+{
+    const fib_plan_request *rq = fib_plan_get_request(p);
+    size_t n = fib_plan_step_count(p);
     /* the lamella (final thickness) and the surface */
     double t = fib_plan_final_thickness_nm(p) * 1e-3;
     const fib_plan_step *tr = NULL;
@@ -546,7 +552,7 @@ fib_status fib__draw_side(const fib_plan *p, const char *path, fib_error *err)
         if (fib_plan_step_get(p, i)->pattern.kind == FIB_GEOM_TRENCH)
             tr = fib_plan_step_get(p, i);
     double lh = rq->site.lamella_height_um;
-    fib_canvas_rect lam = view_rect(&v, -t / 2, -lh, t / 2, 0);
+    fib_canvas_rect lam = view_rect(v, -t / 2, -lh, t / 2, 0);
     if (lam.w < 2) {
         lam.x -= 1;
         lam.w = 2;
@@ -556,50 +562,88 @@ fib_status fib__draw_side(const fib_plan *p, const char *path, fib_error *err)
         /* the depth the trench must reach: lamella height + depth margin
          * (the trench geometry) */
         fib_canvas_rect nd =
-            view_rect(&v, v.x0, -tr->pattern.depth_um, v.x1, 0);
+            view_rect(v, v->x0, -tr->pattern.depth_um, v->x1, 0);
         int yb = nd.y + nd.h - 1;
-        fib_canvas_dashed_line(c, v.area.x, yb, v.area.x + v.area.w - 1, yb, 2,
-                               3, 0x000000u);
-        fib_canvas_text(c, v.area.x + 4, yb + 3, "needed trench depth", 1,
+        fib_canvas_dashed_line(c, v->area.x, yb, v->area.x + v->area.w - 1, yb,
+                               2, 3, 0x000000u);
+        fib_canvas_text(c, v->area.x + 4, yb + 3, "needed trench depth", 1,
                         0x000000u);
     }
-    fib_canvas_reset_clip(c);
-    fib_canvas_rect_outline(c, v.area, 0x000000u);
-    label_draw(c, &L, &v, -1, v.area.x + v.area.w + 6);
+}
+
+/* Axes: y across the lamella, depth down; the key at the bottom. */
+static void side_axes(fib_canvas *c, const view *v, int H)
+{
     /* axes: y across the lamella, depth down */
     double ticks[32];
-    double step = fib_plot_nice_number((v.x1 - v.x0) / 8, true);
-    size_t nt = fib_plot_ticks(v.x0, v.x1, step, ticks, 32);
+    double step = fib_plot_nice_number((v->x1 - v->x0) / 8, true);
+    size_t nt = fib_plot_ticks(v->x0, v->x1, step, ticks, 32);
     for (size_t k = 0; k < nt; k++) {
-        int px = v.area.x + (int)lround((ticks[k] - v.x0) * v.sx);
-        int py = v.area.y + v.area.h;
+        int px = v->area.x + (int)lround((ticks[k] - v->x0) * v->sx);
+        int py = v->area.y + v->area.h;
         fib_canvas_line(c, px, py, px, py + 4, 0x000000u);
         char b[32];
         fib_plot_format_tick(ticks[k], step, b, sizeof b);
         fib_canvas_text_aligned(c, px, py + 6, b, 1, 0x000000u,
                                 FIB_ALIGN_CENTER, FIB_ALIGN_START);
     }
-    fib_canvas_text_aligned(c, v.area.x + v.area.w / 2,
-                            v.area.y + v.area.h + 20,
+    fib_canvas_text_aligned(c, v->area.x + v->area.w / 2,
+                            v->area.y + v->area.h + 20,
                             "y across the lamella (um)", 1, 0x000000u,
                             FIB_ALIGN_CENTER, FIB_ALIGN_START);
-    step = fib_plot_nice_number((v.y1 - v.y0) / 8, true);
-    nt = fib_plot_ticks(0, -v.y0, step, ticks, 32);
+    step = fib_plot_nice_number((v->y1 - v->y0) / 8, true);
+    nt = fib_plot_ticks(0, -v->y0, step, ticks, 32);
     for (size_t k = 0; k < nt; k++) {
-        int py = v.area.y + (int)lround((v.y1 + ticks[k]) * v.sy);
-        fib_canvas_line(c, v.area.x - 4, py, v.area.x, py, 0x000000u);
+        int py = v->area.y + (int)lround((v->y1 + ticks[k]) * v->sy);
+        fib_canvas_line(c, v->area.x - 4, py, v->area.x, py, 0x000000u);
         char b[32];
         fib_plot_format_tick(ticks[k], step, b, sizeof b);
-        fib_canvas_text_aligned(c, v.area.x - 6, py, b, 1, 0x000000u,
+        fib_canvas_text_aligned(c, v->area.x - 6, py, b, 1, 0x000000u,
                                 FIB_ALIGN_END, FIB_ALIGN_CENTER);
     }
-    fib_canvas_text_vertical(c, 20, v.area.y + v.area.h / 2,
+    fib_canvas_text_vertical(c, 20, v->area.y + v->area.h / 2,
                              "depth along the beam (um)", 1, 0x000000u);
     fib_canvas_text(c, 80, H - 22,
                     "filled: physical depth reached; dashed: commanded "
                     "depth (instrument); black: lamella at its final "
                     "thickness",
                     1, 0x000000u);
+}
+
+/* Side view through the lamella centre (plane x = 0, looking along x): the
+ * sample stack as the planner models it (protective cap, then each layer),
+ * and for every trench and thinning window beside the lamella the
+ * commanded depth (dashed outline: what the instrument is told, stair
+ * profile for regular cross-sections) and the physical depth that dose
+ * reaches in the stack (filled), both scaled per box as the step's
+ * numbers.  Depths are along the beam, drawn vertical. */
+fib_status fib__draw_side(const fib_plan *p, const char *path, fib_error *err)
+{
+    const int W = 1200, H = 700;
+    fib_canvas *c = NULL;
+    fib_status st = fib_canvas_create(W, H, 0xFFFFFFu, &c, err);
+    if (st != FIB_OK)
+        return st;
+    view v = side_view(p, H);
+    char title[160];
+    snprintf(title, sizeof title,
+             "%s side view at the lamella centre: commanded vs physical "
+             "depth",
+             fib__ion_sym(fib_plan_get_ion(p)));
+    fib_canvas_text(c, 20, 15, title, 2, 0x000000u);
+    fib_canvas_fill_rect(c, v.area, 0xFFFFFFu);
+    fib_canvas_text(c, 880, 46, "stack (planner model):", 1, 0x000000u);
+    fib_canvas_set_clip(c, v.area);
+    int lg_y = 60;
+    const int lg_x = 880;
+    side_stack(c, p, &v, lg_x, &lg_y);
+    labeller L = {0};
+    side_steps(c, p, &v, &L, lg_x, &lg_y, H);
+    side_lamella(c, p, &v);
+    fib_canvas_reset_clip(c);
+    fib_canvas_rect_outline(c, v.area, 0x000000u);
+    label_draw(c, &L, &v, -1, v.area.x + v.area.w + 6);
+    side_axes(c, &v, H);
     st = fib_fmt_canvas_write_png(path, c, err);
     fib_canvas_destroy(c);
     return st;

@@ -53,6 +53,23 @@ static void json_workflow_key(fib_fmt_json *j, const fib_plan_workflow *w,
     fib_fmt_json_end_object(j);
 }
 
+fib_status fib__workflow_json(const fib_plan_workflow *w, unsigned sens,
+                              bool cryo, bool nanoscale, fib_fmt_json **out,
+                              fib_error *err)
+{
+    fib_status st = fib_fmt_json_create(2, out, err);
+    if (st != FIB_OK)
+        return st;
+    fib_fmt_json_begin_object(*out);
+    fib_fmt_json_key(*out, "workflow");
+    fib_fmt_json_begin_object(*out);
+    fib__json_workflow(*out, w, sens, cryo, nanoscale,
+                       FIB__WF_REQUIRES | FIB__WF_PROTECTS);
+    fib_fmt_json_end_object(*out);
+    fib_fmt_json_end_object(*out);
+    return FIB_OK;
+}
+
 static void json_warnings(fib_fmt_json *j, const fib_plan *p)
 {
     fib_fmt_json_key(j, "warnings");
