@@ -180,4 +180,13 @@ int cli_txn_export_dir(const char *cmd, fib_fmt_txn **t, const char *dir,
 #include "fib/job.h"
 void cli_job_message(void *user, fib_job_level level, const char *text);
 
+/* The output transaction a command hands to its job (fib_job_env.txn):
+ * begun (with the SIGINT/SIGTERM handler) only when the run writes
+ * something (@p any_output), else *@p t = NULL.  Errors: FIB_ENOMEM. */
+fib_status cli_job_txn(bool any_output, fib_fmt_txn **t, fib_error *err);
+/* After the job call: print the failure (cli_fail()) when @p st is not
+ * FIB_OK, then commit or abort @p t (cli_txn_finish()); the exit status. */
+int cli_job_done(const char *cmd, fib_fmt_txn *t, fib_status st,
+                 const fib_error *err);
+
 #endif

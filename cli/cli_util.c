@@ -371,3 +371,19 @@ void cli_job_message(void *user, fib_job_level level, const char *text)
     fputs(text, stderr);
     fputc('\n', stderr);
 }
+
+fib_status cli_job_txn(bool any_output, fib_fmt_txn **t, fib_error *err)
+{
+    *t = NULL;
+    if (!any_output)
+        return FIB_OK;
+    cli_signals_install();
+    return fib_fmt_txn_begin(t, err);
+}
+
+int cli_job_done(const char *cmd, fib_fmt_txn *t, fib_status st,
+                 const fib_error *err)
+{
+    return cli_txn_finish(cmd, t,
+                          st == FIB_OK ? CLI_EXIT_OK : cli_fail(cmd, st, err));
+}

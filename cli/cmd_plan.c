@@ -2,18 +2,10 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "fib/physics.h"
-#include "fib/planner.h"
-#include "fib/materials_cfg.h"
-#include "fib/pattern_export.h"
-#include "fib/session_cfg.h"
-#include "fib/session_sites_cfg.h"
-#include "plan_out.h"
-#include "session_out.h"
+#include "fib/job_plan.h"
 
 static const char *cmd = "plan";
 
@@ -83,7 +75,7 @@ int cli_cmd_plan(int argc, char **argv)
         {"materials", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    cli_plan_opts o = {0};
+    fib_job_plan_params o = {0};
     const char *ions = NULL, *mats = NULL;
     bool demo = false;
     int ch;
@@ -97,16 +89,14 @@ int cli_cmd_plan(int argc, char **argv)
             if (a + 2 >= argc || argv[a + 1][0] == '-' || argv[a + 2][0] == '-')
                 return cli_usage_error(cmd, "--export needs KIND (ptf or "
                                             "autolamella) and DIR");
-            if (o.export_kind)
+            if (o.export_dir)
                 return cli_usage_error(cmd, "--export given twice");
-            o.export_kind = argv[a + 1];
             o.export_dir = argv[a + 2];
-            fib_fmt_export_kind k;
-            if (!fib_fmt_export_kind_parse(o.export_kind, &k))
+            if (!fib_fmt_export_kind_parse(argv[a + 1], &o.export_kind))
                 return cli_usage_error(cmd,
                                        "--export kind '%s' unknown (ptf or "
                                        "autolamella)",
-                                       o.export_kind);
+                                       argv[a + 1]);
             a += 2;
             continue;
         }
@@ -165,54 +155,18 @@ int cli_cmd_plan(int argc, char **argv)
             cli_check_not_input(cmd, "--out", o.out_dir, ins, 2))
             return CLI_EXIT_USAGE;
     }
+    if (!demo)
+        o.session_path = argv[optind];
+    o.materials_path = mats;
+    o.ions = ions;
+    /* outputs through the output transaction (fib/txn.h): all or none */
     fib_error err = {0};
-    fib_plan_materials *db = NULL;
-    fib_status st = fib_plan_materials_create(&db, &err);
-    if (st == FIB_OK && mats)
-        st = fib_fmt_materials_cfg_load(db, mats, &err);
-    if (st != FIB_OK) {
-        fib_plan_materials_destroy(db);
-        return cli_fail(cmd, st, &err);
+    fib_fmt_txn *txn = NULL;
+    fib_status st = cli_job_txn(
+        o.json_path || o.csv_path || o.out_dir || o.export_dir, &txn, &err);
+    if (st == FIB_OK) {
+        const fib_job_env env = {.txn = txn, .message = cli_job_message};
+        st = fib_job_plan(&o, &env, NULL, &err);
     }
-    fib_plan_request req;
-    if (demo) {
-        fib_plan_request_default(&req);
-        if (ions) {
-            char buf[128];
-            snprintf(buf, sizeof buf, "%s", ions);
-            req.n_ions = 0;
-            char *save = NULL;
-            for (char *t = strtok_r(buf, ",", &save); t && st == FIB_OK;
-                 t = strtok_r(NULL, ",", &save)) {
-                if (req.n_ions == FIB_PLAN_MAX_IONS) {
-                    fib_plan_materials_destroy(db);
-                    return cli_usage_error(cmd, "--ion names too many "
-                                                "species");
-                }
-                memset(&req.ions[req.n_ions], 0, sizeof req.ions[0]);
-                st = fib_plan_ion_parse(t, &req.ions[req.n_ions++].ion, &err);
-            }
-        }
-    } else {
-        st = fib_fmt_session_read(argv[optind], db, ions, &req, &err);
-    }
-    int rc;
-    /* a file with `sites = (...)` is a multi-site session (session.h) */
-    fib_session_request *sreq = NULL;
-    bool has_sites = false;
-    if (st == FIB_OK && !demo) {
-        sreq = malloc(sizeof *sreq);
-        st = sreq ? fib_fmt_session_cfg_read_sites(argv[optind], &req, sreq,
-                                                   &has_sites, &err)
-                  : fib_error_set(&err, FIB_ENOMEM, "out of memory");
-    }
-    if (st != FIB_OK)
-        rc = cli_fail(cmd, st, &err);
-    else if (has_sites)
-        rc = cli_session_run(cmd, argv[optind], sreq, db, &o);
-    else
-        rc = cli_plan_run(cmd, &req, db, &o);
-    free(sreq);
-    fib_plan_materials_destroy(db);
-    return rc;
+    return cli_job_done(cmd, txn, st, &err);
 }

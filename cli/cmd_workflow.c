@@ -4,12 +4,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "fib/planner.h"
-#include "fib/report.h"
-#include "fib/materials_cfg.h"
-#include "fib/session_cfg.h"
-#include "plan_out.h"
-#include "session_out.h"
+#include "fib/job_plan.h"
 
 static const char *cmd = "workflow";
 
@@ -55,73 +50,14 @@ int cli_cmd_workflow(int argc, char **argv)
     if (cli_check_not_input(cmd, "--json", json,
                             (const char *const[]){argv[optind], mats}, 2))
         return CLI_EXIT_USAGE;
+    const fib_job_workflow_params wp = {argv[optind], mats, json};
+    /* the report through the output transaction (fib/txn.h) */
     fib_error err = {0};
-    fib_plan_materials *db = NULL;
-    fib_fmt_json *j = NULL;
-    fib_plan_request req;
-    unsigned sens = 0;
-    int rc = CLI_EXIT_OK;
-    fib_status st = fib_plan_materials_create(&db, &err);
-    if (st == FIB_OK && mats)
-        st = fib_fmt_materials_cfg_load(db, mats, &err);
-    if (st == FIB_OK)
-        st = fib_fmt_session_read(argv[optind], db, NULL, &req, &err);
-    if (st == FIB_OK)
-        st = fib_plan_request_sens(&req, db, &sens, &err);
-    if (st != FIB_OK) {
-        rc = cli_fail(cmd, st, &err);
-        goto done;
+    fib_fmt_txn *txn = NULL;
+    fib_status st = cli_job_txn(json != NULL, &txn, &err);
+    if (st == FIB_OK) {
+        const fib_job_env env = {.txn = txn, .message = cli_job_message};
+        st = fib_job_workflow(&wp, &env, NULL, &err);
     }
-    fib_plan_workflow w = fib_plan_workflow_recommend(sens, req.nanoscale);
-    printf("session: %s\n", req.name[0] ? req.name : "(unnamed)");
-    cli_print_workflow(&w, sens);
-    /* checked against the session's own temperature */
-    cli_print_workflow_check(&w, req.cryo);
-    if (json) {
-        st = fib_fmt_json_create(2, &j, &err);
-        if (st == FIB_OK) {
-            char sb[160];
-            fib_fmt_json_begin_object(j);
-            fib_fmt_json_key(j, "workflow");
-            fib_fmt_json_begin_object(j);
-            fib_fmt_json_kv_int(j, "number", w.number);
-            fib_fmt_json_kv_string(j, "summary", w.summary);
-            fib_fmt_json_kv_string(j, "reason", w.reason);
-            fib_fmt_json_key(j, "requires");
-            fib_fmt_json_begin_array(j);
-            for (int i = 0; i < 6 && w.requires[i]; i++)
-                fib_fmt_json_string(j, w.requires[i]);
-            fib_fmt_json_end_array(j);
-            fib_fmt_json_key(j, "protects");
-            fib_fmt_json_begin_object(j);
-            fib_fmt_json_kv_bool(j, "electron_beam", w.protects_ebeam);
-            fib_fmt_json_kv_bool(j, "air_moisture", w.protects_air);
-            fib_fmt_json_kv_bool(j, "ion_beam", w.protects_ion);
-            fib_fmt_json_kv_bool(j, "thermal", w.protects_thermal);
-            fib_fmt_json_end_object(j);
-            fib_fmt_json_kv_string(j, "sensitivities",
-                                   fib_plan_sens_string(sens, sb, sizeof sb));
-            fib_fmt_json_kv_bool(j, "nanoscale", req.nanoscale);
-            cli_json_workflow_check(j, &w, req.cryo);
-            fib_fmt_json_end_object(j);
-            fib_fmt_json_end_object(j);
-            /* through the output transaction (fib/txn.h) */
-            fib_fmt_txn *txn = NULL;
-            const char *staged = NULL;
-            st = cli_txn_file(&txn, json, &staged, &err);
-            if (st == FIB_OK)
-                st = fib_fmt_json_write(j, staged, &err);
-            if (st != FIB_OK) {
-                fib_fmt_txn_explain(txn, &err);
-                fib_fmt_txn_abort(txn);
-            } else
-                rc = cli_txn_finish(cmd, txn, CLI_EXIT_OK);
-        }
-        if (st != FIB_OK)
-            rc = cli_fail(cmd, st, &err);
-    }
-done:
-    fib_fmt_json_destroy(j);
-    fib_plan_materials_destroy(db);
-    return rc;
+    return cli_job_done(cmd, txn, st, &err);
 }
