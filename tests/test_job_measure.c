@@ -304,7 +304,7 @@ END_TEST
 /* 16 x 12 x 10, voxel 4 x 5 x 6 nm: label 0 for x < 2, label 1 for
  * 2 <= x < 8, label 2 for x >= 8 and y < 6, label 3 for x >= 8, y >= 6:
  * prisms along z meeting on one line at x = 8, y = 6. */
-static void prisms(fib_volume *v)
+static void prisms(fib_volume *v, bool with0)
 {
     fib_error e = {0};
     ck_assert_int_eq(fib_volume_init(v, FIB_PX_U16, 16, 12, 10, &e), FIB_OK);
@@ -312,10 +312,10 @@ static void prisms(fib_volume *v)
     for (size_t z = 0; z < 10; z++)
         for (size_t y = 0; y < 12; y++)
             for (size_t x = 0; x < 16; x++)
-                d[(z * 12 + y) * 16 + x] = x < 2   ? 0
-                                           : x < 8 ? 1
-                                           : y < 6 ? 2
-                                                   : 3;
+                d[(z * 12 + y) * 16 + x] = x < 2 && with0 ? 0
+                                           : x < 8        ? 1
+                                           : y < 6        ? 2
+                                                          : 3;
     v->voxel_size_nm[0] = 4;
     v->voxel_size_nm[1] = 5;
     v->voxel_size_nm[2] = 6;
@@ -328,7 +328,7 @@ START_TEST(test_prisms)
     snprintf(in, sizeof in, "%s/prisms.nrrd", dir);
     snprintf(json, sizeof json, "%s/r.json", dir);
     fib_volume v = {0};
-    prisms(&v);
+    prisms(&v, true);
     write_vol(in, &v);
     fib_volume_clear(&v);
 
@@ -479,6 +479,134 @@ START_TEST(test_voxel_units)
 }
 END_TEST
 
+/* --battery on the three prisms without label 0: TPB of the three labels
+ * present, chords, representative volume, two-point lags to a quarter
+ * axis, tortuosity along the battery axis only. */
+START_TEST(test_battery)
+{
+    char dir[512], in[600], json[600];
+    fib_test_tmpdir(dir, sizeof dir);
+    snprintf(in, sizeof in, "%s/prisms.tif", dir);
+    snprintf(json, sizeof json, "%s/r.json", dir);
+    fib_volume v = {0};
+    prisms(&v, false);
+    write_vol(in, &v);
+    fib_volume_clear(&v);
+    fib_job_measure_params p;
+    fib_job_measure_defaults(&p);
+    p.labels_path = in;
+    p.json_path = json;
+    p.thickness = false;
+    p.battery = true;
+    p.battery_axis = 1;
+    p.voxel_nm[0] = 4;
+    p.voxel_nm[1] = 5;
+    p.voxel_nm[2] = 6;
+    fib_error e = {0};
+    ck_assert_msg(fib_job_measure(&p, NULL, NULL, &e) == FIB_OK, "%s", e.msg);
+    char *j = slurp(json);
+    ck_assert_double_eq(jnum(j, "volume_fraction/1"), 0.5);
+    ck_assert_double_eq(jnum(j, "triple_phase_boundary/labels/#0"), 1);
+    ck_assert_double_eq(jnum(j, "triple_phase_boundary/labels/#2"), 3);
+    ck_assert_double_eq(jnum(j, "triple_phase_boundary/edges"), 10);
+    /* along y label 2 (y < 6) does not percolate: no active TPB */
+    ck_assert(jis(j, "triple_phase_boundary/active_axis", "\"y\""));
+    ck_assert_double_eq(jnum(j, "triple_phase_boundary/active_fraction"), 0);
+    ck_assert_double_le(fabs(jnum(j, "tortuosity/1/y") - 1), 1e-5);
+    ck_assert(jis(j, "tortuosity/2/y", "\"inf\""));
+    ck_assert(!jhas(j, "tortuosity/1/z") && !jhas(j, "tortuosity/1/x"));
+    ck_assert_double_eq(jnum(j, "chords/2/y/count"), 0);
+    ck_assert_double_eq(jnum(j, "chords/2/y/border_chords"), 8 * 10);
+    /* the whole box is the last size; its mean is the volume fraction */
+    ck_assert_double_eq(jnum(j, "representative_volume/1/box_vox/#3/#0"), 16);
+    ck_assert_double_eq(jnum(j, "representative_volume/1/box_vox/#3/#2"), 10);
+    ck_assert_double_eq(jnum(j, "representative_volume/3/mean/#3"), 0.25);
+    ck_assert(jhas(j, "representative_volume/tpb_density/settled_box_vox"));
+    /* lags 0 .. n/4: 16 -> 5 values along x, 12 -> 4 along y */
+    ck_assert(jhas(j, "two_point_correlation/1/x/#4"));
+    ck_assert(!jhas(j, "two_point_correlation/1/x/#5"));
+    ck_assert(jhas(j, "two_point_correlation/1/y/#3"));
+    ck_assert(!jhas(j, "two_point_correlation/1/y/#4"));
+    ck_assert_double_eq(jnum(j, "two_point_correlation/2/y/#0"), 0.25);
+    free(j);
+    fib_test_rmdir(dir);
+}
+END_TEST
+
+/* A substrate (label 1, z < 2) with a deposit slab (label 2, z 2..5 over
+ * x < 6) and a 4 x 4 particle block (label 3) wrapped in a 3-voxel coating
+ * (label 4), 5 nm voxels: heights over face z0, contact, coating. */
+START_TEST(test_substrate_coating)
+{
+    char dir[512], in[600], json[600], ply[600];
+    fib_test_tmpdir(dir, sizeof dir);
+    snprintf(in, sizeof in, "%s/dep.mrc", dir);
+    snprintf(json, sizeof json, "%s/r.json", dir);
+    snprintf(ply, sizeof ply, "%s/c.ply", dir);
+    fib_volume v = {0};
+    fib_error e = {0};
+    ck_assert_int_eq(fib_volume_init(&v, FIB_PX_U8, 12, 24, 24, &e), FIB_OK);
+    uint8_t *d = v.data;
+    for (size_t z = 0; z < 24; z++)
+        for (size_t y = 0; y < 24; y++)
+            for (size_t x = 0; x < 12; x++) {
+                const bool core =
+                    x >= 4 && x < 8 && y >= 14 && y < 18 && z >= 12 && z < 16;
+                const bool shell =
+                    x >= 1 && x < 11 && y >= 11 && y < 21 && z >= 9 && z < 19;
+                d[(z * 24 + y) * 12 + x] = z < 2            ? 1
+                                           : z < 6 && y < 8 ? 2
+                                           : core           ? 3
+                                           : shell          ? 4
+                                                            : 0;
+            }
+    for (int a = 0; a < 3; a++)
+        v.voxel_size_nm[a] = 5;
+    write_vol(in, &v);
+    fib_volume_clear(&v);
+    fib_job_measure_params p;
+    fib_job_measure_defaults(&p);
+    p.labels_path = in;
+    p.json_path = json;
+    p.mesh_path = ply;
+    p.thickness = false;
+    p.substrate_face = 4;
+    p.coating = true;
+    p.coating_particle = 3;
+    p.coating_label = 4;
+    lines msg = {.all_results = true};
+    const fib_job_env env = {.message = collect, .message_user = &msg};
+    ck_assert_msg(fib_job_measure(&p, &env, NULL, &e) == FIB_OK, "%s", e.msg);
+    char *j = slurp(json);
+    /* deposit over a third of the columns (y < 8), 6 voxels = 30 nm from
+     * the face: mean over all columns 10 nm, dense 4 voxels x 1/3 */
+    ck_assert_double_le(
+        fabs(jnum(j, "deposit_height/2/covered_fraction") - 1.0 / 3), 1e-9);
+    ck_assert_double_le(fabs(jnum(j, "deposit_height/2/max_um") - 0.030),
+                        1e-12);
+    ck_assert_double_le(fabs(jnum(j, "deposit_height/2/mean_um") - 0.010),
+                        1e-9);
+    ck_assert_double_le(
+        fabs(jnum(j, "deposit_height/2/dense_thickness_um") - 0.020 / 3), 1e-9);
+    ck_assert_double_eq(jnum(j, "deposit_height/1/covered_fraction"), 1);
+    ck_assert_double_eq(jnum(j, "objects/1/touching_substrate"), 1);
+    ck_assert_double_eq(jnum(j, "objects/2/touching_substrate"), 0);
+    ck_assert_double_eq(jnum(j, "objects/2/isolated_from_substrate"), 1);
+    /* the coating covers the whole particle, 3 voxels = 15 nm thick (the
+     * normals at edges and corners run longer); threshold 1 voxel */
+    ck_assert_double_eq(jnum(j, "coating/particle_label"), 3);
+    ck_assert_double_eq(jnum(j, "coating/threshold_nm"), 5);
+    ck_assert_double_eq(jnum(j, "coating/coverage"), 1);
+    const double t = jnum(j, "coating/mean_thickness_nm");
+    ck_assert_double_ge(t, 15 - 2.5);
+    ck_assert_double_le(t, 15 * 1.5);
+    free(j);
+    ck_assert(exists(ply));
+    ck_assert_ptr_nonnull(strstr(msg.text[msg.n - 2], "triangles)"));
+    fib_test_rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_check)
 {
     fib_job_measure_params p;
@@ -534,6 +662,8 @@ int main(void)
     tcase_add_test(tc, test_ball);
     tcase_add_test(tc, test_prisms);
     tcase_add_test(tc, test_voxel_units);
+    tcase_add_test(tc, test_battery);
+    tcase_add_test(tc, test_substrate_coating);
     tcase_add_test(tc, test_check);
     suite_add_tcase(s, tc);
     return fib_test_run(s, NULL);
