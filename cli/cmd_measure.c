@@ -102,8 +102,7 @@ static int parse_opt(int c, fib_job_measure_params *p)
         if (sscanf(arg, "%lf,%lf,%lf", &v[0], &v[1], &v[2]) != 3 ||
             !cli_length_nm_ok(v[0]) || !cli_length_nm_ok(v[1]) ||
             !cli_length_nm_ok(v[2]))
-            BAD("--voxel-nm needs X,Y,Z sizes > 0, in "
-                "0.01..1e6 nm (got %s)",
+            BAD("--voxel-nm needs X,Y,Z sizes > 0, in 0.01..1e6 nm (got %s)",
                 arg);
         return 0;
     case 'U':
@@ -122,8 +121,8 @@ static int parse_opt(int c, fib_job_measure_params *p)
         const int k = sscanf(arg, "%lf,%lf,%lf", k3[0], k3[1], k3[2]);
         if (k < 2 || *k3[0] < 0 || *k3[1] < 0 || *k3[0] == *k3[1] ||
             (k == 3 && !(*k3[2] >= 0)))
-            BAD("--coating needs P,C[,TMIN_NM] with two "
-                "different labels (got %s)",
+            BAD("--coating needs P,C[,TMIN_NM] with two different labels "
+                "(got %s)",
                 arg);
         if (k == 2)
             *k3[2] = -1;
@@ -149,9 +148,7 @@ static int parse_opt(int c, fib_job_measure_params *p)
         if (sscanf(arg, "%lu,%lu,%lu%c", &t[0], &t[1], &t[2], &tail) != 3 ||
             t[0] > UINT32_MAX || t[1] > UINT32_MAX || t[2] > UINT32_MAX ||
             t[0] == t[1] || t[0] == t[2] || t[1] == t[2])
-            BAD("--tpb expects three distinct labels "
-                "A,B,C (got '%s')",
-                arg);
+            BAD("--tpb expects three distinct labels A,B,C (got '%s')", arg);
         for (int k = 0; k < 3; k++)
             p->tpb_labels[k] = (uint32_t)t[k];
         p->tpb = true;
@@ -162,8 +159,7 @@ static int parse_opt(int c, fib_job_measure_params *p)
         errno = 0;
         const unsigned long l = strtoul(arg, &end, 10);
         if (errno || *end || end == arg || arg[0] == '-' || l < 1 || l > 100000)
-            BAD("--two-point expects a lag of 1 to "
-                "100000 voxels (got '%s')",
+            BAD("--two-point expects a lag of 1 to 100000 voxels (got '%s')",
                 arg);
         p->two_point_lag = (size_t)l;
         return 0;
@@ -237,16 +233,12 @@ int cli_cmd_measure(int argc, char **argv)
     fib_job_measure_params p;
     fib_job_measure_defaults(&p);
     bool quiet = false, no_thickness = false;
-    const char **paths[128] = {['j'] = &p.json_path,
-                               ['c'] = &p.csv_path,
-                               ['m'] = &p.mesh_path,
-                               ['G'] = &p.grey_path,
-                               ['P'] = &p.pictures_dir};
-    bool *flags[128] = {['k'] = &p.skeleton,
-                        ['L'] = &p.chords,
-                        ['Y'] = &p.battery,
-                        ['T'] = &no_thickness,
-                        ['q'] = &quiet};
+    /* clang-format off */
+    const char **paths[128] = {['j'] = &p.json_path, ['c'] = &p.csv_path,
+        ['m'] = &p.mesh_path, ['G'] = &p.grey_path, ['P'] = &p.pictures_dir};
+    bool *flags[128] = {['k'] = &p.skeleton, ['L'] = &p.chords,
+        ['Y'] = &p.battery, ['T'] = &no_thickness, ['q'] = &quiet};
+    /* clang-format on */
     if (cli_wants_help(argc, argv)) {
         fputs(usage_text, stdout);
         return CLI_EXIT_OK;
