@@ -607,6 +607,53 @@ START_TEST(test_substrate_coating)
 }
 END_TEST
 
+/* A straight rod (3 x 3 voxels, 16 long along x) thins to one branch
+ * with two end points and no junction. */
+START_TEST(test_skeleton_rod)
+{
+    char dir[512], in[600], json[600];
+    fib_test_tmpdir(dir, sizeof dir);
+    snprintf(in, sizeof in, "%s/rod.nrrd", dir);
+    snprintf(json, sizeof json, "%s/r.json", dir);
+    fib_volume v = {0};
+    fib_error e = {0};
+    ck_assert_int_eq(fib_volume_init(&v, FIB_PX_U8, 20, 9, 9, &e), FIB_OK);
+    uint8_t *d = v.data;
+    for (size_t z = 3; z < 6; z++)
+        for (size_t y = 3; y < 6; y++)
+            for (size_t x = 2; x < 18; x++)
+                d[(z * 9 + y) * 20 + x] = 1;
+    for (int a = 0; a < 3; a++)
+        v.voxel_size_nm[a] = 10;
+    write_vol(in, &v);
+    fib_volume_clear(&v);
+    fib_job_measure_params p;
+    fib_job_measure_defaults(&p);
+    p.labels_path = in;
+    p.json_path = json;
+    p.thickness = false;
+    p.skeleton = true;
+    p.tortuosity_axes[0] = true;
+    fib_error e2 = {0};
+    ck_assert_msg(fib_job_measure(&p, NULL, NULL, &e2) == FIB_OK, "%s", e2.msg);
+    char *j = slurp(json);
+    ck_assert_double_eq(jnum(j, "skeleton/1/branches"), 1);
+    ck_assert_double_eq(jnum(j, "skeleton/1/junctions"), 0);
+    ck_assert_double_eq(jnum(j, "skeleton/1/end_points"), 2);
+    ck_assert_double_eq(jnum(j, "skeleton/1/junctions_per_um3"), 0);
+    const double len = jnum(j, "skeleton/1/total_length_um");
+    ck_assert_double_le(len, 0.16);
+    ck_assert_double_ge(len, 0.16 - 4 * 0.01);
+    ck_assert_double_le(fabs(jnum(j, "skeleton/1/mean_branch_tortuosity") - 1),
+                        1e-9);
+    /* the rod does not reach the faces x = 0 and x = 19 */
+    ck_assert(jis(j, "tortuosity/1/x", "\"inf\""));
+    ck_assert(jis(j, "macmullin_number/1/x", "\"inf\""));
+    free(j);
+    fib_test_rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_check)
 {
     fib_job_measure_params p;
@@ -664,6 +711,7 @@ int main(void)
     tcase_add_test(tc, test_voxel_units);
     tcase_add_test(tc, test_battery);
     tcase_add_test(tc, test_substrate_coating);
+    tcase_add_test(tc, test_skeleton_rod);
     tcase_add_test(tc, test_check);
     suite_add_tcase(s, tc);
     return fib_test_run(s, NULL);
