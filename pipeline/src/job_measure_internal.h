@@ -1,0 +1,102 @@
+/*
+ * job_measure_internal.h -- private to pipeline/src/job_measure*.c: the
+ * label helpers of the pipeline (one reader of label values, one mask
+ * loop), the report-unit rules and the state of one fib_job_measure()
+ * call shared by the report sections.
+ */
+#ifndef FIB_JOB_MEASURE_INTERNAL_H
+#define FIB_JOB_MEASURE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fib/formats.h"
+#include "fib/job_measure.h"
+#include "fib/measure.h"
+#include "fib/mesh.h"
+#include "fib/report.h"
+
+/* ---- labels (job_measure_util.c) ------------------------------------- */
+
+/** Label value of voxel @p i of a u8, u16 or u32 volume. */
+static inline uint32_t fib__job_label_at(const fib_volume *v, size_t i)
+{
+    switch (v->type) {
+    case FIB_PX_U8:
+        return ((const uint8_t *)v->data)[i];
+    case FIB_PX_U16:
+        return ((const uint16_t *)v->data)[i];
+    default:
+        return ((const uint32_t *)v->data)[i];
+    }
+}
+
+/** @p mask (u8, same size) = 1 where @p labels holds @p label, else 0. */
+void fib__job_label_mask(const fib_volume *labels, uint32_t label,
+                         fib_volume *mask);
+
+/** Distinct label values of @p v, sorted, at most @p max (0 when out of
+ *  memory). */
+size_t fib__job_labels_distinct(const fib_volume *v, uint32_t *vals,
+                                size_t max);
+
+/**
+ * Read the label volume @p path into @p out: u8/u16/u32 as stored, f32
+ * converted to u32 when every voxel holds an integer >= 0 (else
+ * FIB_EINVAL "PATH: voxel I holds V, not a label (integer >= 0)").
+ */
+fib_status fib__job_labels_read(const char *path, fib_volume *out,
+                                fib_error *err);
+
+/* ---- one measure run ------------------------------------------------- */
+
+typedef struct fib__measure {
+    const fib_job_measure_params *p;
+    const fib_job_env *env;
+    const fib_progress *prog; /* env's progress, or NULL */
+    fib_volume vol;           /* labels; voxel size as measured */
+    fib_volume mask;          /* u8 scratch mask, same size */
+    uint32_t vals[FIB_JOB_MEASURE_MAX_LABELS]; /* distinct labels */
+    size_t nval;
+    uint32_t phases[FIB_JOB_MEASURE_MAX_PHASES]; /* measured labels */
+    size_t nphase;
+    bool vu; /* report in voxel units */
+    fib_fmt_json *j;
+    fib_fmt_csv *csv;   /* NULL: no CSV */
+    fib_mesh mesh;      /* the --mesh surface */
+    const char *s_mesh; /* staged paths */
+    const char *s_pic;
+    fib_job_measure_result *res;
+    char ring[8][96]; /* ukey() buffers */
+    unsigned ring_at;
+} fib__measure;
+
+/** The message of one summary line (FIB_JOB_RESULT). */
+#define FIB__SAY(m, ...) fib_job_say((m)->env, FIB_JOB_RESULT, __VA_ARGS__)
+
+extern const char *const fib__axis_name[3];
+
+/* Report units (job_measure_util.c): @p key with its unit suffix in voxel
+ * units when m->vu (valid for the next 7 calls), a value in the unit of
+ * @p key's suffix converted likewise, and one key/value pair. */
+const char *fib__ukey(fib__measure *m, const char *key);
+double fib__uval(const fib__measure *m, const char *key, double v);
+void fib__jnum(fib__measure *m, const char *key, double v);
+/** A JSON key that is a label value. */
+void fib__key_u32(fib_fmt_json *j, uint32_t v);
+
+/* Report sections, in report order. */
+fib_status fib__measure_fractions(fib__measure *m, fib_error *err);
+fib_status fib__measure_surfaces(fib__measure *m, fib_error *err);
+fib_status fib__measure_objects(fib__measure *m, fib_error *err);
+fib_status fib__measure_thickness(fib__measure *m, fib_error *err);
+fib_status fib__measure_tortuosity(fib__measure *m, fib_error *err);
+fib_status fib__measure_skeleton(fib__measure *m, fib_error *err);
+fib_status fib__measure_heights(fib__measure *m, fib_error *err);
+fib_status fib__measure_coating_mesh(fib__measure *m, fib_error *err);
+fib_status fib__measure_battery(fib__measure *m, fib_error *err);
+fib_status fib__measure_pictures(fib__measure *m, const fib_volume *grey,
+                                 fib_error *err);
+
+#endif /* FIB_JOB_MEASURE_INTERNAL_H */

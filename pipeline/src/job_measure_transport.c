@@ -1,0 +1,262 @@
+/* job_measure_transport.c -- the measure report sections on transport and
+ * shape: tortuosity (with effective diffusivity, MacMullin number and the
+ * solver record), skeleton, deposit heights over a substrate face and the
+ * coating, plus the --mesh surface (methods in fib/measure.h,
+ * fib/mesh.h). */
+#define _GNU_SOURCE
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fib/mesh_io.h"
+#include "job_measure_internal.h"
+
+/* A number, or the string "inf" when it is not finite. */
+static void num_or_inf(fib_fmt_json *j, double v, bool finite)
+{
+    if (finite)
+        fib_fmt_json_number(j, v);
+    else
+        fib_fmt_json_string(j, "inf");
+}
+
+/* Effective diffusivity and the MacMullin number N_M = sigma_0 /
+ * sigma_eff = tau / eps = 1 / (D_eff / D) (MacMullin & Muccini, AIChE J.
+ * 2:393, 1956; Thorat et al., J. Power Sources 188:592, 2009). */
+static void tort_derived(fib__measure *m, const bool axes[3],
+                         fib_tort_result (*res)[3])
+{
+    fib_fmt_json *j = m->j;
+    for (int table = 0; table < 2; table++) {
+        fib_fmt_json_key(j,
+                         table ? "macmullin_number" : "effective_diffusivity");
+        fib_fmt_json_begin_object(j);
+        for (size_t p = 0; p < m->nphase; p++) {
+            fib__key_u32(j, m->phases[p]);
+            fib_fmt_json_begin_object(j);
+            for (int a = 0; a < 3; a++) {
+                if (!axes[a])
+                    continue;
+                const double d = res[p][a].d_eff_rel;
+                fib_fmt_json_key(j, fib__axis_name[a]);
+                if (table)
+                    num_or_inf(j, 1.0 / d, d > 0 && isfinite(d));
+                else
+                    fib_fmt_json_number(j, d);
+            }
+            fib_fmt_json_end_object(j);
+        }
+        fib_fmt_json_end_object(j);
+    }
+}
+
+static void tort_solver(fib__measure *m, const bool axes[3],
+                        fib_tort_result (*res)[3])
+{
+    fib_fmt_json *j = m->j;
+    fib_fmt_json_key(j, "tortuosity_solver");
+    fib_fmt_json_begin_object(j);
+    fib_fmt_json_kv_string(
+        j, "method",
+        "TauFactor definition: steady diffusion on the 6-connected "
+        "clusters touching both faces, c = 1/0 at the outer faces, no "
+        "flux on the sides; tau = volume fraction / (D_eff/D); "
+        "Jacobi-preconditioned conjugate gradients");
+    fib_fmt_json_kv_string(j, "criterion",
+                           "relative residual ||b - A c|| / ||b|| < tol");
+    fib_fmt_json_kv_number(j, "tol", m->p->tortuosity_tol);
+    for (size_t p = 0; p < m->nphase; p++) {
+        fib__key_u32(j, m->phases[p]);
+        fib_fmt_json_begin_object(j);
+        for (int a = 0; a < 3; a++) {
+            if (!axes[a])
+                continue;
+            const fib_tort_result *r = &res[p][a];
+            fib_fmt_json_key(j, fib__axis_name[a]);
+            fib_fmt_json_begin_object(j);
+            fib_fmt_json_kv_bool(j, "percolating", r->percolating);
+            fib_fmt_json_kv_bool(j, "converged", r->converged);
+            fib_fmt_json_kv_int(j, "iterations", (long long)r->iterations);
+            fib_fmt_json_kv_number(j, "rel_residual", r->rel_residual);
+            fib_fmt_json_kv_number(j, "flux_mismatch", r->flux_mismatch);
+            fib_fmt_json_kv_number(j, "volume_fraction", r->eps);
+            fib_fmt_json_kv_number(j, "percolating_fraction",
+                                   r->eps_percolating);
+            fib_fmt_json_end_object(j);
+        }
+        fib_fmt_json_end_object(j);
+    }
+    fib_fmt_json_end_object(j);
+}
+
+fib_status fib__measure_tortuosity(fib__measure *m, fib_error *err)
+{
+    bool axes[3];
+    memcpy(axes, m->p->tortuosity_axes, sizeof axes);
+    if (m->p->battery)
+        axes[m->p->battery_axis] = true;
+    if (!axes[0] && !axes[1] && !axes[2])
+        return FIB_OK;
+    fib_fmt_json *j = m->j;
+    fib_tort_result res[FIB_JOB_MEASURE_MAX_PHASES][3];
+    memset(res, 0, sizeof res);
+    fib_fmt_json_key(j, "tortuosity");
+    fib_fmt_json_begin_object(j);
+    for (size_t p = 0; p < m->nphase; p++) {
+        fib__job_label_mask(&m->vol, m->phases[p], &m->mask);
+        fib__key_u32(j, m->phases[p]);
+        fib_fmt_json_begin_object(j);
+        for (int a = 0; a < 3; a++) {
+            if (!axes[a])
+                continue;
+            const fib_tort_opts to = {.rel_tol = m->p->tortuosity_tol};
+            fib_tort_result *r = &res[p][a];
+            const fib_status st =
+                fib_recon_tortuosity(&m->mask, a, &to, r, m->prog, err);
+            if (st != FIB_OK)
+                return st;
+            fib_fmt_json_key(j, fib__axis_name[a]);
+            num_or_inf(j, r->tau, isfinite(r->tau));
+            FIB__SAY(m,
+                     "phase %u: tortuosity %s = %.6g (D_eff/D = %.6g, %zu "
+                     "iterations, residual %.2g)",
+                     m->phases[p], fib__axis_name[a], r->tau, r->d_eff_rel,
+                     r->iterations, r->rel_residual);
+        }
+        fib_fmt_json_end_object(j);
+    }
+    fib_fmt_json_end_object(j);
+    tort_derived(m, axes, res);
+    tort_solver(m, axes, res);
+    return FIB_OK;
+}
+
+fib_status fib__measure_skeleton(fib__measure *m, fib_error *err)
+{
+    if (!m->p->skeleton)
+        return FIB_OK;
+    fib_fmt_json *j = m->j;
+    const double *sp = m->vol.voxel_size_nm;
+    const size_t n = m->vol.nx * m->vol.ny * m->vol.nz;
+    fib_fmt_json_key(j, "skeleton");
+    fib_fmt_json_begin_object(j);
+    for (size_t p = 0; p < m->nphase; p++) {
+        fib_skeleton_stats s;
+        fib_status st;
+        fib__job_label_mask(&m->vol, m->phases[p], &m->mask);
+        if ((st = fib_recon_skeletonize(&m->mask, err)) != FIB_OK ||
+            (st = fib_recon_skeleton_stats(&m->mask, m->p->substrate_face, &s,
+                                           err)) != FIB_OK)
+            return st;
+        fib__key_u32(j, m->phases[p]);
+        fib_fmt_json_begin_object(j);
+        fib_fmt_json_kv_int(j, "voxels", (long long)s.n_voxels);
+        fib_fmt_json_kv_int(j, "branches", (long long)s.n_branches);
+        fib_fmt_json_kv_int(j, "junctions", (long long)s.n_junctions);
+        fib_fmt_json_kv_int(j, "end_points", (long long)s.n_end_points);
+        fib__jnum(m, "total_length_um", s.total_length_um);
+        fib__jnum(m, "mean_branch_length_um", s.mean_branch_length_um);
+        fib_fmt_json_kv_number(j, "mean_branch_tortuosity",
+                               s.mean_branch_tortuosity);
+        const double vtot = (double)n * sp[0] * sp[1] * sp[2] * 1e-9;
+        fib__jnum(m, "junctions_per_um3", (double)s.n_junctions / vtot);
+        fib__jnum(m, "max_height_um", s.max_height_um);
+        fib__jnum(m, "mean_height_um", s.mean_height_um);
+        fib_fmt_json_end_object(j);
+        FIB__SAY(m,
+                 "phase %u: skeleton %zu branches, %zu junctions, %zu end "
+                 "points",
+                 m->phases[p], s.n_branches, s.n_junctions, s.n_end_points);
+    }
+    fib_fmt_json_end_object(j);
+    return FIB_OK;
+}
+
+fib_status fib__measure_heights(fib__measure *m, fib_error *err)
+{
+    const int face = m->p->substrate_face;
+    if (face < 0)
+        return FIB_OK;
+    fib_fmt_json *j = m->j;
+    fib_fmt_json_key(j, "deposit_height");
+    fib_fmt_json_begin_object(j);
+    for (size_t p = 0; p < m->nphase; p++) {
+        fib_height_stats hs;
+        fib__job_label_mask(&m->vol, m->phases[p], &m->mask);
+        const fib_status st =
+            fib_recon_height_map(&m->mask, face, NULL, NULL, &hs, err);
+        if (st != FIB_OK)
+            return st;
+        fib__key_u32(j, m->phases[p]);
+        fib_fmt_json_begin_object(j);
+        fib__jnum(m, "mean_um", hs.mean_nm * 1e-3);
+        fib__jnum(m, "std_um", hs.std_nm * 1e-3);
+        fib__jnum(m, "max_um", hs.max_nm * 1e-3);
+        fib__jnum(m, "ra_um", hs.ra_nm * 1e-3);
+        fib__jnum(m, "rq_um", hs.rq_nm * 1e-3);
+        fib__jnum(m, "dense_thickness_um", hs.dense_mean_nm * 1e-3);
+        fib_fmt_json_kv_number(j, "covered_fraction", hs.covered_fraction);
+        fib_fmt_json_end_object(j);
+    }
+    fib_fmt_json_end_object(j);
+    return FIB_OK;
+}
+
+/* The coating of one label on another (its particle surface is the mesh
+ * with --mesh). */
+static fib_status coating(fib__measure *m, fib_error *err)
+{
+    const fib_job_measure_params *p = m->p;
+    const double *sp = m->vol.voxel_size_nm;
+    double tmin = p->coating_min_nm;
+    if (tmin < 0) {
+        tmin = sp[0] < sp[1] ? sp[0] : sp[1];
+        if (sp[2] < tmin)
+            tmin = sp[2];
+    }
+    fib_coating_result cr;
+    const fib_status st = fib_recon_coating(
+        &m->vol, (uint32_t)p->coating_particle, (uint32_t)p->coating_label,
+        tmin, &cr, p->mesh_path ? &m->mesh : NULL, err);
+    if (st != FIB_OK)
+        return st;
+    fib_fmt_json *j = m->j;
+    fib_fmt_json_key(j, "coating");
+    fib_fmt_json_begin_object(j);
+    fib_fmt_json_kv_int(j, "particle_label", (long long)p->coating_particle);
+    fib_fmt_json_kv_int(j, "coating_label", (long long)p->coating_label);
+    fib__jnum(m, "threshold_nm", tmin);
+    fib_fmt_json_kv_number(j, "coverage", cr.coverage);
+    fib__jnum(m, "mean_thickness_nm", cr.mean_thickness_nm);
+    fib__jnum(m, "mean_covered_thickness_nm", cr.mean_covered_nm);
+    fib__jnum(m, "particle_area_um2", cr.particle_area_um2);
+    fib_fmt_json_end_object(j);
+    FIB__SAY(m, "coating %g on %g: coverage %.4f, mean thickness %.4g %s",
+             p->coating_label, p->coating_particle, cr.coverage,
+             cr.mean_thickness_nm, m->vu ? "voxels" : "nm");
+    return FIB_OK;
+}
+
+fib_status fib__measure_coating_mesh(fib__measure *m, fib_error *err)
+{
+    const fib_job_measure_params *p = m->p;
+    fib_status st = FIB_OK;
+    if (p->coating) {
+        st = coating(m, err);
+    } else if (p->mesh_path) {
+        const fib_mesh_opts mo = {.sigma_vox = p->smooth_vox};
+        st = fib_recon_mesh_phase(&m->vol, m->phases[0], &mo, &m->mesh, err);
+    }
+    if (st != FIB_OK || !p->mesh_path)
+        return st;
+    const char *dot = strrchr(p->mesh_path, '.');
+    if (strcasecmp(dot, ".ply") == 0)
+        st = fib_fmt_mesh_write_ply(m->s_mesh, &m->mesh, "coating_nm", err);
+    else
+        st = fib_fmt_mesh_write_stl(m->s_mesh, &m->mesh, err);
+    if (st == FIB_OK)
+        FIB__SAY(m, "wrote %s (%zu triangles)", p->mesh_path,
+                 m->mesh.n_triangles);
+    return st;
+}
