@@ -180,4 +180,24 @@ int cli_txn_export_dir(const char *cmd, fib_fmt_txn **t, const char *dir,
 #include "fib/job.h"
 void cli_job_message(void *user, fib_job_level level, const char *text);
 
+/* Run one job that writes outputs: the progress bar (none when @p quiet),
+ * a fresh output transaction in env.txn, @p fn(@p ctx, &env, &err), then
+ * cli_fail() on its failure and cli_txn_finish(); the job's FIB_JOB_RESULT
+ * lines are printed only after the commit succeeded (notes and warnings
+ * at once).  Returns the exit status. */
+typedef fib_status (*cli_job_fn)(const void *ctx, const fib_job_env *env,
+                                 fib_error *err);
+int cli_job_run(const char *cmd, bool quiet, cli_job_fn fn, const void *ctx);
+
+/* Parse the options of argv with getopt_long over @p lo (every val 0),
+ * handing each to @p fn(@p ctx, name, value or NULL, err) -- the job's
+ * option setter, after the command's own options.  An unknown option or
+ * a refused value prints one line and returns its exit status (2 for bad
+ * input); 0 when all were taken (optind: the first operand). */
+struct option;
+typedef fib_status (*cli_option_fn)(void *ctx, const char *name,
+                                    const char *value, fib_error *err);
+int cli_job_options(const char *cmd, int argc, char **argv,
+                    const struct option *lo, cli_option_fn fn, void *ctx);
+
 #endif

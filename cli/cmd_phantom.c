@@ -54,14 +54,30 @@ static const struct option lo[] = {{"out", required_argument, 0, 0},
                                    {"no-cap", no_argument, 0, 0},
                                    {0, 0, 0, 0}};
 
-/* The job's summary line, printed once the outputs are committed. */
-static char summary[4096];
-static void on_message(void *user, fib_job_level level, const char *text)
+/* The command's state: the job's parameters, --out, whether --kind came. */
+typedef struct cmd_ctx {
+    fib_job_phantom_params p;
+    const char *out;
+    bool have_kind;
+} cmd_ctx;
+
+static fib_status option(void *ctx, const char *name, const char *value,
+                         fib_error *err)
 {
-    if (level == FIB_JOB_RESULT)
-        snprintf(summary, sizeof summary, "%s", text);
-    else
-        cli_job_message(user, level, text);
+    cmd_ctx *c = ctx;
+    if (!strcmp(name, "out")) {
+        c->out = value;
+        return FIB_OK;
+    }
+    const fib_status st = fib_job_phantom_option(&c->p, name, value, err);
+    c->have_kind = c->have_kind || (st == FIB_OK && !strcmp(name, "kind"));
+    return st;
+}
+
+static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
+{
+    const cmd_ctx *c = ctx;
+    return fib_job_phantom(&c->p, c->out, env, NULL, err);
 }
 
 int cli_cmd_phantom(int argc, char **argv)
@@ -70,44 +86,14 @@ int cli_cmd_phantom(int argc, char **argv)
         usage();
         return CLI_EXIT_OK;
     }
-    fib_job_phantom_params p;
-    fib_job_phantom_params_init(&p);
-    const char *out = NULL;
-    bool have_kind = false;
-    fib_error err = {0};
-    int ch, idx = 0;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "", lo, &idx)) != -1) {
-        if (ch != 0)
-            return cli_usage_error(
-                CMD, "unknown or incomplete option '%s' (see --help)",
-                argv[optind - 1]);
-        if (idx == 0) {
-            out = optarg;
-            continue;
-        }
-        const fib_status st =
-            fib_job_phantom_option(&p, lo[idx].name, optarg, &err);
-        if (st)
-            return cli_fail(CMD, st, &err);
-        have_kind = have_kind || idx == 1;
-    }
+    cmd_ctx c = {.out = NULL};
+    fib_job_phantom_params_init(&c.p);
+    const int rc = cli_job_options(CMD, argc, argv, lo, option, &c);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (optind < argc)
         return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
-    if (!have_kind || !out)
+    if (!c.have_kind || !c.out)
         return cli_usage_error(CMD, "--kind and --out are required");
-    cli_progress_state ps;
-    fib_job_env env = {0};
-    env.progress = cli_progress_make(&ps, false);
-    env.message = on_message;
-    fib_status st = fib_fmt_txn_begin(&env.txn, &err);
-    if (st == FIB_OK)
-        st = fib_job_phantom(&p, out, &env, NULL, &err);
-    cli_progress_done(&ps);
-    const int rc = cli_txn_finish(
-        CMD, env.txn, st == FIB_OK ? CLI_EXIT_OK : cli_fail(CMD, st, &err));
-    if (rc == CLI_EXIT_OK && summary[0])
-        cli_job_message(NULL, FIB_JOB_RESULT, summary);
-    return rc;
+    return cli_job_run(CMD, false, run, &c);
 }

@@ -103,14 +103,30 @@ static const struct option lo[] = {
     {"no-drift", no_argument, 0, 0},
     {0, 0, 0, 0}};
 
-/* The job's summary line, printed once the outputs are committed. */
-static char summary[4096];
-static void on_message(void *user, fib_job_level level, const char *text)
+/* The command's state: the job's parameters, --out, --quiet. */
+typedef struct cmd_ctx {
+    fib_job_simulate_params p;
+    const char *out;
+    bool quiet;
+} cmd_ctx;
+
+static fib_status option(void *ctx, const char *name, const char *value,
+                         fib_error *err)
 {
-    if (level == FIB_JOB_RESULT)
-        snprintf(summary, sizeof summary, "%s", text);
+    cmd_ctx *c = ctx;
+    if (!strcmp(name, "out"))
+        c->out = value;
+    else if (!strcmp(name, "quiet"))
+        c->quiet = true;
     else
-        cli_job_message(user, level, text);
+        return fib_job_simulate_option(&c->p, name, value, err);
+    return FIB_OK;
+}
+
+static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
+{
+    const cmd_ctx *c = ctx;
+    return fib_job_simulate(&c->p, c->out, env, NULL, err);
 }
 
 int cli_cmd_simulate(int argc, char **argv)
@@ -119,56 +135,25 @@ int cli_cmd_simulate(int argc, char **argv)
         usage();
         return CLI_EXIT_OK;
     }
-    fib_job_simulate_params p;
-    fib_job_simulate_params_init(&p);
-    const char *out = NULL;
-    bool quiet = false;
-    fib_error err = {0};
-    int ch, idx = 0;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "", lo, &idx)) != -1) {
-        if (ch != 0)
-            return cli_usage_error(
-                CMD, "unknown or incomplete option '%s' (see --help)",
-                argv[optind - 1]);
-        if (idx == 0)
-            out = optarg;
-        else if (idx == 1)
-            quiet = true;
-        else {
-            const fib_status st =
-                fib_job_simulate_option(&p, lo[idx].name, optarg, &err);
-            if (st)
-                return cli_fail(CMD, st, &err);
-        }
-    }
+    cmd_ctx c = {.out = NULL};
+    fib_job_simulate_params_init(&c.p);
+    const int rc = cli_job_options(CMD, argc, argv, lo, option, &c);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (optind < argc)
-        p.labels_path = argv[optind++];
+        c.p.labels_path = argv[optind++];
     if (optind < argc)
         return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
-    if (!out)
+    if (!c.out)
         return cli_usage_error(CMD, "--out DIR is required");
-    if (!p.labels_path == !p.use_phantom)
+    if (!c.p.labels_path == !c.p.use_phantom)
         return cli_usage_error(CMD, "expected one LABELS file or --phantom "
                                     "KIND");
-    if (p.labels_path) { /* the run folder is rewritten: not the labels' */
+    if (c.p.labels_path) { /* the run folder is rewritten: not the labels' */
         cli_inputs ins = {0};
-        cli_inputs_add(&ins, p.labels_path);
-        if (cli_check_dir_not_input(CMD, "--out", out, ins.p, ins.n))
+        cli_inputs_add(&ins, c.p.labels_path);
+        if (cli_check_dir_not_input(CMD, "--out", c.out, ins.p, ins.n))
             return CLI_EXIT_USAGE;
     }
-    cli_progress_state ps;
-    fib_job_env env = {0};
-    env.progress = cli_progress_make(&ps, quiet);
-    env.message = on_message;
-    fib_status st = fib_fmt_txn_begin(&env.txn, &err);
-    if (st == FIB_OK)
-        st = fib_job_simulate(&p, out, &env, NULL, &err);
-    cli_progress_done(&ps);
-    const int rc = cli_txn_finish(
-        CMD, env.txn, st == FIB_OK ? CLI_EXIT_OK : cli_fail(CMD, st, &err));
-    if (rc == CLI_EXIT_OK && summary[0])
-        cli_job_message(NULL, FIB_JOB_RESULT, summary);
-    return rc;
+    return cli_job_run(CMD, c.quiet, run, &c);
 }

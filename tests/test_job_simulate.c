@@ -349,6 +349,16 @@ START_TEST(test_phantom_series)
     fclose(f);
     ck_assert_uint_eq(rows, 3);
     fib_phantom_destroy(ph);
+
+    /* again into the same folder, fewer slices, no environment at all: the
+     * earlier result is replaced as a whole (no stale slice_0002.png) */
+    ck_assert_int_eq(fib_job_phantom_option(&p, "size", "32x24x2", NULL),
+                     FIB_OK);
+    ck_assert_int_eq(fib_job_phantom(&p, out, NULL, NULL, NULL), FIB_OK);
+    ck_assert_uint_eq(count_files(out, ".png"), 2);
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/slice_0002.png", out);
+    ck_assert_int_ne(stat(path, &sb), 0);
     fib_test_rmdir(dir);
 }
 END_TEST

@@ -6,8 +6,11 @@
  * Each job writes one output folder, replaced as a whole through the
  * output transaction (fib/txn.h; an earlier result of the same job there
  * is recognised by its drift file), and says one FIB_JOB_RESULT summary
- * line when everything is written (recon/README.md, "Digital twin", gives
- * each parameter's physical meaning).
+ * line when everything is written: after its own commit, or, when the
+ * caller passes its transaction in env->txn, before the caller commits
+ * (`cryofib` holds the line until its commit succeeded, so a failed
+ * commit prints no summary).  recon/README.md, "Digital twin", gives each
+ * parameter's physical meaning.
  */
 #ifndef FIB_JOB_SIMULATE_H
 #define FIB_JOB_SIMULATE_H
