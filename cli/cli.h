@@ -68,11 +68,6 @@ static inline bool cli_length_nm_ok(double v)
  * device and inode, so links and "./x" are caught). */
 bool cli_same_file(const char *a, const char *b);
 
-/* Last component of the folder @p dir (trailing slashes dropped) into
- * @p buf, or @p fallback when it has none usable ("/", ".", "..", too
- * long): the name run files use for the folder beside it. */
-void cli_dir_base(const char *dir, const char *fallback, char *buf, size_t n);
-
 /* When output @p out is the input @p in, print "cryofib CMD: OUT: is the
  * input file IN (refusing to overwrite it)" and return true.  Outputs are
  * renamed over their target, so without this check an input given again
