@@ -68,11 +68,6 @@ static inline bool cli_length_nm_ok(double v)
  * device and inode, so links and "./x" are caught). */
 bool cli_same_file(const char *a, const char *b);
 
-/* Last component of the folder @p dir (trailing slashes dropped) into
- * @p buf, or @p fallback when it has none usable ("/", ".", "..", too
- * long): the name run files use for the folder beside it. */
-void cli_dir_base(const char *dir, const char *fallback, char *buf, size_t n);
-
 /* When output @p out is the input @p in, print "cryofib CMD: OUT: is the
  * input file IN (refusing to overwrite it)" and return true.  Outputs are
  * renamed over their target, so without this check an input given again
@@ -188,5 +183,25 @@ fib_status cli_job_txn(bool any_output, fib_fmt_txn **t, fib_error *err);
  * FIB_OK, then commit or abort @p t (cli_txn_finish()); the exit status. */
 int cli_job_done(const char *cmd, fib_fmt_txn *t, fib_status st,
                  const fib_error *err);
+
+/* Run one job that writes outputs: the progress bar (none when @p quiet),
+ * a fresh output transaction in env.txn, @p fn(@p ctx, &env, &err), then
+ * cli_fail() on its failure and cli_txn_finish(); the job's FIB_JOB_RESULT
+ * lines are printed only after the commit succeeded (notes and warnings
+ * at once).  Returns the exit status. */
+typedef fib_status (*cli_job_fn)(const void *ctx, const fib_job_env *env,
+                                 fib_error *err);
+int cli_job_run(const char *cmd, bool quiet, cli_job_fn fn, const void *ctx);
+
+/* Parse the options of argv with getopt_long over @p lo (every val 0),
+ * handing each to @p fn(@p ctx, name, value or NULL, err) -- the job's
+ * option setter, after the command's own options.  An unknown option or
+ * a refused value prints one line and returns its exit status (2 for bad
+ * input); 0 when all were taken (optind: the first operand). */
+struct option;
+typedef fib_status (*cli_option_fn)(void *ctx, const char *name,
+                                    const char *value, fib_error *err);
+int cli_job_options(const char *cmd, int argc, char **argv,
+                    const struct option *lo, cli_option_fn fn, void *ctx);
 
 #endif

@@ -306,24 +306,6 @@ void cli_progress_done(cli_progress_state *state)
     }
 }
 
-void cli_dir_base(const char *dir, const char *fallback, char *buf, size_t n)
-{
-    size_t e = strlen(dir);
-    while (e > 1 && dir[e - 1] == '/')
-        e--;
-    size_t b = e;
-    while (b > 0 && dir[b - 1] != '/')
-        b--;
-    const size_t len = e - b;
-    if (len == 0 || len >= n || (len == 1 && dir[b] == '.') ||
-        (len == 2 && dir[b] == '.' && dir[b + 1] == '.')) {
-        snprintf(buf, n, "%s", fallback);
-        return;
-    }
-    memcpy(buf, dir + b, len);
-    buf[len] = '\0';
-}
-
 void cli_input_data_file(const char *path, char *buf, size_t n)
 {
     fib_fmt_info info;
