@@ -104,33 +104,87 @@ static int check_outputs(const char *in, const char *out)
     return rc;
 }
 
+/* Option values: letters (no short options are accepted), rows from 512. */
+enum { O_ROW = 512 };
+
+/* What the options say. */
+typedef struct opts {
+    fib_job_correct_params jp;
+    bool quiet, ds_plain, ds_explicit;
+    const char *given[FIB_JOB_CORRECT_GROUPS]; /* by destripe method */
+} opts;
+
+/* One option that is not a parameter row; the exit status. */
+static int one_option(opts *o, int c, const char *arg, const char *word)
+{
+    fib_recon_destripe_params *ds = &o->jp.correct.destripe;
+    switch (c) {
+    case 'd':
+        o->ds_plain = true;
+        return CLI_EXIT_OK;
+    case 'm':
+        o->ds_explicit = true;
+        if (fib_recon_destripe_method_parse(arg, &ds->method))
+            return CLI_EXIT_OK;
+        return cli_usage_error("correct",
+                               "--destripe-method must be one of %s (got "
+                               "'%.40s')",
+                               FIB_DESTRIPE_CHOICES, arg);
+    case 'r':
+    case 'w':
+        ds->method =
+            c == 'r' ? FIB_DESTRIPE_WAVELET_MEDIAN : FIB_DESTRIPE_WEDGE;
+        o->ds_explicit = true;
+        return CLI_EXIT_OK;
+    case 'W':
+        o->given[FIB_JOB_CORRECT_WAVELET] = "wavelet";
+        ds->wavelet = arg;
+        return CLI_EXIT_OK;
+    case 'b':
+        if (fib_job_background_parse(arg, &o->jp.correct.background.method))
+            return CLI_EXIT_OK;
+        return cli_usage_error(
+            "correct", "--background expects poly or gauss (got '%s')", arg);
+    case 'Q':
+        o->jp.correct.normalize.enabled = true;
+        o->jp.correct.normalize.use_quantiles = true;
+        return CLI_EXIT_OK;
+    case 'n':
+        if (fib_job_denoise_parse(arg, &o->jp))
+            return CLI_EXIT_OK;
+        return cli_usage_error("correct",
+                               "--denoise expects median, median3d, gauss, "
+                               "diffusion or nlm (got '%s')",
+                               arg);
+    case 't':
+        if (fib_job_out_type_parse(arg, &o->jp.out_type))
+            return CLI_EXIT_OK;
+        return cli_usage_error(
+            "correct", "--out-type expects same, u8, u16 or f32 (got '%s')",
+            arg);
+    case 'q':
+        o->quiet = true;
+        return CLI_EXIT_OK;
+    default:
+        return cli_usage_error(
+            "correct", "unknown or incomplete option '%s' (see --help)", word);
+    }
+}
+
 int cli_cmd_correct(int argc, char **argv)
 {
-    enum {
-        O_DESTRIPE = 256,
-        O_ROBUST,
-        O_WEDGE,
-        O_METHOD,
-        O_WAVELET,
-        O_BG,
-        O_QUANT,
-        O_DENOISE,
-        O_OUT_TYPE,
-        O_QUIET,
-        O_ROW = 512
-    };
     size_t n_rows = 0;
     const fib_job_correct_option *rows = fib_job_correct_options(&n_rows);
-    struct option lo[64] = {{"destripe", no_argument, 0, O_DESTRIPE},
-                            {"robust", no_argument, 0, O_ROBUST},
-                            {"wedge", no_argument, 0, O_WEDGE},
-                            {"destripe-method", required_argument, 0, O_METHOD},
-                            {"wavelet", required_argument, 0, O_WAVELET},
-                            {"background", required_argument, 0, O_BG},
-                            {"quantiles", no_argument, 0, O_QUANT},
-                            {"denoise", required_argument, 0, O_DENOISE},
-                            {"out-type", required_argument, 0, O_OUT_TYPE},
-                            {"quiet", no_argument, 0, O_QUIET},
+    struct option lo[64] = {{"destripe", no_argument, 0, 'd'},
+                            {"robust", no_argument, 0, 'r'},
+                            {"wedge", no_argument, 0, 'w'},
+                            {"destripe-method", required_argument, 0, 'm'},
+                            {"wavelet", required_argument, 0, 'W'},
+                            {"background", required_argument, 0, 'b'},
+                            {"quantiles", no_argument, 0, 'Q'},
+                            {"denoise", required_argument, 0, 'n'},
+                            {"out-type", required_argument, 0, 't'},
+                            {"quiet", no_argument, 0, 'q'},
                             {"help", no_argument, 0, 'h'}};
     for (size_t i = 0; i < n_rows && 11 + i < 63; i++)
         lo[11 + i] = (struct option){
@@ -140,102 +194,42 @@ int cli_cmd_correct(int argc, char **argv)
         usage();
         return CLI_EXIT_OK;
     }
-    fib_job_correct_params jp;
-    memset(&jp, 0, sizeof jp);
-    jp.out_type = FIB_JOB_OUT_SAME;
-    fib_recon_destripe_params *ds = &jp.correct.destripe;
-    bool quiet = false, ds_plain = false, ds_explicit = false;
-    const char *given[FIB_JOB_CORRECT_GROUPS] = {NULL};
+    opts o;
+    memset(&o, 0, sizeof o);
+    o.jp.out_type = FIB_JOB_OUT_SAME;
     fib_error err = {0};
     fib_status st;
+    int rc, c;
     optind = 1;
     opterr = 0;
-    int c;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         if (c >= O_ROW && c < O_ROW + (int)n_rows) {
-            const fib_job_correct_option *o = &rows[c - O_ROW];
-            if ((st = fib_job_correct_option_set(&jp, o, optarg, &err)))
+            const fib_job_correct_option *r = &rows[c - O_ROW];
+            if ((st = fib_job_correct_option_set(&o.jp, r, optarg, &err)))
                 return cli_fail("correct", st, &err);
-            given[o->group] = o->name;
-            continue;
-        }
-        switch (c) {
-        case O_DESTRIPE:
-            ds_plain = true;
-            break;
-        case O_METHOD:
-            if (!fib_recon_destripe_method_parse(optarg, &ds->method))
-                return cli_usage_error("correct",
-                                       "--destripe-method must be one of "
-                                       "%s (got '%.40s')",
-                                       FIB_DESTRIPE_CHOICES, optarg);
-            ds_explicit = true;
-            break;
-        case O_ROBUST:
-        case O_WEDGE:
-            ds->method = c == O_ROBUST ? FIB_DESTRIPE_WAVELET_MEDIAN
-                                       : FIB_DESTRIPE_WEDGE;
-            ds_explicit = true;
-            break;
-        case O_WAVELET:
-            given[FIB_JOB_CORRECT_WAVELET] = "wavelet";
-            ds->wavelet = optarg;
-            break;
-        case O_BG:
-            if (!fib_job_background_parse(optarg,
-                                          &jp.correct.background.method))
-                return cli_usage_error("correct",
-                                       "--background expects poly or gauss "
-                                       "(got '%s')",
-                                       optarg);
-            break;
-        case O_QUANT:
-            jp.correct.normalize.enabled = true;
-            jp.correct.normalize.use_quantiles = true;
-            break;
-        case O_DENOISE:
-            if (!fib_job_denoise_parse(optarg, &jp))
-                return cli_usage_error("correct",
-                                       "--denoise expects median, median3d, "
-                                       "gauss, diffusion or nlm (got '%s')",
-                                       optarg);
-            break;
-        case O_OUT_TYPE:
-            if (!fib_job_out_type_parse(optarg, &jp.out_type))
-                return cli_usage_error("correct",
-                                       "--out-type expects same, u8, u16 or "
-                                       "f32 (got '%s')",
-                                       optarg);
-            break;
-        case O_QUIET:
-            quiet = true;
-            break;
-        default:
-            return cli_usage_error(
-                "correct", "unknown or incomplete option '%s' (see --help)",
-                argv[optind - 1]);
-        }
+            o.given[r->group] = r->name;
+        } else if ((rc = one_option(&o, c, optarg, argv[optind - 1])))
+            return rc;
     }
     if (optind != argc - 2)
         return cli_usage_error("correct", "expected IN and OUT (see --help)");
     const char *in = argv[optind], *out = argv[optind + 1];
-    given[FIB_JOB_CORRECT_ANY] = NULL;
-    st = fib_job_correct_destripe_pick(&jp, ds_plain && !ds_explicit, given,
-                                       &err);
+    o.given[FIB_JOB_CORRECT_ANY] = NULL;
+    st = fib_job_correct_destripe_pick(&o.jp, o.ds_plain && !o.ds_explicit,
+                                       o.given, &err);
     if (st == FIB_OK)
-        st = fib_job_correct_check(&jp, out, &err);
+        st = fib_job_correct_check(&o.jp, out, &err);
     if (st != FIB_OK)
         return cli_fail("correct", st, &err);
     cli_progress_state ps;
     fib_job_env env = {.message = cli_job_message};
-    env.progress = cli_progress_make(&ps, quiet);
-    const int rc = check_outputs(in, out);
-    if (rc != CLI_EXIT_OK)
+    env.progress = cli_progress_make(&ps, o.quiet);
+    if ((rc = check_outputs(in, out)) != CLI_EXIT_OK)
         return rc;
     cli_signals_install();
     st = fib_fmt_txn_begin(&env.txn, &err); /* the output transaction */
     if (st == FIB_OK)
-        st = fib_job_correct(&jp, in, out, &env, NULL, &err);
+        st = fib_job_correct(&o.jp, in, out, &env, NULL, &err);
     cli_progress_done(&ps);
     if (st != FIB_OK) {
         fib_fmt_txn_abort(env.txn);

@@ -62,6 +62,98 @@ static int parse_list(const char *opt, const char *text, double *v, int max)
     return n;
 }
 
+/* Parse buffers of one command line. */
+typedef struct lists {
+    double thr[FIB_JOB_SEGMENT_MAX_THRESHOLDS], hy[2], k_classes, conn;
+} lists;
+
+/* One option into @p p; the exit status. */
+static int one_option(fib_job_segment_params *p, lists *b, int c,
+                      const char *arg, const char *word, const char **out,
+                      bool *quiet)
+{
+    int n;
+    switch (c) {
+    case 'o':
+        *out = arg;
+        return CLI_EXIT_OK;
+    case 'O':
+        p->method = FIB_JOB_SEGMENT_OTSU;
+        return CLI_EXIT_OK;
+    case 'M':
+        p->method = FIB_JOB_SEGMENT_MULTI_OTSU;
+        if (!cli_parse_double("segment", "--multi-otsu", arg, &b->k_classes))
+            return CLI_EXIT_USAGE;
+        if (b->k_classes < 2 || b->k_classes > 5 ||
+            b->k_classes != floor(b->k_classes))
+            return cli_usage_error("segment",
+                                   "--multi-otsu must be 2..5 (got %s)", arg);
+        p->classes = (int)b->k_classes;
+        return CLI_EXIT_OK;
+    case 'T':
+        p->method = FIB_JOB_SEGMENT_MANUAL;
+        if ((n = parse_list("--threshold", arg, b->thr,
+                            FIB_JOB_SEGMENT_MAX_THRESHOLDS)) < 1)
+            return CLI_EXIT_USAGE;
+        p->n_thresholds = (size_t)n;
+        return CLI_EXIT_OK;
+    case 'H':
+        p->method = FIB_JOB_SEGMENT_HYSTERESIS;
+        if (parse_list("--hysteresis", arg, b->hy, 2) != 2)
+            return cli_usage_error("segment",
+                                   "--hysteresis needs LO,HI (got %s)", arg);
+        p->hysteresis_lo = b->hy[0];
+        p->hysteresis_hi = b->hy[1];
+        return CLI_EXIT_OK;
+    case 'p':
+        if (!cli_parse_double("segment", "--open", arg, &p->open_nm))
+            return CLI_EXIT_USAGE;
+        return CLI_EXIT_OK;
+    case 'c':
+        if (!cli_parse_double("segment", "--close", arg, &p->close_nm))
+            return CLI_EXIT_USAGE;
+        return CLI_EXIT_OK;
+    case 'f':
+        p->fill_holes = true;
+        return CLI_EXIT_OK;
+    case 'm':
+        if (!cli_parse_size("segment", "--min-size", arg, &p->min_size_vox))
+            return CLI_EXIT_USAGE;
+        return CLI_EXIT_OK;
+    case 'w':
+        p->watershed = true;
+        if (arg && !cli_parse_double("segment", "--watershed", arg,
+                                     &p->watershed_h_nm))
+            return CLI_EXIT_USAGE;
+        return CLI_EXIT_OK;
+    case 'C':
+        if (!cli_parse_double("segment", "--connectivity", arg, &b->conn))
+            return CLI_EXIT_USAGE;
+        if (b->conn != 6 && b->conn != 18 && b->conn != 26)
+            return cli_usage_error(
+                "segment", "--connectivity must be 6, 18 or 26 (got %s)", arg);
+        p->connectivity = (int)b->conn;
+        return CLI_EXIT_OK;
+    case 'v':
+        if (parse_list("--voxel-nm", arg, p->voxel_nm, 3) != 3 ||
+            !cli_length_nm_ok(p->voxel_nm[0]) ||
+            !cli_length_nm_ok(p->voxel_nm[1]) ||
+            !cli_length_nm_ok(p->voxel_nm[2]))
+            return cli_usage_error(
+                "segment",
+                "--voxel-nm needs three sizes > 0, in 0.01..1e6 nm (got "
+                "%s)",
+                arg);
+        return CLI_EXIT_OK;
+    case 'q':
+        *quiet = true;
+        return CLI_EXIT_OK;
+    default:
+        return cli_usage_error(
+            "segment", "unknown or incomplete option '%s' (see --help)", word);
+    }
+}
+
 int cli_cmd_segment(int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -81,12 +173,11 @@ int cli_cmd_segment(int argc, char **argv)
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *out = NULL;
-    double thr[FIB_JOB_SEGMENT_MAX_THRESHOLDS], hy[2] = {0, 0}, k_classes = 2,
-                                                conn = 6;
+    lists b = {.k_classes = 2, .conn = 6};
     fib_job_segment_params p = {.classes = 2,
                                 .connectivity = 6,
                                 .watershed_h_nm = -1,
-                                .thresholds = thr};
+                                .thresholds = b.thr};
     bool quiet = false;
     if (cli_wants_help(argc, argv)) {
         usage();
@@ -94,91 +185,11 @@ int cli_cmd_segment(int argc, char **argv)
     }
     optind = 1;
     opterr = 0;
-    int c, n;
-    while ((c = getopt_long(argc, argv, "o:q", lo, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            out = optarg;
-            break;
-        case 'O':
-            p.method = FIB_JOB_SEGMENT_OTSU;
-            break;
-        case 'M':
-            p.method = FIB_JOB_SEGMENT_MULTI_OTSU;
-            if (!cli_parse_double("segment", "--multi-otsu", optarg,
-                                  &k_classes))
-                return CLI_EXIT_USAGE;
-            if (k_classes < 2 || k_classes > 5 || k_classes != floor(k_classes))
-                return cli_usage_error(
-                    "segment", "--multi-otsu must be 2..5 (got %s)", optarg);
-            p.classes = (int)k_classes;
-            break;
-        case 'T':
-            p.method = FIB_JOB_SEGMENT_MANUAL;
-            if ((n = parse_list("--threshold", optarg, thr,
-                                FIB_JOB_SEGMENT_MAX_THRESHOLDS)) < 1)
-                return CLI_EXIT_USAGE;
-            p.n_thresholds = (size_t)n;
-            break;
-        case 'H':
-            p.method = FIB_JOB_SEGMENT_HYSTERESIS;
-            if (parse_list("--hysteresis", optarg, hy, 2) != 2)
-                return cli_usage_error(
-                    "segment", "--hysteresis needs LO,HI (got %s)", optarg);
-            p.hysteresis_lo = hy[0];
-            p.hysteresis_hi = hy[1];
-            break;
-        case 'p':
-            if (!cli_parse_double("segment", "--open", optarg, &p.open_nm))
-                return CLI_EXIT_USAGE;
-            break;
-        case 'c':
-            if (!cli_parse_double("segment", "--close", optarg, &p.close_nm))
-                return CLI_EXIT_USAGE;
-            break;
-        case 'f':
-            p.fill_holes = true;
-            break;
-        case 'm':
-            if (!cli_parse_size("segment", "--min-size", optarg,
-                                &p.min_size_vox))
-                return CLI_EXIT_USAGE;
-            break;
-        case 'w':
-            p.watershed = true;
-            if (optarg && !cli_parse_double("segment", "--watershed", optarg,
-                                            &p.watershed_h_nm))
-                return CLI_EXIT_USAGE;
-            break;
-        case 'C':
-            if (!cli_parse_double("segment", "--connectivity", optarg, &conn))
-                return CLI_EXIT_USAGE;
-            if (conn != 6 && conn != 18 && conn != 26)
-                return cli_usage_error(
-                    "segment", "--connectivity must be 6, 18 or 26 (got %s)",
-                    optarg);
-            p.connectivity = (int)conn;
-            break;
-        case 'v':
-            if (parse_list("--voxel-nm", optarg, p.voxel_nm, 3) != 3 ||
-                !cli_length_nm_ok(p.voxel_nm[0]) ||
-                !cli_length_nm_ok(p.voxel_nm[1]) ||
-                !cli_length_nm_ok(p.voxel_nm[2]))
-                return cli_usage_error(
-                    "segment",
-                    "--voxel-nm needs three sizes > 0, in 0.01..1e6 nm (got "
-                    "%s)",
-                    optarg);
-            break;
-        case 'q':
-            quiet = true;
-            break;
-        default:
-            return cli_usage_error(
-                "segment", "unknown or incomplete option '%s' (see --help)",
-                argv[optind - 1]);
-        }
-    }
+    int c, rc;
+    while ((c = getopt_long(argc, argv, "o:q", lo, NULL)) != -1)
+        if ((rc =
+                 one_option(&p, &b, c, optarg, argv[optind - 1], &out, &quiet)))
+            return rc;
     (void)quiet;
     if (optind != argc - 1)
         return cli_usage_error("segment", "expected one VOLUME (see --help)");
