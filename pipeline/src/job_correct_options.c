@@ -126,11 +126,17 @@ const char *fib_job_correct_option_help(const fib_job_correct_option *o,
     fib_recon_correct_param_range(p, range, sizeof range);
     if (p->def != 0 || !(p->flags & FIB_PARAM_ZERO_AUTO))
         snprintf(def, sizeof def, "; default %g", p->def);
-    /* a long option gets its text on the next line */
-    snprintf(buf, n, "  %-22s%s%s (%s%s%s%s)", head,
-             strlen(head) > 22 ? "\n                         " : " ", p->help,
-             p->unit, *p->unit ? "; " : "",
+    /* a long option gets its text on the next line, and text that would
+     * pass 79 columns its range there */
+    static const char indent[] = "\n                         ";
+    char details[160];
+    snprintf(details, sizeof details, "(%s%s%s%s)", p->unit,
+             *p->unit ? "; " : "",
              strncmp(range, "in ", 3) == 0 ? range + 3 : range, def);
+    const bool two = strlen(head) > 22;
+    const bool wrap = 25 + strlen(p->help) + 1 + strlen(details) > 79;
+    snprintf(buf, n, "  %-22s%s%s%s%s", head, two ? indent : " ", p->help,
+             wrap ? indent : " ", details);
     return buf;
 }
 
