@@ -38,6 +38,7 @@
 
 #include "fib/common.h"
 #include "fib/image.h"
+#include "fib/params.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -262,6 +263,45 @@ typedef struct fib_recon_correct_params {
     fib_recon_normalize_params normalize;
     fib_recon_denoise_params denoise;
 } fib_recon_correct_params;
+
+/* ------------------------------------------------------------------ */
+/* Parameter tables (fib/params.h): every field above described once.  */
+/* ------------------------------------------------------------------ */
+
+/** The four steps, in their fixed order. */
+typedef enum fib_recon_correct_step {
+    FIB_CORRECT_STEP_DESTRIPE,   /**< rows of fib_recon_destripe_params */
+    FIB_CORRECT_STEP_BACKGROUND, /**< rows of fib_recon_background_params */
+    FIB_CORRECT_STEP_NORMALIZE,  /**< rows of fib_recon_normalize_params */
+    FIB_CORRECT_STEP_DENOISE     /**< rows of fib_recon_denoise_params */
+} fib_recon_correct_step;
+
+/** Row flags beyond fib/params.h: the bound itself is outside the range
+ *  (sigma in (0, 1e6)).  fib_recon_correct_create() honours them;
+ *  fib_params_check() and fib_params_parse() treat the bound as
+ *  included. */
+#define FIB_CORRECT_PARAM_MIN_OPEN (1u << 8)
+#define FIB_CORRECT_PARAM_MAX_OPEN (1u << 9)
+
+/**
+ * The parameter table of one step (NULL for another value): one row per
+ * numeric, boolean or method field of the step's struct, keyed by the
+ * field name (engine "destripe", "background", "normalize", "denoise").
+ * The wavelet name (a string pointer) is not a row: see
+ * fib_recon_wavelet_names().  A row with FIB_PARAM_ZERO_AUTO takes 0 as
+ * its default: def, or from the data where def is 0.  The method rows
+ * list the option names (destripe: FIB_DESTRIPE_CHOICES) and their def is
+ * the method of a plain "on".  fib_recon_correct_create() validates with
+ * these rows and no other ranges.
+ */
+FIB_API const fib_param_table *
+fib_recon_correct_param_table(fib_recon_correct_step step);
+
+/** The range of row @p p of a correction table as the error messages
+ *  write it ("1..10", "in (0, 1e6)", "in [-90, 90]", ">= 1") into @p buf;
+ *  returns @p buf. */
+FIB_API const char *fib_recon_correct_param_range(const fib_param *p, char *buf,
+                                                  size_t n);
 
 /* ------------------------------------------------------------------ */
 /* Streaming context.                                                  */

@@ -45,25 +45,8 @@ fib_status fib__background_resolve(const fib_recon_background_params *in,
                                    fib_recon_background_params *out,
                                    fib_error *err)
 {
-    *out = *in;
-    if (in->method != FIB_BACKGROUND_POLY && in->method != FIB_BACKGROUND_GAUSS)
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: background.method %d is not a method",
-                             (int)in->method);
-    if (out->poly_order == 0)
-        out->poly_order = 2;
-    if (out->poly_order > 4)
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: background.poly_order must be 1..4 "
-                             "(got %u)",
-                             out->poly_order);
-    if (!(out->gauss_sigma_px >= 0) || !(out->gauss_sigma_px < 1e7))
-        return fib_error_set(
-            err, FIB_EINVAL,
-            "correct: background.gauss_sigma_px must be in [0, "
-            "1e7) (got %g)",
-            out->gauss_sigma_px);
-    return FIB_OK;
+    return fib__correct_resolve(FIB_CORRECT_STEP_BACKGROUND, in, out,
+                                sizeof *out, err);
 }
 
 void fib__background_ws_destroy(fib__background_ws *ws)

@@ -62,63 +62,9 @@ enum { NLM_BLOCK = 32 };
 fib_status fib__denoise_resolve(const fib_recon_denoise_params *in,
                                 fib_recon_denoise_params *out, fib_error *err)
 {
-    *out = *in;
-    switch (in->method) {
-    case FIB_DENOISE_MEDIAN:
-    case FIB_DENOISE_GAUSS:
-    case FIB_DENOISE_DIFFUSION:
-    case FIB_DENOISE_NLM:
-        break;
-    default:
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: denoise.method %d is not a method",
-                             (int)in->method);
-    }
-    if (out->radius == 0)
-        out->radius = 1;
-    if (out->radius > MAX_RADIUS)
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: denoise.radius must be 1..%d (got %u)",
-                             MAX_RADIUS, out->radius);
-    if (out->sigma_px == 0)
-        out->sigma_px = 1;
-    if (!(out->sigma_px > 0) || !(out->sigma_px <= 1000))
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: denoise.sigma_px must be in (0, 1000] "
-                             "(got %g)",
-                             out->sigma_px);
-    if (!(out->kappa >= 0) || !(out->kappa < 1e30))
-        return fib_error_set(
-            err, FIB_EINVAL,
-            "correct: denoise.kappa must be in [0, 1e30) (got %g)", out->kappa);
-    if (out->iterations == 0)
-        out->iterations = 10;
-    if (out->iterations > 100000)
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: denoise.iterations must be <= 100000 "
-                             "(got %u)",
-                             out->iterations);
-    if (out->patch_radius == 0)
-        out->patch_radius = 3;
-    if (out->search_radius == 0)
-        out->search_radius = 10;
-    if (out->patch_radius > 16 || out->search_radius > 50)
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: denoise.patch_radius must be <= 16 and "
-                             "search_radius <= 50 (got %u, %u)",
-                             out->patch_radius, out->search_radius);
-    if (!(out->nlm_h >= 0) || !(out->nlm_h < 1e30))
-        return fib_error_set(
-            err, FIB_EINVAL,
-            "correct: denoise.nlm_h must be in [0, 1e30) (got %g)", out->nlm_h);
-    if (out->step == 0)
-        out->step = 0.2;
-    if (!(out->step > 0) || !(out->step <= 0.25))
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: denoise.step must be in (0, 0.25] "
-                             "(got %g)",
-                             out->step);
-    return FIB_OK;
+    /* ranges and defaults: correct_params.c (radius <= MAX_RADIUS) */
+    return fib__correct_resolve(FIB_CORRECT_STEP_DENOISE, in, out, sizeof *out,
+                                err);
 }
 
 void fib__denoise_ws_destroy(fib__denoise_ws *ws)

@@ -71,14 +71,11 @@ struct fib__destripe_ws {
 fib_status fib__destripe_resolve(const fib_recon_destripe_params *in,
                                  fib_recon_destripe_params *out, fib_error *err)
 {
-    *out = *in;
-    if (in->method != FIB_DESTRIPE_WAVELET_FFT &&
-        in->method != FIB_DESTRIPE_WEDGE &&
-        in->method != FIB_DESTRIPE_WAVELET_MEDIAN &&
-        in->method != FIB_DESTRIPE_VSNR)
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: destripe.method %d is not a method",
-                             (int)in->method);
+    /* ranges and defaults: correct_params.c (levels <= MAX_LEVELS) */
+    const fib_status st = fib__correct_resolve(FIB_CORRECT_STEP_DESTRIPE, in,
+                                               out, sizeof *out, err);
+    if (st != FIB_OK)
+        return st;
     if (!out->wavelet)
         out->wavelet = "db5";
     if (!fib__wavelet_find(out->wavelet))
@@ -86,78 +83,6 @@ fib_status fib__destripe_resolve(const fib_recon_destripe_params *in,
                              "correct: destripe.wavelet '%.40s' unknown (use "
                              "haar, db1..db10, sym2..sym10, coif1..coif5)",
                              out->wavelet);
-    if (out->levels == 0)
-        out->levels = 4;
-    if (out->levels > MAX_LEVELS)
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: destripe.levels must be 1..%d (got %u)",
-                             MAX_LEVELS, out->levels);
-    if (out->sigma == 0)
-        out->sigma = 2;
-    if (!(out->sigma > 0) || !(out->sigma < 1e6))
-        return fib_error_set(
-            err, FIB_EINVAL,
-            "correct: destripe.sigma must be in (0, 1e6) (got %g)", out->sigma);
-    if (!(fabs(out->stripe_angle_deg) <= 90))
-        return fib_error_set(
-            err, FIB_EINVAL,
-            "correct: destripe.stripe_angle_deg must be in [-90, 90] (got %g)",
-            out->stripe_angle_deg);
-    if (out->wedge_half_angle_deg == 0)
-        out->wedge_half_angle_deg = 1;
-    if (!(out->wedge_half_angle_deg > 0) || !(out->wedge_half_angle_deg < 45))
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: destripe.wedge_half_angle_deg must be "
-                             "in (0, 45) (got %g)",
-                             out->wedge_half_angle_deg);
-    if (out->wedge_taper_deg == 0)
-        out->wedge_taper_deg = 1;
-    if (!(out->wedge_taper_deg > 0) || !(out->wedge_taper_deg < 45))
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: destripe.wedge_taper_deg must be in "
-                             "(0, 45) (got %g)",
-                             out->wedge_taper_deg);
-    if (out->wedge_min_radius == 0)
-        out->wedge_min_radius = 0.01;
-    if (!(out->wedge_min_radius > 0) || !(out->wedge_min_radius < 1))
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: destripe.wedge_min_radius must be in "
-                             "(0, 1) (got %g)",
-                             out->wedge_min_radius);
-    if (out->vsnr_sigma_across_px == 0)
-        out->vsnr_sigma_across_px = 0.5;
-    if (!(out->vsnr_sigma_across_px > 0) ||
-        !(out->vsnr_sigma_across_px <= 1000))
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: destripe.vsnr_sigma_across_px must be "
-                             "in (0, 1000] (got %g)",
-                             out->vsnr_sigma_across_px);
-    if (out->vsnr_sigma_along_px == 0)
-        out->vsnr_sigma_along_px = 100;
-    if (!(out->vsnr_sigma_along_px > 0) || !(out->vsnr_sigma_along_px <= 1e5))
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: destripe.vsnr_sigma_along_px must be "
-                             "in (0, 1e5] (got %g)",
-                             out->vsnr_sigma_along_px);
-    if (out->vsnr_weight == 0)
-        out->vsnr_weight = 2;
-    if (!(out->vsnr_weight > 0) || !(out->vsnr_weight <= 1e6))
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: destripe.vsnr_weight must be in (0, "
-                             "1e6] (got %g)",
-                             out->vsnr_weight);
-    if (!(out->vsnr_white >= 0) || !(out->vsnr_white <= 1e6))
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: destripe.vsnr_white must be in [0, "
-                             "1e6] (got %g)",
-                             out->vsnr_white);
-    if (out->vsnr_iterations == 0)
-        out->vsnr_iterations = 30;
-    if (out->vsnr_iterations > 10000)
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: destripe.vsnr_iterations must be "
-                             "1..10000 (got %u)",
-                             out->vsnr_iterations);
     return FIB_OK;
 }
 

@@ -72,7 +72,13 @@ void fib__denoise_ws_destroy(fib__denoise_ws *ws);
 fib_status fib__denoise_run(fib__denoise_ws *ws, fib_image *img,
                             fib_error *err);
 
-/* Parameter validation with defaults filled in. */
+/* Parameter validation with defaults filled in.  fib__correct_resolve
+ * copies @p size bytes of the step's struct from @p in to @p out, puts each
+ * automatic row's default in place of 0 and checks every row of the
+ * step's table (correct_params.c); the *_resolve functions add what a row
+ * cannot say (the wavelet name, q_lo < q_hi). */
+fib_status fib__correct_resolve(fib_recon_correct_step step, const void *in,
+                                void *out, size_t size, fib_error *err);
 fib_status fib__destripe_resolve(const fib_recon_destripe_params *in,
                                  fib_recon_destripe_params *out,
                                  fib_error *err);

@@ -18,20 +18,12 @@ fib_status fib__normalize_resolve(const fib_recon_normalize_params *in,
                                   fib_recon_normalize_params *out,
                                   fib_error *err)
 {
-    *out = *in;
+    const fib_status st = fib__correct_resolve(FIB_CORRECT_STEP_NORMALIZE, in,
+                                               out, sizeof *out, err);
+    if (st != FIB_OK)
+        return st;
     out->enabled = true;
-    if (out->ema_slices == 0)
-        out->ema_slices = 50;
-    if (!(out->ema_slices >= 1))
-        return fib_error_set(err, FIB_EINVAL,
-                             "correct: normalize.ema_slices must be >= 1 "
-                             "(got %g)",
-                             out->ema_slices);
-    if (out->q_lo == 0)
-        out->q_lo = 0.02;
-    if (out->q_hi == 0)
-        out->q_hi = 0.98;
-    if (!(out->q_lo > 0) || !(out->q_hi < 1) || !(out->q_lo < out->q_hi))
+    if (!(out->q_lo < out->q_hi))
         return fib_error_set(err, FIB_EINVAL,
                              "correct: normalize quantiles must satisfy "
                              "0 < q_lo < q_hi < 1 (got %g, %g)",

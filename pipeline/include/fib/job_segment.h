@@ -1,0 +1,97 @@
+/*
+ * fib/job_segment.h -- the `cryofib segment` workflow as one call: a grey
+ * volume into a u8 label volume by thresholds (Otsu, multi-Otsu, manual,
+ * hysteresis; fib/segment.h), per-class morphology, hole filling and
+ * small-component removal, and an optional watershed split of the
+ * foreground into particle labels.
+ *
+ * Classes: 0 = background / lowest class, 1..n = above each threshold in
+ * turn.  Morphology, hole filling and size filtering act on each class > 0
+ * in turn, in this order: opening, closing, filling, size filter; classes
+ * later in order win where they overlap.  The watershed splits the
+ * highest class (the foreground) and replaces the labels by particle
+ * labels 1..n.
+ *
+ * Messages (fib_job_say, FIB_JOB_RESULT): "thresholds: T1 T2 ..." (the
+ * thresholds used, %.6g), "watershed: N particles", "wrote OUT (NX x NY x
+ * NZ)".
+ */
+#ifndef FIB_JOB_SEGMENT_H
+#define FIB_JOB_SEGMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fib/job.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Most thresholds (classes - 1) of a u8 label volume. */
+#define FIB_JOB_SEGMENT_MAX_THRESHOLDS 254
+
+typedef enum fib_job_segment_method {
+    FIB_JOB_SEGMENT_OTSU = 0,   /**< two classes by Otsu */
+    FIB_JOB_SEGMENT_MULTI_OTSU, /**< classes classes by multi-Otsu */
+    FIB_JOB_SEGMENT_MANUAL,     /**< the given ascending thresholds */
+    FIB_JOB_SEGMENT_HYSTERESIS  /**< > hi grown into > lo (one class) */
+} fib_job_segment_method;
+
+/** What `cryofib segment` runs; zero-initialised = Otsu, 6-connectivity,
+ *  no post-processing, the file's voxel size. */
+typedef struct fib_job_segment_params {
+    fib_job_segment_method method;
+    int classes;              /**< multi-Otsu: 2..5 */
+    const double *thresholds; /**< manual: ascending grey thresholds */
+    size_t n_thresholds;      /**< manual: 1..FIB_JOB_SEGMENT_MAX_THRESHOLDS */
+    double hysteresis_lo;     /**< hysteresis: grown into > lo */
+    double hysteresis_hi;     /**< hysteresis: seeds > hi */
+    double open_nm;           /**< opening ball radius, nm; 0 = none */
+    double close_nm;          /**< closing ball radius, nm; 0 = none */
+    bool fill_holes;          /**< fill enclosed cavities of each class */
+    size_t min_size_vox;      /**< drop smaller components; 0 = none */
+    bool watershed;           /**< split the foreground into particles
+                                   (the labels become u32 1..n) */
+    double watershed_h_nm;    /**< h-maxima depth of the distance map,
+                                   nm; negative = one voxel (the x voxel
+                                   size, 1 when unknown) */
+    int connectivity;         /**< 6, 18 or 26; 0 = 6 */
+    double voxel_nm[3];       /**< voxel size when > 0 (else the
+                                   file's) */
+} fib_job_segment_params;
+
+/** What a fib_job_segment() call found. */
+typedef struct fib_job_segment_result {
+    double thresholds[FIB_JOB_SEGMENT_MAX_THRESHOLDS + 1]; /**< used */
+    size_t n_thresholds;
+    size_t particles; /**< watershed: particle labels */
+    size_t nx, ny, nz;
+    size_t class_voxels[FIB_JOB_SEGMENT_MAX_THRESHOLDS + 2]; /**< voxels
+        per class 0..n_thresholds written (watershed: [0] background, [1]
+        all particles) */
+} fib_job_segment_result;
+
+/**
+ * Check @p p and the output path @p out (a volume format: .mrc, .tif,
+ * .nrrd).  fib_job_segment() does the same first.  Errors: FIB_EINVAL.
+ */
+FIB_API FIB_NODISCARD fib_status fib_job_segment_check(
+    const fib_job_segment_params *p, const char *out, fib_error *err);
+
+/**
+ * Segment the volume @p in into the label volume @p out (u8 classes, or
+ * u32 particles after the watershed; the input's voxel size).  The caller
+ * checks that @p out is not an input. Outputs go through env->txn (or the job's
+ * own transaction).  @p res may be NULL.  Errors: as fib_job_segment_check();
+ * readers' and writers' errors; FIB_ENOMEM.
+ */
+FIB_API FIB_NODISCARD fib_status fib_job_segment(
+    const fib_job_segment_params *p, const char *in, const char *out,
+    const fib_job_env *env, fib_job_segment_result *res, fib_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FIB_JOB_SEGMENT_H */

@@ -1,0 +1,251 @@
+/*
+ * job_segment.c -- fib_job_segment() (fib/job_segment.h): the `cryofib
+ * segment` workflow -- thresholds into classes, per-class clean-up, the
+ * watershed split and the label volume through the output transaction.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fib/formats.h"
+#include "fib/job_segment.h"
+#include "fib/segment.h"
+
+fib_status fib_job_segment_check(const fib_job_segment_params *p,
+                                 const char *out, fib_error *err)
+{
+    if (!p || !out)
+        return fib_error_set(err, FIB_EINVAL, "segment: params or out NULL");
+    const fib_fmt_kind k = fib_fmt_kind_from_path(out);
+    if (k == FIB_FMT_UNKNOWN || k == FIB_FMT_PNG)
+        return fib_error_set(err, FIB_EINVAL,
+                             "%s: output must end in .mrc, .tif or .nrrd", out);
+    if (p->open_nm < 0 || p->close_nm < 0)
+        return fib_error_set(err, FIB_EINVAL,
+                             "--open/--close radius must be >= 0");
+    if (p->method == FIB_JOB_SEGMENT_MULTI_OTSU &&
+        (p->classes < 2 || p->classes > 5))
+        return fib_error_set(err, FIB_EINVAL,
+                             "segment: classes must be 2..5 (got %d)",
+                             p->classes);
+    if (p->method == FIB_JOB_SEGMENT_MANUAL &&
+        (!p->thresholds || p->n_thresholds < 1 ||
+         p->n_thresholds > FIB_JOB_SEGMENT_MAX_THRESHOLDS))
+        return fib_error_set(err, FIB_EINVAL,
+                             "segment: manual needs 1..%d thresholds (got %zu)",
+                             FIB_JOB_SEGMENT_MAX_THRESHOLDS, p->n_thresholds);
+    if (p->method < FIB_JOB_SEGMENT_OTSU ||
+        p->method > FIB_JOB_SEGMENT_HYSTERESIS)
+        return fib_error_set(err, FIB_EINVAL,
+                             "segment: method %d is not a method",
+                             (int)p->method);
+    const int c = p->connectivity;
+    if (c != 0 && c != 6 && c != 18 && c != 26)
+        return fib_error_set(err, FIB_EINVAL,
+                             "segment: connectivity must be 6, 18 or 26 "
+                             "(got %d)",
+                             c);
+    return FIB_OK;
+}
+
+/* The classes of @p vol into the new u8 volume @p lab; the thresholds used
+ * into @p res. */
+static fib_status classify(const fib_job_segment_params *p, int conn,
+                           const fib_volume *vol, fib_volume *lab,
+                           fib_job_segment_result *res, fib_error *err)
+{
+    const size_t n = vol->nx * vol->ny * vol->nz;
+    fib_status st;
+    if (p->method == FIB_JOB_SEGMENT_HYSTERESIS) {
+        fib_volume mask = {0};
+        st = fib_recon_hysteresis(vol, p->hysteresis_lo, p->hysteresis_hi, conn,
+                                  &mask, err);
+        if (st == FIB_OK)
+            st =
+                fib_volume_init(lab, FIB_PX_U8, vol->nx, vol->ny, vol->nz, err);
+        if (st == FIB_OK) {
+            memcpy(lab->data, mask.data, n);
+            memcpy(lab->voxel_size_nm, vol->voxel_size_nm,
+                   sizeof vol->voxel_size_nm);
+        }
+        fib_volume_clear(&mask);
+        res->n_thresholds = 1;
+        res->thresholds[0] = p->hysteresis_lo;
+        return st;
+    }
+    if (p->method == FIB_JOB_SEGMENT_MANUAL) {
+        res->n_thresholds = p->n_thresholds;
+        memcpy(res->thresholds, p->thresholds,
+               sizeof(double) * p->n_thresholds);
+    } else {
+        res->n_thresholds =
+            p->method == FIB_JOB_SEGMENT_OTSU ? 1 : (size_t)p->classes - 1;
+        st = fib_recon_multi_otsu(vol, (int)res->n_thresholds + 1,
+                                  res->thresholds, err);
+        if (st != FIB_OK)
+            return st;
+    }
+    fib_volume l32;
+    st = fib_recon_classify(vol, res->thresholds, res->n_thresholds, &l32, err);
+    if (st != FIB_OK)
+        return st;
+    st = fib_volume_init(lab, FIB_PX_U8, vol->nx, vol->ny, vol->nz, err);
+    if (st == FIB_OK) {
+        for (size_t i = 0; i < n; i++)
+            ((uint8_t *)lab->data)[i] = (uint8_t)((uint32_t *)l32.data)[i];
+        memcpy(lab->voxel_size_nm, vol->voxel_size_nm,
+               sizeof vol->voxel_size_nm);
+        memcpy(lab->origin_nm, vol->origin_nm, sizeof vol->origin_nm);
+    }
+    fib_volume_clear(&l32);
+    return st;
+}
+
+/* Opening, closing, hole filling and the size filter on each class > 0 in
+ * turn (later classes win where they overlap). */
+static fib_status clean_classes(const fib_job_segment_params *p, int conn,
+                                size_t n_classes, fib_volume *lab,
+                                fib_error *err)
+{
+    const size_t n = lab->nx * lab->ny * lab->nz;
+    fib_volume mask = {0};
+    fib_status st =
+        fib_volume_init(&mask, FIB_PX_U8, lab->nx, lab->ny, lab->nz, err);
+    if (st != FIB_OK)
+        return st;
+    memcpy(mask.voxel_size_nm, lab->voxel_size_nm, sizeof mask.voxel_size_nm);
+    uint8_t *L = lab->data, *M = mask.data;
+    uint8_t *out = calloc(n, 1);
+    if (!out) {
+        fib_volume_clear(&mask);
+        return fib_error_set(err, FIB_ENOMEM, "segment: out of memory");
+    }
+    for (size_t k = 1; k <= n_classes; k++) {
+        for (size_t i = 0; i < n; i++)
+            M[i] = L[i] == k;
+        if (st == FIB_OK && p->open_nm > 0)
+            st = fib_recon_morph(&mask, FIB_MORPH_OPEN, p->open_nm, err);
+        if (st == FIB_OK && p->close_nm > 0)
+            st = fib_recon_morph(&mask, FIB_MORPH_CLOSE, p->close_nm, err);
+        if (st == FIB_OK && p->fill_holes)
+            st = fib_recon_fill_holes(&mask, err);
+        if (st == FIB_OK && p->min_size_vox > 0)
+            st = fib_recon_remove_small(&mask, conn, p->min_size_vox, err);
+        for (size_t i = 0; st == FIB_OK && i < n; i++)
+            if (M[i])
+                out[i] = (uint8_t)k;
+    }
+    memcpy(L, out, n);
+    free(out);
+    fib_volume_clear(&mask);
+    return st;
+}
+
+/* The highest class split into particles: @p lab becomes the u32 labels. */
+static fib_status split(const fib_job_segment_params *p, size_t top,
+                        fib_volume *lab, size_t *particles, fib_error *err)
+{
+    const size_t n = lab->nx * lab->ny * lab->nz;
+    const double sp = lab->voxel_size_nm[0] > 0 ? lab->voxel_size_nm[0] : 1;
+    fib_volume mask = {0}, ws = {0};
+    fib_status st =
+        fib_volume_init(&mask, FIB_PX_U8, lab->nx, lab->ny, lab->nz, err);
+    if (st != FIB_OK)
+        return st;
+    memcpy(mask.voxel_size_nm, lab->voxel_size_nm, sizeof mask.voxel_size_nm);
+    for (size_t i = 0; i < n; i++)
+        ((uint8_t *)mask.data)[i] = ((uint8_t *)lab->data)[i] == top;
+    st = fib_recon_watershed(&mask,
+                             p->watershed_h_nm >= 0 ? p->watershed_h_nm : sp,
+                             &ws, particles, err);
+    fib_volume_clear(&mask);
+    if (st != FIB_OK)
+        return st;
+    fib_volume_clear(lab);
+    *lab = ws;
+    return FIB_OK;
+}
+
+/* Voxels per class (u8 labels) or background / particles (u32). */
+static void count(const fib_volume *lab, fib_job_segment_result *res)
+{
+    const size_t n = lab->nx * lab->ny * lab->nz;
+    memset(res->class_voxels, 0, sizeof res->class_voxels);
+    for (size_t i = 0; i < n; i++) {
+        const size_t v = lab->type == FIB_PX_U8
+                             ? ((const uint8_t *)lab->data)[i]
+                             : ((const uint32_t *)lab->data)[i] > 0;
+        if (v < sizeof res->class_voxels / sizeof res->class_voxels[0])
+            res->class_voxels[v]++;
+    }
+}
+
+/* The label volume through the transaction. */
+static fib_status write_labels(const fib_job_env *env, const char *out,
+                               const fib_volume *lab, fib_error *err)
+{
+    fib_fmt_txn *own = NULL;
+    const char *staged = NULL;
+    fib_status st = fib_job_stage(env, &own, out, &staged, err);
+    if (st == FIB_OK)
+        st = fib_fmt_volume_write(staged, lab, NULL, err);
+    fib_fmt_txn *t = own ? own : env ? env->txn : NULL;
+    if (st != FIB_OK && t)
+        fib_fmt_txn_explain(t, err);
+    return fib_job_finish(env, own, st, err);
+}
+
+fib_status fib_job_segment(const fib_job_segment_params *p, const char *in,
+                           const char *out, const fib_job_env *env,
+                           fib_job_segment_result *res_out, fib_error *err)
+{
+    fib_status st = fib_job_segment_check(p, out, err);
+    if (st != FIB_OK)
+        return st;
+    if (!in)
+        return fib_error_set(err, FIB_EINVAL, "segment: in is NULL");
+    fib_job_segment_result *res = calloc(1, sizeof *res);
+    if (!res)
+        return fib_error_set(err, FIB_ENOMEM, "segment: out of memory");
+    const int conn = p->connectivity ? p->connectivity : 6;
+    fib_volume vol = {0}, lab = {0};
+    st = fib_fmt_volume_read(in, NULL, &vol, NULL, err);
+    if (st == FIB_OK && p->voxel_nm[0] > 0)
+        memcpy(vol.voxel_size_nm, p->voxel_nm, sizeof vol.voxel_size_nm);
+    if (st == FIB_OK)
+        st = classify(p, conn, &vol, &lab, res, err);
+    fib_volume_clear(&vol);
+    if (st == FIB_OK) {
+        char line[4096];
+        size_t used = (size_t)snprintf(line, sizeof line, "thresholds:");
+        for (size_t i = 0; i < res->n_thresholds && used < sizeof line; i++)
+            used += (size_t)snprintf(line + used, sizeof line - used, " %.6g",
+                                     res->thresholds[i]);
+        fib_job_say(env, FIB_JOB_RESULT, "%s", line);
+    }
+    if (st == FIB_OK && (p->open_nm > 0 || p->close_nm > 0 || p->fill_holes ||
+                         p->min_size_vox > 0))
+        st = clean_classes(p, conn, res->n_thresholds, &lab, err);
+    if (st == FIB_OK && p->watershed) {
+        st = split(p, res->n_thresholds, &lab, &res->particles, err);
+        if (st == FIB_OK)
+            fib_job_say(env, FIB_JOB_RESULT, "watershed: %zu particles",
+                        res->particles);
+    }
+    if (st == FIB_OK)
+        st = write_labels(env, out, &lab, err);
+    if (st == FIB_OK) {
+        res->nx = lab.nx;
+        res->ny = lab.ny;
+        res->nz = lab.nz;
+        count(&lab, res);
+        fib_job_say(env, FIB_JOB_RESULT, "wrote %s (%zu x %zu x %zu)", out,
+                    lab.nx, lab.ny, lab.nz);
+        if (res_out)
+            *res_out = *res;
+    }
+    fib_volume_clear(&lab);
+    free(res);
+    return st;
+}
