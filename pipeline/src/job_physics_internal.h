@@ -8,18 +8,7 @@
 #include "fib/job_physics.h"
 #include "fib/report.h"
 
-/* One output line built in pieces, said when complete. */
-typedef struct fib__line {
-    char buf[4096];
-    size_t n;
-} fib__line;
-
-/* Append printf-style text (cut at the buffer's end). */
-void fib__line_add(fib__line *l, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Say the line as FIB_JOB_RESULT and empty it. */
-void fib__line_say(const fib_job_env *env, fib__line *l);
+#include "job_line.h"
 
 /* Create the materials database and load @p cfg_path (may be NULL); an
  * unreadable file is FIB_EINVAL (the caller's bad input). */

@@ -22,14 +22,7 @@ static inline const char *fib__ion_sym(fib_plan_ion ion)
     return i ? i->symbol : "?";
 }
 
-/* One message line built in pieces (then sent with fib__line_say()). */
-typedef struct fib__line {
-    char s[4096];
-    size_t n;
-} fib__line;
-void fib__line_add(fib__line *l, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void fib__line_say(const fib_job_env *env, const fib__line *l);
+#include "job_line.h"
 
 /* ---- terminal tables (plan_report_text.c) ---- */
 

@@ -6,24 +6,6 @@
 
 #include "job_plan_internal.h"
 
-void fib__line_add(fib__line *l, const char *fmt, ...)
-{
-    if (l->n >= sizeof l->s)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    const int k = vsnprintf(l->s + l->n, sizeof l->s - l->n, fmt, ap);
-    va_end(ap);
-    if (k > 0)
-        l->n +=
-            (size_t)k < sizeof l->s - l->n ? (size_t)k : sizeof l->s - l->n - 1;
-}
-
-void fib__line_say(const fib_job_env *env, const fib__line *l)
-{
-    fib_job_say(env, FIB_JOB_RESULT, "%s", l->s);
-}
-
 static void fmt_time(double s, char *buf, size_t n)
 {
     if (s < 120)

@@ -59,7 +59,12 @@
 
 /* pipeline: whole workflows, files in, files out */
 #include "fib/job.h"
+#include "fib/job_correct.h"
+#include "fib/job_formats.h"
+#include "fib/job_measure.h"
 #include "fib/job_physics.h"
+#include "fib/job_plan.h"
+#include "fib/job_segment.h"
 #include "fib/job_simulate.h"
 
 #endif /* FIB_FIB_H */
