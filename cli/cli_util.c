@@ -371,3 +371,40 @@ void cli_job_message(void *user, fib_job_level level, const char *text)
     fputs(text, stderr);
     fputc('\n', stderr);
 }
+
+bool cli_parse_rect(const char *cmd, const char *opt, const char *t,
+                    size_t r[4])
+{
+    unsigned long v[4];
+    char tail;
+    /* %lu would take "-1" as ULONG_MAX */
+    if (strchr(t, '-') ||
+        sscanf(t, "%lu,%lu,%lu,%lu%c", &v[0], &v[1], &v[2], &v[3], &tail) !=
+            4 ||
+        !v[2] || !v[3]) {
+        cli_usage_error(cmd, "%s expects x,y,w,h >= 0 with w, h > 0 (got '%s')",
+                        opt, t);
+        return false;
+    }
+    for (int i = 0; i < 4; i++)
+        r[i] = (size_t)v[i];
+    return true;
+}
+
+void cli_job_hold(void *user, fib_job_level level, const char *text)
+{
+    cli_job_lines *h = user;
+    const size_t cap = sizeof h->text / sizeof h->text[0];
+    if (h->n < cap && (h->text[h->n] = strdup(text)) != NULL)
+        h->level[h->n++] = level;
+}
+
+void cli_job_release(cli_job_lines *h, bool print)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        if (print)
+            cli_job_message(NULL, h->level[i], h->text[i]);
+        free(h->text[i]);
+    }
+    h->n = 0;
+}
