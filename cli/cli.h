@@ -215,4 +215,10 @@ typedef struct cli_job_lines {
 void cli_job_hold(void *user, fib_job_level level, const char *text);
 void cli_job_release(cli_job_lines *h, bool print);
 
+/* The output folder @p dir may not be, nor hold, the slice series @p src
+ * (folder, glob or list file: every slice it names): 0, or the exit
+ * status after printing the error (a series that cannot be listed too). */
+int cli_check_dir_not_series(const char *cmd, const char *opt, const char *dir,
+                             const char *src);
+
 #endif

@@ -408,3 +408,19 @@ void cli_job_release(cli_job_lines *h, bool print)
     }
     h->n = 0;
 }
+
+int cli_check_dir_not_series(const char *cmd, const char *opt, const char *dir,
+                             const char *src)
+{
+    char **paths = NULL;
+    size_t n = 0;
+    fib_error err = {0};
+    const fib_status st = fib_fmt_series_list(src, &paths, &n, &err);
+    if (st)
+        return cli_fail(cmd, st, &err);
+    const bool bad =
+        cli_check_dir_not_input(cmd, opt, dir, &src, 1) ||
+        cli_check_dir_not_input(cmd, opt, dir, (const char *const *)paths, n);
+    fib_fmt_series_free(paths, n);
+    return bad ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+}

@@ -1,11 +1,6 @@
-/*
- * cmd_recon.c -- `cryofib recon`: a slice series in, an aligned, geometry-
- * corrected volume out.  Option parsing (the numeric, true/false and
- * named options come from the run's parameter tables,
- * fib_fmt_recon_cfg_params() and fib_fmt_recon_cfg_correct_params()), the
- * input/output identity checks, the output transaction and one call of
- * fib_job_recon() (fib/job_recon.h), which does the work.
- */
+/* cmd_recon.c -- `cryofib recon`: option parsing (most options from the
+ * run's parameter tables, fib/recon_cfg.h), the input/output identity
+ * checks, the output transaction and one fib_job_recon() call. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
@@ -29,12 +24,8 @@ static void usage(void)
            "  --input SRC            slice series (folder, \"glob*\", "
            "list.txt)\n"
            "  --out DIR              output folder (created)\n"
-           "  --tilt-corrected yes|no  override the metadata "
-           "tilt-correction flag\n"
-           "  --no-crop-valid        keep the full frame (default: crop to "
-           "the region\n"
-           "                         every slice covers after the shifts)\n"
-           "  --crop-valid           crop to that region (the default)\n"
+           "  --crop-valid           crop to the region every slice covers "
+           "(default)\n  --no-crop-valid        keep the full frame\n"
            "  --roi x,y,w,h          crop input to this rectangle\n"
            "  --fiducial x,y,w,h     align on this rectangle only\n"
            "  --memory SIZE          memory budget (default 1G)\n"
@@ -94,12 +85,6 @@ static bool parse_special(int ch, const char *a, fib_fmt_recon_cfg *c,
         free(ch == 'i' ? c->input : c->out);
         *(ch == 'i' ? &c->input : &c->out) = dupstr(a);
         return true;
-    case 't':
-        if (strcmp(a, "yes") && strcmp(a, "no"))
-            return !cli_usage_error(
-                CMD, "--tilt-corrected expects yes or no (got '%s')", a);
-        c->tilt_corrected = !strcmp(a, "yes");
-        return true;
     case 'C':
     case 'N':
         if (c->crop_valid >= 0 && c->crop_valid != (ch == 'C'))
@@ -151,7 +136,6 @@ static int parse_args(int argc, char **argv, fib_fmt_recon_cfg *c, bool *quiet)
     static const struct option special[] = {
         {"input", required_argument, 0, 'i'},
         {"out", required_argument, 0, 'o'},
-        {"tilt-corrected", required_argument, 0, 't'},
         {"crop-valid", no_argument, 0, 'C'},
         {"no-crop-valid", no_argument, 0, 'N'},
         {"roi", required_argument, 0, 'r'},
@@ -188,36 +172,18 @@ static int parse_args(int argc, char **argv, fib_fmt_recon_cfg *c, bool *quiet)
     return -1;
 }
 
-/* The output folder may not be, nor hold, an input: the series (a glob's
- * or list's slices too), the run file or a channel. */
-static int check_outputs(const fib_fmt_recon_cfg *c, const char *run_file)
-{
-    const char *const in[2] = {c->input, run_file};
-    if (cli_check_dir_not_input(CMD, "--out", c->out, in, 2))
-        return CLI_EXIT_USAGE;
-    for (size_t k = 0; k <= c->n_channels; k++) {
-        const char *src = k ? c->channel_input[k - 1] : c->input;
-        char **paths = NULL;
-        size_t n = 0;
-        fib_error err = {0};
-        const fib_status st = fib_fmt_series_list(src, &paths, &n, &err);
-        if (st)
-            return cli_fail(CMD, st, &err);
-        const bool bad =
-            (k && cli_check_dir_not_input(CMD, "--out", c->out, &src, 1)) ||
-            cli_check_dir_not_input(CMD, "--out", c->out,
-                                    (const char *const *)paths, n);
-        fib_fmt_series_free(paths, n);
-        if (bad)
-            return CLI_EXIT_USAGE;
-    }
-    return CLI_EXIT_OK;
-}
-
 static int run(const fib_fmt_recon_cfg *c, const char *run_file, bool quiet)
 {
-    int rc = check_outputs(c, run_file);
-    if (rc != CLI_EXIT_OK)
+    /* the output folder may not be, nor hold, an input: the series (a
+     * glob's or list's slices too), the run file or a channel */
+    const char *const in[2] = {c->input, run_file};
+    int rc = cli_check_dir_not_input(CMD, "--out", c->out, in, 2)
+                 ? CLI_EXIT_USAGE
+                 : CLI_EXIT_OK;
+    for (size_t k = 0; k <= c->n_channels && !rc; k++)
+        rc = cli_check_dir_not_series(CMD, "--out", c->out,
+                                      k ? c->channel_input[k - 1] : c->input);
+    if (rc)
         return rc;
     fib_error err = {0};
     cli_progress_state ps;
@@ -260,12 +226,11 @@ int cli_cmd_recon(int argc, char **argv)
             return cli_fail(CMD, st, &err);
         run_file = argv[1];
         for (int i = 2; i < argc && rc < 0; i++)
-            if (strcmp(argv[i], "--quiet"))
+            if (!(quiet = !strcmp(argv[i], "--quiet")))
                 rc = cli_usage_error(CMD,
                                      "with a run file only --quiet is "
                                      "accepted (got '%s')",
                                      argv[i]);
-        quiet = rc < 0 && argc > 2;
     } else {
         rc = parse_args(argc, argv, &c, &quiet);
         if (rc < 0 && optind < argc)

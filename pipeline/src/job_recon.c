@@ -91,7 +91,8 @@ static fib_status check_meta_lengths(const recon_run *u, fib_error *err)
         const double v = i < 2 ? m->pixel_size_nm[i] : m->voxel_depth_nm;
         const bool given =
             i < 2 ? u->c.pixel_size_nm[i] > 0 : u->c.slice_nm > 0;
-        if (given || !(v > 0) || (v >= 0.01 && v <= 1e6))
+        if (given || !(v > 0) ||
+            (v >= FIB_RECON_MIN_LENGTH_NM && v <= FIB_RECON_MAX_LENGTH_NM))
             continue;
         return fib_error_set(err, FIB_EINVAL,
                              "%s: %s %g nm from the file metadata%s%s%s is "

@@ -27,6 +27,8 @@ static const int dark_values[] = {
             unit, help, NULL, NULL, flags                                      \
     }
 
+static const char *const yes_no[] = {"yes", "no", NULL};
+static const int yes_no_values[] = {1, 0};
 static const char *const format_names[] = {"mrc", "tif", "nrrd", "zarr", NULL};
 static const char *const bg_names[] = {"poly", "gauss", NULL};
 static const int bg_values[] = {FIB_BACKGROUND_POLY, FIB_BACKGROUND_GAUSS};
@@ -44,21 +46,28 @@ static const int dn_values[] = {FIB_DENOISE_MEDIAN, FIB_DENOISE_GAUSS,
 /* Lengths: 0.01 nm to 1 mm (the engine's own check, fib_recon_create());
  * 0 = from the metadata.  Beam angle 0..90 deg (0 = from the metadata). */
 static const fib_param rows[] = {
-    ROW(pixel_size_nm, FIB_PARAM_DLIST, 2, 0.01, 1e6, 0, "nm",
+    ROW(pixel_size_nm, FIB_PARAM_DLIST, 2, FIB_RECON_MIN_LENGTH_NM,
+        FIB_RECON_MAX_LENGTH_NM, 0, "nm",
         "pixel size x[,y]; default: the metadata", FIB_PARAM_ZERO_AUTO),
-    ROW(slice_nm, FIB_PARAM_DOUBLE, 0, 0.01, 1e6, 0, "nm",
+    ROW(slice_nm, FIB_PARAM_DOUBLE, 0, FIB_RECON_MIN_LENGTH_NM,
+        FIB_RECON_MAX_LENGTH_NM, 0, "nm",
         "slice thickness; default: the metadata", FIB_PARAM_ZERO_AUTO),
-    ROW(tilt_deg, FIB_PARAM_DOUBLE, 0, 0, 90, 0, "deg",
+    ROW(tilt_deg, FIB_PARAM_DOUBLE, 0, 0, FIB_RECON_MAX_TILT_DEG, 0, "deg",
         "angle between the electron and ion beams (52 Thermo/FEI, 54 "
         "Zeiss) for SEM images of the milled face; default from the "
         "metadata: the column angle for electron images at a FIB tilt, "
         "none (no y stretch) for ion images",
         0),
+    /* run file: tilt_corrected = true / false (read by name) */
+    CHOICE(tilt_corrected, -1,
+           "override the metadata tilt-correction flag (the instrument "
+           "already stretched y)",
+           yes_no, yes_no_values, FIB_PARAM_NO_FILE),
     ROW(receding_face, FIB_PARAM_BOOL, 0, 0, 1, 0, "",
         "add the t cos(T) per-slice y shift", 0),
-    ROW(neighbours, FIB_PARAM_SIZE, 0, 1, 16, 3, "",
+    ROW(neighbours, FIB_PARAM_SIZE, 0, 1, FIB_RECON_MAX_NEIGHBOURS, 3, "",
         "pairs per slice (also --neighbors)", 0),
-    ROW(upsample, FIB_PARAM_INT, 0, 1, 1000, 20, "",
+    ROW(upsample, FIB_PARAM_INT, 0, 1, FIB_RECON_MAX_UPSAMPLE, 20, "",
         "sub-pixel factor (20: 0.05 px)", 0),
     ROW(taper, FIB_PARAM_DOUBLE, 0, 0, 1, 0, "",
         "Tukey window taper fraction (0: no taper, periodic-plus-smooth "
@@ -76,7 +85,7 @@ static const fib_param rows[] = {
         "resample to isotropic voxels (also --iso)", 0),
     ROW(skip_bad, FIB_PARAM_BOOL, 0, 0, 1, 0, "",
         "leave unreadable slices out (recorded)", 0),
-    ROW(threads, FIB_PARAM_INT, 0, 1, 1024, 0, "",
+    ROW(threads, FIB_PARAM_INT, 0, 1, FIB_RECON_MAX_THREADS, 0, "",
         "OpenMP threads (results do not depend on it)", FIB_PARAM_ZERO_AUTO),
     ROW(keep_type, FIB_PARAM_BOOL, 0, 0, 1, 0, "",
         "write the source pixel type (default: 32-bit float, so "

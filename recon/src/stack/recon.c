@@ -30,14 +30,10 @@
 #include "fib/recon.h"
 
 #define FIB_PI 3.14159265358979323846
-#define MAX_NEIGHBOURS 16
-/* largest pixel size or slice thickness accepted, nm: a FIB-SEM voxel
- * beyond 1 mm is a unit mistake (m or um given as nm) */
-#define MAX_LENGTH_NM 1e6
-/* smallest non-zero pixel size or slice thickness accepted, nm: a tenth of
- * an atomic spacing; below it the value is a unit mistake or garbage
- * metadata (1e-300 nm overflowed the isotropic slice count) */
-#define MIN_LENGTH_NM 0.01
+/* the limits of fib_recon_params (fib/recon.h) */
+#define MAX_NEIGHBOURS FIB_RECON_MAX_NEIGHBOURS
+#define MAX_LENGTH_NM FIB_RECON_MAX_LENGTH_NM
+#define MIN_LENGTH_NM FIB_RECON_MIN_LENGTH_NM
 
 struct fib_recon {
     fib_recon_params p;
@@ -163,10 +159,10 @@ static fib_status check_params(const fib_recon_params *p,
         return fib_error_set(err, FIB_EINVAL,
                              "recon: neighbours must be 1..%d (got %zu)",
                              MAX_NEIGHBOURS, p->neighbours);
-    if (p->upsample > 1000)
+    if (p->upsample > FIB_RECON_MAX_UPSAMPLE)
         return fib_error_set(err, FIB_EINVAL,
-                             "recon: upsample must be 1..1000 (got %u)",
-                             p->upsample);
+                             "recon: upsample must be 1..%d (got %u)",
+                             FIB_RECON_MAX_UPSAMPLE, p->upsample);
     if (!(p->tukey_alpha >= 0 && p->tukey_alpha <= 1))
         return fib_error_set(err, FIB_EINVAL,
                              "recon: tukey_alpha must be in [0, 1] (got %g)",
@@ -244,10 +240,10 @@ static fib_status check_params(const fib_recon_params *p,
                     "(pixel size %g nm, slice_nm %g): over the limit of %zu",
                     e[i], ax[i], px, p->slice_nm, (size_t)FIB_MAX_EXTENT);
     }
-    if (p->threads < 0 || p->threads > 1024)
+    if (p->threads < 0 || p->threads > FIB_RECON_MAX_THREADS)
         return fib_error_set(err, FIB_EINVAL,
-                             "recon: threads must be 0..1024 (got %d)",
-                             p->threads);
+                             "recon: threads must be 0..%d (got %d)",
+                             FIB_RECON_MAX_THREADS, p->threads);
     return FIB_OK;
 }
 
