@@ -73,7 +73,7 @@ static const char *const recon_outputs[] = {"volume.*",  "volume_*.*",
 static fib_status open_channel(const recon_run *u, size_t k, fib__file_src *cs,
                                fib_error *err)
 {
-    fib_status st = fib__recon_open_series(u->c.channel_input[k], cs, err);
+    fib_status st = fib__job_open_series(u->c.channel_input[k], cs, err);
     if (!st && cs->n != u->fs.n)
         st = fib_error_set(err, FIB_EINVAL,
                            "channel %s has %zu slices, the reference %zu",
@@ -118,7 +118,7 @@ static fib_status setup(recon_run *u, fib_error *err)
     src->width = fs->width;
     src->height = fs->height;
     src->type = fs->type;
-    src->read = fib__recon_read_slice;
+    src->read = fib__job_read_slice;
     src->user = &u->fs;
     /* artifact correction runs parallel loops inside the read callback */
     src->read_uses_threads = fs->correct != NULL;
@@ -146,7 +146,7 @@ static fib_status setup(recon_run *u, fib_error *err)
     if (st)
         return st;
     /* beam angle: the run's, else from the beam that made the image */
-    u->tc = fib__recon_choose_tilt(c, &fs->meta);
+    u->tc = fib__job_choose_tilt(c, &fs->meta);
     p->tilt_deg = u->tc.tilt_deg;
     p->crop_valid = c->crop_valid != 0; /* -1 (not given) = on */
     p->float_out = !c->keep_type;
@@ -197,15 +197,15 @@ static fib_status write_volume(recon_run *u, fib_error *err)
     snprintf(u->volname, sizeof u->volname, "volume.%s", u->ext);
     join(path, sizeof path, u->sdir, u->volname);
     vs.path = path;
-    fib_recon_sink sink = {fib__recon_sink_begin, fib__recon_sink_slice, &vs};
+    fib_recon_sink sink = {fib__job_sink_begin, fib__job_sink_slice, &vs};
     st = fib_recon_write(u->r, NULL, &sink, u->progp, err);
     if (!st)
         st = fib_fmt_volume_writer_finish(vs.w, err);
     if (!st) {
         join(opath, sizeof opath, u->sdir, "ortho.png");
-        st = fib__recon_write_ortho(opath, &vs, err);
+        st = fib__job_write_ortho(opath, &vs, err);
     }
-    fib__recon_sink_clear(&vs);
+    fib__job_sink_clear(&vs);
     return st;
 }
 
@@ -236,12 +236,11 @@ static fib_status write_channel(recon_run *u, size_t k, fib_error *err)
         join(cpath, sizeof cpath, u->sdir, cname);
         fib__vol_sink cv = {0};
         cv.path = cpath;
-        fib_recon_sink csink = {fib__recon_sink_begin, fib__recon_sink_slice,
-                                &cv};
+        fib_recon_sink csink = {fib__job_sink_begin, fib__job_sink_slice, &cv};
         st = fib_recon_write(u->r, &chs, &csink, u->progp, err);
         if (!st)
             st = fib_fmt_volume_writer_finish(cv.w, err);
-        fib__recon_sink_clear(&cv);
+        fib__job_sink_clear(&cv);
         if (st)
             fib_error_prefix(err, "channel %s: ", u->c.channel_name[k]);
     }
@@ -254,17 +253,17 @@ static fib_status write_tables(recon_run *u, fib_error *err)
 {
     char path[4096];
     join(path, sizeof path, u->sdir, "drift.csv");
-    fib_status st = fib__recon_write_drift_csv(path, u->r, err);
+    fib_status st = fib__job_write_drift_csv(path, u->r, err);
     if (!st) {
         join(path, sizeof path, u->sdir, "drift.png");
-        st = fib__recon_write_drift_plot(path, u->r, err);
+        st = fib__job_write_drift_plot(path, u->r, err);
     }
     if (!st) {
         join(path, sizeof path, u->sdir, "report.json");
-        const fib__recon_report rep = {&u->c,      &u->fs,         &u->p,
-                                       &u->src,    u->r,           &u->tc,
-                                       u->volname, now_s() - u->t0};
-        st = fib__recon_write_report(path, &rep, err);
+        const fib__job_report rep = {&u->c,      &u->fs,         &u->p,
+                                     &u->src,    u->r,           &u->tc,
+                                     u->volname, now_s() - u->t0};
+        st = fib__job_write_report(path, &rep, err);
     }
     return st;
 }
@@ -325,7 +324,7 @@ static fib_status run(recon_run *u, fib_fmt_txn **own, fib_error *err)
 {
     const fib_fmt_recon_cfg *c = &u->c;
     fib_fmt_txn *txn = NULL;
-    fib_status st = fib__recon_open_series(c->input, &u->fs, err);
+    fib_status st = fib__job_open_series(c->input, &u->fs, err);
     /* check the channels before anything is written */
     for (size_t k = 0; k < c->n_channels && !st; k++) {
         fib__file_src cs;
@@ -344,7 +343,7 @@ static fib_status run(recon_run *u, fib_fmt_txn **own, fib_error *err)
                                  : 0,
                              &u->sdir, err);
     if (!st)
-        st = fib__recon_make_correct(c, &u->fs.correct, err);
+        st = fib__job_make_correct(c, &u->fs.correct, err);
     if (!st)
         st = setup(u, err);
     if (!st)

@@ -36,32 +36,32 @@ typedef struct fib__vol_sink {
 } fib__vol_sink;
 
 /* job_recon_src.c */
-fib_status fib__recon_open_series(const char *src, fib__file_src *s,
-                                  fib_error *err);
-fib_status fib__recon_read_slice(void *user, size_t i, fib_image *out,
-                                 fib_error *err);
-fib__tilt_choice fib__recon_choose_tilt(const fib_fmt_recon_cfg *c,
-                                        const fib_fmt_meta *m);
-const char *fib__recon_beam_word(fib_fmt_beam b);
-fib_recon_destripe_method fib__recon_destripe_of(const fib_fmt_recon_cfg *c);
-fib_status fib__recon_make_correct(const fib_fmt_recon_cfg *c,
-                                   fib_recon_correct **out, fib_error *err);
+fib_status fib__job_open_series(const char *src, fib__file_src *s,
+                                fib_error *err);
+fib_status fib__job_read_slice(void *user, size_t i, fib_image *out,
+                               fib_error *err);
+fib__tilt_choice fib__job_choose_tilt(const fib_fmt_recon_cfg *c,
+                                      const fib_fmt_meta *m);
+const char *fib__job_beam_word(fib_fmt_beam b);
+fib_recon_destripe_method fib__job_destripe_of(const fib_fmt_recon_cfg *c);
+fib_status fib__job_make_correct(const fib_fmt_recon_cfg *c,
+                                 fib_recon_correct **out, fib_error *err);
 
 /* job_recon_out.c */
-fib_status fib__recon_sink_begin(void *user, const fib_recon_geometry *g,
-                                 fib_error *err);
-fib_status fib__recon_sink_slice(void *user, size_t z, const fib_image *im,
-                                 fib_error *err);
-void fib__recon_sink_clear(fib__vol_sink *s);
-fib_status fib__recon_write_ortho(const char *path, const fib__vol_sink *s,
-                                  fib_error *err);
-fib_status fib__recon_write_drift_plot(const char *path, const fib_recon *r,
-                                       fib_error *err);
-fib_status fib__recon_write_drift_csv(const char *path, const fib_recon *r,
-                                      fib_error *err);
+fib_status fib__job_sink_begin(void *user, const fib_recon_geometry *g,
+                               fib_error *err);
+fib_status fib__job_sink_slice(void *user, size_t z, const fib_image *im,
+                               fib_error *err);
+void fib__job_sink_clear(fib__vol_sink *s);
+fib_status fib__job_write_ortho(const char *path, const fib__vol_sink *s,
+                                fib_error *err);
+fib_status fib__job_write_drift_plot(const char *path, const fib_recon *r,
+                                     fib_error *err);
+fib_status fib__job_write_drift_csv(const char *path, const fib_recon *r,
+                                    fib_error *err);
 
 /* job_recon_report.c: everything report.json needs */
-typedef struct fib__recon_report {
+typedef struct fib__job_report {
     const fib_fmt_recon_cfg *c; /* memory_bytes: the budget used */
     const fib__file_src *s;
     const fib_recon_params *p;
@@ -70,11 +70,10 @@ typedef struct fib__recon_report {
     const fib__tilt_choice *tc;
     const char *volume;
     double elapsed_s;
-} fib__recon_report;
+} fib__job_report;
 
-fib_status fib__recon_write_report(const char *path,
-                                   const fib__recon_report *rep,
-                                   fib_error *err);
+fib_status fib__job_write_report(const char *path, const fib__job_report *rep,
+                                 fib_error *err);
 
 /* NaN (written as JSON null) for "unknown". */
 static inline double fib__or_nan(double v)

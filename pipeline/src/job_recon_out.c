@@ -13,8 +13,8 @@
 
 /* ---- sink: volume writer + orthogonal views --------------------------- */
 
-fib_status fib__recon_sink_begin(void *user, const fib_recon_geometry *g,
-                                 fib_error *err)
+fib_status fib__job_sink_begin(void *user, const fib_recon_geometry *g,
+                               fib_error *err)
 {
     fib__vol_sink *s = user;
     s->g = *g;
@@ -30,8 +30,8 @@ fib_status fib__recon_sink_begin(void *user, const fib_recon_geometry *g,
     return st;
 }
 
-fib_status fib__recon_sink_slice(void *user, size_t z, const fib_image *im,
-                                 fib_error *err)
+fib_status fib__job_sink_slice(void *user, size_t z, const fib_image *im,
+                               fib_error *err)
 {
     fib__vol_sink *s = user;
     fib_status st = fib_fmt_volume_writer_append(s->w, im, err);
@@ -51,7 +51,7 @@ fib_status fib__recon_sink_slice(void *user, size_t z, const fib_image *im,
     return FIB_OK;
 }
 
-void fib__recon_sink_clear(fib__vol_sink *s)
+void fib__job_sink_clear(fib__vol_sink *s)
 {
     fib_fmt_volume_writer_destroy(s->w);
     fib_image_clear(&s->xy);
@@ -98,8 +98,8 @@ static double pct(const fib_image *im, double q)
  * factor) so that slice-to-slice jumps stay visible.  Each panel gets a
  * scale bar in physical units along its horizontal axis when that axis's
  * voxel size is known. */
-fib_status fib__recon_write_ortho(const char *path, const fib__vol_sink *s,
-                                  fib_error *err)
+fib_status fib__job_write_ortho(const char *path, const fib__vol_sink *s,
+                                fib_error *err)
 {
     const double *vs = s->g.voxel_size_nm;
     const bool kx = vs[0] > 0, ky = vs[1] > 0, kz = vs[2] > 0;
@@ -187,8 +187,8 @@ fib_status fib__recon_write_ortho(const char *path, const fib__vol_sink *s,
  * errors).  A common bias of the long pairs -- which the pair residuals
  * cannot show, they stay small while the solved trend is wrong -- shows
  * up there as points outside the band. */
-fib_status fib__recon_write_drift_plot(const char *path, const fib_recon *r,
-                                       fib_error *err)
+fib_status fib__job_write_drift_plot(const char *path, const fib_recon *r,
+                                     fib_error *err)
 {
     const size_t n = fib_recon_n_slices(r);
     size_t nd = 0;
@@ -311,8 +311,8 @@ fib_status fib__recon_write_drift_plot(const char *path, const fib_recon *r,
 
 /* ---- reports ---------------------------------------------------------- */
 
-fib_status fib__recon_write_drift_csv(const char *path, const fib_recon *r,
-                                      fib_error *err)
+fib_status fib__job_write_drift_csv(const char *path, const fib_recon *r,
+                                    fib_error *err)
 {
     fib_fmt_csv *csv = NULL;
     fib_status st = fib_fmt_csv_create(&csv, err);

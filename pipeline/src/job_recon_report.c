@@ -23,7 +23,7 @@ static void json_rect(fib_fmt_json *j, const char *key, bool on,
 }
 
 /* "inputs": the series and its metadata. */
-static void report_inputs(fib_fmt_json *j, const fib__recon_report *rep)
+static void report_inputs(fib_fmt_json *j, const fib__job_report *rep)
 {
     const fib_fmt_recon_cfg *c = rep->c;
     const fib__file_src *s = rep->s;
@@ -40,7 +40,7 @@ static void report_inputs(fib_fmt_json *j, const fib__recon_report *rep)
     fib_fmt_json_kv_number(j, "meta_pixel_size_y_nm", s->meta.pixel_size_nm[1]);
     fib_fmt_json_kv_number(j, "meta_stage_tilt_deg", s->meta.stage_tilt_deg);
     fib_fmt_json_kv_string(j, "meta_image_beam",
-                           fib__recon_beam_word(s->meta.beam));
+                           fib__job_beam_word(s->meta.beam));
     fib_fmt_json_kv_number(j, "meta_beam_angle_deg", s->meta.beam_angle_deg);
     fib_fmt_json_kv_int(j, "meta_tilt_correction", s->meta.tilt_correction);
     fib_fmt_json_kv_int(j, "databar_rows_cropped",
@@ -49,7 +49,7 @@ static void report_inputs(fib_fmt_json *j, const fib__recon_report *rep)
 }
 
 /* "parameters": the echo of the run (key order fixed by the schema). */
-static void report_parameters(fib_fmt_json *j, const fib__recon_report *rep)
+static void report_parameters(fib_fmt_json *j, const fib__job_report *rep)
 {
     const fib_fmt_recon_cfg *c = rep->c;
     const fib_recon_params *p = rep->p;
@@ -99,10 +99,10 @@ static void report_parameters(fib_fmt_json *j, const fib__recon_report *rep)
     fib_fmt_json_kv_bool(j, "skip_bad", p->skip_bad);
     fib_fmt_json_key(j, "correction_order");
     fib_fmt_json_begin_array(j);
-    if (fib__recon_destripe_of(c) != FIB_DESTRIPE_NONE) {
+    if (fib__job_destripe_of(c) != FIB_DESTRIPE_NONE) {
         char name[40];
         snprintf(name, sizeof name, "destripe:%s",
-                 fib_recon_destripe_method_name(fib__recon_destripe_of(c)));
+                 fib_recon_destripe_method_name(fib__job_destripe_of(c)));
         fib_fmt_json_string(j, name);
     }
     if (c->background != FIB_BACKGROUND_NONE)
@@ -123,7 +123,7 @@ static void report_parameters(fib_fmt_json *j, const fib__recon_report *rep)
 }
 
 /* "output": the volume, its geometry and the channels. */
-static void report_output(fib_fmt_json *j, const fib__recon_report *rep)
+static void report_output(fib_fmt_json *j, const fib__job_report *rep)
 {
     const fib_fmt_recon_cfg *c = rep->c;
     const fib_recon_geometry g = fib_recon_get_geometry(rep->r);
@@ -188,7 +188,7 @@ static void report_output(fib_fmt_json *j, const fib__recon_report *rep)
 }
 
 /* "slices" and "pairs": the solved shifts and the measured pairs. */
-static void report_slices(fib_fmt_json *j, const fib__recon_report *rep)
+static void report_slices(fib_fmt_json *j, const fib__job_report *rep)
 {
     const fib_recon *r = rep->r;
     fib_fmt_json_key(j, "slices");
@@ -271,8 +271,8 @@ static void report_closure(fib_fmt_json *j, const fib_recon *r)
     fib_fmt_json_end_object(j);
 }
 
-fib_status fib__recon_write_report(const char *path,
-                                   const fib__recon_report *rep, fib_error *err)
+fib_status fib__job_write_report(const char *path, const fib__job_report *rep,
+                                 fib_error *err)
 {
     fib_fmt_json *j = NULL;
     fib_status st = fib_fmt_json_create(2, &j, err);

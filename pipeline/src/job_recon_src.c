@@ -9,7 +9,7 @@
 
 /* Curtaining method of a run (run file or options): NONE when off;
  * FIB_RECON_DESTRIPE_DEFAULT for a plain destripe = true / --destripe. */
-fib_recon_destripe_method fib__recon_destripe_of(const fib_fmt_recon_cfg *c)
+fib_recon_destripe_method fib__job_destripe_of(const fib_fmt_recon_cfg *c)
 {
     fib_recon_destripe_method m = FIB_RECON_DESTRIPE_DEFAULT;
     if (!c->destripe && !c->destripe_method[0])
@@ -22,8 +22,8 @@ fib_recon_destripe_method fib__recon_destripe_of(const fib_fmt_recon_cfg *c)
 
 /* ---- slice source over files ----------------------------------------- */
 
-fib_status fib__recon_read_slice(void *user, size_t i, fib_image *out,
-                                 fib_error *err)
+fib_status fib__job_read_slice(void *user, size_t i, fib_image *out,
+                               fib_error *err)
 {
     fib__file_src *s = user;
     fib_image img = {0};
@@ -50,8 +50,8 @@ fib_status fib__recon_read_slice(void *user, size_t i, fib_image *out,
     return st;
 }
 
-fib_status fib__recon_open_series(const char *src, fib__file_src *s,
-                                  fib_error *err)
+fib_status fib__job_open_series(const char *src, fib__file_src *s,
+                                fib_error *err)
 {
     memset(s, 0, sizeof *s);
     fib_status st = fib_fmt_series_list(src, &s->paths, &s->n, err);
@@ -100,15 +100,15 @@ fib_status fib__recon_open_series(const char *src, fib__file_src *s,
  *     nothing.
  * Stage tilts below 10 deg mean a plain SEM view (no milled face):
  * nothing is stretched.  --tilt-deg (or tilt_deg) overrides all this. */
-const char *fib__recon_beam_word(fib_fmt_beam b)
+const char *fib__job_beam_word(fib_fmt_beam b)
 {
     return b == FIB_BEAM_ION        ? "ion"
            : b == FIB_BEAM_ELECTRON ? "electron"
                                     : "unknown";
 }
 
-fib__tilt_choice fib__recon_choose_tilt(const fib_fmt_recon_cfg *c,
-                                        const fib_fmt_meta *m)
+fib__tilt_choice fib__job_choose_tilt(const fib_fmt_recon_cfg *c,
+                                      const fib_fmt_meta *m)
 {
     fib__tilt_choice t = {0, ""};
     const double st = m->stage_tilt_deg;
@@ -159,13 +159,13 @@ fib__tilt_choice fib__recon_choose_tilt(const fib_fmt_recon_cfg *c,
     return t;
 }
 
-fib_status fib__recon_make_correct(const fib_fmt_recon_cfg *c,
-                                   fib_recon_correct **out, fib_error *err)
+fib_status fib__job_make_correct(const fib_fmt_recon_cfg *c,
+                                 fib_recon_correct **out, fib_error *err)
 {
     *out = NULL;
     fib_recon_correct_params cp;
     memset(&cp, 0, sizeof cp);
-    cp.destripe.method = fib__recon_destripe_of(c);
+    cp.destripe.method = fib__job_destripe_of(c);
     cp.background.method = (fib_recon_background_method)c->background;
     cp.normalize.enabled = c->normalize;
     cp.denoise.method = (fib_recon_denoise_method)c->denoise;
