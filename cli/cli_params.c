@@ -148,11 +148,29 @@ store:;
     return true;
 }
 
+/* Print @p line wrapped at 79 columns, continuation lines indented to
+ * the help column (25). */
+static void print_wrapped(const char *line)
+{
+    const size_t width = 79, indent = 25;
+    size_t col = 0;
+    while (strlen(line) + col > width) {
+        size_t cut = width - col;
+        while (cut > 0 && line[cut] != ' ')
+            cut--;
+        if (cut == 0)
+            break;
+        printf("%*s%.*s\n", (int)col, "", (int)cut, line);
+        line += cut + 1;
+        col = indent;
+    }
+    printf("%*s%s\n", (int)col, "", line);
+}
+
 void cli_params_help(const fib_param_table *t)
 {
-    char line[512];
+    char line[1024];
     for (size_t r = 0; r < t->n; r++)
         if (!(t->rows[r].flags & FIB_PARAM_NO_CLI))
-            printf("%s\n",
-                   fib_params_help_line(&t->rows[r], line, sizeof line));
+            print_wrapped(fib_params_help_line(&t->rows[r], line, sizeof line));
 }

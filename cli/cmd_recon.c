@@ -34,8 +34,8 @@ static void usage(void)
            "  --destripe-method M    vsnr|wavelet|wedge|robust (see correct "
            "--help)\n"
            "  --quiet                no progress bar\n"
-           "Run parameters (run-file key: the option's name with '_'; left "
-           "out: the\ndefault, or the metadata where it says so):\n");
+           "Run parameters (run-file key: the name with '_'; 0 = auto: "
+           "leave it out):\n");
     cli_params_help(fib_fmt_recon_cfg_params());
     printf("Artifact correction, in this order (run file: correct = { ... "
            "}):\n");

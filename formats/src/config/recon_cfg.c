@@ -53,53 +53,50 @@ static const fib_param rows[] = {
         FIB_RECON_MAX_LENGTH_NM, 0, "nm",
         "slice thickness; default: the metadata", FIB_PARAM_ZERO_AUTO),
     ROW(tilt_deg, FIB_PARAM_DOUBLE, 0, 0, FIB_RECON_MAX_TILT_DEG, 0, "deg",
-        "angle between the electron and ion beams (52 Thermo/FEI, 54 "
-        "Zeiss) for SEM images of the milled face; default from the "
-        "metadata: the column angle for electron images at a FIB tilt, "
-        "none (no y stretch) for ion images",
+        "angle between the electron and ion columns for SEM images of "
+        "the milled face (52 Thermo/FEI, 54 Zeiss); default: the "
+        "metadata's (ion images: no y stretch)",
         0),
     /* run file: tilt_corrected = true / false (read by name) */
     CHOICE(tilt_corrected, -1,
-           "override the metadata tilt-correction flag (the instrument "
-           "already stretched y)",
+           "the instrument already stretched y (run file: true/false); "
+           "default: the metadata's flag",
            yes_no, yes_no_values, FIB_PARAM_NO_FILE),
     ROW(receding_face, FIB_PARAM_BOOL, 0, 0, 1, 0, "",
         "add the t cos(T) per-slice y shift", 0),
     ROW(neighbours, FIB_PARAM_SIZE, 0, 1, FIB_RECON_MAX_NEIGHBOURS, 3, "",
-        "pairs per slice (also --neighbors)", 0),
+        "pairs per slice, default 3 (also --neighbors)", 0),
     ROW(upsample, FIB_PARAM_INT, 0, 1, FIB_RECON_MAX_UPSAMPLE, 20, "",
-        "sub-pixel factor (20: 0.05 px)", 0),
+        "sub-pixel factor, default 20 (0.05 px)", 0),
     ROW(taper, FIB_PARAM_DOUBLE, 0, 0, 1, 0, "",
-        "Tukey window taper fraction (0: no taper, periodic-plus-smooth "
+        "Tukey window taper fraction, default 0 (periodic-plus-smooth "
         "transform)",
         0),
     ROW(detrend, FIB_PARAM_BOOL, 0, 0, 1, 0, "",
-        "remove a linear drift trend (oblique content looks like drift to "
-        "any image aligner)",
-        0),
+        "remove a linear drift trend (oblique content looks like drift)", 0),
     ROW(cache, FIB_PARAM_BOOL, 0, 0, 1, 0, "",
-        "keep the slices in memory between the two passes when they fit in "
-        "half of --memory (compressed files: decoded once instead of twice)",
+        "keep the slices in memory between the passes when they fit in "
+        "half of --memory",
         0),
     ROW(isotropic, FIB_PARAM_BOOL, 0, 0, 1, 0, "",
         "resample to isotropic voxels (also --iso)", 0),
     ROW(skip_bad, FIB_PARAM_BOOL, 0, 0, 1, 0, "",
         "leave unreadable slices out (recorded)", 0),
     ROW(threads, FIB_PARAM_INT, 0, 1, FIB_RECON_MAX_THREADS, 0, "",
-        "OpenMP threads (results do not depend on it)", FIB_PARAM_ZERO_AUTO),
+        "OpenMP threads, default all (results do not depend on it)",
+        FIB_PARAM_ZERO_AUTO),
     ROW(keep_type, FIB_PARAM_BOOL, 0, 0, 1, 0, "",
-        "write the source pixel type (default: 32-bit float, so "
-        "interpolated voxels are not rounded)",
+        "write the source pixel type, not 32-bit float (command line "
+        "only)",
         FIB_PARAM_NO_FILE),
     {"dark_clip", FIB_PARAM_ENUM, offsetof(fib_fmt_recon_cfg, dark_clip), 0, 0,
      0, FIB_RECON_DARK_CLIP_AUTO, NULL, "",
-     "clip each slice at its Otsu threshold for alignment only, so material "
-     "seen through pores cannot bias the shifts; auto = on for tilted views "
-     "(beam angle under 90 deg)",
+     "align on slices clipped at their Otsu threshold (shine-through "
+     "cannot bias the shifts); auto: for tilted views (command line only)",
      dark_names, dark_values, FIB_PARAM_NO_FILE},
     CHOICE(format, FIB_FMT_RECON_MRC,
-           "volume format (zarr: OME-Zarr folder with a pyramid)", format_names,
-           NULL, 0),
+           "volume format, default mrc (zarr: OME-Zarr folder with a pyramid)",
+           format_names, NULL, 0),
 };
 
 /* Correction steps: the run file has them in its correct = { } group
