@@ -221,4 +221,10 @@ void cli_job_release(cli_job_lines *h, bool print);
 int cli_check_dir_not_series(const char *cmd, const char *opt, const char *dir,
                              const char *src);
 
+/* "NAME=SRC" with NAME a plain word (no '/', '\\', ' ', '.'): both
+ * malloc'ed into *name, *value; else print the error naming @p opt and
+ * return false. */
+bool cli_parse_name_value(const char *cmd, const char *opt, const char *t,
+                          char **name, char **value);
+
 #endif

@@ -424,3 +424,30 @@ int cli_check_dir_not_series(const char *cmd, const char *opt, const char *dir,
     fib_fmt_series_free(paths, n);
     return bad ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 }
+
+bool cli_parse_name_value(const char *cmd, const char *opt, const char *t,
+                          char **name, char **value)
+{
+    const char *eq = strchr(t, '=');
+    if (!eq || eq == t || !eq[1]) {
+        cli_usage_error(cmd, "%s expects NAME=SRC (got '%s')", opt, t);
+        return false;
+    }
+    char *n = strdup(t), *v = strdup(eq + 1);
+    if (!n || !v) {
+        free(n);
+        free(v);
+        cli_usage_error(cmd, "out of memory");
+        return false;
+    }
+    n[eq - t] = '\0';
+    if (strpbrk(n, "/\\ .")) {
+        free(n);
+        free(v);
+        cli_usage_error(cmd, "%s name must be a plain word (got '%s')", opt, t);
+        return false;
+    }
+    *name = n;
+    *value = v;
+    return true;
+}

@@ -54,22 +54,17 @@ static char *dupstr(const char *s)
 
 static bool parse_channel(fib_fmt_recon_cfg *c, const char *t)
 {
-    const char *eq = strchr(t, '=');
-    if (!eq || eq == t || !eq[1])
-        return !cli_usage_error(CMD, "--channel expects NAME=SRC (got '%s')",
-                                t);
-    if (c->n_channels >= FIB_RECON_CFG_MAX_CHANNELS)
+    char *name, *src;
+    if (!cli_parse_name_value(CMD, "--channel", t, &name, &src))
+        return false;
+    if (c->n_channels >= FIB_RECON_CFG_MAX_CHANNELS) {
+        free(name);
+        free(src);
         return !cli_usage_error(CMD, "at most %d --channel options",
                                 FIB_RECON_CFG_MAX_CHANNELS);
-    char *name = dupstr(t);
-    name[eq - t] = '\0';
-    if (strpbrk(name, "/\\ .")) {
-        free(name);
-        return !cli_usage_error(
-            CMD, "--channel name must be a plain word (got '%s')", t);
     }
     c->channel_name[c->n_channels] = name;
-    c->channel_input[c->n_channels++] = dupstr(eq + 1);
+    c->channel_input[c->n_channels++] = src;
     return true;
 }
 

@@ -48,8 +48,12 @@ typedef enum fib_fmt_recon_format {
     FIB_FMT_RECON_ZARR
 } fib_fmt_recon_format;
 
-/** A parsed run file.  Strings are malloc'ed; free with
- *  fib_fmt_recon_cfg_free().  Numbers left 0 / -1 mean "not given". */
+/** A parsed run file (or the command's options).  Strings are malloc'ed;
+ *  free with fib_fmt_recon_cfg_free().  The fields of the parameter
+ *  tables below start at the tables' defaults (fib_params_defaults():
+ *  neighbours 3, upsample 20, lengths and threads 0 = from the metadata /
+ *  automatic, tilt_corrected -1 = the metadata's flag); crop_valid -1 =
+ *  not given (on). */
 typedef struct fib_fmt_recon_cfg {
     char *input, *out;
     double pixel_size_nm[2]; /**< 0 = not given */
