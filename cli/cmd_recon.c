@@ -206,10 +206,9 @@ int cli_cmd_recon(int argc, char **argv)
         usage();
         return CLI_EXIT_OK;
     }
-    fib_fmt_recon_cfg c = {0};
-    fib_params_defaults(fib_fmt_recon_cfg_params(), &c);
-    fib_params_defaults(fib_fmt_recon_cfg_correct_params(), &c);
-    c.tilt_corrected = c.crop_valid = -1;
+    fib_job_recon_params jp;
+    fib_job_recon_params_init(&jp);
+    fib_fmt_recon_cfg c = jp.run;
     bool quiet = false;
     const char *run_file = NULL;
     int rc = -1;

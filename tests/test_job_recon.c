@@ -140,10 +140,7 @@ START_TEST(test_job_params)
     snprintf(in, sizeof in, "%s/slices", dir);
     snprintf(out, sizeof out, "%s/rec", dir);
     fib_job_recon_params p;
-    memset(&p, 0, sizeof p);
-    fib_params_defaults(fib_fmt_recon_cfg_params(), &p.run);
-    fib_params_defaults(fib_fmt_recon_cfg_correct_params(), &p.run);
-    p.run.tilt_corrected = p.run.crop_valid = -1;
+    fib_job_recon_params_init(&p);
     p.run.input = in;
     p.run.out = out;
     p.run.pixel_size_nm[0] = p.run.pixel_size_nm[1] = 10;
@@ -311,6 +308,23 @@ START_TEST(test_table_ranges)
     ck_assert_int_eq(fib_fmt_recon_cfg_read(path, &c, &err), FIB_EINVAL);
     ck_assert_msg(strstr(err.msg, "slice_nm must be at most 1e6 nm"), "%s",
                   err.msg);
+    /* the job checks a struct filled in C with the same table, before
+     * it reads anything (the input does not exist) */
+    fib_job_recon_params jp;
+    fib_job_recon_params_init(&jp);
+    ck_assert(jp.run.neighbours == 3 && jp.run.upsample == 20 &&
+              jp.run.tilt_corrected == -1 && jp.run.crop_valid == -1);
+    jp.run.input = path;
+    jp.run.out = dir;
+    jp.run.neighbours = 17;
+    fib_error_clear(&err);
+    ck_assert_int_eq(fib_job_recon(&jp, NULL, NULL, &err), FIB_ERANGE);
+    ck_assert_str_eq(err.msg, "recon: neighbours must be 1..16 (got 17)");
+    jp.run.neighbours = 3;
+    jp.run.taper = -0.5;
+    fib_error_clear(&err);
+    ck_assert_int_eq(fib_job_recon(&jp, NULL, NULL, &err), FIB_ERANGE);
+    ck_assert_str_eq(err.msg, "recon: taper must be 0..1 (got -0.5)");
     /* the engine refuses the same value in its own struct */
     fib_recon_params rp = {0};
     rp.neighbours = FIB_RECON_MAX_NEIGHBOURS + 1;

@@ -357,6 +357,36 @@ static fib_status run(recon_run *u, fib_fmt_txn **own, fib_error *err)
     return st;
 }
 
+void fib_job_recon_params_init(fib_job_recon_params *p)
+{
+    memset(p, 0, sizeof *p);
+    fib_params_defaults(fib_fmt_recon_cfg_params(), &p->run);
+    fib_params_defaults(fib_fmt_recon_cfg_correct_params(), &p->run);
+    p->run.tilt_corrected = p->run.crop_valid = -1;
+}
+
+/* Every row of the run's tables in range; a field at its row's default
+ * passes (tilt_corrected -1: the metadata's flag). */
+static fib_status check_run(const fib_fmt_recon_cfg *c, fib_error *err)
+{
+    const fib_param_table *ts[2] = {fib_fmt_recon_cfg_params(),
+                                    fib_fmt_recon_cfg_correct_params()};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < ts[k]->n; i++) {
+            const fib_param *row = &ts[k]->rows[i];
+            if (row->type != FIB_PARAM_DLIST &&
+                fib_params_number(row, c) == row->def)
+                continue;
+            const fib_param_table one = {ts[k]->engine, row, 1};
+            const fib_status st = fib_params_check(&one, c, err);
+            if (st) {
+                fib_error_prefix(err, "recon: ");
+                return st;
+            }
+        }
+    return FIB_OK;
+}
+
 fib_status fib_job_recon(const fib_job_recon_params *p, const fib_job_env *env,
                          fib_job_recon_result *res, fib_error *err)
 {
@@ -366,6 +396,9 @@ fib_status fib_job_recon(const fib_job_recon_params *p, const fib_job_env *env,
         return fib_error_set(err, FIB_EINVAL,
                              "recon: the input and the output folder are "
                              "required");
+    fib_status st = check_run(&p->run, err);
+    if (st)
+        return st;
     recon_run u;
     memset(&u, 0, sizeof u);
     u.c = p->run;
@@ -378,7 +411,7 @@ fib_status fib_job_recon(const fib_job_recon_params *p, const fib_job_env *env,
         u.progp = &u.prog;
     }
     fib_fmt_txn *own = NULL;
-    fib_status st = run(&u, &own, err);
+    st = run(&u, &own, err);
     st = fib_job_finish(env, own, st, err);
     if (!st)
         summary(&u, res);

@@ -33,12 +33,18 @@ extern "C" {
 #endif
 
 /** The parameters of one reconstruction: the run (a run file read with
- *  fib_fmt_recon_cfg_read(), or the command's options; its ranges are
- *  the table of fib_fmt_recon_cfg_params()).  run.input and run.out are
- *  required; numbers left 0 / -1 mean "from the metadata / default". */
+ *  fib_fmt_recon_cfg_read(), or filled in C after
+ *  fib_job_recon_params_init(); its ranges are the tables of
+ *  fib_fmt_recon_cfg_params() and fib_fmt_recon_cfg_correct_params()).
+ *  run.input and run.out are required (the job does not own them). */
 typedef struct fib_job_recon_params {
     fib_fmt_recon_cfg run;
 } fib_job_recon_params;
+
+/** Zero @p p, then every table field to its default (neighbours 3,
+ *  upsample 20, lengths 0 = from the metadata, ...; tilt_corrected and
+ *  crop_valid -1 = from the metadata / on). */
+FIB_API void fib_job_recon_params_init(fib_job_recon_params *p);
 
 /** Numbers of a finished reconstruction (all zero on failure). */
 typedef struct fib_job_recon_result {
@@ -57,9 +63,12 @@ typedef struct fib_job_recon_result {
  * drift.csv, drift.png, ortho.png and report.json.  The summary lines go
  * to env->message (FIB_JOB_RESULT; unknown lengths FIB_JOB_WARN); with
  * env->txn the outputs are staged there for the caller to commit.
- * Errors: those of the reader (the file named), FIB_EINVAL for parameters
- * the data cannot take (named as the command's option), FIB_ENOMEM,
- * FIB_EIO, FIB_ECANCELED (env->progress).
+ * The run's values are range-checked with its parameter tables first
+ * (fields left at their defaults pass).
+ * Errors: FIB_ERANGE / FIB_EINVAL for a value outside its table row (the
+ * key and the limit named), those of the reader (the file named),
+ * FIB_EINVAL for parameters the data cannot take (named as the command's
+ * option), FIB_ENOMEM, FIB_EIO, FIB_ECANCELED (env->progress).
  */
 FIB_API FIB_NODISCARD fib_status fib_job_recon(const fib_job_recon_params *p,
                                                const fib_job_env *env,
