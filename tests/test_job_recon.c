@@ -193,6 +193,8 @@ START_TEST(test_job_params)
     ck_assert_str_eq(word, "option");
     ck_assert(jnum(&q, "slice_nm") == 5);
     ck_assert(isnan(jnum(&q, "tilt_deg"))); /* no stretch: null */
+    jstr(&q, "align_dark_clip", word, sizeof word);
+    ck_assert_str_eq(word, "auto");
     ck_assert(jnum(&q, "neighbours") == 4);
     ck_assert(jnum(&q, "upsample") == 20); /* the table's default */
     jstr(&q, "window", word, sizeof word);

@@ -48,7 +48,38 @@ static void report_inputs(fib_fmt_json *j, const fib__job_report *rep)
     fib_fmt_json_end_object(j);
 }
 
-/* "parameters": the echo of the run (key order fixed by the schema). */
+/* One row of the run's parameter table as it is in @p c (checked by
+ * fib_job_recon(), so the engine got the same value), written by the
+ * row's type under its key (or @p as): true/false, integer, number or
+ * choice name. */
+static void echo(fib_fmt_json *j, const fib_fmt_recon_cfg *c, const char *key,
+                 const char *as)
+{
+    const fib_param *row = fib_params_find(fib_fmt_recon_cfg_params(), key);
+    const double v = fib_params_number(row, c);
+    char text[64];
+    as = as ? as : row->key;
+    switch (row->type) {
+    case FIB_PARAM_BOOL:
+        fib_fmt_json_kv_bool(j, as, v != 0);
+        break;
+    case FIB_PARAM_INT:
+    case FIB_PARAM_SIZE:
+        fib_fmt_json_kv_int(j, as, (long long)v);
+        break;
+    case FIB_PARAM_ENUM:
+        fib_fmt_json_kv_string(j, as,
+                               fib_params_text(row, c, text, sizeof text));
+        break;
+    default:
+        fib_fmt_json_kv_number(j, as, v);
+        break;
+    }
+}
+
+/* "parameters": the echo of the run (key order fixed by the schema: the
+ * resolved lengths and the beam angle with where each came from, then the
+ * table's rows by their keys, written by echo()). */
 static void report_parameters(fib_fmt_json *j, const fib__job_report *rep)
 {
     const fib_fmt_recon_cfg *c = rep->c;
@@ -75,28 +106,23 @@ static void report_parameters(fib_fmt_json *j, const fib__job_report *rep)
     fib_fmt_json_kv_string(j, "tilt_from", tc->why);
     fib_fmt_json_kv_bool(j, "crop_valid", p->crop_valid);
     fib_fmt_json_kv_bool(j, "float_output", p->float_out);
-    fib_fmt_json_kv_string(j, "align_dark_clip",
-                           p->dark_clip == FIB_RECON_DARK_CLIP_ON    ? "on"
-                           : p->dark_clip == FIB_RECON_DARK_CLIP_OFF ? "off"
-                                                                     : "auto");
+    echo(j, c, "dark_clip", "align_dark_clip");
     fib_fmt_json_kv_bool(j, "tilt_corrected_by_instrument", p->tilt_corrected);
-    fib_fmt_json_kv_bool(j, "receding_face", p->receding_face);
-    fib_fmt_json_kv_int(j, "neighbours",
-                        (long long)(p->neighbours ? p->neighbours : 3));
-    fib_fmt_json_kv_int(j, "upsample",
-                        (long long)(p->upsample ? p->upsample : 20));
+    echo(j, c, "receding_face", NULL);
+    echo(j, c, "neighbours", NULL);
+    echo(j, c, "upsample", NULL);
     fib_fmt_json_kv_string(
         j, "window", p->tukey_alpha > 0 ? "tukey" : "periodic-plus-smooth");
-    fib_fmt_json_kv_number(j, "taper", p->tukey_alpha);
-    fib_fmt_json_kv_bool(j, "detrend", p->detrend);
-    fib_fmt_json_kv_bool(j, "cache", p->cache);
-    fib_fmt_json_kv_bool(j, "isotropic", p->isotropic);
+    echo(j, c, "taper", NULL);
+    echo(j, c, "detrend", NULL);
+    echo(j, c, "cache", NULL);
+    echo(j, c, "isotropic", NULL);
     json_rect(j, "roi", c->has_roi, c->roi);
     json_rect(j, "fiducial", c->has_fiducial, c->fiducial);
     fib_fmt_json_kv_int(j, "memory_budget_bytes", (long long)c->memory_bytes);
     fib_fmt_json_kv_int(j, "memory_peak_charged_bytes",
                         (long long)fib_recon_peak_bytes(rep->r));
-    fib_fmt_json_kv_bool(j, "skip_bad", p->skip_bad);
+    echo(j, c, "skip_bad", NULL);
     fib_fmt_json_key(j, "correction_order");
     fib_fmt_json_begin_array(j);
     if (fib__job_destripe_of(c) != FIB_DESTRIPE_NONE) {
