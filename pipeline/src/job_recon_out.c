@@ -180,6 +180,42 @@ fib_status fib__job_write_ortho(const char *path, const fib__vol_sink *s,
     return st;
 }
 
+/* The closure panel of drift.png: the per-distance bias in x and y with
+ * the +-3 standard-error band; @p dk holds 5 * nd doubles (distance, bias
+ * x, bias y, +3 SE, -3 SE). */
+static fib_status closure_panel(fib_canvas *c, const double *dk, size_t nd,
+                                const char *title, fib_error *err)
+{
+    const double *bx = dk + nd, *by = bx + nd, *hi = by + nd, *lo = hi + nd;
+    fib_plot_series s4[4] = {{0}, {0}, {0}, {0}};
+    s4[0].x = dk;
+    s4[0].y = bx;
+    s4[0].n = nd;
+    s4[0].label = "x";
+    s4[0].style = FIB_PLOT_LINE_MARKERS;
+    s4[1].x = dk;
+    s4[1].y = by;
+    s4[1].n = nd;
+    s4[1].label = "y";
+    s4[1].style = FIB_PLOT_LINE_MARKERS;
+    s4[2].x = dk;
+    s4[2].y = hi;
+    s4[2].n = nd;
+    s4[2].label = "+-3 SE";
+    s4[2].custom_color = true;
+    s4[2].color = FIB_RGB(160, 160, 160);
+    s4[3] = s4[2];
+    s4[3].y = lo;
+    s4[3].label = NULL;
+    fib_plot_params p4 = {0};
+    p4.title = title;
+    p4.x_label = "pair distance k";
+    p4.y_label = "px";
+    p4.zero_line = true;
+    return fib_plot_xy(c, (fib_canvas_rect){0, 600, 900, 240}, &p4, s4, 4, NULL,
+                       err);
+}
+
 /* drift.png: the applied shifts; the correlation peak quality per slice
  * (a dip marks a slice that is hard to align); and the closure
  * inconsistency per distance (fib_recon_distance: the mean of d(i, i + k)
@@ -272,35 +308,8 @@ fib_status fib__job_write_drift_plot(const char *path, const fib_recon *r,
             st = fib_plot_xy(c, (fib_canvas_rect){0, 380, 900, 220}, &p3, &s3,
                              1, NULL, err);
         }
-        if (!st && nd > 1) {
-            fib_plot_series s4[4] = {{0}, {0}, {0}, {0}};
-            s4[0].x = dk;
-            s4[0].y = bx;
-            s4[0].n = nd;
-            s4[0].label = "x";
-            s4[0].style = FIB_PLOT_LINE_MARKERS;
-            s4[1].x = dk;
-            s4[1].y = by;
-            s4[1].n = nd;
-            s4[1].label = "y";
-            s4[1].style = FIB_PLOT_LINE_MARKERS;
-            s4[2].x = dk;
-            s4[2].y = hi;
-            s4[2].n = nd;
-            s4[2].label = "+-3 SE";
-            s4[2].custom_color = true;
-            s4[2].color = FIB_RGB(160, 160, 160);
-            s4[3] = s4[2];
-            s4[3].y = lo;
-            s4[3].label = NULL;
-            fib_plot_params p4 = {0};
-            p4.title = title;
-            p4.x_label = "pair distance k";
-            p4.y_label = "px";
-            p4.zero_line = true;
-            st = fib_plot_xy(c, (fib_canvas_rect){0, 600, 900, 240}, &p4, s4, 4,
-                             NULL, err);
-        }
+        if (!st && nd > 1)
+            st = closure_panel(c, dk, nd, title, err);
         if (!st)
             st = fib_fmt_canvas_write_png(path, c, err);
         fib_canvas_destroy(c);
