@@ -204,4 +204,51 @@ typedef fib_status (*cli_option_fn)(void *ctx, const char *name,
 int cli_job_options(const char *cmd, int argc, char **argv,
                     const struct option *lo, cli_option_fn fn, void *ctx);
 
+/* Command-line options from a parameter table (fib/params.h; cli_params.c).
+ * cli_params_options() fills getopt_long rows (value base + row index) for
+ * the rows without FIB_PARAM_NO_CLI, naming them in @p names ("slice_nm"
+ * -> "slice-nm"); returns the count (at most @p cap).  cli_params_parse()
+ * stores @p text (NULL for a flag) in @p obj after the row's range check;
+ * on error it prints one line naming the option and the limit and returns
+ * false (on the command line 0 = auto is the option left out).
+ * cli_params_help() prints the rows' --help lines. */
+#include "fib/params.h"
+struct option;
+typedef struct cli_param_name {
+    char s[48];
+} cli_param_name;
+size_t cli_params_options(const fib_param_table *t, int base, struct option *lo,
+                          cli_param_name *names, size_t cap);
+bool cli_params_parse(const char *cmd, const fib_param *p, void *obj,
+                      const char *text);
+void cli_params_help(const fib_param_table *t);
+
+/* "x,y,w,h" with w, h > 0 into @p r; else print the error, false. */
+bool cli_parse_rect(const char *cmd, const char *opt, const char *t,
+                    size_t r[4]);
+
+/* A job's message lines held until its outputs are committed, so that a
+ * failure stays the one line on stderr: pass cli_job_hold as the
+ * message callback with a zeroed cli_job_lines, then cli_job_release()
+ * (printing them with cli_job_message() when @p print). */
+typedef struct cli_job_lines {
+    fib_job_level level[16];
+    char *text[16];
+    size_t n;
+} cli_job_lines;
+void cli_job_hold(void *user, fib_job_level level, const char *text);
+void cli_job_release(cli_job_lines *h, bool print);
+
+/* The output folder @p dir may not be, nor hold, the slice series @p src
+ * (folder, glob or list file: every slice it names): 0, or the exit
+ * status after printing the error (a series that cannot be listed too). */
+int cli_check_dir_not_series(const char *cmd, const char *opt, const char *dir,
+                             const char *src);
+
+/* "NAME=SRC" with NAME a plain word (no '/', '\\', ' ', '.'): both
+ * malloc'ed into *name, *value; else print the error naming @p opt and
+ * return false. */
+bool cli_parse_name_value(const char *cmd, const char *opt, const char *t,
+                          char **name, char **value);
+
 #endif

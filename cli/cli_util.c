@@ -369,3 +369,83 @@ int cli_job_done(const char *cmd, fib_fmt_txn *t, fib_status st,
     return cli_txn_finish(cmd, t,
                           st == FIB_OK ? CLI_EXIT_OK : cli_fail(cmd, st, err));
 }
+
+bool cli_parse_rect(const char *cmd, const char *opt, const char *t,
+                    size_t r[4])
+{
+    unsigned long v[4];
+    char tail;
+    /* %lu would take "-1" as ULONG_MAX */
+    if (strchr(t, '-') ||
+        sscanf(t, "%lu,%lu,%lu,%lu%c", &v[0], &v[1], &v[2], &v[3], &tail) !=
+            4 ||
+        !v[2] || !v[3]) {
+        cli_usage_error(cmd, "%s expects x,y,w,h >= 0 with w, h > 0 (got '%s')",
+                        opt, t);
+        return false;
+    }
+    for (int i = 0; i < 4; i++)
+        r[i] = (size_t)v[i];
+    return true;
+}
+
+void cli_job_hold(void *user, fib_job_level level, const char *text)
+{
+    cli_job_lines *h = user;
+    const size_t cap = sizeof h->text / sizeof h->text[0];
+    if (h->n < cap && (h->text[h->n] = strdup(text)) != NULL)
+        h->level[h->n++] = level;
+}
+
+void cli_job_release(cli_job_lines *h, bool print)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        if (print)
+            cli_job_message(NULL, h->level[i], h->text[i]);
+        free(h->text[i]);
+    }
+    h->n = 0;
+}
+
+int cli_check_dir_not_series(const char *cmd, const char *opt, const char *dir,
+                             const char *src)
+{
+    char **paths = NULL;
+    size_t n = 0;
+    fib_error err = {0};
+    const fib_status st = fib_fmt_series_list(src, &paths, &n, &err);
+    if (st)
+        return cli_fail(cmd, st, &err);
+    const bool bad =
+        cli_check_dir_not_input(cmd, opt, dir, &src, 1) ||
+        cli_check_dir_not_input(cmd, opt, dir, (const char *const *)paths, n);
+    fib_fmt_series_free(paths, n);
+    return bad ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+}
+
+bool cli_parse_name_value(const char *cmd, const char *opt, const char *t,
+                          char **name, char **value)
+{
+    const char *eq = strchr(t, '=');
+    if (!eq || eq == t || !eq[1]) {
+        cli_usage_error(cmd, "%s expects NAME=SRC (got '%s')", opt, t);
+        return false;
+    }
+    char *n = strdup(t), *v = strdup(eq + 1);
+    if (!n || !v) {
+        free(n);
+        free(v);
+        cli_usage_error(cmd, "out of memory");
+        return false;
+    }
+    n[eq - t] = '\0';
+    if (strpbrk(n, "/\\ .")) {
+        free(n);
+        free(v);
+        cli_usage_error(cmd, "%s name must be a plain word (got '%s')", opt, t);
+        return false;
+    }
+    *name = n;
+    *value = v;
+    return true;
+}

@@ -32,6 +32,7 @@
 #define FIB_RECON_CFG_H
 
 #include "fib/common.h"
+#include "fib/params.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -39,8 +40,20 @@ extern "C" {
 
 enum { FIB_RECON_CFG_MAX_CHANNELS = 8 };
 
-/** A parsed run file.  Strings are malloc'ed; free with
- *  fib_fmt_recon_cfg_free().  Numbers left 0 / -1 mean "not given". */
+/** Volume format of a recon run (the file extension is its name). */
+typedef enum fib_fmt_recon_format {
+    FIB_FMT_RECON_MRC,
+    FIB_FMT_RECON_TIF,
+    FIB_FMT_RECON_NRRD,
+    FIB_FMT_RECON_ZARR
+} fib_fmt_recon_format;
+
+/** A parsed run file (or the command's options).  Strings are malloc'ed;
+ *  free with fib_fmt_recon_cfg_free().  The fields of the parameter
+ *  tables below start at the tables' defaults (fib_params_defaults():
+ *  neighbours 3, upsample 20, lengths and threads 0 = from the metadata /
+ *  automatic, tilt_corrected -1 = the metadata's flag); crop_valid -1 =
+ *  not given (on). */
 typedef struct fib_fmt_recon_cfg {
     char *input, *out;
     double pixel_size_nm[2]; /**< 0 = not given */
@@ -52,19 +65,23 @@ typedef struct fib_fmt_recon_cfg {
     size_t roi[4], fiducial[4];
     size_t neighbours;
     unsigned upsample;
-    double taper;   /**< Tukey taper fraction; 0 = none */
-    char format[8]; /**< "" = not given */
+    double taper; /**< Tukey taper fraction; 0 = none */
+    int format;   /**< fib_fmt_recon_format (default mrc) */
     size_t memory_bytes;
     int threads;
     size_t n_channels;
     char *channel_name[FIB_RECON_CFG_MAX_CHANNELS];
     char *channel_input[FIB_RECON_CFG_MAX_CHANNELS];
     bool destripe, normalize;
-    char background[8];      /**< "", "poly", "gauss" */
-    char denoise[16];        /**< "", "median", "gauss", "diffusion", "nlm" */
+    int background;          /**< fib_recon_background_method (0 = off) */
+    int denoise;             /**< fib_recon_denoise_method (0 = off) */
     char destripe_method[8]; /**< "" = not given (the default method),
                                   "vsnr", "wavelet", "wedge", "robust";
                                   given = destripe on */
+    /* command-line only (not run-file keys) */
+    bool keep_type;  /**< write the source pixel type, not 32-bit float */
+    int dark_clip;   /**< fib_recon_dark_clip: AUTO (0), ON, OFF */
+    bool tilt_given; /**< tilt_deg was given (0 included: no stretch) */
 } fib_fmt_recon_cfg;
 
 /**
@@ -75,6 +92,22 @@ typedef struct fib_fmt_recon_cfg {
 FIB_API FIB_NODISCARD fib_status fib_fmt_recon_cfg_read(const char *path,
                                                         fib_fmt_recon_cfg *out,
                                                         fib_error *err);
+
+/**
+ * The parameter table of a recon run (fib/params.h): the one description
+ * of every numeric and true/false key -- its range, default, unit and
+ * help -- used by the reader above (the keys without FIB_PARAM_NO_FILE),
+ * by `cryofib recon`'s options and --help, and by fib_job_recon().  The
+ * engine checks the same ranges on its own struct (fib_recon_create()).
+ * Paths, rectangles, channels, the memory budget, the volume format, the
+ * tri-state flags and the correction words are read by name.
+ */
+FIB_API const fib_param_table *fib_fmt_recon_cfg_params(void);
+
+/** The correction steps of a run (destripe, background, normalize,
+ *  denoise): the keys of the run file's correct = { } group and the
+ *  command's options of the same names. */
+FIB_API const fib_param_table *fib_fmt_recon_cfg_correct_params(void);
 
 /** Free the strings of @p cfg and zero it. */
 FIB_API void fib_fmt_recon_cfg_free(fib_fmt_recon_cfg *cfg);

@@ -64,6 +64,7 @@
 #include "fib/job_measure.h"
 #include "fib/job_physics.h"
 #include "fib/job_plan.h"
+#include "fib/job_recon.h"
 #include "fib/job_segment.h"
 #include "fib/job_simulate.h"
 

@@ -113,6 +113,21 @@ typedef struct fib_recon_rect {
     size_t x, y, width, height;
 } fib_recon_rect;
 
+/** Limits of the parameters, checked by fib_recon_create(); the run's
+ *  parameter table (fib_fmt_recon_cfg_params(), fib/recon_cfg.h) takes
+ *  the same numbers, so that a range is written once.  Lengths: below
+ *  0.01 nm (a tenth of an atomic spacing) or beyond 1 mm a pixel size or
+ *  slice thickness is a unit mistake or garbage metadata (1e-300 nm
+ *  overflowed the isotropic slice count). */
+#define FIB_RECON_MIN_LENGTH_NM 0.01
+#define FIB_RECON_MAX_LENGTH_NM 1e6
+#define FIB_RECON_MAX_TILT_DEG 90.0
+enum {
+    FIB_RECON_MAX_NEIGHBOURS = 16,
+    FIB_RECON_MAX_UPSAMPLE = 1000,
+    FIB_RECON_MAX_THREADS = 1024
+};
+
 /** Parameters; zero-initialise, then set.  Zero means the default. */
 typedef struct fib_recon_params {
     /* alignment */

@@ -1,0 +1,73 @@
+/*
+ * recon_stack.h -- private: the state of a streaming reconstruction
+ * (struct fib_recon, fib/recon.h) and the functions its files share.
+ *   recon.c        create, parameter check, cache, accessors, one pair
+ *   recon_pass1.c  pass 1: read each slice once, measure the pairs
+ *   recon_solve.c  the weighted least-squares solve, closure test,
+ *                  geometry and the valid-region crop
+ *   recon_write.c  pass 2: resample every slice into the sink
+ */
+#ifndef FIB_RECON_STACK_H
+#define FIB_RECON_STACK_H
+
+#include "align.h"
+#include "fib/recon.h"
+
+#define FIB_PI 3.14159265358979323846
+/* the limits of fib_recon_params (fib/recon.h) */
+#define MAX_NEIGHBOURS FIB_RECON_MAX_NEIGHBOURS
+#define MAX_LENGTH_NM FIB_RECON_MAX_LENGTH_NM
+#define MIN_LENGTH_NM FIB_RECON_MIN_LENGTH_NM
+/* Fewest closures of a distance for its statistics to be used: below it
+ * the distance keeps weight 1 (as without the test). */
+#define MIN_CLOSURES 8
+/* Significance of a per-distance systematic closure bias, in standard
+ * errors (two-sided p = 0.003 per axis under normal scatter). */
+#define CLOSURE_Z 3.0
+
+struct fib_recon {
+    fib_recon_params p;
+    fib_recon_source src;
+    fib_budget own_budget;
+    fib_budget *budget;
+    size_t K;
+    unsigned ups;
+    int nthreads;
+    fib_recon_rect crop;  /* output region (roi or whole image) */
+    fib_recon_rect align; /* alignment region */
+    fib_recon_pair *pairs;
+    size_t n_pairs, cap_pairs;
+    fib_recon_slice_info *info;
+    double *pos; /* 2n solved content positions (x then y) */
+    /* closure statistics and solve weights per distance (index k - 1) */
+    fib_recon_distance dist[MAX_NEIGHBOURS];
+    fib_recon_qc qc;
+    bool clip_now; /* this pass 1 clips the dark class (dark_clip) */
+    size_t charged;
+    float *cache;       /* n * w * h slices kept between the passes, or NULL */
+    size_t cache_bytes; /* charged for the cache */
+    bool estimated;
+    fib_recon_geometry geom;
+};
+
+/* recon.c */
+fib_status fib__recon_charge(fib_recon *r, size_t bytes, const char *what,
+                             fib_error *err);
+void fib__recon_release(fib_recon *r, size_t bytes);
+fib_status fib__recon_check_params(const fib_recon_params *p,
+                                   const fib_recon_source *s, fib_error *err);
+void fib__recon_cache_free(fib_recon *r);
+void fib__recon_cache_try(fib_recon *r);
+
+/* recon_pass1.c */
+bool fib__recon_skippable(fib_status st);
+fib_status fib__recon_read_slice(fib_recon *r, const fib_recon_source *s,
+                                 size_t i, fib_image *out, fib_error *err);
+
+/* recon_solve.c */
+fib_status fib__recon_solve(fib_recon *r, fib_error *err);
+void fib__recon_finish_shifts(fib_recon *r);
+void fib__recon_make_geometry(fib_recon *r, size_t kept);
+fib_status fib__recon_apply_crop_valid(fib_recon *r, fib_error *err);
+
+#endif
