@@ -19,18 +19,6 @@ typedef struct acc {
     double s[3], ss[6]; /* sums of x, y, z and xx yy zz xy xz yz (nm) */
 } acc;
 
-static inline uint32_t lab_get(const fib_volume *v, size_t i)
-{
-    switch (v->type) {
-    case FIB_PX_U8:
-        return ((const uint8_t *)v->data)[i];
-    case FIB_PX_U16:
-        return ((const uint16_t *)v->data)[i];
-    default:
-        return ((const uint32_t *)v->data)[i];
-    }
-}
-
 fib_status fib_recon_objects(const fib_volume *cc, size_t n,
                              const fib_volume *src_labels,
                              const fib_substrate *substrate,
@@ -125,7 +113,7 @@ fib_status fib_recon_objects(const fib_volume *cc, size_t n,
                             continue;
                         size_t j =
                             ((size_t)zz * ny + (size_t)yy) * nx + (size_t)xx;
-                        if (lab_get(src_labels, j) == substrate->label) {
+                        if (fib__label_at(src_labels, j) == substrate->label) {
                             s->touches_substrate = true;
                             break;
                         }

@@ -76,30 +76,20 @@ fib_status fib_recon_local_thickness(const fib_volume *mask, fib_volume *thick,
                     continue;
                 double r = (double)d[i];
                 bool covered = false;
-                for (int dz = -1; dz <= 1 && !covered; dz++)
-                    for (int dy = -1; dy <= 1 && !covered; dy++)
-                        for (int dx = -1; dx <= 1; dx++) {
-                            if (!dx && !dy && !dz)
-                                continue;
-                            ptrdiff_t xx = (ptrdiff_t)x + dx,
-                                      yy = (ptrdiff_t)y + dy,
-                                      zz = (ptrdiff_t)z + dz;
-                            if (xx < 0 || yy < 0 || zz < 0 ||
-                                xx >= (ptrdiff_t)nx || yy >= (ptrdiff_t)ny ||
-                                zz >= (ptrdiff_t)nz)
-                                continue;
-                            size_t j = ((size_t)zz * ny + (size_t)yy) * nx +
-                                       (size_t)xx;
-                            if (!m[j])
-                                continue;
-                            double step = sqrt(dx * dx * sp[0] * sp[0] +
-                                               dy * dy * sp[1] * sp[1] +
-                                               dz * dz * sp[2] * sp[2]);
-                            if ((double)d[j] - step >= r) {
-                                covered = true;
-                                break;
-                            }
-                        }
+                for (int k = 0; k < 26; k++) {
+                    size_t j;
+                    if (!fib__n26_index(x, y, z, nx, ny, nz, k, &j) || !m[j])
+                        continue;
+                    const int dx = fib__n26[k][0], dy = fib__n26[k][1],
+                              dz = fib__n26[k][2];
+                    double step =
+                        sqrt(dx * dx * sp[0] * sp[0] + dy * dy * sp[1] * sp[1] +
+                             dz * dz * sp[2] * sp[2]);
+                    if ((double)d[j] - step >= r) {
+                        covered = true;
+                        break;
+                    }
+                }
                 if (covered)
                     continue;
                 if (nr == cap) {
@@ -370,18 +360,7 @@ fib_status fib_recon_coating(const fib_volume *labels, uint32_t particle,
     }
     for (size_t k = 0; k < m.n_triangles; k++) {
         const uint32_t *t = m.triangles + 3 * k;
-        const float *p = m.vertices + 3 * (size_t)t[0];
-        const float *q = m.vertices + 3 * (size_t)t[1];
-        const float *r = m.vertices + 3 * (size_t)t[2];
-        double u[3], v[3];
-        for (int i = 0; i < 3; i++) {
-            u[i] = (double)q[i] - (double)p[i];
-            v[i] = (double)r[i] - (double)p[i];
-        }
-        double cx = u[1] * v[2] - u[2] * v[1];
-        double cy = u[2] * v[0] - u[0] * v[2];
-        double cz = u[0] * v[1] - u[1] * v[0];
-        double a = 0.5 * sqrt(cx * cx + cy * cy + cz * cz);
+        double a = fib__mesh_triangle_area(&m, k);
         for (int j = 0; j < 3; j++)
             varea[t[j]] += a / 3.0;
     }

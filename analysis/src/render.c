@@ -82,18 +82,6 @@ fib_status fib_recon_mip(const fib_volume *vol, int axis, fib_image *out,
     return FIB_OK;
 }
 
-static inline uint32_t lab_v(const fib_volume *v, size_t i)
-{
-    switch (v->type) {
-    case FIB_PX_U8:
-        return ((const uint8_t *)v->data)[i];
-    case FIB_PX_U16:
-        return ((const uint16_t *)v->data)[i];
-    default:
-        return ((const uint32_t *)v->data)[i];
-    }
-}
-
 fib_status fib_recon_render_surface(const fib_volume *labels, uint32_t value,
                                     const double view_dir[3], size_t width,
                                     size_t height, fib_image *out,
@@ -124,7 +112,7 @@ fib_status fib_recon_render_surface(const fib_volume *labels, uint32_t value,
     if (!occ)
         return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
     for (size_t i = 0; i < n; i++)
-        occ[i] = lab_v(labels, i) == value;
+        occ[i] = fib__label_at(labels, i) == value;
     if ((st = fib_image_init(out, FIB_PX_U8, width, height, err)) != FIB_OK) {
         free(occ);
         return st;
@@ -200,20 +188,17 @@ fib_status fib_recon_render_surface(const fib_volume *labels, uint32_t value,
                     continue;
                 /* gradient of the 3x3x3 box-filtered indicator */
                 double g[3] = {0, 0, 0};
-                for (int dz = -1; dz <= 1; dz++)
-                    for (int dy = -1; dy <= 1; dy++)
-                        for (int dx = -1; dx <= 1; dx++) {
-                            long x = q[0] + dx, y = q[1] + dy, z = q[2] + dz;
-                            if (x < 0 || y < 0 || z < 0 || x >= (long)nx ||
-                                y >= (long)ny || z >= (long)nz)
-                                continue;
-                            if (!occ[((size_t)z * ny + (size_t)y) * nx +
-                                     (size_t)x])
-                                continue;
-                            g[0] += dx / sp[0];
-                            g[1] += dy / sp[1];
-                            g[2] += dz / sp[2];
-                        }
+                /* (the centre adds 0 to each component: left out) */
+                for (int k = 0; k < 26; k++) {
+                    size_t jn;
+                    if (!fib__n26_index((size_t)q[0], (size_t)q[1],
+                                        (size_t)q[2], nx, ny, nz, k, &jn) ||
+                        !occ[jn])
+                        continue;
+                    g[0] += fib__n26[k][0] / sp[0];
+                    g[1] += fib__n26[k][1] / sp[1];
+                    g[2] += fib__n26[k][2] / sp[2];
+                }
                 /* outward normal = -gradient of the occupancy */
                 double gl = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
                 double lam;

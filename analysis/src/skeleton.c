@@ -425,21 +425,11 @@ fib_status fib_recon_skeleton_stats(const fib_volume *skel, int substrate_face,
                 if (!s[i])
                     continue;
                 int c = 0;
-                for (int dz = -1; dz <= 1; dz++)
-                    for (int dy = -1; dy <= 1; dy++)
-                        for (int dx = -1; dx <= 1; dx++) {
-                            if (!dx && !dy && !dz)
-                                continue;
-                            ptrdiff_t xx = (ptrdiff_t)x + dx,
-                                      yy = (ptrdiff_t)y + dy,
-                                      zz = (ptrdiff_t)z + dz;
-                            if (xx < 0 || yy < 0 || zz < 0 ||
-                                xx >= (ptrdiff_t)nx || yy >= (ptrdiff_t)ny ||
-                                zz >= (ptrdiff_t)nz)
-                                continue;
-                            c += s[((size_t)zz * ny + (size_t)yy) * nx +
-                                   (size_t)xx] != 0;
-                        }
+                for (int k = 0; k < 26; k++) {
+                    size_t j;
+                    if (fib__n26_index(x, y, z, nx, ny, nz, k, &j))
+                        c += s[j] != 0;
+                }
                 deg[i] = (uint8_t)(c + 1); /* 1 + neighbours, 0 = none */
                 out->n_voxels++;
                 if (c == 0)
@@ -494,30 +484,20 @@ fib_status fib_recon_skeleton_stats(const fib_volume *skel, int substrate_face,
                 size_t x = cur % nx, y = (cur / nx) % ny, z = cur / (nx * ny);
                 size_t nxt = SIZE_MAX;
                 int ndx = 0, ndy = 0, ndz = 0, seen = 0;
-                for (int dz = -1; dz <= 1 && nxt == SIZE_MAX; dz++)
-                    for (int dy = -1; dy <= 1 && nxt == SIZE_MAX; dy++)
-                        for (int dx = -1; dx <= 1; dx++) {
-                            if (!dx && !dy && !dz)
-                                continue;
-                            ptrdiff_t xx = (ptrdiff_t)x + dx,
-                                      yy = (ptrdiff_t)y + dy,
-                                      zz = (ptrdiff_t)z + dz;
-                            if (xx < 0 || yy < 0 || zz < 0 ||
-                                xx >= (ptrdiff_t)nx || yy >= (ptrdiff_t)ny ||
-                                zz >= (ptrdiff_t)nz)
-                                continue;
-                            size_t j = ((size_t)zz * ny + (size_t)yy) * nx +
-                                       (size_t)xx;
-                            if (!deg[j] || j == prev)
-                                continue;
-                            if (cur == i0 && seen++ < skip)
-                                continue;
-                            nxt = j;
-                            ndx = dx;
-                            ndy = dy;
-                            ndz = dz;
-                            break;
-                        }
+                for (int k = 0; k < 26; k++) {
+                    size_t j;
+                    if (!fib__n26_index(x, y, z, nx, ny, nz, k, &j))
+                        continue;
+                    if (!deg[j] || j == prev)
+                        continue;
+                    if (cur == i0 && seen++ < skip)
+                        continue;
+                    nxt = j;
+                    ndx = fib__n26[k][0];
+                    ndy = fib__n26[k][1];
+                    ndz = fib__n26[k][2];
+                    break;
+                }
                 if (nxt == SIZE_MAX)
                     break;
                 length += step_len(sp, ndx, ndy, ndz);

@@ -29,9 +29,10 @@
  *
  * Threads: functions use OpenMP internally; results are bit-identical for
  * any number of threads (no parallel floating-point reductions).  A
- * context is not thread-safe: one context per thread.  FFTW plans are made
- * inside a `#pragma omp critical(fib_fftw_planner)` section; callers that
- * make their own FFTW plans concurrently should use the same section name.
+ * context is not thread-safe: one context per thread.  Before it makes its
+ * first FFTW plan the library calls fftwf_make_planner_thread_safe() (once
+ * per process): FFTW's own lock then guards every planner call, the host
+ * program's concurrent FFTW planning included.
  */
 #ifndef FIB_CORRECT_H
 #define FIB_CORRECT_H

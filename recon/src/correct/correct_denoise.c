@@ -421,7 +421,12 @@ static void median_general(fib__denoise_ws *ws, const float *const *srcs,
 
 /* ---------------- Perona-Malik ---------------- */
 
-static double auto_kappa(fib__denoise_ws *ws, const float *src)
+/* Median of |I(x+1,y) - I(x,y)| over the plane @p src (upper median,
+ * element c/2 of the c differences) in *med; false when the plane is one
+ * column wide.  Uses ws->plane2 as scratch.  The robust noise scale of
+ * both the Perona-Malik kappa and the NLM h (1.4826 x MAD, Rousseeuw &
+ * Croux 1993). */
+static bool diff_median(fib__denoise_ws *ws, const float *src, float *med)
 {
     size_t w = ws->w, h = ws->h, c = 0;
     float *d = ws->plane2;
@@ -429,8 +434,16 @@ static double auto_kappa(fib__denoise_ws *ws, const float *src)
         for (size_t x = 0; x + 1 < w; x++)
             d[c++] = fabsf(src[y * w + x + 1] - src[y * w + x]);
     if (c == 0)
+        return false;
+    *med = fib__select_k(d, c, c / 2);
+    return true;
+}
+
+static double auto_kappa(fib__denoise_ws *ws, const float *src)
+{
+    float med;
+    if (!diff_median(ws, src, &med))
         return 1;
-    float med = fib__select_k(d, c, c / 2);
     double k = 2.0 * 1.4826 * (double)med;
     return k > 0 ? k : 1e-6;
 }
@@ -471,14 +484,10 @@ static void diffusion(fib__denoise_ws *ws, float *u)
 /* robust noise sd: 1.4826 x median |I(x+1,y) - I(x,y)| / sqrt 2 */
 static double noise_sd(fib__denoise_ws *ws, const float *src)
 {
-    size_t w = ws->w, h = ws->h, c = 0;
-    float *d = ws->plane2;
-    for (size_t y = 0; y < h; y++)
-        for (size_t x = 0; x + 1 < w; x++)
-            d[c++] = fabsf(src[y * w + x + 1] - src[y * w + x]);
-    if (c == 0)
+    float med;
+    if (!diff_median(ws, src, &med))
         return 0;
-    return 1.4826 * (double)fib__select_k(d, c, c / 2) / sqrt(2.0);
+    return 1.4826 * (double)med / sqrt(2.0);
 }
 
 static void nlm(fib__denoise_ws *ws, float *u)

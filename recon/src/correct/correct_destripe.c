@@ -31,6 +31,7 @@
 #include "correct_internal.h"
 
 #include "fib/checked.h"
+#include "fftw_plan.h"
 
 #include <fftw3.h>
 #include <math.h>
@@ -165,19 +166,17 @@ void fib__destripe_ws_destroy(fib__destripe_ws *ws)
 {
     if (!ws)
         return;
-#pragma omp critical(fib_fftw_planner)
-    {
-        for (int i = 0; i < MAX_LEVELS; i++) {
-            if (ws->fwd[i])
-                fftwf_destroy_plan(ws->fwd[i]);
-            if (ws->inv[i])
-                fftwf_destroy_plan(ws->inv[i]);
-        }
-        if (ws->fwd2)
-            fftwf_destroy_plan(ws->fwd2);
-        if (ws->inv2)
-            fftwf_destroy_plan(ws->inv2);
+    fib__fftwf_planner_ready();
+    for (int i = 0; i < MAX_LEVELS; i++) {
+        if (ws->fwd[i])
+            fftwf_destroy_plan(ws->fwd[i]);
+        if (ws->inv[i])
+            fftwf_destroy_plan(ws->inv[i]);
     }
+    if (ws->fwd2)
+        fftwf_destroy_plan(ws->fwd2);
+    if (ws->inv2)
+        fftwf_destroy_plan(ws->inv2);
     free(ws->frame);
     free(ws->frame0);
     fftwf_free(ws->buf);
@@ -379,20 +378,18 @@ fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
             o += m / 2 + 1;
         }
         int ok = 1;
-#pragma omp critical(fib_fftw_planner)
-        {
-            for (unsigned l = 0; l < ws->p.levels && ok; l++) {
-                int m = (int)(ws->py >> (l + 1));
-                int cols = (int)(ws->px >> (l + 1));
-                float *cv = ws->buf + cols; /* right half of the band */
-                ws->fwd[l] = fftwf_plan_many_dft_r2c(
-                    1, &m, cols, cv, NULL, (int)ws->px, 1, ws->spec, NULL, cols,
-                    1, FFTW_ESTIMATE);
-                ws->inv[l] = fftwf_plan_many_dft_c2r(
-                    1, &m, cols, ws->spec, NULL, cols, 1, cv, NULL, (int)ws->px,
-                    1, FFTW_ESTIMATE);
-                ok = ws->fwd[l] && ws->inv[l];
-            }
+        fib__fftwf_planner_ready();
+        for (unsigned l = 0; l < ws->p.levels && ok; l++) {
+            int m = (int)(ws->py >> (l + 1));
+            int cols = (int)(ws->px >> (l + 1));
+            float *cv = ws->buf + cols; /* right half of the band */
+            ws->fwd[l] =
+                fftwf_plan_many_dft_r2c(1, &m, cols, cv, NULL, (int)ws->px, 1,
+                                        ws->spec, NULL, cols, 1, FFTW_ESTIMATE);
+            ws->inv[l] = fftwf_plan_many_dft_c2r(1, &m, cols, ws->spec, NULL,
+                                                 cols, 1, cv, NULL, (int)ws->px,
+                                                 1, FFTW_ESTIMATE);
+            ok = ws->fwd[l] && ws->inv[l];
         }
         if (!ok) {
             st = fib_error_set(err, FIB_ENOMEM,
@@ -440,14 +437,12 @@ fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
             }
         }
         int ok;
-#pragma omp critical(fib_fftw_planner)
-        {
-            ws->fwd2 = fftwf_plan_dft_r2c_2d((int)ws->py, (int)ws->px, ws->buf,
-                                             ws->spec, FFTW_ESTIMATE);
-            ws->inv2 = fftwf_plan_dft_c2r_2d((int)ws->py, (int)ws->px, ws->spec,
-                                             ws->buf, FFTW_ESTIMATE);
-            ok = ws->fwd2 && ws->inv2;
-        }
+        fib__fftwf_planner_ready();
+        ws->fwd2 = fftwf_plan_dft_r2c_2d((int)ws->py, (int)ws->px, ws->buf,
+                                         ws->spec, FFTW_ESTIMATE);
+        ws->inv2 = fftwf_plan_dft_c2r_2d((int)ws->py, (int)ws->px, ws->spec,
+                                         ws->buf, FFTW_ESTIMATE);
+        ok = ws->fwd2 && ws->inv2;
         if (!ok) {
             st = fib_error_set(err, FIB_ENOMEM,
                                "correct: destripe: fftw planning failed");

@@ -35,6 +35,7 @@
 #include "correct_internal.h"
 
 #include "fib/checked.h"
+#include "fftw_plan.h"
 
 #include <fftw3.h>
 #include <math.h>
@@ -74,13 +75,11 @@ void fib__vsnr_ws_destroy(fib__vsnr_ws *ws)
 {
     if (!ws)
         return;
-#pragma omp critical(fib_fftw_planner)
-    {
-        if (ws->fwd)
-            fftwf_destroy_plan(ws->fwd);
-        if (ws->inv)
-            fftwf_destroy_plan(ws->inv);
-    }
+    fib__fftwf_planner_ready();
+    if (ws->fwd)
+        fftwf_destroy_plan(ws->fwd);
+    if (ws->inv)
+        fftwf_destroy_plan(ws->inv);
     fftwf_free(ws->u0);
     fftwf_free(ws->l1);
     fftwf_free(ws->l2);
@@ -246,14 +245,12 @@ fib_status fib__vsnr_ws_create(const fib_recon_destripe_params *p, size_t width,
     }
 
     int ok;
-#pragma omp critical(fib_fftw_planner)
-    {
-        ws->fwd = fftwf_plan_dft_r2c_2d((int)ws->py, (int)ws->px, ws->b1,
-                                        ws->s1, FFTW_ESTIMATE);
-        ws->inv = fftwf_plan_dft_c2r_2d((int)ws->py, (int)ws->px, ws->s1,
-                                        ws->b1, FFTW_ESTIMATE);
-        ok = ws->fwd && ws->inv;
-    }
+    fib__fftwf_planner_ready();
+    ws->fwd = fftwf_plan_dft_r2c_2d((int)ws->py, (int)ws->px, ws->b1, ws->s1,
+                                    FFTW_ESTIMATE);
+    ws->inv = fftwf_plan_dft_c2r_2d((int)ws->py, (int)ws->px, ws->s1, ws->b1,
+                                    FFTW_ESTIMATE);
+    ok = ws->fwd && ws->inv;
     if (!ok) {
         st = fib_error_set(err, FIB_ENOMEM,
                            "correct: destripe: fftw planning failed");

@@ -29,6 +29,7 @@
 
 #include "align.h"
 #include "fib/checked.h"
+#include "fftw_plan.h"
 
 #define FIB_PI 3.14159265358979323846
 
@@ -234,19 +235,17 @@ void fib__aligner_destroy(fib__aligner *a)
 {
     if (!a)
         return;
-#pragma omp critical(fib_fftw_planner)
-    {
-        if (a->fwd)
-            fftwf_destroy_plan(a->fwd);
-        if (a->fwd_cols)
-            fftwf_destroy_plan(a->fwd_cols);
-        if (a->inv)
-            fftwf_destroy_plan(a->inv);
-        if (a->ps_row)
-            fftwf_destroy_plan(a->ps_row);
-        if (a->ps_col)
-            fftwf_destroy_plan(a->ps_col);
-    }
+    fib__fftwf_planner_ready();
+    if (a->fwd)
+        fftwf_destroy_plan(a->fwd);
+    if (a->fwd_cols)
+        fftwf_destroy_plan(a->fwd_cols);
+    if (a->inv)
+        fftwf_destroy_plan(a->inv);
+    if (a->ps_row)
+        fftwf_destroy_plan(a->ps_row);
+    if (a->ps_col)
+        fftwf_destroy_plan(a->ps_col);
     if (a->scr) {
         for (int t = 0; t < a->nthreads; t++) {
             scratch *s = &a->scr[t];
@@ -431,34 +430,32 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
         a->wsum = (double)(fw * fh); /* no taper: no window buffer */
     }
     /* Plans are made once, on buffers allocated with fftwf_malloc (so
-     * every later buffer has the same alignment), in the critical section
-     * that every cryofib FFTW planner call shares (fib/correct.h). */
-#pragma omp critical(fib_fftw_planner)
-    {
-        if (bin == 1) {
-            a->fwd = fftwf_plan_dft_r2c_2d((int)fh, (int)fw, a->in, a->scr[0].r,
-                                           FFTW_ESTIMATE);
-        } else {
-            /* Pruned 2-D transform: r2c of every row, then the column
-             * c2c transforms of only the hw columns kept by the crop
-             * (about half the columns: 40 % less work than the full
-             * 2-D r2c). */
-            const int nrow = (int)fw, ncol = (int)fh;
-            a->fwd = fftwf_plan_many_dft_r2c(1, &nrow, (int)fh, a->in, NULL, 1,
-                                             (int)fw, a->full, NULL, 1,
-                                             (int)a->fhw, FFTW_ESTIMATE);
-            a->fwd_cols = fftwf_plan_many_dft(
-                1, &ncol, COL_BLOCK, a->colbuf, NULL, 1, ncol, a->colbuf, NULL,
-                1, ncol, FFTW_FORWARD, FFTW_ESTIMATE);
-        }
-        a->inv = fftwf_plan_dft_c2r_2d((int)h, (int)w, a->scr[0].r,
-                                       a->scr[0].cc, FFTW_ESTIMATE);
-        if (a->ps_d) {
-            a->ps_row = fftwf_plan_dft_r2c_1d((int)fw, a->ps_d, a->ps_dh,
-                                              FFTW_ESTIMATE);
-            a->ps_col = fftwf_plan_dft_r2c_1d((int)fh, a->ps_e, a->ps_eh,
-                                              FFTW_ESTIMATE);
-        }
+     * every later buffer has the same alignment), with FFTW's planner made
+     * thread-safe first (fftw_plan.h). */
+    fib__fftwf_planner_ready();
+    if (bin == 1) {
+        a->fwd = fftwf_plan_dft_r2c_2d((int)fh, (int)fw, a->in, a->scr[0].r,
+                                       FFTW_ESTIMATE);
+    } else {
+        /* Pruned 2-D transform: r2c of every row, then the column
+         * c2c transforms of only the hw columns kept by the crop
+         * (about half the columns: 40 % less work than the full
+         * 2-D r2c). */
+        const int nrow = (int)fw, ncol = (int)fh;
+        a->fwd = fftwf_plan_many_dft_r2c(1, &nrow, (int)fh, a->in, NULL, 1,
+                                         (int)fw, a->full, NULL, 1, (int)a->fhw,
+                                         FFTW_ESTIMATE);
+        a->fwd_cols = fftwf_plan_many_dft(1, &ncol, COL_BLOCK, a->colbuf, NULL,
+                                          1, ncol, a->colbuf, NULL, 1, ncol,
+                                          FFTW_FORWARD, FFTW_ESTIMATE);
+    }
+    a->inv = fftwf_plan_dft_c2r_2d((int)h, (int)w, a->scr[0].r, a->scr[0].cc,
+                                   FFTW_ESTIMATE);
+    if (a->ps_d) {
+        a->ps_row =
+            fftwf_plan_dft_r2c_1d((int)fw, a->ps_d, a->ps_dh, FFTW_ESTIMATE);
+        a->ps_col =
+            fftwf_plan_dft_r2c_1d((int)fh, a->ps_e, a->ps_eh, FFTW_ESTIMATE);
     }
     if (!a->fwd || !a->inv || (bin > 1 && !a->fwd_cols) ||
         (a->ps_d && (!a->ps_row || !a->ps_col))) {
