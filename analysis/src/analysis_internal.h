@@ -5,6 +5,7 @@
 #ifndef FIB_RECON_INTERNAL_H
 #define FIB_RECON_INTERNAL_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -98,6 +99,13 @@ static inline bool fib__n26_index(size_t x, size_t y, size_t z, size_t nx,
         return false;
     *j = ((size_t)zz * ny + (size_t)yy) * nx + (size_t)xx;
     return true;
+}
+
+/* Length in nm of the voxel step (dx, dy, dz) with spacing @p sp. */
+static inline double fib__step_len(const double sp[3], int dx, int dy, int dz)
+{
+    return sqrt(dx * dx * sp[0] * sp[0] + dy * dy * sp[1] * sp[1] +
+                dz * dz * sp[2] * sp[2]);
 }
 
 /* Area of triangle @p k of @p m in the vertex units squared: half the norm

@@ -80,11 +80,8 @@ fib_status fib_recon_local_thickness(const fib_volume *mask, fib_volume *thick,
                     size_t j;
                     if (!fib__n26_index(x, y, z, nx, ny, nz, k, &j) || !m[j])
                         continue;
-                    const int dx = fib__n26[k][0], dy = fib__n26[k][1],
-                              dz = fib__n26[k][2];
-                    double step =
-                        sqrt(dx * dx * sp[0] * sp[0] + dy * dy * sp[1] * sp[1] +
-                             dz * dz * sp[2] * sp[2]);
+                    double step = fib__step_len(sp, fib__n26[k][0],
+                                                fib__n26[k][1], fib__n26[k][2]);
                     if ((double)d[j] - step >= r) {
                         covered = true;
                         break;

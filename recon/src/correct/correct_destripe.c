@@ -217,21 +217,11 @@ static void image_to_frame(const fib__destripe_ws *ws, double x, double y,
     *fv = 0.5 * (double)(ws->fh - 1) + dx * ws->sa + dy * ws->ca;
 }
 
-fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
-                                   size_t width, size_t height,
-                                   fib__destripe_ws **out, fib_error *err)
+/* Frame of the (rotated) stripes: its size fw x fh and, when rotated,
+ * the frame buffers. */
+static fib_status ws_frame(fib__destripe_ws *ws, size_t width, size_t height,
+                           fib_error *err)
 {
-    fib_status st = FIB_OK;
-    *out = NULL;
-    fib__destripe_ws *ws = calloc(1, sizeof *ws);
-    if (!ws)
-        return fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
-    st = fib__destripe_resolve(p, &ws->p, err);
-    if (st != FIB_OK)
-        goto fail;
-    ws->wav = fib__wavelet_find(ws->p.wavelet);
-    ws->w = width;
-    ws->h_img = height;
     double a = ws->p.stripe_angle_deg * FIB__PI / 180.0;
     ws->ca = cos(a);
     ws->sa = sin(a);
@@ -249,27 +239,22 @@ fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
     }
     size_t n_frame;
     if (!fib_mul_size(ws->fw, ws->fh, &n_frame) || ws->fw > FIB_MAX_EXTENT ||
-        ws->fh > FIB_MAX_EXTENT) {
-        st = fib_error_set(err, FIB_ERANGE, "correct: destripe: image too big");
-        goto fail;
-    }
+        ws->fh > FIB_MAX_EXTENT)
+        return fib_error_set(err, FIB_ERANGE,
+                             "correct: destripe: image too big");
     if (ws->rotated) {
         ws->frame = malloc(n_frame * sizeof(float));
         ws->frame0 = malloc(n_frame * sizeof(float));
-        if (!ws->frame || !ws->frame0) {
-            st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
-            goto fail;
-        }
+        if (!ws->frame || !ws->frame0)
+            return fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
     }
+    return FIB_OK;
+}
 
-    if (ws->p.method == FIB_DESTRIPE_VSNR) {
-        st = fib__vsnr_ws_create(&ws->p, ws->fw, ws->fh, &ws->vsnr, err);
-        if (st != FIB_OK)
-            goto fail;
-        *out = ws;
-        return FIB_OK;
-    }
-
+/* Wavelet filters, margins, the padded size px x py and the FFT buffers. */
+static fib_status ws_pad(fib__destripe_ws *ws, size_t width, size_t height,
+                         fib_error *err)
+{
     /* Filters: h = rec_lo, g[k] = (-1)^k dec_lo[k] = (-1)^k h[n-1-k]. */
     int n = ws->wav->len;
     fib__wavelet_filters(ws->wav, ws->h, ws->g, &ws->off);
@@ -288,61 +273,56 @@ fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
     ws->my = margin < ws->fh ? margin : ws->fh;
     ws->px = round_up(ws->fw + 2 * ws->mx, unit);
     ws->py = round_up(ws->fh + 2 * ws->my, unit);
-    if (ws->p.method != FIB_DESTRIPE_WEDGE &&
-        (ws->fw < unit || ws->fh < unit)) {
-        st = fib_error_set(err, FIB_EINVAL,
-                           "correct: destripe: image %zux%zu too small for "
-                           "%u wavelet levels (needs >= %zu px per side)",
-                           width, height, ws->p.levels, unit);
-        goto fail;
-    }
+    if (ws->p.method != FIB_DESTRIPE_WEDGE && (ws->fw < unit || ws->fh < unit))
+        return fib_error_set(err, FIB_EINVAL,
+                             "correct: destripe: image %zux%zu too small for "
+                             "%u wavelet levels (needs >= %zu px per side)",
+                             width, height, ws->p.levels, unit);
     size_t npad, nspec, nspec2;
     if (!fib_mul_size(ws->px, ws->py, &npad) ||
         !fib_mul_size(ws->px, ws->py / 2 + 1, &nspec) ||
-        !fib_mul_size(ws->py, ws->px / 2 + 1, &nspec2)) {
-        st = fib_error_set(err, FIB_ERANGE, "correct: destripe: image too big");
-        goto fail;
-    }
+        !fib_mul_size(ws->py, ws->px / 2 + 1, &nspec2))
+        return fib_error_set(err, FIB_ERANGE,
+                             "correct: destripe: image too big");
     ws->buf = fftwf_alloc_real(npad);
     ws->buf2 = fftwf_alloc_real(npad);
     /* column FFTs need px/2 x (py/4 + 1), the 2D r2c py x (px/2 + 1) */
     if (nspec2 > nspec)
         nspec = nspec2;
     ws->spec = fftwf_alloc_complex(nspec);
-    if (!ws->buf || !ws->buf2 || !ws->spec) {
-        st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
-        goto fail;
-    }
-    /* Columns outside the image, seen periodically as one gap of G
-     * columns after the last one: a raised-cosine cross-fade from the
-     * mirror image of the right edge to that of the left edge, so the
-     * periodic signal has no seam (a seam would be a full-height
-     * vertical line, i.e. a stripe, for the filter). */
+    if (!ws->buf || !ws->buf2 || !ws->spec)
+        return fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+    return FIB_OK;
+}
+
+/* Columns outside the image, seen periodically as one gap of G columns
+ * after the last one: a raised-cosine cross-fade from the mirror image of
+ * the right edge to that of the left edge, so the periodic signal has no
+ * seam (a seam would be a full-height vertical line, i.e. a stripe, for
+ * the filter).  Also the per-thread row buffers. */
+static fib_status ws_columns(fib__destripe_ws *ws, fib_error *err)
+{
     ws->xmap = malloc(2 * ws->px * sizeof(ptrdiff_t));
     ws->xw = malloc(ws->px * sizeof(float));
-    if (!ws->xmap || !ws->xw) {
-        st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
-        goto fail;
-    }
-    {
-        const ptrdiff_t fw = (ptrdiff_t)ws->fw;
-        const ptrdiff_t G = (ptrdiff_t)ws->px - fw;
-        for (size_t x = 0; x < ws->px; x++) {
-            ptrdiff_t t =
-                ((ptrdiff_t)x - (ptrdiff_t)ws->mx - fw) % (ptrdiff_t)ws->px;
-            if (t < 0)
-                t += (ptrdiff_t)ws->px;
-            if (t >= G) { /* inside the image */
-                ws->xmap[2 * x] = ws->xmap[2 * x + 1] =
-                    (ptrdiff_t)x - (ptrdiff_t)ws->mx;
-                ws->xw[x] = 0;
-                continue;
-            }
-            ws->xmap[2 * x] = fib__reflect(fw + t, fw);    /* right mirror */
-            ws->xmap[2 * x + 1] = fib__reflect(t - G, fw); /* left mirror */
-            ws->xw[x] = (float)(0.5 - 0.5 * cos(FIB__PI * ((double)t + 0.5) /
-                                                (double)G));
+    if (!ws->xmap || !ws->xw)
+        return fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+    const ptrdiff_t fw = (ptrdiff_t)ws->fw;
+    const ptrdiff_t G = (ptrdiff_t)ws->px - fw;
+    for (size_t x = 0; x < ws->px; x++) {
+        ptrdiff_t t =
+            ((ptrdiff_t)x - (ptrdiff_t)ws->mx - fw) % (ptrdiff_t)ws->px;
+        if (t < 0)
+            t += (ptrdiff_t)ws->px;
+        if (t >= G) { /* inside the image */
+            ws->xmap[2 * x] = ws->xmap[2 * x + 1] =
+                (ptrdiff_t)x - (ptrdiff_t)ws->mx;
+            ws->xw[x] = 0;
+            continue;
         }
+        ws->xmap[2 * x] = fib__reflect(fw + t, fw);    /* right mirror */
+        ws->xmap[2 * x + 1] = fib__reflect(t - G, fw); /* left mirror */
+        ws->xw[x] =
+            (float)(0.5 - 0.5 * cos(FIB__PI * ((double)t + 0.5) / (double)G));
     }
 
     ws->nt = omp_get_max_threads();
@@ -350,105 +330,134 @@ fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
         ws->nt = 1;
     ws->tbuf_per = ws->px > ws->py / 2 ? ws->px : ws->py / 2;
     ws->tbuf = malloc((size_t)ws->nt * ws->tbuf_per * sizeof(float));
-    if (!ws->tbuf) {
-        st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+    if (!ws->tbuf)
+        return fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+    return FIB_OK;
+}
+
+/* wavelet-fft: the Gaussian damping of each level's column spectra and
+ * the column FFT plans. */
+static fib_status ws_wavelet_fft(fib__destripe_ws *ws, fib_error *err)
+{
+    size_t nd = 0;
+    for (unsigned l = 0; l < ws->p.levels; l++)
+        nd += (ws->py >> (l + 1)) / 2 + 1;
+    ws->damp = malloc(nd * sizeof(float));
+    if (!ws->damp)
+        return fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+    size_t o = 0;
+    for (unsigned l = 0; l < ws->p.levels; l++) {
+        size_t m = ws->py >> (l + 1);
+        for (size_t k = 0; k <= m / 2; k++) {
+            /* frequency in cycles per image height (not per padded
+             * length), so that sigma does not depend on the padding */
+            double kk = (double)k * (double)ws->fh / (double)ws->py;
+            double s = ws->p.sigma;
+            /* g(k) and the 1/m of the unnormalised inverse FFT */
+            ws->damp[o + k] =
+                (float)(-expm1(-kk * kk / (2 * s * s)) / (double)m);
+        }
+        o += m / 2 + 1;
+    }
+    int ok = 1;
+    fib__fftwf_planner_ready();
+    for (unsigned l = 0; l < ws->p.levels && ok; l++) {
+        int m = (int)(ws->py >> (l + 1));
+        int cols = (int)(ws->px >> (l + 1));
+        float *cv = ws->buf + cols; /* right half of the band */
+        ws->fwd[l] =
+            fftwf_plan_many_dft_r2c(1, &m, cols, cv, NULL, (int)ws->px, 1,
+                                    ws->spec, NULL, cols, 1, FFTW_ESTIMATE);
+        ws->inv[l] =
+            fftwf_plan_many_dft_c2r(1, &m, cols, ws->spec, NULL, cols, 1, cv,
+                                    NULL, (int)ws->px, 1, FFTW_ESTIMATE);
+        ok = ws->fwd[l] && ws->inv[l];
+    }
+    if (!ok)
+        return fib_error_set(err, FIB_ENOMEM,
+                             "correct: destripe: fftw planning failed");
+    return FIB_OK;
+}
+
+/* wedge: the wedge mask over the r2c spectrum and the 2-D plans.  Rows ky
+ * (py of them, fastest varying index kx in 0..px/2): FFTW's 2D r2c of a
+ * py x px row-major plane gives py x (px/2+1) complex values. */
+static fib_status ws_wedge(fib__destripe_ws *ws, fib_error *err)
+{
+    size_t nh = ws->px / 2 + 1;
+    size_t nm;
+    if (!fib_mul_size(ws->py, nh, &nm))
+        return fib_error_set(err, FIB_ERANGE, "correct: image too big");
+    ws->mask = malloc(nm * sizeof(float));
+    if (!ws->mask)
+        return fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+    double half = ws->p.wedge_half_angle_deg * FIB__PI / 180.0;
+    double taper = ws->p.wedge_taper_deg * FIB__PI / 180.0;
+    double norm = 1.0 / ((double)ws->px * (double)ws->py);
+    for (size_t j = 0; j < ws->py; j++) {
+        double fy =
+            (double)(j <= ws->py / 2 ? (ptrdiff_t)j
+                                     : (ptrdiff_t)j - (ptrdiff_t)ws->py) /
+            (double)ws->py;
+        for (size_t i = 0; i < nh; i++) {
+            double fx = (double)i / (double)ws->px;
+            /* radius as a fraction of Nyquist (0.5 cycles/px) */
+            double r = 2 * sqrt(fx * fx + fy * fy);
+            /* angle from the fx axis (stripes vertical in the frame
+             * put their energy on fy = 0) */
+            double ang = atan2(fabs(fy), fx);
+            double m = 1;
+            if (r > ws->p.wedge_min_radius) {
+                if (ang <= half)
+                    m = 0;
+                else if (ang < half + taper)
+                    m = 0.5 - 0.5 * cos(FIB__PI * (ang - half) / taper);
+            }
+            ws->mask[j * nh + i] = (float)(m * norm);
+        }
+    }
+    fib__fftwf_planner_ready();
+    ws->fwd2 = fftwf_plan_dft_r2c_2d((int)ws->py, (int)ws->px, ws->buf,
+                                     ws->spec, FFTW_ESTIMATE);
+    ws->inv2 = fftwf_plan_dft_c2r_2d((int)ws->py, (int)ws->px, ws->spec,
+                                     ws->buf, FFTW_ESTIMATE);
+    if (!ws->fwd2 || !ws->inv2)
+        return fib_error_set(err, FIB_ENOMEM,
+                             "correct: destripe: fftw planning failed");
+    return FIB_OK;
+}
+
+fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
+                                   size_t width, size_t height,
+                                   fib__destripe_ws **out, fib_error *err)
+{
+    fib_status st = FIB_OK;
+    *out = NULL;
+    fib__destripe_ws *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+    st = fib__destripe_resolve(p, &ws->p, err);
+    if (st != FIB_OK)
         goto fail;
+    ws->wav = fib__wavelet_find(ws->p.wavelet);
+    ws->w = width;
+    ws->h_img = height;
+    if ((st = ws_frame(ws, width, height, err)) != FIB_OK)
+        goto fail;
+    if (ws->p.method == FIB_DESTRIPE_VSNR) {
+        st = fib__vsnr_ws_create(&ws->p, ws->fw, ws->fh, &ws->vsnr, err);
+        if (st != FIB_OK)
+            goto fail;
+        *out = ws;
+        return FIB_OK;
     }
-    if (ws->p.method == FIB_DESTRIPE_WAVELET_FFT) {
-        size_t nd = 0;
-        for (unsigned l = 0; l < ws->p.levels; l++)
-            nd += (ws->py >> (l + 1)) / 2 + 1;
-        ws->damp = malloc(nd * sizeof(float));
-        if (!ws->damp) {
-            st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
-            goto fail;
-        }
-        size_t o = 0;
-        for (unsigned l = 0; l < ws->p.levels; l++) {
-            size_t m = ws->py >> (l + 1);
-            for (size_t k = 0; k <= m / 2; k++) {
-                /* frequency in cycles per image height (not per padded
-                 * length), so that sigma does not depend on the padding */
-                double kk = (double)k * (double)ws->fh / (double)ws->py;
-                double s = ws->p.sigma;
-                /* g(k) and the 1/m of the unnormalised inverse FFT */
-                ws->damp[o + k] =
-                    (float)(-expm1(-kk * kk / (2 * s * s)) / (double)m);
-            }
-            o += m / 2 + 1;
-        }
-        int ok = 1;
-        fib__fftwf_planner_ready();
-        for (unsigned l = 0; l < ws->p.levels && ok; l++) {
-            int m = (int)(ws->py >> (l + 1));
-            int cols = (int)(ws->px >> (l + 1));
-            float *cv = ws->buf + cols; /* right half of the band */
-            ws->fwd[l] =
-                fftwf_plan_many_dft_r2c(1, &m, cols, cv, NULL, (int)ws->px, 1,
-                                        ws->spec, NULL, cols, 1, FFTW_ESTIMATE);
-            ws->inv[l] = fftwf_plan_many_dft_c2r(1, &m, cols, ws->spec, NULL,
-                                                 cols, 1, cv, NULL, (int)ws->px,
-                                                 1, FFTW_ESTIMATE);
-            ok = ws->fwd[l] && ws->inv[l];
-        }
-        if (!ok) {
-            st = fib_error_set(err, FIB_ENOMEM,
-                               "correct: destripe: fftw planning failed");
-            goto fail;
-        }
-    } else {
-        /* Wedge mask over the r2c spectrum: rows ky (py of them, fastest
-         * varying index kx in 0..px/2).  FFTW's 2D r2c of a py x px
-         * row-major plane gives py x (px/2+1) complex values. */
-        size_t nh = ws->px / 2 + 1;
-        size_t nm;
-        if (!fib_mul_size(ws->py, nh, &nm)) {
-            st = fib_error_set(err, FIB_ERANGE, "correct: image too big");
-            goto fail;
-        }
-        ws->mask = malloc(nm * sizeof(float));
-        if (!ws->mask) {
-            st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
-            goto fail;
-        }
-        double half = ws->p.wedge_half_angle_deg * FIB__PI / 180.0;
-        double taper = ws->p.wedge_taper_deg * FIB__PI / 180.0;
-        double norm = 1.0 / ((double)ws->px * (double)ws->py);
-        for (size_t j = 0; j < ws->py; j++) {
-            double fy =
-                (double)(j <= ws->py / 2 ? (ptrdiff_t)j
-                                         : (ptrdiff_t)j - (ptrdiff_t)ws->py) /
-                (double)ws->py;
-            for (size_t i = 0; i < nh; i++) {
-                double fx = (double)i / (double)ws->px;
-                /* radius as a fraction of Nyquist (0.5 cycles/px) */
-                double r = 2 * sqrt(fx * fx + fy * fy);
-                /* angle from the fx axis (stripes vertical in the frame
-                 * put their energy on fy = 0) */
-                double ang = atan2(fabs(fy), fx);
-                double m = 1;
-                if (r > ws->p.wedge_min_radius) {
-                    if (ang <= half)
-                        m = 0;
-                    else if (ang < half + taper)
-                        m = 0.5 - 0.5 * cos(FIB__PI * (ang - half) / taper);
-                }
-                ws->mask[j * nh + i] = (float)(m * norm);
-            }
-        }
-        int ok;
-        fib__fftwf_planner_ready();
-        ws->fwd2 = fftwf_plan_dft_r2c_2d((int)ws->py, (int)ws->px, ws->buf,
-                                         ws->spec, FFTW_ESTIMATE);
-        ws->inv2 = fftwf_plan_dft_c2r_2d((int)ws->py, (int)ws->px, ws->spec,
-                                         ws->buf, FFTW_ESTIMATE);
-        ok = ws->fwd2 && ws->inv2;
-        if (!ok) {
-            st = fib_error_set(err, FIB_ENOMEM,
-                               "correct: destripe: fftw planning failed");
-            goto fail;
-        }
-    }
+    if ((st = ws_pad(ws, width, height, err)) != FIB_OK ||
+        (st = ws_columns(ws, err)) != FIB_OK)
+        goto fail;
+    st = ws->p.method == FIB_DESTRIPE_WAVELET_FFT ? ws_wavelet_fft(ws, err)
+                                                  : ws_wedge(ws, err);
+    if (st != FIB_OK)
+        goto fail;
     *out = ws;
     return FIB_OK;
 fail:

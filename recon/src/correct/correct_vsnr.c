@@ -30,7 +30,7 @@
  * margins), so the periodic plane has no seam that could pass for a stripe.
  *
  * Threads: loops over rows or columns only, sums in a fixed order; FFTW
- * plans single-threaded, made under critical(fib_fftw_planner).
+ * plans single-threaded, made after fib__fftwf_planner_ready() (fftw_plan.h).
  */
 #include "correct_internal.h"
 

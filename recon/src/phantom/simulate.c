@@ -212,6 +212,283 @@ static double pos(double v)
     return v > 0 ? v : 0;
 }
 
+/* Phase grey: one grey value per phase (given or spread over 0.15..0.75). */
+static fib_status sim_grey(fib_sim *s, fib_error *err)
+{
+    const fib_sim_params *p = &s->p;
+    fib_sim_geometry *g = &s->g;
+    const size_t np = g->n_phases;
+    for (size_t i = 0; i < np; i++) {
+        g->grey[i] =
+            p->grey
+                ? p->grey[i]
+                : (np > 1 ? 0.15 + 0.6 * (double)i / (double)(np - 1) : 0.5);
+        if (!isfinite(g->grey[i])) {
+            return fib_error_set(err, FIB_EINVAL,
+                                 "simulate: grey[%zu] is not finite", i);
+        }
+    }
+    return FIB_OK;
+}
+
+/* Phase geometry: tilt, foreshortening and the face shift per slice. */
+static void sim_geometry(fib_sim *s)
+{
+    const fib_sim_params *p = &s->p;
+    fib_sim_geometry *g = &s->g;
+    const bool tilted = p->tilt_deg > 0;
+    const double th = tilted ? p->tilt_deg * FIB_PI / 180.0 : FIB_PI / 2;
+    g->tilt_deg = tilted ? p->tilt_deg : 0;
+    s->sin_th = sin(th);
+    s->cos_th = fabs(cos(th)) < 1e-12 ? 0 : cos(th);
+    g->fore = (tilted && !p->tilt_corrected) ? sin(th) : 1.0;
+    g->pixel_nm = p->pixel_nm;
+    g->slice_nm = p->slice_nm;
+    g->face_px = p->slice_nm * cos(th) /
+                 (p->pixel_nm * (p->tilt_corrected ? sin(th) : 1.0));
+    if (!tilted || fabs(g->face_px) < 1e-12)
+        g->face_px = 0;
+}
+
+/* Phase depths (stream S_DEPTH): slice depths and thicknesses; g->nz. */
+static fib_status sim_depths(fib_sim *s, const fib_volume *labels,
+                             fib_error *err)
+{
+    const fib_sim_params *p = &s->p;
+    const double depth_nm = (double)labels->nz * s->vox[2];
+    size_t cap = (size_t)(depth_nm / (0.2 * p->slice_nm)) + 2;
+    if (p->n_slices && p->n_slices < cap)
+        cap = p->n_slices;
+    s->sl = calloc(cap, sizeof *s->sl);
+    if (!s->sl) {
+        return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
+    }
+    rng r;
+    rng_seed(&r, p->seed, S_DEPTH);
+    size_t nz = 0;
+    double z = 0;
+    for (size_t k = 0; k < cap; k++) {
+        double t = p->slice_nm;
+        if (k > 0) {
+            if (p->slice_jitter > 0) {
+                t = p->slice_nm * (1.0 + p->slice_jitter * rng_normal(&r));
+                t = fmin(fmax(t, 0.2 * p->slice_nm), 3.0 * p->slice_nm);
+            }
+            z += t;
+        }
+        const size_t lz = (size_t)floor(z / s->vox[2]);
+        if (lz >= labels->nz)
+            break;
+        s->sl[k].z_nm = z;
+        s->sl[k].thickness_nm = t;
+        s->sl[k].label_z = p->static_face ? 0 : lz;
+        nz++;
+    }
+    if (nz < 1 || (p->n_slices && nz < p->n_slices)) {
+        const size_t want = p->n_slices;
+        const double t = p->slice_nm;
+        return fib_error_set(err, FIB_EINVAL,
+                             "simulate: n_slices %zu: the volume depth "
+                             "(%g nm) holds only %zu slices of %g nm",
+                             want, depth_nm, nz, t);
+    }
+    s->g.nz = nz;
+    return FIB_OK;
+}
+
+/* Phase drift (stream S_DRIFT): random walk + trend + jumps; the range of
+ * the content shift in cmin/cmax. */
+static void sim_drift(fib_sim *s, double cmin[2], double cmax[2])
+{
+    fib_sim_params *p = &s->p;
+    const fib_sim_geometry *g = &s->g;
+    const size_t nz = g->nz;
+    rng r;
+    rng_seed(&r, p->seed, S_DRIFT);
+    double tr[2] = {p->trend_px[0], p->trend_px[1]};
+    if (isnan(tr[0])) {
+        tr[0] = tr[1] = 0;
+    } else if (tr[0] == 0 && tr[1] == 0) {
+        const double a = 2 * FIB_PI * rng_uniform(&r);
+        tr[0] = 0.05 * cos(a);
+        tr[1] = 0.05 * sin(a);
+    }
+    p->trend_px[0] = tr[0];
+    p->trend_px[1] = tr[1];
+    double sx = 0, sy = 0;
+    for (size_t k = 0; k < nz; k++) {
+        if (k > 0) {
+            if (p->drift_px > 0) {
+                sx += p->drift_px * rng_normal(&r);
+                sy += p->drift_px * rng_normal(&r);
+            }
+            sx += tr[0];
+            sy += tr[1];
+            const double u = rng_uniform(&r), a = 2 * FIB_PI * rng_uniform(&r),
+                         m = 0.5 + rng_uniform(&r);
+            if (p->jump_prob > 0 && u < p->jump_prob) {
+                sx += p->jump_px * m * cos(a);
+                sy += p->jump_px * m * sin(a);
+            }
+        }
+        fib_sim_slice *q = &s->sl[k];
+        q->stage_dx = sx;
+        q->stage_dy = sy;
+        q->face_dy = p->no_tracking && g->face_px != 0
+                         ? -q->z_nm / p->slice_nm * g->face_px
+                         : 0;
+        const double c[2] = {q->stage_dx, q->stage_dy + q->face_dy};
+        for (int a = 0; a < 2; a++) {
+            s->mean_c[a] += c[a];
+            cmin[a] = fmin(cmin[a], c[a]);
+            cmax[a] = fmax(cmax[a], c[a]);
+        }
+    }
+    s->mean_c[0] /= (double)nz;
+    s->mean_c[1] /= (double)nz;
+    for (size_t k = 0; k < nz; k++) {
+        s->sl[k].dx = -(s->sl[k].stage_dx - s->mean_c[0]);
+        s->sl[k].dy = -(s->sl[k].stage_dy + s->sl[k].face_dy - s->mean_c[1]);
+    }
+}
+
+/* Phase field: the volume less the margins the displacement needs (at
+ * most 1/8 of the size a side; beyond, the face is mirrored). */
+static fib_status sim_field(fib_sim *s, const double full[2],
+                            const double cmin[2], const double cmax[2],
+                            fib_error *err)
+{
+    const fib_sim_params *p = &s->p;
+    fib_sim_geometry *g = &s->g;
+    const double pad = ceil(3.0 * pos(p->psf_px)) + 2.0;
+    double lo[2], hi[2];
+    for (int a = 0; a < 2; a++) {
+        lo[a] = fmin(ceil(cmax[a]) + pad, floor(full[a] / 8));
+        hi[a] = fmin(ceil(-cmin[a]) + pad, floor(full[a] / 8));
+        const double n = floor(full[a] - lo[a] - hi[a]);
+        const double pix = p->pixel_nm;
+        if (!(n >= 16)) {
+            return fib_error_set(err, FIB_EINVAL,
+                                 "simulate: pixel_nm %g: the field is under "
+                                 "16 px along %c (%g px)",
+                                 pix, "xy"[a], n);
+        }
+        if (n > 16384) {
+            return fib_error_set(err, FIB_ERANGE,
+                                 "simulate: pixel_nm %g: the image would be "
+                                 "%g px along %c (limit 16384)",
+                                 pix, n, "xy"[a]);
+        }
+        if (a == 0)
+            g->nx = (size_t)n;
+        else
+            g->ny = (size_t)n;
+    }
+    g->origin_nm[0] = lo[0] * p->pixel_nm;
+    g->origin_nm[1] = lo[1] * p->pixel_nm / g->fore;
+    g->truth_ny = (size_t)floor((double)g->ny / g->fore + 0.5);
+
+    return FIB_OK;
+}
+
+/* Phase curtains (stream S_CURTAIN): positions and widths fixed in the
+ * sample, amplitudes an AR(1) process along z. */
+static fib_status sim_curtains(fib_sim *s, const fib_volume *labels,
+                               const double full[2], fib_error *err)
+{
+    const fib_sim_params *p = &s->p;
+    const size_t nz = s->g.nz;
+    rng r;
+    rng_seed(&r, p->seed, S_CURTAIN);
+    if (p->curtain_amp > 0) {
+        s->ncur = (size_t)floor(full[0] / p->curtain_spacing_px + 0.5);
+        if (s->ncur < 1)
+            s->ncur = 1;
+        s->cur_x_nm = malloc(s->ncur * sizeof(double));
+        s->cur_sigma_nm = malloc(s->ncur * sizeof(double));
+        s->cur_amp = malloc(s->ncur * nz * sizeof(double));
+        if (!s->cur_x_nm || !s->cur_sigma_nm || !s->cur_amp) {
+            return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
+        }
+        const double rho = exp(-1.0 / p->curtain_evolve);
+        for (size_t c = 0; c < s->ncur; c++) {
+            s->cur_x_nm[c] = rng_uniform(&r) * (double)labels->nx * s->vox[0];
+            const double w = p->curtain_width_px *
+                             exp(log(3.0) * (2.0 * rng_uniform(&r) - 1.0));
+            s->cur_sigma_nm[c] = 0.5 * w * p->pixel_nm;
+            const double a0 = p->curtain_amp * (0.4 + 1.2 * rng_uniform(&r)) *
+                              (rng_uniform(&r) < 0.5 ? -1.0 : 1.0);
+            double m = rng_normal(&r);
+            for (size_t k = 0; k < nz; k++) {
+                if (k > 0)
+                    m = rho * m + sqrt(1 - rho * rho) * rng_normal(&r);
+                s->cur_amp[c * nz + k] = a0 * (1.0 + 0.5 * m);
+            }
+        }
+    }
+    return FIB_OK;
+}
+
+/* Phase frame stripes (stream S_FRAME): image x positions. */
+static fib_status sim_frame_stripes(fib_sim *s, fib_error *err)
+{
+    const fib_sim_params *p = &s->p;
+    const fib_sim_geometry *g = &s->g;
+    rng r;
+    if (p->frame_stripes > 0) {
+        rng_seed(&r, p->seed, S_FRAME);
+        s->frame_col = calloc(g->nx, sizeof(double));
+        if (!s->frame_col) {
+            return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
+        }
+        const size_t nfs = g->nx / 16 + 1;
+        for (size_t c = 0; c < nfs; c++) {
+            const double x0 = rng_uniform(&r) * (double)g->nx;
+            const double sg = 0.5 + 1.5 * rng_uniform(&r);
+            const double a = p->frame_stripes * (0.5 + rng_uniform(&r)) *
+                             (rng_uniform(&r) < 0.5 ? -1.0 : 1.0);
+            for (size_t i = 0; i < g->nx; i++) {
+                const double d = ((double)i + 0.5 - x0) / sg;
+                s->frame_col[i] += a * exp(-0.5 * d * d);
+            }
+        }
+    }
+    return FIB_OK;
+}
+
+/* Phase shading (stream S_SHADE) and gain (stream S_GAIN). */
+static fib_status sim_shading_gain(fib_sim *s, fib_error *err)
+{
+    const fib_sim_params *p = &s->p;
+    const size_t nz = s->g.nz;
+    rng r;
+    s->shade_amp = malloc(nz * sizeof(double));
+    s->offset = malloc(nz * sizeof(double));
+    if (!s->shade_amp || !s->offset) {
+        return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
+    }
+    rng_seed(&r, p->seed, S_SHADE);
+    for (int i = 0; i < 3; i++)
+        s->shade_c[i] = 2.0 * rng_uniform(&r) - 1.0;
+    double m = 0;
+    const double rho_s = exp(-1.0 / 20.0);
+    for (size_t k = 0; k < nz; k++) {
+        m = rho_s * m + sqrt(1 - rho_s * rho_s) * rng_normal(&r);
+        s->shade_amp[k] = p->shading > 0 ? p->shading * (1.0 + 0.2 * m) : 0;
+    }
+    rng_seed(&r, p->seed, S_GAIN);
+    double lg = 0, off = 0;
+    for (size_t k = 0; k < nz; k++) {
+        if (k > 0 && p->gain_drift > 0) {
+            lg += p->gain_drift * rng_normal(&r);
+            off += 0.5 * p->gain_drift * rng_normal(&r);
+        }
+        s->sl[k].gain = exp(lg);
+        s->offset[k] = off;
+    }
+    return FIB_OK;
+}
+
 fib_status fib_sim_create(const fib_volume *labels,
                           const fib_sim_params *params, fib_sim **out,
                           fib_error *err)
@@ -255,234 +532,27 @@ fib_status fib_sim_create(const fib_volume *labels,
                              "phases",
                              ng, np);
     }
-    for (size_t i = 0; i < np; i++) {
-        g->grey[i] =
-            p->grey
-                ? p->grey[i]
-                : (np > 1 ? 0.15 + 0.6 * (double)i / (double)(np - 1) : 0.5);
-        if (!isfinite(g->grey[i])) {
-            free(s);
-            return fib_error_set(err, FIB_EINVAL,
-                                 "simulate: grey[%zu] is not finite", i);
-        }
+    if ((st = sim_grey(s, err)) != FIB_OK) {
+        free(s);
+        return st;
     }
     p->grey = g->grey;
     p->n_grey = np;
-
-    /* geometry */
-    const bool tilted = p->tilt_deg > 0;
-    const double th = tilted ? p->tilt_deg * FIB_PI / 180.0 : FIB_PI / 2;
-    g->tilt_deg = tilted ? p->tilt_deg : 0;
-    s->sin_th = sin(th);
-    s->cos_th = fabs(cos(th)) < 1e-12 ? 0 : cos(th);
-    g->fore = (tilted && !p->tilt_corrected) ? sin(th) : 1.0;
-    g->pixel_nm = p->pixel_nm;
-    g->slice_nm = p->slice_nm;
-    g->face_px = p->slice_nm * cos(th) /
-                 (p->pixel_nm * (p->tilt_corrected ? sin(th) : 1.0));
-    if (!tilted || fabs(g->face_px) < 1e-12)
-        g->face_px = 0;
-
-    /* slice depths (stream S_DEPTH) */
-    const double depth_nm = (double)labels->nz * s->vox[2];
-    size_t cap = (size_t)(depth_nm / (0.2 * p->slice_nm)) + 2;
-    if (p->n_slices && p->n_slices < cap)
-        cap = p->n_slices;
-    s->sl = calloc(cap, sizeof *s->sl);
-    if (!s->sl) {
-        fib_sim_destroy(s);
-        return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
-    }
-    rng r;
-    rng_seed(&r, p->seed, S_DEPTH);
-    size_t nz = 0;
-    double z = 0;
-    for (size_t k = 0; k < cap; k++) {
-        double t = p->slice_nm;
-        if (k > 0) {
-            if (p->slice_jitter > 0) {
-                t = p->slice_nm * (1.0 + p->slice_jitter * rng_normal(&r));
-                t = fmin(fmax(t, 0.2 * p->slice_nm), 3.0 * p->slice_nm);
-            }
-            z += t;
-        }
-        const size_t lz = (size_t)floor(z / s->vox[2]);
-        if (lz >= labels->nz)
-            break;
-        s->sl[k].z_nm = z;
-        s->sl[k].thickness_nm = t;
-        s->sl[k].label_z = p->static_face ? 0 : lz;
-        nz++;
-    }
-    if (nz < 1 || (p->n_slices && nz < p->n_slices)) {
-        const size_t want = p->n_slices;
-        const double t = p->slice_nm;
-        fib_sim_destroy(s);
-        return fib_error_set(err, FIB_EINVAL,
-                             "simulate: n_slices %zu: the volume depth "
-                             "(%g nm) holds only %zu slices of %g nm",
-                             want, depth_nm, nz, t);
-    }
-    g->nz = nz;
-
-    /* drift (stream S_DRIFT): random walk + trend + jumps */
-    rng_seed(&r, p->seed, S_DRIFT);
-    double tr[2] = {p->trend_px[0], p->trend_px[1]};
-    if (isnan(tr[0])) {
-        tr[0] = tr[1] = 0;
-    } else if (tr[0] == 0 && tr[1] == 0) {
-        const double a = 2 * FIB_PI * rng_uniform(&r);
-        tr[0] = 0.05 * cos(a);
-        tr[1] = 0.05 * sin(a);
-    }
-    p->trend_px[0] = tr[0];
-    p->trend_px[1] = tr[1];
-    double sx = 0, sy = 0, cmin[2] = {0, 0}, cmax[2] = {0, 0};
-    for (size_t k = 0; k < nz; k++) {
-        if (k > 0) {
-            if (p->drift_px > 0) {
-                sx += p->drift_px * rng_normal(&r);
-                sy += p->drift_px * rng_normal(&r);
-            }
-            sx += tr[0];
-            sy += tr[1];
-            const double u = rng_uniform(&r), a = 2 * FIB_PI * rng_uniform(&r),
-                         m = 0.5 + rng_uniform(&r);
-            if (p->jump_prob > 0 && u < p->jump_prob) {
-                sx += p->jump_px * m * cos(a);
-                sy += p->jump_px * m * sin(a);
-            }
-        }
-        fib_sim_slice *q = &s->sl[k];
-        q->stage_dx = sx;
-        q->stage_dy = sy;
-        q->face_dy = p->no_tracking && g->face_px != 0
-                         ? -q->z_nm / p->slice_nm * g->face_px
-                         : 0;
-        const double c[2] = {q->stage_dx, q->stage_dy + q->face_dy};
-        for (int a = 0; a < 2; a++) {
-            s->mean_c[a] += c[a];
-            cmin[a] = fmin(cmin[a], c[a]);
-            cmax[a] = fmax(cmax[a], c[a]);
-        }
-    }
-    s->mean_c[0] /= (double)nz;
-    s->mean_c[1] /= (double)nz;
-    for (size_t k = 0; k < nz; k++) {
-        s->sl[k].dx = -(s->sl[k].stage_dx - s->mean_c[0]);
-        s->sl[k].dy = -(s->sl[k].stage_dy + s->sl[k].face_dy - s->mean_c[1]);
-    }
-
-    /* field: the volume less the margins the displacement needs (at most
-     * 1/8 of the size a side; beyond, the face is mirrored) */
-    const double pad = ceil(3.0 * pos(p->psf_px)) + 2.0;
+    sim_geometry(s);
+    double cmin[2] = {0, 0}, cmax[2] = {0, 0};
     const double full[2] = {(double)labels->nx * s->vox[0] / p->pixel_nm,
                             (double)labels->ny * s->vox[1] * g->fore /
                                 p->pixel_nm};
-    double lo[2], hi[2];
-    for (int a = 0; a < 2; a++) {
-        lo[a] = fmin(ceil(cmax[a]) + pad, floor(full[a] / 8));
-        hi[a] = fmin(ceil(-cmin[a]) + pad, floor(full[a] / 8));
-        const double n = floor(full[a] - lo[a] - hi[a]);
-        const double pix = p->pixel_nm;
-        if (!(n >= 16)) {
-            fib_sim_destroy(s);
-            return fib_error_set(err, FIB_EINVAL,
-                                 "simulate: pixel_nm %g: the field is under "
-                                 "16 px along %c (%g px)",
-                                 pix, "xy"[a], n);
-        }
-        if (n > 16384) {
-            fib_sim_destroy(s);
-            return fib_error_set(err, FIB_ERANGE,
-                                 "simulate: pixel_nm %g: the image would be "
-                                 "%g px along %c (limit 16384)",
-                                 pix, n, "xy"[a]);
-        }
-        if (a == 0)
-            g->nx = (size_t)n;
-        else
-            g->ny = (size_t)n;
+    if ((st = sim_depths(s, labels, err)) == FIB_OK) {
+        sim_drift(s, cmin, cmax);
+        if ((st = sim_field(s, full, cmin, cmax, err)) == FIB_OK &&
+            (st = sim_curtains(s, labels, full, err)) == FIB_OK &&
+            (st = sim_frame_stripes(s, err)) == FIB_OK)
+            st = sim_shading_gain(s, err);
     }
-    g->origin_nm[0] = lo[0] * p->pixel_nm;
-    g->origin_nm[1] = lo[1] * p->pixel_nm / g->fore;
-    g->truth_ny = (size_t)floor((double)g->ny / g->fore + 0.5);
-
-    /* curtains (stream S_CURTAIN): positions and widths fixed in the
-     * sample, amplitudes an AR(1) process along z */
-    rng_seed(&r, p->seed, S_CURTAIN);
-    if (p->curtain_amp > 0) {
-        s->ncur = (size_t)floor(full[0] / p->curtain_spacing_px + 0.5);
-        if (s->ncur < 1)
-            s->ncur = 1;
-        s->cur_x_nm = malloc(s->ncur * sizeof(double));
-        s->cur_sigma_nm = malloc(s->ncur * sizeof(double));
-        s->cur_amp = malloc(s->ncur * nz * sizeof(double));
-        if (!s->cur_x_nm || !s->cur_sigma_nm || !s->cur_amp) {
-            fib_sim_destroy(s);
-            return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
-        }
-        const double rho = exp(-1.0 / p->curtain_evolve);
-        for (size_t c = 0; c < s->ncur; c++) {
-            s->cur_x_nm[c] = rng_uniform(&r) * (double)labels->nx * s->vox[0];
-            const double w = p->curtain_width_px *
-                             exp(log(3.0) * (2.0 * rng_uniform(&r) - 1.0));
-            s->cur_sigma_nm[c] = 0.5 * w * p->pixel_nm;
-            const double a0 = p->curtain_amp * (0.4 + 1.2 * rng_uniform(&r)) *
-                              (rng_uniform(&r) < 0.5 ? -1.0 : 1.0);
-            double m = rng_normal(&r);
-            for (size_t k = 0; k < nz; k++) {
-                if (k > 0)
-                    m = rho * m + sqrt(1 - rho * rho) * rng_normal(&r);
-                s->cur_amp[c * nz + k] = a0 * (1.0 + 0.5 * m);
-            }
-        }
-    }
-    /* frame-fixed stripes (stream S_FRAME): image x positions */
-    if (p->frame_stripes > 0) {
-        rng_seed(&r, p->seed, S_FRAME);
-        s->frame_col = calloc(g->nx, sizeof(double));
-        if (!s->frame_col) {
-            fib_sim_destroy(s);
-            return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
-        }
-        const size_t nfs = g->nx / 16 + 1;
-        for (size_t c = 0; c < nfs; c++) {
-            const double x0 = rng_uniform(&r) * (double)g->nx;
-            const double sg = 0.5 + 1.5 * rng_uniform(&r);
-            const double a = p->frame_stripes * (0.5 + rng_uniform(&r)) *
-                             (rng_uniform(&r) < 0.5 ? -1.0 : 1.0);
-            for (size_t i = 0; i < g->nx; i++) {
-                const double d = ((double)i + 0.5 - x0) / sg;
-                s->frame_col[i] += a * exp(-0.5 * d * d);
-            }
-        }
-    }
-    /* shading (stream S_SHADE) and gain (stream S_GAIN) */
-    s->shade_amp = malloc(nz * sizeof(double));
-    s->offset = malloc(nz * sizeof(double));
-    if (!s->shade_amp || !s->offset) {
+    if (st != FIB_OK) {
         fib_sim_destroy(s);
-        return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
-    }
-    rng_seed(&r, p->seed, S_SHADE);
-    for (int i = 0; i < 3; i++)
-        s->shade_c[i] = 2.0 * rng_uniform(&r) - 1.0;
-    double m = 0;
-    const double rho_s = exp(-1.0 / 20.0);
-    for (size_t k = 0; k < nz; k++) {
-        m = rho_s * m + sqrt(1 - rho_s * rho_s) * rng_normal(&r);
-        s->shade_amp[k] = p->shading > 0 ? p->shading * (1.0 + 0.2 * m) : 0;
-    }
-    rng_seed(&r, p->seed, S_GAIN);
-    double lg = 0, off = 0;
-    for (size_t k = 0; k < nz; k++) {
-        if (k > 0 && p->gain_drift > 0) {
-            lg += p->gain_drift * rng_normal(&r);
-            off += 0.5 * p->gain_drift * rng_normal(&r);
-        }
-        s->sl[k].gain = exp(lg);
-        s->offset[k] = off;
+        return st;
     }
     *out = s;
     return FIB_OK;

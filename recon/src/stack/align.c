@@ -292,6 +292,147 @@ static double tukey(size_t i, size_t n, double alpha)
     return 1.0;
 }
 
+/* Plain correlation: the inverted-Gaussian high-pass on the spectrum,
+ * frequencies in cycles per input pixel (the binned grid keeps the input's
+ * frequency spacing 1 / (n bin)). */
+static bool aligner_highpass(fib__aligner *a)
+{
+    const size_t h = a->h, w = a->w, hw = a->hw, bin = a->bin;
+    a->hp = malloc(a->nspec * sizeof(float));
+    if (!a->hp)
+        return false;
+    const double s2 = 2.0 * FIB_ALIGN_HP_SIGMA * FIB_ALIGN_HP_SIGMA;
+    for (size_t ky = 0; ky < h; ky++) {
+        const double fy = (ky <= h / 2 ? (double)ky : (double)ky - (double)h) /
+                          (double)(h * bin);
+        for (size_t kx = 0; kx < hw; kx++) {
+            const double fx = (double)kx / (double)(w * bin);
+            a->hp[ky * hw + kx] = (float)(1.0 - exp(-(fx * fx + fy * fy) / s2));
+        }
+    }
+    return true;
+}
+
+/* The input, spectrum and per-thread scratch buffers. */
+static bool aligner_buffers(fib__aligner *a)
+{
+    const size_t fw = a->fw, fh = a->fh, bin = a->bin;
+    const size_t n = a->w * a->h, U = a->U, hw = a->hw, h = a->h;
+    a->in = fftwf_malloc(fw * fh * sizeof(float));
+    a->scr = calloc((size_t)a->nthreads, sizeof *a->scr);
+    if (bin > 1) {
+        a->full = fftwf_malloc(fh * a->fhw * sizeof(fftwf_complex));
+        a->colbuf = fftwf_malloc(COL_BLOCK * fh * sizeof(fftwf_complex));
+    }
+    if (!a->in || !a->scr || (bin > 1 && (!a->full || !a->colbuf)))
+        return false;
+    for (int t = 0; t < a->nthreads; t++) {
+        scratch *s = &a->scr[t];
+        s->r = fftwf_malloc(a->nspec * sizeof(fftwf_complex));
+        s->cc = fftwf_malloc(n * sizeof(float));
+        s->rre = malloc(a->nspec * sizeof(float));
+        s->rim = malloc(a->nspec * sizeof(float));
+        s->tre = malloc(U * hw * sizeof(float));
+        s->tim = malloc(U * hw * sizeof(float));
+        s->eyr = malloc(U * h * sizeof(float));
+        s->eyi = malloc(U * h * sizeof(float));
+        s->exr = malloc(U * hw * sizeof(float));
+        s->exi = malloc(U * hw * sizeof(float));
+        if (!s->r || !s->cc || !s->rre || !s->rim || !s->tre || !s->tim ||
+            !s->eyr || !s->eyi || !s->exr || !s->exi)
+            return false;
+    }
+    return true;
+}
+
+/* alpha = 0: no taper, periodic-plus-smooth instead (see
+ * smooth_remove()): its buffers and per-bin factors. */
+static bool aligner_smooth(fib__aligner *a)
+{
+    const size_t fw = a->fw, fh = a->fh, hw = a->hw, h = a->h;
+    const size_t fhh = fh / 2 + 1;
+    a->ps_d = fftwf_malloc(fw * sizeof(float));
+    a->ps_e = fftwf_malloc(fh * sizeof(float));
+    a->ps_dh = fftwf_malloc(a->fhw * sizeof(fftwf_complex));
+    a->ps_eh = fftwf_malloc(fhh * sizeof(fftwf_complex));
+    a->ps_px = malloc(2 * hw * sizeof(float));
+    a->ps_cx = malloc(hw * sizeof(float));
+    a->ps_py = malloc(2 * h * sizeof(float));
+    a->ps_cy = malloc(h * sizeof(float));
+    if (!a->ps_d || !a->ps_e || !a->ps_dh || !a->ps_eh || !a->ps_px ||
+        !a->ps_cx || !a->ps_py || !a->ps_cy)
+        return false;
+    /* kept bins: kx = 0..hw-1 and the signed ky of the (cropped)
+     * spectrum rows, as frequencies of the full fw x fh grid */
+    for (size_t kx = 0; kx < hw; kx++) {
+        const double th = 2.0 * FIB_PI * (double)kx / (double)fw;
+        const double sh = sin(th / 2.0);
+        a->ps_px[2 * kx] = (float)(2.0 * sh * sh); /* 1 - cos */
+        a->ps_px[2 * kx + 1] = (float)-sin(th);
+        a->ps_cx[kx] = (float)(-4.0 * sh * sh); /* 2 cos - 2 */
+    }
+    for (size_t ky = 0; ky < h; ky++) {
+        const double f = ky <= h / 2 ? (double)ky : (double)ky - (double)h;
+        const double th = 2.0 * FIB_PI * f / (double)fh;
+        const double sh = sin(th / 2.0);
+        a->ps_py[2 * ky] = (float)(2.0 * sh * sh);
+        a->ps_py[2 * ky + 1] = (float)-sin(th);
+        a->ps_cy[ky] = (float)(-4.0 * sh * sh);
+    }
+    return true;
+}
+
+/* The Tukey window (alpha > 0) over the fw x fh region and its sum. */
+static bool aligner_window(fib__aligner *a, double alpha)
+{
+    const size_t fw = a->fw, fh = a->fh;
+    a->window = fftwf_malloc(fw * fh * sizeof(float));
+    if (!a->window)
+        return false;
+    for (size_t y = 0; y < fh; y++) {
+        const double wy = tukey(y, fh, alpha);
+        for (size_t x = 0; x < fw; x++)
+            a->window[y * fw + x] = (float)(wy * tukey(x, fw, alpha));
+    }
+    for (size_t i = 0; i < fw * fh; i++)
+        a->wsum += (double)a->window[i];
+    return true;
+}
+
+/* The FFT plans (made once, FFTW_ESTIMATE); false when one failed. */
+static bool aligner_plans(fib__aligner *a)
+{
+    const size_t fw = a->fw, fh = a->fh, w = a->w, h = a->h;
+    const unsigned bin = a->bin;
+    fib__fftwf_planner_ready();
+    if (bin == 1) {
+        a->fwd = fftwf_plan_dft_r2c_2d((int)fh, (int)fw, a->in, a->scr[0].r,
+                                       FFTW_ESTIMATE);
+    } else {
+        /* Pruned 2-D transform: r2c of every row, then the column
+         * c2c transforms of only the hw columns kept by the crop
+         * (about half the columns: 40 % less work than the full
+         * 2-D r2c). */
+        const int nrow = (int)fw, ncol = (int)fh;
+        a->fwd = fftwf_plan_many_dft_r2c(1, &nrow, (int)fh, a->in, NULL, 1,
+                                         (int)fw, a->full, NULL, 1, (int)a->fhw,
+                                         FFTW_ESTIMATE);
+        a->fwd_cols = fftwf_plan_many_dft(1, &ncol, COL_BLOCK, a->colbuf, NULL,
+                                          1, ncol, a->colbuf, NULL, 1, ncol,
+                                          FFTW_FORWARD, FFTW_ESTIMATE);
+    }
+    a->inv = fftwf_plan_dft_c2r_2d((int)h, (int)w, a->scr[0].r, a->scr[0].cc,
+                                   FFTW_ESTIMATE);
+    if (a->ps_d) {
+        a->ps_row =
+            fftwf_plan_dft_r2c_1d((int)fw, a->ps_d, a->ps_dh, FFTW_ESTIMATE);
+        a->ps_col =
+            fftwf_plan_dft_r2c_1d((int)fh, a->ps_e, a->ps_eh, FFTW_ESTIMATE);
+    }
+    return a->fwd && a->inv && (bin == 1 || a->fwd_cols) &&
+           (!a->ps_d || (a->ps_row && a->ps_col));
+}
+
 fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
                                unsigned bin, double tukey_alpha,
                                fib_recon_norm norm, fib__aligner **out,
@@ -338,127 +479,25 @@ fib_status fib__aligner_create(size_t w, size_t h, int nthreads, unsigned ups,
     a->p = norm == FIB_RECON_NORM_PHASE    ? 1.0
            : norm == FIB_RECON_NORM_WHITEN ? 0.5
                                            : 0.0;
-    const size_t n = w * h, U = a->U, hw = a->hw;
-    if (a->p == 0.0) {
-        /* plain correlation: frequencies in cycles per input pixel (the
-         * binned grid keeps the input's frequency spacing 1 / (n bin)) */
-        a->hp = malloc(a->nspec * sizeof(float));
-        if (!a->hp)
-            goto nomem;
-        const double s2 = 2.0 * FIB_ALIGN_HP_SIGMA * FIB_ALIGN_HP_SIGMA;
-        for (size_t ky = 0; ky < h; ky++) {
-            const double fy =
-                (ky <= h / 2 ? (double)ky : (double)ky - (double)h) /
-                (double)(h * bin);
-            for (size_t kx = 0; kx < hw; kx++) {
-                const double fx = (double)kx / (double)(w * bin);
-                a->hp[ky * hw + kx] =
-                    (float)(1.0 - exp(-(fx * fx + fy * fy) / s2));
-            }
-        }
-    }
-    a->in = fftwf_malloc(fw * fh * sizeof(float));
-    a->scr = calloc((size_t)a->nthreads, sizeof *a->scr);
-    if (bin > 1) {
-        a->full = fftwf_malloc(fh * a->fhw * sizeof(fftwf_complex));
-        a->colbuf = fftwf_malloc(COL_BLOCK * fh * sizeof(fftwf_complex));
-    }
-    if (!a->in || !a->scr || (bin > 1 && (!a->full || !a->colbuf)))
+    if (a->p == 0.0 && !aligner_highpass(a))
         goto nomem;
-    for (int t = 0; t < a->nthreads; t++) {
-        scratch *s = &a->scr[t];
-        s->r = fftwf_malloc(a->nspec * sizeof(fftwf_complex));
-        s->cc = fftwf_malloc(n * sizeof(float));
-        s->rre = malloc(a->nspec * sizeof(float));
-        s->rim = malloc(a->nspec * sizeof(float));
-        s->tre = malloc(U * hw * sizeof(float));
-        s->tim = malloc(U * hw * sizeof(float));
-        s->eyr = malloc(U * h * sizeof(float));
-        s->eyi = malloc(U * h * sizeof(float));
-        s->exr = malloc(U * hw * sizeof(float));
-        s->exi = malloc(U * hw * sizeof(float));
-        if (!s->r || !s->cc || !s->rre || !s->rim || !s->tre || !s->tim ||
-            !s->eyr || !s->eyi || !s->exr || !s->exi)
-            goto nomem;
-    }
+    if (!aligner_buffers(a))
+        goto nomem;
     /* alpha = 0: no taper, periodic-plus-smooth instead (see
      * smooth_remove()) */
     const double alpha = tukey_alpha > 0 ? tukey_alpha : 0.0;
-    if (alpha == 0.0) {
-        const size_t fhh = fh / 2 + 1;
-        a->ps_d = fftwf_malloc(fw * sizeof(float));
-        a->ps_e = fftwf_malloc(fh * sizeof(float));
-        a->ps_dh = fftwf_malloc(a->fhw * sizeof(fftwf_complex));
-        a->ps_eh = fftwf_malloc(fhh * sizeof(fftwf_complex));
-        a->ps_px = malloc(2 * hw * sizeof(float));
-        a->ps_cx = malloc(hw * sizeof(float));
-        a->ps_py = malloc(2 * h * sizeof(float));
-        a->ps_cy = malloc(h * sizeof(float));
-        if (!a->ps_d || !a->ps_e || !a->ps_dh || !a->ps_eh || !a->ps_px ||
-            !a->ps_cx || !a->ps_py || !a->ps_cy)
-            goto nomem;
-        /* kept bins: kx = 0..hw-1 and the signed ky of the (cropped)
-         * spectrum rows, as frequencies of the full fw x fh grid */
-        for (size_t kx = 0; kx < hw; kx++) {
-            const double th = 2.0 * FIB_PI * (double)kx / (double)fw;
-            const double sh = sin(th / 2.0);
-            a->ps_px[2 * kx] = (float)(2.0 * sh * sh); /* 1 - cos */
-            a->ps_px[2 * kx + 1] = (float)-sin(th);
-            a->ps_cx[kx] = (float)(-4.0 * sh * sh); /* 2 cos - 2 */
-        }
-        for (size_t ky = 0; ky < h; ky++) {
-            const double f = ky <= h / 2 ? (double)ky : (double)ky - (double)h;
-            const double th = 2.0 * FIB_PI * f / (double)fh;
-            const double sh = sin(th / 2.0);
-            a->ps_py[2 * ky] = (float)(2.0 * sh * sh);
-            a->ps_py[2 * ky + 1] = (float)-sin(th);
-            a->ps_cy[ky] = (float)(-4.0 * sh * sh);
-        }
-    }
+    if (alpha == 0.0 && !aligner_smooth(a))
+        goto nomem;
     if (alpha > 0) {
-        a->window = fftwf_malloc(fw * fh * sizeof(float));
-        if (!a->window)
+        if (!aligner_window(a, alpha))
             goto nomem;
-        for (size_t y = 0; y < fh; y++) {
-            const double wy = tukey(y, fh, alpha);
-            for (size_t x = 0; x < fw; x++)
-                a->window[y * fw + x] = (float)(wy * tukey(x, fw, alpha));
-        }
-        for (size_t i = 0; i < fw * fh; i++)
-            a->wsum += (double)a->window[i];
     } else {
         a->wsum = (double)(fw * fh); /* no taper: no window buffer */
     }
     /* Plans are made once, on buffers allocated with fftwf_malloc (so
      * every later buffer has the same alignment), with FFTW's planner made
      * thread-safe first (fftw_plan.h). */
-    fib__fftwf_planner_ready();
-    if (bin == 1) {
-        a->fwd = fftwf_plan_dft_r2c_2d((int)fh, (int)fw, a->in, a->scr[0].r,
-                                       FFTW_ESTIMATE);
-    } else {
-        /* Pruned 2-D transform: r2c of every row, then the column
-         * c2c transforms of only the hw columns kept by the crop
-         * (about half the columns: 40 % less work than the full
-         * 2-D r2c). */
-        const int nrow = (int)fw, ncol = (int)fh;
-        a->fwd = fftwf_plan_many_dft_r2c(1, &nrow, (int)fh, a->in, NULL, 1,
-                                         (int)fw, a->full, NULL, 1, (int)a->fhw,
-                                         FFTW_ESTIMATE);
-        a->fwd_cols = fftwf_plan_many_dft(1, &ncol, COL_BLOCK, a->colbuf, NULL,
-                                          1, ncol, a->colbuf, NULL, 1, ncol,
-                                          FFTW_FORWARD, FFTW_ESTIMATE);
-    }
-    a->inv = fftwf_plan_dft_c2r_2d((int)h, (int)w, a->scr[0].r, a->scr[0].cc,
-                                   FFTW_ESTIMATE);
-    if (a->ps_d) {
-        a->ps_row =
-            fftwf_plan_dft_r2c_1d((int)fw, a->ps_d, a->ps_dh, FFTW_ESTIMATE);
-        a->ps_col =
-            fftwf_plan_dft_r2c_1d((int)fh, a->ps_e, a->ps_eh, FFTW_ESTIMATE);
-    }
-    if (!a->fwd || !a->inv || (bin > 1 && !a->fwd_cols) ||
-        (a->ps_d && (!a->ps_row || !a->ps_col))) {
+    if (!aligner_plans(a)) {
         fib__aligner_destroy(a);
         return fib_error_set(err, FIB_ENUMERIC,
                              "recon: fftw could not plan a %zu x %zu "
