@@ -23,6 +23,7 @@
 
 #include "fib/measure.h"
 #include "fib/segment.h"
+#include "fib/threads.h"
 #include "analysis_internal.h"
 
 enum {
@@ -368,9 +369,10 @@ static void fluxes(const pcg *P, const size_t dims[3], const double sp[3],
     out->tau = out->d_eff_rel > 0 ? out->eps / out->d_eff_rel : HUGE_VAL;
 }
 
-fib_status fib_recon_tortuosity(const fib_volume *mask, int axis,
-                                const fib_tort_opts *opts, fib_tort_result *out,
-                                const fib_progress *progress, fib_error *err)
+static fib_status tortuosity_body(const fib_volume *mask, int axis,
+                                  const fib_tort_opts *opts,
+                                  fib_tort_result *out,
+                                  const fib_progress *progress, fib_error *err)
 {
     fib_status st;
     uint8_t *code = NULL;
@@ -479,5 +481,15 @@ done:
     free(P.q);
     free(P.zv);
     fib__mg_destroy(P.mg);
+    return st;
+}
+
+fib_status fib_recon_tortuosity(const fib_volume *mask, int axis,
+                                const fib_tort_opts *opts, fib_tort_result *out,
+                                const fib_progress *progress, fib_error *err)
+{
+    fib_threads_scope ts = fib_threads_begin(opts ? opts->threads : 0);
+    fib_status st = tortuosity_body(mask, axis, opts, out, progress, err);
+    fib_threads_end(ts);
     return st;
 }

@@ -18,6 +18,7 @@
 #include "correct_internal.h"
 
 #include "fib/checked.h"
+#include "fib/threads.h"
 
 #include <lapacke.h>
 #include <math.h>
@@ -288,8 +289,8 @@ static void fit_gauss(fib__background_ws *ws, const float *p, size_t se)
     }
 }
 
-fib_status fib__background_run(fib__background_ws *ws, fib_image *img,
-                               fib_image *bg_out, fib_error *err)
+static fib_status background_run_body(fib__background_ws *ws, fib_image *img,
+                                      fib_image *bg_out, fib_error *err)
 {
     fib_status st = fib__check_f32(img, "background", err);
     if (st != FIB_OK)
@@ -355,6 +356,16 @@ fib_status fib__background_run(fib__background_ws *ws, fib_image *img,
             p[y * se + x] = (float)((double)p[y * se + x] * mean / (double)b);
         }
     return FIB_OK;
+}
+
+/* Runs with the step's thread count (params threads). */
+fib_status fib__background_run(fib__background_ws *ws, fib_image *img,
+                               fib_image *bg_out, fib_error *err)
+{
+    fib_threads_scope ts = fib_threads_begin(ws->p.threads);
+    fib_status st = background_run_body(ws, img, bg_out, err);
+    fib_threads_end(ts);
+    return st;
 }
 
 fib_status fib_recon_background(const fib_recon_background_params *params,

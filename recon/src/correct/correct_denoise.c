@@ -27,6 +27,7 @@
 #include "correct_internal.h"
 
 #include "fib/checked.h"
+#include "fib/threads.h"
 
 #include <math.h>
 #include <omp.h>
@@ -137,9 +138,9 @@ void fib__denoise_ws_destroy(fib__denoise_ws *ws)
     free(ws);
 }
 
-fib_status fib__denoise_ws_create(const fib_recon_denoise_params *p,
-                                  size_t width, size_t height,
-                                  fib__denoise_ws **out, fib_error *err)
+static fib_status denoise_ws_create_body(const fib_recon_denoise_params *p,
+                                         size_t width, size_t height,
+                                         fib__denoise_ws **out, fib_error *err)
 {
     *out = NULL;
     fib__denoise_ws *ws = calloc(1, sizeof *ws);
@@ -197,6 +198,17 @@ fib_status fib__denoise_ws_create(const fib_recon_denoise_params *p,
     return FIB_OK;
 fail:
     fib__denoise_ws_destroy(ws);
+    return st;
+}
+
+/* The work space is sized for the step's thread count (params threads). */
+fib_status fib__denoise_ws_create(const fib_recon_denoise_params *p,
+                                  size_t width, size_t height,
+                                  fib__denoise_ws **out, fib_error *err)
+{
+    fib_threads_scope ts = fib_threads_begin(p ? p->threads : 0);
+    fib_status st = denoise_ws_create_body(p, width, height, out, err);
+    fib_threads_end(ts);
     return st;
 }
 
@@ -572,7 +584,8 @@ static void nlm(fib__denoise_ws *ws, float *u)
         u[i] = ws->accv[i] / ws->accw[i];
 }
 
-fib_status fib__denoise_run(fib__denoise_ws *ws, fib_image *img, fib_error *err)
+static fib_status denoise_run_body(fib__denoise_ws *ws, fib_image *img,
+                                   fib_error *err)
 {
     fib_status st = fib__check_f32(img, "denoise", err);
     if (st != FIB_OK)
@@ -612,6 +625,15 @@ fib_status fib__denoise_run(fib__denoise_ws *ws, fib_image *img, fib_error *err)
     for (size_t y = 0; y < ws->h; y++)
         memcpy(p + y * se, ws->plane + y * ws->w, ws->w * sizeof(float));
     return FIB_OK;
+}
+
+/* Runs with the step's thread count (params threads). */
+fib_status fib__denoise_run(fib__denoise_ws *ws, fib_image *img, fib_error *err)
+{
+    fib_threads_scope ts = fib_threads_begin(ws->p.threads);
+    fib_status st = denoise_run_body(ws, img, err);
+    fib_threads_end(ts);
+    return st;
 }
 
 fib_status fib_recon_denoise(const fib_recon_denoise_params *params,

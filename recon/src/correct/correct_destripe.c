@@ -32,6 +32,7 @@
 
 #include "fib/checked.h"
 #include "fftw_plan.h"
+#include "fib/threads.h"
 
 #include <fftw3.h>
 #include <math.h>
@@ -427,9 +428,10 @@ static fib_status ws_wedge(fib__destripe_ws *ws, fib_error *err)
     return FIB_OK;
 }
 
-fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
-                                   size_t width, size_t height,
-                                   fib__destripe_ws **out, fib_error *err)
+static fib_status destripe_ws_create_body(const fib_recon_destripe_params *p,
+                                          size_t width, size_t height,
+                                          fib__destripe_ws **out,
+                                          fib_error *err)
 {
     fib_status st = FIB_OK;
     *out = NULL;
@@ -462,6 +464,17 @@ fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
     return FIB_OK;
 fail:
     fib__destripe_ws_destroy(ws);
+    return st;
+}
+
+/* The work space is sized for the step's thread count (params threads). */
+fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
+                                   size_t width, size_t height,
+                                   fib__destripe_ws **out, fib_error *err)
+{
+    fib_threads_scope ts = fib_threads_begin(p ? p->threads : 0);
+    fib_status st = destripe_ws_create_body(p, width, height, out, err);
+    fib_threads_end(ts);
     return st;
 }
 
@@ -878,8 +891,8 @@ static void to_frame(fib__destripe_ws *ws, const fib_image *img)
     }
 }
 
-fib_status fib__destripe_run(fib__destripe_ws *ws, fib_image *img,
-                             fib_error *err)
+static fib_status destripe_run_body(fib__destripe_ws *ws, fib_image *img,
+                                    fib_error *err)
 {
     fib_status st = fib__check_f32(img, "destripe", err);
     if (st != FIB_OK)
@@ -917,6 +930,16 @@ fib_status fib__destripe_run(fib__destripe_ws *ws, fib_image *img,
         }
     }
     return FIB_OK;
+}
+
+/* Runs with the step's thread count (params threads). */
+fib_status fib__destripe_run(fib__destripe_ws *ws, fib_image *img,
+                             fib_error *err)
+{
+    fib_threads_scope ts = fib_threads_begin(ws->p.threads);
+    fib_status st = destripe_run_body(ws, img, err);
+    fib_threads_end(ts);
+    return st;
 }
 
 fib_status fib_recon_destripe(const fib_recon_destripe_params *params,
