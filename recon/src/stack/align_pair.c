@@ -140,25 +140,17 @@ static double dft_block(const fib__aligner *a, scratch *s, double y0, double x0,
     return bv;
 }
 
-void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
-                       const void *spec_b, double *dx, double *dy,
-                       double *quality)
+/* The normalised cross-power conj(A) B of one pair into s->r (whitened,
+ * high-passed, notched, DC and Nyquist zeroed), and the sum of m |R| over
+ * the refinement band (the quality's denominator). */
+static double cross_power(const fib__aligner *a, scratch *s,
+                          const fftwf_complex *A, const fftwf_complex *B,
+                          double kby, size_t nkb)
 {
-    scratch *s = &a->scr[thread];
     const size_t w = a->w, h = a->h, hw = a->hw;
-    const fftwf_complex *A = (const fftwf_complex *)spec_a;
-    const fftwf_complex *B = (const fftwf_complex *)spec_b;
     const float p = (float)a->p;
     const bool w_even = (w % 2) == 0, h_even = (h % 2) == 0;
     double total = 0.0;
-
-    /* refinement band (see create); the quality is measured inside it */
-    const double kbx = a->ups > 1 ? a->band * (double)(w / 2) : (double)w;
-    const double kby = a->ups > 1 ? a->band * (double)(h / 2) : (double)h;
-    /* band columns 0..nkb - 1 of the half spectrum enter the quality */
-    size_t nkb = (size_t)kbx + 1;
-    if (nkb > hw)
-        nkb = hw;
     for (size_t ky = 0; ky < h; ky++) {
         const float *restrict ab = &A[ky * hw][0], *restrict bb =
                                                        &B[ky * hw][0];
@@ -226,9 +218,16 @@ void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
             ri2[2 * kx + 1] = ri[kx];
         }
     }
+    return total;
+}
 
-    /* Integer peak of the inverse transform: the first maximum (vector
-     * max, then the first index holding it). */
+/* Integer peak of the inverse transform of s->r: the first maximum (vector
+ * max, then the first index holding it) as a signed shift; returns the
+ * peak value. */
+static double integer_peak(const fib__aligner *a, scratch *s, double *sx_out,
+                           double *sy_out)
+{
+    const size_t w = a->w, h = a->h;
     fftwf_execute_dft_c2r(a->inv, s->r, s->cc);
     const float *restrict cc = s->cc;
     float bestv = cc[0];
@@ -249,32 +248,65 @@ void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
     if (sy > (double)(h / 2))
         sy -= (double)h;
     double peak = (double)bestv;
+    *sx_out = sx;
+    *sy_out = sy;
+    return peak;
+}
 
-    if (a->ups > 1) {
-        /* Coarse-to-fine search on the lattice s + j / kappa (see
-         * coarse_step() and refine_stages()): each stage samples around
-         * the previous stage's maximum, finer and narrower.  The
-         * correlation peak is smooth on the scale of a pixel (band-limited
-         * to |k| <= band Nyquist), so the fine maximum lies within one
-         * coarse step of the coarse maximum. */
-        const double kappa = (double)a->ups;
-        const stages st = refine_stages(a->ups);
-        size_t nkx = (size_t)kbx + 1;
-        if (nkx > hw)
-            nkx = hw;
-        long ly = 0, lx = 0; /* lattice offset of the current maximum */
-        for (size_t k = 0; k < st.n; k++) {
-            long jy = 0, jx = 0;
-            peak = dft_block(
-                a, s, sy + (double)ly / kappa, sx + (double)lx / kappa,
-                (double)st.step[k] / kappa, st.half[k], kby, nkx, &jy, &jx);
-            ly += jy * (long)st.step[k];
-            lx += jx * (long)st.step[k];
-        }
-        /* the result is the lattice point s + (ly, lx) / kappa */
-        sy += (double)ly / kappa;
-        sx += (double)lx / kappa;
+/* Refinement of the shift (*sx, *sy) on the lattice s + j / kappa;
+ * returns the refined peak value. */
+static double refine_peak(const fib__aligner *a, scratch *s, double kbx,
+                          double kby, double *sx, double *sy)
+{
+    const size_t hw = a->hw;
+    double peak = 0;
+    /* Coarse-to-fine search on the lattice s + j / kappa (see
+     * coarse_step() and refine_stages()): each stage samples around
+     * the previous stage's maximum, finer and narrower.  The
+     * correlation peak is smooth on the scale of a pixel (band-limited
+     * to |k| <= band Nyquist), so the fine maximum lies within one
+     * coarse step of the coarse maximum. */
+    const double kappa = (double)a->ups;
+    const stages st = refine_stages(a->ups);
+    size_t nkx = (size_t)kbx + 1;
+    if (nkx > hw)
+        nkx = hw;
+    long ly = 0, lx = 0; /* lattice offset of the current maximum */
+    for (size_t k = 0; k < st.n; k++) {
+        long jy = 0, jx = 0;
+        peak = dft_block(a, s, *sy + (double)ly / kappa,
+                         *sx + (double)lx / kappa, (double)st.step[k] / kappa,
+                         st.half[k], kby, nkx, &jy, &jx);
+        ly += jy * (long)st.step[k];
+        lx += jx * (long)st.step[k];
     }
+    /* the result is the lattice point s + (ly, lx) / kappa */
+    *sy += (double)ly / kappa;
+    *sx += (double)lx / kappa;
+    return peak;
+}
+
+void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
+                       const void *spec_b, double *dx, double *dy,
+                       double *quality)
+{
+    scratch *s = &a->scr[thread];
+    const size_t w = a->w, h = a->h, hw = a->hw;
+    const fftwf_complex *A = (const fftwf_complex *)spec_a;
+    const fftwf_complex *B = (const fftwf_complex *)spec_b;
+
+    /* refinement band (see create); the quality is measured inside it */
+    const double kbx = a->ups > 1 ? a->band * (double)(w / 2) : (double)w;
+    const double kby = a->ups > 1 ? a->band * (double)(h / 2) : (double)h;
+    /* band columns 0..nkb - 1 of the half spectrum enter the quality */
+    size_t nkb = (size_t)kbx + 1;
+    if (nkb > hw)
+        nkb = hw;
+    const double total = cross_power(a, s, A, B, kby, nkb);
+    double sx, sy;
+    double peak = integer_peak(a, s, &sx, &sy);
+    if (a->ups > 1)
+        peak = refine_peak(a, s, kbx, kby, &sx, &sy);
     *dx = sx * (double)a->bin;
     *dy = sy * (double)a->bin;
     double q = total > 0 ? peak / total : 0.0;
