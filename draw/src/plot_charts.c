@@ -158,6 +158,71 @@ fib_status fib_histogram(const double *v, size_t n, double lo, double hi,
     return FIB_OK;
 }
 
+/* Categorical x labels of a bar chart, thinned so that they do not
+ * overlap. */
+static void bar_labels(fib_canvas *c, const frame *fr, const fib_bar_params *p,
+                       size_t n)
+{
+    const frame f = *fr;
+    const fib_canvas_rect a = f.ax.area;
+    /* Categorical labels, thinned so that they do not overlap. */
+    int maxw = 0;
+    char b[TICK_LABEL];
+    for (size_t i = 0; i < n; i++) {
+        const char *s = p->bar_labels ? p->bar_labels[i] : NULL;
+        if (!s) {
+            (void)snprintf(b, sizeof b, "%zu", i);
+            s = b;
+        }
+        const int w = fib_text_width(s, f.ts);
+        maxw = w > maxw ? w : maxw;
+    }
+    const double per = (double)a.w / (double)n;
+    size_t every = (size_t)ceil((maxw + f.pad) / per);
+    every = every < 1 ? 1 : every;
+    for (size_t i = 0; i < n; i += every) {
+        const char *s = p->bar_labels ? p->bar_labels[i] : NULL;
+        if (!s) {
+            (void)snprintf(b, sizeof b, "%zu", i);
+            s = b;
+        }
+        const int x = fib__plot_px_floor(fib_plot_px_x(&f.ax, (double)i));
+        fib_canvas_line(c, x, a.y + a.h, x, a.y + a.h + f.tick - 1, COL_AXIS);
+        fib_canvas_text_aligned(c, x, a.y + a.h + f.tick + f.pad / 2, s, f.ts,
+                                COL_TEXT, FIB_ALIGN_CENTER, FIB_ALIGN_START);
+    }
+}
+
+/* The bars (finite values only), filled with an edge when large enough. */
+static void draw_bars(fib_canvas *c, const frame *fr, const fib_bar_params *p,
+                      const double *values, size_t n, bool hist, int base)
+{
+    const frame f = *fr;
+    const fib_rgb col = p->custom_color ? p->color : fib_palette_color(0);
+    const fib_rgb edge = fib_rgb_mix(COL_AXIS, col, 0.35);
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(values[i]))
+            continue;
+        const double w = hist ? (p->x_max - p->x_min) / (double)n : 0.8;
+        const double xl = hist ? p->x_min + (double)i * w : (double)i - 0.4;
+        int xa = fib__plot_px_floor(fib_plot_px_x(&f.ax, xl) + 0.5);
+        int xb = fib__plot_px_floor(fib_plot_px_x(&f.ax, xl + w) + 0.5);
+        if (hist && xb - xa >= 4)
+            xb--; /* one-pixel gap between neighbouring bins */
+        if (xb <= xa)
+            xb = xa + 1;
+        const int yv =
+            fib__plot_px_floor(fib_plot_px_y(&f.ax, values[i]) + 0.5);
+        const int ya = yv < base ? yv : base, yb = yv < base ? base : yv;
+        if (yb == ya)
+            continue;
+        const fib_canvas_rect bar = {xa, ya, xb - xa, yb - ya};
+        fib_canvas_fill_rect(c, bar, col);
+        if (bar.w >= 4 && bar.h >= 2)
+            fib_canvas_rect_outline(c, bar, edge);
+    }
+}
+
 fib_status fib_plot_bars(fib_canvas *c, fib_canvas_rect r,
                          const fib_bar_params *p, const double *values,
                          size_t n, fib_plot_axes *axes_out, fib_error *err)
@@ -219,60 +284,11 @@ fib_status fib_plot_bars(fib_canvas *c, fib_canvas_rect r,
             true);
         fib__plot_draw_x_ticks(c, &f, xstep, false);
     } else {
-        /* Categorical labels, thinned so that they do not overlap. */
-        int maxw = 0;
-        char b[TICK_LABEL];
-        for (size_t i = 0; i < n; i++) {
-            const char *s = p->bar_labels ? p->bar_labels[i] : NULL;
-            if (!s) {
-                (void)snprintf(b, sizeof b, "%zu", i);
-                s = b;
-            }
-            const int w = fib_text_width(s, f.ts);
-            maxw = w > maxw ? w : maxw;
-        }
-        const double per = (double)a.w / (double)n;
-        size_t every = (size_t)ceil((maxw + f.pad) / per);
-        every = every < 1 ? 1 : every;
-        for (size_t i = 0; i < n; i += every) {
-            const char *s = p->bar_labels ? p->bar_labels[i] : NULL;
-            if (!s) {
-                (void)snprintf(b, sizeof b, "%zu", i);
-                s = b;
-            }
-            const int x = fib__plot_px_floor(fib_plot_px_x(&f.ax, (double)i));
-            fib_canvas_line(c, x, a.y + a.h, x, a.y + a.h + f.tick - 1,
-                            COL_AXIS);
-            fib_canvas_text_aligned(c, x, a.y + a.h + f.tick + f.pad / 2, s,
-                                    f.ts, COL_TEXT, FIB_ALIGN_CENTER,
-                                    FIB_ALIGN_START);
-        }
+        bar_labels(c, &f, p, n);
     }
     fib_canvas_set_clip(c, a);
-    const fib_rgb col = p->custom_color ? p->color : fib_palette_color(0);
-    const fib_rgb edge = fib_rgb_mix(COL_AXIS, col, 0.35);
     const int base = fib__plot_px_floor(fib_plot_px_y(&f.ax, 0.0) + 0.5);
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(values[i]))
-            continue;
-        const double w = hist ? (p->x_max - p->x_min) / (double)n : 0.8;
-        const double xl = hist ? p->x_min + (double)i * w : (double)i - 0.4;
-        int xa = fib__plot_px_floor(fib_plot_px_x(&f.ax, xl) + 0.5);
-        int xb = fib__plot_px_floor(fib_plot_px_x(&f.ax, xl + w) + 0.5);
-        if (hist && xb - xa >= 4)
-            xb--; /* one-pixel gap between neighbouring bins */
-        if (xb <= xa)
-            xb = xa + 1;
-        const int yv =
-            fib__plot_px_floor(fib_plot_px_y(&f.ax, values[i]) + 0.5);
-        const int ya = yv < base ? yv : base, yb = yv < base ? base : yv;
-        if (yb == ya)
-            continue;
-        const fib_canvas_rect bar = {xa, ya, xb - xa, yb - ya};
-        fib_canvas_fill_rect(c, bar, col);
-        if (bar.w >= 4 && bar.h >= 2)
-            fib_canvas_rect_outline(c, bar, edge);
-    }
+    draw_bars(c, &f, p, values, n, hist, base);
     fib_canvas_set_clip(c, r);
     if (y0 < 0.0 && y1 > 0.0)
         fib_canvas_line(c, a.x, base, a.x + a.w - 1, base, COL_ZERO);
