@@ -244,6 +244,18 @@ static fib_status fit_poly(fib__background_ws *ws, const float *p, size_t se,
     return FIB_OK;
 }
 
+/* Position on the small grid (n samples, factor f) of the centre of full
+ * pixel i, clamped to [0, n - 1] (small pixel j covers [j f, (j+1) f)). */
+static inline double small_pos(size_t i, size_t f, size_t n)
+{
+    double s = ((double)i + 0.5) / (double)f - 0.5;
+    if (s < 0)
+        s = 0;
+    if (s > (double)(n - 1))
+        s = (double)(n - 1);
+    return s;
+}
+
 static void fit_gauss(fib__background_ws *ws, const float *p, size_t se)
 {
     const size_t w = ws->w, h = ws->h, f = ws->f;
@@ -265,21 +277,13 @@ static void fit_gauss(fib__background_ws *ws, const float *p, size_t se)
     /* bilinear upsampling; small pixel i covers [i f, (i+1) f) */
 #pragma omp parallel for schedule(static)
     for (size_t y = 0; y < h; y++) {
-        double sy = ((double)y + 0.5) / (double)f - 0.5;
-        if (sy < 0)
-            sy = 0;
-        if (sy > (double)(ws->sh - 1))
-            sy = (double)(ws->sh - 1);
+        double sy = small_pos(y, f, ws->sh);
         size_t j0 = (size_t)sy, j1 = j0 + 1 < ws->sh ? j0 + 1 : j0;
         float fy = (float)(sy - (double)j0);
         const float *r0 = ws->small + j0 * ws->sw;
         const float *r1 = ws->small + j1 * ws->sw;
         for (size_t x = 0; x < w; x++) {
-            double sx = ((double)x + 0.5) / (double)f - 0.5;
-            if (sx < 0)
-                sx = 0;
-            if (sx > (double)(ws->sw - 1))
-                sx = (double)(ws->sw - 1);
+            double sx = small_pos(x, f, ws->sw);
             size_t i0 = (size_t)sx, i1 = i0 + 1 < ws->sw ? i0 + 1 : i0;
             float fx = (float)(sx - (double)i0);
             float top = r0[i0] + fx * (r0[i1] - r0[i0]);
