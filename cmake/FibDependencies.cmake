@@ -28,6 +28,15 @@ if(NOT ZLIB_FOUND)
 endif()
 fib_require_pkg(FFTW3 fftw3 libfftw3-dev)
 fib_require_pkg(FFTW3F fftw3f libfftw3-dev)
+# fftwf_make_planner_thread_safe() (recon/src/fftw_plan.c) lives in
+# libfftw3f_threads (FFTW >= 3.3.5), which has no pkg-config file.
+find_library(FIB_FFTW3F_THREADS fftw3f_threads HINTS ${FFTW3F_LIBRARY_DIRS})
+if(NOT FIB_FFTW3F_THREADS)
+  message(FATAL_ERROR
+    "libfftw3f_threads not found: apt-get install libfftw3-dev")
+endif()
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
 fib_require_pkg(LIBCONFIG libconfig libconfig-dev)
 fib_require_pkg(OPENBLAS openblas libopenblas-dev)
 fib_require_pkg(LAPACKE lapacke liblapacke-dev)

@@ -9,6 +9,7 @@
 #include "fib_test.h"
 
 #include "fib/correct.h"
+#include "fib/threads.h"
 #include "fib/image.h"
 
 /* white-box: the 1D DWT against PyWavelets numbers */
@@ -843,6 +844,60 @@ START_TEST(test_full_chain_and_threads)
 }
 END_TEST
 
+START_TEST(test_per_call_threads)
+{
+    /* params.threads: the step runs with that team size, the caller's
+     * OpenMP setting is put back, and the result is bit-identical to the
+     * run with the default (house rule: results independent of threads) */
+    omp_set_num_threads(2);
+    fib_threads_scope sc = fib_threads_begin(5);
+    ck_assert(sc.set);
+    ck_assert_int_eq(omp_get_max_threads(), 5);
+    fib_threads_end(sc);
+    ck_assert_int_eq(omp_get_max_threads(), 2);
+    sc = fib_threads_begin(0);
+    ck_assert(!sc.set);
+    ck_assert_int_eq(omp_get_max_threads(), 2);
+    fib_threads_end(sc);
+    ck_assert_int_eq(omp_get_max_threads(), 2);
+
+    fib_image clean, a[2], d[2], g[2];
+    phantom(&clean);
+    copy(&clean, &a[0]);
+    add_stripes(&a[0], 0);
+    add_noise(&a[0], 8, 77);
+    copy(&a[0], &a[1]);
+    copy(&a[0], &d[0]);
+    copy(&a[0], &d[1]);
+    copy(&a[0], &g[0]);
+    copy(&a[0], &g[1]);
+    for (int t = 0; t < 2; t++) {
+        const int n = t ? 3 : 0;
+        fib_recon_destripe_params p = {.method = FIB_DESTRIPE_WAVELET_FFT,
+                                       .threads = n};
+        ck_assert_int_eq(fib_recon_destripe(&p, &a[t], NULL), FIB_OK);
+        fib_recon_denoise_params q = {
+            .method = FIB_DENOISE_NLM, .search_radius = 3, .threads = n};
+        ck_assert_int_eq(fib_recon_denoise(&q, &d[t], NULL), FIB_OK);
+        fib_recon_background_params b = {.method = FIB_BACKGROUND_GAUSS,
+                                         .threads = n};
+        ck_assert_int_eq(fib_recon_background(&b, &g[t], NULL), FIB_OK);
+        ck_assert_int_eq(omp_get_max_threads(), 2);
+    }
+    /* the steps did something, identically */
+    ck_assert_double_gt(rms(&a[0], &d[0]), 0.1);
+    ck_assert_mem_eq(a[0].data, a[1].data, W * H * 4);
+    ck_assert_mem_eq(d[0].data, d[1].data, W * H * 4);
+    ck_assert_mem_eq(g[0].data, g[1].data, W * H * 4);
+    for (int t = 0; t < 2; t++) {
+        fib_image_clear(&a[t]);
+        fib_image_clear(&d[t]);
+        fib_image_clear(&g[t]);
+    }
+    fib_image_clear(&clean);
+}
+END_TEST
+
 START_TEST(test_ssim_reference)
 {
     /* skimage.metrics.structural_similarity(a, b, data_range=60,
@@ -986,6 +1041,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_median_brute_force);
     tcase_add_test(tc, test_median3d);
     tcase_add_test(tc, test_full_chain_and_threads);
+    tcase_add_test(tc, test_per_call_threads);
     tcase_add_test(tc, test_ssim_reference);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_small_and_odd_sizes);

@@ -1,14 +1,17 @@
 /*
- * recon_internal.h -- private helpers shared by the segmentation and
- * measurement files of recon/ (not installed).
+ * analysis_internal.h -- private helpers shared by the segmentation and
+ * measurement files of analysis/ (not installed).
  */
 #ifndef FIB_RECON_INTERNAL_H
 #define FIB_RECON_INTERNAL_H
 
+#include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "fib/image.h"
+#include "fib/mesh.h"
 
 /* True when @p vol has the packed strides fib_volume_init() makes. */
 bool fib__vol_packed(const fib_volume *vol);
@@ -75,5 +78,38 @@ void fib__mg_destroy(fib__mg *mg);
  * unchanged. */
 bool fib__skel_t26_le1(uint32_t cfg);
 bool fib__skel_euler_invariant(uint32_t cfg);
+
+/* The 26 neighbour offsets (dx, dy, dz) of a voxel, in raster order (dz,
+ * then dy, then dx, each from -1 to 1), the centre left out.  Every
+ * 26-neighbour loop of analysis/ walks this table so that the visiting
+ * order (which decides ties, e.g. the skeleton walker's next voxel) is
+ * one order. */
+extern const int8_t fib__n26[26][3];
+
+/* Packed index of neighbour @p k (fib__n26[k]) of voxel (x, y, z) of an
+ * nx * ny * nz grid in *j; false (and *j untouched) when it lies outside. */
+static inline bool fib__n26_index(size_t x, size_t y, size_t z, size_t nx,
+                                  size_t ny, size_t nz, int k, size_t *j)
+{
+    const ptrdiff_t xx = (ptrdiff_t)x + fib__n26[k][0],
+                    yy = (ptrdiff_t)y + fib__n26[k][1],
+                    zz = (ptrdiff_t)z + fib__n26[k][2];
+    if (xx < 0 || yy < 0 || zz < 0 || xx >= (ptrdiff_t)nx ||
+        yy >= (ptrdiff_t)ny || zz >= (ptrdiff_t)nz)
+        return false;
+    *j = ((size_t)zz * ny + (size_t)yy) * nx + (size_t)xx;
+    return true;
+}
+
+/* Length in nm of the voxel step (dx, dy, dz) with spacing @p sp. */
+static inline double fib__step_len(const double sp[3], int dx, int dy, int dz)
+{
+    return sqrt(dx * dx * sp[0] * sp[0] + dy * dy * sp[1] * sp[1] +
+                dz * dz * sp[2] * sp[2]);
+}
+
+/* Area of triangle @p k of @p m in the vertex units squared: half the norm
+ * of the cross product of two edges, computed in double. */
+double fib__mesh_triangle_area(const fib_mesh *m, size_t k);
 
 #endif

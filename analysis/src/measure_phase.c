@@ -209,19 +209,7 @@ fib_status fib_recon_phase_surface(const fib_volume *labels, uint32_t value,
     }
     double total = 0;
     for (size_t k = 0; k < m.n_triangles; k++) {
-        const uint32_t *t = m.triangles + 3 * k;
-        const float *p = m.vertices + 3 * (size_t)t[0];
-        const float *q = m.vertices + 3 * (size_t)t[1];
-        const float *r = m.vertices + 3 * (size_t)t[2];
-        double u[3], v[3];
-        for (int i = 0; i < 3; i++) {
-            u[i] = (double)q[i] - (double)p[i];
-            v[i] = (double)r[i] - (double)p[i];
-        }
-        double cx = u[1] * v[2] - u[2] * v[1];
-        double cy = u[2] * v[0] - u[0] * v[2];
-        double cz = u[0] * v[1] - u[1] * v[0];
-        double a = 0.5 * sqrt(cx * cx + cy * cy + cz * cz) * 1e-6; /* um2 */
+        double a = fib__mesh_triangle_area(&m, k) * 1e-6; /* um2 */
         total += a;
         uint32_t other = m.tri_label[k];
         size_t j = 0;

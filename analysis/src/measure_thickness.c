@@ -29,6 +29,114 @@ static int ridge_cmp(const void *a, const void *b)
     return p->x < q->x ? -1 : (p->x > q->x);
 }
 
+/* Ridge of the distance map: the phase voxels whose inscribed ball (radius
+ * d) is not inside a neighbour's ball; into *out (malloc'd), count *nr. */
+static fib_status ridge_list(const uint8_t *m, const float *d,
+                             const size_t dims[3], const double sp[3],
+                             ridge **out, size_t *nr_out, fib_error *err)
+{
+    const size_t nx = dims[0], ny = dims[1], nz = dims[2];
+    size_t nr = 0, cap = 1024;
+    ridge *rl = malloc(sizeof *rl * cap);
+    *out = NULL;
+    *nr_out = 0;
+    if (!rl)
+        return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    for (size_t z = 0; z < nz; z++)
+        for (size_t y = 0; y < ny; y++)
+            for (size_t x = 0; x < nx; x++) {
+                size_t i = (z * ny + y) * nx + x;
+                if (!m[i])
+                    continue;
+                double r = (double)d[i];
+                bool covered = false;
+                for (int k = 0; k < 26; k++) {
+                    size_t j;
+                    if (!fib__n26_index(x, y, z, nx, ny, nz, k, &j) || !m[j])
+                        continue;
+                    double step = fib__step_len(sp, fib__n26[k][0],
+                                                fib__n26[k][1], fib__n26[k][2]);
+                    if ((double)d[j] - step >= r) {
+                        covered = true;
+                        break;
+                    }
+                }
+                if (covered)
+                    continue;
+                if (nr == cap) {
+                    ridge *t = realloc(rl, sizeof *rl * cap * 2);
+                    if (!t) {
+                        free(rl);
+                        return fib_error_set(err, FIB_ENOMEM,
+                                             "recon: out of memory");
+                    }
+                    rl = t;
+                    cap *= 2;
+                }
+                rl[nr].r = d[i];
+                rl[nr].x = (uint32_t)x;
+                rl[nr].y = (uint32_t)y;
+                rl[nr].z = (uint32_t)z;
+                nr++;
+            }
+    *out = rl;
+    *nr_out = nr;
+    return FIB_OK;
+}
+
+/* Paint the balls of the sorted ridge list (largest first) into the z
+ * slab [z0, z1) of @p t: each voxel keeps the largest diameter covering
+ * it. */
+static void paint_slab(float *t, const ridge *rl, size_t nr, size_t z0,
+                       size_t z1, const size_t dims[3], const double sp[3])
+{
+    const size_t nx = dims[0], ny = dims[1];
+    for (size_t k = 0; k < nr; k++) {
+        double r = (double)rl[k].r;
+        if (!(r > 0))
+            continue;
+        double cz = rl[k].z;
+        double rz = r / sp[2], ry = r / sp[1], rx = r / sp[0];
+        ptrdiff_t za = (ptrdiff_t)ceil(cz - rz), zb = (ptrdiff_t)floor(cz + rz);
+        if (za < (ptrdiff_t)z0)
+            za = (ptrdiff_t)z0;
+        if (zb > (ptrdiff_t)z1 - 1)
+            zb = (ptrdiff_t)z1 - 1;
+        if (za > zb)
+            continue;
+        float diam = (float)(2.0 * r);
+        double r2 = r * r;
+        for (ptrdiff_t z = za; z <= zb; z++) {
+            double dz2 = ((double)z - cz) * sp[2];
+            dz2 *= dz2;
+            ptrdiff_t ya = (ptrdiff_t)ceil(rl[k].y - ry),
+                      yb = (ptrdiff_t)floor(rl[k].y + ry);
+            if (ya < 0)
+                ya = 0;
+            if (yb > (ptrdiff_t)ny - 1)
+                yb = (ptrdiff_t)ny - 1;
+            for (ptrdiff_t y = ya; y <= yb; y++) {
+                double dy2 = ((double)y - rl[k].y) * sp[1];
+                dy2 = dy2 * dy2 + dz2;
+                if (dy2 > r2)
+                    continue;
+                ptrdiff_t xa = (ptrdiff_t)ceil(rl[k].x - rx),
+                          xb = (ptrdiff_t)floor(rl[k].x + rx);
+                if (xa < 0)
+                    xa = 0;
+                if (xb > (ptrdiff_t)nx - 1)
+                    xb = (ptrdiff_t)nx - 1;
+                float *row = t + ((size_t)z * ny + (size_t)y) * nx;
+                for (ptrdiff_t x = xa; x <= xb; x++) {
+                    double dx = ((double)x - rl[k].x) * sp[0];
+                    if (dx * dx + dy2 < r2 && row[x] < diam)
+                        row[x] = diam;
+                }
+            }
+        }
+    }
+}
+
 fib_status fib_recon_local_thickness(const fib_volume *mask, fib_volume *thick,
                                      const fib_progress *progress,
                                      fib_error *err)
@@ -45,6 +153,7 @@ fib_status fib_recon_local_thickness(const fib_volume *mask, fib_volume *thick,
     if ((st = fib_recon_edt(mask, &dist, err)) != FIB_OK)
         return st;
     size_t nx = mask->nx, ny = mask->ny, nz = mask->nz;
+    const size_t dims[3] = {nx, ny, nz};
     double sp[3];
     fib__vol_spacing(mask, sp);
     double smin = sp[0] < sp[1] ? sp[0] : sp[1];
@@ -62,62 +171,9 @@ fib_status fib_recon_local_thickness(const fib_volume *mask, fib_volume *thick,
         else
             d[i] -= (float)(0.5 * smin);
     }
-    size_t nr = 0, cap = 1024;
-    rl = malloc(sizeof *rl * cap);
-    if (!rl) {
-        st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    size_t nr = 0;
+    if ((st = ridge_list(m, d, dims, sp, &rl, &nr, err)) != FIB_OK)
         goto done;
-    }
-    for (size_t z = 0; z < nz; z++)
-        for (size_t y = 0; y < ny; y++)
-            for (size_t x = 0; x < nx; x++) {
-                size_t i = (z * ny + y) * nx + x;
-                if (!m[i])
-                    continue;
-                double r = (double)d[i];
-                bool covered = false;
-                for (int dz = -1; dz <= 1 && !covered; dz++)
-                    for (int dy = -1; dy <= 1 && !covered; dy++)
-                        for (int dx = -1; dx <= 1; dx++) {
-                            if (!dx && !dy && !dz)
-                                continue;
-                            ptrdiff_t xx = (ptrdiff_t)x + dx,
-                                      yy = (ptrdiff_t)y + dy,
-                                      zz = (ptrdiff_t)z + dz;
-                            if (xx < 0 || yy < 0 || zz < 0 ||
-                                xx >= (ptrdiff_t)nx || yy >= (ptrdiff_t)ny ||
-                                zz >= (ptrdiff_t)nz)
-                                continue;
-                            size_t j = ((size_t)zz * ny + (size_t)yy) * nx +
-                                       (size_t)xx;
-                            if (!m[j])
-                                continue;
-                            double step = sqrt(dx * dx * sp[0] * sp[0] +
-                                               dy * dy * sp[1] * sp[1] +
-                                               dz * dz * sp[2] * sp[2]);
-                            if ((double)d[j] - step >= r) {
-                                covered = true;
-                                break;
-                            }
-                        }
-                if (covered)
-                    continue;
-                if (nr == cap) {
-                    ridge *t = realloc(rl, sizeof *rl * cap * 2);
-                    if (!t) {
-                        st = fib_error_set(err, FIB_ENOMEM,
-                                           "recon: out of memory");
-                        goto done;
-                    }
-                    rl = t;
-                    cap *= 2;
-                }
-                rl[nr].r = d[i];
-                rl[nr].x = (uint32_t)x;
-                rl[nr].y = (uint32_t)y;
-                rl[nr].z = (uint32_t)z;
-                nr++;
-            }
     qsort(rl, nr, sizeof *rl, ridge_cmp);
     if ((st = fib_progress_report(progress, "local thickness", 1, 3, err)) !=
         FIB_OK)
@@ -136,51 +192,7 @@ fib_status fib_recon_local_thickness(const fib_volume *mask, fib_volume *thick,
         size_t z1 = nz * (size_t)(s + 1) / (size_t)nslab;
         if (z0 == z1)
             continue;
-        for (size_t k = 0; k < nr; k++) {
-            double r = (double)rl[k].r;
-            if (!(r > 0))
-                continue;
-            double cz = rl[k].z;
-            double rz = r / sp[2], ry = r / sp[1], rx = r / sp[0];
-            ptrdiff_t za = (ptrdiff_t)ceil(cz - rz),
-                      zb = (ptrdiff_t)floor(cz + rz);
-            if (za < (ptrdiff_t)z0)
-                za = (ptrdiff_t)z0;
-            if (zb > (ptrdiff_t)z1 - 1)
-                zb = (ptrdiff_t)z1 - 1;
-            if (za > zb)
-                continue;
-            float diam = (float)(2.0 * r);
-            double r2 = r * r;
-            for (ptrdiff_t z = za; z <= zb; z++) {
-                double dz2 = ((double)z - cz) * sp[2];
-                dz2 *= dz2;
-                ptrdiff_t ya = (ptrdiff_t)ceil(rl[k].y - ry),
-                          yb = (ptrdiff_t)floor(rl[k].y + ry);
-                if (ya < 0)
-                    ya = 0;
-                if (yb > (ptrdiff_t)ny - 1)
-                    yb = (ptrdiff_t)ny - 1;
-                for (ptrdiff_t y = ya; y <= yb; y++) {
-                    double dy2 = ((double)y - rl[k].y) * sp[1];
-                    dy2 = dy2 * dy2 + dz2;
-                    if (dy2 > r2)
-                        continue;
-                    ptrdiff_t xa = (ptrdiff_t)ceil(rl[k].x - rx),
-                              xb = (ptrdiff_t)floor(rl[k].x + rx);
-                    if (xa < 0)
-                        xa = 0;
-                    if (xb > (ptrdiff_t)nx - 1)
-                        xb = (ptrdiff_t)nx - 1;
-                    float *row = t + ((size_t)z * ny + (size_t)y) * nx;
-                    for (ptrdiff_t x = xa; x <= xb; x++) {
-                        double dx = ((double)x - rl[k].x) * sp[0];
-                        if (dx * dx + dy2 < r2 && row[x] < diam)
-                            row[x] = diam;
-                    }
-                }
-            }
-        }
+        paint_slab(t, rl, nr, z0, z1, dims, sp);
     }
     for (size_t i = 0; i < n; i++)
         if (!m[i])
@@ -370,18 +382,7 @@ fib_status fib_recon_coating(const fib_volume *labels, uint32_t particle,
     }
     for (size_t k = 0; k < m.n_triangles; k++) {
         const uint32_t *t = m.triangles + 3 * k;
-        const float *p = m.vertices + 3 * (size_t)t[0];
-        const float *q = m.vertices + 3 * (size_t)t[1];
-        const float *r = m.vertices + 3 * (size_t)t[2];
-        double u[3], v[3];
-        for (int i = 0; i < 3; i++) {
-            u[i] = (double)q[i] - (double)p[i];
-            v[i] = (double)r[i] - (double)p[i];
-        }
-        double cx = u[1] * v[2] - u[2] * v[1];
-        double cy = u[2] * v[0] - u[0] * v[2];
-        double cz = u[0] * v[1] - u[1] * v[0];
-        double a = 0.5 * sqrt(cx * cx + cy * cy + cz * cz);
+        double a = fib__mesh_triangle_area(&m, k);
         for (int j = 0; j < 3; j++)
             varea[t[j]] += a / 3.0;
     }

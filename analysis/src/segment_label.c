@@ -197,6 +197,45 @@ static void hint_huge_pages(void *p, size_t bytes)
 #endif
 }
 
+/* Union of the runs of touching rows: inside z slabs in parallel (a
+ * slab's runs and parents stay inside the slab), then the slab boundaries
+ * serially, so the forest does not depend on the thread count. */
+static void join_all(runs *R, size_t ny, size_t nz, int connectivity)
+{
+    int off[4][3];
+    int noff = row_offsets(connectivity, off);
+    int nslab = 1;
+#ifdef _OPENMP
+    nslab = 64;
+#endif
+    if ((size_t)nslab > nz)
+        nslab = (int)nz;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int s = 0; s < nslab; s++) {
+        size_t z0 = nz * (size_t)s / (size_t)nslab;
+        size_t z1 = nz * (size_t)(s + 1) / (size_t)nslab;
+        for (size_t z = z0; z < z1; z++)
+            for (size_t y = 0; y < ny; y++) {
+                if (z == z0) {
+                    int o2[4][3], n2 = 0;
+                    for (int k = 0; k < noff; k++)
+                        if (off[k][1] == 0) {
+                            memcpy(o2[n2], off[k], sizeof off[k]);
+                            n2++;
+                        }
+                    join_row(R, ny, y, z, n2, o2, false);
+                } else {
+                    join_row(R, ny, y, z, noff, off, false);
+                }
+            }
+    }
+    for (int s = 1; s < nslab; s++) {
+        size_t z0 = nz * (size_t)s / (size_t)nslab;
+        for (size_t y = 0; y < ny; y++)
+            join_row(R, ny, y, z0, noff, off, true);
+    }
+}
+
 fib_status fib_recon_label(const fib_volume *mask, int connectivity,
                            fib_volume *labels, size_t *n_labels, fib_error *err)
 {
@@ -252,40 +291,7 @@ fib_status fib_recon_label(const fib_volume *mask, int connectivity,
     for (size_t r = 0; r < nrows; r++) {
         extract_runs(bits + r * nw, nx, R.row_start[r], &R);
     }
-    int off[4][3];
-    int noff = row_offsets(connectivity, off);
-    int nslab = 1;
-#ifdef _OPENMP
-    nslab = 64;
-#endif
-    if ((size_t)nslab > nz)
-        nslab = (int)nz;
-        /* unions inside z slabs in parallel (a slab's runs and parents stay
-           inside the slab), then the slab boundaries serially */
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int s = 0; s < nslab; s++) {
-        size_t z0 = nz * (size_t)s / (size_t)nslab;
-        size_t z1 = nz * (size_t)(s + 1) / (size_t)nslab;
-        for (size_t z = z0; z < z1; z++)
-            for (size_t y = 0; y < ny; y++) {
-                if (z == z0) {
-                    int o2[4][3], n2 = 0;
-                    for (int k = 0; k < noff; k++)
-                        if (off[k][1] == 0) {
-                            memcpy(o2[n2], off[k], sizeof off[k]);
-                            n2++;
-                        }
-                    join_row(&R, ny, y, z, n2, o2, false);
-                } else {
-                    join_row(&R, ny, y, z, noff, off, false);
-                }
-            }
-    }
-    for (int s = 1; s < nslab; s++) {
-        size_t z0 = nz * (size_t)s / (size_t)nslab;
-        for (size_t y = 0; y < ny; y++)
-            join_row(&R, ny, y, z0, noff, off, true);
-    }
+    join_all(&R, ny, nz, connectivity);
     /* number the roots in raster order: par[k] <= k, so a run's parent
        already holds the final label when the run is reached */
     uint32_t next = 0;

@@ -241,39 +241,32 @@ fib_status fib_recon_watershed(const fib_volume *mask, double h_nm,
         peak[i] = v;
         uint32_t mine = i;
         bool joined = false;
-        for (int dz = -1; dz <= 1; dz++)
-            for (int dy = -1; dy <= 1; dy++)
-                for (int dx = -1; dx <= 1; dx++) {
-                    if (!dx && !dy && !dz)
-                        continue;
-                    if ((dx < 0 && x == 0) || (dx > 0 && x + 1 >= nx) ||
-                        (dy < 0 && y == 0) || (dy > 0 && y + 1 >= ny) ||
-                        (dz < 0 && z == 0) || (dz > 0 && z + 1 >= nz))
-                        continue;
-                    size_t j = (size_t)((ptrdiff_t)i + dx + dy * (ptrdiff_t)nx +
-                                        dz * (ptrdiff_t)(nx * ny));
-                    if (par[j] == UINT32_MAX)
-                        continue;
-                    uint32_t rj = ws_find(par, (uint32_t)j);
-                    uint32_t ri = ws_find(par, mine);
-                    if (ri == rj)
-                        continue;
-                    if (!joined) {
-                        /* first neighbour: join its basin */
-                        par[i] = rj;
-                        mine = rj;
-                        joined = true;
-                        continue;
-                    }
-                    float lowpeak = peak[ri] < peak[rj] ? peak[ri] : peak[rj];
-                    if ((double)lowpeak - (double)v <= h_nm) {
-                        /* merge: keep the higher peak's root */
-                        uint32_t hi = peak[ri] >= peak[rj] ? ri : rj;
-                        uint32_t lo = hi == ri ? rj : ri;
-                        par[lo] = hi;
-                        mine = hi;
-                    }
-                }
+        for (int nb = 0; nb < 26; nb++) {
+            size_t j;
+            if (!fib__n26_index(x, y, z, nx, ny, nz, nb, &j))
+                continue;
+            if (par[j] == UINT32_MAX)
+                continue;
+            uint32_t rj = ws_find(par, (uint32_t)j);
+            uint32_t ri = ws_find(par, mine);
+            if (ri == rj)
+                continue;
+            if (!joined) {
+                /* first neighbour: join its basin */
+                par[i] = rj;
+                mine = rj;
+                joined = true;
+                continue;
+            }
+            float lowpeak = peak[ri] < peak[rj] ? peak[ri] : peak[rj];
+            if ((double)lowpeak - (double)v <= h_nm) {
+                /* merge: keep the higher peak's root */
+                uint32_t hi = peak[ri] >= peak[rj] ? ri : rj;
+                uint32_t lo = hi == ri ? rj : ri;
+                par[lo] = hi;
+                mine = hi;
+            }
+        }
     }
     st = fib_volume_init(labels, FIB_PX_U32, nx, ny, nz, err);
     if (st != FIB_OK)

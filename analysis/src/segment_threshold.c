@@ -32,21 +32,13 @@ static fib_status make_hist(const fib_volume *vol, hist *h, fib_error *err)
                              "recon: thresholds need a u8, u16 or f32 volume, "
                              "not a u32 label volume");
     size_t n = fib__vol_count(vol);
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < n; i++) {
-        double v = fib__vol_value(vol, i);
-        if (!isfinite(v))
-            continue;
-        if (v < lo)
-            lo = v;
-        if (v > hi)
-            hi = v;
-    }
+    double lo, hi; /* both 0 when no voxel is finite */
+    fib_volume_minmax(vol, &lo, &hi);
     if (!(hi > lo))
         return fib_error_set(err, FIB_EINVAL,
                              "recon: cannot threshold a constant or empty "
                              "volume (min = max = %g)",
-                             isfinite(lo) ? lo : 0.0);
+                             lo);
     double w = (hi - lo) / FIB_OTSU_BINS;
     memset(h, 0, sizeof *h);
     for (int k = 0; k < FIB_OTSU_BINS; k++)

@@ -387,36 +387,14 @@ done:
 /* ---- graph metrics --------------------------------------------------------
  */
 
-static double step_len(const double sp[3], int dx, int dy, int dz)
+/* Degree of each skeleton voxel (deg[i] = 1 + its 26-neighbours in the
+ * skeleton, 0 = not skeleton), the voxel, end-point, isolated and junction
+ * counts, and the heights above @p substrate_face (-1: none). */
+static void skel_degrees(const uint8_t *s, const size_t dims[3],
+                         const double sp[3], int substrate_face, uint8_t *deg,
+                         fib_skeleton_stats *out)
 {
-    return sqrt(dx * dx * sp[0] * sp[0] + dy * dy * sp[1] * sp[1] +
-                dz * dz * sp[2] * sp[2]);
-}
-
-fib_status fib_recon_skeleton_stats(const fib_volume *skel, int substrate_face,
-                                    fib_skeleton_stats *out, fib_error *err)
-{
-    fib_status st = fib__vol_check(skel, "skeleton", err);
-    memset(out, 0, sizeof *out);
-    if (st != FIB_OK)
-        return st;
-    if (skel->type != FIB_PX_U8)
-        return fib_error_set(err, FIB_EINVAL, "recon: skeleton must be u8");
-    if (substrate_face < -1 || substrate_face > 5)
-        return fib_error_set(err, FIB_EINVAL,
-                             "recon: substrate face must be -1..5 (got %d)",
-                             substrate_face);
-    size_t nx = skel->nx, ny = skel->ny, nz = skel->nz, n = nx * ny * nz;
-    size_t dims[3] = {nx, ny, nz};
-    double sp[3];
-    fib__vol_spacing(skel, sp);
-    const uint8_t *s = skel->data;
-    uint8_t *deg = calloc(n, 1), *vis = calloc(n, 1);
-    fib_volume jv = {0}, jl = {0};
-    if (!deg || !vis) {
-        st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
-        goto done;
-    }
+    const size_t nx = dims[0], ny = dims[1], nz = dims[2];
     double hsum = 0, hmax = 0;
     for (size_t z = 0; z < nz; z++)
         for (size_t y = 0; y < ny; y++)
@@ -425,21 +403,11 @@ fib_status fib_recon_skeleton_stats(const fib_volume *skel, int substrate_face,
                 if (!s[i])
                     continue;
                 int c = 0;
-                for (int dz = -1; dz <= 1; dz++)
-                    for (int dy = -1; dy <= 1; dy++)
-                        for (int dx = -1; dx <= 1; dx++) {
-                            if (!dx && !dy && !dz)
-                                continue;
-                            ptrdiff_t xx = (ptrdiff_t)x + dx,
-                                      yy = (ptrdiff_t)y + dy,
-                                      zz = (ptrdiff_t)z + dz;
-                            if (xx < 0 || yy < 0 || zz < 0 ||
-                                xx >= (ptrdiff_t)nx || yy >= (ptrdiff_t)ny ||
-                                zz >= (ptrdiff_t)nz)
-                                continue;
-                            c += s[((size_t)zz * ny + (size_t)yy) * nx +
-                                   (size_t)xx] != 0;
-                        }
+                for (int k = 0; k < 26; k++) {
+                    size_t j;
+                    if (fib__n26_index(x, y, z, nx, ny, nz, k, &j))
+                        c += s[j] != 0;
+                }
                 deg[i] = (uint8_t)(c + 1); /* 1 + neighbours, 0 = none */
                 out->n_voxels++;
                 if (c == 0)
@@ -466,6 +434,93 @@ fib_status fib_recon_skeleton_stats(const fib_volume *skel, int substrate_face,
     } else {
         out->max_height_um = out->mean_height_um = (double)NAN;
     }
+}
+
+/* Walk the branch through voxel i0 (a slab voxel, both ways; or an end
+ * point when @p spur, one way) along degree-2 chains (deg 3) marking @p vis;
+ * the nodes reached go to ends[], the path length (nm) to *length.
+ * Returns true when the walk closed a loop. */
+static bool walk_branch(const uint8_t *deg, uint8_t *vis, const size_t dims[3],
+                        const double sp[3], size_t i0, bool spur,
+                        size_t ends[2], double *length)
+{
+    const size_t nx = dims[0], ny = dims[1], nz = dims[2];
+    bool loop = false;
+    ends[0] = ends[1] = i0;
+    *length = 0;
+    vis[i0] = 1;
+    for (int side = 0; side < (spur ? 1 : 2); side++) {
+        size_t prev = SIZE_MAX, cur = i0;
+        int skip = side; /* on the 2nd side take the other neighbour */
+        for (;;) {
+            size_t x = cur % nx, y = (cur / nx) % ny, z = cur / (nx * ny);
+            size_t nxt = SIZE_MAX;
+            int ndx = 0, ndy = 0, ndz = 0, seen = 0;
+            for (int k = 0; k < 26; k++) {
+                size_t j;
+                if (!fib__n26_index(x, y, z, nx, ny, nz, k, &j))
+                    continue;
+                if (!deg[j] || j == prev)
+                    continue;
+                if (cur == i0 && seen++ < skip)
+                    continue;
+                nxt = j;
+                ndx = fib__n26[k][0];
+                ndy = fib__n26[k][1];
+                ndz = fib__n26[k][2];
+                break;
+            }
+            if (nxt == SIZE_MAX)
+                break;
+            *length += fib__step_len(sp, ndx, ndy, ndz);
+            if (nxt == i0) {
+                loop = true;
+                break;
+            }
+            if (deg[nxt] != 3) { /* reached a node */
+                ends[side] = nxt;
+                if (deg[nxt] == 2)
+                    vis[nxt] = 1; /* end point: do not start again */
+                break;
+            }
+            if (vis[nxt]) {
+                loop = true;
+                break;
+            }
+            vis[nxt] = 1;
+            prev = cur;
+            cur = nxt;
+        }
+        if (loop)
+            break;
+    }
+    return loop;
+}
+
+fib_status fib_recon_skeleton_stats(const fib_volume *skel, int substrate_face,
+                                    fib_skeleton_stats *out, fib_error *err)
+{
+    fib_status st = fib__vol_check(skel, "skeleton", err);
+    memset(out, 0, sizeof *out);
+    if (st != FIB_OK)
+        return st;
+    if (skel->type != FIB_PX_U8)
+        return fib_error_set(err, FIB_EINVAL, "recon: skeleton must be u8");
+    if (substrate_face < -1 || substrate_face > 5)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: substrate face must be -1..5 (got %d)",
+                             substrate_face);
+    size_t nx = skel->nx, ny = skel->ny, nz = skel->nz, n = nx * ny * nz;
+    size_t dims[3] = {nx, ny, nz};
+    double sp[3];
+    fib__vol_spacing(skel, sp);
+    uint8_t *deg = calloc(n, 1), *vis = calloc(n, 1);
+    fib_volume jv = {0}, jl = {0};
+    if (!deg || !vis) {
+        st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+        goto done;
+    }
+    skel_degrees(skel->data, dims, sp, substrate_face, deg, out);
     /* junction clusters */
     if ((st = fib_volume_init(&jv, FIB_PX_U8, nx, ny, nz, err)) != FIB_OK)
         goto done;
@@ -482,78 +537,15 @@ fib_status fib_recon_skeleton_stats(const fib_volume *skel, int substrate_face,
             continue;
         if (spur && vis[i0])
             continue;
-        /* walk both ways from i0 (a slab voxel) or one way (end point) */
-        size_t ends[2] = {i0, i0};
-        double length = 0;
-        bool loop = false;
-        vis[i0] = 1;
-        for (int side = 0; side < (spur ? 1 : 2); side++) {
-            size_t prev = SIZE_MAX, cur = i0;
-            int skip = side; /* on the 2nd side take the other neighbour */
-            for (;;) {
-                size_t x = cur % nx, y = (cur / nx) % ny, z = cur / (nx * ny);
-                size_t nxt = SIZE_MAX;
-                int ndx = 0, ndy = 0, ndz = 0, seen = 0;
-                for (int dz = -1; dz <= 1 && nxt == SIZE_MAX; dz++)
-                    for (int dy = -1; dy <= 1 && nxt == SIZE_MAX; dy++)
-                        for (int dx = -1; dx <= 1; dx++) {
-                            if (!dx && !dy && !dz)
-                                continue;
-                            ptrdiff_t xx = (ptrdiff_t)x + dx,
-                                      yy = (ptrdiff_t)y + dy,
-                                      zz = (ptrdiff_t)z + dz;
-                            if (xx < 0 || yy < 0 || zz < 0 ||
-                                xx >= (ptrdiff_t)nx || yy >= (ptrdiff_t)ny ||
-                                zz >= (ptrdiff_t)nz)
-                                continue;
-                            size_t j = ((size_t)zz * ny + (size_t)yy) * nx +
-                                       (size_t)xx;
-                            if (!deg[j] || j == prev)
-                                continue;
-                            if (cur == i0 && seen++ < skip)
-                                continue;
-                            nxt = j;
-                            ndx = dx;
-                            ndy = dy;
-                            ndz = dz;
-                            break;
-                        }
-                if (nxt == SIZE_MAX)
-                    break;
-                length += step_len(sp, ndx, ndy, ndz);
-                if (nxt == i0) {
-                    loop = true;
-                    break;
-                }
-                if (deg[nxt] != 3) { /* reached a node */
-                    ends[side] = nxt;
-                    if (deg[nxt] == 2)
-                        vis[nxt] = 1; /* end point: do not start again */
-                    break;
-                }
-                if (vis[nxt]) {
-                    loop = true;
-                    break;
-                }
-                vis[nxt] = 1;
-                prev = cur;
-                cur = nxt;
-            }
-            if (loop)
-                break;
-        }
-        if (loop) {
-            out->n_isolated++;
+        size_t ends[2];
+        double length;
+        if (walk_branch(deg, vis, dims, sp, i0, spur, ends, &length)) {
+            out->n_isolated++; /* a closed loop */
             continue;
-        }
-        if (spur && deg[ends[0]] == 2 && ends[0] != i0) {
-            /* end point to end point: fine, a lone segment */
         }
         out->n_branches++;
         len_sum += length;
-        size_t a = ends[0], b = ends[1];
-        if (spur)
-            b = i0;
+        size_t a = ends[0], b = spur ? i0 : ends[1];
         double d[3] = {
             ((double)(a % nx) - (double)(b % nx)) * sp[0],
             ((double)((a / nx) % ny) - (double)((b / nx) % ny)) * sp[1],

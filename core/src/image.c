@@ -247,21 +247,42 @@ void fib_volume_set(fib_volume *vol, size_t x, size_t y, size_t z, double v)
     store(fib_volume_at(vol, x, y, z), vol->type, v);
 }
 
-void fib_image_minmax(const fib_image *img, double *min_out, double *max_out)
+/* One step of the finite min/max scan of fib_image_minmax and
+ * fib_volume_minmax (NaN/Inf skipped; the first of equal values kept). */
+static inline void minmax_add(double v, double *lo, double *hi)
 {
-    double lo = (double)INFINITY, hi = -(double)INFINITY;
-    for (size_t y = 0; y < img->height; y++)
-        for (size_t x = 0; x < img->width; x++) {
-            const double v = fib_image_get(img, x, y);
-            if (!isfinite(v))
-                continue;
-            if (v < lo)
-                lo = v;
-            if (v > hi)
-                hi = v;
-        }
+    if (!isfinite(v))
+        return;
+    if (v < *lo)
+        *lo = v;
+    if (v > *hi)
+        *hi = v;
+}
+
+static void minmax_end(double lo, double hi, double *min_out, double *max_out)
+{
     if (lo > hi)
         lo = hi = 0.0;
     *min_out = lo;
     *max_out = hi;
+}
+
+void fib_image_minmax(const fib_image *img, double *min_out, double *max_out)
+{
+    double lo = (double)INFINITY, hi = -(double)INFINITY;
+    for (size_t y = 0; y < img->height; y++)
+        for (size_t x = 0; x < img->width; x++)
+            minmax_add(fib_image_get(img, x, y), &lo, &hi);
+    minmax_end(lo, hi, min_out, max_out);
+}
+
+void fib_volume_minmax(const fib_volume *vol, double *min_out, double *max_out)
+{
+    double lo = (double)INFINITY, hi = -(double)INFINITY;
+    for (size_t z = 0; z < vol->nz; z++)
+        for (size_t y = 0; y < vol->ny; y++)
+            for (size_t x = 0; x < vol->nx; x++)
+                minmax_add(load(fib_volume_at(vol, x, y, z), vol->type), &lo,
+                           &hi);
+    minmax_end(lo, hi, min_out, max_out);
 }

@@ -210,6 +210,8 @@ typedef struct fib_tort_opts {
     double rel_tol;  /**< stop when ||r||_2 / ||b||_2 < rel_tol; 0 = 1e-6 */
     size_t max_iter; /**< 0 = 20000 */
     bool jacobi;     /**< Jacobi preconditioner instead of multigrid */
+    int threads;     /**< OpenMP threads; 0 = runtime default
+                          (fib/threads.h; results do not depend on it) */
 } fib_tort_opts;
 
 typedef struct fib_tort_result {

@@ -151,6 +151,10 @@ FIB_API void fib_volume_set(fib_volume *vol, size_t x, size_t y, size_t z,
 FIB_API void fib_image_minmax(const fib_image *img, double *min_out,
                               double *max_out);
 
+/** Minimum and maximum finite value of a volume, as fib_image_minmax. */
+FIB_API void fib_volume_minmax(const fib_volume *vol, double *min_out,
+                               double *max_out);
+
 #ifdef __cplusplus
 }
 #endif

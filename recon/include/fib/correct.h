@@ -29,9 +29,10 @@
  *
  * Threads: functions use OpenMP internally; results are bit-identical for
  * any number of threads (no parallel floating-point reductions).  A
- * context is not thread-safe: one context per thread.  FFTW plans are made
- * inside a `#pragma omp critical(fib_fftw_planner)` section; callers that
- * make their own FFTW plans concurrently should use the same section name.
+ * context is not thread-safe: one context per thread.  Before it makes its
+ * first FFTW plan the library calls fftwf_make_planner_thread_safe() (once
+ * per process): FFTW's own lock then guards every planner call, the host
+ * program's concurrent FFTW planning included.
  */
 #ifndef FIB_CORRECT_H
 #define FIB_CORRECT_H
@@ -170,6 +171,8 @@ typedef struct fib_recon_destripe_params {
                                       noise) filter relative to the stripe
                                       filter; 0 = none (negative invalid) */
     unsigned vsnr_iterations;    /**< ADMM iterations, <= 10000; 0 = 30 */
+    int threads; /**< OpenMP threads for this step; 0 = runtime default
+                      (fib/threads.h; results do not depend on it) */
 } fib_recon_destripe_params;
 
 typedef enum fib_recon_background_method {
@@ -194,6 +197,7 @@ typedef struct fib_recon_background_params {
                                 samples are used */
     double gauss_sigma_px; /**< 0 = min(width, height) / 8 */
     bool divide;           /**< false = subtract (additive shading) */
+    int threads; /**< OpenMP threads for this step; 0 = runtime default */
 } fib_recon_background_params;
 
 /**
@@ -254,6 +258,7 @@ typedef struct fib_recon_denoise_params {
                               0 = 0.8 x estimated noise sd */
     unsigned patch_radius;  /**< NLM patch (2r+1)^2; 0 = 3 (7 x 7) */
     unsigned search_radius; /**< NLM search (2r+1)^2; 0 = 10 (21 x 21) */
+    int threads; /**< OpenMP threads for this step; 0 = runtime default */
 } fib_recon_denoise_params;
 
 /** Every step; a zero-initialised struct turns everything off. */

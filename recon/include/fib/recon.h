@@ -45,7 +45,7 @@
  * of slice s - 1 (other threads); see fib_recon_source.read_uses_threads.
  *
  * Thread-safety: one fib_recon per thread; distinct contexts may be used
- * concurrently (FFTW planning runs in `omp critical(fib_fftw_planner)`).
+ * concurrently (the FFTW planner is made thread-safe: fib/correct.h).
  */
 #ifndef FIB_RECON_H
 #define FIB_RECON_H

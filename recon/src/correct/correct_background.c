@@ -18,6 +18,7 @@
 #include "correct_internal.h"
 
 #include "fib/checked.h"
+#include "fib/threads.h"
 
 #include <lapacke.h>
 #include <math.h>
@@ -226,6 +227,18 @@ static fib_status fit_poly(fib__background_ws *ws, const float *p, size_t se,
     return FIB_OK;
 }
 
+/* Position on the small grid (n samples, factor f) of the centre of full
+ * pixel i, clamped to [0, n - 1] (small pixel j covers [j f, (j+1) f)). */
+static inline double small_pos(size_t i, size_t f, size_t n)
+{
+    double s = ((double)i + 0.5) / (double)f - 0.5;
+    if (s < 0)
+        s = 0;
+    if (s > (double)(n - 1))
+        s = (double)(n - 1);
+    return s;
+}
+
 static void fit_gauss(fib__background_ws *ws, const float *p, size_t se)
 {
     const size_t w = ws->w, h = ws->h, f = ws->f;
@@ -247,21 +260,13 @@ static void fit_gauss(fib__background_ws *ws, const float *p, size_t se)
     /* bilinear upsampling; small pixel i covers [i f, (i+1) f) */
 #pragma omp parallel for schedule(static)
     for (size_t y = 0; y < h; y++) {
-        double sy = ((double)y + 0.5) / (double)f - 0.5;
-        if (sy < 0)
-            sy = 0;
-        if (sy > (double)(ws->sh - 1))
-            sy = (double)(ws->sh - 1);
+        double sy = small_pos(y, f, ws->sh);
         size_t j0 = (size_t)sy, j1 = j0 + 1 < ws->sh ? j0 + 1 : j0;
         float fy = (float)(sy - (double)j0);
         const float *r0 = ws->small + j0 * ws->sw;
         const float *r1 = ws->small + j1 * ws->sw;
         for (size_t x = 0; x < w; x++) {
-            double sx = ((double)x + 0.5) / (double)f - 0.5;
-            if (sx < 0)
-                sx = 0;
-            if (sx > (double)(ws->sw - 1))
-                sx = (double)(ws->sw - 1);
+            double sx = small_pos(x, f, ws->sw);
             size_t i0 = (size_t)sx, i1 = i0 + 1 < ws->sw ? i0 + 1 : i0;
             float fx = (float)(sx - (double)i0);
             float top = r0[i0] + fx * (r0[i1] - r0[i0]);
@@ -271,8 +276,8 @@ static void fit_gauss(fib__background_ws *ws, const float *p, size_t se)
     }
 }
 
-fib_status fib__background_run(fib__background_ws *ws, fib_image *img,
-                               fib_image *bg_out, fib_error *err)
+static fib_status background_run_body(fib__background_ws *ws, fib_image *img,
+                                      fib_image *bg_out, fib_error *err)
 {
     fib_status st = fib__check_f32(img, "background", err);
     if (st != FIB_OK)
@@ -338,6 +343,16 @@ fib_status fib__background_run(fib__background_ws *ws, fib_image *img,
             p[y * se + x] = (float)((double)p[y * se + x] * mean / (double)b);
         }
     return FIB_OK;
+}
+
+/* Runs with the step's thread count (params threads). */
+fib_status fib__background_run(fib__background_ws *ws, fib_image *img,
+                               fib_image *bg_out, fib_error *err)
+{
+    fib_threads_scope ts = fib_threads_begin(ws->p.threads);
+    fib_status st = background_run_body(ws, img, bg_out, err);
+    fib_threads_end(ts);
+    return st;
 }
 
 fib_status fib_recon_background(const fib_recon_background_params *params,

@@ -27,6 +27,7 @@
 #include "correct_internal.h"
 
 #include "fib/checked.h"
+#include "fib/threads.h"
 
 #include <math.h>
 #include <omp.h>
@@ -83,9 +84,9 @@ void fib__denoise_ws_destroy(fib__denoise_ws *ws)
     free(ws);
 }
 
-fib_status fib__denoise_ws_create(const fib_recon_denoise_params *p,
-                                  size_t width, size_t height,
-                                  fib__denoise_ws **out, fib_error *err)
+static fib_status denoise_ws_create_body(const fib_recon_denoise_params *p,
+                                         size_t width, size_t height,
+                                         fib__denoise_ws **out, fib_error *err)
 {
     *out = NULL;
     fib__denoise_ws *ws = calloc(1, sizeof *ws);
@@ -143,6 +144,17 @@ fib_status fib__denoise_ws_create(const fib_recon_denoise_params *p,
     return FIB_OK;
 fail:
     fib__denoise_ws_destroy(ws);
+    return st;
+}
+
+/* The work space is sized for the step's thread count (params threads). */
+fib_status fib__denoise_ws_create(const fib_recon_denoise_params *p,
+                                  size_t width, size_t height,
+                                  fib__denoise_ws **out, fib_error *err)
+{
+    fib_threads_scope ts = fib_threads_begin(p ? p->threads : 0);
+    fib_status st = denoise_ws_create_body(p, width, height, out, err);
+    fib_threads_end(ts);
     return st;
 }
 
@@ -367,7 +379,12 @@ static void median_general(fib__denoise_ws *ws, const float *const *srcs,
 
 /* ---------------- Perona-Malik ---------------- */
 
-static double auto_kappa(fib__denoise_ws *ws, const float *src)
+/* Median of |I(x+1,y) - I(x,y)| over the plane @p src (upper median,
+ * element c/2 of the c differences) in *med; false when the plane is one
+ * column wide.  Uses ws->plane2 as scratch.  The robust noise scale of
+ * both the Perona-Malik kappa and the NLM h (1.4826 x MAD, Rousseeuw &
+ * Croux 1993). */
+static bool diff_median(fib__denoise_ws *ws, const float *src, float *med)
 {
     size_t w = ws->w, h = ws->h, c = 0;
     float *d = ws->plane2;
@@ -375,8 +392,16 @@ static double auto_kappa(fib__denoise_ws *ws, const float *src)
         for (size_t x = 0; x + 1 < w; x++)
             d[c++] = fabsf(src[y * w + x + 1] - src[y * w + x]);
     if (c == 0)
+        return false;
+    *med = fib__select_k(d, c, c / 2);
+    return true;
+}
+
+static double auto_kappa(fib__denoise_ws *ws, const float *src)
+{
+    float med;
+    if (!diff_median(ws, src, &med))
         return 1;
-    float med = fib__select_k(d, c, c / 2);
     double k = 2.0 * 1.4826 * (double)med;
     return k > 0 ? k : 1e-6;
 }
@@ -417,14 +442,10 @@ static void diffusion(fib__denoise_ws *ws, float *u)
 /* robust noise sd: 1.4826 x median |I(x+1,y) - I(x,y)| / sqrt 2 */
 static double noise_sd(fib__denoise_ws *ws, const float *src)
 {
-    size_t w = ws->w, h = ws->h, c = 0;
-    float *d = ws->plane2;
-    for (size_t y = 0; y < h; y++)
-        for (size_t x = 0; x + 1 < w; x++)
-            d[c++] = fabsf(src[y * w + x + 1] - src[y * w + x]);
-    if (c == 0)
+    float med;
+    if (!diff_median(ws, src, &med))
         return 0;
-    return 1.4826 * (double)fib__select_k(d, c, c / 2) / sqrt(2.0);
+    return 1.4826 * (double)med / sqrt(2.0);
 }
 
 static void nlm(fib__denoise_ws *ws, float *u)
@@ -509,7 +530,8 @@ static void nlm(fib__denoise_ws *ws, float *u)
         u[i] = ws->accv[i] / ws->accw[i];
 }
 
-fib_status fib__denoise_run(fib__denoise_ws *ws, fib_image *img, fib_error *err)
+static fib_status denoise_run_body(fib__denoise_ws *ws, fib_image *img,
+                                   fib_error *err)
 {
     fib_status st = fib__check_f32(img, "denoise", err);
     if (st != FIB_OK)
@@ -549,6 +571,15 @@ fib_status fib__denoise_run(fib__denoise_ws *ws, fib_image *img, fib_error *err)
     for (size_t y = 0; y < ws->h; y++)
         memcpy(p + y * se, ws->plane + y * ws->w, ws->w * sizeof(float));
     return FIB_OK;
+}
+
+/* Runs with the step's thread count (params threads). */
+fib_status fib__denoise_run(fib__denoise_ws *ws, fib_image *img, fib_error *err)
+{
+    fib_threads_scope ts = fib_threads_begin(ws->p.threads);
+    fib_status st = denoise_run_body(ws, img, err);
+    fib_threads_end(ts);
+    return st;
 }
 
 fib_status fib_recon_denoise(const fib_recon_denoise_params *params,

@@ -31,6 +31,8 @@
 #include "correct_internal.h"
 
 #include "fib/checked.h"
+#include "fftw_plan.h"
+#include "fib/threads.h"
 
 #include <fftw3.h>
 #include <math.h>
@@ -38,35 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_LEVELS = 10 };
-
-struct fib__destripe_ws {
-    fib_recon_destripe_params p;
-    const fib__wavelet *wav;
-    double h[64], g[64]; /* analysis/synthesis filters (orthogonal) */
-    int off;             /* 1 - n/2 */
-    size_t w, h_img;     /* image size */
-    /* rotated frame (== image size when the angle is 0) */
-    bool rotated;
-    double ca, sa; /* cos, sin of the stripe angle */
-    size_t fw, fh; /* frame size */
-    float *frame;  /* fw x fh */
-    float *frame0; /* copy of the frame before filtering */
-    /* padded work planes */
-    size_t px, py, mx, my;
-    float *buf, *buf2;
-    fftwf_complex *spec;
-    float *damp; /* per level, py/2 + 1 values each */
-    fftwf_plan fwd[MAX_LEVELS], inv[MAX_LEVELS];
-    fftwf_plan fwd2, inv2; /* wedge: 2D r2c/c2r on buf */
-    int nt;                /* threads the scratch buffers were made for */
-    size_t tbuf_per;       /* floats per thread: max(px, py / 2) */
-    float *tbuf;           /* nt x tbuf_per scratch */
-    float *mask;           /* wedge: py x (px/2+1) spectrum weights */
-    ptrdiff_t *xmap;       /* padded column -> source columns (2 each) */
-    float *xw;             /* padded column -> weight of the second */
-    fib__vsnr_ws *vsnr;    /* VSNR: its own work space on the frame */
-};
+#include "destripe_internal.h"
 
 fib_status fib__destripe_resolve(const fib_recon_destripe_params *in,
                                  fib_recon_destripe_params *out, fib_error *err)
@@ -90,19 +64,17 @@ void fib__destripe_ws_destroy(fib__destripe_ws *ws)
 {
     if (!ws)
         return;
-#pragma omp critical(fib_fftw_planner)
-    {
-        for (int i = 0; i < MAX_LEVELS; i++) {
-            if (ws->fwd[i])
-                fftwf_destroy_plan(ws->fwd[i]);
-            if (ws->inv[i])
-                fftwf_destroy_plan(ws->inv[i]);
-        }
-        if (ws->fwd2)
-            fftwf_destroy_plan(ws->fwd2);
-        if (ws->inv2)
-            fftwf_destroy_plan(ws->inv2);
+    fib__fftwf_planner_ready();
+    for (int i = 0; i < MAX_LEVELS; i++) {
+        if (ws->fwd[i])
+            fftwf_destroy_plan(ws->fwd[i]);
+        if (ws->inv[i])
+            fftwf_destroy_plan(ws->inv[i]);
     }
+    if (ws->fwd2)
+        fftwf_destroy_plan(ws->fwd2);
+    if (ws->inv2)
+        fftwf_destroy_plan(ws->inv2);
     free(ws->frame);
     free(ws->frame0);
     fftwf_free(ws->buf);
@@ -143,21 +115,11 @@ static void image_to_frame(const fib__destripe_ws *ws, double x, double y,
     *fv = 0.5 * (double)(ws->fh - 1) + dx * ws->sa + dy * ws->ca;
 }
 
-fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
-                                   size_t width, size_t height,
-                                   fib__destripe_ws **out, fib_error *err)
+/* Frame of the (rotated) stripes: its size fw x fh and, when rotated,
+ * the frame buffers. */
+static fib_status ws_frame(fib__destripe_ws *ws, size_t width, size_t height,
+                           fib_error *err)
 {
-    fib_status st = FIB_OK;
-    *out = NULL;
-    fib__destripe_ws *ws = calloc(1, sizeof *ws);
-    if (!ws)
-        return fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
-    st = fib__destripe_resolve(p, &ws->p, err);
-    if (st != FIB_OK)
-        goto fail;
-    ws->wav = fib__wavelet_find(ws->p.wavelet);
-    ws->w = width;
-    ws->h_img = height;
     double a = ws->p.stripe_angle_deg * FIB__PI / 180.0;
     ws->ca = cos(a);
     ws->sa = sin(a);
@@ -175,27 +137,22 @@ fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
     }
     size_t n_frame;
     if (!fib_mul_size(ws->fw, ws->fh, &n_frame) || ws->fw > FIB_MAX_EXTENT ||
-        ws->fh > FIB_MAX_EXTENT) {
-        st = fib_error_set(err, FIB_ERANGE, "correct: destripe: image too big");
-        goto fail;
-    }
+        ws->fh > FIB_MAX_EXTENT)
+        return fib_error_set(err, FIB_ERANGE,
+                             "correct: destripe: image too big");
     if (ws->rotated) {
         ws->frame = malloc(n_frame * sizeof(float));
         ws->frame0 = malloc(n_frame * sizeof(float));
-        if (!ws->frame || !ws->frame0) {
-            st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
-            goto fail;
-        }
+        if (!ws->frame || !ws->frame0)
+            return fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
     }
+    return FIB_OK;
+}
 
-    if (ws->p.method == FIB_DESTRIPE_VSNR) {
-        st = fib__vsnr_ws_create(&ws->p, ws->fw, ws->fh, &ws->vsnr, err);
-        if (st != FIB_OK)
-            goto fail;
-        *out = ws;
-        return FIB_OK;
-    }
-
+/* Wavelet filters, margins, the padded size px x py and the FFT buffers. */
+static fib_status ws_pad(fib__destripe_ws *ws, size_t width, size_t height,
+                         fib_error *err)
+{
     /* Filters: h = rec_lo, g[k] = (-1)^k dec_lo[k] = (-1)^k h[n-1-k]. */
     int n = ws->wav->len;
     fib__wavelet_filters(ws->wav, ws->h, ws->g, &ws->off);
@@ -214,61 +171,56 @@ fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
     ws->my = margin < ws->fh ? margin : ws->fh;
     ws->px = round_up(ws->fw + 2 * ws->mx, unit);
     ws->py = round_up(ws->fh + 2 * ws->my, unit);
-    if (ws->p.method != FIB_DESTRIPE_WEDGE &&
-        (ws->fw < unit || ws->fh < unit)) {
-        st = fib_error_set(err, FIB_EINVAL,
-                           "correct: destripe: image %zux%zu too small for "
-                           "%u wavelet levels (needs >= %zu px per side)",
-                           width, height, ws->p.levels, unit);
-        goto fail;
-    }
+    if (ws->p.method != FIB_DESTRIPE_WEDGE && (ws->fw < unit || ws->fh < unit))
+        return fib_error_set(err, FIB_EINVAL,
+                             "correct: destripe: image %zux%zu too small for "
+                             "%u wavelet levels (needs >= %zu px per side)",
+                             width, height, ws->p.levels, unit);
     size_t npad, nspec, nspec2;
     if (!fib_mul_size(ws->px, ws->py, &npad) ||
         !fib_mul_size(ws->px, ws->py / 2 + 1, &nspec) ||
-        !fib_mul_size(ws->py, ws->px / 2 + 1, &nspec2)) {
-        st = fib_error_set(err, FIB_ERANGE, "correct: destripe: image too big");
-        goto fail;
-    }
+        !fib_mul_size(ws->py, ws->px / 2 + 1, &nspec2))
+        return fib_error_set(err, FIB_ERANGE,
+                             "correct: destripe: image too big");
     ws->buf = fftwf_alloc_real(npad);
     ws->buf2 = fftwf_alloc_real(npad);
     /* column FFTs need px/2 x (py/4 + 1), the 2D r2c py x (px/2 + 1) */
     if (nspec2 > nspec)
         nspec = nspec2;
     ws->spec = fftwf_alloc_complex(nspec);
-    if (!ws->buf || !ws->buf2 || !ws->spec) {
-        st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
-        goto fail;
-    }
-    /* Columns outside the image, seen periodically as one gap of G
-     * columns after the last one: a raised-cosine cross-fade from the
-     * mirror image of the right edge to that of the left edge, so the
-     * periodic signal has no seam (a seam would be a full-height
-     * vertical line, i.e. a stripe, for the filter). */
+    if (!ws->buf || !ws->buf2 || !ws->spec)
+        return fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+    return FIB_OK;
+}
+
+/* Columns outside the image, seen periodically as one gap of G columns
+ * after the last one: a raised-cosine cross-fade from the mirror image of
+ * the right edge to that of the left edge, so the periodic signal has no
+ * seam (a seam would be a full-height vertical line, i.e. a stripe, for
+ * the filter).  Also the per-thread row buffers. */
+static fib_status ws_columns(fib__destripe_ws *ws, fib_error *err)
+{
     ws->xmap = malloc(2 * ws->px * sizeof(ptrdiff_t));
     ws->xw = malloc(ws->px * sizeof(float));
-    if (!ws->xmap || !ws->xw) {
-        st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
-        goto fail;
-    }
-    {
-        const ptrdiff_t fw = (ptrdiff_t)ws->fw;
-        const ptrdiff_t G = (ptrdiff_t)ws->px - fw;
-        for (size_t x = 0; x < ws->px; x++) {
-            ptrdiff_t t =
-                ((ptrdiff_t)x - (ptrdiff_t)ws->mx - fw) % (ptrdiff_t)ws->px;
-            if (t < 0)
-                t += (ptrdiff_t)ws->px;
-            if (t >= G) { /* inside the image */
-                ws->xmap[2 * x] = ws->xmap[2 * x + 1] =
-                    (ptrdiff_t)x - (ptrdiff_t)ws->mx;
-                ws->xw[x] = 0;
-                continue;
-            }
-            ws->xmap[2 * x] = fib__reflect(fw + t, fw);    /* right mirror */
-            ws->xmap[2 * x + 1] = fib__reflect(t - G, fw); /* left mirror */
-            ws->xw[x] = (float)(0.5 - 0.5 * cos(FIB__PI * ((double)t + 0.5) /
-                                                (double)G));
+    if (!ws->xmap || !ws->xw)
+        return fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+    const ptrdiff_t fw = (ptrdiff_t)ws->fw;
+    const ptrdiff_t G = (ptrdiff_t)ws->px - fw;
+    for (size_t x = 0; x < ws->px; x++) {
+        ptrdiff_t t =
+            ((ptrdiff_t)x - (ptrdiff_t)ws->mx - fw) % (ptrdiff_t)ws->px;
+        if (t < 0)
+            t += (ptrdiff_t)ws->px;
+        if (t >= G) { /* inside the image */
+            ws->xmap[2 * x] = ws->xmap[2 * x + 1] =
+                (ptrdiff_t)x - (ptrdiff_t)ws->mx;
+            ws->xw[x] = 0;
+            continue;
         }
+        ws->xmap[2 * x] = fib__reflect(fw + t, fw);    /* right mirror */
+        ws->xmap[2 * x + 1] = fib__reflect(t - G, fw); /* left mirror */
+        ws->xw[x] =
+            (float)(0.5 - 0.5 * cos(FIB__PI * ((double)t + 0.5) / (double)G));
     }
 
     ws->nt = omp_get_max_threads();
@@ -276,109 +228,135 @@ fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
         ws->nt = 1;
     ws->tbuf_per = ws->px > ws->py / 2 ? ws->px : ws->py / 2;
     ws->tbuf = malloc((size_t)ws->nt * ws->tbuf_per * sizeof(float));
-    if (!ws->tbuf) {
-        st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+    if (!ws->tbuf)
+        return fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+    return FIB_OK;
+}
+
+/* wavelet-fft: the Gaussian damping of each level's column spectra and
+ * the column FFT plans. */
+static fib_status ws_wavelet_fft(fib__destripe_ws *ws, fib_error *err)
+{
+    size_t nd = 0;
+    for (unsigned l = 0; l < ws->p.levels; l++)
+        nd += (ws->py >> (l + 1)) / 2 + 1;
+    ws->damp = malloc(nd * sizeof(float));
+    if (!ws->damp)
+        return fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+    size_t o = 0;
+    for (unsigned l = 0; l < ws->p.levels; l++) {
+        size_t m = ws->py >> (l + 1);
+        for (size_t k = 0; k <= m / 2; k++) {
+            /* frequency in cycles per image height (not per padded
+             * length), so that sigma does not depend on the padding */
+            double kk = (double)k * (double)ws->fh / (double)ws->py;
+            double s = ws->p.sigma;
+            /* g(k) and the 1/m of the unnormalised inverse FFT */
+            ws->damp[o + k] =
+                (float)(-expm1(-kk * kk / (2 * s * s)) / (double)m);
+        }
+        o += m / 2 + 1;
+    }
+    int ok = 1;
+    fib__fftwf_planner_ready();
+    for (unsigned l = 0; l < ws->p.levels && ok; l++) {
+        int m = (int)(ws->py >> (l + 1));
+        int cols = (int)(ws->px >> (l + 1));
+        float *cv = ws->buf + cols; /* right half of the band */
+        ws->fwd[l] =
+            fftwf_plan_many_dft_r2c(1, &m, cols, cv, NULL, (int)ws->px, 1,
+                                    ws->spec, NULL, cols, 1, FFTW_ESTIMATE);
+        ws->inv[l] =
+            fftwf_plan_many_dft_c2r(1, &m, cols, ws->spec, NULL, cols, 1, cv,
+                                    NULL, (int)ws->px, 1, FFTW_ESTIMATE);
+        ok = ws->fwd[l] && ws->inv[l];
+    }
+    if (!ok)
+        return fib_error_set(err, FIB_ENOMEM,
+                             "correct: destripe: fftw planning failed");
+    return FIB_OK;
+}
+
+/* wedge: the wedge mask over the r2c spectrum and the 2-D plans.  Rows ky
+ * (py of them, fastest varying index kx in 0..px/2): FFTW's 2D r2c of a
+ * py x px row-major plane gives py x (px/2+1) complex values. */
+static fib_status ws_wedge(fib__destripe_ws *ws, fib_error *err)
+{
+    size_t nh = ws->px / 2 + 1;
+    size_t nm;
+    if (!fib_mul_size(ws->py, nh, &nm))
+        return fib_error_set(err, FIB_ERANGE, "correct: image too big");
+    ws->mask = malloc(nm * sizeof(float));
+    if (!ws->mask)
+        return fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+    double half = ws->p.wedge_half_angle_deg * FIB__PI / 180.0;
+    double taper = ws->p.wedge_taper_deg * FIB__PI / 180.0;
+    double norm = 1.0 / ((double)ws->px * (double)ws->py);
+    for (size_t j = 0; j < ws->py; j++) {
+        double fy =
+            (double)(j <= ws->py / 2 ? (ptrdiff_t)j
+                                     : (ptrdiff_t)j - (ptrdiff_t)ws->py) /
+            (double)ws->py;
+        for (size_t i = 0; i < nh; i++) {
+            double fx = (double)i / (double)ws->px;
+            /* radius as a fraction of Nyquist (0.5 cycles/px) */
+            double r = 2 * sqrt(fx * fx + fy * fy);
+            /* angle from the fx axis (stripes vertical in the frame
+             * put their energy on fy = 0) */
+            double ang = atan2(fabs(fy), fx);
+            double m = 1;
+            if (r > ws->p.wedge_min_radius) {
+                if (ang <= half)
+                    m = 0;
+                else if (ang < half + taper)
+                    m = 0.5 - 0.5 * cos(FIB__PI * (ang - half) / taper);
+            }
+            ws->mask[j * nh + i] = (float)(m * norm);
+        }
+    }
+    fib__fftwf_planner_ready();
+    ws->fwd2 = fftwf_plan_dft_r2c_2d((int)ws->py, (int)ws->px, ws->buf,
+                                     ws->spec, FFTW_ESTIMATE);
+    ws->inv2 = fftwf_plan_dft_c2r_2d((int)ws->py, (int)ws->px, ws->spec,
+                                     ws->buf, FFTW_ESTIMATE);
+    if (!ws->fwd2 || !ws->inv2)
+        return fib_error_set(err, FIB_ENOMEM,
+                             "correct: destripe: fftw planning failed");
+    return FIB_OK;
+}
+
+static fib_status destripe_ws_create_body(const fib_recon_destripe_params *p,
+                                          size_t width, size_t height,
+                                          fib__destripe_ws **out,
+                                          fib_error *err)
+{
+    fib_status st = FIB_OK;
+    *out = NULL;
+    fib__destripe_ws *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
+    st = fib__destripe_resolve(p, &ws->p, err);
+    if (st != FIB_OK)
         goto fail;
+    ws->wav = fib__wavelet_find(ws->p.wavelet);
+    ws->w = width;
+    ws->h_img = height;
+    if ((st = ws_frame(ws, width, height, err)) != FIB_OK)
+        goto fail;
+    if (ws->p.method == FIB_DESTRIPE_VSNR) {
+        st = fib__vsnr_ws_create(&ws->p, ws->fw, ws->fh, &ws->vsnr, err);
+        if (st != FIB_OK)
+            goto fail;
+        *out = ws;
+        return FIB_OK;
     }
-    if (ws->p.method == FIB_DESTRIPE_WAVELET_FFT) {
-        size_t nd = 0;
-        for (unsigned l = 0; l < ws->p.levels; l++)
-            nd += (ws->py >> (l + 1)) / 2 + 1;
-        ws->damp = malloc(nd * sizeof(float));
-        if (!ws->damp) {
-            st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
-            goto fail;
-        }
-        size_t o = 0;
-        for (unsigned l = 0; l < ws->p.levels; l++) {
-            size_t m = ws->py >> (l + 1);
-            for (size_t k = 0; k <= m / 2; k++) {
-                /* frequency in cycles per image height (not per padded
-                 * length), so that sigma does not depend on the padding */
-                double kk = (double)k * (double)ws->fh / (double)ws->py;
-                double s = ws->p.sigma;
-                /* g(k) and the 1/m of the unnormalised inverse FFT */
-                ws->damp[o + k] =
-                    (float)(-expm1(-kk * kk / (2 * s * s)) / (double)m);
-            }
-            o += m / 2 + 1;
-        }
-        int ok = 1;
-#pragma omp critical(fib_fftw_planner)
-        {
-            for (unsigned l = 0; l < ws->p.levels && ok; l++) {
-                int m = (int)(ws->py >> (l + 1));
-                int cols = (int)(ws->px >> (l + 1));
-                float *cv = ws->buf + cols; /* right half of the band */
-                ws->fwd[l] = fftwf_plan_many_dft_r2c(
-                    1, &m, cols, cv, NULL, (int)ws->px, 1, ws->spec, NULL, cols,
-                    1, FFTW_ESTIMATE);
-                ws->inv[l] = fftwf_plan_many_dft_c2r(
-                    1, &m, cols, ws->spec, NULL, cols, 1, cv, NULL, (int)ws->px,
-                    1, FFTW_ESTIMATE);
-                ok = ws->fwd[l] && ws->inv[l];
-            }
-        }
-        if (!ok) {
-            st = fib_error_set(err, FIB_ENOMEM,
-                               "correct: destripe: fftw planning failed");
-            goto fail;
-        }
-    } else {
-        /* Wedge mask over the r2c spectrum: rows ky (py of them, fastest
-         * varying index kx in 0..px/2).  FFTW's 2D r2c of a py x px
-         * row-major plane gives py x (px/2+1) complex values. */
-        size_t nh = ws->px / 2 + 1;
-        size_t nm;
-        if (!fib_mul_size(ws->py, nh, &nm)) {
-            st = fib_error_set(err, FIB_ERANGE, "correct: image too big");
-            goto fail;
-        }
-        ws->mask = malloc(nm * sizeof(float));
-        if (!ws->mask) {
-            st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
-            goto fail;
-        }
-        double half = ws->p.wedge_half_angle_deg * FIB__PI / 180.0;
-        double taper = ws->p.wedge_taper_deg * FIB__PI / 180.0;
-        double norm = 1.0 / ((double)ws->px * (double)ws->py);
-        for (size_t j = 0; j < ws->py; j++) {
-            double fy =
-                (double)(j <= ws->py / 2 ? (ptrdiff_t)j
-                                         : (ptrdiff_t)j - (ptrdiff_t)ws->py) /
-                (double)ws->py;
-            for (size_t i = 0; i < nh; i++) {
-                double fx = (double)i / (double)ws->px;
-                /* radius as a fraction of Nyquist (0.5 cycles/px) */
-                double r = 2 * sqrt(fx * fx + fy * fy);
-                /* angle from the fx axis (stripes vertical in the frame
-                 * put their energy on fy = 0) */
-                double ang = atan2(fabs(fy), fx);
-                double m = 1;
-                if (r > ws->p.wedge_min_radius) {
-                    if (ang <= half)
-                        m = 0;
-                    else if (ang < half + taper)
-                        m = 0.5 - 0.5 * cos(FIB__PI * (ang - half) / taper);
-                }
-                ws->mask[j * nh + i] = (float)(m * norm);
-            }
-        }
-        int ok;
-#pragma omp critical(fib_fftw_planner)
-        {
-            ws->fwd2 = fftwf_plan_dft_r2c_2d((int)ws->py, (int)ws->px, ws->buf,
-                                             ws->spec, FFTW_ESTIMATE);
-            ws->inv2 = fftwf_plan_dft_c2r_2d((int)ws->py, (int)ws->px, ws->spec,
-                                             ws->buf, FFTW_ESTIMATE);
-            ok = ws->fwd2 && ws->inv2;
-        }
-        if (!ok) {
-            st = fib_error_set(err, FIB_ENOMEM,
-                               "correct: destripe: fftw planning failed");
-            goto fail;
-        }
-    }
+    if ((st = ws_pad(ws, width, height, err)) != FIB_OK ||
+        (st = ws_columns(ws, err)) != FIB_OK)
+        goto fail;
+    st = ws->p.method == FIB_DESTRIPE_WAVELET_FFT ? ws_wavelet_fft(ws, err)
+                                                  : ws_wedge(ws, err);
+    if (st != FIB_OK)
+        goto fail;
     *out = ws;
     return FIB_OK;
 fail:
@@ -386,214 +364,15 @@ fail:
     return st;
 }
 
-/* ---- periodised 1-level 2D DWT on the top-left nx x ny block ---- */
-
-void fib__dwt1d(const double *h, const double *g, int n, int off,
-                const float *x, size_t len, float *a, float *d, float *scratch)
+/* The work space is sized for the step's thread count (params threads). */
+fib_status fib__destripe_ws_create(const fib_recon_destripe_params *p,
+                                   size_t width, size_t height,
+                                   fib__destripe_ws **out, fib_error *err)
 {
-    const ptrdiff_t half = (ptrdiff_t)(len / 2);
-    /* polyphase: E[m] = x[2m], O[m] = x[2m + 1]; tap k reads
-     * x[2(i + q) + p] with k + off = 2q + p, i.e. E or O at i + q */
-    float *E = scratch, *O = scratch + half;
-    for (ptrdiff_t m = 0; m < half; m++) {
-        E[m] = x[2 * m];
-        O[m] = x[2 * m + 1];
-    }
-    ptrdiff_t qmin = 1 << 30, qmax = -(1 << 30);
-    for (int k = 0; k < n; k++) {
-        ptrdiff_t t = k + off, q = t >= 0 ? t / 2 : -((-t + 1) / 2);
-        qmin = q < qmin ? q : qmin;
-        qmax = q > qmax ? q : qmax;
-    }
-    ptrdiff_t i0 = qmin < 0 ? -qmin : 0, i1 = half - (qmax > 0 ? qmax : 0);
-    if (i1 < i0)
-        i1 = i0;
-    for (ptrdiff_t i = i0; i < i1; i++)
-        a[i] = d[i] = 0;
-    for (int k = 0; k < n; k++) {
-        ptrdiff_t t = k + off, q = t >= 0 ? t / 2 : -((-t + 1) / 2);
-        const float *P = (t - 2 * q) ? O : E;
-        const float hk = (float)h[k], gk = (float)g[k];
-        const float *pp = P + q;
-        if (i1 > i0)
-            fib__vmac2(a + i0, d + i0, pp + i0, hk, gk, (size_t)(i1 - i0));
-    }
-    for (ptrdiff_t i = 0; i < half; i++) {
-        if (i == i0)
-            i = i1;
-        if (i >= half)
-            break;
-        float sa = 0, sd = 0;
-        for (int k = 0; k < n; k++) {
-            ptrdiff_t t = k + off, q = t >= 0 ? t / 2 : -((-t + 1) / 2);
-            const float *P = (t - 2 * q) ? O : E;
-            ptrdiff_t m = (i + q) % half;
-            if (m < 0)
-                m += half;
-            sa += (float)h[k] * P[m];
-            sd += (float)g[k] * P[m];
-        }
-        a[i] = sa;
-        d[i] = sd;
-    }
-}
-
-void fib__wavelet_filters(const fib__wavelet *wav, double *h, double *g,
-                          int *off)
-{
-    int n = wav->len;
-    for (int k = 0; k < n; k++) {
-        h[k] = wav->rec_lo[k];
-        g[k] = ((k & 1) ? -1.0 : 1.0) * wav->rec_lo[n - 1 - k];
-    }
-    *off = 1 - n / 2;
-}
-
-static void dwt_rows(const fib__destripe_ws *ws, const float *src, float *dst,
-                     size_t nx, size_t ny)
-{
-    const size_t stride = ws->px;
-#pragma omp parallel num_threads(ws->nt)
-    {
-        float *scratch = ws->tbuf + (size_t)omp_get_thread_num() * ws->tbuf_per;
-#pragma omp for schedule(static)
-        for (size_t y = 0; y < ny; y++)
-            fib__dwt1d(ws->h, ws->g, ws->wav->len, ws->off, src + y * stride,
-                       nx, dst + y * stride, dst + y * stride + nx / 2,
-                       scratch);
-    }
-}
-
-static void dwt_cols(const fib__destripe_ws *ws, const float *src, float *dst,
-                     size_t nx, size_t ny)
-{
-    const size_t stride = ws->px;
-    const int n = ws->wav->len;
-    const size_t half = ny / 2;
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < half; i++) {
-        float *oa = dst + i * stride;
-        float *od = dst + (half + i) * stride;
-        for (size_t x = 0; x < nx; x++) {
-            oa[x] = 0;
-            od[x] = 0;
-        }
-        for (int k = 0; k < n; k++) {
-            ptrdiff_t t = ((ptrdiff_t)(2 * i) + ws->off + k) % (ptrdiff_t)ny;
-            if (t < 0)
-                t += (ptrdiff_t)ny;
-            const float *r = src + (size_t)t * stride;
-            float hk = (float)ws->h[k], gk = (float)ws->g[k];
-            fib__vmac2(oa, od, r, hk, gk, nx);
-        }
-    }
-}
-
-/* Inverse (transpose): x[j] = sum over k with j = 2i + k + off (mod N)
- * of h[k] a[i] + g[k] d[i].  Polyphase: even and odd j use every other
- * tap; interior outputs gather without wrapping, taps in a fixed order. */
-static void idwt_rows(const fib__destripe_ws *ws, const float *src, float *dst,
-                      size_t nx, size_t ny)
-{
-    const size_t stride = ws->px;
-    const int n = ws->wav->len;
-    const ptrdiff_t half = (ptrdiff_t)(nx / 2), off = ws->off;
-    float hf[64], gf[64];
-    for (int k = 0; k < n; k++) {
-        hf[k] = (float)ws->h[k];
-        gf[k] = (float)ws->g[k];
-    }
-    /* output j = 2m + p (p = 0, 1); tap k contributes when k + off has
-     * the parity of p, from coefficient i = m - (k + off - p) / 2 */
-#pragma omp parallel num_threads(ws->nt)
-    {
-        float *scr = ws->tbuf + (size_t)omp_get_thread_num() * ws->tbuf_per;
-#pragma omp for schedule(static)
-        for (size_t y = 0; y < ny; y++) {
-            const float *a = src + y * stride;
-            const float *d = a + half;
-            float *o = dst + y * stride;
-            for (int p = 0; p < 2; p++) {
-                /* interior m range: all i = m - q in [0, half) */
-                ptrdiff_t qmin = 1 << 30, qmax = -(1 << 30);
-                for (int k = 0; k < n; k++) {
-                    ptrdiff_t t = k + off - p;
-                    if (t & 1)
-                        continue;
-                    ptrdiff_t q = t / 2;
-                    qmin = q < qmin ? q : qmin;
-                    qmax = q > qmax ? q : qmax;
-                }
-                ptrdiff_t m0 = qmax > 0 ? qmax : 0;
-                ptrdiff_t m1 = half + (qmin < 0 ? qmin : 0);
-                if (m1 < m0)
-                    m1 = m0;
-                float *P = scr + p * half; /* outputs 2m + p, contiguous */
-                for (ptrdiff_t m = m0; m < m1; m++)
-                    P[m] = 0;
-                for (int k = 0; k < n; k++) {
-                    ptrdiff_t t = k + off - p;
-                    if (t & 1)
-                        continue;
-                    ptrdiff_t q = t / 2;
-                    const float hk = hf[k], gk = gf[k];
-                    const float *ap = a - q, *dp = d - q;
-                    if (m1 > m0)
-                        fib__vmac_ab(P + m0, ap + m0, dp + m0, hk, gk,
-                                     (size_t)(m1 - m0));
-                }
-                for (ptrdiff_t m = 0; m < half; m++) {
-                    if (m == m0)
-                        m = m1;
-                    if (m >= half)
-                        break;
-                    float s = 0;
-                    for (int k = 0; k < n; k++) {
-                        ptrdiff_t t = k + off - p;
-                        if (t & 1)
-                            continue;
-                        ptrdiff_t i = m - t / 2;
-                        i %= half;
-                        if (i < 0)
-                            i += half;
-                        s += hf[k] * a[i] + gf[k] * d[i];
-                    }
-                    P[m] = s;
-                }
-            }
-            for (ptrdiff_t m = 0; m < half; m++) {
-                o[2 * m] = scr[m];
-                o[2 * m + 1] = scr[half + m];
-            }
-        }
-    }
-}
-
-static void idwt_cols(const fib__destripe_ws *ws, const float *src, float *dst,
-                      size_t nx, size_t ny)
-{
-    const size_t stride = ws->px;
-    const int n = ws->wav->len;
-    const size_t half = ny / 2;
-#pragma omp parallel for schedule(static)
-    for (size_t j = 0; j < ny; j++) {
-        float *o = dst + j * stride;
-        for (size_t x = 0; x < nx; x++)
-            o[x] = 0;
-        for (int k = 0; k < n; k++) {
-            ptrdiff_t t = (ptrdiff_t)j - k - ws->off;
-            t %= (ptrdiff_t)ny;
-            if (t < 0)
-                t += (ptrdiff_t)ny;
-            if (t & 1)
-                continue;
-            size_t i = (size_t)t / 2;
-            const float *a = src + i * stride;
-            const float *d = src + (half + i) * stride;
-            float hk = (float)ws->h[k], gk = (float)ws->g[k];
-            fib__vmac_ab(o, a, d, hk, gk, nx);
-        }
-    }
+    fib_threads_scope ts = fib_threads_begin(p ? p->threads : 0);
+    fib_status st = destripe_ws_create_body(p, width, height, out, err);
+    fib_threads_end(ts);
+    return st;
 }
 
 /* Fill the padded plane from a packed w x h source, mirrored margins. */
@@ -620,8 +399,8 @@ static void wavelet_fft(fib__destripe_ws *ws)
 {
     size_t nx = ws->px, ny = ws->py;
     for (unsigned l = 0; l < ws->p.levels; l++) {
-        dwt_rows(ws, ws->buf, ws->buf2, nx, ny);
-        dwt_cols(ws, ws->buf2, ws->buf, nx, ny);
+        fib__destripe_dwt_rows(ws, ws->buf, ws->buf2, nx, ny);
+        fib__destripe_dwt_cols(ws, ws->buf2, ws->buf, nx, ny);
         nx /= 2;
         ny /= 2;
     }
@@ -646,8 +425,8 @@ static void wavelet_fft(fib__destripe_ws *ws)
     for (unsigned l = ws->p.levels; l-- > 0;) {
         nx = ws->px >> l;
         ny = ws->py >> l;
-        idwt_cols(ws, ws->buf, ws->buf2, nx, ny);
-        idwt_rows(ws, ws->buf2, ws->buf, nx, ny);
+        fib__destripe_idwt_cols(ws, ws->buf, ws->buf2, nx, ny);
+        fib__destripe_idwt_rows(ws, ws->buf2, ws->buf, nx, ny);
     }
 }
 
@@ -660,8 +439,8 @@ static void wavelet_median(fib__destripe_ws *ws)
 {
     size_t nx = ws->px, ny = ws->py;
     for (unsigned l = 0; l < ws->p.levels; l++) {
-        dwt_rows(ws, ws->buf, ws->buf2, nx, ny);
-        dwt_cols(ws, ws->buf2, ws->buf, nx, ny);
+        fib__destripe_dwt_rows(ws, ws->buf, ws->buf2, nx, ny);
+        fib__destripe_dwt_cols(ws, ws->buf2, ws->buf, nx, ny);
         nx /= 2;
         ny /= 2;
         /* only rows inside the image (not the mirrored margins) */
@@ -686,8 +465,8 @@ static void wavelet_median(fib__destripe_ws *ws)
     for (unsigned l = ws->p.levels; l-- > 0;) {
         nx = ws->px >> l;
         ny = ws->py >> l;
-        idwt_cols(ws, ws->buf, ws->buf2, nx, ny);
-        idwt_rows(ws, ws->buf2, ws->buf, nx, ny);
+        fib__destripe_idwt_cols(ws, ws->buf, ws->buf2, nx, ny);
+        fib__destripe_idwt_rows(ws, ws->buf2, ws->buf, nx, ny);
     }
 }
 
@@ -799,8 +578,8 @@ static void to_frame(fib__destripe_ws *ws, const fib_image *img)
     }
 }
 
-fib_status fib__destripe_run(fib__destripe_ws *ws, fib_image *img,
-                             fib_error *err)
+static fib_status destripe_run_body(fib__destripe_ws *ws, fib_image *img,
+                                    fib_error *err)
 {
     fib_status st = fib__check_f32(img, "destripe", err);
     if (st != FIB_OK)
@@ -838,6 +617,16 @@ fib_status fib__destripe_run(fib__destripe_ws *ws, fib_image *img,
         }
     }
     return FIB_OK;
+}
+
+/* Runs with the step's thread count (params threads). */
+fib_status fib__destripe_run(fib__destripe_ws *ws, fib_image *img,
+                             fib_error *err)
+{
+    fib_threads_scope ts = fib_threads_begin(ws->p.threads);
+    fib_status st = destripe_run_body(ws, img, err);
+    fib_threads_end(ts);
+    return st;
 }
 
 fib_status fib_recon_destripe(const fib_recon_destripe_params *params,

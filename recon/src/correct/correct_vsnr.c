@@ -30,11 +30,12 @@
  * margins), so the periodic plane has no seam that could pass for a stripe.
  *
  * Threads: loops over rows or columns only, sums in a fixed order; FFTW
- * plans single-threaded, made under critical(fib_fftw_planner).
+ * plans single-threaded, made after fib__fftwf_planner_ready() (fftw_plan.h).
  */
 #include "correct_internal.h"
 
 #include "fib/checked.h"
+#include "fftw_plan.h"
 
 #include <fftw3.h>
 #include <math.h>
@@ -74,13 +75,11 @@ void fib__vsnr_ws_destroy(fib__vsnr_ws *ws)
 {
     if (!ws)
         return;
-#pragma omp critical(fib_fftw_planner)
-    {
-        if (ws->fwd)
-            fftwf_destroy_plan(ws->fwd);
-        if (ws->inv)
-            fftwf_destroy_plan(ws->inv);
-    }
+    fib__fftwf_planner_ready();
+    if (ws->fwd)
+        fftwf_destroy_plan(ws->fwd);
+    if (ws->inv)
+        fftwf_destroy_plan(ws->inv);
     fftwf_free(ws->u0);
     fftwf_free(ws->l1);
     fftwf_free(ws->l2);
@@ -246,14 +245,12 @@ fib_status fib__vsnr_ws_create(const fib_recon_destripe_params *p, size_t width,
     }
 
     int ok;
-#pragma omp critical(fib_fftw_planner)
-    {
-        ws->fwd = fftwf_plan_dft_r2c_2d((int)ws->py, (int)ws->px, ws->b1,
-                                        ws->s1, FFTW_ESTIMATE);
-        ws->inv = fftwf_plan_dft_c2r_2d((int)ws->py, (int)ws->px, ws->s1,
-                                        ws->b1, FFTW_ESTIMATE);
-        ok = ws->fwd && ws->inv;
-    }
+    fib__fftwf_planner_ready();
+    ws->fwd = fftwf_plan_dft_r2c_2d((int)ws->py, (int)ws->px, ws->b1, ws->s1,
+                                    FFTW_ESTIMATE);
+    ws->inv = fftwf_plan_dft_c2r_2d((int)ws->py, (int)ws->px, ws->s1, ws->b1,
+                                    FFTW_ESTIMATE);
+    ok = ws->fwd && ws->inv;
     if (!ok) {
         st = fib_error_set(err, FIB_ENOMEM,
                            "correct: destripe: fftw planning failed");
@@ -327,16 +324,13 @@ static float padded_at(const fib__vsnr_ws *ws, const float *v, size_t se,
     return a + wy * (b - a);
 }
 
-void fib__vsnr_run(fib__vsnr_ws *ws, float *v, size_t se)
+/* VSNR step 1: stripe variance s2, the mean cross product of the bands'
+ * high-passed column-mean profiles. */
+static double vsnr_stripe_var(fib__vsnr_ws *ws, const float *v, size_t se)
 {
-    const size_t px = ws->px, py = ws->py, nh = ws->nh, w = ws->w, h = ws->h;
-    const size_t n = px * py, nc = nh * py;
+    const size_t w = ws->w, h = ws->h;
     double *band = ws->prof;            /* VSNR_BANDS x w */
     double *pa = band + VSNR_BANDS * w; /* w */
-    double *pb = pa + w;                /* w */
-
-    /* 1. stripe variance s2: mean cross product of the bands' high-passed
-     *    column-mean profiles */
     for (size_t b = 0; b < VSNR_BANDS; b++) {
         col_means(v, se, w, b * h / VSNR_BANDS, (b + 1) * h / VSNR_BANDS, pa);
         highpass(pa, band + b * w, w);
@@ -350,8 +344,14 @@ void fib__vsnr_run(fib__vsnr_ws *ws, float *v, size_t se)
         }
     s2 /= npair;
 
-    /* 2. padded plane and the gradient scale tau = mean |grad u0| / 2
-     *    over the image (per-row sums, added in row order) */
+    return s2;
+}
+
+/* VSNR step 2: the padded plane u0 and the gradient scale tau = mean
+ * |grad u0| / 2 over the image (per-row sums, added in row order). */
+static double vsnr_tau(fib__vsnr_ws *ws, const float *v, size_t se)
+{
+    const size_t px = ws->px, py = ws->py, w = ws->w, h = ws->h;
     float *u0 = ws->u0;
 #pragma omp parallel for schedule(static)
     for (size_t y = 0; y < py; y++)
@@ -374,18 +374,16 @@ void fib__vsnr_run(fib__vsnr_ws *ws, float *v, size_t se)
     for (size_t y = 0; y < h; y++)
         tau += rs[y];
     tau *= 0.5 / ((double)w * (double)h);
-    if (!(tau > 0) || !isfinite(s2))
-        return; /* flat image: nothing to remove */
-    /* the band estimate is dominated by the content's own vertical
-     * coherence below about (0.3 tau)^2: never assume less */
-    if (s2 < VSNR_S2_MIN * tau * tau)
-        s2 = VSNR_S2_MIN * tau * tau;
-    const double alpha = ws->kappa * tau / s2;
-    const double beta = 1.0 / tau;
-    const float fb = (float)beta, ib = (float)(1.0 / beta);
+    return tau;
+}
 
-    /* 3. ADMM.  b1, b2 hold w = beta y - l before each x update (y = g,
-     *    l = 0 at the start: w = beta g). */
+/* VSNR step 3: ADMM on the padded plane; X holds the stripe spectrum. */
+static void vsnr_admm(fib__vsnr_ws *ws, double alpha, float fb, float ib)
+{
+    const size_t px = ws->px, py = ws->py, nh = ws->nh, n = px * py;
+    const float *u0 = ws->u0;
+    /* b1, b2 hold w = beta y - l before each x update (y = g, l = 0 at
+     * the start: w = beta g). */
     float *l1 = ws->l1, *l2 = ws->l2, *b1 = ws->b1, *b2 = ws->b2;
 #pragma omp parallel for schedule(static)
     for (size_t y = 0; y < py; y++) {
@@ -452,9 +450,21 @@ void fib__vsnr_run(fib__vsnr_ws *ws, float *v, size_t se)
             }
         }
     }
-    if (ws->iters == 0)
-        return;
-        /* 4. stripes b = psi * x (into b1) */
+}
+
+/* VSNR steps 4-5: the stripes b = psi * x, subtracted from @p v with the
+ * safeguard P(u0 - t b) <= P(u0). */
+static void vsnr_subtract(fib__vsnr_ws *ws, float *v, size_t se)
+{
+    const size_t px = ws->px, py = ws->py, nh = ws->nh, w = ws->w, h = ws->h;
+    const size_t n = px * py, nc = nh * py;
+    const float inv_n = (float)(1.0 / (double)n);
+    float *b1 = ws->b1;
+    double *band = ws->prof;            /* VSNR_BANDS x w */
+    double *pa = band + VSNR_BANDS * w; /* w */
+    double *pb = pa + w;                /* w */
+
+    /* 4. stripes b = psi * x (into b1) */
 #pragma omp parallel for schedule(static)
     for (size_t k = 0; k < nc; k++) {
         float ps = ws->psi[k] * inv_n;
@@ -480,4 +490,23 @@ void fib__vsnr_run(fib__vsnr_ws *ws, float *v, size_t se)
     for (size_t y = 0; y < h; y++)
         for (size_t x = 0; x < w; x++)
             v[y * se + x] -= ft * bs[y * px + x];
+}
+
+void fib__vsnr_run(fib__vsnr_ws *ws, float *v, size_t se)
+{
+    double s2 = vsnr_stripe_var(ws, v, se);
+    double tau = vsnr_tau(ws, v, se);
+    if (!(tau > 0) || !isfinite(s2))
+        return; /* flat image: nothing to remove */
+    /* the band estimate is dominated by the content's own vertical
+     * coherence below about (0.3 tau)^2: never assume less */
+    if (s2 < VSNR_S2_MIN * tau * tau)
+        s2 = VSNR_S2_MIN * tau * tau;
+    const double alpha = ws->kappa * tau / s2;
+    const double beta = 1.0 / tau;
+    const float fb = (float)beta, ib = (float)(1.0 / beta);
+    vsnr_admm(ws, alpha, fb, ib);
+    if (ws->iters == 0)
+        return;
+    vsnr_subtract(ws, v, se);
 }

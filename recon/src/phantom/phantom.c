@@ -245,6 +245,127 @@ static void build_spheres(fib_phantom *ph, rng *g, double sc, double D,
     }
 }
 
+/* Validate @p p and fill its defaults (0 = default). */
+static fib_status phantom_params(fib_phantom_params *p, fib_error *err)
+{
+    if ((unsigned)p->kind > FIB_PHANTOM_PARTICLES)
+        return fib_error_set(err, FIB_EINVAL, "phantom: bad kind %d",
+                             (int)p->kind);
+    if (!p->nx)
+        p->nx = 256;
+    if (!p->ny)
+        p->ny = 256;
+    if (!p->nz)
+        p->nz = 64;
+    if (p->nx < 16 || p->ny < 16 || p->nx > 8192 || p->ny > 8192)
+        return fib_error_set(err, FIB_EINVAL,
+                             "phantom: slice size must be 16..8192 px a side "
+                             "(got %zu x %zu)",
+                             p->nx, p->ny);
+    if (p->nz > 4096)
+        return fib_error_set(err, FIB_EINVAL,
+                             "phantom: nz must be 1..4096 (got %zu)", p->nz);
+    if (!(p->pixel_nm >= 0) || !(p->slice_nm >= 0) || !isfinite(p->drift_px) ||
+        !isfinite(p->noise) || !isfinite(p->stripes) || !isfinite(p->shading) ||
+        !isfinite(p->intensity_drift))
+        return fib_error_set(err, FIB_EINVAL,
+                             "phantom: sizes must be >= 0 and amplitudes "
+                             "finite");
+    if (p->pixel_nm == 0)
+        p->pixel_nm = 10;
+    if (p->slice_nm == 0)
+        p->slice_nm = p->pixel_nm;
+    if (p->drift_px == 0)
+        p->drift_px = 0.6;
+    if (p->noise == 0)
+        p->noise = 0.03;
+    if (p->stripes == 0)
+        p->stripes = 0.04;
+    if (p->shading == 0)
+        p->shading = 0.15;
+    if (p->intensity_drift == 0)
+        p->intensity_drift = 0.003;
+    return FIB_OK;
+}
+
+/* The scene of the phantom's kind: primitives, grey levels, draw order,
+ * and the protective cap with its grooves. */
+static void phantom_scene(fib_phantom *ph, rng *g, double sc, double D)
+{
+    const fib_phantom_params *p = &ph->p;
+    switch (p->kind) {
+    case FIB_PHANTOM_DENDRITES:
+        build_dendrites(ph, g, sc, D);
+        ph->level[0] = 0.22; /* electrolyte / embedding */
+        ph->level[1] = 0.45; /* lithium: low Z, dim */
+        ph->level[2] = 0.85; /* copper substrate */
+        ph->order[0] = 2;
+        ph->order[1] = 1;
+        ph->norder = 2;
+        break;
+    case FIB_PHANTOM_COATING:
+        build_spheres(ph, g, sc, D, true);
+        ph->level[0] = 0.25;
+        ph->level[1] = 0.75; /* core */
+        ph->level[2] = 0.45; /* shell */
+        ph->order[0] = 2;
+        ph->order[1] = 1;
+        ph->norder = 2;
+        break;
+    case FIB_PHANTOM_PARTICLES:
+        build_spheres(ph, g, sc, D, false);
+        ph->level[0] = 0.10; /* pore */
+        ph->level[1] = 0.75; /* active particle */
+        ph->level[2] = 0.38; /* binder / carbon */
+        ph->order[0] = 2;
+        ph->order[1] = 1;
+        ph->norder = 2;
+        break;
+    }
+    if (!p->no_cap) {
+        ph->cap_y = 0.1 * (double)p->ny;
+        ph->groove_w = 4.0 * sc;
+        ph->groove_depth = 0.75 * ph->cap_y;
+        for (int k = 0; k < 3; k++)
+            ph->groove_x[k] = (0.3 + 0.2 * k) * (double)p->nx;
+    }
+}
+
+/* Stage drift (random walk, slice 0 at zero), gain drift and the
+ * curtaining streaks fixed in the sample frame. */
+static fib_status phantom_artifacts(fib_phantom *ph, fib_error *err)
+{
+    const fib_phantom_params *p = &ph->p;
+    /* drift: random walk, slice 0 at zero */
+    rng gd;
+    rng_seed(&gd, p->seed, 2);
+    for (size_t z = 1; z < p->nz; z++) {
+        const double s = p->drift_px > 0 ? p->drift_px : 0.0;
+        ph->drift[2 * z] = ph->drift[2 * z - 2] + s * rng_normal(&gd);
+        ph->drift[2 * z + 1] = ph->drift[2 * z - 1] + s * rng_normal(&gd);
+    }
+    ph->gain[0] = 1.0;
+    for (size_t z = 1; z < p->nz; z++)
+        ph->gain[z] =
+            ph->gain[z - 1] * (1.0 + (p->intensity_drift > 0
+                                          ? p->intensity_drift * rng_normal(&gd)
+                                          : 0.0));
+    /* curtaining streaks fixed in the sample frame */
+    rng gs;
+    rng_seed(&gs, p->seed, 3);
+    ph->nstreaks = p->nx / 12 + 1;
+    ph->streaks = malloc(ph->nstreaks * sizeof *ph->streaks);
+    if (!ph->streaks) {
+        return fib_error_set(err, FIB_ENOMEM, "phantom: out of memory");
+    }
+    for (size_t k = 0; k < ph->nstreaks; k++) {
+        ph->streaks[k].x = rng_range(&gs, 0, (double)p->nx);
+        ph->streaks[k].width = rng_range(&gs, 0.6, 2.5);
+        ph->streaks[k].amp = rng_normal(&gs);
+    }
+    return FIB_OK;
+}
+
 fib_status fib_phantom_create(const fib_phantom_params *params,
                               fib_phantom **out, fib_error *err)
 {
@@ -252,44 +373,9 @@ fib_status fib_phantom_create(const fib_phantom_params *params,
     if (!out)
         return fib_error_set(err, FIB_EINVAL, "phantom: out is NULL");
     *out = NULL;
-    if ((unsigned)p.kind > FIB_PHANTOM_PARTICLES)
-        return fib_error_set(err, FIB_EINVAL, "phantom: bad kind %d",
-                             (int)p.kind);
-    if (!p.nx)
-        p.nx = 256;
-    if (!p.ny)
-        p.ny = 256;
-    if (!p.nz)
-        p.nz = 64;
-    if (p.nx < 16 || p.ny < 16 || p.nx > 8192 || p.ny > 8192)
-        return fib_error_set(err, FIB_EINVAL,
-                             "phantom: slice size must be 16..8192 px a side "
-                             "(got %zu x %zu)",
-                             p.nx, p.ny);
-    if (p.nz > 4096)
-        return fib_error_set(err, FIB_EINVAL,
-                             "phantom: nz must be 1..4096 (got %zu)", p.nz);
-    if (!(p.pixel_nm >= 0) || !(p.slice_nm >= 0) || !isfinite(p.drift_px) ||
-        !isfinite(p.noise) || !isfinite(p.stripes) || !isfinite(p.shading) ||
-        !isfinite(p.intensity_drift))
-        return fib_error_set(err, FIB_EINVAL,
-                             "phantom: sizes must be >= 0 and amplitudes "
-                             "finite");
-    if (p.pixel_nm == 0)
-        p.pixel_nm = 10;
-    if (p.slice_nm == 0)
-        p.slice_nm = p.pixel_nm;
-    if (p.drift_px == 0)
-        p.drift_px = 0.6;
-    if (p.noise == 0)
-        p.noise = 0.03;
-    if (p.stripes == 0)
-        p.stripes = 0.04;
-    if (p.shading == 0)
-        p.shading = 0.15;
-    if (p.intensity_drift == 0)
-        p.intensity_drift = 0.003;
-
+    fib_status st = phantom_params(&p, err);
+    if (st != FIB_OK)
+        return st;
     fib_phantom *ph = calloc(1, sizeof *ph);
     if (!ph)
         return fib_error_set(err, FIB_ENOMEM, "phantom: out of memory");
@@ -310,69 +396,10 @@ fib_status fib_phantom_create(const fib_phantom_params *params,
     if (sc < 1.0)
         sc = 1.0;
     const double D = (double)(p.nz - 1) * ph->zs;
-    switch (p.kind) {
-    case FIB_PHANTOM_DENDRITES:
-        build_dendrites(ph, &g, sc, D);
-        ph->level[0] = 0.22; /* electrolyte / embedding */
-        ph->level[1] = 0.45; /* lithium: low Z, dim */
-        ph->level[2] = 0.85; /* copper substrate */
-        ph->order[0] = 2;
-        ph->order[1] = 1;
-        ph->norder = 2;
-        break;
-    case FIB_PHANTOM_COATING:
-        build_spheres(ph, &g, sc, D, true);
-        ph->level[0] = 0.25;
-        ph->level[1] = 0.75; /* core */
-        ph->level[2] = 0.45; /* shell */
-        ph->order[0] = 2;
-        ph->order[1] = 1;
-        ph->norder = 2;
-        break;
-    case FIB_PHANTOM_PARTICLES:
-        build_spheres(ph, &g, sc, D, false);
-        ph->level[0] = 0.10; /* pore */
-        ph->level[1] = 0.75; /* active particle */
-        ph->level[2] = 0.38; /* binder / carbon */
-        ph->order[0] = 2;
-        ph->order[1] = 1;
-        ph->norder = 2;
-        break;
-    }
-    if (!p.no_cap) {
-        ph->cap_y = 0.1 * (double)p.ny;
-        ph->groove_w = 4.0 * sc;
-        ph->groove_depth = 0.75 * ph->cap_y;
-        for (int k = 0; k < 3; k++)
-            ph->groove_x[k] = (0.3 + 0.2 * k) * (double)p.nx;
-    }
-    /* drift: random walk, slice 0 at zero */
-    rng gd;
-    rng_seed(&gd, p.seed, 2);
-    for (size_t z = 1; z < p.nz; z++) {
-        const double s = p.drift_px > 0 ? p.drift_px : 0.0;
-        ph->drift[2 * z] = ph->drift[2 * z - 2] + s * rng_normal(&gd);
-        ph->drift[2 * z + 1] = ph->drift[2 * z - 1] + s * rng_normal(&gd);
-    }
-    ph->gain[0] = 1.0;
-    for (size_t z = 1; z < p.nz; z++)
-        ph->gain[z] =
-            ph->gain[z - 1] *
-            (1.0 + (p.intensity_drift > 0 ? p.intensity_drift * rng_normal(&gd)
-                                          : 0.0));
-    /* curtaining streaks fixed in the sample frame */
-    rng gs;
-    rng_seed(&gs, p.seed, 3);
-    ph->nstreaks = p.nx / 12 + 1;
-    ph->streaks = malloc(ph->nstreaks * sizeof *ph->streaks);
-    if (!ph->streaks) {
+    phantom_scene(ph, &g, sc, D);
+    if ((st = phantom_artifacts(ph, err)) != FIB_OK) {
         fib_phantom_destroy(ph);
-        return fib_error_set(err, FIB_ENOMEM, "phantom: out of memory");
-    }
-    for (size_t k = 0; k < ph->nstreaks; k++) {
-        ph->streaks[k].x = rng_range(&gs, 0, (double)p.nx);
-        ph->streaks[k].width = rng_range(&gs, 0.6, 2.5);
-        ph->streaks[k].amp = rng_normal(&gs);
+        return st;
     }
     *out = ph;
     return FIB_OK;

@@ -12,87 +12,13 @@
 
 #include "rng.h"
 #include "fib/simulate.h"
-
-#define FIB_PI 3.14159265358979323846
-
-/* ---- PRNG: the shared xoshiro256** of rng.h, salted apart from the phantom */
-
-typedef fib__rng rng;
-
-static void rng_seed(rng *r, uint64_t seed, uint64_t stream)
-{
-    fib__rng_seed(r, seed, stream, 0x5157u);
-}
-
-static double rng_uniform(rng *r)
-{
-    return fib__rng_uniform(r);
-}
-
-static double rng_normal(rng *r)
-{
-    return fib__rng_normal(r);
-}
-
-/* Independent streams: one artifact each (see the header). */
-enum {
-    S_DEPTH = 1,
-    S_DRIFT,
-    S_CURTAIN,
-    S_SHADE,
-    S_GAIN,
-    S_FRAME,
-    S_NOISE = 1000 /* + slice */
-};
+#include "simulate_internal.h"
 
 /* ---- the simulation ----------------------------------------------------- */
-
-struct fib_sim {
-    fib_sim_params p;
-    const fib_volume *lab;
-    fib_sim_geometry g;
-    double vox[3];
-    fib_sim_slice *sl;
-    double mean_c[2];
-    /* curtains */
-    size_t ncur;
-    double *cur_x_nm, *cur_sigma_nm, *cur_amp; /* amp: ncur x nz */
-    /* shading polynomial and per-slice amplitude; slice offsets */
-    double shade_c[3];
-    double *shade_amp, *offset;
-    double sin_th, cos_th; /* line of sight: (0, cos, sin) in (x, y, z) */
-    double *frame_col;     /* nx: frame-fixed stripe profile, or NULL */
-};
 
 static double def(double v, double d)
 {
     return v == 0 ? d : v;
-}
-
-static uint32_t label_at(const fib_volume *v, size_t x, size_t y, size_t z)
-{
-    const char *p = (const char *)v->data + z * v->stride_z + y * v->stride_y;
-    switch (v->type) {
-    case FIB_PX_U8:
-        return ((const uint8_t *)p)[x];
-    case FIB_PX_U16:
-        return ((const uint16_t *)p)[x];
-    default:
-        return ((const uint32_t *)p)[x];
-    }
-}
-
-static int phase_of(const fib_sim *s, uint32_t v)
-{
-    size_t lo = 0, hi = s->g.n_phases;
-    while (hi - lo > 1) {
-        const size_t m = (lo + hi) / 2;
-        if (s->g.labels[m] <= v)
-            lo = m;
-        else
-            hi = m;
-    }
-    return (int)lo;
 }
 
 static fib_status collect_labels(const fib_volume *v, fib_sim_geometry *g,
@@ -207,9 +133,281 @@ static fib_status check_params(const fib_sim_params *in, const fib_volume *v,
     return FIB_OK;
 }
 
-static double pos(double v)
+/* Phase grey: one grey value per phase (given or spread over 0.15..0.75). */
+static fib_status sim_grey(fib_sim *s, fib_error *err)
 {
-    return v > 0 ? v : 0;
+    const fib_sim_params *p = &s->p;
+    fib_sim_geometry *g = &s->g;
+    const size_t np = g->n_phases;
+    for (size_t i = 0; i < np; i++) {
+        g->grey[i] =
+            p->grey
+                ? p->grey[i]
+                : (np > 1 ? 0.15 + 0.6 * (double)i / (double)(np - 1) : 0.5);
+        if (!isfinite(g->grey[i])) {
+            return fib_error_set(err, FIB_EINVAL,
+                                 "simulate: grey[%zu] is not finite", i);
+        }
+    }
+    return FIB_OK;
+}
+
+/* Phase geometry: tilt, foreshortening and the face shift per slice. */
+static void sim_geometry(fib_sim *s)
+{
+    const fib_sim_params *p = &s->p;
+    fib_sim_geometry *g = &s->g;
+    const bool tilted = p->tilt_deg > 0;
+    const double th = tilted ? p->tilt_deg * FIB_PI / 180.0 : FIB_PI / 2;
+    g->tilt_deg = tilted ? p->tilt_deg : 0;
+    s->sin_th = sin(th);
+    s->cos_th = fabs(cos(th)) < 1e-12 ? 0 : cos(th);
+    g->fore = (tilted && !p->tilt_corrected) ? sin(th) : 1.0;
+    g->pixel_nm = p->pixel_nm;
+    g->slice_nm = p->slice_nm;
+    g->face_px = p->slice_nm * cos(th) /
+                 (p->pixel_nm * (p->tilt_corrected ? sin(th) : 1.0));
+    if (!tilted || fabs(g->face_px) < 1e-12)
+        g->face_px = 0;
+}
+
+/* Phase depths (stream S_DEPTH): slice depths and thicknesses; g->nz. */
+static fib_status sim_depths(fib_sim *s, const fib_volume *labels,
+                             fib_error *err)
+{
+    const fib_sim_params *p = &s->p;
+    const double depth_nm = (double)labels->nz * s->vox[2];
+    size_t cap = (size_t)(depth_nm / (0.2 * p->slice_nm)) + 2;
+    if (p->n_slices && p->n_slices < cap)
+        cap = p->n_slices;
+    s->sl = calloc(cap, sizeof *s->sl);
+    if (!s->sl) {
+        return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
+    }
+    rng r;
+    rng_seed(&r, p->seed, S_DEPTH);
+    size_t nz = 0;
+    double z = 0;
+    for (size_t k = 0; k < cap; k++) {
+        double t = p->slice_nm;
+        if (k > 0) {
+            if (p->slice_jitter > 0) {
+                t = p->slice_nm * (1.0 + p->slice_jitter * rng_normal(&r));
+                t = fmin(fmax(t, 0.2 * p->slice_nm), 3.0 * p->slice_nm);
+            }
+            z += t;
+        }
+        const size_t lz = (size_t)floor(z / s->vox[2]);
+        if (lz >= labels->nz)
+            break;
+        s->sl[k].z_nm = z;
+        s->sl[k].thickness_nm = t;
+        s->sl[k].label_z = p->static_face ? 0 : lz;
+        nz++;
+    }
+    if (nz < 1 || (p->n_slices && nz < p->n_slices)) {
+        const size_t want = p->n_slices;
+        const double t = p->slice_nm;
+        return fib_error_set(err, FIB_EINVAL,
+                             "simulate: n_slices %zu: the volume depth "
+                             "(%g nm) holds only %zu slices of %g nm",
+                             want, depth_nm, nz, t);
+    }
+    s->g.nz = nz;
+    return FIB_OK;
+}
+
+/* Phase drift (stream S_DRIFT): random walk + trend + jumps; the range of
+ * the content shift in cmin/cmax. */
+static void sim_drift(fib_sim *s, double cmin[2], double cmax[2])
+{
+    fib_sim_params *p = &s->p;
+    const fib_sim_geometry *g = &s->g;
+    const size_t nz = g->nz;
+    rng r;
+    rng_seed(&r, p->seed, S_DRIFT);
+    double tr[2] = {p->trend_px[0], p->trend_px[1]};
+    if (isnan(tr[0])) {
+        tr[0] = tr[1] = 0;
+    } else if (tr[0] == 0 && tr[1] == 0) {
+        const double a = 2 * FIB_PI * rng_uniform(&r);
+        tr[0] = 0.05 * cos(a);
+        tr[1] = 0.05 * sin(a);
+    }
+    p->trend_px[0] = tr[0];
+    p->trend_px[1] = tr[1];
+    double sx = 0, sy = 0;
+    for (size_t k = 0; k < nz; k++) {
+        if (k > 0) {
+            if (p->drift_px > 0) {
+                sx += p->drift_px * rng_normal(&r);
+                sy += p->drift_px * rng_normal(&r);
+            }
+            sx += tr[0];
+            sy += tr[1];
+            const double u = rng_uniform(&r), a = 2 * FIB_PI * rng_uniform(&r),
+                         m = 0.5 + rng_uniform(&r);
+            if (p->jump_prob > 0 && u < p->jump_prob) {
+                sx += p->jump_px * m * cos(a);
+                sy += p->jump_px * m * sin(a);
+            }
+        }
+        fib_sim_slice *q = &s->sl[k];
+        q->stage_dx = sx;
+        q->stage_dy = sy;
+        q->face_dy = p->no_tracking && g->face_px != 0
+                         ? -q->z_nm / p->slice_nm * g->face_px
+                         : 0;
+        const double c[2] = {q->stage_dx, q->stage_dy + q->face_dy};
+        for (int a = 0; a < 2; a++) {
+            s->mean_c[a] += c[a];
+            cmin[a] = fmin(cmin[a], c[a]);
+            cmax[a] = fmax(cmax[a], c[a]);
+        }
+    }
+    s->mean_c[0] /= (double)nz;
+    s->mean_c[1] /= (double)nz;
+    for (size_t k = 0; k < nz; k++) {
+        s->sl[k].dx = -(s->sl[k].stage_dx - s->mean_c[0]);
+        s->sl[k].dy = -(s->sl[k].stage_dy + s->sl[k].face_dy - s->mean_c[1]);
+    }
+}
+
+/* Phase field: the volume less the margins the displacement needs (at
+ * most 1/8 of the size a side; beyond, the face is mirrored). */
+static fib_status sim_field(fib_sim *s, const double full[2],
+                            const double cmin[2], const double cmax[2],
+                            fib_error *err)
+{
+    const fib_sim_params *p = &s->p;
+    fib_sim_geometry *g = &s->g;
+    const double pad = ceil(3.0 * pos(p->psf_px)) + 2.0;
+    double lo[2], hi[2];
+    for (int a = 0; a < 2; a++) {
+        lo[a] = fmin(ceil(cmax[a]) + pad, floor(full[a] / 8));
+        hi[a] = fmin(ceil(-cmin[a]) + pad, floor(full[a] / 8));
+        const double n = floor(full[a] - lo[a] - hi[a]);
+        const double pix = p->pixel_nm;
+        if (!(n >= 16)) {
+            return fib_error_set(err, FIB_EINVAL,
+                                 "simulate: pixel_nm %g: the field is under "
+                                 "16 px along %c (%g px)",
+                                 pix, "xy"[a], n);
+        }
+        if (n > 16384) {
+            return fib_error_set(err, FIB_ERANGE,
+                                 "simulate: pixel_nm %g: the image would be "
+                                 "%g px along %c (limit 16384)",
+                                 pix, n, "xy"[a]);
+        }
+        if (a == 0)
+            g->nx = (size_t)n;
+        else
+            g->ny = (size_t)n;
+    }
+    g->origin_nm[0] = lo[0] * p->pixel_nm;
+    g->origin_nm[1] = lo[1] * p->pixel_nm / g->fore;
+    g->truth_ny = (size_t)floor((double)g->ny / g->fore + 0.5);
+
+    return FIB_OK;
+}
+
+/* Phase curtains (stream S_CURTAIN): positions and widths fixed in the
+ * sample, amplitudes an AR(1) process along z. */
+static fib_status sim_curtains(fib_sim *s, const fib_volume *labels,
+                               const double full[2], fib_error *err)
+{
+    const fib_sim_params *p = &s->p;
+    const size_t nz = s->g.nz;
+    rng r;
+    rng_seed(&r, p->seed, S_CURTAIN);
+    if (p->curtain_amp > 0) {
+        s->ncur = (size_t)floor(full[0] / p->curtain_spacing_px + 0.5);
+        if (s->ncur < 1)
+            s->ncur = 1;
+        s->cur_x_nm = malloc(s->ncur * sizeof(double));
+        s->cur_sigma_nm = malloc(s->ncur * sizeof(double));
+        s->cur_amp = malloc(s->ncur * nz * sizeof(double));
+        if (!s->cur_x_nm || !s->cur_sigma_nm || !s->cur_amp) {
+            return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
+        }
+        const double rho = exp(-1.0 / p->curtain_evolve);
+        for (size_t c = 0; c < s->ncur; c++) {
+            s->cur_x_nm[c] = rng_uniform(&r) * (double)labels->nx * s->vox[0];
+            const double w = p->curtain_width_px *
+                             exp(log(3.0) * (2.0 * rng_uniform(&r) - 1.0));
+            s->cur_sigma_nm[c] = 0.5 * w * p->pixel_nm;
+            const double a0 = p->curtain_amp * (0.4 + 1.2 * rng_uniform(&r)) *
+                              (rng_uniform(&r) < 0.5 ? -1.0 : 1.0);
+            double m = rng_normal(&r);
+            for (size_t k = 0; k < nz; k++) {
+                if (k > 0)
+                    m = rho * m + sqrt(1 - rho * rho) * rng_normal(&r);
+                s->cur_amp[c * nz + k] = a0 * (1.0 + 0.5 * m);
+            }
+        }
+    }
+    return FIB_OK;
+}
+
+/* Phase frame stripes (stream S_FRAME): image x positions. */
+static fib_status sim_frame_stripes(fib_sim *s, fib_error *err)
+{
+    const fib_sim_params *p = &s->p;
+    const fib_sim_geometry *g = &s->g;
+    rng r;
+    if (p->frame_stripes > 0) {
+        rng_seed(&r, p->seed, S_FRAME);
+        s->frame_col = calloc(g->nx, sizeof(double));
+        if (!s->frame_col) {
+            return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
+        }
+        const size_t nfs = g->nx / 16 + 1;
+        for (size_t c = 0; c < nfs; c++) {
+            const double x0 = rng_uniform(&r) * (double)g->nx;
+            const double sg = 0.5 + 1.5 * rng_uniform(&r);
+            const double a = p->frame_stripes * (0.5 + rng_uniform(&r)) *
+                             (rng_uniform(&r) < 0.5 ? -1.0 : 1.0);
+            for (size_t i = 0; i < g->nx; i++) {
+                const double d = ((double)i + 0.5 - x0) / sg;
+                s->frame_col[i] += a * exp(-0.5 * d * d);
+            }
+        }
+    }
+    return FIB_OK;
+}
+
+/* Phase shading (stream S_SHADE) and gain (stream S_GAIN). */
+static fib_status sim_shading_gain(fib_sim *s, fib_error *err)
+{
+    const fib_sim_params *p = &s->p;
+    const size_t nz = s->g.nz;
+    rng r;
+    s->shade_amp = malloc(nz * sizeof(double));
+    s->offset = malloc(nz * sizeof(double));
+    if (!s->shade_amp || !s->offset) {
+        return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
+    }
+    rng_seed(&r, p->seed, S_SHADE);
+    for (int i = 0; i < 3; i++)
+        s->shade_c[i] = 2.0 * rng_uniform(&r) - 1.0;
+    double m = 0;
+    const double rho_s = exp(-1.0 / 20.0);
+    for (size_t k = 0; k < nz; k++) {
+        m = rho_s * m + sqrt(1 - rho_s * rho_s) * rng_normal(&r);
+        s->shade_amp[k] = p->shading > 0 ? p->shading * (1.0 + 0.2 * m) : 0;
+    }
+    rng_seed(&r, p->seed, S_GAIN);
+    double lg = 0, off = 0;
+    for (size_t k = 0; k < nz; k++) {
+        if (k > 0 && p->gain_drift > 0) {
+            lg += p->gain_drift * rng_normal(&r);
+            off += 0.5 * p->gain_drift * rng_normal(&r);
+        }
+        s->sl[k].gain = exp(lg);
+        s->offset[k] = off;
+    }
+    return FIB_OK;
 }
 
 fib_status fib_sim_create(const fib_volume *labels,
@@ -255,234 +453,27 @@ fib_status fib_sim_create(const fib_volume *labels,
                              "phases",
                              ng, np);
     }
-    for (size_t i = 0; i < np; i++) {
-        g->grey[i] =
-            p->grey
-                ? p->grey[i]
-                : (np > 1 ? 0.15 + 0.6 * (double)i / (double)(np - 1) : 0.5);
-        if (!isfinite(g->grey[i])) {
-            free(s);
-            return fib_error_set(err, FIB_EINVAL,
-                                 "simulate: grey[%zu] is not finite", i);
-        }
+    if ((st = sim_grey(s, err)) != FIB_OK) {
+        free(s);
+        return st;
     }
     p->grey = g->grey;
     p->n_grey = np;
-
-    /* geometry */
-    const bool tilted = p->tilt_deg > 0;
-    const double th = tilted ? p->tilt_deg * FIB_PI / 180.0 : FIB_PI / 2;
-    g->tilt_deg = tilted ? p->tilt_deg : 0;
-    s->sin_th = sin(th);
-    s->cos_th = fabs(cos(th)) < 1e-12 ? 0 : cos(th);
-    g->fore = (tilted && !p->tilt_corrected) ? sin(th) : 1.0;
-    g->pixel_nm = p->pixel_nm;
-    g->slice_nm = p->slice_nm;
-    g->face_px = p->slice_nm * cos(th) /
-                 (p->pixel_nm * (p->tilt_corrected ? sin(th) : 1.0));
-    if (!tilted || fabs(g->face_px) < 1e-12)
-        g->face_px = 0;
-
-    /* slice depths (stream S_DEPTH) */
-    const double depth_nm = (double)labels->nz * s->vox[2];
-    size_t cap = (size_t)(depth_nm / (0.2 * p->slice_nm)) + 2;
-    if (p->n_slices && p->n_slices < cap)
-        cap = p->n_slices;
-    s->sl = calloc(cap, sizeof *s->sl);
-    if (!s->sl) {
-        fib_sim_destroy(s);
-        return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
-    }
-    rng r;
-    rng_seed(&r, p->seed, S_DEPTH);
-    size_t nz = 0;
-    double z = 0;
-    for (size_t k = 0; k < cap; k++) {
-        double t = p->slice_nm;
-        if (k > 0) {
-            if (p->slice_jitter > 0) {
-                t = p->slice_nm * (1.0 + p->slice_jitter * rng_normal(&r));
-                t = fmin(fmax(t, 0.2 * p->slice_nm), 3.0 * p->slice_nm);
-            }
-            z += t;
-        }
-        const size_t lz = (size_t)floor(z / s->vox[2]);
-        if (lz >= labels->nz)
-            break;
-        s->sl[k].z_nm = z;
-        s->sl[k].thickness_nm = t;
-        s->sl[k].label_z = p->static_face ? 0 : lz;
-        nz++;
-    }
-    if (nz < 1 || (p->n_slices && nz < p->n_slices)) {
-        const size_t want = p->n_slices;
-        const double t = p->slice_nm;
-        fib_sim_destroy(s);
-        return fib_error_set(err, FIB_EINVAL,
-                             "simulate: n_slices %zu: the volume depth "
-                             "(%g nm) holds only %zu slices of %g nm",
-                             want, depth_nm, nz, t);
-    }
-    g->nz = nz;
-
-    /* drift (stream S_DRIFT): random walk + trend + jumps */
-    rng_seed(&r, p->seed, S_DRIFT);
-    double tr[2] = {p->trend_px[0], p->trend_px[1]};
-    if (isnan(tr[0])) {
-        tr[0] = tr[1] = 0;
-    } else if (tr[0] == 0 && tr[1] == 0) {
-        const double a = 2 * FIB_PI * rng_uniform(&r);
-        tr[0] = 0.05 * cos(a);
-        tr[1] = 0.05 * sin(a);
-    }
-    p->trend_px[0] = tr[0];
-    p->trend_px[1] = tr[1];
-    double sx = 0, sy = 0, cmin[2] = {0, 0}, cmax[2] = {0, 0};
-    for (size_t k = 0; k < nz; k++) {
-        if (k > 0) {
-            if (p->drift_px > 0) {
-                sx += p->drift_px * rng_normal(&r);
-                sy += p->drift_px * rng_normal(&r);
-            }
-            sx += tr[0];
-            sy += tr[1];
-            const double u = rng_uniform(&r), a = 2 * FIB_PI * rng_uniform(&r),
-                         m = 0.5 + rng_uniform(&r);
-            if (p->jump_prob > 0 && u < p->jump_prob) {
-                sx += p->jump_px * m * cos(a);
-                sy += p->jump_px * m * sin(a);
-            }
-        }
-        fib_sim_slice *q = &s->sl[k];
-        q->stage_dx = sx;
-        q->stage_dy = sy;
-        q->face_dy = p->no_tracking && g->face_px != 0
-                         ? -q->z_nm / p->slice_nm * g->face_px
-                         : 0;
-        const double c[2] = {q->stage_dx, q->stage_dy + q->face_dy};
-        for (int a = 0; a < 2; a++) {
-            s->mean_c[a] += c[a];
-            cmin[a] = fmin(cmin[a], c[a]);
-            cmax[a] = fmax(cmax[a], c[a]);
-        }
-    }
-    s->mean_c[0] /= (double)nz;
-    s->mean_c[1] /= (double)nz;
-    for (size_t k = 0; k < nz; k++) {
-        s->sl[k].dx = -(s->sl[k].stage_dx - s->mean_c[0]);
-        s->sl[k].dy = -(s->sl[k].stage_dy + s->sl[k].face_dy - s->mean_c[1]);
-    }
-
-    /* field: the volume less the margins the displacement needs (at most
-     * 1/8 of the size a side; beyond, the face is mirrored) */
-    const double pad = ceil(3.0 * pos(p->psf_px)) + 2.0;
+    sim_geometry(s);
+    double cmin[2] = {0, 0}, cmax[2] = {0, 0};
     const double full[2] = {(double)labels->nx * s->vox[0] / p->pixel_nm,
                             (double)labels->ny * s->vox[1] * g->fore /
                                 p->pixel_nm};
-    double lo[2], hi[2];
-    for (int a = 0; a < 2; a++) {
-        lo[a] = fmin(ceil(cmax[a]) + pad, floor(full[a] / 8));
-        hi[a] = fmin(ceil(-cmin[a]) + pad, floor(full[a] / 8));
-        const double n = floor(full[a] - lo[a] - hi[a]);
-        const double pix = p->pixel_nm;
-        if (!(n >= 16)) {
-            fib_sim_destroy(s);
-            return fib_error_set(err, FIB_EINVAL,
-                                 "simulate: pixel_nm %g: the field is under "
-                                 "16 px along %c (%g px)",
-                                 pix, "xy"[a], n);
-        }
-        if (n > 16384) {
-            fib_sim_destroy(s);
-            return fib_error_set(err, FIB_ERANGE,
-                                 "simulate: pixel_nm %g: the image would be "
-                                 "%g px along %c (limit 16384)",
-                                 pix, n, "xy"[a]);
-        }
-        if (a == 0)
-            g->nx = (size_t)n;
-        else
-            g->ny = (size_t)n;
+    if ((st = sim_depths(s, labels, err)) == FIB_OK) {
+        sim_drift(s, cmin, cmax);
+        if ((st = sim_field(s, full, cmin, cmax, err)) == FIB_OK &&
+            (st = sim_curtains(s, labels, full, err)) == FIB_OK &&
+            (st = sim_frame_stripes(s, err)) == FIB_OK)
+            st = sim_shading_gain(s, err);
     }
-    g->origin_nm[0] = lo[0] * p->pixel_nm;
-    g->origin_nm[1] = lo[1] * p->pixel_nm / g->fore;
-    g->truth_ny = (size_t)floor((double)g->ny / g->fore + 0.5);
-
-    /* curtains (stream S_CURTAIN): positions and widths fixed in the
-     * sample, amplitudes an AR(1) process along z */
-    rng_seed(&r, p->seed, S_CURTAIN);
-    if (p->curtain_amp > 0) {
-        s->ncur = (size_t)floor(full[0] / p->curtain_spacing_px + 0.5);
-        if (s->ncur < 1)
-            s->ncur = 1;
-        s->cur_x_nm = malloc(s->ncur * sizeof(double));
-        s->cur_sigma_nm = malloc(s->ncur * sizeof(double));
-        s->cur_amp = malloc(s->ncur * nz * sizeof(double));
-        if (!s->cur_x_nm || !s->cur_sigma_nm || !s->cur_amp) {
-            fib_sim_destroy(s);
-            return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
-        }
-        const double rho = exp(-1.0 / p->curtain_evolve);
-        for (size_t c = 0; c < s->ncur; c++) {
-            s->cur_x_nm[c] = rng_uniform(&r) * (double)labels->nx * s->vox[0];
-            const double w = p->curtain_width_px *
-                             exp(log(3.0) * (2.0 * rng_uniform(&r) - 1.0));
-            s->cur_sigma_nm[c] = 0.5 * w * p->pixel_nm;
-            const double a0 = p->curtain_amp * (0.4 + 1.2 * rng_uniform(&r)) *
-                              (rng_uniform(&r) < 0.5 ? -1.0 : 1.0);
-            double m = rng_normal(&r);
-            for (size_t k = 0; k < nz; k++) {
-                if (k > 0)
-                    m = rho * m + sqrt(1 - rho * rho) * rng_normal(&r);
-                s->cur_amp[c * nz + k] = a0 * (1.0 + 0.5 * m);
-            }
-        }
-    }
-    /* frame-fixed stripes (stream S_FRAME): image x positions */
-    if (p->frame_stripes > 0) {
-        rng_seed(&r, p->seed, S_FRAME);
-        s->frame_col = calloc(g->nx, sizeof(double));
-        if (!s->frame_col) {
-            fib_sim_destroy(s);
-            return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
-        }
-        const size_t nfs = g->nx / 16 + 1;
-        for (size_t c = 0; c < nfs; c++) {
-            const double x0 = rng_uniform(&r) * (double)g->nx;
-            const double sg = 0.5 + 1.5 * rng_uniform(&r);
-            const double a = p->frame_stripes * (0.5 + rng_uniform(&r)) *
-                             (rng_uniform(&r) < 0.5 ? -1.0 : 1.0);
-            for (size_t i = 0; i < g->nx; i++) {
-                const double d = ((double)i + 0.5 - x0) / sg;
-                s->frame_col[i] += a * exp(-0.5 * d * d);
-            }
-        }
-    }
-    /* shading (stream S_SHADE) and gain (stream S_GAIN) */
-    s->shade_amp = malloc(nz * sizeof(double));
-    s->offset = malloc(nz * sizeof(double));
-    if (!s->shade_amp || !s->offset) {
+    if (st != FIB_OK) {
         fib_sim_destroy(s);
-        return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
-    }
-    rng_seed(&r, p->seed, S_SHADE);
-    for (int i = 0; i < 3; i++)
-        s->shade_c[i] = 2.0 * rng_uniform(&r) - 1.0;
-    double m = 0;
-    const double rho_s = exp(-1.0 / 20.0);
-    for (size_t k = 0; k < nz; k++) {
-        m = rho_s * m + sqrt(1 - rho_s * rho_s) * rng_normal(&r);
-        s->shade_amp[k] = p->shading > 0 ? p->shading * (1.0 + 0.2 * m) : 0;
-    }
-    rng_seed(&r, p->seed, S_GAIN);
-    double lg = 0, off = 0;
-    for (size_t k = 0; k < nz; k++) {
-        if (k > 0 && p->gain_drift > 0) {
-            lg += p->gain_drift * rng_normal(&r);
-            off += 0.5 * p->gain_drift * rng_normal(&r);
-        }
-        s->sl[k].gain = exp(lg);
-        s->offset[k] = off;
+        return st;
     }
     *out = s;
     return FIB_OK;
@@ -517,339 +508,4 @@ fib_sim_slice fib_sim_get_slice(const fib_sim *s, size_t k)
     fib_sim_slice z;
     memset(&z, 0, sizeof z);
     return k < s->g.nz ? s->sl[k] : z;
-}
-
-/* ---- rendering ---------------------------------------------------------- */
-
-/* Half-sample symmetric reflection into [0, n). */
-static inline size_t mirror(long long i, size_t n)
-{
-    const long long nn = (long long)n, p = 2 * nn;
-    long long m = i % p;
-    if (m < 0)
-        m += p;
-    return (size_t)(m < nn ? m : p - 1 - m);
-}
-
-static double lattice(uint64_t seed, int64_t i, int64_t j, int64_t k)
-{
-    uint64_t x = seed ^ ((uint64_t)i * 0x9E3779B97F4A7C15ULL) ^
-                 ((uint64_t)j * 0xC2B2AE3D27D4EB4FULL) ^
-                 ((uint64_t)k * 0x165667B19E3779F9ULL);
-    return (double)(fib__splitmix64(&x) >> 11) * (2.0 / 9007199254740992.0) -
-           1.0;
-}
-
-/* Trilinear value noise in [-1, 1] with smoothstep weights. */
-static double value_noise(uint64_t seed, double x, double y, double z)
-{
-    const double fx = floor(x), fy = floor(y), fz = floor(z);
-    const int64_t i = (int64_t)fx, j = (int64_t)fy, k = (int64_t)fz;
-    double tx = x - fx, ty = y - fy, tz = z - fz;
-    tx = tx * tx * (3 - 2 * tx);
-    ty = ty * ty * (3 - 2 * ty);
-    tz = tz * tz * (3 - 2 * tz);
-    double v = 0;
-    for (int c = 0; c < 8; c++) {
-        const int a = c & 1, b = (c >> 1) & 1, d = (c >> 2) & 1;
-        v += (a ? tx : 1 - tx) * (b ? ty : 1 - ty) * (d ? tz : 1 - tz) *
-             lattice(seed, i + a, j + b, k + d);
-    }
-    return v;
-}
-
-/* Separable Gaussian blur of a w x h float image in place (mirror edges);
- * tmp holds w x h floats. */
-static void blur(float *f, float *tmp, size_t w, size_t h, double sx, double sy)
-{
-    double sig[2] = {sx, sy};
-    for (int axis = 0; axis < 2; axis++) {
-        const double sg = sig[axis];
-        if (!(sg > 0.05))
-            continue;
-        const int r = (int)ceil(3.5 * sg);
-        double kern[2 * 256 + 1];
-        const int rr = r > 256 ? 256 : r;
-        double sum = 0;
-        for (int i = -rr; i <= rr; i++) {
-            kern[i + rr] = exp(-0.5 * (double)(i * i) / (sg * sg));
-            sum += kern[i + rr];
-        }
-        for (int i = 0; i <= 2 * rr; i++)
-            kern[i] /= sum;
-        for (size_t y = 0; y < h; y++)
-            for (size_t x = 0; x < w; x++) {
-                double acc = 0;
-                for (int i = -rr; i <= rr; i++) {
-                    const size_t xx =
-                        axis == 0 ? mirror((long long)x + i, w) : x;
-                    const size_t yy =
-                        axis == 1 ? mirror((long long)y + i, h) : y;
-                    acc += kern[i + rr] * (double)f[yy * w + xx];
-                }
-                tmp[y * w + x] = (float)acc;
-            }
-        memcpy(f, tmp, w * h * sizeof(float));
-    }
-}
-
-/* Keys cubic convolution weights (a = -0.5) for fraction t in [0, 1). */
-static inline void keys(double t, double w[4])
-{
-    w[0] = ((-0.5 * t + 1.0) * t - 0.5) * t;
-    w[1] = (1.5 * t - 2.5) * t * t + 1.0;
-    w[2] = ((-1.5 * t + 2.0) * t + 0.5) * t;
-    w[3] = (0.5 * t - 0.5) * t * t;
-}
-
-/* Pore-back: the grey a pore voxel (x, y) of slice k gains from the first
- * solid voxel on the beam's line of sight behind the face, which runs
- * down (+y) by cos(theta) and into the sample (+z) by sin(theta) per unit
- * length (the geometry of recon-methods.md 2.1-2.2); steps of half the
- * smaller voxel side, up to 5 attenuation lengths. */
-static double shine(const fib_sim *s, size_t x, size_t y, size_t k)
-{
-    const fib_volume *v = s->lab;
-    const fib_sim_params *p = &s->p;
-    const double h = 0.5 * fmin(s->vox[1], s->vox[2]);
-    const double Y = ((double)y + 0.5) * s->vox[1];
-    const double Z = p->static_face ? 0 : s->sl[k].z_nm;
-    const double smax = 5.0 * p->shine_nm;
-    for (double d = h; d <= smax; d += h) {
-        const double yy = floor((Y + d * s->cos_th) / s->vox[1]);
-        const double zz = floor((Z + d * s->sin_th) / s->vox[2]);
-        if (yy >= (double)v->ny || zz >= (double)v->nz)
-            return 0;
-        const int o = phase_of(s, label_at(v, x, (size_t)yy, (size_t)zz));
-        if (o != 0)
-            return p->shine_gain * (s->g.grey[o] - s->g.grey[0]) *
-                   exp(-d / p->shine_nm);
-    }
-    return 0;
-}
-
-/* The face of slice k on the label grid, blurred (nx_l x ny_l floats). */
-static fib_status face(const fib_sim *s, size_t k, float *f, float *tmp,
-                       unsigned char *ph)
-{
-    const fib_volume *v = s->lab;
-    const fib_sim_params *p = &s->p;
-    const size_t w = v->nx, h = v->ny, lz = s->sl[k].label_z;
-    const double *grey = s->g.grey;
-    for (size_t y = 0; y < h; y++)
-        for (size_t x = 0; x < w; x++)
-            ph[y * w + x] = (unsigned char)phase_of(s, label_at(v, x, y, lz));
-    const double Z = (p->static_face ? 0 : s->sl[k].z_nm) / p->texture_nm;
-    for (size_t y = 0; y < h; y++) {
-        const double Y = ((double)y + 0.5) * s->vox[1] / p->texture_nm;
-        for (size_t x = 0; x < w; x++) {
-            const int q = ph[y * w + x];
-            double g = grey[q];
-            if (q == 0 && p->shine_nm > 0 && p->shine_gain > 0)
-                g += shine(s, x, y, k);
-            if (p->texture > 0) {
-                const double X = ((double)x + 0.5) * s->vox[0] / p->texture_nm;
-                g += p->texture *
-                     value_noise(p->seed * 31 + (uint64_t)q + 7, X, Y, Z);
-            }
-            if (p->edge_gain > 0) {
-                /* secondary-electron edge effect: brighter where the
-                 * face meets another phase, scaled by the grey step */
-                double step = 0;
-                const size_t nb[4][2] = {{x > 0 ? x - 1 : x, y},
-                                         {x + 1 < w ? x + 1 : x, y},
-                                         {x, y > 0 ? y - 1 : y},
-                                         {x, y + 1 < h ? y + 1 : y}};
-                for (int i = 0; i < 4; i++) {
-                    const int o = ph[nb[i][1] * w + nb[i][0]];
-                    if (o != q)
-                        step = fmax(step, fabs(grey[o] - grey[q]));
-                }
-                g += p->edge_gain * step;
-            }
-            f[y * w + x] = (float)g;
-        }
-    }
-    if (s->ncur) {
-        /* column profile of the streaks, then the fade with depth */
-        double *col = (double *)(void *)tmp; /* w doubles fit in w*h floats
-                                                (h >= 2) */
-        for (size_t x = 0; x < w; x++) {
-            const double X = ((double)x + 0.5) * s->vox[0];
-            double c = 0;
-            for (size_t i = 0; i < s->ncur; i++) {
-                const double d = (X - s->cur_x_nm[i]) / s->cur_sigma_nm[i];
-                if (fabs(d) < 5)
-                    c += s->cur_amp[i * s->g.nz + k] * exp(-0.5 * d * d);
-            }
-            col[x] = c;
-        }
-        for (size_t y = 0; y < h; y++) {
-            const double fade =
-                exp(-((double)y + 0.5) * s->vox[1] / p->curtain_fade_nm);
-            for (size_t x = 0; x < w; x++)
-                f[y * w + x] += (float)(col[x] * fade);
-        }
-    }
-    /* beam blur (psf_px image pixels) plus pixel integration (box
-     * variance 1/12 of a pixel squared beyond one voxel) in voxels */
-    const double px = p->pixel_nm / s->vox[0];
-    const double py = p->pixel_nm / (s->g.fore * s->vox[1]);
-    const double psf = pos(p->psf_px);
-    const double sx = sqrt(psf * psf * px * px + pos(px * px - 1) / 12.0);
-    const double sy = sqrt(psf * psf * py * py + pos(py * py - 1) / 12.0);
-    blur(f, tmp, w, h, sx, sy);
-    return FIB_OK;
-}
-
-fib_status fib_sim_render(const fib_sim *s, size_t k, fib_image *out,
-                          fib_error *err)
-{
-    if (!s || !out || !out->data)
-        return fib_error_set(err, FIB_EINVAL, "simulate: render needs images");
-    const fib_sim_geometry *g = &s->g;
-    if (k >= g->nz)
-        return fib_error_set(err, FIB_EINVAL,
-                             "simulate: slice %zu out of range (nz %zu)", k,
-                             g->nz);
-    if (out->width != g->nx || out->height != g->ny ||
-        (out->type != FIB_PX_U8 && out->type != FIB_PX_U16 &&
-         out->type != FIB_PX_F32))
-        return fib_error_set(err, FIB_EINVAL,
-                             "simulate: image must be %zu x %zu u8, u16 or "
-                             "f32 (got %zu x %zu %s)",
-                             g->nx, g->ny, out->width, out->height,
-                             fib_pixel_type_name(out->type));
-    const fib_volume *v = s->lab;
-    const size_t w = v->nx, h = v->ny, n = w * h;
-    float *f = malloc(n * sizeof(float));
-    float *tmp = malloc((n < 2 * w ? 2 * w : n) * sizeof(float));
-    unsigned char *ph = malloc(n);
-    if (!f || !tmp || !ph) {
-        free(f);
-        free(tmp);
-        free(ph);
-        return fib_error_set(err, FIB_ENOMEM, "simulate: out of memory");
-    }
-    fib_status st = face(s, k, f, tmp, ph);
-    const fib_sim_params *p = &s->p;
-    const fib_sim_slice *q = &s->sl[k];
-    const double cx = q->stage_dx, cy = q->stage_dy + q->face_dy;
-    rng r;
-    rng_seed(&r, p->seed, S_NOISE + k);
-    const double maxv = out->type == FIB_PX_U8    ? 255.0
-                        : out->type == FIB_PX_U16 ? 65535.0
-                                                  : 1.0;
-    for (size_t j = 0; j < g->ny && !st; j++) {
-        const double Y =
-            ((double)j + 0.5 - cy) * p->pixel_nm / g->fore + g->origin_nm[1];
-        const double vv = Y / s->vox[1] - 0.5, fv = floor(vv);
-        double wy[4];
-        keys(vv - fv, wy);
-        size_t ys[4];
-        for (int i = 0; i < 4; i++)
-            ys[i] = mirror((long long)fv - 1 + i, h);
-        const double yn = ((double)j + 0.5) / (double)g->ny - 0.5;
-        for (size_t i = 0; i < g->nx; i++) {
-            const double X =
-                ((double)i + 0.5 - cx) * p->pixel_nm + g->origin_nm[0];
-            const double uu = X / s->vox[0] - 0.5, fu = floor(uu);
-            double wx[4];
-            keys(uu - fu, wx);
-            double val = 0;
-            for (int b = 0; b < 4; b++) {
-                const float *row = f + ys[b] * w;
-                double a = 0;
-                for (int c = 0; c < 4; c++)
-                    a += wx[c] * (double)row[mirror((long long)fu - 1 + c, w)];
-                val += wy[b] * a;
-            }
-            /* frame-fixed shading (charging: amplitude varies slowly) */
-            const double xn = ((double)i + 0.5) / (double)g->nx - 0.5;
-            const double shade =
-                1.0 + s->shade_amp[k] *
-                          (s->shade_c[0] * xn + s->shade_c[1] * yn +
-                           s->shade_c[2] * (xn * xn + yn * yn - 1.0 / 6.0));
-            if (s->frame_col)
-                val += s->frame_col[i];
-            val = q->gain * val * shade + s->offset[k];
-            if (p->dose > 0)
-                val += sqrt(pos(val) / p->dose) * rng_normal(&r);
-            if (p->read_noise > 0)
-                val += p->read_noise * rng_normal(&r);
-            if (out->type == FIB_PX_F32) {
-                ((float *)fib_image_row(out, j))[i] = (float)val;
-            } else {
-                double o = floor(fmin(fmax(val, 0.0), 1.0) * maxv + 0.5);
-                if (out->type == FIB_PX_U8)
-                    ((uint8_t *)fib_image_row(out, j))[i] = (uint8_t)o;
-                else
-                    ((uint16_t *)fib_image_row(out, j))[i] = (uint16_t)o;
-            }
-        }
-    }
-    out->pixel_size_nm[0] = out->pixel_size_nm[1] = p->pixel_nm;
-    free(f);
-    free(tmp);
-    free(ph);
-    return st;
-}
-
-fib_status fib_sim_truth_labels(const fib_sim *s, size_t k, fib_image *out,
-                                fib_error *err)
-{
-    if (!s || !out || !out->data)
-        return fib_error_set(err, FIB_EINVAL, "simulate: truth needs images");
-    const fib_sim_geometry *g = &s->g;
-    if (k >= g->nz)
-        return fib_error_set(err, FIB_EINVAL,
-                             "simulate: slice %zu out of range (nz %zu)", k,
-                             g->nz);
-    if (out->width != g->nx || out->height != g->truth_ny ||
-        (out->type != FIB_PX_U8 && out->type != FIB_PX_U32) ||
-        (out->type == FIB_PX_U8 && g->labels[g->n_phases - 1] > 255))
-        return fib_error_set(
-            err, FIB_EINVAL, "simulate: truth image must be %zu x %zu %s",
-            g->nx, g->truth_ny,
-            g->labels[g->n_phases - 1] > 255 ? "u32" : "u8 or u32");
-    const fib_volume *v = s->lab;
-    const double pnm = s->p.pixel_nm;
-    const size_t lz = s->sl[k].label_z;
-    for (size_t j = 0; j < g->truth_ny; j++) {
-        const double Y = ((double)j + 0.5) * pnm -
-                         s->mean_c[1] * pnm / g->fore + g->origin_nm[1];
-        const size_t y = mirror((long long)floor(Y / s->vox[1]), v->ny);
-        for (size_t i = 0; i < g->nx; i++) {
-            const double X =
-                ((double)i + 0.5 - s->mean_c[0]) * pnm + g->origin_nm[0];
-            const size_t x = mirror((long long)floor(X / s->vox[0]), v->nx);
-            const uint32_t l = label_at(v, x, y, lz);
-            if (out->type == FIB_PX_U8)
-                ((uint8_t *)fib_image_row(out, j))[i] = (uint8_t)l;
-            else
-                ((uint32_t *)fib_image_row(out, j))[i] = l;
-        }
-    }
-    out->pixel_size_nm[0] = out->pixel_size_nm[1] = pnm;
-    return FIB_OK;
-}
-
-fib_status fib_sim_phantom_labels(const fib_phantom *ph, fib_volume *out,
-                                  fib_error *err)
-{
-    if (!ph || !out)
-        return fib_error_set(err, FIB_EINVAL, "simulate: NULL argument");
-    const fib_phantom_params pp = fib_phantom_get_params(ph);
-    fib_status st = fib_volume_init(out, FIB_PX_U8, pp.nx, pp.ny, pp.nz, err);
-    if (st)
-        return st;
-    out->voxel_size_nm[0] = out->voxel_size_nm[1] = pp.pixel_nm;
-    out->voxel_size_nm[2] = pp.slice_nm;
-    for (size_t z = 0; z < pp.nz && !st; z++) {
-        fib_image sl = fib_volume_slice(out, z);
-        st = fib_phantom_labels(ph, z, &sl, err);
-    }
-    if (st)
-        fib_volume_clear(out);
-    return st;
 }
