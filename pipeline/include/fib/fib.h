@@ -20,6 +20,7 @@
 #include "fib/image.h"
 #include "fib/params.h"
 #include "fib/progress.h"
+#include "fib/threads.h"
 
 /* draw: canvas, plots, font */
 #include "fib/canvas.h"
