@@ -1,6 +1,7 @@
 /* job_plan.c -- `cryofib plan` and `cryofib workflow` as library calls
  * (fib/job_plan.h): read the session and materials files, plan every ion
  * (default and optimized ladders), say the tables, write the reports. */
+#define _POSIX_C_SOURCE 200809L /* strtok_r */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
