@@ -5,6 +5,7 @@
 #include "cfg_util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,86 @@ fib_status fib__cfg_session_error(fib_error *err, const char *file,
                              line, field, msg);
     return fib_error_set(err, FIB_EINVAL, "session: %s: %s %s", file, field,
                          msg);
+}
+
+fib_status fib__cfg_err(const fib__cfg_ctx *c, const config_setting_t *s,
+                        const char *field, const char *fmt, ...)
+{
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return fib__cfg_session_error(c->err, c->file, s, field, "%s", msg);
+}
+
+void fib__cfg_field(char *buf, size_t n, const char *prefix, const char *key)
+{
+    snprintf(buf, n, "%s%s%s", prefix, *prefix ? "." : "", key);
+}
+
+fib_status fib__cfg_check_keys(const fib__cfg_ctx *c, const config_setting_t *g,
+                               const char *prefix, const char *const *allowed)
+{
+    int n = config_setting_length(g);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
+        const char *name = config_setting_name(e);
+        if (!name)
+            continue;
+        bool ok = false;
+        for (const char *const *a = allowed; *a; a++)
+            if (!strcmp(*a, name)) {
+                ok = true;
+                break;
+            }
+        if (!ok) {
+            char f[96];
+            fib__cfg_field(f, sizeof f, prefix, name);
+            return fib__cfg_err(c, e, f,
+                                "is not a known key (see "
+                                "examples/session-reference.cfg)");
+        }
+    }
+    return FIB_OK;
+}
+
+fib_status fib__cfg_num_member(const fib__cfg_ctx *c, const config_setting_t *g,
+                               const char *prefix, const char *key,
+                               const char *not_number,
+                               const config_setting_t **s_out, char *f,
+                               size_t fn)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    *s_out = s;
+    if (!s)
+        return FIB_OK;
+    fib__cfg_field(f, fn, prefix, key);
+    if (!fib__cfg_is_number(s))
+        return fib__cfg_err(c, s, f, "%s", not_number);
+    return FIB_OK;
+}
+
+fib_status fib__cfg_get_num(const fib__cfg_ctx *c, const config_setting_t *g,
+                            const char *prefix, const char *key, double lo,
+                            bool lo_open, double hi, double *out)
+{
+    const config_setting_t *s;
+    char f[96];
+    fib_status st = fib__cfg_num_member(c, g, prefix, key, "must be a number",
+                                        &s, f, sizeof f);
+    if (st != FIB_OK || !s)
+        return st;
+    double v = fib__cfg_number(s);
+    if (!isfinite(v))
+        return fib__cfg_err(c, s, f, "must be finite");
+    if (lo_open ? !(v > lo) : !(v >= lo))
+        return fib__cfg_err(c, s, f, "must be %s %g (got %g)",
+                            lo_open ? ">" : ">=", lo, v);
+    if (v > hi)
+        return fib__cfg_err(c, s, f, "must be <= %g (got %g)", hi, v);
+    *out = v;
+    return FIB_OK;
 }
 
 /* ---- before libconfig reads ------------------------------------------ */

@@ -88,17 +88,9 @@ static fib_status get_num(const ctx *c, const config_setting_t *g, int entry,
     *found = false;
     if (!s)
         return FIB_OK;
-    switch (config_setting_type(s)) {
-    case CONFIG_TYPE_INT:
-    case CONFIG_TYPE_INT64:
-        *out = (double)config_setting_get_int64(s);
-        break;
-    case CONFIG_TYPE_FLOAT:
-        *out = config_setting_get_float(s);
-        break;
-    default:
+    if (!fib__cfg_is_number(s))
         return bad(c, s, entry, field, "must be a number");
-    }
+    *out = fib__cfg_number(s);
     if (!isfinite(*out))
         return bad(c, s, entry, field, "must be finite");
     *found = true;
