@@ -62,6 +62,43 @@ fib_status fib__cfg_get_num(const fib__cfg_ctx *c, const config_setting_t *g,
                             const char *prefix, const char *key, double lo,
                             bool lo_open, double hi, double *out);
 
+/* Sign rules of fib__cfg_get_signed(). */
+enum { FIB__CFG_ANY = 0, FIB__CFG_POS, FIB__CFG_NONNEG };
+
+/* Optional members of a session-file group: each leaves *out untouched
+ * when @p key is absent and names "prefix.key" in its errors. */
+/* Number with a sign rule and an upper limit (hi <= 0: none). */
+fib_status fib__cfg_get_signed(const fib__cfg_ctx *c, const config_setting_t *g,
+                               const char *prefix, const char *key, double *out,
+                               int rule, double hi);
+/* Whole count in lo..hi: a non-integer value (2.5 steps) is an error, not
+ * truncated. */
+fib_status fib__cfg_get_count(const fib__cfg_ctx *c, const config_setting_t *g,
+                              const char *prefix, const char *key, int *out,
+                              int lo, int hi);
+/* Duration in 0..hi that may be 0 (none): the request keeps 0 for "the
+ * default", so an explicit 0 is stored as -1 (fib_plan_overheads). */
+fib_status fib__cfg_get_duration(const fib__cfg_ctx *c,
+                                 const config_setting_t *g, const char *prefix,
+                                 const char *key, double *out, double hi);
+fib_status fib__cfg_get_bool(const fib__cfg_ctx *c, const config_setting_t *g,
+                             const char *prefix, const char *key, bool *out);
+/* String of at most size - 1 characters into @p buf; *s_out = the setting
+ * (NULL if absent; may be NULL). */
+fib_status fib__cfg_get_str(const fib__cfg_ctx *c, const config_setting_t *g,
+                            const char *prefix, const char *key, char *buf,
+                            size_t size, const config_setting_t **s_out);
+/* Array of numbers (> 0) into out[cap]; *n and *given (may be NULL) set
+ * when present. */
+fib_status fib__cfg_get_num_array(const fib__cfg_ctx *c,
+                                  const config_setting_t *g, const char *prefix,
+                                  const char *key, double *out, size_t cap,
+                                  size_t *n, bool *given);
+/* Group @p key of @p g (NULL when absent or, with *st set, not a group). */
+const config_setting_t *fib__cfg_get_group(const fib__cfg_ctx *c,
+                                           const config_setting_t *g,
+                                           const char *key, fib_status *st);
+
 /* Return from the calling function when @p x is not FIB_OK. */
 #define FIB__CFG_TRY(x)                                                        \
     do {                                                                       \
