@@ -353,35 +353,10 @@ fib_status fib__scfg_parse_instrument(fib__scfg_ctx *c,
     return FIB_OK;
 }
 
-fib_status fib__scfg_parse_site(fib__scfg_ctx *c, const config_setting_t *g,
-                                fib_plan_request *r)
+/* site: method, lamella and trench sizes, margins, trench style. */
+static fib_status parse_site_shape(fib__scfg_ctx *c, const config_setting_t *g,
+                                   fib_plan_request *r)
 {
-    static const char *const keys[] = {"method",
-                                       "lamella_width_um",
-                                       "lamella_height_um",
-                                       "target_thickness_nm",
-                                       "rough_thickness_nm",
-                                       "trench_length_um",
-                                       "margin_um",
-                                       "depth_margin_um",
-                                       "trench_style",
-                                       "stair_steps",
-                                       "milling_angle_deg",
-                                       "column_angle_deg",
-                                       "undercut_tilt_deg",
-                                       "undercut",
-                                       "undercut_width_um",
-                                       "overtilt_deg",
-                                       "taper_deg",
-                                       "thin_overlap_um",
-                                       "window_height_um",
-                                       "polish_depth_um",
-                                       "useful_core_nm",
-                                       "tail_factor",
-                                       "stress_relief_len_um",
-                                       "stress_relief_gap_um",
-                                       NULL};
-    FIB__CFG_TRY(fib__cfg_check_keys(&c->cfg, g, "site", keys));
     fib_geom_site *s = &r->site;
     char buf[32];
     const config_setting_t *ms;
@@ -438,6 +413,16 @@ fib_status fib__scfg_parse_site(fib__scfg_ctx *c, const config_setting_t *g,
     }
     FIB__CFG_TRY(fib__cfg_get_count(&c->cfg, g, "site", "stair_steps",
                                     &s->stair_steps, 1, 1000));
+    return FIB_OK;
+}
+
+/* site: angles, undercut, over-tilt, windows, stress relief, core. */
+static fib_status parse_site_cuts(fib__scfg_ctx *c, const config_setting_t *g,
+                                  fib_plan_request *r)
+{
+    fib_geom_site *s = &r->site;
+    char buf[32];
+    const config_setting_t *ms;
     FIB__CFG_TRY(fib__cfg_get_signed(&c->cfg, g, "site", "milling_angle_deg",
                                      &s->milling_angle_deg, FIB__CFG_POS,
                                      89.9));
@@ -481,6 +466,41 @@ fib_status fib__scfg_parse_site(fib__scfg_ctx *c, const config_setting_t *g,
     FIB__CFG_TRY(fib__cfg_get_signed(&c->cfg, g, "site", "tail_factor",
                                      &r->tail_factor, FIB__CFG_POS,
                                      FIB_PLAN_MAX_TAIL_FACTOR));
+    return FIB_OK;
+}
+
+fib_status fib__scfg_parse_site(fib__scfg_ctx *c, const config_setting_t *g,
+                                fib_plan_request *r)
+{
+    static const char *const keys[] = {"method",
+                                       "lamella_width_um",
+                                       "lamella_height_um",
+                                       "target_thickness_nm",
+                                       "rough_thickness_nm",
+                                       "trench_length_um",
+                                       "margin_um",
+                                       "depth_margin_um",
+                                       "trench_style",
+                                       "stair_steps",
+                                       "milling_angle_deg",
+                                       "column_angle_deg",
+                                       "undercut_tilt_deg",
+                                       "undercut",
+                                       "undercut_width_um",
+                                       "overtilt_deg",
+                                       "taper_deg",
+                                       "thin_overlap_um",
+                                       "window_height_um",
+                                       "polish_depth_um",
+                                       "useful_core_nm",
+                                       "tail_factor",
+                                       "stress_relief_len_um",
+                                       "stress_relief_gap_um",
+                                       NULL};
+    FIB__CFG_TRY(fib__cfg_check_keys(&c->cfg, g, "site", keys));
+    FIB__CFG_TRY(parse_site_shape(c, g, r));
+    FIB__CFG_TRY(parse_site_cuts(c, g, r));
+    fib_geom_site *s = &r->site;
     const config_setting_t *ts =
         config_setting_get_member(g, "target_thickness_nm");
     fib_geom_site d = *s;

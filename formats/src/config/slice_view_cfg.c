@@ -19,6 +19,77 @@
 /* ---------------------------------------------------------------------- */
 /* Slice-and-view run files                                               */
 
+/* The sem group of a slice-and-view file. */
+static fib_status sv_sem(fib__scfg_ctx *c, const config_setting_t *sem,
+                         fib_plan_sv_request *r)
+{
+    static const char *const sk[] = {"kV",     "current_pA", "dwell_us",
+                                     "frames", "detectors",  "bytes_per_pixel",
+                                     "edx_s",  NULL};
+    FIB__CFG_TRY(fib__cfg_check_keys(&c->cfg, sem, "sem", sk));
+    FIB__CFG_TRY(fib__cfg_get_signed(&c->cfg, sem, "sem", "kV", &r->sem_kV,
+                                     FIB__CFG_POS, 30));
+    FIB__CFG_TRY(fib__cfg_get_signed(&c->cfg, sem, "sem", "current_pA",
+                                     &r->sem_current_pA, FIB__CFG_POS, 1e6));
+    FIB__CFG_TRY(fib__cfg_get_signed(&c->cfg, sem, "sem", "dwell_us",
+                                     &r->dwell_us, FIB__CFG_POS, 1e4));
+    FIB__CFG_TRY(
+        fib__cfg_get_count(&c->cfg, sem, "sem", "frames", &r->frames, 1, 256));
+    FIB__CFG_TRY(fib__cfg_get_count(&c->cfg, sem, "sem", "detectors",
+                                    &r->n_detectors, 1, 8));
+    FIB__CFG_TRY(fib__cfg_get_count(&c->cfg, sem, "sem", "bytes_per_pixel",
+                                    &r->bytes_per_pixel, 1, 8));
+    FIB__CFG_TRY(fib__cfg_get_signed(&c->cfg, sem, "sem", "edx_s", &r->edx_s,
+                                     FIB__CFG_NONNEG, 36000));
+    return FIB_OK;
+}
+
+/* Element @p i of the ions list. */
+static fib_status sv_ion(fib__scfg_ctx *c, const config_setting_t *e, int i,
+                         fib_plan_sv_request *r)
+{
+    char pre[32];
+    snprintf(pre, sizeof pre, "ions[%d]", i);
+    if (config_setting_type(e) != CONFIG_TYPE_GROUP)
+        return fib__cfg_err(&c->cfg, e, pre, "must be a group");
+    static const char *const ik[] = {
+        "ion", "column", "energy_keV", "current_pA", "vpd_um3_per_nC", NULL};
+    FIB__CFG_TRY(fib__cfg_check_keys(&c->cfg, e, pre, ik));
+    char name[16] = "";
+    const config_setting_t *is;
+    FIB__CFG_TRY(
+        fib__cfg_get_str(&c->cfg, e, pre, "ion", name, sizeof name, &is));
+    char f[48];
+    snprintf(f, sizeof f, "%s.ion", pre);
+    if (!is)
+        return fib__cfg_err(&c->cfg, e, f, "is required");
+    fib_error e2 = {0};
+    if (fib_plan_ion_parse(name, &r->ions[i].ion, &e2) != FIB_OK)
+        return fib__cfg_err(&c->cfg, is, f, "'%s' is not a known ion species",
+                            name);
+    const config_setting_t *cs;
+    FIB__CFG_TRY(fib__cfg_get_str(&c->cfg, e, pre, "column", r->ions[i].column,
+                                  sizeof r->ions[i].column, &cs));
+    const fib_plan_column *col = r->ions[i].column[0]
+                                     ? fib_plan_column_find(r->ions[i].column)
+                                     : fib_plan_column_for_ion(r->ions[i].ion);
+    if (!col)
+        return fib__cfg_err(&c->cfg, cs ? cs : e, pre, "has no known column");
+    FIB__CFG_TRY(fib__cfg_get_signed(&c->cfg, e, pre, "energy_keV",
+                                     &r->ions[i].energy_keV, FIB__CFG_POS,
+                                     100));
+    FIB__CFG_TRY(fib__cfg_get_signed(&c->cfg, e, pre, "vpd_um3_per_nC",
+                                     &r->ions[i].vpd_um3_per_nC, FIB__CFG_POS,
+                                     100));
+    FIB__CFG_TRY(fib__cfg_get_signed(&c->cfg, e, pre, "current_pA",
+                                     &r->ion_current_pA[i], FIB__CFG_POS, 1e7));
+    snprintf(f, sizeof f, "%s.current_pA", pre);
+    FIB__CFG_TRY(
+        fib__scfg_check_current(c, config_setting_get_member(e, "current_pA"),
+                                f, col, r->ion_current_pA[i]));
+    return FIB_OK;
+}
+
 static fib_status parse_sv(fib__scfg_ctx *c, const config_t *cfg,
                            const char *ion_override, fib_plan_sv_request *r)
 {
@@ -82,27 +153,8 @@ static fib_status parse_sv(fib__scfg_ctx *c, const config_t *cfg,
     fib_status st;
     const config_setting_t *sem = fib__cfg_get_group(&c->cfg, root, "sem", &st);
     FIB__CFG_TRY(st);
-    if (sem) {
-        static const char *const sk[] = {
-            "kV",        "current_pA",      "dwell_us", "frames",
-            "detectors", "bytes_per_pixel", "edx_s",    NULL};
-        FIB__CFG_TRY(fib__cfg_check_keys(&c->cfg, sem, "sem", sk));
-        FIB__CFG_TRY(fib__cfg_get_signed(&c->cfg, sem, "sem", "kV", &r->sem_kV,
-                                         FIB__CFG_POS, 30));
-        FIB__CFG_TRY(fib__cfg_get_signed(&c->cfg, sem, "sem", "current_pA",
-                                         &r->sem_current_pA, FIB__CFG_POS,
-                                         1e6));
-        FIB__CFG_TRY(fib__cfg_get_signed(&c->cfg, sem, "sem", "dwell_us",
-                                         &r->dwell_us, FIB__CFG_POS, 1e4));
-        FIB__CFG_TRY(fib__cfg_get_count(&c->cfg, sem, "sem", "frames",
-                                        &r->frames, 1, 256));
-        FIB__CFG_TRY(fib__cfg_get_count(&c->cfg, sem, "sem", "detectors",
-                                        &r->n_detectors, 1, 8));
-        FIB__CFG_TRY(fib__cfg_get_count(&c->cfg, sem, "sem", "bytes_per_pixel",
-                                        &r->bytes_per_pixel, 1, 8));
-        FIB__CFG_TRY(fib__cfg_get_signed(&c->cfg, sem, "sem", "edx_s",
-                                         &r->edx_s, FIB__CFG_NONNEG, 36000));
-    }
+    if (sem)
+        FIB__CFG_TRY(sv_sem(c, sem, r));
     const config_setting_t *L = config_setting_get_member(root, "ions");
     if (L) {
         if (config_setting_type(L) != CONFIG_TYPE_LIST)
@@ -114,50 +166,8 @@ static fib_status parse_sv(fib__scfg_ctx *c, const config_t *cfg,
             return fib__cfg_err(&c->cfg, L, "ions", "must hold 1..%d species",
                                 FIB_PLAN_MAX_IONS);
         for (int i = 0; i < n; i++) {
-            const config_setting_t *e = config_setting_get_elem(L, (unsigned)i);
-            char pre[32];
-            snprintf(pre, sizeof pre, "ions[%d]", i);
-            if (config_setting_type(e) != CONFIG_TYPE_GROUP)
-                return fib__cfg_err(&c->cfg, e, pre, "must be a group");
-            static const char *const ik[] = {
-                "ion",        "column",         "energy_keV",
-                "current_pA", "vpd_um3_per_nC", NULL};
-            FIB__CFG_TRY(fib__cfg_check_keys(&c->cfg, e, pre, ik));
-            char name[16] = "";
-            const config_setting_t *is;
-            FIB__CFG_TRY(fib__cfg_get_str(&c->cfg, e, pre, "ion", name,
-                                          sizeof name, &is));
-            char f[48];
-            snprintf(f, sizeof f, "%s.ion", pre);
-            if (!is)
-                return fib__cfg_err(&c->cfg, e, f, "is required");
-            fib_error e2 = {0};
-            if (fib_plan_ion_parse(name, &r->ions[i].ion, &e2) != FIB_OK)
-                return fib__cfg_err(&c->cfg, is, f,
-                                    "'%s' is not a known ion species", name);
-            const config_setting_t *cs;
-            FIB__CFG_TRY(fib__cfg_get_str(&c->cfg, e, pre, "column",
-                                          r->ions[i].column,
-                                          sizeof r->ions[i].column, &cs));
-            const fib_plan_column *col =
-                r->ions[i].column[0] ? fib_plan_column_find(r->ions[i].column)
-                                     : fib_plan_column_for_ion(r->ions[i].ion);
-            if (!col)
-                return fib__cfg_err(&c->cfg, cs ? cs : e, pre,
-                                    "has no known column");
-            FIB__CFG_TRY(fib__cfg_get_signed(&c->cfg, e, pre, "energy_keV",
-                                             &r->ions[i].energy_keV,
-                                             FIB__CFG_POS, 100));
-            FIB__CFG_TRY(fib__cfg_get_signed(&c->cfg, e, pre, "vpd_um3_per_nC",
-                                             &r->ions[i].vpd_um3_per_nC,
-                                             FIB__CFG_POS, 100));
-            FIB__CFG_TRY(fib__cfg_get_signed(&c->cfg, e, pre, "current_pA",
-                                             &r->ion_current_pA[i],
-                                             FIB__CFG_POS, 1e7));
-            snprintf(f, sizeof f, "%s.current_pA", pre);
-            FIB__CFG_TRY(fib__scfg_check_current(
-                c, config_setting_get_member(e, "current_pA"), f, col,
-                r->ion_current_pA[i]));
+            FIB__CFG_TRY(
+                sv_ion(c, config_setting_get_elem(L, (unsigned)i), i, r));
         }
         r->n_ions = (size_t)n;
     }
