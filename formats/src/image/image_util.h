@@ -1,0 +1,17 @@
+/*
+ * image_util.h -- private: helpers the image readers and writers of
+ * formats/src/image share.
+ */
+#ifndef FIB_FORMATS_IMAGE_UTIL_H
+#define FIB_FORMATS_IMAGE_UTIL_H
+
+#include <stddef.h>
+
+#include "fib/image.h"
+
+/* "a/b", malloc'ed; NULL when out of memory. */
+char *fib__img_path_join(const char *a, const char *b);
+/* Bytes per pixel of a u8/u16/u32/f32 type. */
+size_t fib__img_esize(fib_pixel_type t);
+
+#endif
