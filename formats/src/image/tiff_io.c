@@ -202,6 +202,88 @@ static fib_status next_dir(TIFF *tif, const char *path, size_t page,
     return FIB_OK;
 }
 
+/* Page 0's description and metadata into @p d0 / @p meta, and the page
+ * count: an uncompressed ImageJ stack is *contig (its slices from
+ * *contig_off on), else the IFD chain is counted. */
+static fib_status count_pages(TIFF *tif, const char *path, fib__tiff_msgs *m,
+                              fib_fmt_meta *meta, fib__tiff_page *d0,
+                              bool *contig, uint64_t *contig_off, size_t *total,
+                              double *ij_unit, size_t *ij_images,
+                              fib_error *err)
+{
+    /* An uncompressed ImageJ stack ("images=N", slices back to back, as
+     * ImageJ and tiff_ij_out.c write it) is read like ImageJ reads it:
+     * from the first strip on, without walking N IFDs.  Contiguity is
+     * checked on IFD 1 when there is one. */
+    fib_error e0 = {0}; /* page 0 matters here only if it is ImageJ's */
+    if (fib__tiff_describe(tif, path, 0, d0, &e0) == FIB_OK)
+        page_meta(tif, d0->h, NULL, meta, ij_unit, ij_images);
+    if (e0.code == FIB_OK && meta->vendor == FIB_VENDOR_IMAGEJ &&
+        *ij_images > 1 && *ij_images <= FIB_MAX_EXTENT &&
+        imagej_contiguous(tif, d0, contig_off)) {
+        const uint64_t slice =
+            (uint64_t)d0->w * d0->h * fib_pixel_size_bytes(d0->out);
+        uint64_t *o1 = NULL;
+        if (!TIFFReadDirectory(tif))
+            *contig = !m->have; /* one IFD (a broken link is an error) */
+        else
+            *contig = TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &o1) && o1 &&
+                      o1[0] == *contig_off + slice;
+        if (*contig)
+            *total = *ij_images;
+    }
+    if (!*contig) {
+        const size_t ndir = TIFFNumberOfDirectories(tif);
+        if (m->have) { /* the page chain points past the end of the file */
+            return fib_error_set(err, FIB_EFORMAT,
+                                 "%s: truncated or corrupt page chain after "
+                                 "page %zu: %s",
+                                 path, ndir, m->msg);
+        }
+        *total = ndir;
+    }
+    return FIB_OK;
+}
+
+/* Pages page0 .. page0 + n_read - 1 (the first one current, described in
+ * @p d0) into @p v, walking the IFD chain; every page must match page 0. */
+static fib_status read_pages(TIFF *tif, const char *path, fib__tiff_msgs *m,
+                             const fib__tiff_page *d0, size_t page0,
+                             size_t n_read, fib_volume *v, size_t maxb,
+                             fib__tiff_buf *db, fib_error *err)
+{
+    fib_status st;
+    for (size_t p = 0; p < n_read; p++) {
+        fib__tiff_page d;
+        if (p > 0) {
+            if ((st = next_dir(tif, path, page0 + p, m, err)) != FIB_OK ||
+                (st = fib__tiff_describe(tif, path, page0 + p, &d, err)) !=
+                    FIB_OK)
+                return st;
+            if (d.w != d0->w || d.h != d0->h || d.out != d0->out) {
+                st = fib_error_set(err, FIB_EFORMAT,
+                                   "%s: page %zu is %ux%u %s, page %zu "
+                                   "is %ux%u %s",
+                                   path, page0 + p, (unsigned)d.w,
+                                   (unsigned)d.h, fib_pixel_type_name(d.out),
+                                   page0, (unsigned)d0->w, (unsigned)d0->h,
+                                   fib_pixel_type_name(d0->out));
+                return st;
+            }
+        } else {
+            d = *d0;
+        }
+        /* the decode buffer is charged with the volume: what is left
+         * of the limit once the volume is allocated */
+        const size_t vbytes = v->stride_z * n_read;
+        if ((st = fib__tiff_read_page(
+                 tif, path, page0 + p, &d, m, (char *)v->data + p * v->stride_z,
+                 maxb > vbytes ? maxb - vbytes : 0, db, err)) != FIB_OK)
+            return st;
+    }
+    return FIB_OK;
+}
+
 /* Read pages into vol (or only describe them when vol is NULL). */
 static fib_status tiff_read_impl(const char *path,
                                  const fib_fmt_read_opts *opts, size_t page0,
@@ -221,38 +303,10 @@ static fib_status tiff_read_impl(const char *path,
     size_t ij_images = 0, total = 0;
     uint64_t contig_off = 0;
     bool contig = false;
-    /* An uncompressed ImageJ stack ("images=N", slices back to back, as
-     * ImageJ and tiff_ij_out.c write it) is read like ImageJ reads it:
-     * from the first strip on, without walking N IFDs.  Contiguity is
-     * checked on IFD 1 when there is one. */
-    fib_error e0 = {0}; /* page 0 matters here only if it is ImageJ's */
-    if (fib__tiff_describe(tif, path, 0, &d0, &e0) == FIB_OK)
-        page_meta(tif, d0.h, NULL, meta, &ij_unit, &ij_images);
-    if (e0.code == FIB_OK && meta->vendor == FIB_VENDOR_IMAGEJ &&
-        ij_images > 1 && ij_images <= FIB_MAX_EXTENT &&
-        imagej_contiguous(tif, &d0, &contig_off)) {
-        const uint64_t slice =
-            (uint64_t)d0.w * d0.h * fib_pixel_size_bytes(d0.out);
-        uint64_t *o1 = NULL;
-        if (!TIFFReadDirectory(tif))
-            contig = !m.have; /* one IFD (a broken link is an error) */
-        else
-            contig = TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &o1) && o1 &&
-                     o1[0] == contig_off + slice;
-        if (contig)
-            total = ij_images;
-    }
-    if (!contig) {
-        const size_t ndir = TIFFNumberOfDirectories(tif);
-        if (m.have) { /* the page chain points past the end of the file */
-            st = fib_error_set(err, FIB_EFORMAT,
-                               "%s: truncated or corrupt page chain after "
-                               "page %zu: %s",
-                               path, ndir, m.msg);
-            goto fail;
-        }
-        total = ndir;
-    }
+    st = count_pages(tif, path, &m, meta, &d0, &contig, &contig_off, &total,
+                     &ij_unit, &ij_images, err);
+    if (st != FIB_OK)
+        goto fail;
     if (page0 >= total) {
         st = fib_error_set(err, FIB_ERANGE,
                            "%s: page %zu requested, the file has %zu", path,
@@ -296,35 +350,9 @@ static fib_status tiff_read_impl(const char *path,
                 goto fail_v;
             goto read_done;
         }
-        for (size_t p = 0; p < n_read; p++) {
-            fib__tiff_page d;
-            if (p > 0) {
-                if ((st = next_dir(tif, path, page0 + p, &m, err)) != FIB_OK ||
-                    (st = fib__tiff_describe(tif, path, page0 + p, &d, err)) !=
-                        FIB_OK)
-                    goto fail_v;
-                if (d.w != d0.w || d.h != d0.h || d.out != d0.out) {
-                    st = fib_error_set(
-                        err, FIB_EFORMAT,
-                        "%s: page %zu is %ux%u %s, page %zu "
-                        "is %ux%u %s",
-                        path, page0 + p, (unsigned)d.w, (unsigned)d.h,
-                        fib_pixel_type_name(d.out), page0, (unsigned)d0.w,
-                        (unsigned)d0.h, fib_pixel_type_name(d0.out));
-                    goto fail_v;
-                }
-            } else {
-                d = d0;
-            }
-            /* the decode buffer is charged with the volume: what is left
-             * of the limit once the volume is allocated */
-            const size_t vbytes = v->stride_z * n_read;
-            if ((st = fib__tiff_read_page(tif, path, page0 + p, &d, &m,
-                                          (char *)v->data + p * v->stride_z,
-                                          maxb > vbytes ? maxb - vbytes : 0,
-                                          &db, err)) != FIB_OK)
-                goto fail_v;
-        }
+        if ((st = read_pages(tif, path, &m, &d0, page0, n_read, v, maxb, &db,
+                             err)) != FIB_OK)
+            goto fail_v;
     read_done:
         if (m.have) { /* a decoder complained but returned data */
             st = fib_error_set(err, FIB_EFORMAT, "%s: corrupt pixel data: %s",
