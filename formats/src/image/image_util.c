@@ -3,6 +3,7 @@
  * (image_util.h).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,4 +24,18 @@ char *fib__img_path_join(const char *a, const char *b)
 size_t fib__img_esize(fib_pixel_type t)
 {
     return t == FIB_PX_U8 ? 1 : t == FIB_PX_U16 ? 2 : 4;
+}
+
+void fib__img_voxel_meta(fib_fmt_meta *meta, const double vs[3],
+                         const char *key, size_t full_height)
+{
+    if (vs[0] > 0)
+        meta->pixel_size_nm[0] = vs[0];
+    if (vs[1] > 0)
+        meta->pixel_size_nm[1] = vs[1];
+    if (vs[2] > 0)
+        meta->voxel_depth_nm = vs[2];
+    if (vs[0] > 0)
+        snprintf(meta->source_key, sizeof meta->source_key, "%s", key);
+    meta->full_height = full_height;
 }

@@ -25,6 +25,7 @@
 
 #include "fib/checked.h"
 #include "fmt_internal.h"
+#include "image_util.h"
 
 typedef struct mrc_hdr {
     long long n[3], m[3];
@@ -155,15 +156,7 @@ static void fill_meta(const mrc_hdr *h, fib_fmt_meta *meta, double vs[3])
                     ? h->cella[i] / m * 0.1
                     : 0.0;
     }
-    if (vs[0] > 0)
-        meta->pixel_size_nm[0] = vs[0];
-    if (vs[1] > 0)
-        meta->pixel_size_nm[1] = vs[1];
-    if (vs[2] > 0)
-        meta->voxel_depth_nm = vs[2];
-    if (vs[0] > 0)
-        snprintf(meta->source_key, sizeof meta->source_key, "cella/mx");
-    meta->full_height = (size_t)h->n[1];
+    fib__img_voxel_meta(meta, vs, "cella/mx", (size_t)h->n[1]);
 }
 
 static fib_status open_mrc(const char *path, FILE **fp, long long *fsize,

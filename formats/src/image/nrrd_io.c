@@ -29,6 +29,7 @@
 
 #include "fib/checked.h"
 #include "fmt_internal.h"
+#include "image_util.h"
 
 enum { NRRD_MAX_HEADER = 1 << 16 };
 
@@ -307,15 +308,7 @@ static void nrrd_meta(const nrrd_hdr *h, fib_fmt_meta *meta, double vs[3])
         vs[i] = (h->spacing[i] > 0 && isfinite(h->spacing[i]))
                     ? h->spacing[i] * h->unit_nm[i]
                     : 0.0;
-    if (vs[0] > 0)
-        meta->pixel_size_nm[0] = vs[0];
-    if (vs[1] > 0)
-        meta->pixel_size_nm[1] = vs[1];
-    if (vs[2] > 0)
-        meta->voxel_depth_nm = vs[2];
-    if (vs[0] > 0)
-        snprintf(meta->source_key, sizeof meta->source_key, "spacings");
-    meta->full_height = (size_t)h->sizes[1];
+    fib__img_voxel_meta(meta, vs, "spacings", (size_t)h->sizes[1]);
 }
 
 /* The file the detached "data file" of header @p path names, into @p full
