@@ -159,33 +159,38 @@ static void fill_meta(const mrc_hdr *h, fib_fmt_meta *meta, double vs[3])
     fib__img_voxel_meta(meta, vs, "cella/mx", (size_t)h->n[1]);
 }
 
-static fib_status open_mrc(const char *path, FILE **fp, long long *fsize,
+/* Open @p path and parse its header into @p h (the data bytes of @p nz
+ * sections, 0 = all, into *bytes); *fp is open on success only. */
+static fib_status open_mrc(const char *path, const fib_fmt_read_opts *opts,
+                           size_t nz, FILE **fp, mrc_hdr *h, size_t *bytes,
                            fib_error *err)
 {
-    fib_status st = fib__stat_input(path, fsize, err);
+    long long fsize = 0;
+    fib_status st = fib__stat_input(path, &fsize, err);
     if (st != FIB_OK)
         return st;
     *fp = fopen(path, "rb");
     if (!*fp)
         return fib_error_set(err, FIB_EIO, "%s: cannot open: %s", path,
                              strerror(errno));
-    return FIB_OK;
+    st = parse_header(path, opts, *fp, fsize, nz, h, bytes, err);
+    if (st != FIB_OK) {
+        fclose(*fp);
+        *fp = NULL;
+    }
+    return st;
 }
 
 fib_status fib__mrc_probe(const char *path, const fib_fmt_read_opts *opts,
                           fib_fmt_info *info, fib_error *err)
 {
     FILE *fp = NULL;
-    long long fsize = 0;
-    fib_status st = open_mrc(path, &fp, &fsize, err);
-    if (st != FIB_OK)
-        return st;
     mrc_hdr h;
     size_t bytes = 0;
-    st = parse_header(path, opts, fp, fsize, 0, &h, &bytes, err);
-    fclose(fp);
+    fib_status st = open_mrc(path, opts, 0, &fp, &h, &bytes, err);
     if (st != FIB_OK)
         return st;
+    fclose(fp);
     info->nx = (size_t)h.n[0];
     info->ny = (size_t)h.n[1];
     info->nz = (size_t)h.n[2];
@@ -200,15 +205,11 @@ fib_status fib__mrc_read(const char *path, const fib_fmt_read_opts *opts,
                          fib_fmt_meta *meta, fib_error *err)
 {
     FILE *fp = NULL;
-    long long fsize = 0;
-    fib_status st = open_mrc(path, &fp, &fsize, err);
-    if (st != FIB_OK)
-        return st;
     mrc_hdr h;
     size_t bytes = 0;
-    if ((st = parse_header(path, opts, fp, fsize, nz, &h, &bytes, err)) !=
-        FIB_OK)
-        goto fail;
+    fib_status st = open_mrc(path, opts, nz, &fp, &h, &bytes, err);
+    if (st != FIB_OK)
+        return st;
     if (z0 >= (size_t)h.n[2]) {
         st = fib_error_set(err, FIB_ERANGE,
                            "%s: section %zu requested, the file has %lld", path,

@@ -312,6 +312,32 @@ static unsigned char *buf_reserve(fib__tiff_buf *b, size_t n)
     return b->p;
 }
 
+/* The decode buffer for one strip or tile (@p what) of @p sz bytes:
+ * FIB_EFORMAT when libtiff reports a @p bad size, FIB_ERANGE over
+ * @p max_bytes. */
+static fib_status unit_buffer(const char *path, size_t page,
+                              const fib__tiff_page *d, const fib__tiff_msgs *m,
+                              const char *what, tmsize_t sz, bool bad,
+                              size_t max_bytes, fib__tiff_buf *db,
+                              unsigned char **buf, fib_error *err)
+{
+    if (bad)
+        return fib_error_set(err, FIB_EFORMAT, "%s: page %zu: bad %s size%s%s",
+                             path, page, what, m->have ? ": " : "", m->msg);
+    if ((size_t)sz > max_bytes)
+        return fib_error_set(err, FIB_ERANGE,
+                             "%s: page %zu: a %u x %u image with a "
+                             "%s of %lld bytes to decode exceeds the "
+                             "limit (%zu bytes left of it after the "
+                             "image)",
+                             path, page, (unsigned)d->w, (unsigned)d->h, what,
+                             (long long)sz, max_bytes);
+    *buf = buf_reserve(db, (size_t)sz);
+    if (!*buf)
+        return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
+    return FIB_OK;
+}
+
 /* Decode the current page into @p dst (packed rows of d->out) through one
  * strip or tile buffer of at most @p max_bytes (what the byte limit leaves
  * once the output volume is allocated). */
@@ -327,21 +353,10 @@ fib_status fib__tiff_read_page(TIFF *tif, const char *path, size_t page,
     if (!d->tiled) {
         const tmsize_t ssz = TIFFStripSize(tif);
         const tmsize_t sl = TIFFScanlineSize(tif);
-        if (ssz <= 0 || sl <= 0)
-            return fib_error_set(err, FIB_EFORMAT,
-                                 "%s: page %zu: bad strip size%s%s", path, page,
-                                 m->have ? ": " : "", m->msg);
-        if ((size_t)ssz > max_bytes)
-            return fib_error_set(err, FIB_ERANGE,
-                                 "%s: page %zu: a %u x %u image with a "
-                                 "strip of %lld bytes to decode exceeds the "
-                                 "limit (%zu bytes left of it after the "
-                                 "image)",
-                                 path, page, (unsigned)d->w, (unsigned)d->h,
-                                 (long long)ssz, max_bytes);
-        buf = buf_reserve(db, (size_t)ssz);
-        if (!buf)
-            return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
+        st = unit_buffer(path, page, d, m, "strip", ssz, ssz <= 0 || sl <= 0,
+                         max_bytes, db, &buf, err);
+        if (st != FIB_OK)
+            return st;
         for (uint32_t y0 = 0; y0 < d->h; y0 += d->rps) {
             const uint32_t rows = d->h - y0 < d->rps ? d->h - y0 : d->rps;
             const uint32_t s = TIFFComputeStrip(tif, y0, 0);
@@ -361,21 +376,10 @@ fib_status fib__tiff_read_page(TIFF *tif, const char *path, size_t page,
     } else {
         const tmsize_t tsz = TIFFTileSize(tif);
         const tmsize_t trow = TIFFTileRowSize(tif);
-        if (tsz <= 0 || trow <= 0)
-            return fib_error_set(err, FIB_EFORMAT,
-                                 "%s: page %zu: bad tile size%s%s", path, page,
-                                 m->have ? ": " : "", m->msg);
-        if ((size_t)tsz > max_bytes)
-            return fib_error_set(err, FIB_ERANGE,
-                                 "%s: page %zu: a %u x %u image with a "
-                                 "tile of %lld bytes to decode exceeds the "
-                                 "limit (%zu bytes left of it after the "
-                                 "image)",
-                                 path, page, (unsigned)d->w, (unsigned)d->h,
-                                 (long long)tsz, max_bytes);
-        buf = buf_reserve(db, (size_t)tsz);
-        if (!buf)
-            return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
+        st = unit_buffer(path, page, d, m, "tile", tsz, tsz <= 0 || trow <= 0,
+                         max_bytes, db, &buf, err);
+        if (st != FIB_OK)
+            return st;
         for (uint32_t ty = 0; ty < d->h; ty += d->th) {
             for (uint32_t tx = 0; tx < d->w; tx += d->tw) {
                 const uint32_t t = TIFFComputeTile(tif, tx, ty, 0, 0);
