@@ -39,3 +39,16 @@ void fib__img_voxel_meta(fib_fmt_meta *meta, const double vs[3],
         snprintf(meta->source_key, sizeof meta->source_key, "%s", key);
     meta->full_height = full_height;
 }
+
+void fib__img_swap_bytes(void *data, size_t n, size_t es)
+{
+    unsigned char *p = data;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char *e = p + i * es;
+        for (size_t a = 0, b = es - 1; a < b; a++, b--) {
+            const unsigned char t = e[a];
+            e[a] = e[b];
+            e[b] = t;
+        }
+    }
+}

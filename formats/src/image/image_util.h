@@ -21,4 +21,7 @@ size_t fib__img_esize(fib_pixel_type t);
 void fib__img_voxel_meta(fib_fmt_meta *meta, const double vs[3],
                          const char *key, size_t full_height);
 
+/* Reverse the byte order of @p n elements of @p es bytes in place. */
+void fib__img_swap_bytes(void *data, size_t n, size_t es);
+
 #endif

@@ -238,17 +238,8 @@ fib_status fib__mrc_read(const char *path, const fib_fmt_read_opts *opts,
     fclose(fp);
     const size_t n = bytes / fib_pixel_size_bytes(vol->type);
     unsigned char *p = vol->data;
-    if (h.swap && h.mode != 0) {
-        const size_t es = fib_pixel_size_bytes(vol->type);
-        for (size_t i = 0; i < n; i++) {
-            unsigned char *e = p + i * es;
-            for (size_t a = 0, b = es - 1; a < b; a++, b--) {
-                const unsigned char t = e[a];
-                e[a] = e[b];
-                e[b] = t;
-            }
-        }
-    }
+    if (h.swap && h.mode != 0)
+        fib__img_swap_bytes(p, n, fib_pixel_size_bytes(vol->type));
     if (h.mode == 0 && !h.unsigned_bytes)
         for (size_t i = 0; i < n; i++)
             p[i] = (unsigned char)(p[i] ^ 0x80u); /* int8 + 128 */
