@@ -33,7 +33,7 @@ struct fib_fmt_volume_writer {
     FILE *fp;
     fib__tiff_out *tif;
     fib__ij_out *ij;        /* uncompressed TIFF in ImageJ layout */
-    fib__zarr_writer *zarr; /* OME-Zarr folder (zarr_io.c) */
+    fib__zarr_writer *zarr; /* OME-Zarr folder (zarr_write.c) */
     z_stream zs;
     bool z_init;
     int mrc_mode;

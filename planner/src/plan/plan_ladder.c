@@ -1,6 +1,7 @@
 /*
- * plan.c -- session plans: step list, two-layer removal model, damage and
- * probe rules, default and optimized current ladders, session timeline.
+ * plan_ladder.c -- the rules of a session plan and its current ladders
+ * (default and optimized); the steps and timeline: plan.c, the removal
+ * model: plan_model.c.
  *
  * Rules (planner/PLANNER.md):
  *  R1 tail rule: a pattern at current I keeps its inner edge at least
