@@ -52,3 +52,22 @@ void fib__img_swap_bytes(void *data, size_t n, size_t es)
         }
     }
 }
+
+/* fib/formats.h; here because every reader of this folder calls it. */
+void fib_fmt_meta_init(fib_fmt_meta *meta)
+{
+    if (!meta)
+        return;
+    memset(meta, 0, sizeof *meta);
+    meta->vendor = FIB_VENDOR_NONE;
+    meta->beam = FIB_BEAM_UNKNOWN;
+    meta->pixel_size_nm[0] = meta->pixel_size_nm[1] = (double)NAN;
+    meta->voxel_depth_nm = (double)NAN;
+    meta->hfw_nm = (double)NAN;
+    meta->hv_kV = (double)NAN;
+    meta->current_pA = (double)NAN;
+    meta->stage_tilt_deg = (double)NAN;
+    meta->working_distance_nm = (double)NAN;
+    meta->beam_angle_deg = (double)NAN;
+    meta->tilt_correction = -1;
+}

@@ -26,21 +26,6 @@ static double setup_of(const fib_plan_overheads *o, const fib_geom_pattern *g)
 
 /* ---------------------------------------------------------------------- */
 
-void fib__plan_warn(fib_plan *p, const char *fmt, ...)
-{
-    if (p->n_warn >= FIB__PLAN_MAX_WARN)
-        return;
-    char buf[FIB_PLAN_LINE_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    for (size_t i = 0; i < p->n_warn; i++)
-        if (!strcmp(p->warn[i], buf))
-            return;
-    memcpy(p->warn[p->n_warn++], buf, sizeof buf);
-}
-
 static fib_plan_step *new_step(fib_plan *p, const fib_geom_pattern *g)
 {
     if (p->n_steps >= FIB_PLAN_MAX_STEPS)

@@ -34,13 +34,6 @@ void fib_plan_overheads_defaults(fib_plan_overheads *o)
     o->pattern_setup_s = clamp_pos(o->pattern_setup_s, 15.0);
 }
 
-const fib_plan_column *fib__plan_column(const fib_plan_ion_setup *io)
-{
-    if (io->column[0])
-        return fib_plan_column_find(io->column);
-    return fib_plan_column_for_ion(io->ion);
-}
-
 /* Default ladder roles (pA) per ion and temperature, from published
  * protocols (planner-physics.md):
  *  Ga (sec. 1.1, 6.5): trench 7.6 nA cryo (AutoLamella waffle) / 9.3 nA
