@@ -267,6 +267,69 @@ static void pat_rect(fib_geom_pattern *p, double x0, double y0, double x1,
     pat_box(p, x0, y0, x1, y1, depth, (x1 - x0) * (y1 - y0) * depth);
 }
 
+/* The undercut (lift-out and waffle) into out[*n]. */
+static void add_undercut(fib_geom_pattern *out, size_t *n,
+                         const fib_geom_site *s, double tr, double xt,
+                         bool lift)
+{
+    const double W = s->lamella_width_um, H = s->lamella_height_um;
+    const double b = s->undercut_width_um;
+    fib_geom_pattern *p;
+    /* Undercut at incidence theta to the surface normal: the bar must
+     * cross the lamella base (thickness tr) plus one bar width of
+     * clearance, a path of (tr + b) / sin(theta) along the beam. */
+    double th = s->column_angle_deg - s->undercut_tilt_deg;
+    double du = (tr + b) / sin(rad(th));
+    p = &out[(*n)++];
+    pat_init(p, FIB_GEOM_UNDERCUT, FIB_GEOM_SCAN_BOX,
+             s->undercut == FIB_GEOM_UNDERCUT_J ? "undercut-J" : "undercut-U",
+             th);
+    /* bottom bar, drawn below the lamella in the tilted view */
+    double xr = s->undercut == FIB_GEOM_UNDERCUT_J && lift ? W / 2 : xt;
+    pat_rect(p, -W / 2 - b, -tr / 2 - b, xr, -tr / 2, du);
+    if (s->undercut == FIB_GEOM_UNDERCUT_U) {
+        /* side bars over the projected lamella height H sin(theta) */
+        double hp = H * sin(rad(th));
+        pat_rect(p, -W / 2 - b, -tr / 2, -W / 2, -tr / 2 + hp, du);
+        pat_rect(p, W / 2, -tr / 2, W / 2 + b, -tr / 2 + hp, du);
+    }
+    p->distance_um = 0;
+}
+
+/* The lift-out steps after the undercut: needle weld, cut free, grid
+ * attach, needle cut. */
+static void add_liftout(fib_geom_pattern *out, size_t *n,
+                        const fib_geom_site *s, double tr, double D)
+{
+    const double W = s->lamella_width_um;
+    const double b = s->undercut_width_um;
+    fib_geom_pattern *p;
+    /* Needle weld: a 2 x 2 um pad, 1 um of IBID Pt (RT) or condensed
+     * ice (cryo), at the left end where the needle touches-> */
+    p = &out[(*n)++];
+    pat_init(p, FIB_GEOM_ATTACH, FIB_GEOM_SCAN_DEPOSIT,
+             s->method == FIB_GEOM_CRYO_LIFTOUT ? "attach-ice" : "attach-weld",
+             0.0);
+    pat_rect(p, -W / 2 - 1.0, -1.0, -W / 2 + 1.0, 1.0, 1.0);
+    p = &out[(*n)++];
+    pat_init(p, FIB_GEOM_CUT_FREE, FIB_GEOM_SCAN_BOX, "cut-free", 0.0);
+    if (s->undercut == FIB_GEOM_UNDERCUT_J) {
+        /* the right-end bridge, full depth */
+        pat_rect(p, W / 2, -tr / 2, W / 2 + b, tr / 2, D);
+    } else {
+        /* two 1 um top tabs at both ends */
+        pat_rect(p, -W / 2 - b, -tr / 2, -W / 2, tr / 2, 1.0);
+        pat_rect(p, W / 2, -tr / 2, W / 2 + b, tr / 2, 1.0);
+    }
+    p = &out[(*n)++];
+    pat_init(p, FIB_GEOM_GRID_ATTACH, FIB_GEOM_SCAN_DEPOSIT, "grid-attach",
+             0.0);
+    pat_rect(p, W / 2 - 1.0, -1.0, W / 2 + 1.0, 1.0, 1.0);
+    p = &out[(*n)++];
+    pat_init(p, FIB_GEOM_NEEDLE_CUT, FIB_GEOM_SCAN_BOX, "needle-cut", 0.0);
+    pat_rect(p, -W / 2 - 2.0, -1.5, -W / 2 - 1.0, 1.5, 2.0);
+}
+
 fib_status fib_geom_coarse(const fib_geom_site *site_in, fib_geom_pattern *out,
                            size_t cap, size_t *n_out, fib_error *err)
 {
@@ -359,29 +422,8 @@ fib_status fib_geom_coarse(const fib_geom_site *site_in, fib_geom_pattern *out,
         p->distance_um = 0;
     }
 
-    if (lift || s.method == FIB_GEOM_WAFFLE) {
-        /* Undercut at incidence theta to the surface normal: the bar must
-         * cross the lamella base (thickness tr) plus one bar width of
-         * clearance, a path of (tr + b) / sin(theta) along the beam. */
-        double th = s.column_angle_deg - s.undercut_tilt_deg;
-        double du = (tr + b) / sin(rad(th));
-        p = &out[n++];
-        pat_init(p, FIB_GEOM_UNDERCUT, FIB_GEOM_SCAN_BOX,
-                 s.undercut == FIB_GEOM_UNDERCUT_J ? "undercut-J"
-                                                   : "undercut-U",
-                 th);
-        /* bottom bar, drawn below the lamella in the tilted view */
-        double xr = s.undercut == FIB_GEOM_UNDERCUT_J && lift ? W / 2 : xt;
-        pat_rect(p, -W / 2 - b, -tr / 2 - b, xr, -tr / 2, du);
-        if (s.undercut == FIB_GEOM_UNDERCUT_U) {
-            /* side bars over the projected lamella height H sin(theta) */
-            double hp = H * sin(rad(th));
-            pat_rect(p, -W / 2 - b, -tr / 2, -W / 2, -tr / 2 + hp, du);
-            pat_rect(p, W / 2, -tr / 2, W / 2 + b, -tr / 2 + hp, du);
-        }
-        p->distance_um = 0;
-    }
-
+    if (lift || s.method == FIB_GEOM_WAFFLE)
+        add_undercut(out, &n, &s, tr, xt, lift);
     if (grid) {
         /* Micro-expansion joints (Waffle paper; fibsem MicroExpansion):
          * two 0.5 um slots at +-gap from the centre, 1 um deep. */
@@ -394,33 +436,8 @@ fib_status fib_geom_coarse(const fib_geom_site *site_in, fib_geom_pattern *out,
         p->distance_um = g - W / 2;
     }
 
-    if (lift) {
-        /* Needle weld: a 2 x 2 um pad, 1 um of IBID Pt (RT) or condensed
-         * ice (cryo), at the left end where the needle touches. */
-        p = &out[n++];
-        pat_init(p, FIB_GEOM_ATTACH, FIB_GEOM_SCAN_DEPOSIT,
-                 s.method == FIB_GEOM_CRYO_LIFTOUT ? "attach-ice"
-                                                   : "attach-weld",
-                 0.0);
-        pat_rect(p, -W / 2 - 1.0, -1.0, -W / 2 + 1.0, 1.0, 1.0);
-        p = &out[n++];
-        pat_init(p, FIB_GEOM_CUT_FREE, FIB_GEOM_SCAN_BOX, "cut-free", 0.0);
-        if (s.undercut == FIB_GEOM_UNDERCUT_J) {
-            /* the right-end bridge, full depth */
-            pat_rect(p, W / 2, -tr / 2, W / 2 + b, tr / 2, D);
-        } else {
-            /* two 1 um top tabs at both ends */
-            pat_rect(p, -W / 2 - b, -tr / 2, -W / 2, tr / 2, 1.0);
-            pat_rect(p, W / 2, -tr / 2, W / 2 + b, tr / 2, 1.0);
-        }
-        p = &out[n++];
-        pat_init(p, FIB_GEOM_GRID_ATTACH, FIB_GEOM_SCAN_DEPOSIT, "grid-attach",
-                 0.0);
-        pat_rect(p, W / 2 - 1.0, -1.0, W / 2 + 1.0, 1.0, 1.0);
-        p = &out[n++];
-        pat_init(p, FIB_GEOM_NEEDLE_CUT, FIB_GEOM_SCAN_BOX, "needle-cut", 0.0);
-        pat_rect(p, -W / 2 - 2.0, -1.5, -W / 2 - 1.0, 1.5, 2.0);
-    }
+    if (lift)
+        add_liftout(out, &n, &s, tr, D);
     *n_out = n;
     return FIB_OK;
 }

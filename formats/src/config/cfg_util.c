@@ -5,6 +5,7 @@
 #include "cfg_util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,222 @@ fib_status fib__cfg_session_error(fib_error *err, const char *file,
                              line, field, msg);
     return fib_error_set(err, FIB_EINVAL, "session: %s: %s %s", file, field,
                          msg);
+}
+
+fib_status fib__cfg_err(const fib__cfg_ctx *c, const config_setting_t *s,
+                        const char *field, const char *fmt, ...)
+{
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return fib__cfg_session_error(c->err, c->file, s, field, "%s", msg);
+}
+
+void fib__cfg_field(char *buf, size_t n, const char *prefix, const char *key)
+{
+    snprintf(buf, n, "%s%s%s", prefix, *prefix ? "." : "", key);
+}
+
+fib_status fib__cfg_check_keys(const fib__cfg_ctx *c, const config_setting_t *g,
+                               const char *prefix, const char *const *allowed)
+{
+    int n = config_setting_length(g);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
+        const char *name = config_setting_name(e);
+        if (!name)
+            continue;
+        bool ok = false;
+        for (const char *const *a = allowed; *a; a++)
+            if (!strcmp(*a, name)) {
+                ok = true;
+                break;
+            }
+        if (!ok) {
+            char f[96];
+            fib__cfg_field(f, sizeof f, prefix, name);
+            return fib__cfg_err(c, e, f,
+                                "is not a known key (see "
+                                "examples/session-reference.cfg)");
+        }
+    }
+    return FIB_OK;
+}
+
+fib_status fib__cfg_num_member(const fib__cfg_ctx *c, const config_setting_t *g,
+                               const char *prefix, const char *key,
+                               const char *not_number,
+                               const config_setting_t **s_out, char *f,
+                               size_t fn)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    *s_out = s;
+    if (!s)
+        return FIB_OK;
+    fib__cfg_field(f, fn, prefix, key);
+    if (!fib__cfg_is_number(s))
+        return fib__cfg_err(c, s, f, "%s", not_number);
+    return FIB_OK;
+}
+
+fib_status fib__cfg_get_num(const fib__cfg_ctx *c, const config_setting_t *g,
+                            const char *prefix, const char *key, double lo,
+                            bool lo_open, double hi, double *out)
+{
+    const config_setting_t *s;
+    char f[96];
+    fib_status st = fib__cfg_num_member(c, g, prefix, key, "must be a number",
+                                        &s, f, sizeof f);
+    if (st != FIB_OK || !s)
+        return st;
+    double v = fib__cfg_number(s);
+    if (!isfinite(v))
+        return fib__cfg_err(c, s, f, "must be finite");
+    if (lo_open ? !(v > lo) : !(v >= lo))
+        return fib__cfg_err(c, s, f, "must be %s %g (got %g)",
+                            lo_open ? ">" : ">=", lo, v);
+    if (v > hi)
+        return fib__cfg_err(c, s, f, "must be <= %g (got %g)", hi, v);
+    *out = v;
+    return FIB_OK;
+}
+
+/* ---- optional members of a session-file group -------------------------- */
+
+/* Optional number @p key of group @p g into *out with a sign rule and an
+ * upper limit (hi <= 0: none). */
+fib_status fib__cfg_get_signed(const fib__cfg_ctx *c, const config_setting_t *g,
+                               const char *prefix, const char *key, double *out,
+                               int rule, double hi)
+{
+    return fib__cfg_get_num(c, g, prefix, key,
+                            rule == FIB__CFG_ANY ? -HUGE_VAL : 0,
+                            rule == FIB__CFG_POS, hi > 0 ? hi : HUGE_VAL, out);
+}
+
+/* Optional whole count @p key in lo..hi into *out: a non-integer value
+ * (2.5 steps) is an error, not truncated. */
+fib_status fib__cfg_get_count(const fib__cfg_ctx *c, const config_setting_t *g,
+                              const char *prefix, const char *key, int *out,
+                              int lo, int hi)
+{
+    const config_setting_t *s;
+    char f[96];
+    fib_status st = fib__cfg_num_member(
+        c, g, prefix, key, "must be a number (a whole count)", &s, f, sizeof f);
+    if (st != FIB_OK || !s)
+        return st;
+    double v = fib__cfg_number(s);
+    if (!isfinite(v) || v != floor(v))
+        return fib__cfg_err(c, s, f, "must be a whole number (got %g)", v);
+    if (v < lo || v > hi)
+        return fib__cfg_err(c, s, f, "must be in %d..%d (got %g)", lo, hi, v);
+    *out = (int)v;
+    return FIB_OK;
+}
+
+/* Optional duration that may be 0 (none): the request keeps 0 for "the
+ * default", so an explicit 0 is stored as -1 (fib_plan_overheads). */
+fib_status fib__cfg_get_duration(const fib__cfg_ctx *c,
+                                 const config_setting_t *g, const char *prefix,
+                                 const char *key, double *out, double hi)
+{
+    double v = -2;
+    fib_status st =
+        fib__cfg_get_signed(c, g, prefix, key, &v, FIB__CFG_NONNEG, hi);
+    if (st != FIB_OK)
+        return st;
+    if (v > 0)
+        *out = v;
+    else if (v == 0)
+        *out = -1.0;
+    return FIB_OK;
+}
+
+fib_status fib__cfg_get_bool(const fib__cfg_ctx *c, const config_setting_t *g,
+                             const char *prefix, const char *key, bool *out)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    if (!s)
+        return FIB_OK;
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+        char f[96];
+        fib__cfg_field(f, sizeof f, prefix, key);
+        return fib__cfg_err(c, s, f, "must be true or false");
+    }
+    *out = config_setting_get_bool(s) != 0;
+    return FIB_OK;
+}
+
+/* Optional string; *s_out = setting (NULL if absent). */
+fib_status fib__cfg_get_str(const fib__cfg_ctx *c, const config_setting_t *g,
+                            const char *prefix, const char *key, char *buf,
+                            size_t size, const config_setting_t **s_out)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    if (s_out)
+        *s_out = s;
+    if (!s)
+        return FIB_OK;
+    char f[96];
+    fib__cfg_field(f, sizeof f, prefix, key);
+    if (config_setting_type(s) != CONFIG_TYPE_STRING)
+        return fib__cfg_err(c, s, f, "must be a string");
+    const char *v = config_setting_get_string(s);
+    if (strlen(v) >= size)
+        return fib__cfg_err(c, s, f, "is too long (max %zu characters)",
+                            size - 1);
+    memcpy(buf, v, strlen(v) + 1);
+    return FIB_OK;
+}
+
+/* Optional array of numbers (> 0) into out[cap]; *n set when present. */
+fib_status fib__cfg_get_num_array(const fib__cfg_ctx *c,
+                                  const config_setting_t *g, const char *prefix,
+                                  const char *key, double *out, size_t cap,
+                                  size_t *n, bool *given)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    if (!s)
+        return FIB_OK;
+    char f[96];
+    fib__cfg_field(f, sizeof f, prefix, key);
+    int t = config_setting_type(s);
+    if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+        return fib__cfg_err(c, s, f, "must be an array of numbers [a, b, ...]");
+    int len = config_setting_length(s);
+    if ((size_t)len > cap)
+        return fib__cfg_err(c, s, f, "has %d values (max %zu)", len, cap);
+    for (int i = 0; i < len; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        if (!fib__cfg_is_number(e))
+            return fib__cfg_err(c, s, f, "element %d must be a number", i);
+        double v = fib__cfg_number(e);
+        if (!(v > 0) || !isfinite(v))
+            return fib__cfg_err(c, s, f, "element %d must be > 0 (got %g)", i,
+                                v);
+        out[i] = v;
+    }
+    if (n)
+        *n = (size_t)len;
+    if (given)
+        *given = true;
+    return FIB_OK;
+}
+
+const config_setting_t *fib__cfg_get_group(const fib__cfg_ctx *c,
+                                           const config_setting_t *g,
+                                           const char *key, fib_status *st)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    *st = FIB_OK;
+    if (s && config_setting_type(s) != CONFIG_TYPE_GROUP) {
+        *st = fib__cfg_err(c, s, key, "must be a group { ... }");
+        return NULL;
+    }
+    return s;
 }
 
 /* ---- before libconfig reads ------------------------------------------ */

@@ -88,17 +88,9 @@ static fib_status get_num(const ctx *c, const config_setting_t *g, int entry,
     *found = false;
     if (!s)
         return FIB_OK;
-    switch (config_setting_type(s)) {
-    case CONFIG_TYPE_INT:
-    case CONFIG_TYPE_INT64:
-        *out = (double)config_setting_get_int64(s);
-        break;
-    case CONFIG_TYPE_FLOAT:
-        *out = config_setting_get_float(s);
-        break;
-    default:
+    if (!fib__cfg_is_number(s))
         return bad(c, s, entry, field, "must be a number");
-    }
+    *out = fib__cfg_number(s);
     if (!isfinite(*out))
         return bad(c, s, entry, field, "must be finite");
     *found = true;
@@ -168,17 +160,20 @@ static fib_status parse_rate(const ctx *c, const config_setting_t *r, int entry,
     return FIB_OK;
 }
 
-static fib_status parse_entry(const ctx *c, const fib_plan_materials *db,
-                              const fib_plan_material *done, int n_done,
-                              const config_setting_t *g, int entry,
-                              fib_plan_material *m)
+/* Name of entry @p entry and the material it starts from: an earlier
+ * entry of this file, else the database, else a blank new material
+ * (*is_new). */
+static fib_status entry_base(const ctx *c, const fib_plan_materials *db,
+                             const fib_plan_material *done, int n_done,
+                             const config_setting_t *g, int entry,
+                             fib_plan_material *m, bool *is_new)
 {
     fib_status st;
     if (!config_setting_is_group(g))
         return bad(c, g, entry, "", "must be a group { ... }");
     if ((st = check_keys(c, g, entry, "", entry_keys)) != FIB_OK)
         return st;
-    const char *name = NULL, *formula = NULL, *s = NULL;
+    const char *name = NULL;
     if ((st = get_str(c, g, entry, "name", &name)) != FIB_OK)
         return st;
     if (!name || !*name)
@@ -203,6 +198,16 @@ static fib_status parse_entry(const ctx *c, const fib_plan_materials *db,
         m->density_src = FIB_PLAN_DENSITY_TABLE;
     }
     copy_str(m->name, sizeof m->name, name);
+    *is_new = !base;
+    return FIB_OK;
+}
+
+/* Formula, density, sources and scalar properties of an entry. */
+static fib_status entry_fields(const ctx *c, const config_setting_t *g,
+                               int entry, bool is_new, fib_plan_material *m)
+{
+    fib_status st;
+    const char *formula = NULL, *s = NULL;
     if ((st = get_str(c, g, entry, "formula", &formula)) != FIB_OK)
         return st;
     if (formula) {
@@ -210,7 +215,7 @@ static fib_status parse_entry(const ctx *c, const fib_plan_materials *db,
         if (fib_plan_formula_parse(formula, m, &e2) != FIB_OK)
             return bad(c, config_setting_get_member(g, "formula"), entry,
                        "formula", e2.msg);
-    } else if (!base) {
+    } else if (is_new) {
         return bad(c, g, entry, "formula", "is required for a new material");
     }
     bool found;
@@ -224,7 +229,7 @@ static fib_status parse_entry(const ctx *c, const fib_plan_materials *db,
         m->density_g_cm3 = v;
         m->density_src = FIB_PLAN_DENSITY_TABLE;
         copy_str(m->density_source, sizeof m->density_source, c->label);
-    } else if (!base) {
+    } else if (is_new) {
         return bad(c, g, entry, "density_g_cm3",
                    "is required for a new material");
     }
@@ -275,6 +280,13 @@ static fib_status parse_entry(const ctx *c, const fib_plan_materials *db,
     }
     if ((st = get_bool(c, g, entry, "soft", &m->soft)) != FIB_OK)
         return st;
+    return FIB_OK;
+}
+
+/* Aliases and sensitivity flags of an entry (lists of strings). */
+static fib_status entry_lists(const ctx *c, const config_setting_t *g,
+                              int entry, fib_plan_material *m)
+{
     config_setting_t *al = config_setting_get_member(g, "aliases");
     if (al) {
         if (!config_setting_is_aggregate(al) ||
@@ -309,6 +321,15 @@ static fib_status parse_entry(const ctx *c, const fib_plan_materials *db,
             m->sens_flags |= bit;
         }
     }
+    return FIB_OK;
+}
+
+/* Measured rates of an entry: the file's first, then the previous ones
+ * while room remains. */
+static fib_status entry_rates(const ctx *c, const config_setting_t *g,
+                              int entry, fib_plan_material *m)
+{
+    fib_status st;
     config_setting_t *rs = config_setting_get_member(g, "rates");
     if (rs) {
         if (!config_setting_is_aggregate(rs))
@@ -331,6 +352,24 @@ static fib_status parse_entry(const ctx *c, const fib_plan_materials *db,
         memcpy(m->rates, merged, k * sizeof merged[0]);
         m->n_rates = k;
     }
+    return FIB_OK;
+}
+
+static fib_status parse_entry(const ctx *c, const fib_plan_materials *db,
+                              const fib_plan_material *done, int n_done,
+                              const config_setting_t *g, int entry,
+                              fib_plan_material *m)
+{
+    bool is_new = false;
+    fib_status st = entry_base(c, db, done, n_done, g, entry, m, &is_new);
+    if (st == FIB_OK)
+        st = entry_fields(c, g, entry, is_new, m);
+    if (st == FIB_OK)
+        st = entry_lists(c, g, entry, m);
+    if (st == FIB_OK)
+        st = entry_rates(c, g, entry, m);
+    if (st != FIB_OK)
+        return st;
     fib_error e2 = {0};
     if (fib_plan_material_validate(m, &e2) != FIB_OK)
         return bad(c, g, entry, "", e2.msg);

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <libconfig.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,81 +15,13 @@
 #include "cfg_util.h"
 #include "fmt_internal.h"
 
-typedef struct sctx {
-    const char *file;
-    fib_error *err;
-} sctx;
-
-static FIB_PRINTF(4, 5) fib_status serr(sctx *c, const config_setting_t *s,
-                                        const char *field, const char *fmt, ...)
-{
-    char msg[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return fib__cfg_session_error(c->err, c->file, s, field, "%s", msg);
-}
-
-/* Optional number @p key of @p g in [lo, hi] (lo_open: > lo) into *out. */
-static fib_status opt_num(sctx *c, const config_setting_t *g,
-                          const char *prefix, const char *key, double lo,
-                          bool lo_open, double hi, double *out)
-{
-    const config_setting_t *s = config_setting_get_member(g, key);
-    if (!s)
-        return FIB_OK;
-    char f[96];
-    snprintf(f, sizeof f, "%s.%s", prefix, key);
-    if (!fib__cfg_is_number(s))
-        return serr(c, s, f, "must be a number");
-    double v = fib__cfg_number(s);
-    if (!isfinite(v))
-        return serr(c, s, f, "must be finite");
-    if (lo_open ? !(v > lo) : !(v >= lo))
-        return serr(c, s, f, "must be %s %g (got %g)", lo_open ? ">" : ">=", lo,
-                    v);
-    if (v > hi)
-        return serr(c, s, f, "must be <= %g (got %g)", hi, v);
-    *out = v;
-    return FIB_OK;
-}
-
-static fib_status only_keys(sctx *c, const config_setting_t *g,
-                            const char *prefix, const char *const *allowed)
-{
-    int n = config_setting_length(g);
-    for (int i = 0; i < n; i++) {
-        const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
-        const char *name = config_setting_name(e);
-        bool ok = false;
-        for (const char *const *a = allowed; name && *a; a++)
-            ok |= !strcmp(*a, name);
-        if (!ok) {
-            char f[96];
-            snprintf(f, sizeof f, "%s.%s", prefix, name ? name : "?");
-            return serr(c, e, f,
-                        "is not a known key (see "
-                        "examples/session-reference.cfg)");
-        }
-    }
-    return FIB_OK;
-}
-
-#define TRY(x)                                                                 \
-    do {                                                                       \
-        fib_status st_ = (x);                                                  \
-        if (st_ != FIB_OK)                                                     \
-            return st_;                                                        \
-    } while (0)
-
-static fib_status parse_site(sctx *c, const config_setting_t *e, size_t i,
-                             fib_session_request *r)
+static fib_status parse_site(const fib__cfg_ctx *c, const config_setting_t *e,
+                             size_t i, fib_session_request *r)
 {
     char pre[32];
     snprintf(pre, sizeof pre, "sites[%zu]", i);
     if (config_setting_type(e) != CONFIG_TYPE_GROUP)
-        return serr(c, e, pre, "must be a group { name = \"A\"; ... }");
+        return fib__cfg_err(c, e, pre, "must be a group { name = \"A\"; ... }");
     static const char *const keys[] = {"name",
                                        "x_um",
                                        "y_um",
@@ -100,7 +31,7 @@ static fib_status parse_site(sctx *c, const config_setting_t *e, size_t i,
                                        "target_thickness_nm",
                                        "trench_length_um",
                                        NULL};
-    TRY(only_keys(c, e, pre, keys));
+    FIB__CFG_TRY(fib__cfg_check_keys(c, e, pre, keys));
     fib_session_site *s = &r->sites[i];
     memset(s, 0, sizeof *s);
     s->method = -1;
@@ -108,48 +39,49 @@ static fib_status parse_site(sctx *c, const config_setting_t *e, size_t i,
     const config_setting_t *ns = config_setting_get_member(e, "name");
     snprintf(f, sizeof f, "%s.name", pre);
     if (!ns)
-        return serr(c, e, f, "is required");
+        return fib__cfg_err(c, e, f, "is required");
     if (config_setting_type(ns) != CONFIG_TYPE_STRING)
-        return serr(c, ns, f, "must be a string");
+        return fib__cfg_err(c, ns, f, "must be a string");
     const char *nm = config_setting_get_string(ns);
     size_t len = strlen(nm);
     if (len == 0 || len >= FIB_SESSION_NAME_MAX)
-        return serr(c, ns, f, "must be 1..%d characters (got %zu)",
-                    FIB_SESSION_NAME_MAX - 1, len);
+        return fib__cfg_err(c, ns, f, "must be 1..%d characters (got %zu)",
+                            FIB_SESSION_NAME_MAX - 1, len);
     for (size_t k = 0; k < len; k++)
         if ((unsigned char)nm[k] < 0x20 || nm[k] == '"' || nm[k] == '\\')
-            return serr(c, ns, f, "must be printable, without quotes");
+            return fib__cfg_err(c, ns, f, "must be printable, without quotes");
     for (size_t k = 0; k < i; k++)
         if (!strcmp(r->sites[k].name, nm))
-            return serr(c, ns, f, "'%s' repeats sites[%zu]", nm, k);
+            return fib__cfg_err(c, ns, f, "'%s' repeats sites[%zu]", nm, k);
     memcpy(s->name, nm, len + 1);
     const double P = FIB_SESSION_CFG_MAX_POS_UM;
-    TRY(opt_num(c, e, pre, "x_um", -P, false, P, &s->x_um));
-    TRY(opt_num(c, e, pre, "y_um", -P, false, P, &s->y_um));
-    TRY(opt_num(c, e, pre, "lamella_width_um", 0, true, 1000,
-                &s->lamella_width_um));
-    TRY(opt_num(c, e, pre, "lamella_height_um", 0, true, 1000,
-                &s->lamella_height_um));
-    TRY(opt_num(c, e, pre, "target_thickness_nm", 0, true, 100000,
-                &s->target_thickness_nm));
-    TRY(opt_num(c, e, pre, "trench_length_um", 0, true, 1000,
-                &s->trench_length_um));
+    FIB__CFG_TRY(fib__cfg_get_num(c, e, pre, "x_um", -P, false, P, &s->x_um));
+    FIB__CFG_TRY(fib__cfg_get_num(c, e, pre, "y_um", -P, false, P, &s->y_um));
+    FIB__CFG_TRY(fib__cfg_get_num(c, e, pre, "lamella_width_um", 0, true, 1000,
+                                  &s->lamella_width_um));
+    FIB__CFG_TRY(fib__cfg_get_num(c, e, pre, "lamella_height_um", 0, true, 1000,
+                                  &s->lamella_height_um));
+    FIB__CFG_TRY(fib__cfg_get_num(c, e, pre, "target_thickness_nm", 0, true,
+                                  100000, &s->target_thickness_nm));
+    FIB__CFG_TRY(fib__cfg_get_num(c, e, pre, "trench_length_um", 0, true, 1000,
+                                  &s->trench_length_um));
     const config_setting_t *ms = config_setting_get_member(e, "method");
     if (ms) {
         snprintf(f, sizeof f, "%s.method", pre);
         fib_geom_method m;
         if (config_setting_type(ms) != CONFIG_TYPE_STRING ||
             !fib_geom_method_parse(config_setting_get_string(ms), &m))
-            return serr(c, ms, f,
-                        "must be one of liftout, cryo-liftout, on-grid, "
-                        "waffle, hbar");
+            return fib__cfg_err(
+                c, ms, f,
+                "must be one of liftout, cryo-liftout, on-grid, "
+                "waffle, hbar");
         s->method = (int)m;
     }
     return FIB_OK;
 }
 
-static fib_status parse(sctx *c, const config_t *cfg, fib_session_request *r,
-                        bool *has_sites)
+static fib_status parse(const fib__cfg_ctx *c, const config_t *cfg,
+                        fib_session_request *r, bool *has_sites)
 {
     const config_setting_t *root = config_root_setting(cfg);
     const config_setting_t *ss = config_setting_get_member(root, "sites");
@@ -157,16 +89,18 @@ static fib_status parse(sctx *c, const config_t *cfg, fib_session_request *r,
     if (ss) {
         int t = config_setting_type(ss);
         if (t != CONFIG_TYPE_LIST)
-            return serr(c, ss, "sites",
-                        "must be a list ( { name = \"A\"; x_um = 0; y_um = "
-                        "0; }, ... )");
+            return fib__cfg_err(
+                c, ss, "sites",
+                "must be a list ( { name = \"A\"; x_um = 0; y_um = "
+                "0; }, ... )");
         int n = config_setting_length(ss);
         if (n < 1 || n > FIB_SESSION_MAX_SITES)
-            return serr(c, ss, "sites", "must list 1..%d sites (got %d)",
-                        FIB_SESSION_MAX_SITES, n);
+            return fib__cfg_err(c, ss, "sites",
+                                "must list 1..%d sites (got %d)",
+                                FIB_SESSION_MAX_SITES, n);
         for (int i = 0; i < n; i++)
-            TRY(parse_site(c, config_setting_get_elem(ss, (unsigned)i),
-                           (size_t)i, r));
+            FIB__CFG_TRY(parse_site(c, config_setting_get_elem(ss, (unsigned)i),
+                                    (size_t)i, r));
         r->n_sites = (size_t)n;
     } else {
         r->n_sites = 1;
@@ -176,38 +110,41 @@ static fib_status parse(sctx *c, const config_t *cfg, fib_session_request *r,
     const config_setting_t *w = config_setting_get_member(root, "workflow");
     if (w) {
         if (config_setting_type(w) != CONFIG_TYPE_INT)
-            return serr(c, w, "workflow", "must be an integer 0, 1, 3 or 4");
+            return fib__cfg_err(c, w, "workflow",
+                                "must be an integer 0, 1, 3 or 4");
         int v = config_setting_get_int(w);
         if (v < 0 || v > 4 || v == 2)
-            return serr(c, w, "workflow",
-                        "must be 0, 1, 3 or 4 (got %d; 2 needs no FIB)", v);
+            return fib__cfg_err(c, w, "workflow",
+                                "must be 0, 1, 3 or 4 (got %d; 2 needs no FIB)",
+                                v);
         if ((v >= 3) != r->base.cryo)
-            return serr(c, w, "workflow",
-                        "%d mills at %s but temperature.mode is %s", v,
-                        v >= 3 ? "cryo" : "room temperature",
-                        r->base.cryo ? "cryo" : "room");
+            return fib__cfg_err(c, w, "workflow",
+                                "%d mills at %s but temperature.mode is %s", v,
+                                v >= 3 ? "cryo" : "room temperature",
+                                r->base.cryo ? "cryo" : "room");
         r->workflow = v;
     }
     const config_setting_t *ph = config_setting_get_member(root, "phases");
     if (ph) {
         if (config_setting_type(ph) != CONFIG_TYPE_GROUP)
-            return serr(c, ph, "phases", "must be a group { ... }");
+            return fib__cfg_err(c, ph, "phases", "must be a group { ... }");
         static const char *const keys[] = {"load_s",      "unload_s",
                                            "cool_down_s", "warm_up_s",
                                            "transfer_s",  NULL};
-        TRY(only_keys(c, ph, "phases", keys));
+        FIB__CFG_TRY(fib__cfg_check_keys(c, ph, "phases", keys));
         fib_session_phase_times *pt = &r->times;
         double *dst[5] = {&pt->load_s, &pt->unload_s, &pt->cool_down_s,
                           &pt->warm_up_s, &pt->transfer_s};
         for (int k = 0; k < 5; k++)
-            TRY(opt_num(c, ph, "phases", keys[k], 0, true, 86400, dst[k]));
+            FIB__CFG_TRY(fib__cfg_get_num(c, ph, "phases", keys[k], 0, true,
+                                          86400, dst[k]));
     }
     const config_setting_t *sr =
         config_setting_get_member(root, "success_rate");
     if (sr) {
         if (!fib__cfg_is_number(sr) || !(fib__cfg_number(sr) > 0) ||
             !(fib__cfg_number(sr) <= 1))
-            return serr(
+            return fib__cfg_err(
                 c, sr, "success_rate", "must be a number in (0, 1] (got %g)",
                 fib__cfg_is_number(sr) ? fib__cfg_number(sr) : (double)NAN);
         r->success_rate = fib__cfg_number(sr);
@@ -248,7 +185,7 @@ static fib_status any(const char *path, const char *text, const char *name,
                            config_error_text(&cfg) ? config_error_text(&cfg)
                                                    : "?");
     if (st == FIB_OK) {
-        sctx c = {name, err};
+        fib__cfg_ctx c = {name, err};
         st = parse(&c, &cfg, out, has_sites);
     }
     config_destroy(&cfg);

@@ -11,6 +11,7 @@
 
 #include "fib/checked.h"
 #include "fmt_internal.h"
+#include "image_util.h"
 #include "zarr_internal.h"
 
 const char *fib_fmt_kind_name(fib_fmt_kind kind)
@@ -56,24 +57,6 @@ fib_fmt_kind fib_fmt_kind_from_path(const char *path)
     if (strcasecmp(dot, "nrrd") == 0)
         return FIB_FMT_NRRD;
     return FIB_FMT_UNKNOWN;
-}
-
-void fib_fmt_meta_init(fib_fmt_meta *meta)
-{
-    if (!meta)
-        return;
-    memset(meta, 0, sizeof *meta);
-    meta->vendor = FIB_VENDOR_NONE;
-    meta->beam = FIB_BEAM_UNKNOWN;
-    meta->pixel_size_nm[0] = meta->pixel_size_nm[1] = (double)NAN;
-    meta->voxel_depth_nm = (double)NAN;
-    meta->hfw_nm = (double)NAN;
-    meta->hv_kV = (double)NAN;
-    meta->current_pA = (double)NAN;
-    meta->stage_tilt_deg = (double)NAN;
-    meta->working_distance_nm = (double)NAN;
-    meta->beam_angle_deg = (double)NAN;
-    meta->tilt_correction = -1;
 }
 
 /* --- detection ---------------------------------------------------------- */

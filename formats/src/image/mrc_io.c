@@ -25,6 +25,7 @@
 
 #include "fib/checked.h"
 #include "fmt_internal.h"
+#include "image_util.h"
 
 typedef struct mrc_hdr {
     long long n[3], m[3];
@@ -155,44 +156,41 @@ static void fill_meta(const mrc_hdr *h, fib_fmt_meta *meta, double vs[3])
                     ? h->cella[i] / m * 0.1
                     : 0.0;
     }
-    if (vs[0] > 0)
-        meta->pixel_size_nm[0] = vs[0];
-    if (vs[1] > 0)
-        meta->pixel_size_nm[1] = vs[1];
-    if (vs[2] > 0)
-        meta->voxel_depth_nm = vs[2];
-    if (vs[0] > 0)
-        snprintf(meta->source_key, sizeof meta->source_key, "cella/mx");
-    meta->full_height = (size_t)h->n[1];
+    fib__img_voxel_meta(meta, vs, "cella/mx", (size_t)h->n[1]);
 }
 
-static fib_status open_mrc(const char *path, FILE **fp, long long *fsize,
+/* Open @p path and parse its header into @p h (the data bytes of @p nz
+ * sections, 0 = all, into *bytes); *fp is open on success only. */
+static fib_status open_mrc(const char *path, const fib_fmt_read_opts *opts,
+                           size_t nz, FILE **fp, mrc_hdr *h, size_t *bytes,
                            fib_error *err)
 {
-    fib_status st = fib__stat_input(path, fsize, err);
+    long long fsize = 0;
+    fib_status st = fib__stat_input(path, &fsize, err);
     if (st != FIB_OK)
         return st;
     *fp = fopen(path, "rb");
     if (!*fp)
         return fib_error_set(err, FIB_EIO, "%s: cannot open: %s", path,
                              strerror(errno));
-    return FIB_OK;
+    st = parse_header(path, opts, *fp, fsize, nz, h, bytes, err);
+    if (st != FIB_OK) {
+        fclose(*fp);
+        *fp = NULL;
+    }
+    return st;
 }
 
 fib_status fib__mrc_probe(const char *path, const fib_fmt_read_opts *opts,
                           fib_fmt_info *info, fib_error *err)
 {
     FILE *fp = NULL;
-    long long fsize = 0;
-    fib_status st = open_mrc(path, &fp, &fsize, err);
-    if (st != FIB_OK)
-        return st;
     mrc_hdr h;
     size_t bytes = 0;
-    st = parse_header(path, opts, fp, fsize, 0, &h, &bytes, err);
-    fclose(fp);
+    fib_status st = open_mrc(path, opts, 0, &fp, &h, &bytes, err);
     if (st != FIB_OK)
         return st;
+    fclose(fp);
     info->nx = (size_t)h.n[0];
     info->ny = (size_t)h.n[1];
     info->nz = (size_t)h.n[2];
@@ -207,15 +205,11 @@ fib_status fib__mrc_read(const char *path, const fib_fmt_read_opts *opts,
                          fib_fmt_meta *meta, fib_error *err)
 {
     FILE *fp = NULL;
-    long long fsize = 0;
-    fib_status st = open_mrc(path, &fp, &fsize, err);
-    if (st != FIB_OK)
-        return st;
     mrc_hdr h;
     size_t bytes = 0;
-    if ((st = parse_header(path, opts, fp, fsize, nz, &h, &bytes, err)) !=
-        FIB_OK)
-        goto fail;
+    fib_status st = open_mrc(path, opts, nz, &fp, &h, &bytes, err);
+    if (st != FIB_OK)
+        return st;
     if (z0 >= (size_t)h.n[2]) {
         st = fib_error_set(err, FIB_ERANGE,
                            "%s: section %zu requested, the file has %lld", path,
@@ -244,17 +238,8 @@ fib_status fib__mrc_read(const char *path, const fib_fmt_read_opts *opts,
     fclose(fp);
     const size_t n = bytes / fib_pixel_size_bytes(vol->type);
     unsigned char *p = vol->data;
-    if (h.swap && h.mode != 0) {
-        const size_t es = fib_pixel_size_bytes(vol->type);
-        for (size_t i = 0; i < n; i++) {
-            unsigned char *e = p + i * es;
-            for (size_t a = 0, b = es - 1; a < b; a++, b--) {
-                const unsigned char t = e[a];
-                e[a] = e[b];
-                e[b] = t;
-            }
-        }
-    }
+    if (h.swap && h.mode != 0)
+        fib__img_swap_bytes(p, n, fib_pixel_size_bytes(vol->type));
     if (h.mode == 0 && !h.unsigned_bytes)
         for (size_t i = 0; i < n; i++)
             p[i] = (unsigned char)(p[i] ^ 0x80u); /* int8 + 128 */

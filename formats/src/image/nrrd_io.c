@@ -29,6 +29,7 @@
 
 #include "fib/checked.h"
 #include "fmt_internal.h"
+#include "image_util.h"
 
 enum { NRRD_MAX_HEADER = 1 << 16 };
 
@@ -134,6 +135,113 @@ static int split_tokens(const char *v, char tok[3][64], bool paren)
     return n;
 }
 
+/* The required fields a header has named. */
+typedef struct nrrd_seen {
+    bool sizes, type, enc, dim;
+} nrrd_seen;
+
+/* One "key: value" field of a header into @p h (unknown keys are kept in
+ * h->kv only). */
+static fib_status header_field(const char *path, const char *k, const char *v,
+                               nrrd_hdr *h, nrrd_seen *seen, fib_error *err)
+{
+    if (strcmp(k, "dimension") == 0) {
+        char *dend = NULL;
+        const long dim = strtol(v, &dend, 10);
+        h->dim = (dend != v && dim >= 0 && dim < 100) ? (int)dim : -1;
+        seen->dim = true;
+        if (h->dim < 1 || h->dim > 3)
+            return fib_error_set(err, FIB_EUNSUPPORTED,
+                                 "%s: nrrd dimension %d is not supported "
+                                 "(1 to 3)",
+                                 path, h->dim);
+    } else if (strcmp(k, "sizes") == 0) {
+        if (!seen->dim)
+            return fib_error_set(err, FIB_EFORMAT,
+                                 "%s: nrrd sizes before dimension", path);
+        const char *p = v;
+        for (int i = 0; i < h->dim; i++) {
+            char *end = NULL;
+            errno = 0;
+            h->sizes[i] = strtoll(p, &end, 10);
+            if (end == p || errno == ERANGE)
+                return fib_error_set(err, FIB_EFORMAT,
+                                     "%s: bad nrrd sizes \"%s\"", path, v);
+            p = end;
+        }
+        seen->sizes = true;
+    } else if (strcmp(k, "type") == 0) {
+        h->type = parse_type(v);
+        seen->type = true;
+        if (h->type < 0)
+            return fib_error_set(err, FIB_EUNSUPPORTED,
+                                 "%s: nrrd type \"%s\" is not supported", path,
+                                 v);
+    } else if (strcmp(k, "encoding") == 0) {
+        seen->enc = true;
+        if (strcmp(v, "raw") == 0)
+            h->gzip = false;
+        else if (strcmp(v, "gzip") == 0 || strcmp(v, "gz") == 0)
+            h->gzip = true;
+        else
+            return fib_error_set(err, FIB_EUNSUPPORTED,
+                                 "%s: nrrd encoding \"%s\" is not "
+                                 "supported (raw, gzip)",
+                                 path, v);
+    } else if (strcmp(k, "endian") == 0) {
+        h->big = strcmp(v, "big") == 0;
+    } else if (strcmp(k, "spacings") == 0) {
+        const char *p = v;
+        for (int i = 0; i < h->dim && i < 3; i++) {
+            char *end = NULL;
+            const double s = strtod(p, &end);
+            if (end == p)
+                break;
+            h->spacing[i] = s;
+            p = end;
+        }
+    } else if (strcmp(k, "space directions") == 0) {
+        char tok[3][64];
+        const int n = split_tokens(v, tok, true);
+        for (int i = 0; i < n && i < h->dim; i++) {
+            double a[3] = {0, 0, 0}, s2 = 0;
+            const int c = sscanf(tok[i], "%lf,%lf,%lf", &a[0], &a[1], &a[2]);
+            for (int j = 0; j < c; j++)
+                s2 += a[j] * a[j];
+            if (c >= 1 && s2 > 0 && !isfinite(h->spacing[i]))
+                h->spacing[i] = sqrt(s2);
+        }
+    } else if (strcmp(k, "units") == 0 || strcmp(k, "space units") == 0) {
+        char tok[3][64];
+        const int n = split_tokens(v, tok, false);
+        for (int i = 0; i < n && i < 3; i++) {
+            const double u = unit_nm(tok[i]);
+            if (u > 0)
+                h->unit_nm[i] = u;
+        }
+    } else if (strcmp(k, "byte skip") == 0 || strcmp(k, "byteskip") == 0) {
+        h->byte_skip = strtoll(v, NULL, 10);
+        if (h->byte_skip < 0)
+            return fib_error_set(err, FIB_EUNSUPPORTED,
+                                 "%s: nrrd byte skip %lld is not "
+                                 "supported",
+                                 path, h->byte_skip);
+    } else if (strcmp(k, "line skip") == 0 || strcmp(k, "lineskip") == 0) {
+        h->line_skip = strtoll(v, NULL, 10);
+        if (h->line_skip < 0)
+            return fib_error_set(err, FIB_EFORMAT,
+                                 "%s: nrrd line skip must be >= 0", path);
+    } else if (strcmp(k, "data file") == 0 || strcmp(k, "datafile") == 0) {
+        if (strncmp(v, "LIST", 4) == 0 || strchr(v, '%'))
+            return fib_error_set(err, FIB_EUNSUPPORTED,
+                                 "%s: nrrd data file lists are not "
+                                 "supported",
+                                 path);
+        snprintf(h->data_file, sizeof h->data_file, "%s", v);
+    }
+    return FIB_OK;
+}
+
 /* Parse the header; @p zcount slices (0 = all) are checked against
  * opts->max_bytes; *bytes gets the size of the whole data block. */
 static fib_status parse_nrrd(const char *path, const fib_fmt_read_opts *opts,
@@ -150,8 +258,7 @@ static fib_status parse_nrrd(const char *path, const fib_fmt_read_opts *opts,
     }
     if (!fgets(line, sizeof line, fp) || strncmp(line, "NRRD000", 7) != 0)
         return fib_error_set(err, FIB_EFORMAT, "%s: not a nrrd file", path);
-    bool have_sizes = false, have_type = false, have_enc = false;
-    bool have_dim = false;
+    nrrd_seen seen = {false, false, false, false};
     long total = (long)strlen(line);
     for (;;) {
         if (!fgets(line, sizeof line, fp))
@@ -186,107 +293,15 @@ static fib_status parse_nrrd(const char *path, const fib_fmt_read_opts *opts,
         *sep = '\0';
         const char *k = line, *v = sep + 2;
         fib__kv_add(&h->kv, k, strlen(k), v, strlen(v));
-        if (strcmp(k, "dimension") == 0) {
-            char *dend = NULL;
-            const long dim = strtol(v, &dend, 10);
-            h->dim = (dend != v && dim >= 0 && dim < 100) ? (int)dim : -1;
-            have_dim = true;
-            if (h->dim < 1 || h->dim > 3)
-                return fib_error_set(err, FIB_EUNSUPPORTED,
-                                     "%s: nrrd dimension %d is not supported "
-                                     "(1 to 3)",
-                                     path, h->dim);
-        } else if (strcmp(k, "sizes") == 0) {
-            if (!have_dim)
-                return fib_error_set(err, FIB_EFORMAT,
-                                     "%s: nrrd sizes before dimension", path);
-            const char *p = v;
-            for (int i = 0; i < h->dim; i++) {
-                char *end = NULL;
-                errno = 0;
-                h->sizes[i] = strtoll(p, &end, 10);
-                if (end == p || errno == ERANGE)
-                    return fib_error_set(err, FIB_EFORMAT,
-                                         "%s: bad nrrd sizes \"%s\"", path, v);
-                p = end;
-            }
-            have_sizes = true;
-        } else if (strcmp(k, "type") == 0) {
-            h->type = parse_type(v);
-            have_type = true;
-            if (h->type < 0)
-                return fib_error_set(err, FIB_EUNSUPPORTED,
-                                     "%s: nrrd type \"%s\" is not supported",
-                                     path, v);
-        } else if (strcmp(k, "encoding") == 0) {
-            have_enc = true;
-            if (strcmp(v, "raw") == 0)
-                h->gzip = false;
-            else if (strcmp(v, "gzip") == 0 || strcmp(v, "gz") == 0)
-                h->gzip = true;
-            else
-                return fib_error_set(err, FIB_EUNSUPPORTED,
-                                     "%s: nrrd encoding \"%s\" is not "
-                                     "supported (raw, gzip)",
-                                     path, v);
-        } else if (strcmp(k, "endian") == 0) {
-            h->big = strcmp(v, "big") == 0;
-        } else if (strcmp(k, "spacings") == 0) {
-            const char *p = v;
-            for (int i = 0; i < h->dim && i < 3; i++) {
-                char *end = NULL;
-                const double s = strtod(p, &end);
-                if (end == p)
-                    break;
-                h->spacing[i] = s;
-                p = end;
-            }
-        } else if (strcmp(k, "space directions") == 0) {
-            char tok[3][64];
-            const int n = split_tokens(v, tok, true);
-            for (int i = 0; i < n && i < h->dim; i++) {
-                double a[3] = {0, 0, 0}, s2 = 0;
-                const int c =
-                    sscanf(tok[i], "%lf,%lf,%lf", &a[0], &a[1], &a[2]);
-                for (int j = 0; j < c; j++)
-                    s2 += a[j] * a[j];
-                if (c >= 1 && s2 > 0 && !isfinite(h->spacing[i]))
-                    h->spacing[i] = sqrt(s2);
-            }
-        } else if (strcmp(k, "units") == 0 || strcmp(k, "space units") == 0) {
-            char tok[3][64];
-            const int n = split_tokens(v, tok, false);
-            for (int i = 0; i < n && i < 3; i++) {
-                const double u = unit_nm(tok[i]);
-                if (u > 0)
-                    h->unit_nm[i] = u;
-            }
-        } else if (strcmp(k, "byte skip") == 0 || strcmp(k, "byteskip") == 0) {
-            h->byte_skip = strtoll(v, NULL, 10);
-            if (h->byte_skip < 0)
-                return fib_error_set(err, FIB_EUNSUPPORTED,
-                                     "%s: nrrd byte skip %lld is not "
-                                     "supported",
-                                     path, h->byte_skip);
-        } else if (strcmp(k, "line skip") == 0 || strcmp(k, "lineskip") == 0) {
-            h->line_skip = strtoll(v, NULL, 10);
-            if (h->line_skip < 0)
-                return fib_error_set(err, FIB_EFORMAT,
-                                     "%s: nrrd line skip must be >= 0", path);
-        } else if (strcmp(k, "data file") == 0 || strcmp(k, "datafile") == 0) {
-            if (strncmp(v, "LIST", 4) == 0 || strchr(v, '%'))
-                return fib_error_set(err, FIB_EUNSUPPORTED,
-                                     "%s: nrrd data file lists are not "
-                                     "supported",
-                                     path);
-            snprintf(h->data_file, sizeof h->data_file, "%s", v);
-        }
+        fib_status st = header_field(path, k, v, h, &seen, err);
+        if (st != FIB_OK)
+            return st;
     }
-    if (!have_sizes || !have_type || !have_enc || !have_dim)
+    if (!seen.sizes || !seen.type || !seen.enc || !seen.dim)
         return fib_error_set(err, FIB_EFORMAT, "%s: nrrd header lacks %s", path,
-                             !have_dim     ? "dimension"
-                             : !have_sizes ? "sizes"
-                             : !have_type  ? "type"
+                             !seen.dim     ? "dimension"
+                             : !seen.sizes ? "sizes"
+                             : !seen.type  ? "type"
                                            : "encoding");
     if (h->kv.failed)
         return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
@@ -307,15 +322,7 @@ static void nrrd_meta(const nrrd_hdr *h, fib_fmt_meta *meta, double vs[3])
         vs[i] = (h->spacing[i] > 0 && isfinite(h->spacing[i]))
                     ? h->spacing[i] * h->unit_nm[i]
                     : 0.0;
-    if (vs[0] > 0)
-        meta->pixel_size_nm[0] = vs[0];
-    if (vs[1] > 0)
-        meta->pixel_size_nm[1] = vs[1];
-    if (vs[2] > 0)
-        meta->voxel_depth_nm = vs[2];
-    if (vs[0] > 0)
-        snprintf(meta->source_key, sizeof meta->source_key, "spacings");
-    meta->full_height = (size_t)h->sizes[1];
+    fib__img_voxel_meta(meta, vs, "spacings", (size_t)h->sizes[1]);
 }
 
 /* The file the detached "data file" of header @p path names, into @p full
@@ -510,6 +517,26 @@ static fib_status read_gzip(const char *path, FILE *fp, size_t skip,
     return st;
 }
 
+/* Open the detached data file of header @p path into *fp. */
+static fib_status open_data(const char *path, const nrrd_hdr *h,
+                            const fib_fmt_read_opts *opts, FILE **fp,
+                            fib_error *err)
+{
+    char full[1024];
+    fib_status st = data_path(path, h, opts, full, sizeof full, err);
+    if (st != FIB_OK)
+        return st;
+    fib_error derr = {0};
+    if (fib__stat_input(full, NULL, &derr) != FIB_OK)
+        return fib_error_set(err, derr.code, "%s: nrrd data file: %s", path,
+                             derr.msg);
+    *fp = fopen(full, "rb");
+    if (!*fp)
+        return fib_error_set(err, FIB_ENOTFOUND, "%s: nrrd data file %s: %s",
+                             path, full, strerror(errno));
+    return FIB_OK;
+}
+
 fib_status fib__nrrd_read(const char *path, const fib_fmt_read_opts *opts,
                           size_t z0, size_t nz, fib_volume *vol,
                           fib_fmt_meta *meta, fib_error *err)
@@ -535,22 +562,8 @@ fib_status fib__nrrd_read(const char *path, const fib_fmt_read_opts *opts,
     if (h.data_file[0]) {
         fclose(fp);
         fp = NULL;
-        char full[1024];
-        if ((st = data_path(path, &h, opts, full, sizeof full, err)) != FIB_OK)
+        if ((st = open_data(path, &h, opts, &fp, err)) != FIB_OK)
             goto fail;
-        fib_error derr = {0};
-        if (fib__stat_input(full, NULL, &derr) != FIB_OK) {
-            fp = NULL;
-            st = fib_error_set(err, derr.code, "%s: nrrd data file: %s", path,
-                               derr.msg);
-            goto fail;
-        }
-        fp = fopen(full, "rb");
-        if (!fp) {
-            st = fib_error_set(err, FIB_ENOTFOUND, "%s: nrrd data file %s: %s",
-                               path, full, strerror(errno));
-            goto fail;
-        }
     }
     if (!skip_input(fp, h.line_skip, h.gzip ? 0 : h.byte_skip) ||
         (!h.gzip && skip_bytes > 0 &&
@@ -597,16 +610,8 @@ fib_status fib__nrrd_read(const char *path, const fib_fmt_read_opts *opts,
     }
     fclose(fp);
     fp = NULL;
-    if (h.big && es_in > 1) {
-        for (size_t i = 0; i < n; i++) {
-            unsigned char *e = raw + i * es_in;
-            for (size_t a = 0, b = es_in - 1; a < b; a++, b--) {
-                const unsigned char t = e[a];
-                e[a] = e[b];
-                e[b] = t;
-            }
-        }
-    }
+    if (h.big && es_in > 1)
+        fib__img_swap_bytes(raw, n, es_in);
     if (h.type == 1) {
         for (size_t i = 0; i < n; i++)
             raw[i] = (unsigned char)(raw[i] ^ 0x80u);

@@ -28,18 +28,26 @@ typedef struct text {
     bool over;
 } text;
 
+/* Append formatted text; a text that does not fit sets t->over. */
+static void vadd(text *t, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void vadd(text *t, const char *fmt, va_list ap)
+{
+    const int w = vsnprintf(t->buf + t->n, sizeof t->buf - t->n, fmt, ap);
+    if (w < 0 || (size_t)w >= sizeof t->buf - t->n)
+        t->over = true;
+    else
+        t->n += (size_t)w;
+}
+
 static void add(text *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void add(text *t, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    const int w = vsnprintf(t->buf + t->n, sizeof t->buf - t->n, fmt, ap);
+    vadd(t, fmt, ap);
     va_end(ap);
-    if (w < 0 || (size_t)w >= sizeof t->buf - t->n)
-        t->over = true;
-    else
-        t->n += (size_t)w;
 }
 
 static void fei_text(text *t, const fib_fmt_meta *m, size_t w, size_t h)
@@ -90,12 +98,8 @@ static void zeiss_pair(text *t, const char *name, const char *fmt, ...)
     add(t, "%s\r\n", name);
     va_list ap;
     va_start(ap, fmt);
-    const int w = vsnprintf(t->buf + t->n, sizeof t->buf - t->n, fmt, ap);
+    vadd(t, fmt, ap);
     va_end(ap);
-    if (w < 0 || (size_t)w >= sizeof t->buf - t->n)
-        t->over = true;
-    else
-        t->n += (size_t)w;
     add(t, "\r\n");
 }
 

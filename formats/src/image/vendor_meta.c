@@ -87,17 +87,15 @@ static int yes_no(const char *v)
 
 /* --- Thermo Fisher / FEI ------------------------------------------------ */
 
-void fib__fei_parse(const char *text, size_t n, size_t height, fib__kv *kv_out,
-                    fib_fmt_meta *meta)
+/* The "[Section] key=value" lines of an FEI block into @p kv as
+ * "Section/key" pairs; whether it has [EScan] / [IScan] sections. */
+static void fei_pairs(const char *text, size_t n, fib__kv *kv, bool *has_escan,
+                      bool *has_iscan)
 {
-    fib__kv local = {0};
-    fib__kv *kv = kv_out ? kv_out : &local;
-    const size_t first = kv->n;
     char section[64] = "";
     size_t pos = 0;
     const char *ls;
     size_t ll;
-    bool has_escan = false, has_iscan = false;
     while (next_line(text, n, &pos, &ls, &ll)) {
         trim(&ls, &ll);
         if (ll == 0 || ls[0] == ';' || ls[0] == '#')
@@ -109,9 +107,9 @@ void fib__fei_parse(const char *text, size_t n, size_t height, fib__kv *kv_out,
             memcpy(section, ls + 1, cl);
             section[cl] = '\0';
             if (strcmp(section, "EScan") == 0)
-                has_escan = true;
+                *has_escan = true;
             if (strcmp(section, "IScan") == 0)
-                has_iscan = true;
+                *has_iscan = true;
             continue;
         }
         const char *eq = memchr(ls, '=', ll);
@@ -129,6 +127,16 @@ void fib__fei_parse(const char *text, size_t n, size_t height, fib__kv *kv_out,
             continue;
         fib__kv_add(kv, key, strlen(key), v, vl);
     }
+}
+
+void fib__fei_parse(const char *text, size_t n, size_t height, fib__kv *kv_out,
+                    fib_fmt_meta *meta)
+{
+    fib__kv local = {0};
+    fib__kv *kv = kv_out ? kv_out : &local;
+    const size_t first = kv->n;
+    bool has_escan = false, has_iscan = false;
+    fei_pairs(text, n, kv, &has_escan, &has_iscan);
     /* Lookups see only this block's pairs. */
     fib__kv view = *kv;
     view.items = kv->items ? kv->items + 2 * first : NULL;

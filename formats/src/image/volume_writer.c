@@ -33,7 +33,7 @@ struct fib_fmt_volume_writer {
     FILE *fp;
     fib__tiff_out *tif;
     fib__ij_out *ij;        /* uncompressed TIFF in ImageJ layout */
-    fib__zarr_writer *zarr; /* OME-Zarr folder (zarr_io.c) */
+    fib__zarr_writer *zarr; /* OME-Zarr folder (zarr_write.c) */
     z_stream zs;
     bool z_init;
     int mrc_mode;
@@ -114,6 +114,77 @@ static fib_status mrc_header(fib_fmt_volume_writer *w, fib_error *err)
     return FIB_OK;
 }
 
+/* The size and type rules of a volume writer for @p kind. */
+static fib_status check_request(const char *path, fib_fmt_kind kind,
+                                fib_pixel_type type, size_t nx, size_t ny,
+                                size_t nz, fib_error *err)
+{
+    if (fib_pixel_size_bytes(type) == 0)
+        return fib_error_set(err, FIB_EINVAL, "%s: bad pixel type %d", path,
+                             (int)type);
+    const size_t dims[3] = {nx, ny, nz};
+    for (int i = 0; i < 3; i++)
+        if (dims[i] == 0 || dims[i] > FIB_MAX_EXTENT)
+            return fib_error_set(err, FIB_EINVAL,
+                                 "%s: volume size %zu x %zu x %zu out of "
+                                 "range (1..%zu per axis)",
+                                 path, nx, ny, nz, (size_t)FIB_MAX_EXTENT);
+    if (kind == FIB_FMT_TIFF && (nx > UINT32_MAX || ny > UINT32_MAX))
+        return fib_error_set(err, FIB_EINVAL, "%s: too large for tiff", path);
+    if (kind == FIB_FMT_MRC && (nx > INT32_MAX || ny > INT32_MAX))
+        return fib_error_set(err, FIB_EINVAL, "%s: too large for mrc", path);
+    return FIB_OK;
+}
+
+/* Open the temporary MRC or NRRD file of @p w and write its header (and
+ * set up gzip for NRRD); on failure w->tmp is gone when nothing was
+ * created. */
+static fib_status open_raw(fib_fmt_volume_writer *w, fib_error *err)
+{
+    fib_status st;
+    w->fp = fopen(w->tmp, "wb");
+    if (!w->fp) {
+        st = fib_error_set(err, FIB_EIO, "%s: cannot create: %s", w->path,
+                           strerror(errno));
+        free(w->tmp);
+        w->tmp = NULL;
+        return st;
+    }
+    if (w->kind == FIB_FMT_MRC) {
+        w->mrc_mode = (w->type == FIB_PX_U8 || w->type == FIB_PX_U16) ? 6 : 2;
+        w->buf_bytes = w->nx * w->ny * (w->mrc_mode == 6 ? 2u : 4u);
+        w->buf = malloc(w->buf_bytes);
+        if (!w->buf) {
+            st = fib_error_set(err, FIB_ENOMEM, "%s: out of memory", w->path);
+            return st;
+        }
+        if ((st = mrc_header(w, err)) != FIB_OK)
+            return st;
+    } else { /* NRRD */
+        if ((st = write_nrrd_header(w, err)) != FIB_OK)
+            return st;
+        if (w->opts.nrrd_gzip) {
+            if (deflateInit2(&w->zs, 6, Z_DEFLATED, 15 + 16, 8,
+                             Z_DEFAULT_STRATEGY) != Z_OK) {
+                st = fib_error_set(err, FIB_ENOMEM, "%s: zlib init failed",
+                                   w->path);
+                return st;
+            }
+            w->z_init = true;
+            w->zout_cap = 1 << 18;
+            w->zout = malloc(w->zout_cap);
+            w->buf_bytes = w->nx * fib_pixel_size_bytes(w->type);
+            w->buf = malloc(w->buf_bytes);
+            if (!w->zout || !w->buf) {
+                st = fib_error_set(err, FIB_ENOMEM, "%s: out of memory",
+                                   w->path);
+                return st;
+            }
+        }
+    }
+    return FIB_OK;
+}
+
 fib_status fib_fmt_volume_writer_create(const char *path, fib_pixel_type type,
                                         size_t nx, size_t ny, size_t nz,
                                         const double voxel_size_nm[3],
@@ -132,29 +203,18 @@ fib_status fib_fmt_volume_writer_create(const char *path, fib_pixel_type type,
                              "%s: unknown volume extension (use .tif, .tiff, "
                              ".mrc, .map, .rec, .nrrd or .zarr)",
                              path);
-    if (fib_pixel_size_bytes(type) == 0)
-        return fib_error_set(err, FIB_EINVAL, "%s: bad pixel type %d", path,
-                             (int)type);
-    const size_t dims[3] = {nx, ny, nz};
-    for (int i = 0; i < 3; i++)
-        if (dims[i] == 0 || dims[i] > FIB_MAX_EXTENT)
-            return fib_error_set(err, FIB_EINVAL,
-                                 "%s: volume size %zu x %zu x %zu out of "
-                                 "range (1..%zu per axis)",
-                                 path, nx, ny, nz, (size_t)FIB_MAX_EXTENT);
-    if (kind == FIB_FMT_TIFF && (nx > UINT32_MAX || ny > UINT32_MAX))
-        return fib_error_set(err, FIB_EINVAL, "%s: too large for tiff", path);
-    if (kind == FIB_FMT_MRC && (nx > INT32_MAX || ny > INT32_MAX))
-        return fib_error_set(err, FIB_EINVAL, "%s: too large for mrc", path);
+    fib_status cs = check_request(path, kind, type, nx, ny, nz, err);
+    if (cs != FIB_OK)
+        return cs;
     fib_fmt_volume_writer *w = calloc(1, sizeof *w);
     if (!w)
         return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
+    w->kind = kind;
+    w->type = type;
+    w->nx = nx;
+    w->ny = ny;
+    w->nz = nz;
     if (kind == FIB_FMT_ZARR) {
-        w->kind = kind;
-        w->type = type;
-        w->nx = nx;
-        w->ny = ny;
-        w->nz = nz;
         fib_status zs = fib__zarr_writer_create(
             path, type, nx, ny, nz, voxel_size_nm, opts, &w->zarr, err);
         if (zs) {
@@ -164,11 +224,6 @@ fib_status fib_fmt_volume_writer_create(const char *path, fib_pixel_type type,
         *out = w;
         return FIB_OK;
     }
-    w->kind = kind;
-    w->type = type;
-    w->nx = nx;
-    w->ny = ny;
-    w->nz = nz;
     for (int i = 0; i < 3; i++)
         w->vs[i] =
             voxel_size_nm && voxel_size_nm[i] > 0 && isfinite(voxel_size_nm[i])
@@ -211,45 +266,8 @@ fib_status fib_fmt_volume_writer_create(const char *path, fib_pixel_type type,
         *out = w;
         return FIB_OK;
     }
-    w->fp = fopen(w->tmp, "wb");
-    if (!w->fp) {
-        st = fib_error_set(err, FIB_EIO, "%s: cannot create: %s", path,
-                           strerror(errno));
-        free(w->tmp);
-        w->tmp = NULL;
+    if ((st = open_raw(w, err)) != FIB_OK)
         goto fail;
-    }
-    if (kind == FIB_FMT_MRC) {
-        w->mrc_mode = (type == FIB_PX_U8 || type == FIB_PX_U16) ? 6 : 2;
-        w->buf_bytes = nx * ny * (w->mrc_mode == 6 ? 2u : 4u);
-        w->buf = malloc(w->buf_bytes);
-        if (!w->buf) {
-            st = fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
-            goto fail;
-        }
-        if ((st = mrc_header(w, err)) != FIB_OK)
-            goto fail;
-    } else { /* NRRD */
-        if ((st = write_nrrd_header(w, err)) != FIB_OK)
-            goto fail;
-        if (w->opts.nrrd_gzip) {
-            if (deflateInit2(&w->zs, 6, Z_DEFLATED, 15 + 16, 8,
-                             Z_DEFAULT_STRATEGY) != Z_OK) {
-                st = fib_error_set(err, FIB_ENOMEM, "%s: zlib init failed",
-                                   path);
-                goto fail;
-            }
-            w->z_init = true;
-            w->zout_cap = 1 << 18;
-            w->zout = malloc(w->zout_cap);
-            w->buf_bytes = nx * fib_pixel_size_bytes(type);
-            w->buf = malloc(w->buf_bytes);
-            if (!w->zout || !w->buf) {
-                st = fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
-                goto fail;
-            }
-        }
-    }
     *out = w;
     return FIB_OK;
 fail:
@@ -292,6 +310,84 @@ static void stats_add(fib_fmt_volume_writer *w, double n, double mean,
         w->min = mn;
     if (mx > w->max)
         w->max = mx;
+}
+
+/* One slice of an MRC volume: converted into the file's mode (labels and
+ * floats checked), statistics gathered, written. */
+static fib_status append_mrc(fib_fmt_volume_writer *w, const fib_image *s,
+                             fib_error *err)
+{
+    /* convert into the file's mode and gather statistics */
+    double sum = 0, mn = (double)INFINITY, mx = -(double)INFINITY;
+    size_t cnt = 0;
+    for (size_t y = 0; y < w->ny; y++) {
+        const void *src = fib_image_row(s, y);
+        for (size_t x = 0; x < w->nx; x++) {
+            double v;
+            const size_t i = y * w->nx + x;
+            switch (w->type) {
+            case FIB_PX_U8:
+                v = ((const uint8_t *)src)[x];
+                ((uint16_t *)(void *)w->buf)[i] = (uint16_t)v;
+                break;
+            case FIB_PX_U16:
+                v = ((const uint16_t *)src)[x];
+                ((uint16_t *)(void *)w->buf)[i] = (uint16_t)v;
+                break;
+            case FIB_PX_U32: {
+                const uint32_t u = ((const uint32_t *)src)[x];
+                if (u > MRC_MAX_EXACT_LABEL) {
+                    w->failed = true;
+                    return fib_error_set(
+                        err, FIB_ERANGE,
+                        "%s: label %u at (%zu, %zu, %zu) exceeds %u, "
+                        "the largest exact in mrc mode 2",
+                        w->path, (unsigned)u, x, y, w->appended,
+                        MRC_MAX_EXACT_LABEL);
+                }
+                v = (double)u;
+                ((float *)(void *)w->buf)[i] = (float)u;
+                break;
+            }
+            default: {
+                const float f = ((const float *)src)[x];
+                if (!isfinite(f)) { /* mrcfile.validate refuses them */
+                    w->failed = true;
+                    return fib_error_set(
+                        err, FIB_ENUMERIC,
+                        "%s: non-finite value at (%zu, %zu, %zu): an mrc "
+                        "volume never holds NaN or Inf",
+                        w->path, x, y, w->appended);
+                }
+                ((float *)(void *)w->buf)[i] = f;
+                v = (double)f;
+            }
+            }
+            if (isfinite(v)) {
+                sum += v;
+                cnt++;
+                if (v < mn)
+                    mn = v;
+                if (v > mx)
+                    mx = v;
+            }
+        }
+    }
+    if (cnt > 0) {
+        const double mean = sum / (double)cnt;
+        double m2 = 0;
+        for (size_t i = 0; i < w->nx * w->ny; i++) {
+            const double v = w->mrc_mode == 6
+                                 ? (double)((uint16_t *)(void *)w->buf)[i]
+                                 : (double)((float *)(void *)w->buf)[i];
+            if (isfinite(v))
+                m2 += (v - mean) * (v - mean);
+        }
+        stats_add(w, (double)cnt, mean, m2, mn, mx);
+    }
+    if (fwrite(w->buf, 1, w->buf_bytes, w->fp) != w->buf_bytes)
+        return io_fail(w, err);
+    return FIB_OK;
 }
 
 fib_status fib_fmt_volume_writer_append(fib_fmt_volume_writer *w,
@@ -337,76 +433,9 @@ fib_status fib_fmt_volume_writer_append(fib_fmt_volume_writer *w,
             return st;
         }
     } else if (w->kind == FIB_FMT_MRC) {
-        /* convert into the file's mode and gather statistics */
-        double sum = 0, mn = (double)INFINITY, mx = -(double)INFINITY;
-        size_t cnt = 0;
-        for (size_t y = 0; y < w->ny; y++) {
-            const void *src = fib_image_row(s, y);
-            for (size_t x = 0; x < w->nx; x++) {
-                double v;
-                const size_t i = y * w->nx + x;
-                switch (w->type) {
-                case FIB_PX_U8:
-                    v = ((const uint8_t *)src)[x];
-                    ((uint16_t *)(void *)w->buf)[i] = (uint16_t)v;
-                    break;
-                case FIB_PX_U16:
-                    v = ((const uint16_t *)src)[x];
-                    ((uint16_t *)(void *)w->buf)[i] = (uint16_t)v;
-                    break;
-                case FIB_PX_U32: {
-                    const uint32_t u = ((const uint32_t *)src)[x];
-                    if (u > MRC_MAX_EXACT_LABEL) {
-                        w->failed = true;
-                        return fib_error_set(
-                            err, FIB_ERANGE,
-                            "%s: label %u at (%zu, %zu, %zu) exceeds %u, "
-                            "the largest exact in mrc mode 2",
-                            w->path, (unsigned)u, x, y, w->appended,
-                            MRC_MAX_EXACT_LABEL);
-                    }
-                    v = (double)u;
-                    ((float *)(void *)w->buf)[i] = (float)u;
-                    break;
-                }
-                default: {
-                    const float f = ((const float *)src)[x];
-                    if (!isfinite(f)) { /* mrcfile.validate refuses them */
-                        w->failed = true;
-                        return fib_error_set(
-                            err, FIB_ENUMERIC,
-                            "%s: non-finite value at (%zu, %zu, %zu): an mrc "
-                            "volume never holds NaN or Inf",
-                            w->path, x, y, w->appended);
-                    }
-                    ((float *)(void *)w->buf)[i] = f;
-                    v = (double)f;
-                }
-                }
-                if (isfinite(v)) {
-                    sum += v;
-                    cnt++;
-                    if (v < mn)
-                        mn = v;
-                    if (v > mx)
-                        mx = v;
-                }
-            }
-        }
-        if (cnt > 0) {
-            const double mean = sum / (double)cnt;
-            double m2 = 0;
-            for (size_t i = 0; i < w->nx * w->ny; i++) {
-                const double v = w->mrc_mode == 6
-                                     ? (double)((uint16_t *)(void *)w->buf)[i]
-                                     : (double)((float *)(void *)w->buf)[i];
-                if (isfinite(v))
-                    m2 += (v - mean) * (v - mean);
-            }
-            stats_add(w, (double)cnt, mean, m2, mn, mx);
-        }
-        if (fwrite(w->buf, 1, w->buf_bytes, w->fp) != w->buf_bytes)
-            return io_fail(w, err);
+        fib_status st = append_mrc(w, s, err);
+        if (st != FIB_OK)
+            return st;
     } else { /* NRRD */
         for (size_t y = 0; y < w->ny; y++) {
             const void *src = fib_image_row(s, y);

@@ -1,6 +1,7 @@
 /*
  * zarr_internal.h -- private: the OME-Zarr reader and streaming writer of
- * zarr_io.c behind fib/formats.h (format by the ".zarr" extension).
+ * zarr_read.c and zarr_write.c behind fib/formats.h (format by the ".zarr"
+ * extension).
  */
 #ifndef FIB_FORMATS_ZARR_INTERNAL_H
 #define FIB_FORMATS_ZARR_INTERNAL_H

@@ -25,6 +25,8 @@ void fib__str_fmt(char *dst, size_t size, const char *fmt, ...)
 /* Fill the built-in materials into a caller array; returns the count
  * written (at most @p cap). */
 size_t fib__builtin_materials(fib_plan_material *out, size_t cap);
+/* Number of built-in materials. */
+size_t fib__builtin_material_count(void);
 
 /* Average-atom YT target of a material and the source of its binding
  * energy ("table", "atomisation enthalpy", "estimated"). */

@@ -301,6 +301,103 @@ static const fib_plan_rate *find_rate_temp(const fib_plan_material *m,
     return fib_plan_material_find_rate(m, ion, energy_keV);
 }
 
+/* No measurement for this ion and energy: scale a reference measurement
+ * of the material by the model yield ratio y0 / y(reference).  *r_out
+ * gets the reference, NULL when its model yield is 0. */
+static fib_status scaled_rate(const fib_plan_material *m,
+                              const fib_plan_sputter_params *p,
+                              const fib_plan_ion_info *info, double y0,
+                              const char *angle_txt,
+                              fib_plan_sputter_result *out,
+                              const fib_plan_rate **r_out, fib_error *err)
+{
+    fib_status st;
+    const fib_plan_rate *r;
+    /* The reference measurement: one made with the same ion
+     * (nearest energy, same temperature preferred), so that the
+     * model only carries the energy dependence of that ion;
+     * otherwise the first one taken at the request's temperature,
+     * else the first one.  Mixing anchors of different ions made
+     * the Xe->Si rate non-monotonic in energy (20 keV: measured
+     * 3.0 atoms/ion; 10 and 30 keV: the Ga 30 keV table value x
+     * the model Xe/Ga ratio, 1.92 / 3.00 / 2.73 at 10/20/30 keV);
+     * the Yamamura-Tawara energy dependence itself rises through
+     * 10-30 keV for Xe->Si (reduced energy 0.02-0.05, below the
+     * nuclear-stopping maximum near 0.3, Matsunami 1984). */
+    r = NULL;
+    double best = HUGE_VAL;
+    for (size_t i = 0; i < m->n_rates && i < FIB_PLAN_MAX_RATES; i++) {
+        const fib_plan_rate *q = &m->rates[i];
+        if (q->ion != p->ion)
+            continue;
+        double d = fabs(log(q->energy_keV / p->energy_keV)) +
+                   (q->cryo == p->cryo ? 0.0 : 10.0);
+        if (d < best) {
+            best = d;
+            r = q;
+        }
+    }
+    if (!r) {
+        r = &m->rates[0];
+        for (size_t i = 0; i < m->n_rates && i < FIB_PLAN_MAX_RATES; i++)
+            if (m->rates[i].cryo == p->cryo) {
+                r = &m->rates[i];
+                break;
+            }
+    }
+    fib_plan_projectile ion_r = fib_plan_projectile_of(r->ion);
+    double y_r, af_r = 1.0;
+    if ((st = fib_plan_material_yield(ion_r, m, r->energy_keV,
+                                      p->compound_model, &y_r, err)) != FIB_OK)
+        return st;
+    if (r->angle_deg > 0.0 &&
+        fib_plan_angular_factor(ion_r, m, r->energy_keV, r->angle_deg, &af_r,
+                                NULL) != FIB_OK)
+        af_r = 1.0;
+    if (y_r > 0.0) {
+        double scale = y0 / y_r;
+        out->removal_um3_per_nC =
+            r->um3_per_nC / af_r * scale * out->angle_factor *
+            ((p->cryo && !r->cryo) ? out->cryo_factor : 1.0);
+        out->removal_origin = FIB_PLAN_ORIGIN_SCALED;
+        const fib_plan_ion_info *ri = fib_plan_ion_get(r->ion);
+        fib__str_fmt(out->removal_source, sizeof out->removal_source,
+                     "scaled measurement: %s x model %s/%s %g/%g keV "
+                     "ratio %.3g%s",
+                     r->source, info->symbol, ri ? ri->symbol : "?",
+                     p->energy_keV, r->energy_keV, scale, angle_txt);
+    } else {
+        r = NULL;
+    }
+    *r_out = r;
+    return FIB_OK;
+}
+
+/* Projected range, straggle and damage depth of the result, with their
+ * sources. */
+static fib_status range_and_damage(fib_plan_projectile ion,
+                                   const fib_plan_material *m,
+                                   double energy_keV,
+                                   fib_plan_sputter_result *out, fib_error *err)
+{
+    fib_status st;
+    if ((st = fib_plan_range_nm(ion, m, energy_keV, &out->projected_range_nm,
+                                &out->range_straggle_nm, err)) != FIB_OK)
+        return st;
+    fib__str_copy(out->range_source, sizeof out->range_source,
+                  "model: ZBL nuclear + Lindhard-Scharff electronic "
+                  "stopping, CSDA + projected-range correction (+-30 %)");
+    if ((st = fib_plan_damage_depth_nm(ion, m, energy_keV,
+                                       &out->damage_depth_nm, err)) != FIB_OK)
+        return st;
+    fib__str_fmt(out->damage_source, sizeof out->damage_source,
+                 "model: %.2f x %.2f x Rp, calibrated on %s", fib__damage_c(m),
+                 fib__damage_g(ion),
+                 m->soft ? "cryo-ET lamellae (Ga 60 nm, Xe 30-45 nm)"
+                         : "Si (Ga 23 nm at 30 kV, 10 nm at 10 kV)");
+    return FIB_OK;
+}
+
 fib_status fib_plan_sputter(const fib_plan_material *m,
                             const fib_plan_sputter_params *p,
                             fib_plan_sputter_result *out, fib_error *err)
@@ -376,64 +473,9 @@ fib_status fib_plan_sputter(const fib_plan_material *m,
             fib__str_fmt(out->removal_source, sizeof out->removal_source,
                          "measured: %s%s", r->source, angle_txt);
         } else if (m->n_rates > 0) {
-            /* The reference measurement: one made with the same ion
-             * (nearest energy, same temperature preferred), so that the
-             * model only carries the energy dependence of that ion;
-             * otherwise the first one taken at the request's temperature,
-             * else the first one.  Mixing anchors of different ions made
-             * the Xe->Si rate non-monotonic in energy (20 keV: measured
-             * 3.0 atoms/ion; 10 and 30 keV: the Ga 30 keV table value x
-             * the model Xe/Ga ratio, 1.92 / 3.00 / 2.73 at 10/20/30 keV);
-             * the Yamamura-Tawara energy dependence itself rises through
-             * 10-30 keV for Xe->Si (reduced energy 0.02-0.05, below the
-             * nuclear-stopping maximum near 0.3, Matsunami 1984). */
-            r = NULL;
-            double best = HUGE_VAL;
-            for (size_t i = 0; i < m->n_rates && i < FIB_PLAN_MAX_RATES; i++) {
-                const fib_plan_rate *q = &m->rates[i];
-                if (q->ion != p->ion)
-                    continue;
-                double d = fabs(log(q->energy_keV / p->energy_keV)) +
-                           (q->cryo == p->cryo ? 0.0 : 10.0);
-                if (d < best) {
-                    best = d;
-                    r = q;
-                }
-            }
-            if (!r) {
-                r = &m->rates[0];
-                for (size_t i = 0; i < m->n_rates && i < FIB_PLAN_MAX_RATES;
-                     i++)
-                    if (m->rates[i].cryo == p->cryo) {
-                        r = &m->rates[i];
-                        break;
-                    }
-            }
-            fib_plan_projectile ion_r = fib_plan_projectile_of(r->ion);
-            double y_r, af_r = 1.0;
-            if ((st = fib_plan_material_yield(ion_r, m, r->energy_keV,
-                                              p->compound_model, &y_r, err)) !=
-                FIB_OK)
+            st = scaled_rate(m, p, info, y0, angle_txt, out, &r, err);
+            if (st != FIB_OK)
                 return st;
-            if (r->angle_deg > 0.0 &&
-                fib_plan_angular_factor(ion_r, m, r->energy_keV, r->angle_deg,
-                                        &af_r, NULL) != FIB_OK)
-                af_r = 1.0;
-            if (y_r > 0.0) {
-                double scale = y0 / y_r;
-                out->removal_um3_per_nC =
-                    r->um3_per_nC / af_r * scale * out->angle_factor *
-                    ((p->cryo && !r->cryo) ? out->cryo_factor : 1.0);
-                out->removal_origin = FIB_PLAN_ORIGIN_SCALED;
-                const fib_plan_ion_info *ri = fib_plan_ion_get(r->ion);
-                fib__str_fmt(out->removal_source, sizeof out->removal_source,
-                             "scaled measurement: %s x model %s/%s %g/%g keV "
-                             "ratio %.3g%s",
-                             r->source, info->symbol, ri ? ri->symbol : "?",
-                             p->energy_keV, r->energy_keV, scale, angle_txt);
-            } else {
-                r = NULL;
-            }
         }
     }
     if (!r) {
@@ -457,20 +499,8 @@ fib_status fib_plan_sputter(const fib_plan_material *m,
     }
     (void)bnote;
 
-    if ((st = fib_plan_range_nm(ion, m, p->energy_keV, &out->projected_range_nm,
-                                &out->range_straggle_nm, err)) != FIB_OK)
+    if ((st = range_and_damage(ion, m, p->energy_keV, out, err)) != FIB_OK)
         return st;
-    fib__str_copy(out->range_source, sizeof out->range_source,
-                  "model: ZBL nuclear + Lindhard-Scharff electronic "
-                  "stopping, CSDA + projected-range correction (+-30 %)");
-    if ((st = fib_plan_damage_depth_nm(ion, m, p->energy_keV,
-                                       &out->damage_depth_nm, err)) != FIB_OK)
-        return st;
-    fib__str_fmt(out->damage_source, sizeof out->damage_source,
-                 "model: %.2f x %.2f x Rp, calibrated on %s", fib__damage_c(m),
-                 fib__damage_g(ion),
-                 m->soft ? "cryo-ET lamellae (Ga 60 nm, Xe 30-45 nm)"
-                         : "Si (Ga 23 nm at 30 kV, 10 nm at 10 kV)");
     out->implanted_fraction =
         fib_plan_implanted_fraction(out->yield_atoms_per_ion);
     return FIB_OK;

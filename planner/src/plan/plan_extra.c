@@ -272,6 +272,52 @@ void fib_plan_sv_defaults(fib_plan_sv_request *r)
             r->ions[i].energy_keV = 30.0;
 }
 
+/* The current of a slice-and-view run when the request names none
+ * (removal rate @p rate, @p ns slices of @p v_slice um^3, @p image_s
+ * imaging per slice, @p budget_s). */
+static double sv_choose_current(const fib_plan_sv_request *rq,
+                                const fib_plan_column *col, double kV,
+                                double rate, double ns, double v_slice,
+                                double image_s, double budget_s)
+{
+    double I;
+    /* Rule: slice definition first, within the time budget.  The
+     * largest preset whose probe is not wider than the slice; if
+     * that run exceeds the budget, the smallest preset that meets
+     * it among those with a probe <= 10 x the slice (the face is
+     * cut by the beam edge: Ga 30 kV FIB-SEM tomography mills 5-20
+     * nm slices at 0.1-1 nA, probes 2-5 x the slice [L]); if none
+     * meets it, the largest of those (flagged). */
+    size_t np = col->n_presets;
+    double d[FIB_PLAN_MAX_PRESETS];
+    for (size_t k = 0; k < np; k++)
+        if (fib_plan_probe_diameter_nm(col, kV, col->presets_pA[k], &d[k],
+                                       NULL) != FIB_OK)
+            d[k] = HUGE_VAL;
+    I = col->presets_pA[0];
+    for (size_t k = 0; k < np; k++)
+        if (d[k] <= rq->slice_nm)
+            I = col->presets_pA[k];
+    double t_run =
+        ns * (v_slice / (rate * I * 1e-3) + image_s + rq->per_slice_overhead_s);
+    if (t_run > budget_s) {
+        double best = 0;
+        for (size_t k = 0; k < np; k++) {
+            double Ik = col->presets_pA[k];
+            if (!(Ik > I) || !(d[k] <= SV_PROBE_MAX * rq->slice_nm))
+                continue;
+            best = Ik; /* largest so far within the probe limit */
+            double tk = ns * (v_slice / (rate * Ik * 1e-3) + image_s +
+                              rq->per_slice_overhead_s);
+            if (tk <= budget_s)
+                break; /* smallest that meets the budget */
+        }
+        if (best > 0)
+            I = best;
+    }
+    return I;
+}
+
 fib_status fib_plan_slice_view(const fib_plan_sv_request *in,
                                const fib_plan_materials *db,
                                fib_plan_sv_result *out, fib_error *err)
@@ -341,42 +387,9 @@ fib_status fib_plan_slice_view(const fib_plan_sv_request *in,
                                  kV);
         double I = r.ion_current_pA[i];
         bool chosen = !(I > 0);
-        if (chosen) {
-            /* Rule: slice definition first, within the time budget.  The
-             * largest preset whose probe is not wider than the slice; if
-             * that run exceeds the budget, the smallest preset that meets
-             * it among those with a probe <= 10 x the slice (the face is
-             * cut by the beam edge: Ga 30 kV FIB-SEM tomography mills 5-20
-             * nm slices at 0.1-1 nA, probes 2-5 x the slice [L]); if none
-             * meets it, the largest of those (flagged). */
-            size_t np = col->n_presets;
-            double d[FIB_PLAN_MAX_PRESETS];
-            for (size_t k = 0; k < np; k++)
-                if (fib_plan_probe_diameter_nm(col, kV, col->presets_pA[k],
-                                               &d[k], NULL) != FIB_OK)
-                    d[k] = HUGE_VAL;
-            I = col->presets_pA[0];
-            for (size_t k = 0; k < np; k++)
-                if (d[k] <= r.slice_nm)
-                    I = col->presets_pA[k];
-            double t_run = ns * (v_slice / (rate * I * 1e-3) + image_s +
-                                 r.per_slice_overhead_s);
-            if (t_run > budget_s) {
-                double best = 0;
-                for (size_t k = 0; k < np; k++) {
-                    double Ik = col->presets_pA[k];
-                    if (!(Ik > I) || !(d[k] <= SV_PROBE_MAX * r.slice_nm))
-                        continue;
-                    best = Ik; /* largest so far within the probe limit */
-                    double tk = ns * (v_slice / (rate * Ik * 1e-3) + image_s +
-                                      r.per_slice_overhead_s);
-                    if (tk <= budget_s)
-                        break; /* smallest that meets the budget */
-                }
-                if (best > 0)
-                    I = best;
-            }
-        }
+        if (chosen)
+            I = sv_choose_current(&r, col, kV, rate, ns, v_slice, image_s,
+                                  budget_s);
         if (I < col->current_min_pA * 0.999 || I > col->current_max_pA * 1.001)
             return fib_error_set(err, FIB_EINVAL,
                                  "planner: ions[%zu].current_pA %g outside "

@@ -410,6 +410,77 @@ static size_t batched_order(const fib_session *s, unsigned mask,
     return n;
 }
 
+/* Per-site results and session totals once the schedule is run: @p ref
+ * the site-by-site reference, @p t the session's end, @p done steps, @p cc
+ * current changes and @p moves site moves of the batched schedule, @p rate
+ * the ice growth (nm/h). */
+static void summarize(fib_session *s, const sched_stats *ref_in, double t,
+                      size_t done, size_t cc, size_t moves, double rate)
+{
+    const fib_session_request *r = &s->req;
+    const size_t ns = r->n_sites;
+    const sched_stats ref = *ref_in;
+    fib_session_summary *S = &s->sum;
+    S->workflow = r->workflow;
+    S->n_sites = ns;
+    S->n_steps = done;
+    S->total_s = t;
+    S->current_changes = cc;
+    S->current_changes_sitewise = ref.current_changes;
+    S->site_moves = moves;
+    S->site_moves_sitewise = ref.site_moves;
+    S->schedule_sitewise_s = ref.total_s;
+    for (size_t i = 0; i < done; i++) {
+        const fib_session_step *st = &s->steps[i];
+        fib_session_site_result *R = &s->res[st->site];
+        if (st->step.mills) {
+            R->milling_s += st->step.commanded_time_s;
+            S->milling_s += st->step.commanded_time_s;
+        }
+        R->overhead_s += st->step.overhead_s;
+        S->overhead_s += st->step.overhead_s;
+        R->polish_end_s = st->step.end_s;
+    }
+    S->schedule_s = S->milling_s + S->overhead_s;
+    S->time_saved_s = S->schedule_sitewise_s - S->schedule_s;
+    for (size_t ph = 0; ph < s->n_phases; ph++)
+        if (s->phases[ph].kind != FIB_SESSION_PHASE_MILL)
+            S->phases_s += s->phases[ph].duration_s;
+    for (size_t k = 0; k < ns; k++) {
+        fib_session_site_result *R = &s->res[k];
+        R->final_thickness_nm = fib_plan_final_thickness_nm(s->plans[k]);
+        /* the milling phase holding the site's last step */
+        double end = R->polish_end_s;
+        for (size_t i = done; i-- > 0;)
+            if (s->steps[i].site == k) {
+                const fib_session_phase *P = &s->phases[s->steps[i].phase];
+                end = P->temperature_K < 200 ? P->end_s : R->polish_end_s;
+                break;
+            }
+        R->ice_after_nm = rate * (end - R->polish_end_s) / 3600.0;
+        if (R->ice_after_nm > S->ice_max_nm)
+            S->ice_max_nm = R->ice_after_nm;
+        if (R->ice_sitewise_nm > S->ice_max_sitewise_nm)
+            S->ice_max_sitewise_nm = R->ice_sitewise_nm;
+    }
+    /* success: the request's rate, else the mean of the sites' method
+     * rates (sites may override the method) */
+    if (r->success_rate > 0) {
+        S->success_rate = r->success_rate;
+        S->success_source = "success_rate from the session file";
+    } else {
+        double sum = 0;
+        for (size_t k = 0; k < ns; k++)
+            sum += fib_session_success_rate(
+                fib_plan_get_request(s->plans[k])->site.method,
+                &S->success_source);
+        S->success_rate = sum / (double)ns;
+    }
+    S->expected_lamellae = (double)ns * S->success_rate;
+    S->lamellae_per_day =
+        S->total_s > 0 ? S->expected_lamellae * 86400.0 / S->total_s : 0;
+}
+
 static fib_status build(fib_session *s, fib_error *err)
 {
     const fib_session_request *r = &s->req;
@@ -500,66 +571,7 @@ static fib_status build(fib_session *s, fib_error *err)
     }
     s->n_steps = done;
 
-    /* per-site results and totals */
-    fib_session_summary *S = &s->sum;
-    S->workflow = r->workflow;
-    S->n_sites = ns;
-    S->n_steps = done;
-    S->total_s = t;
-    S->current_changes = cc;
-    S->current_changes_sitewise = ref.current_changes;
-    S->site_moves = moves;
-    S->site_moves_sitewise = ref.site_moves;
-    S->schedule_sitewise_s = ref.total_s;
-    for (size_t i = 0; i < done; i++) {
-        const fib_session_step *st = &s->steps[i];
-        fib_session_site_result *R = &s->res[st->site];
-        if (st->step.mills) {
-            R->milling_s += st->step.commanded_time_s;
-            S->milling_s += st->step.commanded_time_s;
-        }
-        R->overhead_s += st->step.overhead_s;
-        S->overhead_s += st->step.overhead_s;
-        R->polish_end_s = st->step.end_s;
-    }
-    S->schedule_s = S->milling_s + S->overhead_s;
-    S->time_saved_s = S->schedule_sitewise_s - S->schedule_s;
-    for (size_t ph = 0; ph < s->n_phases; ph++)
-        if (s->phases[ph].kind != FIB_SESSION_PHASE_MILL)
-            S->phases_s += s->phases[ph].duration_s;
-    for (size_t k = 0; k < ns; k++) {
-        fib_session_site_result *R = &s->res[k];
-        R->final_thickness_nm = fib_plan_final_thickness_nm(s->plans[k]);
-        /* the milling phase holding the site's last step */
-        double end = R->polish_end_s;
-        for (size_t i = done; i-- > 0;)
-            if (s->steps[i].site == k) {
-                const fib_session_phase *P = &s->phases[s->steps[i].phase];
-                end = P->temperature_K < 200 ? P->end_s : R->polish_end_s;
-                break;
-            }
-        R->ice_after_nm = rate * (end - R->polish_end_s) / 3600.0;
-        if (R->ice_after_nm > S->ice_max_nm)
-            S->ice_max_nm = R->ice_after_nm;
-        if (R->ice_sitewise_nm > S->ice_max_sitewise_nm)
-            S->ice_max_sitewise_nm = R->ice_sitewise_nm;
-    }
-    /* success: the request's rate, else the mean of the sites' method
-     * rates (sites may override the method) */
-    if (r->success_rate > 0) {
-        S->success_rate = r->success_rate;
-        S->success_source = "success_rate from the session file";
-    } else {
-        double sum = 0;
-        for (size_t k = 0; k < ns; k++)
-            sum += fib_session_success_rate(
-                fib_plan_get_request(s->plans[k])->site.method,
-                &S->success_source);
-        S->success_rate = sum / (double)ns;
-    }
-    S->expected_lamellae = (double)ns * S->success_rate;
-    S->lamellae_per_day =
-        S->total_s > 0 ? S->expected_lamellae * 86400.0 / S->total_s : 0;
+    summarize(s, &ref, t, done, cc, moves, rate);
     free(batmem);
     free(seq);
     return FIB_OK;
