@@ -4,6 +4,11 @@ target_compile_options(fib_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
   -Wold-style-definition -Wwrite-strings -Wpointer-arith -Wundef -Wvla
   -Wformat=2 -Wno-format-nonliteral)
+# Implicit conversions that may change a value and casts that drop const
+# (issue 14): the library and the command are clean under both; tests,
+# benchmarks and examples follow where they use fib_strict_warnings.
+add_library(fib_strict_warnings INTERFACE)
+target_compile_options(fib_strict_warnings INTERFACE -Wconversion -Wcast-qual)
 # glibc defines NAN and INFINITY as float constants; clang then flags every
 # `double x = NAN`, gcc does not.  Keep the check where it is useful.
 if(CMAKE_C_COMPILER_ID STREQUAL "GNU")

@@ -82,12 +82,13 @@ fib_status fib_plot_timeline(fib_canvas *c, fib_canvas_rect r,
     fib__plot_draw_x_ticks(c, &f, step, !p->no_grid);
     const double lane_h = (double)a.h / (double)p->n_lanes;
     for (size_t l = 0; l < p->n_lanes; l++) {
-        const int ly = a.y + (int)floor(l * lane_h);
+        const int ly = a.y + (int)floor((double)l * lane_h);
         if (l > 0)
             fib_canvas_line(c, a.x, ly, a.x + a.w - 1, ly, COL_GRID);
-        fib_canvas_text_aligned(
-            c, a.x - f.tick - f.pad / 2, a.y + (int)floor((l + 0.5) * lane_h),
-            p->lanes[l], f.ts, COL_TEXT, FIB_ALIGN_END, FIB_ALIGN_CENTER);
+        fib_canvas_text_aligned(c, a.x - f.tick - f.pad / 2,
+                                a.y + (int)floor(((double)l + 0.5) * lane_h),
+                                p->lanes[l], f.ts, COL_TEXT, FIB_ALIGN_END,
+                                FIB_ALIGN_CENTER);
     }
     fib_canvas_set_clip(c, a);
     for (size_t i = 0; i < n_segs; i++) {
@@ -101,8 +102,8 @@ fib_status fib_plot_timeline(fib_canvas *c, fib_canvas_rect r,
         int xb = fib__plot_px_floor(fib_plot_px_x(&f.ax, s->end_min) + 0.5);
         if (xb <= xa)
             xb = xa + 1;
-        const int ya = a.y + (int)floor((s->lane + 0.15) * lane_h);
-        const int yb = a.y + (int)floor((s->lane + 0.85) * lane_h);
+        const int ya = a.y + (int)floor(((double)s->lane + 0.15) * lane_h);
+        const int yb = a.y + (int)floor(((double)s->lane + 0.85) * lane_h);
         const fib_canvas_rect bar = {xa, ya, xb - xa,
                                      yb - ya > 1 ? yb - ya : 1};
         fib_canvas_fill_rect(c, bar, col);

@@ -654,8 +654,8 @@ fib_status fib__draw_timeline(fib_plan *const *plans, size_t n,
 {
     fib_canvas *c = NULL;
     const int legend_h = 40;
-    fib_status st =
-        fib_canvas_create(1200, 160 + 90 * n + legend_h, 0xFFFFFFu, &c, err);
+    fib_status st = fib_canvas_create(1200, 160 + 90 * n + (size_t)legend_h,
+                                      0xFFFFFFu, &c, err);
     if (st != FIB_OK)
         return st;
     const char *lanes[FIB_PLAN_MAX_IONS];

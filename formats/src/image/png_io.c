@@ -322,7 +322,8 @@ static int png_write_body(png_wctx *c)
         snprintf(txt, sizeof txt, "%.17g %.17g", img->pixel_size_nm[0],
                  img->pixel_size_nm[1]);
         text.compression = PNG_TEXT_COMPRESSION_NONE;
-        text.key = (png_charp) "fib:pixel_size_nm";
+        char key[] = "fib:pixel_size_nm";
+        text.key = key;
         text.text = txt;
         png_set_text(c->png, c->info, &text, 1);
     }

@@ -108,10 +108,11 @@ static void zeiss_text(text *t, const fib_fmt_meta *m, size_t w)
     const double px = m->pixel_size_nm[0];
     /* leading unnamed values as SmartSEM writes them (pixel size in m) */
     add(t, "0\r\n0\r\n0\r\n%e\r\n", px * 1e-9);
-    size_t n = 3 + (isfinite(m->hv_kV) != 0) + (isfinite(m->current_pA) != 0) +
-               (isfinite(m->working_distance_nm) != 0) +
-               (isfinite(m->stage_tilt_deg) != 0) + (m->tilt_correction >= 0) +
-               2;
+    size_t n = (size_t)(3 + (isfinite(m->hv_kV) != 0) +
+                        (isfinite(m->current_pA) != 0) +
+                        (isfinite(m->working_distance_nm) != 0) +
+                        (isfinite(m->stage_tilt_deg) != 0) +
+                        (m->tilt_correction >= 0) + 2);
     add(t, "%zu\r\n", n);
     zeiss_pair(t, "DP_DETECTOR_CHANNEL", "Signal A = %s",
                m->detector[0] ? m->detector : "SE2");

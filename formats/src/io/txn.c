@@ -32,7 +32,7 @@ struct fib_fmt_txn {
     size_t n_st, cap_st;
     char **strs; /* returned paths, and staged folders needing a manifest */
     size_t n_strs, cap_strs;
-    char **manifest_dirs; /* staged output folders (point into strs) */
+    const char **manifest_dirs; /* staged output folders (into strs) */
     size_t n_man, cap_man;
     int err_no; /* errno of the last failed stage_for() */
 };
@@ -278,7 +278,7 @@ fib_status fib_fmt_txn_dir(fib_fmt_txn *t, const char *final_dir,
     if (st == FIB_OK) {
         if (fib__txn_grow((void **)&t->manifest_dirs, &t->cap_man, t->n_man,
                           sizeof *t->manifest_dirs))
-            t->manifest_dirs[t->n_man++] = (char *)*staged;
+            t->manifest_dirs[t->n_man++] = *staged;
         else
             st = fib_error_set(err, FIB_ENOMEM, "%s: out of memory", final_dir);
     }

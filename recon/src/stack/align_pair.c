@@ -143,17 +143,16 @@ static double dft_block(const fib__aligner *a, scratch *s, double y0, double x0,
 /* The normalised cross-power conj(A) B of one pair into s->r (whitened,
  * high-passed, notched, DC and Nyquist zeroed), and the sum of m |R| over
  * the refinement band (the quality's denominator). */
-static double cross_power(const fib__aligner *a, scratch *s,
-                          const fftwf_complex *A, const fftwf_complex *B,
-                          double kby, size_t nkb)
+static double cross_power(const fib__aligner *a, scratch *s, const float *A,
+                          const float *B, double kby, size_t nkb)
 {
     const size_t w = a->w, h = a->h, hw = a->hw;
     const float p = (float)a->p;
     const bool w_even = (w % 2) == 0, h_even = (h % 2) == 0;
     double total = 0.0;
     for (size_t ky = 0; ky < h; ky++) {
-        const float *restrict ab = &A[ky * hw][0], *restrict bb =
-                                                       &B[ky * hw][0];
+        const float *restrict ab = A + 2 * ky * hw, *restrict bb =
+                                                        B + 2 * ky * hw;
         float *restrict rr = s->rre + ky * hw, *restrict ri = s->rim + ky * hw;
         /* conj(A) * B, split into real and imaginary planes (vectorisable) */
         for (size_t kx = 0; kx < hw; kx++) {
@@ -292,8 +291,7 @@ void fib__aligner_pair(fib__aligner *a, int thread, const void *spec_a,
 {
     scratch *s = &a->scr[thread];
     const size_t w = a->w, h = a->h, hw = a->hw;
-    const fftwf_complex *A = (const fftwf_complex *)spec_a;
-    const fftwf_complex *B = (const fftwf_complex *)spec_b;
+    const float *A = spec_a, *B = spec_b; /* interleaved re, im */
 
     /* refinement band (see create); the quality is measured inside it */
     const double kbx = a->ups > 1 ? a->band * (double)(w / 2) : (double)w;
