@@ -318,12 +318,10 @@ static double sv_choose_current(const fib_plan_sv_request *rq,
     return I;
 }
 
-fib_status fib_plan_slice_view(const fib_plan_sv_request *in,
-                               const fib_plan_materials *db,
-                               fib_plan_sv_result *out, fib_error *err)
+/* The region, voxel and slice sizes and the ion count of a request. */
+static fib_status sv_check(const fib_plan_sv_request *rq, fib_error *err)
 {
-    fib_plan_sv_request r = *in;
-    fib_plan_sv_defaults(&r);
+    const fib_plan_sv_request r = *rq;
     if (!(r.region_x_um > 0) || !(r.region_y_um > 0) || !(r.region_z_um > 0))
         return fib_error_set(err, FIB_EINVAL,
                              "planner: slice-view region must be > 0 in x, y "
@@ -341,8 +339,20 @@ fib_status fib_plan_slice_view(const fib_plan_sv_request *in,
     if (r.n_ions < 1 || r.n_ions > FIB_PLAN_MAX_IONS)
         return fib_error_set(err, FIB_EINVAL, "planner: 1..%d ions",
                              FIB_PLAN_MAX_IONS);
+    return FIB_OK;
+}
+
+fib_status fib_plan_slice_view(const fib_plan_sv_request *in,
+                               const fib_plan_materials *db,
+                               fib_plan_sv_result *out, fib_error *err)
+{
+    fib_plan_sv_request r = *in;
+    fib_plan_sv_defaults(&r);
+    fib_status st = sv_check(&r, err);
+    if (st != FIB_OK)
+        return st;
     fib_plan_material m;
-    fib_status st = fib_plan_material_resolve(db, r.material, 0, &m, err);
+    st = fib_plan_material_resolve(db, r.material, 0, &m, err);
     if (st != FIB_OK)
         return st;
     double nx = ceil(r.region_x_um * 1e3 / r.voxel_nm);
