@@ -63,6 +63,19 @@ run_all() {
     for f in "$here"/tests/data/*.tif "$here"/tests/data/*.png; do
       run "info-$(basename "$f")" "$cli" info "$f"
     done
+    # Real instrument files and volumes where ../shared/data is beside the
+    # clone (skipped, and absent from the manifest, where it is not).
+    sd="$here/../shared/data"
+    if [ -d "$sd" ]; then
+      for f in "$sd"/*/*.tif; do
+        b=$(basename "$(dirname "$f")")-$(basename "$f" .tif)
+        run "real-info-$b" "$cli" info "$f"
+        run "real-convert-$b" "$cli" convert "$f" "real-$b.mrc"
+      done
+      run real-recon "$cli" recon --input "$sd/janelia-fib25-medulla-cube/slices" --out real-rec --pixel-size-nm 8 --slice-nm 8
+      run real-correct "$cli" correct "$sd/nacre-fib-curtaining/nacreous_domain.tif" real-nacre.tif --destripe
+      run real-measure "$cli" measure "$sd/taufactor-electrode/electrode.tiff" --json real-tf.json --voxel-nm 20,20,20 --tpb 0,1,2 --no-thickness
+    fi
   ) >/dev/null 2>&1
   # Hash every file; reports and logs after normalisation.
   (cd "$w" && find . -type f | LC_ALL=C sort | while read -r f; do
