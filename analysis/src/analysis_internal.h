@@ -30,20 +30,6 @@ static inline size_t fib__vol_count(const fib_volume *vol)
     return vol->nx * vol->ny * vol->nz;
 }
 
-/* Label at voxel i of a packed u8/u16/u32 label volume (callers have
- * rejected f32). */
-static inline uint32_t fib__label_at(const fib_volume *v, size_t i)
-{
-    switch (v->type) {
-    case FIB_PX_U8:
-        return ((const uint8_t *)v->data)[i];
-    case FIB_PX_U16:
-        return ((const uint16_t *)v->data)[i];
-    default:
-        return ((const uint32_t *)v->data)[i];
-    }
-}
-
 /* Value of voxel i of a packed volume as double. */
 double fib__vol_value(const fib_volume *vol, size_t i);
 

@@ -80,7 +80,8 @@ static void objects_scan(const fib_volume *cc, size_t n,
                             continue;
                         size_t j =
                             ((size_t)zz * ny + (size_t)yy) * nx + (size_t)xx;
-                        if (fib__label_at(src_labels, j) == substrate->label) {
+                        if (fib_volume_label_at(src_labels, j) ==
+                            substrate->label) {
                             s->touches_substrate = true;
                             break;
                         }

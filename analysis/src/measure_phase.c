@@ -31,7 +31,7 @@ fib_status fib_recon_volume_fraction(const fib_volume *labels, uint32_t value,
         return st;
     size_t n = fib__vol_count(labels), c = 0;
     for (size_t i = 0; i < n; i++)
-        c += fib__label_at(labels, i) == value;
+        c += fib_volume_label_at(labels, i) == value;
     *fraction = (double)c / (double)n;
     return FIB_OK;
 }
@@ -125,7 +125,7 @@ fib_status fib_recon_mesh_phase(const fib_volume *labels, uint32_t value,
             for (size_t x = 0; x < labels->nx; x++) {
                 size_t i = (z * labels->ny + y) * labels->nx + x;
                 size_t j = ((z + pad) * d[1] + y + pad) * d[0] + x + pad;
-                f[j] = fib__label_at(labels, i) == value ? 1.0f : 0.0f;
+                f[j] = fib_volume_label_at(labels, i) == value ? 1.0f : 0.0f;
             }
     if (o.sigma_vox > 0 && (st = gauss3(f, d, o.sigma_vox, err)) != FIB_OK) {
         free(f);
@@ -178,7 +178,7 @@ fib_status fib_recon_mesh_phase(const fib_volume *labels, uint32_t value,
                 }
                 if (!inside)
                     break;
-                lab = fib__label_at(
+                lab = fib_volume_label_at(
                     labels, (idx[2] * dims[1] + idx[1]) * dims[0] + idx[0]);
             }
         }

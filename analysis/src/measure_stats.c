@@ -36,7 +36,7 @@ static fib_status percolating(const fib_volume *labels, uint32_t value,
     if (st)
         return st;
     for (size_t i = 0; i < n; i++)
-        ((uint8_t *)m.data)[i] = fib__label_at(labels, i) == value;
+        ((uint8_t *)m.data)[i] = fib_volume_label_at(labels, i) == value;
     size_t ncl = 0;
     st = fib_recon_label(&m, 6, &lab, &ncl, err);
     fib_volume_clear(&m);
@@ -95,7 +95,7 @@ fib_status fib_recon_tpb(const fib_volume *labels, const uint32_t phase[3],
         return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
     }
     for (size_t i = 0; i < n; i++) {
-        const uint32_t l = fib__label_at(labels, i);
+        const uint32_t l = fib_volume_label_at(labels, i);
         code[i] = l == phase[0] ? 1 : l == phase[1] ? 2 : l == phase[2] ? 4 : 0;
     }
     for (int p = 0; p < 3 && axis >= 0; p++) {
@@ -207,8 +207,8 @@ fib_status fib_recon_chords(const fib_volume *labels, uint32_t value, int axis,
             size_t run = 0, start = 0;
             for (size_t k = 0; k <= len; k++) {
                 const bool in =
-                    k < len &&
-                    fib__label_at(labels, base + k * stride[axis]) == value;
+                    k < len && fib_volume_label_at(
+                                   labels, base + k * stride[axis]) == value;
                 if (in) {
                     if (!run)
                         start = k;
@@ -283,7 +283,7 @@ fib_status fib_recon_two_point(const fib_volume *labels, uint32_t value,
         return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
     for (size_t r = 0; r < rows; r++)
         for (size_t x = 0; x < nx; x++)
-            if (fib__label_at(labels, r * nx + x) == value)
+            if (fib_volume_label_at(labels, r * nx + x) == value)
                 bits[r * nw + x / 64] |= (uint64_t)1 << (x % 64);
     for (size_t lag = 0; lag <= max_lag; lag++) {
         unsigned long long hits = 0;

@@ -416,7 +416,7 @@ fib_status fib_recon_coating(const fib_volume *labels, uint32_t particle,
             }
             if (!inside)
                 break;
-            uint32_t lab = fib__label_at(
+            uint32_t lab = fib_volume_label_at(
                 labels, (idx[2] * dims[1] + idx[1]) * dims[0] + idx[0]);
             if (lab == particle && last_c < 0)
                 continue;

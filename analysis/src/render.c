@@ -237,7 +237,7 @@ fib_status fib_recon_render_surface(const fib_volume *labels, uint32_t value,
     if (!occ)
         return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
     for (size_t i = 0; i < n; i++)
-        occ[i] = fib__label_at(labels, i) == value;
+        occ[i] = fib_volume_label_at(labels, i) == value;
     if ((st = fib_image_init(out, FIB_PX_U8, width, height, err)) != FIB_OK) {
         free(occ);
         return st;

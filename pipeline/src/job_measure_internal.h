@@ -19,19 +19,6 @@
 
 /* ---- labels (job_measure_util.c) ------------------------------------- */
 
-/** Label value of voxel @p i of a u8, u16 or u32 volume. */
-static inline uint32_t fib__job_label_at(const fib_volume *v, size_t i)
-{
-    switch (v->type) {
-    case FIB_PX_U8:
-        return ((const uint8_t *)v->data)[i];
-    case FIB_PX_U16:
-        return ((const uint16_t *)v->data)[i];
-    default:
-        return ((const uint32_t *)v->data)[i];
-    }
-}
-
 /** @p mask (u8, same size) = 1 where @p labels holds @p label, else 0. */
 void fib__job_label_mask(const fib_volume *labels, uint32_t label,
                          fib_volume *mask);

@@ -16,7 +16,7 @@ void fib__job_label_mask(const fib_volume *labels, uint32_t label,
     const size_t n = labels->nx * labels->ny * labels->nz;
     uint8_t *M = mask->data;
     for (size_t i = 0; i < n; i++)
-        M[i] = fib__job_label_at(labels, i) == label;
+        M[i] = fib_volume_label_at(labels, i) == label;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -35,7 +35,7 @@ size_t fib__job_labels_distinct(const fib_volume *v, uint32_t *vals, size_t max)
         if (!seen)
             return 0;
         for (size_t i = 0; i < n; i++)
-            seen[fib__job_label_at(v, i)] = 1;
+            seen[fib_volume_label_at(v, i)] = 1;
         for (size_t b = 0; b < nb && k < max; b++)
             if (seen[b])
                 vals[k++] = (uint32_t)b;
@@ -43,7 +43,7 @@ size_t fib__job_labels_distinct(const fib_volume *v, uint32_t *vals, size_t max)
         return k;
     }
     for (size_t i = 0; i < n; i++) {
-        const uint32_t x = fib__job_label_at(v, i);
+        const uint32_t x = fib_volume_label_at(v, i);
         size_t j = 0;
         while (j < k && vals[j] != x)
             j++;

@@ -138,6 +138,22 @@ static inline void *fib_volume_at(const fib_volume *vol, size_t x, size_t y,
            x * fib_pixel_size_bytes(vol->type);
 }
 
+/** Label at voxel index @p i (x fastest) of a packed (contiguous) u8, u16
+ *  or u32 label volume; any other pixel type reads as u32 -- callers
+ *  refuse f32 labels first.  The one label reader of analysis/ and
+ *  pipeline/. */
+static inline uint32_t fib_volume_label_at(const fib_volume *v, size_t i)
+{
+    switch (v->type) {
+    case FIB_PX_U8:
+        return ((const uint8_t *)v->data)[i];
+    case FIB_PX_U16:
+        return ((const uint16_t *)v->data)[i];
+    default:
+        return ((const uint32_t *)v->data)[i];
+    }
+}
+
 /** Value of voxel (x, y, z) as double (slow path). */
 FIB_API double fib_volume_get(const fib_volume *vol, size_t x, size_t y,
                               size_t z);
