@@ -205,6 +205,36 @@ fib_status fib_fmt_txn_tree(fib_fmt_txn *t, const char *final_path,
     return txn_entry(t, final_path, true, staged, err);
 }
 
+/* The new folder @p final_dir staged whole in its parent (one rename at
+ * the commit) and created empty; a failure says "FINAL: CANNOT: reason". */
+static fib_status stage_new_folder(fib_fmt_txn *t, const char *final_dir,
+                                   const char *cannot, const char **staged,
+                                   fib_error *err)
+{
+    char *folder, *base;
+    if (!fib__txn_split_path(final_dir, &folder, &base))
+        return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", final_dir);
+    fib_status st;
+    if (!fib__txn_plain_name(base)) {
+        st = fib_error_set(err, FIB_EINVAL, "%s: not a folder name", final_dir);
+    } else {
+        st = stage_entry(t, final_dir, folder, base, staged, err);
+        if (st == FIB_EIO) {
+            const int e = t->err_no; /* of the failed realpath/mkdir */
+            if (err)
+                err->code = FIB_OK; /* replace the message */
+            st = fib_error_set(err, FIB_EIO, "%s: %s: %s", final_dir, cannot,
+                               strerror(e));
+        }
+    }
+    if (st == FIB_OK && mkdir(*staged, 0777) != 0)
+        st = fib_error_set(err, FIB_EIO, "%s: %s: %s", final_dir, cannot,
+                           strerror(errno));
+    free(folder);
+    free(base);
+    return st;
+}
+
 fib_status fib_fmt_txn_dir(fib_fmt_txn *t, const char *final_dir,
                            const char *const *legacy, size_t n_legacy,
                            const char **staged, fib_error *err)
@@ -256,25 +286,8 @@ fib_status fib_fmt_txn_dir(fib_fmt_txn *t, const char *final_dir,
         return FIB_OK;
     }
     /* new folder: staged whole in its parent, one rename at the commit */
-    char *folder, *base;
-    if (!fib__txn_split_path(final_dir, &folder, &base))
-        return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", final_dir);
-    fib_status st;
-    if (!fib__txn_plain_name(base))
-        st = fib_error_set(err, FIB_EINVAL, "%s: not a folder name", final_dir);
-    else {
-        st = stage_entry(t, final_dir, folder, base, staged, err);
-        if (st == FIB_EIO) {
-            const int e = t->err_no; /* of the failed realpath/mkdir */
-            if (err)
-                err->code = FIB_OK; /* replace the message */
-            st = fib_error_set(err, FIB_EIO, "%s: cannot create folder: %s",
-                               final_dir, strerror(e));
-        }
-    }
-    if (st == FIB_OK && mkdir(*staged, 0777) != 0)
-        st = fib_error_set(err, FIB_EIO, "%s: cannot create folder: %s",
-                           final_dir, strerror(errno));
+    fib_status st =
+        stage_new_folder(t, final_dir, "cannot create folder", staged, err);
     if (st == FIB_OK) {
         if (fib__txn_grow((void **)&t->manifest_dirs, &t->cap_man, t->n_man,
                           sizeof *t->manifest_dirs))
@@ -282,8 +295,6 @@ fib_status fib_fmt_txn_dir(fib_fmt_txn *t, const char *final_dir,
         else
             st = fib_error_set(err, FIB_ENOMEM, "%s: out of memory", final_dir);
     }
-    free(folder);
-    free(base);
     return st;
 }
 
@@ -325,28 +336,7 @@ fib_status fib_fmt_txn_new_dir(fib_fmt_txn *t, const char *final_dir,
         *staged = s->newdir;
         return FIB_OK;
     }
-    char *folder, *base;
-    if (!fib__txn_split_path(final_dir, &folder, &base))
-        return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", final_dir);
-    fib_status st;
-    if (!fib__txn_plain_name(base)) {
-        st = fib_error_set(err, FIB_EINVAL, "%s: not a folder name", final_dir);
-    } else {
-        st = stage_entry(t, final_dir, folder, base, staged, err);
-        if (st == FIB_EIO) {
-            const int e = t->err_no; /* of the failed realpath/mkdir */
-            if (err)
-                err->code = FIB_OK; /* replace the message */
-            st = fib_error_set(err, FIB_EIO, "%s: cannot create it: %s",
-                               final_dir, strerror(e));
-        }
-    }
-    if (st == FIB_OK && mkdir(*staged, 0777) != 0)
-        st = fib_error_set(err, FIB_EIO, "%s: cannot create it: %s", final_dir,
-                           strerror(errno));
-    free(folder);
-    free(base);
-    return st;
+    return stage_new_folder(t, final_dir, "cannot create it", staged, err);
 }
 
 void fib_fmt_txn_explain(const fib_fmt_txn *t, fib_error *err)
