@@ -235,16 +235,17 @@ fib_status fib_job_demo(const fib_job_demo_params *p, const fib_job_env *env,
                              "demo: env->txn must be NULL (each stage "
                              "commits its outputs before the next reads "
                              "them)");
-    if (!*dir || strlen(dir) > MAX_DIR)
+    if (strlen(dir) > MAX_DIR)
         return fib_error_set(err, FIB_EINVAL,
-                             "demo: the output folder name must have 1 to %d "
-                             "bytes (got %zu)",
+                             "demo: the output folder name must have at most "
+                             "%d bytes (got %zu)",
                              MAX_DIR, strlen(dir));
     demo_paths *d = malloc(sizeof *d);
     if (!d)
         return fib_error_set(err, FIB_ENOMEM, "demo: out of memory");
     paths_make(d, dir);
-    const fib_status st = run(d, env, res, err);
+    const fib_job_env none = {0}; /* every stage is handed an environment */
+    const fib_status st = run(d, env ? env : &none, res, err);
     free(d);
     return st;
 }
