@@ -61,6 +61,7 @@
 /* pipeline: whole workflows, files in, files out */
 #include "fib/job.h"
 #include "fib/job_correct.h"
+#include "fib/job_demo.h"
 #include "fib/job_formats.h"
 #include "fib/job_measure.h"
 #include "fib/job_physics.h"

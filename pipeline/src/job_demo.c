@@ -1,0 +1,251 @@
+/*
+ * job_demo.c -- fib_job_demo() (fib/job_demo.h): the project end to end on
+ * built-in data through the other jobs -- plan, sputter tables, phantom,
+ * reconstruction (and of the drift-free twin), segmentation and
+ * measurement -- with accuracy lines against the phantom's truth
+ * (job_demo_check.c).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fib/correct.h"
+#include "fib/job_measure.h"
+#include "fib/job_physics.h"
+#include "fib/job_plan.h"
+#include "fib/job_recon.h"
+#include "fib/job_segment.h"
+#include "fib/job_simulate.h"
+#include "job_demo_internal.h"
+
+/* Longest output folder name: room for the longest file name below. */
+enum { MAX_DIR = 4000, PATH_N = 4200 };
+
+/* Every path the demo writes or reads, under the output folder. */
+typedef struct demo_paths {
+    const char *dir;
+    char plan[PATH_N], plan_json[PATH_N], phantom[PATH_N], recon[PATH_N],
+        phantom_still[PATH_N], recon_still[PATH_N], volume[PATH_N],
+        measure[PATH_N], labels[PATH_N], report[PATH_N], objects[PATH_N],
+        mesh[PATH_N], pictures[PATH_N];
+} demo_paths;
+
+static void paths_make(demo_paths *d, const char *dir)
+{
+    d->dir = dir;
+#define P(field, name) (void)snprintf(d->field, PATH_N, "%s/" name, dir)
+    P(plan, "plan");
+    P(plan_json, "plan/plan.json");
+    P(phantom, "phantom");
+    P(recon, "recon");
+    P(phantom_still, "phantom-still");
+    P(recon_still, "recon-still");
+    P(volume, "recon/volume.mrc");
+    P(measure, "measure");
+    P(labels, "measure/labels.mrc");
+    P(report, "measure/report.json");
+    P(objects, "measure/objects.csv");
+    P(mesh, "measure/lithium.ply");
+    P(pictures, "measure/pictures");
+#undef P
+}
+
+/* Create the folder @p dir unless it exists. */
+static fib_status make_dir(const char *dir, fib_error *err)
+{
+    if (mkdir(dir, 0777) == 0 || errno == EEXIST)
+        return FIB_OK;
+    return fib_error_set(err, FIB_EINVAL, "%s: cannot create folder: %s", dir,
+                         strerror(errno));
+}
+
+static void section(const fib_job_env *env, int n, const char *title)
+{
+    fib_job_say(env, FIB_JOB_RESULT, "\n== %d/5 %s", n, title);
+}
+
+/* 1: the embedded Li-dendrite cryo lift-out session, Ga vs Xe (the
+ * session file's ions), with its JSON and drawings. */
+static fib_status stage_plan(const demo_paths *d, const fib_job_env *env,
+                             fib_error *err)
+{
+    section(env, 1, "session plan: Li-metal dendrite cryo lift-out, Ga vs Xe");
+    fib_status st = make_dir(d->plan, err);
+    if (st)
+        return st;
+    fib_job_plan_params p = {0};
+    p.out_dir = d->plan;
+    p.json_path = d->plan_json;
+    return fib_job_plan(&p, env, NULL, err);
+}
+
+/* 2: the sputter tables: Ga, Xe, Ar on lithium at 5 and 30 keV; Ga, Xe
+ * on NMC811 at 30 keV. */
+static fib_status stage_sputter(const fib_job_env *env, fib_error *err)
+{
+    section(env, 2, "ion sources compared on lithium and NMC811 (30 kV)");
+    fib_job_sputter_params p = {0};
+    p.compare = true;
+    p.ions = "Ga,Xe,Ar";
+    p.material = "Li";
+    p.energies_keV = "5,30";
+    fib_status st = fib_job_sputter(&p, env, err);
+    if (st)
+        return st;
+    p.ions = "Ga,Xe";
+    p.material = "NMC811";
+    p.energies_keV = "30";
+    return fib_job_sputter(&p, env, err);
+}
+
+/* The dendrite phantom of seed 7 into @p out, with its default drift or,
+ * @p still, none (same seed: same structure, artifacts and noise). */
+static fib_status phantom(const char *out, bool still, const fib_job_env *env,
+                          size_t *nz, fib_error *err)
+{
+    fib_job_phantom_params p;
+    fib_job_phantom_params_init(&p);
+    p.phantom.kind = FIB_PHANTOM_DENDRITES;
+    p.phantom.seed = 7;
+    if (still)
+        p.phantom.drift_px = -1; /* fib/phantom.h: negative = no drift */
+    fib_phantom_params used;
+    const fib_status st = fib_job_phantom(&p, out, env, &used, err);
+    if (!st && nz)
+        *nz = used.nz;
+    return st;
+}
+
+/* Reconstruct the series @p in into @p out: 10 nm pixels and slices,
+ * destriping (the default method), normalisation, median denoising. */
+static fib_status recon(char *in, char *out, const fib_job_env *env,
+                        fib_error *err)
+{
+    fib_job_recon_params p;
+    fib_job_recon_params_init(&p);
+    p.run.input = in; /* not freed: the job does not own them */
+    p.run.out = out;
+    p.run.pixel_size_nm[0] = p.run.pixel_size_nm[1] = 10;
+    p.run.slice_nm = 10;
+    p.run.destripe = true;
+    p.run.normalize = true;
+    p.run.denoise = FIB_DENOISE_MEDIAN;
+    return fib_job_recon(&p, env, NULL, err);
+}
+
+/* 3 and 4: the phantom, its reconstruction, the drift-free twin and its
+ * reconstruction, then the drift check. */
+static fib_status stage_recon(demo_paths *d, const fib_job_env *env,
+                              fib_job_demo_result *res, fib_error *err)
+{
+    section(env, 3, "phantom: dendrite slice-and-view series with known drift");
+    fib_status st = phantom(d->phantom, false, env, &res->n_slices, err);
+    if (st)
+        return st;
+    section(env, 4, "reconstruction: align, destripe, normalise, denoise");
+    st = recon(d->phantom, d->recon, env, err);
+    /* the drift-free twin, reconstructed the same way, separates the
+     * aligner's error from the content's apparent motion */
+    if (!st)
+        st = phantom(d->phantom_still, true, env, NULL, err);
+    if (!st)
+        st = recon(d->phantom_still, d->recon_still, env, err);
+    if (!st)
+        st = fib__job_demo_drift_check(d->dir, env, res, err);
+    return st;
+}
+
+/* 5: three classes by multi-Otsu, the lithium (label 1) measured with its
+ * skeleton and heights above the y1 face, then the truth check. */
+static fib_status stage_measure(const demo_paths *d, const fib_job_env *env,
+                                fib_job_demo_result *res, fib_error *err)
+{
+    section(env, 5, "segmentation and measurement of the lithium");
+    fib_status st = make_dir(d->measure, err);
+    if (st)
+        return st;
+    const fib_job_segment_params sp = {.method = FIB_JOB_SEGMENT_MULTI_OTSU,
+                                       .classes = 3,
+                                       .open_nm = 10,
+                                       .min_size_vox = 50,
+                                       .watershed_h_nm = -1,
+                                       .connectivity = 6};
+    st = fib_job_segment(&sp, d->volume, d->labels, env, NULL, err);
+    if (st)
+        return st;
+    fib_job_measure_params mp;
+    fib_job_measure_defaults(&mp);
+    mp.labels_path = d->labels;
+    mp.phases[0] = 1;
+    mp.n_phases = 1;
+    mp.skeleton = true;
+    mp.substrate_face = 3; /* y1: the bottom rows */
+    mp.grey_path = d->volume;
+    mp.json_path = d->report;
+    mp.csv_path = d->objects;
+    mp.mesh_path = d->mesh;
+    mp.pictures_dir = d->pictures;
+    st = fib_job_measure(&mp, env, NULL, err);
+    if (!st)
+        fib__job_demo_truth_check(d->dir, env, res);
+    return st;
+}
+
+static fib_status run(demo_paths *d, const fib_job_env *env,
+                      fib_job_demo_result *res, fib_error *err)
+{
+    fib_status st = make_dir(d->dir, err);
+    if (st)
+        return st;
+    fib_job_say(env, FIB_JOB_RESULT, "cryofib %s demo -> %s/",
+                fib_version_string(), d->dir);
+    st = stage_plan(d, env, err);
+    if (!st)
+        st = stage_sputter(env, err);
+    if (!st)
+        st = stage_recon(d, env, res, err);
+    if (!st)
+        st = stage_measure(d, env, res, err);
+    if (st)
+        return st;
+    const char *dir = d->dir;
+    fib_job_say(env, FIB_JOB_RESULT,
+                "\ndone: %s/plan (plan.json, site-*.png, timeline.png), "
+                "%s/phantom (slices, labels.mrc, true_drift.csv),\n"
+                "      %s/recon (volume.mrc, drift.csv, drift.png, ortho.png, "
+                "report.json), %s/measure (labels.mrc, report.json,\n"
+                "      objects.csv, lithium.ply, pictures/); the drift-free "
+                "twin in %s/phantom-still and %s/recon-still",
+                dir, dir, dir, dir, dir, dir);
+    return FIB_OK;
+}
+
+fib_status fib_job_demo(const fib_job_demo_params *p, const fib_job_env *env,
+                        fib_job_demo_result *res, fib_error *err)
+{
+    fib_job_demo_result scratch;
+    res = res ? res : &scratch;
+    memset(res, 0, sizeof *res);
+    const char *dir = p && p->out_dir ? p->out_dir : FIB_JOB_DEMO_DEFAULT_DIR;
+    if (env && env->txn)
+        return fib_error_set(err, FIB_EINVAL,
+                             "demo: env->txn must be NULL (each stage "
+                             "commits its outputs before the next reads "
+                             "them)");
+    if (strlen(dir) > MAX_DIR)
+        return fib_error_set(err, FIB_EINVAL,
+                             "demo: the output folder name must have at most "
+                             "%d bytes (got %zu)",
+                             MAX_DIR, strlen(dir));
+    demo_paths *d = malloc(sizeof *d);
+    if (!d)
+        return fib_error_set(err, FIB_ENOMEM, "demo: out of memory");
+    paths_make(d, dir);
+    const fib_job_env none = {0}; /* every stage is handed an environment */
+    const fib_status st = run(d, env ? env : &none, res, err);
+    free(d);
+    return st;
+}
