@@ -63,45 +63,34 @@ static void usage(void)
            "  --quiet                no progress bar\n");
 }
 
-static bool is_dir(const char *p)
-{
-    struct stat sb;
-    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
 /* OUT must not be an input: a series' slices (by name in a folder
- * output), its list file, or the input file. */
+ * output), its list file, or the input file and its data files. */
 static int check_outputs(const char *in, const char *out)
 {
-    const char *const ins[] = {in};
-    if (!fib_job_correct_is_series(in)) {
-        cli_inputs all = {0}; /* the file and its detached data files */
-        cli_inputs_add(&all, in);
-        return cli_check_not_input("correct", NULL, out, all.p, all.n)
-                   ? CLI_EXIT_USAGE
-                   : CLI_EXIT_OK;
-    }
+    fib_job_inputs all = {0};
+    fib_job_inputs_add(&all, in);
+    const char *const none = NULL;
+    if (!fib_job_correct_is_series(in))
+        return cli_check_outputs("correct", all.p, all.n, 1, &none, &out,
+                                 false);
     char **paths = NULL;
     size_t n = 0;
     fib_error err = {0};
-    const fib_status st = fib_fmt_series_list(in, &paths, &n, &err);
-    if (st != FIB_OK)
-        return cli_fail("correct", st, &err);
-    const bool out_dir = is_dir(out);
-    int rc = CLI_EXIT_OK;
-    for (size_t k = 0; k < n && rc == CLI_EXIT_OK; k++) {
+    fib_status st = fib_fmt_series_list(in, &paths, &n, &err);
+    struct stat sb;
+    const bool out_dir = stat(out, &sb) == 0 && S_ISDIR(sb.st_mode);
+    for (size_t k = 0; k < n && st == FIB_OK; k++) {
         const char *base = strrchr(paths[k], '/');
         char target[4096];
         snprintf(target, sizeof target, "%s/%s", out,
                  base ? base + 1 : paths[k]);
-        if (cli_output_is_input("correct", out_dir ? target : out, paths[k]))
-            rc = CLI_EXIT_USAGE;
+        st = fib_job_check_not_input(NULL, out_dir ? target : out,
+                                     (const char *const *)&paths[k], 1, &err);
     }
     fib_fmt_series_free(paths, n);
-    if (rc == CLI_EXIT_OK && !out_dir &&
-        cli_check_not_input("correct", NULL, out, ins, 1))
-        rc = CLI_EXIT_USAGE;
-    return rc;
+    if (st == FIB_OK && !out_dir)
+        st = fib_job_check_not_input(NULL, out, &in, 1, &err);
+    return st == FIB_OK ? CLI_EXIT_OK : cli_fail("correct", st, &err);
 }
 
 /* Option values: letters (no short options are accepted), rows from 512. */
@@ -112,7 +101,14 @@ typedef struct opts {
     fib_job_correct_params jp;
     bool quiet, ds_plain, ds_explicit;
     const char *given[FIB_JOB_CORRECT_GROUPS]; /* by destripe method */
+    const char *in, *out;
 } opts;
+
+static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
+{
+    const opts *o = ctx;
+    return fib_job_correct(&o->jp, o->in, o->out, env, NULL, err);
+}
 
 /* One option that is not a parameter row; the exit status. */
 static int one_option(opts *o, int c, const char *arg, const char *word)
@@ -221,19 +217,9 @@ int cli_cmd_correct(int argc, char **argv)
         st = fib_job_correct_check(&o.jp, out, &err);
     if (st != FIB_OK)
         return cli_fail("correct", st, &err);
-    cli_progress_state ps;
-    fib_job_env env = {.message = cli_job_message};
-    env.progress = cli_progress_make(&ps, o.quiet);
     if ((rc = check_outputs(in, out)) != CLI_EXIT_OK)
         return rc;
-    cli_signals_install();
-    st = fib_fmt_txn_begin(&env.txn, &err); /* the output transaction */
-    if (st == FIB_OK)
-        st = fib_job_correct(&o.jp, in, out, &env, NULL, &err);
-    cli_progress_done(&ps);
-    if (st != FIB_OK) {
-        fib_fmt_txn_abort(env.txn);
-        return cli_fail("correct", st, &err);
-    }
-    return cli_txn_finish("correct", env.txn, CLI_EXIT_OK);
+    o.in = in;
+    o.out = out;
+    return cli_job_run("correct", o.quiet ? CLI_JOB_QUIET : 0, run, &o);
 }

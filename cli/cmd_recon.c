@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "fib/formats.h"
+#include "fib/correct.h"
 #include "fib/job_recon.h"
 
 #define CMD "recon"
@@ -167,37 +168,29 @@ static int parse_args(int argc, char **argv, fib_fmt_recon_cfg *c, bool *quiet)
     return -1;
 }
 
+static fib_status run_job(const void *ctx, const fib_job_env *env,
+                          fib_error *err)
+{
+    const fib_job_recon_params p = {*(const fib_fmt_recon_cfg *)ctx};
+    return fib_job_recon(&p, env, NULL, err);
+}
+
 static int run(const fib_fmt_recon_cfg *c, const char *run_file, bool quiet)
 {
     /* the output folder may not be, nor hold, an input: the series (a
      * glob's or list's slices too), the run file or a channel */
-    const char *const in[2] = {c->input, run_file};
-    int rc = cli_check_dir_not_input(CMD, "--out", c->out, in, 2)
-                 ? CLI_EXIT_USAGE
-                 : CLI_EXIT_OK;
-    for (size_t k = 0; k <= c->n_channels && !rc; k++)
-        rc = cli_check_dir_not_series(CMD, "--out", c->out,
-                                      k ? c->channel_input[k - 1] : c->input);
+    const char *const in[2] = {c->input, run_file}, *opt = "--out",
+                      *out = c->out;
+    int rc = cli_check_outputs(CMD, in, 2, 1, &opt, &out, true);
+    fib_error err = {0};
+    for (size_t k = 0; k <= c->n_channels && !rc; k++) {
+        const fib_status st = fib_job_check_dir_not_series(
+            opt, c->out, k ? c->channel_input[k - 1] : c->input, &err);
+        rc = st == FIB_OK ? CLI_EXIT_OK : cli_fail(CMD, st, &err);
+    }
     if (rc)
         return rc;
-    fib_error err = {0};
-    cli_progress_state ps;
-    cli_job_lines lines = {0};
-    fib_job_env env = {.message = cli_job_hold, .message_user = &lines};
-    env.progress = cli_progress_make(&ps, quiet);
-    fib_status st = fib_fmt_txn_begin(&env.txn, &err);
-    const fib_job_recon_params p = {*c};
-    if (!st)
-        st = fib_job_recon(&p, &env, NULL, &err);
-    cli_progress_done(&ps);
-    if (st) {
-        fib_fmt_txn_abort(env.txn);
-        rc = cli_fail(CMD, st, &err);
-    } else {
-        rc = cli_txn_finish(CMD, env.txn, CLI_EXIT_OK);
-    }
-    cli_job_release(&lines, rc == CLI_EXIT_OK);
-    return rc;
+    return cli_job_run(CMD, quiet ? CLI_JOB_QUIET : 0, run_job, c);
 }
 
 int cli_cmd_recon(int argc, char **argv)
