@@ -74,7 +74,8 @@ static inline bool cli_length_nm_ok(double v)
 
 /* A command's options (getopt_long, no error printing by getopt): each
  * row a long name, whether it takes a value, the value getopt returns
- * (a short option letter in @p shortopts, or any int) and where it goes:
+ * (a short option letter in @p shortopts, or any int; 0: CLI_OPT_AUTO +
+ * the row's index) and where it goes:
  * @p str (set to the value) or @p flag (set true), else @p fn(@p ctx,
  * val, value) decides (returns 0 or the exit status after printing).  An
  * option not in the table prints "cryofib CMD: " @p unknown (a format
@@ -91,6 +92,17 @@ typedef int (*cli_opt_fn)(void *ctx, int val, const char *value);
 int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
                const cli_opt *rows, size_t n_rows, cli_opt_fn fn, void *ctx,
                const char *unknown);
+enum { CLI_OPT_AUTO = 4096, CLI_MAX_OPTS = 96 };
+/* rows: a value or a flag for @p fn (value CLI_OPT_AUTO + index, or c),
+ * a string, a bool */
+/* clang-format off */
+#define CLI_ARG(name) {name, required_argument, 0, 0, 0}
+#define CLI_NOARG(name) {name, no_argument, 0, 0, 0}
+#define CLI_VAL(name, c) {name, required_argument, c, 0, 0}
+#define CLI_SW(name, c) {name, no_argument, c, 0, 0}
+#define CLI_STR(name, c, s) {name, required_argument, c, s, 0}
+#define CLI_FLAG(name, c, f) {name, no_argument, c, 0, f}
+/* clang-format on */
 #define CLI_UNKNOWN "unknown or incomplete option '%s'"
 #define CLI_UNKNOWN_SEE CLI_UNKNOWN " (see --help)"
 
@@ -153,18 +165,17 @@ int cli_job_run(const char *cmd, unsigned flags, cli_job_fn fn,
                 const void *ctx);
 
 /* Command-line options from a parameter table (fib/params.h; cli_params.c).
- * cli_params_options() fills getopt_long rows (value base + row index) for
+ * cli_params_options() fills cli_getopt() rows (value base + row index) for
  * the rows without FIB_PARAM_NO_CLI, naming them in @p names ("slice_nm"
  * -> "slice-nm"); returns the count (at most @p cap).  cli_params_parse()
  * stores @p text (NULL for a flag) in @p obj after the row's range check;
  * on error it prints one line naming the option and the limit and returns
  * false (on the command line 0 = auto is the option left out).
  * cli_params_help() prints the rows' --help lines. */
-struct option;
 typedef struct cli_param_name {
     char s[48];
 } cli_param_name;
-size_t cli_params_options(const fib_param_table *t, int base, struct option *lo,
+size_t cli_params_options(const fib_param_table *t, int base, cli_opt *lo,
                           cli_param_name *names, size_t cap);
 bool cli_params_parse(const char *cmd, const fib_param *p, void *obj,
                       const char *text);

@@ -12,24 +12,27 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
                const cli_opt *rows, size_t n_rows, cli_opt_fn fn, void *ctx,
                const char *unknown)
 {
-    struct option lo[64];
+    struct option lo[CLI_MAX_OPTS + 1];
     size_t n = 0;
-    for (; n < n_rows && n + 1 < sizeof lo / sizeof lo[0]; n++)
+    for (; n < n_rows && n < CLI_MAX_OPTS; n++)
         lo[n] =
-            (struct option){rows[n].name, rows[n].has_arg, NULL, rows[n].val};
+            (struct option){rows[n].name, rows[n].has_arg, NULL,
+                            rows[n].val ? rows[n].val : CLI_OPT_AUTO + (int)n};
     lo[n] = (struct option){0, 0, 0, 0};
     optind = 1;
     opterr = 0;
     for (int c; (c = getopt_long(argc, argv, shortopts, lo, NULL)) != -1;) {
         const cli_opt *r = NULL;
         for (size_t i = 0; i < n && !r; i++)
-            r = rows[i].val == c ? &rows[i] : NULL;
+            r = lo[i].val == c ? &rows[i] : NULL;
         int rc = CLI_EXIT_USAGE;
-        if (r && r->str)
-            *r->str = optarg, rc = CLI_EXIT_OK;
-        else if (r && r->flag)
-            *r->flag = true, rc = CLI_EXIT_OK;
-        else if (r && fn)
+        if (r && (r->str || r->flag)) {
+            if (r->str)
+                *r->str = optarg;
+            else
+                *r->flag = true;
+            rc = CLI_EXIT_OK;
+        } else if (r && fn)
             rc = fn(ctx, c, optarg);
         else
             (void)cli_usage_error(cmd, unknown, argv[optind - 1]);

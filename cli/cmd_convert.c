@@ -62,10 +62,9 @@ int cli_cmd_convert(int argc, char **argv)
     cmd_ctx c;
     memset(&c, 0, sizeof c);
     const cli_opt rows[] = {
-        {"gzip", no_argument, 'g', 0, &c.p.write.nrrd_gzip},
-        {"keep-databar", no_argument, 'k', 0, &c.p.read.keep_databar},
-        {"compress", required_argument, 'c', 0, 0},
-        {"max-bytes", required_argument, 'm', 0, 0}};
+        CLI_FLAG("gzip", 'g', &c.p.write.nrrd_gzip),
+        CLI_FLAG("keep-databar", 'k', &c.p.read.keep_databar),
+        CLI_VAL("compress", 'c'), CLI_VAL("max-bytes", 'm')};
     int rc = cli_getopt("convert", argc, argv, "gkc:m:", rows, 4, option, &c,
                         CLI_UNKNOWN_SEE);
     if (rc != CLI_EXIT_OK)

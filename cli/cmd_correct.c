@@ -110,10 +110,21 @@ static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
     return fib_job_correct(&o->jp, o->in, o->out, env, NULL, err);
 }
 
-/* One option that is not a parameter row; the exit status. */
-static int one_option(opts *o, int c, const char *arg, const char *word)
+/* One option: a parameter row (from O_ROW) or one of the others; the
+ * exit status. */
+static int one_option(void *ctx, int c, const char *arg)
 {
+    opts *o = ctx;
     fib_recon_destripe_params *ds = &o->jp.correct.destripe;
+    if (c >= O_ROW) {
+        size_t n_rows = 0;
+        const fib_job_correct_option *r =
+            &fib_job_correct_options(&n_rows)[c - O_ROW];
+        fib_error err = {0};
+        const fib_status st = fib_job_correct_option_set(&o->jp, r, arg, &err);
+        o->given[r->group] = r->name;
+        return st == FIB_OK ? CLI_EXIT_OK : cli_fail("correct", st, &err);
+    }
     switch (c) {
     case 'd':
         o->ds_plain = true;
@@ -158,34 +169,12 @@ static int one_option(opts *o, int c, const char *arg, const char *word)
         return cli_usage_error(
             "correct", "--out-type expects same, u8, u16 or f32 (got '%s')",
             arg);
-    case 'q':
-        o->quiet = true;
-        return CLI_EXIT_OK;
-    default:
-        return cli_usage_error(
-            "correct", "unknown or incomplete option '%s' (see --help)", word);
     }
+    return CLI_EXIT_OK;
 }
 
 int cli_cmd_correct(int argc, char **argv)
 {
-    size_t n_rows = 0;
-    const fib_job_correct_option *rows = fib_job_correct_options(&n_rows);
-    struct option lo[64] = {{"destripe", no_argument, 0, 'd'},
-                            {"robust", no_argument, 0, 'r'},
-                            {"wedge", no_argument, 0, 'w'},
-                            {"destripe-method", required_argument, 0, 'm'},
-                            {"wavelet", required_argument, 0, 'W'},
-                            {"background", required_argument, 0, 'b'},
-                            {"quantiles", no_argument, 0, 'Q'},
-                            {"denoise", required_argument, 0, 'n'},
-                            {"out-type", required_argument, 0, 't'},
-                            {"quiet", no_argument, 0, 'q'},
-                            {"help", no_argument, 0, 'h'}};
-    for (size_t i = 0; i < n_rows && 11 + i < 63; i++)
-        lo[11 + i] = (struct option){
-            rows[i].name, rows[i].arg ? required_argument : no_argument, 0,
-            O_ROW + (int)i};
     if (cli_wants_help(argc, argv)) {
         usage();
         return CLI_EXIT_OK;
@@ -193,26 +182,30 @@ int cli_cmd_correct(int argc, char **argv)
     opts o;
     memset(&o, 0, sizeof o);
     o.jp.out_type = FIB_JOB_OUT_SAME;
-    fib_error err = {0};
-    fib_status st;
-    int rc, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        if (c >= O_ROW && c < O_ROW + (int)n_rows) {
-            const fib_job_correct_option *r = &rows[c - O_ROW];
-            if ((st = fib_job_correct_option_set(&o.jp, r, optarg, &err)))
-                return cli_fail("correct", st, &err);
-            o.given[r->group] = r->name;
-        } else if ((rc = one_option(&o, c, optarg, argv[optind - 1])))
-            return rc;
-    }
+    size_t n_rows = 0;
+    const fib_job_correct_option *rows = fib_job_correct_options(&n_rows);
+    cli_opt lo[CLI_MAX_OPTS] = {
+        CLI_SW("destripe", 'd'),  CLI_SW("robust", 'r'),
+        CLI_SW("wedge", 'w'),     CLI_VAL("destripe-method", 'm'),
+        CLI_VAL("wavelet", 'W'),  CLI_VAL("background", 'b'),
+        CLI_SW("quantiles", 'Q'), CLI_VAL("denoise", 'n'),
+        CLI_VAL("out-type", 't'), CLI_FLAG("quiet", 'q', &o.quiet)};
+    size_t n = 10;
+    for (size_t i = 0; i < n_rows && n < CLI_MAX_OPTS; i++)
+        lo[n++] = (cli_opt){rows[i].name,
+                            rows[i].arg ? required_argument : no_argument,
+                            O_ROW + (int)i, NULL, NULL};
+    int rc = cli_getopt("correct", argc, argv, "", lo, n, one_option, &o,
+                        CLI_UNKNOWN_SEE);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (optind != argc - 2)
         return cli_usage_error("correct", "expected IN and OUT (see --help)");
     const char *in = argv[optind], *out = argv[optind + 1];
     o.given[FIB_JOB_CORRECT_ANY] = NULL;
-    st = fib_job_correct_destripe_pick(&o.jp, o.ds_plain && !o.ds_explicit,
-                                       o.given, &err);
+    fib_error err = {0};
+    fib_status st = fib_job_correct_destripe_pick(
+        &o.jp, o.ds_plain && !o.ds_explicit, o.given, &err);
     if (st == FIB_OK)
         st = fib_job_correct_check(&o.jp, out, &err);
     if (st != FIB_OK)

@@ -40,9 +40,9 @@ int cli_cmd_info(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     cmd_ctx c = {.path = NULL};
-    const cli_opt rows[] = {{"json", no_argument, 'j', 0, &c.p.json},
-                            {"all", no_argument, 'a', 0, &c.p.all},
-                            {"check", no_argument, 'c', 0, &c.p.check}};
+    const cli_opt rows[] = {CLI_FLAG("json", 'j', &c.p.json),
+                            CLI_FLAG("all", 'a', &c.p.all),
+                            CLI_FLAG("check", 'c', &c.p.check)};
     const int rc = cli_getopt("info", argc, argv, "jac", rows, 3, NULL, NULL,
                               CLI_UNKNOWN_SEE);
     if (rc != CLI_EXIT_OK)

@@ -23,7 +23,7 @@ int cli_cmd_ions(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     bool json = false;
-    const cli_opt rows[] = {{"json", no_argument, 'j', 0, &json}};
+    const cli_opt rows[] = {CLI_FLAG("json", 'j', &json)};
     const int rc = cli_getopt(cmd, argc, argv, "+", rows, 1, NULL, NULL,
                               "unknown option '%s'");
     if (rc != CLI_EXIT_OK)

@@ -33,8 +33,8 @@ int cli_cmd_materials(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     cmd_ctx c = {.name = NULL};
-    const cli_opt rows[] = {{"json", no_argument, 'j', 0, &c.json},
-                            {"materials", required_argument, 'm', &c.cfg, 0}};
+    const cli_opt rows[] = {CLI_FLAG("json", 'j', &c.json),
+                            CLI_STR("materials", 'm', &c.cfg)};
     const int rc =
         cli_getopt(cmd, argc, argv, "+", rows, 2, NULL, NULL, CLI_UNKNOWN);
     if (rc != CLI_EXIT_OK)

@@ -16,11 +16,9 @@
 #include "fib/job_measure.h"
 
 /* option rows: a value parsed by parse_opt(), a path, a flag */
-/* clang-format off */
-#define R(name, c) {name, required_argument, c, 0, 0}
-#define S(name, c, s) {name, required_argument, c, s, 0}
-#define F(name, c, f) {name, no_argument, c, 0, f}
-/* clang-format on */
+#define R CLI_VAL
+#define S CLI_STR
+#define F CLI_FLAG
 /* print the one-line error and return 2 */
 #define BAD(...) return cli_usage_error("measure", __VA_ARGS__)
 

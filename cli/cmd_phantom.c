@@ -39,23 +39,17 @@ static void usage(void)
            "noise\n");
 }
 
-/* Every option but --out is the job's (fib_job_phantom_option());
- * getopt values from O. */
-enum { O = 1000 };
+/* Every option but --out is the job's (fib_job_phantom_option()). */
+/* clang-format off */
+#define A CLI_ARG
+#define N CLI_NOARG
 static const cli_opt lo[] = {
-    {"out", required_argument, O + 0, 0, 0},
-    {"kind", required_argument, O + 1, 0, 0},
-    {"seed", required_argument, O + 2, 0, 0},
-    {"size", required_argument, O + 3, 0, 0},
-    {"drift-px", required_argument, O + 4, 0, 0},
-    {"bits", required_argument, O + 5, 0, 0},
-    {"pixel-nm", required_argument, O + 6, 0, 0},
-    {"slice-nm", required_argument, O + 7, 0, 0},
-    {"noise", required_argument, O + 8, 0, 0},
-    {"clean", no_argument, O + 9, 0, 0},
-    {"shine-through", no_argument, O + 10, 0, 0},
-    {"no-cap", no_argument, O + 11, 0, 0},
-};
+    A("out"), A("kind"), A("seed"), A("size"), A("drift-px"), A("bits"),
+    A("pixel-nm"), A("slice-nm"), A("noise"), N("clean"),
+    N("shine-through"), N("no-cap")};
+#undef A
+#undef N
+/* clang-format on */
 
 /* The command's state: the job's parameters, --out, whether --kind came. */
 typedef struct cmd_ctx {
@@ -69,8 +63,8 @@ static int option(void *ctx, int val, const char *value)
     cmd_ctx *c = ctx;
     fib_error err = {0};
     const fib_status st =
-        fib_job_phantom_option(&c->p, lo[val - O].name, value, &err);
-    c->have_kind = c->have_kind || val == O + 1;
+        fib_job_phantom_option(&c->p, lo[val - CLI_OPT_AUTO].name, value, &err);
+    c->have_kind = c->have_kind || val == CLI_OPT_AUTO + 1;
     return st == FIB_OK ? CLI_EXIT_OK : cli_fail(CMD, st, &err);
 }
 

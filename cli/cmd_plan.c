@@ -75,15 +75,14 @@ int cli_cmd_plan(int argc, char **argv)
     }
     fib_job_plan_params o = {0};
     bool demo = false;
+    /* clang-format off */
     const cli_opt rows[] = {
-        {"ion", required_argument, 'i', &o.ions, 0},
-        {"json", required_argument, 'j', &o.json_path, 0},
-        {"csv", required_argument, 'c', &o.csv_path, 0},
-        {"out", required_argument, 'o', &o.out_dir, 0},
-        {"optimized", no_argument, 'O', 0, &o.optimized_primary},
-        {"demo", no_argument, 'd', 0, &demo},
-        {"quiet", no_argument, 'q', 0, &o.quiet},
-        {"materials", required_argument, 'm', &o.materials_path, 0}};
+        CLI_STR("ion", 'i', &o.ions), CLI_STR("json", 'j', &o.json_path),
+        CLI_STR("csv", 'c', &o.csv_path), CLI_STR("out", 'o', &o.out_dir),
+        CLI_FLAG("optimized", 'O', &o.optimized_primary),
+        CLI_FLAG("demo", 'd', &demo), CLI_FLAG("quiet", 'q', &o.quiet),
+        CLI_STR("materials", 'm', &o.materials_path)};
+    /* clang-format on */
     /* --export KIND DIR takes two values: take them out before getopt */
     char *args[256];
     if (argc >= (int)(sizeof args / sizeof args[0]))

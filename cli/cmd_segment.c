@@ -165,19 +165,16 @@ int cli_cmd_segment(int argc, char **argv)
                  .k_classes = 2,
                  .conn = 6};
     c.p.thresholds = c.thr;
-    const cli_opt rows[] = {{"out", required_argument, 'o', &c.out, 0},
-                            {"otsu", no_argument, 'O', 0, 0},
-                            {"multi-otsu", required_argument, 'M', 0, 0},
-                            {"threshold", required_argument, 'T', 0, 0},
-                            {"hysteresis", required_argument, 'H', 0, 0},
-                            {"open", required_argument, 'p', 0, 0},
-                            {"close", required_argument, 'c', 0, 0},
-                            {"fill-holes", no_argument, 'f', 0, 0},
-                            {"min-size", required_argument, 'm', 0, 0},
-                            {"watershed", optional_argument, 'w', 0, 0},
-                            {"connectivity", required_argument, 'C', 0, 0},
-                            {"voxel-nm", required_argument, 'v', 0, 0},
-                            {"quiet", no_argument, 'q', 0, &c.quiet}};
+    /* clang-format off */
+    const cli_opt rows[] = {
+        CLI_STR("out", 'o', &c.out), CLI_SW("otsu", 'O'),
+        CLI_VAL("multi-otsu", 'M'), CLI_VAL("threshold", 'T'),
+        CLI_VAL("hysteresis", 'H'), CLI_VAL("open", 'p'),
+        CLI_VAL("close", 'c'), CLI_SW("fill-holes", 'f'),
+        CLI_VAL("min-size", 'm'), {"watershed", optional_argument, 'w', 0, 0},
+        CLI_VAL("connectivity", 'C'), CLI_VAL("voxel-nm", 'v'),
+        CLI_FLAG("quiet", 'q', &c.quiet)};
+    /* clang-format on */
     int rc = cli_getopt("segment", argc, argv, "o:q", rows,
                         sizeof rows / sizeof rows[0], one_option, &c,
                         CLI_UNKNOWN_SEE);

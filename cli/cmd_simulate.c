@@ -62,47 +62,23 @@ static void usage(void)
 }
 
 /* Every option but --out and --quiet is the job's (its names are
- * fib_job_simulate_option()'s); getopt values from O. */
-enum { O = 1000 };
+ * fib_job_simulate_option()'s). */
+/* clang-format off */
+#define A CLI_ARG
+#define N CLI_NOARG
 static const cli_opt lo[] = {
-    {"out", required_argument, O + 0, 0, 0},
-    {"quiet", no_argument, O + 1, 0, 0},
-    {"phantom", required_argument, O + 2, 0, 0},
-    {"size", required_argument, O + 3, 0, 0},
-    {"voxel-nm", required_argument, O + 4, 0, 0},
-    {"vendor", required_argument, O + 5, 0, 0},
-    {"tilt-deg", required_argument, O + 6, 0, 0},
-    {"no-tilt", no_argument, O + 7, 0, 0},
-    {"tilt-corrected", no_argument, O + 8, 0, 0},
-    {"no-tracking", no_argument, O + 9, 0, 0},
-    {"pixel-nm", required_argument, O + 10, 0, 0},
-    {"slice-nm", required_argument, O + 11, 0, 0},
-    {"slices", required_argument, O + 12, 0, 0},
-    {"jitter", required_argument, O + 13, 0, 0},
-    {"seed", required_argument, O + 14, 0, 0},
-    {"bits", required_argument, O + 15, 0, 0},
-    {"png", no_argument, O + 16, 0, 0},
-    {"grey", required_argument, O + 17, 0, 0},
-    {"texture", required_argument, O + 18, 0, 0},
-    {"edge", required_argument, O + 19, 0, 0},
-    {"psf-px", required_argument, O + 20, 0, 0},
-    {"drift-px", required_argument, O + 21, 0, 0},
-    {"trend-px", required_argument, O + 22, 0, 0},
-    {"jump-prob", required_argument, O + 23, 0, 0},
-    {"jump-px", required_argument, O + 24, 0, 0},
-    {"curtains", required_argument, O + 25, 0, 0},
-    {"curtain-width-px", required_argument, O + 26, 0, 0},
-    {"curtain-fade-nm", required_argument, O + 27, 0, 0},
-    {"shading", required_argument, O + 28, 0, 0},
-    {"gain-drift", required_argument, O + 29, 0, 0},
-    {"dose", required_argument, O + 30, 0, 0},
-    {"read-noise", required_argument, O + 31, 0, 0},
-    {"frame-stripes", required_argument, O + 32, 0, 0},
-    {"shine-nm", required_argument, O + 33, 0, 0},
-    {"static", no_argument, O + 34, 0, 0},
-    {"clean", no_argument, O + 35, 0, 0},
-    {"no-drift", no_argument, O + 36, 0, 0},
-};
+    A("out"), N("quiet"), A("phantom"), A("size"), A("voxel-nm"),
+    A("vendor"), A("tilt-deg"), N("no-tilt"), N("tilt-corrected"),
+    N("no-tracking"), A("pixel-nm"), A("slice-nm"), A("slices"),
+    A("jitter"), A("seed"), A("bits"), N("png"), A("grey"), A("texture"),
+    A("edge"), A("psf-px"), A("drift-px"), A("trend-px"), A("jump-prob"),
+    A("jump-px"), A("curtains"), A("curtain-width-px"),
+    A("curtain-fade-nm"), A("shading"), A("gain-drift"), A("dose"),
+    A("read-noise"), A("frame-stripes"), A("shine-nm"), N("static"),
+    N("clean"), N("no-drift")};
+#undef A
+#undef N
+/* clang-format on */
 
 /* The command's state: the job's parameters, --out, --quiet. */
 typedef struct cmd_ctx {
@@ -115,7 +91,7 @@ static int option(void *ctx, int val, const char *value)
 {
     fib_error err = {0};
     const fib_status st = fib_job_simulate_option(
-        &((cmd_ctx *)ctx)->p, lo[val - O].name, value, &err);
+        &((cmd_ctx *)ctx)->p, lo[val - CLI_OPT_AUTO].name, value, &err);
     return st == FIB_OK ? CLI_EXIT_OK : cli_fail(CMD, st, &err);
 }
 

@@ -36,11 +36,9 @@ int cli_cmd_slice_view(int argc, char **argv)
     }
     fib_job_slice_view_params sp = {0};
     const cli_opt rows[] = {
-        {"ion", required_argument, 'i', &sp.ions, 0},
-        {"json", required_argument, 'j', &sp.json_path, 0},
-        {"csv", required_argument, 'c', &sp.csv_path, 0},
-        {"out", required_argument, 'o', &sp.out_dir, 0},
-        {"materials", required_argument, 'm', &sp.materials_path, 0}};
+        CLI_STR("ion", 'i', &sp.ions), CLI_STR("json", 'j', &sp.json_path),
+        CLI_STR("csv", 'c', &sp.csv_path), CLI_STR("out", 'o', &sp.out_dir),
+        CLI_STR("materials", 'm', &sp.materials_path)};
     int rc = cli_getopt(cmd, argc, argv, "i:j:c:o:m:", rows,
                         sizeof rows / sizeof rows[0], NULL, NULL, CLI_UNKNOWN);
     if (rc != CLI_EXIT_OK)

@@ -99,20 +99,18 @@ int cli_cmd_sputter(int argc, char **argv)
     fib_job_sputter_params p;
     memset(&p, 0, sizeof p);
     const char *ion_text = "Ga", *compare = NULL;
+    /* clang-format off */
     const cli_opt rows[] = {
-        {"ion", required_argument, 'i', &ion_text, 0},
-        {"energy-kev", required_argument, 'e', &p.energies_keV, 0},
-        {"material", required_argument, 'm', &p.material, 0},
-        {"angle-deg", required_argument, 'a', 0, 0},
-        {"json", no_argument, 'j', 0, &p.json},
-        {"density-g-cm3", required_argument, 'd', 0, 0},
-        {"materials", required_argument, 'f', &p.materials_cfg, 0},
-        {"compare", required_argument, 'c', &compare, 0},
-        {"cryo", no_argument, 'C', 0, &p.cryo},
-        {"model-only", no_argument, 'M', 0, &p.model_only},
-        {"compound-model", required_argument, 'k', 0, 0},
-        {"lamella-nm", required_argument, 'l', 0, 0},
-        {"current-na", required_argument, 'I', 0, 0}};
+        CLI_STR("ion", 'i', &ion_text),
+        CLI_STR("energy-kev", 'e', &p.energies_keV),
+        CLI_STR("material", 'm', &p.material), CLI_VAL("angle-deg", 'a'),
+        CLI_FLAG("json", 'j', &p.json), CLI_VAL("density-g-cm3", 'd'),
+        CLI_STR("materials", 'f', &p.materials_cfg),
+        CLI_STR("compare", 'c', &compare), CLI_FLAG("cryo", 'C', &p.cryo),
+        CLI_FLAG("model-only", 'M', &p.model_only),
+        CLI_VAL("compound-model", 'k'), CLI_VAL("lamella-nm", 'l'),
+        CLI_VAL("current-na", 'I')};
+    /* clang-format on */
     const int rc =
         cli_getopt(cmd, argc, argv, "+", rows, sizeof rows / sizeof rows[0],
                    option, &p, CLI_UNKNOWN);

@@ -33,9 +33,8 @@ int cli_cmd_workflow(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     fib_job_workflow_params wp = {0};
-    const cli_opt rows[] = {
-        {"json", required_argument, 'j', &wp.json_path, 0},
-        {"materials", required_argument, 'm', &wp.materials_path, 0}};
+    const cli_opt rows[] = {CLI_STR("json", 'j', &wp.json_path),
+                            CLI_STR("materials", 'm', &wp.materials_path)};
     int rc =
         cli_getopt(cmd, argc, argv, "j:m:", rows, 2, NULL, NULL, CLI_UNKNOWN);
     if (rc != CLI_EXIT_OK)
