@@ -11,6 +11,8 @@
 #include "fib_test.h"
 
 #include "fib/job_paths.h"
+#include "fib/job_recon.h"
+#include "fib/job_simulate.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -234,6 +236,39 @@ START_TEST(nrrd_detached_data_file)
 }
 END_TEST
 
+/* The jobs that write into a folder run the checks themselves, before
+ * reading anything: a program calling them gets the same refusal. */
+START_TEST(jobs_refuse_an_input_folder)
+{
+    char ser[PATH_MAX], expect[3 * PATH_MAX];
+    snprintf(ser, sizeof ser, "%s", path("ser"));
+    fib_job_recon_params rp;
+    fib_job_recon_params_init(&rp);
+    rp.run.input = ser;
+    rp.run.out = T;
+    fib_error err = {0};
+    snprintf(expect, sizeof expect,
+             "--out %s: holds the input %s (refusing to write into an input "
+             "folder)",
+             T, ser);
+    refused(fib_job_recon(&rp, NULL, NULL, &err), &err, expect);
+    ck_assert_int_eq(access(path("report.json"), F_OK), -1);
+
+    char hdr[PATH_MAX];
+    snprintf(hdr, sizeof hdr, "%s", path("v.nhdr"));
+    fib_job_simulate_params sp;
+    fib_job_simulate_params_init(&sp);
+    sp.labels_path = hdr;
+    fib_error e2 = {0};
+    snprintf(expect, sizeof expect,
+             "--out %s: holds the input %s (refusing to write into an input "
+             "folder)",
+             T, hdr);
+    refused(fib_job_simulate(&sp, T, NULL, NULL, &e2), &e2, expect);
+    ck_assert_int_eq(access(path("slices"), F_OK), -1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("job_paths");
@@ -244,6 +279,7 @@ static Suite *suite(void)
     tcase_add_test(tc, folder_holding_an_input);
     tcase_add_test(tc, folder_holding_a_series_slice);
     tcase_add_test(tc, nrrd_detached_data_file);
+    tcase_add_test(tc, jobs_refuse_an_input_folder);
     suite_add_tcase(s, tc);
     return s;
 }
