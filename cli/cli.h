@@ -17,6 +17,7 @@
 #include "fib/job.h"
 #include "fib/job_paths.h"
 #include "fib/params.h"
+#include "fib/txn.h"
 
 enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2 };
 
@@ -116,48 +117,18 @@ int cli_check_outputs(const char *cmd, const char *const *inputs,
                       size_t n_inputs, size_t n_out, const char *const *opt,
                       const char *const *out, bool dir);
 
-/* Progress rendering: a bar with percentage and ETA on stderr when it is a
- * terminal, nothing otherwise (quiet: never drawn, still cancels).
- * Installs the SIGINT/SIGTERM handler so that Ctrl-C or kill makes the
- * callback return FIB_ECANCELED (the work then unwinds and the output
- * transaction removes its staged outputs); cli_fail() then returns 128 +
- * the signal (130 SIGINT, 143 SIGTERM). */
-typedef struct cli_progress_state {
-    bool enabled;
-    double t_start;
-    double t_last;
-    char stage[32];
-} cli_progress_state;
-fib_progress cli_progress_make(cli_progress_state *state, bool quiet);
-void cli_progress_done(cli_progress_state *state);
-/* True once SIGINT or SIGTERM was received. */
-bool cli_interrupted(void);
-/* 128 + the signal received (130 SIGINT, 143 SIGTERM), 0 when none. */
-int cli_interrupt_status(void);
-
-/* Commit (or abort when @p rc is not 0; @p t NULL: nothing to do) the
- * output transaction @p t (fib/txn.h) and return the exit status: @p rc,
- * or the commit's failure, or 128 + the signal when SIGINT/SIGTERM came
- * (before the commit point the outputs are then dropped; after it they
- * are complete and the status still says the run was interrupted).
- * Never exits 0 after a signal. */
-#include "fib/txn.h"
-int cli_txn_finish(const char *cmd, fib_fmt_txn *t, int rc);
-
-/* The message callback of a job (fib/job.h) printing at once:
- * FIB_JOB_RESULT lines to stdout, notes and warnings to stderr, each as
- * the job wrote it plus a newline (stdout is flushed first so that the
- * two streams keep their order on a terminal).  @p user is unused. */
-void cli_job_message(void *user, fib_job_level level, const char *text);
-
 /* The one way a command runs its job: the progress bar on stderr (none
  * with CLI_JOB_QUIET), a fresh output transaction in env.txn (none, and
  * no SIGINT handler, with CLI_JOB_NO_TXN: a job that writes nothing),
  * @p fn(@p ctx, &env, &err), cli_fail() on its failure, then
- * cli_txn_finish().  Every message line of the job is held, in order,
- * and printed with cli_job_message() only once the outputs are committed,
- * so that a failure is the one line on stderr.  Returns the exit
- * status. */
+ * the commit (or abort).  Every message line of the job is held, in
+ * order, and printed only once the outputs are committed (FIB_JOB_RESULT
+ * lines to stdout, notes and warnings to stderr, stdout flushed first), so
+ * that a failure is the one line on stderr.  The bar (on a terminal only)
+ * and the SIGINT/SIGTERM handler turn Ctrl-C or kill into FIB_ECANCELED:
+ * the staged outputs are removed and the exit status is 128 + the signal
+ * (130, 143); a signal after the commit point still exits with it.
+ * Returns the exit status. */
 enum { CLI_JOB_QUIET = 1, CLI_JOB_NO_TXN = 2 };
 typedef fib_status (*cli_job_fn)(const void *ctx, const fib_job_env *env,
                                  fib_error *err);

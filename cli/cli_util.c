@@ -1,58 +1,15 @@
-/* cli_util.c -- error printing, option values, progress bar, SIGINT, the
- * identity checks with the command's printing. */
+/* cli_util.c -- usage errors, option values, the identity checks with
+ * the command's printing. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "fib/checked.h"
 #include "fib/formats.h"
-
-/* the number of the first SIGINT/SIGTERM received, 0 before; the handler
- * only stores it (async-signal-safe), the work polls it through the
- * progress callback and the output transaction's commit */
-static volatile sig_atomic_t got_sigint;
-
-static void on_sigint(int sig)
-{
-    if (!got_sigint)
-        got_sigint = sig;
-}
-
-bool cli_interrupted(void)
-{
-    return got_sigint != 0;
-}
-
-int cli_interrupt_status(void)
-{
-    return got_sigint ? 128 + (int)got_sigint : 0;
-}
-
-static void cli_signals_install(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    (void)sigaction(SIGINT, &sa, NULL);
-    (void)sigaction(SIGTERM, &sa, NULL);
-}
-
-int cli_fail(const char *cmd, fib_status st, const fib_error *err)
-{
-    const char *msg = err && err->msg[0] ? err->msg : fib_strerror(st);
-    fprintf(stderr, "cryofib %s: %s\n", cmd, msg);
-    if (st == FIB_ECANCELED) /* 128 + the signal: 130 SIGINT, 143 SIGTERM */
-        return got_sigint ? 128 + (int)got_sigint : 130;
-    return fib_status_is_bad_input(st) ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
-}
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -100,67 +57,6 @@ bool cli_parse_size(const char *cmd, const char *opt, const char *text,
         return false;
     }
     return true;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static fib_status progress_cb(void *user, const char *stage, size_t done,
-                              size_t total)
-{
-    cli_progress_state *s = user;
-    if (got_sigint)
-        return FIB_ECANCELED;
-    if (!s->enabled)
-        return FIB_OK;
-    const double t = now_s();
-    const bool finished = total && done >= total;
-    if (!finished && t - s->t_last < 0.1 && !strcmp(stage, s->stage))
-        return FIB_OK;
-    if (strcmp(stage, s->stage) != 0) {
-        s->t_start = t;
-        (void)snprintf(s->stage, sizeof s->stage, "%s", stage);
-    }
-    s->t_last = t;
-    if (total) {
-        const double f = (double)done / (double)total;
-        const int width = 30;
-        const int fill = (int)(f * width + 0.5);
-        char bar[64];
-        for (int i = 0; i < width; i++)
-            bar[i] = i < fill ? '#' : '.';
-        bar[width] = '\0';
-        const double el = t - s->t_start;
-        const double eta = f > 0.0 ? el * (1.0 - f) / f : 0.0;
-        fprintf(stderr, "\r%-10.10s [%s] %5.1f%% %zu/%zu  ETA %4.0fs ", stage,
-                bar, 100.0 * f, done, total, eta);
-    } else {
-        fprintf(stderr, "\r%-10.10s %zu ", stage, done);
-    }
-    fflush(stderr);
-    return FIB_OK;
-}
-
-fib_progress cli_progress_make(cli_progress_state *state, bool quiet)
-{
-    memset(state, 0, sizeof *state);
-    state->enabled = !quiet && isatty(STDERR_FILENO);
-    state->t_start = state->t_last = now_s();
-    cli_signals_install();
-    fib_progress p = {progress_cb, state};
-    return p;
-}
-
-void cli_progress_done(cli_progress_state *state)
-{
-    if (state->enabled) {
-        fprintf(stderr, "\r%*s\r", 78, "");
-        fflush(stderr);
-    }
 }
 
 bool cli_parse_rect(const char *cmd, const char *opt, const char *t,
