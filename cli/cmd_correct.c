@@ -9,10 +9,8 @@
  */
 #define _GNU_SOURCE
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "fib/formats.h"
@@ -61,36 +59,6 @@ static void usage(void)
     printf("Output:\n  --out-type " FIB_JOB_OUT_TYPE_CHOICES
            "  pixel type written (default same as input)\n"
            "  --quiet                no progress bar\n");
-}
-
-/* OUT must not be an input: a series' slices (by name in a folder
- * output), its list file, or the input file and its data files. */
-static int check_outputs(const char *in, const char *out)
-{
-    fib_job_inputs all = {0};
-    fib_job_inputs_add(&all, in);
-    const char *const none = NULL;
-    if (!fib_job_correct_is_series(in))
-        return cli_check_outputs("correct", all.p, all.n, 1, &none, &out,
-                                 false);
-    char **paths = NULL;
-    size_t n = 0;
-    fib_error err = {0};
-    fib_status st = fib_fmt_series_list(in, &paths, &n, &err);
-    struct stat sb;
-    const bool out_dir = stat(out, &sb) == 0 && S_ISDIR(sb.st_mode);
-    for (size_t k = 0; k < n && st == FIB_OK; k++) {
-        const char *base = strrchr(paths[k], '/');
-        char target[4096];
-        snprintf(target, sizeof target, "%s/%s", out,
-                 base ? base + 1 : paths[k]);
-        st = fib_job_check_not_input(NULL, out_dir ? target : out,
-                                     (const char *const *)&paths[k], 1, &err);
-    }
-    fib_fmt_series_free(paths, n);
-    if (st == FIB_OK && !out_dir)
-        st = fib_job_check_not_input(NULL, out, &in, 1, &err);
-    return st == FIB_OK ? CLI_EXIT_OK : cli_fail("correct", st, &err);
 }
 
 /* Option values: letters (no short options are accepted), rows from 512. */
@@ -206,13 +174,9 @@ int cli_cmd_correct(int argc, char **argv)
     fib_error err = {0};
     fib_status st = fib_job_correct_destripe_pick(
         &o.jp, o.ds_plain && !o.ds_explicit, o.given, &err);
-    if (st == FIB_OK)
-        st = fib_job_correct_check(&o.jp, out, &err);
     if (st != FIB_OK)
         return cli_fail("correct", st, &err);
-    if ((rc = check_outputs(in, out)) != CLI_EXIT_OK)
-        return rc;
-    o.in = in;
+    o.in = in; /* the job checks the rest and refuses an OUT that is an input */
     o.out = out;
     return cli_job_run("correct", o.quiet ? CLI_JOB_QUIET : 0, run, &o);
 }

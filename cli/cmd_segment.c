@@ -184,18 +184,9 @@ int cli_cmd_segment(int argc, char **argv)
         return cli_usage_error("segment", "expected one VOLUME (see --help)");
     if (!c.out)
         return cli_usage_error("segment", "--out LABELS is required");
-    fib_error err = {0};
-    fib_status st = fib_job_segment_check(&c.p, c.out, &err);
-    if (st != FIB_OK)
-        return cli_fail("segment", st, &err);
     c.in = argv[optind];
-    fib_job_inputs ins = {0};
-    fib_job_inputs_add(&ins, c.in);
-    const char *opt = "--out";
-    if ((rc = cli_check_outputs("segment", ins.p, ins.n, 1, &opt, &c.out,
-                                false)))
-        return rc;
-    /* through the output transaction (fib/txn.h): nothing appears until
-     * the whole file is written */
+    /* the job checks the parameters and refuses an output that is the
+     * input; through the output transaction (fib/txn.h): nothing appears
+     * until the whole file is written */
     return cli_job_run("segment", c.quiet ? CLI_JOB_QUIET : 0, run, &c);
 }

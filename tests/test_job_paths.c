@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "fib_test.h"
 
+#include "fib/job_formats.h"
 #include "fib/job_paths.h"
 #include "fib/job_recon.h"
 #include "fib/job_simulate.h"
@@ -236,6 +237,34 @@ START_TEST(nrrd_detached_data_file)
 }
 END_TEST
 
+/* A job writing one output per slice (correct on a series): into the
+ * series' own folder the names collide; a list file is an input too. */
+START_TEST(series_outputs_by_name)
+{
+    char ser[PATH_MAX], list[PATH_MAX], expect[3 * PATH_MAX];
+    snprintf(ser, sizeof ser, "%s", path("ser"));
+    snprintf(list, sizeof list, "%s", path("lists/run.txt"));
+    fib_error err = {0};
+    const fib_status st = fib_job_check_series_out(NULL, ser, ser, &err);
+    ck_assert_int_eq(st, FIB_EINVAL);
+    ck_assert_msg(strstr(err.msg, "slice_0000.png: is the input file ") &&
+                      strstr(err.msg, "(refusing to overwrite it)"),
+                  "%s", err.msg);
+    /* another folder, a new file: fine */
+    fib_error e2 = {0};
+    ck_assert_int_eq(fib_job_check_series_out(NULL, path("lists"), ser, &e2),
+                     FIB_OK);
+    ck_assert_int_eq(fib_job_check_series_out(NULL, path("v.tif"), list, &e2),
+                     FIB_OK);
+    ck_assert_str_eq(e2.msg, "");
+    /* one file over the list that names the slices */
+    fib_error e3 = {0};
+    snprintf(expect, sizeof expect,
+             "%s: is the input file %s (refusing to overwrite it)", list, list);
+    refused(fib_job_check_series_out(NULL, list, list, &e3), &e3, expect);
+}
+END_TEST
+
 /* The jobs that write into a folder run the checks themselves, before
  * reading anything: a program calling them gets the same refusal. */
 START_TEST(jobs_refuse_an_input_folder)
@@ -266,6 +295,28 @@ START_TEST(jobs_refuse_an_input_folder)
              T, hdr);
     refused(fib_job_simulate(&sp, T, NULL, NULL, &e2), &e2, expect);
     ck_assert_int_eq(access(path("slices"), F_OK), -1);
+
+    /* convert over the detached data file of its input header (whose
+     * name has a volume extension), and fib_job_check_out_of() alone */
+    write_file("w.nhdr", "NRRD0004\ntype: uint8\ndimension: 3\nsizes: 2 2 "
+                         "2\nencoding: raw\ndata file: w.mrc\n\n");
+    write_file("w.mrc", "\1\2\3\4\5\6\7\10");
+    char whdr[PATH_MAX], wdat[PATH_MAX], data[1024];
+    snprintf(whdr, sizeof whdr, "%s", path("w.nhdr"));
+    snprintf(wdat, sizeof wdat, "%s", path("w.mrc"));
+    fib_job_input_data_file(whdr, data, sizeof data);
+    snprintf(expect, sizeof expect,
+             "%s: is the input file %s (refusing to overwrite it)", wdat, data);
+    fib_error e3 = {0}, e4 = {0};
+    refused(fib_job_check_out_of(NULL, wdat, whdr, &e3), &e3, expect);
+    refused(fib_job_convert(NULL, whdr, wdat, NULL, NULL, &e4), &e4, expect);
+    FILE *f = fopen(wdat, "rb"); /* the input is untouched */
+    ck_assert_ptr_nonnull(f);
+    unsigned char b[16];
+    ck_assert_uint_eq(fread(b, 1, sizeof b, f), 8);
+    fclose(f);
+    ck_assert_int_eq(b[0], 1);
+    ck_assert_int_eq(b[7], 8);
 }
 END_TEST
 
@@ -279,6 +330,7 @@ static Suite *suite(void)
     tcase_add_test(tc, folder_holding_an_input);
     tcase_add_test(tc, folder_holding_a_series_slice);
     tcase_add_test(tc, nrrd_detached_data_file);
+    tcase_add_test(tc, series_outputs_by_name);
     tcase_add_test(tc, jobs_refuse_an_input_folder);
     suite_add_tcase(s, tc);
     return s;

@@ -148,6 +148,36 @@ fib_status fib_job_check_dir_not_series(const char *opt, const char *dir,
     return st;
 }
 
+fib_status fib_job_check_out_of(const char *opt, const char *out,
+                                const char *in, fib_error *err)
+{
+    fib_job_inputs ins = {0};
+    fib_job_inputs_add(&ins, in);
+    return fib_job_check_not_input(opt, out, ins.p, ins.n, err);
+}
+
+fib_status fib_job_check_series_out(const char *opt, const char *out,
+                                    const char *src, fib_error *err)
+{
+    char **paths = NULL;
+    size_t n = 0;
+    fib_status st = fib_fmt_series_list(src, &paths, &n, err);
+    struct stat sb;
+    const bool out_dir = out && stat(out, &sb) == 0 && S_ISDIR(sb.st_mode);
+    for (size_t k = 0; k < n && st == FIB_OK; k++) {
+        const char *base = strrchr(paths[k], '/');
+        char target[PATH_MAX];
+        snprintf(target, sizeof target, "%s/%s", out,
+                 base ? base + 1 : paths[k]);
+        st = fib_job_check_not_input(opt, out_dir ? target : out,
+                                     (const char *const *)&paths[k], 1, err);
+    }
+    fib_fmt_series_free(paths, n);
+    if (st == FIB_OK && !out_dir)
+        st = fib_job_check_not_input(opt, out, &src, 1, err);
+    return st;
+}
+
 void fib_job_input_data_file(const char *path, char *buf, size_t n)
 {
     fib_fmt_info info;

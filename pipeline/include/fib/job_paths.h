@@ -67,6 +67,25 @@ FIB_API FIB_NODISCARD fib_status fib_job_check_dir_not_series(const char *opt,
                                                               const char *src,
                                                               fib_error *err);
 
+/** The output file @p out of a job reading the file @p in: neither @p in
+ *  nor its NRRD data file (fib_job_check_not_input()). */
+FIB_API FIB_NODISCARD fib_status fib_job_check_out_of(const char *opt,
+                                                      const char *out,
+                                                      const char *in,
+                                                      fib_error *err);
+
+/**
+ * The output @p out of a job that writes one result per slice of the
+ * series @p src (fib_fmt_series_list()): when @p out is an existing
+ * folder the slices keep their names in it, and no such name may be the
+ * slice itself; else @p out (one file) may be neither a slice nor @p src
+ * (a list file).  Messages as fib_job_check_not_input().
+ */
+FIB_API FIB_NODISCARD fib_status fib_job_check_series_out(const char *opt,
+                                                          const char *out,
+                                                          const char *src,
+                                                          fib_error *err);
+
 /** The detached data file of the NRRD header @p path, as the reader would
  *  open it, into @p buf (empty when the data are attached, or @p path is
  *  not a readable NRRD, recognised by its "NRRD" magic): an input of
