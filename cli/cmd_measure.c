@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "fib/job_measure.h"
@@ -185,35 +184,6 @@ static int parse_opt(void *ctx, int c, const char *arg)
     return 0;
 }
 
-/* No output may be an input (labels, --grey, NRRD data files), pictures
- * included: their names are fixed.  0 or the exit status. */
-static int check_outputs(const fib_job_measure_params *p)
-{
-    static const char *const fixed[4] = {"ortho_yz", "ortho_xz", "ortho_xy",
-                                         "mip_z"};
-    fib_job_inputs ins = {0};
-    fib_job_inputs_add(&ins, p->labels_path);
-    fib_job_inputs_add(&ins, p->grey_path);
-    const char *opt[] = {"--json", "--csv", "--mesh", "--pictures"};
-    const char *out[] = {p->json_path, p->csv_path, p->mesh_path,
-                         p->pictures_dir};
-    int rc = cli_check_outputs("measure", ins.p, ins.n, 4, opt, out, false);
-    struct stat pd;
-    const char *dir = p->pictures_dir;
-    const bool exists = dir && stat(dir, &pd) == 0 && S_ISDIR(pd.st_mode);
-    for (size_t k = 0; !rc && exists && k < 4 + p->n_phases; k++) {
-        char pic[4096];
-        const char *pp = pic;
-        if (k < 4)
-            snprintf(pic, sizeof pic, "%s/%s.png", dir, fixed[k]);
-        else
-            snprintf(pic, sizeof pic, "%s/surface_%u.png", dir,
-                     p->phases[k - 4]);
-        rc = cli_check_outputs("measure", ins.p, ins.n, 1, &opt[3], &pp, false);
-    }
-    return rc;
-}
-
 static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
 {
     return fib_job_measure(ctx, env, NULL, err);
@@ -252,12 +222,7 @@ int cli_cmd_measure(int argc, char **argv)
                                "expected one LABELS file (see --help)");
     if (!p.json_path)
         return cli_usage_error("measure", "--json REPORT.json is required");
+    /* the job checks the rest and refuses an output that is an input */
     p.labels_path = argv[optind];
-    fib_error err = {0};
-    fib_status st = fib_job_measure_check(&p, &err);
-    if (st != FIB_OK)
-        return cli_fail("measure", st, &err);
-    if ((rc = check_outputs(&p)) != CLI_EXIT_OK)
-        return rc;
     return cli_job_run("measure", quiet ? CLI_JOB_QUIET : 0, run, &p);
 }
