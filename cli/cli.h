@@ -2,9 +2,9 @@
  * cli.h -- shared helpers of the `cryofib` command (private to cli/).
  *
  * The command is a thin client of the public API: each subcommand parses
- * its options into a job's parameter struct, runs the input/output
- * identity checks (fib/job_paths.h) and makes one job call through
- * cli_job_run(); exit codes: 0 success, 1 failure of the work, 2 bad
+ * its options into a job's parameter struct and makes one job call
+ * through cli_job_run() (the jobs refuse outputs that are inputs,
+ * fib/job_paths.h); exit codes: 0 success, 1 failure of the work, 2 bad
  * usage or bad input.
  */
 #ifndef FIB_CLI_H
@@ -106,16 +106,6 @@ enum { CLI_OPT_AUTO = 4096, CLI_MAX_OPTS = 96 };
 /* clang-format on */
 #define CLI_UNKNOWN "unknown or incomplete option '%s'"
 #define CLI_UNKNOWN_SEE CLI_UNKNOWN " (see --help)"
-
-/* The input/output identity checks of fib/job_paths.h with the command's
- * printing: each output out[k] (NULL skipped) given by option opt[k]
- * (NULL: an operand) against @p inputs; @p dir: checked as a folder
- * written into (fib_job_check_dir_not_input()), else as a file
- * (fib_job_check_not_input()).  0, or the exit status after the one-line
- * error. */
-int cli_check_outputs(const char *cmd, const char *const *inputs,
-                      size_t n_inputs, size_t n_out, const char *const *opt,
-                      const char *const *out, bool dir);
 
 /* The one way a command runs its job: the progress bar on stderr (none
  * with CLI_JOB_QUIET), a fresh output transaction in env.txn (none, and

@@ -1,5 +1,4 @@
-/* cli_util.c -- usage errors, option values, the identity checks with
- * the command's printing. */
+/* cli_util.c -- usage errors and option values. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>
@@ -103,20 +102,4 @@ bool cli_parse_name_value(const char *cmd, const char *opt, const char *t,
     *name = n;
     *value = v;
     return true;
-}
-
-int cli_check_outputs(const char *cmd, const char *const *inputs,
-                      size_t n_inputs, size_t n_out, const char *const *opt,
-                      const char *const *out, bool dir)
-{
-    fib_error err = {0};
-    for (size_t k = 0; k < n_out; k++) {
-        const fib_status st = dir ? fib_job_check_dir_not_input(
-                                        opt[k], out[k], inputs, n_inputs, &err)
-                                  : fib_job_check_not_input(
-                                        opt[k], out[k], inputs, n_inputs, &err);
-        if (st != FIB_OK)
-            return cli_fail(cmd, st, &err);
-    }
-    return CLI_EXIT_OK;
 }

@@ -118,12 +118,8 @@ int cli_cmd_plan(int argc, char **argv)
     if (demo && optind != nargs)
         return cli_usage_error(cmd, "--demo takes no session file");
     o.session_path = demo ? NULL : args[optind];
-    const char *ins[] = {o.session_path, o.materials_path};
-    const char *opt[] = {"--json", "--csv", "--out"};
-    const char *out[] = {o.json_path, o.csv_path, o.out_dir};
-    if (cli_check_outputs(cmd, ins, 2, 3, opt, out, false))
-        return CLI_EXIT_USAGE;
-    /* outputs through the output transaction (fib/txn.h): all or none */
+    /* the job refuses an output that is an input; outputs through the
+     * output transaction (fib/txn.h): all or none */
     const bool writes = o.json_path || o.csv_path || o.out_dir || o.export_dir;
     return cli_job_run(cmd, CLI_JOB_QUIET | (writes ? 0 : CLI_JOB_NO_TXN), run,
                        &o);

@@ -174,18 +174,14 @@ static int run(const fib_fmt_recon_cfg *c, const char *run_file, bool quiet)
 {
     /* the output folder may not be, nor hold, an input: the series (a
      * glob's or list's slices too), the run file or a channel */
-    const char *const in[2] = {c->input, run_file}, *opt = "--out",
-                      *out = c->out;
-    int rc = cli_check_outputs(CMD, in, 2, 1, &opt, &out, true);
+    const char *const in[2] = {c->input, run_file};
     fib_error err = {0};
-    for (size_t k = 0; k <= c->n_channels && !rc; k++) {
-        const fib_status st = fib_job_check_dir_not_series(
-            opt, c->out, k ? c->channel_input[k - 1] : c->input, &err);
-        rc = st == FIB_OK ? CLI_EXIT_OK : cli_fail(CMD, st, &err);
-    }
-    if (rc)
-        return rc;
-    return cli_job_run(CMD, quiet ? CLI_JOB_QUIET : 0, run_job, c);
+    fib_status st = fib_job_check_dir_not_input("--out", c->out, in, 2, &err);
+    for (size_t k = 0; k <= c->n_channels && !st; k++)
+        st = fib_job_check_dir_not_series(
+            "--out", c->out, k ? c->channel_input[k - 1] : c->input, &err);
+    return st ? cli_fail(CMD, st, &err)
+              : cli_job_run(CMD, quiet ? CLI_JOB_QUIET : 0, run_job, c);
 }
 
 int cli_cmd_recon(int argc, char **argv)

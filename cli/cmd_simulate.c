@@ -126,11 +126,6 @@ int cli_cmd_simulate(int argc, char **argv)
     if (!c.p.labels_path == !c.p.use_phantom)
         return cli_usage_error(CMD, "expected one LABELS file or --phantom "
                                     "KIND");
-    /* the run folder is rewritten: not the labels' (nor their data) */
-    fib_job_inputs ins = {0};
-    fib_job_inputs_add(&ins, c.p.labels_path);
-    const char *opt = "--out";
-    if ((rc = cli_check_outputs(CMD, ins.p, ins.n, 1, &opt, &c.out, true)))
-        return rc;
+    /* the job refuses a run folder that is, or holds, the labels */
     return cli_job_run(CMD, c.quiet ? CLI_JOB_QUIET : 0, run, &c);
 }

@@ -396,9 +396,7 @@ static fib_status check_outputs(const fib_job_measure_params *p, fib_error *err)
     const char *opt[] = {"--json", "--csv", "--mesh", "--pictures"};
     const char *out[] = {p->json_path, p->csv_path, p->mesh_path,
                          p->pictures_dir};
-    fib_status st = FIB_OK;
-    for (size_t k = 0; k < 4 && st == FIB_OK; k++)
-        st = fib_job_check_not_input(opt[k], out[k], ins.p, ins.n, err);
+    fib_status st = fib_job_check_outputs(4, opt, out, ins.p, ins.n, err);
     struct stat pd;
     const char *dir = p->pictures_dir;
     const bool exists = dir && stat(dir, &pd) == 0 && S_ISDIR(pd.st_mode);

@@ -107,6 +107,17 @@ fib_status fib_job_check_not_input(const char *opt, const char *out,
     return FIB_OK;
 }
 
+fib_status fib_job_check_outputs(size_t n_out, const char *const *opt,
+                                 const char *const *out,
+                                 const char *const *inputs, size_t n_inputs,
+                                 fib_error *err)
+{
+    fib_status st = FIB_OK;
+    for (size_t k = 0; k < n_out && st == FIB_OK; k++)
+        st = fib_job_check_not_input(opt[k], out[k], inputs, n_inputs, err);
+    return st;
+}
+
 fib_status fib_job_check_dir_not_input(const char *opt, const char *dir,
                                        const char *const *inputs,
                                        size_t n_inputs, fib_error *err)

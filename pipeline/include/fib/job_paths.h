@@ -46,6 +46,12 @@ FIB_API FIB_NODISCARD fib_status fib_job_check_not_input(
     const char *opt, const char *out, const char *const *inputs,
     size_t n_inputs, fib_error *err);
 
+/** fib_job_check_not_input() for each output file @p out[k] (NULL
+ *  skipped) given by option @p opt[k], in order; the first refusal. */
+FIB_API FIB_NODISCARD fib_status fib_job_check_outputs(
+    size_t n_out, const char *const *opt, const char *const *out,
+    const char *const *inputs, size_t n_inputs, fib_error *err);
+
 /**
  * The output folder @p dir (NULL: nothing to check) that a job writes
  * files into: refused when it is one of @p inputs ("... is the input
