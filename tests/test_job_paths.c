@@ -12,6 +12,7 @@
 
 #include "fib/job_formats.h"
 #include "fib/job_paths.h"
+#include "fib/job_plan.h"
 #include "fib/job_recon.h"
 #include "fib/job_simulate.h"
 
@@ -317,6 +318,25 @@ START_TEST(jobs_refuse_an_input_folder)
     fclose(f);
     ck_assert_int_eq(b[0], 1);
     ck_assert_int_eq(b[7], 8);
+
+    /* the planners check their reports before reading anything: a
+     * session "file" that is no session still gives the identity error */
+    char in[PATH_MAX], link[PATH_MAX], nope[PATH_MAX];
+    snprintf(in, sizeof in, "%s", path("in.json"));
+    snprintf(link, sizeof link, "%s", path("link.json"));
+    snprintf(nope, sizeof nope, "%s", path("nope/p.csv"));
+    const fib_job_workflow_params wp = {in, NULL, link};
+    fib_error e5 = {0};
+    snprintf(expect, sizeof expect,
+             "--json %s: is the input file %s (refusing to overwrite it)", link,
+             in);
+    refused(fib_job_workflow(&wp, NULL, NULL, &e5), &e5, expect);
+    fib_job_plan_params pp = {0};
+    pp.csv_path = nope;
+    fib_error e6 = {0};
+    snprintf(expect, sizeof expect,
+             "--csv %s: cannot create: %s does not exist", nope, path("nope"));
+    refused(fib_job_plan(&pp, NULL, NULL, &e6), &e6, expect);
 }
 END_TEST
 
