@@ -10,7 +10,7 @@
 
 #include "cli.h"
 
-size_t cli_params_options(const fib_param_table *t, int base, struct option *lo,
+size_t cli_params_options(const fib_param_table *t, int base, cli_opt *lo,
                           cli_param_name *names, size_t cap)
 {
     size_t n = 0;
@@ -22,11 +22,10 @@ size_t cli_params_options(const fib_param_table *t, int base, struct option *lo,
         for (const char *s = p->key; *s && k + 1 < sizeof names[n].s; s++)
             names[n].s[k++] = *s == '_' ? '-' : *s;
         names[n].s[k] = '\0';
-        lo[n].name = names[n].s;
-        lo[n].has_arg =
-            p->type == FIB_PARAM_BOOL ? no_argument : required_argument;
-        lo[n].flag = NULL;
-        lo[n].val = base + (int)r;
+        lo[n] = (cli_opt){names[n].s,
+                          p->type == FIB_PARAM_BOOL ? no_argument
+                                                    : required_argument,
+                          base + (int)r, NULL, NULL};
         n++;
     }
     return n;

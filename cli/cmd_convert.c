@@ -24,74 +24,56 @@ static void usage(void)
            "4G; the\n                   whole volume is held in memory)\n");
 }
 
+/* The command's state: the job's parameters and the operands. */
+typedef struct cmd_ctx {
+    fib_job_convert_params p;
+    const char *in, *out;
+} cmd_ctx;
+
+static int option(void *ctx, int c, const char *arg)
+{
+    fib_job_convert_params *p = &((cmd_ctx *)ctx)->p;
+    static const char *const kinds[3] = {"none", "deflate", "lzw"};
+    if (c == 'm')
+        return cli_parse_size("convert", "--max-bytes", arg, &p->read.max_bytes)
+                   ? CLI_EXIT_OK
+                   : CLI_EXIT_USAGE;
+    for (int k = 0; k < 3; k++)
+        if (!strcmp(arg, kinds[k]))
+            return (p->write.tiff_compression = k), CLI_EXIT_OK;
+    return cli_usage_error("convert",
+                           "--compress expects deflate, lzw or none (got "
+                           "'%s')",
+                           arg);
+}
+
+static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
+{
+    const cmd_ctx *c = ctx;
+    return fib_job_convert(&c->p, c->in, c->out, env, NULL, err);
+}
+
 int cli_cmd_convert(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"gzip", no_argument, 0, 'g'},
-        {"keep-databar", no_argument, 0, 'k'},
-        {"compress", required_argument, 0, 'c'},
-        {"max-bytes", required_argument, 0, 'm'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     if (cli_wants_help(argc, argv)) {
         usage();
         return CLI_EXIT_OK;
     }
-    fib_job_convert_params p;
-    memset(&p, 0, sizeof p);
-    fib_fmt_read_opts *ro = &p.read;
-    fib_fmt_write_opts *wo = &p.write;
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "gkc:m:h", longopts, NULL)) != -1) {
-        if (c == 'g')
-            wo->nrrd_gzip = true;
-        else if (c == 'k')
-            ro->keep_databar = true;
-        else if (c == 'c') {
-            if (strcmp(optarg, "deflate") == 0)
-                wo->tiff_compression = 1;
-            else if (strcmp(optarg, "lzw") == 0)
-                wo->tiff_compression = 2;
-            else if (strcmp(optarg, "none") == 0)
-                wo->tiff_compression = 0;
-            else
-                return cli_usage_error("convert",
-                                       "--compress expects deflate, lzw or "
-                                       "none (got '%s')",
-                                       optarg);
-        } else if (c == 'm') {
-            if (!cli_parse_size("convert", "--max-bytes", optarg,
-                                &ro->max_bytes))
-                return CLI_EXIT_USAGE;
-        } else
-            return cli_usage_error(
-                "convert", "unknown or incomplete option '%s' (see --help)",
-                argv[optind - 1]);
-    }
+    cmd_ctx c;
+    memset(&c, 0, sizeof c);
+    const cli_opt rows[] = {
+        CLI_FLAG("gzip", 'g', &c.p.write.nrrd_gzip),
+        CLI_FLAG("keep-databar", 'k', &c.p.read.keep_databar),
+        CLI_VAL("compress", 'c'), CLI_VAL("max-bytes", 'm')};
+    int rc = cli_getopt("convert", argc, argv, "gkc:m:", rows, 4, option, &c,
+                        CLI_UNKNOWN_SEE);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (optind != argc - 2)
         return cli_usage_error("convert", "expected IN and OUT (see --help)");
-    const char *in = argv[optind], *out = argv[optind + 1];
-    fib_error err = {0};
-    fib_status st = fib_job_convert_check(out, &err);
-    if (st != FIB_OK)
-        return cli_fail("convert", st, &err);
-    cli_inputs ins = {0};
-    cli_inputs_add(&ins, in);
-    if (cli_check_not_input("convert", NULL, out, ins.p, ins.n))
-        return CLI_EXIT_USAGE;
-    cli_progress_state ps;
-    fib_job_env env = {.message = cli_job_message};
-    env.progress = cli_progress_make(&ps, false);
-    cli_signals_install(); /* the output transaction (fib/txn.h) */
-    st = fib_fmt_txn_begin(&env.txn, &err);
-    if (st == FIB_OK)
-        st = fib_job_convert(&p, in, out, &env, NULL, &err);
-    cli_progress_done(&ps);
-    if (st != FIB_OK) {
-        fib_fmt_txn_abort(env.txn);
-        return cli_fail("convert", st, &err);
-    }
-    return cli_txn_finish("convert", env.txn, CLI_EXIT_OK);
+    c.in = argv[optind];
+    c.out = argv[optind + 1];
+    /* the job checks OUT's kind and refuses an OUT that is IN; the output
+     * transaction */
+    return cli_job_run("convert", 0, run, &c);
 }

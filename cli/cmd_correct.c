@@ -9,10 +9,8 @@
  */
 #define _GNU_SOURCE
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "fib/formats.h"
@@ -63,47 +61,6 @@ static void usage(void)
            "  --quiet                no progress bar\n");
 }
 
-static bool is_dir(const char *p)
-{
-    struct stat sb;
-    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
-/* OUT must not be an input: a series' slices (by name in a folder
- * output), its list file, or the input file. */
-static int check_outputs(const char *in, const char *out)
-{
-    const char *const ins[] = {in};
-    if (!fib_job_correct_is_series(in)) {
-        cli_inputs all = {0}; /* the file and its detached data files */
-        cli_inputs_add(&all, in);
-        return cli_check_not_input("correct", NULL, out, all.p, all.n)
-                   ? CLI_EXIT_USAGE
-                   : CLI_EXIT_OK;
-    }
-    char **paths = NULL;
-    size_t n = 0;
-    fib_error err = {0};
-    const fib_status st = fib_fmt_series_list(in, &paths, &n, &err);
-    if (st != FIB_OK)
-        return cli_fail("correct", st, &err);
-    const bool out_dir = is_dir(out);
-    int rc = CLI_EXIT_OK;
-    for (size_t k = 0; k < n && rc == CLI_EXIT_OK; k++) {
-        const char *base = strrchr(paths[k], '/');
-        char target[4096];
-        snprintf(target, sizeof target, "%s/%s", out,
-                 base ? base + 1 : paths[k]);
-        if (cli_output_is_input("correct", out_dir ? target : out, paths[k]))
-            rc = CLI_EXIT_USAGE;
-    }
-    fib_fmt_series_free(paths, n);
-    if (rc == CLI_EXIT_OK && !out_dir &&
-        cli_check_not_input("correct", NULL, out, ins, 1))
-        rc = CLI_EXIT_USAGE;
-    return rc;
-}
-
 /* Option values: letters (no short options are accepted), rows from 512. */
 enum { O_ROW = 512 };
 
@@ -112,12 +69,30 @@ typedef struct opts {
     fib_job_correct_params jp;
     bool quiet, ds_plain, ds_explicit;
     const char *given[FIB_JOB_CORRECT_GROUPS]; /* by destripe method */
+    const char *in, *out;
 } opts;
 
-/* One option that is not a parameter row; the exit status. */
-static int one_option(opts *o, int c, const char *arg, const char *word)
+static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
 {
+    const opts *o = ctx;
+    return fib_job_correct(&o->jp, o->in, o->out, env, NULL, err);
+}
+
+/* One option: a parameter row (from O_ROW) or one of the others; the
+ * exit status. */
+static int one_option(void *ctx, int c, const char *arg)
+{
+    opts *o = ctx;
     fib_recon_destripe_params *ds = &o->jp.correct.destripe;
+    if (c >= O_ROW) {
+        size_t n_rows = 0;
+        const fib_job_correct_option *r =
+            &fib_job_correct_options(&n_rows)[c - O_ROW];
+        fib_error err = {0};
+        const fib_status st = fib_job_correct_option_set(&o->jp, r, arg, &err);
+        o->given[r->group] = r->name;
+        return st == FIB_OK ? CLI_EXIT_OK : cli_fail("correct", st, &err);
+    }
     switch (c) {
     case 'd':
         o->ds_plain = true;
@@ -162,34 +137,12 @@ static int one_option(opts *o, int c, const char *arg, const char *word)
         return cli_usage_error(
             "correct", "--out-type expects same, u8, u16 or f32 (got '%s')",
             arg);
-    case 'q':
-        o->quiet = true;
-        return CLI_EXIT_OK;
-    default:
-        return cli_usage_error(
-            "correct", "unknown or incomplete option '%s' (see --help)", word);
     }
+    return CLI_EXIT_OK;
 }
 
 int cli_cmd_correct(int argc, char **argv)
 {
-    size_t n_rows = 0;
-    const fib_job_correct_option *rows = fib_job_correct_options(&n_rows);
-    struct option lo[64] = {{"destripe", no_argument, 0, 'd'},
-                            {"robust", no_argument, 0, 'r'},
-                            {"wedge", no_argument, 0, 'w'},
-                            {"destripe-method", required_argument, 0, 'm'},
-                            {"wavelet", required_argument, 0, 'W'},
-                            {"background", required_argument, 0, 'b'},
-                            {"quantiles", no_argument, 0, 'Q'},
-                            {"denoise", required_argument, 0, 'n'},
-                            {"out-type", required_argument, 0, 't'},
-                            {"quiet", no_argument, 0, 'q'},
-                            {"help", no_argument, 0, 'h'}};
-    for (size_t i = 0; i < n_rows && 11 + i < 63; i++)
-        lo[11 + i] = (struct option){
-            rows[i].name, rows[i].arg ? required_argument : no_argument, 0,
-            O_ROW + (int)i};
     if (cli_wants_help(argc, argv)) {
         usage();
         return CLI_EXIT_OK;
@@ -197,43 +150,33 @@ int cli_cmd_correct(int argc, char **argv)
     opts o;
     memset(&o, 0, sizeof o);
     o.jp.out_type = FIB_JOB_OUT_SAME;
-    fib_error err = {0};
-    fib_status st;
-    int rc, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        if (c >= O_ROW && c < O_ROW + (int)n_rows) {
-            const fib_job_correct_option *r = &rows[c - O_ROW];
-            if ((st = fib_job_correct_option_set(&o.jp, r, optarg, &err)))
-                return cli_fail("correct", st, &err);
-            o.given[r->group] = r->name;
-        } else if ((rc = one_option(&o, c, optarg, argv[optind - 1])))
-            return rc;
-    }
+    size_t n_rows = 0;
+    const fib_job_correct_option *rows = fib_job_correct_options(&n_rows);
+    cli_opt lo[CLI_MAX_OPTS] = {
+        CLI_SW("destripe", 'd'),  CLI_SW("robust", 'r'),
+        CLI_SW("wedge", 'w'),     CLI_VAL("destripe-method", 'm'),
+        CLI_VAL("wavelet", 'W'),  CLI_VAL("background", 'b'),
+        CLI_SW("quantiles", 'Q'), CLI_VAL("denoise", 'n'),
+        CLI_VAL("out-type", 't'), CLI_FLAG("quiet", 'q', &o.quiet)};
+    size_t n = 10;
+    for (size_t i = 0; i < n_rows && n < CLI_MAX_OPTS; i++)
+        lo[n++] = (cli_opt){rows[i].name,
+                            rows[i].arg ? required_argument : no_argument,
+                            O_ROW + (int)i, NULL, NULL};
+    int rc = cli_getopt("correct", argc, argv, "", lo, n, one_option, &o,
+                        CLI_UNKNOWN_SEE);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (optind != argc - 2)
         return cli_usage_error("correct", "expected IN and OUT (see --help)");
     const char *in = argv[optind], *out = argv[optind + 1];
     o.given[FIB_JOB_CORRECT_ANY] = NULL;
-    st = fib_job_correct_destripe_pick(&o.jp, o.ds_plain && !o.ds_explicit,
-                                       o.given, &err);
-    if (st == FIB_OK)
-        st = fib_job_correct_check(&o.jp, out, &err);
+    fib_error err = {0};
+    fib_status st = fib_job_correct_destripe_pick(
+        &o.jp, o.ds_plain && !o.ds_explicit, o.given, &err);
     if (st != FIB_OK)
         return cli_fail("correct", st, &err);
-    cli_progress_state ps;
-    fib_job_env env = {.message = cli_job_message};
-    env.progress = cli_progress_make(&ps, o.quiet);
-    if ((rc = check_outputs(in, out)) != CLI_EXIT_OK)
-        return rc;
-    cli_signals_install();
-    st = fib_fmt_txn_begin(&env.txn, &err); /* the output transaction */
-    if (st == FIB_OK)
-        st = fib_job_correct(&o.jp, in, out, &env, NULL, &err);
-    cli_progress_done(&ps);
-    if (st != FIB_OK) {
-        fib_fmt_txn_abort(env.txn);
-        return cli_fail("correct", st, &err);
-    }
-    return cli_txn_finish("correct", env.txn, CLI_EXIT_OK);
+    o.in = in; /* the job checks the rest and refuses an OUT that is an input */
+    o.out = out;
+    return cli_job_run("correct", o.quiet ? CLI_JOB_QUIET : 0, run, &o);
 }

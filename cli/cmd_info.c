@@ -21,37 +21,34 @@ static void usage(void)
            "           is an error naming the slice (exit status 2)\n");
 }
 
+/* The command's state: the job's parameters and the file. */
+typedef struct cmd_ctx {
+    fib_job_info_params p;
+    const char *path;
+} cmd_ctx;
+
+static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
+{
+    const cmd_ctx *c = ctx;
+    return fib_job_info(&c->p, c->path, env, err);
+}
+
 int cli_cmd_info(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"json", no_argument, 0, 'j'},
-                                             {"all", no_argument, 0, 'a'},
-                                             {"check", no_argument, 0, 'c'},
-                                             {"help", no_argument, 0, 'h'},
-                                             {0, 0, 0, 0}};
-    fib_job_info_params p = {0};
     if (cli_wants_help(argc, argv)) {
         usage();
         return CLI_EXIT_OK;
     }
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "jach", longopts, NULL)) != -1) {
-        if (c == 'j')
-            p.json = true;
-        else if (c == 'a')
-            p.all = true;
-        else if (c == 'c')
-            p.check = true;
-        else
-            return cli_usage_error(
-                "info", "unknown or incomplete option '%s' (see --help)",
-                argv[optind - 1]);
-    }
+    cmd_ctx c = {.path = NULL};
+    const cli_opt rows[] = {CLI_FLAG("json", 'j', &c.p.json),
+                            CLI_FLAG("all", 'a', &c.p.all),
+                            CLI_FLAG("check", 'c', &c.p.check)};
+    const int rc = cli_getopt("info", argc, argv, "jac", rows, 3, NULL, NULL,
+                              CLI_UNKNOWN_SEE);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (optind != argc - 1)
         return cli_usage_error("info", "expected one FILE (see --help)");
-    fib_error err = {0};
-    const fib_job_env env = {.message = cli_job_message};
-    const fib_status st = fib_job_info(&p, argv[optind], &env, &err);
-    return st == FIB_OK ? CLI_EXIT_OK : cli_fail("info", st, &err);
+    c.path = argv[optind];
+    return cli_job_run("info", CLI_JOB_QUIET | CLI_JOB_NO_TXN, run, &c);
 }

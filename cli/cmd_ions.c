@@ -7,6 +7,11 @@
 #include "cli.h"
 #include "fib/job_physics.h"
 
+static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
+{
+    return fib_job_ions(*(const bool *)ctx, env, err);
+}
+
 int cli_cmd_ions(int argc, char **argv)
 {
     static const char *cmd = "ions";
@@ -17,24 +22,13 @@ int cli_cmd_ions(int argc, char **argv)
                "d = d1 * (I / 1 nA)^n.\n");
         return CLI_EXIT_OK;
     }
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                         {NULL, 0, NULL, 0}};
     bool json = false;
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-        if (c == 'j')
-            json = true;
-        else
-            return cli_usage_error(cmd, "unknown option '%s'",
-                                   argv[optind - 1]);
-    }
+    const cli_opt rows[] = {CLI_FLAG("json", 'j', &json)};
+    const int rc = cli_getopt(cmd, argc, argv, "+", rows, 1, NULL, NULL,
+                              "unknown option '%s'");
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    fib_job_env env = {0};
-    env.message = cli_job_message;
-    fib_error err = {0};
-    const fib_status st = fib_job_ions(json, &env, &err);
-    return st == FIB_OK ? CLI_EXIT_OK : cli_fail(cmd, st, &err);
+    return cli_job_run(cmd, CLI_JOB_QUIET | CLI_JOB_NO_TXN, run, &json);
 }

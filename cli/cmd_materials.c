@@ -7,6 +7,18 @@
 #include "cli.h"
 #include "fib/job_physics.h"
 
+/* The command's state: the name asked for, the materials file, --json. */
+typedef struct cmd_ctx {
+    const char *name, *cfg;
+    bool json;
+} cmd_ctx;
+
+static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
+{
+    const cmd_ctx *c = ctx;
+    return fib_job_materials(c->name, c->cfg, c->json, env, err);
+}
+
 int cli_cmd_materials(int argc, char **argv)
 {
     static const char *cmd = "materials";
@@ -20,34 +32,15 @@ int cli_cmd_materials(int argc, char **argv)
                "file\n");
         return CLI_EXIT_OK;
     }
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"materials", required_argument, NULL, 'm'},
-        {NULL, 0, NULL, 0}};
-    bool json = false;
-    const char *cfg = NULL;
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            json = true;
-            break;
-        case 'm':
-            cfg = optarg;
-            break;
-        default:
-            return cli_usage_error(cmd, "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
-        }
-    }
+    cmd_ctx c = {.name = NULL};
+    const cli_opt rows[] = {CLI_FLAG("json", 'j', &c.json),
+                            CLI_STR("materials", 'm', &c.cfg)};
+    const int rc =
+        cli_getopt(cmd, argc, argv, "+", rows, 2, NULL, NULL, CLI_UNKNOWN);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (argc - optind > 1)
         return cli_usage_error(cmd, "at most one material name expected");
-    fib_job_env env = {0};
-    env.message = cli_job_message;
-    fib_error err = {0};
-    const fib_status st = fib_job_materials(optind < argc ? argv[optind] : NULL,
-                                            cfg, json, &env, &err);
-    return st == FIB_OK ? CLI_EXIT_OK : cli_fail(cmd, st, &err);
+    c.name = optind < argc ? argv[optind] : NULL;
+    return cli_job_run(cmd, CLI_JOB_QUIET | CLI_JOB_NO_TXN, run, &c);
 }

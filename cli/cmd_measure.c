@@ -10,16 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "fib/job_measure.h"
 
-/* getopt_long rows: an option with a value, a flag */
-/* clang-format off */
-#define R(name, c) {name, required_argument, 0, c}
-#define F(name, c) {name, no_argument, 0, c}
-/* clang-format on */
+/* option rows: a value parsed by parse_opt(), a path, a flag */
+#define R CLI_VAL
+#define S CLI_STR
+#define F CLI_FLAG
 /* print the one-line error and return 2 */
 #define BAD(...) return cli_usage_error("measure", __VA_ARGS__)
 
@@ -74,11 +72,12 @@ static const char usage_text[] =
     "  --tol T                tortuosity relative residual (default 1e-6)\n"
     "  --quiet                no progress output\n";
 
-/* Parse option @p c (value optarg) into @p p; 0 or the exit status. */
-static int parse_opt(int c, fib_job_measure_params *p)
+/* Parse option @p c (value @p arg) into @p ctx (the job's parameters);
+ * 0 or the exit status. */
+static int parse_opt(void *ctx, int c, const char *arg)
 {
     static const char *const faces[6] = {"x0", "x1", "y0", "y1", "z0", "z1"};
-    const char *arg = optarg;
+    fib_job_measure_params *p = ctx;
     double d, *v = p->voxel_nm, *w = p->view;
     switch (c) {
     case 'p':
@@ -181,103 +180,49 @@ static int parse_opt(int c, fib_job_measure_params *p)
             !(fabs(w[0]) + fabs(w[1]) + fabs(w[2]) > 0))
             BAD("--view needs a direction X,Y,Z (got %s)", arg);
         return 0;
-    default:
-        return -1;
     }
+    return 0;
 }
 
-/* No output may be an input (labels, --grey, NRRD data files), pictures
- * included: their names are fixed.  True when refused. */
-static bool outputs_are_inputs(const fib_job_measure_params *p)
+static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
 {
-    static const char *const fixed[4] = {"ortho_yz", "ortho_xz", "ortho_xy",
-                                         "mip_z"};
-    cli_inputs ins = {0};
-    cli_inputs_add(&ins, p->labels_path);
-    cli_inputs_add(&ins, p->grey_path);
-    if (cli_check_not_input("measure", "--json", p->json_path, ins.p, ins.n) ||
-        cli_check_not_input("measure", "--csv", p->csv_path, ins.p, ins.n) ||
-        cli_check_not_input("measure", "--mesh", p->mesh_path, ins.p, ins.n) ||
-        cli_check_not_input("measure", "--pictures", p->pictures_dir, ins.p,
-                            ins.n))
-        return true;
-    struct stat pd;
-    const char *dir = p->pictures_dir;
-    const bool exists = dir && stat(dir, &pd) == 0 && S_ISDIR(pd.st_mode);
-    for (size_t k = 0; exists && k < 4 + p->n_phases; k++) {
-        char pic[4096];
-        if (k < 4)
-            snprintf(pic, sizeof pic, "%s/%s.png", dir, fixed[k]);
-        else
-            snprintf(pic, sizeof pic, "%s/surface_%u.png", dir,
-                     p->phases[k - 4]);
-        if (cli_check_not_input("measure", "--pictures", pic, ins.p, ins.n))
-            return true;
-    }
-    return false;
+    return fib_job_measure(ctx, env, NULL, err);
 }
 
 int cli_cmd_measure(int argc, char **argv)
 {
-    /* clang-format off */
-    static const struct option lo[] = {
-        R("phase", 'p'), R("tortuosity", 't'), R("voxel-nm", 'v'),
-        R("units", 'U'), R("json", 'j'), R("csv", 'c'), R("mesh", 'm'),
-        R("pictures", 'P'), R("grey", 'G'), R("substrate", 's'),
-        R("coating", 'C'), R("connectivity", 'n'), R("smooth", 'S'),
-        F("skeleton", 'k'), R("tpb", 'B'), F("chords", 'L'),
-        R("two-point", 'W'), F("battery", 'Y'), R("battery-axis", 'X'),
-        F("no-thickness", 'T'), R("tol", 'o'), R("view", 'V'), F("quiet", 'q'),
-        F("help", 'h'), {0, 0, 0, 0}};
-    /* clang-format on */
-    fib_job_measure_params p;
-    fib_job_measure_defaults(&p);
-    bool quiet = false, no_thickness = false;
-    /* clang-format off */
-    const char **paths[128] = {['j'] = &p.json_path, ['c'] = &p.csv_path,
-        ['m'] = &p.mesh_path, ['G'] = &p.grey_path, ['P'] = &p.pictures_dir};
-    bool *flags[128] = {['k'] = &p.skeleton, ['L'] = &p.chords,
-        ['Y'] = &p.battery, ['T'] = &no_thickness, ['q'] = &quiet};
-    /* clang-format on */
     if (cli_wants_help(argc, argv)) {
         fputs(usage_text, stdout);
         return CLI_EXIT_OK;
     }
-    optind = 1;
-    opterr = 0;
-    int c, rc;
-    while ((c = getopt_long(argc, argv, "q", lo, NULL)) != -1) {
-        if (c > 0 && c < 128 && paths[c])
-            *paths[c] = optarg;
-        else if (c > 0 && c < 128 && flags[c])
-            *flags[c] = true;
-        else if ((rc = parse_opt(c, &p)) > 0)
-            return rc;
-        else if (rc < 0)
-            return cli_usage_error(
-                "measure", "unknown or incomplete option '%s' (see --help)",
-                argv[optind - 1]);
-    }
+    fib_job_measure_params p;
+    fib_job_measure_defaults(&p);
+    bool quiet = false, no_thickness = false;
+    /* clang-format off */
+    const cli_opt rows[] = {
+        R("phase", 'p'), R("tortuosity", 't'), R("voxel-nm", 'v'),
+        R("units", 'U'), S("json", 'j', &p.json_path),
+        S("csv", 'c', &p.csv_path), S("mesh", 'm', &p.mesh_path),
+        S("pictures", 'P', &p.pictures_dir), S("grey", 'G', &p.grey_path),
+        R("substrate", 's'), R("coating", 'C'), R("connectivity", 'n'),
+        R("smooth", 'S'), F("skeleton", 'k', &p.skeleton), R("tpb", 'B'),
+        F("chords", 'L', &p.chords), R("two-point", 'W'),
+        F("battery", 'Y', &p.battery), R("battery-axis", 'X'),
+        F("no-thickness", 'T', &no_thickness), R("tol", 'o'), R("view", 'V'),
+        F("quiet", 'q', &quiet)};
+    /* clang-format on */
+    int rc = cli_getopt("measure", argc, argv, "q", rows,
+                        sizeof rows / sizeof rows[0], parse_opt, &p,
+                        CLI_UNKNOWN_SEE);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     p.thickness = !no_thickness;
     if (optind != argc - 1)
         return cli_usage_error("measure",
                                "expected one LABELS file (see --help)");
     if (!p.json_path)
         return cli_usage_error("measure", "--json REPORT.json is required");
+    /* the job checks the rest and refuses an output that is an input */
     p.labels_path = argv[optind];
-    fib_error err = {0};
-    fib_status st = fib_job_measure_check(&p, &err);
-    if (st != FIB_OK)
-        return cli_fail("measure", st, &err);
-    if (outputs_are_inputs(&p))
-        return CLI_EXIT_USAGE;
-    cli_progress_state ps;
-    fib_job_env env = {.progress = cli_progress_make(&ps, quiet),
-                       .message = cli_job_message};
-    st = fib_fmt_txn_begin(&env.txn, &err);
-    if (st == FIB_OK)
-        st = fib_job_measure(&p, &env, NULL, &err);
-    cli_progress_done(&ps);
-    rc = st == FIB_OK ? CLI_EXIT_OK : cli_fail("measure", st, &err);
-    return cli_txn_finish("measure", env.txn, rc);
+    return cli_job_run("measure", quiet ? CLI_JOB_QUIET : 0, run, &p);
 }

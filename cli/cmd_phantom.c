@@ -40,19 +40,16 @@ static void usage(void)
 }
 
 /* Every option but --out is the job's (fib_job_phantom_option()). */
-static const struct option lo[] = {{"out", required_argument, 0, 0},
-                                   {"kind", required_argument, 0, 0},
-                                   {"seed", required_argument, 0, 0},
-                                   {"size", required_argument, 0, 0},
-                                   {"drift-px", required_argument, 0, 0},
-                                   {"bits", required_argument, 0, 0},
-                                   {"pixel-nm", required_argument, 0, 0},
-                                   {"slice-nm", required_argument, 0, 0},
-                                   {"noise", required_argument, 0, 0},
-                                   {"clean", no_argument, 0, 0},
-                                   {"shine-through", no_argument, 0, 0},
-                                   {"no-cap", no_argument, 0, 0},
-                                   {0, 0, 0, 0}};
+/* clang-format off */
+#define A CLI_ARG
+#define N CLI_NOARG
+static const cli_opt lo[] = {
+    A("out"), A("kind"), A("seed"), A("size"), A("drift-px"), A("bits"),
+    A("pixel-nm"), A("slice-nm"), A("noise"), N("clean"),
+    N("shine-through"), N("no-cap")};
+#undef A
+#undef N
+/* clang-format on */
 
 /* The command's state: the job's parameters, --out, whether --kind came. */
 typedef struct cmd_ctx {
@@ -61,17 +58,14 @@ typedef struct cmd_ctx {
     bool have_kind;
 } cmd_ctx;
 
-static fib_status option(void *ctx, const char *name, const char *value,
-                         fib_error *err)
+static int option(void *ctx, int val, const char *value)
 {
     cmd_ctx *c = ctx;
-    if (!strcmp(name, "out")) {
-        c->out = value;
-        return FIB_OK;
-    }
-    const fib_status st = fib_job_phantom_option(&c->p, name, value, err);
-    c->have_kind = c->have_kind || (st == FIB_OK && !strcmp(name, "kind"));
-    return st;
+    fib_error err = {0};
+    const fib_status st =
+        fib_job_phantom_option(&c->p, lo[val - CLI_OPT_AUTO].name, value, &err);
+    c->have_kind = c->have_kind || val == CLI_OPT_AUTO + 1;
+    return st == FIB_OK ? CLI_EXIT_OK : cli_fail(CMD, st, &err);
 }
 
 static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
@@ -88,12 +82,17 @@ int cli_cmd_phantom(int argc, char **argv)
     }
     cmd_ctx c = {.out = NULL};
     fib_job_phantom_params_init(&c.p);
-    const int rc = cli_job_options(CMD, argc, argv, lo, option, &c);
+    cli_opt rows[sizeof lo / sizeof lo[0]];
+    memcpy(rows, lo, sizeof lo);
+    rows[0].str = &c.out;
+    const int rc =
+        cli_getopt(CMD, argc, argv, "", rows, sizeof lo / sizeof lo[0], option,
+                   &c, CLI_UNKNOWN_SEE);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (optind < argc)
         return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     if (!c.have_kind || !c.out)
         return cli_usage_error(CMD, "--kind and --out are required");
-    return cli_job_run(CMD, false, run, &c);
+    return cli_job_run(CMD, 0, run, &c);
 }

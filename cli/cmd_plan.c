@@ -62,23 +62,27 @@ static void usage(void)
            "line and field).\n");
 }
 
+static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
+{
+    return fib_job_plan(ctx, env, NULL, err);
+}
+
 int cli_cmd_plan(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"ion", required_argument, NULL, 'i'},
-        {"json", required_argument, NULL, 'j'},
-        {"csv", required_argument, NULL, 'c'},
-        {"out", required_argument, NULL, 'o'},
-        {"optimized", no_argument, NULL, 'O'},
-        {"demo", no_argument, NULL, 'd'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"materials", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    if (cli_wants_help(argc, argv)) {
+        usage();
+        return CLI_EXIT_OK;
+    }
     fib_job_plan_params o = {0};
-    const char *ions = NULL, *mats = NULL;
     bool demo = false;
-    int ch;
+    /* clang-format off */
+    const cli_opt rows[] = {
+        CLI_STR("ion", 'i', &o.ions), CLI_STR("json", 'j', &o.json_path),
+        CLI_STR("csv", 'c', &o.csv_path), CLI_STR("out", 'o', &o.out_dir),
+        CLI_FLAG("optimized", 'O', &o.optimized_primary),
+        CLI_FLAG("demo", 'd', &demo), CLI_FLAG("quiet", 'q', &o.quiet),
+        CLI_STR("materials", 'm', &o.materials_path)};
+    /* clang-format on */
     /* --export KIND DIR takes two values: take them out before getopt */
     char *args[256];
     if (argc >= (int)(sizeof args / sizeof args[0]))
@@ -103,70 +107,20 @@ int cli_cmd_plan(int argc, char **argv)
         args[nargs++] = argv[a];
     }
     args[nargs] = NULL;
-    argc = nargs;
-    argv = args;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "hqi:j:c:o:m:", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'h':
-            usage();
-            return CLI_EXIT_OK;
-        case 'i':
-            ions = optarg;
-            break;
-        case 'j':
-            o.json_path = optarg;
-            break;
-        case 'c':
-            o.csv_path = optarg;
-            break;
-        case 'o':
-            o.out_dir = optarg;
-            break;
-        case 'O':
-            o.optimized_primary = true;
-            break;
-        case 'd':
-            demo = true;
-            break;
-        case 'q':
-            o.quiet = true;
-            break;
-        case 'm':
-            mats = optarg;
-            break;
-        default:
-            return cli_usage_error(cmd,
-                                   "unknown or incomplete option '%s' "
-                                   "(see --help)",
-                                   argv[optind - 1]);
-        }
-    }
-    if (!demo && optind != argc - 1)
+    const int rc =
+        cli_getopt(cmd, nargs, args, "qi:j:c:o:m:", rows,
+                   sizeof rows / sizeof rows[0], NULL, NULL, CLI_UNKNOWN_SEE);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (!demo && optind != nargs - 1)
         return cli_usage_error(cmd, "expected one SESSION.cfg (or --demo); "
                                     "see --help");
-    if (demo && optind != argc)
+    if (demo && optind != nargs)
         return cli_usage_error(cmd, "--demo takes no session file");
-    {
-        const char *ins[] = {demo ? NULL : argv[optind], mats};
-        if (cli_check_not_input(cmd, "--json", o.json_path, ins, 2) ||
-            cli_check_not_input(cmd, "--csv", o.csv_path, ins, 2) ||
-            cli_check_not_input(cmd, "--out", o.out_dir, ins, 2))
-            return CLI_EXIT_USAGE;
-    }
-    if (!demo)
-        o.session_path = argv[optind];
-    o.materials_path = mats;
-    o.ions = ions;
-    /* outputs through the output transaction (fib/txn.h): all or none */
-    fib_error err = {0};
-    fib_fmt_txn *txn = NULL;
-    fib_status st = cli_job_txn(
-        o.json_path || o.csv_path || o.out_dir || o.export_dir, &txn, &err);
-    if (st == FIB_OK) {
-        const fib_job_env env = {.txn = txn, .message = cli_job_message};
-        st = fib_job_plan(&o, &env, NULL, &err);
-    }
-    return cli_job_done(cmd, txn, st, &err);
+    o.session_path = demo ? NULL : args[optind];
+    /* the job refuses an output that is an input; outputs through the
+     * output transaction (fib/txn.h): all or none */
+    const bool writes = o.json_path || o.csv_path || o.out_dir || o.export_dir;
+    return cli_job_run(cmd, CLI_JOB_QUIET | (writes ? 0 : CLI_JOB_NO_TXN), run,
+                       &o);
 }

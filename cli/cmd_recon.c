@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "fib/formats.h"
+#include "fib/correct.h"
 #include "fib/job_recon.h"
 
 #define CMD "recon"
@@ -68,10 +69,30 @@ static bool parse_channel(fib_fmt_recon_cfg *c, const char *t)
     return true;
 }
 
-/* The options that are not rows of the tables; false after an error. */
-static bool parse_special(int ch, const char *a, fib_fmt_recon_cfg *c,
-                          bool *quiet)
+enum { O_TABLE = 1000, O_CORRECT = 2000 };
+
+/* The command's state: the run's settings and --quiet. */
+typedef struct cmd_ctx {
+    fib_fmt_recon_cfg *c;
+    bool quiet;
+} cmd_ctx;
+
+/* One option into the run's settings: a table row, or one of the options
+ * that are not rows; the exit status. */
+static int option(void *ctx, int ch, const char *a)
 {
+    fib_fmt_recon_cfg *c = ((cmd_ctx *)ctx)->c;
+    const fib_param_table *t = fib_fmt_recon_cfg_params(),
+                          *tc = fib_fmt_recon_cfg_correct_params();
+    const fib_param *p = ch == 'I'         ? fib_params_find(t, "isotropic")
+                         : ch == 'K'       ? fib_params_find(t, "neighbours")
+                         : ch >= O_CORRECT ? &tc->rows[ch - O_CORRECT]
+                         : ch >= O_TABLE   ? &t->rows[ch - O_TABLE]
+                                           : NULL;
+    if (p) {
+        c->tilt_given = c->tilt_given || !strcmp(p->key, "tilt_deg");
+        return cli_params_parse(CMD, p, c, a) ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    }
     fib_recon_destripe_method m;
     size_t sz;
     switch (ch) {
@@ -79,92 +100,74 @@ static bool parse_special(int ch, const char *a, fib_fmt_recon_cfg *c,
     case 'o':
         free(ch == 'i' ? c->input : c->out);
         *(ch == 'i' ? &c->input : &c->out) = dupstr(a);
-        return true;
+        return CLI_EXIT_OK;
     case 'C':
     case 'N':
         if (c->crop_valid >= 0 && c->crop_valid != (ch == 'C'))
-            return !cli_usage_error(CMD, "--crop-valid and --no-crop-valid "
-                                         "contradict each other");
+            return cli_usage_error(CMD, "--crop-valid and --no-crop-valid "
+                                        "contradict each other");
         c->crop_valid = ch == 'C';
-        return true;
+        return CLI_EXIT_OK;
     case 'r':
-        return (c->has_roi = cli_parse_rect(CMD, "--roi", a, c->roi));
+        c->has_roi = cli_parse_rect(CMD, "--roi", a, c->roi);
+        return c->has_roi ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     case 'f':
-        return (c->has_fiducial =
-                    cli_parse_rect(CMD, "--fiducial", a, c->fiducial));
+        c->has_fiducial = cli_parse_rect(CMD, "--fiducial", a, c->fiducial);
+        return c->has_fiducial ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     case 'm':
         if (!cli_parse_size(CMD, "--memory", a, &sz))
-            return false;
+            return CLI_EXIT_USAGE;
         if (sz && sz < ((size_t)1 << 20))
-            return !cli_usage_error(CMD,
-                                    "--memory must be at least 1M (or 0: "
-                                    "default; got %zu bytes)",
-                                    sz);
+            return cli_usage_error(CMD,
+                                   "--memory must be at least 1M (or 0: "
+                                   "default; got %zu bytes)",
+                                   sz);
         c->memory_bytes = sz;
-        return true;
+        return CLI_EXIT_OK;
     case 'c':
-        return parse_channel(c, a);
-    case 'M':
+        return parse_channel(c, a) ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    default: /* 'M' */
         if (!fib_recon_destripe_method_parse(a, &m))
-            return !cli_usage_error(CMD,
-                                    "--destripe-method must be one of %s "
-                                    "(got '%.40s')",
-                                    FIB_DESTRIPE_CHOICES, a);
+            return cli_usage_error(CMD,
+                                   "--destripe-method must be one of %s "
+                                   "(got '%.40s')",
+                                   FIB_DESTRIPE_CHOICES, a);
         c->destripe = true;
         snprintf(c->destripe_method, sizeof c->destripe_method, "%s", a);
-        return true;
-    case 'q':
-        *quiet = true;
-        return true;
+        return CLI_EXIT_OK;
     }
-    return !cli_usage_error(
-        CMD, "unknown or incomplete option '%s' (see --help)", a);
 }
 
-enum { O_TABLE = 1000, O_CORRECT = 2000, O_MAX = 64 };
-
-/* Options into @p c: -1, or the exit status after an error. */
-static int parse_args(int argc, char **argv, fib_fmt_recon_cfg *c, bool *quiet)
+/* Options into @p x: -1, or the exit status after an error. */
+static int parse_args(int argc, char **argv, cmd_ctx *x)
 {
-    const fib_param_table *t = fib_fmt_recon_cfg_params(),
-                          *tc = fib_fmt_recon_cfg_correct_params();
-    static const struct option special[] = {
-        {"input", required_argument, 0, 'i'},
-        {"out", required_argument, 0, 'o'},
-        {"crop-valid", no_argument, 0, 'C'},
-        {"no-crop-valid", no_argument, 0, 'N'},
-        {"roi", required_argument, 0, 'r'},
-        {"fiducial", required_argument, 0, 'f'},
-        {"memory", required_argument, 0, 'm'},
-        {"channel", required_argument, 0, 'c'},
-        {"destripe-method", required_argument, 0, 'M'},
-        {"quiet", no_argument, 0, 'q'},
+    static const cli_opt special[] = {
+        CLI_VAL("input", 'i'), CLI_VAL("out", 'o'), CLI_SW("crop-valid", 'C'),
+        CLI_SW("no-crop-valid", 'N'), CLI_VAL("roi", 'r'),
+        CLI_VAL("fiducial", 'f'), CLI_VAL("memory", 'm'),
+        CLI_VAL("channel", 'c'), CLI_VAL("destripe-method", 'M'),
+        CLI_SW("quiet", 'q'),
         /* short forms from before the table */
-        {"iso", no_argument, 0, 'I'},
-        {"neighbors", required_argument, 0, 'K'}};
-    struct option lo[O_MAX];
-    cli_param_name names[O_MAX];
+        CLI_SW("iso", 'I'), CLI_VAL("neighbors", 'K')};
+    cli_opt lo[CLI_MAX_OPTS];
+    cli_param_name names[CLI_MAX_OPTS];
     size_t n = sizeof special / sizeof special[0];
     memcpy(lo, special, sizeof special);
-    n += cli_params_options(t, O_TABLE, lo + n, names, O_MAX - n - 1);
-    n += cli_params_options(tc, O_CORRECT, lo + n, names + n, O_MAX - n - 1);
-    lo[n] = (struct option){0, 0, 0, 0};
-    optind = 1;
-    opterr = 0;
-    for (int ch; (ch = getopt_long(argc, argv, "", lo, NULL)) != -1;) {
-        const fib_param *p = ch == 'I'   ? fib_params_find(t, "isotropic")
-                             : ch == 'K' ? fib_params_find(t, "neighbours")
-                             : ch >= O_CORRECT ? &tc->rows[ch - O_CORRECT]
-                             : ch >= O_TABLE   ? &t->rows[ch - O_TABLE]
-                                               : NULL;
-        if (p && !cli_params_parse(CMD, p, c, optarg))
-            return CLI_EXIT_USAGE;
-        c->tilt_given = c->tilt_given || (p && !strcmp(p->key, "tilt_deg"));
-        if (!p &&
-            !parse_special(ch, ch == '?' ? argv[optind - 1] : optarg, c, quiet))
-            return CLI_EXIT_USAGE;
-    }
-    return -1;
+    lo[9].flag = &x->quiet;
+    n += cli_params_options(fib_fmt_recon_cfg_params(), O_TABLE, lo + n, names,
+                            CLI_MAX_OPTS - n);
+    n += cli_params_options(fib_fmt_recon_cfg_correct_params(), O_CORRECT,
+                            lo + n, names + n, CLI_MAX_OPTS - n);
+    const int rc =
+        cli_getopt(CMD, argc, argv, "", lo, n, option, x, CLI_UNKNOWN_SEE);
+    return rc == CLI_EXIT_OK ? -1 : rc;
+}
+
+static fib_status run_job(const void *ctx, const fib_job_env *env,
+                          fib_error *err)
+{
+    const fib_job_recon_params p = {*(const fib_fmt_recon_cfg *)ctx};
+    return fib_job_recon(&p, env, NULL, err);
 }
 
 static int run(const fib_fmt_recon_cfg *c, const char *run_file, bool quiet)
@@ -172,32 +175,13 @@ static int run(const fib_fmt_recon_cfg *c, const char *run_file, bool quiet)
     /* the output folder may not be, nor hold, an input: the series (a
      * glob's or list's slices too), the run file or a channel */
     const char *const in[2] = {c->input, run_file};
-    int rc = cli_check_dir_not_input(CMD, "--out", c->out, in, 2)
-                 ? CLI_EXIT_USAGE
-                 : CLI_EXIT_OK;
-    for (size_t k = 0; k <= c->n_channels && !rc; k++)
-        rc = cli_check_dir_not_series(CMD, "--out", c->out,
-                                      k ? c->channel_input[k - 1] : c->input);
-    if (rc)
-        return rc;
     fib_error err = {0};
-    cli_progress_state ps;
-    cli_job_lines lines = {0};
-    fib_job_env env = {.message = cli_job_hold, .message_user = &lines};
-    env.progress = cli_progress_make(&ps, quiet);
-    fib_status st = fib_fmt_txn_begin(&env.txn, &err);
-    const fib_job_recon_params p = {*c};
-    if (!st)
-        st = fib_job_recon(&p, &env, NULL, &err);
-    cli_progress_done(&ps);
-    if (st) {
-        fib_fmt_txn_abort(env.txn);
-        rc = cli_fail(CMD, st, &err);
-    } else {
-        rc = cli_txn_finish(CMD, env.txn, CLI_EXIT_OK);
-    }
-    cli_job_release(&lines, rc == CLI_EXIT_OK);
-    return rc;
+    fib_status st = fib_job_check_dir_not_input("--out", c->out, in, 2, &err);
+    for (size_t k = 0; k <= c->n_channels && !st; k++)
+        st = fib_job_check_dir_not_series(
+            "--out", c->out, k ? c->channel_input[k - 1] : c->input, &err);
+    return st ? cli_fail(CMD, st, &err)
+              : cli_job_run(CMD, quiet ? CLI_JOB_QUIET : 0, run_job, c);
 }
 
 int cli_cmd_recon(int argc, char **argv)
@@ -226,7 +210,9 @@ int cli_cmd_recon(int argc, char **argv)
                                      "accepted (got '%s')",
                                      argv[i]);
     } else {
-        rc = parse_args(argc, argv, &c, &quiet);
+        cmd_ctx x = {&c, false};
+        rc = parse_args(argc, argv, &x);
+        quiet = x.quiet;
         if (rc < 0 && optind < argc)
             rc = cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
         if (rc < 0 && (!c.input || !c.out))

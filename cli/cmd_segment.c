@@ -62,21 +62,21 @@ static int parse_list(const char *opt, const char *text, double *v, int max)
     return n;
 }
 
-/* Parse buffers of one command line. */
-typedef struct lists {
+/* The command's state: the job's parameters, parse buffers, operands. */
+typedef struct cmd_ctx {
+    fib_job_segment_params p;
     double thr[FIB_JOB_SEGMENT_MAX_THRESHOLDS], hy[2], k_classes, conn;
-} lists;
+    const char *in, *out;
+    bool quiet;
+} cmd_ctx;
 
-/* One option into @p p; the exit status. */
-static int one_option(fib_job_segment_params *p, lists *b, int c,
-                      const char *arg, const char *word, const char **out,
-                      bool *quiet)
+/* One option into the command's state; the exit status. */
+static int one_option(void *ctx, int c, const char *arg)
 {
+    cmd_ctx *b = ctx;
+    fib_job_segment_params *p = &b->p;
     int n;
     switch (c) {
-    case 'o':
-        *out = arg;
-        return CLI_EXIT_OK;
     case 'O':
         p->method = FIB_JOB_SEGMENT_OTSU;
         return CLI_EXIT_OK;
@@ -145,75 +145,48 @@ static int one_option(fib_job_segment_params *p, lists *b, int c,
                 "%s)",
                 arg);
         return CLI_EXIT_OK;
-    case 'q':
-        *quiet = true;
-        return CLI_EXIT_OK;
-    default:
-        return cli_usage_error(
-            "segment", "unknown or incomplete option '%s' (see --help)", word);
     }
+    return CLI_EXIT_OK;
+}
+
+static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
+{
+    const cmd_ctx *c = ctx;
+    return fib_job_segment(&c->p, c->in, c->out, env, NULL, err);
 }
 
 int cli_cmd_segment(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"out", required_argument, 0, 'o'},
-        {"otsu", no_argument, 0, 'O'},
-        {"multi-otsu", required_argument, 0, 'M'},
-        {"threshold", required_argument, 0, 'T'},
-        {"hysteresis", required_argument, 0, 'H'},
-        {"open", required_argument, 0, 'p'},
-        {"close", required_argument, 0, 'c'},
-        {"fill-holes", no_argument, 0, 'f'},
-        {"min-size", required_argument, 0, 'm'},
-        {"watershed", optional_argument, 0, 'w'},
-        {"connectivity", required_argument, 0, 'C'},
-        {"voxel-nm", required_argument, 0, 'v'},
-        {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    const char *out = NULL;
-    lists b = {.k_classes = 2, .conn = 6};
-    fib_job_segment_params p = {.classes = 2,
-                                .connectivity = 6,
-                                .watershed_h_nm = -1,
-                                .thresholds = b.thr};
-    bool quiet = false;
     if (cli_wants_help(argc, argv)) {
         usage();
         return CLI_EXIT_OK;
     }
-    optind = 1;
-    opterr = 0;
-    int c, rc;
-    while ((c = getopt_long(argc, argv, "o:q", lo, NULL)) != -1)
-        if ((rc =
-                 one_option(&p, &b, c, optarg, argv[optind - 1], &out, &quiet)))
-            return rc;
-    (void)quiet;
+    cmd_ctx c = {.p = {.classes = 2, .connectivity = 6, .watershed_h_nm = -1},
+                 .k_classes = 2,
+                 .conn = 6};
+    c.p.thresholds = c.thr;
+    /* clang-format off */
+    const cli_opt rows[] = {
+        CLI_STR("out", 'o', &c.out), CLI_SW("otsu", 'O'),
+        CLI_VAL("multi-otsu", 'M'), CLI_VAL("threshold", 'T'),
+        CLI_VAL("hysteresis", 'H'), CLI_VAL("open", 'p'),
+        CLI_VAL("close", 'c'), CLI_SW("fill-holes", 'f'),
+        CLI_VAL("min-size", 'm'), {"watershed", optional_argument, 'w', 0, 0},
+        CLI_VAL("connectivity", 'C'), CLI_VAL("voxel-nm", 'v'),
+        CLI_FLAG("quiet", 'q', &c.quiet)};
+    /* clang-format on */
+    int rc = cli_getopt("segment", argc, argv, "o:q", rows,
+                        sizeof rows / sizeof rows[0], one_option, &c,
+                        CLI_UNKNOWN_SEE);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (optind != argc - 1)
         return cli_usage_error("segment", "expected one VOLUME (see --help)");
-    if (!out)
+    if (!c.out)
         return cli_usage_error("segment", "--out LABELS is required");
-    fib_error err = {0};
-    fib_status st = fib_job_segment_check(&p, out, &err);
-    if (st != FIB_OK)
-        return cli_fail("segment", st, &err);
-    const char *in = argv[optind];
-    cli_inputs ins = {0};
-    cli_inputs_add(&ins, in);
-    if (cli_check_not_input("segment", "--out", out, ins.p, ins.n))
-        return CLI_EXIT_USAGE;
-    /* through the output transaction (fib/txn.h): nothing appears until
-     * the whole file is written */
-    fib_job_env env = {.message = cli_job_message};
-    cli_signals_install();
-    st = fib_fmt_txn_begin(&env.txn, &err);
-    if (st == FIB_OK)
-        st = fib_job_segment(&p, in, out, &env, NULL, &err);
-    if (st != FIB_OK) {
-        fib_fmt_txn_abort(env.txn);
-        return cli_fail("segment", st, &err);
-    }
-    return cli_txn_finish("segment", env.txn, CLI_EXIT_OK);
+    c.in = argv[optind];
+    /* the job checks the parameters and refuses an output that is the
+     * input; through the output transaction (fib/txn.h): nothing appears
+     * until the whole file is written */
+    return cli_job_run("segment", c.quiet ? CLI_JOB_QUIET : 0, run, &c);
 }

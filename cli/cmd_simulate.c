@@ -63,45 +63,22 @@ static void usage(void)
 
 /* Every option but --out and --quiet is the job's (its names are
  * fib_job_simulate_option()'s). */
-static const struct option lo[] = {
-    {"out", required_argument, 0, 0},
-    {"quiet", no_argument, 0, 0},
-    {"phantom", required_argument, 0, 0},
-    {"size", required_argument, 0, 0},
-    {"voxel-nm", required_argument, 0, 0},
-    {"vendor", required_argument, 0, 0},
-    {"tilt-deg", required_argument, 0, 0},
-    {"no-tilt", no_argument, 0, 0},
-    {"tilt-corrected", no_argument, 0, 0},
-    {"no-tracking", no_argument, 0, 0},
-    {"pixel-nm", required_argument, 0, 0},
-    {"slice-nm", required_argument, 0, 0},
-    {"slices", required_argument, 0, 0},
-    {"jitter", required_argument, 0, 0},
-    {"seed", required_argument, 0, 0},
-    {"bits", required_argument, 0, 0},
-    {"png", no_argument, 0, 0},
-    {"grey", required_argument, 0, 0},
-    {"texture", required_argument, 0, 0},
-    {"edge", required_argument, 0, 0},
-    {"psf-px", required_argument, 0, 0},
-    {"drift-px", required_argument, 0, 0},
-    {"trend-px", required_argument, 0, 0},
-    {"jump-prob", required_argument, 0, 0},
-    {"jump-px", required_argument, 0, 0},
-    {"curtains", required_argument, 0, 0},
-    {"curtain-width-px", required_argument, 0, 0},
-    {"curtain-fade-nm", required_argument, 0, 0},
-    {"shading", required_argument, 0, 0},
-    {"gain-drift", required_argument, 0, 0},
-    {"dose", required_argument, 0, 0},
-    {"read-noise", required_argument, 0, 0},
-    {"frame-stripes", required_argument, 0, 0},
-    {"shine-nm", required_argument, 0, 0},
-    {"static", no_argument, 0, 0},
-    {"clean", no_argument, 0, 0},
-    {"no-drift", no_argument, 0, 0},
-    {0, 0, 0, 0}};
+/* clang-format off */
+#define A CLI_ARG
+#define N CLI_NOARG
+static const cli_opt lo[] = {
+    A("out"), N("quiet"), A("phantom"), A("size"), A("voxel-nm"),
+    A("vendor"), A("tilt-deg"), N("no-tilt"), N("tilt-corrected"),
+    N("no-tracking"), A("pixel-nm"), A("slice-nm"), A("slices"),
+    A("jitter"), A("seed"), A("bits"), N("png"), A("grey"), A("texture"),
+    A("edge"), A("psf-px"), A("drift-px"), A("trend-px"), A("jump-prob"),
+    A("jump-px"), A("curtains"), A("curtain-width-px"),
+    A("curtain-fade-nm"), A("shading"), A("gain-drift"), A("dose"),
+    A("read-noise"), A("frame-stripes"), A("shine-nm"), N("static"),
+    N("clean"), N("no-drift")};
+#undef A
+#undef N
+/* clang-format on */
 
 /* The command's state: the job's parameters, --out, --quiet. */
 typedef struct cmd_ctx {
@@ -110,17 +87,12 @@ typedef struct cmd_ctx {
     bool quiet;
 } cmd_ctx;
 
-static fib_status option(void *ctx, const char *name, const char *value,
-                         fib_error *err)
+static int option(void *ctx, int val, const char *value)
 {
-    cmd_ctx *c = ctx;
-    if (!strcmp(name, "out"))
-        c->out = value;
-    else if (!strcmp(name, "quiet"))
-        c->quiet = true;
-    else
-        return fib_job_simulate_option(&c->p, name, value, err);
-    return FIB_OK;
+    fib_error err = {0};
+    const fib_status st = fib_job_simulate_option(
+        &((cmd_ctx *)ctx)->p, lo[val - CLI_OPT_AUTO].name, value, &err);
+    return st == FIB_OK ? CLI_EXIT_OK : cli_fail(CMD, st, &err);
 }
 
 static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
@@ -137,7 +109,12 @@ int cli_cmd_simulate(int argc, char **argv)
     }
     cmd_ctx c = {.out = NULL};
     fib_job_simulate_params_init(&c.p);
-    const int rc = cli_job_options(CMD, argc, argv, lo, option, &c);
+    cli_opt rows[sizeof lo / sizeof lo[0]];
+    memcpy(rows, lo, sizeof lo);
+    rows[0].str = &c.out;
+    rows[1].flag = &c.quiet;
+    int rc = cli_getopt(CMD, argc, argv, "", rows, sizeof lo / sizeof lo[0],
+                        option, &c, CLI_UNKNOWN_SEE);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (optind < argc)
@@ -149,11 +126,6 @@ int cli_cmd_simulate(int argc, char **argv)
     if (!c.p.labels_path == !c.p.use_phantom)
         return cli_usage_error(CMD, "expected one LABELS file or --phantom "
                                     "KIND");
-    if (c.p.labels_path) { /* the run folder is rewritten: not the labels' */
-        cli_inputs ins = {0};
-        cli_inputs_add(&ins, c.p.labels_path);
-        if (cli_check_dir_not_input(CMD, "--out", c.out, ins.p, ins.n))
-            return CLI_EXIT_USAGE;
-    }
-    return cli_job_run(CMD, c.quiet, run, &c);
+    /* the job refuses a run folder that is, or holds, the labels */
+    return cli_job_run(CMD, c.quiet ? CLI_JOB_QUIET : 0, run, &c);
 }

@@ -23,63 +23,32 @@ static void usage(void)
            "timeline\n");
 }
 
+static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
+{
+    return fib_job_slice_view(ctx, env, NULL, err);
+}
+
 int cli_cmd_slice_view(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"ion", required_argument, NULL, 'i'},
-        {"json", required_argument, NULL, 'j'},
-        {"csv", required_argument, NULL, 'c'},
-        {"out", required_argument, NULL, 'o'},
-        {"materials", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    const char *json = NULL, *csvp = NULL, *ions = NULL, *out = NULL,
-               *mats = NULL;
-    int ch;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "hi:j:c:o:m:", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'h':
-            usage();
-            return CLI_EXIT_OK;
-        case 'i':
-            ions = optarg;
-            break;
-        case 'j':
-            json = optarg;
-            break;
-        case 'c':
-            csvp = optarg;
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        case 'm':
-            mats = optarg;
-            break;
-        default:
-            return cli_usage_error(cmd, "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
-        }
+    if (cli_wants_help(argc, argv)) {
+        usage();
+        return CLI_EXIT_OK;
     }
+    fib_job_slice_view_params sp = {0};
+    const cli_opt rows[] = {
+        CLI_STR("ion", 'i', &sp.ions), CLI_STR("json", 'j', &sp.json_path),
+        CLI_STR("csv", 'c', &sp.csv_path), CLI_STR("out", 'o', &sp.out_dir),
+        CLI_STR("materials", 'm', &sp.materials_path)};
+    int rc = cli_getopt(cmd, argc, argv, "i:j:c:o:m:", rows,
+                        sizeof rows / sizeof rows[0], NULL, NULL, CLI_UNKNOWN);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (optind != argc - 1)
         return cli_usage_error(cmd, "expected one RUN.cfg; see --help");
-    {
-        const char *ins[] = {argv[optind], mats};
-        if (cli_check_not_input(cmd, "--json", json, ins, 2) ||
-            cli_check_not_input(cmd, "--csv", csvp, ins, 2))
-            return CLI_EXIT_USAGE;
-    }
-    const fib_job_slice_view_params sp = {argv[optind], mats, ions,
-                                          json,         csvp, out};
-    /* outputs through the output transaction (fib/txn.h): all or none */
-    fib_error err = {0};
-    fib_fmt_txn *txn = NULL;
-    fib_status st = cli_job_txn(json || csvp || out, &txn, &err);
-    if (st == FIB_OK) {
-        const fib_job_env env = {.txn = txn, .message = cli_job_message};
-        st = fib_job_slice_view(&sp, &env, NULL, &err);
-    }
-    return cli_job_done(cmd, txn, st, &err);
+    sp.run_path = argv[optind];
+    /* the job refuses a report that is an input; outputs through the
+     * output transaction (fib/txn.h): all or none */
+    const bool writes = sp.json_path || sp.csv_path || sp.out_dir;
+    return cli_job_run(cmd, CLI_JOB_QUIET | (writes ? 0 : CLI_JOB_NO_TXN), run,
+                       &sp);
 }

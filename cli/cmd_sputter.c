@@ -38,112 +38,89 @@ static void usage(void)
         "input.\n");
 }
 
+/* The options with a checked value into @p ctx (the job's parameters);
+ * the exit status. */
+static int option(void *ctx, int c, const char *arg)
+{
+    fib_job_sputter_params *p = ctx;
+    switch (c) {
+    case 'a':
+        return cli_parse_double(cmd, "--angle-deg", arg, &p->angle_deg)
+                   ? CLI_EXIT_OK
+                   : CLI_EXIT_USAGE;
+    case 'd':
+        p->density_given = true;
+        return cli_parse_double(cmd, "--density-g-cm3", arg, &p->density_g_cm3)
+                   ? CLI_EXIT_OK
+                   : CLI_EXIT_USAGE;
+    case 'k':
+        if (!strcmp(arg, "average"))
+            p->compound_model = FIB_PLAN_COMPOUND_AVERAGE_ATOM;
+        else if (!strcmp(arg, "partial"))
+            p->compound_model = FIB_PLAN_COMPOUND_PARTIAL;
+        else
+            return cli_usage_error(cmd,
+                                   "--compound-model must be average or "
+                                   "partial (got '%s')",
+                                   arg);
+        return CLI_EXIT_OK;
+    case 'l':
+        if (!cli_parse_double(cmd, "--lamella-nm", arg, &p->lamella_nm))
+            return CLI_EXIT_USAGE;
+        if (!(p->lamella_nm > 0.0))
+            return cli_usage_error(cmd, "--lamella-nm must be > 0 (got %g)",
+                                   p->lamella_nm);
+        return CLI_EXIT_OK;
+    default: /* 'I' */
+        if (!cli_parse_double(cmd, "--current-na", arg, &p->current_nA))
+            return CLI_EXIT_USAGE;
+        /* 10 uA: above every column in `cryofib ions` (PFIB 2.5 uA),
+         * the same limit as the session files' current_pA */
+        if (!(p->current_nA > 0.0 && p->current_nA <= 1e4))
+            return cli_usage_error(cmd,
+                                   "--current-na must be in (0, 10000] "
+                                   "(got %g)",
+                                   p->current_nA);
+        return CLI_EXIT_OK;
+    }
+}
+
+static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
+{
+    return fib_job_sputter(ctx, env, err);
+}
+
 int cli_cmd_sputter(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
         usage();
         return CLI_EXIT_OK;
     }
-    static const struct option opts[] = {
-        {"ion", required_argument, NULL, 'i'},
-        {"energy-kev", required_argument, NULL, 'e'},
-        {"material", required_argument, NULL, 'm'},
-        {"angle-deg", required_argument, NULL, 'a'},
-        {"json", no_argument, NULL, 'j'},
-        {"density-g-cm3", required_argument, NULL, 'd'},
-        {"materials", required_argument, NULL, 'f'},
-        {"compare", required_argument, NULL, 'c'},
-        {"cryo", no_argument, NULL, 'C'},
-        {"model-only", no_argument, NULL, 'M'},
-        {"compound-model", required_argument, NULL, 'k'},
-        {"lamella-nm", required_argument, NULL, 'l'},
-        {"current-na", required_argument, NULL, 'I'},
-        {NULL, 0, NULL, 0}};
     fib_job_sputter_params p;
     memset(&p, 0, sizeof p);
     const char *ion_text = "Ga", *compare = NULL;
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-        switch (c) {
-        case 'i':
-            ion_text = optarg;
-            break;
-        case 'e':
-            p.energies_keV = optarg;
-            break;
-        case 'm':
-            p.material = optarg;
-            break;
-        case 'a':
-            if (!cli_parse_double(cmd, "--angle-deg", optarg, &p.angle_deg))
-                return CLI_EXIT_USAGE;
-            break;
-        case 'j':
-            p.json = true;
-            break;
-        case 'd':
-            if (!cli_parse_double(cmd, "--density-g-cm3", optarg,
-                                  &p.density_g_cm3))
-                return CLI_EXIT_USAGE;
-            p.density_given = true;
-            break;
-        case 'f':
-            p.materials_cfg = optarg;
-            break;
-        case 'c':
-            compare = optarg;
-            break;
-        case 'C':
-            p.cryo = true;
-            break;
-        case 'M':
-            p.model_only = true;
-            break;
-        case 'k':
-            if (!strcmp(optarg, "average"))
-                p.compound_model = FIB_PLAN_COMPOUND_AVERAGE_ATOM;
-            else if (!strcmp(optarg, "partial"))
-                p.compound_model = FIB_PLAN_COMPOUND_PARTIAL;
-            else
-                return cli_usage_error(cmd,
-                                       "--compound-model must be average or "
-                                       "partial (got '%s')",
-                                       optarg);
-            break;
-        case 'l':
-            if (!cli_parse_double(cmd, "--lamella-nm", optarg, &p.lamella_nm))
-                return CLI_EXIT_USAGE;
-            if (!(p.lamella_nm > 0.0))
-                return cli_usage_error(cmd, "--lamella-nm must be > 0 (got %g)",
-                                       p.lamella_nm);
-            break;
-        case 'I':
-            if (!cli_parse_double(cmd, "--current-na", optarg, &p.current_nA))
-                return CLI_EXIT_USAGE;
-            /* 10 uA: above every column in `cryofib ions` (PFIB 2.5 uA),
-             * the same limit as the session files' current_pA */
-            if (!(p.current_nA > 0.0 && p.current_nA <= 1e4))
-                return cli_usage_error(cmd,
-                                       "--current-na must be in (0, 10000] "
-                                       "(got %g)",
-                                       p.current_nA);
-            break;
-        default:
-            return cli_usage_error(cmd, "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
-        }
-    }
+    /* clang-format off */
+    const cli_opt rows[] = {
+        CLI_STR("ion", 'i', &ion_text),
+        CLI_STR("energy-kev", 'e', &p.energies_keV),
+        CLI_STR("material", 'm', &p.material), CLI_VAL("angle-deg", 'a'),
+        CLI_FLAG("json", 'j', &p.json), CLI_VAL("density-g-cm3", 'd'),
+        CLI_STR("materials", 'f', &p.materials_cfg),
+        CLI_STR("compare", 'c', &compare), CLI_FLAG("cryo", 'C', &p.cryo),
+        CLI_FLAG("model-only", 'M', &p.model_only),
+        CLI_VAL("compound-model", 'k'), CLI_VAL("lamella-nm", 'l'),
+        CLI_VAL("current-na", 'I')};
+    /* clang-format on */
+    const int rc =
+        cli_getopt(cmd, argc, argv, "+", rows, sizeof rows / sizeof rows[0],
+                   option, &p, CLI_UNKNOWN);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!p.material)
         return cli_usage_error(cmd, "--material is required");
     p.ions = compare ? compare : ion_text;
     p.compare = compare != NULL;
-    fib_job_env env = {0};
-    env.message = cli_job_message;
-    fib_error err = {0};
-    const fib_status st = fib_job_sputter(&p, &env, &err);
-    return st == FIB_OK ? CLI_EXIT_OK : cli_fail(cmd, st, &err);
+    return cli_job_run(cmd, CLI_JOB_QUIET | CLI_JOB_NO_TXN, run, &p);
 }

@@ -21,43 +21,29 @@ static void usage(void)
            "cryo milling is a warning.\n");
 }
 
+static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
+{
+    return fib_job_workflow(ctx, env, NULL, err);
+}
+
 int cli_cmd_workflow(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", required_argument, NULL, 'j'},
-        {"materials", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    const char *json = NULL, *mats = NULL;
-    int ch;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "hj:m:", opts, NULL)) != -1) {
-        if (ch == 'h') {
-            usage();
-            return CLI_EXIT_OK;
-        }
-        if (ch == 'j')
-            json = optarg;
-        else if (ch == 'm')
-            mats = optarg;
-        else
-            return cli_usage_error(cmd, "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
+    if (cli_wants_help(argc, argv)) {
+        usage();
+        return CLI_EXIT_OK;
     }
+    fib_job_workflow_params wp = {0};
+    const cli_opt rows[] = {CLI_STR("json", 'j', &wp.json_path),
+                            CLI_STR("materials", 'm', &wp.materials_path)};
+    int rc =
+        cli_getopt(cmd, argc, argv, "j:m:", rows, 2, NULL, NULL, CLI_UNKNOWN);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (optind != argc - 1)
         return cli_usage_error(cmd, "expected one SESSION.cfg; see --help");
-    if (cli_check_not_input(cmd, "--json", json,
-                            (const char *const[]){argv[optind], mats}, 2))
-        return CLI_EXIT_USAGE;
-    const fib_job_workflow_params wp = {argv[optind], mats, json};
-    /* the report through the output transaction (fib/txn.h) */
-    fib_error err = {0};
-    fib_fmt_txn *txn = NULL;
-    fib_status st = cli_job_txn(json != NULL, &txn, &err);
-    if (st == FIB_OK) {
-        const fib_job_env env = {.txn = txn, .message = cli_job_message};
-        st = fib_job_workflow(&wp, &env, NULL, &err);
-    }
-    return cli_job_done(cmd, txn, st, &err);
+    wp.session_path = argv[optind];
+    /* the job refuses a report that is an input; the report through the
+     * output transaction (fib/txn.h) */
+    return cli_job_run(cmd, CLI_JOB_QUIET | (wp.json_path ? 0 : CLI_JOB_NO_TXN),
+                       run, &wp);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fib/job_formats.h"
+#include "fib/job_paths.h"
 
 fib_status fib_job_convert_check(const char *out, fib_error *err)
 {
@@ -45,6 +46,8 @@ fib_status fib_job_convert(const fib_job_convert_params *p, const char *in,
                            fib_job_convert_result *res, fib_error *err)
 {
     fib_status st = fib_job_convert_check(out, err);
+    if (st == FIB_OK) /* OUT is not IN nor its data file (fib/job_paths.h) */
+        st = fib_job_check_out_of(NULL, out, in, err);
     if (st != FIB_OK)
         return st;
     const fib_job_convert_params none = {0};

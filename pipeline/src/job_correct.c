@@ -11,6 +11,7 @@
 
 #include "fib/formats.h"
 #include "fib/job_correct.h"
+#include "fib/job_paths.h"
 
 bool fib_job_background_parse(const char *name,
                               fib_recon_background_method *out)
@@ -317,6 +318,12 @@ fib_status fib_job_correct(const fib_job_correct_params *p, const char *in,
     if (!in)
         return fib_error_set(err, FIB_EINVAL, "correct: in is NULL");
     fib_status st = fib_job_correct_check(p, out, err);
+    /* OUT is not an input: the file and its data file, or a series' slices
+     * (by name in a folder) and its list file (fib/job_paths.h) */
+    if (st == FIB_OK)
+        st = fib_job_correct_is_series(in)
+                 ? fib_job_check_series_out(NULL, out, in, err)
+                 : fib_job_check_out_of(NULL, out, in, err);
     if (st != FIB_OK)
         return st;
     const fib_progress none = {0};

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "fib/job_paths.h"
 #include "job_measure_internal.h"
 
 void fib_job_measure_defaults(fib_job_measure_params *p)
@@ -383,11 +384,41 @@ static fib_status prepare(fib__measure *m, fib_error *err)
     return FIB_OK;
 }
 
+/* No output may be an input (labels, grey, NRRD data files), pictures
+ * included: their names are fixed (fib/job_paths.h). */
+static fib_status check_outputs(const fib_job_measure_params *p, fib_error *err)
+{
+    static const char *const fixed[4] = {"ortho_yz", "ortho_xz", "ortho_xy",
+                                         "mip_z"};
+    fib_job_inputs ins = {0};
+    fib_job_inputs_add(&ins, p->labels_path);
+    fib_job_inputs_add(&ins, p->grey_path);
+    const char *opt[] = {"--json", "--csv", "--mesh", "--pictures"};
+    const char *out[] = {p->json_path, p->csv_path, p->mesh_path,
+                         p->pictures_dir};
+    fib_status st = fib_job_check_outputs(4, opt, out, ins.p, ins.n, err);
+    struct stat pd;
+    const char *dir = p->pictures_dir;
+    const bool exists = dir && stat(dir, &pd) == 0 && S_ISDIR(pd.st_mode);
+    for (size_t k = 0; st == FIB_OK && exists && k < 4 + p->n_phases; k++) {
+        char pic[4096];
+        if (k < 4)
+            snprintf(pic, sizeof pic, "%s/%s.png", dir, fixed[k]);
+        else
+            snprintf(pic, sizeof pic, "%s/surface_%u.png", dir,
+                     p->phases[k - 4]);
+        st = fib_job_check_not_input("--pictures", pic, ins.p, ins.n, err);
+    }
+    return st;
+}
+
 fib_status fib_job_measure(const fib_job_measure_params *p,
                            const fib_job_env *env, fib_job_measure_result *res,
                            fib_error *err)
 {
     fib_status st = fib_job_measure_check(p, err);
+    if (st == FIB_OK)
+        st = check_outputs(p, err);
     if (st != FIB_OK)
         return st;
     static const fib_job_env none = {0};

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fib/job_paths.h"
 #include "fib/materials_cfg.h"
 #include "fib/session_cfg.h"
 #include "fib/session_sites_cfg.h"
@@ -150,9 +151,16 @@ fib_status fib_job_plan(const fib_job_plan_params *p, const fib_job_env *env,
         return fib_error_set(err, FIB_EINVAL, "plan: no parameters");
     if (res)
         memset(res, 0, sizeof *res);
+    /* no output may be the session or materials file (fib/job_paths.h) */
+    const char *ins[] = {p->session_path, p->materials_path},
+               *opt[] = {"--json", "--csv", "--out"},
+               *out[] = {p->json_path, p->csv_path, p->out_dir};
+    fib_status st = fib_job_check_outputs(3, opt, out, ins, 2, err);
+    if (st != FIB_OK)
+        return st;
     fib_plan_materials *db = NULL;
     fib_plan_request req;
-    fib_status st = load_materials(p->materials_path, &db, err);
+    st = load_materials(p->materials_path, &db, err);
     if (st == FIB_OK && !p->session_path)
         st = demo_request(p->ions, &req, err);
     else if (st == FIB_OK)
@@ -183,12 +191,16 @@ fib_status fib_job_workflow(const fib_job_workflow_params *p,
 {
     if (!p || !p->session_path)
         return fib_error_set(err, FIB_EINVAL, "workflow: no session file");
+    const char *ins[] = {p->session_path, p->materials_path}, *opt = "--json";
+    fib_status st = fib_job_check_outputs(1, &opt, &p->json_path, ins, 2, err);
+    if (st != FIB_OK) /* the report is not an input (fib/job_paths.h) */
+        return st;
     fib_plan_materials *db = NULL;
     fib_fmt_json *j = NULL;
     fib_fmt_txn *own = NULL;
     fib_plan_request req;
     unsigned sens = 0;
-    fib_status st = load_materials(p->materials_path, &db, err);
+    st = load_materials(p->materials_path, &db, err);
     if (st == FIB_OK)
         st = fib_fmt_session_read(p->session_path, db, NULL, &req, err);
     if (st == FIB_OK)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fib/canvas.h"
+#include "fib/job_paths.h"
 #include "fib/materials_cfg.h"
 #include "fib/picture.h"
 #include "fib/plot.h"
@@ -215,12 +216,19 @@ fib_status fib_job_slice_view(const fib_job_slice_view_params *p,
         return fib_error_set(err, FIB_EINVAL, "slice-view: no run file");
     if (res)
         memset(res, 0, sizeof *res);
+    /* no report may be the run or materials file (fib/job_paths.h) */
+    const char *ins[] = {p->run_path, p->materials_path},
+               *opt[] = {"--json", "--csv"},
+               *rep[] = {p->json_path, p->csv_path};
+    fib_status st = fib_job_check_outputs(2, opt, rep, ins, 2, err);
+    if (st != FIB_OK)
+        return st;
     fib_plan_materials *db = NULL;
     fib_plan_sv_request r;
     fib_plan_sv_result out[FIB_PLAN_MAX_IONS];
     fib_fmt_txn *own = NULL;
     bool named = false;
-    fib_status st = fib_plan_materials_create(&db, err);
+    st = fib_plan_materials_create(&db, err);
     if (st == FIB_OK && p->materials_path)
         st = fib_fmt_materials_cfg_load(db, p->materials_path, err);
     if (st == FIB_OK)

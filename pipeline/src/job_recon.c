@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "fib/checked.h"
+#include "fib/job_paths.h"
 #include "job_recon_internal.h"
 
 /* The state of one run. */
@@ -397,6 +398,12 @@ fib_status fib_job_recon(const fib_job_recon_params *p, const fib_job_env *env,
                              "recon: the input and the output folder are "
                              "required");
     fib_status st = check_run(&p->run, err);
+    /* the output folder may not be, nor hold, the series or a channel's
+     * (fib/job_paths.h): its files are replaced */
+    for (size_t k = 0; k <= p->run.n_channels && !st; k++)
+        st = fib_job_check_dir_not_series(
+            "--out", p->run.out, k ? p->run.channel_input[k - 1] : p->run.input,
+            err);
     if (st)
         return st;
     recon_run u;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fib/formats.h"
+#include "fib/job_paths.h"
 #include "fib/job_segment.h"
 #include "fib/segment.h"
 
@@ -205,6 +206,9 @@ fib_status fib_job_segment(const fib_job_segment_params *p, const char *in,
         return st;
     if (!in)
         return fib_error_set(err, FIB_EINVAL, "segment: in is NULL");
+    st = fib_job_check_out_of("--out", out, in, err); /* fib/job_paths.h */
+    if (st != FIB_OK)
+        return st;
     fib_job_segment_result *res = calloc(1, sizeof *res);
     if (!res)
         return fib_error_set(err, FIB_ENOMEM, "segment: out of memory");

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fib/job_paths.h"
 #include "fib/job_simulate.h"
 #include "fib/vendor_out.h"
 #include "job_simulate_internal.h"
@@ -202,13 +203,21 @@ fib_status fib_job_simulate(const fib_job_simulate_params *p,
     if (!p->use_phantom && !p->labels_path)
         return fib_error_set(err, FIB_EINVAL,
                              "simulate: no labels file and no phantom");
+    /* the run folder is rewritten: it may not be, nor hold, the labels or
+     * their data file (fib/job_paths.h) */
+    fib_job_inputs ins = {0};
+    fib_job_inputs_add(&ins, p->use_phantom ? NULL : p->labels_path);
+    fib_status st =
+        fib_job_check_dir_not_input("--out", out_dir, ins.p, ins.n, err);
+    if (st)
+        return st;
     fib_sim_params sp = p->sim;
     if (sp.tilt_deg == 0)
         sp.tilt_deg = p->vendor == FIB_VENDOR_ZEISS ? 54.0 : 52.0;
     sp.grey = p->n_grey ? p->grey : NULL;
     sp.n_grey = p->n_grey;
     fib_volume vol = {0};
-    fib_status st = load_labels(p, &vol, err);
+    st = load_labels(p, &vol, err);
     if (st)
         return st;
     fib_sim *sim = NULL;

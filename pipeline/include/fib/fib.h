@@ -64,6 +64,7 @@
 #include "fib/job_demo.h"
 #include "fib/job_formats.h"
 #include "fib/job_measure.h"
+#include "fib/job_paths.h"
 #include "fib/job_physics.h"
 #include "fib/job_plan.h"
 #include "fib/job_recon.h"
