@@ -118,8 +118,10 @@ enum { CLI_OPT_AUTO = 4096, CLI_MAX_OPTS = 96 };
  * and the SIGINT/SIGTERM handler turn Ctrl-C or kill into FIB_ECANCELED:
  * the staged outputs are removed and the exit status is 128 + the signal
  * (130, 143); a signal after the commit point still exits with it.
+ * CLI_JOB_LIVE: a job that commits its own stages (the demo): no caller
+ * transaction, lines printed as they come, the bar and the handler kept.
  * Returns the exit status. */
-enum { CLI_JOB_QUIET = 1, CLI_JOB_NO_TXN = 2 };
+enum { CLI_JOB_QUIET = 1, CLI_JOB_NO_TXN = 2, CLI_JOB_LIVE = 4 };
 typedef fib_status (*cli_job_fn)(const void *ctx, const fib_job_env *env,
                                  fib_error *err);
 int cli_job_run(const char *cmd, unsigned flags, cli_job_fn fn,

@@ -225,6 +225,14 @@ static void hold(void *user, fib_job_level level, const char *text)
     h->n += len;
 }
 
+/* CLI_JOB_LIVE: each line at once, after clearing the progress bar (the
+ * next report redraws it). */
+static void live(void *user, fib_job_level level, const char *text)
+{
+    progress_done(user);
+    message(NULL, level, text);
+}
+
 int cli_job_run(const char *cmd, unsigned flags, cli_job_fn fn, const void *ctx)
 {
     progress_state ps;
@@ -232,17 +240,24 @@ int cli_job_run(const char *cmd, unsigned flags, cli_job_fn fn, const void *ctx)
     fib_job_env env = {.message = hold, .message_user = &h};
     fib_error err = {0};
     fib_status st = FIB_OK;
-    const bool txn = !(flags & CLI_JOB_NO_TXN);
-    if (txn) {
+    const bool is_live = (flags & CLI_JOB_LIVE) != 0;
+    const bool txn = !(flags & (CLI_JOB_NO_TXN | CLI_JOB_LIVE));
+    if (txn || is_live)
         env.progress = progress_make(&ps, (flags & CLI_JOB_QUIET) != 0);
-        st = fib_fmt_txn_begin(&env.txn, &err);
+    if (is_live) {
+        env.message = live;
+        env.message_user = &ps;
     }
+    if (txn)
+        st = fib_fmt_txn_begin(&env.txn, &err);
     if (st == FIB_OK)
         st = fn(ctx, &env, &err);
-    if (txn)
+    if (txn || is_live)
         progress_done(&ps);
-    const int rc = txn_finish(
-        cmd, env.txn, st == FIB_OK ? CLI_EXIT_OK : cli_fail(cmd, st, &err));
+    int rc = txn_finish(cmd, env.txn,
+                        st == FIB_OK ? CLI_EXIT_OK : cli_fail(cmd, st, &err));
+    if (is_live && rc == CLI_EXIT_OK && interrupted())
+        rc = interrupt_status(); /* never 0 after a signal */
     for (size_t i = 0; rc == CLI_EXIT_OK && i < h.n;
          i += strlen(h.text + i + 1) + 2)
         message(NULL, (fib_job_level)h.text[i], h.text + i + 1);

@@ -13,12 +13,9 @@
 
 static const char *const CMD = "demo";
 
-/* The job's lines as cli_job_message() prints them, after clearing the
- * progress bar of the stage before (it is redrawn by the next report). */
-static void say(void *user, fib_job_level level, const char *text)
+static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
 {
-    cli_progress_done(user);
-    cli_job_message(NULL, level, text);
+    return fib_job_demo(ctx, env, NULL, err);
 }
 
 int cli_cmd_demo(int argc, char **argv)
@@ -44,14 +41,5 @@ int cli_cmd_demo(int argc, char **argv)
                                    "'cryofib demo --help')",
                                    argv[i]);
     }
-    cli_progress_state ps;
-    fib_job_env env = {.message = say, .message_user = &ps};
-    env.progress = cli_progress_make(&ps, false);
-    fib_error err = {0};
-    const fib_status st = fib_job_demo(&p, &env, NULL, &err);
-    cli_progress_done(&ps);
-    if (st != FIB_OK)
-        return cli_fail(CMD, st, &err);
-    /* as cli_txn_finish() after a commit: never 0 after a signal */
-    return cli_interrupted() ? cli_interrupt_status() : CLI_EXIT_OK;
+    return cli_job_run(CMD, CLI_JOB_LIVE, run, &p);
 }
