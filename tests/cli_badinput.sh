@@ -448,7 +448,8 @@ t 2 'segment: --out in/i13/vlink.mrc: is the input file' segment in/i13/v.mrc --
 t 2 'measure: --json in/i13/v.mrc: is the input file' measure in/i13/v.mrc --json in/i13/v.mrc -q
 t 2 'measure: --csv in/i13/./v.mrc: is the input file' measure in/i13/v.mrc --json out/x.json --csv in/i13/./v.mrc -q
 t 2 'measure: --csv in/s.mrc: is the input file' measure in/i13/v.mrc --json out/x.json --grey in/s.mrc --csv in/s.mrc -q
-t 2 'measure: --pictures in/i13/pics/mip_z.png: is the input file' measure in/i13/v.mrc --json out/x.json --grey in/i13/pics/mip_z.png --pictures in/i13/pics -q
+t 2 'measure: --pictures in/i13/pics: holds the input in/i13/pics/mip_z.png' measure in/i13/v.mrc --json out/x.json --grey in/i13/pics/mip_z.png --pictures in/i13/pics -q
+t 2 'measure: --pictures in/i13: holds the input in/i13/v.mrc' measure in/i13/v.mrc --json out/x.json --pictures in/i13 -q
 t 2 'convert: in/i13/d.mrc: is the input file' convert in/i13/hm.nrrd in/i13/d.mrc
 t 2 'correct: in/i13/d.mrc: is the input file' correct in/i13/hm.nrrd in/i13/d.mrc --destripe
 t 2 'segment: --out in/i13/d.mrc: is the input file' segment in/i13/hm.nrrd --out in/i13/d.mrc

@@ -384,12 +384,11 @@ static fib_status prepare(fib__measure *m, fib_error *err)
     return FIB_OK;
 }
 
-/* No output may be an input (labels, grey, NRRD data files), pictures
- * included: their names are fixed (fib/job_paths.h). */
+/* No output may be an input (labels, grey, NRRD data files); the
+ * pictures folder, replaced as a whole at the commit, may not hold one
+ * (fib/job_paths.h). */
 static fib_status check_outputs(const fib_job_measure_params *p, fib_error *err)
 {
-    static const char *const fixed[4] = {"ortho_yz", "ortho_xz", "ortho_xy",
-                                         "mip_z"};
     fib_job_inputs ins = {0};
     fib_job_inputs_add(&ins, p->labels_path);
     fib_job_inputs_add(&ins, p->grey_path);
@@ -397,18 +396,9 @@ static fib_status check_outputs(const fib_job_measure_params *p, fib_error *err)
     const char *out[] = {p->json_path, p->csv_path, p->mesh_path,
                          p->pictures_dir};
     fib_status st = fib_job_check_outputs(4, opt, out, ins.p, ins.n, err);
-    struct stat pd;
-    const char *dir = p->pictures_dir;
-    const bool exists = dir && stat(dir, &pd) == 0 && S_ISDIR(pd.st_mode);
-    for (size_t k = 0; st == FIB_OK && exists && k < 4 + p->n_phases; k++) {
-        char pic[4096];
-        if (k < 4)
-            snprintf(pic, sizeof pic, "%s/%s.png", dir, fixed[k]);
-        else
-            snprintf(pic, sizeof pic, "%s/surface_%u.png", dir,
-                     p->phases[k - 4]);
-        st = fib_job_check_not_input("--pictures", pic, ins.p, ins.n, err);
-    }
+    if (st == FIB_OK)
+        st = fib_job_check_dir_not_input("--pictures", p->pictures_dir, ins.p,
+                                         ins.n, err);
     return st;
 }
 
