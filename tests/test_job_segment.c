@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <omp.h>
 #include <sys/stat.h>
 
 typedef struct said {
@@ -242,6 +243,62 @@ START_TEST(watershed_two_spheres)
 }
 END_TEST
 
+/* env.threads: the watershed with 1 and 3 threads writes the same bytes,
+ * and the caller's OpenMP setting is put back. */
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc(*n);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_uint_eq(fread(b, 1, *n, f), *n);
+    fclose(f);
+    return b;
+}
+
+START_TEST(threads_do_not_change_the_result)
+{
+    static uint8_t truth[NX * NY * NZ];
+    for (size_t z = 0; z < NZ; z++)
+        for (size_t y = 0; y < NY; y++)
+            for (size_t x = 0; x < NX; x++)
+                truth[idx(x, y, z)] = in_sphere(x, y, z, 14, 18, 10, 7) ||
+                                      in_sphere(x, y, z, 25, 18, 10, 7);
+    const double grey[2] = {50, 200};
+    char dir[4096], in[4200], out[2][4200];
+    fib_test_tmpdir(dir, sizeof dir);
+    fib_volume v = {0};
+    make_volume(&v, truth, grey);
+    write_in(dir, &v, in, sizeof in);
+    fib_volume_clear(&v);
+    const int before = omp_get_max_threads();
+    for (int k = 0; k < 2; k++) {
+        snprintf(out[k], sizeof out[k], "%s/p%d.mrc", dir, k);
+        fib_job_segment_params p = {.watershed = true,
+                                    .watershed_h_nm = -1,
+                                    .fill_holes = true,
+                                    .min_size_vox = 5};
+        fib_job_env env = {.threads = k ? 3 : 1};
+        fib_job_segment_result res;
+        fib_error err = {0};
+        ck_assert_int_eq(fib_job_segment(&p, in, out[k], &env, &res, &err),
+                         FIB_OK);
+        ck_assert_uint_eq(res.particles, 2);
+        ck_assert_int_eq(omp_get_max_threads(), before);
+    }
+    size_t n0, n1;
+    char *a = slurp(out[0], &n0), *b = slurp(out[1], &n1);
+    ck_assert_uint_eq(n0, n1);
+    ck_assert_int_eq(memcmp(a, b, n0), 0);
+    free(a);
+    free(b);
+    fib_test_rmdir(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("job_segment");
@@ -250,6 +307,7 @@ static Suite *suite(void)
     tcase_add_test(tc, otsu_sphere_and_speck);
     tcase_add_test(tc, multi_otsu_three_phases);
     tcase_add_test(tc, watershed_two_spheres);
+    tcase_add_test(tc, threads_do_not_change_the_result);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "fib/formats.h"
+#include "fib/threads.h"
 #include "fib/job_correct.h"
 #include "fib/job_paths.h"
 
@@ -311,9 +312,10 @@ static fib_status run_file(run *r, const char *in, const char *out,
     return st;
 }
 
-fib_status fib_job_correct(const fib_job_correct_params *p, const char *in,
-                           const char *out, const fib_job_env *env,
-                           fib_job_correct_result *res, fib_error *err)
+static fib_status job_correct_run(const fib_job_correct_params *p,
+                                  const char *in, const char *out,
+                                  const fib_job_env *env,
+                                  fib_job_correct_result *res, fib_error *err)
 {
     if (!in)
         return fib_error_set(err, FIB_EINVAL, "correct: in is NULL");
@@ -361,4 +363,16 @@ fib_status fib_job_correct(const fib_job_correct_params *p, const char *in,
     fib_job_say(env, FIB_JOB_RESULT, "wrote %s (%zu slice%s)", out, n,
                 n == 1 ? "" : "s");
     return FIB_OK;
+}
+
+/* The job with env->threads OpenMP threads for every engine it runs
+ * (fib/threads.h; 0 = the default); results do not depend on the count. */
+fib_status fib_job_correct(const fib_job_correct_params *p, const char *in,
+                           const char *out, const fib_job_env *env,
+                           fib_job_correct_result *res, fib_error *err)
+{
+    const fib_threads_scope scope = fib_threads_begin(env ? env->threads : 0);
+    const fib_status st = job_correct_run(p, in, out, env, res, err);
+    fib_threads_end(scope);
+    return st;
 }

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "fib/correct.h"
+#include "fib/threads.h"
 #include "fib/job_measure.h"
 #include "fib/job_physics.h"
 #include "fib/job_plan.h"
@@ -223,8 +224,9 @@ static fib_status run(demo_paths *d, const fib_job_env *env,
     return FIB_OK;
 }
 
-fib_status fib_job_demo(const fib_job_demo_params *p, const fib_job_env *env,
-                        fib_job_demo_result *res, fib_error *err)
+static fib_status job_demo_run(const fib_job_demo_params *p,
+                               const fib_job_env *env, fib_job_demo_result *res,
+                               fib_error *err)
 {
     fib_job_demo_result scratch;
     res = res ? res : &scratch;
@@ -247,5 +249,16 @@ fib_status fib_job_demo(const fib_job_demo_params *p, const fib_job_env *env,
     const fib_job_env none = {0}; /* every stage is handed an environment */
     const fib_status st = run(d, env ? env : &none, res, err);
     free(d);
+    return st;
+}
+
+/* The job with env->threads OpenMP threads for every engine it runs
+ * (fib/threads.h; 0 = the default); results do not depend on the count. */
+fib_status fib_job_demo(const fib_job_demo_params *p, const fib_job_env *env,
+                        fib_job_demo_result *res, fib_error *err)
+{
+    const fib_threads_scope scope = fib_threads_begin(env ? env->threads : 0);
+    const fib_status st = job_demo_run(p, env, res, err);
+    fib_threads_end(scope);
     return st;
 }

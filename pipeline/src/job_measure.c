@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "fib/job_paths.h"
+#include "fib/threads.h"
 #include "job_measure_internal.h"
 
 void fib_job_measure_defaults(fib_job_measure_params *p)
@@ -402,9 +403,9 @@ static fib_status check_outputs(const fib_job_measure_params *p, fib_error *err)
     return st;
 }
 
-fib_status fib_job_measure(const fib_job_measure_params *p,
-                           const fib_job_env *env, fib_job_measure_result *res,
-                           fib_error *err)
+static fib_status job_measure_run(const fib_job_measure_params *p,
+                                  const fib_job_env *env,
+                                  fib_job_measure_result *res, fib_error *err)
 {
     fib_status st = fib_job_measure_check(p, err);
     if (st == FIB_OK)
@@ -439,4 +440,16 @@ fib_status fib_job_measure(const fib_job_measure_params *p,
     fib_volume_clear(&m->mask);
     free(m);
     return fib_job_finish(env, own, st, err);
+}
+
+/* The job with env->threads OpenMP threads for every engine it runs
+ * (fib/threads.h; 0 = the default); results do not depend on the count. */
+fib_status fib_job_measure(const fib_job_measure_params *p,
+                           const fib_job_env *env, fib_job_measure_result *res,
+                           fib_error *err)
+{
+    const fib_threads_scope scope = fib_threads_begin(env ? env->threads : 0);
+    const fib_status st = job_measure_run(p, env, res, err);
+    fib_threads_end(scope);
+    return st;
 }

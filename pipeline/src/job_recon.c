@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "fib/checked.h"
+#include "fib/threads.h"
 #include "fib/job_paths.h"
 #include "job_recon_internal.h"
 
@@ -388,8 +389,9 @@ static fib_status check_run(const fib_fmt_recon_cfg *c, fib_error *err)
     return FIB_OK;
 }
 
-fib_status fib_job_recon(const fib_job_recon_params *p, const fib_job_env *env,
-                         fib_job_recon_result *res, fib_error *err)
+static fib_status job_recon_run(const fib_job_recon_params *p,
+                                const fib_job_env *env,
+                                fib_job_recon_result *res, fib_error *err)
 {
     if (res)
         memset(res, 0, sizeof *res);
@@ -425,5 +427,16 @@ fib_status fib_job_recon(const fib_job_recon_params *p, const fib_job_env *env,
     fib_recon_destroy(u.r);
     fib_recon_correct_destroy(u.fs.correct);
     fib_fmt_series_free(u.fs.paths, u.fs.n);
+    return st;
+}
+
+/* The job with env->threads OpenMP threads for every engine it runs
+ * (fib/threads.h; 0 = the default); results do not depend on the count. */
+fib_status fib_job_recon(const fib_job_recon_params *p, const fib_job_env *env,
+                         fib_job_recon_result *res, fib_error *err)
+{
+    const fib_threads_scope scope = fib_threads_begin(env ? env->threads : 0);
+    const fib_status st = job_recon_run(p, env, res, err);
+    fib_threads_end(scope);
     return st;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fib/formats.h"
+#include "fib/threads.h"
 #include "fib/job_paths.h"
 #include "fib/job_segment.h"
 #include "fib/segment.h"
@@ -197,9 +198,11 @@ static fib_status write_labels(const fib_job_env *env, const char *out,
     return fib_job_finish(env, own, st, err);
 }
 
-fib_status fib_job_segment(const fib_job_segment_params *p, const char *in,
-                           const char *out, const fib_job_env *env,
-                           fib_job_segment_result *res_out, fib_error *err)
+static fib_status job_segment_run(const fib_job_segment_params *p,
+                                  const char *in, const char *out,
+                                  const fib_job_env *env,
+                                  fib_job_segment_result *res_out,
+                                  fib_error *err)
 {
     fib_status st = fib_job_segment_check(p, out, err);
     if (st != FIB_OK)
@@ -251,5 +254,17 @@ fib_status fib_job_segment(const fib_job_segment_params *p, const char *in,
     }
     fib_volume_clear(&lab);
     free(res);
+    return st;
+}
+
+/* The job with env->threads OpenMP threads for every engine it runs
+ * (fib/threads.h; 0 = the default); results do not depend on the count. */
+fib_status fib_job_segment(const fib_job_segment_params *p, const char *in,
+                           const char *out, const fib_job_env *env,
+                           fib_job_segment_result *res_out, fib_error *err)
+{
+    const fib_threads_scope scope = fib_threads_begin(env ? env->threads : 0);
+    const fib_status st = job_segment_run(p, in, out, env, res_out, err);
+    fib_threads_end(scope);
     return st;
 }

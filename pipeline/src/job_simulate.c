@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "fib/job_paths.h"
+#include "fib/threads.h"
 #include "fib/job_simulate.h"
 #include "fib/vendor_out.h"
 #include "job_simulate_internal.h"
@@ -188,9 +189,10 @@ static fib_status write_series(const fib_job_simulate_params *p, fib_sim *sim,
         g.slice_nm, g.tilt_deg, sp.tilt_corrected ? "true" : "false");
 }
 
-fib_status fib_job_simulate(const fib_job_simulate_params *p,
-                            const char *out_dir, const fib_job_env *env,
-                            fib_job_simulate_result *result, fib_error *err)
+static fib_status job_simulate_run(const fib_job_simulate_params *p,
+                                   const char *out_dir, const fib_job_env *env,
+                                   fib_job_simulate_result *result,
+                                   fib_error *err)
 {
     if (!p || !out_dir)
         return fib_error_set(err, FIB_EINVAL,
@@ -254,5 +256,17 @@ fib_status fib_job_simulate(const fib_job_simulate_params *p,
     }
     fib_sim_destroy(sim);
     fib_volume_clear(&vol);
+    return st;
+}
+
+/* The job with env->threads OpenMP threads for every engine it runs
+ * (fib/threads.h; 0 = the default); results do not depend on the count. */
+fib_status fib_job_simulate(const fib_job_simulate_params *p,
+                            const char *out_dir, const fib_job_env *env,
+                            fib_job_simulate_result *result, fib_error *err)
+{
+    const fib_threads_scope scope = fib_threads_begin(env ? env->threads : 0);
+    const fib_status st = job_simulate_run(p, out_dir, env, result, err);
+    fib_threads_end(scope);
     return st;
 }

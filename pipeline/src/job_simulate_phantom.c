@@ -4,6 +4,7 @@
  * ground truth.
  */
 #include "fib/job_simulate.h"
+#include "fib/threads.h"
 #include "job_simulate_internal.h"
 
 /* Render and write every slice, its labels and its drift row. */
@@ -74,9 +75,9 @@ static fib_status write_series(const fib_phantom_params *params, int bits,
         base, pp->pixel_nm, pp->slice_nm);
 }
 
-fib_status fib_job_phantom(const fib_job_phantom_params *p, const char *out_dir,
-                           const fib_job_env *env, fib_phantom_params *used,
-                           fib_error *err)
+static fib_status job_phantom_run(const fib_job_phantom_params *p,
+                                  const char *out_dir, const fib_job_env *env,
+                                  fib_phantom_params *used, fib_error *err)
 {
     if (!p || !out_dir)
         return fib_error_set(err, FIB_EINVAL,
@@ -108,4 +109,16 @@ fib_status fib_job_phantom(const fib_job_phantom_params *p, const char *out_dir,
     if (used)
         *used = pp;
     return FIB_OK;
+}
+
+/* The job with env->threads OpenMP threads for every engine it runs
+ * (fib/threads.h; 0 = the default); results do not depend on the count. */
+fib_status fib_job_phantom(const fib_job_phantom_params *p, const char *out_dir,
+                           const fib_job_env *env, fib_phantom_params *used,
+                           fib_error *err)
+{
+    const fib_threads_scope scope = fib_threads_begin(env ? env->threads : 0);
+    const fib_status st = job_phantom_run(p, out_dir, env, used, err);
+    fib_threads_end(scope);
+    return st;
 }
