@@ -163,6 +163,23 @@ static void write_vol(const char *path, const fib_volume *v)
                   e.msg);
 }
 
+/* A case: a fresh folder DIR (512 bytes) with @p v written as DIR/NAME
+ * (@p in, 600 bytes) and cleared, and @p p reading it into DIR/r.json
+ * (@p json, 600 bytes) without local thickness. */
+static void case_setup(fib_volume *v, const char *name, char *dir, char *in,
+                       char *json, fib_job_measure_params *p)
+{
+    fib_test_tmpdir(dir, 512);
+    snprintf(in, 600, "%s/%s", dir, name);
+    snprintf(json, 600, "%s/r.json", dir);
+    write_vol(in, v);
+    fib_volume_clear(v);
+    fib_job_measure_defaults(p);
+    p->labels_path = in;
+    p->json_path = json;
+    p->thickness = false;
+}
+
 /* A ball of label 1, radius R voxels, centre (19.5, 19.5, 19.5), in a
  * 40^3 u8 volume of voxel size @p vox_nm (0: unknown); its voxel count. */
 static size_t ball(fib_volume *v, double R, double vox_nm)
@@ -324,19 +341,10 @@ static void prisms(fib_volume *v, bool with0)
 START_TEST(test_prisms)
 {
     char dir[512], in[600], json[600];
-    fib_test_tmpdir(dir, sizeof dir);
-    snprintf(in, sizeof in, "%s/prisms.nrrd", dir);
-    snprintf(json, sizeof json, "%s/r.json", dir);
     fib_volume v = {0};
     prisms(&v, true);
-    write_vol(in, &v);
-    fib_volume_clear(&v);
-
     fib_job_measure_params p;
-    fib_job_measure_defaults(&p);
-    p.labels_path = in;
-    p.json_path = json;
-    p.thickness = false;
+    case_setup(&v, "prisms.nrrd", dir, in, json, &p);
     for (int a = 0; a < 3; a++)
         p.tortuosity_axes[a] = true;
     p.tortuosity_tol = 1e-9;
@@ -416,21 +424,12 @@ END_TEST
 START_TEST(test_voxel_units)
 {
     char dir[512], in[600], json[600], line[1024];
-    fib_test_tmpdir(dir, sizeof dir);
-    snprintf(in, sizeof in, "%s/ball.nrrd", dir);
-    snprintf(json, sizeof json, "%s/r.json", dir);
     const double R = 12;
     fib_volume v = {0};
     const size_t count = ball(&v, R, 0);
-    write_vol(in, &v);
-    fib_volume_clear(&v);
-
     fib_job_measure_params p;
-    fib_job_measure_defaults(&p);
-    p.labels_path = in;
-    p.json_path = json;
+    case_setup(&v, "ball.nrrd", dir, in, json, &p);
     p.smooth_vox = 1;
-    p.thickness = false;
     /* physical units without a voxel size: refused, nothing written */
     p.units = FIB_JOB_MEASURE_UNITS_PHYSICAL;
     fib_error e = {0};
@@ -485,18 +484,10 @@ END_TEST
 START_TEST(test_battery)
 {
     char dir[512], in[600], json[600];
-    fib_test_tmpdir(dir, sizeof dir);
-    snprintf(in, sizeof in, "%s/prisms.tif", dir);
-    snprintf(json, sizeof json, "%s/r.json", dir);
     fib_volume v = {0};
     prisms(&v, false);
-    write_vol(in, &v);
-    fib_volume_clear(&v);
     fib_job_measure_params p;
-    fib_job_measure_defaults(&p);
-    p.labels_path = in;
-    p.json_path = json;
-    p.thickness = false;
+    case_setup(&v, "prisms.tif", dir, in, json, &p);
     p.battery = true;
     p.battery_axis = 1;
     p.voxel_nm[0] = 4;
@@ -612,9 +603,6 @@ END_TEST
 START_TEST(test_skeleton_rod)
 {
     char dir[512], in[600], json[600];
-    fib_test_tmpdir(dir, sizeof dir);
-    snprintf(in, sizeof in, "%s/rod.nrrd", dir);
-    snprintf(json, sizeof json, "%s/r.json", dir);
     fib_volume v = {0};
     fib_error e = {0};
     ck_assert_int_eq(fib_volume_init(&v, FIB_PX_U8, 20, 9, 9, &e), FIB_OK);
@@ -625,13 +613,8 @@ START_TEST(test_skeleton_rod)
                 d[(z * 9 + y) * 20 + x] = 1;
     for (int a = 0; a < 3; a++)
         v.voxel_size_nm[a] = 10;
-    write_vol(in, &v);
-    fib_volume_clear(&v);
     fib_job_measure_params p;
-    fib_job_measure_defaults(&p);
-    p.labels_path = in;
-    p.json_path = json;
-    p.thickness = false;
+    case_setup(&v, "rod.nrrd", dir, in, json, &p);
     p.skeleton = true;
     p.tortuosity_axes[0] = true;
     fib_error e2 = {0};
