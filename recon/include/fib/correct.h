@@ -74,8 +74,8 @@ FIB_API const char *fib_recon_destripe_method_name(fib_recon_destripe_method m);
 #define FIB_DESTRIPE_DEFAULT FIB_DESTRIPE_VSNR
 /** Inside `recon`, a plain --destripe / destripe = true stays the
  *  wavelet-FFT filter: with VSNR the frame-fixed-pattern test of the
- *  aligner (recon_solve.c, closure pull) fired on the demo's drift-free twin
- * and its notch let y wander (recon/CORRECTION.md, Limits). */
+ *  aligner (recon_solve.c, closure pull) fired on the demo's drift-free
+ *  twin and its notch let y wander (recon/CORRECTION.md, Limits). */
 #define FIB_RECON_DESTRIPE_DEFAULT FIB_DESTRIPE_WAVELET_FFT
 
 /**
