@@ -1,6 +1,5 @@
 /* job_physics.c -- the parts the physics table jobs share
  * (job_physics_internal.h): output lines, the materials database, JSON. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
