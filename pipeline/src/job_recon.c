@@ -181,9 +181,21 @@ static fib_status setup(recon_run *u, fib_error *err)
     size_t dec = 0;
     const size_t rows =
         fs->meta.full_height > fs->height ? fs->meta.full_height : fs->height;
+    /* with read-ahead: the slices decoded ahead and the one handed out;
+     * a budget too small for them reads without (one slice held) */
+    size_t nd = fib__job_src_decoders(p->threads);
     if (!fib_mul3_size(fs->width, rows, fib_pixel_size_bytes(fs->type), &dec))
         dec = (size_t)-1;
-    return fib_budget_charge(&u->budget, dec, "slice file decode", err);
+    size_t all = 0;
+    if (nd && (!fib_mul_size(dec, fib__job_src_ahead(nd) + 1, &all) ||
+               fib_budget_charge(&u->budget, all, "read-ahead", NULL)))
+        nd = 0;
+    st = nd ? FIB_OK
+            : fib_budget_charge(&u->budget, dec, "slice file decode", err);
+    if (!st)
+        st = fib__job_src_start(&u->fs, (int)nd, c->cache ? NULL : u->sdir,
+                                err); /* --cache: pass 2 reads the cache */
+    return st;
 }
 
 /* Pass 1 + solve, then pass 2 into volume.EXT and ortho.png. */
@@ -216,6 +228,9 @@ static fib_status write_channel(recon_run *u, size_t k, fib_error *err)
 {
     fib__file_src cs;
     fib_status st = open_channel(u, k, &cs, err);
+    if (!st)
+        st = fib__job_src_start(&cs, (int)fib__job_src_decoders(u->p.threads),
+                                NULL, err); /* read once: no spill */
     if (!st) {
         /* channels get the same artifact correction (the context is
          * reset at slice 0, so the normalisation follows each stack) */
@@ -246,6 +261,7 @@ static fib_status write_channel(recon_run *u, size_t k, fib_error *err)
         if (st)
             fib_error_prefix(err, "channel %s: ", u->c.channel_name[k]);
     }
+    fib__job_src_stop(&cs);
     fib_fmt_series_free(cs.paths, cs.n);
     return st;
 }
@@ -426,6 +442,7 @@ static fib_status job_recon_run(const fib_job_recon_params *p,
         summary(&u, res);
     fib_recon_destroy(u.r);
     fib_recon_correct_destroy(u.fs.correct);
+    fib__job_src_stop(&u.fs);
     fib_fmt_series_free(u.fs.paths, u.fs.n);
     return st;
 }

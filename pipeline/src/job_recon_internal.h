@@ -9,6 +9,7 @@
 #include "fib/correct.h"
 #include "fib/formats.h"
 #include "fib/job_recon.h"
+#include "fib/series_reader.h"
 
 /* A slice series of files: the recon engine's source (fib_recon_source). */
 typedef struct fib__file_src {
@@ -18,6 +19,9 @@ typedef struct fib__file_src {
     fib_pixel_type type;
     fib_fmt_meta meta;
     fib_recon_correct *correct; /* may be NULL */
+    bool compressed;            /* PNG or a compressed TIFF: decoding costs */
+    fib_fmt_series_reader *rd;  /* read-ahead (fib__job_src_start); NULL:
+                                   each slice decoded on the caller */
 } fib__file_src;
 
 /* The beam angle that foreshortens the image of the milled face, and why
@@ -40,6 +44,11 @@ fib_status fib__job_open_series(const char *src, fib__file_src *s,
                                 fib_error *err);
 fib_status fib__job_read_slice(void *user, size_t i, fib_image *out,
                                fib_error *err);
+size_t fib__job_src_decoders(int threads);
+size_t fib__job_src_ahead(size_t decoders);
+fib_status fib__job_src_start(fib__file_src *s, int decoders,
+                              const char *spill_dir, fib_error *err);
+void fib__job_src_stop(fib__file_src *s);
 fib__tilt_choice fib__job_choose_tilt(const fib_fmt_recon_cfg *c,
                                       const fib_fmt_meta *m);
 const char *fib__job_beam_word(fib_fmt_beam b);

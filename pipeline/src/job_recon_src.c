@@ -2,6 +2,7 @@
  * metadata policy (beam angle) and the artifact-correction settings. */
 #define _GNU_SOURCE
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,20 +27,23 @@ fib_status fib__job_read_slice(void *user, size_t i, fib_image *out,
                                fib_error *err)
 {
     fib__file_src *s = user;
-    fib_image img = {0};
-    fib_status st = fib_fmt_image_read(s->paths[i], NULL, &img, NULL, err);
+    fib_image own = {0};
+    const fib_image *img = &own;
+    fib_status st =
+        s->rd ? fib_fmt_series_reader_get(s->rd, i, &img, err)
+              : fib_fmt_image_read(s->paths[i], NULL, &own, NULL, err);
     if (st)
         return st;
-    if (img.width != out->width || img.height != out->height) {
+    if (img->width != out->width || img->height != out->height) {
         st = fib_error_set(err, FIB_EFORMAT,
                            "%s is %zu x %zu px, the series (from the first "
                            "slice) is %zu x %zu",
-                           s->paths[i], img.width, img.height, out->width,
+                           s->paths[i], img->width, img->height, out->width,
                            out->height);
     } else {
-        st = fib_recon_fill_f32(&img, out, err);
+        st = fib_recon_fill_f32(img, out, err);
     }
-    fib_image_clear(&img);
+    fib_image_clear(&own);
     if (st == FIB_OK && s->correct) {
         /* each pass starts the stack again: the normalisation reference
          * must follow the same slices in both passes */
@@ -48,6 +52,46 @@ fib_status fib__job_read_slice(void *user, size_t i, fib_image *out,
         st = fib_recon_correct_slice(s->correct, i, out, err);
     }
     return st;
+}
+
+/* Decoder threads for a run of @p threads (0 = the OpenMP default): one
+ * per thread when there is more than one, none otherwise -- a one-thread
+ * run stays on one thread. */
+size_t fib__job_src_decoders(int threads)
+{
+    const int t = threads > 0 ? threads : omp_get_max_threads();
+    return t > 1 ? (size_t)t : 0;
+}
+
+/* Slices decoded ahead: two per decoder and one more, so that every
+ * decoder has work while the engine holds one. */
+size_t fib__job_src_ahead(size_t decoders)
+{
+    return 2 * decoders + 1;
+}
+
+/* Read-ahead over the series (fib/series_reader.h): @p decoders threads
+ * decode the next slices while the engine works on the current one; for a
+ * compressed series (PNG, compressed TIFF) the decoded slices also go to an
+ * unlinked spill file in @p spill_dir, so that pass 2 reads raw pixels
+ * instead of decoding every file again.  Slices are the same bytes either
+ * way: the output does not depend on it. */
+fib_status fib__job_src_start(fib__file_src *s, int decoders,
+                              const char *spill_dir, fib_error *err)
+{
+    fib_fmt_series_reader_opts o = {0};
+    o.threads = decoders;
+    o.ahead = decoders ? fib__job_src_ahead((size_t)decoders) : 0;
+    o.spill_dir = s->compressed ? spill_dir : NULL;
+    if (!o.threads && !o.spill_dir)
+        return FIB_OK;
+    return fib_fmt_series_reader_create(s->paths, s->n, &o, &s->rd, err);
+}
+
+void fib__job_src_stop(fib__file_src *s)
+{
+    fib_fmt_series_reader_destroy(s->rd);
+    s->rd = NULL;
 }
 
 fib_status fib__job_open_series(const char *src, fib__file_src *s,
@@ -66,6 +110,9 @@ fib_status fib__job_open_series(const char *src, fib__file_src *s,
                 (info.meta.databar_rows < info.ny ? info.meta.databar_rows : 0);
     s->type = info.type;
     s->meta = info.meta;
+    s->compressed =
+        info.kind == FIB_FMT_PNG ||
+        (info.kind == FIB_FMT_TIFF && strcmp(info.compression, "none") != 0);
     if (s->type == FIB_PX_U32)
         s->type = FIB_PX_F32;
     /* the probe gives the file rows; the reader crops the data bar: read

@@ -155,7 +155,14 @@ static int png_decode_body(png_ctx *c, fib_volume *vol)
 {
     if (setjmp(png_jmpbuf(c->png)))
         return 1;
-    if (c->interlace == PNG_INTERLACE_NONE) {
+    if (c->interlace == PNG_INTERLACE_NONE && c->channels == 1 &&
+        c->rowbytes == vol->nx * fib_pixel_size_bytes(vol->type)) {
+        /* grey, 8 or 16 bit (swapped to host order): the decoded row is
+         * the image row -- decode straight into it */
+        for (png_uint_32 y = 0; y < c->h; y++)
+            png_read_row(
+                c->png, (png_bytep)vol->data + (size_t)y * vol->stride_y, NULL);
+    } else if (c->interlace == PNG_INTERLACE_NONE) {
         for (png_uint_32 y = 0; y < c->h; y++) {
             png_read_row(c->png, c->raw, NULL);
             convert_row(c, y, c->raw, vol);

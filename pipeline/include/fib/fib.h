@@ -47,6 +47,7 @@
 
 /* formats: every byte that crosses a file */
 #include "fib/formats.h"
+#include "fib/series_reader.h"
 #include "fib/materials_cfg.h"
 #include "fib/mesh_io.h"
 #include "fib/pattern_export.h"
