@@ -211,10 +211,11 @@ static fib_status write_volume(recon_run *u, fib_error *err)
     snprintf(u->volname, sizeof u->volname, "volume.%s", u->ext);
     join(path, sizeof path, u->sdir, u->volname);
     vs.path = path;
+    vs.async = fib__job_src_decoders(u->p.threads) > 0;
     fib_recon_sink sink = {fib__job_sink_begin, fib__job_sink_slice, &vs};
     st = fib_recon_write(u->r, NULL, &sink, u->progp, err);
     if (!st)
-        st = fib_fmt_volume_writer_finish(vs.w, err);
+        st = fib__job_sink_finish(&vs, err);
     if (!st) {
         join(opath, sizeof opath, u->sdir, "ortho.png");
         st = fib__job_write_ortho(opath, &vs, err);
@@ -253,10 +254,11 @@ static fib_status write_channel(recon_run *u, size_t k, fib_error *err)
         join(cpath, sizeof cpath, u->sdir, cname);
         fib__vol_sink cv = {0};
         cv.path = cpath;
+        cv.async = fib__job_src_decoders(u->p.threads) > 0;
         fib_recon_sink csink = {fib__job_sink_begin, fib__job_sink_slice, &cv};
         st = fib_recon_write(u->r, &chs, &csink, u->progp, err);
         if (!st)
-            st = fib_fmt_volume_writer_finish(cv.w, err);
+            st = fib__job_sink_finish(&cv, err);
         fib__job_sink_clear(&cv);
         if (st)
             fib_error_prefix(err, "channel %s: ", u->c.channel_name[k]);

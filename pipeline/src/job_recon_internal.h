@@ -31,9 +31,19 @@ typedef struct fib__tilt_choice {
     char why[320];   /* one sentence for the summary and report.json */
 } fib__tilt_choice;
 
+/* job_recon_wq.c: slices appended on a writer thread (same bytes) */
+typedef struct fib__wq fib__wq;
+fib_status fib__wq_create(fib_fmt_volume_writer *w, fib_pixel_type type,
+                          size_t nx, size_t ny, fib__wq **out, fib_error *err);
+fib_status fib__wq_append(fib__wq *q, const fib_image *im, fib_error *err);
+fib_status fib__wq_drain(fib__wq *q, fib_error *err);
+void fib__wq_destroy(fib__wq *q);
+
 /* Volume writer + the three orthogonal views, fed slice by slice. */
 typedef struct fib__vol_sink {
     const char *path;
+    bool async; /* append on a writer thread (runs with more than one) */
+    fib__wq *q;
     fib_fmt_volume_writer *w;
     fib_recon_geometry g;
     fib_image xy, xz, yz; /* f32 */
@@ -61,6 +71,7 @@ fib_status fib__job_sink_begin(void *user, const fib_recon_geometry *g,
                                fib_error *err);
 fib_status fib__job_sink_slice(void *user, size_t z, const fib_image *im,
                                fib_error *err);
+fib_status fib__job_sink_finish(fib__vol_sink *s, fib_error *err);
 void fib__job_sink_clear(fib__vol_sink *s);
 fib_status fib__job_write_ortho(const char *path, const fib__vol_sink *s,
                                 fib_error *err);

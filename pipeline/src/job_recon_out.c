@@ -27,6 +27,8 @@ fib_status fib__job_sink_begin(void *user, const fib_recon_geometry *g,
         st = fib_image_init(&s->xz, FIB_PX_F32, g->nx, g->nz, err);
     if (!st)
         st = fib_image_init(&s->yz, FIB_PX_F32, g->nz, g->ny, err);
+    if (!st && s->async)
+        st = fib__wq_create(s->w, g->type, g->nx, g->ny, &s->q, err);
     return st;
 }
 
@@ -34,7 +36,8 @@ fib_status fib__job_sink_slice(void *user, size_t z, const fib_image *im,
                                fib_error *err)
 {
     fib__vol_sink *s = user;
-    fib_status st = fib_fmt_volume_writer_append(s->w, im, err);
+    fib_status st = s->q ? fib__wq_append(s->q, im, err)
+                         : fib_fmt_volume_writer_append(s->w, im, err);
     if (st)
         return st;
     if (z == s->g.nz / 2)
@@ -51,8 +54,18 @@ fib_status fib__job_sink_slice(void *user, size_t z, const fib_image *im,
     return FIB_OK;
 }
 
+/* Every slice written, then the file completed. */
+fib_status fib__job_sink_finish(fib__vol_sink *s, fib_error *err)
+{
+    fib_status st = fib__wq_drain(s->q, err);
+    if (!st)
+        st = fib_fmt_volume_writer_finish(s->w, err);
+    return st;
+}
+
 void fib__job_sink_clear(fib__vol_sink *s)
 {
+    fib__wq_destroy(s->q); /* before the writer it appends to */
     fib_fmt_volume_writer_destroy(s->w);
     fib_image_clear(&s->xy);
     fib_image_clear(&s->xz);

@@ -314,76 +314,115 @@ static void stats_add(fib_fmt_volume_writer *w, double n, double mean,
 
 /* One slice of an MRC volume: converted into the file's mode (labels and
  * floats checked), statistics gathered, written. */
-static fib_status append_mrc(fib_fmt_volume_writer *w, const fib_image *s,
-                             fib_error *err)
+/* Running sums of one slice, in row-major order (the header's mean and
+ * rms do not depend on how the loops are written). */
+typedef struct mrc_sums {
+    double sum, mn, mx;
+    size_t cnt;
+} mrc_sums;
+
+static inline void sums_add(mrc_sums *m, double v)
 {
-    /* convert into the file's mode and gather statistics */
-    double sum = 0, mn = (double)INFINITY, mx = -(double)INFINITY;
-    size_t cnt = 0;
-    for (size_t y = 0; y < w->ny; y++) {
+    m->sum += v;
+    m->cnt++;
+    if (v < m->mn)
+        m->mn = v;
+    if (v > m->mx)
+        m->mx = v;
+}
+
+/* u8 / u16 slice into the mode-6 buffer. */
+static void mrc_rows_uint(fib_fmt_volume_writer *w, const fib_image *s,
+                          mrc_sums *m)
+{
+    uint16_t *dst = (uint16_t *)(void *)w->buf;
+    for (size_t y = 0; y < w->ny; y++, dst += w->nx) {
         const void *src = fib_image_row(s, y);
-        for (size_t x = 0; x < w->nx; x++) {
-            double v;
-            const size_t i = y * w->nx + x;
-            switch (w->type) {
-            case FIB_PX_U8:
-                v = ((const uint8_t *)src)[x];
-                ((uint16_t *)(void *)w->buf)[i] = (uint16_t)v;
-                break;
-            case FIB_PX_U16:
-                v = ((const uint16_t *)src)[x];
-                ((uint16_t *)(void *)w->buf)[i] = (uint16_t)v;
-                break;
-            case FIB_PX_U32: {
-                const uint32_t u = ((const uint32_t *)src)[x];
-                if (u > MRC_MAX_EXACT_LABEL) {
+        if (w->type == FIB_PX_U8) {
+            const uint8_t *p = src;
+            for (size_t x = 0; x < w->nx; x++) {
+                dst[x] = p[x];
+                sums_add(m, (double)p[x]);
+            }
+        } else {
+            const uint16_t *p = src;
+            for (size_t x = 0; x < w->nx; x++) {
+                dst[x] = p[x];
+                sums_add(m, (double)p[x]);
+            }
+        }
+    }
+}
+
+/* u32 labels / f32 slice into the mode-2 buffer; refuses labels above the
+ * exact float range and non-finite values. */
+static fib_status mrc_rows_float(fib_fmt_volume_writer *w, const fib_image *s,
+                                 mrc_sums *m, fib_error *err)
+{
+    float *dst = (float *)(void *)w->buf;
+    for (size_t y = 0; y < w->ny; y++, dst += w->nx) {
+        const void *src = fib_image_row(s, y);
+        if (w->type == FIB_PX_U32) {
+            const uint32_t *p = src;
+            for (size_t x = 0; x < w->nx; x++) {
+                if (p[x] > MRC_MAX_EXACT_LABEL) {
                     w->failed = true;
                     return fib_error_set(
                         err, FIB_ERANGE,
                         "%s: label %u at (%zu, %zu, %zu) exceeds %u, "
                         "the largest exact in mrc mode 2",
-                        w->path, (unsigned)u, x, y, w->appended,
+                        w->path, (unsigned)p[x], x, y, w->appended,
                         MRC_MAX_EXACT_LABEL);
                 }
-                v = (double)u;
-                ((float *)(void *)w->buf)[i] = (float)u;
-                break;
+                dst[x] = (float)p[x];
+                sums_add(m, (double)p[x]);
             }
-            default: {
-                const float f = ((const float *)src)[x];
-                if (!isfinite(f)) { /* mrcfile.validate refuses them */
-                    w->failed = true;
-                    return fib_error_set(
-                        err, FIB_ENUMERIC,
-                        "%s: non-finite value at (%zu, %zu, %zu): an mrc "
-                        "volume never holds NaN or Inf",
-                        w->path, x, y, w->appended);
-                }
-                ((float *)(void *)w->buf)[i] = f;
-                v = (double)f;
+            continue;
+        }
+        const float *p = src;
+        for (size_t x = 0; x < w->nx; x++) {
+            if (!isfinite(p[x])) { /* mrcfile.validate refuses them */
+                w->failed = true;
+                return fib_error_set(err, FIB_ENUMERIC,
+                                     "%s: non-finite value at (%zu, %zu, "
+                                     "%zu): an mrc volume never holds NaN "
+                                     "or Inf",
+                                     w->path, x, y, w->appended);
             }
-            }
-            if (isfinite(v)) {
-                sum += v;
-                cnt++;
-                if (v < mn)
-                    mn = v;
-                if (v > mx)
-                    mx = v;
-            }
+            dst[x] = p[x];
+            sums_add(m, (double)p[x]);
         }
     }
-    if (cnt > 0) {
-        const double mean = sum / (double)cnt;
+    return FIB_OK;
+}
+
+static fib_status append_mrc(fib_fmt_volume_writer *w, const fib_image *s,
+                             fib_error *err)
+{
+    /* convert into the file's mode and gather statistics (every value in
+     * the buffer is finite: non-finite input is refused) */
+    mrc_sums m = {0, (double)INFINITY, -(double)INFINITY, 0};
+    if (w->type == FIB_PX_U8 || w->type == FIB_PX_U16) {
+        mrc_rows_uint(w, s, &m);
+    } else {
+        const fib_status st = mrc_rows_float(w, s, &m, err);
+        if (st)
+            return st;
+    }
+    if (m.cnt > 0) {
+        const double mean = m.sum / (double)m.cnt;
         double m2 = 0;
-        for (size_t i = 0; i < w->nx * w->ny; i++) {
-            const double v = w->mrc_mode == 6
-                                 ? (double)((uint16_t *)(void *)w->buf)[i]
-                                 : (double)((float *)(void *)w->buf)[i];
-            if (isfinite(v))
-                m2 += (v - mean) * (v - mean);
+        const size_t n = w->nx * w->ny;
+        if (w->mrc_mode == 6) {
+            const uint16_t *b = (const uint16_t *)(void *)w->buf;
+            for (size_t i = 0; i < n; i++)
+                m2 += ((double)b[i] - mean) * ((double)b[i] - mean);
+        } else {
+            const float *b = (const float *)(void *)w->buf;
+            for (size_t i = 0; i < n; i++)
+                m2 += ((double)b[i] - mean) * ((double)b[i] - mean);
         }
-        stats_add(w, (double)cnt, mean, m2, mn, mx);
+        stats_add(w, (double)m.cnt, mean, m2, m.mn, m.mx);
     }
     if (fwrite(w->buf, 1, w->buf_bytes, w->fp) != w->buf_bytes)
         return io_fail(w, err);
