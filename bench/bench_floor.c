@@ -69,8 +69,8 @@ int main(int argc, char **argv)
                 return 2;
             in = fftwf_alloc_real(w * h);
             spec = fftwf_alloc_complex(h * (w / 2 + 1));
-            plan = fftwf_plan_dft_r2c_2d((int)h, (int)w, in, spec,
-                                         FFTW_ESTIMATE);
+            plan =
+                fftwf_plan_dft_r2c_2d((int)h, (int)w, in, spec, FFTW_ESTIMATE);
         }
         if (fib_recon_fill_f32(&img, &f, &err)) {
             fprintf(stderr, "bench_floor: %s\n", err.msg);
@@ -85,7 +85,8 @@ int main(int argc, char **argv)
         t = now_s();
         t_fft += t - t2;
         for (size_t y = 0; y + 1 < h; y++) {
-            const float *a = fib_image_row(&f, y), *b = fib_image_row(&f, y + 1);
+            const float *a = fib_image_row(&f, y),
+                        *b = fib_image_row(&f, y + 1);
             float *o = fib_image_row(&g, y);
             for (size_t x = 0; x + 1 < w; x++)
                 o[x] = (1 - fy) * ((1 - fx) * a[x] + fx * a[x + 1]) +

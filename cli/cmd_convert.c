@@ -11,15 +11,18 @@
 static void usage(void)
 {
     printf("usage: cryofib convert IN OUT [--gzip] [--keep-databar] "
-           "[--compress deflate|lzw] [--max-bytes SIZE]\n\n"
-           "Convert an image or volume between PNG, TIFF, MRC and NRRD; the "
-           "output\nformat follows OUT's extension (.png .tif .tiff .mrc .map "
-           ".rec .nrrd).\nVoxel sizes are kept.  The vendor data bar is "
+           "[--compress C] [--max-bytes SIZE]\n\n"
+           "Convert an image or volume between PNG, TIFF, MRC, NRRD and "
+           "OME-Zarr; the\noutput format follows OUT's extension (.png .tif "
+           ".tiff .mrc .map .rec\n.nrrd .zarr).\nVoxel sizes are kept.  The "
+           "vendor data bar is "
            "cropped unless\n--keep-databar.  PNG output takes one u8/u16 "
            "image.\n\n"
            "  --gzip           NRRD: gzip encoding\n"
            "  --keep-databar   keep the vendor data bar rows\n"
-           "  --compress C     TIFF: deflate or lzw\n"
+           "  --compress C     TIFF: deflate, lzw or none (default); OME-Zarr:"
+           "\n                   zlib (default; also deflate), blosc (lz4 + "
+           "shuffle, as\n                   zarr-python writes) or none\n"
            "  --max-bytes SIZE refuse inputs with more pixel data (default "
            "4G; the\n                   whole volume is held in memory)\n");
 }
@@ -38,12 +41,21 @@ static int option(void *ctx, int c, const char *arg)
         return cli_parse_size("convert", "--max-bytes", arg, &p->read.max_bytes)
                    ? CLI_EXIT_OK
                    : CLI_EXIT_USAGE;
+    /* one name for both writers: TIFF takes none/deflate/lzw, OME-Zarr
+     * none/zlib (= deflate)/blosc; the output's extension picks which */
+    const int z =
+        fib_fmt_zarr_compressor_parse(!strcmp(arg, "deflate") ? "zlib" : arg);
     for (int k = 0; k < 3; k++)
-        if (!strcmp(arg, kinds[k]))
-            return (p->write.tiff_compression = k), CLI_EXIT_OK;
+        if (!strcmp(arg, kinds[k])) {
+            p->write.tiff_compression = k;
+            p->write.zarr_compressor = z >= 0 ? z : FIB_ZARR_ZLIB;
+            return CLI_EXIT_OK;
+        }
+    if (z >= 0)
+        return (p->write.zarr_compressor = z), CLI_EXIT_OK;
     return cli_usage_error("convert",
-                           "--compress expects deflate, lzw or none (got "
-                           "'%s')",
+                           "--compress expects deflate, lzw, zlib, blosc or "
+                           "none (got '%s')",
                            arg);
 }
 

@@ -38,6 +38,9 @@ endif()
 set(THREADS_PREFER_PTHREAD_FLAG ON)
 find_package(Threads REQUIRED)
 fib_require_pkg(LIBCONFIG libconfig libconfig-dev)
+# Blosc: the chunk compressor zarr-python writes by default (lz4 + shuffle);
+# OME-Zarr volumes from other tools often use it.
+fib_require_pkg(BLOSC blosc libblosc-dev)
 fib_require_pkg(OPENBLAS openblas libopenblas-dev)
 fib_require_pkg(LAPACKE lapacke liblapacke-dev)
 set(FIB_LAPACK_LIBS PkgConfig::LAPACKE PkgConfig::OPENBLAS)

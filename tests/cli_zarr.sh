@@ -60,6 +60,44 @@ assert d.shape == a0.shape and abs(m_dask / back.astype('f8').mean() - 1) < 1e-9
 again = zarr.open(t + '/again.zarr', mode='r')['0'][:]
 assert np.array_equal(again, back)
 PYEOF
+# compressors: blosc (lz4 + shuffle) and none, written by recon and convert
+# and read back by zarr-python; arrays zarr-python writes with Blosc, GZip
+# and Zlib read by cryofib, equal to the source
+"$C" recon --input "$T/ph" --out "$T/rb" --pixel-size-nm 10 --slice-nm 12 \
+  --format zarr --zarr-compressor blosc --no-crop-valid --quiet >/dev/null ||
+  fail "recon --zarr-compressor blosc"
+"$C" convert "$T/back.mrc" "$T/raw.zarr" --compress none >/dev/null ||
+  fail "convert --compress none"
+"$C" convert "$T/back.mrc" "$T/bl.zarr" --compress blosc >/dev/null ||
+  fail "convert --compress blosc"
+"$PY" - "$T" <<'PYEOF' || fail "blosc / gzip / none checks"
+import sys, json, numpy as np, zarr, mrcfile, numcodecs
+t = sys.argv[1]
+back = mrcfile.open(t + '/back.mrc').data
+for name, cid in (('rb/volume.zarr', 'blosc'), ('bl.zarr', 'blosc'),
+                  ('raw.zarr', None)):
+    meta = json.load(open(f'{t}/{name}/0/.zarray'))
+    got = (meta['compressor'] or {}).get('id')
+    assert got == cid, (name, meta['compressor'])
+    a = zarr.open(f'{t}/{name}', mode='r')['0'][:]
+    assert np.array_equal(a, back), name
+for k, comp in enumerate((numcodecs.Blosc(cname='zstd', clevel=3,
+                                          shuffle=numcodecs.Blosc.BITSHUFFLE),
+                          numcodecs.GZip(level=4), numcodecs.Zlib(level=6))):
+    z = zarr.open(f'{t}/py{k}.zarr', mode='w', shape=back.shape,
+                  chunks=(3, 64, 100), dtype=back.dtype, compressor=comp)
+    z[:] = back
+PYEOF
+for k in 0 1 2; do
+  "$C" convert "$T/py$k.zarr" "$T/py$k.mrc" >/dev/null || fail "read py$k.zarr"
+  "$PY" -c "import sys, mrcfile, numpy as np; a = mrcfile.open(sys.argv[1]).data; b = mrcfile.open(sys.argv[2]).data; sys.exit(0 if np.array_equal(a, b) else 1)" \
+    "$T/py$k.mrc" "$T/back.mrc" || fail "py$k.zarr read differs"
+done
+# a blosc chunk that does not decode is named
+printf 'garbage garbage garbage' > "$T/bl.zarr/0/2/0/0"
+"$C" convert "$T/bl.zarr" "$T/y.mrc" 2>"$T/e"; rc=$?
+[ $rc -eq 2 ] || fail "bad blosc chunk: exit $rc"
+grep -q "chunk 2/0/0" "$T/e" || fail "message: $(cat "$T/e")"
 # bad input: a missing chunk is named, exit 2, nothing written
 rm "$T/again.zarr/0/3/0/0"
 "$C" convert "$T/again.zarr" "$T/x.mrc" 2>"$T/e"; rc=$?

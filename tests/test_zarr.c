@@ -40,7 +40,8 @@ START_TEST(test_round_trip_types)
     setup_dir();
     const fib_pixel_type types[4] = {FIB_PX_U8, FIB_PX_U16, FIB_PX_U32,
                                      FIB_PX_F32};
-    for (int t = 0; t < 4; t++) {
+    for (int k = 0; k < 12; k++) {
+        const int t = k % 4, codec = k / 4; /* every type, every codec */
         fib_volume v;
         ck_assert_int_eq(fib_volume_init(&v, types[t], 37, 29, 11, NULL),
                          FIB_OK);
@@ -55,8 +56,9 @@ START_TEST(test_round_trip_types)
                                        ? 0.25 * (double)(x + 3 * y) - z
                                        : (double)((x * 7 + y * 3 + z) % 251));
         char p[300];
-        snprintf(p, sizeof p, "%s/t%d.zarr", dir, t);
+        snprintf(p, sizeof p, "%s/t%d.zarr", dir, k);
         fib_fmt_write_opts o = {0};
+        o.zarr_compressor = codec;
         o.zarr_chunk[0] = 4; /* edge chunks in every axis */
         o.zarr_chunk[1] = 8;
         o.zarr_chunk[2] = 16;
@@ -69,6 +71,7 @@ START_TEST(test_round_trip_types)
         ck_assert_uint_eq(info.nx, 37);
         ck_assert_uint_eq(info.nz, 11);
         ck_assert_int_eq(info.type, types[t]);
+        ck_assert_str_eq(info.compression, fib_fmt_zarr_compressor_name(codec));
         fib_volume r;
         ck_assert_msg(fib_fmt_volume_read(p, NULL, &r, NULL, &e) == FIB_OK,
                       "%s", e.msg);
@@ -245,10 +248,17 @@ START_TEST(test_bad_input)
     ck_assert_msg(strstr(e.msg, "shape[1]"), "%s", e.msg);
     write_text(q, "{\"zarr_format\": 2, \"shape\": [2, 8, 8], \"chunks\": [1, "
                   "8, 8], \"dtype\": \"|u1\", \"compressor\": {\"id\": "
-                  "\"blosc\"}}");
+                  "\"lzma\"}}");
     e = (fib_error){0};
     ck_assert_int_eq(fib_fmt_volume_read(p, NULL, &r, NULL, &e), FIB_EFORMAT);
     ck_assert_msg(strstr(e.msg, "compressor"), "%s", e.msg);
+    /* a filter would change the bytes: refused, not misread */
+    write_text(q, "{\"zarr_format\": 2, \"shape\": [2, 8, 8], \"chunks\": [1, "
+                  "8, 8], \"dtype\": \"|u1\", \"compressor\": null, "
+                  "\"filters\": [{\"id\": \"delta\", \"dtype\": \"|u1\"}]}");
+    e = (fib_error){0};
+    ck_assert_int_eq(fib_fmt_volume_read(p, NULL, &r, NULL, &e), FIB_EFORMAT);
+    ck_assert_msg(strstr(e.msg, "filters"), "%s", e.msg);
     /* a claimed size over the limit is refused before allocation */
     write_text(q, "{\"zarr_format\": 2, \"shape\": [100000, 100000, 100000], "
                   "\"chunks\": [1, 8, 8], \"dtype\": \"|u1\", "

@@ -212,6 +212,7 @@ static fib_status write_volume(recon_run *u, fib_error *err)
     join(path, sizeof path, u->sdir, u->volname);
     vs.path = path;
     vs.async = fib__job_src_decoders(u->p.threads) > 0;
+    vs.wo.zarr_compressor = u->c.zarr_compressor;
     fib_recon_sink sink = {fib__job_sink_begin, fib__job_sink_slice, &vs};
     st = fib_recon_write(u->r, NULL, &sink, u->progp, err);
     if (!st)
@@ -255,6 +256,7 @@ static fib_status write_channel(recon_run *u, size_t k, fib_error *err)
         fib__vol_sink cv = {0};
         cv.path = cpath;
         cv.async = fib__job_src_decoders(u->p.threads) > 0;
+        cv.wo.zarr_compressor = u->c.zarr_compressor;
         fib_recon_sink csink = {fib__job_sink_begin, fib__job_sink_slice, &cv};
         st = fib_recon_write(u->r, &chs, &csink, u->progp, err);
         if (!st)

@@ -43,6 +43,7 @@ void fib__wq_destroy(fib__wq *q);
 typedef struct fib__vol_sink {
     const char *path;
     bool async; /* append on a writer thread (runs with more than one) */
+    fib_fmt_write_opts wo; /* the writer's options (zarr compressor) */
     fib__wq *q;
     fib_fmt_volume_writer *w;
     fib_recon_geometry g;

@@ -20,7 +20,7 @@ fib_status fib__job_sink_begin(void *user, const fib_recon_geometry *g,
     s->g = *g;
     fib_status st =
         fib_fmt_volume_writer_create(s->path, g->type, g->nx, g->ny, g->nz,
-                                     g->voxel_size_nm, NULL, &s->w, err);
+                                     g->voxel_size_nm, &s->wo, &s->w, err);
     if (!st)
         st = fib_image_init(&s->xy, FIB_PX_F32, g->nx, g->ny, err);
     if (!st)

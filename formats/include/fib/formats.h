@@ -154,7 +154,19 @@ typedef struct fib_fmt_write_opts {
     bool zarr_labels;    /**< labels: pyramid by the most frequent value
                               (else the mean), 128^3 chunks by default */
     int zarr_zlib_level; /**< 1..9; 0 = 1 */
+    /** OME-Zarr chunk compressor (numcodecs ids): FIB_ZARR_ZLIB (default),
+     *  FIB_ZARR_BLOSC (lz4, level 5, byte shuffle: zarr-python's default)
+     *  or FIB_ZARR_RAW (none). */
+    int zarr_compressor;
 } fib_fmt_write_opts;
+
+/** fib_fmt_write_opts.zarr_compressor values. */
+enum { FIB_ZARR_ZLIB = 0, FIB_ZARR_BLOSC = 1, FIB_ZARR_RAW = 2 };
+
+/** "zlib", "blosc", "none" for a zarr_compressor value (NULL if unknown);
+ *  and back (-1 if unknown). */
+FIB_API const char *fib_fmt_zarr_compressor_name(int c);
+FIB_API int fib_fmt_zarr_compressor_parse(const char *name);
 
 /** Write one image; format by extension (.png, .tif, .mrc, .nrrd).  PNG
  *  takes u8 and u16 only. */

@@ -65,8 +65,9 @@ typedef struct fib_fmt_recon_cfg {
     size_t roi[4], fiducial[4];
     size_t neighbours;
     unsigned upsample;
-    double taper; /**< Tukey taper fraction; 0 = none */
-    int format;   /**< fib_fmt_recon_format (default mrc) */
+    double taper;        /**< Tukey taper fraction; 0 = none */
+    int format;          /**< fib_fmt_recon_format (default mrc) */
+    int zarr_compressor; /**< FIB_ZARR_* of fib/formats.h (default zlib) */
     size_t memory_bytes;
     int threads;
     size_t n_channels;

@@ -30,6 +30,8 @@ static const int dark_values[] = {
 static const char *const yes_no[] = {"yes", "no", NULL};
 static const int yes_no_values[] = {1, 0};
 static const char *const format_names[] = {"mrc", "tif", "nrrd", "zarr", NULL};
+static const char *const zc_names[] = {"zlib", "blosc", "none", NULL};
+static const int zc_values[] = {FIB_ZARR_ZLIB, FIB_ZARR_BLOSC, FIB_ZARR_RAW};
 static const char *const bg_names[] = {"poly", "gauss", NULL};
 static const int bg_values[] = {FIB_BACKGROUND_POLY, FIB_BACKGROUND_GAUSS};
 static const char *const dn_names[] = {"median", "gauss", "diffusion", "nlm",
@@ -97,6 +99,10 @@ static const fib_param rows[] = {
     CHOICE(format, FIB_FMT_RECON_MRC,
            "volume format, default mrc (zarr: OME-Zarr folder with a pyramid)",
            format_names, NULL, 0),
+    CHOICE(zarr_compressor, FIB_ZARR_ZLIB,
+           "OME-Zarr chunk compressor: zlib (default), blosc (lz4 + shuffle, "
+           "zarr-python's default) or none",
+           zc_names, zc_values, 0),
 };
 
 /* Correction steps: the run file has them in its correct = { } group

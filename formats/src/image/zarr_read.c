@@ -1,8 +1,8 @@
 /*
  * zarr_read.c -- OME-Zarr volumes (zarr_write.c has the layout): level 0
  * of ROOT (a multiscales group, or a bare array folder), dtypes u1, u2,
- * u4, f4 little-endian, compressor zlib or none, C order, "." or "/"
- * separators.  A missing chunk is an error naming the array and the chunk
+ * u4, f4 little-endian, compressor zlib, gzip, blosc or none, C order, "." or
+ * "/" separators.  A missing chunk is an error naming the array and the chunk
  * (the Zarr spec reads it as fill_value; for a volume that was copied
  * incompletely that is silent data loss).
  */
@@ -16,6 +16,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <blosc.h>
+#include <limits.h>
+#include <stdint.h>
 #include <zlib.h>
 
 #include "fib/checked.h"
@@ -263,10 +266,12 @@ static fib_status find_array(const char *root, char **arr_out, double vs[3],
                     : fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
 }
 
+enum { CODEC_NONE, CODEC_ZLIB, CODEC_BLOSC };
+
 typedef struct zarray {
     size_t shape[3], chunks[3];
     fib_pixel_type type;
-    bool zlib;
+    int codec; /* CODEC_*: numcodecs "zlib"/"gzip", "blosc" or none */
     char sep;
 } zarray;
 
@@ -332,16 +337,26 @@ static fib_status parse_zarray(const char *arr, zarray *za,
     }
     (void)str_value(obj_get(txt, "dimension_separator"), sep, sizeof sep);
     za->sep = sep[0] == '/' ? '/' : '.';
-    za->zlib = false;
+    za->codec = CODEC_NONE;
     if (comp && strncmp(skip_ws(comp), "null", 4)) {
         if (!str_value(obj_get(comp, "id"), cid, sizeof cid) ||
-            (strcmp(cid, "zlib") && strcmp(cid, "gzip"))) {
-            st =
-                fib_error_set(err, FIB_EFORMAT,
-                              "%s: compressor not supported (zlib or none)", p);
+            (strcmp(cid, "zlib") && strcmp(cid, "gzip") &&
+             strcmp(cid, "blosc"))) {
+            st = fib_error_set(err, FIB_EFORMAT,
+                               "%s: compressor not supported (zlib, gzip, "
+                               "blosc or none)",
+                               p);
             goto done;
         }
-        za->zlib = true;
+        za->codec = strcmp(cid, "blosc") ? CODEC_ZLIB : CODEC_BLOSC;
+    }
+    /* filters (delta, fixed scale offset, ...) change the bytes: none read */
+    const char *filt = obj_get(txt, "filters");
+    if (filt && strncmp(skip_ws(filt), "null", 4) &&
+        strncmp(skip_ws(filt), "[]", 2)) {
+        st = fib_error_set(err, FIB_EFORMAT,
+                           "%s: filters not supported (null only)", p);
+        goto done;
     }
     size_t bytes;
     st = fib__check_dims(p, (long long)za->shape[2], (long long)za->shape[1],
@@ -373,11 +388,45 @@ fib_status fib__zarr_probe(const char *path, fib_fmt_info *info, fib_error *err)
     info->nz = za.shape[0];
     info->type = za.type;
     snprintf(info->compression, sizeof info->compression, "%s",
-             za.zlib ? "zlib" : "none");
+             za.codec == CODEC_BLOSC  ? "blosc"
+             : za.codec == CODEC_ZLIB ? "zlib"
+                                      : "none");
     info->meta.pixel_size_nm[0] = vs[0] > 0 ? vs[0] : (double)NAN;
     info->meta.pixel_size_nm[1] = vs[1] > 0 ? vs[1] : (double)NAN;
     info->meta.voxel_depth_nm = vs[2] > 0 ? vs[2] : (double)NAN;
     return FIB_OK;
+}
+
+/* Decode a zlib or gzip stream (numcodecs Zlib / GZip) into out[cap]:
+ * the bytes produced, or 0 on any error. */
+static size_t inflate_any(const unsigned char *in, size_t n, unsigned char *out,
+                          size_t cap)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (n > UINT_MAX || cap > UINT_MAX || inflateInit2(&zs, 15 + 32) != Z_OK)
+        return 0; /* 15 + 32: zlib or gzip header, detected */
+    zs.next_in = (Bytef *)(uintptr_t)in;
+    zs.avail_in = (uInt)n;
+    zs.next_out = out;
+    zs.avail_out = (uInt)cap;
+    const int r = inflate(&zs, Z_FINISH);
+    const size_t got = r == Z_STREAM_END ? (size_t)zs.total_out : 0;
+    inflateEnd(&zs);
+    return got;
+}
+
+/* Decode a Blosc frame (numcodecs Blosc) into out[cap]: the bytes
+ * produced, or 0 when the frame is invalid or not exactly cap bytes. */
+static size_t unblosc(const unsigned char *in, size_t n, unsigned char *out,
+                      size_t cap)
+{
+    size_t nbytes = 0;
+    if (n < BLOSC_MIN_HEADER_LENGTH ||
+        blosc_cbuffer_validate(in, n, &nbytes) != 0 || nbytes != cap)
+        return 0;
+    const int r = blosc_decompress_ctx(in, out, cap, 1);
+    return r > 0 ? (size_t)r : 0;
 }
 
 /* Read chunk (cz, cy, cx) of array @p arr from file @p cp into @p chunk
@@ -394,8 +443,9 @@ static fib_status read_chunk(const char *cp, const zarray *za, const char *arr,
                              "%s: chunk %zu%c%zu%c%zu missing (%s)", arr, cz,
                              za->sep, cy, za->sep, cx, strerror(errno));
     size_t got;
-    if (za->zlib) {
-        /* whole compressed chunk, at most the limit */
+    if (za->codec != CODEC_NONE) {
+        /* whole compressed chunk, at most the limit (blosc adds a 16-byte
+         * header; zlib at most 5 bytes per 16 KiB block + 6) */
         struct stat sb;
         if (fstat(fileno(f), &sb) != 0 || sb.st_size < 0 ||
             (size_t)sb.st_size > craw + craw / 8 + 1024) {
@@ -415,11 +465,8 @@ static fib_status read_chunk(const char *cp, const zarray *za, const char *arr,
             return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
         }
         const size_t zn = fread(*zin, 1, (size_t)sb.st_size, f);
-        uLongf out = (uLongf)craw;
-        const int zr = uncompress(chunk, &out, *zin, (uLong)zn);
-        got = (size_t)out;
-        if (zr != Z_OK)
-            got = 0;
+        got = za->codec == CODEC_BLOSC ? unblosc(*zin, zn, chunk, craw)
+                                       : inflate_any(*zin, zn, chunk, craw);
     } else {
         got = fread(chunk, 1, craw, f);
     }

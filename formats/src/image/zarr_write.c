@@ -8,9 +8,10 @@
  * Layout written:
  *   ROOT/.zgroup             {"zarr_format": 2}
  *   ROOT/.zattrs             multiscales (axes, datasets, scales, type)
- *   ROOT/L/.zarray           shape, chunks, dtype, zlib compressor, "/"
+ *   ROOT/L/.zarray           shape, chunks, dtype, compressor (zlib by
+ *                            default; blosc lz4 + shuffle or none), "/"
  *                            dimension separator, C order, fill 0
- *   ROOT/L/cz/cy/cx          one zlib stream per chunk (numcodecs Zlib);
+ *   ROOT/L/cz/cy/cx          one compressed chunk (numcodecs Zlib/Blosc);
  *                            edge chunks are full size, padded with 0
  * Level L + 1 is level L reduced 2x2x2 (odd sizes: the last block is
  * partial), by the mean for grey data and the most frequent value for
@@ -31,6 +32,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <blosc.h>
 #include <zlib.h>
 
 #include "atomic.h"
@@ -38,6 +40,8 @@
 #include "fmt_internal.h"
 #include "image_util.h"
 #include "zarr_internal.h"
+
+enum { BLOSC_LEVEL = 5 }; /* numcodecs Blosc default clevel */
 
 #define ZARR_MAX_LEVELS 12
 
@@ -110,6 +114,7 @@ struct fib__zarr_writer {
     bool vs_known; /* every voxel size given: axes carry "nanometer" */
     bool labels;
     int zlevel_c; /* zlib level */
+    int codec;    /* FIB_ZARR_* */
     int nlev;
     zlevel lev[ZARR_MAX_LEVELS];
     unsigned char *chunk, *zbuf; /* one chunk raw / compressed */
@@ -187,17 +192,27 @@ static fib_status write_meta(fib__zarr_writer *w, fib_error *err)
     free(p);
     if (st)
         return st;
+    char comp[128];
+    if (w->codec == FIB_ZARR_BLOSC)
+        snprintf(comp, sizeof comp,
+                 "{\"id\": \"blosc\", \"cname\": \"lz4\", \"clevel\": %d, "
+                 "\"shuffle\": 1, \"blocksize\": 0}",
+                 BLOSC_LEVEL);
+    else if (w->codec == FIB_ZARR_ZLIB)
+        snprintf(comp, sizeof comp, "{\"id\": \"zlib\", \"level\": %d}",
+                 w->zlevel_c);
+    else
+        snprintf(comp, sizeof comp, "null");
     for (int l = 0; l < w->nlev; l++) {
         const zlevel *L = &w->lev[l];
         n = (size_t)snprintf(
             buf, sizeof buf,
             "{\n    \"zarr_format\": 2,\n    \"shape\": [%zu, %zu, %zu],\n"
             "    \"chunks\": [%zu, %zu, %zu],\n    \"dtype\": \"%s\",\n"
-            "    \"compressor\": {\"id\": \"zlib\", \"level\": %d},\n"
+            "    \"compressor\": %s,\n"
             "    \"fill_value\": 0,\n    \"order\": \"C\",\n"
             "    \"filters\": null,\n    \"dimension_separator\": \"/\"\n}\n",
-            L->nz, L->ny, L->nx, L->cz, L->cy, L->cx, dtype_str(w->type),
-            w->zlevel_c);
+            L->nz, L->ny, L->nx, L->cz, L->cy, L->cx, dtype_str(w->type), comp);
         if ((st = make_dir(L->dir, err)) != FIB_OK)
             return st;
         p = fib__img_path_join(L->dir, ".zarray");
@@ -271,6 +286,13 @@ fib_status fib__zarr_writer_create(const char *path, fib_pixel_type type,
         opts && opts->zarr_zlib_level > 0 && opts->zarr_zlib_level <= 9
             ? opts->zarr_zlib_level
             : 1;
+    w->codec = opts ? opts->zarr_compressor : FIB_ZARR_ZLIB;
+    if (!fib_fmt_zarr_compressor_name(w->codec)) {
+        fib__zarr_writer_destroy(w);
+        return fib_error_set(err, FIB_EINVAL,
+                             "%s: zarr compressor %d (zlib, blosc or none)",
+                             path, w->codec);
+    }
     size_t ch[3] = {1, 512, 512}; /* z, y, x */
     if (w->labels)
         ch[0] = ch[1] = ch[2] = 128;
@@ -316,7 +338,7 @@ fib_status fib__zarr_writer_create(const char *path, fib_pixel_type type,
         }
     }
     w->chunk_cap = cap;
-    w->zbuf_cap = compressBound((uLong)cap);
+    w->zbuf_cap = compressBound((uLong)cap) + BLOSC_MAX_OVERHEAD;
     w->chunk = malloc(cap);
     w->zbuf = malloc(w->zbuf_cap);
     w->tmpf = malloc(nx * ny * sizeof(float));
@@ -345,6 +367,52 @@ fib_status fib__zarr_writer_create(const char *path, fib_pixel_type type,
 
 /* Write the chunk row of level @p l held in its slab (slab_n slices,
  * chunk z index = appended / cz before the row). */
+const char *fib_fmt_zarr_compressor_name(int c)
+{
+    return c == FIB_ZARR_ZLIB    ? "zlib"
+           : c == FIB_ZARR_BLOSC ? "blosc"
+           : c == FIB_ZARR_RAW   ? "none"
+                                 : NULL;
+}
+
+int fib_fmt_zarr_compressor_parse(const char *name)
+{
+    for (int c = 0; c < 3; c++)
+        if (name && !strcmp(name, fib_fmt_zarr_compressor_name(c)))
+            return c;
+    return -1;
+}
+
+/* One chunk of n bytes encoded with the writer's codec: the encoded bytes
+ * (w->zbuf, or the chunk itself for none) and their count, or NULL.
+ * Blosc: lz4 at level 5 with byte shuffle of the element size (numcodecs'
+ * Blosc defaults, what zarr-python writes), one internal thread (the
+ * context API: no global state, safe beside other threads). */
+static const unsigned char *encode(fib__zarr_writer *w, const unsigned char *c,
+                                   size_t n, size_t *zn)
+{
+    if (w->codec == FIB_ZARR_RAW) {
+        *zn = n;
+        return c;
+    }
+    if (w->codec == FIB_ZARR_BLOSC) {
+        if (n > (size_t)BLOSC_MAX_BUFFERSIZE)
+            return NULL;
+        const int r =
+            blosc_compress_ctx(BLOSC_LEVEL, BLOSC_SHUFFLE, w->esize, n, c,
+                               w->zbuf, w->zbuf_cap, "lz4", 0, 1);
+        if (r <= 0)
+            return NULL;
+        *zn = (size_t)r;
+        return w->zbuf;
+    }
+    uLongf z = (uLongf)w->zbuf_cap;
+    if (compress2(w->zbuf, &z, c, (uLong)n, w->zlevel_c) != Z_OK)
+        return NULL;
+    *zn = (size_t)z;
+    return w->zbuf;
+}
+
 static fib_status flush_slab(fib__zarr_writer *w, int l, fib_error *err)
 {
     zlevel *L = &w->lev[l];
@@ -380,11 +448,12 @@ static fib_status flush_slab(fib__zarr_writer *w, int l, fib_error *err)
                            L->slab + ((k * L->ny + y0) * L->nx + x0) * es,
                            nxc * es);
                 }
-            uLongf zn = (uLongf)w->zbuf_cap;
-            if (compress2(w->zbuf, &zn, c, (uLong)(L->cz * L->cy * row),
-                          w->zlevel_c) != Z_OK) {
-                st = fib_error_set(err, FIB_EIO, "%s: zlib compression failed",
-                                   w->path);
+            size_t zn = 0;
+            const unsigned char *out = encode(w, c, L->cz * L->cy * row, &zn);
+            if (!out) {
+                st = fib_error_set(err, FIB_EIO, "%s: %s compression failed",
+                                   w->path,
+                                   fib_fmt_zarr_compressor_name(w->codec));
                 break;
             }
             char xname[32];
@@ -394,7 +463,7 @@ static fib_status flush_slab(fib__zarr_writer *w, int l, fib_error *err)
                 st = fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
                 break;
             }
-            st = write_file(f, w->zbuf, (size_t)zn, err);
+            st = write_file(f, out, zn, err);
             free(f);
         }
         free(dy);
