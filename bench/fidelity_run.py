@@ -93,9 +93,13 @@ def one_case(cli, work, name, src, seed, vendor, tilt, nz):
     slice_nm = float(cfg["slice_nm"])
     tilt_deg = float(cfg["tilt_deg"])
     t0 = time.perf_counter()
+    # --z-positions nominal: the twin's truth labels are per milled face
+    # (one per slice file), so the volume is kept on that grid; resampling
+    # to uniform z from the names' measured depths (the default) is checked
+    # in tests/test_recon_z.c and tests/cli_recon_z.sh
     run([cli, "recon", "--input", os.path.join(d, "slices"), "--out",
          d + "-r", "--slice-nm", f"{slice_nm:.10g}", "--no-crop-valid",
-         "--quiet"])
+         "--z-positions", "nominal", "--quiet"])
     t_c = time.perf_counter() - t0
     truth_shift = fs.read_shifts(os.path.join(d, "drift_true.csv"))
     c_shift = fs.read_shifts(os.path.join(d + "-r", "drift.csv"))
@@ -160,7 +164,8 @@ def fiducial_case(cli, work, seed, nz):
     w = slices[0].shape[1]
     rows = int(30 * np.sin(np.radians(tilt))) - 3  # the cap, in image rows
     common = [cli, "recon", "--input", os.path.join(d, "slices"),
-              "--slice-nm", f"{slice_nm:.10g}", "--no-crop-valid", "--quiet"]
+              "--slice-nm", f"{slice_nm:.10g}", "--no-crop-valid",
+              "--z-positions", "nominal", "--quiet"]
     run(common + ["--out", d + "-r"])
     run(common + ["--out", d + "-f", "--fiducial", f"0,0,{w},{rows}"])
     truth = fs.read_shifts(os.path.join(d, "drift_true.csv"))

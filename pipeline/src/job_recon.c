@@ -27,6 +27,7 @@ typedef struct recon_run {
     fib_budget budget;
     fib__tilt_choice tc;
     fib_recon *r;
+    double *z_nm;     /* measured slice depths (from the names) or NULL */
     const char *sdir; /* the staged output folder */
     const char *ext;
     char volname[64];
@@ -108,6 +109,47 @@ static fib_status check_meta_lengths(const recon_run *u, fib_error *err)
     return FIB_OK;
 }
 
+/* Slice depths (fib/recon_cfg.h z_positions): from the file names
+ * (Zeiss Atlas "z=1.0894um") when asked, or by default when every name has
+ * one and they increase; the engine then resamples to uniform z. */
+static fib_status choose_z(recon_run *u, fib_error *err)
+{
+    const int how = u->c.z_positions;
+    if (how == FIB_FMT_RECON_Z_NOMINAL)
+        return FIB_OK;
+    const size_t n = u->fs.n;
+    u->z_nm = malloc(n * sizeof *u->z_nm);
+    if (!u->z_nm)
+        return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    size_t miss = 0;
+    bool ok = fib_fmt_series_z_nm(u->fs.paths, n, u->z_nm, &miss);
+    if (!ok && how == FIB_FMT_RECON_Z_NAMES)
+        return fib_error_set(err, FIB_EINVAL,
+                             "%s: no z=...um or z=...nm in the file name "
+                             "(--z-positions names needs it in every name)",
+                             u->fs.paths[miss]);
+    for (size_t i = 1; ok && i < n; i++)
+        if (!(u->z_nm[i] > u->z_nm[i - 1])) {
+            if (how == FIB_FMT_RECON_Z_NAMES)
+                return fib_error_set(err, FIB_EINVAL,
+                                     "%s: z = %g nm in the name does not "
+                                     "increase from %s (%g nm)",
+                                     u->fs.paths[i], u->z_nm[i],
+                                     u->fs.paths[i - 1], u->z_nm[i - 1]);
+            fib_job_say(u->env, FIB_JOB_WARN,
+                        "cryofib recon: the z= in the file names does not "
+                        "increase (%s): nominal slice positions used",
+                        u->fs.paths[i]);
+            ok = false;
+        }
+    if (!ok || n < 2) {
+        free(u->z_nm);
+        u->z_nm = NULL;
+    }
+    u->p.z_nm = u->z_nm;
+    return FIB_OK;
+}
+
 /* The engine's source and parameters: the run's values, else the
  * metadata's (fib/job_recon.h), else unknown. */
 static fib_status setup(recon_run *u, fib_error *err)
@@ -145,6 +187,8 @@ static fib_status setup(recon_run *u, fib_error *err)
             ? fs->meta.voxel_depth_nm
             : 0;
     fib_status st = check_meta_lengths(u, err);
+    if (!st)
+        st = choose_z(u, err);
     if (st)
         return st;
     /* beam angle: the run's, else from the beam that made the image */
@@ -290,10 +334,22 @@ static fib_status write_tables(recon_run *u, fib_error *err)
     return st;
 }
 
+/* Smallest (or largest) step between measured depths. */
+static double zstep(const recon_run *u, bool largest)
+{
+    double m = u->z_nm[1] - u->z_nm[0];
+    for (size_t i = 2; i < u->fs.n; i++) {
+        const double d = u->z_nm[i] - u->z_nm[i - 1];
+        m = largest ? fmax(m, d) : fmin(m, d);
+    }
+    return m;
+}
+
 /* The summary lines and the result numbers. */
 static void summary(const recon_run *u, fib_job_recon_result *res)
 {
     const fib_job_env *env = u->env;
+    const fib_recon_geometry g = fib_recon_get_geometry(u->r);
     /* unknown lengths: one line each, naming the option; the volume says
      * "unknown" (MRC cella 0 + label, NRRD without spacings, TIFF without
      * resolution), never 0 nm */
@@ -303,12 +359,11 @@ static void summary(const recon_run *u, fib_job_recon_result *res)
                     "in %s): pass --pixel-size-nm (run file: pixel_size_nm); "
                     "volume written with unknown voxel size in x and y",
                     u->fs.paths[0]);
-    if (!(u->p.slice_nm > 0))
+    if (!(u->p.slice_nm > 0) && !g.z_resampled)
         fib_job_say(env, FIB_JOB_WARN,
                     "cryofib recon: slice thickness unknown (not in the "
                     "metadata): pass --slice-nm (run file: slice_nm); volume "
                     "written with unknown voxel size in z");
-    const fib_recon_geometry g = fib_recon_get_geometry(u->r);
     size_t skipped = 0;
     for (size_t i = 0; i < u->fs.n; i++)
         skipped += fib_recon_get_slice(u->r, i).skipped;
@@ -322,6 +377,14 @@ static void summary(const recon_run *u, fib_job_recon_result *res)
                 len_str(g.voxel_size_nm[2], lz, sizeof lz), u->tc.why,
                 g.y_scale != 1.0 || u->p.tilt_corrected ? g.tilt_note
                                                         : "nothing stretched");
+    if (g.z_resampled)
+        fib_job_say(env, FIB_JOB_RESULT,
+                    "cryofib recon: slice depths from the file names "
+                    "(%.4g..%.4g nm, steps %.3g..%.3g nm): resampled to "
+                    "uniform %.4g nm steps (--z-positions nominal keeps one "
+                    "output slice per file)",
+                    u->z_nm[0], u->z_nm[u->fs.n - 1], zstep(u, false),
+                    zstep(u, true), g.voxel_size_nm[2]);
     if (g.cropped)
         fib_job_say(env, FIB_JOB_RESULT,
                     "cryofib recon: cropped to the region every slice "
@@ -448,6 +511,7 @@ static fib_status job_recon_run(const fib_job_recon_params *p,
     fib_recon_correct_destroy(u.fs.correct);
     fib__job_src_stop(&u.fs);
     fib_fmt_series_free(u.fs.paths, u.fs.n);
+    free(u.z_nm);
     return st;
 }
 

@@ -200,6 +200,12 @@ static void report_output(fib_fmt_json *j, const fib__job_report *rep)
     fib_fmt_json_kv_number(j, "y_scale", g.y_scale);
     fib_fmt_json_kv_string(j, "tilt_note", g.tilt_note);
     fib_fmt_json_kv_number(j, "face_shift_px_per_slice", g.face_shift_px);
+    fib_fmt_json_kv_string(j, "z_positions",
+                           g.z_resampled
+                               ? "measured (file names): resampled to uniform "
+                                 "z, voxel_size_nm[2] apart from the first "
+                                 "slice's z_nm"
+                               : "nominal: slice i at i x slice_nm");
     fib_fmt_json_key(j, "channels");
     fib_fmt_json_begin_array(j);
     for (size_t k = 0; k < c->n_channels; k++) {
@@ -231,6 +237,7 @@ static void report_slices(fib_fmt_json *j, const fib__job_report *rep)
         fib_fmt_json_kv_int(j, "pairs_used", (long long)in.pairs_used);
         fib_fmt_json_kv_int(j, "pairs_rejected", (long long)in.pairs_rejected);
         fib_fmt_json_kv_number(j, "quality", in.quality);
+        fib_fmt_json_kv_number(j, "z_nm", in.z_nm); /* NaN: null */
         fib_fmt_json_end_object(j);
     }
     fib_fmt_json_end_array(j);

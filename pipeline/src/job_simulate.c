@@ -179,7 +179,10 @@ static fib_status write_series(const fib_job_simulate_params *p, fib_sim *sim,
         "# Paths are relative to this folder.\n"
         "input = \"slices/\";\nout = \"../%s-recon\";\n"
         "pixel_size_nm = %.17g;\nslice_nm = %.17g;\n"
-        "tilt_deg = %.17g;\ntilt_corrected = %s;\n",
+        "tilt_deg = %.17g;\ntilt_corrected = %s;\n"
+        "# truth_labels.mrc has one slice per milled face: keep that grid\n"
+        "# (the default resamples to uniform z from the z= in the names)\n"
+        "z_positions = \"nominal\";\n",
         p->use_phantom ? fib_phantom_kind_name(p->phantom.kind)
                        : p->labels_path,
         (unsigned long long)sp.seed,

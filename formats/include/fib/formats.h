@@ -231,6 +231,16 @@ FIB_API FIB_NODISCARD fib_status fib_fmt_series_list(const char *src,
                                                      fib_error *err);
 FIB_API void fib_fmt_series_free(char **paths, size_t n);
 
+/**
+ * Measured face positions from slice file names, Zeiss Atlas 3D style:
+ * "slice_00100_z=1.0894um.tif" (also "z=1089.4nm", "z=-0.5um", unit um,
+ * µm or nm, case-insensitive; the last "z=" of the file's base name).
+ * Fills @p z_nm[n] and returns true when every name carries one; else
+ * false with *@p first_missing (may be NULL) the first index without.
+ */
+FIB_API bool fib_fmt_series_z_nm(char *const *paths, size_t n, double *z_nm,
+                                 size_t *first_missing);
+
 /** Natural-order comparison of two names (digit runs compare as numbers). */
 FIB_API int fib_fmt_natural_cmp(const char *a, const char *b);
 

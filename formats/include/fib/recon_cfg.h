@@ -40,6 +40,13 @@ extern "C" {
 
 enum { FIB_RECON_CFG_MAX_CHANNELS = 8 };
 
+/** Where the face depth of each slice comes from (recon `z_positions`). */
+typedef enum fib_fmt_recon_z {
+    FIB_FMT_RECON_Z_AUTO = 0, /**< the file names when every one has z= */
+    FIB_FMT_RECON_Z_NAMES,    /**< the file names (an error without) */
+    FIB_FMT_RECON_Z_NOMINAL   /**< slice i at i x slice_nm */
+} fib_fmt_recon_z;
+
 /** Volume format of a recon run (the file extension is its name). */
 typedef enum fib_fmt_recon_format {
     FIB_FMT_RECON_MRC,
@@ -68,6 +75,7 @@ typedef struct fib_fmt_recon_cfg {
     double taper;        /**< Tukey taper fraction; 0 = none */
     int format;          /**< fib_fmt_recon_format (default mrc) */
     int zarr_compressor; /**< FIB_ZARR_* of fib/formats.h (default zlib) */
+    int z_positions;     /**< fib_fmt_recon_z: where slice depths come from */
     size_t memory_bytes;
     int threads;
     size_t n_channels;

@@ -32,6 +32,9 @@ static const int yes_no_values[] = {1, 0};
 static const char *const format_names[] = {"mrc", "tif", "nrrd", "zarr", NULL};
 static const char *const zc_names[] = {"zlib", "blosc", "none", NULL};
 static const int zc_values[] = {FIB_ZARR_ZLIB, FIB_ZARR_BLOSC, FIB_ZARR_RAW};
+static const char *const zpos_names[] = {"auto", "names", "nominal", NULL};
+static const int zpos_values[] = {FIB_FMT_RECON_Z_AUTO, FIB_FMT_RECON_Z_NAMES,
+                                  FIB_FMT_RECON_Z_NOMINAL};
 static const char *const bg_names[] = {"poly", "gauss", NULL};
 static const int bg_values[] = {FIB_BACKGROUND_POLY, FIB_BACKGROUND_GAUSS};
 static const char *const dn_names[] = {"median", "gauss", "diffusion", "nlm",
@@ -99,6 +102,12 @@ static const fib_param rows[] = {
     CHOICE(format, FIB_FMT_RECON_MRC,
            "volume format, default mrc (zarr: OME-Zarr folder with a pyramid)",
            format_names, NULL, 0),
+    CHOICE(z_positions, FIB_FMT_RECON_Z_AUTO,
+           "slice depths: auto (the file names when every one carries "
+           "z=..um/nm, Zeiss Atlas style, else nominal), names, or nominal "
+           "(i x slice_nm); measured depths resample the volume to uniform "
+           "z",
+           zpos_names, zpos_values, 0),
     CHOICE(zarr_compressor, FIB_ZARR_ZLIB,
            "OME-Zarr chunk compressor: zlib (default), blosc (lz4 + shuffle, "
            "zarr-python's default) or none",

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <glob.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,4 +246,41 @@ fib_status fib_fmt_series_list(const char *src, char ***paths_out,
     *paths_out = l.v;
     *n_out = l.n;
     return FIB_OK;
+}
+
+/* "z=<number><unit>" in the base name (the last one): nm, or false. */
+static bool name_z(const char *path, double *z_nm)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *hit = NULL;
+    for (const char *q = base; (q = strstr(q, "z=")) != NULL; q += 2)
+        if (q == base || q[-1] == '_' || q[-1] == '-' || q[-1] == ' ' ||
+            q[-1] == '.')
+            hit = q + 2;
+    if (!hit)
+        return false;
+    char *end = NULL;
+    const double v = strtod(hit, &end);
+    if (end == hit || !isfinite(v))
+        return false;
+    if (!strncasecmp(end, "nm", 2))
+        *z_nm = v;
+    else if (!strncasecmp(end, "um", 2) || !strncmp(end, "\xc2\xb5m", 3))
+        *z_nm = v * 1000.0;
+    else
+        return false;
+    return true;
+}
+
+bool fib_fmt_series_z_nm(char *const *paths, size_t n, double *z_nm,
+                         size_t *first_missing)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!name_z(paths[i], &z_nm[i])) {
+            if (first_missing)
+                *first_missing = i;
+            return false;
+        }
+    return n > 0;
 }

@@ -169,6 +169,15 @@ typedef struct fib_recon_params {
     bool tilt_corrected; /**< instrument already stretched y: no scaling */
     bool receding_face;  /**< add the t cos(tilt) per-slice y shift */
     bool isotropic;      /**< resample to cubic voxels of the x size */
+    /** Measured face position of every input slice, nm, strictly
+     *  increasing (n_slices values, copied at fib_recon_create(); e.g. the
+     *  z in Zeiss Atlas file names), or NULL: slice i at i x slice_nm.
+     *  Given, the output is resampled to uniform z -- a step of slice_nm
+     *  (the median measured spacing when slice_nm is 0; the x pixel size
+     *  with isotropic) from the first slice's position -- by linear
+     *  interpolation between the two aligned input slices around each
+     *  output z, and the receding-face term follows the measured depth. */
+    const double *z_nm;
     /** Crop the output to the region that every kept slice covers after
      *  its shift (the intersection of the shifted frames), so that no
      *  zero-filled border enters segmentation; fib_recon_geometry.valid
@@ -208,7 +217,10 @@ typedef struct fib_recon_geometry {
     double y_scale;          /**< applied y stretch (1/sin(tilt) or 1) */
     double face_shift_px;    /**< receding-face y shift per slice, input
                                   px (0 when not applied) */
-    const char *tilt_note;   /**< static text: what was done and why */
+    /** Output slices at uniform z from measured positions
+     *  (fib_recon_params.z_nm); voxel_size_nm[2] is the step. */
+    bool z_resampled;
+    const char *tilt_note; /**< static text: what was done and why */
     /** crop_valid: the kept box (x, y, width, height) in output voxels of
      *  the uncropped grid of full_nx x full_ny (nx = valid.width, ny =
      *  valid.height); without crop_valid the whole grid. */
@@ -229,6 +241,9 @@ typedef struct fib_recon_slice_info {
      *  marks a slice that is hard to align (charging, blank, large
      *  change). */
     double quality;
+    /** Face position used for the slice, nm: the measured one
+     *  (fib_recon_params.z_nm), else i x slice_nm; NaN when unknown. */
+    double z_nm;
 } fib_recon_slice_info;
 
 /** One measured pair (slice a < slice b). */

@@ -90,10 +90,39 @@ fib_status fib_recon_fill_f32(const fib_image *src, fib_image *dst,
 }
 
 /* Isotropic output: the sizes it needs and the extents it makes. */
+/* Measured positions: finite, strictly increasing, a span the output
+ * grid can hold. */
+static fib_status check_z(const fib_recon_params *p, const fib_recon_source *s,
+                          fib_error *err)
+{
+    if (!p->z_nm)
+        return FIB_OK;
+    for (size_t i = 0; i < s->n_slices; i++)
+        if (!isfinite(p->z_nm[i]) || (i && !(p->z_nm[i] > p->z_nm[i - 1])))
+            return fib_error_set(err, FIB_EINVAL,
+                                 "recon: z_nm[%zu] = %g: measured slice "
+                                 "positions must be finite and increase "
+                                 "(z_nm[%zu] = %g)",
+                                 i, p->z_nm[i], i ? i - 1 : 0,
+                                 p->z_nm[i ? i - 1 : 0]);
+    if (s->n_slices < 2)
+        return FIB_OK;
+    const double span = p->z_nm[s->n_slices - 1] - p->z_nm[0];
+    const double step = p->isotropic ? s->pixel_size_nm[0] : p->slice_nm;
+    if (step > 0 && !(span / step + 1.0 <= (double)FIB_MAX_EXTENT))
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: measured positions span %g nm: %.3g "
+                             "slices of %g nm, over the limit of %zu",
+                             span, span / step + 1.0, step,
+                             (size_t)FIB_MAX_EXTENT);
+    return FIB_OK;
+}
+
 static fib_status check_isotropic(const fib_recon_params *p,
                                   const fib_recon_source *s, fib_error *err)
 {
-    if (p->isotropic && !(s->pixel_size_nm[0] > 0 && p->slice_nm > 0))
+    if (p->isotropic &&
+        !(s->pixel_size_nm[0] > 0 && (p->slice_nm > 0 || p->z_nm)))
         return fib_error_set(err, FIB_EINVAL,
                              "recon: isotropic resampling needs the pixel "
                              "size and slice_nm (got %g, %g)",
@@ -108,9 +137,11 @@ static fib_status check_isotropic(const fib_recon_params *p,
         const double ys = p->tilt_deg > 0 && !p->tilt_corrected
                               ? 1.0 / sin(p->tilt_deg * FIB_PI / 180.0)
                               : 1.0;
+        const double zspan = p->z_nm && s->n_slices > 1
+                                 ? p->z_nm[s->n_slices - 1] - p->z_nm[0]
+                                 : (double)(s->n_slices - 1) * p->slice_nm;
         const double e[2] = {(double)s->height * py * ys / px + 1.0,
-                             (double)(s->n_slices - 1) * p->slice_nm / px +
-                                 1.0};
+                             zspan / px + 1.0};
         static const char *const ax[2] = {"y", "z"};
         for (int i = 0; i < 2; i++)
             if (!(e[i] <= (double)FIB_MAX_EXTENT))
@@ -216,7 +247,9 @@ fib_status fib__recon_check_params(const fib_recon_params *p,
                              "recon: roi must be at least 8 x 8 px (got %zu "
                              "x %zu)",
                              p->roi.width, p->roi.height);
-    const fib_status st = check_isotropic(p, s, err);
+    fib_status st = check_isotropic(p, s, err);
+    if (!st)
+        st = check_z(p, s, err);
     if (st)
         return st;
     if (p->threads < 0 || p->threads > FIB_RECON_MAX_THREADS)
@@ -271,10 +304,21 @@ fib_status fib_recon_create(const fib_recon_params *params,
     }
     r->info = calloc(n, sizeof *r->info);
     r->pos = calloc(2 * n, sizeof *r->pos);
-    if (!r->info || !r->pos) {
+    if (p->z_nm) {
+        r->zpos = malloc(n * sizeof *r->zpos);
+        if (r->zpos)
+            memcpy(r->zpos, p->z_nm, n * sizeof *r->zpos);
+        r->p.z_nm = r->zpos;
+    }
+    if (!r->info || !r->pos || (p->z_nm && !r->zpos)) {
         fib_recon_destroy(r);
         return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
     }
+    /* measured positions without a nominal thickness: the median step */
+    if (r->zpos && !(r->p.slice_nm > 0) && n > 1)
+        r->p.slice_nm = fib__recon_median_step(r->zpos, n);
+    for (size_t i = 0; i < n; i++)
+        r->info[i].z_nm = fib__recon_slice_z(r, i);
     *out = r;
     return FIB_OK;
 }
@@ -319,7 +363,47 @@ void fib_recon_destroy(fib_recon *r)
     free(r->pairs);
     free(r->info);
     free(r->pos);
+    free(r->zpos);
     free(r);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of the n - 1 steps of increasing positions (n >= 2); 0 when it
+ * cannot be computed. */
+double fib__recon_median_step(const double *z, size_t n)
+{
+    double *d = n > 1 ? malloc((n - 1) * sizeof *d) : NULL;
+    if (!d)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        d[i - 1] = z[i] - z[i - 1];
+    qsort(d, n - 1, sizeof *d, cmp_double);
+    const size_t m = n - 1;
+    const double med = m % 2 ? d[m / 2] : 0.5 * (d[m / 2 - 1] + d[m / 2]);
+    free(d);
+    return med;
+}
+
+/* The face position of slice i: measured, else i x slice_nm, else NaN. */
+double fib__recon_slice_z(const fib_recon *r, size_t i)
+{
+    if (r->zpos)
+        return r->zpos[i];
+    return r->p.slice_nm > 0 ? (double)i * r->p.slice_nm : (double)NAN;
+}
+
+/* Depth of slice i below the first slice's face, nm (0 when unknown): what
+ * the z resampling and the receding-face term use. */
+double fib__recon_depth_nm(const fib_recon *r, size_t i)
+{
+    if (r->zpos)
+        return r->zpos[i] - r->zpos[0];
+    return r->p.slice_nm > 0 ? (double)i * r->p.slice_nm : 0.0;
 }
 
 size_t fib_recon_n_slices(const fib_recon *r)

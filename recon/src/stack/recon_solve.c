@@ -412,7 +412,12 @@ void fib__recon_finish_shifts(fib_recon *r)
     for (size_t i = 0; i < n; i++) {
         fib_recon_slice_info *in = &r->info[i];
         in->dx = -(px[i] - bx * (double)i);
-        in->dy = -(py[i] - by * (double)i) + face * (double)i;
+        /* face term in slices of the nominal thickness: i, or the
+         * measured depth / slice_nm */
+        const double fs = r->zpos && r->p.slice_nm > 0
+                              ? fib__recon_depth_nm(r, i) / r->p.slice_nm
+                              : (double)i;
+        in->dy = -(py[i] - by * (double)i) + face * fs;
         if (!in->skipped) {
             mx += in->dx;
             my += in->dy;
@@ -496,11 +501,14 @@ void fib__recon_make_geometry(fib_recon *r, size_t kept)
     g->voxel_size_nm[1] = py > 0 || r->p.isotropic ? oy : 0;
     g->voxel_size_nm[2] = r->p.slice_nm;
     g->nz = kept;
-    if (r->p.isotropic) {
-        g->voxel_size_nm[2] = px;
-        /* z spans input slice indices 0..n-1 at slice_nm each */
-        const double span = (double)(r->src.n_slices - 1) * r->p.slice_nm;
-        g->nz = (size_t)floor(span / px + 1e-9) + 1;
+    g->z_resampled = r->zpos != NULL && r->src.n_slices > 1;
+    if (r->p.isotropic || g->z_resampled) {
+        /* z spans the faces of slices 0..n-1 (at slice_nm each, or as
+         * measured), sampled every px (isotropic) or slice_nm */
+        const double dz = r->p.isotropic ? px : r->p.slice_nm;
+        g->voxel_size_nm[2] = dz;
+        const double span = fib__recon_depth_nm(r, r->src.n_slices - 1);
+        g->nz = dz > 0 ? (size_t)floor(span / dz + 1e-9) + 1 : kept;
     }
     g->full_nx = g->nx;
     g->full_ny = g->ny;

@@ -38,7 +38,8 @@ struct fib_recon {
     fib_recon_pair *pairs;
     size_t n_pairs, cap_pairs;
     fib_recon_slice_info *info;
-    double *pos; /* 2n solved content positions (x then y) */
+    double *pos;  /* 2n solved content positions (x then y) */
+    double *zpos; /* n measured face positions, nm (p.z_nm), or NULL */
     /* closure statistics and solve weights per distance (index k - 1) */
     fib_recon_distance dist[MAX_NEIGHBOURS];
     fib_recon_qc qc;
@@ -68,6 +69,9 @@ fib_status fib__recon_read_slice(fib_recon *r, const fib_recon_source *s,
 fib_status fib__recon_solve(fib_recon *r, fib_error *err);
 void fib__recon_finish_shifts(fib_recon *r);
 void fib__recon_make_geometry(fib_recon *r, size_t kept);
+double fib__recon_median_step(const double *z, size_t n);
+double fib__recon_slice_z(const fib_recon *r, size_t i);
+double fib__recon_depth_nm(const fib_recon *r, size_t i);
 fib_status fib__recon_apply_crop_valid(fib_recon *r, fib_error *err);
 
 #endif

@@ -106,7 +106,7 @@ static fib_status writer_alloc(writer *w, fib_error *err)
 {
     const fib_recon_geometry *g = &w->geom;
     const fib_recon_source *s = w->s;
-    const bool iso = w->r->p.isotropic;
+    const bool iso = w->r->p.isotropic || g->z_resampled;
     size_t b1, b2;
     if (!fib_mul3_size(s->width, s->height, sizeof(float), &b1) ||
         !fib_mul3_size(g->nx, g->ny, sizeof(float), &b2))
@@ -283,7 +283,7 @@ static fib_status emit(writer *w, const fib_image *im, fib_error *err)
 static fib_status emit_isotropic(writer *w, size_t i, fib_error *err)
 {
     const fib_recon_geometry *g = &w->geom;
-    const double zcur = (double)i * w->r->p.slice_nm;
+    const double zcur = fib__recon_depth_nm(w->r, i);
     while (w->zout < g->nz) {
         const double zk = (double)w->zout * g->voxel_size_nm[2];
         if (zk > zcur + 1e-9)
@@ -336,6 +336,7 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
     w.geom = r->geom;
     w.geom.type = src && !r->p.float_out ? src->type : r->geom.type;
     const size_t n = r->src.n_slices;
+    const bool zmode = r->p.isotropic || r->geom.z_resampled;
     fib_status st = writer_alloc(&w, err);
     if (!st) {
         writer_maps(&w, src);
@@ -350,11 +351,10 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
         if (st)
             break;
         resample(&w, r->info[i].dx, r->info[i].dy);
-        st =
-            r->p.isotropic ? emit_isotropic(&w, i, err) : emit(&w, &w.out, err);
+        st = zmode ? emit_isotropic(&w, i, err) : emit(&w, &w.out, err);
     }
-    /* isotropic output past the last kept slice: repeat it */
-    while (!st && r->p.isotropic && w.zout < w.geom.nz)
+    /* resampled output past the last kept slice: repeat it */
+    while (!st && zmode && w.zout < w.geom.nz)
         st = emit(&w, &w.prev, err);
     if (!st)
         st = fib_progress_report(prog, "write", n, n, err);
