@@ -50,6 +50,9 @@ static fib_status run_background(const void *p, fib_image *img, fib_error *err)
 static int bench(const char *name, op_fn fn, const void *params,
                  const fib_image *src, int reps, const char *outdir)
 {
+    const char *only = getenv("FIB_BENCH_ONLY"); /* a name filter */
+    if (only && !strstr(name, only))
+        return 0;
     double best = 1e30;
     fib_image work;
     for (int r = 0; r < reps; r++) {
