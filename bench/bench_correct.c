@@ -170,7 +170,7 @@ int main(int argc, char **argv)
     fib_recon_denoise_params nl = {
         .method = FIB_DENOISE_NLM, .patch_radius = 3, .search_radius = 5};
     rc |=
-        bench("nlm_p7_s11", run_denoise, &nl, &f, reps > 2 ? 2 : reps, outdir);
+        bench("nlm_p7_s11", run_denoise, &nl, &f, reps > 3 ? 3 : reps, outdir);
     fib_recon_background_params bp = {.method = FIB_BACKGROUND_POLY};
     fib_recon_background_params bg = {.method = FIB_BACKGROUND_GAUSS};
     rc |= bench("background_poly2", run_background, &bp, &f, reps, NULL);

@@ -150,7 +150,10 @@ static inline v8f vnlm_weight8(v8f ssd, float inv_np, float two_s2, float ih2)
 }
 #endif
 
-FIB__CLONES void fib__vwinsum(float *o, const float *d, size_t len, size_t n)
+/* The loops of fib__vwinsum / fib__vnlm_weight, inlined with the window
+ * length a constant for the common patch sizes (unrolled sums). */
+static inline __attribute__((always_inline)) void
+winsum_body(float *o, const float *d, size_t len, size_t n)
 {
     size_t i = 0;
 #ifdef FIB__NLM_V
@@ -172,9 +175,9 @@ FIB__CLONES void fib__vwinsum(float *o, const float *d, size_t len, size_t n)
     }
 }
 
-FIB__CLONES void fib__vnlm_weight(float *wt, const float *const *rows,
-                                  size_t nk, float inv_np, float two_s2,
-                                  float ih2, size_t n)
+static inline __attribute__((always_inline)) void
+weight_body(float *wt, const float *const *rows, size_t nk, float inv_np,
+            float two_s2, float ih2, size_t n)
 {
     size_t i = 0;
 #ifdef FIB__NLM_V
@@ -193,6 +196,42 @@ FIB__CLONES void fib__vnlm_weight(float *wt, const float *const *rows,
         for (size_t k = 1; k < nk; k++)
             t += rows[k][i];
         wt[i] = nlm_weight(t, inv_np, two_s2, ih2);
+    }
+}
+
+FIB__CLONES void fib__vwinsum(float *o, const float *d, size_t len, size_t n)
+{
+    switch (len) {
+    case 3:
+        winsum_body(o, d, 3, n);
+        break;
+    case 5:
+        winsum_body(o, d, 5, n);
+        break;
+    case 7:
+        winsum_body(o, d, 7, n);
+        break;
+    default:
+        winsum_body(o, d, len, n);
+    }
+}
+
+FIB__CLONES void fib__vnlm_weight(float *wt, const float *const *rows,
+                                  size_t nk, float inv_np, float two_s2,
+                                  float ih2, size_t n)
+{
+    switch (nk) {
+    case 3:
+        weight_body(wt, rows, 3, inv_np, two_s2, ih2, n);
+        break;
+    case 5:
+        weight_body(wt, rows, 5, inv_np, two_s2, ih2, n);
+        break;
+    case 7:
+        weight_body(wt, rows, 7, inv_np, two_s2, ih2, n);
+        break;
+    default:
+        weight_body(wt, rows, nk, inv_np, two_s2, ih2, n);
     }
 }
 
