@@ -80,6 +80,13 @@ static void nlm_reference(const fib_image *in, unsigned P, unsigned S,
         for (ptrdiff_t x = 0; x + 1 < w; x++)
             d[c++] = fabsf(r[x + 1] - r[x]);
     }
+    if (c == 0) { /* one column: no noise estimate, nothing averaged */
+        free(d);
+        for (ptrdiff_t i = 0; i < w * h; i++)
+            out[i] = (double)((const float *)fib_image_row(
+                in, (size_t)(i / w)))[i % w];
+        return;
+    }
     qsort(d, c, sizeof(float), cmp_float);
     double sd = 1.4826 * (double)d[c / 2] / sqrt(2.0);
     free(d);
@@ -154,6 +161,54 @@ START_TEST(test_nlm_matches_reference)
 }
 END_TEST
 
+START_TEST(test_nlm_tiny_images)
+{
+    /* degenerate sizes (one row, one column, smaller than the patch and
+     * the search window): the documented values (double reference) for
+     * small radii; for the largest radii (16, 50) a weighted mean of
+     * image values, so inside [min, max] of the input */
+    static const size_t sz[][2] = {{1, 1}, {1, 50}, {50, 1},
+                                   {2, 2}, {3, 3},  {17, 5}};
+    static const unsigned rad[][2] = {{3, 10}, {1, 1}, {16, 50}};
+    for (size_t s = 0; s < sizeof sz / sizeof sz[0]; s++)
+        for (size_t r = 0; r < 3; r++) {
+            const size_t w = sz[s][0], h = sz[s][1];
+            fib_image im;
+            ck_assert_int_eq(fib_image_init(&im, FIB_PX_F32, w, h, NULL),
+                             FIB_OK);
+            fib_test_rng = 99 + s;
+            float lo = 1e30f, hi = -1e30f;
+            for (size_t y = 0; y < h; y++)
+                for (size_t x = 0; x < w; x++) {
+                    float v = (float)(100 + 20 * fib_test_nrand());
+                    *fib_test_px(&im, x, y) = v;
+                    lo = v < lo ? v : lo;
+                    hi = v > hi ? v : hi;
+                }
+            double *ref = malloc(w * h * sizeof(double));
+            ck_assert_ptr_nonnull(ref);
+            if (r < 2)
+                nlm_reference(&im, rad[r][0], rad[r][1], ref);
+            fib_recon_denoise_params p = {.method = FIB_DENOISE_NLM,
+                                          .patch_radius = rad[r][0],
+                                          .search_radius = rad[r][1]};
+            ck_assert_int_eq(fib_recon_denoise(&p, &im, NULL), FIB_OK);
+            for (size_t y = 0; y < h; y++)
+                for (size_t x = 0; x < w; x++) {
+                    float v = *fib_test_px(&im, x, y);
+                    ck_assert(isfinite(v) && v >= lo && v <= hi);
+                    if (r < 2)
+                        ck_assert_msg(fabs((double)v - ref[y * w + x]) < 1e-3,
+                                      "%zux%zu P%u S%u (%zu, %zu): %g vs %g", w,
+                                      h, rad[r][0], rad[r][1], x, y, (double)v,
+                                      ref[y * w + x]);
+                }
+            free(ref);
+            fib_image_clear(&im);
+        }
+}
+END_TEST
+
 START_TEST(test_nlm_threads_bit_identical)
 {
     fib_image a[3];
@@ -221,6 +276,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_nlm_exp);
     tcase_add_test(tc, test_nlm_threads_bit_identical);
+    tcase_add_test(tc, test_nlm_tiny_images);
     tcase_add_test(tc, test_nlm_matches_reference);
     suite_add_tcase(s, tc);
     return fib_test_run(s, NULL);
