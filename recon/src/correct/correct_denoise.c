@@ -488,14 +488,15 @@ static void nlm(fib__denoise_ws *ws, float *u)
      * run in the order of the full-window loop, so every weight is
      * bit-identical to the one computed for d and -d separately.
      *
-     * Blocks of NLM_BLOCK output rows, each by one thread: a block adds to
-     * the accumulators of its own rows only, so it also evaluates the
-     * pairs whose first pixel lies up to dy rows above it (the block above
-     * computes the same, bit-identical weights for its own rows).  Within a
-     * block the offsets and rows run in a fixed order, so every pixel
-     * accumulates its weights in the same order whatever the thread count.
-     * Per offset, rows stream through a ring of 2P + 1 rows of horizontal
-     * patch sums that stays in the L1 cache. */
+     * Work items of NLM_BLOCK rows by NLM_TILE columns, each by one
+     * thread: an item adds to the accumulators of its own pixels only, so
+     * it also evaluates the pairs whose first pixel lies up to dy rows
+     * above or |dx| columns beside it (the neighbouring item computes the
+     * same, bit-identical weights for its own pixels).  Within an item the
+     * offsets and rows run in a fixed order, so every pixel accumulates its
+     * weights in the same order whatever the thread count.  Per offset,
+     * rows stream through a ring of 2P + 1 rows of horizontal patch sums
+     * that stays in the L1 cache. */
     const size_t nby = (h + NLM_BLOCK - 1) / NLM_BLOCK;
     const size_t nbx = (w + NLM_TILE - 1) / NLM_TILE;
     const size_t L = NLM_TILE + (size_t)S, nk = 2 * (size_t)P + 1;
