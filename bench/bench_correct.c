@@ -50,6 +50,9 @@ static fib_status run_background(const void *p, fib_image *img, fib_error *err)
 static int bench(const char *name, op_fn fn, const void *params,
                  const fib_image *src, int reps, const char *outdir)
 {
+    const char *only = getenv("FIB_BENCH_ONLY"); /* a name filter */
+    if (only && !strstr(name, only))
+        return 0;
     double best = 1e30;
     fib_image work;
     for (int r = 0; r < reps; r++) {
@@ -167,7 +170,7 @@ int main(int argc, char **argv)
     fib_recon_denoise_params nl = {
         .method = FIB_DENOISE_NLM, .patch_radius = 3, .search_radius = 5};
     rc |=
-        bench("nlm_p7_s11", run_denoise, &nl, &f, reps > 2 ? 2 : reps, outdir);
+        bench("nlm_p7_s11", run_denoise, &nl, &f, reps > 3 ? 3 : reps, outdir);
     fib_recon_background_params bp = {.method = FIB_BACKGROUND_POLY};
     fib_recon_background_params bg = {.method = FIB_BACKGROUND_GAUSS};
     rc |= bench("background_poly2", run_background, &bp, &f, reps, NULL);

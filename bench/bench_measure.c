@@ -7,6 +7,12 @@
  *       connected components (6, 26), EDT (written raw, float32, x
  *       fastest), marching-cubes area of the phase; one line per kernel:
  *       "label6 <count> <seconds>", "edt <seconds>", "mc <area> <seconds>"
+ *   bench_measure labelthreads VOLUME PHASE [REPS]
+ *       labelling on 1 and on 2 threads (wall time, best of REPS runs
+ *       taken alternately, default 9), one line per connectivity:
+ *       "labelthreads <conn> <count> <t1_s> <t2_s> <labels_identical>
+ *        <cpu1_s> <cpu2_s>" (cpu: process CPU time of the best runs, all
+ *       threads: what the second thread adds in work, whatever the load)
  *   bench_measure tortuosity VOLUME PHASE AXIS [TOL] [jacobi]
  *       "tortuosity <axis> <tau> <iterations> <seconds> <peak_rss_MiB>
  *        <converged> <rel_residual> <flux_mismatch>"
@@ -23,6 +29,7 @@
 #include "fib/measure.h"
 #include "fib/mesh.h"
 #include "fib/segment.h"
+#include "fib/threads.h"
 
 static double now_s(void)
 {
@@ -55,8 +62,59 @@ static int load_mask(const char *path, long phase, fib_volume *mask)
     return 0;
 }
 
+static double cpu_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Labelling with 1 and 2 threads: best wall time of reps runs each,
+ * alternated so that both see the same machine load; the label volumes
+ * must be identical. */
+static int label_threads(const char *path, long phase, int reps)
+{
+    fib_error e = {0};
+    fib_volume m;
+    if (load_mask(path, phase, &m))
+        return 1;
+    for (int conn = 6; conn <= 26; conn += 20) {
+        double best[2] = {1e300, 1e300}, cpu[2] = {0, 0};
+        fib_volume l[2];
+        size_t n[2] = {0, 0};
+        for (int rep = 0; rep < reps; rep++)
+            for (int t = 0; t < 2; t++) {
+                fib_threads_scope sc = fib_threads_begin(t + 1);
+                double c0 = cpu_s(), t0 = now_s();
+                fib_status st = fib_recon_label(&m, conn, &l[t], &n[t], &e);
+                double dt = now_s() - t0, dc = cpu_s() - c0;
+                fib_threads_end(sc);
+                if (st != FIB_OK)
+                    return die("label", &e);
+                if (dt < best[t]) {
+                    best[t] = dt;
+                    cpu[t] = dc;
+                }
+                if (rep + 1 < reps)
+                    fib_volume_clear(&l[t]);
+            }
+        size_t nv = m.nx * m.ny * m.nz;
+        int same = n[0] == n[1] &&
+                   !memcmp(l[0].data, l[1].data, nv * sizeof(uint32_t));
+        printf("labelthreads %d %zu %.4f %.4f %d %.4f %.4f\n", conn, n[0],
+               best[0], best[1], same, cpu[0], cpu[1]);
+        fib_volume_clear(&l[0]);
+        fib_volume_clear(&l[1]);
+    }
+    fib_volume_clear(&m);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 4 && strcmp(argv[1], "labelthreads") == 0)
+        return label_threads(argv[2], atol(argv[3]),
+                             argc >= 5 ? atoi(argv[4]) : 9);
     fib_error e = {0};
     fib_volume m;
     if (argc >= 5 && strcmp(argv[1], "kernels") == 0) {

@@ -7,6 +7,8 @@
 # usage: [SKIP_TORT=1] bench/run_measure.sh [BUILD_DIR] [--no-500]
 # SKIP_TORT=1 runs the 500^3 kernels but not the (slow) tortuosity solves:
 # the tortuosity section of the previous results file is kept, marked as such.
+# LABEL_ONLY=1 runs only the labelling 1-vs-2-threads section and puts it
+# into the existing results file in place of the previous one.
 # Writes bench/results/measure.md.  Needs /usr/bin/python3 with numpy,
 # scipy, scikit-image and tifffile, and ../shared/data.
 set -eu
@@ -23,6 +25,41 @@ threads=${OMP_NUM_THREADS:-$(nproc)}
 export OMP_NUM_THREADS=$threads
 # as the cryofib command sets it (cli/main.c): no spinning at barriers
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+
+# Labelling on 1 and on 2 threads (issue 18): wall times, best of 9 runs
+# taken alternately so that both see the same machine load.
+label_threads_md() {
+    echo
+    echo "## Labelling on 1 and 2 threads (\`bench_measure labelthreads\`)"
+    echo
+    echo "Wall time, best of 9 runs each taken alternately (1, 2, 1, 2, ...), OMP_WAIT_POLICY=$OMP_WAIT_POLICY;"
+    echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (other sessions share the machine)."
+    echo
+    echo "CPU: process CPU time of those runs, all threads (the work the second thread adds, whatever the load)."
+    echo
+    echo "| volume | phase | connectivity | components | 1 thread | 2 threads | 1T / 2T | CPU 1T / 2T | labels identical |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    for spec in "$data/taufactor-electrode/electrode.tiff|0 85 170" \
+                "$data/nrel-nmc-electrode-segmented/nmc-1-cal_generatedCBD_bridge.tif|0 1 2"; do
+        f=${spec%%|*}
+        for p in ${spec#*|}; do
+            "$bm" labelthreads "$f" "$p" 9 | awk -v v="$(basename "$f")" -v p="$p" \
+                '{printf "| %s | %s | %s | %s | %.1f ms | %.1f ms | %.2fx | %.1f / %.1f ms | %s |\n", v, p, $2, $3, 1e3 * $4, 1e3 * $5, $4 / $5, 1e3 * $7, 1e3 * $8, $6 ? "yes" : "NO"}'
+        done
+    done
+}
+if [ "${LABEL_ONLY:-0}" = 1 ]; then
+    label_threads_md > "$tmp/lt.md"
+    if [ -f "$out" ]; then # replace the section, keep the rest
+        awk -v f="$tmp/lt.md" '/^## Labelling on 1 and 2 threads/ {skip = 1; next}
+            skip && /^## / {skip = 0} !skip' "$out" | cat -s > "$tmp/rest.md"
+        cat "$tmp/rest.md" "$tmp/lt.md" > "$out"
+    else
+        cp "$tmp/lt.md" "$out"
+    fi
+    cat "$tmp/lt.md"
+    exit 0
+fi
 
 {
 echo "# Measurement kernels vs scipy / scikit-image"
@@ -50,6 +87,7 @@ run_kernels "$data/nrel-nmc-electrode-segmented/nmc-1-cal_generatedCBD_bridge.ti
 run_skeleton "$data/taufactor-electrode/electrode.tiff" 0
 run_skeleton "$data/taufactor-electrode/electrode.tiff" 85
 run_skeleton "$data/nrel-nmc-electrode-segmented/nmc-1-cal_generatedCBD_bridge.tif" 0
+label_threads_md >> "$tmp/md"
 
 # battery metrics (issue 17): `cryofib measure --battery` against the
 # independent numpy versions in bench/battery_peer.py, same volumes

@@ -9,12 +9,12 @@
  * (y +- 1, z - 1) and runs one voxel apart along x for 18/26), always
  * keeping the smaller run index as root, so that a root is the first run
  * of its component in raster order.  Unions run in parallel over z slabs
- * (no join crosses a slab), the slab boundaries are merged serially, and a
- * final raster pass numbers roots 1..n, which is the numbering of
- * scipy.ndimage.label.  Runs are found on rows packed into 64-voxel
- * bit words (one pass counts them with popcount, a second stores them by
- * count-trailing-zeros), so the per-voxel work is a few word operations;
- * the runs are stored as interleaved [x0, x1) pairs for the merges.
+ * (no join crosses a slab), the slab boundaries are merged in parallel as
+ * a binary tree (join_all), and a final raster pass numbers roots 1..n,
+ * which is the numbering of scipy.ndimage.label.  Runs are found on rows packed
+ * into 64-voxel bit words (one pass counts them with popcount, a second stores
+ * them by count-trailing-zeros), so the per-voxel work is a few word
+ * operations; the runs are stored as interleaved [x0, x1) pairs for the merges.
  */
 /* madvise(MADV_HUGEPAGE) is a Linux extension (used only when defined) */
 #define _DEFAULT_SOURCE 1
@@ -197,10 +197,25 @@ static void hint_huge_pages(void *p, size_t bytes)
 #endif
 }
 
+/* Labelling runs on one thread below this many voxels: the work (a few
+ * ns per voxel, ~3 ms at 2^20 voxels on the bench machine) is then
+ * comparable to waking a passive OpenMP team for the dozen parallel
+ * regions below, so a second thread cannot pay. */
+enum { LABEL_PAR_MIN = 1 << 20 };
+/* rows per chunk of the dynamically scheduled row loops: a thread that
+ * the OS preempts on a shared machine holds back at most one chunk */
+enum { ROW_CHUNK = 64 };
+
 /* Union of the runs of touching rows: inside z slabs in parallel (a
  * slab's runs and parents stay inside the slab), then the slab boundaries
- * serially, so the forest does not depend on the thread count. */
-static void join_all(runs *R, size_t ny, size_t nz, int connectivity)
+ * as a binary tree: at the level of width `step`, boundary b (b = step mod
+ * 2 step) joins the already merged slab groups [b - step, b) and [b, b +
+ * step), and the boundaries of one level touch disjoint groups, so they run
+ * in parallel too (log2(nslab) levels instead of nslab - 1 serial
+ * boundaries).  Every union keeps the smaller run index as root, so the
+ * sets -- and the numbering of their roots -- do not depend on the order of
+ * the unions, hence not on the thread count. */
+static void join_all(runs *R, size_t ny, size_t nz, int connectivity, bool par)
 {
     int off[4][3];
     int noff = row_offsets(connectivity, off);
@@ -210,29 +225,31 @@ static void join_all(runs *R, size_t ny, size_t nz, int connectivity)
 #endif
     if ((size_t)nslab > nz)
         nslab = (int)nz;
-#pragma omp parallel for schedule(dynamic, 1)
+    int o2[4][3], n2 = 0; /* the neighbours within a z plane */
+    for (int k = 0; k < noff; k++)
+        if (off[k][1] == 0) {
+            memcpy(o2[n2], off[k], sizeof off[k]);
+            n2++;
+        }
+#pragma omp parallel for schedule(dynamic, 1) if (par)
     for (int s = 0; s < nslab; s++) {
         size_t z0 = nz * (size_t)s / (size_t)nslab;
         size_t z1 = nz * (size_t)(s + 1) / (size_t)nslab;
         for (size_t z = z0; z < z1; z++)
             for (size_t y = 0; y < ny; y++) {
-                if (z == z0) {
-                    int o2[4][3], n2 = 0;
-                    for (int k = 0; k < noff; k++)
-                        if (off[k][1] == 0) {
-                            memcpy(o2[n2], off[k], sizeof off[k]);
-                            n2++;
-                        }
+                if (z == z0)
                     join_row(R, ny, y, z, n2, o2, false);
-                } else {
+                else
                     join_row(R, ny, y, z, noff, off, false);
-                }
             }
     }
-    for (int s = 1; s < nslab; s++) {
-        size_t z0 = nz * (size_t)s / (size_t)nslab;
-        for (size_t y = 0; y < ny; y++)
-            join_row(R, ny, y, z0, noff, off, true);
+    for (int step = 1; step < nslab; step *= 2) {
+#pragma omp parallel for schedule(dynamic, 1) if (par && 3 * step < nslab)
+        for (int b = step; b < nslab; b += 2 * step) {
+            size_t z0 = nz * (size_t)b / (size_t)nslab;
+            for (size_t y = 0; y < ny; y++)
+                join_row(R, ny, y, z0, noff, off, true);
+        }
     }
 }
 
@@ -255,6 +272,7 @@ fib_status fib_recon_label(const fib_volume *mask, int connectivity,
                              connectivity);
     size_t nx = mask->nx, ny = mask->ny, nz = mask->nz;
     size_t n = fib__vol_count(mask), nrows = ny * nz;
+    const bool par = n >= LABEL_PAR_MIN;
     if (n >= (size_t)UINT32_MAX)
         return fib_error_set(err, FIB_ERANGE,
                              "recon: labelling supports at most %u voxels "
@@ -276,7 +294,7 @@ fib_status fib_recon_label(const fib_volume *mask, int connectivity,
     bits = malloc(sizeof(uint64_t) * nw * nrows);
     if (!R.row_start || !bits)
         goto nomem;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, ROW_CHUNK) if (par)
     for (size_t r = 0; r < nrows; r++) {
         R.row_start[r + 1] = pack_row(fg + r * nx, nx, bits + r * nw);
     }
@@ -287,11 +305,11 @@ fib_status fib_recon_label(const fib_volume *mask, int connectivity,
     R.par = malloc(sizeof(uint32_t) * (nr ? nr : 1));
     if (!R.xr || !R.par)
         goto nomem;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, ROW_CHUNK) if (par)
     for (size_t r = 0; r < nrows; r++) {
         extract_runs(bits + r * nw, nx, R.row_start[r], &R);
     }
-    join_all(&R, ny, nz, connectivity);
+    join_all(&R, ny, nz, connectivity, par);
     /* number the roots in raster order: par[k] <= k, so a run's parent
        already holds the final label when the run is reached */
     uint32_t next = 0;
@@ -306,7 +324,7 @@ fib_status fib_recon_label(const fib_volume *mask, int connectivity,
     memcpy(labels->origin_nm, mask->origin_nm, sizeof(double) * 3);
     uint32_t *out = labels->data;
     hint_huge_pages(out, sizeof(uint32_t) * n);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, ROW_CHUNK) if (par)
     for (size_t r = 0; r < nrows; r++)
         for (size_t k = R.row_start[r]; k < R.row_start[r + 1]; k++)
             for (uint32_t x = R.xr[2 * k]; x < R.xr[2 * k + 1]; x++)

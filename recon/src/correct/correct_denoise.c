@@ -21,6 +21,14 @@
  * (robust noise scale, Black, Sapiro, Marimont & Heeger, IEEE TIP 7:421,
  * 1998).
  *
+ * Non-local means (Buades, Coll & Morel, CVPR 2005) with flat patches and
+ * skimage's noise-corrected weight exp(-max(d^2 - 2 sd^2, 0) / h^2),
+ * computed per search offset as in Darbon et al., ISBI 2008: each pair of
+ * pixels (q, q + d) is evaluated once, for d and -d, over half the
+ * offsets; patch sums per offset are streamed row by row through a small
+ * ring (column tiles keep it in the L1 cache); the exponential is a
+ * vectorised Cephes-style expf (correct_kernels.c, relative error < 1e-7).
+ *
  * Every parallel loop writes disjoint outputs with a fixed arithmetic
  * order, so results do not depend on the number of threads.
  */
@@ -34,7 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_RADIUS = 64 };
+enum { MAX_RADIUS = 64, MAX_PATCH = 16 /* correct_params.c */ };
 
 struct fib__denoise_ws {
     fib_recon_denoise_params p;
@@ -46,8 +54,7 @@ struct fib__denoise_ws {
     float *plane2; /* w x h */
     /* non-local means */
     float *pad;         /* (w + 2M) x (h + 2M), M = search + patch radius */
-    float *dsq;         /* (w + 2P) x (h + 2P) squared differences */
-    float *hsum;        /* w x (h + 2P) horizontal patch sums */
+    float *dsq;         /* per-thread rows (nlm) */
     float *accw, *accv; /* w x h */
     /* pruned Batcher network selecting the median of net_n values */
     size_t net_n;
@@ -56,9 +63,10 @@ struct fib__denoise_ws {
 };
 
 enum { NET_MAX = 64, NET_CHUNK = 64 };
-/* NLM output rows per block: a block's squared differences and patch sums
- * (for every search offset in turn) stay in the cache */
-enum { NLM_BLOCK = 32 };
+/* NLM work items: blocks of NLM_BLOCK output rows by NLM_TILE columns; a
+ * tile's rows of squared differences and patch sums (for every search
+ * offset in turn) stay in the L1 cache, its accumulators in L2 */
+enum { NLM_BLOCK = 64, NLM_TILE = 256 };
 
 fib_status fib__denoise_resolve(const fib_recon_denoise_params *in,
                                 fib_recon_denoise_params *out, fib_error *err)
@@ -78,7 +86,6 @@ void fib__denoise_ws_destroy(fib__denoise_ws *ws)
     free(ws->net);
     free(ws->pad);
     free(ws->dsq);
-    free(ws->hsum);
     free(ws->accw);
     free(ws->accv);
     free(ws);
@@ -120,22 +127,22 @@ static fib_status denoise_ws_create_body(const fib_recon_denoise_params *p,
     if (ws->p.method == FIB_DENOISE_NLM) {
         size_t M = ws->p.search_radius + ws->p.patch_radius;
         size_t P = ws->p.patch_radius;
-        /* per thread: a block of NLM_BLOCK output rows plus the patch
-         * halo, of squared differences and of their horizontal sums */
-        size_t npad, nd, nh;
-        const size_t rows = NLM_BLOCK + 2 * P, nt = (size_t)ws->nt;
+        /* per thread (nlm): a row of squared differences, a ring of
+         * 2P + 1 rows of horizontal patch sums, a row of weights */
+        size_t npad, nd, ring;
+        const size_t L = NLM_TILE + ws->p.search_radius, nt = (size_t)ws->nt;
         if (!fib_mul_size(width + 2 * M, height + 2 * M, &npad) ||
-            !fib_mul3_size(width + 2 * P, rows, nt, &nd) ||
-            !fib_mul3_size(width, rows, nt, &nh)) {
+            !fib_mul_size(2 * P + 2, L, &ring) ||
+            !fib_add_size(ring, L + 2 * P, &ring) ||
+            !fib_mul_size(ring, nt, &nd)) {
             st = fib_error_set(err, FIB_ERANGE, "correct: denoise: too big");
             goto fail;
         }
         ws->pad = malloc(npad * sizeof(float));
         ws->dsq = malloc(nd * sizeof(float));
-        ws->hsum = malloc(nh * sizeof(float));
         ws->accw = malloc(n * sizeof(float));
         ws->accv = malloc(n * sizeof(float));
-        if (!ws->pad || !ws->dsq || !ws->hsum || !ws->accw || !ws->accv) {
+        if (!ws->pad || !ws->dsq || !ws->accw || !ws->accv) {
             st = fib_error_set(err, FIB_ENOMEM, "correct: out of memory");
             goto fail;
         }
@@ -454,7 +461,7 @@ static void nlm(fib__denoise_ws *ws, float *u)
     const ptrdiff_t S = (ptrdiff_t)ws->p.search_radius;
     const ptrdiff_t P = (ptrdiff_t)ws->p.patch_radius;
     const ptrdiff_t M = S + P;
-    const size_t pw = w + 2 * (size_t)M, dw = w + 2 * (size_t)P;
+    const size_t pw = w + 2 * (size_t)M;
     double s = noise_sd(ws, u);
     double hh = ws->p.nlm_h > 0 ? ws->p.nlm_h : 0.8 * s;
     if (!(hh > 0))
@@ -474,55 +481,73 @@ static void nlm(fib__denoise_ws *ws, float *u)
         ws->accw[i] = 1; /* the centre pixel */
         ws->accv[i] = u[i];
     }
-    /* Blocks of NLM_BLOCK rows, each by one thread with its own buffers;
-     * within a block the search offsets run in a fixed order, so every
-     * pixel accumulates its weights in the same order whatever the thread
-     * count (and as the untiled loop did). */
-    const size_t nblk = (h + NLM_BLOCK - 1) / NLM_BLOCK;
-    const size_t rows = NLM_BLOCK + 2 * (size_t)P;
-#pragma omp parallel for schedule(static) num_threads(ws->nt)
-    for (size_t bi = 0; bi < nblk; bi++) {
+    /* Offsets d of one half plane (dy > 0, or dy = 0 and dx > 0): the
+     * pair (q, q + d) has one patch distance, hence one weight, for the
+     * offset d at q and for -d at q + d (Darbon et al. 2008; skimage's fast
+     * mode).  The squared differences (a - b)^2 = (b - a)^2 and their sums
+     * run in the order of the full-window loop, so every weight is
+     * bit-identical to the one computed for d and -d separately.
+     *
+     * Work items of NLM_BLOCK rows by NLM_TILE columns, each by one
+     * thread: an item adds to the accumulators of its own pixels only, so
+     * it also evaluates the pairs whose first pixel lies up to dy rows
+     * above or |dx| columns beside it (the neighbouring item computes the
+     * same, bit-identical weights for its own pixels).  Within an item the
+     * offsets and rows run in a fixed order, so every pixel accumulates its
+     * weights in the same order whatever the thread count.  Per offset,
+     * rows stream through a ring of 2P + 1 rows of horizontal patch sums
+     * that stays in the L1 cache. */
+    const size_t nby = (h + NLM_BLOCK - 1) / NLM_BLOCK;
+    const size_t nbx = (w + NLM_TILE - 1) / NLM_TILE;
+    const size_t L = NLM_TILE + (size_t)S, nk = 2 * (size_t)P + 1;
+    const size_t per = L + 2 * (size_t)P + (nk + 1) * L;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(ws->nt)
+    for (size_t bi = 0; bi < nby * nbx; bi++) {
         const size_t t = (size_t)omp_get_thread_num();
-        float *dsq = ws->dsq + t * rows * dw;
-        float *hs = ws->hsum + t * rows * w;
-        const size_t y0 = bi * NLM_BLOCK;
-        const size_t nr = h - y0 < NLM_BLOCK ? h - y0 : NLM_BLOCK;
-        const size_t nrr = nr + 2 * (size_t)P;
-        for (ptrdiff_t oy = -S; oy <= S; oy++)
-            for (ptrdiff_t ox = -S; ox <= S; ox++) {
-                if (ox == 0 && oy == 0)
-                    continue;
-                /* squared differences on the patch-extended rows of the
-                 * block, then their horizontal patch sums */
-                for (size_t yy = 0; yy < nrr; yy++) {
-                    const size_t gy = y0 + yy;
-                    const float *a = ws->pad + (gy + (size_t)S) * pw + S;
-                    const float *b = ws->pad +
-                                     (size_t)((ptrdiff_t)gy + S + oy) * pw + S +
-                                     ox;
-                    float *d = dsq + yy * dw;
-                    fib__vsqdiff(d, a, b, dw);
-                    float *o = hs + yy * w;
-                    memcpy(o, d, w * sizeof(float));
-                    for (ptrdiff_t k = 1; k <= 2 * P; k++)
-                        fib__vadd(o, d + k, w);
-                }
-                for (size_t y = 0; y < nr; y++) {
-                    const size_t gy = y0 + y;
-                    float *aw = ws->accw + gy * w, *av = ws->accv + gy * w;
-                    const float *b = ws->pad +
-                                     (size_t)((ptrdiff_t)gy + M + oy) * pw + M +
-                                     ox;
-                    float ssd[NET_CHUNK];
-                    for (size_t x0 = 0; x0 < w; x0 += NET_CHUNK) {
-                        size_t cw = w - x0 < NET_CHUNK ? w - x0 : NET_CHUNK;
-                        const float *hrow = hs + y * w + x0;
-                        memcpy(ssd, hrow, cw * sizeof(float));
-                        for (ptrdiff_t k = 1; k <= 2 * P; k++)
-                            fib__vadd(ssd, hrow + (size_t)k * w, cw);
-                        fib__vnlm(aw + x0, av + x0, ssd, b + x0, inv_np, two_s2,
-                                  ih2, cw);
-                    }
+        float *dr = ws->dsq + t * per;        /* squared differences of a row */
+        float *ring = dr + L + 2 * (size_t)P; /* nk rows of patch sums */
+        float *wt = ring + nk * L;            /* weights of a row */
+        /* the tile's target rows [y0, y1), columns [x0, x0 + tw) */
+        const ptrdiff_t y0 = (ptrdiff_t)(bi / nbx * NLM_BLOCK);
+        const ptrdiff_t y1 =
+            y0 + NLM_BLOCK < (ptrdiff_t)h ? y0 + NLM_BLOCK : (ptrdiff_t)h;
+        const ptrdiff_t x0 = (ptrdiff_t)(bi % nbx * NLM_TILE);
+        const size_t tw = w - (size_t)x0 < NLM_TILE ? w - (size_t)x0 : NLM_TILE;
+        for (ptrdiff_t oy = 0; oy <= S; oy++)
+            for (ptrdiff_t ox = oy ? -S : 1; ox <= S; ox++) {
+                /* source columns [xa, xa + cw): q or q + d in the tile */
+                const ptrdiff_t xa = x0 - (ox > 0 ? ox : 0);
+                const size_t cw = tw + (size_t)(ox > 0 ? ox : -ox);
+                /* source rows [y0 - oy, y1); patch-sum rows P more */
+                const ptrdiff_t r0 = y0 - oy - P;
+                for (ptrdiff_t r = r0; r < y1 + P; r++) {
+                    const float *a =
+                        ws->pad + (size_t)(r + M) * pw + (size_t)(xa - P + M);
+                    fib__vsqdiff(dr, a, a + oy * (ptrdiff_t)pw + ox,
+                                 cw + 2 * (size_t)P);
+                    fib__vwinsum(ring + (size_t)(r - r0) % nk * L, dr, nk, cw);
+                    if (r - r0 < 2 * P)
+                        continue;
+                    const ptrdiff_t qy = r - P; /* patch rows in the ring */
+                    const size_t i0 = (size_t)(qy - P - r0);
+                    const float *rows[2 * MAX_PATCH + 1];
+                    for (size_t k = 0; k < nk; k++)
+                        rows[k] = ring + (i0 + k) % nk * L;
+                    fib__vnlm_weight(wt, rows, nk, inv_np, two_s2, ih2, cw);
+                    if (qy >= y0) /* offset d at q */
+                        fib__vnlm_acc(ws->accw + (size_t)qy * w + x0,
+                                      ws->accv + (size_t)qy * w + x0,
+                                      wt + (x0 - xa),
+                                      ws->pad + (size_t)(qy + oy + M) * pw +
+                                          (size_t)(x0 + M + ox),
+                                      tw);
+                    if (qy + oy < y1) /* offset -d at q + d */
+                        fib__vnlm_acc(ws->accw + (size_t)(qy + oy) * w + x0,
+                                      ws->accv + (size_t)(qy + oy) * w + x0,
+                                      wt + (x0 - ox - xa),
+                                      ws->pad + (size_t)(qy + M) * pw +
+                                          (size_t)(x0 + M - ox),
+                                      tw);
                 }
             }
     }

@@ -135,9 +135,14 @@ void fib__vminmax(float *a, float *b, size_t n);
 /* o += a;  o = (a - b)^2. */
 void fib__vadd(float *o, const float *a, size_t n);
 void fib__vsqdiff(float *o, const float *a, const float *b, size_t n);
-/* NLM accumulation: w = exp(-max(ssd inv_np - two_s2, 0) ih2) by a
- * polynomial (relative error < 1e-5, measured 7.2e-6); aw += w, av += w b. */
-void fib__vnlm(float *aw, float *av, const float *ssd, const float *b,
-               float inv_np, float two_s2, float ih2, size_t n);
+/* o[i] = d[i] + d[i + 1] + ... + d[i + len - 1], summed in that order.
+ * NLM weights: wt = exp(-max(ssd inv_np - two_s2, 0) ih2) by a polynomial
+ * (relative error < 1e-5, measured 7.2e-6), ssd = rows[0] + ... +
+ * rows[nk - 1] summed in that order; accumulation: aw += wt, av += wt b. */
+void fib__vwinsum(float *o, const float *d, size_t len, size_t n);
+void fib__vnlm_weight(float *wt, const float *const *rows, size_t nk,
+                      float inv_np, float two_s2, float ih2, size_t n);
+void fib__vnlm_acc(float *aw, float *av, const float *wt, const float *b,
+                   size_t n);
 
 #endif
