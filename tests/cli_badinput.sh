@@ -270,7 +270,7 @@ t 2 '--taper must be in \[0, 1\]' recon --input in/ser --out out/r --taper 1.5
 t 2 '--taper expects' recon --input in/ser --out out/r --taper nan
 t 2 'in/none: no such folder' recon --input in/none --out out/r
 t 2 'in/none: no such folder' recon --input in/ser --out out/r --channel x=in/none --quiet
-t 2 'in/s.png: a series is a folder' recon --input in/s.png --out out/r
+t 2 'in/s.png: one image, not a series' recon --input in/s.png --out out/r
 t 2 'destripe.sigma must be in \(0, 1e6\)' correct in/s.png out/o.png --destripe --destripe-sigma 1e9
 t 2 '--destripe-levels must be an integer in 1..10' correct in/s.png out/o.png --destripe --destripe-levels 0
 t 2 "wavelet 'db99' unknown" correct in/s.png out/o.png --destripe --wavelet db99

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "fib/formats.h"
@@ -148,6 +149,16 @@ fib_status fib_job_check_dir_not_series(const char *opt, const char *dir,
 {
     char **paths = NULL;
     size_t n = 0;
+    /* a stack file (multi-page TIFF, MRC, NRRD, an OME-Zarr folder) is
+     * its own only input */
+    struct stat sb;
+    const char *dot = src ? strrchr(src, '.') : NULL;
+    const bool list =
+        dot && (!strcasecmp(dot, ".txt") || !strcasecmp(dot, ".lst"));
+    if (src && stat(src, &sb) == 0 &&
+        ((S_ISREG(sb.st_mode) && !list) ||
+         (S_ISDIR(sb.st_mode) && dot && !strcasecmp(dot, ".zarr"))))
+        return fib_job_check_dir_not_input(opt, dir, &src, 1, err);
     fib_status st = fib_fmt_series_list(src, &paths, &n, err);
     if (st != FIB_OK)
         return st;

@@ -20,8 +20,9 @@ typedef struct fib__file_src {
     fib_fmt_meta meta;
     fib_recon_correct *correct; /* may be NULL */
     bool compressed;            /* PNG or a compressed TIFF: decoding costs */
-    fib_fmt_series_reader *rd;  /* read-ahead (fib__job_src_start); NULL:
-                                   each slice decoded on the caller */
+    bool pages; /* one stack file: paths[i] (all the same) page i */
+    fib_fmt_series_reader *rd; /* read-ahead (fib__job_src_start); NULL:
+                                  each slice decoded on the caller */
 } fib__file_src;
 
 /* The beam angle that foreshortens the image of the milled face, and why

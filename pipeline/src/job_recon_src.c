@@ -4,7 +4,10 @@
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include "job_recon_internal.h"
 
@@ -29,9 +32,11 @@ fib_status fib__job_read_slice(void *user, size_t i, fib_image *out,
     fib__file_src *s = user;
     fib_image own = {0};
     const fib_image *img = &own;
-    fib_status st =
-        s->rd ? fib_fmt_series_reader_get(s->rd, i, &img, err)
-              : fib_fmt_image_read(s->paths[i], NULL, &own, NULL, err);
+    fib_fmt_read_opts ro = {0};
+    ro.page = s->pages ? i : 0;
+    fib_status st = s->rd
+                        ? fib_fmt_series_reader_get(s->rd, i, &img, err)
+                        : fib_fmt_image_read(s->paths[i], &ro, &own, NULL, err);
     if (st)
         return st;
     if (img->width != out->width || img->height != out->height) {
@@ -83,6 +88,7 @@ fib_status fib__job_src_start(fib__file_src *s, int decoders,
     o.threads = decoders;
     o.ahead = decoders ? fib__job_src_ahead((size_t)decoders) : 0;
     o.spill_dir = s->compressed ? spill_dir : NULL;
+    o.pages = s->pages;
     if (!o.threads && !o.spill_dir)
         return FIB_OK;
     return fib_fmt_series_reader_create(s->paths, s->n, &o, &s->rd, err);
@@ -94,11 +100,44 @@ void fib__job_src_stop(fib__file_src *s)
     s->rd = NULL;
 }
 
+/* A stack file as a series: its pages (TIFF) or sections (MRC, NRRD,
+ * OME-Zarr), the path repeated once per slice.  FIB_OK with s->n = 0 when
+ * @p src is not a file of several images (a folder, glob or list). */
+static fib_status open_stack(const char *src, fib__file_src *s, fib_error *err)
+{
+    struct stat sb;
+    const char *dot = strrchr(src, '.');
+    if (stat(src, &sb) != 0 ||
+        (!S_ISREG(sb.st_mode) &&
+         !(S_ISDIR(sb.st_mode) && dot && !strcasecmp(dot, ".zarr"))) ||
+        (dot && (!strcasecmp(dot, ".txt") || !strcasecmp(dot, ".lst"))))
+        return FIB_OK;
+    fib_fmt_info info;
+    fib_status st = fib_fmt_probe(src, NULL, &info, err);
+    if (st)
+        return st;
+    if (info.nz < 2)
+        return fib_error_set(err, FIB_EINVAL,
+                             "%s: one image, not a series: give a folder, "
+                             "a glob, a list file or a multi-page stack",
+                             src);
+    s->paths = calloc(info.nz, sizeof *s->paths);
+    if (!s->paths)
+        return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    for (s->n = 0; s->n < info.nz; s->n++)
+        if (!(s->paths[s->n] = strdup(src)))
+            return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    s->pages = true;
+    return FIB_OK;
+}
+
 fib_status fib__job_open_series(const char *src, fib__file_src *s,
                                 fib_error *err)
 {
     memset(s, 0, sizeof *s);
-    fib_status st = fib_fmt_series_list(src, &s->paths, &s->n, err);
+    fib_status st = open_stack(src, s, err);
+    if (!st && !s->pages)
+        st = fib_fmt_series_list(src, &s->paths, &s->n, err);
     if (st)
         return st;
     fib_fmt_info info;

@@ -46,6 +46,10 @@ typedef struct fib_fmt_series_reader_opts {
      *  or write the spill is not an error: those slices are decoded
      *  again. */
     const char *spill_dir;
+    /** Slice i is page (section) i of paths[i] -- a multi-page TIFF, MRC,
+     *  NRRD or OME-Zarr stack whose path is repeated n times -- rather
+     *  than the first image of its own file. */
+    bool pages;
 } fib_fmt_series_reader_opts;
 
 /**

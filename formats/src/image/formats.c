@@ -210,20 +210,9 @@ static fib_status read_any(const char *path, const fib_fmt_read_opts *opts,
                             vol, meta, err);
         break;
     case FIB_FMT_ZARR:
-        st = fib__zarr_read(path, opts, vol, err);
-        if (st == FIB_OK && one_page) {
-            if (page >= vol->nz) {
-                st = fib_error_set(err, FIB_ERANGE,
-                                   "%s: page %zu requested, the array has "
-                                   "%zu",
-                                   path, page, vol->nz);
-                fib_volume_clear(vol);
-                break;
-            }
-            memmove(vol->data, (char *)vol->data + page * vol->stride_z,
-                    vol->stride_z);
-            vol->nz = 1;
-        }
+        /* one page: only the chunks holding that section are read */
+        st = fib__zarr_read_z(path, opts, one_page ? page : 0, one_page ? 1 : 0,
+                              vol, err);
         if (st == FIB_OK) {
             meta->pixel_size_nm[0] =
                 vol->voxel_size_nm[0] > 0 ? vol->voxel_size_nm[0] : (double)NAN;

@@ -25,6 +25,9 @@ void fib__zarr_writer_destroy(fib__zarr_writer *w);
 bool fib__zarr_is(const char *path);
 fib_status fib__zarr_probe(const char *path, fib_fmt_info *info,
                            fib_error *err);
+fib_status fib__zarr_read_z(const char *path, const fib_fmt_read_opts *opts,
+                            size_t z0, size_t count, fib_volume *vol,
+                            fib_error *err);
 fib_status fib__zarr_read(const char *path, const fib_fmt_read_opts *opts,
                           fib_volume *vol, fib_error *err);
 

@@ -479,15 +479,19 @@ static fib_status read_chunk(const char *cp, const zarray *za, const char *arr,
     return FIB_OK;
 }
 
-/* Copy the part of chunk (cz, cy, cx) inside the volume into @p vol. */
+/* Copy the part of chunk (cz, cy, cx) inside sections [z0, z0 + vol->nz)
+ * of the array into @p vol (its section z - z0). */
 static void scatter_chunk(fib_volume *vol, const zarray *za,
                           const unsigned char *chunk, size_t cz, size_t cy,
-                          size_t cx, size_t es)
+                          size_t cx, size_t es, size_t z0)
 {
-    const size_t nz = za->shape[0], ny = za->shape[1], nx = za->shape[2];
+    const size_t ny = za->shape[1], nx = za->shape[2];
     for (size_t k = 0; k < za->chunks[0]; k++) {
-        const size_t z = cz * za->chunks[0] + k;
-        if (z >= nz)
+        const size_t za_z = cz * za->chunks[0] + k;
+        if (za_z < z0)
+            continue;
+        const size_t z = za_z - z0;
+        if (z >= vol->nz)
             break;
         for (size_t yy = 0; yy < za->chunks[1]; yy++) {
             const size_t y = cy * za->chunks[1] + yy;
@@ -505,6 +509,15 @@ static void scatter_chunk(fib_volume *vol, const zarray *za,
 fib_status fib__zarr_read(const char *path, const fib_fmt_read_opts *opts,
                           fib_volume *vol, fib_error *err)
 {
+    return fib__zarr_read_z(path, opts, 0, 0, vol, err);
+}
+
+/* Sections [z0, z0 + count) of level 0 (count 0: all), reading only the
+ * chunks that hold them. */
+fib_status fib__zarr_read_z(const char *path, const fib_fmt_read_opts *opts,
+                            size_t z0, size_t count, fib_volume *vol,
+                            fib_error *err)
+{
     char *arr = NULL;
     double vs[3];
     fib_status st = find_array(path, &arr, vs, err);
@@ -517,7 +530,19 @@ fib_status fib__zarr_read(const char *path, const fib_fmt_read_opts *opts,
     }
     const size_t nz = za.shape[0], ny = za.shape[1], nx = za.shape[2];
     const size_t es = fib__img_esize(za.type);
-    if ((st = fib_volume_init(vol, za.type, nx, ny, nz, err)) != FIB_OK) {
+    if (count == 0) {
+        z0 = 0;
+        count = nz;
+    }
+    if (z0 >= nz || count > nz - z0) {
+        st = fib_error_set(err, FIB_ERANGE,
+                           "%s: sections %zu..%zu requested, the array has "
+                           "%zu",
+                           path, z0, z0 + count - 1, nz);
+        free(arr);
+        return st;
+    }
+    if ((st = fib_volume_init(vol, za.type, nx, ny, count, err)) != FIB_OK) {
         free(arr);
         return st;
     }
@@ -544,7 +569,8 @@ fib_status fib__zarr_read(const char *path, const fib_fmt_read_opts *opts,
     const size_t ncx = (nx + za.chunks[2] - 1) / za.chunks[2];
     const size_t alen = strlen(arr);
     char *cp = malloc(alen + 80);
-    for (size_t cz = 0; !st && cz < ncz && cp; cz++)
+    const size_t cz1 = (z0 + count - 1) / za.chunks[0] + 1;
+    for (size_t cz = z0 / za.chunks[0]; !st && cz < cz1 && cz < ncz && cp; cz++)
         for (size_t cy = 0; !st && cy < ncy; cy++)
             for (size_t cx = 0; !st && cx < ncx; cx++) {
                 snprintf(cp, alen + 80, "%s/%zu%c%zu%c%zu", arr, cz, za.sep, cy,
@@ -553,7 +579,7 @@ fib_status fib__zarr_read(const char *path, const fib_fmt_read_opts *opts,
                                 &zcap, err);
                 if (st)
                     break;
-                scatter_chunk(vol, &za, chunk, cz, cy, cx, es);
+                scatter_chunk(vol, &za, chunk, cz, cy, cx, es, z0);
             }
     if (!cp && !st)
         st = fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");

@@ -54,6 +54,7 @@ struct fib_fmt_series_reader {
     bool sp_known;
     unsigned char *spilled; /* n flags, under mu */
     size_t hits;
+    bool pages; /* slice i = page i */
 };
 
 /* Raw bytes of a contiguous image, or 0 if it is not contiguous. */
@@ -135,7 +136,9 @@ static void load(fib_fmt_series_reader *r, size_t i, slot *s)
         pthread_mutex_unlock(&r->mu);
         return;
     }
-    s->st = fib_fmt_image_read(r->paths[i], NULL, &s->img, NULL, &s->err);
+    fib_fmt_read_opts ro = {0};
+    ro.page = r->pages ? i : 0;
+    s->st = fib_fmt_image_read(r->paths[i], &ro, &s->img, NULL, &s->err);
     if (s->st == FIB_OK && r->spill_fd >= 0)
         spill_write(r, i, &s->img);
 }
@@ -258,6 +261,7 @@ fib_status fib_fmt_series_reader_create(char *const *paths, size_t n,
     r->nthreads = nt;
     r->ahead = o && o->ahead ? o->ahead : 2 * (size_t)nt + 1;
     r->spill_fd = -1;
+    r->pages = o && o->pages;
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->work, NULL);
     pthread_cond_init(&r->done, NULL);
