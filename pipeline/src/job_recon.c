@@ -385,6 +385,24 @@ static void summary(const recon_run *u, fib_job_recon_result *res)
                     "output slice per file)",
                     u->z_nm[0], u->z_nm[u->fs.n - 1], zstep(u, false),
                     zstep(u, true), g.voxel_size_nm[2]);
+    const fib_recon_qc qc = fib_recon_get_qc(u->r);
+    if (qc.n_flagged) {
+        char list[160] = "";
+        for (size_t i = 0, k = 0; i < u->fs.n; i++) {
+            if (!fib_recon_get_slice(u->r, i).flagged)
+                continue;
+            const size_t l = strlen(list);
+            if (l + 24 < sizeof list)
+                snprintf(list + l, sizeof list - l, "%s%zu", k++ ? ", " : "",
+                         i);
+        }
+        fib_job_say(env, FIB_JOB_WARN,
+                    "cryofib recon: %zu slice%s unlike both neighbours after "
+                    "alignment (charging, lost focus or a blank frame?): %s%s "
+                    "-- report.json alignment_qc.flagged_slices",
+                    qc.n_flagged, qc.n_flagged > 1 ? "s" : "", list,
+                    strlen(list) + 24 >= sizeof list ? ", ..." : "");
+    }
     if (g.cropped)
         fib_job_say(env, FIB_JOB_RESULT,
                     "cryofib recon: cropped to the region every slice "

@@ -238,6 +238,9 @@ static void report_slices(fib_fmt_json *j, const fib__job_report *rep)
         fib_fmt_json_kv_int(j, "pairs_rejected", (long long)in.pairs_rejected);
         fib_fmt_json_kv_number(j, "quality", in.quality);
         fib_fmt_json_kv_number(j, "z_nm", in.z_nm); /* NaN: null */
+        fib_fmt_json_kv_number(j, "ncc_prev", in.ncc_prev);
+        fib_fmt_json_kv_number(j, "nmi_prev", in.nmi_prev);
+        fib_fmt_json_kv_bool(j, "flagged", in.flagged);
         fib_fmt_json_end_object(j);
     }
     fib_fmt_json_end_array(j);
@@ -301,6 +304,18 @@ static void report_closure(fib_fmt_json *j, const fib_recon *r)
     fib_fmt_json_kv_bool(j, "stripe_notch_cols", qc.notch_cols);
     fib_fmt_json_kv_int(j, "pass1_runs", (long long)qc.passes);
     fib_fmt_json_kv_bool(j, "dark_clip_applied", qc.dark_clip);
+    fib_fmt_json_kv_number(j, "ncc_flag_below", qc.ncc_cut);
+    fib_fmt_json_key(j, "flagged_slices");
+    fib_fmt_json_begin_array(j);
+    for (size_t i = 0; i < fib_recon_n_slices(r); i++)
+        if (fib_recon_get_slice(r, i).flagged)
+            fib_fmt_json_int(j, (long long)i);
+    fib_fmt_json_end_array(j);
+    fib_fmt_json_kv_string(j, "flag_rule",
+                           "unlike both kept neighbours after alignment: "
+                           "both pair NCCs below median - 5 x 1.4826 x MAD "
+                           "of all pair NCCs (charging, lost focus, a "
+                           "blank frame)");
     fib_fmt_json_end_object(j);
 }
 

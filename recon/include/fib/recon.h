@@ -244,6 +244,15 @@ typedef struct fib_recon_slice_info {
     /** Face position used for the slice, nm: the measured one
      *  (fib_recon_params.z_nm), else i x slice_nm; NaN when unknown. */
     double z_nm;
+    /** Similarity with the previous kept slice after alignment (filled by
+     *  fib_recon_write() of the reference; NaN for the first kept slice
+     *  and before the write): normalised cross-correlation in [-1, 1] and
+     *  normalised mutual information (H(A) + H(B)) / H(A, B) in [1, 2],
+     *  on a 1-in-4 grid of the common region (recon_similar.c). */
+    double ncc_prev, nmi_prev;
+    /** Unlike both kept neighbours (both pair NCCs below
+     *  fib_recon_qc.ncc_cut): charging, lost focus, a blank frame. */
+    bool flagged;
 } fib_recon_slice_info;
 
 /** One measured pair (slice a < slice b). */
@@ -368,6 +377,11 @@ typedef struct fib_recon_qc {
      *  notched rerun never clips: the notch needs the image linear in
      *  the stripes). */
     bool dark_clip;
+    /** After fib_recon_write() of the reference: the NCC below which a
+     *  pair counts as unlike (median - 5 x 1.4826 x MAD of the pair NCCs)
+     *  and the number of slices flagged (fib_recon_slice_info.flagged). */
+    double ncc_cut;
+    size_t n_flagged;
 } fib_recon_qc;
 
 /** Alignment diagnostics; zeroed before fib_recon_estimate(). */

@@ -317,8 +317,10 @@ fib_status fib_recon_create(const fib_recon_params *params,
     /* measured positions without a nominal thickness: the median step */
     if (r->zpos && !(r->p.slice_nm > 0) && n > 1)
         r->p.slice_nm = fib__recon_median_step(r->zpos, n);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         r->info[i].z_nm = fib__recon_slice_z(r, i);
+        r->info[i].ncc_prev = r->info[i].nmi_prev = (double)NAN;
+    }
     *out = r;
     return FIB_OK;
 }

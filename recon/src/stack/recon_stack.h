@@ -72,6 +72,13 @@ void fib__recon_make_geometry(fib_recon *r, size_t kept);
 double fib__recon_median_step(const double *z, size_t n);
 double fib__recon_slice_z(const fib_recon *r, size_t i);
 double fib__recon_depth_nm(const fib_recon *r, size_t i);
+/* recon_similar.c */
+size_t fib__recon_sim_capacity(const fib_recon *r);
+size_t fib__recon_sim_sample(const fib_recon *r, const fib_image *im,
+                             float *out);
+void fib__recon_sim_pair(const float *a, const float *b, size_t n, double *ncc,
+                         double *nmi);
+void fib__recon_sim_flag(fib_recon *r);
 fib_status fib__recon_apply_crop_valid(fib_recon *r, fib_error *err);
 
 #endif

@@ -83,6 +83,8 @@ typedef struct writer {
     size_t zout;     /* next output slice */
     double zprev;    /* z of prev (isotropic) */
     bool have_prev;
+    float *sim[2]; /* similarity samples: this slice, the previous kept */
+    size_t sim_n[2];
 } writer;
 
 /* A channel must be a valid source of the reference's length. */
@@ -149,7 +151,24 @@ static void writer_free(writer *w)
     free(w->mapy);
     free(w->colt);
     free(w->colf);
+    free(w->sim[0]);
+    free(w->sim[1]);
     fib__recon_release(w->r, w->bytes);
+}
+
+/* The reference's slice i against the previous kept one (recon_similar.c);
+ * the samples of i become the previous. */
+static void similarity(writer *w, size_t i)
+{
+    fib_recon_slice_info *in = &w->r->info[i];
+    w->sim_n[0] = fib__recon_sim_sample(w->r, &w->out, w->sim[0]);
+    if (w->sim_n[1] && w->sim_n[1] == w->sim_n[0])
+        fib__recon_sim_pair(w->sim[1], w->sim[0], w->sim_n[0], &in->ncc_prev,
+                            &in->nmi_prev);
+    float *t = w->sim[1];
+    w->sim[1] = w->sim[0];
+    w->sim[0] = t;
+    w->sim_n[1] = w->sim_n[0];
 }
 
 /* Output pixel centre -> raw reference pixel coordinate in the crop:
@@ -338,6 +357,15 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
     const size_t n = r->src.n_slices;
     const bool zmode = r->p.isotropic || r->geom.z_resampled;
     fib_status st = writer_alloc(&w, err);
+    if (!st && !src) {
+        const size_t cap = fib__recon_sim_capacity(r);
+        w.sim[0] = malloc(cap * sizeof(float));
+        w.sim[1] = malloc(cap * sizeof(float));
+        if (!w.sim[0] || !w.sim[1])
+            st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+        for (size_t i = 0; i < n; i++)
+            r->info[i].ncc_prev = r->info[i].nmi_prev = (double)NAN;
+    }
     if (!st) {
         writer_maps(&w, src);
         if (sink->begin)
@@ -351,11 +379,15 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
         if (st)
             break;
         resample(&w, r->info[i].dx, r->info[i].dy);
+        if (!src)
+            similarity(&w, i);
         st = zmode ? emit_isotropic(&w, i, err) : emit(&w, &w.out, err);
     }
     /* resampled output past the last kept slice: repeat it */
     while (!st && zmode && w.zout < w.geom.nz)
         st = emit(&w, &w.prev, err);
+    if (!st && !src)
+        fib__recon_sim_flag(r);
     if (!st)
         st = fib_progress_report(prog, "write", n, n, err);
     writer_free(&w);
