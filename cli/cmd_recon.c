@@ -30,6 +30,9 @@ static void usage(void)
            "(default)\n  --no-crop-valid        keep the full frame\n"
            "  --roi x,y,w,h          crop input to this rectangle\n"
            "  --fiducial x,y,w,h     align on this rectangle only\n"
+           "  --z-csv FILE           slice depths (nm; column z_nm or the "
+           "last), one row\n                         per slice: resampled "
+           "to uniform z\n"
            "  --memory SIZE          memory budget (default 1G)\n"
            "  --channel NAME=SRC     another channel, same shifts "
            "(repeatable)\n"
@@ -102,6 +105,10 @@ static int option(void *ctx, int ch, const char *a)
         free(ch == 'i' ? c->input : c->out);
         *(ch == 'i' ? &c->input : &c->out) = dupstr(a);
         return CLI_EXIT_OK;
+    case 'Z':
+        free(c->z_csv);
+        c->z_csv = dupstr(a);
+        return CLI_EXIT_OK;
     case 'C':
     case 'N':
         if (c->crop_valid >= 0 && c->crop_valid != (ch == 'C'))
@@ -149,12 +156,12 @@ static int parse_args(int argc, char **argv, cmd_ctx *x)
         CLI_VAL("channel", 'c'), CLI_VAL("destripe-method", 'M'),
         CLI_SW("quiet", 'q'),
         /* short forms from before the table */
-        CLI_SW("iso", 'I'), CLI_VAL("neighbors", 'K')};
+        CLI_SW("iso", 'I'), CLI_VAL("neighbors", 'K'), CLI_VAL("z-csv", 'Z')};
     cli_opt lo[CLI_MAX_OPTS];
     cli_param_name names[CLI_MAX_OPTS];
     size_t n = sizeof special / sizeof special[0];
     memcpy(lo, special, sizeof special);
-    lo[9].flag = &x->quiet;
+    lo[9].flag = &x->quiet; /* "quiet" */
     n += cli_params_options(fib_fmt_recon_cfg_params(), O_TABLE, lo + n, names,
                             CLI_MAX_OPTS - n);
     n += cli_params_options(fib_fmt_recon_cfg_correct_params(), O_CORRECT,
@@ -175,9 +182,10 @@ static int run(const fib_fmt_recon_cfg *c, const char *run_file, bool quiet)
 {
     /* the output folder may not be, nor hold, an input: the series (a
      * glob's or list's slices too), the run file or a channel */
-    const char *const in[2] = {c->input, run_file};
+    const char *const in[3] = {c->input, run_file, c->z_csv};
     fib_error err = {0};
-    fib_status st = fib_job_check_dir_not_input("--out", c->out, in, 2, &err);
+    fib_status st = fib_job_check_dir_not_input("--out", c->out, in,
+                                                c->z_csv ? 3 : 2, &err);
     for (size_t k = 0; k <= c->n_channels && !st; k++)
         st = fib_job_check_dir_not_series(
             "--out", c->out, k ? c->channel_input[k - 1] : c->input, &err);

@@ -8,7 +8,8 @@
 # uniform z (nz = floor(span / step) + 1, step = the median spacing when no
 # --slice-nm), and `--z-positions nominal` keeps one slice per file.  A
 # series whose names carry no z with `--z-positions names` is refused
-# naming the file; non-increasing z is refused too.
+# naming the file; non-increasing z is refused too.  `--z-csv` gives the
+# depths from a file (a header naming z_nm; the wrong row count refused).
 . "$(dirname "$0")/support/cli_prelude.sh"
 [ -n "$PY" ] && "$PY" -c "import json, numpy" 2>/dev/null || {
   echo "skipped: needs python3 with numpy"
@@ -75,5 +76,40 @@ cp "$T/tw/slices/slice_00002_"* "$T/bad/c_z=0.0300um.tif"
 [ $rc -eq 2 ] || fail "decreasing z: exit $rc"
 grep -q "b_z=0.0100um.tif: z = 10 nm in the name does not increase" "$T/e" ||
   fail "message: $(cat "$T/e")"
+ok
+# depths from a CSV file (column z_nm): used as given, over the names
+"$PY" - "$T" <<'PYEOF' || fail "writing z.csv"
+import sys
+import numpy as np
+t = sys.argv[1]
+z = np.genfromtxt(t + '/tw/drift_true.csv', delimiter=',', names=True)['z_nm']
+with open(t + '/z.csv', 'w') as f:
+    f.write('# measured by hand\nslice,z_nm,note\n')
+    f.write(''.join(f'{i},{v + 1000:.6f},x\n' for i, v in enumerate(z)))
+with open(t + '/short.csv', 'w') as f:
+    f.write(''.join(f'{v:.3f}\n' for v in z[:5]))
+PYEOF
+"$C" recon --input "$T/tw/slices" --out "$T/rc" --z-csv "$T/z.csv" --quiet \
+  >/dev/null 2>&1 || fail "--z-csv"
+"$PY" - "$T" <<'PYEOF' || fail "z from the CSV"
+import json, sys
+import numpy as np
+t = sys.argv[1]
+rep = json.load(open(t + '/rc/report.json'))
+z = np.array([s['z_nm'] for s in rep['slices']])
+truth = np.genfromtxt(t + '/tw/drift_true.csv', delimiter=',', names=True)['z_nm']
+assert np.abs(z - (truth + 1000)).max() < 1e-5, z[:3]
+assert 'z_csv' in rep['output']['z_positions']
+PYEOF
+ok
+"$C" recon --input "$T/tw/slices" --out "$T/rs" --z-csv "$T/short.csv" \
+  --quiet 2>"$T/e"; rc=$?
+[ $rc -eq 2 ] || fail "short csv: exit $rc"
+grep -q "short.csv: 5 slice depths, the series has 20 slices" "$T/e" ||
+  fail "message: $(cat "$T/e")"
+"$C" recon --input "$T/tw/slices" --out "$T/rs" --z-csv "$T/z.csv" \
+  --z-positions nominal --quiet 2>"$T/e"; rc=$?
+[ $rc -eq 2 ] || fail "csv + nominal: exit $rc"
+grep -q "contradict" "$T/e" || fail "message: $(cat "$T/e")"
 ok
 echo "cli_recon_z: $pass passed"

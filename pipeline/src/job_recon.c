@@ -27,8 +27,9 @@ typedef struct recon_run {
     fib_budget budget;
     fib__tilt_choice tc;
     fib_recon *r;
-    double *z_nm;     /* measured slice depths (from the names) or NULL */
-    const char *sdir; /* the staged output folder */
+    double *z_nm;       /* measured slice depths (names, CSV) or NULL */
+    const char *z_from; /* where they came from, for the summary */
+    const char *sdir;   /* the staged output folder */
     const char *ext;
     char volname[64];
     double t0;
@@ -115,12 +116,30 @@ static fib_status check_meta_lengths(const recon_run *u, fib_error *err)
 static fib_status choose_z(recon_run *u, fib_error *err)
 {
     const int how = u->c.z_positions;
+    const size_t n = u->fs.n;
+    if (u->c.z_csv && how == FIB_FMT_RECON_Z_NOMINAL)
+        return fib_error_set(err, FIB_EINVAL,
+                             "--z-csv %s and --z-positions nominal contradict "
+                             "each other",
+                             u->c.z_csv);
     if (how == FIB_FMT_RECON_Z_NOMINAL)
         return FIB_OK;
-    const size_t n = u->fs.n;
     u->z_nm = malloc(n * sizeof *u->z_nm);
     if (!u->z_nm)
         return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    if (u->c.z_csv) {
+        /* a file of depths: used as given (the engine refuses depths that
+         * do not increase, naming the slice) */
+        u->z_from = "the --z-csv file";
+        fib_status st = fib_fmt_read_z_csv(u->c.z_csv, n, u->z_nm, err);
+        if (!st && n < 2) {
+            free(u->z_nm);
+            u->z_nm = NULL;
+        }
+        u->p.z_nm = u->z_nm;
+        return st;
+    }
+    u->z_from = "the file names";
     size_t miss = 0;
     bool ok = fib_fmt_series_z_nm(u->fs.paths, n, u->z_nm, &miss);
     if (!ok && how == FIB_FMT_RECON_Z_NAMES)
@@ -379,12 +398,12 @@ static void summary(const recon_run *u, fib_job_recon_result *res)
                                                         : "nothing stretched");
     if (g.z_resampled)
         fib_job_say(env, FIB_JOB_RESULT,
-                    "cryofib recon: slice depths from the file names "
+                    "cryofib recon: slice depths from %s "
                     "(%.4g..%.4g nm, steps %.3g..%.3g nm): resampled to "
                     "uniform %.4g nm steps (--z-positions nominal keeps one "
                     "output slice per file)",
-                    u->z_nm[0], u->z_nm[u->fs.n - 1], zstep(u, false),
-                    zstep(u, true), g.voxel_size_nm[2]);
+                    u->z_from, u->z_nm[0], u->z_nm[u->fs.n - 1],
+                    zstep(u, false), zstep(u, true), g.voxel_size_nm[2]);
     const fib_recon_qc qc = fib_recon_get_qc(u->r);
     if (qc.n_flagged) {
         char list[160] = "";

@@ -200,12 +200,15 @@ static void report_output(fib_fmt_json *j, const fib__job_report *rep)
     fib_fmt_json_kv_number(j, "y_scale", g.y_scale);
     fib_fmt_json_kv_string(j, "tilt_note", g.tilt_note);
     fib_fmt_json_kv_number(j, "face_shift_px_per_slice", g.face_shift_px);
-    fib_fmt_json_kv_string(j, "z_positions",
-                           g.z_resampled
-                               ? "measured (file names): resampled to uniform "
-                                 "z, voxel_size_nm[2] apart from the first "
-                                 "slice's z_nm"
-                               : "nominal: slice i at i x slice_nm");
+    fib_fmt_json_kv_string(
+        j, "z_positions",
+        g.z_resampled ? (rep->c->z_csv ? "measured (z_csv file): resampled to "
+                                         "uniform z, voxel_size_nm[2] apart "
+                                         "from the first slice's z_nm"
+                                       : "measured (file names): resampled to "
+                                         "uniform z, voxel_size_nm[2] apart "
+                                         "from the first slice's z_nm")
+                      : "nominal: slice i at i x slice_nm");
     fib_fmt_json_key(j, "channels");
     fib_fmt_json_begin_array(j);
     for (size_t k = 0; k < c->n_channels; k++) {

@@ -241,6 +241,17 @@ FIB_API void fib_fmt_series_free(char **paths, size_t n);
 FIB_API bool fib_fmt_series_z_nm(char *const *paths, size_t n, double *z_nm,
                                  size_t *first_missing);
 
+/**
+ * Slice depths from a CSV file: exactly @p n data rows, in slice order;
+ * the column named "z_nm" (or "z") of a header row, else the last column;
+ * "#" lines and blank lines skipped.  Errors: FIB_ENOTFOUND, FIB_EFORMAT
+ * (naming the file, the line and the field: not a number, not finite,
+ * another row count).
+ */
+FIB_API FIB_NODISCARD fib_status fib_fmt_read_z_csv(const char *path, size_t n,
+                                                    double *z_nm,
+                                                    fib_error *err);
+
 /** Natural-order comparison of two names (digit runs compare as numbers). */
 FIB_API int fib_fmt_natural_cmp(const char *a, const char *b);
 

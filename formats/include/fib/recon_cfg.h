@@ -63,6 +63,7 @@ typedef enum fib_fmt_recon_format {
  *  not given (on). */
 typedef struct fib_fmt_recon_cfg {
     char *input, *out;
+    char *z_csv;             /**< slice depths, one per slice (CSV), or NULL */
     double pixel_size_nm[2]; /**< 0 = not given */
     double slice_nm, tilt_deg;
     int tilt_corrected; /**< -1 not given, 0, 1 */

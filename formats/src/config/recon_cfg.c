@@ -399,6 +399,8 @@ static fib_status parse_root(const rctx *c, const config_setting_t *root,
             st = get_path(c, e, k, &o->input);
         } else if (!strcmp(k, "out")) {
             st = get_path(c, e, k, &o->out);
+        } else if (!strcmp(k, "z_csv")) {
+            st = get_path(c, e, k, &o->z_csv);
         } else if (!strcmp(k, "tilt_corrected")) {
             st = get_bool(c, e, k, &b);
             o->tilt_corrected = b;
@@ -495,6 +497,7 @@ void fib_fmt_recon_cfg_free(fib_fmt_recon_cfg *cfg)
         return;
     free(cfg->input);
     free(cfg->out);
+    free(cfg->z_csv);
     for (size_t i = 0; i < FIB_RECON_CFG_MAX_CHANNELS; i++) {
         free(cfg->channel_name[i]);
         free(cfg->channel_input[i]);

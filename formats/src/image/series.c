@@ -284,3 +284,97 @@ bool fib_fmt_series_z_nm(char *const *paths, size_t n, double *z_nm,
         }
     return n > 0;
 }
+
+/* Field k (0-based) of a comma-separated line into buf; false if absent. */
+static bool csv_field(const char *line, size_t k, char *buf, size_t cap)
+{
+    for (size_t i = 0; i < k; i++) {
+        line = strchr(line, ',');
+        if (!line)
+            return false;
+        line++;
+    }
+    size_t n = strcspn(line, ",\r\n");
+    while (n && isspace((unsigned char)line[n - 1]))
+        n--;
+    while (n && isspace((unsigned char)*line)) {
+        line++;
+        n--;
+    }
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(buf, line, n);
+    buf[n] = '\0';
+    return true;
+}
+
+static size_t csv_count(const char *line)
+{
+    size_t n = 1;
+    for (; *line; line++)
+        n += *line == ',';
+    return n;
+}
+
+fib_status fib_fmt_read_z_csv(const char *path, size_t n, double *z_nm,
+                              fib_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return fib_error_set(err, FIB_ENOTFOUND, "%s: cannot open (%s)", path,
+                             strerror(errno));
+    char line[4096], cell[128];
+    size_t col = (size_t)-1, rows = 0, lineno = 0;
+    fib_status st = FIB_OK;
+    while (!st && fgets(line, sizeof line, f)) {
+        lineno++;
+        const char *p = line;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (!*p || *p == '#')
+            continue;
+        const size_t nc = csv_count(line);
+        if (col == (size_t)-1) {
+            /* a header when the first field is not a number */
+            char *end = NULL;
+            (void)csv_field(line, 0, cell, sizeof cell);
+            (void)strtod(cell, &end);
+            col = nc - 1;
+            if (end == cell || *end) {
+                for (size_t k = 0; k < nc; k++)
+                    if (csv_field(line, k, cell, sizeof cell) &&
+                        (!strcmp(cell, "z_nm") || !strcmp(cell, "z")))
+                        col = k;
+                continue;
+            }
+        }
+        if (rows >= n) {
+            st = fib_error_set(err, FIB_EFORMAT,
+                               "%s:%zu: more rows than the %zu slices", path,
+                               lineno, n);
+            break;
+        }
+        char *end = NULL;
+        if (!csv_field(line, col, cell, sizeof cell)) {
+            st = fib_error_set(err, FIB_EFORMAT, "%s:%zu: no column %zu", path,
+                               lineno, col + 1);
+            break;
+        }
+        const double v = strtod(cell, &end);
+        if (end == cell || *end || !isfinite(v)) {
+            st = fib_error_set(err, FIB_EFORMAT,
+                               "%s:%zu: z '%s' is not a finite number", path,
+                               lineno, cell);
+            break;
+        }
+        z_nm[rows++] = v;
+    }
+    if (!st && ferror(f))
+        st = fib_error_set(err, FIB_EIO, "%s: read error", path);
+    fclose(f);
+    if (!st && rows != n)
+        st = fib_error_set(err, FIB_EFORMAT,
+                           "%s: %zu slice depths, the series has %zu slices",
+                           path, rows, n);
+    return st;
+}
