@@ -14,7 +14,8 @@
 static void usage(void)
 {
     printf(
-        "usage: cryofib segment VOLUME --out LABELS.mrc|.tif|.nrrd [options]\n"
+        "usage: cryofib segment VOLUME --out LABELS.mrc|.tif|.nrrd|.zarr "
+        "[options]\n"
         "\n"
         "Segment a grey volume into classes (0 = background/lowest class).\n"
         "\n"

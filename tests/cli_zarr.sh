@@ -98,6 +98,22 @@ printf 'garbage garbage garbage' > "$T/bl.zarr/0/2/0/0"
 "$C" convert "$T/bl.zarr" "$T/y.mrc" 2>"$T/e"; rc=$?
 [ $rc -eq 2 ] || fail "bad blosc chunk: exit $rc"
 grep -q "chunk 2/0/0" "$T/e" || fail "message: $(cat "$T/e")"
+# segment to .zarr: an OME-NGFF label image (image-label, mode pyramid,
+# 128^3 chunks clamped to the volume) equal to the MRC labels
+"$C" segment "$T/back.mrc" --out "$T/lab.zarr" --multi-otsu 3 --quiet \
+  >/dev/null || fail "segment -> zarr"
+"$C" segment "$T/back.mrc" --out "$T/lab.mrc" --multi-otsu 3 --quiet \
+  >/dev/null || fail "segment -> mrc"
+"$PY" - "$T" <<'PYEOF' || fail "label image checks"
+import sys, numpy as np, zarr, mrcfile
+t = sys.argv[1]
+g = zarr.open(t + '/lab.zarr', mode='r')
+assert g.attrs['image-label']['version'] == '0.4', dict(g.attrs)
+assert g.attrs['multiscales'][0]['type'] == 'mode'
+a = g['0']
+assert a.chunks == tuple(min(128, n) for n in a.shape), a.chunks
+assert np.array_equal(a[:], mrcfile.open(t + '/lab.mrc').data)
+PYEOF
 # bad input: a missing chunk is named, exit 2, nothing written
 rm "$T/again.zarr/0/3/0/0"
 "$C" convert "$T/again.zarr" "$T/x.mrc" 2>"$T/e"; rc=$?

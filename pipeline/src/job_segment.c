@@ -189,9 +189,11 @@ static fib_status write_labels(const fib_job_env *env, const char *out,
 {
     fib_fmt_txn *own = NULL;
     const char *staged = NULL;
+    fib_fmt_write_opts wo = {0};
+    wo.zarr_labels = true; /* OME-Zarr: label image, mode pyramid */
     fib_status st = fib_job_stage(env, &own, out, &staged, err);
     if (st == FIB_OK)
-        st = fib_fmt_volume_write(staged, lab, NULL, err);
+        st = fib_fmt_volume_write(staged, lab, &wo, err);
     fib_fmt_txn *t = own ? own : env ? env->txn : NULL;
     if (st != FIB_OK && t)
         fib_fmt_txn_explain(t, err);

@@ -177,12 +177,16 @@ static fib_status write_meta(fib__zarr_writer *w, fib_error *err)
             l + 1 < w->nlev ? "," : "");
     }
     if (n < sizeof buf)
-        n +=
-            (size_t)snprintf(buf + n, sizeof buf - n,
-                             "            ],\n            \"type\": \"%s\",\n"
-                             "            \"metadata\": {\"writer\": "
-                             "\"cryofib %s\"}\n        }\n    ]\n}\n",
-                             w->labels ? "mode" : "mean", fib_version_string());
+        n += (size_t)snprintf(buf + n, sizeof buf - n,
+                              "            ],\n            \"type\": \"%s\",\n"
+                              "            \"metadata\": {\"writer\": "
+                              "\"cryofib %s\"}\n        }\n    ]%s\n}\n",
+                              w->labels ? "mode" : "mean", fib_version_string(),
+                              /* OME-NGFF 0.4 label image: napari opens it as
+                               * a labels layer */
+                              w->labels ? ",\n    \"image-label\": "
+                                          "{\"version\": \"0.4\"}"
+                                        : "");
     if (n >= sizeof buf)
         return fib_error_set(err, FIB_EINVAL, "zarr: metadata too long");
     p = fib__img_path_join(w->tmp, ".zattrs");
