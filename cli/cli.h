@@ -52,6 +52,8 @@ bool cli_wants_help(int argc, char **argv);
  * naming the option and return false. */
 bool cli_parse_double(const char *cmd, const char *opt, const char *text,
                       double *out);
+/* --memory SIZE: a size of at least 1M, or 0 (the default budget). */
+bool cli_parse_memory(const char *cmd, const char *text, size_t *out);
 bool cli_parse_size(const char *cmd, const char *opt, const char *text,
                     size_t *out);
 /* "x,y,w,h" with w, h > 0 into @p r; else print the error, false. */

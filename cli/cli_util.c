@@ -58,6 +58,18 @@ bool cli_parse_size(const char *cmd, const char *opt, const char *text,
     return true;
 }
 
+bool cli_parse_memory(const char *cmd, const char *text, size_t *out)
+{
+    if (!cli_parse_size(cmd, "--memory", text, out))
+        return false;
+    if (*out && *out < ((size_t)1 << 20))
+        return !cli_usage_error(cmd,
+                                "--memory must be at least 1M (or 0: "
+                                "default; got %zu bytes)",
+                                *out);
+    return true;
+}
+
 bool cli_parse_rect(const char *cmd, const char *opt, const char *t,
                     size_t r[4])
 {

@@ -36,27 +36,14 @@ typedef struct cmd_ctx {
 static int option(void *ctx, int c, const char *arg)
 {
     fib_job_convert_params *p = &((cmd_ctx *)ctx)->p;
-    static const char *const kinds[3] = {"none", "deflate", "lzw"};
     if (c == 'm')
         return cli_parse_size("convert", "--max-bytes", arg, &p->read.max_bytes)
                    ? CLI_EXIT_OK
                    : CLI_EXIT_USAGE;
-    /* one name for both writers: TIFF takes none/deflate/lzw, OME-Zarr
-     * none/zlib (= deflate)/blosc; the output's extension picks which */
-    const int z =
-        fib_fmt_zarr_compressor_parse(!strcmp(arg, "deflate") ? "zlib" : arg);
-    for (int k = 0; k < 3; k++)
-        if (!strcmp(arg, kinds[k])) {
-            p->write.tiff_compression = k;
-            p->write.zarr_compressor = z >= 0 ? z : FIB_ZARR_ZLIB;
-            return CLI_EXIT_OK;
-        }
-    if (z >= 0)
-        return (p->write.zarr_compressor = z), CLI_EXIT_OK;
-    return cli_usage_error("convert",
-                           "--compress expects deflate, lzw, zlib, blosc or "
-                           "none (got '%s')",
-                           arg);
+    fib_error err = {0}; /* --compress: the names are the job's */
+    return fib_job_convert_compress(arg, &p->write, &err)
+               ? cli_usage_error("convert", "%s", err.msg)
+               : CLI_EXIT_OK;
 }
 
 static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)

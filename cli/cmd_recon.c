@@ -98,7 +98,6 @@ static int option(void *ctx, int ch, const char *a)
         return cli_params_parse(CMD, p, c, a) ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     }
     fib_recon_destripe_method m;
-    size_t sz;
     switch (ch) {
     case 'i':
     case 'o':
@@ -123,15 +122,8 @@ static int option(void *ctx, int ch, const char *a)
         c->has_fiducial = cli_parse_rect(CMD, "--fiducial", a, c->fiducial);
         return c->has_fiducial ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     case 'm':
-        if (!cli_parse_size(CMD, "--memory", a, &sz))
-            return CLI_EXIT_USAGE;
-        if (sz && sz < ((size_t)1 << 20))
-            return cli_usage_error(CMD,
-                                   "--memory must be at least 1M (or 0: "
-                                   "default; got %zu bytes)",
-                                   sz);
-        c->memory_bytes = sz;
-        return CLI_EXIT_OK;
+        return cli_parse_memory(CMD, a, &c->memory_bytes) ? CLI_EXIT_OK
+                                                          : CLI_EXIT_USAGE;
     case 'c':
         return parse_channel(c, a) ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     default: /* 'M' */

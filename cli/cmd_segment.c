@@ -32,6 +32,8 @@ static void usage(void)
         "voxel)\n"
         "  --connectivity N     6 (default), 18 or 26\n"
         "  --voxel-nm X,Y,Z     voxel size when the file does not state it\n"
+        "  --memory SIZE        budget (default 1G); thresholds alone stream "
+        "a\n                       larger volume in slabs (same output)\n"
         "  --quiet              no progress output\n"
         "\n"
         "Morphology, hole filling and size filtering act on each class > 0\n"
@@ -146,6 +148,10 @@ static int one_option(void *ctx, int c, const char *arg)
                 "%s)",
                 arg);
         return CLI_EXIT_OK;
+    case 'B':
+        return cli_parse_memory("segment", arg, &p->memory_bytes)
+                   ? CLI_EXIT_OK
+                   : CLI_EXIT_USAGE;
     }
     return CLI_EXIT_OK;
 }
@@ -174,7 +180,7 @@ int cli_cmd_segment(int argc, char **argv)
         CLI_VAL("close", 'c'), CLI_SW("fill-holes", 'f'),
         CLI_VAL("min-size", 'm'), {"watershed", optional_argument, 'w', 0, 0},
         CLI_VAL("connectivity", 'C'), CLI_VAL("voxel-nm", 'v'),
-        CLI_FLAG("quiet", 'q', &c.quiet)};
+        CLI_VAL("memory", 'B'), CLI_FLAG("quiet", 'q', &c.quiet)};
     /* clang-format on */
     int rc = cli_getopt("segment", argc, argv, "o:q", rows,
                         sizeof rows / sizeof rows[0], one_option, &c,

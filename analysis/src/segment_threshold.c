@@ -19,10 +19,22 @@
 
 typedef struct hist {
     double count[FIB_OTSU_BINS];
-    double centre[FIB_OTSU_BINS];
 } hist;
 
-static fib_status make_hist(const fib_volume *vol, hist *h, fib_error *err)
+/* The bin of value v in the histogram over [lo, hi]: the same
+ * arithmetic for the whole-volume and the streaming paths. */
+static inline int bin_of(double v, double lo, double w)
+{
+    int k = (int)((v - lo) / w);
+    if (k >= FIB_OTSU_BINS)
+        k = FIB_OTSU_BINS - 1;
+    if (k < 0)
+        k = 0;
+    return k;
+}
+
+fib_status fib_recon_hist_add(const fib_volume *vol, double lo, double hi,
+                              double *count, fib_error *err)
 {
     fib_status st;
     if ((st = fib__vol_check(vol, "threshold input", err)) != FIB_OK)
@@ -31,30 +43,33 @@ static fib_status make_hist(const fib_volume *vol, hist *h, fib_error *err)
         return fib_error_set(err, FIB_EINVAL,
                              "recon: thresholds need a u8, u16 or f32 volume, "
                              "not a u32 label volume");
-    size_t n = fib__vol_count(vol);
-    double lo, hi; /* both 0 when no voxel is finite */
-    fib_volume_minmax(vol, &lo, &hi);
     if (!(hi > lo))
         return fib_error_set(err, FIB_EINVAL,
                              "recon: cannot threshold a constant or empty "
                              "volume (min = max = %g)",
                              lo);
-    double w = (hi - lo) / FIB_OTSU_BINS;
-    memset(h, 0, sizeof *h);
-    for (int k = 0; k < FIB_OTSU_BINS; k++)
-        h->centre[k] = lo + ((double)k + 0.5) * w;
+    const double w = (hi - lo) / FIB_OTSU_BINS;
+    const size_t n = fib__vol_count(vol);
     for (size_t i = 0; i < n; i++) {
-        double v = fib__vol_value(vol, i);
-        if (!isfinite(v))
-            continue;
-        int k = (int)((v - lo) / w);
-        if (k >= FIB_OTSU_BINS)
-            k = FIB_OTSU_BINS - 1;
-        if (k < 0)
-            k = 0;
-        h->count[k] += 1.0;
+        const double v = fib__vol_value(vol, i);
+        if (isfinite(v))
+            count[bin_of(v, lo, w)] += 1.0;
     }
     return FIB_OK;
+}
+
+static fib_status make_hist(const fib_volume *vol, hist *h, double *lo_out,
+                            double *hi_out, fib_error *err)
+{
+    fib_status st;
+    if ((st = fib__vol_check(vol, "threshold input", err)) != FIB_OK)
+        return st;
+    double lo, hi; /* both 0 when no voxel is finite */
+    fib_volume_minmax(vol, &lo, &hi);
+    memset(h, 0, sizeof *h);
+    *lo_out = lo;
+    *hi_out = hi;
+    return fib_recon_hist_add(vol, lo, hi, h->count, err);
 }
 
 fib_status fib_recon_otsu(const fib_volume *vol, double *threshold,
@@ -99,26 +114,28 @@ static void recurse(search *s, int level, int start, double acc)
     }
 }
 
-fib_status fib_recon_multi_otsu(const fib_volume *vol, int classes,
-                                double *thresholds, fib_error *err)
+fib_status fib_recon_multi_otsu_hist(const double *count, double lo, double hi,
+                                     int classes, double *thresholds,
+                                     fib_error *err)
 {
     if (classes < 2 || classes > 5)
         return fib_error_set(err, FIB_EINVAL,
                              "recon: multi-otsu classes must be 2..5 (got %d)",
                              classes);
-    hist *h = malloc(sizeof *h);
+    if (!(hi > lo))
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: cannot threshold a constant or empty "
+                             "volume (min = max = %g)",
+                             lo);
     search *s = malloc(sizeof *s);
-    fib_status st = FIB_OK;
-    if (!h || !s) {
-        st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
-        goto done;
-    }
-    if ((st = make_hist(vol, h, err)) != FIB_OK)
-        goto done;
+    if (!s)
+        return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    const double w = (hi - lo) / FIB_OTSU_BINS;
     s->P[0] = s->S[0] = 0;
     for (int k = 0; k < FIB_OTSU_BINS; k++) {
-        s->P[k + 1] = s->P[k] + h->count[k];
-        s->S[k + 1] = s->S[k] + h->count[k] * h->centre[k];
+        const double centre = lo + ((double)k + 0.5) * w;
+        s->P[k + 1] = s->P[k] + count[k];
+        s->S[k + 1] = s->S[k] + count[k] * centre;
     }
     s->classes = classes;
     s->best_val = -1;
@@ -127,12 +144,29 @@ fib_status fib_recon_multi_otsu(const fib_volume *vol, int classes,
     recurse(s, 0, 0, 0.0);
     /* upper edge of the last bin of each lower class, so that every value
        of the lower class is <= the threshold */
+    const double c0 = lo + 0.5 * w, c1 = lo + 1.5 * w; /* bin centres */
     for (int i = 0; i < classes - 1; i++)
-        thresholds[i] =
-            h->centre[s->best[i]] + 0.5 * (h->centre[1] - h->centre[0]);
-done:
-    free(h);
+        thresholds[i] = (lo + ((double)s->best[i] + 0.5) * w) + 0.5 * (c1 - c0);
     free(s);
+    return FIB_OK;
+}
+
+fib_status fib_recon_multi_otsu(const fib_volume *vol, int classes,
+                                double *thresholds, fib_error *err)
+{
+    if (classes < 2 || classes > 5)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: multi-otsu classes must be 2..5 (got %d)",
+                             classes);
+    hist *h = malloc(sizeof *h);
+    if (!h)
+        return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    double lo = 0, hi = 0;
+    fib_status st = make_hist(vol, h, &lo, &hi, err);
+    if (!st)
+        st = fib_recon_multi_otsu_hist(h->count, lo, hi, classes, thresholds,
+                                       err);
+    free(h);
     return st;
 }
 

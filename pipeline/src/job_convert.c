@@ -41,6 +41,28 @@ static fib_status write_volume(const char *out, const fib_volume *vol,
     return st;
 }
 
+fib_status fib_job_convert_compress(const char *name, fib_fmt_write_opts *w,
+                                    fib_error *err)
+{
+    static const char *const kinds[3] = {"none", "deflate", "lzw"};
+    const int z = fib_fmt_zarr_compressor_parse(
+        name && !strcmp(name, "deflate") ? "zlib" : name);
+    for (int k = 0; name && k < 3; k++)
+        if (!strcmp(name, kinds[k])) {
+            w->tiff_compression = k;
+            w->zarr_compressor = z >= 0 ? z : FIB_ZARR_ZLIB;
+            return FIB_OK;
+        }
+    if (z >= 0) {
+        w->zarr_compressor = z;
+        return FIB_OK;
+    }
+    return fib_error_set(err, FIB_EINVAL,
+                         "--compress expects deflate, lzw, zlib, blosc or "
+                         "none (got '%s')",
+                         name ? name : "");
+}
+
 fib_status fib_job_convert(const fib_job_convert_params *p, const char *in,
                            const char *out, const fib_job_env *env,
                            fib_job_convert_result *res, fib_error *err)
@@ -54,6 +76,9 @@ fib_status fib_job_convert(const fib_job_convert_params *p, const char *in,
     const fib_progress no_progress = {0};
     if (!p)
         p = &none;
+    fib_fmt_write_opts wo = p->write;
+    if (p->compress && (st = fib_job_convert_compress(p->compress, &wo, err)))
+        return st;
     fib_volume vol;
     st = fib_fmt_volume_read(in, &p->read, &vol, NULL, err);
     if (st != FIB_OK)
@@ -67,7 +92,7 @@ fib_status fib_job_convert(const fib_job_convert_params *p, const char *in,
     else if (st == FIB_OK)
         st = fib_fmt_txn_path(t, out, &staged, err);
     if (st == FIB_OK)
-        st = write_volume(staged, &vol, &p->write,
+        st = write_volume(staged, &vol, &wo,
                           env ? &env->progress : &no_progress, err);
     const size_t nx = vol.nx, ny = vol.ny, nz = vol.nz;
     fib_volume_clear(&vol);

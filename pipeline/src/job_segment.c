@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fib/checked.h"
 #include "fib/formats.h"
 #include "fib/threads.h"
 #include "fib/job_paths.h"
 #include "fib/job_segment.h"
 #include "fib/segment.h"
+#include "job_segment_internal.h"
 
 fib_status fib_job_segment_check(const fib_job_segment_params *p,
                                  const char *out, fib_error *err)
@@ -200,6 +202,65 @@ static fib_status write_labels(const fib_job_env *env, const char *out,
     return fib_job_finish(env, own, st, err);
 }
 
+static void say_thresholds(const fib_job_env *env,
+                           const fib_job_segment_result *res)
+{
+    char line[4096];
+    size_t used = (size_t)snprintf(line, sizeof line, "thresholds:");
+    for (size_t i = 0; i < res->n_thresholds && used < sizeof line; i++)
+        used += (size_t)snprintf(line + used, sizeof line - used, " %.6g",
+                                 res->thresholds[i]);
+    fib_job_say(env, FIB_JOB_RESULT, "%s", line);
+}
+
+/* A volume whose whole-volume work does not fit the budget: streamed
+ * (job_segment_stream.c) when the method allows, else refused. */
+static fib_status stream_if_big(const fib_job_segment_params *p, const char *in,
+                                const char *out, const fib_job_env *env,
+                                fib_job_segment_result *res, bool *streamed,
+                                fib_error *err)
+{
+    *streamed = false;
+    fib_fmt_info info;
+    fib_status st = fib_fmt_probe(in, NULL, &info, err);
+    if (st)
+        return st;
+    const size_t budget =
+        p->memory_bytes ? p->memory_bytes : FIB_BUDGET_DEFAULT_BYTES;
+    const bool clean = p->open_nm > 0 || p->close_nm > 0 || p->fill_holes ||
+                       p->min_size_vox > 0;
+    /* input + u32 classes + u8 labels; clean-up adds a mask and a copy,
+     * the watershed a distance map and u32 labels */
+    const double per = (double)fib_pixel_size_bytes(info.type) + 5.0 +
+                       (clean ? 2.0 : 0.0) + (p->watershed ? 12.0 : 0.0);
+    const double need =
+        per * (double)info.nx * (double)info.ny * (double)info.nz;
+    if (need <= (double)budget)
+        return FIB_OK;
+    if (clean || p->watershed || p->method == FIB_JOB_SEGMENT_HYSTERESIS)
+        return fib_error_set(err, FIB_EBUDGET,
+                             "segment: %s needs about %.0f MiB whole for %s "
+                             "(--memory %.0f MiB): raise --memory, or use "
+                             "thresholds alone, which stream",
+                             in, need / 1048576.0,
+                             p->watershed ? "the watershed"
+                             : clean      ? "the clean-up options"
+                                          : "hysteresis",
+                             (double)budget / 1048576.0);
+    fib_fmt_txn *own = NULL;
+    const char *staged = NULL;
+    st = fib_job_stage(env, &own, out, &staged, err);
+    if (st == FIB_OK)
+        st = fib__job_segment_stream(p, in, staged, &info, budget, env, res,
+                                     err);
+    fib_fmt_txn *t = own ? own : env ? env->txn : NULL;
+    if (st != FIB_OK && t)
+        fib_fmt_txn_explain(t, err);
+    st = fib_job_finish(env, own, st, err);
+    *streamed = true;
+    return st;
+}
+
 static fib_status job_segment_run(const fib_job_segment_params *p,
                                   const char *in, const char *out,
                                   const fib_job_env *env,
@@ -218,6 +279,19 @@ static fib_status job_segment_run(const fib_job_segment_params *p,
     if (!res)
         return fib_error_set(err, FIB_ENOMEM, "segment: out of memory");
     const int conn = p->connectivity ? p->connectivity : 6;
+    bool streamed = false;
+    st = stream_if_big(p, in, out, env, res, &streamed, err);
+    if (st || streamed) {
+        if (!st) {
+            say_thresholds(env, res);
+            fib_job_say(env, FIB_JOB_RESULT, "wrote %s (%zu x %zu x %zu)", out,
+                        res->nx, res->ny, res->nz);
+            if (res_out)
+                *res_out = *res;
+        }
+        free(res);
+        return st;
+    }
     fib_volume vol = {0}, lab = {0};
     st = fib_fmt_volume_read(in, NULL, &vol, NULL, err);
     if (st == FIB_OK && p->voxel_nm[0] > 0)
@@ -225,14 +299,8 @@ static fib_status job_segment_run(const fib_job_segment_params *p,
     if (st == FIB_OK)
         st = classify(p, conn, &vol, &lab, res, err);
     fib_volume_clear(&vol);
-    if (st == FIB_OK) {
-        char line[4096];
-        size_t used = (size_t)snprintf(line, sizeof line, "thresholds:");
-        for (size_t i = 0; i < res->n_thresholds && used < sizeof line; i++)
-            used += (size_t)snprintf(line + used, sizeof line - used, " %.6g",
-                                     res->thresholds[i]);
-        fib_job_say(env, FIB_JOB_RESULT, "%s", line);
-    }
+    if (st == FIB_OK)
+        say_thresholds(env, res);
     if (st == FIB_OK && (p->open_nm > 0 || p->close_nm > 0 || p->fill_holes ||
                          p->min_size_vox > 0))
         st = clean_classes(p, conn, res->n_thresholds, &lab, err);

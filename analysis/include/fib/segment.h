@@ -50,6 +50,26 @@ FIB_API FIB_NODISCARD fib_status fib_recon_multi_otsu(const fib_volume *vol,
                                                       fib_error *err);
 
 /**
+ * The streaming form of the two above, for volumes read slab by slab:
+ * fib_recon_hist_add() adds the finite voxels of @p vol (u8, u16, f32) to
+ * @p count[FIB_OTSU_BINS], the histogram over [@p lo, @p hi] (the min and
+ * max of the whole volume's finite voxels, found by a first pass); then
+ * fib_recon_multi_otsu_hist() gives the thresholds.  Same bins, same sums,
+ * same arithmetic as fib_recon_multi_otsu() on the whole volume: the same
+ * thresholds, bit for bit.  Errors: FIB_EINVAL (lo >= hi, u32 input,
+ * classes).
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_hist_add(const fib_volume *vol,
+                                                    double lo, double hi,
+                                                    double *count,
+                                                    fib_error *err);
+FIB_API FIB_NODISCARD fib_status fib_recon_multi_otsu_hist(const double *count,
+                                                           double lo, double hi,
+                                                           int classes,
+                                                           double *thresholds,
+                                                           fib_error *err);
+
+/**
  * Classify each voxel by @p n ascending thresholds: label = number of
  * thresholds the value is strictly greater than (0..n).  @p labels is a
  * new owned u32 volume with the voxel sizes of @p vol.

@@ -122,6 +122,18 @@ FIB_API FIB_NODISCARD fib_status fib_fmt_probe(const char *path,
                                                fib_error *err);
 
 /**
+ * Read sections [@p z0, @p z0 + @p count) of a volume (TIFF pages, MRC /
+ * NRRD sections, OME-Zarr level 0 -- only the chunks holding them) into a
+ * new owned volume of count sections, as fib_fmt_volume_read() would give
+ * them (opts->page ignored): the slab reader of streaming work.  Errors:
+ * those of fib_fmt_volume_read(), FIB_ERANGE (sections beyond the file),
+ * FIB_EINVAL (count 0; a PNG beyond its one image).
+ */
+FIB_API FIB_NODISCARD fib_status fib_fmt_volume_read_z(
+    const char *path, const fib_fmt_read_opts *opts, size_t z0, size_t count,
+    fib_volume *vol, fib_fmt_meta *meta, fib_error *err);
+
+/**
  * Read one 2D image (page opts->page of a TIFF stack, section opts->page of
  * an MRC or NRRD volume; only that slice is read) into a new owned image of
  * the file's pixel type (RGB/RGBA is converted to grey, ITU-R BT.709 luma

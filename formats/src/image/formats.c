@@ -180,16 +180,19 @@ static void meta_to_voxels(const fib_fmt_meta *m, fib_volume *vol)
         vol->voxel_size_nm[2] = m->voxel_depth_nm;
 }
 
+/* Sections [page, page + count) of @p path (count 0: every section, page
+ * ignored). */
 static fib_status read_any(const char *path, const fib_fmt_read_opts *opts,
-                           bool one_page, fib_volume *vol, fib_fmt_meta *meta,
-                           fib_error *err)
+                           size_t z0, size_t count, fib_volume *vol,
+                           fib_fmt_meta *meta, fib_error *err)
 {
     fib_fmt_kind kind;
     fib_status st = fib__detect(path, &kind, err);
     if (st != FIB_OK)
         return st;
-    const size_t page = opts ? opts->page : 0;
-    if (one_page && page > 0 && kind == FIB_FMT_PNG)
+    const bool one_page = count > 0;
+    const size_t page = one_page ? z0 : 0;
+    if (one_page && (page > 0 || count > 1) && kind == FIB_FMT_PNG)
         return fib_error_set(err, FIB_ERANGE,
                              "%s: page %zu requested, the file has 1 page",
                              path, page);
@@ -198,21 +201,17 @@ static fib_status read_any(const char *path, const fib_fmt_read_opts *opts,
         st = fib__png_read(path, opts, vol, meta, err);
         break;
     case FIB_FMT_TIFF:
-        st = fib__tiff_read(path, opts, one_page ? page : 0, one_page ? 1 : 0,
-                            vol, meta, err);
+        st = fib__tiff_read(path, opts, page, count, vol, meta, err);
         break;
     case FIB_FMT_MRC:
-        st = fib__mrc_read(path, opts, one_page ? page : 0, one_page ? 1 : 0,
-                           vol, meta, err);
+        st = fib__mrc_read(path, opts, page, count, vol, meta, err);
         break;
     case FIB_FMT_NRRD:
-        st = fib__nrrd_read(path, opts, one_page ? page : 0, one_page ? 1 : 0,
-                            vol, meta, err);
+        st = fib__nrrd_read(path, opts, page, count, vol, meta, err);
         break;
     case FIB_FMT_ZARR:
         /* one page: only the chunks holding that section are read */
-        st = fib__zarr_read_z(path, opts, one_page ? page : 0, one_page ? 1 : 0,
-                              vol, err);
+        st = fib__zarr_read_z(path, opts, page, count, vol, err);
         if (st == FIB_OK) {
             meta->pixel_size_nm[0] =
                 vol->voxel_size_nm[0] > 0 ? vol->voxel_size_nm[0] : (double)NAN;
@@ -266,7 +265,22 @@ fib_status fib_fmt_volume_read(const char *path, const fib_fmt_read_opts *opts,
     memset(vol, 0, sizeof *vol);
     fib_fmt_meta *m = meta ? meta : &local;
     fib_fmt_meta_init(m);
-    return read_any(path, opts, false, vol, m, err);
+    return read_any(path, opts, 0, 0, vol, m, err);
+}
+
+fib_status fib_fmt_volume_read_z(const char *path,
+                                 const fib_fmt_read_opts *opts, size_t z0,
+                                 size_t count, fib_volume *vol,
+                                 fib_fmt_meta *meta, fib_error *err)
+{
+    fib_fmt_meta local;
+    if (!vol || count == 0)
+        return fib_error_set(err, FIB_EINVAL,
+                             "formats: read_z needs a volume and count >= 1");
+    memset(vol, 0, sizeof *vol);
+    fib_fmt_meta *m = meta ? meta : &local;
+    fib_fmt_meta_init(m);
+    return read_any(path, opts, z0, count, vol, m, err);
 }
 
 fib_status fib_fmt_image_read(const char *path, const fib_fmt_read_opts *opts,
@@ -281,7 +295,8 @@ fib_status fib_fmt_image_read(const char *path, const fib_fmt_read_opts *opts,
     memset(&vol, 0, sizeof vol);
     fib_fmt_meta *m = meta ? meta : &local;
     fib_fmt_meta_init(m);
-    fib_status st = read_any(path, opts, true, &vol, m, err);
+    fib_status st =
+        read_any(path, opts, opts ? opts->page : 0, 1, &vol, m, err);
     if (st != FIB_OK)
         return st;
     img->type = vol.type;

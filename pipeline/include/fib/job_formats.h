@@ -21,7 +21,17 @@ extern "C" {
 typedef struct fib_job_convert_params {
     fib_fmt_read_opts read;   /**< keep_databar, max_bytes */
     fib_fmt_write_opts write; /**< nrrd_gzip, tiff_compression */
+    /** One compression name for both writers (overrides write's): TIFF
+     *  takes none, deflate or lzw; OME-Zarr none, zlib (= deflate) or
+     *  blosc; the output's extension picks which.  NULL = write's. */
+    const char *compress;
 } fib_job_convert_params;
+
+/** Apply @p name to @p w as fib_job_convert_params.compress does.
+ *  Errors: FIB_EINVAL naming the accepted names. */
+FIB_API FIB_NODISCARD fib_status fib_job_convert_compress(const char *name,
+                                                          fib_fmt_write_opts *w,
+                                                          fib_error *err);
 
 /** Size of the converted volume. */
 typedef struct fib_job_convert_result {

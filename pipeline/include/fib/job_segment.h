@@ -59,6 +59,13 @@ typedef struct fib_job_segment_params {
     int connectivity;         /**< 6, 18 or 26; 0 = 6 */
     double voxel_nm[3];       /**< voxel size when > 0 (else the
                                    file's) */
+    /** Memory budget, bytes; 0 = FIB_BUDGET_DEFAULT_BYTES (1 GiB).  A
+     *  volume whose whole-volume work (input + labels, about 6 bytes per
+     *  voxel for u8 input) does not fit is streamed in slabs when the
+     *  method is Otsu, multi-Otsu or manual without clean-up or watershed
+     *  (the same output, byte for byte); otherwise refused (FIB_EBUDGET)
+     *  naming what it would need. */
+    size_t memory_bytes;
 } fib_job_segment_params;
 
 /** What a fib_job_segment() call found. */
