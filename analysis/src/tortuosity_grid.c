@@ -1,0 +1,290 @@
+/*
+ * tortuosity_grid.c -- fine-level kernels of the tortuosity solver on the
+ * compact grid of active voxels (tortuosity_internal.h).
+ *
+ * Every kernel walks one z slice per loop iteration: rows y, words w, set
+ * bits b (x = 64 w + b), the unknowns in raster order.  Vectors are float
+ * except the iterate x of the conjugate-gradient method (double, see
+ * tortuosity.c); stencil sums and all reductions are accumulated in double,
+ * reductions per slice into G->part and summed in slice order, so results
+ * do not depend on the thread count.
+ */
+#include <string.h>
+
+#include "tortuosity_internal.h"
+
+static double sum_parts(const fib__tgrid *G)
+{
+    double t = 0;
+    for (size_t z = 0; z < G->nz; z++)
+        t += G->part[z];
+    return t;
+}
+
+static inline size_t tg_ctz(uint64_t v)
+{
+    return (size_t)__builtin_ctzll(v);
+}
+
+double fib__tg_residual(const fib__tgrid *G, const double *x, float *r,
+                        double *bb)
+{
+    double bsum = 0;
+    if (bb) {
+        /* ||b||^2 = gb^2 times the number of inlet voxels */
+        size_t nin = 0;
+        for (size_t z = 0; z < G->nz; z++)
+            for (size_t y = 0; y < G->ny; y++)
+                for (size_t w = 0; w < G->W; w++) {
+                    uint64_t v = G->bits[(z * G->ny + y) * G->W + w];
+                    if (G->axis == 0)
+                        nin += (w == 0) ? (v & 1) : 0;
+                    else if ((G->axis == 1 && y == 0) ||
+                             (G->axis == 2 && z == 0))
+                        nin += fib__popc64(v);
+                }
+        bsum = G->gb * G->gb * (double)nin;
+    }
+#pragma omp parallel for schedule(static)
+    for (size_t z = 0; z < G->nz; z++) {
+        double acc = 0;
+        size_t nb[6];
+        for (size_t y = 0; y < G->ny; y++)
+            for (size_t w = 0; w < G->W; w++) {
+                size_t wi = (z * G->ny + y) * G->W + w;
+                uint64_t v = G->bits[wi];
+                size_t i = (size_t)G->wbase[wi];
+                while (v) {
+                    unsigned b = (unsigned)tg_ctz(v);
+                    v &= v - 1;
+                    unsigned c =
+                        fib__tg_cell(G, wi, b, 64 * w + b, y, z, i, nb);
+                    double ri = ((c & FIB__T_IN) ? G->gb : 0.0) -
+                                fib__tg_diag(G, c) * x[i] +
+                                fib__tg_nbsum_d(G, c, nb, x);
+                    r[i] = (float)ri;
+                    acc += ri * ri;
+                    i++;
+                }
+            }
+        G->part[z] = acc;
+    }
+    if (bb)
+        *bb = bsum;
+    return sum_parts(G);
+}
+
+double fib__tg_apply(const fib__tgrid *G, const float *p, float *q)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t z = 0; z < G->nz; z++) {
+        double acc = 0;
+        size_t nb[6];
+        for (size_t y = 0; y < G->ny; y++)
+            for (size_t w = 0; w < G->W; w++) {
+                size_t wi = (z * G->ny + y) * G->W + w;
+                uint64_t v = G->bits[wi];
+                size_t i = (size_t)G->wbase[wi];
+                while (v) {
+                    unsigned b = (unsigned)tg_ctz(v);
+                    v &= v - 1;
+                    unsigned c =
+                        fib__tg_cell(G, wi, b, 64 * w + b, y, z, i, nb);
+                    double qi = fib__tg_diag(G, c) * (double)p[i] -
+                                fib__tg_nbsum_f(G, c, nb, p);
+                    q[i] = (float)qi;
+                    acc += (double)p[i] * qi;
+                    i++;
+                }
+            }
+        G->part[z] = acc;
+    }
+    return sum_parts(G);
+}
+
+void fib__tg_jacobi(const fib__tgrid *G, const float *r, float *z_out)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t z = 0; z < G->nz; z++) {
+        size_t nb[6];
+        for (size_t y = 0; y < G->ny; y++)
+            for (size_t w = 0; w < G->W; w++) {
+                size_t wi = (z * G->ny + y) * G->W + w;
+                uint64_t v = G->bits[wi];
+                size_t i = (size_t)G->wbase[wi];
+                while (v) {
+                    unsigned b = (unsigned)tg_ctz(v);
+                    v &= v - 1;
+                    unsigned c =
+                        fib__tg_cell(G, wi, b, 64 * w + b, y, z, i, nb);
+                    z_out[i] = (float)((double)r[i] / fib__tg_diag(G, c));
+                    i++;
+                }
+            }
+    }
+}
+
+/* coordinate along the transport axis */
+static inline size_t along(const fib__tgrid *G, size_t x, size_t y, size_t z)
+{
+    return G->axis == 0 ? x : G->axis == 1 ? y : z;
+}
+
+void fib__tg_ramp(const fib__tgrid *G, double *x)
+{
+    double na = (double)(G->axis == 0 ? G->nx : G->axis == 1 ? G->ny : G->nz);
+#pragma omp parallel for schedule(static)
+    for (size_t z = 0; z < G->nz; z++)
+        for (size_t y = 0; y < G->ny; y++)
+            for (size_t w = 0; w < G->W; w++) {
+                size_t wi = (z * G->ny + y) * G->W + w;
+                uint64_t v = G->bits[wi];
+                size_t i = (size_t)G->wbase[wi];
+                while (v) {
+                    size_t xx = 64 * w + tg_ctz(v);
+                    v &= v - 1;
+                    x[i++] = 1.0 - ((double)along(G, xx, y, z) + 0.5) / na;
+                }
+            }
+}
+
+void fib__tg_flux(const fib__tgrid *G, const double *x, double *fin,
+                  double *fout)
+{
+    size_t na = G->axis == 0 ? G->nx : G->axis == 1 ? G->ny : G->nz;
+    double a = 0, o = 0;
+    for (size_t z = 0; z < G->nz; z++)
+        for (size_t y = 0; y < G->ny; y++)
+            for (size_t w = 0; w < G->W; w++) {
+                size_t wi = (z * G->ny + y) * G->W + w;
+                uint64_t v = G->bits[wi];
+                size_t i = (size_t)G->wbase[wi];
+                while (v) {
+                    size_t t = along(G, 64 * w + tg_ctz(v), y, z);
+                    v &= v - 1;
+                    if (t == 0)
+                        a += G->gb * (1.0 - x[i]);
+                    if (t == na - 1)
+                        o += G->gb * x[i];
+                    i++;
+                }
+            }
+    *fin = a;
+    *fout = o;
+}
+
+/* bits of the voxels of one colour ((x + y + z) & 1 == colour) in a word */
+static inline uint64_t colour_mask(size_t y, size_t z, int colour)
+{
+    return (((size_t)colour ^ y ^ z) & 1) ? 0xaaaaaaaaaaaaaaaaull
+                                          : 0x5555555555555555ull;
+}
+
+void fib__tg_gs(const fib__tgrid *G, float *x, const float *b, int colour)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t z = 0; z < G->nz; z++) {
+        size_t nb[6];
+        for (size_t y = 0; y < G->ny; y++) {
+            uint64_t cm = colour_mask(y, z, colour);
+            for (size_t w = 0; w < G->W; w++) {
+                size_t wi = (z * G->ny + y) * G->W + w;
+                uint64_t all = G->bits[wi], v = all & cm;
+                while (v) {
+                    unsigned k = (unsigned)tg_ctz(v);
+                    v &= v - 1;
+                    size_t i = (size_t)G->wbase[wi] +
+                               fib__popc64(all & ((1ull << k) - 1));
+                    unsigned c =
+                        fib__tg_cell(G, wi, k, 64 * w + k, y, z, i, nb);
+                    x[i] =
+                        (float)(((double)b[i] + fib__tg_nbsum_f(G, c, nb, x)) /
+                                fib__tg_diag(G, c));
+                }
+            }
+        }
+    }
+}
+
+void fib__tg_coarsen(const fib__tgrid *G, fib__tlevel *C)
+{
+    /* coarse slice K gathers fine slices 2K, 2K+1 only: independent.
+       dir collects the Dirichlet (inlet/outlet) terms; the coarse diagonal
+       is that plus the couplings to the neighbouring aggregates
+       (tortuosity_mg.c), a sum of positive terms. */
+#pragma omp parallel for schedule(static)
+    for (size_t K = 0; K < C->nz; K++) {
+        size_t nb[6];
+        for (size_t z = 2 * K; z < 2 * K + 2 && z < G->nz; z++)
+            for (size_t y = 0; y < G->ny; y++)
+                for (size_t w = 0; w < G->W; w++) {
+                    size_t wi = (z * G->ny + y) * G->W + w;
+                    uint64_t v = G->bits[wi];
+                    size_t i = (size_t)G->wbase[wi];
+                    while (v) {
+                        unsigned k = (unsigned)tg_ctz(v);
+                        v &= v - 1;
+                        size_t xx = 64 * w + k;
+                        unsigned c = fib__tg_cell(G, wi, k, xx, y, z, i++, nb);
+                        size_t I = (K * C->ny + y / 2) * C->nx + xx / 2;
+                        double dir = ((c & FIB__T_IN) ? G->gb : 0.0) +
+                                     ((c & FIB__T_OUT) ? G->gb : 0.0);
+                        C->dir[I] += (float)dir;
+                        if ((xx & 1) && (c & FIB__T_XP))
+                            C->gx[I] += (float)G->g[0];
+                        if ((y & 1) && (c & FIB__T_YP))
+                            C->gy[I] += (float)G->g[1];
+                        if ((z & 1) && (c & FIB__T_ZP))
+                            C->gz[I] += (float)G->g[2];
+                    }
+                }
+    }
+}
+
+void fib__tg_restrict(const fib__tgrid *G, const float *x, const float *b,
+                      fib__tlevel *C)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t K = 0; K < C->nz; K++) {
+        size_t nb[6];
+        memset(C->b + K * C->nx * C->ny, 0, sizeof(float) * C->nx * C->ny);
+        for (size_t z = 2 * K; z < 2 * K + 2 && z < G->nz; z++)
+            for (size_t y = 0; y < G->ny; y++)
+                for (size_t w = 0; w < G->W; w++) {
+                    size_t wi = (z * G->ny + y) * G->W + w;
+                    uint64_t v = G->bits[wi];
+                    size_t i = (size_t)G->wbase[wi];
+                    while (v) {
+                        unsigned k = (unsigned)tg_ctz(v);
+                        v &= v - 1;
+                        size_t xx = 64 * w + k;
+                        unsigned c = fib__tg_cell(G, wi, k, xx, y, z, i, nb);
+                        double ri = (double)b[i] -
+                                    fib__tg_diag(G, c) * (double)x[i] +
+                                    fib__tg_nbsum_f(G, c, nb, x);
+                        C->b[(K * C->ny + y / 2) * C->nx + xx / 2] += (float)ri;
+                        i++;
+                    }
+                }
+    }
+}
+
+void fib__tg_prolong(const fib__tgrid *G, float *x, const fib__tlevel *C,
+                     float wt)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t z = 0; z < G->nz; z++)
+        for (size_t y = 0; y < G->ny; y++) {
+            const float *crow = C->x + ((z / 2) * C->ny + y / 2) * C->nx;
+            for (size_t w = 0; w < G->W; w++) {
+                size_t wi = (z * G->ny + y) * G->W + w;
+                uint64_t v = G->bits[wi];
+                size_t i = (size_t)G->wbase[wi];
+                while (v) {
+                    size_t xx = 64 * w + tg_ctz(v);
+                    v &= v - 1;
+                    x[i++] += wt * crow[xx / 2];
+                }
+            }
+        }
+}
