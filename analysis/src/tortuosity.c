@@ -297,6 +297,7 @@ static fib_status tortuosity_body(const fib_volume *mask, int axis,
                      .g = {sp[1] * sp[2] / sp[0], sp[0] * sp[2] / sp[1],
                            sp[0] * sp[1] / sp[2]}};
     G.gb = 2.0 * G.g[axis];
+    fib__tg_tables(&G);
     G.part = calloc(nz, sizeof *G.part);
     if (!G.part) {
         st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");

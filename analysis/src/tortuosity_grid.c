@@ -26,6 +26,26 @@ static inline size_t tg_ctz(uint64_t v)
     return (size_t)__builtin_ctzll(v);
 }
 
+void fib__tg_tables(fib__tgrid *G)
+{
+    for (unsigned c = 0; c < 256; c++) {
+        double d = 0;
+        for (int a = 0; a < 3; a++)
+            d += G->g[a] *
+                 (double)(((c >> (2 * a)) & 1) + ((c >> (2 * a + 1)) & 1));
+        if (c & FIB__T_IN)
+            d += G->gb;
+        if (c & FIB__T_OUT)
+            d += G->gb;
+        double m = 0;
+        for (int k = 0; k < 6; k++)
+            m += ((c >> k) & 1) ? 0.0 : G->g[k / 2];
+        G->dtab[c] = d;
+        G->mtab[c] = m;
+        G->itab[c] = d > 0 ? 1.0 / d : 0.0;
+    }
+}
+
 double fib__tg_residual(const fib__tgrid *G, const double *x, float *r,
                         double *bb)
 {
@@ -117,7 +137,7 @@ void fib__tg_jacobi(const fib__tgrid *G, const float *r, float *z_out)
                     v &= v - 1;
                     unsigned c =
                         fib__tg_cell(G, wi, b, 64 * w + b, y, z, i, nb);
-                    z_out[i] = (float)((double)r[i] / fib__tg_diag(G, c));
+                    z_out[i] = (float)((double)r[i] * G->itab[c]);
                     i++;
                 }
             }
@@ -198,8 +218,8 @@ void fib__tg_gs(const fib__tgrid *G, float *x, const float *b, int colour)
                     unsigned c =
                         fib__tg_cell(G, wi, k, 64 * w + k, y, z, i, nb);
                     x[i] =
-                        (float)(((double)b[i] + fib__tg_nbsum_f(G, c, nb, x)) /
-                                fib__tg_diag(G, c));
+                        (float)(((double)b[i] + fib__tg_nbsum_f(G, c, nb, x)) *
+                                G->itab[c]);
                 }
             }
         }
@@ -209,9 +229,9 @@ void fib__tg_gs(const fib__tgrid *G, float *x, const float *b, int colour)
 void fib__tg_coarsen(const fib__tgrid *G, fib__tlevel *C)
 {
     /* coarse slice K gathers fine slices 2K, 2K+1 only: independent.
-       dir collects the Dirichlet (inlet/outlet) terms; the coarse diagonal
-       is that plus the couplings to the neighbouring aggregates
-       (tortuosity_mg.c), a sum of positive terms. */
+       diag collects the Dirichlet (inlet/outlet) terms; the coarse
+       diagonal is that plus the couplings to the neighbouring aggregates
+       (added in tortuosity_mg.c), a sum of positive terms. */
 #pragma omp parallel for schedule(static)
     for (size_t K = 0; K < C->nz; K++) {
         size_t nb[6];
@@ -229,7 +249,7 @@ void fib__tg_coarsen(const fib__tgrid *G, fib__tlevel *C)
                         size_t I = (K * C->ny + y / 2) * C->nx + xx / 2;
                         double dir = ((c & FIB__T_IN) ? G->gb : 0.0) +
                                      ((c & FIB__T_OUT) ? G->gb : 0.0);
-                        C->dir[I] += (float)dir;
+                        C->diag[I] += (float)dir;
                         if ((xx & 1) && (c & FIB__T_XP))
                             C->gx[I] += (float)G->g[0];
                         if ((y & 1) && (c & FIB__T_YP))
@@ -244,28 +264,34 @@ void fib__tg_coarsen(const fib__tgrid *G, fib__tlevel *C)
 void fib__tg_restrict(const fib__tgrid *G, const float *x, const float *b,
                       fib__tlevel *C)
 {
+    /* called after a red-black sweep that ended with black (colour 1):
+       the residual of the black voxels is zero (each was just solved
+       exactly for its red neighbours), so only the red ones are summed */
 #pragma omp parallel for schedule(static)
     for (size_t K = 0; K < C->nz; K++) {
         size_t nb[6];
         memset(C->b + K * C->nx * C->ny, 0, sizeof(float) * C->nx * C->ny);
         for (size_t z = 2 * K; z < 2 * K + 2 && z < G->nz; z++)
-            for (size_t y = 0; y < G->ny; y++)
+            for (size_t y = 0; y < G->ny; y++) {
+                uint64_t cm = colour_mask(y, z, 0);
+                float *crow = C->b + (K * C->ny + y / 2) * C->nx;
                 for (size_t w = 0; w < G->W; w++) {
                     size_t wi = (z * G->ny + y) * G->W + w;
-                    uint64_t v = G->bits[wi];
-                    size_t i = (size_t)G->wbase[wi];
+                    uint64_t all = G->bits[wi], v = all & cm;
                     while (v) {
                         unsigned k = (unsigned)tg_ctz(v);
                         v &= v - 1;
                         size_t xx = 64 * w + k;
+                        size_t i = (size_t)G->wbase[wi] +
+                                   fib__popc64(all & ((1ull << k) - 1));
                         unsigned c = fib__tg_cell(G, wi, k, xx, y, z, i, nb);
                         double ri = (double)b[i] -
                                     fib__tg_diag(G, c) * (double)x[i] +
                                     fib__tg_nbsum_f(G, c, nb, x);
-                        C->b[(K * C->ny + y / 2) * C->nx + xx / 2] += (float)ri;
-                        i++;
+                        crow[xx / 2] += (float)ri;
                     }
                 }
+            }
     }
 }
 

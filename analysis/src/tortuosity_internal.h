@@ -44,6 +44,9 @@ typedef struct fib__tgrid {
     uint64_t *bits;    /* ny * nz * W words, bit x of row (y, z) */
     uint64_t *wbase;   /* ny * nz * W + 1: active voxels before each word */
     double *part;      /* nz per-slice partial sums (fixed-order reductions) */
+    double dtab[256];  /* diagonal of each stencil code (fib__tg_tables) */
+    double itab[256];  /* its inverse (0 for code 0) */
+    double mtab[256];  /* sum of the conductances of the missing neighbours */
 } fib__tgrid;
 
 static inline unsigned fib__popc64(uint64_t v)
@@ -68,30 +71,27 @@ static inline unsigned fib__tg_cell(const fib__tgrid *G, size_t wi, unsigned b,
                                     size_t nb[6])
 {
     const uint64_t *bits = G->bits;
-    const uint64_t below = (1ull << b) - 1;
+    const uint64_t below = (1ull << b) - 1, cur = bits[wi];
     const size_t W = G->W, Wz = G->W * G->ny;
-    unsigned c = 0;
-    for (int k = 0; k < 6; k++)
-        nb[k] = i; /* missing neighbours point at the voxel itself */
-    if (x > 0 && (b ? (bits[wi] >> (b - 1)) & 1 : bits[wi - 1] >> 63)) {
-        c |= FIB__T_XM;
-        nb[0] = i - 1;
-    }
-    if (x + 1 < G->nx &&
-        (b < 63 ? (bits[wi] >> (b + 1)) & 1 : bits[wi + 1] & 1)) {
-        c |= FIB__T_XP;
-        nb[1] = i + 1;
-    }
-    size_t off[4] = {wi - W, wi + W, wi - Wz, wi + Wz};
-    bool ok[4] = {y > 0, y + 1 < G->ny, z > 0, z + 1 < G->nz};
+    /* branch-free in the (random) neighbour bits: a missing neighbour
+       points at i itself; only the (predictable) borders branch */
+    size_t h =
+        x > 0 ? (size_t)((b ? cur >> (b - 1) : bits[wi - 1] >> 63) & 1) : 0;
+    unsigned c = (unsigned)h;
+    nb[0] = i - h;
+    h = x + 1 < G->nx ? (size_t)((b < 63 ? cur >> (b + 1) : bits[wi + 1]) & 1)
+                      : 0;
+    c |= (unsigned)h << 1;
+    nb[1] = i + h;
+    const size_t off[4] = {wi - W, wi + W, wi - Wz, wi + Wz};
+    const bool ok[4] = {y > 0, y + 1 < G->ny, z > 0, z + 1 < G->nz};
     for (int k = 0; k < 4; k++) {
-        if (!ok[k])
-            continue;
-        uint64_t v = bits[off[k]];
-        if ((v >> b) & 1) {
-            c |= FIB__T_YM << k;
-            nb[2 + k] = (size_t)G->wbase[off[k]] + fib__popc64(v & below);
-        }
+        size_t o = ok[k] ? off[k] : wi;
+        uint64_t v = ok[k] ? bits[o] : 0;
+        h = (size_t)((v >> b) & 1);
+        c |= (unsigned)h << (2 + k);
+        size_t r = (size_t)G->wbase[o] + fib__popc64(v & below);
+        nb[2 + k] = i + h * (r - i);
     }
     size_t t = G->axis == 0 ? x : G->axis == 1 ? y : z;
     size_t na = G->axis == 0 ? G->nx : G->axis == 1 ? G->ny : G->nz;
@@ -102,42 +102,41 @@ static inline unsigned fib__tg_cell(const fib__tgrid *G, size_t wi, unsigned b,
     return c;
 }
 
-/* Diagonal of the stencil with bits @p c. */
+/* Diagonal of the stencil with bits @p c (a table: the stencil takes at
+ * most 256 forms; no division in the kernels). */
 static inline double fib__tg_diag(const fib__tgrid *G, unsigned c)
 {
-    double d = 0;
-    for (int a = 0; a < 3; a++)
-        d +=
-            G->g[a] * (double)(((c >> (2 * a)) & 1) + ((c >> (2 * a + 1)) & 1));
-    if (c & FIB__T_IN)
-        d += G->gb;
-    if (c & FIB__T_OUT)
-        d += G->gb;
-    return d;
+    return G->dtab[c];
 }
 
 /* sum over neighbours of conductance times v (float / double vectors) */
 static inline double fib__tg_nbsum_f(const fib__tgrid *G, unsigned c,
                                      const size_t nb[6], const float *v)
 {
-    double s = 0;
-    for (int k = 0; k < 6; k++)
-        s += (double)((c >> k) & 1) * G->g[k / 2] * (double)v[nb[k]];
-    return s;
+    /* missing neighbours point at the voxel itself: their terms are
+       taken out again with the tabulated weight mtab[c] (nb[0] + (c & 1)
+       is the voxel itself) */
+    return G->g[0] * ((double)v[nb[0]] + (double)v[nb[1]]) +
+           G->g[1] * ((double)v[nb[2]] + (double)v[nb[3]]) +
+           G->g[2] * ((double)v[nb[4]] + (double)v[nb[5]]) -
+           G->mtab[c] * (double)v[nb[0] + (c & 1)];
 }
 
 static inline double fib__tg_nbsum_d(const fib__tgrid *G, unsigned c,
                                      const size_t nb[6], const double *v)
 {
-    double s = 0;
-    for (int k = 0; k < 6; k++)
-        s += (double)((c >> k) & 1) * G->g[k / 2] * v[nb[k]];
-    return s;
+    /* missing neighbours point at the voxel itself: their terms are
+       taken out again with the tabulated weight mtab[c] (nb[0] + (c & 1)
+       is the voxel itself) */
+    return G->g[0] * (v[nb[0]] + v[nb[1]]) + G->g[1] * (v[nb[2]] + v[nb[3]]) +
+           G->g[2] * (v[nb[4]] + v[nb[5]]) - G->mtab[c] * v[nb[0] + (c & 1)];
 }
 
 /* ---- fine-level kernels (tortuosity_grid.c); all loops are over z slices,
  * reductions per slice summed in order: thread-count independent ---- */
 
+/* fill G->dtab and G->itab from G->g and G->gb */
+void fib__tg_tables(fib__tgrid *G);
 /* r = b - A x with b = gb on inlet voxels; returns ||r||^2 (double) and
  * ||b||^2 in *bb when not NULL */
 double fib__tg_residual(const fib__tgrid *G, const double *x, float *r,
@@ -155,18 +154,20 @@ void fib__tg_flux(const fib__tgrid *G, const double *x, double *fin,
 void fib__tg_gs(const fib__tgrid *G, float *x, const float *b, int colour);
 
 /* A dense coarse level (2x2x2 aggregates of the level above): couplings to
- * the +x/+y/+z neighbour, the inlet/outlet (Dirichlet) part of the
- * diagonal, iterate, rhs.  The diagonal is dir plus the six couplings, a
- * sum of positive terms (no cancellation in float); 0 = no active cell. */
+ * the +x/+y/+z neighbour, diagonal (0 = no active cell), iterate, rhs.
+ * While the levels are built, diag holds only the inlet/outlet (Dirichlet)
+ * part; the diagonal is then that plus the six couplings, a sum of
+ * positive terms (no cancellation in float). */
 typedef struct fib__tlevel {
     size_t nx, ny, nz, n;
-    float *gx, *gy, *gz, *dir, *x, *b;
+    float *gx, *gy, *gz, *diag, *x, *b;
 } fib__tlevel;
 
 /* Galerkin operator of the first coarse level from the fine grid (level C
  * allocated and zeroed). */
 void fib__tg_coarsen(const fib__tgrid *G, fib__tlevel *C);
-/* C->b = restriction (sum over the aggregate) of b - A x */
+/* C->b = restriction (sum over the aggregate) of b - A x, right after a
+ * fib__tg_gs sweep of colour 1 (the residual of colour 1 is then zero) */
 void fib__tg_restrict(const fib__tgrid *G, const float *x, const float *b,
                       fib__tlevel *C);
 /* x += w * (piecewise-constant prolongation of C->x) */

@@ -18,7 +18,7 @@
  *
  * The finest level is the compact grid of active voxels (kernels in
  * tortuosity_grid.c); the coarse levels are dense grids in float (24 bytes
- * per coarse cell: 3 couplings, the Dirichlet part of the diagonal, x, b --
+ * per coarse cell: 3 couplings, the diagonal, x, b --
  * the residual is formed inside the restriction, no vector of its own), in
  * all about 3.4 bytes per fine voxel.  A W-cycle (the coarse problem is
  * visited twice, the second time continuing from the first iterate, which
@@ -51,7 +51,7 @@ static void level_free(fib__tlevel *L)
     free(L->gx);
     free(L->gy);
     free(L->gz);
-    free(L->dir);
+    free(L->diag);
     free(L->x);
     free(L->b);
 }
@@ -65,25 +65,30 @@ static bool level_alloc(fib__tlevel *L, size_t fnx, size_t fny, size_t fnz)
     L->gx = calloc(L->n, sizeof(float));
     L->gy = calloc(L->n, sizeof(float));
     L->gz = calloc(L->n, sizeof(float));
-    L->dir = calloc(L->n, sizeof(float));
+    L->diag = calloc(L->n, sizeof(float));
     L->x = calloc(L->n, sizeof(float));
     L->b = calloc(L->n, sizeof(float));
-    return L->gx && L->gy && L->gz && L->dir && L->x && L->b;
+    return L->gx && L->gy && L->gz && L->diag && L->x && L->b;
 }
 
-/* diagonal of cell i at (x, y, z): Dirichlet part plus the six couplings */
-static inline float diag_at(const fib__tlevel *L, size_t i, size_t x, size_t y,
-                            size_t z)
+/* diag = Dirichlet part (as built) plus the six couplings */
+static void finish_diag(fib__tlevel *L)
 {
     size_t nxy = L->nx * L->ny;
-    float d = L->dir[i] + L->gx[i] + L->gy[i] + L->gz[i];
-    if (x > 0)
-        d += L->gx[i - 1];
-    if (y > 0)
-        d += L->gy[i - L->nx];
-    if (z > 0)
-        d += L->gz[i - nxy];
-    return d;
+#pragma omp parallel for schedule(static) if (L->n > 65536)
+    for (size_t z = 0; z < L->nz; z++)
+        for (size_t y = 0; y < L->ny; y++)
+            for (size_t x = 0; x < L->nx; x++) {
+                size_t i = (z * L->ny + y) * L->nx + x;
+                float d = L->diag[i] + L->gx[i] + L->gy[i] + L->gz[i];
+                if (x > 0)
+                    d += L->gx[i - 1];
+                if (y > 0)
+                    d += L->gy[i - L->nx];
+                if (z > 0)
+                    d += L->gz[i - nxy];
+                L->diag[i] = d;
+            }
 }
 
 /* Sum of couplings times neighbour values at cell i of (x, y, z). */
@@ -117,7 +122,7 @@ static void coarsen_dense(const fib__tlevel *F, fib__tlevel *C)
                 for (size_t x = 0; x < F->nx; x++) {
                     size_t i = (z * F->ny + y) * F->nx + x;
                     size_t I = (K * C->ny + y / 2) * C->nx + x / 2;
-                    C->dir[I] += F->dir[i];
+                    C->diag[I] += F->diag[i];
                     if (x & 1)
                         C->gx[I] += F->gx[i];
                     if (y & 1)
@@ -135,7 +140,7 @@ static void gs_color(const fib__tlevel *L, float *x, const float *b, int color)
             size_t x0 = (size_t)((color + (int)((y + z) & 1)) & 1);
             for (size_t xx = x0; xx < L->nx; xx += 2) {
                 size_t i = (z * L->ny + y) * L->nx + xx;
-                float d = diag_at(L, i, xx, y, z);
+                float d = L->diag[i];
                 if (d == 0)
                     continue;
                 x[i] = (b[i] + nb_sum(L, x, i, xx, y, z)) / d;
@@ -143,7 +148,8 @@ static void gs_color(const fib__tlevel *L, float *x, const float *b, int color)
         }
 }
 
-/* C->b = aggregate sums of the residual b - A x of level L */
+/* C->b = aggregate sums of the residual b - A x of level L, after a sweep
+ * that ended with colour 1: only colour 0 has a non-zero residual */
 static void restrict_dense(const fib__tlevel *L, fib__tlevel *C)
 {
 #pragma omp parallel for schedule(static) if (L->n > 65536)
@@ -151,9 +157,9 @@ static void restrict_dense(const fib__tlevel *L, fib__tlevel *C)
         memset(C->b + K * C->nx * C->ny, 0, sizeof(float) * C->nx * C->ny);
         for (size_t z = 2 * K; z < 2 * K + 2 && z < L->nz; z++)
             for (size_t y = 0; y < L->ny; y++)
-                for (size_t xx = 0; xx < L->nx; xx++) {
+                for (size_t xx = (y + z) & 1; xx < L->nx; xx += 2) {
                     size_t i = (z * L->ny + y) * L->nx + xx;
-                    float d = diag_at(L, i, xx, y, z);
+                    float d = L->diag[i];
                     if (d == 0)
                         continue;
                     C->b[(K * C->ny + y / 2) * C->nx + xx / 2] +=
@@ -169,7 +175,7 @@ static void prolong_dense(fib__tlevel *L, const fib__tlevel *C)
         for (size_t y = 0; y < L->ny; y++)
             for (size_t xx = 0; xx < L->nx; xx++) {
                 size_t i = (z * L->ny + y) * L->nx + xx;
-                if (diag_at(L, i, xx, y, z) != 0)
+                if (L->diag[i] != 0)
                     L->x[i] += MG_OVERCORRECT *
                                C->x[((z / 2) * C->ny + y / 2) * C->nx + xx / 2];
             }
@@ -234,8 +240,11 @@ fib_status fib__mg_create(const fib__tgrid *G, fib__mg **out, fib_error *err)
         fib__tlevel *C = &mg->lev[mg->nlev++];
         if (!level_alloc(C, F->nx, F->ny, F->nz))
             goto nomem;
-        coarsen_dense(F, C);
+        coarsen_dense(F, C); /* reads the Dirichlet part of F->diag */
+        finish_diag(F);
     }
+    if (mg->nlev > 0)
+        finish_diag(&mg->lev[mg->nlev - 1]);
     *out = mg;
     return FIB_OK;
 nomem:
