@@ -9,7 +9,11 @@
  * reductions per slice into G->part and summed in slice order, so results
  * do not depend on the thread count.
  */
+#include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "tortuosity_internal.h"
 
@@ -44,6 +48,16 @@ void fib__tg_tables(fib__tgrid *G)
         G->mtab[c] = m;
         G->itab[c] = d > 0 ? 1.0 / d : 0.0;
     }
+}
+
+bool fib__tg_rowbuf(fib__tgrid *G)
+{
+    size_t nth = 1;
+#ifdef _OPENMP
+    nth = (size_t)omp_get_max_threads();
+#endif
+    G->rowbuf = malloc(sizeof(float) * 5 * (G->nx + 2) * nth);
+    return G->rowbuf != NULL;
 }
 
 double fib__tg_residual(const fib__tgrid *G, const double *x, float *r,
@@ -91,34 +105,6 @@ double fib__tg_residual(const fib__tgrid *G, const double *x, float *r,
     }
     if (bb)
         *bb = bsum;
-    return sum_parts(G);
-}
-
-double fib__tg_apply(const fib__tgrid *G, const float *p, float *q)
-{
-#pragma omp parallel for schedule(static)
-    for (size_t z = 0; z < G->nz; z++) {
-        double acc = 0;
-        size_t nb[6];
-        for (size_t y = 0; y < G->ny; y++)
-            for (size_t w = 0; w < G->W; w++) {
-                size_t wi = (z * G->ny + y) * G->W + w;
-                uint64_t v = G->bits[wi];
-                size_t i = (size_t)G->wbase[wi];
-                while (v) {
-                    unsigned b = (unsigned)tg_ctz(v);
-                    v &= v - 1;
-                    unsigned c =
-                        fib__tg_cell(G, wi, b, 64 * w + b, y, z, i, nb);
-                    double qi = fib__tg_diag(G, c) * (double)p[i] -
-                                fib__tg_nbsum_f(G, c, nb, p);
-                    q[i] = (float)qi;
-                    acc += (double)p[i] * qi;
-                    i++;
-                }
-            }
-        G->part[z] = acc;
-    }
     return sum_parts(G);
 }
 
@@ -200,13 +186,151 @@ static inline uint64_t colour_mask(size_t y, size_t z, int colour)
                                           : 0x5555555555555555ull;
 }
 
+/* ---- row-buffer kernels: the operator, the smoother and the restriction
+ * (the hot loops) decompress the current row and its four y/z neighbour
+ * rows into zero-padded dense buffers (inactive voxels 0), so that the
+ * stencil sum needs no neighbour ranks; the FIB__T_* bits for the diagonal
+ * come from the bit words alone.  Red-black: a half-sweep reads only the
+ * other colour, which it does not change, so buffers loaded before the
+ * updates of a row are current. ---- */
+
+/* FIB__T_* bits of the active voxel at bit b of word wi, (x, y, z) */
+static inline unsigned row_code(const fib__tgrid *G, size_t wi, unsigned b,
+                                size_t x, size_t y, size_t z)
+{
+    const uint64_t *bits = G->bits, cur = bits[wi];
+    const size_t W = G->W, Wz = G->W * G->ny;
+    unsigned c = 0;
+    if (x > 0)
+        c |= (unsigned)((b ? cur >> (b - 1) : bits[wi - 1] >> 63) & 1);
+    if (x + 1 < G->nx)
+        c |= (unsigned)((b < 63 ? cur >> (b + 1) : bits[wi + 1]) & 1) << 1;
+    if (y > 0)
+        c |= (unsigned)((bits[wi - W] >> b) & 1) << 2;
+    if (y + 1 < G->ny)
+        c |= (unsigned)((bits[wi + W] >> b) & 1) << 3;
+    if (z > 0)
+        c |= (unsigned)((bits[wi - Wz] >> b) & 1) << 4;
+    if (z + 1 < G->nz)
+        c |= (unsigned)((bits[wi + Wz] >> b) & 1) << 5;
+    size_t t = along(G, x, y, z);
+    size_t na = G->axis == 0 ? G->nx : G->axis == 1 ? G->ny : G->nz;
+    if (t == 0)
+        c |= FIB__T_IN;
+    if (t == na - 1)
+        c |= FIB__T_OUT;
+    return c;
+}
+
+/* the calling thread's five row buffers of nx + 2 floats */
+static float *thread_rows(const fib__tgrid *G)
+{
+    size_t t = 0;
+#ifdef _OPENMP
+    t = (size_t)omp_get_thread_num();
+#endif
+    return G->rowbuf + t * 5 * (G->nx + 2);
+}
+
+/* dense copy of row (y, z) of v into buf[1..nx] (0 = inactive; buf[0] and
+ * buf[nx + 1] 0), only the voxels of colour @p sel (-1: all); all zero
+ * when @p ok is false */
+static void row_load(const fib__tgrid *G, size_t y, size_t z, bool ok, int sel,
+                     const float *v, float *buf)
+{
+    memset(buf, 0, sizeof(float) * (G->nx + 2));
+    if (!ok)
+        return;
+    uint64_t cm = sel < 0 ? ~0ull : colour_mask(y, z, sel);
+    for (size_t w = 0; w < G->W; w++) {
+        size_t wi = (z * G->ny + y) * G->W + w;
+        uint64_t all = G->bits[wi], m = all & cm;
+        size_t i0 = (size_t)G->wbase[wi];
+        while (m) {
+            unsigned k = (unsigned)tg_ctz(m);
+            m &= m - 1;
+            buf[1 + 64 * w + k] =
+                v[i0 + (sel < 0 ? 0 : fib__popc64(all & ((1ull << k) - 1)))];
+            if (sel < 0)
+                i0++;
+        }
+    }
+}
+
+/* R[0..4] = rows (y, z), (y - 1, z), (y + 1, z), (y, z - 1), (y, z + 1) of
+ * v (voxels of colour sel, -1 all), rolled along y: for y > 0 rows y and
+ * y - 1 are the previous call's rows y + 1 and y */
+static void rows_next(const fib__tgrid *G, size_t y, size_t z, int sel,
+                      const float *v, float *R[5])
+{
+    if (y == 0) {
+        row_load(G, y, z, true, sel, v, R[0]);
+        row_load(G, y, z, false, sel, v, R[1]);
+    } else {
+        float *t = R[1];
+        R[1] = R[0];
+        R[0] = R[2];
+        R[2] = t;
+    }
+    row_load(G, y + 1, z, y + 1 < G->ny, sel, v, R[2]);
+    row_load(G, y, z - (z > 0), z > 0, sel, v, R[3]);
+    row_load(G, y, z + 1, z + 1 < G->nz, sel, v, R[4]);
+}
+
+static void rows_init(const fib__tgrid *G, float *R[5])
+{
+    float *B = thread_rows(G);
+    for (int k = 0; k < 5; k++)
+        R[k] = B + (size_t)k * (G->nx + 2);
+}
+
+/* sum over the six neighbours of conductance times value at x */
+static inline double row_nbsum(const fib__tgrid *G, float *const R[5], size_t x)
+{
+    return G->g[0] * ((double)R[0][x] + (double)R[0][x + 2]) +
+           G->g[1] * ((double)R[1][x + 1] + (double)R[2][x + 1]) +
+           G->g[2] * ((double)R[3][x + 1] + (double)R[4][x + 1]);
+}
+
+double fib__tg_apply(const fib__tgrid *G, const float *p, float *q)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t z = 0; z < G->nz; z++) {
+        double acc = 0;
+        float *R[5];
+        rows_init(G, R);
+        for (size_t y = 0; y < G->ny; y++) {
+            rows_next(G, y, z, -1, p, R);
+            for (size_t w = 0; w < G->W; w++) {
+                size_t wi = (z * G->ny + y) * G->W + w;
+                uint64_t v = G->bits[wi];
+                size_t i = (size_t)G->wbase[wi];
+                while (v) {
+                    unsigned b = (unsigned)tg_ctz(v);
+                    v &= v - 1;
+                    size_t x = 64 * w + b;
+                    unsigned c = row_code(G, wi, b, x, y, z);
+                    double qi = G->dtab[c] * (double)p[i] - row_nbsum(G, R, x);
+                    q[i] = (float)qi;
+                    acc += (double)p[i] * qi;
+                    i++;
+                }
+            }
+        }
+        G->part[z] = acc;
+    }
+    return sum_parts(G);
+}
+
 void fib__tg_gs(const fib__tgrid *G, float *x, const float *b, int colour)
 {
 #pragma omp parallel for schedule(static)
     for (size_t z = 0; z < G->nz; z++) {
-        size_t nb[6];
+        float *R[5];
+        rows_init(G, R);
         for (size_t y = 0; y < G->ny; y++) {
             uint64_t cm = colour_mask(y, z, colour);
+            rows_next(G, y, z, 1 - colour, x, R);
             for (size_t w = 0; w < G->W; w++) {
                 size_t wi = (z * G->ny + y) * G->W + w;
                 uint64_t all = G->bits[wi], v = all & cm;
@@ -215,14 +339,48 @@ void fib__tg_gs(const fib__tgrid *G, float *x, const float *b, int colour)
                     v &= v - 1;
                     size_t i = (size_t)G->wbase[wi] +
                                fib__popc64(all & ((1ull << k) - 1));
-                    unsigned c =
-                        fib__tg_cell(G, wi, k, 64 * w + k, y, z, i, nb);
-                    x[i] =
-                        (float)(((double)b[i] + fib__tg_nbsum_f(G, c, nb, x)) *
-                                G->itab[c]);
+                    size_t xx = 64 * w + k;
+                    unsigned c = row_code(G, wi, k, xx, y, z);
+                    x[i] = (float)(((double)b[i] + row_nbsum(G, R, xx)) *
+                                   G->itab[c]);
                 }
             }
         }
+    }
+}
+
+void fib__tg_restrict(const fib__tgrid *G, const float *x, const float *b,
+                      fib__tlevel *C)
+{
+    /* called after a red-black sweep that ended with black (colour 1):
+       the residual of the black voxels is zero (each was just solved
+       exactly for its red neighbours), so only the red ones are summed */
+#pragma omp parallel for schedule(static)
+    for (size_t K = 0; K < C->nz; K++) {
+        float *R[5];
+        rows_init(G, R);
+        memset(C->b + K * C->nx * C->ny, 0, sizeof(float) * C->nx * C->ny);
+        for (size_t z = 2 * K; z < 2 * K + 2 && z < G->nz; z++)
+            for (size_t y = 0; y < G->ny; y++) {
+                uint64_t cm = colour_mask(y, z, 0);
+                float *crow = C->b + (K * C->ny + y / 2) * C->nx;
+                rows_next(G, y, z, 1, x, R);
+                for (size_t w = 0; w < G->W; w++) {
+                    size_t wi = (z * G->ny + y) * G->W + w;
+                    uint64_t all = G->bits[wi], v = all & cm;
+                    while (v) {
+                        unsigned k = (unsigned)tg_ctz(v);
+                        v &= v - 1;
+                        size_t xx = 64 * w + k;
+                        size_t i = (size_t)G->wbase[wi] +
+                                   fib__popc64(all & ((1ull << k) - 1));
+                        unsigned c = row_code(G, wi, k, xx, y, z);
+                        double ri = (double)b[i] - G->dtab[c] * (double)x[i] +
+                                    row_nbsum(G, R, xx);
+                        crow[xx / 2] += (float)ri;
+                    }
+                }
+            }
     }
 }
 
@@ -258,40 +416,6 @@ void fib__tg_coarsen(const fib__tgrid *G, fib__tlevel *C)
                             C->gz[I] += (float)G->g[2];
                     }
                 }
-    }
-}
-
-void fib__tg_restrict(const fib__tgrid *G, const float *x, const float *b,
-                      fib__tlevel *C)
-{
-    /* called after a red-black sweep that ended with black (colour 1):
-       the residual of the black voxels is zero (each was just solved
-       exactly for its red neighbours), so only the red ones are summed */
-#pragma omp parallel for schedule(static)
-    for (size_t K = 0; K < C->nz; K++) {
-        size_t nb[6];
-        memset(C->b + K * C->nx * C->ny, 0, sizeof(float) * C->nx * C->ny);
-        for (size_t z = 2 * K; z < 2 * K + 2 && z < G->nz; z++)
-            for (size_t y = 0; y < G->ny; y++) {
-                uint64_t cm = colour_mask(y, z, 0);
-                float *crow = C->b + (K * C->ny + y / 2) * C->nx;
-                for (size_t w = 0; w < G->W; w++) {
-                    size_t wi = (z * G->ny + y) * G->W + w;
-                    uint64_t all = G->bits[wi], v = all & cm;
-                    while (v) {
-                        unsigned k = (unsigned)tg_ctz(v);
-                        v &= v - 1;
-                        size_t xx = 64 * w + k;
-                        size_t i = (size_t)G->wbase[wi] +
-                                   fib__popc64(all & ((1ull << k) - 1));
-                        unsigned c = fib__tg_cell(G, wi, k, xx, y, z, i, nb);
-                        double ri = (double)b[i] -
-                                    fib__tg_diag(G, c) * (double)x[i] +
-                                    fib__tg_nbsum_f(G, c, nb, x);
-                        crow[xx / 2] += (float)ri;
-                    }
-                }
-            }
     }
 }
 
