@@ -233,48 +233,45 @@ static float *thread_rows(const fib__tgrid *G)
 }
 
 /* dense copy of row (y, z) of v into buf[1..nx] (0 = inactive; buf[0] and
- * buf[nx + 1] 0), only the voxels of colour @p sel (-1: all); all zero
- * when @p ok is false */
-static void row_load(const fib__tgrid *G, size_t y, size_t z, bool ok, int sel,
+ * buf[nx + 1] 0); all zero when @p ok is false.  (A half-sweep reads only
+ * the other colour, but copying every voxel with a running index is
+ * cheaper than selecting them.) */
+static void row_load(const fib__tgrid *G, size_t y, size_t z, bool ok,
                      const float *v, float *buf)
 {
     memset(buf, 0, sizeof(float) * (G->nx + 2));
     if (!ok)
         return;
-    uint64_t cm = sel < 0 ? ~0ull : colour_mask(y, z, sel);
+    const uint64_t *bits = G->bits + (z * G->ny + y) * G->W;
+    size_t i = (size_t)G->wbase[(z * G->ny + y) * G->W];
     for (size_t w = 0; w < G->W; w++) {
-        size_t wi = (z * G->ny + y) * G->W + w;
-        uint64_t all = G->bits[wi], m = all & cm;
-        size_t i0 = (size_t)G->wbase[wi];
+        uint64_t m = bits[w];
+        float *bw = buf + 1 + 64 * w;
         while (m) {
-            unsigned k = (unsigned)tg_ctz(m);
+            bw[tg_ctz(m)] = v[i++];
             m &= m - 1;
-            buf[1 + 64 * w + k] =
-                v[i0 + (sel < 0 ? 0 : fib__popc64(all & ((1ull << k) - 1)))];
-            if (sel < 0)
-                i0++;
         }
     }
 }
 
 /* R[0..4] = rows (y, z), (y - 1, z), (y + 1, z), (y, z - 1), (y, z + 1) of
- * v (voxels of colour sel, -1 all), rolled along y: for y > 0 rows y and
- * y - 1 are the previous call's rows y + 1 and y */
-static void rows_next(const fib__tgrid *G, size_t y, size_t z, int sel,
-                      const float *v, float *R[5])
+ * v, rolled along y: for y > 0 rows y and y - 1 are the previous call's
+ * rows y + 1 and y */
+static void rows_next(const fib__tgrid *G, size_t y, size_t z, const float *v,
+                      float *R[5])
 {
     if (y == 0) {
-        row_load(G, y, z, true, sel, v, R[0]);
-        row_load(G, y, z, false, sel, v, R[1]);
+        row_load(G, y, z, true, v, R[0]);
+        row_load(G, y, z, false, v, R[1]);
     } else {
         float *t = R[1];
         R[1] = R[0];
         R[0] = R[2];
         R[2] = t;
     }
-    row_load(G, y + 1, z, y + 1 < G->ny, sel, v, R[2]);
-    row_load(G, y, z - (z > 0), z > 0, sel, v, R[3]);
-    row_load(G, y, z + 1, z + 1 < G->nz, sel, v, R[4]);
+    row_load(G, y + 1, z, y + 1 < G->ny, v, R[2]);
+    row_load(G, y, z - (z > 0), z > 0, v, R[3]);
+    row_load(G, y, z + 1, z + 1 < G->nz, v, R[4]);
 }
 
 static void rows_init(const fib__tgrid *G, float *R[5])
@@ -300,7 +297,7 @@ double fib__tg_apply(const fib__tgrid *G, const float *p, float *q)
         float *R[5];
         rows_init(G, R);
         for (size_t y = 0; y < G->ny; y++) {
-            rows_next(G, y, z, -1, p, R);
+            rows_next(G, y, z, p, R);
             for (size_t w = 0; w < G->W; w++) {
                 size_t wi = (z * G->ny + y) * G->W + w;
                 uint64_t v = G->bits[wi];
@@ -330,7 +327,7 @@ void fib__tg_gs(const fib__tgrid *G, float *x, const float *b, int colour)
         rows_init(G, R);
         for (size_t y = 0; y < G->ny; y++) {
             uint64_t cm = colour_mask(y, z, colour);
-            rows_next(G, y, z, 1 - colour, x, R);
+            rows_next(G, y, z, x, R);
             for (size_t w = 0; w < G->W; w++) {
                 size_t wi = (z * G->ny + y) * G->W + w;
                 uint64_t all = G->bits[wi], v = all & cm;
@@ -364,7 +361,7 @@ void fib__tg_restrict(const fib__tgrid *G, const float *x, const float *b,
             for (size_t y = 0; y < G->ny; y++) {
                 uint64_t cm = colour_mask(y, z, 0);
                 float *crow = C->b + (K * C->ny + y / 2) * C->nx;
-                rows_next(G, y, z, 1, x, R);
+                rows_next(G, y, z, x, R);
                 for (size_t w = 0; w < G->W; w++) {
                     size_t wi = (z * G->ny + y) * G->W + w;
                     uint64_t all = G->bits[wi], v = all & cm;
