@@ -249,7 +249,7 @@ static fib_status solve(pcg *P, const fib_tort_opts *opts,
     P->r = malloc(sizeof(float) * n);
     P->p = malloc(sizeof(float) * n);
     P->w = malloc(sizeof(float) * n);
-    if (!P->x || !P->r || !P->p || !P->w || !fib__tg_rowbuf(P->G))
+    if (!P->x || !P->r || !P->p || !P->w || !fib__tg_slabs(P->G))
         return fib_error_set(err, FIB_ENOMEM,
                              "recon: out of memory for the tortuosity solver "
                              "(%zu unknowns, 20 bytes each)",
@@ -326,7 +326,7 @@ done:
     free(G.part);
     free(G.bits);
     free(G.wbase);
-    free(G.rowbuf);
+    free(G.slab);
     free(P.x);
     free(P.r);
     free(P.p);

@@ -50,14 +50,14 @@ void fib__tg_tables(fib__tgrid *G)
     }
 }
 
-bool fib__tg_rowbuf(fib__tgrid *G)
+bool fib__tg_slabs(fib__tgrid *G)
 {
     size_t nth = 1;
 #ifdef _OPENMP
     nth = (size_t)omp_get_max_threads();
 #endif
-    G->rowbuf = malloc(sizeof(float) * 5 * (G->nx + 2) * nth);
-    return G->rowbuf != NULL;
+    G->slab = malloc(sizeof(float) * 3 * (G->nx + 2) * (G->ny + 2) * nth);
+    return G->slab != NULL;
 }
 
 double fib__tg_residual(const fib__tgrid *G, const double *x, float *r,
@@ -186,13 +186,14 @@ static inline uint64_t colour_mask(size_t y, size_t z, int colour)
                                           : 0x5555555555555555ull;
 }
 
-/* ---- row-buffer kernels: the operator, the smoother and the restriction
- * (the hot loops) decompress the current row and its four y/z neighbour
- * rows into zero-padded dense buffers (inactive voxels 0), so that the
- * stencil sum needs no neighbour ranks; the FIB__T_* bits for the diagonal
- * come from the bit words alone.  Red-black: a half-sweep reads only the
- * other colour, which it does not change, so buffers loaded before the
- * updates of a row are current. ---- */
+/* ---- slice-buffer kernels: the operator, the smoother and the
+ * restriction (the hot loops) decompress slices z - 1, z, z + 1 into
+ * zero-padded dense buffers per thread (inactive voxels 0; rolled along z,
+ * so each slice is copied about once per pass), so that the stencil sum
+ * needs no neighbour ranks; the FIB__T_* bits for the diagonal come from
+ * the bit words alone.  Red-black: a half-sweep reads only the other
+ * colour, which it does not change, so buffers copied before the updates
+ * of a slice are current. ---- */
 
 /* FIB__T_* bits of the active voxel at bit b of word wi, (x, y, z) */
 static inline unsigned row_code(const fib__tgrid *G, size_t wi, unsigned b,
@@ -222,63 +223,71 @@ static inline unsigned row_code(const fib__tgrid *G, size_t wi, unsigned b,
     return c;
 }
 
-/* the calling thread's five row buffers of nx + 2 floats */
-static float *thread_rows(const fib__tgrid *G)
+/* the calling thread's three padded slice buffers */
+static void slices_init(const fib__tgrid *G, float *S[3])
 {
-    size_t t = 0;
+    size_t t = 0, n = (G->nx + 2) * (G->ny + 2);
 #ifdef _OPENMP
     t = (size_t)omp_get_thread_num();
 #endif
-    return G->rowbuf + t * 5 * (G->nx + 2);
+    for (int k = 0; k < 3; k++)
+        S[k] = G->slab + (3 * t + (size_t)k) * n;
 }
 
-/* dense copy of row (y, z) of v into buf[1..nx] (0 = inactive; buf[0] and
- * buf[nx + 1] 0); all zero when @p ok is false.  (A half-sweep reads only
- * the other colour, but copying every voxel with a running index is
- * cheaper than selecting them.) */
-static void row_load(const fib__tgrid *G, size_t y, size_t z, bool ok,
-                     const float *v, float *buf)
+/* dense copy of slice z of v into S, padded by one zero voxel on each side
+ * in x and y (0 = inactive); all zero when @p ok is false.  (A half-sweep
+ * reads only the other colour, but copying every voxel with a running
+ * index is cheaper than selecting them.) */
+static void slice_load(const fib__tgrid *G, size_t z, bool ok, const float *v,
+                       float *S)
 {
-    memset(buf, 0, sizeof(float) * (G->nx + 2));
+    const size_t P = G->nx + 2;
+    memset(S, 0, sizeof(float) * P * (G->ny + 2));
     if (!ok)
         return;
-    const uint64_t *bits = G->bits + (z * G->ny + y) * G->W;
-    size_t i = (size_t)G->wbase[(z * G->ny + y) * G->W];
-    for (size_t w = 0; w < G->W; w++) {
-        uint64_t m = bits[w];
-        float *bw = buf + 1 + 64 * w;
-        while (m) {
-            bw[tg_ctz(m)] = v[i++];
-            m &= m - 1;
+    size_t i = (size_t)G->wbase[z * G->ny * G->W];
+    for (size_t y = 0; y < G->ny; y++) {
+        const uint64_t *bits = G->bits + (z * G->ny + y) * G->W;
+        float *row = S + (y + 1) * P + 1;
+        for (size_t w = 0; w < G->W; w++) {
+            uint64_t m = bits[w];
+            while (m) {
+                row[64 * w + tg_ctz(m)] = v[i++];
+                m &= m - 1;
+            }
         }
     }
 }
 
-/* R[0..4] = rows (y, z), (y - 1, z), (y + 1, z), (y, z - 1), (y, z + 1) of
- * v, rolled along y: for y > 0 rows y and y - 1 are the previous call's
- * rows y + 1 and y */
-static void rows_next(const fib__tgrid *G, size_t y, size_t z, const float *v,
-                      float *R[5])
+/* S[0..2] = slices z - 1, z, z + 1 of v; when the thread's previous call
+ * (*zl) was for z - 1 the buffers are rolled and only z + 1 is copied */
+static void slices_next(const fib__tgrid *G, size_t z, const float *v,
+                        float *S[3], size_t *zl)
 {
-    if (y == 0) {
-        row_load(G, y, z, true, v, R[0]);
-        row_load(G, y, z, false, v, R[1]);
+    if (*zl != (size_t)-1 && z == *zl + 1) {
+        float *t = S[0];
+        S[0] = S[1];
+        S[1] = S[2];
+        S[2] = t;
     } else {
-        float *t = R[1];
-        R[1] = R[0];
-        R[0] = R[2];
-        R[2] = t;
+        slice_load(G, z - (z > 0), z > 0, v, S[0]);
+        slice_load(G, z, true, v, S[1]);
     }
-    row_load(G, y + 1, z, y + 1 < G->ny, v, R[2]);
-    row_load(G, y, z - (z > 0), z > 0, v, R[3]);
-    row_load(G, y, z + 1, z + 1 < G->nz, v, R[4]);
+    slice_load(G, z + 1, z + 1 < G->nz, v, S[2]);
+    *zl = z;
 }
 
-static void rows_init(const fib__tgrid *G, float *R[5])
+/* R[0..4] = rows (y, z), (y - 1, z), (y + 1, z), (y, z - 1), (y, z + 1) in
+ * the slice buffers (R[k][x + 1] is voxel x) */
+static void slice_rows(const fib__tgrid *G, float *const S[3], size_t y,
+                       float *R[5])
 {
-    float *B = thread_rows(G);
-    for (int k = 0; k < 5; k++)
-        R[k] = B + (size_t)k * (G->nx + 2);
+    const size_t P = G->nx + 2;
+    R[0] = S[1] + (y + 1) * P;
+    R[1] = S[1] + y * P;
+    R[2] = S[1] + (y + 2) * P;
+    R[3] = S[0] + (y + 1) * P;
+    R[4] = S[2] + (y + 1) * P;
 }
 
 /* sum over the six neighbours of conductance times value at x */
@@ -291,55 +300,66 @@ static inline double row_nbsum(const fib__tgrid *G, float *const R[5], size_t x)
 
 double fib__tg_apply(const fib__tgrid *G, const float *p, float *q)
 {
-#pragma omp parallel for schedule(static)
-    for (size_t z = 0; z < G->nz; z++) {
-        double acc = 0;
-        float *R[5];
-        rows_init(G, R);
-        for (size_t y = 0; y < G->ny; y++) {
-            rows_next(G, y, z, p, R);
-            for (size_t w = 0; w < G->W; w++) {
-                size_t wi = (z * G->ny + y) * G->W + w;
-                uint64_t v = G->bits[wi];
-                size_t i = (size_t)G->wbase[wi];
-                while (v) {
-                    unsigned b = (unsigned)tg_ctz(v);
-                    v &= v - 1;
-                    size_t x = 64 * w + b;
-                    unsigned c = row_code(G, wi, b, x, y, z);
-                    double qi = G->dtab[c] * (double)p[i] - row_nbsum(G, R, x);
-                    q[i] = (float)qi;
-                    acc += (double)p[i] * qi;
-                    i++;
+#pragma omp parallel
+    {
+        float *S[3], *R[5];
+        size_t zl = (size_t)-1;
+        slices_init(G, S);
+#pragma omp for schedule(static)
+        for (size_t z = 0; z < G->nz; z++) {
+            double acc = 0;
+            slices_next(G, z, p, S, &zl);
+            for (size_t y = 0; y < G->ny; y++) {
+                slice_rows(G, S, y, R);
+                for (size_t w = 0; w < G->W; w++) {
+                    size_t wi = (z * G->ny + y) * G->W + w;
+                    uint64_t v = G->bits[wi];
+                    size_t i = (size_t)G->wbase[wi];
+                    while (v) {
+                        unsigned b = (unsigned)tg_ctz(v);
+                        v &= v - 1;
+                        size_t x = 64 * w + b;
+                        unsigned c = row_code(G, wi, b, x, y, z);
+                        double qi =
+                            G->dtab[c] * (double)p[i] - row_nbsum(G, R, x);
+                        q[i] = (float)qi;
+                        acc += (double)p[i] * qi;
+                        i++;
+                    }
                 }
             }
+            G->part[z] = acc;
         }
-        G->part[z] = acc;
     }
     return sum_parts(G);
 }
 
 void fib__tg_gs(const fib__tgrid *G, float *x, const float *b, int colour)
 {
-#pragma omp parallel for schedule(static)
-    for (size_t z = 0; z < G->nz; z++) {
-        float *R[5];
-        rows_init(G, R);
-        for (size_t y = 0; y < G->ny; y++) {
-            uint64_t cm = colour_mask(y, z, colour);
-            rows_next(G, y, z, x, R);
-            for (size_t w = 0; w < G->W; w++) {
-                size_t wi = (z * G->ny + y) * G->W + w;
-                uint64_t all = G->bits[wi], v = all & cm;
-                while (v) {
-                    unsigned k = (unsigned)tg_ctz(v);
-                    v &= v - 1;
-                    size_t i = (size_t)G->wbase[wi] +
-                               fib__popc64(all & ((1ull << k) - 1));
-                    size_t xx = 64 * w + k;
-                    unsigned c = row_code(G, wi, k, xx, y, z);
-                    x[i] = (float)(((double)b[i] + row_nbsum(G, R, xx)) *
-                                   G->itab[c]);
+#pragma omp parallel
+    {
+        float *S[3], *R[5];
+        size_t zl = (size_t)-1;
+        slices_init(G, S);
+#pragma omp for schedule(static)
+        for (size_t z = 0; z < G->nz; z++) {
+            slices_next(G, z, x, S, &zl);
+            for (size_t y = 0; y < G->ny; y++) {
+                uint64_t cm = colour_mask(y, z, colour);
+                slice_rows(G, S, y, R);
+                for (size_t w = 0; w < G->W; w++) {
+                    size_t wi = (z * G->ny + y) * G->W + w;
+                    uint64_t all = G->bits[wi], v = all & cm;
+                    while (v) {
+                        unsigned k = (unsigned)tg_ctz(v);
+                        v &= v - 1;
+                        size_t i = (size_t)G->wbase[wi] +
+                                   fib__popc64(all & ((1ull << k) - 1));
+                        size_t xx = 64 * w + k;
+                        unsigned c = row_code(G, wi, k, xx, y, z);
+                        x[i] = (float)(((double)b[i] + row_nbsum(G, R, xx)) *
+                                       G->itab[c]);
+                    }
                 }
             }
         }
@@ -352,32 +372,39 @@ void fib__tg_restrict(const fib__tgrid *G, const float *x, const float *b,
     /* called after a red-black sweep that ended with black (colour 1):
        the residual of the black voxels is zero (each was just solved
        exactly for its red neighbours), so only the red ones are summed */
-#pragma omp parallel for schedule(static)
-    for (size_t K = 0; K < C->nz; K++) {
-        float *R[5];
-        rows_init(G, R);
-        memset(C->b + K * C->nx * C->ny, 0, sizeof(float) * C->nx * C->ny);
-        for (size_t z = 2 * K; z < 2 * K + 2 && z < G->nz; z++)
-            for (size_t y = 0; y < G->ny; y++) {
-                uint64_t cm = colour_mask(y, z, 0);
-                float *crow = C->b + (K * C->ny + y / 2) * C->nx;
-                rows_next(G, y, z, x, R);
-                for (size_t w = 0; w < G->W; w++) {
-                    size_t wi = (z * G->ny + y) * G->W + w;
-                    uint64_t all = G->bits[wi], v = all & cm;
-                    while (v) {
-                        unsigned k = (unsigned)tg_ctz(v);
-                        v &= v - 1;
-                        size_t xx = 64 * w + k;
-                        size_t i = (size_t)G->wbase[wi] +
-                                   fib__popc64(all & ((1ull << k) - 1));
-                        unsigned c = row_code(G, wi, k, xx, y, z);
-                        double ri = (double)b[i] - G->dtab[c] * (double)x[i] +
-                                    row_nbsum(G, R, xx);
-                        crow[xx / 2] += (float)ri;
+#pragma omp parallel
+    {
+        float *S[3], *R[5];
+        size_t zl = (size_t)-1;
+        slices_init(G, S);
+#pragma omp for schedule(static)
+        for (size_t K = 0; K < C->nz; K++) {
+            memset(C->b + K * C->nx * C->ny, 0, sizeof(float) * C->nx * C->ny);
+            for (size_t z = 2 * K; z < 2 * K + 2 && z < G->nz; z++) {
+                slices_next(G, z, x, S, &zl);
+                for (size_t y = 0; y < G->ny; y++) {
+                    uint64_t cm = colour_mask(y, z, 0);
+                    float *crow = C->b + (K * C->ny + y / 2) * C->nx;
+                    slice_rows(G, S, y, R);
+                    for (size_t w = 0; w < G->W; w++) {
+                        size_t wi = (z * G->ny + y) * G->W + w;
+                        uint64_t all = G->bits[wi], v = all & cm;
+                        while (v) {
+                            unsigned k = (unsigned)tg_ctz(v);
+                            v &= v - 1;
+                            size_t xx = 64 * w + k;
+                            size_t i = (size_t)G->wbase[wi] +
+                                       fib__popc64(all & ((1ull << k) - 1));
+                            unsigned c = row_code(G, wi, k, xx, y, z);
+                            double ri = (double)b[i] -
+                                        G->dtab[c] * (double)x[i] +
+                                        row_nbsum(G, R, xx);
+                            crow[xx / 2] += (float)ri;
+                        }
                     }
                 }
             }
+        }
     }
 }
 

@@ -47,7 +47,7 @@ typedef struct fib__tgrid {
     double dtab[256];  /* diagonal of each stencil code (fib__tg_tables) */
     double itab[256];  /* its inverse (0 for code 0) */
     double mtab[256];  /* sum of the conductances of the missing neighbours */
-    float *rowbuf;     /* 5 (nx + 2) floats per thread (fib__tg_rowbuf) */
+    float *slab; /* 3 (nx + 2)(ny + 2) floats per thread (fib__tg_slabs) */
 } fib__tgrid;
 
 static inline unsigned fib__popc64(uint64_t v)
@@ -138,9 +138,9 @@ static inline double fib__tg_nbsum_d(const fib__tgrid *G, unsigned c,
 
 /* fill G->dtab and G->itab from G->g and G->gb */
 void fib__tg_tables(fib__tgrid *G);
-/* allocate G->rowbuf for the threads of the calling scope; false: no
+/* allocate G->slab for the threads of the calling scope; false: no
  * memory */
-bool fib__tg_rowbuf(fib__tgrid *G);
+bool fib__tg_slabs(fib__tgrid *G);
 /* r = b - A x with b = gb on inlet voxels; returns ||r||^2 (double) and
  * ||b||^2 in *bb when not NULL */
 double fib__tg_residual(const fib__tgrid *G, const double *x, float *r,
