@@ -158,10 +158,11 @@ void fib__tg_flux(const fib__tgrid *G, const double *x, double *fin,
 void fib__tg_gs(const fib__tgrid *G, float *x, const float *b, int colour);
 
 /* A dense coarse level (2x2x2 aggregates of the level above): couplings to
- * the +x/+y/+z neighbour, diagonal (0 = no active cell), iterate, rhs.
+ * the +x/+y/+z neighbour, inverse diagonal (0 = no active cell), iterate,
+ * rhs.
  * While the levels are built, diag holds only the inlet/outlet (Dirichlet)
  * part; the diagonal is then that plus the six couplings, a sum of
- * positive terms (no cancellation in float). */
+ * positive terms (no cancellation in float), and diag its inverse. */
 typedef struct fib__tlevel {
     size_t nx, ny, nz, n;
     float *gx, *gy, *gz, *diag, *x, *b;

@@ -18,7 +18,7 @@
  *
  * The finest level is the compact grid of active voxels (kernels in
  * tortuosity_grid.c); the coarse levels are dense grids in float (24 bytes
- * per coarse cell: 3 couplings, the diagonal, x, b --
+ * per coarse cell: 3 couplings, the inverse diagonal, x, b --
  * the residual is formed inside the restriction, no vector of its own), in
  * all about 3.4 bytes per fine voxel.  A W-cycle (the coarse problem is
  * visited twice, the second time continuing from the first iterate, which
@@ -71,7 +71,8 @@ static bool level_alloc(fib__tlevel *L, size_t fnx, size_t fny, size_t fnz)
     return L->gx && L->gy && L->gz && L->diag && L->x && L->b;
 }
 
-/* diag = Dirichlet part (as built) plus the six couplings */
+/* diag = 1 / (Dirichlet part (as built) plus the six couplings), 0 for
+ * no active cell: the smoother multiplies instead of dividing */
 static void finish_diag(fib__tlevel *L)
 {
     size_t nxy = L->nx * L->ny;
@@ -87,7 +88,7 @@ static void finish_diag(fib__tlevel *L)
                     d += L->gy[i - L->nx];
                 if (z > 0)
                     d += L->gz[i - nxy];
-                L->diag[i] = d;
+                L->diag[i] = d > 0 ? 1.0f / d : 0.0f;
             }
 }
 
@@ -140,10 +141,10 @@ static void gs_color(const fib__tlevel *L, float *x, const float *b, int color)
             size_t x0 = (size_t)((color + (int)((y + z) & 1)) & 1);
             for (size_t xx = x0; xx < L->nx; xx += 2) {
                 size_t i = (z * L->ny + y) * L->nx + xx;
-                float d = L->diag[i];
-                if (d == 0)
+                float dv = L->diag[i];
+                if (dv == 0)
                     continue;
-                x[i] = (b[i] + nb_sum(L, x, i, xx, y, z)) / d;
+                x[i] = (b[i] + nb_sum(L, x, i, xx, y, z)) * dv;
             }
         }
 }
@@ -159,11 +160,11 @@ static void restrict_dense(const fib__tlevel *L, fib__tlevel *C)
             for (size_t y = 0; y < L->ny; y++)
                 for (size_t xx = (y + z) & 1; xx < L->nx; xx += 2) {
                     size_t i = (z * L->ny + y) * L->nx + xx;
-                    float d = L->diag[i];
-                    if (d == 0)
+                    float dv = L->diag[i];
+                    if (dv == 0)
                         continue;
                     C->b[(K * C->ny + y / 2) * C->nx + xx / 2] +=
-                        L->b[i] - d * L->x[i] + nb_sum(L, L->x, i, xx, y, z);
+                        L->b[i] - L->x[i] / dv + nb_sum(L, L->x, i, xx, y, z);
                 }
     }
 }
