@@ -35,9 +35,9 @@ run_tort() {
     : > "$tmp/tort.txt"
     for a in x y z; do
         t0=$(date +%s.%N)
-        line=$("$bm" tortuosity "$v500" 255 $a 1e-6)
+        line=$(/usr/bin/time -f "%U %S" -o "$tmp/cpu.txt" "$bm" tortuosity "$v500" 255 $a 1e-6)
         t1=$(date +%s.%N)
-        echo "$line $(echo "$t1 - $t0" | bc)" >> "$tmp/tort.txt"
+        echo "$line $(echo "$t1 - $t0" | bc) $(awk '{print $1 + $2}' "$tmp/cpu.txt")" >> "$tmp/tort.txt"
     done
     load1=$(cut -d' ' -f1-3 /proc/loadavg)
     {
@@ -51,10 +51,13 @@ run_tort() {
     echo "Run $(date -u +%Y-%m-%dT%H:%MZ), OMP_NUM_THREADS=$OMP_NUM_THREADS; load average (1, 5, 15 min)"
     echo "before: $load0; after: $load1 (machine shared with other sessions, $(nproc) cores)."
     echo
-    echo "| axis | tau | iterations | solve | process wall | peak RSS | bytes/voxel | unknowns | converged | rel. residual | flux in/out mismatch |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|"
-    awk '{printf "| %s | %s | %s | %s s | %.1f s | %s MiB | %.1f | %s | %s | %s | %s |\n", $2, $3, $4, $5, $12, $6, $6 * 1048576 / $11, $10, $7, $8, $9}' "$tmp/tort.txt"
-    awk '{s += $5; w += $12; if ($6 > m) m = $6; v = $11} END {printf "| all three | | | %.1f s | %.1f s | %.1f MiB (max) | %.1f (max) | | | | |\n", s, w, m, m * 1048576 / v}' "$tmp/tort.txt"
+    echo "Process CPU = user + system seconds of the whole process (all threads; less"
+    echo "sensitive to the load than the wall times)."
+    echo
+    echo "| axis | tau | iterations | solve | process wall | process CPU | peak RSS | bytes/voxel | unknowns | converged | rel. residual | flux in/out mismatch |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    awk '{printf "| %s | %s | %s | %s s | %.1f s | %.1f s | %s MiB | %.1f | %s | %s | %s | %s |\n", $2, $3, $4, $5, $12, $13, $6, $6 * 1048576 / $11, $10, $7, $8, $9}' "$tmp/tort.txt"
+    awk '{s += $5; w += $12; c += $13; if ($6 > m) m = $6; v = $11} END {printf "| all three | | | %.1f s | %.1f s | %.1f s | %.1f MiB (max) | %.1f (max) | | | | |\n", s, w, c, m, m * 1048576 / v}' "$tmp/tort.txt"
     } >> "$1"
 }
 

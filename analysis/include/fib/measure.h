@@ -252,9 +252,11 @@ typedef struct fib_tort_result {
  * Memory: 20 bytes per percolating voxel (double iterate, three float
  * vectors) plus about 3.7 bytes per voxel of the grid (multigrid levels,
  * rank structure), besides the mask; while the clusters are labelled, a
- * transient 4-byte label per voxel.  TauFactor 500^3 benchmark (30 %
- * porosity): 1.28 GB peak per axis, volume read included (10.2 bytes per
- * voxel; 24 at 100 % porosity).  Errors:
+ * transient 4-byte label per voxel; per thread, three padded slices of
+ * floats.  TauFactor 500^3 benchmark (30 % porosity, one axis per
+ * process, /usr/bin/time -v): 1284 MiB peak RSS, the TIFF read and the
+ * mask included, = 10.8 bytes per voxel (was 64); ~24 bytes per voxel
+ * at 100 % porosity.  Errors:
  * FIB_EINVAL (axis, extent < 1), FIB_ENOMEM, FIB_ENUMERIC (no convergence
  * within max_iter: the result is still filled in), FIB_ECANCELED.
  */
