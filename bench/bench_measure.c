@@ -15,7 +15,9 @@
  *       threads: what the second thread adds in work, whatever the load)
  *   bench_measure tortuosity VOLUME PHASE AXIS [TOL] [jacobi]
  *       "tortuosity <axis> <tau> <iterations> <seconds> <peak_rss_MiB>
- *        <converged> <rel_residual> <flux_mismatch>"
+ *        <converged> <rel_residual> <flux_mismatch> <unknowns> <voxels>"
+ *       (seconds: the solve alone; peak RSS: the whole process, the
+ *       volume read included)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -183,9 +185,10 @@ int main(int argc, char **argv)
             return die("tortuosity", &e);
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
-        printf("tortuosity %c %.6f %zu %.3f %.1f %d %.3g %.3g\n", argv[4][0],
-               r.tau, r.iterations, dt, (double)ru.ru_maxrss / 1024.0,
-               r.converged, r.rel_residual, r.flux_mismatch);
+        printf("tortuosity %c %.6f %zu %.3f %.1f %d %.3g %.3g %zu %zu\n",
+               argv[4][0], r.tau, r.iterations, dt,
+               (double)ru.ru_maxrss / 1024.0, r.converged, r.rel_residual,
+               r.flux_mismatch, r.unknowns, m.nx * m.ny * m.nz);
         fib_volume_clear(&m);
         return 0;
     }

@@ -4,11 +4,13 @@
 # timings and ratios), and the tortuosity solve on the TauFactor 500^3
 # benchmark volume (time and peak memory in x, y, z).
 #
-# usage: [SKIP_TORT=1] bench/run_measure.sh [BUILD_DIR] [--no-500]
+# usage: [SKIP_TORT=1 | ONLY_TORT=1] bench/run_measure.sh [BUILD_DIR] [--no-500]
 # SKIP_TORT=1 runs the 500^3 kernels but not the (slow) tortuosity solves:
 # the tortuosity section of the previous results file is kept, marked as such.
 # LABEL_ONLY=1 runs only the labelling 1-vs-2-threads section and puts it
 # into the existing results file in place of the previous one.
+# ONLY_TORT=1 runs only the tortuosity solves and replaces that section of
+# the results file, keeping the rest.
 # Writes bench/results/measure.md.  Needs /usr/bin/python3 with numpy,
 # scipy, scikit-image and tifffile, and ../shared/data.
 set -eu
@@ -58,6 +60,54 @@ if [ "${LABEL_ONLY:-0}" = 1 ]; then
         cp "$tmp/lt.md" "$out"
     fi
     cat "$tmp/lt.md"
+    exit 0
+fi
+
+# the tortuosity section (x, y, z of the 500^3 benchmark) appended to $1
+run_tort() {
+    # one process per axis (as `measure --tortuosity x` would be run):
+    # solve time, whole-process wall time (TIFF read and mask included)
+    # and peak RSS per axis, bytes per voxel = peak RSS / 500^3
+    load0=$(cut -d' ' -f1-3 /proc/loadavg)
+    : > "$tmp/tort.txt"
+    for a in x y z; do
+        t0=$(date +%s.%N)
+        line=$(/usr/bin/time -f "%U %S" -o "$tmp/cpu.txt" "$bm" tortuosity "$v500" 255 $a 1e-6)
+        t1=$(date +%s.%N)
+        echo "$line $(echo "$t1 - $t0" | bc) $(awk '{print $1 + $2}' "$tmp/cpu.txt")" >> "$tmp/tort.txt"
+    done
+    load1=$(cut -d' ' -f1-3 /proc/loadavg)
+    {
+    echo
+    echo "## Tortuosity factor, TauFactor 500^3 benchmark (phase 255, porosity 0.30)"
+    echo
+    echo "CG on the percolating voxels (compact grid, float vectors, double iterate)"
+    echo "preconditioned by an aggregation-multigrid W-cycle in float; converged when"
+    echo "the true ||b - A c|| / ||b|| < 1e-6.  One process per axis; peak RSS of the"
+    echo "whole process (TIFF read and mask included); bytes/voxel = peak RSS / 500^3."
+    echo "Run $(date -u +%Y-%m-%dT%H:%MZ), OMP_NUM_THREADS=$OMP_NUM_THREADS; load average (1, 5, 15 min)"
+    echo "before: $load0; after: $load1 (machine shared with other sessions, $(nproc) cores)."
+    echo
+    echo "Process CPU = user + system seconds of the whole process (all threads; less"
+    echo "sensitive to the load than the wall times)."
+    echo
+    echo "| axis | tau | iterations | solve | process wall | process CPU | peak RSS | bytes/voxel | unknowns | converged | rel. residual | flux in/out mismatch |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    awk '{printf "| %s | %s | %s | %s s | %.1f s | %.1f s | %s MiB | %.1f | %s | %s | %s | %s |\n", $2, $3, $4, $5, $12, $13, $6, $6 * 1048576 / $11, $10, $7, $8, $9}' "$tmp/tort.txt"
+    awk '{s += $5; w += $12; c += $13; if ($6 > m) m = $6; v = $11} END {printf "| all three | | | %.1f s | %.1f s | %.1f s | %.1f MiB (max) | %.1f (max) | | | | |\n", s, w, c, m, m * 1048576 / v}' "$tmp/tort.txt"
+    } >> "$1"
+}
+
+if [ "${ONLY_TORT:-0}" = 1 ]; then
+    # regenerate only the tortuosity section (the last one) of $out
+    unzip -q -o "$data/taufactor-500-benchmark/TF-500x500x500-1x2x6-v3.tiff.zip" -d "$tmp"
+    v500=$tmp/TF-500x500x500-1x2x6-v3.tiff
+    : > "$tmp/md"
+    [ -f "$out" ] && awk '/^## Tortuosity factor/ {skip = 1; next}
+        skip && /^## / {skip = 0} !skip' "$out" > "$tmp/md"
+    run_tort "$tmp/md"
+    cat -s "$tmp/md" > "$out"
+    awk '/^## Tortuosity factor/ {p = 1} p && /^## / && !/^## Tortuosity/ {p = 0} p' "$out"
     exit 0
 fi
 
@@ -130,19 +180,7 @@ if [ "${2:-}" != "--no-500" ] && [ "${SKIP_TORT:-0}" = 1 ]; then
         } >> "$tmp/md"
     fi
 elif [ "${2:-}" != "--no-500" ]; then
-    {
-    echo
-    echo "## Tortuosity factor, TauFactor 500^3 benchmark (phase 255, porosity 0.30)"
-    echo
-    echo "CG preconditioned by an aggregation-multigrid W-cycle; converged when"
-    echo "||b - A c|| / ||b|| < 1e-6.  Peak RSS of the whole process (volume read included)."
-    echo
-    echo "| axis | tau | iterations | time | peak RSS | converged | rel. residual | flux in/out mismatch |"
-    echo "|---|---|---|---|---|---|---|---|"
-    } >> "$tmp/md"
-    for a in x y z; do
-        "$bm" tortuosity "$v500" 255 $a 1e-6 | awk '{printf "| %s | %s | %s | %s s | %s MiB | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9}' >> "$tmp/md"
-    done
+    run_tort "$tmp/md"
 fi
 [ -f "$tmp/battery.md" ] && cat "$tmp/battery.md" >> "$tmp/md"
 mkdir -p "$here/results"

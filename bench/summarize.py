@@ -26,7 +26,7 @@ PICK = {
     "measure.md": ("run_measure.sh",
                    [r"label \d+-conn", r"\| EDT", r"marching cubes",
                     r"skeleton", r"multi-Otsu", r"^\| [xyz] \|",
-                    r"three axes|all axes", r"1 thread|2 threads"]),
+                    r"all three", r"\d ms \| \d+\.\d+ ms \| \d"]),
     "correct.md": ("run_correct.sh",
                    [r"destripe_fw_L4_stream", r"destripe_fw_db5_L4 vs "
                     r"destripe_fw_db5_L4", r"median_3x3", r"median_5x5",

@@ -43,19 +43,6 @@ fib_status fib__edt_sq(float *f, size_t nx, size_t ny, size_t nz,
  * (neighbours earlier in raster order): 3, 9, 13 entries. */
 int fib__backward_offsets(int connectivity, int off[13][3]);
 
-/* Aggregation multigrid V-cycle preconditioner for the tortuosity system
- * (tortuosity_mg.c).  @p code: per-voxel neighbour/face bits as in
- * tortuosity.c (1,2 = -x,+x; 4,8 = -y,+y; 16,32 = -z,+z; 64,128 = inlet,
- * outlet), 0 = inactive. */
-typedef struct fib__mg fib__mg;
-fib_status fib__mg_create(const uint8_t *code, size_t nx, size_t ny, size_t nz,
-                          const double g[3], double gb, fib__mg **out,
-                          fib_error *err);
-/* z = M^-1 r (z and r of the full grid; inactive entries of z are 0). */
-void fib__mg_apply(fib__mg *mg, const double *r, double *z);
-int fib__mg_levels(const fib__mg *mg);
-void fib__mg_destroy(fib__mg *mg);
-
 /* Lee94 thinning predicates of skeleton.c on the 26 neighbours of a
  * voxel: bit k of @p cfg is the 3x3x3 index k (z * 9 + y * 3 + x) for
  * k < 13 and k + 1 above (the centre left out).  t26_le1: the object

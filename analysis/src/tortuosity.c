@@ -25,314 +25,172 @@
 #include "fib/segment.h"
 #include "fib/threads.h"
 #include "analysis_internal.h"
+#include "tortuosity_internal.h"
 
-enum {
-    NB_XM = 1,
-    NB_XP = 2,
-    NB_YM = 4,
-    NB_YP = 8,
-    NB_ZM = 16,
-    NB_ZP = 32,
-    IN_FACE = 64,
-    OUT_FACE = 128
-};
-
-typedef struct tsys {
-    const uint8_t *code;
-    size_t nx, ny, nz, nxy;
-    double g[3]; /* conductances x, y, z */
-    double gb;   /* boundary conductance 2 g_axis */
-    int axis;
-    double *part; /* nz partial sums */
-} tsys;
-
-static inline double diag_of(const tsys *s, uint8_t c)
-{
-    double d = 0;
-    if (c & NB_XM)
-        d += s->g[0];
-    if (c & NB_XP)
-        d += s->g[0];
-    if (c & NB_YM)
-        d += s->g[1];
-    if (c & NB_YP)
-        d += s->g[1];
-    if (c & NB_ZM)
-        d += s->g[2];
-    if (c & NB_ZP)
-        d += s->g[2];
-    if (c & IN_FACE)
-        d += s->gb;
-    if (c & OUT_FACE)
-        d += s->gb;
-    return d;
-}
-
-static inline double apply_at(const tsys *s, const double *p, size_t i,
-                              uint8_t c)
-{
-    double v = diag_of(s, c) * p[i];
-    if (c & NB_XM)
-        v -= s->g[0] * p[i - 1];
-    if (c & NB_XP)
-        v -= s->g[0] * p[i + 1];
-    if (c & NB_YM)
-        v -= s->g[1] * p[i - s->nx];
-    if (c & NB_YP)
-        v -= s->g[1] * p[i + s->nx];
-    if (c & NB_ZM)
-        v -= s->g[2] * p[i - s->nxy];
-    if (c & NB_ZP)
-        v -= s->g[2] * p[i + s->nxy];
-    return v;
-}
-
-static double sum_parts(const tsys *s)
-{
-    double t = 0;
-    for (size_t z = 0; z < s->nz; z++)
-        t += s->part[z];
-    return t;
-}
-
-/* q = A p; returns p . q */
-static double op_apply(const tsys *s, const double *p, double *q)
-{
-#pragma omp parallel for schedule(static)
-    for (size_t z = 0; z < s->nz; z++) {
-        double acc = 0;
-        size_t i0 = z * s->nxy;
-        for (size_t i = i0; i < i0 + s->nxy; i++) {
-            uint8_t c = s->code[i];
-            if (!c) {
-                q[i] = 0;
-                continue;
-            }
-            double v = apply_at(s, p, i, c);
-            q[i] = v;
-            acc += p[i] * v;
-        }
-        s->part[z] = acc;
-    }
-    return sum_parts(s);
-}
-
-static size_t coord(const tsys *s, size_t i, int a)
-{
-    if (a == 0)
-        return i % s->nx;
-    if (a == 1)
-        return (i / s->nx) % s->ny;
-    return i / s->nxy;
-}
-
-/* Phase 1: code[i] = 1 for the voxels of the 6-connected clusters of
- * @p mask that touch both faces normal to S->axis, else 0; *nact = their
- * number. */
-static fib_status percolating_voxels(const fib_volume *mask, const tsys *S,
-                                     const size_t dims[3], uint8_t *code,
-                                     size_t *nact, fib_error *err)
+/* Phase 1: the rank structure of the voxels of the 6-connected clusters
+ * of @p mask that touch both faces normal to G->axis (G->bits, G->wbase,
+ * G->nact). */
+static fib_status percolating_grid(const fib_volume *mask, fib__tgrid *G,
+                                   fib_error *err)
 {
     fib_volume lab = {0};
-    size_t nl = 0, n = S->nxy * S->nz;
+    size_t nl = 0;
+    const size_t nx = G->nx, nrows = G->ny * G->nz, W = G->W;
+    const size_t na = G->axis == 0 ? G->nx : G->axis == 1 ? G->ny : G->nz;
     fib_status st = fib_recon_label(mask, 6, &lab, &nl, err);
     if (st != FIB_OK)
         return st;
     uint8_t *in_set = calloc(nl + 1, 1);
-    if (!in_set) {
+    G->bits = calloc(nrows * W, sizeof(uint64_t));
+    G->wbase = malloc(sizeof(uint64_t) * (nrows * W + 1));
+    if (!in_set || !G->bits || !G->wbase) {
         fib_volume_clear(&lab);
+        free(in_set);
         return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
     }
     const uint32_t *l = lab.data;
-    for (size_t i = 0; i < n; i++) {
-        if (!l[i])
-            continue;
-        size_t t = coord(S, i, S->axis);
-        if (t == 0)
-            in_set[l[i]] |= 1;
-        if (t == dims[S->axis] - 1)
-            in_set[l[i]] |= 2;
-    }
-    *nact = 0;
-    for (size_t i = 0; i < n; i++) {
-        bool act = l[i] && in_set[l[i]] == 3;
-        code[i] = act;
-        *nact += act;
-    }
+    for (size_t row = 0; row < nrows; row++)
+        for (size_t x = 0; x < nx; x++) {
+            uint32_t v = l[row * nx + x];
+            if (!v)
+                continue;
+            size_t y = row % G->ny, z = row / G->ny;
+            size_t t = G->axis == 0 ? x : G->axis == 1 ? y : z;
+            if (t == 0)
+                in_set[v] |= 1;
+            if (t == na - 1)
+                in_set[v] |= 2;
+        }
+#pragma omp parallel for schedule(static)
+    for (size_t row = 0; row < nrows; row++)
+        for (size_t x = 0; x < nx; x++) {
+            uint32_t v = l[row * nx + x];
+            if (v && in_set[v] == 3)
+                G->bits[row * W + x / 64] |= 1ull << (x % 64);
+        }
     fib_volume_clear(&lab);
     free(in_set);
+    uint64_t k = 0;
+    for (size_t w = 0; w < nrows * W; w++) {
+        G->wbase[w] = k;
+        k += fib__popc64(G->bits[w]);
+    }
+    G->wbase[nrows * W] = k;
+    G->nact = (size_t)k;
     return FIB_OK;
 }
 
-/* Phase 2: turn the 0/1 activity of @p code into the neighbour and face
- * bits of each active voxel (in place). */
-static fib_status neighbour_codes(const tsys *S, const size_t dims[3],
-                                  uint8_t *code, fib_error *err)
-{
-    const size_t nx = S->nx, ny = S->ny, nz = S->nz, n = S->nxy * nz;
-    const int axis = S->axis;
-    uint8_t *act = malloc(n);
-    if (!act)
-        return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
-    memcpy(act, code, n);
-#pragma omp parallel for schedule(static)
-    for (size_t z = 0; z < nz; z++)
-        for (size_t y = 0; y < ny; y++)
-            for (size_t xx = 0; xx < nx; xx++) {
-                size_t i = (z * ny + y) * nx + xx;
-                if (!act[i]) {
-                    code[i] = 0;
-                    continue;
-                }
-                uint8_t c = 0;
-                size_t cc[3] = {xx, y, z};
-                if (xx > 0 && act[i - 1])
-                    c |= NB_XM;
-                if (xx + 1 < nx && act[i + 1])
-                    c |= NB_XP;
-                if (y > 0 && act[i - nx])
-                    c |= NB_YM;
-                if (y + 1 < ny && act[i + nx])
-                    c |= NB_YP;
-                if (z > 0 && act[i - nx * ny])
-                    c |= NB_ZM;
-                if (z + 1 < nz && act[i + nx * ny])
-                    c |= NB_ZP;
-                if (cc[axis] == 0)
-                    c |= IN_FACE;
-                if (cc[axis] == dims[axis] - 1)
-                    c |= OUT_FACE;
-                code[i] = c;
-            }
-    free(act);
-    return FIB_OK;
-}
-
-/* The preconditioned conjugate-gradient state (phase 3). */
+/* The preconditioned conjugate-gradient state (phase 2).  The iterate x is
+ * double; r, p and w (A p, then M^-1 r) are float. */
 typedef struct pcg {
-    tsys S;
-    size_t n;
-    double *x, *r, *p, *q;
-    double *zv;  /* M^-1 r of the multigrid (NULL: Jacobi) */
+    fib__tgrid *G;
+    double *x;
+    float *r, *p, *w;
     fib__mg *mg; /* NULL: Jacobi diagonal */
-    double rz;   /* r . M^-1 r */
     size_t it;
     double relres;
     bool conv;
 } pcg;
 
-/* r . z with z = M^-1 r (zv of the multigrid, after fib__mg_apply, or the
- * Jacobi diagonal); z is also stored in @p z_out when not NULL. */
-static double precond_dot(pcg *P, double *z_out)
+/* first unknown of slice z (z = nz: their number) */
+static inline size_t slice_lo(const fib__tgrid *G, size_t z)
 {
-    const tsys *S = &P->S;
-#pragma omp parallel for schedule(static)
-    for (size_t z = 0; z < S->nz; z++) {
-        double acc = 0;
-        for (size_t i = z * S->nxy; i < (z + 1) * S->nxy; i++) {
-            uint8_t c = S->code[i];
-            if (!c)
-                continue;
-            double zi = P->mg ? P->zv[i] : P->r[i] / diag_of(S, c);
-            if (z_out)
-                z_out[i] = zi;
-            acc += P->r[i] * zi;
-        }
-        S->part[z] = acc;
-    }
-    return sum_parts(S);
+    return (size_t)G->wbase[z * G->ny * G->W];
 }
 
-/* x0 = linear ramp 1 -> 0 between the faces; r0 = b - A x0; p0 = M^-1 r0.
- * Returns |b|. */
-static double pcg_start(pcg *P, double na)
+static double sum_parts(const fib__tgrid *G)
 {
-    const tsys *S = &P->S;
-    const int axis = S->axis;
-    double *x = P->x, *r = P->r, *p = P->p;
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < P->n; i++) {
-        if (!S->code[i]) {
-            x[i] = 0;
-            continue;
-        }
-        x[i] = 1.0 - ((double)coord(S, i, axis) + 0.5) / na;
-    }
-#pragma omp parallel for schedule(static)
-    for (size_t z = 0; z < S->nz; z++) {
-        double acc = 0;
-        for (size_t i = z * S->nxy; i < (z + 1) * S->nxy; i++) {
-            uint8_t c = S->code[i];
-            if (!c) {
-                r[i] = p[i] = 0;
-                continue;
-            }
-            double b = (c & IN_FACE) ? S->gb : 0.0;
-            acc += b * b;
-            r[i] = b - apply_at(S, x, i, c);
-        }
-        S->part[z] = acc;
-    }
-    double bnorm = sqrt(sum_parts(S));
+    double t = 0;
+    for (size_t z = 0; z < G->nz; z++)
+        t += G->part[z];
+    return t;
+}
+
+/* w = M^-1 r; returns r . w */
+static double precondition(pcg *P)
+{
+    const fib__tgrid *G = P->G;
     if (P->mg)
-        fib__mg_apply(P->mg, r, P->zv);
-    P->rz = precond_dot(P, p);
-    /* initial residual norm */
+        fib__mg_apply(P->mg, P->r, P->w);
+    else
+        fib__tg_jacobi(G, P->r, P->w);
 #pragma omp parallel for schedule(static)
-    for (size_t z = 0; z < S->nz; z++) {
+    for (size_t z = 0; z < G->nz; z++) {
         double acc = 0;
-        for (size_t i = z * S->nxy; i < (z + 1) * S->nxy; i++)
-            acc += r[i] * r[i];
-        S->part[z] = acc;
+        for (size_t i = slice_lo(G, z); i < slice_lo(G, z + 1); i++)
+            acc += (double)P->r[i] * (double)P->w[i];
+        G->part[z] = acc;
     }
-    P->relres = sqrt(sum_parts(S)) / bnorm;
-    return bnorm;
+    return sum_parts(G);
 }
 
-/* Phase 3: PCG iterations from pcg_start() until the relative residual
- * falls below @p tol or @p max_iter iterations. */
-static fib_status pcg_solve(pcg *P, double na, double tol, size_t max_iter,
+/* x += alpha p; r -= alpha w; returns ||r||^2 */
+static double cg_update(pcg *P, double alpha)
+{
+    const fib__tgrid *G = P->G;
+    const float af = (float)alpha;
+#pragma omp parallel for schedule(static)
+    for (size_t z = 0; z < G->nz; z++) {
+        double acc = 0;
+        for (size_t i = slice_lo(G, z); i < slice_lo(G, z + 1); i++) {
+            P->x[i] += alpha * (double)P->p[i];
+            P->r[i] -= af * P->w[i];
+            acc += (double)P->r[i] * (double)P->r[i];
+        }
+        G->part[z] = acc;
+    }
+    return sum_parts(G);
+}
+
+/* The float residual recurrence drifts from the true residual b - A x by
+ * about float epsilon times the largest residual since it was last
+ * recomputed; recomputing it (in double, from the double x) whenever it
+ * has fallen by RELIABLE_DROP, and always before declaring convergence,
+ * keeps the drift below 1e-3 of the current residual ("reliable updates",
+ * Sleijpen & van der Vorst, Computing 56:141, 1996).  The reported
+ * rel_residual is always such a recomputed true residual. */
+#define RELIABLE_DROP 1e-3
+
+/* Phase 2: PCG (Hestenes & Stiefel 1952) from the linear ramp until the
+ * true relative residual falls below @p tol or @p max_iter iterations. */
+static fib_status pcg_solve(pcg *P, double tol, size_t max_iter,
                             const fib_progress *progress, fib_error *err)
 {
-    const tsys *S = &P->S;
-    double *x = P->x, *r = P->r, *p = P->p, *q = P->q;
-    const double bnorm = pcg_start(P, na);
+    const fib__tgrid *G = P->G;
+    double bb = 0;
+    fib__tg_ramp(G, P->x);
+    double rn = sqrt(fib__tg_residual(G, P->x, P->r, &bb));
+    const double bnorm = sqrt(bb);
+    double last_true = rn;
+    P->relres = rn / bnorm;
     P->it = 0;
     P->conv = P->relres < tol;
-    while (!P->conv && P->it < max_iter) {
-        double pq = op_apply(S, p, q);
+    if (P->conv)
+        return FIB_OK;
+    double rz = precondition(P);
+    memcpy(P->p, P->w, sizeof(float) * G->nact);
+    while (P->it < max_iter) {
+        double pq = fib__tg_apply(G, P->p, P->w);
         if (!(pq > 0))
             break;
-        double alpha = P->rz / pq;
-#pragma omp parallel for schedule(static)
-        for (size_t z = 0; z < S->nz; z++) {
-            double acc = 0;
-            for (size_t i = z * S->nxy; i < (z + 1) * S->nxy; i++) {
-                if (!S->code[i])
-                    continue;
-                x[i] += alpha * p[i];
-                r[i] -= alpha * q[i];
-                acc += r[i] * r[i];
-            }
-            S->part[z] = acc;
-        }
-        P->relres = sqrt(sum_parts(S)) / bnorm;
+        rn = sqrt(cg_update(P, rz / pq));
         P->it++;
-        if (P->relres < tol) {
-            P->conv = true;
-            break;
+        if (rn / bnorm < tol || rn < RELIABLE_DROP * last_true) {
+            rn = sqrt(fib__tg_residual(G, P->x, P->r, NULL));
+            last_true = rn;
+            if (rn / bnorm < tol) {
+                P->relres = rn / bnorm;
+                P->conv = true;
+                return FIB_OK;
+            }
         }
-        if (P->mg)
-            fib__mg_apply(P->mg, r, P->zv);
-        double rz_new = precond_dot(P, NULL);
-        double beta = rz_new / P->rz;
-        P->rz = rz_new;
+        P->relres = rn / bnorm;
+        double rz_new = precondition(P);
+        const float beta = (float)(rz_new / rz);
+        rz = rz_new;
 #pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < P->n; i++) {
-            uint8_t c = S->code[i];
-            if (c)
-                p[i] = (P->mg ? P->zv[i] : r[i] / diag_of(S, c)) + beta * p[i];
-        }
+        for (size_t i = 0; i < G->nact; i++)
+            P->p[i] = P->w[i] + beta * P->p[i];
         if (P->it % 50 == 0) {
             fib_status st = fib_progress_report(progress, "tortuosity", P->it,
                                                 max_iter, err);
@@ -340,23 +198,18 @@ static fib_status pcg_solve(pcg *P, double na, double tol, size_t max_iter,
                 return st;
         }
     }
+    /* not converged: report the true residual */
+    P->relres = sqrt(fib__tg_residual(G, P->x, P->r, NULL)) / bnorm;
     return FIB_OK;
 }
 
-/* Phase 4: fluxes through the two faces (fixed order), D_eff and tau. */
+/* Phase 3: fluxes through the two faces (fixed order), D_eff and tau. */
 static void fluxes(const pcg *P, const size_t dims[3], const double sp[3],
                    fib_tort_result *out)
 {
-    const tsys *S = &P->S;
-    const int axis = S->axis;
+    const int axis = P->G->axis;
     double fin = 0, fout = 0;
-    for (size_t i = 0; i < P->n; i++) {
-        uint8_t c = S->code[i];
-        if (c & IN_FACE)
-            fin += S->gb * (1.0 - P->x[i]);
-        if (c & OUT_FACE)
-            fout += S->gb * P->x[i];
-    }
+    fib__tg_flux(P->G, P->x, &fin, &fout);
     double L = (double)dims[axis] * sp[axis], A = 1;
     for (int a = 0; a < 3; a++)
         if (a != axis)
@@ -369,18 +222,10 @@ static void fluxes(const pcg *P, const size_t dims[3], const double sp[3],
     out->tau = out->d_eff_rel > 0 ? out->eps / out->d_eff_rel : HUGE_VAL;
 }
 
-static fib_status tortuosity_body(const fib_volume *mask, int axis,
-                                  const fib_tort_opts *opts,
-                                  fib_tort_result *out,
-                                  const fib_progress *progress, fib_error *err)
+static fib_status check_input(const fib_volume *mask, int axis, fib_error *err)
 {
-    fib_status st;
-    uint8_t *code = NULL;
-    double *part = NULL;
-    pcg P = {0};
-    memset(out, 0, sizeof *out);
-    out->tau = HUGE_VAL;
-    if ((st = fib__vol_check(mask, "tortuosity input", err)) != FIB_OK)
+    fib_status st = fib__vol_check(mask, "tortuosity input", err);
+    if (st != FIB_OK)
         return st;
     if (mask->type != FIB_PX_U8)
         return fib_error_set(err, FIB_EINVAL,
@@ -390,8 +235,51 @@ static fib_status tortuosity_body(const fib_volume *mask, int axis,
         return fib_error_set(
             err, FIB_EINVAL,
             "recon: tortuosity axis must be 0, 1 or 2 (got %d)", axis);
+    return FIB_OK;
+}
+
+/* Phase 2 set-up: vectors and preconditioner, then the solve. */
+static fib_status solve(pcg *P, const fib_tort_opts *opts,
+                        const fib_progress *progress, fib_error *err)
+{
+    const size_t n = P->G->nact;
     double tol = opts && opts->rel_tol > 0 ? opts->rel_tol : 1e-6;
     size_t max_iter = opts && opts->max_iter ? opts->max_iter : 20000;
+    P->x = malloc(sizeof(double) * n);
+    P->r = malloc(sizeof(float) * n);
+    P->p = malloc(sizeof(float) * n);
+    P->w = malloc(sizeof(float) * n);
+    if (!P->x || !P->r || !P->p || !P->w || !fib__tg_slabs(P->G))
+        return fib_error_set(err, FIB_ENOMEM,
+                             "recon: out of memory for the tortuosity solver "
+                             "(%zu unknowns, 20 bytes each)",
+                             n);
+    if (!(opts && opts->jacobi)) {
+        fib_status st = fib__mg_create(P->G, &P->mg, err);
+        if (st != FIB_OK)
+            return st;
+    }
+    fib_status st = pcg_solve(P, tol, max_iter, progress, err);
+    if (st == FIB_OK && !P->conv)
+        st = fib_error_set(err, FIB_ENUMERIC,
+                           "recon: tortuosity solver did not reach relative "
+                           "residual %g in %zu iterations (got %g)",
+                           tol, P->it, P->relres);
+    return st;
+}
+
+static fib_status tortuosity_body(const fib_volume *mask, int axis,
+                                  const fib_tort_opts *opts,
+                                  fib_tort_result *out,
+                                  const fib_progress *progress, fib_error *err)
+{
+    fib_status st;
+    fib__tgrid G = {0};
+    pcg P = {.G = &G};
+    memset(out, 0, sizeof *out);
+    out->tau = HUGE_VAL;
+    if ((st = check_input(mask, axis, err)) != FIB_OK)
+        return st;
     size_t nx = mask->nx, ny = mask->ny, nz = mask->nz, n = nx * ny * nz;
     size_t dims[3] = {nx, ny, nz};
     double sp[3];
@@ -401,85 +289,48 @@ static fib_status tortuosity_body(const fib_volume *mask, int axis,
     for (size_t i = 0; i < n; i++)
         nphase += m[i] != 0;
     out->eps = (double)nphase / (double)n;
-
-    code = malloc(n);
-    part = calloc(nz, sizeof *part);
-    if (!code || !part) {
+    G = (fib__tgrid){.nx = nx,
+                     .ny = ny,
+                     .nz = nz,
+                     .W = (nx + 63) / 64,
+                     .axis = axis,
+                     .g = {sp[1] * sp[2] / sp[0], sp[0] * sp[2] / sp[1],
+                           sp[0] * sp[1] / sp[2]}};
+    G.gb = 2.0 * G.g[axis];
+    fib__tg_tables(&G);
+    G.part = calloc(nz, sizeof *G.part);
+    if (!G.part) {
         st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
         goto done;
     }
-    tsys *S = &P.S;
-    *S = (tsys){.code = code,
-                .nx = nx,
-                .ny = ny,
-                .nz = nz,
-                .nxy = nx * ny,
-                .axis = axis,
-                .part = part};
-    P.n = n;
-    size_t nact = 0;
-    if ((st = percolating_voxels(mask, S, dims, code, &nact, err)) != FIB_OK)
+    if ((st = percolating_grid(mask, &G, err)) != FIB_OK)
         goto done;
-    out->unknowns = nact;
-    out->eps_percolating = (double)nact / (double)n;
-    if (nact == 0) {
-        out->percolating = false;
+    out->unknowns = G.nact;
+    out->eps_percolating = (double)G.nact / (double)n;
+    out->percolating = G.nact > 0;
+    if (G.nact == 0) {
         out->tau = HUGE_VAL;
         out->d_eff_rel = 0;
         out->converged = true;
-        st = FIB_OK;
         goto done;
     }
-    out->percolating = true;
-    if ((st = neighbour_codes(S, dims, code, err)) != FIB_OK)
-        goto done;
-    S->g[0] = sp[1] * sp[2] / sp[0];
-    S->g[1] = sp[0] * sp[2] / sp[1];
-    S->g[2] = sp[0] * sp[1] / sp[2];
-    S->gb = 2.0 * S->g[axis];
-
-    P.x = malloc(sizeof(double) * n);
-    P.r = malloc(sizeof(double) * n);
-    P.p = malloc(sizeof(double) * n);
-    P.q = malloc(sizeof(double) * n);
-    bool use_mg = !(opts && opts->jacobi);
-    if (use_mg) {
-        P.zv = malloc(sizeof(double) * n);
-        if (P.zv)
-            st = fib__mg_create(code, nx, ny, nz, S->g, S->gb, &P.mg, err);
-        if (st != FIB_OK)
-            goto done;
-    }
-    if (!P.x || !P.r || !P.p || !P.q || (use_mg && (!P.zv || !P.mg))) {
-        st = fib_error_set(err, FIB_ENOMEM,
-                           "recon: out of memory for the tortuosity solver "
-                           "(%zu voxels, about 33 bytes each)",
-                           n);
-        goto done;
-    }
-    st = pcg_solve(&P, (double)dims[axis], tol, max_iter, progress, err);
-    if (st != FIB_OK)
+    st = solve(&P, opts, progress, err);
+    if (st != FIB_OK && st != FIB_ENUMERIC)
         goto done;
     fluxes(&P, dims, sp, out);
     out->iterations = P.it;
     out->mg_levels = P.mg ? fib__mg_levels(P.mg) : 0;
     out->rel_residual = P.relres;
     out->converged = P.conv;
-    if (!P.conv)
-        st = fib_error_set(err, FIB_ENUMERIC,
-                           "recon: tortuosity solver did not reach relative "
-                           "residual %g in %zu iterations (got %g)",
-                           tol, P.it, P.relres);
-    else
-        st = FIB_OK;
 done:
-    free(code);
-    free(part);
+    free(G.part);
+    free(G.bits);
+    free(G.wbase);
+    free(G.slab);
     free(P.x);
     free(P.r);
     free(P.p);
-    free(P.q);
-    free(P.zv);
+    free(P.w);
     fib__mg_destroy(P.mg);
     return st;
 }

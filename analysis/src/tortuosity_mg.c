@@ -2,52 +2,51 @@
  * tortuosity_mg.c -- multigrid preconditioner for the tortuosity solver.
  *
  * Aggregation multigrid on the voxel grid: each coarse cell is a 2x2x2
- * block of fine cells, prolongation is piecewise constant and the coarse
- * operator is the Galerkin product P^T A P.  For a 7-point stencil the
- * Galerkin operator is again a 7-point stencil: the coupling between two
- * face-adjacent blocks is the sum of the fine couplings across their
- * shared face, and the coarse diagonal is the sum of the fine diagonals
- * minus twice the couplings inside the block (Braess, "Towards algebraic
+ * block of cells of the level above, prolongation is piecewise constant
+ * and the coarse operator is the Galerkin product P^T A P.  For a 7-point
+ * stencil the Galerkin operator is again a 7-point stencil: the coupling
+ * between two face-adjacent blocks is the sum of the fine couplings across
+ * their shared face, and the coarse diagonal is the sum of those couplings
+ * plus the inlet/outlet terms of the block (Braess, "Towards algebraic
  * multigrid for elliptic problems of second order", Computing 55:379,
  * 1995; Vanek, Mandel & Brezina 1996 for aggregation AMG).  The smoother
  * is red-black Gauss-Seidel, one forward sweep (red, black) before and one
  * backward sweep (black, red) after the coarse correction, so that the
- * V-cycle is a symmetric positive definite operator usable as a CG
+ * cycle is a symmetric positive definite operator usable as a CG
  * preconditioner.  The piecewise-constant coarse correction is scaled by
- * MG_OVERCORRECT (Braess 1995 recommends ~1.8 for the Laplacian).  Every
- * loop is over z slices with no reductions, so results do not depend on
- * the thread count.
+ * MG_OVERCORRECT (Braess 1995 recommends ~1.8 for the Laplacian).
+ *
+ * The finest level is the compact grid of active voxels (kernels in
+ * tortuosity_grid.c); the coarse levels are dense grids in float (24 bytes
+ * per coarse cell: 3 couplings, the inverse diagonal, x, b --
+ * the residual is formed inside the restriction, no vector of its own), in
+ * all about 3.4 bytes per fine voxel.  A W-cycle (the coarse problem is
+ * visited twice, the second time continuing from the first iterate, which
+ * equals a second cycle on the coarse residual) keeps the CG iteration
+ * count low; with 2x2x2 coarsening it costs only 4/3 of the fine-level
+ * work of a V-cycle.  Every loop is over z slices with no reductions, so
+ * results do not depend on the thread count.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis_internal.h"
+#include "tortuosity_internal.h"
 
-#define MG_OVERCORRECT 1.8
+#define MG_OVERCORRECT 1.8f
 #ifndef MG_GAMMA
 #define MG_GAMMA 2 /* 1 = V-cycle, 2 = W-cycle */
 #endif
 #define MG_COARSEST 512 /* cells: below this, many smoothing sweeps */
 #define MG_COARSE_SWEEPS 40
-
-typedef struct mglevel {
-    size_t nx, ny, nz, n;
-    double *gx, *gy, *gz; /* coupling to the +x/+y/+z neighbour */
-    double *diag;         /* 0 = inactive cell */
-    double *x, *b, *r;
-    double *x2, *b2; /* second coarse solve of the W-cycle */
-    /* finest level: matrix-free from the neighbour codes (1 byte/cell
-       instead of 32); gx..diag are NULL there */
-    const uint8_t *code;
-    double g[3], gb;
-} mglevel;
+#define MG_MAXLEV 24
 
 struct fib__mg {
-    int nlev;
-    mglevel lev[24];
+    const fib__tgrid *G;
+    int nlev; /* dense coarse levels */
+    fib__tlevel lev[MG_MAXLEV];
 };
 
-static void level_free(mglevel *L)
+static void level_free(fib__tlevel *L)
 {
     free(L->gx);
     free(L->gy);
@@ -55,175 +54,50 @@ static void level_free(mglevel *L)
     free(L->diag);
     free(L->x);
     free(L->b);
-    free(L->r);
-    free(L->x2);
-    free(L->b2);
 }
 
-static bool level_alloc(mglevel *L, bool vectors_xb)
+static bool level_alloc(fib__tlevel *L, size_t fnx, size_t fny, size_t fnz)
 {
-    if (L->code) {
-        L->r = calloc(L->n, sizeof(double));
-        return L->r != NULL;
-    }
-    L->gx = calloc(L->n, sizeof(double));
-    L->gy = calloc(L->n, sizeof(double));
-    L->gz = calloc(L->n, sizeof(double));
-    L->diag = calloc(L->n, sizeof(double));
-    L->r = calloc(L->n, sizeof(double));
-    if (vectors_xb) {
-        L->x = calloc(L->n, sizeof(double));
-        L->b = calloc(L->n, sizeof(double));
-        L->x2 = calloc(L->n, sizeof(double));
-        L->b2 = calloc(L->n, sizeof(double));
-    }
-    return L->gx && L->gy && L->gz && L->diag && L->r &&
-           (!vectors_xb || (L->x && L->b && L->x2 && L->b2));
+    L->nx = (fnx + 1) / 2;
+    L->ny = (fny + 1) / 2;
+    L->nz = (fnz + 1) / 2;
+    L->n = L->nx * L->ny * L->nz;
+    L->gx = calloc(L->n, sizeof(float));
+    L->gy = calloc(L->n, sizeof(float));
+    L->gz = calloc(L->n, sizeof(float));
+    L->diag = calloc(L->n, sizeof(float));
+    L->x = calloc(L->n, sizeof(float));
+    L->b = calloc(L->n, sizeof(float));
+    return L->gx && L->gy && L->gz && L->diag && L->x && L->b;
 }
 
-static inline double diag_at(const mglevel *L, size_t i)
+/* diag = 1 / (Dirichlet part (as built) plus the six couplings), 0 for
+ * no active cell: the smoother multiplies instead of dividing */
+static void finish_diag(fib__tlevel *L)
 {
-    if (!L->code)
-        return L->diag[i];
-    uint8_t c = L->code[i];
-    if (!c)
-        return 0;
-    double d = 0;
-    if (c & 1)
-        d += L->g[0];
-    if (c & 2)
-        d += L->g[0];
-    if (c & 4)
-        d += L->g[1];
-    if (c & 8)
-        d += L->g[1];
-    if (c & 16)
-        d += L->g[2];
-    if (c & 32)
-        d += L->g[2];
-    if (c & 64)
-        d += L->gb;
-    if (c & 128)
-        d += L->gb;
-    return d;
-}
-
-static inline double gx_at(const mglevel *L, size_t i)
-{
-    return L->code ? ((L->code[i] & 2) ? L->g[0] : 0.0) : L->gx[i];
-}
-
-static inline double gy_at(const mglevel *L, size_t i)
-{
-    return L->code ? ((L->code[i] & 8) ? L->g[1] : 0.0) : L->gy[i];
-}
-
-static inline double gz_at(const mglevel *L, size_t i)
-{
-    return L->code ? ((L->code[i] & 32) ? L->g[2] : 0.0) : L->gz[i];
-}
-
-void fib__mg_destroy(fib__mg *mg)
-{
-    if (!mg)
-        return;
-    for (int l = 0; l < mg->nlev; l++)
-        level_free(&mg->lev[l]);
-    free(mg);
-}
-
-fib_status fib__mg_create(const uint8_t *code, size_t nx, size_t ny, size_t nz,
-                          const double g[3], double gb, fib__mg **out,
-                          fib_error *err)
-{
-    fib__mg *mg = calloc(1, sizeof *mg);
-    *out = NULL;
-    if (!mg)
-        return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
-    mglevel *L = &mg->lev[0];
-    L->nx = nx;
-    L->ny = ny;
-    L->nz = nz;
-    L->n = nx * ny * nz;
-    mg->nlev = 1;
-    /* the finest level borrows x and b from the caller (see apply) and
-       reads its stencil from the codes */
-    L->code = code;
-    memcpy(L->g, g, sizeof L->g);
-    L->gb = gb;
-    if (!level_alloc(L, false))
-        goto nomem;
-    while (mg->nlev < 24) {
-        mglevel *F = &mg->lev[mg->nlev - 1];
-        if (F->n <= MG_COARSEST || (F->nx <= 2 && F->ny <= 2 && F->nz <= 2))
-            break;
-        mglevel *Cl = &mg->lev[mg->nlev];
-        Cl->nx = (F->nx + 1) / 2;
-        Cl->ny = (F->ny + 1) / 2;
-        Cl->nz = (F->nz + 1) / 2;
-        Cl->n = Cl->nx * Cl->ny * Cl->nz;
-        mg->nlev++;
-        if (!level_alloc(Cl, true))
-            goto nomem;
-            /* Galerkin coarse operator; coarse slice K gathers fine z = 2K,
-               2K+1 only, so slices are independent */
-#pragma omp parallel for schedule(static) if (F->n > 65536)
-        for (size_t K = 0; K < Cl->nz; K++)
-            for (size_t z = 2 * K; z < 2 * K + 2 && z < F->nz; z++)
-                for (size_t y = 0; y < F->ny; y++)
-                    for (size_t x = 0; x < F->nx; x++) {
-                        size_t i = (z * F->ny + y) * F->nx + x;
-                        double d = diag_at(F, i);
-                        if (d == 0)
-                            continue;
-                        size_t I = (K * Cl->ny + y / 2) * Cl->nx + x / 2;
-                        double fx = gx_at(F, i), fy = gy_at(F, i),
-                               fz = gz_at(F, i);
-                        if (x & 1)
-                            Cl->gx[I] += fx;
-                        else
-                            d -= 2 * fx;
-                        if (y & 1)
-                            Cl->gy[I] += fy;
-                        else
-                            d -= 2 * fy;
-                        if (z & 1)
-                            Cl->gz[I] += fz;
-                        else
-                            d -= 2 * fz;
-                        Cl->diag[I] += d;
-                    }
-    }
-    *out = mg;
-    return FIB_OK;
-nomem:
-    fib__mg_destroy(mg);
-    return fib_error_set(err, FIB_ENOMEM,
-                         "recon: out of memory for the multigrid levels");
+    size_t nxy = L->nx * L->ny;
+#pragma omp parallel for schedule(static) if (L->n > 65536)
+    for (size_t z = 0; z < L->nz; z++)
+        for (size_t y = 0; y < L->ny; y++)
+            for (size_t x = 0; x < L->nx; x++) {
+                size_t i = (z * L->ny + y) * L->nx + x;
+                float d = L->diag[i] + L->gx[i] + L->gy[i] + L->gz[i];
+                if (x > 0)
+                    d += L->gx[i - 1];
+                if (y > 0)
+                    d += L->gy[i - L->nx];
+                if (z > 0)
+                    d += L->gz[i - nxy];
+                L->diag[i] = d > 0 ? 1.0f / d : 0.0f;
+            }
 }
 
 /* Sum of couplings times neighbour values at cell i of (x, y, z). */
-static inline double nb_sum(const mglevel *L, const double *v, size_t i,
-                            size_t x, size_t y, size_t z)
+static inline float nb_sum(const fib__tlevel *L, const float *v, size_t i,
+                           size_t x, size_t y, size_t z)
 {
     size_t nxy = L->nx * L->ny;
-    double s = 0;
-    if (L->code) {
-        uint8_t c = L->code[i];
-        if (c & 1)
-            s += L->g[0] * v[i - 1];
-        if (c & 2)
-            s += L->g[0] * v[i + 1];
-        if (c & 4)
-            s += L->g[1] * v[i - L->nx];
-        if (c & 8)
-            s += L->g[1] * v[i + L->nx];
-        if (c & 16)
-            s += L->g[2] * v[i - nxy];
-        if (c & 32)
-            s += L->g[2] * v[i + nxy];
-        return s;
-    }
+    float s = 0;
     if (x + 1 < L->nx)
         s += L->gx[i] * v[i + 1];
     if (x > 0)
@@ -239,7 +113,27 @@ static inline double nb_sum(const mglevel *L, const double *v, size_t i,
     return s;
 }
 
-static void gs_color(const mglevel *L, double *x, const double *b, int color)
+/* Galerkin operator of level C from the dense level F above it */
+static void coarsen_dense(const fib__tlevel *F, fib__tlevel *C)
+{
+#pragma omp parallel for schedule(static) if (F->n > 65536)
+    for (size_t K = 0; K < C->nz; K++)
+        for (size_t z = 2 * K; z < 2 * K + 2 && z < F->nz; z++)
+            for (size_t y = 0; y < F->ny; y++)
+                for (size_t x = 0; x < F->nx; x++) {
+                    size_t i = (z * F->ny + y) * F->nx + x;
+                    size_t I = (K * C->ny + y / 2) * C->nx + x / 2;
+                    C->diag[I] += F->diag[i];
+                    if (x & 1)
+                        C->gx[I] += F->gx[i];
+                    if (y & 1)
+                        C->gy[I] += F->gy[i];
+                    if (z & 1)
+                        C->gz[I] += F->gz[i];
+                }
+}
+
+static void gs_color(const fib__tlevel *L, float *x, const float *b, int color)
 {
 #pragma omp parallel for schedule(static) if (L->n > 65536)
     for (size_t z = 0; z < L->nz; z++)
@@ -247,82 +141,155 @@ static void gs_color(const mglevel *L, double *x, const double *b, int color)
             size_t x0 = (size_t)((color + (int)((y + z) & 1)) & 1);
             for (size_t xx = x0; xx < L->nx; xx += 2) {
                 size_t i = (z * L->ny + y) * L->nx + xx;
-                double d = diag_at(L, i);
-                if (d == 0)
+                float dv = L->diag[i];
+                if (dv == 0)
                     continue;
-                x[i] = (b[i] + nb_sum(L, x, i, xx, y, z)) / d;
+                x[i] = (b[i] + nb_sum(L, x, i, xx, y, z)) * dv;
             }
         }
 }
 
-static void residual(const mglevel *L, const double *x, const double *b,
-                     double *r)
+/* C->b = aggregate sums of the residual b - A x of level L, after a sweep
+ * that ended with colour 1: only colour 0 has a non-zero residual */
+static void restrict_dense(const fib__tlevel *L, fib__tlevel *C)
+{
+#pragma omp parallel for schedule(static) if (L->n > 65536)
+    for (size_t K = 0; K < C->nz; K++) {
+        memset(C->b + K * C->nx * C->ny, 0, sizeof(float) * C->nx * C->ny);
+        for (size_t z = 2 * K; z < 2 * K + 2 && z < L->nz; z++)
+            for (size_t y = 0; y < L->ny; y++)
+                for (size_t xx = (y + z) & 1; xx < L->nx; xx += 2) {
+                    size_t i = (z * L->ny + y) * L->nx + xx;
+                    float dv = L->diag[i];
+                    if (dv == 0)
+                        continue;
+                    C->b[(K * C->ny + y / 2) * C->nx + xx / 2] +=
+                        L->b[i] - L->x[i] / dv + nb_sum(L, L->x, i, xx, y, z);
+                }
+    }
+}
+
+static void prolong_dense(fib__tlevel *L, const fib__tlevel *C)
 {
 #pragma omp parallel for schedule(static) if (L->n > 65536)
     for (size_t z = 0; z < L->nz; z++)
         for (size_t y = 0; y < L->ny; y++)
             for (size_t xx = 0; xx < L->nx; xx++) {
                 size_t i = (z * L->ny + y) * L->nx + xx;
-                double d = diag_at(L, i);
-                r[i] = d == 0 ? 0 : b[i] - d * x[i] + nb_sum(L, x, i, xx, y, z);
+                if (L->diag[i] != 0)
+                    L->x[i] += MG_OVERCORRECT *
+                               C->x[((z / 2) * C->ny + y / 2) * C->nx + xx / 2];
             }
 }
 
-static void vcycle(fib__mg *mg, int l, double *x, const double *b)
+/* One cycle on dense level l for L->x, L->b; from x = 0 when @p zero,
+ * else continuing from the current x. */
+static void cycle(fib__mg *mg, int l, bool zero)
 {
-    mglevel *L = &mg->lev[l];
-    memset(x, 0, sizeof(double) * L->n);
+    fib__tlevel *L = &mg->lev[l];
+    if (zero)
+        memset(L->x, 0, sizeof(float) * L->n);
     if (l == mg->nlev - 1) {
         for (int s = 0; s < MG_COARSE_SWEEPS; s++) {
-            gs_color(L, x, b, 0);
-            gs_color(L, x, b, 1);
+            gs_color(L, L->x, L->b, 0);
+            gs_color(L, L->x, L->b, 1);
         }
         for (int s = 0; s < MG_COARSE_SWEEPS; s++) {
-            gs_color(L, x, b, 1);
-            gs_color(L, x, b, 0);
+            gs_color(L, L->x, L->b, 1);
+            gs_color(L, L->x, L->b, 0);
         }
         return;
     }
-    gs_color(L, x, b, 0);
-    gs_color(L, x, b, 1);
-    residual(L, x, b, L->r);
-    mglevel *Cl = &mg->lev[l + 1];
-    memset(Cl->b, 0, sizeof(double) * Cl->n);
-#pragma omp parallel for schedule(static) if (L->n > 65536)
-    for (size_t K = 0; K < Cl->nz; K++)
-        for (size_t z = 2 * K; z < 2 * K + 2 && z < L->nz; z++)
-            for (size_t y = 0; y < L->ny; y++)
-                for (size_t xx = 0; xx < L->nx; xx++) {
-                    size_t i = (z * L->ny + y) * L->nx + xx;
-                    Cl->b[(K * Cl->ny + y / 2) * Cl->nx + xx / 2] += L->r[i];
-                }
-    vcycle(mg, l + 1, Cl->x, Cl->b);
-    if (MG_GAMMA == 2 && l + 1 < mg->nlev - 1) {
-        /* W-cycle: a second coarse solve on the coarse residual */
-        residual(Cl, Cl->x, Cl->b, Cl->b2);
-        vcycle(mg, l + 1, Cl->x2, Cl->b2);
-        for (size_t k = 0; k < Cl->n; k++)
-            Cl->x[k] += Cl->x2[k];
-    }
-#pragma omp parallel for schedule(static) if (L->n > 65536)
-    for (size_t z = 0; z < L->nz; z++)
-        for (size_t y = 0; y < L->ny; y++)
-            for (size_t xx = 0; xx < L->nx; xx++) {
-                size_t i = (z * L->ny + y) * L->nx + xx;
-                if (diag_at(L, i) != 0)
-                    x[i] += MG_OVERCORRECT *
-                            Cl->x[((z / 2) * Cl->ny + y / 2) * Cl->nx + xx / 2];
-            }
-    gs_color(L, x, b, 1);
-    gs_color(L, x, b, 0);
+    gs_color(L, L->x, L->b, 0);
+    gs_color(L, L->x, L->b, 1);
+    restrict_dense(L, &mg->lev[l + 1]);
+    cycle(mg, l + 1, true);
+    if (MG_GAMMA == 2 && l + 1 < mg->nlev - 1)
+        cycle(mg, l + 1, false);
+    prolong_dense(L, &mg->lev[l + 1]);
+    gs_color(L, L->x, L->b, 1);
+    gs_color(L, L->x, L->b, 0);
 }
 
-void fib__mg_apply(fib__mg *mg, const double *r, double *z)
+void fib__mg_destroy(fib__mg *mg)
 {
-    vcycle(mg, 0, z, r);
+    if (!mg)
+        return;
+    for (int l = 0; l < mg->nlev; l++)
+        level_free(&mg->lev[l]);
+    free(mg);
+}
+
+fib_status fib__mg_create(const fib__tgrid *G, fib__mg **out, fib_error *err)
+{
+    fib__mg *mg = calloc(1, sizeof *mg);
+    *out = NULL;
+    if (!mg)
+        return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    mg->G = G;
+    size_t n0 = G->nx * G->ny * G->nz;
+    if (n0 > MG_COARSEST && !(G->nx <= 2 && G->ny <= 2 && G->nz <= 2)) {
+        mg->nlev = 1;
+        if (!level_alloc(&mg->lev[0], G->nx, G->ny, G->nz))
+            goto nomem;
+        fib__tg_coarsen(G, &mg->lev[0]);
+    }
+    while (mg->nlev > 0 && mg->nlev < MG_MAXLEV) {
+        fib__tlevel *F = &mg->lev[mg->nlev - 1];
+        if (F->n <= MG_COARSEST || (F->nx <= 2 && F->ny <= 2 && F->nz <= 2))
+            break;
+        fib__tlevel *C = &mg->lev[mg->nlev++];
+        if (!level_alloc(C, F->nx, F->ny, F->nz))
+            goto nomem;
+        coarsen_dense(F, C); /* reads the Dirichlet part of F->diag */
+        finish_diag(F);
+    }
+    if (mg->nlev > 0)
+        finish_diag(&mg->lev[mg->nlev - 1]);
+    *out = mg;
+    return FIB_OK;
+nomem:
+    fib__mg_destroy(mg);
+    return fib_error_set(err, FIB_ENOMEM,
+                         "recon: out of memory for the multigrid levels");
+}
+
+void fib__mg_apply(fib__mg *mg, const float *r, float *z)
+{
+    const fib__tgrid *G = mg->G;
+    memset(z, 0, sizeof(float) * G->nact);
+    if (mg->nlev == 0) {
+        /* tiny grid: symmetric Gauss-Seidel sweeps only */
+        for (int s = 0; s < MG_COARSE_SWEEPS; s++) {
+            fib__tg_gs(G, z, r, 0);
+            fib__tg_gs(G, z, r, 1);
+        }
+        for (int s = 0; s < MG_COARSE_SWEEPS; s++) {
+            fib__tg_gs(G, z, r, 1);
+            fib__tg_gs(G, z, r, 0);
+        }
+        return;
+    }
+    fib__tg_gs(G, z, r, 0);
+    fib__tg_gs(G, z, r, 1);
+    fib__tg_restrict(G, z, r, &mg->lev[0]);
+    cycle(mg, 0, true);
+    if (MG_GAMMA == 2 && mg->nlev > 1)
+        cycle(mg, 0, false);
+    fib__tg_prolong(G, z, &mg->lev[0], MG_OVERCORRECT);
+    fib__tg_gs(G, z, r, 1);
+    fib__tg_gs(G, z, r, 0);
 }
 
 int fib__mg_levels(const fib__mg *mg)
 {
-    return mg->nlev;
+    return mg->nlev + 1;
+}
+
+size_t fib__mg_bytes(const fib__mg *mg)
+{
+    size_t b = 0;
+    for (int l = 0; l < mg->nlev; l++)
+        b += 6 * sizeof(float) * mg->lev[l].n;
+    return b;
 }
