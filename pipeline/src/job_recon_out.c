@@ -243,13 +243,16 @@ fib_status fib__job_write_drift_plot(const char *path, const fib_recon *r,
     size_t nd = 0;
     const fib_recon_distance *D = fib_recon_distances(r, &nd);
     double *buf =
-        malloc((4 * (n ? n : 1) + 5 * (nd ? nd : 1)) * sizeof(double));
+        malloc((8 * (n ? n : 1) + 5 * (nd ? nd : 1)) * sizeof(double));
     if (!buf)
         return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
     double *xs = buf, *dx = buf + n, *dy = buf + 2 * n, *qual = buf + 3 * n;
-    double *dk = buf + 4 * n, *bx = dk + nd, *by = bx + nd, *hi = by + nd,
+    /* NCC after alignment (finite only) and the flagged slices */
+    double *nx_ = buf + 4 * n, *ncc = buf + 5 * n, *fx = buf + 6 * n,
+           *fy = buf + 7 * n;
+    double *dk = buf + 8 * n, *bx = dk + nd, *by = bx + nd, *hi = by + nd,
            *lo = hi + nd;
-    size_t m = 0;
+    size_t m = 0, mn = 0, mf = 0;
     for (size_t i = 0; i < n; i++) {
         fib_recon_slice_info in = fib_recon_get_slice(r, i);
         if (in.skipped)
@@ -259,6 +262,14 @@ fib_status fib__job_write_drift_plot(const char *path, const fib_recon *r,
         dy[m] = in.dy;
         qual[m] = in.quality;
         m++;
+        if (isfinite(in.ncc_prev)) {
+            nx_[mn] = (double)i;
+            ncc[mn++] = in.ncc_prev;
+        }
+        if (in.flagged) {
+            fx[mf] = (double)i;
+            fy[mf++] = isfinite(in.ncc_prev) ? in.ncc_prev : 0.0;
+        }
     }
     char title[160];
     size_t dropped = 0, first_drop = 0;
@@ -307,19 +318,28 @@ fib_status fib__job_write_drift_plot(const char *path, const fib_recon *r,
         st = fib_plot_xy(c, (fib_canvas_rect){0, 0, 900, 380}, &pp, sr, 2, NULL,
                          err);
         if (!st) {
-            fib_plot_series s3 = {0};
-            s3.x = xs;
-            s3.y = qual;
-            s3.n = m;
-            s3.label = "peak quality (pair i-1, i)";
-            s3.style = FIB_PLOT_MARKERS;
+            fib_plot_series s3[3] = {{0}, {0}, {0}};
+            s3[0].x = xs;
+            s3[0].y = qual;
+            s3[0].n = m;
+            s3[0].label = "peak quality (pair i-1, i)";
+            s3[0].style = FIB_PLOT_MARKERS;
+            s3[1].x = nx_;
+            s3[1].y = ncc;
+            s3[1].n = mn;
+            s3[1].label = "NCC with i-1 after alignment";
+            s3[2].x = fx;
+            s3[2].y = fy;
+            s3[2].n = mf;
+            s3[2].label = "flagged: unlike both neighbours";
+            s3[2].style = FIB_PLOT_MARKERS;
             fib_plot_params p3 = {0};
             p3.x_label = "slice";
-            p3.y_label = "quality";
+            p3.y_label = "quality, NCC";
             p3.y_min = 0;
             p3.y_max = 1;
-            st = fib_plot_xy(c, (fib_canvas_rect){0, 380, 900, 220}, &p3, &s3,
-                             1, NULL, err);
+            st = fib_plot_xy(c, (fib_canvas_rect){0, 380, 900, 220}, &p3, s3,
+                             mf ? 3 : 2, NULL, err);
         }
         if (!st && nd > 1)
             st = closure_panel(c, dk, nd, title, err);
@@ -345,6 +365,8 @@ fib_status fib__job_write_drift_csv(const char *path, const fib_recon *r,
     fib_fmt_csv_field(csv, "dy");
     fib_fmt_csv_field(csv, "quality");
     fib_fmt_csv_field(csv, "residual_px");
+    fib_fmt_csv_field(csv, "ncc_prev");
+    fib_fmt_csv_field(csv, "flagged");
     fib_fmt_csv_end_row(csv);
     for (size_t i = 0; i < fib_recon_n_slices(r); i++) {
         fib_recon_slice_info in = fib_recon_get_slice(r, i);
@@ -355,6 +377,8 @@ fib_status fib__job_write_drift_csv(const char *path, const fib_recon *r,
         fib_fmt_csv_number(csv, in.dy);
         fib_fmt_csv_number(csv, in.quality);
         fib_fmt_csv_number(csv, in.residual_px);
+        fib_fmt_csv_number(csv, in.ncc_prev);
+        fib_fmt_csv_int(csv, in.flagged);
         fib_fmt_csv_end_row(csv);
     }
     st = fib_fmt_csv_write(csv, path, err);
