@@ -68,6 +68,9 @@ static const char usage_text[] =
     "                         two-point (lags to a quarter of the axis),\n"
     "                         tortuosity and MacMullin number along the axis\n"
     "  --battery-axis x|y|z   transport axis (default z)\n"
+    "  --porosimetry, --particle-sizes, --contact  Hg intrusion curve from\n"
+    "                         the axis faces, watershed particle sizes,\n"
+    "                         contact areas per label pair (all: --battery)\n"
     "  --no-thickness         skip local thickness\n"
     "  --tol T                tortuosity relative residual (default 1e-6)\n"
     "  --quiet                no progress output\n";
@@ -209,7 +212,9 @@ int cli_cmd_measure(int argc, char **argv)
         F("chords", 'L', &p.chords), R("two-point", 'W'),
         F("battery", 'Y', &p.battery), R("battery-axis", 'X'),
         F("no-thickness", 'T', &no_thickness), R("tol", 'o'), R("view", 'V'),
-        F("quiet", 'q', &quiet)};
+        F("quiet", 'q', &quiet), F("porosimetry", 'I', &p.porosimetry),
+        F("particle-sizes", 'Z', &p.particle_sizes),
+        F("contact", 'K', &p.contact)};
     /* clang-format on */
     int rc = cli_getopt("measure", argc, argv, "q", rows,
                         sizeof rows / sizeof rows[0], parse_opt, &p,

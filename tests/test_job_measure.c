@@ -15,6 +15,7 @@
 
 #include "fib/formats.h"
 #include "fib/job_measure.h"
+#include "fib/measure.h"
 #include "fib_test.h"
 
 #define PI_ 3.14159265358979323846
@@ -519,6 +520,23 @@ START_TEST(test_battery)
     ck_assert(jhas(j, "two_point_correlation/1/y/#3"));
     ck_assert(!jhas(j, "two_point_correlation/1/y/#4"));
     ck_assert_double_eq(jnum(j, "two_point_correlation/2/y/#0"), 0.25);
+    /* sizes: label 1 (8 x 12 x 10 voxels) is open to both y faces, so at
+       the smallest radius (one voxel, 4 nm) all of it is intruded; one
+       particle of its whole volume; contact faces 1-2 and 1-3: 6 x 10 of
+       dy dz = 30 nm^2, 2-3: 8 x 10 of dx dz = 24 nm^2 */
+    ck_assert(jis(j, "porosimetry/inlet", "\"y0 and y1 faces\""));
+    ck_assert_double_eq_tol(jnum(j, "porosimetry/1/diameter_nm/#24"), 8, 1e-9);
+    ck_assert_double_eq(jnum(j, "porosimetry/1/intruded_fraction/#24"), 1);
+    ck_assert_double_eq_tol(jnum(j, "porosimetry/1/pressure_MPa/#24"),
+                            fib_recon_washburn_pressure_MPa(4), 1e-6);
+    ck_assert_double_eq(jnum(j, "particle_sizes/1/count"), 1);
+    ck_assert_double_eq_tol(jnum(j, "particle_sizes/1/eq_diameter_nm/#0"),
+                            cbrt(6 * 960 * 120 / M_PI), 1e-6);
+    ck_assert_double_eq(jnum(j, "contact_area/1-2/faces"), 60);
+    ck_assert_double_eq_tol(jnum(j, "contact_area/1-3/face_area_um2"),
+                            60 * 30e-6, 1e-12);
+    ck_assert_double_eq_tol(jnum(j, "contact_area/2-3/isotropic_area_um2"),
+                            80 * 24e-6 * 2 / 3, 1e-12);
     free(j);
     fib_test_rmdir(dir);
 }

@@ -29,6 +29,7 @@ void fib_job_measure_defaults(fib_job_measure_params *p)
     p->view[0] = 1;
     p->view[1] = 0.6;
     p->view[2] = -0.8;
+    p->psd_h_nm = -1;
 }
 
 static bool length_nm_ok(double v)
@@ -63,6 +64,12 @@ static fib_status check_numbers(const fib_job_measure_params *p, fib_error *err)
         return fib_error_set(err, FIB_EINVAL,
                              "measure: view must be a finite non-zero "
                              "direction");
+    if (p->intrusion_sizes > FIB_INTRUSION_MAX_SIZES || isnan(p->psd_h_nm))
+        return fib_error_set(err, FIB_EINVAL,
+                             "measure: intrusion_sizes must be 0..%d and "
+                             "psd_h_nm a number (got %zu, %g)",
+                             FIB_INTRUSION_MAX_SIZES, p->intrusion_sizes,
+                             p->psd_h_nm);
     if (p->two_point_lag > 100000)
         return fib_error_set(err, FIB_EINVAL,
                              "measure: two_point_lag must be 0..100000 "
@@ -333,7 +340,7 @@ static fib_status measure_all(fib__measure *m, const char *s_json,
         fib__measure_objects,    fib__measure_thickness,
         fib__measure_tortuosity, fib__measure_skeleton,
         fib__measure_heights,    fib__measure_coating_mesh,
-        fib__measure_battery};
+        fib__measure_battery,    fib__measure_psd};
     for (size_t k = 0; k < sizeof sections / sizeof *sections; k++)
         if ((st = sections[k](m, err)) != FIB_OK)
             return st;

@@ -98,6 +98,19 @@ typedef struct fib_job_measure_params {
     int battery_axis;     /**< transport axis 0..2 = x, y, z (default z) */
 
     double view[3]; /**< view direction of the surface pictures */
+
+    /* pore and particle sizes, contact areas (issue 17 item 4; each also
+       on with battery; fib/measure.h) */
+    bool porosimetry;       /**< simulated mercury intrusion of each
+                                 measured label from the two faces normal
+                                 to battery_axis */
+    size_t intrusion_sizes; /**< radii of the intrusion curve (0: 25,
+                                 log-spaced; at most 64) */
+    bool particle_sizes;    /**< watershed particle-size distribution of
+                                 each measured label */
+    double psd_h_nm;        /**< watershed h, nm (< 0, the default: one
+                                 smallest voxel size) */
+    bool contact;           /**< contact areas between measured labels */
 } fib_job_measure_params;
 
 /** What one run measured (numbers a caller may want without the report). */
