@@ -41,7 +41,8 @@ static const char usage_text[] =
     "  --csv OBJECTS.csv      one row per connected object\n"
     "  --mesh OUT.stl|.ply    surface of the first measured phase (with\n"
     "                         --coating: the particle surface, PLY scalar\n"
-    "                         coating_nm)\n"
+    "                         coating_nm); --mesh-closed: capped at the\n"
+    "                         volume border (one background layer padded)\n"
     "  --grey VOLUME          grey volume under the label overlay of the\n"
     "                         pictures (same size as LABELS)\n"
     "  --pictures DIR         PNG pictures: orthoslices with coloured labels "
@@ -214,7 +215,7 @@ int cli_cmd_measure(int argc, char **argv)
         F("no-thickness", 'T', &no_thickness), R("tol", 'o'), R("view", 'V'),
         F("quiet", 'q', &quiet), F("porosimetry", 'I', &p.porosimetry),
         F("particle-sizes", 'Z', &p.particle_sizes),
-        F("contact", 'K', &p.contact)};
+        F("contact", 'K', &p.contact), F("mesh-closed", 'M', &p.mesh_closed)};
     /* clang-format on */
     int rc = cli_getopt("measure", argc, argv, "q", rows,
                         sizeof rows / sizeof rows[0], parse_opt, &p,

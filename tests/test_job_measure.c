@@ -286,6 +286,13 @@ START_TEST(test_ball)
     const double lt_max = jnum(j, "local_thickness_um/1/max");
     ck_assert_double_le(lt_max, 2 * r_um);
     ck_assert_double_ge(lt_max, (2 * R - 2.74) * vox * 1e-3);
+    /* BoneJ convention: the thickness is the diameter; radius = half */
+    ck_assert_double_eq_tol(jnum(j, "local_thickness_um/1/radius/max"),
+                            lt_max / 2, 1e-6 * lt_max);
+    ck_assert_double_eq_tol(jnum(j, "local_thickness_um/1/radius/median"),
+                            jnum(j, "local_thickness_um/1/median") / 2,
+                            1e-6 * lt_max);
+    ck_assert(jis(j, "local_thickness_convention", "\"diameter"));
     ck_assert(!jhas(j, "tortuosity") && !jhas(j, "chords") &&
               !jhas(j, "triple_phase_boundary"));
     free(j);
@@ -542,6 +549,81 @@ START_TEST(test_battery)
 }
 END_TEST
 
+/* Area (nm^2) of a binary STL. */
+static double stl_area(const char *path, size_t *ntri)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    uint32_t n = 0;
+    ck_assert_int_eq(fseek(f, 80, SEEK_SET), 0);
+    ck_assert_uint_eq(fread(&n, 4, 1, f), 1);
+    double area = 0;
+    for (uint32_t t = 0; t < n; t++) {
+        float r[12];
+        uint16_t attr;
+        ck_assert_uint_eq(fread(r, 4, 12, f), 12);
+        ck_assert_uint_eq(fread(&attr, 2, 1, f), 1);
+        double u[3], w[3];
+        for (int a = 0; a < 3; a++) {
+            u[a] = (double)r[6 + a] - (double)r[3 + a];
+            w[a] = (double)r[9 + a] - (double)r[3 + a];
+        }
+        const double c[3] = {u[1] * w[2] - u[2] * w[1],
+                             u[2] * w[0] - u[0] * w[2],
+                             u[0] * w[1] - u[1] * w[0]};
+        area += 0.5 * sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
+    }
+    fclose(f);
+    *ntri = n;
+    return area;
+}
+
+/* --mesh-closed: label 1 of the prisms (8 x 12 x 10 voxels of 4 x 5 x 6
+ * nm, touching five volume faces) meshed with a background layer padded:
+ * the closed marching-cubes box, flat faces between the outer voxel
+ * centres, chamfer strips of half-voxel legs along the edges and eight
+ * corner triangles; without it only the x = 8 face (plus chamfers) is
+ * there. */
+START_TEST(test_mesh_closed)
+{
+    char dir[512], in[600], json[600], stl[700];
+    fib_volume v = {0};
+    prisms(&v, false);
+    fib_job_measure_params p;
+    case_setup(&v, "prisms.tif", dir, in, json, &p);
+    snprintf(stl, sizeof stl, "%s/m.stl", dir);
+    p.mesh_path = stl;
+    p.phases[0] = 1;
+    p.n_phases = 1;
+    p.voxel_nm[0] = 4;
+    p.voxel_nm[1] = 5;
+    p.voxel_nm[2] = 6;
+    fib_error e = {0};
+    ck_assert_msg(fib_job_measure(&p, NULL, NULL, &e) == FIB_OK, "%s", e.msg);
+    size_t n_open = 0, n_closed = 0;
+    const double open = stl_area(stl, &n_open);
+    p.mesh_closed = true;
+    ck_assert_msg(fib_job_measure(&p, NULL, NULL, &e) == FIB_OK, "%s", e.msg);
+    const double closed = stl_area(stl, &n_closed);
+    const double a = 8, b = 12, c = 10, sx = 4, sy = 5, sz = 6;
+    const double flat =
+        2 * ((b - 1) * (c - 1) * sy * sz + (a - 1) * (c - 1) * sx * sz +
+             (a - 1) * (b - 1) * sx * sy);
+    const double strips = 4 * ((a - 1) * sx * hypot(sy, sz) / 2 +
+                               (b - 1) * sy * hypot(sx, sz) / 2 +
+                               (c - 1) * sz * hypot(sx, sy) / 2);
+    const double corner = 0.5 * sqrt(pow(sy * sz / 4, 2) + pow(sx * sz / 4, 2) +
+                                     pow(sx * sy / 4, 2));
+    ck_assert_double_eq_tol(closed, flat + strips + 8 * corner, 1e-4 * closed);
+    /* open: the x = 8 face reaches the border cut, (b - 1) x (c - 1) plus
+       half-voxel margins at most */
+    ck_assert_double_le(open, b * sy * c * sz);
+    ck_assert_double_ge(open, (b - 1) * sy * (c - 1) * sz);
+    ck_assert_uint_gt(n_closed, n_open);
+    fib_test_rmdir(dir);
+}
+END_TEST
+
 /* A substrate (label 1, z < 2) with a deposit slab (label 2, z 2..5 over
  * x < 6) and a 4 x 4 particle block (label 3) wrapped in a 3-voxel coating
  * (label 4), 5 nm voxels: heights over face z0, contact, coating. */
@@ -714,6 +796,7 @@ int main(void)
     tcase_add_test(tc, test_substrate_coating);
     tcase_add_test(tc, test_skeleton_rod);
     tcase_add_test(tc, test_check);
+    tcase_add_test(tc, test_mesh_closed);
     suite_add_tcase(s, tc);
     return fib_test_run(s, NULL);
 }

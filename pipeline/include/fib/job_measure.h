@@ -111,6 +111,12 @@ typedef struct fib_job_measure_params {
     double psd_h_nm;        /**< watershed h, nm (< 0, the default: one
                                  smallest voxel size) */
     bool contact;           /**< contact areas between measured labels */
+
+    /** Closed (capped) --mesh surface at the volume border for printing
+     *  and CFD: the labels are padded with one layer of background voxels
+     *  before marching cubes (fib_mesh_opts.close_border), so the cut by
+     *  the border becomes a surface; false (default): the cut is open. */
+    bool mesh_closed;
 } fib_job_measure_params;
 
 /** What one run measured (numbers a caller may want without the report). */
