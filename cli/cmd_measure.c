@@ -72,6 +72,8 @@ static const char usage_text[] =
     "  --porosimetry, --particle-sizes, --contact  Hg intrusion curve from\n"
     "                         the axis faces, watershed particle sizes,\n"
     "                         contact areas per label pair (all: --battery)\n"
+    "  --uncertainty auto|D   with --grey: metrics with the multi-Otsu\n"
+    "                         thresholds moved by +-D (auto: valley widths)\n"
     "  --no-thickness         skip local thickness\n"
     "  --tol T                tortuosity relative residual (default 1e-6)\n"
     "  --quiet                no progress output\n";
@@ -167,6 +169,17 @@ static int parse_opt(void *ctx, int c, const char *arg)
         p->two_point_lag = (size_t)l;
         return 0;
     }
+    case 'u':
+        p->uncertainty = true;
+        if (!strcmp(arg, "auto"))
+            return 0;
+        if (!cli_parse_double("measure", "--uncertainty", arg,
+                              &p->uncertainty_delta))
+            return CLI_EXIT_USAGE;
+        if (!(p->uncertainty_delta >= 0))
+            BAD("--uncertainty must be auto or a grey delta >= 0 (got %s)",
+                arg);
+        return 0;
     case 'X':
         if (strlen(arg) != 1 || arg[0] < 'x' || arg[0] > 'z')
             BAD("--battery-axis must be x, y or z (got '%s')", arg);
@@ -215,7 +228,8 @@ int cli_cmd_measure(int argc, char **argv)
         F("no-thickness", 'T', &no_thickness), R("tol", 'o'), R("view", 'V'),
         F("quiet", 'q', &quiet), F("porosimetry", 'I', &p.porosimetry),
         F("particle-sizes", 'Z', &p.particle_sizes),
-        F("contact", 'K', &p.contact), F("mesh-closed", 'M', &p.mesh_closed)};
+        F("contact", 'K', &p.contact), F("mesh-closed", 'M', &p.mesh_closed),
+        R("uncertainty", 'u')};
     /* clang-format on */
     int rc = cli_getopt("measure", argc, argv, "q", rows,
                         sizeof rows / sizeof rows[0], parse_opt, &p,

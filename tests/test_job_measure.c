@@ -624,6 +624,72 @@ START_TEST(test_mesh_closed)
 }
 END_TEST
 
+/* Segmentation uncertainty: the prisms' labels 1/2/3 with a grey value
+ * 100 x label + a deterministic pattern in -45..45 (gaps of 10 between the
+ * classes).  Thresholds moved by 20 grey levels cut into the classes, so
+ * the range of each volume fraction brackets the nominal strictly; delta
+ * 0 collapses it; the nominal re-classification equals the labels. */
+START_TEST(test_uncertainty)
+{
+    char dir[512], in[600], json[600], grey[700];
+    fib_volume v = {0}, g = {0};
+    prisms(&v, false);
+    fib_error e = {0};
+    ck_assert_int_eq(fib_volume_init(&g, FIB_PX_F32, 16, 12, 10, &e), FIB_OK);
+    for (size_t i = 0; i < 16 * 12 * 10; i++)
+        ((float *)g.data)[i] =
+            (float)(100 * ((uint16_t *)v.data)[i] + (int)((i * 37) % 91) - 45);
+    fib_job_measure_params p;
+    case_setup(&v, "prisms.tif", dir, in, json, &p);
+    snprintf(grey, sizeof grey, "%s/grey.mrc", dir);
+    write_vol(grey, &g);
+    fib_volume_clear(&g);
+    p.uncertainty = true;
+    p.uncertainty_delta = 20;
+    ck_assert_int_eq(fib_job_measure(&p, NULL, NULL, &e), FIB_EINVAL);
+    ck_assert_ptr_nonnull(strstr(e.msg, "--grey"));
+    p.grey_path = grey;
+    p.tortuosity_axes[0] = true;
+    ck_assert_msg(fib_job_measure(&p, NULL, NULL, &e) == FIB_OK, "%s", e.msg);
+    char *j = slurp(json);
+    const char *u = "segmentation_uncertainty";
+    char k[128];
+    snprintf(k, sizeof k, "%s/nominal_agreement_with_labels", u);
+    ck_assert_double_eq(jnum(j, k), 1);
+    snprintf(k, sizeof k, "%s/variants", u);
+    ck_assert_double_eq(jnum(j, k), 4);
+    for (int lab = 1; lab <= 3; lab++) {
+        char kn[128], kl[128], kh[128];
+        snprintf(kn, sizeof kn, "%s/%d/volume_fraction/nominal", u, lab);
+        snprintf(kl, sizeof kl, "%s/%d/volume_fraction/range/#0", u, lab);
+        snprintf(kh, sizeof kh, "%s/%d/volume_fraction/range/#1", u, lab);
+        ck_assert_double_eq(jnum(j, kn), lab == 1 ? 0.5 : 0.25);
+        ck_assert_double_lt(jnum(j, kl), jnum(j, kn));
+        ck_assert_double_gt(jnum(j, kh), jnum(j, kn));
+        snprintf(kn, sizeof kn, "%s/%d/tortuosity_x/nominal", u, lab);
+        ck_assert(jhas(j, kn));
+    }
+    free(j);
+    /* delta 0: the range is the nominal */
+    p.uncertainty_delta = 0;
+    ck_assert_msg(fib_job_measure(&p, NULL, NULL, &e) == FIB_OK, "%s", e.msg);
+    j = slurp(json);
+    for (int lab = 1; lab <= 3; lab++) {
+        char kn[128], kl[128], kh[128];
+        snprintf(kn, sizeof kn, "%s/%d/specific_surface_per_um/nominal", u,
+                 lab);
+        snprintf(kl, sizeof kl, "%s/%d/specific_surface_per_um/range/#0", u,
+                 lab);
+        snprintf(kh, sizeof kh, "%s/%d/specific_surface_per_um/range/#1", u,
+                 lab);
+        ck_assert_double_eq(jnum(j, kl), jnum(j, kn));
+        ck_assert_double_eq(jnum(j, kh), jnum(j, kn));
+    }
+    free(j);
+    fib_test_rmdir(dir);
+}
+END_TEST
+
 /* A substrate (label 1, z < 2) with a deposit slab (label 2, z 2..5 over
  * x < 6) and a 4 x 4 particle block (label 3) wrapped in a 3-voxel coating
  * (label 4), 5 nm voxels: heights over face z0, contact, coating. */
@@ -797,6 +863,7 @@ int main(void)
     tcase_add_test(tc, test_skeleton_rod);
     tcase_add_test(tc, test_check);
     tcase_add_test(tc, test_mesh_closed);
+    tcase_add_test(tc, test_uncertainty);
     suite_add_tcase(s, tc);
     return fib_test_run(s, NULL);
 }

@@ -275,6 +275,33 @@ START_TEST(test_contact_ball_isotropic)
 }
 END_TEST
 
+/* Two uniform blocks of grey values, [0, 99.9] and [150, 249.9], with an
+ * empty gap of 50 between them: the valley floor is 0 and the valley is
+ * the gap, so the default shift is half of it, 25 (within a bin). */
+START_TEST(test_threshold_valley)
+{
+    fib_volume g;
+    ck_assert_int_eq(fib_volume_init(&g, FIB_PX_F32, 100, 20, 1, NULL), FIB_OK);
+    float *d = g.data;
+    for (size_t i = 0; i < 2000; i++)
+        d[i] = (float)(i % 1000) / 10.0f + (i < 1000 ? 0.0f : 150.0f);
+    const double w = 249.9 / 256;
+    for (int k = 0; k < 3; k++) {
+        const double t = 110 + 15 * k; /* anywhere in the gap */
+        double delta;
+        ck_assert_int_eq(fib_recon_threshold_valley(&g, &t, 1, &delta, NULL),
+                         FIB_OK);
+        ck_assert_double_eq_tol(delta, 25, w);
+    }
+    /* thresholds must ascend */
+    const double bad[2] = {120, 110};
+    double dd[2];
+    ck_assert_int_eq(fib_recon_threshold_valley(&g, bad, 2, dd, NULL),
+                     FIB_EINVAL);
+    fib_volume_clear(&g);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("measure_psd");
@@ -286,6 +313,7 @@ int main(void)
     tcase_add_test(tc, test_particle_sizes_two_balls);
     tcase_add_test(tc, test_contact_boxes);
     tcase_add_test(tc, test_contact_ball_isotropic);
+    tcase_add_test(tc, test_threshold_valley);
     suite_add_tcase(s, tc);
     return fib_test_run(s, NULL);
 }

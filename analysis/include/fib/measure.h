@@ -520,6 +520,26 @@ FIB_API FIB_NODISCARD fib_status
 fib_recon_contact_areas(const fib_volume *labels, const uint32_t *values,
                         size_t n, fib_contact_result *out, fib_error *err);
 
+/* ---- segmentation uncertainty (issue 17 item 6;
+ *      analysis/src/measure_uncertainty.c) ------------------------------- */
+
+/**
+ * Default threshold shifts from the grey histogram (FIB_OTSU_BINS bins
+ * over [min, max] of the finite values, as fib_recon_multi_otsu()): for
+ * threshold k, the valley between the highest bin of the class below it
+ * and the highest bin of the class above it (classes split by the
+ * @p n ascending @p thresholds); its floor is the lowest bin count there,
+ * and the valley is the run of bins around that floor whose counts stay
+ * <= 2 x floor (full width at twice the minimum).  @p delta[k] = half
+ * that width in grey units, at least one bin: thresholds anywhere in the
+ * valley are about equally defensible (Pietsch et al. 2018 show the
+ * metrics move with that choice).  Errors: FIB_EINVAL (u32, constant
+ * volume, n 1..254, thresholds not ascending), FIB_ENOMEM.
+ */
+FIB_API FIB_NODISCARD fib_status
+fib_recon_threshold_valley(const fib_volume *grey, const double *thresholds,
+                           size_t n, double *delta, fib_error *err);
+
 #ifdef __cplusplus
 }
 #endif

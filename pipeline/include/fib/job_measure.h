@@ -117,6 +117,18 @@ typedef struct fib_job_measure_params {
      *  before marching cubes (fib_mesh_opts.close_border), so the cut by
      *  the border becomes a surface; false (default): the cut is open. */
     bool mesh_closed;
+
+    /** Segmentation uncertainty (issue 17 item 6): the grey volume
+     *  (grey_path, required) is re-classified by multi-Otsu into as many
+     *  classes as LABELS has values (2..5; class k = the k-th smallest
+     *  label value), then each threshold is moved by -delta and +delta in
+     *  turn; volume fraction, specific surface and the asked tortuosities
+     *  of every measured label are reported as nominal and [low, high]
+     *  over those 2 x thresholds variants.  uncertainty_delta: grey units;
+     *  < 0 (default) = per threshold from the histogram valley
+     *  (fib_recon_threshold_valley()); 0 = the range collapses. */
+    bool uncertainty;
+    double uncertainty_delta;
 } fib_job_measure_params;
 
 /** What one run measured (numbers a caller may want without the report). */
