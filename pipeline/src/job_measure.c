@@ -68,8 +68,8 @@ static fib_status check_numbers(const fib_job_measure_params *p, fib_error *err)
     if (p->uncertainty && (!p->grey_path || isnan(p->uncertainty_delta)))
         return fib_error_set(err, FIB_EINVAL,
                              "measure: uncertainty needs the grey volume "
-                             "(--grey) and a delta >= 0 or < 0 for the "
-                             "histogram valleys");
+                             "(--grey) and a number for uncertainty_delta "
+                             "(< 0: from the histogram valleys)");
     if (p->intrusion_sizes > FIB_INTRUSION_MAX_SIZES || isnan(p->psd_h_nm))
         return fib_error_set(err, FIB_EINVAL,
                              "measure: intrusion_sizes must be 0..%d and "
