@@ -165,6 +165,30 @@ if [ -x "$cli" ]; then
     done
 fi
 
+# ---- sizes (issue 17 item 4; h/metrics17): porosimetry, watershed
+# particle sizes and contact areas of `cryofib measure` against the
+# scipy/scikit-image versions in bench/psd_peer.py (the peer's intrusion
+# only for the pore label 0: ~150 s per label) ----
+if [ -x "$cli" ]; then
+    f=$data/taufactor-electrode/electrode.tiff
+    t0=$(date +%s.%N)
+    "$cli" measure "$f" --phase 0 --phase 85 --phase 170 --voxel-nm 20,20,20 \
+        --porosimetry --particle-sizes --contact --no-thickness -q \
+        --json "$tmp/psd.json" >/dev/null
+    t1=$(date +%s.%N)
+    {
+    echo
+    echo "## Pore/particle sizes and contact areas vs scipy/scikit-image (bench/psd_peer.py)"
+    echo
+    echo "cryofib measure --porosimetry --particle-sizes --contact, three labels, whole run: $(echo "$t1 - $t0" | bc) s"
+    echo
+    echo "| volume | metric | cryofib vs peer |"
+    echo "|---|---|---|"
+    $py "$here/psd_peer.py" "$f" "$tmp/psd.json" 20 z 0
+    } >> "$tmp/battery.md"
+fi
+# ---- end of the sizes block ----
+
 if [ "${2:-}" != "--no-500" ]; then
     unzip -q -o "$data/taufactor-500-benchmark/TF-500x500x500-1x2x6-v3.tiff.zip" -d "$tmp"
     v500=$tmp/TF-500x500x500-1x2x6-v3.tiff

@@ -41,7 +41,8 @@ static const char usage_text[] =
     "  --csv OBJECTS.csv      one row per connected object\n"
     "  --mesh OUT.stl|.ply    surface of the first measured phase (with\n"
     "                         --coating: the particle surface, PLY scalar\n"
-    "                         coating_nm)\n"
+    "                         coating_nm); --mesh-closed: capped at the\n"
+    "                         volume border (one background layer padded)\n"
     "  --grey VOLUME          grey volume under the label overlay of the\n"
     "                         pictures (same size as LABELS)\n"
     "  --pictures DIR         PNG pictures: orthoslices with coloured labels "
@@ -68,6 +69,11 @@ static const char usage_text[] =
     "                         two-point (lags to a quarter of the axis),\n"
     "                         tortuosity and MacMullin number along the axis\n"
     "  --battery-axis x|y|z   transport axis (default z)\n"
+    "  --porosimetry, --particle-sizes, --contact  Hg intrusion curve from\n"
+    "                         the axis faces, watershed particle sizes,\n"
+    "                         contact areas per label pair (all: --battery)\n"
+    "  --uncertainty auto|D   with --grey: metrics with the multi-Otsu\n"
+    "                         thresholds moved by +-D (auto: valley widths)\n"
     "  --no-thickness         skip local thickness\n"
     "  --tol T                tortuosity relative residual (default 1e-6)\n"
     "  --quiet                no progress output\n";
@@ -163,6 +169,17 @@ static int parse_opt(void *ctx, int c, const char *arg)
         p->two_point_lag = (size_t)l;
         return 0;
     }
+    case 'u':
+        p->uncertainty = true;
+        if (!strcmp(arg, "auto"))
+            return 0;
+        if (!cli_parse_double("measure", "--uncertainty", arg,
+                              &p->uncertainty_delta))
+            return CLI_EXIT_USAGE;
+        if (!(p->uncertainty_delta >= 0))
+            BAD("--uncertainty must be auto or a grey delta >= 0 (got %s)",
+                arg);
+        return 0;
     case 'X':
         if (strlen(arg) != 1 || arg[0] < 'x' || arg[0] > 'z')
             BAD("--battery-axis must be x, y or z (got '%s')", arg);
@@ -209,7 +226,10 @@ int cli_cmd_measure(int argc, char **argv)
         F("chords", 'L', &p.chords), R("two-point", 'W'),
         F("battery", 'Y', &p.battery), R("battery-axis", 'X'),
         F("no-thickness", 'T', &no_thickness), R("tol", 'o'), R("view", 'V'),
-        F("quiet", 'q', &quiet)};
+        F("quiet", 'q', &quiet), F("porosimetry", 'I', &p.porosimetry),
+        F("particle-sizes", 'Z', &p.particle_sizes),
+        F("contact", 'K', &p.contact), F("mesh-closed", 'M', &p.mesh_closed),
+        R("uncertainty", 'u')};
     /* clang-format on */
     int rc = cli_getopt("measure", argc, argv, "q", rows,
                         sizeof rows / sizeof rows[0], parse_opt, &p,

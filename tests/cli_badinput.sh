@@ -419,6 +419,8 @@ t 2 '--iso needs the pixel size and the slice thickness' recon --input in/ser --
 t 2 '--units must be auto, physical or voxel' measure in/zunk.mrc --json out/x.json --units metres
 t 2 'in/zunk.mrc: voxel size unknown in z .*--voxel-nm' measure in/zunk.mrc --json out/x.json --units physical -q
 t 2 'coating threshold 5 nm needs the voxel size' measure in/zunk.mrc --json out/x.json --coating 1,2,5 -q
+t 2 '--uncertainty must be auto or a grey delta >= 0' measure in/zunk.mrc --json out/x.json --uncertainty -3 -q
+t 2 'uncertainty needs the grey volume .--grey.' measure in/zunk.mrc --json out/x.json --uncertainty auto -q
 t 2 '--dark-clip expects auto, on or off \(got .yes.\)' recon --input in/ser --out out/r --dark-clip yes
 
 # ---- issue 13: inputs (h/io13) ----

@@ -15,6 +15,7 @@
 
 #include "fib/formats.h"
 #include "fib/job_measure.h"
+#include "fib/measure.h"
 #include "fib_test.h"
 
 #define PI_ 3.14159265358979323846
@@ -285,6 +286,13 @@ START_TEST(test_ball)
     const double lt_max = jnum(j, "local_thickness_um/1/max");
     ck_assert_double_le(lt_max, 2 * r_um);
     ck_assert_double_ge(lt_max, (2 * R - 2.74) * vox * 1e-3);
+    /* BoneJ convention: the thickness is the diameter; radius = half */
+    ck_assert_double_eq_tol(jnum(j, "local_thickness_um/1/radius/max"),
+                            lt_max / 2, 1e-6 * lt_max);
+    ck_assert_double_eq_tol(jnum(j, "local_thickness_um/1/radius/median"),
+                            jnum(j, "local_thickness_um/1/median") / 2,
+                            1e-6 * lt_max);
+    ck_assert(jis(j, "local_thickness_convention", "\"diameter"));
     ck_assert(!jhas(j, "tortuosity") && !jhas(j, "chords") &&
               !jhas(j, "triple_phase_boundary"));
     free(j);
@@ -519,6 +527,164 @@ START_TEST(test_battery)
     ck_assert(jhas(j, "two_point_correlation/1/y/#3"));
     ck_assert(!jhas(j, "two_point_correlation/1/y/#4"));
     ck_assert_double_eq(jnum(j, "two_point_correlation/2/y/#0"), 0.25);
+    /* sizes: label 1 (8 x 12 x 10 voxels) is open to both y faces, so at
+       the smallest radius (one voxel, 4 nm) all of it is intruded; one
+       particle of its whole volume; contact faces 1-2 and 1-3: 6 x 10 of
+       dy dz = 30 nm^2, 2-3: 8 x 10 of dx dz = 24 nm^2 */
+    ck_assert(jis(j, "porosimetry/inlet", "\"y0 and y1 faces\""));
+    ck_assert_double_eq_tol(jnum(j, "porosimetry/1/diameter_nm/#24"), 8, 1e-9);
+    ck_assert_double_eq(jnum(j, "porosimetry/1/intruded_fraction/#24"), 1);
+    ck_assert_double_eq_tol(jnum(j, "porosimetry/1/pressure_MPa/#24"),
+                            fib_recon_washburn_pressure_MPa(4), 1e-6);
+    ck_assert_double_eq(jnum(j, "particle_sizes/1/count"), 1);
+    ck_assert_double_eq_tol(jnum(j, "particle_sizes/1/eq_diameter_nm/#0"),
+                            cbrt(6 * 960 * 120 / M_PI), 1e-6);
+    ck_assert_double_eq(jnum(j, "contact_area/1-2/faces"), 60);
+    ck_assert_double_eq_tol(jnum(j, "contact_area/1-3/face_area_um2"),
+                            60 * 30e-6, 1e-12);
+    ck_assert_double_eq_tol(jnum(j, "contact_area/2-3/isotropic_area_um2"),
+                            80 * 24e-6 * 2 / 3, 1e-12);
+    free(j);
+    fib_test_rmdir(dir);
+}
+END_TEST
+
+/* Area (nm^2) of a binary STL. */
+static double stl_area(const char *path, size_t *ntri)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    uint32_t n = 0;
+    ck_assert_int_eq(fseek(f, 80, SEEK_SET), 0);
+    ck_assert_uint_eq(fread(&n, 4, 1, f), 1);
+    double area = 0;
+    for (uint32_t t = 0; t < n; t++) {
+        float r[12];
+        uint16_t attr;
+        ck_assert_uint_eq(fread(r, 4, 12, f), 12);
+        ck_assert_uint_eq(fread(&attr, 2, 1, f), 1);
+        double u[3], w[3];
+        for (int a = 0; a < 3; a++) {
+            u[a] = (double)r[6 + a] - (double)r[3 + a];
+            w[a] = (double)r[9 + a] - (double)r[3 + a];
+        }
+        const double c[3] = {u[1] * w[2] - u[2] * w[1],
+                             u[2] * w[0] - u[0] * w[2],
+                             u[0] * w[1] - u[1] * w[0]};
+        area += 0.5 * sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
+    }
+    fclose(f);
+    *ntri = n;
+    return area;
+}
+
+/* --mesh-closed: label 1 of the prisms (8 x 12 x 10 voxels of 4 x 5 x 6
+ * nm, touching five volume faces) meshed with a background layer padded:
+ * the closed marching-cubes box, flat faces between the outer voxel
+ * centres, chamfer strips of half-voxel legs along the edges and eight
+ * corner triangles; without it only the x = 8 face (plus chamfers) is
+ * there. */
+START_TEST(test_mesh_closed)
+{
+    char dir[512], in[600], json[600], stl[700];
+    fib_volume v = {0};
+    prisms(&v, false);
+    fib_job_measure_params p;
+    case_setup(&v, "prisms.tif", dir, in, json, &p);
+    snprintf(stl, sizeof stl, "%s/m.stl", dir);
+    p.mesh_path = stl;
+    p.phases[0] = 1;
+    p.n_phases = 1;
+    p.voxel_nm[0] = 4;
+    p.voxel_nm[1] = 5;
+    p.voxel_nm[2] = 6;
+    fib_error e = {0};
+    ck_assert_msg(fib_job_measure(&p, NULL, NULL, &e) == FIB_OK, "%s", e.msg);
+    size_t n_open = 0, n_closed = 0;
+    const double open = stl_area(stl, &n_open);
+    p.mesh_closed = true;
+    ck_assert_msg(fib_job_measure(&p, NULL, NULL, &e) == FIB_OK, "%s", e.msg);
+    const double closed = stl_area(stl, &n_closed);
+    const double a = 8, b = 12, c = 10, sx = 4, sy = 5, sz = 6;
+    const double flat =
+        2 * ((b - 1) * (c - 1) * sy * sz + (a - 1) * (c - 1) * sx * sz +
+             (a - 1) * (b - 1) * sx * sy);
+    const double strips = 4 * ((a - 1) * sx * hypot(sy, sz) / 2 +
+                               (b - 1) * sy * hypot(sx, sz) / 2 +
+                               (c - 1) * sz * hypot(sx, sy) / 2);
+    const double corner = 0.5 * sqrt(pow(sy * sz / 4, 2) + pow(sx * sz / 4, 2) +
+                                     pow(sx * sy / 4, 2));
+    ck_assert_double_eq_tol(closed, flat + strips + 8 * corner, 1e-4 * closed);
+    /* open: the x = 8 face reaches the border cut, (b - 1) x (c - 1) plus
+       half-voxel margins at most */
+    ck_assert_double_le(open, b * sy * c * sz);
+    ck_assert_double_ge(open, (b - 1) * sy * (c - 1) * sz);
+    ck_assert_uint_gt(n_closed, n_open);
+    fib_test_rmdir(dir);
+}
+END_TEST
+
+/* Segmentation uncertainty: the prisms' labels 1/2/3 with a grey value
+ * 100 x label + a deterministic pattern in -45..45 (gaps of 10 between the
+ * classes).  Thresholds moved by 20 grey levels cut into the classes, so
+ * the range of each volume fraction brackets the nominal strictly; delta
+ * 0 collapses it; the nominal re-classification equals the labels. */
+START_TEST(test_uncertainty)
+{
+    char dir[512], in[600], json[600], grey[700];
+    fib_volume v = {0}, g = {0};
+    prisms(&v, false);
+    fib_error e = {0};
+    ck_assert_int_eq(fib_volume_init(&g, FIB_PX_F32, 16, 12, 10, &e), FIB_OK);
+    for (size_t i = 0; i < 16 * 12 * 10; i++)
+        ((float *)g.data)[i] =
+            (float)(100 * ((uint16_t *)v.data)[i] + (int)((i * 37) % 91) - 45);
+    fib_job_measure_params p;
+    case_setup(&v, "prisms.tif", dir, in, json, &p);
+    snprintf(grey, sizeof grey, "%s/grey.mrc", dir);
+    write_vol(grey, &g);
+    fib_volume_clear(&g);
+    p.uncertainty = true;
+    p.uncertainty_delta = 20;
+    ck_assert_int_eq(fib_job_measure(&p, NULL, NULL, &e), FIB_EINVAL);
+    ck_assert_ptr_nonnull(strstr(e.msg, "--grey"));
+    p.grey_path = grey;
+    p.tortuosity_axes[0] = true;
+    ck_assert_msg(fib_job_measure(&p, NULL, NULL, &e) == FIB_OK, "%s", e.msg);
+    char *j = slurp(json);
+    const char *u = "segmentation_uncertainty";
+    char k[128];
+    snprintf(k, sizeof k, "%s/nominal_agreement_with_labels", u);
+    ck_assert_double_eq(jnum(j, k), 1);
+    snprintf(k, sizeof k, "%s/variants", u);
+    ck_assert_double_eq(jnum(j, k), 4);
+    for (int lab = 1; lab <= 3; lab++) {
+        char kn[128], kl[128], kh[128];
+        snprintf(kn, sizeof kn, "%s/%d/volume_fraction/nominal", u, lab);
+        snprintf(kl, sizeof kl, "%s/%d/volume_fraction/range/#0", u, lab);
+        snprintf(kh, sizeof kh, "%s/%d/volume_fraction/range/#1", u, lab);
+        ck_assert_double_eq(jnum(j, kn), lab == 1 ? 0.5 : 0.25);
+        ck_assert_double_lt(jnum(j, kl), jnum(j, kn));
+        ck_assert_double_gt(jnum(j, kh), jnum(j, kn));
+        snprintf(kn, sizeof kn, "%s/%d/tortuosity_x/nominal", u, lab);
+        ck_assert(jhas(j, kn));
+    }
+    free(j);
+    /* delta 0: the range is the nominal */
+    p.uncertainty_delta = 0;
+    ck_assert_msg(fib_job_measure(&p, NULL, NULL, &e) == FIB_OK, "%s", e.msg);
+    j = slurp(json);
+    for (int lab = 1; lab <= 3; lab++) {
+        char kn[128], kl[128], kh[128];
+        snprintf(kn, sizeof kn, "%s/%d/specific_surface_per_um/nominal", u,
+                 lab);
+        snprintf(kl, sizeof kl, "%s/%d/specific_surface_per_um/range/#0", u,
+                 lab);
+        snprintf(kh, sizeof kh, "%s/%d/specific_surface_per_um/range/#1", u,
+                 lab);
+        ck_assert_double_eq(jnum(j, kl), jnum(j, kn));
+        ck_assert_double_eq(jnum(j, kh), jnum(j, kn));
+    }
     free(j);
     fib_test_rmdir(dir);
 }
@@ -696,6 +862,8 @@ int main(void)
     tcase_add_test(tc, test_substrate_coating);
     tcase_add_test(tc, test_skeleton_rod);
     tcase_add_test(tc, test_check);
+    tcase_add_test(tc, test_mesh_closed);
+    tcase_add_test(tc, test_uncertainty);
     suite_add_tcase(s, tc);
     return fib_test_run(s, NULL);
 }

@@ -29,6 +29,8 @@ void fib_job_measure_defaults(fib_job_measure_params *p)
     p->view[0] = 1;
     p->view[1] = 0.6;
     p->view[2] = -0.8;
+    p->psd_h_nm = -1;
+    p->uncertainty_delta = -1;
 }
 
 static bool length_nm_ok(double v)
@@ -63,6 +65,17 @@ static fib_status check_numbers(const fib_job_measure_params *p, fib_error *err)
         return fib_error_set(err, FIB_EINVAL,
                              "measure: view must be a finite non-zero "
                              "direction");
+    if (p->uncertainty && (!p->grey_path || isnan(p->uncertainty_delta)))
+        return fib_error_set(err, FIB_EINVAL,
+                             "measure: uncertainty needs the grey volume "
+                             "(--grey) and a number for uncertainty_delta "
+                             "(< 0: from the histogram valleys)");
+    if (p->intrusion_sizes > FIB_INTRUSION_MAX_SIZES || isnan(p->psd_h_nm))
+        return fib_error_set(err, FIB_EINVAL,
+                             "measure: intrusion_sizes must be 0..%d and "
+                             "psd_h_nm a number (got %zu, %g)",
+                             FIB_INTRUSION_MAX_SIZES, p->intrusion_sizes,
+                             p->psd_h_nm);
     if (p->two_point_lag > 100000)
         return fib_error_set(err, FIB_EINVAL,
                              "measure: two_point_lag must be 0..100000 "
@@ -300,27 +313,6 @@ static void json_header(fib__measure *m, const double file_vox[3], bool known)
     fib_fmt_json_end_array(j);
 }
 
-/* The grey volume under the picture overlay: same size as the labels,
- * shown with their voxel size. */
-static fib_status read_grey(const fib__measure *m, fib_volume *grey,
-                            fib_error *err)
-{
-    const char *path = m->p->grey_path;
-    const fib_volume *vol = &m->vol;
-    fib_status st = fib_fmt_volume_read(path, NULL, grey, NULL, err);
-    if (st == FIB_OK &&
-        (grey->nx != vol->nx || grey->ny != vol->ny || grey->nz != vol->nz))
-        st = fib_error_set(err, FIB_EINVAL,
-                           "%s: grey volume is %zux%zux%zu but the labels "
-                           "are %zux%zux%zu",
-                           path, grey->nx, grey->ny, grey->nz, vol->nx, vol->ny,
-                           vol->nz);
-    if (st == FIB_OK)
-        memcpy(grey->voxel_size_nm, vol->voxel_size_nm,
-               sizeof grey->voxel_size_nm);
-    return st;
-}
-
 /* Every section in report order, then the report and the CSV. */
 static fib_status measure_all(fib__measure *m, const char *s_json,
                               const char *s_csv, fib_error *err)
@@ -333,12 +325,13 @@ static fib_status measure_all(fib__measure *m, const char *s_json,
         fib__measure_objects,    fib__measure_thickness,
         fib__measure_tortuosity, fib__measure_skeleton,
         fib__measure_heights,    fib__measure_coating_mesh,
-        fib__measure_battery};
+        fib__measure_battery,    fib__measure_psd,
+        fib__measure_uncertainty};
     for (size_t k = 0; k < sizeof sections / sizeof *sections; k++)
         if ((st = sections[k](m, err)) != FIB_OK)
             return st;
     if (p->pictures_dir && p->grey_path)
-        st = read_grey(m, &grey, err);
+        st = fib__measure_read_grey(m, &grey, err);
     if (st == FIB_OK && p->pictures_dir)
         st = fib__measure_pictures(m, p->grey_path ? &grey : NULL, err);
     fib_volume_clear(&grey);

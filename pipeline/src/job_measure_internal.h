@@ -83,6 +83,11 @@ fib_status fib__measure_skeleton(fib__measure *m, fib_error *err);
 fib_status fib__measure_heights(fib__measure *m, fib_error *err);
 fib_status fib__measure_coating_mesh(fib__measure *m, fib_error *err);
 fib_status fib__measure_battery(fib__measure *m, fib_error *err);
+fib_status fib__measure_psd(fib__measure *m, fib_error *err);
+fib_status fib__measure_uncertainty(fib__measure *m, fib_error *err);
+/** The --grey volume, same size as the labels, with their voxel size. */
+fib_status fib__measure_read_grey(const fib__measure *m, fib_volume *grey,
+                                  fib_error *err);
 fib_status fib__measure_pictures(fib__measure *m, const fib_volume *grey,
                                  fib_error *err);
 

@@ -216,6 +216,13 @@ static void thickness_entry(fib__measure *m, const fib_distribution *d)
         fib_fmt_json_number(j, d->fraction[b]);
     fib_fmt_json_end_array(j);
     fib_fmt_json_end_object(j);
+    /* the radius of the same balls (half the BoneJ diameter) */
+    fib_fmt_json_key(j, "radius");
+    fib_fmt_json_begin_object(j);
+    fib_fmt_json_kv_number(j, "mean", lt_unit(m, d->mean / 2));
+    fib_fmt_json_kv_number(j, "median", lt_unit(m, d->median / 2));
+    fib_fmt_json_kv_number(j, "max", lt_unit(m, d->max / 2));
+    fib_fmt_json_end_object(j);
     fib_fmt_json_end_object(j);
 }
 
@@ -223,6 +230,10 @@ fib_status fib__measure_thickness(fib__measure *m, fib_error *err)
 {
     if (!m->p->thickness)
         return FIB_OK;
+    fib_fmt_json_kv_string(m->j, "local_thickness_convention",
+                           "diameter of the largest inscribed ball "
+                           "containing the voxel (BoneJ: 2 x the ball "
+                           "radius); the radius under \"radius\"");
     fib_fmt_json_key(m->j, fib__ukey(m, "local_thickness_um"));
     fib_fmt_json_begin_object(m->j);
     for (size_t p = 0; p < m->nphase; p++) {

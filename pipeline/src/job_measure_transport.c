@@ -245,7 +245,8 @@ fib_status fib__measure_coating_mesh(fib__measure *m, fib_error *err)
     if (p->coating) {
         st = coating(m, err);
     } else if (p->mesh_path) {
-        const fib_mesh_opts mo = {.sigma_vox = p->smooth_vox};
+        const fib_mesh_opts mo = {.sigma_vox = p->smooth_vox,
+                                  .close_border = p->mesh_closed};
         st = fib_recon_mesh_phase(&m->vol, m->phases[0], &mo, &m->mesh, err);
     }
     if (st != FIB_OK || !p->mesh_path)

@@ -150,3 +150,24 @@ void fib__key_u32(fib_fmt_json *j, uint32_t v)
     snprintf(b, sizeof b, "%u", v);
     fib_fmt_json_key(j, b);
 }
+
+/* The grey volume under the picture overlay: same size as the labels,
+ * shown with their voxel size. */
+fib_status fib__measure_read_grey(const fib__measure *m, fib_volume *grey,
+                                  fib_error *err)
+{
+    const char *path = m->p->grey_path;
+    const fib_volume *vol = &m->vol;
+    fib_status st = fib_fmt_volume_read(path, NULL, grey, NULL, err);
+    if (st == FIB_OK &&
+        (grey->nx != vol->nx || grey->ny != vol->ny || grey->nz != vol->nz))
+        st = fib_error_set(err, FIB_EINVAL,
+                           "%s: grey volume is %zux%zux%zu but the labels "
+                           "are %zux%zux%zu",
+                           path, grey->nx, grey->ny, grey->nz, vol->nx, vol->ny,
+                           vol->nz);
+    if (st == FIB_OK)
+        memcpy(grey->voxel_size_nm, vol->voxel_size_nm,
+               sizeof grey->voxel_size_nm);
+    return st;
+}

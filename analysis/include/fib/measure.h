@@ -421,6 +421,135 @@ fib_recon_rev(const fib_volume *labels, fib_rev_metric metric,
               const uint32_t value[3], size_t n_steps, double rel_tol,
               fib_rev_point *out, size_t *settled_out, fib_error *err);
 
+/* ---- pore and particle sizes, contact areas (issue 17 item 4;
+ *      analysis/src/measure_psd.c) ------------------------------------- */
+
+/** Most pore radii of one intrusion curve. */
+#define FIB_INTRUSION_MAX_SIZES 64
+/** Mercury for the Washburn pressure: surface tension (N/m) and contact
+ *  angle (degrees), the customary porosimetry values (Washburn, Phys. Rev.
+ *  17:273, 1921; Giesche, Part. Part. Syst. Charact. 23:9, 2006). */
+#define FIB_HG_SURFACE_TENSION_N_PER_M 0.485
+#define FIB_HG_CONTACT_ANGLE_DEG 140.0
+
+/** Washburn pressure (MPa) that pushes mercury into a cylindrical pore of
+ *  radius @p radius_nm: p = -2 gamma cos(theta) / r with the FIB_HG_*
+ *  constants (0.743 MPa at r = 1 um); +inf for r <= 0. */
+FIB_API double fib_recon_washburn_pressure_MPa(double radius_nm);
+
+/** Simulated mercury intrusion curve of one phase. */
+typedef struct fib_intrusion_result {
+    size_t n_sizes;
+    double radius_nm[FIB_INTRUSION_MAX_SIZES];    /**< descending */
+    double fraction[FIB_INTRUSION_MAX_SIZES];     /**< intruded fraction of
+                                                       the phase volume with
+                                                       sphere radius >= this */
+    double pressure_MPa[FIB_INTRUSION_MAX_SIZES]; /**< Washburn, per radius */
+    size_t phase_voxels;
+    size_t intruded_voxels; /**< at the smallest radius */
+} fib_intrusion_result;
+
+/**
+ * Simulated mercury intrusion porosimetry (Hildebrand-style morphological
+ * drainage; PoreSpy's porosimetry(mode='dt', access_limited=True), Gostick
+ * et al. 2019): for each radius r, descending, the seeds are the phase
+ * voxels with EDT >= r (exact EDT: distance to the nearest voxel centre
+ * outside the phase, nm) that are 6-connected through seeds to an inlet
+ * voxel; the intruded set is every voxel closer than r to a seed (a
+ * sphere of radius r fits there and reached it from the inlet).  Inlets:
+ * the phase voxels on the two faces normal to @p axis (0 x, 1 y, 2 z;
+ * -1: all six faces, PoreSpy's default); the other faces are walls.
+ * Radii: @p radii_nm (@p n_sizes values, any order, sorted here), or when
+ * NULL @p n_sizes (0 = 25) radii spaced evenly in log from the largest
+ * EDT down to the smallest voxel size (PoreSpy's default spacing).  Cost:
+ * one EDT per radius.  Errors: FIB_EINVAL (type, axis, n_sizes > 64,
+ * radius <= 0), FIB_ENOMEM, FIB_ECANCELED.
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_intrusion(
+    const fib_volume *labels, uint32_t value, int axis, size_t n_sizes,
+    const double *radii_nm, fib_intrusion_result *out,
+    const fib_progress *progress, fib_error *err);
+
+/** Particles of a watershed split (fib_recon_particle_sizes()). */
+typedef struct fib_particle_sizes {
+    size_t n;               /**< particles */
+    double h_nm;            /**< the h used */
+    double *eq_diameter_nm; /**< owned; n entries, (6 V / pi)^(1/3) */
+    size_t *n_voxels;       /**< owned; n entries */
+    double mean_nm, median_nm;
+    double d10_nm, d50_nm, d90_nm; /**< volume-weighted: the diameter below
+                                        which 10/50/90 % of the phase volume
+                                        lies (smallest particles first) */
+} fib_particle_sizes;
+
+/**
+ * Particle-size distribution of phase @p value by a marker-controlled
+ * watershed split of touching particles.  Markers: one per h-maximum of
+ * the EDT (the peak voxel of each basin that fib_recon_watershed() keeps:
+ * EDT maxima standing more than @p h_nm above the saddle to every higher
+ * maximum); then Meyer's flooding of -EDT from the markers over the phase,
+ * 26-connected, highest EDT first, ties first in first out (as
+ * skimage.segmentation.watershed(-edt, markers, mask, connectivity=3)).
+ * @p h_nm < 0: one smallest voxel size (EDT maxima that rise less than
+ * one voxel are digitisation noise, not particles).  Each basin's
+ * equivalent diameter
+ * (6 V / pi)^(1/3), V = voxels x voxel volume.  Free with
+ * fib_particle_sizes_clear().  Errors: as fib_recon_watershed().
+ */
+FIB_API FIB_NODISCARD fib_status
+fib_recon_particle_sizes(const fib_volume *labels, uint32_t value, double h_nm,
+                         fib_particle_sizes *out, fib_error *err);
+FIB_API void fib_particle_sizes_clear(fib_particle_sizes *p);
+
+/** Most labels of one contact-area table. */
+#define FIB_CONTACT_MAX_LABELS 16
+
+/** Contact (interface) areas between pairs of labels. */
+typedef struct fib_contact_result {
+    size_t n;
+    uint32_t label[FIB_CONTACT_MAX_LABELS];
+    /** voxel faces between label i and j (symmetric, 0 on the diagonal) */
+    size_t faces[FIB_CONTACT_MAX_LABELS][FIB_CONTACT_MAX_LABELS];
+    /** their area: face count x face area (um^2); exact for interfaces
+        along the voxel planes */
+    double face_area_um2[FIB_CONTACT_MAX_LABELS][FIB_CONTACT_MAX_LABELS];
+    /** 2/3 of face_area_um2: the face count of a surface is the integral
+        of |n_x| + |n_y| + |n_z|, whose mean over isotropic orientations
+        is 3/2 (Cauchy-Crofton; Russ & DeHoff, Practical Stereology), so
+        this is the unbiased estimate for isotropic curved interfaces */
+    double isotropic_area_um2[FIB_CONTACT_MAX_LABELS][FIB_CONTACT_MAX_LABELS];
+} fib_contact_result;
+
+/**
+ * Contact areas between the @p n (1..16) labels @p values of @p labels
+ * (u8, u16, u32): every pair of 6-neighbour voxels holding two different
+ * labels of the list counts one face (area dy dz, dx dz or dx dy by the
+ * axis); faces at the volume border are not counted.  Errors: FIB_EINVAL.
+ */
+FIB_API FIB_NODISCARD fib_status
+fib_recon_contact_areas(const fib_volume *labels, const uint32_t *values,
+                        size_t n, fib_contact_result *out, fib_error *err);
+
+/* ---- segmentation uncertainty (issue 17 item 6;
+ *      analysis/src/measure_uncertainty.c) ------------------------------- */
+
+/**
+ * Default threshold shifts from the grey histogram (FIB_OTSU_BINS bins
+ * over [min, max] of the finite values, as fib_recon_multi_otsu()): for
+ * threshold k, the valley between the highest bin of the class below it
+ * and the highest bin of the class above it (classes split by the
+ * @p n ascending @p thresholds); its floor is the lowest bin count there,
+ * and the valley is the run of bins around that floor whose counts stay
+ * <= 2 x floor (full width at twice the minimum).  @p delta[k] = half
+ * that width in grey units, at least one bin: thresholds anywhere in the
+ * valley are about equally defensible (Pietsch et al. 2018 show the
+ * metrics move with that choice).  Errors: FIB_EINVAL (u32, constant
+ * volume, n 1..254, thresholds not ascending), FIB_ENOMEM.
+ */
+FIB_API FIB_NODISCARD fib_status
+fib_recon_threshold_valley(const fib_volume *grey, const double *thresholds,
+                           size_t n, double *delta, fib_error *err);
+
 #ifdef __cplusplus
 }
 #endif

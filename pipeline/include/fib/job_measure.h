@@ -98,6 +98,37 @@ typedef struct fib_job_measure_params {
     int battery_axis;     /**< transport axis 0..2 = x, y, z (default z) */
 
     double view[3]; /**< view direction of the surface pictures */
+
+    /* pore and particle sizes, contact areas (issue 17 item 4; each also
+       on with battery; fib/measure.h) */
+    bool porosimetry;       /**< simulated mercury intrusion of each
+                                 measured label from the two faces normal
+                                 to battery_axis */
+    size_t intrusion_sizes; /**< radii of the intrusion curve (0: 25,
+                                 log-spaced; at most 64) */
+    bool particle_sizes;    /**< watershed particle-size distribution of
+                                 each measured label */
+    double psd_h_nm;        /**< watershed h, nm (< 0, the default: one
+                                 smallest voxel size) */
+    bool contact;           /**< contact areas between measured labels */
+
+    /** Closed (capped) --mesh surface at the volume border for printing
+     *  and CFD: the labels are padded with one layer of background voxels
+     *  before marching cubes (fib_mesh_opts.close_border), so the cut by
+     *  the border becomes a surface; false (default): the cut is open. */
+    bool mesh_closed;
+
+    /** Segmentation uncertainty (issue 17 item 6): the grey volume
+     *  (grey_path, required) is re-classified by multi-Otsu into as many
+     *  classes as LABELS has values (2..5; class k = the k-th smallest
+     *  label value), then each threshold is moved by -delta and +delta in
+     *  turn; volume fraction, specific surface and the asked tortuosities
+     *  of every measured label are reported as nominal and [low, high]
+     *  over those 2 x thresholds variants.  uncertainty_delta: grey units;
+     *  < 0 (default) = per threshold from the histogram valley
+     *  (fib_recon_threshold_valley()); 0 = the range collapses. */
+    bool uncertainty;
+    double uncertainty_delta;
 } fib_job_measure_params;
 
 /** What one run measured (numbers a caller may want without the report). */
