@@ -21,62 +21,7 @@
 /* print the one-line error and return 2 */
 #define BAD(...) return cli_usage_error("measure", __VA_ARGS__)
 
-static const char usage_text[] =
-    "usage: cryofib measure LABELS --json REPORT.json [options]\n"
-    "\n"
-    "Measure a label or binary volume (MRC, TIFF stack, NRRD; any integer\n"
-    "label values such as 0/85/170 or 0/1/2).\n"
-    "\n"
-    "  --phase VALUE          measure this label (repeatable; default: every\n"
-    "                         non-zero label; the output lists the labels\n"
-    "                         measured)\n"
-    "  --tortuosity AXES      x, y, z or all (x = columns, y = rows, z = "
-    "slices)\n"
-    "  --voxel-nm X,Y,Z       voxel size (overrides the file)\n"
-    "  --units auto|physical|voxel  report units (default auto: physical when\n"
-    "                         the voxel size is known, else voxel units with "
-    "a\n"
-    "                         note; physical: refuse (exit 2) without it)\n"
-    "  --json REPORT.json     the report (required)\n"
-    "  --csv OBJECTS.csv      one row per connected object\n"
-    "  --mesh OUT.stl|.ply    surface of the first measured phase (with\n"
-    "                         --coating: the particle surface, PLY scalar\n"
-    "                         coating_nm); --mesh-closed: capped at the\n"
-    "                         volume border (one background layer padded)\n"
-    "  --grey VOLUME          grey volume under the label overlay of the\n"
-    "                         pictures (same size as LABELS)\n"
-    "  --pictures DIR         PNG pictures: orthoslices with coloured labels "
-    "and\n"
-    "                         scale bar, z projection, shaded surface per "
-    "phase\n"
-    "  --view X,Y,Z           view direction of the surface pictures\n"
-    "                         (default 1,0.6,-0.8)\n"
-    "  --substrate FACE       x0 x1 y0 y1 z0 z1: substrate face for heights,\n"
-    "                         contact and the deposit thickness map\n"
-    "  --coating P,C[,TMIN]   coating label C on particle label P; coverage\n"
-    "                         with thickness >= TMIN nm (default 1 voxel)\n"
-    "  --connectivity N       6 (default), 18 or 26 for objects\n"
-    "  --smooth SIGMA         Gaussian pre-smoothing (voxels) for surface\n"
-    "                         areas (default 0 = binary marching cubes)\n"
-    "  --skeleton             skeleton/dendrite metrics (Lee 1994)\n"
-    "  --tpb A,B,C            triple-phase boundary of labels A, B, C (length\n"
-    "                         density, active fraction along --battery-axis)\n"
-    "  --chords               chord-length distributions along x, y, z\n"
-    "  --two-point MAXLAG     two-point correlation S2 along x, y, z, lags\n"
-    "                         0..MAXLAG voxels\n"
-    "  --battery              all battery metrics: TPB (three labels), "
-    "chords,\n"
-    "                         two-point (lags to a quarter of the axis),\n"
-    "                         tortuosity and MacMullin number along the axis\n"
-    "  --battery-axis x|y|z   transport axis (default z)\n"
-    "  --porosimetry, --particle-sizes, --contact  Hg intrusion curve from\n"
-    "                         the axis faces, watershed particle sizes,\n"
-    "                         contact areas per label pair (all: --battery)\n"
-    "  --uncertainty auto|D   with --grey: metrics with the multi-Otsu\n"
-    "                         thresholds moved by +-D (auto: valley widths)\n"
-    "  --no-thickness         skip local thickness\n"
-    "  --tol T                tortuosity relative residual (default 1e-6)\n"
-    "  --quiet                no progress output\n";
+/* the usage text is the job's: fib_job_measure_usage() */
 
 /* Parse option @p c (value @p arg) into @p ctx (the job's parameters);
  * 0 or the exit status. */
@@ -209,7 +154,7 @@ static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
 int cli_cmd_measure(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
-        fputs(usage_text, stdout);
+        fputs(fib_job_measure_usage(), stdout);
         return CLI_EXIT_OK;
     }
     fib_job_measure_params p;

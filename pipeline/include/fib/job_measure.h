@@ -172,6 +172,10 @@ FIB_API FIB_NODISCARD fib_status
 fib_job_measure(const fib_job_measure_params *p, const fib_job_env *env,
                 fib_job_measure_result *res, fib_error *err);
 
+/** The `cryofib measure` usage text (every option of
+ *  fib_job_measure_params, as the command takes them). */
+FIB_API const char *fib_job_measure_usage(void);
+
 #ifdef __cplusplus
 }
 #endif
