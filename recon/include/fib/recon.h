@@ -108,6 +108,22 @@ typedef enum fib_recon_dark_clip {
     FIB_RECON_DARK_CLIP_OFF       /**< never: the raw slices */
 } fib_recon_dark_clip;
 
+/** Transformation model of the slices (fib_recon_params.model;
+ *  recon/README.md "Models beyond translation").  Every model keeps the
+ *  translation solve; the others add a per-slice 2x2 linear part A_i
+ *  about the alignment region's centre c, so that output point u samples
+ *  input point c + A_i (u - c) - (dx, dy). */
+typedef enum fib_recon_model {
+    FIB_RECON_MODEL_TRANSLATION = 0, /**< A_i = I (the default) */
+    FIB_RECON_MODEL_RIGID,           /**< A_i a rotation */
+    FIB_RECON_MODEL_SIMILARITY,      /**< rotation and isotropic scale */
+    FIB_RECON_MODEL_AFFINE,          /**< any A_i */
+    /** (1 - lambda) affine + lambda rigid (Saalfeld et al., Bioinformatics
+     *  26:i57, 2010 / Nat. Methods 9:717, 2012: TrakEM2's interpolated
+     *  models); lambda = fib_recon_params.model_lambda */
+    FIB_RECON_MODEL_REGULARIZED_AFFINE
+} fib_recon_model;
+
 /** A rectangle in input pixels. */
 typedef struct fib_recon_rect {
     size_t x, y, width, height;
@@ -163,6 +179,14 @@ typedef struct fib_recon_params {
      *  electrolyte phase has no shine-through).  See recon/README.md,
      *  "Shine-through". */
     fib_recon_dark_clip dark_clip;
+    /** Transformation model (fib_recon_model); models beyond translation
+     *  measure each pair's linear part from the shifts of a 4 x 4 grid of
+     *  tiles of the alignment region (at least 64 x 64 px) and solve it
+     *  like the shifts. */
+    fib_recon_model model;
+    /** Weight of the rigid model in REGULARIZED_AFFINE, [0, 1]; 0 = 0.1
+     *  (TrakEM2's default regularizer weight). */
+    double model_lambda;
     /* geometry */
     double slice_nm;     /**< slice thickness; 0 = unknown */
     double tilt_deg;     /**< e/ion beam angle; 0 = unknown: no scaling */
@@ -253,6 +277,12 @@ typedef struct fib_recon_slice_info {
     /** Unlike both kept neighbours (both pair NCCs below
      *  fib_recon_qc.ncc_cut): charging, lost focus, a blank frame. */
     bool flagged;
+    /** Linear part A_i of the slice's transform, row-major (a11, a12,
+     *  a21, a22): the slice's content at c + d relative to the alignment
+     *  region's centre c shows the aligned frame's c + A_i^-1 d; the
+     *  identity for FIB_RECON_MODEL_TRANSLATION.  Mean (A_i - I) over
+     *  the kept slices is 0. */
+    double a[4];
 } fib_recon_slice_info;
 
 /** One measured pair (slice a < slice b). */
@@ -266,6 +296,13 @@ typedef struct fib_recon_pair {
      *  pairs over a..b| (both axes); -1 when a distance-1 pair of the span
      *  is missing or for b - a = 1 (see fib_recon_distance). */
     double closure_px;
+    /** Models beyond translation: measured linear part L_ab = A_b A_a^-1
+     *  - I (row-major) from the tile shifts, and the number of tiles the
+     *  fit kept (0: not measured or the fit failed; the pair then leaves
+     *  the linear solve). */
+    double lin[4];
+    double lin_shift[2]; /**< the tile fit's shift at the centre, px */
+    size_t lin_tiles;
 } fib_recon_pair;
 
 /**

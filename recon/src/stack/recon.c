@@ -162,6 +162,16 @@ fib_status fib__recon_check_params(const fib_recon_params *p,
                              "recon: dark_clip must be AUTO, ON or OFF "
                              "(got %d)",
                              (int)p->dark_clip);
+    if ((unsigned)p->model > (unsigned)FIB_RECON_MODEL_REGULARIZED_AFFINE)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: model must be TRANSLATION, RIGID, "
+                             "SIMILARITY, AFFINE or REGULARIZED_AFFINE (got "
+                             "%d)",
+                             (int)p->model);
+    if (!(p->model_lambda >= 0 && p->model_lambda <= 1))
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: model_lambda must be in [0, 1] (got %g)",
+                             p->model_lambda);
     if (!s || !s->read)
         return fib_error_set(err, FIB_EINVAL, "recon: source has no reader");
     if (s->n_slices < 1)

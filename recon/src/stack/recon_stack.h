@@ -81,4 +81,33 @@ void fib__recon_sim_pair(const float *a, const float *b, size_t n, double *ncc,
 void fib__recon_sim_flag(fib_recon *r);
 fib_status fib__recon_apply_crop_valid(fib_recon *r, fib_error *err);
 
+/* recon_affine.c: models beyond translation (fib_recon_model) */
+typedef struct fib__recon_tiles fib__recon_tiles;
+/* Alignment-region centre c of the linear parts, input px (pixel-centre
+ * coordinates: pixel i at i). */
+void fib__recon_lin_centre(const fib_recon *r, double c[2]);
+fib_status fib__recon_tiles_create(fib_recon *r, int nthreads, size_t ring,
+                                   fib__recon_tiles **out, size_t *bytes_out,
+                                   fib_error *err);
+void fib__recon_tiles_destroy(fib__recon_tiles *t);
+void fib__recon_tiles_spectrum(fib__recon_tiles *t, const fib_image *img,
+                               size_t slot);
+void fib__recon_tiles_pair(fib__recon_tiles *t, int thread, size_t a_slot,
+                           size_t b_slot, double lin[4], double shift[2],
+                           size_t *tiles_used);
+fib_status fib__recon_solve_linear(fib_recon *r, fib_error *err);
+void fib__recon_lin_dev(const fib_recon *r, size_t i, double dev[2]);
+/* recon_warp.c: pass 2 with a linear part (general per-pixel bilinear) */
+typedef struct fib__warp {
+    const fib_image *in;
+    fib_image *out;
+    const double *mapx, *mapy; /* output -> reference input px */
+    double cxs, cys;           /* reference px per channel px */
+    double c[2];               /* centre of the linear part */
+    const double *a;           /* A_i, row-major */
+    double sx, sy;             /* applied shift */
+    int nthreads;
+} fib__warp;
+void fib__recon_warp(const fib__warp *w);
+
 #endif
