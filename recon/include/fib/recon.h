@@ -302,6 +302,7 @@ typedef struct fib_recon_pair {
      *  the linear solve). */
     double lin[4];
     double lin_shift[2]; /**< the tile fit's shift at the centre, px */
+    double lin_rms_px;   /**< RMS residual of the kept tiles, px */
     size_t lin_tiles;
 } fib_recon_pair;
 

@@ -204,7 +204,7 @@ static bool fit_axis(const double *x, const double *y, const double *d,
 }
 
 void fib__recon_tiles_pair(fib__recon_tiles *t, int thread, size_t a_slot,
-                           size_t b_slot, double lin[4], double shift[2],
+                           size_t b_slot, double lin[4], double shift[3],
                            size_t *tiles_used)
 {
     double dx[NTILE], dy[NTILE], q[NTILE], tmp[NTILE];
@@ -263,6 +263,16 @@ void fib__recon_tiles_pair(fib__recon_tiles *t, int thread, size_t a_slot,
     lin[3] = fy[1];
     shift[0] = fx[2];
     shift[1] = fy[2];
+    double ss = 0;
+    for (size_t k = 0; k < NTILE; k++)
+        if (keep[k]) {
+            const double ex =
+                fx[0] * t->cx[k] + fx[1] * t->cy[k] + fx[2] - dx[k];
+            const double ey =
+                fy[0] * t->cx[k] + fy[1] * t->cy[k] + fy[2] - dy[k];
+            ss += ex * ex + ey * ey;
+        }
+    shift[2] = sqrt(ss / (double)n);
     *tiles_used = n;
 }
 
@@ -273,8 +283,8 @@ void fib__recon_tiles_pair(fib__recon_tiles *t, int thread, size_t a_slot,
  * major; pair k contributes col[c][k] to column c); slice 0 is pinned.
  * @p ab: n (K + 1) doubles. */
 static fib_status band_solve(const fib_recon *r, const bool *use,
-                             const double *const *col, int ncol, double *ab,
-                             double *rhs, fib_error *err)
+                             const double *fac, const double *const *col,
+                             int ncol, double *ab, double *rhs, fib_error *err)
 {
     const size_t n = r->src.n_slices, K = r->K, ld = K + 1;
     memset(ab, 0, n * ld * sizeof(double));
@@ -287,7 +297,8 @@ static fib_status band_solve(const fib_recon *r, const bool *use,
         const double wk = r->dist[pr->b - pr->a - 1].weight;
         if (!use[k] || !(wk > 0))
             continue;
-        const double w = (pr->quality > 1e-3 ? pr->quality : 1e-3) * wk;
+        const double w = (pr->quality > 1e-3 ? pr->quality : 1e-3) * wk *
+                         (fac ? fac[k] : 1.0);
         AB(pr->a, pr->a) += w;
         AB(pr->b, pr->b) += w;
         AB(pr->a, pr->b) -= w;
@@ -379,9 +390,26 @@ static fib_status solve_l(fib_recon *r, bool *use, double *ab, double *l,
     }
     for (size_t k = 0; k < r->n_pairs; k++)
         use[k] = r->pairs[k].used && r->pairs[k].lin_tiles > 0;
+    /* inverse-variance factor of each pair's linear part: the variance of
+     * a least-squares slope scales with the fit's residual variance, so
+     * pairs whose tiles scatter more (a tile over a border after a jump,
+     * changed content) count less; normalised to mean 1 over the pairs
+     * (a floor of 0.01 px keeps exact fits finite) */
+    double *fac = res + 2 * r->n_pairs, fsum = 0;
+    size_t fn = 0;
+    for (size_t k = 0; k < r->n_pairs; k++) {
+        const double s2 = fmax(r->pairs[k].lin_rms_px, 0.01);
+        fac[k] = 1.0 / (s2 * s2);
+        if (use[k]) {
+            fsum += fac[k];
+            fn++;
+        }
+    }
+    for (size_t k = 0; k < r->n_pairs && fn; k++)
+        fac[k] *= (double)fn / fsum;
     fib_status st = FIB_OK;
     for (int round = 0; round < 3 && !st; round++) {
-        st = band_solve(r, use, cols, 4, ab, l, err);
+        st = band_solve(r, use, fac, cols, 4, ab, l, err);
         if (st || r->p.no_reject)
             break;
         size_t m = 0;
@@ -481,9 +509,9 @@ fib_status fib__recon_solve_linear(fib_recon *r, fib_error *err)
     for (size_t k = 0; k < r->n_pairs; k++) {
         const fib_recon_pair *pr = &r->pairs[k];
         const size_t a = pr->a, b = pr->b;
-        cx[k] = (l[b] - l[a]) * tx[a] + (l[n + b] - l[n + a]) * ty[a];
-        cy[k] = (l[2 * n + b] - l[2 * n + a]) * tx[a] +
-                (l[3 * n + b] - l[3 * n + a]) * ty[a];
+        cx[k] = ((l[b] - l[a]) * tx[a] + (l[n + b] - l[n + a]) * ty[a]);
+        cy[k] = ((l[2 * n + b] - l[2 * n + a]) * tx[a] +
+                      (l[3 * n + b] - l[3 * n + a]) * ty[a]);
         if (pr->lin_tiles) {
             cx[k] -= pr->lin[0] * xe[0] + pr->lin[1] * xe[1];
             cy[k] -= pr->lin[2] * xe[0] + pr->lin[3] * xe[1];
@@ -496,7 +524,7 @@ fib_status fib__recon_solve_linear(fib_recon *r, fib_error *err)
         st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
         goto done;
     }
-    st = band_solve(r, use, cols, 2, ab, corr, err);
+    st = band_solve(r, use, NULL, cols, 2, ab, corr, err);
     if (!st)
         for (size_t i = 0; i < 2 * n; i++)
             r->pos[i] += corr[i];

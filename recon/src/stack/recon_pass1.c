@@ -76,7 +76,7 @@ typedef struct pair_plan {
     size_t a[MAX_NEIGHBOURS], a_slot[MAX_NEIGHBOURS];
     double dx[MAX_NEIGHBOURS], dy[MAX_NEIGHBOURS], q[MAX_NEIGHBOURS];
     double lin[MAX_NEIGHBOURS][4];    /* tile-fit linear parts (models) */
-    double tshift[MAX_NEIGHBOURS][2]; /* tile-fit shifts at the centre */
+    double tshift[MAX_NEIGHBOURS][3]; /* tile-fit shift at the centre, rms */
     size_t lin_tiles[MAX_NEIGHBOURS];
 } pair_plan;
 
@@ -155,6 +155,7 @@ static fib_status commit(fib_recon *r, size_t i, const pair_plan *plan,
         if (pr->lin_tiles) {
             memcpy(pr->lin, plan->lin[k], sizeof pr->lin);
             memcpy(pr->lin_shift, plan->tshift[k], sizeof pr->lin_shift);
+            pr->lin_rms_px = plan->tshift[k][2];
         }
     }
     return FIB_OK;

@@ -93,7 +93,7 @@ void fib__recon_tiles_destroy(fib__recon_tiles *t);
 void fib__recon_tiles_spectrum(fib__recon_tiles *t, const fib_image *img,
                                size_t slot);
 void fib__recon_tiles_pair(fib__recon_tiles *t, int thread, size_t a_slot,
-                           size_t b_slot, double lin[4], double shift[2],
+                           size_t b_slot, double lin[4], double shift[3],
                            size_t *tiles_used);
 fib_status fib__recon_solve_linear(fib_recon *r, fib_error *err);
 void fib__recon_lin_dev(const fib_recon *r, size_t i, double dev[2]);
