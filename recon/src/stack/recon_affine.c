@@ -48,7 +48,7 @@
 #define NTILE (TILES * TILES)
 /* Upsampling factor of the tile shifts (at least; see
  * fib__recon_tiles_create()). */
-#define TILE_UPS 200
+#define TILE_UPS 50
 /* Smallest tile side, px: below it a tile's correlation is too weak. */
 #define MIN_TILE 16
 
@@ -511,7 +511,7 @@ fib_status fib__recon_solve_linear(fib_recon *r, fib_error *err)
         const size_t a = pr->a, b = pr->b;
         cx[k] = ((l[b] - l[a]) * tx[a] + (l[n + b] - l[n + a]) * ty[a]);
         cy[k] = ((l[2 * n + b] - l[2 * n + a]) * tx[a] +
-                      (l[3 * n + b] - l[3 * n + a]) * ty[a]);
+                 (l[3 * n + b] - l[3 * n + a]) * ty[a]);
         if (pr->lin_tiles) {
             cx[k] -= pr->lin[0] * xe[0] + pr->lin[1] * xe[1];
             cy[k] -= pr->lin[2] * xe[0] + pr->lin[3] * xe[1];
