@@ -274,13 +274,15 @@ static void report_slices(fib_fmt_json *j, const fib__job_report *rep)
             fib_fmt_json_number(j, pr[k].closure_px);
         else
             fib_fmt_json_null(j);
-        if (pr[k].lin_tiles) {
+        double lin[4];
+        const size_t tiles = fib_recon_pair_linear(r, k, lin);
+        if (tiles) {
             /* models beyond translation: the tile fit's linear part */
-            fib_fmt_json_kv_int(j, "lin_tiles", (long long)pr[k].lin_tiles);
+            fib_fmt_json_kv_int(j, "lin_tiles", (long long)tiles);
             fib_fmt_json_key(j, "lin");
             fib_fmt_json_begin_array(j);
             for (int e = 0; e < 4; e++)
-                fib_fmt_json_number(j, pr[k].lin[e]);
+                fib_fmt_json_number(j, lin[e]);
             fib_fmt_json_end_array(j);
         }
         fib_fmt_json_end_object(j);

@@ -296,14 +296,6 @@ typedef struct fib_recon_pair {
      *  pairs over a..b| (both axes); -1 when a distance-1 pair of the span
      *  is missing or for b - a = 1 (see fib_recon_distance). */
     double closure_px;
-    /** Models beyond translation: measured linear part L_ab = A_b A_a^-1
-     *  - I (row-major) from the tile shifts, and the number of tiles the
-     *  fit kept (0: not measured or the fit failed; the pair then leaves
-     *  the linear solve). */
-    double lin[4];
-    double lin_shift[2]; /**< the tile fit's shift at the centre, px */
-    double lin_rms_px;   /**< RMS residual of the kept tiles, px */
-    size_t lin_tiles;
 } fib_recon_pair;
 
 /**
@@ -402,6 +394,14 @@ FIB_API fib_recon_slice_info fib_recon_get_slice(const fib_recon *r, size_t i);
 /** Measured pairs (borrowed until destroy) and their count. */
 FIB_API const fib_recon_pair *fib_recon_pairs(const fib_recon *r,
                                               size_t *n_out);
+/** Models beyond translation (fib_recon_params.model): the linear part
+ *  L_ab = A_b A_a^-1 - I (row-major) measured for pair @p k of
+ *  fib_recon_pairs() from its tile shifts into @p lin_out (may be NULL);
+ *  returns the number of tiles the fit kept (0: translation model, @p k
+ *  out of range, or the fit failed -- the pair then leaves the linear
+ *  solve; lin_out is zeroed). */
+FIB_API size_t fib_recon_pair_linear(const fib_recon *r, size_t k,
+                                     double lin_out[4]);
 /** Series-level alignment diagnostics (valid after fib_recon_estimate()). */
 typedef struct fib_recon_qc {
     /** A pull toward zero shift on x / y was detected by the closure test

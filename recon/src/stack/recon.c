@@ -373,6 +373,7 @@ void fib_recon_destroy(fib_recon *r)
     free(r->cache);
     fib_budget_release(r->budget, r->charged);
     free(r->pairs);
+    free(r->plin);
     free(r->info);
     free(r->pos);
     free(r->zpos);
@@ -436,6 +437,16 @@ const fib_recon_pair *fib_recon_pairs(const fib_recon *r, size_t *n_out)
     if (n_out)
         *n_out = r ? r->n_pairs : 0;
     return r ? r->pairs : NULL;
+}
+
+size_t fib_recon_pair_linear(const fib_recon *r, size_t k, double lin_out[4])
+{
+    const bool ok = r && r->plin && k < r->n_pairs;
+    if (lin_out) {
+        for (int e = 0; e < 4; e++)
+            lin_out[e] = ok ? r->plin[k].lin[e] : 0.0;
+    }
+    return ok ? r->plin[k].tiles : 0;
 }
 
 const fib_recon_distance *fib_recon_distances(const fib_recon *r, size_t *n_out)

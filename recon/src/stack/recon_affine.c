@@ -385,11 +385,11 @@ static fib_status solve_l(fib_recon *r, bool *use, double *ab, double *l,
         return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
     for (int c = 0; c < 4; c++) {
         for (size_t k = 0; k < r->n_pairs; k++)
-            lc[(size_t)c * r->n_pairs + k] = r->pairs[k].lin[c];
+            lc[(size_t)c * r->n_pairs + k] = r->plin[k].lin[c];
         cols[c] = lc + (size_t)c * r->n_pairs;
     }
     for (size_t k = 0; k < r->n_pairs; k++)
-        use[k] = r->pairs[k].used && r->pairs[k].lin_tiles > 0;
+        use[k] = r->pairs[k].used && r->plin[k].tiles > 0;
     /* inverse-variance factor of each pair's linear part: the variance of
      * a least-squares slope scales with the fit's residual variance, so
      * pairs whose tiles scatter more (a tile over a border after a jump,
@@ -398,7 +398,7 @@ static fib_status solve_l(fib_recon *r, bool *use, double *ab, double *l,
     double *fac = res + 2 * r->n_pairs, fsum = 0;
     size_t fn = 0;
     for (size_t k = 0; k < r->n_pairs; k++) {
-        const double s2 = fmax(r->pairs[k].lin_rms_px, 0.01);
+        const double s2 = fmax(r->plin[k].rms_px, 0.01);
         fac[k] = 1.0 / (s2 * s2);
         if (use[k]) {
             fsum += fac[k];
@@ -419,7 +419,7 @@ static fib_status solve_l(fib_recon *r, bool *use, double *ab, double *l,
             double s2 = 0;
             for (int c = 0; c < 4; c++) {
                 const double d = l[(size_t)c * n + pr->b] -
-                                 l[(size_t)c * n + pr->a] - pr->lin[c];
+                                 l[(size_t)c * n + pr->a] - r->plin[k].lin[c];
                 s2 += d * d;
             }
             res[k] = sqrt(s2) * half;
@@ -432,7 +432,7 @@ static fib_status solve_l(fib_recon *r, bool *use, double *ab, double *l,
         bool changed = false;
         for (size_t k = 0; k < r->n_pairs; k++) {
             const bool u =
-                r->pairs[k].used && r->pairs[k].lin_tiles > 0 && res[k] <= thr;
+                r->pairs[k].used && r->plin[k].tiles > 0 && res[k] <= thr;
             changed |= u != use[k];
             use[k] = u;
         }
@@ -454,9 +454,9 @@ static void effective_point(const fib_recon *r, const bool *use, double xe[2])
         const fib_recon_pair *pr = &r->pairs[k];
         if (!use[k])
             continue;
-        const double w = pr->quality, *L = pr->lin;
-        const double ex = pr->dx - pr->lin_shift[0];
-        const double ey = pr->dy - pr->lin_shift[1];
+        const double w = pr->quality, *L = r->plin[k].lin;
+        const double ex = pr->dx - r->plin[k].shift[0];
+        const double ey = pr->dy - r->plin[k].shift[1];
         m00 += w * (L[0] * L[0] + L[2] * L[2]);
         m01 += w * (L[0] * L[1] + L[2] * L[3]);
         m11 += w * (L[1] * L[1] + L[3] * L[3]);
@@ -512,9 +512,10 @@ fib_status fib__recon_solve_linear(fib_recon *r, fib_error *err)
         cx[k] = ((l[b] - l[a]) * tx[a] + (l[n + b] - l[n + a]) * ty[a]);
         cy[k] = ((l[2 * n + b] - l[2 * n + a]) * tx[a] +
                  (l[3 * n + b] - l[3 * n + a]) * ty[a]);
-        if (pr->lin_tiles) {
-            cx[k] -= pr->lin[0] * xe[0] + pr->lin[1] * xe[1];
-            cy[k] -= pr->lin[2] * xe[0] + pr->lin[3] * xe[1];
+        const double *L = r->plin[k].lin;
+        if (r->plin[k].tiles) {
+            cx[k] -= L[0] * xe[0] + L[1] * xe[1];
+            cy[k] -= L[2] * xe[0] + L[3] * xe[1];
         }
         use[k] = pr->used;
     }

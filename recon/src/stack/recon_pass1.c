@@ -19,15 +19,23 @@ static fib_status add_pair(fib_recon *r, size_t a, size_t b, fib_error *err)
 {
     if (r->n_pairs == r->cap_pairs) {
         size_t cap = r->cap_pairs ? 2 * r->cap_pairs : 64;
-        fib_status st =
-            fib__recon_charge(r, (cap - r->cap_pairs) * sizeof(fib_recon_pair),
-                              "pair table", err);
+        const bool lin = r->p.model != FIB_RECON_MODEL_TRANSLATION;
+        const size_t each =
+            sizeof(fib_recon_pair) + (lin ? sizeof(fib__pair_lin) : 0);
+        fib_status st = fib__recon_charge(r, (cap - r->cap_pairs) * each,
+                                          "pair table", err);
         if (st)
             return st;
         fib_recon_pair *np = realloc(r->pairs, cap * sizeof *np);
         if (!np)
             return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
         r->pairs = np;
+        if (lin) {
+            fib__pair_lin *nl = realloc(r->plin, cap * sizeof *nl);
+            if (!nl)
+                return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+            r->plin = nl;
+        }
         r->cap_pairs = cap;
     }
     fib_recon_pair *pr = &r->pairs[r->n_pairs++];
@@ -35,6 +43,8 @@ static fib_status add_pair(fib_recon *r, size_t a, size_t b, fib_error *err)
     pr->a = a;
     pr->b = b;
     pr->used = true;
+    if (r->plin)
+        memset(&r->plin[r->n_pairs - 1], 0, sizeof *r->plin);
     return FIB_OK;
 }
 
@@ -151,11 +161,12 @@ static fib_status commit(fib_recon *r, size_t i, const pair_plan *plan,
         pr->dx = plan->dx[k];
         pr->dy = plan->dy[k];
         pr->quality = plan->q[k];
-        pr->lin_tiles = plan->lin_tiles[k];
-        if (pr->lin_tiles) {
-            memcpy(pr->lin, plan->lin[k], sizeof pr->lin);
-            memcpy(pr->lin_shift, plan->tshift[k], sizeof pr->lin_shift);
-            pr->lin_rms_px = plan->tshift[k][2];
+        if (r->plin && plan->lin_tiles[k]) {
+            fib__pair_lin *pl = &r->plin[r->n_pairs - 1];
+            memcpy(pl->lin, plan->lin[k], sizeof pl->lin);
+            memcpy(pl->shift, plan->tshift[k], sizeof pl->shift);
+            pl->rms_px = plan->tshift[k][2];
+            pl->tiles = plan->lin_tiles[k];
         }
     }
     return FIB_OK;

@@ -25,6 +25,15 @@
  * errors (two-sided p = 0.003 per axis under normal scatter). */
 #define CLOSURE_Z 3.0
 
+/* Models beyond translation: the tile fit of one pair (parallel to
+ * fib_recon.pairs; recon_affine.c). */
+typedef struct fib__pair_lin {
+    double lin[4];   /* L_ab, row-major */
+    double shift[2]; /* the fit's shift at the centre c, px */
+    double rms_px;   /* RMS residual of the kept tiles, px */
+    size_t tiles;    /* kept tiles; 0 = none */
+} fib__pair_lin;
+
 struct fib_recon {
     fib_recon_params p;
     fib_recon_source src;
@@ -37,6 +46,7 @@ struct fib_recon {
     fib_recon_rect align; /* alignment region */
     fib_recon_pair *pairs;
     size_t n_pairs, cap_pairs;
+    fib__pair_lin *plin; /* cap_pairs entries; NULL for translation */
     fib_recon_slice_info *info;
     double *pos;  /* 2n solved content positions (x then y) */
     double *zpos; /* n measured face positions, nm (p.z_nm), or NULL */
