@@ -81,17 +81,22 @@ static fib_recon_source source_of(fib_sim *s)
     return src;
 }
 
-static fib_recon *estimate(fib_sim *s, fib_recon_model model)
+static fib_recon *estimate_t(fib_sim *s, fib_recon_model model, int threads)
 {
     fib_recon_source src = source_of(s);
     fib_recon_params p = {0};
     p.model = model;
-    p.threads = 2;
+    p.threads = threads;
     fib_recon *r = NULL;
     fib_error e = {0};
     ck_assert_int_eq(fib_recon_create(&p, &src, &r, &e), FIB_OK);
     ck_assert_msg(fib_recon_estimate(r, NULL, &e) == FIB_OK, "%s", e.msg);
     return r;
+}
+
+static fib_recon *estimate(fib_sim *s, fib_recon_model model)
+{
+    return estimate_t(s, model, 2);
 }
 
 /* Largest distance between the solved mapping of an output point u to
@@ -198,6 +203,15 @@ START_TEST(test_affine_recovered)
         ck_assert_uint_eq(fib_recon_pair_linear(rt, k, NULL), 0);
     const fib_recon_slice_info in = fib_recon_get_slice(rt, 3);
     ck_assert(in.a[0] == 1 && in.a[1] == 0 && in.a[2] == 0 && in.a[3] == 1);
+    /* independent of the thread count (bit for bit) */
+    fib_recon *r1 = estimate_t(s, FIB_RECON_MODEL_AFFINE, 1);
+    for (size_t k = 0; k < NZ; k++) {
+        const fib_recon_slice_info x = fib_recon_get_slice(ra, k);
+        const fib_recon_slice_info y = fib_recon_get_slice(r1, k);
+        ck_assert(!memcmp(x.a, y.a, sizeof x.a) && x.dx == y.dx &&
+                  x.dy == y.dy);
+    }
+    fib_recon_destroy(r1);
     fib_recon_destroy(rt);
     fib_recon_destroy(ra);
     fib_recon_destroy(rr);
