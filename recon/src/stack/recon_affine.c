@@ -24,15 +24,21 @@
  * Globally, for small distortions L_ab = L_b - L_a to first order, so
  * each of the 4 entries of L_i is solved like the shifts: banded weighted
  * least squares over the kept pairs with the translation solve's weights
- * (peak quality x distance weight), slice 0 pinned, then zero mean over
- * the kept slices.  The first-order cross term of the translations,
- * d_ab = T_b - T_a - (L_b - L_a) T_a (T the content positions about the
- * mean frame), is then added back to the pairs and the positions solved
- * again with the same matrix.  The solved L_i is projected on the model:
- * rigid R(theta), similarity (1 + s) R(theta), affine I + L, regularised
- * (1 - lambda) (I + L) + lambda R(theta) (TrakEM2's interpolated affine /
- * rigid model, Saalfeld et al. 2010, 2012), with theta = (l21 - l12) / 2
- * and s = (l11 + l22) / 2.
+ * (peak quality x distance weight x the inverse variance of the tile
+ * fit), which also trims the pairs; then, as the prior that scan
+ * distortion and charging change slowly over a run, L_i is taken as a
+ * cubic in the slice index fitted to all the kept pairs at once (L_ab =
+ * P(t_b) - P(t_a), t = 2 i / (n - 1) - 1): the per-pair scatter (the
+ * content's own motion, the tiles' noise) then averages over the run
+ * instead of accumulating along the chain of pairs as a random walk
+ * (bench/results/affine.md); zero mean over the kept slices.  The first-order
+ * cross term of the translations, d_ab = T_b - T_a - (L_b - L_a) T_a (T the
+ * content positions about the mean frame), is then added back to the pairs and
+ * the positions solved again with the same matrix.  The solved L_i is projected
+ * on the model: rigid R(theta), similarity (1 + s) R(theta), affine I + L,
+ * regularised (1 - lambda) (I + L) + lambda R(theta) (TrakEM2's interpolated
+ * affine / rigid model, Saalfeld et al. 2010, 2012), with theta = (l21 - l12) /
+ * 2 and s = (l11 + l22) / 2.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <lapacke.h>
@@ -473,6 +479,69 @@ static void effective_point(const fib_recon *r, const bool *use, double xe[2])
     xe[1] = fmin(fmax((m00 * b1 - m01 * b0) / det, -hy), hy);
 }
 
+/* Polynomial of degree @p deg (no constant: the gauge) in the slice index
+ * t = 2 i / (n - 1) - 1 fitted to the pairs in @p use, L_ab = P(t_b) -
+ * P(t_a), for each of the 4 entries, weights as the band solve's (see
+ * top); written to l (4n). */
+static void poly_fit(const fib_recon *r, const bool *use, const double *fac,
+                     int deg, double *l)
+{
+    const size_t n = r->src.n_slices;
+    const double sc = n > 1 ? 2.0 / (double)(n - 1) : 0.0;
+    for (int c = 0; c < 4; c++) {
+        double m[3][4] = {{0}};
+        for (size_t k = 0; k < r->n_pairs; k++) {
+            const fib_recon_pair *pr = &r->pairs[k];
+            const double wk = r->dist[pr->b - pr->a - 1].weight;
+            if (!use[k] || !(wk > 0))
+                continue;
+            const double w =
+                (pr->quality > 1e-3 ? pr->quality : 1e-3) * wk * fac[k];
+            const double ta = (double)pr->a * sc - 1,
+                         tb = (double)pr->b * sc - 1;
+            double g[3], pa = 1, pb = 1;
+            for (int j = 0; j < deg; j++) {
+                pa *= ta;
+                pb *= tb;
+                g[j] = pb - pa;
+            }
+            for (int i = 0; i < deg; i++) {
+                for (int j = 0; j < deg; j++)
+                    m[i][j] += w * g[i] * g[j];
+                m[i][3] += w * g[i] * r->plin[k].lin[c];
+            }
+        }
+        /* Gauss-Jordan on the deg x deg system (symmetric positive) */
+        double coef[3] = {0, 0, 0};
+        bool ok = true;
+        for (int i = 0; i < deg && ok; i++) {
+            const double piv = m[i][i];
+            if (!(fabs(piv) > 1e-300)) {
+                ok = false;
+                break;
+            }
+            for (int j = 0; j < deg; j++) {
+                if (j == i)
+                    continue;
+                const double f = m[j][i] / piv;
+                for (int q = 0; q < 4; q++)
+                    m[j][q] -= f * m[i][q];
+            }
+        }
+        for (int i = 0; i < deg && ok; i++)
+            coef[i] = m[i][3] / m[i][i];
+        for (size_t i = 0; i < n; i++) {
+            const double t = (double)i * sc - 1;
+            double v = 0, p = 1;
+            for (int j = 0; j < deg; j++) {
+                p *= t;
+                v += coef[j] * p;
+            }
+            l[(size_t)c * n + i] = v;
+        }
+    }
+}
+
 fib_status fib__recon_solve_linear(fib_recon *r, fib_error *err)
 {
     const size_t n = r->src.n_slices, np = r->n_pairs ? r->n_pairs : 1;
@@ -494,6 +563,10 @@ fib_status fib__recon_solve_linear(fib_recon *r, fib_error *err)
     st = solve_l(r, use, ab, l, res, err);
     if (st)
         goto done;
+    /* the slow-distortion prior: a cubic in the slice index over the
+     * kept pairs (fewer terms for under 5 slices; see top) */
+    if (n >= 2)
+        poly_fit(r, use, res + 2 * r->n_pairs, n >= 5 ? 3 : (int)n - 1, l);
     for (int c = 0; c < 4; c++)
         zero_mean(r, l + (size_t)c * n);
     /* cross term: d_ab + (L_b - L_a) T_a, T about the mean frame; the
