@@ -14,11 +14,10 @@
  * of pass 1 (t_ab extrapolates the tiles to c: noisier where the content
  * changes between slices), moved to the centre c: under a linear
  * distortion the whole-region correlation measures the shift at an
- * effective point x_e of the region (its texture-weighted centre; 0.3 px
- * of error over a run of 1 % scale drift on the digital twin, whose top
- * rows carry the curtains), not at c.  x_e is one point for the whole
- * series (the region and its texture stay), so it is fitted once over all
- * pairs, d_ab - t_ab = L_ab x_e (weighted least squares, clamped to the
+ * effective point x_e of the region (its texture-weighted centre; the
+ * digital twin's top rows carry the curtains), not at c.  x_e is one point for
+ * the whole series (the region and its texture stay), so it is fitted once over
+ * all pairs, d_ab - t_ab = L_ab x_e (weighted least squares, clamped to the
  * region), and every d_ab corrected by -L_ab x_e.
  *
  * Globally, for small distortions L_ab = L_b - L_a to first order, so
