@@ -24,6 +24,11 @@
  *   pass 2  every slice is read again, translated by its shift, stretched
  *           by 1/sin(tilt) in y when required, optionally resampled to
  *           isotropic voxels, and handed to the sink in input order.
+ *   models  beyond translation (fib_recon_model): each pair also measures
+ *           a 4 x 4 grid of tile shifts and fits its linear part; the
+ *           per-slice 2 x 2 linear parts are solved over the pairs (a
+ *           cubic in the slice index) and pass 2 resamples through them
+ *           (recon/README.md "Models beyond translation").
  *
  * Shift convention: a slice whose content moved by (+dx, +dy) pixels
  * (x right, y down) relative to the aligned frame gets the applied shift
