@@ -6,10 +6,11 @@
  *       render a particles phantom (10 nm px, 2.5 nm slices, drift 0.6 px
  *       random walk) as raw little-endian u16 slices; OUT.raw.true.csv
  *       gets the true content drift (slice,dx,dy)
- *   bench_recon align IN.raw NX NY NZ THREADS OUT.csv [K]
+ *   bench_recon align IN.raw NX NY NZ THREADS OUT.csv [K [MODEL]]
  *       stream the raw series through fib_recon (pass 1 + solve + pass 2,
  *       output slices consumed by a checksum sink); OUT.csv = applied
- *       shifts; prints seconds
+ *       shifts; prints seconds; MODEL: translation (default), rigid,
+ *       similarity, affine or regularized-affine (fib_recon_model)
  *   bench_recon mem NX NY NZ OUT.mrc [BUDGET]
  *       a u8 series generated on the fly (a fixed random texture moved by
  *       a random walk, plus noise: no input files) reconstructed into
@@ -146,6 +147,11 @@ static int align(char **argv)
     p.threads = atoi(argv[6]);
     if (argv[8])
         p.neighbours = arg_size(argv[8]);
+    static const char *const models[] = {"translation", "rigid", "similarity",
+                                         "affine", "regularized-affine"};
+    for (int m = 0; argv[8] && argv[9] && m < 5; m++)
+        if (!strcmp(argv[9], models[m]))
+            p.model = (fib_recon_model)m;
     fib_recon *r = NULL;
     fib_error err = {0};
     double acc = 0;
@@ -172,9 +178,10 @@ static int align(char **argv)
     }
     fclose(c);
     printf("cryofib estimate_s %.3f apply_s %.3f total_s %.3f cpu_est_s %.3f "
-           "cpu_apply_s %.3f cpu_s %.3f threads %d K %zu checksum %.6g\n",
+           "cpu_apply_s %.3f cpu_s %.3f threads %d K %zu model %d checksum "
+           "%.6g\n",
            t1 - t0, t2 - t1, t2 - t0, c1 - c0, c2 - c1, c2 - c0, p.threads,
-           p.neighbours ? p.neighbours : 3, acc);
+           p.neighbours ? p.neighbours : 3, (int)p.model, acc);
     fib_recon_destroy(r);
     fclose(rs.f);
     free(rs.buf);

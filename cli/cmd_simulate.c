@@ -54,6 +54,8 @@ static void usage(void)
         "  --frame-stripes A     stripes fixed in the image frame (default "
         "0)\n"
         "                        see recon/README.md; 0 = off for amplitudes\n"
+        "  --scale-drift S --shear-drift H --rotation-drift-deg R  slow "
+        "affine\n                        distortion over the run (default 0)\n"
         "  --clean               no curtains, shading, gain drift, noise\n"
         "  --static              every slice shows the first face (test "
         "mode)\n"
@@ -75,7 +77,7 @@ static const cli_opt lo[] = {
     A("jump-px"), A("curtains"), A("curtain-width-px"),
     A("curtain-fade-nm"), A("shading"), A("gain-drift"), A("dose"),
     A("read-noise"), A("frame-stripes"), A("shine-nm"), N("static"),
-    N("clean"), N("no-drift")};
+    N("clean"), N("no-drift"), A("scale-drift"), A("shear-drift"), A("rotation-drift-deg")};
 #undef A
 #undef N
 /* clang-format on */

@@ -216,6 +216,8 @@ static fib_status setup(recon_run *u, fib_error *err)
     p->crop_valid = c->crop_valid != 0; /* -1 (not given) = on */
     p->float_out = !c->keep_type;
     p->dark_clip = (fib_recon_dark_clip)c->dark_clip;
+    p->model = (fib_recon_model)c->model;
+    p->model_lambda = c->model_lambda;
     p->tilt_corrected = c->tilt_corrected >= 0 ? c->tilt_corrected == 1
                                                : fs->meta.tilt_correction == 1;
     if (c->has_roi) {

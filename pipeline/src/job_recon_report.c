@@ -114,6 +114,9 @@ static void report_parameters(fib_fmt_json *j, const fib__job_report *rep)
     fib_fmt_json_kv_string(
         j, "window", p->tukey_alpha > 0 ? "tukey" : "periodic-plus-smooth");
     echo(j, c, "taper", NULL);
+    echo(j, c, "model", NULL);
+    fib_fmt_json_kv_number(j, "model_lambda",
+                           p->model_lambda > 0 ? p->model_lambda : 0.1);
     echo(j, c, "detrend", NULL);
     echo(j, c, "cache", NULL);
     echo(j, c, "isotropic", NULL);
@@ -244,6 +247,12 @@ static void report_slices(fib_fmt_json *j, const fib__job_report *rep)
         fib_fmt_json_kv_number(j, "ncc_prev", in.ncc_prev);
         fib_fmt_json_kv_number(j, "nmi_prev", in.nmi_prev);
         fib_fmt_json_kv_bool(j, "flagged", in.flagged);
+        /* the 2x2 linear part A_i, row-major (identity for translation) */
+        fib_fmt_json_key(j, "a");
+        fib_fmt_json_begin_array(j);
+        for (int e = 0; e < 4; e++)
+            fib_fmt_json_number(j, in.a[e]);
+        fib_fmt_json_end_array(j);
         fib_fmt_json_end_object(j);
     }
     fib_fmt_json_end_array(j);
@@ -265,6 +274,17 @@ static void report_slices(fib_fmt_json *j, const fib__job_report *rep)
             fib_fmt_json_number(j, pr[k].closure_px);
         else
             fib_fmt_json_null(j);
+        double lin[4];
+        const size_t tiles = fib_recon_pair_linear(r, k, lin);
+        if (tiles) {
+            /* models beyond translation: the tile fit's linear part */
+            fib_fmt_json_kv_int(j, "lin_tiles", (long long)tiles);
+            fib_fmt_json_key(j, "lin");
+            fib_fmt_json_begin_array(j);
+            for (int e = 0; e < 4; e++)
+                fib_fmt_json_number(j, lin[e]);
+            fib_fmt_json_end_array(j);
+        }
         fib_fmt_json_end_object(j);
     }
     fib_fmt_json_end_array(j);

@@ -112,6 +112,8 @@ static fib_status render_all(const fib_job_simulate_params *p, fib_sim *sim,
     const bool zeiss = p->vendor == FIB_VENDOR_ZEISS;
     const bool big = g.labels[g.n_phases - 1] > 255;
     const int bits = p->bits;
+    const bool affine = sp.scale_drift != 0 || sp.shear_drift != 0 ||
+                        sp.rotation_drift_deg != 0;
     fib_image img = {0}, lab = {0};
     fib_fmt_meta meta;
     slice_meta(&meta, zeiss, &g, &sp);
@@ -121,13 +123,16 @@ static fib_status render_all(const fib_job_simulate_params *p, fib_sim *sim,
         st = fib_image_init(&lab, big ? FIB_PX_U32 : FIB_PX_U8, g.nx,
                             g.truth_ny, err);
     if (!st) {
+        /* the affine columns only when the twin distorts (the default
+         * table stays as it was) */
         static const char *const cols[] = {
             "slice",   "dx",   "dy",           "stage_dx", "stage_dy",
-            "face_dy", "z_nm", "thickness_nm", "gain"};
+            "face_dy", "z_nm", "thickness_nm", "gain",     "a11",
+            "a12",     "a21",  "a22"};
         const double vox[3] = {g.pixel_nm, g.pixel_nm, g.slice_nm};
         st = fib__series_open(s, "truth_labels.mrc",
                               big ? FIB_PX_U32 : FIB_PX_U8, g.nx, g.truth_ny,
-                              g.nz, vox, cols, sizeof cols / sizeof *cols, err);
+                              g.nz, vox, cols, affine ? 13 : 9, err);
     }
     const fib_progress *prog = s->env ? &s->env->progress : NULL;
     for (size_t k = 0; !st && k < g.nz; k++) {
@@ -145,10 +150,11 @@ static fib_status render_all(const fib_job_simulate_params *p, fib_sim *sim,
         if (!st)
             st = fib_sim_truth_labels(sim, k, &lab, err);
         if (!st) {
-            const double vals[8] = {q.dx,           q.dy,      q.stage_dx,
-                                    q.stage_dy,     q.face_dy, q.z_nm,
-                                    q.thickness_nm, q.gain};
-            st = fib__series_row(s, &lab, k, vals, 8, err);
+            const double vals[12] = {q.dx,           q.dy,      q.stage_dx,
+                                     q.stage_dy,     q.face_dy, q.z_nm,
+                                     q.thickness_nm, q.gain,    q.a[0],
+                                     q.a[1],         q.a[2],    q.a[3]};
+            st = fib__series_row(s, &lab, k, vals, affine ? 12 : 8, err);
         }
     }
     fib_image_clear(&img);

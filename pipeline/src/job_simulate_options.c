@@ -75,7 +75,8 @@ static fib_status seed_parse(const char *text, bool empty_ok, uint64_t *out,
 /* The renderer's numeric options: 'a' an amplitude in [0, max] (0 switches
  * the artifact off: the library's "negative = none"; frame stripes are
  * off at 0), 'p' a positive number in (0, max], 'l' a length in nm that
- * is also within length_ok(). */
+ * is also within length_ok(), 's' a signed value in [-max, max] stored as
+ * given (0 = none: the slow affine distortion). */
 typedef struct num_opt {
     const char *name;
     char kind;
@@ -102,6 +103,9 @@ static const num_opt sim_nums[] = {
     {"read-noise", 'a', 10, SIM_OFF(read_noise)},
     {"frame-stripes", 'a', 1, SIM_OFF(frame_stripes)},
     {"shine-nm", 'a', 1e6, SIM_OFF(shine_nm)},
+    {"scale-drift", 's', 0.05, SIM_OFF(scale_drift)},
+    {"shear-drift", 's', 0.05, SIM_OFF(shear_drift)},
+    {"rotation-drift-deg", 's', 5, SIM_OFF(rotation_drift_deg)},
 };
 
 static fib_status sim_number(const num_opt *o, const char *value,
@@ -116,7 +120,11 @@ static fib_status sim_number(const num_opt *o, const char *value,
     if (o->kind == 'a' && !(v >= 0 && v <= o->max))
         return fib_error_set(err, FIB_EINVAL, "%s must be in [0, %g] (got %g)",
                              opt, o->max, v);
-    if (o->kind != 'a' && !(v > 0 && v <= o->max))
+    if (o->kind == 's' && !(fabs(v) <= o->max))
+        return fib_error_set(err, FIB_EINVAL,
+                             "%s must be in [-%g, %g] (got %g)", opt, o->max,
+                             o->max, v);
+    if (o->kind != 'a' && o->kind != 's' && !(v > 0 && v <= o->max))
         return fib_error_set(err, FIB_EINVAL, "%s must be in (0, %g] (got %g)",
                              opt, o->max, v);
     if (o->kind == 'l' && !length_ok(v))

@@ -88,6 +88,8 @@ typedef struct fib_fmt_recon_cfg {
     char destripe_method[8]; /**< "" = not given (the default method),
                                   "vsnr", "wavelet", "wedge", "robust";
                                   given = destripe on */
+    int model;           /**< fib_recon_model: TRANSLATION (0), RIGID, ... */
+    double model_lambda; /**< regularized-affine weight; 0 = 0.1 */
     /* command-line only (not run-file keys) */
     bool keep_type;  /**< write the source pixel type, not 32-bit float */
     int dark_clip;   /**< fib_recon_dark_clip: AUTO (0), ON, OFF */

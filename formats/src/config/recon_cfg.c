@@ -37,6 +37,12 @@ static const int zpos_values[] = {FIB_FMT_RECON_Z_AUTO, FIB_FMT_RECON_Z_NAMES,
                                   FIB_FMT_RECON_Z_NOMINAL};
 static const char *const bg_names[] = {"poly", "gauss", NULL};
 static const int bg_values[] = {FIB_BACKGROUND_POLY, FIB_BACKGROUND_GAUSS};
+static const char *const model_names[] = {
+    "translation", "rigid", "similarity", "affine", "regularized-affine", NULL};
+static const int model_values[] = {
+    FIB_RECON_MODEL_TRANSLATION, FIB_RECON_MODEL_RIGID,
+    FIB_RECON_MODEL_SIMILARITY, FIB_RECON_MODEL_AFFINE,
+    FIB_RECON_MODEL_REGULARIZED_AFFINE};
 static const char *const dn_names[] = {"median", "gauss", "diffusion", "nlm",
                                        NULL};
 static const int dn_values[] = {FIB_DENOISE_MEDIAN, FIB_DENOISE_GAUSS,
@@ -77,6 +83,14 @@ static const fib_param rows[] = {
         "Tukey window taper fraction, default 0 (periodic-plus-smooth "
         "transform)",
         0),
+    CHOICE(model, FIB_RECON_MODEL_TRANSLATION,
+           "slice transformation: translation (default), rigid, similarity, "
+           "affine or regularized-affine (linear parts from a 4 x 4 tile "
+           "grid, solved like the shifts; recon/README.md)",
+           model_names, model_values, 0),
+    ROW(model_lambda, FIB_PARAM_DOUBLE, 0, 0, 1, 0, "",
+        "weight of the rigid model in regularized-affine, default 0.1",
+        FIB_PARAM_ZERO_AUTO),
     ROW(detrend, FIB_PARAM_BOOL, 0, 0, 1, 0, "",
         "remove a linear drift trend (oblique content looks like drift)", 0),
     ROW(cache, FIB_PARAM_BOOL, 0, 0, 1, 0, "",

@@ -24,6 +24,11 @@
  *   pass 2  every slice is read again, translated by its shift, stretched
  *           by 1/sin(tilt) in y when required, optionally resampled to
  *           isotropic voxels, and handed to the sink in input order.
+ *   models  beyond translation (fib_recon_model): each pair also measures
+ *           a 4 x 4 grid of tile shifts and fits its linear part; the
+ *           per-slice 2 x 2 linear parts are solved over the pairs (a
+ *           cubic in the slice index) and pass 2 resamples through them
+ *           (recon/README.md "Models beyond translation").
  *
  * Shift convention: a slice whose content moved by (+dx, +dy) pixels
  * (x right, y down) relative to the aligned frame gets the applied shift
@@ -108,6 +113,22 @@ typedef enum fib_recon_dark_clip {
     FIB_RECON_DARK_CLIP_OFF       /**< never: the raw slices */
 } fib_recon_dark_clip;
 
+/** Transformation model of the slices (fib_recon_params.model;
+ *  recon/README.md "Models beyond translation").  Every model keeps the
+ *  translation solve; the others add a per-slice 2x2 linear part A_i
+ *  about the alignment region's centre c, so that output point u samples
+ *  input point c + A_i (u - c) - (dx, dy). */
+typedef enum fib_recon_model {
+    FIB_RECON_MODEL_TRANSLATION = 0, /**< A_i = I (the default) */
+    FIB_RECON_MODEL_RIGID,           /**< A_i a rotation */
+    FIB_RECON_MODEL_SIMILARITY,      /**< rotation and isotropic scale */
+    FIB_RECON_MODEL_AFFINE,          /**< any A_i */
+    /** (1 - lambda) affine + lambda rigid (Saalfeld et al., Bioinformatics
+     *  26:i57, 2010 / Nat. Methods 9:717, 2012: TrakEM2's interpolated
+     *  models); lambda = fib_recon_params.model_lambda */
+    FIB_RECON_MODEL_REGULARIZED_AFFINE
+} fib_recon_model;
+
 /** A rectangle in input pixels. */
 typedef struct fib_recon_rect {
     size_t x, y, width, height;
@@ -163,6 +184,14 @@ typedef struct fib_recon_params {
      *  electrolyte phase has no shine-through).  See recon/README.md,
      *  "Shine-through". */
     fib_recon_dark_clip dark_clip;
+    /** Transformation model (fib_recon_model); models beyond translation
+     *  measure each pair's linear part from the shifts of a 4 x 4 grid of
+     *  tiles of the alignment region (at least 64 x 64 px) and solve it
+     *  like the shifts. */
+    fib_recon_model model;
+    /** Weight of the rigid model in REGULARIZED_AFFINE, [0, 1]; 0 = 0.1
+     *  (TrakEM2's default regularizer weight). */
+    double model_lambda;
     /* geometry */
     double slice_nm;     /**< slice thickness; 0 = unknown */
     double tilt_deg;     /**< e/ion beam angle; 0 = unknown: no scaling */
@@ -253,6 +282,12 @@ typedef struct fib_recon_slice_info {
     /** Unlike both kept neighbours (both pair NCCs below
      *  fib_recon_qc.ncc_cut): charging, lost focus, a blank frame. */
     bool flagged;
+    /** Linear part A_i of the slice's transform, row-major (a11, a12,
+     *  a21, a22): the slice's content at c + d relative to the alignment
+     *  region's centre c shows the aligned frame's c + A_i^-1 d; the
+     *  identity for FIB_RECON_MODEL_TRANSLATION.  Mean (A_i - I) over
+     *  the kept slices is 0. */
+    double a[4];
 } fib_recon_slice_info;
 
 /** One measured pair (slice a < slice b). */
@@ -364,6 +399,14 @@ FIB_API fib_recon_slice_info fib_recon_get_slice(const fib_recon *r, size_t i);
 /** Measured pairs (borrowed until destroy) and their count. */
 FIB_API const fib_recon_pair *fib_recon_pairs(const fib_recon *r,
                                               size_t *n_out);
+/** Models beyond translation (fib_recon_params.model): the linear part
+ *  L_ab = A_b A_a^-1 - I (row-major) measured for pair @p k of
+ *  fib_recon_pairs() from its tile shifts into @p lin_out (may be NULL);
+ *  returns the number of tiles the fit kept (0: translation model, @p k
+ *  out of range, or the fit failed -- the pair then leaves the linear
+ *  solve; lin_out is zeroed). */
+FIB_API size_t fib_recon_pair_linear(const fib_recon *r, size_t k,
+                                     double lin_out[4]);
 /** Series-level alignment diagnostics (valid after fib_recon_estimate()). */
 typedef struct fib_recon_qc {
     /** A pull toward zero shift on x / y was detected by the closure test

@@ -22,7 +22,9 @@
  *   3. projection onto the image: image x = X / pixel; image y =
  *      Y sin(theta) / pixel (foreshortening, theta = angle between the
  *      electron and ion beams: 52 deg Thermo/FEI, 54 deg Zeiss; 1 when
- *      the instrument corrects it or the view is orthogonal), shifted by
+ *      the instrument corrects it or the view is orthogonal), distorted
+ *      by the slow affine A_k about the image centre when asked
+ *      (scale_drift, shear_drift, rotation_drift_deg), shifted by
  *      the content displacement c_k = stage drift + receding face; the
  *      blurred face is sampled there by Keys cubic convolution (a = -0.5),
  *      so sub-pixel drift is applied exactly up to the interpolation error;
@@ -149,6 +151,19 @@ typedef struct fib_sim_params {
                                none */
     double read_noise;    /**< Gaussian read noise sigma (grey); 0 = 0.01;
                                negative = none */
+    /* slow affine distortion of the image (scan distortion, charging):
+     * slice k's content is mapped about the image centre by A_k =
+     * R(theta f_k) [[1 + s f_k, h f_k], [0, 1 + s f_k]], f_k = k / (nz - 1)
+     * - 1/2 (a linear ramp of zero mean: the mean frame is undistorted,
+     * so the truth grid below is unchanged); every field 0 = none (the
+     * default: renders bit-identical to a twin without it) */
+    double scale_drift;        /**< s: total relative scale change over the
+                                    run, in [-0.05, 0.05] */
+    double shear_drift;        /**< h: total x-by-y shear over the run, in
+                                    [-0.05, 0.05] */
+    double rotation_drift_deg; /**< theta: total rotation over the run (x
+                                    toward y: clockwise on screen), in
+                                    [-5, 5] deg */
 } fib_sim_params;
 
 /** Geometry of a simulation (after fib_sim_create()). */
@@ -178,6 +193,11 @@ typedef struct fib_sim_slice {
     double dx, dy;  /**< shift a perfect aligner applies (zero mean) */
     double gain;    /**< slice gain */
     size_t label_z; /**< label slice shown */
+    /** Linear part A_k of the slow affine distortion, row-major (a11,
+     *  a12, a21, a22; identity without it): the content at image point
+     *  c + d relative to the centre c = (nx / 2, ny / 2) of an undistorted
+     *  frame shows at c + A_k d + (stage_dx, stage_dy + face_dy). */
+    double a[4];
 } fib_sim_slice;
 
 typedef struct fib_sim fib_sim;

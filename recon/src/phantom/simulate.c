@@ -95,6 +95,17 @@ static fib_status check_params(const fib_sim_params *in, const fib_volume *v,
                                  "simulate: %s must be finite and <= %g "
                                  "(got %g)",
                                  g[i].name, g[i].max, g[i].v);
+    const struct {
+        const char *name;
+        double v, max;
+    } af[] = {{"scale_drift", in->scale_drift, 0.05},
+              {"shear_drift", in->shear_drift, 0.05},
+              {"rotation_drift_deg", in->rotation_drift_deg, 5}};
+    for (size_t i = 0; i < sizeof af / sizeof af[0]; i++)
+        if (!(fabs(af[i].v) <= af[i].max))
+            return fib_error_set(err, FIB_EINVAL,
+                                 "simulate: %s must be within +-%g (got %g)",
+                                 af[i].name, af[i].max, af[i].v);
     if (in->tilt_deg > 0 && in->tilt_deg < 10)
         return fib_error_set(err, FIB_EINVAL,
                              "simulate: tilt_deg must be in [10, 90] or "
@@ -217,6 +228,26 @@ static fib_status sim_depths(fib_sim *s, const fib_volume *labels,
     return FIB_OK;
 }
 
+/* The slow affine distortion of every slice (fib_sim_params.scale_drift
+ * ...; no random draw): A_k = R(theta f_k) [[1 + s f_k, h f_k], [0, 1 +
+ * s f_k]], f_k = k / (nz - 1) - 1/2. */
+static void sim_affine(fib_sim *s)
+{
+    const fib_sim_params *p = &s->p;
+    const size_t nz = s->g.nz;
+    for (size_t k = 0; k < nz; k++) {
+        const double f = nz > 1 ? (double)k / (double)(nz - 1) - 0.5 : 0.0;
+        const double th = p->rotation_drift_deg * f * FIB_PI / 180.0;
+        const double c = cos(th), sn = sin(th);
+        const double m = 1.0 + p->scale_drift * f, h = p->shear_drift * f;
+        double *a = s->sl[k].a;
+        a[0] = c * m;
+        a[1] = c * h - sn * m;
+        a[2] = sn * m;
+        a[3] = sn * h + c * m;
+    }
+}
+
 /* Phase drift (stream S_DRIFT): random walk + trend + jumps; the range of
  * the content shift in cmin/cmax. */
 static void sim_drift(fib_sim *s, double cmin[2], double cmax[2])
@@ -281,9 +312,14 @@ static fib_status sim_field(fib_sim *s, const double full[2],
 {
     const fib_sim_params *p = &s->p;
     fib_sim_geometry *g = &s->g;
-    const double pad = ceil(3.0 * pos(p->psf_px)) + 2.0;
+    const double pad0 = ceil(3.0 * pos(p->psf_px)) + 2.0;
+    /* the affine distortion moves the corners by up to half its total
+     * linear change times half the size */
+    const double lin = 0.5 * (fabs(p->scale_drift) + fabs(p->shear_drift) +
+                              fabs(p->rotation_drift_deg) * FIB_PI / 180.0);
     double lo[2], hi[2];
     for (int a = 0; a < 2; a++) {
+        const double pad = pad0 + ceil(lin * 0.5 * full[a]);
         lo[a] = fmin(ceil(cmax[a]) + pad, floor(full[a] / 8));
         hi[a] = fmin(ceil(-cmin[a]) + pad, floor(full[a] / 8));
         const double n = floor(full[a] - lo[a] - hi[a]);
@@ -466,6 +502,7 @@ fib_status fib_sim_create(const fib_volume *labels,
                                 p->pixel_nm};
     if ((st = sim_depths(s, labels, err)) == FIB_OK) {
         sim_drift(s, cmin, cmax);
+        sim_affine(s);
         if ((st = sim_field(s, full, cmin, cmax, err)) == FIB_OK &&
             (st = sim_curtains(s, labels, full, err)) == FIB_OK &&
             (st = sim_frame_stripes(s, err)) == FIB_OK)

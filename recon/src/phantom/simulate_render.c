@@ -93,6 +93,29 @@ static inline void keys(double t, double w[4])
     w[3] = (0.5 * t - 0.5) * t * t;
 }
 
+/* Keys cubic sample of the w x h face @p f at (uu, vv) label voxels
+ * (mirrored edges); @p wy: the y weights when precomputed for vv. */
+static double cubic_at(const float *f, size_t w, size_t h, double uu, double vv,
+                       const double *wy)
+{
+    const double fu = floor(uu), fv = floor(vv);
+    double wx[4], wyl[4];
+    keys(uu - fu, wx);
+    if (!wy) {
+        keys(vv - fv, wyl);
+        wy = wyl;
+    }
+    double val = 0;
+    for (int b = 0; b < 4; b++) {
+        const float *row = f + mirror((long long)fv - 1 + b, h) * w;
+        double a = 0;
+        for (int c = 0; c < 4; c++)
+            a += wx[c] * (double)row[mirror((long long)fu - 1 + c, w)];
+        val += wy[b] * a;
+    }
+    return val;
+}
+
 /* Pore-back: the grey a pore voxel (x, y) of slice k gains from the first
  * solid voxel on the beam's line of sight behind the face, which runs
  * down (+y) by cos(theta) and into the sample (+z) by sin(theta) per unit
@@ -231,30 +254,41 @@ fib_status fib_sim_render(const fib_sim *s, size_t k, fib_image *out,
     const double maxv = out->type == FIB_PX_U8    ? 255.0
                         : out->type == FIB_PX_U16 ? 65535.0
                                                   : 1.0;
+    const bool affine =
+        q->a[0] != 1.0 || q->a[1] != 0.0 || q->a[2] != 0.0 || q->a[3] != 1.0;
+    double ai[4] = {1, 0, 0, 1}; /* A_k^-1 */
+    if (affine) {
+        const double det = q->a[0] * q->a[3] - q->a[1] * q->a[2];
+        ai[0] = q->a[3] / det;
+        ai[1] = -q->a[1] / det;
+        ai[2] = -q->a[2] / det;
+        ai[3] = q->a[0] / det;
+    }
+    const double ctr[2] = {0.5 * (double)g->nx, 0.5 * (double)g->ny};
     for (size_t j = 0; j < g->ny && !st; j++) {
         const double Y =
             ((double)j + 0.5 - cy) * p->pixel_nm / g->fore + g->origin_nm[1];
         const double vv = Y / s->vox[1] - 0.5, fv = floor(vv);
         double wy[4];
         keys(vv - fv, wy);
-        size_t ys[4];
-        for (int i = 0; i < 4; i++)
-            ys[i] = mirror((long long)fv - 1 + i, h);
         const double yn = ((double)j + 0.5) / (double)g->ny - 0.5;
         for (size_t i = 0; i < g->nx; i++) {
-            const double X =
-                ((double)i + 0.5 - cx) * p->pixel_nm + g->origin_nm[0];
-            const double uu = X / s->vox[0] - 0.5, fu = floor(uu);
-            double wx[4];
-            keys(uu - fu, wx);
-            double val = 0;
-            for (int b = 0; b < 4; b++) {
-                const float *row = f + ys[b] * w;
-                double a = 0;
-                for (int c = 0; c < 4; c++)
-                    a += wx[c] * (double)row[mirror((long long)fu - 1 + c, w)];
-                val += wy[b] * a;
+            double X = ((double)i + 0.5 - cx) * p->pixel_nm + g->origin_nm[0];
+            double vy = vv;
+            if (affine) {
+                /* the sample point shown: ctr + A^-1 (image - ctr - c) */
+                const double dxp = (double)i + 0.5 - ctr[0] - cx;
+                const double dyp = (double)j + 0.5 - ctr[1] - cy;
+                X = (ctr[0] + ai[0] * dxp + ai[1] * dyp) * p->pixel_nm +
+                    g->origin_nm[0];
+                vy = ((ctr[1] + ai[2] * dxp + ai[3] * dyp) * p->pixel_nm /
+                          g->fore +
+                      g->origin_nm[1]) /
+                         s->vox[1] -
+                     0.5;
             }
+            double val =
+                cubic_at(f, w, h, X / s->vox[0] - 0.5, vy, affine ? NULL : wy);
             /* frame-fixed shading (charging: amplitude varies slowly) */
             const double xn = ((double)i + 0.5) / (double)g->nx - 0.5;
             const double shade =

@@ -162,6 +162,16 @@ fib_status fib__recon_check_params(const fib_recon_params *p,
                              "recon: dark_clip must be AUTO, ON or OFF "
                              "(got %d)",
                              (int)p->dark_clip);
+    if ((unsigned)p->model > (unsigned)FIB_RECON_MODEL_REGULARIZED_AFFINE)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: model must be TRANSLATION, RIGID, "
+                             "SIMILARITY, AFFINE or REGULARIZED_AFFINE (got "
+                             "%d)",
+                             (int)p->model);
+    if (!(p->model_lambda >= 0 && p->model_lambda <= 1))
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: model_lambda must be in [0, 1] (got %g)",
+                             p->model_lambda);
     if (!s || !s->read)
         return fib_error_set(err, FIB_EINVAL, "recon: source has no reader");
     if (s->n_slices < 1)
@@ -363,6 +373,7 @@ void fib_recon_destroy(fib_recon *r)
     free(r->cache);
     fib_budget_release(r->budget, r->charged);
     free(r->pairs);
+    free(r->plin);
     free(r->info);
     free(r->pos);
     free(r->zpos);
@@ -426,6 +437,16 @@ const fib_recon_pair *fib_recon_pairs(const fib_recon *r, size_t *n_out)
     if (n_out)
         *n_out = r ? r->n_pairs : 0;
     return r ? r->pairs : NULL;
+}
+
+size_t fib_recon_pair_linear(const fib_recon *r, size_t k, double lin_out[4])
+{
+    const bool ok = r && r->plin && k < r->n_pairs;
+    if (lin_out) {
+        for (int e = 0; e < 4; e++)
+            lin_out[e] = ok ? r->plin[k].lin[e] : 0.0;
+    }
+    return ok ? r->plin[k].tiles : 0;
 }
 
 const fib_recon_distance *fib_recon_distances(const fib_recon *r, size_t *n_out)

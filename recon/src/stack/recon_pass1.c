@@ -19,15 +19,23 @@ static fib_status add_pair(fib_recon *r, size_t a, size_t b, fib_error *err)
 {
     if (r->n_pairs == r->cap_pairs) {
         size_t cap = r->cap_pairs ? 2 * r->cap_pairs : 64;
-        fib_status st =
-            fib__recon_charge(r, (cap - r->cap_pairs) * sizeof(fib_recon_pair),
-                              "pair table", err);
+        const bool lin = r->p.model != FIB_RECON_MODEL_TRANSLATION;
+        const size_t each =
+            sizeof(fib_recon_pair) + (lin ? sizeof(fib__pair_lin) : 0);
+        fib_status st = fib__recon_charge(r, (cap - r->cap_pairs) * each,
+                                          "pair table", err);
         if (st)
             return st;
         fib_recon_pair *np = realloc(r->pairs, cap * sizeof *np);
         if (!np)
             return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
         r->pairs = np;
+        if (lin) {
+            fib__pair_lin *nl = realloc(r->plin, cap * sizeof *nl);
+            if (!nl)
+                return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+            r->plin = nl;
+        }
         r->cap_pairs = cap;
     }
     fib_recon_pair *pr = &r->pairs[r->n_pairs++];
@@ -35,6 +43,8 @@ static fib_status add_pair(fib_recon *r, size_t a, size_t b, fib_error *err)
     pr->a = a;
     pr->b = b;
     pr->used = true;
+    if (r->plin)
+        memset(&r->plin[r->n_pairs - 1], 0, sizeof *r->plin);
     return FIB_OK;
 }
 
@@ -66,6 +76,7 @@ typedef struct pass1 {
     size_t slot_of[MAX_NEIGHBOURS + 2]; /* slice index held by each slot */
     bool slot_ok[MAX_NEIGHBOURS + 2];   /* slot holds a kept slice */
     fib_image buf;                      /* the slice being read */
+    fib__recon_tiles *tiles;            /* models beyond translation, or NULL */
 } pass1;
 
 /* The pairs (i - k, i) of one slice: the older slices' ring slots and
@@ -74,6 +85,9 @@ typedef struct pair_plan {
     size_t n, b_slot;
     size_t a[MAX_NEIGHBOURS], a_slot[MAX_NEIGHBOURS];
     double dx[MAX_NEIGHBOURS], dy[MAX_NEIGHBOURS], q[MAX_NEIGHBOURS];
+    double lin[MAX_NEIGHBOURS][4];    /* tile-fit linear parts (models) */
+    double tshift[MAX_NEIGHBOURS][3]; /* tile-fit shift at the centre, rms */
+    size_t lin_tiles[MAX_NEIGHBOURS];
 } pair_plan;
 
 /* Read slice i into its ring slot and transform it; plan its pairs with
@@ -109,6 +123,8 @@ static fib_status produce(fib_recon *r, pass1 *c, const fib_progress *prog,
                        r->align.height);
     fib__aligner_spectrum(c->al, &c->buf, r->align.x, r->align.y,
                           c->spec[slot]);
+    if (c->tiles)
+        fib__recon_tiles_spectrum(c->tiles, &c->buf, slot);
     c->slot_ok[slot] = true;
     plan->b_slot = slot;
     for (size_t k = 1; k <= r->K && k <= i; k++) {
@@ -126,6 +142,11 @@ static void run_pair(pass1 *c, int thread, pair_plan *plan, size_t k)
     fib__aligner_pair(c->al, thread, c->spec[plan->a_slot[k]],
                       c->spec[plan->b_slot], &plan->dx[k], &plan->dy[k],
                       &plan->q[k]);
+    plan->lin_tiles[k] = 0;
+    if (c->tiles)
+        fib__recon_tiles_pair(c->tiles, thread, plan->a_slot[k], plan->b_slot,
+                              plan->lin[k], plan->tshift[k],
+                              &plan->lin_tiles[k]);
 }
 
 /* Append the measured pairs of slice i to the pair table, in order. */
@@ -140,6 +161,13 @@ static fib_status commit(fib_recon *r, size_t i, const pair_plan *plan,
         pr->dx = plan->dx[k];
         pr->dy = plan->dy[k];
         pr->quality = plan->q[k];
+        if (r->plin && plan->lin_tiles[k]) {
+            fib__pair_lin *pl = &r->plin[r->n_pairs - 1];
+            memcpy(pl->lin, plan->lin[k], sizeof pl->lin);
+            memcpy(pl->shift, plan->tshift[k], sizeof pl->shift);
+            pl->rms_px = plan->tshift[k][2];
+            pl->tiles = plan->lin_tiles[k];
+        }
     }
     return FIB_OK;
 }
@@ -304,6 +332,13 @@ static fib_status pass1_run(fib_recon *r, const fib_progress *prog,
     if (st)
         goto done;
     fib__aligner_set_notch(c.al, notch_rows, notch_cols);
+    if (r->p.model != FIB_RECON_MODEL_TRANSLATION) {
+        size_t tb = 0;
+        st = fib__recon_tiles_create(r, nthreads, c.ring, &c.tiles, &tb, err);
+        if (st)
+            goto done;
+        charged_here += tb;
+    }
     for (size_t k = 0; k < c.ring; k++) {
         c.spec[k] = fib__aligner_spectrum_alloc(c.al);
         if (!c.spec[k]) {
@@ -327,6 +362,7 @@ done:
     for (size_t k = 0; k < c.ring; k++)
         fib__aligner_spectrum_free(c.spec[k]);
     fib__aligner_destroy(c.al);
+    fib__recon_tiles_destroy(c.tiles);
     fib_image_clear(&c.buf);
     fib__recon_release(r, charged_here);
     if (st)
@@ -391,6 +427,18 @@ fib_status fib_recon_estimate(fib_recon *r, const fib_progress *prog,
             return st;
         }
         r->qc.passes = 2;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double *a = r->info[i].a;
+        a[0] = a[3] = 1.0;
+        a[1] = a[2] = 0.0;
+    }
+    if (r->p.model != FIB_RECON_MODEL_TRANSLATION) {
+        st = fib__recon_solve_linear(r, err);
+        if (st) {
+            fib__recon_cache_free(r);
+            return st;
+        }
     }
     fib__recon_make_geometry(r, kept);
     fib__recon_finish_shifts(r);

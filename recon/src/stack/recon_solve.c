@@ -551,10 +551,15 @@ fib_status fib__recon_apply_crop_valid(fib_recon *r, fib_error *err)
     for (size_t i = 0; i < r->src.n_slices; i++) {
         if (r->info[i].skipped)
             continue;
-        sx_lo = fmin(sx_lo, r->info[i].dx);
-        sx_hi = fmax(sx_hi, r->info[i].dx);
-        sy_lo = fmin(sy_lo, r->info[i].dy);
-        sy_hi = fmax(sy_hi, r->info[i].dy);
+        /* a linear part moves the frame's corners by up to dev more
+         * than the shift (models beyond translation; 0 otherwise) */
+        double dev[2] = {0, 0};
+        if (r->p.model != FIB_RECON_MODEL_TRANSLATION)
+            fib__recon_lin_dev(r, i, dev);
+        sx_lo = fmin(sx_lo, r->info[i].dx - dev[0]);
+        sx_hi = fmax(sx_hi, r->info[i].dx + dev[0]);
+        sy_lo = fmin(sy_lo, r->info[i].dy - dev[1]);
+        sy_hi = fmax(sy_hi, r->info[i].dy + dev[1]);
     }
     const double px = r->src.pixel_size_nm[0], py = r->src.pixel_size_nm[1];
     const double pyf = py > 0 ? py : (px > 0 ? px : 1.0);

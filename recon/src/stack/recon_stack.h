@@ -25,6 +25,15 @@
  * errors (two-sided p = 0.003 per axis under normal scatter). */
 #define CLOSURE_Z 3.0
 
+/* Models beyond translation: the tile fit of one pair (parallel to
+ * fib_recon.pairs; recon_affine.c). */
+typedef struct fib__pair_lin {
+    double lin[4];   /* L_ab, row-major */
+    double shift[2]; /* the fit's shift at the centre c, px */
+    double rms_px;   /* RMS residual of the kept tiles, px */
+    size_t tiles;    /* kept tiles; 0 = none */
+} fib__pair_lin;
+
 struct fib_recon {
     fib_recon_params p;
     fib_recon_source src;
@@ -37,6 +46,7 @@ struct fib_recon {
     fib_recon_rect align; /* alignment region */
     fib_recon_pair *pairs;
     size_t n_pairs, cap_pairs;
+    fib__pair_lin *plin; /* cap_pairs entries; NULL for translation */
     fib_recon_slice_info *info;
     double *pos;  /* 2n solved content positions (x then y) */
     double *zpos; /* n measured face positions, nm (p.z_nm), or NULL */
@@ -80,5 +90,34 @@ void fib__recon_sim_pair(const float *a, const float *b, size_t n, double *ncc,
                          double *nmi);
 void fib__recon_sim_flag(fib_recon *r);
 fib_status fib__recon_apply_crop_valid(fib_recon *r, fib_error *err);
+
+/* recon_affine.c: models beyond translation (fib_recon_model) */
+typedef struct fib__recon_tiles fib__recon_tiles;
+/* Alignment-region centre c of the linear parts, input px (pixel-centre
+ * coordinates: pixel i at i). */
+void fib__recon_lin_centre(const fib_recon *r, double c[2]);
+fib_status fib__recon_tiles_create(fib_recon *r, int nthreads, size_t ring,
+                                   fib__recon_tiles **out, size_t *bytes_out,
+                                   fib_error *err);
+void fib__recon_tiles_destroy(fib__recon_tiles *t);
+void fib__recon_tiles_spectrum(fib__recon_tiles *t, const fib_image *img,
+                               size_t slot);
+void fib__recon_tiles_pair(fib__recon_tiles *t, int thread, size_t a_slot,
+                           size_t b_slot, double lin[4], double shift[3],
+                           size_t *tiles_used);
+fib_status fib__recon_solve_linear(fib_recon *r, fib_error *err);
+void fib__recon_lin_dev(const fib_recon *r, size_t i, double dev[2]);
+/* recon_warp.c: pass 2 with a linear part (general per-pixel bilinear) */
+typedef struct fib__warp {
+    const fib_image *in;
+    fib_image *out;
+    const double *mapx, *mapy; /* output -> reference input px */
+    double cxs, cys;           /* reference px per channel px */
+    double c[2];               /* centre of the linear part */
+    const double *a;           /* A_i, row-major */
+    double sx, sy;             /* applied shift */
+    int nthreads;
+} fib__warp;
+void fib__recon_warp(const fib__warp *w);
 
 #endif

@@ -378,7 +378,16 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
         st = writer_read(&w, i, src != NULL, err);
         if (st)
             break;
-        resample(&w, r->info[i].dx, r->info[i].dy);
+        if (r->p.model == FIB_RECON_MODEL_TRANSLATION) {
+            resample(&w, r->info[i].dx, r->info[i].dy);
+        } else {
+            fib__warp wp = {&w.in,         &w.out,       w.mapx,
+                            w.mapy,        w.cxs,        w.cys,
+                            {0, 0},        r->info[i].a, r->info[i].dx,
+                            r->info[i].dy, r->nthreads};
+            fib__recon_lin_centre(r, wp.c);
+            fib__recon_warp(&wp);
+        }
         if (!src)
             similarity(&w, i);
         st = zmode ? emit_isotropic(&w, i, err) : emit(&w, &w.out, err);
