@@ -13,7 +13,7 @@
 # run_correct.sh (destriping, median, non-local means).  Each writes its own
 # report in bench/results/; summarize.py then copies the key rows of each,
 # with the machine load at the start, into bench/results/summary.md.
-# About 30-40 minutes on 2 cores.  RUN_ALL_ONLY="recon_files shared" runs a
+# About 16 minutes on a quiet 2-core machine.  RUN_ALL_ONLY="recon_files shared" runs a
 # subset.  Scripts that need ../shared/data report themselves skipped
 # without it.  Accuracy benchmarks (run_fidelity.sh, run_physics.sh) are
 # not part of it: they measure correctness, not speed.

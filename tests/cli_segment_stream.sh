@@ -37,6 +37,10 @@ r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL,
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if r.returncode == 0 else -1)
 PYEOF
 }
+# under AddressSanitizer the shadow memory and the quarantine dominate the
+# resident size: the outputs are still compared, the budget is not
+asan=0
+ldd "$C" 2>/dev/null | grep -q libasan && asan=1
 base=$(rss "$C" info "$T/g.mrc")
 [ "$base" -gt 0 ] || fail "baseline"
 for m in "--multi-otsu 3" "--otsu" "--threshold 90,130"; do
@@ -56,7 +60,7 @@ for m in "--multi-otsu 3" "--otsu" "--threshold 90,130"; do
       cmp -s "$T/w.$out" "$T/s.$out" || fail "$m $in -> $out: output differs"
     fi
     # 16 MiB budget above the baseline (the whole volume alone is 64 MiB)
-    [ $((kb - base)) -le 16384 ] ||
+    [ $asan = 1 ] || [ $((kb - base)) -le 16384 ] ||
       fail "$m $in: peak $kb KiB, baseline $base KiB: over the 16 MiB budget"
     ok
   done
