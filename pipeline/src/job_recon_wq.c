@@ -85,8 +85,14 @@ fib_status fib__wq_create(fib_fmt_volume_writer *w, fib_pixel_type type,
 fib_status fib__wq_append(fib__wq *q, const fib_image *im, fib_error *err)
 {
     if (im->width != q->buf[0].width || im->height != q->buf[0].height ||
-        im->type != q->buf[0].type)
-        return fib_fmt_volume_writer_append(q->w, im, err); /* its error */
+        im->type != q->buf[0].type) /* never the writer from two threads */
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: output slice is %zu x %zu %s, the volume "
+                             "%zu x %zu %s",
+                             im->width, im->height,
+                             fib_pixel_type_name(im->type), q->buf[0].width,
+                             q->buf[0].height,
+                             fib_pixel_type_name(q->buf[0].type));
     pthread_mutex_lock(&q->mu);
     while (q->full[q->head] && !q->st)
         pthread_cond_wait(&q->cv, &q->mu);
