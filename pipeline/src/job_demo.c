@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "fib/correct.h"
+#include "fib/formats.h"
 #include "fib/threads.h"
 #include "fib/job_measure.h"
 #include "fib/job_physics.h"
@@ -32,7 +33,11 @@ typedef struct demo_paths {
         phantom_still[PATH_N], recon_still[PATH_N], volume[PATH_N],
         measure[PATH_N], labels[PATH_N], report[PATH_N], objects[PATH_N],
         mesh[PATH_N], pictures[PATH_N];
+    fib_phantom_params used; /* the phantom's parameters, defaults filled */
 } demo_paths;
+
+/* The demo's phantom seed. */
+#define DEMO_SEED 7
 
 static void paths_make(demo_paths *d, const char *dir)
 {
@@ -102,22 +107,21 @@ static fib_status stage_sputter(const fib_job_env *env, fib_error *err)
     return fib_job_sputter(&p, env, err);
 }
 
-/* The dendrite phantom of seed 7 into @p out, with its default drift or,
- * @p still, none (same seed: same structure, artifacts and noise). */
-static fib_status phantom(const char *out, bool still, const fib_job_env *env,
-                          size_t *nz, fib_error *err)
+/* The dendrite phantom of @p seed into @p out, with its default drift or,
+ * @p still, none (same seed: same structure, artifacts and noise); the
+ * parameters used into @p used (may be NULL). */
+static fib_status phantom(const char *out, uint64_t seed, bool still,
+                          const fib_job_env *env, fib_phantom_params *used,
+                          fib_error *err)
 {
     fib_job_phantom_params p;
     fib_job_phantom_params_init(&p);
     p.phantom.kind = FIB_PHANTOM_DENDRITES;
-    p.phantom.seed = 7;
+    p.phantom.seed = seed;
     if (still)
         p.phantom.drift_px = -1; /* fib/phantom.h: negative = no drift */
-    fib_phantom_params used;
-    const fib_status st = fib_job_phantom(&p, out, env, &used, err);
-    if (!st && nz)
-        *nz = used.nz;
-    return st;
+    fib_phantom_params u;
+    return fib_job_phantom(&p, out, env, used ? used : &u, err);
 }
 
 /* Reconstruct the series @p in into @p out: 10 nm pixels and slices,
@@ -143,19 +147,49 @@ static fib_status stage_recon(demo_paths *d, const fib_job_env *env,
                               fib_job_demo_result *res, fib_error *err)
 {
     section(env, 3, "phantom: dendrite slice-and-view series with known drift");
-    fib_status st = phantom(d->phantom, false, env, &res->n_slices, err);
+    fib_status st = phantom(d->phantom, DEMO_SEED, false, env, &d->used, err);
     if (st)
         return st;
+    res->n_slices = d->used.nz;
     section(env, 4, "reconstruction: align, destripe, normalise, denoise");
     st = recon(d->phantom, d->recon, env, err);
     /* the drift-free twin, reconstructed the same way, separates the
      * aligner's error from the content's apparent motion */
     if (!st)
-        st = phantom(d->phantom_still, true, env, NULL, err);
+        st = phantom(d->phantom_still, DEMO_SEED, true, env, NULL, err);
     if (!st)
         st = recon(d->phantom_still, d->recon_still, env, err);
     if (!st)
         st = fib__job_demo_drift_check(d->dir, env, res, err);
+    return st;
+}
+
+/* The segmented lithium (label 1 of measure/labels.mrc) against the
+ * truth on the reconstruction's grid (fib__job_demo_truth_volume()). */
+static fib_status truth_check(const demo_paths *d, const fib_job_env *env,
+                              fib_job_demo_result *res, fib_error *err)
+{
+    fib_volume s = {0}, t = {0};
+    fib_status st = fib_fmt_volume_read(d->labels, NULL, &s, NULL, err);
+    if (!st)
+        st = fib__job_demo_truth_volume(&d->used, d->phantom, d->recon, s.nx,
+                                        s.ny, &t, err);
+    if (!st && t.nz != s.nz)
+        st = fib_error_set(err, FIB_EINVAL,
+                           "demo: %s has %zu sections, the phantom %zu",
+                           d->labels, s.nz, t.nz);
+    if (!st) {
+        res->truth_checked = true;
+        res->dice = fib__job_demo_dice(&s, 1, &t, 1, &res->fraction_segmented,
+                                       &res->fraction_true);
+        fib_job_say(env, FIB_JOB_RESULT,
+                    "lithium vs ground truth (on the reconstruction's grid): "
+                    "volume fraction %.4f segmented, %.4f true; Dice overlap "
+                    "%.2f",
+                    res->fraction_segmented, res->fraction_true, res->dice);
+    }
+    fib_volume_clear(&s);
+    fib_volume_clear(&t);
     return st;
 }
 
@@ -191,7 +225,7 @@ static fib_status stage_measure(const demo_paths *d, const fib_job_env *env,
     mp.pictures_dir = d->pictures;
     st = fib_job_measure(&mp, env, NULL, err);
     if (!st)
-        fib__job_demo_truth_check(d->dir, env, res);
+        st = truth_check(d, env, res, err);
     return st;
 }
 

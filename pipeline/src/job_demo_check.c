@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fib/formats.h"
+#include "fib/phantom.h"
 #include "job_demo_internal.h"
 
 /* Most rows read from a drift file: the phantom's most slices
@@ -123,12 +124,13 @@ fib_status fib__job_demo_drift_check(const char *dir, const fib_job_env *env,
 }
 
 /* The crop box (x, y) recon recorded in report.json ("box": [x, y, w,
- * h], in its first 8 KiB); 0, 0 when absent. */
-static void crop_offset(const char *dir, size_t *x0, size_t *y0)
+ * h], in its first 8 KiB) of the recon folder @p recon; 0, 0 when
+ * absent. */
+static void crop_offset(const char *recon, size_t *x0, size_t *y0)
 {
     char p[4200], buf[8192];
     *x0 = *y0 = 0;
-    FILE *f = fopen(join(p, sizeof p, dir, "recon/report.json"), "r");
+    FILE *f = fopen(join(p, sizeof p, recon, "report.json"), "r");
     if (!f)
         return;
     const size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -142,55 +144,94 @@ static void crop_offset(const char *dir, size_t *x0, size_t *y0)
     }
 }
 
-/* Voxels of label 1 in @p s, in @p t shifted by (ox, oy), and in both. */
-static void count_overlap(const fib_volume *s, const fib_volume *t, size_t ox,
-                          size_t oy, size_t *ns, size_t *nt, size_t *both)
+/* The constant offset c = mean over slices of (applied + true drift) of a
+ * recon of a phantom series: recon's reference frame (the mean position
+ * of the slices) shows structure point X at frame pixel X + c.  false when
+ * the files do not match. */
+static bool frame_offset(const char *phantom_dir, const char *recon_dir,
+                         double c[2])
 {
-    *ns = *nt = *both = 0;
-    for (size_t z = 0; z < s->nz; z++)
-        for (size_t y = 0; y < s->ny; y++)
-            for (size_t x = 0; x < s->nx; x++) {
-                const bool a = fib_volume_get(s, x, y, z) == 1.0;
-                const bool b = fib_volume_get(t, x + ox, y + oy, z) == 1.0;
-                *ns += a;
-                *nt += b;
-                *both += a && b;
-            }
+    double *buf = malloc(4 * MAX_ROWS * sizeof *buf);
+    if (!buf)
+        return false;
+    double *tx = buf, *ty = tx + MAX_ROWS, *ax = ty + MAX_ROWS,
+           *ay = ax + MAX_ROWS;
+    char p[4200];
+    const size_t nt = read_drift(
+        join(p, sizeof p, phantom_dir, "true_drift.csv"), tx, ty, MAX_ROWS);
+    const size_t na =
+        read_drift(join(p, sizeof p, recon_dir, "drift.csv"), ax, ay, MAX_ROWS);
+    c[0] = c[1] = 0;
+    for (size_t i = 0; nt && i < nt; i++) {
+        c[0] += ax[i] + tx[i];
+        c[1] += ay[i] + ty[i];
+    }
+    if (nt) {
+        c[0] /= (double)nt;
+        c[1] /= (double)nt;
+    }
+    free(buf);
+    return nt && nt == na;
 }
 
-/* On the region recon kept (its default crop to the region every slice
- * covers), so the truth is shifted by the crop box's corner. */
-void fib__job_demo_truth_check(const char *dir, const fib_job_env *env,
-                               fib_job_demo_result *res)
+fib_status fib__job_demo_truth_volume(const fib_phantom_params *pp,
+                                      const char *phantom_dir,
+                                      const char *recon_dir, size_t nx,
+                                      size_t ny, fib_volume *out,
+                                      fib_error *err)
 {
-    char ps[4200], pt[4200];
-    fib_volume s = {0}, t = {0};
-    fib_error err = {0};
-    size_t ox = 0, oy = 0;
-    crop_offset(dir, &ox, &oy);
-    if (fib_fmt_volume_read(join(ps, sizeof ps, dir, "measure/labels.mrc"),
-                            NULL, &s, NULL, &err) != FIB_OK ||
-        fib_fmt_volume_read(join(pt, sizeof pt, dir, "phantom/labels.mrc"),
-                            NULL, &t, NULL, &err) != FIB_OK ||
-        s.nx + ox > t.nx || s.ny + oy > t.ny || s.nz != t.nz) {
-        fib_job_say(env, FIB_JOB_RESULT, "truth check skipped: %s",
-                    err.msg[0] ? err.msg : "sizes");
-        fib_volume_clear(&s);
-        fib_volume_clear(&t);
-        return;
+    double c[2];
+    if (!frame_offset(phantom_dir, recon_dir, c))
+        return fib_error_set(err, FIB_EINVAL,
+                             "demo: %s/drift.csv does not match %s/"
+                             "true_drift.csv",
+                             recon_dir, phantom_dir);
+    size_t bx, by;
+    crop_offset(recon_dir, &bx, &by);
+    fib_phantom *ph = NULL;
+    fib_image lab = {0};
+    fib_status st = fib_phantom_create(pp, &ph, err);
+    const fib_phantom_params u = ph ? fib_phantom_get_params(ph) : *pp;
+    if (!st && (nx > u.nx || ny > u.ny))
+        st = fib_error_set(err, FIB_EINVAL,
+                           "demo: reconstruction %zu x %zu larger than the "
+                           "phantom %zu x %zu",
+                           nx, ny, u.nx, u.ny);
+    if (!st)
+        st = fib_image_init(&lab, FIB_PX_U8, u.nx, u.ny, err);
+    if (!st)
+        st = fib_volume_init(out, FIB_PX_U8, nx, ny, u.nz, err);
+    /* output pixel i is frame pixel i + box, which shows structure point
+     * i + box - c: the labels displaced by c - box */
+    for (size_t z = 0; !st && z < u.nz; z++) {
+        st = fib_phantom_labels_at(ph, z, c[0] - (double)bx, c[1] - (double)by,
+                                   &lab, err);
+        for (size_t y = 0; !st && y < ny; y++)
+            memcpy(fib_volume_at(out, 0, y, z), fib_image_row(&lab, y), nx);
     }
-    size_t ns, nt, both;
-    count_overlap(&s, &t, ox, oy, &ns, &nt, &both);
-    const double n = (double)s.nx * (double)s.ny * (double)s.nz;
-    res->truth_checked = true;
-    res->fraction_segmented = (double)ns / n;
-    res->fraction_true = (double)nt / n;
-    res->dice = ns + nt ? 2.0 * (double)both / (double)(ns + nt) : 0.0;
-    fib_job_say(env, FIB_JOB_RESULT,
-                "lithium vs ground truth: volume fraction %.4f segmented, "
-                "%.4f true; Dice overlap %.2f (thin dendrites, partial volume "
-                "and residual misregistration lower it)",
-                res->fraction_segmented, res->fraction_true, res->dice);
-    fib_volume_clear(&s);
-    fib_volume_clear(&t);
+    fib_image_clear(&lab);
+    fib_phantom_destroy(ph);
+    if (st)
+        fib_volume_clear(out);
+    return st;
+}
+
+double fib__job_demo_dice(const fib_volume *seg, uint32_t seg_label,
+                          const fib_volume *truth, uint32_t truth_label,
+                          double *frac_seg, double *frac_true)
+{
+    size_t ns = 0, nt = 0, both = 0;
+    const size_t n = seg->nx * seg->ny * seg->nz;
+    for (size_t i = 0; i < n; i++) {
+        const bool a = fib_volume_label_at(seg, i) == seg_label;
+        const bool b = fib_volume_label_at(truth, i) == truth_label;
+        ns += a;
+        nt += b;
+        both += a && b;
+    }
+    if (frac_seg)
+        *frac_seg = n ? (double)ns / (double)n : 0;
+    if (frac_true)
+        *frac_true = n ? (double)nt / (double)n : 0;
+    return ns + nt ? 2.0 * (double)both / (double)(ns + nt) : 0.0;
 }

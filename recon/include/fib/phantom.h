@@ -103,6 +103,20 @@ FIB_API FIB_NODISCARD fib_status fib_phantom_labels(const fib_phantom *ph,
                                                     size_t z, fib_image *out,
                                                     fib_error *err);
 
+/** The same labels sampled where slice @p z's image shows them when its
+ *  content is displaced by (@p ox, @p oy) px: pixel (x, y) holds the label
+ *  of structure point (x - ox, y - oy) (the convention of the drift,
+ *  fib_phantom_true_drift()).  Sub-pixel offsets are exact (the
+ *  primitives are analytic), so the truth can be put on the grid of a
+ *  reconstruction whose constant offset is known.  fib_phantom_labels()
+ *  is this with (0, 0).  Errors: as fib_phantom_labels(); FIB_EINVAL for
+ *  an offset that is not finite or above 1e6 px. */
+FIB_API FIB_NODISCARD fib_status fib_phantom_labels_at(const fib_phantom *ph,
+                                                       size_t z, double ox,
+                                                       double oy,
+                                                       fib_image *out,
+                                                       fib_error *err);
+
 /** Volume fraction of label @p label over the whole phantom, measured by
  *  rasterising every slice (for tests of downstream measurements). */
 FIB_API double fib_phantom_label_fraction(const fib_phantom *ph,

@@ -679,6 +679,12 @@ fib_status fib_phantom_render(const fib_phantom *ph, size_t z, fib_image *out,
 fib_status fib_phantom_labels(const fib_phantom *ph, size_t z, fib_image *out,
                               fib_error *err)
 {
+    return fib_phantom_labels_at(ph, z, 0, 0, out, err);
+}
+
+fib_status fib_phantom_labels_at(const fib_phantom *ph, size_t z, double ox,
+                                 double oy, fib_image *out, fib_error *err)
+{
     if (!ph || !out || !out->data)
         return fib_error_set(err, FIB_EINVAL, "phantom: labels needs images");
     if (z >= ph->p.nz)
@@ -690,18 +696,23 @@ fib_status fib_phantom_labels(const fib_phantom *ph, size_t z, fib_image *out,
         return fib_error_set(err, FIB_EINVAL,
                              "phantom: label image must be %zu x %zu u8/u32",
                              ph->p.nx, ph->p.ny);
+    if (!isfinite(ox) || !isfinite(oy) || fabs(ox) > 1e6 || fabs(oy) > 1e6)
+        return fib_error_set(err, FIB_EINVAL,
+                             "phantom: label offset must be finite, at most "
+                             "1e6 px (got %g, %g)",
+                             ox, oy);
     const size_t nx = ph->p.nx, ny = ph->p.ny, n = nx * ny;
     float *sd = malloc(2 * n * sizeof(float));
     if (!sd)
         return fib_error_set(err, FIB_ENOMEM, "phantom: out of memory");
-    distances(ph, (double)z * ph->zs, 0, 0, sd);
+    distances(ph, (double)z * ph->zs, ox, oy, sd);
     for (size_t y = 0; y < ny; y++) {
         void *row = fib_image_row(out, y);
         for (size_t x = 0; x < nx; x++) {
             uint32_t lab = 0;
             double cd = 1, gd = 1;
             if (ph->cap_y > 0)
-                cap_sd(ph, (double)x, (double)y, &cd, &gd);
+                cap_sd(ph, (double)x - ox, (double)y - oy, &cd, &gd);
             for (int o = 0; o < ph->norder; o++) {
                 const int l = ph->order[o];
                 if (sd[(size_t)(l - 1) * n + y * nx + x] <= 0.0f)
