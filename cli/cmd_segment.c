@@ -36,6 +36,22 @@ static void usage(void)
         "a\n                       larger volume in slabs (same output)\n"
         "  --quiet              no progress output\n"
         "\n"
+        "Trainable pixel classifier (gradient-boosted trees on 3-D filter\n"
+        "features: Gaussian, LoG, gradient, DoG, structure tensor, Hessian,\n"
+        "variance at several scales; analysis/FEATURES.md):\n"
+        "  --train LABELS       labels to learn (a few slices are\n"
+        "                       enough); writes --model\n"
+        "  --unlabelled V|none  the LABELS value that means not labelled\n"
+        "                       (default 0; none: every voxel is a class)\n"
+        "  --model M.json       the model (written with --train, else read)\n"
+        "  --probabilities P    per-class probabilities (f32; .mrc: a\n"
+        "                       volume stack, one volume per class)\n"
+        "  --scales S1,S2..     feature scales, x voxels (default\n"
+        "                       0.7,1,1.6,3.5,5,10)\n"
+        "  --rounds N           boosting rounds (default 30)\n"
+        "  --train-rows N       rows sampled per class (default 20000)\n"
+        "Output classes keep the training label values.\n"
+        "\n"
         "Morphology, hole filling and size filtering act on each class > 0\n"
         "in turn (classes later in order win where they overlap).\n");
 }
@@ -68,7 +84,8 @@ static int parse_list(const char *opt, const char *text, double *v, int max)
 /* The command's state: the job's parameters, parse buffers, operands. */
 typedef struct cmd_ctx {
     fib_job_segment_params p;
-    double thr[FIB_JOB_SEGMENT_MAX_THRESHOLDS], hy[2], k_classes, conn;
+    double thr[FIB_JOB_SEGMENT_MAX_THRESHOLDS], hy[2], k_classes, conn, rounds,
+        unl;
     const char *in, *out;
     bool quiet;
 } cmd_ctx;
@@ -148,6 +165,37 @@ static int one_option(void *ctx, int c, const char *arg)
                 "%s)",
                 arg);
         return CLI_EXIT_OK;
+    case 'S':
+        if ((n = parse_list("--scales", arg, p->features.scales,
+                            FIB_FEATURES_MAX_SCALES)) < 1)
+            return CLI_EXIT_USAGE;
+        return CLI_EXIT_OK;
+    case 'R':
+        if (!cli_parse_double("segment", "--rounds", arg, &b->rounds))
+            return CLI_EXIT_USAGE;
+        if (b->rounds < 1 || b->rounds > 2000 || b->rounds != floor(b->rounds))
+            return cli_usage_error("segment",
+                                   "--rounds must be 1..2000 (got %s)", arg);
+        p->classifier.rounds = (int)b->rounds;
+        return CLI_EXIT_OK;
+    case 'U':
+        if (strcmp(arg, "none") == 0) {
+            p->train_unlabelled = -1;
+            return CLI_EXIT_OK;
+        }
+        if (!cli_parse_double("segment", "--unlabelled", arg, &b->unl) ||
+            b->unl < 0 || b->unl > 4294967295.0 || b->unl != floor(b->unl))
+            return cli_usage_error("segment",
+                                   "--unlabelled must be 0..4294967295 or "
+                                   "none (got %s)",
+                                   arg);
+        p->train_unlabelled = (int64_t)b->unl;
+        return CLI_EXIT_OK;
+    case 'N':
+        return cli_parse_size("segment", "--train-rows", arg,
+                              &p->train_rows_per_class)
+                   ? CLI_EXIT_OK
+                   : CLI_EXIT_USAGE;
     case 'B':
         return cli_parse_memory("segment", arg, &p->memory_bytes)
                    ? CLI_EXIT_OK
@@ -180,7 +228,12 @@ int cli_cmd_segment(int argc, char **argv)
         CLI_VAL("close", 'c'), CLI_SW("fill-holes", 'f'),
         CLI_VAL("min-size", 'm'), {"watershed", optional_argument, 'w', 0, 0},
         CLI_VAL("connectivity", 'C'), CLI_VAL("voxel-nm", 'v'),
-        CLI_VAL("memory", 'B'), CLI_FLAG("quiet", 'q', &c.quiet)};
+        CLI_VAL("memory", 'B'), CLI_FLAG("quiet", 'q', &c.quiet),
+        CLI_STR("train", 1001, &c.p.train_path),
+        CLI_STR("model", 1002, &c.p.model_path),
+        CLI_STR("probabilities", 1003, &c.p.probabilities_path),
+        CLI_VAL("scales", 'S'), CLI_VAL("rounds", 'R'),
+        CLI_VAL("train-rows", 'N'), CLI_VAL("unlabelled", 'U')};
     /* clang-format on */
     int rc = cli_getopt("segment", argc, argv, "o:q", rows,
                         sizeof rows / sizeof rows[0], one_option, &c,
@@ -192,6 +245,8 @@ int cli_cmd_segment(int argc, char **argv)
     if (!c.out)
         return cli_usage_error("segment", "--out LABELS is required");
     c.in = argv[optind];
+    if (c.p.model_path)
+        c.p.method = FIB_JOB_SEGMENT_CLASSIFIER;
     /* the job checks the parameters and refuses an output that is the
      * input; through the output transaction (fib/txn.h): nothing appears
      * until the whole file is written */

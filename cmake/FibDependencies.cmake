@@ -45,6 +45,21 @@ fib_require_pkg(OPENBLAS openblas libopenblas-dev)
 fib_require_pkg(LAPACKE lapacke liblapacke-dev)
 set(FIB_LAPACK_LIBS PkgConfig::LAPACKE PkgConfig::OPENBLAS)
 
+# XGBoost: the gradient-boosted trees of the trainable pixel classifier
+# (analysis/src/classify.c, its C API).  Found by header and library (the
+# package's CMake config also names the xgboost command-line program,
+# which Debian ships in another package).
+find_path(FIB_XGBOOST_INCLUDE xgboost/c_api.h)
+find_library(FIB_XGBOOST_LIB xgboost)
+if(NOT FIB_XGBOOST_INCLUDE OR NOT FIB_XGBOOST_LIB)
+  message(FATAL_ERROR
+    "libxgboost not found: install the Debian package 'libxgboost-dev' "
+    "(apt-get install libxgboost-dev), or run ./setup.sh")
+endif()
+add_library(fib_xgboost INTERFACE)
+target_include_directories(fib_xgboost INTERFACE ${FIB_XGBOOST_INCLUDE})
+target_link_libraries(fib_xgboost INTERFACE ${FIB_XGBOOST_LIB})
+
 find_package(OpenMP QUIET COMPONENTS C)
 if(NOT OpenMP_C_FOUND)
   message(FATAL_ERROR "OpenMP for C not found: apt-get install gcc (libgomp1)")

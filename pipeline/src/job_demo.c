@@ -32,12 +32,21 @@ typedef struct demo_paths {
     char plan[PATH_N], plan_json[PATH_N], phantom[PATH_N], recon[PATH_N],
         phantom_still[PATH_N], recon_still[PATH_N], volume[PATH_N],
         measure[PATH_N], labels[PATH_N], report[PATH_N], objects[PATH_N],
-        mesh[PATH_N], pictures[PATH_N];
-    fib_phantom_params used; /* the phantom's parameters, defaults filled */
+        mesh[PATH_N], pictures[PATH_N], labels_otsu[PATH_N], twin[PATH_N],
+        twin_recon[PATH_N], twin_volume[PATH_N], twin_labels[PATH_N],
+        model[PATH_N], truth[PATH_N];
+    fib_phantom_params used,
+        twin_used; /* the phantom's parameters, defaults filled */
 } demo_paths;
 
-/* The demo's phantom seed. */
+/* The demo's phantom seed, and its twin's (the classifier's training
+ * acquisition: the same kind of structure, another sample). */
 #define DEMO_SEED 7
+#define TWIN_SEED 8
+/* The twin's labelled sections: one in TWIN_EVERY; the label of the
+ * others. */
+#define TWIN_EVERY 8
+#define TWIN_UNLABELLED 255
 
 static void paths_make(demo_paths *d, const char *dir)
 {
@@ -56,6 +65,13 @@ static void paths_make(demo_paths *d, const char *dir)
     P(objects, "measure/objects.csv");
     P(mesh, "measure/lithium.ply");
     P(pictures, "measure/pictures");
+    P(labels_otsu, "measure/labels_otsu.mrc");
+    P(twin, "twin");
+    P(twin_recon, "twin-recon");
+    P(twin_volume, "twin-recon/volume.mrc");
+    P(twin_labels, "twin-recon/train_labels.mrc");
+    P(model, "measure/classifier.json");
+    P(truth, "measure/truth_labels.mrc");
 #undef P
 }
 
@@ -164,38 +180,92 @@ static fib_status stage_recon(demo_paths *d, const fib_job_env *env,
     return st;
 }
 
-/* The segmented lithium (label 1 of measure/labels.mrc) against the
+/* Dice of lithium in the label volume @p path (label @p li) against the
  * truth on the reconstruction's grid (fib__job_demo_truth_volume()). */
-static fib_status truth_check(const demo_paths *d, const fib_job_env *env,
-                              fib_job_demo_result *res, fib_error *err)
+static fib_status truth_dice(const demo_paths *d, const char *path, uint32_t li,
+                             double *dice, double *fs, double *ft,
+                             fib_error *err)
 {
     fib_volume s = {0}, t = {0};
-    fib_status st = fib_fmt_volume_read(d->labels, NULL, &s, NULL, err);
+    fib_status st = fib_fmt_volume_read(path, NULL, &s, NULL, err);
     if (!st)
         st = fib__job_demo_truth_volume(&d->used, d->phantom, d->recon, s.nx,
                                         s.ny, &t, err);
     if (!st && t.nz != s.nz)
         st = fib_error_set(err, FIB_EINVAL,
-                           "demo: %s has %zu sections, the phantom %zu",
-                           d->labels, s.nz, t.nz);
-    if (!st) {
-        res->truth_checked = true;
-        res->dice = fib__job_demo_dice(&s, 1, &t, 1, &res->fraction_segmented,
-                                       &res->fraction_true);
-        fib_job_say(env, FIB_JOB_RESULT,
-                    "lithium vs ground truth (on the reconstruction's grid): "
-                    "volume fraction %.4f segmented, %.4f true; Dice overlap "
-                    "%.2f",
-                    res->fraction_segmented, res->fraction_true, res->dice);
+                           "demo: %s has %zu sections, the phantom %zu", path,
+                           s.nz, t.nz);
+    if (!st)
+        *dice = fib__job_demo_dice(&s, li, &t, 1, fs, ft);
+    if (!st && path == d->labels_otsu) { /* once: the truth beside them */
+        memcpy(t.voxel_size_nm, s.voxel_size_nm, sizeof t.voxel_size_nm);
+        st = fib_fmt_volume_write(d->truth, &t, NULL, err);
     }
     fib_volume_clear(&s);
     fib_volume_clear(&t);
     return st;
 }
 
-/* 5: three classes by multi-Otsu, the lithium (label 1) measured with its
- * skeleton and heights above the y1 face, then the truth check. */
-static fib_status stage_measure(const demo_paths *d, const fib_job_env *env,
+/* The twin's training labels: the truth on its reconstruction's grid
+ * (classes 0..3) on one section in TWIN_EVERY, TWIN_UNLABELLED on the
+ * others. */
+static fib_status twin_labels(const demo_paths *d, fib_error *err)
+{
+    fib_fmt_info info;
+    fib_status st = fib_fmt_probe(d->twin_volume, NULL, &info, err);
+    fib_volume t = {0};
+    if (!st)
+        st = fib__job_demo_truth_volume(&d->twin_used, d->twin, d->twin_recon,
+                                        info.nx, info.ny, &t, err);
+    if (st)
+        return st;
+    const size_t plane = t.nx * t.ny;
+    uint8_t *v = t.data;
+    for (size_t z = 0; z < t.nz; z++)
+        for (size_t i = 0; i < plane; i++)
+            if (z % TWIN_EVERY != TWIN_EVERY / 2)
+                v[z * plane + i] = TWIN_UNLABELLED;
+    t.voxel_size_nm[0] = t.voxel_size_nm[1] = t.voxel_size_nm[2] = 10;
+    st = fib_fmt_volume_write(d->twin_labels, &t, NULL, err);
+    fib_volume_clear(&t);
+    return st;
+}
+
+/* The classifier: the twin (another seed) rendered, reconstructed and
+ * labelled from its truth, the model trained on it, then applied to the
+ * demo's reconstruction into measure/labels.mrc (the truth's classes: 0
+ * pore, 1 lithium, 2 substrate, 3 cap). */
+static fib_status classifier(demo_paths *d, const fib_job_env *env,
+                             fib_error *err)
+{
+    fib_job_say(env, FIB_JOB_RESULT,
+                "trainable classifier: a twin acquisition (seed %d), its "
+                "truth on 1 section in %d as training labels",
+                TWIN_SEED, TWIN_EVERY);
+    fib_status st = phantom(d->twin, TWIN_SEED, false, env, &d->twin_used, err);
+    if (!st)
+        st = recon(d->twin, d->twin_recon, env, err);
+    if (!st)
+        st = twin_labels(d, err);
+    fib_job_segment_params sp = {.method = FIB_JOB_SEGMENT_CLASSIFIER,
+                                 .connectivity = 6,
+                                 .watershed_h_nm = -1,
+                                 .min_size_vox = 50,
+                                 .train_path = d->twin_labels,
+                                 .train_unlabelled = TWIN_UNLABELLED,
+                                 .model_path = d->model};
+    if (!st)
+        st = fib_job_segment(&sp, d->twin_volume, NULL, env, NULL, err);
+    sp.train_path = NULL;
+    if (!st)
+        st = fib_job_segment(&sp, d->volume, d->labels, env, NULL, err);
+    return st;
+}
+
+/* 5: three classes by multi-Otsu, then the trained classifier; the
+ * lithium of the classifier (label 1) measured with its skeleton and
+ * heights above the y1 face; both against the truth. */
+static fib_status stage_measure(demo_paths *d, const fib_job_env *env,
                                 fib_job_demo_result *res, fib_error *err)
 {
     section(env, 5, "segmentation and measurement of the lithium");
@@ -208,7 +278,12 @@ static fib_status stage_measure(const demo_paths *d, const fib_job_env *env,
                                        .min_size_vox = 50,
                                        .watershed_h_nm = -1,
                                        .connectivity = 6};
-    st = fib_job_segment(&sp, d->volume, d->labels, env, NULL, err);
+    st = fib_job_segment(&sp, d->volume, d->labels_otsu, env, NULL, err);
+    if (!st)
+        st = truth_dice(d, d->labels_otsu, 1, &res->dice_threshold, NULL, NULL,
+                        err);
+    if (!st)
+        st = classifier(d, env, err);
     if (st)
         return st;
     fib_job_measure_params mp;
@@ -225,7 +300,17 @@ static fib_status stage_measure(const demo_paths *d, const fib_job_env *env,
     mp.pictures_dir = d->pictures;
     st = fib_job_measure(&mp, env, NULL, err);
     if (!st)
-        st = truth_check(d, env, res, err);
+        st = truth_dice(d, d->labels, 1, &res->dice, &res->fraction_segmented,
+                        &res->fraction_true, err);
+    if (!st) {
+        res->truth_checked = true;
+        fib_job_say(env, FIB_JOB_RESULT,
+                    "lithium vs ground truth (on the reconstruction's grid): "
+                    "multi-Otsu Dice overlap %.2f; trained classifier: volume "
+                    "fraction %.4f segmented, %.4f true; Dice overlap %.2f",
+                    res->dice_threshold, res->fraction_segmented,
+                    res->fraction_true, res->dice);
+    }
     return st;
 }
 
@@ -252,9 +337,12 @@ static fib_status run(demo_paths *d, const fib_job_env *env,
                 "%s/phantom (slices, labels.mrc, true_drift.csv),\n"
                 "      %s/recon (volume.mrc, drift.csv, drift.png, ortho.png, "
                 "report.json), %s/measure (labels.mrc, report.json,\n"
-                "      objects.csv, lithium.ply, pictures/); the drift-free "
-                "twin in %s/phantom-still and %s/recon-still",
-                dir, dir, dir, dir, dir, dir);
+                "      objects.csv, lithium.ply, pictures/, classifier.json, "
+                "labels_otsu.mrc,\n      truth_labels.mrc); the drift-free "
+                "twin in %s/phantom-still\n"
+                "      and %s/recon-still; the classifier's training twin in "
+                "%s/twin and %s/twin-recon",
+                dir, dir, dir, dir, dir, dir, dir, dir);
     return FIB_OK;
 }
 

@@ -19,9 +19,10 @@
 fib_status fib_job_segment_check(const fib_job_segment_params *p,
                                  const char *out, fib_error *err)
 {
-    if (!p || !out)
+    if (!p ||
+        (!out && !(p->method == FIB_JOB_SEGMENT_CLASSIFIER && p->train_path)))
         return fib_error_set(err, FIB_EINVAL, "segment: params or out NULL");
-    const fib_fmt_kind k = fib_fmt_kind_from_path(out);
+    const fib_fmt_kind k = out ? fib_fmt_kind_from_path(out) : FIB_FMT_MRC;
     if (k == FIB_FMT_UNKNOWN || k == FIB_FMT_PNG)
         return fib_error_set(err, FIB_EINVAL,
                              "%s: output must end in .mrc, .tif or .nrrd", out);
@@ -39,8 +40,38 @@ fib_status fib_job_segment_check(const fib_job_segment_params *p,
         return fib_error_set(err, FIB_EINVAL,
                              "segment: manual needs 1..%d thresholds (got %zu)",
                              FIB_JOB_SEGMENT_MAX_THRESHOLDS, p->n_thresholds);
+    if (p->method == FIB_JOB_SEGMENT_CLASSIFIER) {
+        if (!p->model_path)
+            return fib_error_set(err, FIB_EINVAL,
+                                 "segment: the classifier needs --model "
+                                 "M.json (written when training with "
+                                 "--train, read otherwise)");
+        if (p->train_unlabelled < -1 ||
+            p->train_unlabelled > (int64_t)UINT32_MAX)
+            return fib_error_set(err, FIB_EINVAL,
+                                 "segment: the unlabelled value must be "
+                                 "0..4294967295 or none (got %lld)",
+                                 (long long)p->train_unlabelled);
+        if (p->watershed)
+            return fib_error_set(err, FIB_EINVAL,
+                                 "segment: --watershed splits threshold "
+                                 "classes; run it on the classifier's labels "
+                                 "with --threshold");
+        if (p->probabilities_path) {
+            const fib_fmt_kind pk =
+                fib_fmt_kind_from_path(p->probabilities_path);
+            if (pk == FIB_FMT_UNKNOWN || pk == FIB_FMT_PNG)
+                return fib_error_set(err, FIB_EINVAL,
+                                     "%s: probabilities must end in .mrc, "
+                                     ".tif, .nrrd or .zarr",
+                                     p->probabilities_path);
+        }
+    } else if (p->train_path || p->probabilities_path)
+        return fib_error_set(err, FIB_EINVAL,
+                             "segment: --train and --probabilities belong to "
+                             "the classifier (--model)");
     if (p->method < FIB_JOB_SEGMENT_OTSU ||
-        p->method > FIB_JOB_SEGMENT_HYSTERESIS)
+        p->method > FIB_JOB_SEGMENT_CLASSIFIER)
         return fib_error_set(err, FIB_EINVAL,
                              "segment: method %d is not a method",
                              (int)p->method);
@@ -108,9 +139,9 @@ static fib_status classify(const fib_job_segment_params *p, int conn,
 
 /* Opening, closing, hole filling and the size filter on each class > 0 in
  * turn (later classes win where they overlap). */
-static fib_status clean_classes(const fib_job_segment_params *p, int conn,
-                                size_t n_classes, fib_volume *lab,
-                                fib_error *err)
+fib_status fib__job_segment_clean(const fib_job_segment_params *p, int conn,
+                                  size_t n_classes, fib_volume *lab,
+                                  fib_error *err)
 {
     const size_t n = lab->nx * lab->ny * lab->nz;
     fib_volume mask = {0};
@@ -261,6 +292,54 @@ static fib_status stream_if_big(const fib_job_segment_params *p, const char *in,
     return st;
 }
 
+/* The classifier: outputs distinct from the inputs, the job, its lines. */
+static fib_status classifier_run(const fib_job_segment_params *p,
+                                 const char *in, const char *out,
+                                 const fib_job_env *env,
+                                 fib_job_segment_result *res, fib_error *err)
+{
+    const char *outs[3] = {out, p->train_path ? p->model_path : NULL,
+                           p->probabilities_path};
+    const char *names[3] = {"--out", "--model", "--probabilities"};
+    fib_status st = FIB_OK;
+    for (int i = 0; i < 3 && !st; i++) {
+        if (!outs[i])
+            continue;
+        st = fib_job_check_out_of(names[i], outs[i], in, err);
+        if (!st && p->train_path)
+            st = fib_job_check_out_of(names[i], outs[i], p->train_path, err);
+        for (int j = 0; j < i && !st; j++)
+            if (outs[j] && strcmp(outs[i], outs[j]) == 0)
+                st = fib_error_set(err, FIB_EINVAL,
+                                   "%s and %s name the same file %s", names[j],
+                                   names[i], outs[i]);
+    }
+    if (!st)
+        st = fib__job_segment_classifier(p, in, out, env, res, err);
+    if (st)
+        return st;
+    char line[2048];
+    size_t used = (size_t)snprintf(line, sizeof line, "classes:");
+    for (size_t k = 0; k < res->n_class_values && used < sizeof line; k++) {
+        const uint32_t v = res->class_values[k];
+        used += (size_t)snprintf(
+            line + used, sizeof line - used, " %u (%zu voxels)", (unsigned)v,
+            v < sizeof res->class_voxels / sizeof res->class_voxels[0]
+                ? res->class_voxels[v]
+                : (size_t)0);
+    }
+    if (out)
+        fib_job_say(env, FIB_JOB_RESULT, "%s", line);
+    if (p->train_path)
+        fib_job_say(env, FIB_JOB_RESULT, "wrote %s", p->model_path);
+    if (p->probabilities_path)
+        fib_job_say(env, FIB_JOB_RESULT, "wrote %s (%zu class volumes)",
+                    p->probabilities_path, res->n_class_values);
+    fib_job_say(env, FIB_JOB_RESULT, "wrote %s (%zu x %zu x %zu)", out, res->nx,
+                res->ny, res->nz);
+    return FIB_OK;
+}
+
 static fib_status job_segment_run(const fib_job_segment_params *p,
                                   const char *in, const char *out,
                                   const fib_job_env *env,
@@ -272,13 +351,21 @@ static fib_status job_segment_run(const fib_job_segment_params *p,
         return st;
     if (!in)
         return fib_error_set(err, FIB_EINVAL, "segment: in is NULL");
-    st = fib_job_check_out_of("--out", out, in, err); /* fib/job_paths.h */
+    if (out)
+        st = fib_job_check_out_of("--out", out, in, err); /* job_paths.h */
     if (st != FIB_OK)
         return st;
     fib_job_segment_result *res = calloc(1, sizeof *res);
     if (!res)
         return fib_error_set(err, FIB_ENOMEM, "segment: out of memory");
     const int conn = p->connectivity ? p->connectivity : 6;
+    if (p->method == FIB_JOB_SEGMENT_CLASSIFIER) {
+        st = classifier_run(p, in, out, env, res, err);
+        if (!st && res_out)
+            *res_out = *res;
+        free(res);
+        return st;
+    }
     bool streamed = false;
     st = stream_if_big(p, in, out, env, res, &streamed, err);
     if (st || streamed) {
@@ -303,7 +390,7 @@ static fib_status job_segment_run(const fib_job_segment_params *p,
         say_thresholds(env, res);
     if (st == FIB_OK && (p->open_nm > 0 || p->close_nm > 0 || p->fill_holes ||
                          p->min_size_vox > 0))
-        st = clean_classes(p, conn, res->n_thresholds, &lab, err);
+        st = fib__job_segment_clean(p, conn, res->n_thresholds, &lab, err);
     if (st == FIB_OK && p->watershed) {
         st = split(p, res->n_thresholds, &lab, &res->particles, err);
         if (st == FIB_OK)

@@ -14,4 +14,19 @@ fib_status fib__job_segment_stream(const fib_job_segment_params *p,
                                    const fib_job_env *env,
                                    fib_job_segment_result *res, fib_error *err);
 
+/* job_segment_classify.c: the trained pixel classifier (train and/or
+ * apply), its outputs (labels, model, probabilities) through env's
+ * transaction or its own. */
+fib_status fib__job_segment_classifier(const fib_job_segment_params *p,
+                                       const char *in, const char *out,
+                                       const fib_job_env *env,
+                                       fib_job_segment_result *res,
+                                       fib_error *err);
+
+/* job_segment.c: opening, closing, hole filling and the size filter on
+ * each class 1..n_classes of the u8 labels @p lab in turn. */
+fib_status fib__job_segment_clean(const fib_job_segment_params *p, int conn,
+                                  size_t n_classes, fib_volume *lab,
+                                  fib_error *err);
+
 #endif

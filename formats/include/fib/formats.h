@@ -170,6 +170,11 @@ typedef struct fib_fmt_write_opts {
      *  FIB_ZARR_BLOSC (lz4, level 5, byte shuffle: zarr-python's default)
      *  or FIB_ZARR_RAW (none). */
     int zarr_compressor;
+    /** MRC: a stack of this many volumes of nz / mrc_volumes sections
+     *  each (MRC2014 volume stack: ISPG 401, MZ = sections per volume;
+     *  mrcfile reads it as a 4-D array, volume first); 0 or 1 = one
+     *  volume.  Ignored unless it divides nz. */
+    size_t mrc_volumes;
 } fib_fmt_write_opts;
 
 /** fib_fmt_write_opts.zarr_compressor values. */
@@ -196,6 +201,22 @@ fib_fmt_image_write(const char *path, const fib_image *img,
 FIB_API FIB_NODISCARD fib_status
 fib_fmt_volume_write(const char *path, const fib_volume *vol,
                      const fib_fmt_write_opts *opts, fib_error *err);
+
+/** A whole file of at most @p max_bytes into a new buffer (*@p out,
+ *  free(); one NUL byte added after the *@p len bytes).  Errors:
+ *  FIB_ENOTFOUND, FIB_EIO, FIB_EINVAL (larger than max_bytes, naming the
+ *  file and the limit), FIB_ENOMEM. */
+FIB_API FIB_NODISCARD fib_status fib_fmt_bytes_read(const char *path,
+                                                    size_t max_bytes,
+                                                    char **out, size_t *len,
+                                                    fib_error *err);
+
+/** @p len bytes into the file @p path, through a temporary name renamed
+ *  when complete.  Errors: FIB_EINVAL, FIB_EIO. */
+FIB_API FIB_NODISCARD fib_status fib_fmt_bytes_write(const char *path,
+                                                     const void *data,
+                                                     size_t len,
+                                                     fib_error *err);
 
 /**
  * Streaming volume writer: slices are appended one at a time, so a volume

@@ -108,6 +108,20 @@ static fib_status mrc_header(fib_fmt_volume_writer *w, fib_error *err)
         st.rms = sqrt(w->m2 / w->n_seen);
     }
     fib__mrc_header_encode(hdr, w->mrc_mode, w->nx, w->ny, w->nz, w->vs, &st);
+    const size_t nv = w->opts.mrc_volumes;
+    if (nv > 1 && w->nz % nv == 0) { /* MRC2014 volume stack */
+        const size_t mz = w->nz / nv;
+        const uint32_t u = (uint32_t)mz, ispg = 401;
+        const float cz =
+            w->vs[2] > 0 ? (float)(w->vs[2] * 10.0 * (double)mz) : 0.0f;
+        uint32_t cb;
+        memcpy(&cb, &cz, sizeof cb);
+        for (int b = 0; b < 4; b++) {
+            hdr[36 + b] = (unsigned char)(u >> (8 * b));    /* mz */
+            hdr[88 + b] = (unsigned char)(ispg >> (8 * b)); /* ispg */
+            hdr[48 + b] = (unsigned char)(cb >> (8 * b));   /* cella z */
+        }
+    }
     if (fseek(w->fp, 0, SEEK_SET) != 0 ||
         fwrite(hdr, 1, sizeof hdr, w->fp) != sizeof hdr)
         return io_fail(w, err);

@@ -87,9 +87,12 @@ typedef struct fib_job_demo_result {
     double still_motion_px[2];  /**< x, y: RMS of the twin's applied drift,
                                      centred: the content's apparent motion */
     bool truth_checked;         /**< the segmentation was compared */
-    double fraction_segmented;  /**< lithium volume fraction segmented */
+    double fraction_segmented;  /**< lithium volume fraction segmented (by
+                                     the classifier) */
     double fraction_true;       /**< lithium volume fraction of the truth */
-    double dice;                /**< Dice overlap 2|S n T| / (|S| + |T|) */
+    double dice;                /**< Dice overlap 2|S n T| / (|S| + |T|) of
+                                     the trained classifier's lithium */
+    double dice_threshold;      /**< the same for multi-Otsu (3 classes) */
 } fib_job_demo_result;
 
 /**

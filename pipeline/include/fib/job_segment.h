@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "fib/classify.h"
+#include "fib/features.h"
 #include "fib/job.h"
 
 #ifdef __cplusplus
@@ -35,7 +37,8 @@ typedef enum fib_job_segment_method {
     FIB_JOB_SEGMENT_OTSU = 0,   /**< two classes by Otsu */
     FIB_JOB_SEGMENT_MULTI_OTSU, /**< classes classes by multi-Otsu */
     FIB_JOB_SEGMENT_MANUAL,     /**< the given ascending thresholds */
-    FIB_JOB_SEGMENT_HYSTERESIS  /**< > hi grown into > lo (one class) */
+    FIB_JOB_SEGMENT_HYSTERESIS, /**< > hi grown into > lo (one class) */
+    FIB_JOB_SEGMENT_CLASSIFIER  /**< a trained pixel classifier (below) */
 } fib_job_segment_method;
 
 /** What `cryofib segment` runs; zero-initialised = Otsu, 6-connectivity,
@@ -66,10 +69,50 @@ typedef struct fib_job_segment_params {
      *  (the same output, byte for byte); otherwise refused (FIB_EBUDGET)
      *  naming what it would need. */
     size_t memory_bytes;
+
+    /* The trainable pixel classifier (method FIB_JOB_SEGMENT_CLASSIFIER;
+     * job_segment_classify.c).  The input is normalised by its own 0.5 and
+     * 99.5 percentiles (so a model transfers between acquisitions of
+     * other grey levels), the features of fib/features.h computed slab by
+     * slab within memory_bytes, and each voxel gets the class of the
+     * largest probability.  Output classes keep the training label values
+     * (u8 when they are all <= 255, else u32).  Clean-up (opening,
+     * closing, hole filling, size filter) then acts on each class as for
+     * the thresholds. */
+    /** Labels to train on: same size as the input, train_unlabelled =
+     *  not labelled (0 by default), the other values the classes (at
+     *  least two).  Set: train,
+     *  write model_path, and segment the input when an output is given
+     *  (fib_job_segment()'s out may then be NULL: the model only).
+     *  NULL: apply model_path. */
+    const char *train_path;
+    /** The model: written (XGBoost JSON with cryofib's attributes) when
+     *  training, read when applying.  Required. */
+    const char *model_path;
+    /** Optional: the class probabilities as f32, an MRC volume stack (K
+     *  volumes in the class order of the model, ISPG 401), a TIFF, NRRD
+     *  or OME-Zarr of K x nz sections in the same order. */
+    const char *probabilities_path;
+    /** Training: the feature set (zero = fib/features.h's default).
+     *  Applying: zero = the model's; else must equal it. */
+    fib_features_params features;
+    fib_classifier_params classifier; /**< training parameters */
+    /** Training rows sampled per class (deterministic hash of the voxel
+     *  index, so the same on any slab size and thread count); 0 =
+     *  20000. */
+    size_t train_rows_per_class;
+    /** The training label value that means "not labelled": 0 (the
+     *  default) .. 2^32 - 1; -1 = none (every voxel is labelled, e.g. a
+     *  digital twin's truth, where 0 is the pore class). */
+    int64_t train_unlabelled;
 } fib_job_segment_params;
 
 /** What a fib_job_segment() call found. */
 typedef struct fib_job_segment_result {
+    /* classifier: the classes (values) and the training rows used */
+    uint32_t class_values[FIB_CLASSIFY_MAX_CLASSES];
+    size_t n_class_values;
+    size_t train_rows;
     double thresholds[FIB_JOB_SEGMENT_MAX_THRESHOLDS + 1]; /**< used */
     size_t n_thresholds;
     size_t particles; /**< watershed: particle labels */
