@@ -1,0 +1,579 @@
+/*
+ * features_pass.c -- the 1-D Gaussian-derivative passes, the per-section
+ * pipelines of fib_features_compute() and the closed-form eigenvalues of
+ * a symmetric 3x3 matrix (analysis/FEATURES.md has the formulas).
+ *
+ * Every output value is a fixed sequence of float operations on fixed
+ * inputs (element-wise loops, taps in one order, no reductions across
+ * elements), so a value does not depend on which other values are
+ * computed with it, on the slab or on the thread that computes it.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "features_internal.h"
+
+/* ------------------------------------------------------------------ */
+/* kernels                                                             */
+
+int fib__feat_radius(double sigma)
+{
+    if (sigma < FIB__FEAT_SIGMA_MIN)
+        sigma = FIB__FEAT_SIGMA_MIN;
+    double r = ceil(3.0 * sigma - 1e-9);
+    return r < 1.0 ? 1 : (int)r;
+}
+
+/*
+ * Sampled Gaussian g[k] = exp(-k^2 / (2 sigma^2)), |k| <= r, normalised
+ * on the truncated window so that polynomials are differentiated exactly
+ * (the moment conditions of vigra's Kernel1D::initGaussianDerivative):
+ *   order 0: sum w = 1;
+ *   order 1: w[k] = k g[k] / sum_j j^2 g[j]  ->  sum k w[k] = 1 (a ramp of
+ *            slope m gives m; the even moments vanish by antisymmetry);
+ *   order 2: w[k] = g[k] (k^2 - m2) scaled, m2 = sum j^2 g / sum g, so that
+ *            sum w = 0 and sum k^2 w[k] = 2 (x^2 gives 2).
+ * The correlation form out[i] = sum_k w[k] in[i + k] makes the order-1
+ * kernel the derivative d/dx (not its mirror).
+ */
+void fib__feat_kernel(double sigma, int order, double f, float *h)
+{
+    if (sigma < FIB__FEAT_SIGMA_MIN)
+        sigma = FIB__FEAT_SIGMA_MIN;
+    int r = fib__feat_radius(sigma);
+    double s0 = 0, s2 = 0, s4 = 0;
+    for (int k = 0; k <= r; k++) {
+        double gk = exp(-(double)k * k / (2.0 * sigma * sigma));
+        double mult = k == 0 ? 1.0 : 2.0;
+        s0 += mult * gk;
+        s2 += mult * k * (double)k * gk;
+        s4 += mult * (double)k * k * k * k * gk;
+    }
+    double m2 = s2 / s0;
+    /* sum_all k^2 g (k^2 - m2) = s4 - m2 s2 */
+    double d2 = s4 - m2 * s2;
+    for (int k = 0; k <= r; k++) {
+        double gk = exp(-(double)k * k / (2.0 * sigma * sigma));
+        double w;
+        if (order == 0)
+            w = gk / s0;
+        else if (order == 1)
+            w = (double)k * gk / s2 * f;
+        else
+            w = 2.0 * gk * ((double)k * k - m2) / d2 * f * f;
+        h[k] = (float)w;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* element-wise primitives (vectorised by the compiler)                */
+
+FIB__FEAT_CLONES static void v_init(float *restrict d, const float *restrict a,
+                                    float h, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        d[i] = h * a[i];
+}
+
+FIB__FEAT_CLONES static void v_sym(float *restrict d, const float *restrict a,
+                                   const float *restrict b, float h, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        d[i] += h * (a[i] + b[i]);
+}
+
+FIB__FEAT_CLONES static void v_anti(float *restrict d, const float *restrict a,
+                                    const float *restrict b, float h, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        d[i] += h * (a[i] - b[i]);
+}
+
+FIB__FEAT_CLONES static void
+v_init_sq(float *restrict d, const float *restrict a, float h, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        d[i] = h * (a[i] * a[i]);
+}
+
+FIB__FEAT_CLONES static void v_sym_sq(float *restrict d,
+                                      const float *restrict a,
+                                      const float *restrict b, float h,
+                                      size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        d[i] += h * (a[i] * a[i] + b[i] * b[i]);
+}
+
+FIB__FEAT_CLONES static void v_init_pr(float *restrict d,
+                                       const float *restrict a,
+                                       const float *restrict b, float h,
+                                       size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        d[i] = h * (a[i] * b[i]);
+}
+
+FIB__FEAT_CLONES static void
+v_sym_pr(float *restrict d, const float *restrict a1, const float *restrict b1,
+         const float *restrict a2, const float *restrict b2, float h, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        d[i] += h * (a1[i] * b1[i] + a2[i] * b2[i]);
+}
+
+/* Two taps in one sweep: the same additions in the same order as two
+ * calls of v_sym / v_anti (each sum rounded to float), one load and store
+ * of d fewer. */
+FIB__FEAT_CLONES static void v_sym2(float *restrict d, const float *restrict a,
+                                    const float *restrict b,
+                                    const float *restrict a2,
+                                    const float *restrict b2, float h, float h2,
+                                    size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        float t = d[i] + h * (a[i] + b[i]);
+        d[i] = t + h2 * (a2[i] + b2[i]);
+    }
+}
+
+FIB__FEAT_CLONES static void v_anti2(float *restrict d, const float *restrict a,
+                                     const float *restrict b,
+                                     const float *restrict a2,
+                                     const float *restrict b2, float h,
+                                     float h2, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        float t = d[i] + h * (a[i] - b[i]);
+        d[i] = t + h2 * (a2[i] - b2[i]);
+    }
+}
+
+/* One kernel along a line set: d = sum_k w[k] src(+k) where src(+k) and
+ * src(-k) are the lines at offsets +k and -k (given by @p at). */
+typedef const float *(*line_at)(const void *ctx, ptrdiff_t k);
+
+static void apply(float *restrict d, const fib__fkern *K, line_at at,
+                  const void *ctx, size_t n)
+{
+    if (K->order == 1)
+        memset(d, 0, n * sizeof *d);
+    else
+        v_init(d, at(ctx, 0), K->h[0], n);
+    int k = 1;
+    for (; k + 1 <= K->r; k += 2) {
+        const float *a = at(ctx, k), *b = at(ctx, -k);
+        const float *a2 = at(ctx, k + 1), *b2 = at(ctx, -k - 1);
+        if (K->order == 1)
+            v_anti2(d, a, b, a2, b2, K->h[k], K->h[k + 1], n);
+        else
+            v_sym2(d, a, b, a2, b2, K->h[k], K->h[k + 1], n);
+    }
+    if (k <= K->r) {
+        const float *a = at(ctx, k), *b = at(ctx, -k);
+        if (K->order == 1)
+            v_anti(d, a, b, K->h[k], n);
+        else
+            v_sym(d, a, b, K->h[k], n);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* z pass: planes of the input, chunked so the output stays in cache   */
+
+#define CHUNK 2048
+
+typedef struct zctx {
+    const float *base; /* input section 0 of the volume (virtual) */
+    size_t plane, vol_nz, z, off;
+    size_t in_z0;
+} zctx;
+
+static const float *z_at(const void *c, ptrdiff_t k)
+{
+    const zctx *z = c;
+    size_t s = fib__mirror((ptrdiff_t)z->z + k, z->vol_nz) - z->in_z0;
+    return z->base + s * z->plane + z->off;
+}
+
+/* d = the z kernel K on section z of the input (squared when sq). */
+static void zpass(const fib__fplan *pl, const fib__fvol *v, size_t z,
+                  const fib__fkern *K, bool sq, float *d)
+{
+    zctx c = {v->in, pl->plane, v->vol_nz, z, 0, v->in_z0};
+    for (size_t o = 0; o < pl->plane; o += CHUNK) {
+        size_t n = pl->plane - o < CHUNK ? pl->plane - o : CHUNK;
+        c.off = o;
+        if (!sq) {
+            apply(d + o, K, z_at, &c, n);
+            continue;
+        }
+        v_init_sq(d + o, z_at(&c, 0), K->h[0], n);
+        for (int k = 1; k <= K->r; k++)
+            v_sym_sq(d + o, z_at(&c, k), z_at(&c, -k), K->h[k], n);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* y pass: rows of a plane                                             */
+
+typedef struct yctx {
+    const float *src;
+    size_t nx, ny, y;
+} yctx;
+
+static const float *y_at(const void *c, ptrdiff_t k)
+{
+    const yctx *y = c;
+    return y->src + fib__mirror((ptrdiff_t)y->y + k, y->ny) * y->nx;
+}
+
+static void ypass(const fib__fplan *pl, const float *src, const fib__fkern *K,
+                  float *d)
+{
+    yctx c = {src, pl->nx, pl->ny, 0};
+    for (size_t y = 0; y < pl->ny; y++) {
+        c.y = y;
+        apply(d + y * pl->nx, K, y_at, &c, pl->nx);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* x pass: a row copied into a reflected, padded buffer                */
+
+static const float *x_at(const void *c, ptrdiff_t k)
+{
+    return (const float *)c + k;
+}
+
+/* Copy row @p src (nx) into pad so that pad[pad_r + i] = src[mirror(i)]
+ * for i in [-pad_r, nx + pad_r); returns the pointer to element 0. */
+static const float *pad_row(const fib__fplan *pl, const float *src, float *pad)
+{
+    ptrdiff_t r = (ptrdiff_t)pl->pad_r, n = (ptrdiff_t)pl->nx;
+    for (ptrdiff_t i = -r; i < 0; i++)
+        pad[i + r] = src[fib__mirror(i, pl->nx)];
+    memcpy(pad + r, src, pl->nx * sizeof *src);
+    for (ptrdiff_t i = n; i < n + r; i++)
+        pad[i + r] = src[fib__mirror(i, pl->nx)];
+    return pad + r;
+}
+
+static void xpass(const fib__fplan *pl, const float *padded,
+                  const fib__fkern *K, float *d)
+{
+    apply(d, K, x_at, padded, pl->nx);
+}
+
+/* ------------------------------------------------------------------ */
+/* per-section pipelines                                               */
+
+enum { S, DX, DXX, DY, DXY, DYY, DZ, DXZ, DYZ, DZZ, SD, SV };
+
+/* What a section computes: the rows that feed its channels. */
+typedef struct need {
+    bool row[FIB__FEAT_ROWS];
+} need;
+
+static need section_needs(const fib__fplan *pl, bool out, bool grad)
+{
+    need n;
+    memset(&n, 0, sizeof n);
+    unsigned s = out ? pl->sets : 0;
+    bool g = grad || (s & FIB_FEAT_GRADMAG);
+    bool d2 = s & (FIB_FEAT_LOG | FIB_FEAT_HESSIAN);
+    bool off = s & FIB_FEAT_HESSIAN;
+    n.row[S] = s & (FIB_FEAT_GAUSS | FIB_FEAT_DOG | FIB_FEAT_VARIANCE);
+    n.row[DX] = n.row[DY] = n.row[DZ] = g;
+    n.row[DXX] = n.row[DYY] = n.row[DZZ] = d2;
+    n.row[DXY] = n.row[DXZ] = n.row[DYZ] = off;
+    n.row[SD] = s & FIB_FEAT_DOG;
+    n.row[SV] = s & FIB_FEAT_VARIANCE;
+    return n;
+}
+
+/* The per-voxel channels of a row (all but the structure tensor). */
+static void emit_row(const fib__fplan *pl, const fib__fscale *sc,
+                     float *const r[FIB__FEAT_ROWS], float *out)
+{
+    const long *ch = sc->ch;
+    for (size_t x = 0; x < pl->nx; x++) {
+        float *o = out + x * pl->nch;
+        if (ch[0] >= 0)
+            o[ch[0]] = r[S][x];
+        if (ch[1] >= 0)
+            o[ch[1]] = r[DXX][x] + r[DYY][x] + r[DZZ][x];
+        if (ch[2] >= 0)
+            o[ch[2]] = sqrtf(r[DX][x] * r[DX][x] + r[DY][x] * r[DY][x] +
+                             r[DZ][x] * r[DZ][x]);
+        if (ch[3] >= 0)
+            o[ch[3]] = r[S][x] - r[SD][x];
+        if (ch[6] >= 0) {
+            float var = r[SV][x] - r[S][x] * r[S][x];
+            o[ch[6]] = var > 0.0f ? var : 0.0f;
+        }
+    }
+    if (ch[5] >= 0)
+        fib__feat_eig3_row(pl->nx, r[DXX], r[DYY], r[DZZ], r[DXY], r[DXZ],
+                           r[DYZ], out + ch[5], pl->nch);
+}
+
+/*
+ * Planes of the workspace: P[0..2] = z pass of orders 0, 1, 2; then the y
+ * passes Y00 (y0 of z0), Y10, Y20, Y01, Y11, Y02 in P[3..8]; the DoG and
+ * the variance reuse P[0..2] once the y passes are done.
+ */
+void fib__feat_section(const fib__fplan *pl, const fib__fscale *sc,
+                       const fib__fvol *v, size_t zd, float *ws, float *out,
+                       float *grad, size_t grad_stride)
+{
+    const size_t np = pl->plane, nx = pl->nx;
+    float *P[FIB__FEAT_PLANES], *R[FIB__FEAT_ROWS];
+    for (int i = 0; i < FIB__FEAT_PLANES; i++)
+        P[i] = ws + (size_t)i * np;
+    for (int i = 0; i < FIB__FEAT_ROWS; i++)
+        R[i] = ws + FIB__FEAT_PLANES * np + (size_t)i * nx;
+    float *pad = ws + FIB__FEAT_PLANES * np + FIB__FEAT_ROWS * nx;
+    need n = section_needs(pl, out != NULL, grad != NULL);
+    const bool *u = n.row;
+    bool z0 = u[S] || u[DX] || u[DY] || u[DXX] || u[DYY] || u[DXY];
+    bool z1 = u[DZ] || u[DXZ] || u[DYZ];
+    bool y00 = u[S] || u[DX] || u[DXX], y10 = u[DY] || u[DXY];
+    if (z0)
+        zpass(pl, v, zd, &sc->k[2][0], false, P[0]);
+    if (z1)
+        zpass(pl, v, zd, &sc->k[2][1], false, P[1]);
+    if (u[DZZ])
+        zpass(pl, v, zd, &sc->k[2][2], false, P[2]);
+    if (y00)
+        ypass(pl, P[0], &sc->k[1][0], P[3]);
+    if (y10)
+        ypass(pl, P[0], &sc->k[1][1], P[4]);
+    if (u[DYY])
+        ypass(pl, P[0], &sc->k[1][2], P[5]);
+    if (u[DZ] || u[DXZ])
+        ypass(pl, P[1], &sc->k[1][0], P[6]);
+    if (u[DYZ])
+        ypass(pl, P[1], &sc->k[1][1], P[7]);
+    if (u[DZZ])
+        ypass(pl, P[2], &sc->k[1][0], P[8]);
+    if (u[SD]) {
+        zpass(pl, v, zd, &sc->dog[2], false, P[0]);
+        ypass(pl, P[0], &sc->dog[1], P[1]);
+    }
+    if (u[SV]) {
+        zpass(pl, v, zd, &sc->k[2][0], true, P[2]);
+        ypass(pl, P[2], &sc->k[1][0], P[0]);
+    }
+    for (size_t y = 0; y < pl->ny; y++) {
+        size_t o = y * nx;
+        const float *p;
+        if (y00) {
+            p = pad_row(pl, P[3] + o, pad);
+            if (u[S])
+                xpass(pl, p, &sc->k[0][0], R[S]);
+            if (u[DX])
+                xpass(pl, p, &sc->k[0][1], R[DX]);
+            if (u[DXX])
+                xpass(pl, p, &sc->k[0][2], R[DXX]);
+        }
+        if (y10) {
+            p = pad_row(pl, P[4] + o, pad);
+            if (u[DY])
+                xpass(pl, p, &sc->k[0][0], R[DY]);
+            if (u[DXY])
+                xpass(pl, p, &sc->k[0][1], R[DXY]);
+        }
+        if (u[DYY])
+            xpass(pl, pad_row(pl, P[5] + o, pad), &sc->k[0][0], R[DYY]);
+        if (u[DZ] || u[DXZ]) {
+            p = pad_row(pl, P[6] + o, pad);
+            if (u[DZ])
+                xpass(pl, p, &sc->k[0][0], R[DZ]);
+            if (u[DXZ])
+                xpass(pl, p, &sc->k[0][1], R[DXZ]);
+        }
+        if (u[DYZ])
+            xpass(pl, pad_row(pl, P[7] + o, pad), &sc->k[0][0], R[DYZ]);
+        if (u[DZZ])
+            xpass(pl, pad_row(pl, P[8] + o, pad), &sc->k[0][0], R[DZZ]);
+        if (u[SD])
+            xpass(pl, pad_row(pl, P[1] + o, pad), &sc->dog[0], R[SD]);
+        if (u[SV])
+            xpass(pl, pad_row(pl, P[0] + o, pad), &sc->k[0][0], R[SV]);
+        if (grad) {
+            memcpy(grad + o, R[DX], nx * sizeof(float));
+            memcpy(grad + grad_stride + o, R[DY], nx * sizeof(float));
+            memcpy(grad + 2 * grad_stride + o, R[DZ], nx * sizeof(float));
+        }
+        if (out)
+            emit_row(pl, sc, R, out + o * pl->nch);
+    }
+}
+
+/* z pass of the product of gradient components a and b (outer scale). */
+typedef struct pctx {
+    const float *ga, *gb;
+    size_t plane, vol_nz, z, g_z0, off;
+} pctx;
+
+static size_t p_sec(const pctx *c, ptrdiff_t k)
+{
+    return (fib__mirror((ptrdiff_t)c->z + k, c->vol_nz) - c->g_z0) * c->plane +
+           c->off;
+}
+
+static void zprod(const fib__fplan *pl, const pctx *c0, const fib__fkern *K,
+                  float *d)
+{
+    pctx c = *c0;
+    for (size_t o = 0; o < pl->plane; o += CHUNK) {
+        size_t n = pl->plane - o < CHUNK ? pl->plane - o : CHUNK;
+        c.off = o;
+        size_t i0 = p_sec(&c, 0);
+        v_init_pr(d + o, c.ga + i0, c.gb + i0, K->h[0], n);
+        for (int k = 1; k <= K->r; k++) {
+            size_t ip = p_sec(&c, k), im = p_sec(&c, -k);
+            v_sym_pr(d + o, c.ga + ip, c.gb + ip, c.ga + im, c.gb + im, K->h[k],
+                     n);
+        }
+    }
+}
+
+void fib__feat_structure(const fib__fplan *pl, const fib__fscale *sc,
+                         const float *grad, size_t grad_stride, size_t g_z0,
+                         size_t vol_nz, size_t z, float *ws, float *out)
+{
+    static const int pa[6] = {0, 1, 2, 0, 0, 1}, pb[6] = {0, 1, 2, 1, 2, 2};
+    const size_t np = pl->plane, nx = pl->nx;
+    float *T = ws, *U[6], *R[6];
+    for (int c = 0; c < 6; c++) {
+        U[c] = ws + (size_t)(c + 1) * np;
+        R[c] = ws + FIB__FEAT_PLANES * np + (size_t)c * nx;
+    }
+    float *pad = ws + FIB__FEAT_PLANES * np + FIB__FEAT_ROWS * nx;
+    for (int c = 0; c < 6; c++) {
+        pctx pc = {grad + (size_t)pa[c] * grad_stride,
+                   grad + (size_t)pb[c] * grad_stride,
+                   np,
+                   vol_nz,
+                   z,
+                   g_z0,
+                   0};
+        zprod(pl, &pc, &sc->st[2], T);
+        ypass(pl, T, &sc->st[1], U[c]);
+    }
+    long ch = sc->ch[4];
+    for (size_t y = 0; y < pl->ny; y++) {
+        for (int c = 0; c < 6; c++)
+            xpass(pl, pad_row(pl, U[c] + y * nx, pad), &sc->st[0], R[c]);
+        float *o = out + y * nx * pl->nch + ch;
+        for (size_t x = 0; x < nx; x++)
+            fib__feat_eig3(R[0][x], R[1][x], R[2][x], R[3][x], R[4][x], R[5][x],
+                           o + x * pl->nch);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* symmetric 3x3 eigenvalues                                           */
+
+/*
+ * The trigonometric solution of the characteristic cubic (Smith 1961,
+ * Commun. ACM 4:168; Kopp 2008, Int. J. Mod. Phys. C 19:523, eq. 8-22):
+ * q = tr A / 3, p = sqrt(tr((A - qI)^2) / 6), B = (A - qI) / p,
+ * r = det B / 2 clamped to [-1, 1], phi = acos(r) / 3 in [0, pi/3];
+ *   ev1 = q + 2p cos(phi),
+ *   ev2 = q - p cos(phi) + sqrt(3) p sin(phi)   (= q + 2p cos(phi - 2pi/3)),
+ *   ev3 = q - p cos(phi) - sqrt(3) p sin(phi)   (= q + 2p cos(phi + 2pi/3)).
+ * Computed in double (the cancellation in A - qI and in det B is then far
+ * below float resolution) with polynomial acos (Abramowitz & Stegun
+ * 4.4.46, |error| <= 2e-8) and Taylor cos/sin of phi (to phi^14 / phi^15,
+ * error < 1e-12 on [0, pi/3]), branch-free so that a row vectorises.
+ * A diagonal matrix (off-diagonal all 0, a multiple of the identity
+ * included) gives its diagonal exactly; NaN in gives NaN out.  Sorted
+ * descending.
+ */
+static inline double acos_as(double r)
+{
+    double x = r < 0.0 ? -r : r;
+    double poly =
+        1.5707963050 +
+        x * (-0.2145988016 +
+             x * (0.0889789874 +
+                  x * (-0.0501743046 +
+                       x * (0.0308918810 +
+                            x * (-0.0170881256 +
+                                 x * (0.0066700901 + x * -0.0012624911))))));
+    double t = sqrt(1.0 - x) * poly;
+    return r < 0.0 ? 3.14159265358979324 - t : t;
+}
+
+static inline double cos_t(double x)
+{
+    double x2 = x * x;
+    return 1.0 +
+           x2 * (-1.0 / 2 +
+                 x2 * (1.0 / 24 +
+                       x2 * (-1.0 / 720 +
+                             x2 * (1.0 / 40320 +
+                                   x2 * (-1.0 / 3628800 +
+                                         x2 * (1.0 / 479001600 +
+                                               x2 * -1.0 / 87178291200.0))))));
+}
+
+static inline double sin_t(double x)
+{
+    double x2 = x * x;
+    return x * (1.0 +
+                x2 * (-1.0 / 6 +
+                      x2 * (1.0 / 120 +
+                            x2 * (-1.0 / 5040 +
+                                  x2 * (1.0 / 362880 +
+                                        x2 * (-1.0 / 39916800 +
+                                              x2 * (1.0 / 6227020800.0 +
+                                                    x2 * -1.0 /
+                                                        1307674368000.0)))))));
+}
+
+static inline void eig3_one(double A, double B, double C, double D, double E,
+                            double F, float *ev)
+{
+    double p1 = D * D + E * E + F * F;
+    double q = (A + B + C) * (1.0 / 3.0);
+    double aa = A - q, bb = B - q, cc = C - q;
+    double p2 = aa * aa + bb * bb + cc * cc + 2.0 * p1;
+    double p = sqrt(p2 * (1.0 / 6.0));
+    double ip = p > 0.0 ? 1.0 / p : 0.0;
+    double det =
+        aa * (bb * cc - F * F) - D * (D * cc - F * E) + E * (D * F - bb * E);
+    double r = 0.5 * det * ip * ip * ip;
+    r = r < -1.0 ? -1.0 : r > 1.0 ? 1.0 : r;
+    double phi = acos_as(r) * (1.0 / 3.0);
+    double c = p * cos_t(phi), s = 1.7320508075688772 * p * sin_t(phi);
+    double l0 = q + 2.0 * c, l1 = q - c + s, l2 = q - c - s;
+    if (p1 == 0.0)
+        l0 = A, l1 = B, l2 = C;
+    /* sort descending (selects; a NaN stays NaN) */
+    double hi = l0 < l1 ? l1 : l0, lo = l0 < l1 ? l0 : l1;
+    double top = hi < l2 ? l2 : hi, m = hi < l2 ? hi : l2;
+    double mid = lo < m ? m : lo, bot = lo < m ? lo : m;
+    ev[0] = (float)top;
+    ev[1] = (float)mid;
+    ev[2] = (float)bot;
+}
+
+void fib__feat_eig3(float a, float b, float c, float d, float e, float f,
+                    float ev[3])
+{
+    eig3_one(a, b, c, d, e, f, ev);
+}
+
+FIB__FEAT_CLONES void
+fib__feat_eig3_row(size_t n, const float *restrict a, const float *restrict b,
+                   const float *restrict c, const float *restrict d,
+                   const float *restrict e, const float *restrict f,
+                   float *restrict out, size_t stride)
+{
+    for (size_t i = 0; i < n; i++)
+        eig3_one(a[i], b[i], c[i], d[i], e[i], f[i], out + i * stride);
+}
