@@ -180,7 +180,7 @@ static size_t umax(size_t a, size_t b)
 static void kern_slot(fib__fkern *k, double sigma, int order, double f,
                       size_t *off, float *store)
 {
-    k->r = fib__feat_radius(sigma);
+    k->r = fib__feat_radius(sigma, order);
     k->order = order;
     k->h = NULL;
     if (store) {
@@ -215,7 +215,8 @@ static bool plan_init(const fib_features_params *p, size_t nx, size_t ny,
                 kern_slot(&sc->k[a][o], sg, o, r.f[a], &off, store);
             kern_slot(&sc->dog[a], sg * DOG_RATIO, 0, 1.0, &off, store);
             kern_slot(&sc->st[a], sg * ST_OUTER_RATIO, 0, 1.0, &off, store);
-            pl->pad_r = umax(pl->pad_r, (size_t)sc->k[0][0].r);
+            for (int o = 0; o < 3; o++)
+                pl->pad_r = umax(pl->pad_r, (size_t)sc->k[0][o].r);
         }
         for (int k = 0; k < FIB__FEAT_NSETS; k++) {
             sc->ch[k] = -1;
@@ -225,7 +226,17 @@ static bool plan_init(const fib_features_params *p, size_t nx, size_t ny,
             }
         }
         sc->st_r = (r.sets & FIB_FEAT_STRUCTURE) ? (size_t)sc->st[2].r : 0;
-        sc->halo_z = (size_t)sc->k[2][0].r + sc->st_r;
+        /* output sections: the z kernels their sets use; gradient
+         * sections of the structure tensor (st_r beyond): orders 0, 1 */
+        size_t r0 = (size_t)sc->k[2][0].r, r1 = (size_t)sc->k[2][1].r;
+        size_t r2 = (size_t)sc->k[2][2].r, rout = r0;
+        if (r.sets & (FIB_FEAT_GRADMAG | FIB_FEAT_HESSIAN))
+            rout = umax(rout, r1);
+        if (r.sets & (FIB_FEAT_LOG | FIB_FEAT_HESSIAN))
+            rout = umax(rout, r2);
+        sc->halo_z = rout;
+        if (r.sets & FIB_FEAT_STRUCTURE)
+            sc->halo_z = umax(rout, sc->st_r + umax(r0, r1));
         pl->halo_z = umax(pl->halo_z, sc->halo_z);
         pl->st_r_max = umax(pl->st_r_max, sc->st_r);
     }

@@ -91,11 +91,13 @@ static inline size_t fib__mirror(ptrdiff_t i, size_t n)
     return (size_t)(i < (ptrdiff_t)n ? i : per - i);
 }
 
-/* Radius of a kernel of standard deviation @p sigma voxels: ceil(3 sigma)
- * (sigma clamped at FIB__FEAT_SIGMA_MIN), at least 1. */
-int fib__feat_radius(double sigma);
+/* Radius of a kernel of derivative @p order and standard deviation
+ * @p sigma voxels: ceil((3 + order / 2) sigma) (vigra's
+ * initGaussianDerivative window; sigma clamped at FIB__FEAT_SIGMA_MIN),
+ * at least 1. */
+int fib__feat_radius(double sigma, int order);
 
-/* Fill h[0..r] (r = fib__feat_radius(sigma)) with the half kernel of
+/* Fill h[0..r] (r = fib__feat_radius(sigma, order)) with the half kernel of
  * @p order at @p sigma, derivatives multiplied by @p f^order (f = x
  * voxel / this axis's voxel: derivatives per x-voxel length). */
 void fib__feat_kernel(double sigma, int order, double f, float *h);

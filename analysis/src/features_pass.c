@@ -16,11 +16,11 @@
 /* ------------------------------------------------------------------ */
 /* kernels                                                             */
 
-int fib__feat_radius(double sigma)
+int fib__feat_radius(double sigma, int order)
 {
     if (sigma < FIB__FEAT_SIGMA_MIN)
         sigma = FIB__FEAT_SIGMA_MIN;
-    double r = ceil(3.0 * sigma - 1e-9);
+    double r = ceil((3.0 + 0.5 * order) * sigma - 1e-9);
     return r < 1.0 ? 1 : (int)r;
 }
 
@@ -40,7 +40,7 @@ void fib__feat_kernel(double sigma, int order, double f, float *h)
 {
     if (sigma < FIB__FEAT_SIGMA_MIN)
         sigma = FIB__FEAT_SIGMA_MIN;
-    int r = fib__feat_radius(sigma);
+    int r = fib__feat_radius(sigma, order);
     double s0 = 0, s2 = 0, s4 = 0;
     for (int k = 0; k <= r; k++) {
         double gk = exp(-(double)k * k / (2.0 * sigma * sigma));
@@ -310,7 +310,7 @@ static void emit_row(const fib__fplan *pl, const fib__fscale *sc,
             o[ch[3]] = r[S][x] - r[SD][x];
         if (ch[6] >= 0) {
             float var = r[SV][x] - r[S][x] * r[S][x];
-            o[ch[6]] = var > 0.0f ? var : 0.0f;
+            o[ch[6]] = var < 0.0f ? 0.0f : var; /* NaN stays */
         }
     }
     if (ch[5] >= 0)
