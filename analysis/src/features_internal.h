@@ -76,12 +76,19 @@ typedef struct fib__fplan {
 
 /* Number of plane buffers and row buffers of a thread's workspace. */
 #define FIB__FEAT_PLANES 9
-#define FIB__FEAT_ROWS 12
+#define FIB__FEAT_ROWS 20
 
 /* Reflected index (x[-1] = x[1], x[n] = x[n - 2]) of i in [0, n), for any
  * i (repeated reflection when a kernel is wider than the axis). */
 static inline size_t fib__mirror(ptrdiff_t i, size_t n)
 {
+    ptrdiff_t m = (ptrdiff_t)n;
+    if (i >= 0 && i < m)
+        return (size_t)i;
+    if (i < 0 && -i < m)
+        return (size_t)-i;
+    if (i >= m && i < 2 * m - 1)
+        return (size_t)(2 * m - 2 - i);
     if (n == 1)
         return 0;
     ptrdiff_t per = 2 * (ptrdiff_t)(n - 1);
@@ -107,11 +114,11 @@ void fib__feat_kernel(double sigma, int order, double f, float *h);
 void fib__feat_eig3(float a, float b, float c, float d, float e, float f,
                     float ev[3]);
 
-/* fib__feat_eig3 of n matrices given as six component rows; the values
- * of matrix i go to out[i * stride + 0..2]. */
+/* fib__feat_eig3 of n matrices given as six component rows, into the
+ * rows e0, e1, e2 (descending). */
 void fib__feat_eig3_row(size_t n, const float *a, const float *b,
                         const float *c, const float *d, const float *e,
-                        const float *f, float *out, size_t stride);
+                        const float *f, float *e0, float *e1, float *e2);
 
 /* The input of a section pass: sections [in_z0, in_z0 + in_nz) of a
  * volume of vol_nz sections. */

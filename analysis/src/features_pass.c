@@ -1,7 +1,7 @@
 /*
- * features_pass.c -- the 1-D Gaussian-derivative passes, the per-section
- * pipelines of fib_features_compute() and the closed-form eigenvalues of
- * a symmetric 3x3 matrix (analysis/FEATURES.md has the formulas).
+ * features_pass.c -- the 1-D Gaussian-derivative passes and the
+ * per-section pipelines of fib_features_compute()
+ * (analysis/FEATURES.md has the formulas).
  *
  * Every output value is a fixed sequence of float operations on fixed
  * inputs (element-wise loops, taps in one order, no reductions across
@@ -149,6 +149,19 @@ FIB__FEAT_CLONES static void v_anti2(float *restrict d, const float *restrict a,
     }
 }
 
+FIB__FEAT_CLONES static void
+v_sym_pr2(float *restrict d, const float *restrict a1, const float *restrict b1,
+          const float *restrict a2, const float *restrict b2,
+          const float *restrict a3, const float *restrict b3,
+          const float *restrict a4, const float *restrict b4, float h, float h2,
+          size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        float t = d[i] + h * (a1[i] * b1[i] + a2[i] * b2[i]);
+        d[i] = t + h2 * (a3[i] * b3[i] + a4[i] * b4[i]);
+    }
+}
+
 /* One kernel along a line set: d = sum_k w[k] src(+k) where src(+k) and
  * src(-k) are the lines at offsets +k and -k (given by @p at). */
 typedef const float *(*line_at)(const void *ctx, ptrdiff_t k);
@@ -268,7 +281,28 @@ static void xpass(const fib__fplan *pl, const float *padded,
 /* ------------------------------------------------------------------ */
 /* per-section pipelines                                               */
 
-enum { S, DX, DXX, DY, DXY, DYY, DZ, DXZ, DYZ, DZZ, SD, SV };
+/* Rows: the filtered rows, then the derived channels. */
+enum {
+    S,
+    DX,
+    DXX,
+    DY,
+    DXY,
+    DYY,
+    DZ,
+    DXZ,
+    DYZ,
+    DZZ,
+    SD,
+    SV,
+    LOG,
+    GM,
+    DOG,
+    H0,
+    VAR = H0 + 3,
+    NROWS
+};
+_Static_assert(NROWS <= FIB__FEAT_ROWS, "workspace rows");
 
 /* What a section computes: the rows that feed its channels. */
 typedef struct need {
@@ -292,30 +326,60 @@ static need section_needs(const fib__fplan *pl, bool out, bool grad)
     return n;
 }
 
-/* The per-voxel channels of a row (all but the structure tensor). */
+/* out[x * stride + dst[k]] = src[k][x] for the m channels: each voxel's
+ * values written together (one cache line or two per voxel). */
+static void interleave(size_t nx, size_t stride, int m,
+                       const float *const src[], const size_t dst[], float *out)
+{
+    for (size_t x = 0; x < nx; x++) {
+        float *o = out + x * stride;
+        for (int k = 0; k < m; k++)
+            o[dst[k]] = src[k][x];
+    }
+}
+
+/* The per-voxel channels of a row (all but the structure tensor): each
+ * channel into a row of its own (element-wise, vectorised), then stored. */
 static void emit_row(const fib__fplan *pl, const fib__fscale *sc,
                      float *const r[FIB__FEAT_ROWS], float *out)
 {
     const long *ch = sc->ch;
-    for (size_t x = 0; x < pl->nx; x++) {
-        float *o = out + x * pl->nch;
-        if (ch[0] >= 0)
-            o[ch[0]] = r[S][x];
-        if (ch[1] >= 0)
-            o[ch[1]] = r[DXX][x] + r[DYY][x] + r[DZZ][x];
-        if (ch[2] >= 0)
-            o[ch[2]] = sqrtf(r[DX][x] * r[DX][x] + r[DY][x] * r[DY][x] +
-                             r[DZ][x] * r[DZ][x]);
-        if (ch[3] >= 0)
-            o[ch[3]] = r[S][x] - r[SD][x];
-        if (ch[6] >= 0) {
-            float var = r[SV][x] - r[S][x] * r[S][x];
-            o[ch[6]] = var < 0.0f ? 0.0f : var; /* NaN stays */
-        }
+    const size_t nx = pl->nx;
+    const float *src[8];
+    size_t dst[8];
+    int m = 0;
+    if (ch[0] >= 0)
+        src[m] = r[S], dst[m++] = (size_t)ch[0];
+    if (ch[1] >= 0) {
+        for (size_t x = 0; x < nx; x++)
+            r[LOG][x] = r[DXX][x] + r[DYY][x] + r[DZZ][x];
+        src[m] = r[LOG], dst[m++] = (size_t)ch[1];
     }
-    if (ch[5] >= 0)
-        fib__feat_eig3_row(pl->nx, r[DXX], r[DYY], r[DZZ], r[DXY], r[DXZ],
-                           r[DYZ], out + ch[5], pl->nch);
+    if (ch[2] >= 0) {
+        for (size_t x = 0; x < nx; x++)
+            r[GM][x] = sqrtf(r[DX][x] * r[DX][x] + r[DY][x] * r[DY][x] +
+                             r[DZ][x] * r[DZ][x]);
+        src[m] = r[GM], dst[m++] = (size_t)ch[2];
+    }
+    if (ch[3] >= 0) {
+        for (size_t x = 0; x < nx; x++)
+            r[DOG][x] = r[S][x] - r[SD][x];
+        src[m] = r[DOG], dst[m++] = (size_t)ch[3];
+    }
+    if (ch[5] >= 0) {
+        fib__feat_eig3_row(nx, r[DXX], r[DYY], r[DZZ], r[DXY], r[DXZ], r[DYZ],
+                           r[H0], r[H0 + 1], r[H0 + 2]);
+        for (int k = 0; k < 3; k++)
+            src[m] = r[H0 + k], dst[m++] = (size_t)ch[5] + (size_t)k;
+    }
+    if (ch[6] >= 0) {
+        for (size_t x = 0; x < nx; x++) {
+            float var = r[SV][x] - r[S][x] * r[S][x];
+            r[VAR][x] = var < 0.0f ? 0.0f : var; /* a NaN stays */
+        }
+        src[m] = r[VAR], dst[m++] = (size_t)ch[6];
+    }
+    interleave(nx, pl->nch, m, src, dst, out);
 }
 
 /*
@@ -432,7 +496,15 @@ static void zprod(const fib__fplan *pl, const pctx *c0, const fib__fkern *K,
         c.off = o;
         size_t i0 = p_sec(&c, 0);
         v_init_pr(d + o, c.ga + i0, c.gb + i0, K->h[0], n);
-        for (int k = 1; k <= K->r; k++) {
+        int k = 1;
+        for (; k + 1 <= K->r; k += 2) {
+            size_t ip = p_sec(&c, k), im = p_sec(&c, -k);
+            size_t jp = p_sec(&c, k + 1), jm = p_sec(&c, -k - 1);
+            v_sym_pr2(d + o, c.ga + ip, c.gb + ip, c.ga + im, c.gb + im,
+                      c.ga + jp, c.gb + jp, c.ga + jm, c.gb + jm, K->h[k],
+                      K->h[k + 1], n);
+        }
+        if (k <= K->r) {
             size_t ip = p_sec(&c, k), im = p_sec(&c, -k);
             v_sym_pr(d + o, c.ga + ip, c.gb + ip, c.ga + im, c.gb + im, K->h[k],
                      n);
@@ -446,11 +518,13 @@ void fib__feat_structure(const fib__fplan *pl, const fib__fscale *sc,
 {
     static const int pa[6] = {0, 1, 2, 0, 0, 1}, pb[6] = {0, 1, 2, 1, 2, 2};
     const size_t np = pl->plane, nx = pl->nx;
-    float *T = ws, *U[6], *R[6];
+    float *T = ws, *U[6], *R[6], *E[3];
     for (int c = 0; c < 6; c++) {
         U[c] = ws + (size_t)(c + 1) * np;
         R[c] = ws + FIB__FEAT_PLANES * np + (size_t)c * nx;
     }
+    for (int c = 0; c < 3; c++)
+        E[c] = ws + FIB__FEAT_PLANES * np + (size_t)(6 + c) * nx;
     float *pad = ws + FIB__FEAT_PLANES * np + FIB__FEAT_ROWS * nx;
     for (int c = 0; c < 6; c++) {
         pctx pc = {grad + (size_t)pa[c] * grad_stride,
@@ -463,117 +537,14 @@ void fib__feat_structure(const fib__fplan *pl, const fib__fscale *sc,
         zprod(pl, &pc, &sc->st[2], T);
         ypass(pl, T, &sc->st[1], U[c]);
     }
-    long ch = sc->ch[4];
+    const size_t dst[3] = {(size_t)sc->ch[4], (size_t)sc->ch[4] + 1,
+                           (size_t)sc->ch[4] + 2};
     for (size_t y = 0; y < pl->ny; y++) {
         for (int c = 0; c < 6; c++)
             xpass(pl, pad_row(pl, U[c] + y * nx, pad), &sc->st[0], R[c]);
-        float *o = out + y * nx * pl->nch + ch;
-        for (size_t x = 0; x < nx; x++)
-            fib__feat_eig3(R[0][x], R[1][x], R[2][x], R[3][x], R[4][x], R[5][x],
-                           o + x * pl->nch);
+        fib__feat_eig3_row(nx, R[0], R[1], R[2], R[3], R[4], R[5], E[0], E[1],
+                           E[2]);
+        interleave(nx, pl->nch, 3, (const float *const *)E, dst,
+                   out + y * nx * pl->nch);
     }
-}
-
-/* ------------------------------------------------------------------ */
-/* symmetric 3x3 eigenvalues                                           */
-
-/*
- * The trigonometric solution of the characteristic cubic (Smith 1961,
- * Commun. ACM 4:168; Kopp 2008, Int. J. Mod. Phys. C 19:523, eq. 8-22):
- * q = tr A / 3, p = sqrt(tr((A - qI)^2) / 6), B = (A - qI) / p,
- * r = det B / 2 clamped to [-1, 1], phi = acos(r) / 3 in [0, pi/3];
- *   ev1 = q + 2p cos(phi),
- *   ev2 = q - p cos(phi) + sqrt(3) p sin(phi)   (= q + 2p cos(phi - 2pi/3)),
- *   ev3 = q - p cos(phi) - sqrt(3) p sin(phi)   (= q + 2p cos(phi + 2pi/3)).
- * Computed in double (the cancellation in A - qI and in det B is then far
- * below float resolution) with polynomial acos (Abramowitz & Stegun
- * 4.4.46, |error| <= 2e-8) and Taylor cos/sin of phi (to phi^14 / phi^15,
- * error < 1e-12 on [0, pi/3]), branch-free so that a row vectorises.
- * A diagonal matrix (off-diagonal all 0, a multiple of the identity
- * included) gives its diagonal exactly; NaN in gives NaN out.  Sorted
- * descending.
- */
-static inline double acos_as(double r)
-{
-    double x = r < 0.0 ? -r : r;
-    double poly =
-        1.5707963050 +
-        x * (-0.2145988016 +
-             x * (0.0889789874 +
-                  x * (-0.0501743046 +
-                       x * (0.0308918810 +
-                            x * (-0.0170881256 +
-                                 x * (0.0066700901 + x * -0.0012624911))))));
-    double t = sqrt(1.0 - x) * poly;
-    return r < 0.0 ? 3.14159265358979324 - t : t;
-}
-
-static inline double cos_t(double x)
-{
-    double x2 = x * x;
-    return 1.0 +
-           x2 * (-1.0 / 2 +
-                 x2 * (1.0 / 24 +
-                       x2 * (-1.0 / 720 +
-                             x2 * (1.0 / 40320 +
-                                   x2 * (-1.0 / 3628800 +
-                                         x2 * (1.0 / 479001600 +
-                                               x2 * -1.0 / 87178291200.0))))));
-}
-
-static inline double sin_t(double x)
-{
-    double x2 = x * x;
-    return x * (1.0 +
-                x2 * (-1.0 / 6 +
-                      x2 * (1.0 / 120 +
-                            x2 * (-1.0 / 5040 +
-                                  x2 * (1.0 / 362880 +
-                                        x2 * (-1.0 / 39916800 +
-                                              x2 * (1.0 / 6227020800.0 +
-                                                    x2 * -1.0 /
-                                                        1307674368000.0)))))));
-}
-
-static inline void eig3_one(double A, double B, double C, double D, double E,
-                            double F, float *ev)
-{
-    double p1 = D * D + E * E + F * F;
-    double q = (A + B + C) * (1.0 / 3.0);
-    double aa = A - q, bb = B - q, cc = C - q;
-    double p2 = aa * aa + bb * bb + cc * cc + 2.0 * p1;
-    double p = sqrt(p2 * (1.0 / 6.0));
-    double ip = p > 0.0 ? 1.0 / p : 0.0;
-    double det =
-        aa * (bb * cc - F * F) - D * (D * cc - F * E) + E * (D * F - bb * E);
-    double r = 0.5 * det * ip * ip * ip;
-    r = r < -1.0 ? -1.0 : r > 1.0 ? 1.0 : r;
-    double phi = acos_as(r) * (1.0 / 3.0);
-    double c = p * cos_t(phi), s = 1.7320508075688772 * p * sin_t(phi);
-    double l0 = q + 2.0 * c, l1 = q - c + s, l2 = q - c - s;
-    if (p1 == 0.0)
-        l0 = A, l1 = B, l2 = C;
-    /* sort descending (selects; a NaN stays NaN) */
-    double hi = l0 < l1 ? l1 : l0, lo = l0 < l1 ? l0 : l1;
-    double top = hi < l2 ? l2 : hi, m = hi < l2 ? hi : l2;
-    double mid = lo < m ? m : lo, bot = lo < m ? lo : m;
-    ev[0] = (float)top;
-    ev[1] = (float)mid;
-    ev[2] = (float)bot;
-}
-
-void fib__feat_eig3(float a, float b, float c, float d, float e, float f,
-                    float ev[3])
-{
-    eig3_one(a, b, c, d, e, f, ev);
-}
-
-FIB__FEAT_CLONES void
-fib__feat_eig3_row(size_t n, const float *restrict a, const float *restrict b,
-                   const float *restrict c, const float *restrict d,
-                   const float *restrict e, const float *restrict f,
-                   float *restrict out, size_t stride)
-{
-    for (size_t i = 0; i < n; i++)
-        eig3_one(a[i], b[i], c[i], d[i], e[i], f[i], out + i * stride);
 }
