@@ -241,12 +241,13 @@ static bool plan_init(const fib_features_params *p, size_t nx, size_t ny,
         pl->st_r_max = umax(pl->st_r_max, sc->st_r);
     }
     pl->kern_floats = off;
-    size_t planes, rows, t;
+    size_t planes, rows;
     if (!fib_mul_size(nx, ny, &pl->plane) ||
-        !fib_mul_size(pl->plane, FIB__FEAT_PLANES, &planes) ||
-        !fib_mul_size(nx, FIB__FEAT_ROWS + 1, &rows) ||
-        !fib_add_size(planes, rows, &t) ||
-        !fib_add_size(t, 2 * pl->pad_r, &pl->thread_floats))
+        !fib_add_size(nx, 2 * pl->pad_r, &pl->pstride) ||
+        !fib_mul_size(ny, pl->pstride, &pl->pplane) ||
+        !fib_mul_size(pl->pplane, FIB__FEAT_PLANES, &planes) ||
+        !fib_mul_size(nx, FIB__FEAT_ROWS, &rows) ||
+        !fib_add_size(planes, rows, &pl->thread_floats))
         return false;
     return true;
 }

@@ -71,10 +71,13 @@ typedef struct fib__fplan {
     size_t st_r_max;      /* max over scales of st_r */
     size_t kern_floats;   /* floats of all half kernels together */
     size_t pad_r;         /* largest radius along x (row padding) */
-    size_t thread_floats; /* per-thread workspace (planes, rows, pad) */
+    size_t pstride;       /* row stride of a padded plane: nx + 2 pad_r */
+    size_t pplane;        /* floats of a padded plane: ny * pstride */
+    size_t thread_floats; /* per-thread workspace (planes, rows) */
 } fib__fplan;
 
-/* Number of plane buffers and row buffers of a thread's workspace. */
+/* Number of plane buffers (padded: pplane floats; a z pass uses the first
+ * nx * ny contiguously) and row buffers of a thread's workspace. */
 #define FIB__FEAT_PLANES 9
 #define FIB__FEAT_ROWS 20
 

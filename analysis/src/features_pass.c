@@ -241,35 +241,37 @@ static const float *y_at(const void *c, ptrdiff_t k)
     return y->src + fib__mirror((ptrdiff_t)y->y + k, y->ny) * y->nx;
 }
 
+/* Row y of a padded plane (row stride nx + 2 pad_r, element 0 at pad_r). */
+static float *prow(const fib__fplan *pl, float *plane, size_t y)
+{
+    return plane + y * pl->pstride + pl->pad_r;
+}
+
+/* y pass of plane @p src (nx x ny, contiguous) into the padded plane
+ * @p d, whose rows then get their reflected borders for the x pass
+ * (d[-i] = d[i], d[nx - 1 + i] = d[nx - 1 - i], repeatedly reflected). */
 static void ypass(const fib__fplan *pl, const float *src, const fib__fkern *K,
                   float *d)
 {
     yctx c = {src, pl->nx, pl->ny, 0};
+    ptrdiff_t r = (ptrdiff_t)pl->pad_r, n = (ptrdiff_t)pl->nx;
     for (size_t y = 0; y < pl->ny; y++) {
         c.y = y;
-        apply(d + y * pl->nx, K, y_at, &c, pl->nx);
+        float *row = prow(pl, d, y);
+        apply(row, K, y_at, &c, pl->nx);
+        for (ptrdiff_t i = -r; i < 0; i++)
+            row[i] = row[fib__mirror(i, pl->nx)];
+        for (ptrdiff_t i = n; i < n + r; i++)
+            row[i] = row[fib__mirror(i, pl->nx)];
     }
 }
 
 /* ------------------------------------------------------------------ */
-/* x pass: a row copied into a reflected, padded buffer                */
+/* x pass: on a row of a padded plane                                  */
 
 static const float *x_at(const void *c, ptrdiff_t k)
 {
     return (const float *)c + k;
-}
-
-/* Copy row @p src (nx) into pad so that pad[pad_r + i] = src[mirror(i)]
- * for i in [-pad_r, nx + pad_r); returns the pointer to element 0. */
-static const float *pad_row(const fib__fplan *pl, const float *src, float *pad)
-{
-    ptrdiff_t r = (ptrdiff_t)pl->pad_r, n = (ptrdiff_t)pl->nx;
-    for (ptrdiff_t i = -r; i < 0; i++)
-        pad[i + r] = src[fib__mirror(i, pl->nx)];
-    memcpy(pad + r, src, pl->nx * sizeof *src);
-    for (ptrdiff_t i = n; i < n + r; i++)
-        pad[i + r] = src[fib__mirror(i, pl->nx)];
-    return pad + r;
 }
 
 static void xpass(const fib__fplan *pl, const float *padded,
@@ -391,13 +393,12 @@ void fib__feat_section(const fib__fplan *pl, const fib__fscale *sc,
                        const fib__fvol *v, size_t zd, float *ws, float *out,
                        float *grad, size_t grad_stride)
 {
-    const size_t np = pl->plane, nx = pl->nx;
+    const size_t nx = pl->nx;
     float *P[FIB__FEAT_PLANES], *R[FIB__FEAT_ROWS];
     for (int i = 0; i < FIB__FEAT_PLANES; i++)
-        P[i] = ws + (size_t)i * np;
+        P[i] = ws + (size_t)i * pl->pplane;
     for (int i = 0; i < FIB__FEAT_ROWS; i++)
-        R[i] = ws + FIB__FEAT_PLANES * np + (size_t)i * nx;
-    float *pad = ws + FIB__FEAT_PLANES * np + FIB__FEAT_ROWS * nx;
+        R[i] = ws + FIB__FEAT_PLANES * pl->pplane + (size_t)i * nx;
     need n = section_needs(pl, out != NULL, grad != NULL);
     const bool *u = n.row;
     bool z0 = u[S] || u[DX] || u[DY] || u[DXX] || u[DYY] || u[DXY];
@@ -432,8 +433,13 @@ void fib__feat_section(const fib__fplan *pl, const fib__fscale *sc,
     for (size_t y = 0; y < pl->ny; y++) {
         size_t o = y * nx;
         const float *p;
+        if (grad) { /* the gradient rows go straight to the store */
+            R[DX] = grad + o;
+            R[DY] = grad + grad_stride + o;
+            R[DZ] = grad + 2 * grad_stride + o;
+        }
         if (y00) {
-            p = pad_row(pl, P[3] + o, pad);
+            p = prow(pl, P[3], y);
             if (u[S])
                 xpass(pl, p, &sc->k[0][0], R[S]);
             if (u[DX])
@@ -442,34 +448,29 @@ void fib__feat_section(const fib__fplan *pl, const fib__fscale *sc,
                 xpass(pl, p, &sc->k[0][2], R[DXX]);
         }
         if (y10) {
-            p = pad_row(pl, P[4] + o, pad);
+            p = prow(pl, P[4], y);
             if (u[DY])
                 xpass(pl, p, &sc->k[0][0], R[DY]);
             if (u[DXY])
                 xpass(pl, p, &sc->k[0][1], R[DXY]);
         }
         if (u[DYY])
-            xpass(pl, pad_row(pl, P[5] + o, pad), &sc->k[0][0], R[DYY]);
+            xpass(pl, prow(pl, P[5], y), &sc->k[0][0], R[DYY]);
         if (u[DZ] || u[DXZ]) {
-            p = pad_row(pl, P[6] + o, pad);
+            p = prow(pl, P[6], y);
             if (u[DZ])
                 xpass(pl, p, &sc->k[0][0], R[DZ]);
             if (u[DXZ])
                 xpass(pl, p, &sc->k[0][1], R[DXZ]);
         }
         if (u[DYZ])
-            xpass(pl, pad_row(pl, P[7] + o, pad), &sc->k[0][0], R[DYZ]);
+            xpass(pl, prow(pl, P[7], y), &sc->k[0][0], R[DYZ]);
         if (u[DZZ])
-            xpass(pl, pad_row(pl, P[8] + o, pad), &sc->k[0][0], R[DZZ]);
+            xpass(pl, prow(pl, P[8], y), &sc->k[0][0], R[DZZ]);
         if (u[SD])
-            xpass(pl, pad_row(pl, P[1] + o, pad), &sc->dog[0], R[SD]);
+            xpass(pl, prow(pl, P[1], y), &sc->dog[0], R[SD]);
         if (u[SV])
-            xpass(pl, pad_row(pl, P[0] + o, pad), &sc->k[0][0], R[SV]);
-        if (grad) {
-            memcpy(grad + o, R[DX], nx * sizeof(float));
-            memcpy(grad + grad_stride + o, R[DY], nx * sizeof(float));
-            memcpy(grad + 2 * grad_stride + o, R[DZ], nx * sizeof(float));
-        }
+            xpass(pl, prow(pl, P[0], y), &sc->k[0][0], R[SV]);
         if (out)
             emit_row(pl, sc, R, out + o * pl->nch);
     }
@@ -519,13 +520,13 @@ void fib__feat_structure(const fib__fplan *pl, const fib__fscale *sc,
     static const int pa[6] = {0, 1, 2, 0, 0, 1}, pb[6] = {0, 1, 2, 1, 2, 2};
     const size_t np = pl->plane, nx = pl->nx;
     float *T = ws, *U[6], *R[6], *E[3];
+    float *rows = ws + FIB__FEAT_PLANES * pl->pplane;
     for (int c = 0; c < 6; c++) {
-        U[c] = ws + (size_t)(c + 1) * np;
-        R[c] = ws + FIB__FEAT_PLANES * np + (size_t)c * nx;
+        U[c] = ws + (size_t)(c + 1) * pl->pplane;
+        R[c] = rows + (size_t)c * nx;
     }
     for (int c = 0; c < 3; c++)
-        E[c] = ws + FIB__FEAT_PLANES * np + (size_t)(6 + c) * nx;
-    float *pad = ws + FIB__FEAT_PLANES * np + FIB__FEAT_ROWS * nx;
+        E[c] = rows + (size_t)(6 + c) * nx;
     for (int c = 0; c < 6; c++) {
         pctx pc = {grad + (size_t)pa[c] * grad_stride,
                    grad + (size_t)pb[c] * grad_stride,
@@ -541,7 +542,7 @@ void fib__feat_structure(const fib__fplan *pl, const fib__fscale *sc,
                            (size_t)sc->ch[4] + 2};
     for (size_t y = 0; y < pl->ny; y++) {
         for (int c = 0; c < 6; c++)
-            xpass(pl, pad_row(pl, U[c] + y * nx, pad), &sc->st[0], R[c]);
+            xpass(pl, prow(pl, U[c], y), &sc->st[0], R[c]);
         fib__feat_eig3_row(nx, R[0], R[1], R[2], R[3], R[4], R[5], E[0], E[1],
                            E[2]);
         interleave(nx, pl->nch, 3, (const float *const *)E, dst,
