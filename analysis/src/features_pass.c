@@ -162,6 +162,41 @@ v_sym_pr2(float *restrict d, const float *restrict a1, const float *restrict b1,
     }
 }
 
+/* Four taps in one sweep (as four calls of v_sym / v_anti, in order). */
+FIB__FEAT_CLONES static void v_sym4(float *restrict d,
+                                    const float *const *restrict ab,
+                                    const float *restrict h, size_t n)
+{
+    const float *restrict a0 = ab[0], *restrict b0 = ab[1];
+    const float *restrict a1 = ab[2], *restrict b1 = ab[3];
+    const float *restrict a2 = ab[4], *restrict b2 = ab[5];
+    const float *restrict a3 = ab[6], *restrict b3 = ab[7];
+    const float h0 = h[0], h1 = h[1], h2 = h[2], h3 = h[3];
+    for (size_t i = 0; i < n; i++) {
+        float t = d[i] + h0 * (a0[i] + b0[i]);
+        t = t + h1 * (a1[i] + b1[i]);
+        t = t + h2 * (a2[i] + b2[i]);
+        d[i] = t + h3 * (a3[i] + b3[i]);
+    }
+}
+
+FIB__FEAT_CLONES static void v_anti4(float *restrict d,
+                                     const float *const *restrict ab,
+                                     const float *restrict h, size_t n)
+{
+    const float *restrict a0 = ab[0], *restrict b0 = ab[1];
+    const float *restrict a1 = ab[2], *restrict b1 = ab[3];
+    const float *restrict a2 = ab[4], *restrict b2 = ab[5];
+    const float *restrict a3 = ab[6], *restrict b3 = ab[7];
+    const float h0 = h[0], h1 = h[1], h2 = h[2], h3 = h[3];
+    for (size_t i = 0; i < n; i++) {
+        float t = d[i] + h0 * (a0[i] - b0[i]);
+        t = t + h1 * (a1[i] - b1[i]);
+        t = t + h2 * (a2[i] - b2[i]);
+        d[i] = t + h3 * (a3[i] - b3[i]);
+    }
+}
+
 /* One kernel along a line set: d = sum_k w[k] src(+k) where src(+k) and
  * src(-k) are the lines at offsets +k and -k (given by @p at). */
 typedef const float *(*line_at)(const void *ctx, ptrdiff_t k);
@@ -174,6 +209,17 @@ static void apply(float *restrict d, const fib__fkern *K, line_at at,
     else
         v_init(d, at(ctx, 0), K->h[0], n);
     int k = 1;
+    for (; k + 3 <= K->r; k += 4) {
+        const float *ab[8];
+        for (int j = 0; j < 4; j++) {
+            ab[2 * j] = at(ctx, k + j);
+            ab[2 * j + 1] = at(ctx, -k - j);
+        }
+        if (K->order == 1)
+            v_anti4(d, ab, K->h + k, n);
+        else
+            v_sym4(d, ab, K->h + k, n);
+    }
     for (; k + 1 <= K->r; k += 2) {
         const float *a = at(ctx, k), *b = at(ctx, -k);
         const float *a2 = at(ctx, k + 1), *b2 = at(ctx, -k - 1);
