@@ -112,6 +112,37 @@ START_TEST(test_constant)
 }
 END_TEST
 
+/* Degenerate shapes (an axis of 1 or 2 voxels, kernels far wider than
+ * the volume: repeated reflection) with the default set: a constant
+ * stays a constant, every derivative and the variance are 0. */
+START_TEST(test_tiny)
+{
+    const size_t shapes[][3] = {
+        {1, 1, 1}, {1, 4, 3}, {5, 1, 1}, {2, 2, 2}, {3, 2, 1}};
+    const double c = -1.25;
+    fib_features_params p = {.voxel_nm = {3, 7, 20}};
+    size_t nch = fib_features_count(&p);
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        size_t nx = shapes[i][0], ny = shapes[i][1], nz = shapes[i][2];
+        float *in = sample(nx, ny, nz, NULL, f_const, &c);
+        float *out = features(&p, in, nx, ny, nz);
+        for (size_t v = 0; v < nx * ny * nz; v++)
+            for (size_t k = 0; k < nch; k++) {
+                char name[64];
+                fib_features_name(&p, k, name, sizeof name);
+                double want =
+                    strncmp(name, "raw", 3) && strncmp(name, "gauss", 5) ? 0
+                                                                         : c;
+                ck_assert_msg(fabs((double)out[v * nch + k] - want) <= 2e-5,
+                              "%zux%zux%zu %s = %g", nx, ny, nz, name,
+                              (double)out[v * nch + k]);
+            }
+        free(in);
+        free(out);
+    }
+}
+END_TEST
+
 static double f_ramp(double x, double y, double z, const double *c)
 {
     return c[0] + c[1] * x + c[2] * y + c[3] * z;
@@ -693,6 +724,7 @@ int main(void)
     TCase *tc = tcase_create("features");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_constant);
+    tcase_add_test(tc, test_tiny);
     tcase_add_test(tc, test_ramp);
     tcase_add_test(tc, test_quadratic);
     tcase_add_test(tc, test_blob);
