@@ -103,11 +103,11 @@ FIB_API size_t fib_features_halo_z(const fib_features_params *p);
 
 /** Working memory of fib_features_compute() beyond @p in and @p out, in
  *  bytes, for @p nz_out output sections of nx x ny, with the calling
- *  thread's current OpenMP team size (omp_get_max_threads(); per-thread
- *  section buffers of 9 nx*ny + 21 nx floats plus row padding, and 3
- *  floats a voxel of gradients over the output and the structure
- *  tensor's z halo).  An upper bound of what one call allocates; SIZE_MAX
- *  when the size overflows. */
+ *  thread's current OpenMP team size (omp_get_max_threads()): per thread
+ *  9 (nx + 2 r) * ny + 20 nx floats (r the largest x radius), 3 floats a
+ *  voxel of gradients over the output and the structure tensor's z halo,
+ *  the kernels.  An upper bound of what one call allocates (call it with
+ *  the thread count compute will run with); SIZE_MAX on overflow. */
 FIB_API size_t fib_features_work_bytes(const fib_features_params *p, size_t nx,
                                        size_t ny, size_t nz_out);
 
