@@ -113,17 +113,22 @@ START_TEST(test_constant)
 END_TEST
 
 /* Degenerate shapes (an axis of 1 or 2 voxels, kernels far wider than
- * the volume: repeated reflection) with the default set: a constant
- * stays a constant, every derivative and the variance are 0. */
+ * the volume: repeated reflection) with the default set and with the
+ * extreme scales 64 and 0.3 (z sigma 427 and 0.3 x 0.15 -> 0.1 voxels): a
+ * constant stays a constant, every derivative and the variance are 0. */
 START_TEST(test_tiny)
 {
     const size_t shapes[][3] = {
         {1, 1, 1}, {1, 4, 3}, {5, 1, 1}, {2, 2, 2}, {3, 2, 1}};
     const double c = -1.25;
-    fib_features_params p = {.voxel_nm = {3, 7, 20}};
-    size_t nch = fib_features_count(&p);
-    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
-        size_t nx = shapes[i][0], ny = shapes[i][1], nz = shapes[i][2];
+    const fib_features_params ps[2] = {
+        {.voxel_nm = {3, 7, 20}},
+        {.scales = {64, 0.3}, .voxel_nm = {20, 7, 3}}}; /* the limits */
+    for (size_t i = 0; i < 2 * sizeof shapes / sizeof shapes[0]; i++) {
+        const fib_features_params p = ps[i & 1];
+        size_t nch = fib_features_count(&p);
+        size_t nx = shapes[i / 2][0], ny = shapes[i / 2][1],
+               nz = shapes[i / 2][2];
         float *in = sample(nx, ny, nz, NULL, f_const, &c);
         float *out = features(&p, in, nx, ny, nz);
         for (size_t v = 0; v < nx * ny * nz; v++)
