@@ -33,6 +33,9 @@ static const size_t set_width[FIB__FEAT_NSETS] = {1, 1, 1, 1, 3, 3, 1};
 
 #define SCALE_MIN 0.3
 #define SCALE_MAX 64.0
+/* Largest ratio of voxel sizes (x to y or z): kernels stay below 4 * 64 *
+ * 1000 voxels. */
+#define MAX_ANISO 1000.0
 
 /* The resolved parameters: scales, sets, raw, voxel ratios f[a] = vx/va. */
 typedef struct resolved {
@@ -102,10 +105,21 @@ fib_status fib_features_check(const fib_features_params *p, fib_error *err)
                              "features: sets 0x%x has bits outside "
                              "FIB_FEAT_ALL (0x%x)",
                              p->sets, (unsigned)FIB_FEAT_ALL);
-    for (int a = 0; a < 3; a++)
+    bool iso = false;
+    for (int a = 0; a < 3; a++) {
         if (!isfinite(p->voxel_nm[a]))
             return fib_error_set(err, FIB_EINVAL,
                                  "features: voxel_nm[%d] is not finite", a);
+        iso = iso || !(p->voxel_nm[a] > 0.0);
+    }
+    for (int a = 1; a < 3 && !iso; a++) {
+        double f = p->voxel_nm[0] / p->voxel_nm[a];
+        if (!(f >= 1.0 / MAX_ANISO && f <= MAX_ANISO))
+            return fib_error_set(err, FIB_EINVAL,
+                                 "features: voxel_nm[0] / voxel_nm[%d] = %g "
+                                 "is outside 1/%g..%g",
+                                 a, f, MAX_ANISO, MAX_ANISO);
+    }
     return FIB_OK;
 }
 

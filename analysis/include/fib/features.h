@@ -72,13 +72,15 @@ typedef struct fib_features_params {
      *  the list ends at the first 0 (nothing non-zero after it);
      *  scales[0] = 0: the default list. */
     double scales[FIB_FEATURES_MAX_SCALES];
-    unsigned sets;      /**< FIB_FEAT_* bits; 0 = FIB_FEAT_ALL */
-    bool no_raw;        /**< leave out the raw grey value */
-    double voxel_nm[3]; /**< voxel size x, y, z; any <= 0 = isotropic */
+    unsigned sets; /**< FIB_FEAT_* bits; 0 = FIB_FEAT_ALL */
+    bool no_raw;   /**< leave out the raw grey value */
+    /** Voxel size x, y, z; any <= 0 = isotropic; otherwise x / y and
+     *  x / z within 1/1000..1000. */
+    double voxel_nm[3];
 } fib_features_params;
 
-/** Check @p p: scales in range, sets known, voxel sizes finite.  Errors:
- *  FIB_EINVAL naming the field and the limit. */
+/** Check @p p: scales in range, sets known, voxel sizes finite (ratios
+ *  within 1000).  Errors: FIB_EINVAL naming the field and the limit. */
 FIB_API FIB_NODISCARD fib_status
 fib_features_check(const fib_features_params *p, fib_error *err);
 
