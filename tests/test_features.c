@@ -599,7 +599,7 @@ START_TEST(test_bad_params)
     expect_einval(&p, "voxel_nm[2]");
     p.voxel_nm[2] = 0;
     ck_assert_int_eq(fib_features_check(&p, NULL), FIB_OK);
-    p.voxel_nm[0] = 1e-3, p.voxel_nm[1] = 1, p.voxel_nm[2] = 1;
+    p.voxel_nm[0] = 9e-4, p.voxel_nm[1] = 1, p.voxel_nm[2] = 1;
     expect_einval(&p, "voxel_nm[0] / voxel_nm[1]");
     p.voxel_nm[0] = 1e300, p.voxel_nm[1] = 1e-300;
     expect_einval(&p, "voxel_nm[0] / voxel_nm[1]");
