@@ -18,11 +18,18 @@
  *   VARIANCE   local variance G_s * I^2 - (G_s * I)^2   (1)
  *
  * plus, when raw is set, the grey value itself (channel 0).  Derivatives
- * are derivative-of-Gaussian kernels (sampled, truncated at 3 sigma as
- * vigra's default window); derivatives are per physical length of one x
- * voxel, so an anisotropic volume gives the same values as an isotropic
- * one sampled at the x voxel size.  Volume borders are reflected
- * (x[-1] = x[1]).
+ * are sampled derivative-of-Gaussian kernels truncated at (3 + order/2)
+ * sigma (vigra's initGaussianDerivative window: 3, 3.5, 4 sigma for
+ * orders 0, 1, 2; at least one voxel) and normalised so that polynomials
+ * are differentiated exactly (sum w = 1; a ramp's slope; d2/dx2 x^2 = 2);
+ * a standard deviation below 0.1 voxel (a fine scale on a coarse axis) is
+ * taken as 0.1 (central differences).  Derivatives are per physical
+ * length of one x voxel, so an anisotropic volume gives the same values
+ * as an isotropic one sampled at the x voxel size.  Volume borders are
+ * reflected (x[-1] = x[1]; repeatedly when a kernel is wider than the
+ * axis).  Arithmetic is float (eigenvalues in double); a NaN or infinite
+ * input voxel is propagated to every feature whose kernels reach it --
+ * the caller normalises the input first (analysis/FEATURES.md).
  *
  * Channel order: raw (if set), then for each scale in the given order the
  * sets in the order of the table above (only those selected).
@@ -61,16 +68,19 @@ enum {
  *  1.6, 3.5, 5.0, 10.0 (ilastik's, without 0.3), every set, the raw value,
  *  isotropic voxels. */
 typedef struct fib_features_params {
-    /** Scales in x voxels, ascending or not, each in 0.3..64; the list
-     *  ends at the first 0; all 0 = the default list. */
+    /** Scales in x voxels, ascending or not, each in 0.3..64, no repeats;
+     *  the list ends at the first 0 (nothing non-zero after it);
+     *  scales[0] = 0: the default list. */
     double scales[FIB_FEATURES_MAX_SCALES];
-    unsigned sets;      /**< FIB_FEAT_* bits; 0 = FIB_FEAT_ALL */
-    bool no_raw;        /**< leave out the raw grey value */
-    double voxel_nm[3]; /**< voxel size x, y, z; any <= 0 = isotropic */
+    unsigned sets; /**< FIB_FEAT_* bits; 0 = FIB_FEAT_ALL */
+    bool no_raw;   /**< leave out the raw grey value */
+    /** Voxel size x, y, z; any <= 0 = isotropic; otherwise x / y and
+     *  x / z within 1/1000..1000. */
+    double voxel_nm[3];
 } fib_features_params;
 
-/** Check @p p: scales in range, sets known, voxel sizes finite.  Errors:
- *  FIB_EINVAL naming the field and the limit. */
+/** Check @p p: scales in range, sets known, voxel sizes finite (ratios
+ *  within 1000).  Errors: FIB_EINVAL naming the field and the limit. */
 FIB_API FIB_NODISCARD fib_status
 fib_features_check(const fib_features_params *p, fib_error *err);
 
@@ -88,12 +98,18 @@ FIB_API void fib_features_name(const fib_features_params *p, size_t i,
 FIB_API void fib_features_signature(const fib_features_params *p, char *buf,
                                     size_t n);
 
-/** Input sections needed beyond the output on each side along z (the
- *  largest kernel radius chain, structure tensor included). */
+/** Input sections needed beyond the output on each side along z: the
+ *  largest z kernel radius the sets use, or for the structure tensor its
+ *  outer radius plus the gradient's radius, over the scales. */
 FIB_API size_t fib_features_halo_z(const fib_features_params *p);
 
 /** Working memory of fib_features_compute() beyond @p in and @p out, in
- *  bytes, for @p nz_out output sections of nx x ny. */
+ *  bytes, for @p nz_out output sections of nx x ny, with the calling
+ *  thread's current OpenMP team size (omp_get_max_threads()): per thread
+ *  9 (nx + 2 r) * ny + 20 nx floats (r the largest x radius), 3 floats a
+ *  voxel of gradients over the output and the structure tensor's z halo,
+ *  the kernels.  An upper bound of what one call allocates (call it with
+ *  the thread count compute will run with); SIZE_MAX on overflow. */
 FIB_API size_t fib_features_work_bytes(const fib_features_params *p, size_t nx,
                                        size_t ny, size_t nz_out);
 
@@ -105,8 +121,10 @@ FIB_API size_t fib_features_work_bytes(const fib_features_params *p, size_t nx,
  * the volume border (z = 0, vol_nz - 1) is reflected, never a slab edge.
  * @p out receives (z1 - z0) * ny * nx rows of fib_features_count()
  * floats, row r = voxel (x, y, z0 + z) with r = (z * ny + y) * nx + x.
- * The values are those the whole volume would give (bit for bit).
- * Errors: FIB_EINVAL (parameters, sizes, ranges), FIB_ENOMEM.
+ * The values are those the whole volume would give (bit for bit), on any
+ * number of threads.
+ * Errors: FIB_EINVAL (parameters, sizes, ranges, a size that overflows),
+ * FIB_ENOMEM.
  */
 FIB_API FIB_NODISCARD fib_status
 fib_features_compute(const fib_features_params *p, const float *in, size_t nx,
