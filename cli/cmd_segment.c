@@ -11,50 +11,7 @@
 #include "fib/formats.h"
 #include "fib/job_segment.h"
 
-static void usage(void)
-{
-    printf(
-        "usage: cryofib segment VOLUME --out LABELS.mrc|.tif|.nrrd|.zarr "
-        "[options]\n"
-        "\n"
-        "Segment a grey volume into classes (0 = background/lowest class).\n"
-        "\n"
-        "  --otsu               two classes by Otsu (default)\n"
-        "  --multi-otsu K       K classes (2..5) by multi-Otsu\n"
-        "  --threshold T1,T2..  classes by ascending manual thresholds\n"
-        "  --hysteresis LO,HI   foreground > HI grown into > LO\n"
-        "  --open R_NM          opening with a ball of radius R nm\n"
-        "  --close R_NM         closing with a ball of radius R nm\n"
-        "  --fill-holes         fill enclosed cavities of each class\n"
-        "  --min-size V         remove components smaller than V voxels\n"
-        "  --watershed[=H_NM]   split touching particles of the foreground;\n"
-        "                       output = particle labels 1..n (h default 1 "
-        "voxel)\n"
-        "  --connectivity N     6 (default), 18 or 26\n"
-        "  --voxel-nm X,Y,Z     voxel size when the file does not state it\n"
-        "  --memory SIZE        budget (default 1G); thresholds alone stream "
-        "a\n                       larger volume in slabs (same output)\n"
-        "  --quiet              no progress output\n"
-        "\n"
-        "Trainable pixel classifier (gradient-boosted trees on 3-D filter\n"
-        "features: Gaussian, LoG, gradient, DoG, structure tensor, Hessian,\n"
-        "variance at several scales; analysis/FEATURES.md):\n"
-        "  --train LABELS       labels to learn (a few slices are\n"
-        "                       enough); writes --model\n"
-        "  --unlabelled V|none  the LABELS value that means not labelled\n"
-        "                       (default 0; none: every voxel is a class)\n"
-        "  --model M.json       the model (written with --train, else read)\n"
-        "  --probabilities P    per-class probabilities (f32; .mrc: a\n"
-        "                       volume stack, one volume per class)\n"
-        "  --scales S1,S2..     feature scales, x voxels (default\n"
-        "                       0.7,1,1.6,3.5,5,10)\n"
-        "  --rounds N           boosting rounds (default 30)\n"
-        "  --train-rows N       rows sampled per class (default 20000)\n"
-        "Output classes keep the training label values.\n"
-        "\n"
-        "Morphology, hole filling and size filtering act on each class > 0\n"
-        "in turn (classes later in order win where they overlap).\n");
-}
+/* the usage text is the job's: fib_job_segment_usage() */
 
 static int parse_list(const char *opt, const char *text, double *v, int max)
 {
@@ -213,7 +170,7 @@ static fib_status run(const void *ctx, const fib_job_env *env, fib_error *err)
 int cli_cmd_segment(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
-        usage();
+        fputs(fib_job_segment_usage(), stdout);
         return CLI_EXIT_OK;
     }
     cmd_ctx c = {.p = {.classes = 2, .connectivity = 6, .watershed_h_nm = -1},

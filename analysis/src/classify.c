@@ -26,7 +26,7 @@ struct fib_classifier {
     char *signature;
 };
 
-/* XGBoost's log off (it would print on stderr), once per process. */
+/* XGBoost's log off (the library never prints), once per process. */
 static void quiet_log(const char *msg)
 {
     (void)msg;

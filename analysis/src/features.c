@@ -177,7 +177,7 @@ void fib_features_signature(const fib_features_params *p, char *buf, size_t n)
         len += (size_t)snprintf(sc + len, sizeof sc - len, "%s%.9g",
                                 s ? "," : "", r.s[s]);
     snprintf(buf, n,
-             "fib-features 1 scales=%s sets=0x%02x raw=%d window=3sigma "
+             "fib-features 1 scales=%s sets=0x%02x raw=%d window=3,3.5,4sigma "
              "dog=%.2f st_outer=%.2f",
              sc, r.sets, r.raw ? 1 : 0, DOG_RATIO, ST_OUTER_RATIO);
 }

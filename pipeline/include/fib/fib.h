@@ -41,6 +41,8 @@
 #include "fib/simulate.h"
 
 /* analysis: segmentation, measurement, meshes */
+#include "fib/classify.h"
+#include "fib/features.h"
 #include "fib/measure.h"
 #include "fib/mesh.h"
 #include "fib/segment.h"

@@ -140,6 +140,9 @@ FIB_API FIB_NODISCARD fib_status fib_job_segment(
     const fib_job_segment_params *p, const char *in, const char *out,
     const fib_job_env *env, fib_job_segment_result *res, fib_error *err);
 
+/** The help text of `cryofib segment` (every option, one per line). */
+FIB_API const char *fib_job_segment_usage(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,53 @@
+/*
+ * job_segment_usage.c -- fib_job_segment_usage(): the help text of
+ * `cryofib segment` (kept beside the job whose options it describes).
+ */
+#include "fib/job_segment.h"
+
+const char *fib_job_segment_usage(void)
+{
+    return "usage: cryofib segment VOLUME --out LABELS.mrc|.tif|.nrrd|.zarr "
+           "[options]\n"
+           "\n"
+           "Segment a grey volume into classes (0 = background/lowest class).\n"
+           "\n"
+           "  --otsu               two classes by Otsu (default)\n"
+           "  --multi-otsu K       K classes (2..5) by multi-Otsu\n"
+           "  --threshold T1,T2..  classes by ascending manual thresholds\n"
+           "  --hysteresis LO,HI   foreground > HI grown into > LO\n"
+           "  --open R_NM          opening with a ball of radius R nm\n"
+           "  --close R_NM         closing with a ball of radius R nm\n"
+           "  --fill-holes         fill enclosed cavities of each class\n"
+           "  --min-size V         remove components smaller than V voxels\n"
+           "  --watershed[=H_NM]   split touching particles of the "
+           "foreground;\n"
+           "                       output = particle labels 1..n (h default 1 "
+           "voxel)\n"
+           "  --connectivity N     6 (default), 18 or 26\n"
+           "  --voxel-nm X,Y,Z     voxel size when the file does not state it\n"
+           "  --memory SIZE        budget (default 1G); thresholds alone "
+           "stream "
+           "a\n                       larger volume in slabs (same output)\n"
+           "  --quiet              no progress output\n"
+           "\n"
+           "Trainable pixel classifier (gradient-boosted trees on 3-D filter\n"
+           "features: Gaussian, LoG, gradient, DoG, structure tensor, "
+           "Hessian,\n"
+           "variance at several scales; analysis/FEATURES.md):\n"
+           "  --train LABELS       labels to learn (a few slices are\n"
+           "                       enough); writes --model\n"
+           "  --unlabelled V|none  the LABELS value that means not labelled\n"
+           "                       (default 0; none: every voxel is a class)\n"
+           "  --model M.json       the model (written with --train, else "
+           "read)\n"
+           "  --probabilities P    per-class probabilities (f32; .mrc: a\n"
+           "                       volume stack, one volume per class)\n"
+           "  --scales S1,S2..     feature scales, x voxels (default\n"
+           "                       0.7,1,1.6,3.5,5,10)\n"
+           "  --rounds N           boosting rounds (default 30)\n"
+           "  --train-rows N       rows sampled per class (default 20000)\n"
+           "Output classes keep the training label values.\n"
+           "\n"
+           "Morphology, hole filling and size filtering act on each class > 0\n"
+           "in turn (classes later in order win where they overlap).\n";
+}
