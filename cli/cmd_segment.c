@@ -199,7 +199,7 @@ int cli_cmd_segment(int argc, char **argv)
         return rc;
     if (optind != argc - 1)
         return cli_usage_error("segment", "expected one VOLUME (see --help)");
-    if (!c.out)
+    if (!c.out && !c.p.train_path) /* training alone writes the model */
         return cli_usage_error("segment", "--out LABELS is required");
     c.in = argv[optind];
     if (c.p.model_path)

@@ -12,8 +12,8 @@
 # a model of another feature set, a model that is not cryofib's) exit 2
 # with one line and write nothing.
 . "$(dirname "$0")/support/cli_prelude.sh"
-[ -n "$PY" ] && "$PY" -c "import numpy, mrcfile" 2>/dev/null || {
-  echo "skipped: needs python3 with numpy and mrcfile"
+[ -n "$PY" ] && "$PY" -c "import numpy, scipy, mrcfile" 2>/dev/null || {
+  echo "skipped: needs python3 with numpy, scipy and mrcfile"
   exit 77
 }
 # acquire SEED DIR: a rendered 128 x 128 x 24 dendrite acquisition and its
@@ -40,6 +40,31 @@ cmp -s "$T/b.mrc" "$T/b1.mrc" && ok || fail "1 and 2 threads differ"
 "$C" segment "$T/b-r/volume.mrc" --model "$T/m.json" --out "$T/bs.mrc" \
   --memory 40M --quiet >/dev/null 2>&1 || fail "apply in slabs"
 cmp -s "$T/b.mrc" "$T/bs.mrc" && ok || fail "slabs differ from one pass"
+# training alone (no --out): the model only
+"$C" segment "$T/a-r/volume.mrc" --train "$T/a/truth_labels.mrc" \
+  --unlabelled none --model "$T/m2.json" --quiet >/dev/null 2>&1 &&
+  [ -s "$T/m2.json" ] && ok || fail "training alone"
+cmp -s "$T/m.json" "$T/m2.json" && ok || fail "the same model twice differs"
+# clean-up after the classifier: small objects gone, holes filled
+"$C" segment "$T/b-r/volume.mrc" --model "$T/m.json" --min-size 30 \
+  --fill-holes --out "$T/bc.mrc" --quiet >/dev/null 2>&1 || fail "clean-up"
+"$PY" - "$T" <<'PYEOF' || fail "clean-up result"
+import sys
+import numpy as np, mrcfile
+from scipy import ndimage
+t = sys.argv[1]
+raw = mrcfile.open(t + '/b.mrc').data
+c = mrcfile.open(t + '/bc.mrc').data
+assert set(np.unique(c)) <= {0, 1, 2, 3}
+for k in (1, 2, 3):
+    lab, n = ndimage.label(c == k)
+    sizes = np.bincount(lab.ravel())[1:]
+    assert n == 0 or sizes.min() >= 30, (k, sizes.min())
+# the clean-up changed something, but little
+diff = (raw != c).mean()
+assert 0 < diff < 0.02, diff
+PYEOF
+ok
 "$C" segment "$T/b-r/volume.mrc" --multi-otsu 4 --out "$T/o.mrc" --quiet \
   >/dev/null 2>&1 || fail "multi-otsu"
 # 1 section in 8 labelled (255 = not labelled)

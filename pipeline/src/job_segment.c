@@ -295,8 +295,9 @@ static fib_status classifier_run(const fib_job_segment_params *p,
     if (p->probabilities_path)
         fib_job_say(env, FIB_JOB_RESULT, "wrote %s (%zu class volumes)",
                     p->probabilities_path, res->n_class_values);
-    fib_job_say(env, FIB_JOB_RESULT, "wrote %s (%zu x %zu x %zu)", out, res->nx,
-                res->ny, res->nz);
+    if (out)
+        fib_job_say(env, FIB_JOB_RESULT, "wrote %s (%zu x %zu x %zu)", out,
+                    res->nx, res->ny, res->nz);
     return FIB_OK;
 }
 
