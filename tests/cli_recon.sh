@@ -36,7 +36,7 @@ grep -q '"slice_nm": 2.5' "$T/ph-recon/report.json" && ok ||
 for f in volume.mrc drift.csv drift.png ortho.png report.json; do
     [ -s "$T/r1/$f" ] && ok || bad "recon did not write $f"
 done
-[ "$(head -1 "$T/r1/drift.csv")" = "slice,dx,dy,quality,residual_px,ncc_prev,flagged" ] && ok ||
+[ "$(head -1 "$T/r1/drift.csv")" = "slice,dx,dy,quality,residual_px,ncc_prev,frc_px,flagged" ] && ok ||
     bad "drift.csv header: $(head -1 "$T/r1/drift.csv")"
 # the closure test per distance and the alignment diagnostics
 grep -q '"closure": \[' "$T/r1/report.json" && grep -q '"alignment_qc"' "$T/r1/report.json" &&

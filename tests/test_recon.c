@@ -653,8 +653,9 @@ START_TEST(test_budget)
         fib_image_clear(&c2.tmp);
         fib_phantom_destroy(q);
     }
-    /* 4x the slices: only the per-slice tables grow (< 8 kB) */
-    ck_assert_msg(peak[1] - peak[0] < 8192, "peak %zu vs %zu", peak[0],
+    /* 4x the slices: only the per-slice tables grow (30 slices of about
+     * 300 bytes: < 16 kB) */
+    ck_assert_msg(peak[1] - peak[0] < 16384, "peak %zu vs %zu", peak[0],
                   peak[1]);
     /* with the cache: 40 slices of 64 kB (2.6 MB) fit in half
      * of what an 8 MB budget leaves after the workspace and are kept

@@ -419,7 +419,8 @@ static void summary(const recon_run *u, fib_job_recon_result *res)
         }
         fib_job_say(env, FIB_JOB_WARN,
                     "cryofib recon: %zu slice%s unlike both neighbours after "
-                    "alignment (charging, lost focus or a blank frame?): %s%s "
+                    "alignment or blurred (charging, lost focus or a blank "
+                    "frame?): %s%s "
                     "-- report.json alignment_qc.flagged_slices",
                     qc.n_flagged, qc.n_flagged > 1 ? "s" : "", list,
                     strlen(list) + 24 >= sizeof list ? ", ..." : "");

@@ -366,6 +366,7 @@ fib_status fib__job_write_drift_csv(const char *path, const fib_recon *r,
     fib_fmt_csv_field(csv, "quality");
     fib_fmt_csv_field(csv, "residual_px");
     fib_fmt_csv_field(csv, "ncc_prev");
+    fib_fmt_csv_field(csv, "frc_px");
     fib_fmt_csv_field(csv, "flagged");
     fib_fmt_csv_end_row(csv);
     for (size_t i = 0; i < fib_recon_n_slices(r); i++) {
@@ -378,6 +379,7 @@ fib_status fib__job_write_drift_csv(const char *path, const fib_recon *r,
         fib_fmt_csv_number(csv, in.quality);
         fib_fmt_csv_number(csv, in.residual_px);
         fib_fmt_csv_number(csv, in.ncc_prev);
+        fib_fmt_csv_number(csv, in.frc_px);
         fib_fmt_csv_int(csv, in.flagged);
         fib_fmt_csv_end_row(csv);
     }

@@ -246,6 +246,7 @@ static void report_slices(fib_fmt_json *j, const fib__job_report *rep)
         fib_fmt_json_kv_number(j, "z_nm", in.z_nm); /* NaN: null */
         fib_fmt_json_kv_number(j, "ncc_prev", in.ncc_prev);
         fib_fmt_json_kv_number(j, "nmi_prev", in.nmi_prev);
+        fib_fmt_json_kv_number(j, "frc_px", in.frc_px);
         fib_fmt_json_kv_bool(j, "flagged", in.flagged);
         /* the 2x2 linear part A_i, row-major (identity for translation) */
         fib_fmt_json_key(j, "a");
@@ -328,6 +329,7 @@ static void report_closure(fib_fmt_json *j, const fib_recon *r)
     fib_fmt_json_kv_int(j, "pass1_runs", (long long)qc.passes);
     fib_fmt_json_kv_bool(j, "dark_clip_applied", qc.dark_clip);
     fib_fmt_json_kv_number(j, "ncc_flag_below", qc.ncc_cut);
+    fib_fmt_json_kv_number(j, "frc_flag_above_px", qc.frc_cut);
     fib_fmt_json_key(j, "flagged_slices");
     fib_fmt_json_begin_array(j);
     for (size_t i = 0; i < fib_recon_n_slices(r); i++)
@@ -337,8 +339,10 @@ static void report_closure(fib_fmt_json *j, const fib_recon *r)
     fib_fmt_json_kv_string(j, "flag_rule",
                            "unlike both kept neighbours after alignment: "
                            "both pair NCCs below median - 5 x 1.4826 x MAD "
-                           "of all pair NCCs (charging, lost focus, a "
-                           "blank frame)");
+                           "of all pair NCCs (charging, a blank frame); or "
+                           "blurred: single-image FRC resolution above "
+                           "max(median + 5 x 1.4826 x MAD, 1.5 x median) "
+                           "of all slices' (lost focus)");
     fib_fmt_json_end_object(j);
 }
 

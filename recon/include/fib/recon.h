@@ -279,8 +279,13 @@ typedef struct fib_recon_slice_info {
      *  normalised mutual information (H(A) + H(B)) / H(A, B) in [1, 2],
      *  on a 1-in-4 grid of the common region (recon_similar.c). */
     double ncc_prev, nmi_prev;
+    /** Resolution of the aligned slice by single-image Fourier ring
+     *  correlation (fib_recon_frc()), output pixels; NaN before the write
+     *  or when the common region is under 64 x 64. */
+    double frc_px;
     /** Unlike both kept neighbours (both pair NCCs below
-     *  fib_recon_qc.ncc_cut): charging, lost focus, a blank frame. */
+     *  fib_recon_qc.ncc_cut: charging, a blank frame, a large jump), or
+     *  blurred (frc_px above fib_recon_qc.frc_cut: lost focus). */
     bool flagged;
     /** Linear part A_i of the slice's transform, row-major (a11, a12,
      *  a21, a22): the slice's content at c + d relative to the alignment
@@ -424,6 +429,10 @@ typedef struct fib_recon_qc {
      *  pair counts as unlike (median - 5 x 1.4826 x MAD of the pair NCCs)
      *  and the number of slices flagged (fib_recon_slice_info.flagged). */
     double ncc_cut;
+    /** The FRC resolution above which a slice counts as blurred (median
+     *  + 5 x 1.4826 x MAD of the slices' frc_px, at least 1.5 x the
+     *  median); NaN when fewer than 3 slices have one. */
+    double frc_cut;
     size_t n_flagged;
 } fib_recon_qc;
 
@@ -448,6 +457,22 @@ FIB_API FIB_NODISCARD fib_status
 fib_recon_align_pair(const fib_image *ref, const fib_image *moving,
                      const fib_recon_params *params, double *dx_out,
                      double *dy_out, double *quality_out, fib_error *err);
+
+/**
+ * Resolution of one image by single-image Fourier ring correlation
+ * (recon/src/stack/recon_frc.c): the image split into its even and odd
+ * pixels (Koho et al. 2019), the half-pixel shift between them and the
+ * quarter sampling corrected exactly, the 1/7 criterion of a two-image FRC
+ * (Nieuwenhuizen et al. 2013).  The centred square (at most 512 px) of
+ * @p region (NULL: the whole image) is analysed.  @p res_px: the length,
+ * in pixels, at which the image's signal-to-noise ratio per frequency
+ * falls to 1/6 (4.0: sharper than the split can tell).  Assumes pixel-
+ * independent noise.  Errors: FIB_EINVAL (a region outside the image or
+ * under 64 x 64).
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_frc(const fib_image *img,
+                                               const fib_recon_rect *region,
+                                               double *res_px, fib_error *err);
 
 /**
  * Convert @p src (any type, any stride) into @p dst, an f32 image of the

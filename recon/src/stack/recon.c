@@ -329,7 +329,8 @@ fib_status fib_recon_create(const fib_recon_params *params,
         r->p.slice_nm = fib__recon_median_step(r->zpos, n);
     for (size_t i = 0; i < n; i++) {
         r->info[i].z_nm = fib__recon_slice_z(r, i);
-        r->info[i].ncc_prev = r->info[i].nmi_prev = (double)NAN;
+        r->info[i].ncc_prev = r->info[i].nmi_prev = r->info[i].frc_px =
+            (double)NAN;
     }
     *out = r;
     return FIB_OK;

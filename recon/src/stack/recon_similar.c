@@ -19,7 +19,11 @@
  * 1.4826 x MAD of all the pair NCCs (a robust outlier test: 5 robust
  * standard deviations); the first and last slices need their one pair
  * below it.  A slice unlike only one neighbour is a change of content
- * (or the slice on the other side is the odd one), not flagged. */
+ * (or the slice on the other side is the odd one), not flagged.
+ * Blur (lost focus): a slice whose FRC resolution (recon_frc.c) is above
+ * median + 5 x 1.4826 x MAD of all slices' and at least 1.5 x the median
+ * (a run of equally sharp slices has MAD ~ 0; the floor keeps ordinary
+ * scatter out). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,7 +115,48 @@ static int cmp_d(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Flag the slices unlike both kept neighbours (see the top). */
+/* Median and MAD of the finite values of @p v (n values; sorted in
+ * place); false when fewer than 3. */
+static bool med_mad(double *v, size_t n, double *med, double *mad)
+{
+    if (n < 3)
+        return false;
+    qsort(v, n, sizeof *v, cmp_d);
+    *med = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    for (size_t i = 0; i < n; i++)
+        v[i] = fabs(v[i] - *med);
+    qsort(v, n, sizeof *v, cmp_d);
+    *mad = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    return true;
+}
+
+/* Flag the blurred slices (see the top); their count. */
+static size_t flag_blur(fib_recon *r)
+{
+    const size_t n = r->src.n_slices;
+    double *v = malloc(n * sizeof *v);
+    size_t m = 0, k = 0;
+    r->qc.frc_cut = (double)NAN;
+    for (size_t i = 0; v && i < n; i++)
+        if (!r->info[i].skipped && isfinite(r->info[i].frc_px))
+            v[m++] = r->info[i].frc_px;
+    double med, mad;
+    if (v && med_mad(v, m, &med, &mad)) {
+        const double cut = fmax(med + 5.0 * 1.4826 * mad, 1.5 * med);
+        r->qc.frc_cut = cut;
+        for (size_t i = 0; i < n; i++)
+            if (!r->info[i].skipped && r->info[i].frc_px > cut &&
+                !r->info[i].flagged) {
+                r->info[i].flagged = true;
+                k++;
+            }
+    }
+    free(v);
+    return k;
+}
+
+/* Flag the slices unlike both kept neighbours and the blurred ones (see
+ * the top). */
 void fib__recon_sim_flag(fib_recon *r)
 {
     const size_t n = r->src.n_slices;
@@ -124,6 +169,7 @@ void fib__recon_sim_flag(fib_recon *r)
     }
     if (!v || m < 3) {
         free(v);
+        r->qc.n_flagged = flag_blur(r);
         return;
     }
     qsort(v, m, sizeof *v, cmp_d);
@@ -156,5 +202,5 @@ void fib__recon_sim_flag(fib_recon *r)
         }
         prev = i;
     }
-    r->qc.n_flagged = n_flag;
+    r->qc.n_flagged = n_flag + flag_blur(r);
 }

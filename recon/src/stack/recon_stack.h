@@ -89,6 +89,15 @@ size_t fib__recon_sim_sample(const fib_recon *r, const fib_image *im,
 void fib__recon_sim_pair(const float *a, const float *b, size_t n, double *ncc,
                          double *nmi);
 void fib__recon_sim_flag(fib_recon *r);
+/* recon_frc.c: single-image FRC resolution (fib_recon_frc()) with its FFT
+ * plans kept for a run of same-size regions; create gives NULL (no
+ * estimate) for a region under 64 x 64. */
+typedef struct fib__frc fib__frc;
+fib_status fib__frc_create(size_t w, size_t h, fib__frc **out, fib_error *err);
+size_t fib__frc_bytes(size_t w, size_t h); /* what create allocates */
+double fib__frc_px(fib__frc *f, const fib_image *im, size_t x0, size_t y0,
+                   size_t w, size_t h);
+void fib__frc_destroy(fib__frc *f);
 fib_status fib__recon_apply_crop_valid(fib_recon *r, fib_error *err);
 
 /* recon_affine.c: models beyond translation (fib_recon_model) */

@@ -85,6 +85,8 @@ typedef struct writer {
     bool have_prev;
     float *sim[2]; /* similarity samples: this slice, the previous kept */
     size_t sim_n[2];
+    fib__frc *frc; /* the FRC resolution of each output slice */
+    size_t frc_bytes;
 } writer;
 
 /* A channel must be a valid source of the reference's length. */
@@ -153,6 +155,8 @@ static void writer_free(writer *w)
     free(w->colf);
     free(w->sim[0]);
     free(w->sim[1]);
+    fib__frc_destroy(w->frc);
+    fib__recon_release(w->r, w->frc_bytes);
     fib__recon_release(w->r, w->bytes);
 }
 
@@ -165,6 +169,14 @@ static void similarity(writer *w, size_t i)
     if (w->sim_n[1] && w->sim_n[1] == w->sim_n[0])
         fib__recon_sim_pair(w->sim[1], w->sim[0], w->sim_n[0], &in->ncc_prev,
                             &in->nmi_prev);
+    /* the FRC on the common region (the output grid is the box itself
+     * when cropped) */
+    const fib_recon_rect v = w->r->geom.valid;
+    const size_t x0 = w->r->geom.cropped ? 0 : v.x;
+    const size_t y0 = w->r->geom.cropped ? 0 : v.y;
+    if (w->frc && x0 + v.width <= w->out.width &&
+        y0 + v.height <= w->out.height)
+        in->frc_px = fib__frc_px(w->frc, &w->out, x0, y0, v.width, v.height);
     float *t = w->sim[1];
     w->sim[1] = w->sim[0];
     w->sim[0] = t;
@@ -364,7 +376,19 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
         if (!w.sim[0] || !w.sim[1])
             st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
         for (size_t i = 0; i < n; i++)
-            r->info[i].ncc_prev = r->info[i].nmi_prev = (double)NAN;
+            r->info[i].ncc_prev = r->info[i].nmi_prev = r->info[i].frc_px =
+                (double)NAN;
+        /* the FRC's buffers within the budget; a budget without room
+         * for them leaves the estimate out (NaN), never fails the run */
+        const size_t fb =
+            fib__frc_bytes(r->geom.valid.width, r->geom.valid.height);
+        fib_error ferr = {0};
+        if (!st && fb && fib__recon_charge(r, fb, "FRC", &ferr) == FIB_OK) {
+            w.frc_bytes = fb;
+            if (fib__frc_create(r->geom.valid.width, r->geom.valid.height,
+                                &w.frc, &ferr) != FIB_OK)
+                w.frc = NULL;
+        }
     }
     if (!st) {
         writer_maps(&w, src);
