@@ -54,6 +54,7 @@ struct fib__frc {
     fftwf_plan pa, pb;
     double *win, *num, *da, *db;
     size_t *len; /* isotonic fit's block lengths */
+    double *ph;  /* e^{-i pi f / m} for f = 0..m-1 (signed): cos, sin */
 };
 
 void fib__frc_destroy(fib__frc *f)
@@ -72,6 +73,7 @@ void fib__frc_destroy(fib__frc *f)
     free(f->win);
     free(f->num);
     free(f->len);
+    free(f->ph);
     free(f);
 }
 
@@ -90,7 +92,7 @@ size_t fib__frc_bytes(size_t w, size_t h)
     return m ? 2 * m * m * sizeof(float) +
                    2 * m * (m / 2 + 1) * sizeof(fftwf_complex) +
                    m * sizeof(double) + 3 * (m / 2 + 1) * sizeof(double) +
-                   (m / 2 + 1) * sizeof(size_t)
+                   (m / 2 + 1) * sizeof(size_t) + 2 * m * sizeof(double)
              : 0;
 }
 
@@ -112,15 +114,22 @@ fib_status fib__frc_create(size_t w, size_t h, fib__frc **out, fib_error *err)
     f->win = malloc(m * sizeof(double));
     f->num = calloc(3 * nr, sizeof(double));
     f->len = calloc(nr, sizeof(size_t));
-    if (!f->a || !f->b || !f->fa || !f->fb || !f->win || !f->num || !f->len) {
+    f->ph = malloc(2 * m * sizeof(double));
+    if (!f->a || !f->b || !f->fa || !f->fb || !f->win || !f->num || !f->len ||
+        !f->ph) {
         fib__frc_destroy(f);
         return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
     }
     f->da = f->num + nr;
     f->db = f->da + nr;
-    for (size_t i = 0; i < m; i++)
+    for (size_t i = 0; i < m; i++) {
         f->win[i] = 0.5 - 0.5 * cos(2.0 * PI * ((double)i + 0.5) /
                                     (double)m); /* Hann */
+        /* the half-pixel shift's phase per axis, signed frequency */
+        const double fq = i <= m / 2 ? (double)i : (double)i - (double)m;
+        f->ph[2 * i] = cos(-PI * fq / (double)m);
+        f->ph[2 * i + 1] = sin(-PI * fq / (double)m);
+    }
     fib__fftwf_planner_ready();
     f->pa = fftwf_plan_dft_r2c_2d((int)m, (int)m, f->a, f->fa, FFTW_ESTIMATE);
     f->pb = fftwf_plan_dft_r2c_2d((int)m, (int)m, f->b, f->fb, FFTW_ESTIMATE);
@@ -181,8 +190,10 @@ double fib__frc_px(fib__frc *f, const fib_image *im, size_t x0, size_t y0,
             const double wgt = kx == 0 || kx == half ? 1.0 : 2.0;
             const float *A = f->fa[ky * nxc + kx];
             const float *B = f->fb[ky * nxc + kx];
-            const double ph = -PI * (fx + fy) / (double)m;
-            const double c = cos(ph), s = sin(ph);
+            /* e^{-i pi (fx + fy) / m} = e^{-i pi fx / m} e^{-i pi fy / m} */
+            const double *px = f->ph + 2 * kx, *py = f->ph + 2 * ky;
+            const double c = px[0] * py[0] - px[1] * py[1];
+            const double s = px[1] * py[0] + px[0] * py[1];
             /* B' = B e^{i ph}; Re(A conj(B')) */
             const double br = (double)B[0] * c - (double)B[1] * s;
             const double bi = (double)B[0] * s + (double)B[1] * c;
