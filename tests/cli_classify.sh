@@ -45,6 +45,11 @@ cmp -s "$T/b.mrc" "$T/bs.mrc" && ok || fail "slabs differ from one pass"
   --unlabelled none --model "$T/m2.json" --quiet >/dev/null 2>&1 &&
   [ -s "$T/m2.json" ] && ok || fail "training alone"
 cmp -s "$T/m.json" "$T/m2.json" && ok || fail "the same model twice differs"
+# training in slabs (a small --memory) and on one thread: the same model
+OMP_NUM_THREADS=1 "$C" segment "$T/a-r/volume.mrc" \
+  --train "$T/a/truth_labels.mrc" --unlabelled none --model "$T/m3.json" \
+  --memory 40M --quiet >/dev/null 2>&1 || fail "training in slabs"
+cmp -s "$T/m.json" "$T/m3.json" && ok || fail "slabs / 1 thread: other model"
 # clean-up after the classifier: small objects gone, holes filled
 "$C" segment "$T/b-r/volume.mrc" --model "$T/m.json" --min-size 30 \
   --fill-holes --out "$T/bc.mrc" --quiet >/dev/null 2>&1 || fail "clean-up"
