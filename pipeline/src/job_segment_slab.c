@@ -17,6 +17,9 @@
 #define P_LO 0.005
 #define P_HI 0.995
 #define NORM_BINS 4096
+/* A value at the very minimum or maximum on more than this fraction of
+ * the voxels is fill or saturation (see fib__cls_normalisation()). */
+#define FILL_SPIKE 0.005
 
 /* ---- normalisation ------------------------------------------------- */
 
@@ -33,7 +36,7 @@ size_t fib__cls_pass_depth(const cls_ctx *c)
 fib_status fib__cls_normalisation(cls_ctx *c, fib_error *err)
 {
     const size_t d = fib__cls_pass_depth(c), nz = c->info.nz;
-    double lo = INFINITY, hi = -INFINITY;
+    double lo = INFINITY, hi = -INFINITY, n_lo = 0, n_hi = 0;
     double *h = calloc(NORM_BINS, sizeof *h);
     if (!h)
         return fib_error_set(err, FIB_ENOMEM, "segment: out of memory");
@@ -54,6 +57,10 @@ fib_status fib__cls_normalisation(cls_ctx *c, fib_error *err)
                 if (pass == 0) {
                     lo = x < lo ? x : lo;
                     hi = x > hi ? x : hi;
+                } else if (x == lo) {
+                    n_lo += 1;
+                } else if (x == hi) {
+                    n_hi += 1;
                 } else {
                     double b = (x - lo) / (hi - lo) * NORM_BINS;
                     size_t k = b >= NORM_BINS ? NORM_BINS - 1 : (size_t)b;
@@ -73,9 +80,20 @@ fib_status fib__cls_normalisation(cls_ctx *c, fib_error *err)
         free(h);
         return st;
     }
-    double total = 0;
+    double total = n_lo + n_hi;
     for (size_t k = 0; k < NORM_BINS; k++)
         total += h[k];
+    /* a spike at the very minimum or maximum holding more than FILL_SPIKE
+     * of the voxels is fill or saturation (the zero border of an uncropped
+     * reconstruction, a clipped detector), not the sample's grey: it is
+     * left out of the percentiles; a smaller count is ordinary data */
+    const bool drop_lo = n_lo > FILL_SPIKE * total;
+    const bool drop_hi = n_hi > FILL_SPIKE * total;
+    if (!drop_lo)
+        h[0] += n_lo;
+    if (!drop_hi)
+        h[NORM_BINS - 1] += n_hi;
+    total -= (drop_lo ? n_lo : 0) + (drop_hi ? n_hi : 0);
     const double q[2] = {P_LO * total, P_HI * total};
     double out[2] = {lo, hi}, acc = 0;
     int j = 0;
