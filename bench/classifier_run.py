@@ -3,8 +3,11 @@
 rendered slice-and-view acquisitions whose truth is known (the digital
 twin, `cryofib simulate`).  Driven by bench/run_classifier.sh.
 
-Per structure (the dendrites, coating and particles phantoms; the NREL NMC
-electrode from ../shared/data when present):
+Per structure (the demo's dendrite phantom as `cryofib phantom` renders
+it, its truth put on the reconstruction's grid by `cryofib phantom
+--truth-for`; the dendrites, coating and particles phantoms and the NREL
+NMC electrode from ../shared/data, when present, as the digital twin
+`cryofib simulate` renders them):
   train     simulate seed 1 -> cryofib recon -> truth_labels.mrc (the truth
             on the reconstruction grid) + 1 as training labels, on every
             section ("full") and on one section in 8 ("1/8")
@@ -50,11 +53,13 @@ def run(cmd, env=None):
 
 
 def structures():
-    out = [("dendrites (phantom, 4 ph)",
+    out = [("dendrites (`cryofib phantom`, demo-like, 4 ph)",
+            ["phantom", "dendrites"]),
+           ("dendrites (twin, 4 ph)",
             ["--phantom", "dendrites", "--size", f"256x256x{NZ + 8}"]),
-           ("coating (phantom, 4 ph)",
+           ("coating (twin, 4 ph)",
             ["--phantom", "coating", "--size", f"256x256x{NZ + 8}"]),
-           ("particles (phantom, 4 ph)",
+           ("particles (twin, 4 ph)",
             ["--phantom", "particles", "--size", f"256x256x{NZ + 8}"])]
     nrel = os.path.join(DATA, "nrel-nmc-electrode-segmented",
                         "nmc-1-cal_generatedCBD_bridge.tif")
@@ -69,6 +74,20 @@ def acquire(cli, work, src, seed):
     margin)."""
     d = os.path.join(work, f"s{seed}")
     subprocess.run(["rm", "-rf", d, d + "-r"], check=True)
+    if src[0] == "phantom":
+        # the quick phantom series (`cryofib phantom`), reconstructed as in
+        # the README's tour (destripe, normalise; cropped to the region
+        # every slice covers), its truth put on that grid exactly
+        # (`cryofib phantom --truth-for`, the recon's constant offset
+        # removed)
+        kind = ["--kind", src[1], "--seed", str(seed)]
+        run([cli, "phantom"] + kind + ["--out", d])
+        run([cli, "recon", "--input", d, "--out", d + "-r",
+             "--pixel-size-nm", "10", "--slice-nm", "10", "--destripe",
+             "--normalize", "--quiet"])
+        t = os.path.join(d + "-r", "truth.mrc")
+        run([cli, "phantom"] + kind + ["--truth-for", d + "-r", "--out", t])
+        return os.path.join(d + "-r", "volume.mrc"), fs.read_mrc(t), 0
     run([cli, "simulate"] + src + ["--out", d, "--seed", str(seed),
                                    "--slices", str(NZ), "--no-tilt",
                                    "--quiet"])
@@ -94,7 +113,7 @@ def write_labels(path, lab):
 
 
 def region(a, m):
-    return a[:, m:a.shape[1] - m, m:a.shape[2] - m]
+    return a[:, m:a.shape[1] - m, m:a.shape[2] - m] if m else a
 
 
 def dice_per_phase(seg, truth, phases):
@@ -180,10 +199,11 @@ def main():
                 keep[every // 2::every] = True
                 lab[~keep] = 0
             # leave the zero-filled border (no data) out of the training
-            lab[:, :tm, :] = 0
-            lab[:, -tm:, :] = 0
-            lab[:, :, :tm] = 0
-            lab[:, :, -tm:] = 0
+            if tm:
+                lab[:, :tm, :] = 0
+                lab[:, -tm:, :] = 0
+                lab[:, :, :tm] = 0
+                lab[:, :, -tm:] = 0
             lp = os.path.join(work, "train.mrc")
             write_labels(lp, lab)
             mp = os.path.join(work, f"model-{every}.json")

@@ -36,7 +36,10 @@ static void usage(void)
            "  --drift-px S      random-walk step sigma, px (default 0.6; 0 "
            "none)\n"
            "  --clean           no stripes, shading, intensity drift, "
-           "noise\n");
+           "noise\n"
+           "  --truth-for RECON_DIR  write instead the truth labels on the\n"
+           "                    grid of that reconstruction of this phantom\n"
+           "                    into --out FILE.mrc (same kind, seed, size)\n");
 }
 
 /* Every option but --out is the job's (fib_job_phantom_option()). */
@@ -46,7 +49,7 @@ static void usage(void)
 static const cli_opt lo[] = {
     A("out"), A("kind"), A("seed"), A("size"), A("drift-px"), A("bits"),
     A("pixel-nm"), A("slice-nm"), A("noise"), N("clean"),
-    N("shine-through"), N("no-cap")};
+    N("shine-through"), N("no-cap"), A("truth-for")};
 #undef A
 #undef N
 /* clang-format on */

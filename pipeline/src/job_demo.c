@@ -181,7 +181,7 @@ static fib_status stage_recon(demo_paths *d, const fib_job_env *env,
 }
 
 /* Dice of lithium in the label volume @p path (label @p li) against the
- * truth on the reconstruction's grid (fib__job_demo_truth_volume()). */
+ * truth on the reconstruction's grid (fib_job_phantom_truth_volume()). */
 static fib_status truth_dice(const demo_paths *d, const char *path, uint32_t li,
                              double *dice, double *fs, double *ft,
                              fib_error *err)
@@ -189,8 +189,8 @@ static fib_status truth_dice(const demo_paths *d, const char *path, uint32_t li,
     fib_volume s = {0}, t = {0};
     fib_status st = fib_fmt_volume_read(path, NULL, &s, NULL, err);
     if (!st)
-        st = fib__job_demo_truth_volume(&d->used, d->phantom, d->recon, s.nx,
-                                        s.ny, &t, err);
+        st = fib_job_phantom_truth_volume(&d->used, d->recon, s.nx, s.ny, &t,
+                                          err);
     if (!st && t.nz != s.nz)
         st = fib_error_set(err, FIB_EINVAL,
                            "demo: %s has %zu sections, the phantom %zu", path,
@@ -215,8 +215,8 @@ static fib_status twin_labels(const demo_paths *d, fib_error *err)
     fib_status st = fib_fmt_probe(d->twin_volume, NULL, &info, err);
     fib_volume t = {0};
     if (!st)
-        st = fib__job_demo_truth_volume(&d->twin_used, d->twin, d->twin_recon,
-                                        info.nx, info.ny, &t, err);
+        st = fib_job_phantom_truth_volume(&d->twin_used, d->twin_recon, info.nx,
+                                          info.ny, &t, err);
     if (st)
         return st;
     const size_t plane = t.nx * t.ny;

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "fib/formats.h"
-#include "fib/phantom.h"
 #include "job_demo_internal.h"
 
 /* Most rows read from a drift file: the phantom's most slices
@@ -121,99 +120,6 @@ fib_status fib__job_demo_drift_check(const char *dir, const fib_job_env *env,
     }
     free(buf);
     return FIB_OK;
-}
-
-/* The crop box (x, y) recon recorded in report.json ("box": [x, y, w,
- * h], in its first 8 KiB) of the recon folder @p recon; 0, 0 when
- * absent. */
-static void crop_offset(const char *recon, size_t *x0, size_t *y0)
-{
-    char p[4200], buf[8192];
-    *x0 = *y0 = 0;
-    FILE *f = fopen(join(p, sizeof p, recon, "report.json"), "r");
-    if (!f)
-        return;
-    const size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *b = strstr(buf, "\"box\": [");
-    size_t x = 0, y = 0;
-    if (b && sscanf(b, "\"box\": [ %zu , %zu", &x, &y) == 2) {
-        *x0 = x;
-        *y0 = y;
-    }
-}
-
-/* The constant offset c = mean over slices of (applied + true drift) of a
- * recon of a phantom series: recon's reference frame (the mean position
- * of the slices) shows structure point X at frame pixel X + c.  false when
- * the files do not match. */
-static bool frame_offset(const char *phantom_dir, const char *recon_dir,
-                         double c[2])
-{
-    double *buf = malloc(4 * MAX_ROWS * sizeof *buf);
-    if (!buf)
-        return false;
-    double *tx = buf, *ty = tx + MAX_ROWS, *ax = ty + MAX_ROWS,
-           *ay = ax + MAX_ROWS;
-    char p[4200];
-    const size_t nt = read_drift(
-        join(p, sizeof p, phantom_dir, "true_drift.csv"), tx, ty, MAX_ROWS);
-    const size_t na =
-        read_drift(join(p, sizeof p, recon_dir, "drift.csv"), ax, ay, MAX_ROWS);
-    c[0] = c[1] = 0;
-    for (size_t i = 0; nt && i < nt; i++) {
-        c[0] += ax[i] + tx[i];
-        c[1] += ay[i] + ty[i];
-    }
-    if (nt) {
-        c[0] /= (double)nt;
-        c[1] /= (double)nt;
-    }
-    free(buf);
-    return nt && nt == na;
-}
-
-fib_status fib__job_demo_truth_volume(const fib_phantom_params *pp,
-                                      const char *phantom_dir,
-                                      const char *recon_dir, size_t nx,
-                                      size_t ny, fib_volume *out,
-                                      fib_error *err)
-{
-    double c[2];
-    if (!frame_offset(phantom_dir, recon_dir, c))
-        return fib_error_set(err, FIB_EINVAL,
-                             "demo: %s/drift.csv does not match %s/"
-                             "true_drift.csv",
-                             recon_dir, phantom_dir);
-    size_t bx, by;
-    crop_offset(recon_dir, &bx, &by);
-    fib_phantom *ph = NULL;
-    fib_image lab = {0};
-    fib_status st = fib_phantom_create(pp, &ph, err);
-    const fib_phantom_params u = ph ? fib_phantom_get_params(ph) : *pp;
-    if (!st && (nx > u.nx || ny > u.ny))
-        st = fib_error_set(err, FIB_EINVAL,
-                           "demo: reconstruction %zu x %zu larger than the "
-                           "phantom %zu x %zu",
-                           nx, ny, u.nx, u.ny);
-    if (!st)
-        st = fib_image_init(&lab, FIB_PX_U8, u.nx, u.ny, err);
-    if (!st)
-        st = fib_volume_init(out, FIB_PX_U8, nx, ny, u.nz, err);
-    /* output pixel i is frame pixel i + box, which shows structure point
-     * i + box - c: the labels displaced by c - box */
-    for (size_t z = 0; !st && z < u.nz; z++) {
-        st = fib_phantom_labels_at(ph, z, c[0] - (double)bx, c[1] - (double)by,
-                                   &lab, err);
-        for (size_t y = 0; !st && y < ny; y++)
-            memcpy(fib_volume_at(out, 0, y, z), fib_image_row(&lab, y), nx);
-    }
-    fib_image_clear(&lab);
-    fib_phantom_destroy(ph);
-    if (st)
-        fib_volume_clear(out);
-    return st;
 }
 
 double fib__job_demo_dice(const fib_volume *seg, uint32_t seg_label,

@@ -9,6 +9,7 @@
 
 #include "fib/formats.h"
 #include "fib/job.h"
+#include "fib/job_simulate.h"
 #include "fib/report.h"
 
 typedef struct fib__series {
@@ -66,5 +67,12 @@ fib_status fib__series_end(fib__series *s, fib_status st, fib_error *err);
  * long): the name a run file gives the recon folder beside it. */
 void fib__series_dir_base(const char *dir, const char *fallback, char *buf,
                           size_t n);
+
+/* job_simulate_truth.c: `cryofib phantom --truth-for RECON_DIR`: the
+ * truth labels of p->phantom on the grid of that reconstruction into the
+ * label file @p out, through env's transaction or its own. */
+fib_status fib__job_phantom_truth(const fib_job_phantom_params *p,
+                                  const char *out, const fib_job_env *env,
+                                  fib_error *err);
 
 #endif /* FIB_JOB_SIMULATE_INTERNAL_H */

@@ -334,6 +334,8 @@ fib_status fib_job_phantom_option(fib_job_phantom_params *p, const char *name,
         pp->shine_through = true;
     else if (!strcmp(name, "no-cap"))
         pp->no_cap = true;
+    else if (!strcmp(name, "truth-for"))
+        p->truth_for = v; /* not copied: the caller keeps it */
     else
         return fib_error_set(err, FIB_ENOTFOUND, "phantom: no option --%s",
                              name);

@@ -86,6 +86,8 @@ static fib_status job_phantom_run(const fib_job_phantom_params *p,
     if (p->bits != 8 && p->bits != 16)
         return fib_error_set(err, FIB_EINVAL,
                              "phantom: bits must be 8 or 16 (got %d)", p->bits);
+    if (p->truth_for)
+        return fib__job_phantom_truth(p, out_dir, env, err);
     /* output folder: staged whole by the output transaction (fib/txn.h);
      * an earlier result there (fewer or more slices) is replaced as a
      * whole at the commit */

@@ -101,6 +101,11 @@ FIB_API FIB_NODISCARD fib_status fib_job_simulate(
 typedef struct fib_job_phantom_params {
     fib_phantom_params phantom; /**< the structure and its artifacts */
     int bits;                   /**< 8 or 16 bits per PNG pixel */
+    /** A `cryofib recon` output folder of this phantom's series: write,
+     *  instead of the series, the truth labels on that reconstruction's
+     *  grid (fib_job_phantom_truth_volume()) into the label file given as
+     *  the output (.mrc, .tif, .nrrd). */
+    const char *truth_for;
 } fib_job_phantom_params;
 
 /** The defaults of `cryofib phantom`: fib/phantom.h's, 16-bit slices. */
@@ -108,11 +113,28 @@ FIB_API void fib_job_phantom_params_init(fib_job_phantom_params *p);
 
 /** Set the parameter of the `cryofib phantom` option @p name ("kind",
  *  "seed", "size", "drift-px", "bits", "pixel-nm", "slice-nm", "noise",
- *  "clean", "shine-through", "no-cap") from @p value, with the command's
- *  ranges and messages.  Errors as fib_job_simulate_option(). */
+ *  "clean", "shine-through", "no-cap", "truth-for") from @p value, with the
+ * command's ranges and messages.  Errors as fib_job_simulate_option(). */
 FIB_API FIB_NODISCARD fib_status
 fib_job_phantom_option(fib_job_phantom_params *p, const char *name,
                        const char *value, fib_error *err);
+
+/**
+ * The truth labels of the phantom @p pp on the grid of its reconstruction
+ * in @p recon_dir (drift.csv: the applied shifts of every slice;
+ * report.json: the crop box), @p nx x @p ny (the volume's size) x the
+ * phantom's slices, into the new u8 volume @p out.  recon's frame is the
+ * slices' mean position: the constant c = mean(applied shift + true drift)
+ * is removed exactly (the labels are rasterised at that sub-pixel offset,
+ * fib_phantom_labels_at()), so what differs from the volume is the
+ * reconstruction's own per-slice error.  For reconstructions without a y
+ * stretch or z resampling (the phantom's PNG series has neither).
+ * Errors: FIB_EINVAL (a drift file of another slice count, sizes), the
+ * phantom's, FIB_ENOMEM.
+ */
+FIB_API FIB_NODISCARD fib_status fib_job_phantom_truth_volume(
+    const fib_phantom_params *pp, const char *recon_dir, size_t nx, size_t ny,
+    fib_volume *out, fib_error *err);
 
 /**
  * Write the phantom series of @p p into the folder @p out_dir:
@@ -120,6 +142,8 @@ fib_job_phantom_option(fib_job_phantom_params *p, const char *name,
  * phases, 3 protective cap), out_dir/true_drift.csv (slice,dx,dy: content
  * displacement, px; the correcting shift is its negative) and
  * out_dir/recon.cfg.  Says "cryofib phantom: ..." as FIB_JOB_RESULT.
+ * With p->truth_for set, @p out_dir is instead the label file of the
+ * truth on that reconstruction's grid (fib_job_phantom_truth_volume()).
  * @p used (may be NULL) receives the effective parameters (defaults
  * filled in).  Errors: as fib_phantom_create(), FIB_EINVAL (output
  * folder), FIB_EIO, FIB_ECANCELED.
