@@ -148,5 +148,36 @@ echo "$out" | grep -q 'bad.cfg:3: neighbors' && ok || bad "bad run file message:
 "$C" recon --input "$T/nothing" --out "$T/r6" >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "missing input not exit 2"
 "$C" recon --input "$T/ph" --out "$T/r7" --roi 0,0,500,10 >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "bad roi not exit 2"
 
+# the truth on the reconstruction's grid (`phantom --truth-for`): the
+# sizes of the volume, the labels of the phantom, and the phantom's own
+# labels shifted by recon's constant offset and crop box (integer offsets
+# here: no drift, so the offset is the box corner only)
+"$C" phantom --kind dendrites --out "$T/tp" --size 96x96x12 --seed 3 \
+    --drift-px 0 >/dev/null && ok || bad "phantom without drift"
+"$C" recon --input "$T/tp" --out "$T/tr" --pixel-size-nm 10 --slice-nm 10 \
+    --quiet >/dev/null 2>&1 && ok || bad "recon of the driftless phantom"
+"$C" phantom --kind dendrites --size 96x96x12 --seed 3 --drift-px 0 \
+    --truth-for "$T/tr" --out "$T/truth.mrc" >/dev/null && ok ||
+    bad "--truth-for"
+if [ $havepy -eq 1 ]; then
+  "$PY" - "$T" <<'PYEOF' && ok || bad "truth on the grid"
+import sys, json, re
+import numpy as np, mrcfile
+t = sys.argv[1]
+truth = mrcfile.open(t + '/truth.mrc').data
+vol = mrcfile.open(t + '/tr/volume.mrc').data
+lab = mrcfile.open(t + '/tp/labels.mrc').data
+assert truth.shape == vol.shape, (truth.shape, vol.shape)
+rep = open(t + '/tr/report.json').read()
+m = re.search(r'"box": \[\s*(\d+),\s*(\d+)', rep)
+x0, y0 = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+ny, nx = vol.shape[1:]
+ref = lab[:, y0:y0 + ny, x0:x0 + nx]
+assert (truth == ref).mean() > 0.999, (truth == ref).mean()
+PYEOF
+fi
+"$C" phantom --kind dendrites --size 96x96x12 --truth-for "$T/nothing" \
+    --out "$T/t2.mrc" >/dev/null 2>&1; [ $? -eq 2 ] && [ ! -e "$T/t2.mrc" ] &&
+  ok || bad "--truth-for without a recon not exit 2"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
