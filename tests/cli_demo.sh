@@ -29,11 +29,15 @@ read -r gx gy < <(sed -n 's/.*drift-free reconstruction) \([0-9.]*\) px (x) \([0
 awk -v a="${gx:-9}" -v b="${gy:-9}" 'BEGIN{exit !(a < 0.1 && b < 0.1)}' \
   && ok || bad "aligner error ${gx:-?} ${gy:-?} px"
 [ -s d/recon-still/drift.csv ] && ok || bad "missing d/recon-still/drift.csv"
-# Segmented lithium fraction within a factor 2 of the truth, Dice > 0.3.
+# Segmented lithium fraction within a factor 2 of the truth; the trained
+# classifier's Dice >= 0.8 (issue 19) and no lithium in the cap's grooves.
 read -r fs ft dice < <(sed -n 's/.*fraction \([0-9.]*\) segmented, \([0-9.]*\) true; Dice overlap \([0-9.]*\).*/\1 \2 \3/p' out.txt)
 awk -v s="${fs:-0}" -v t="${ft:-1}" -v d="${dice:-0}" \
-  'BEGIN{exit !(s > t/2 && s < 2*t && d > 0.3)}' \
+  'BEGIN{exit !(s > t/2 && s < 2*t && d >= 0.8)}' \
   && ok || bad "lithium fraction ${fs:-?} vs ${ft:-?}, dice ${dice:-?}"
+read -r capo capc < <(sed -n 's/.*grooves): multi-Otsu \([0-9]*\), trained classifier \([0-9]*\).*/\1 \2/p' out.txt)
+awk -v o="${capo:-0}" -v c="${capc:-999999}" 'BEGIN{exit !(c < 100 && o > 10 * c)}' \
+  && ok || bad "lithium in the cap rows: multi-Otsu ${capo:-?}, classifier ${capc:-?}"
 grep -q '"plans"' d/plan/plan.json && grep -q '"workflow"' d/plan/plan.json \
   && ok || bad "plan.json keys"
 echo "$pass passed, $failn failed"

@@ -3,7 +3,8 @@
  * temporary folder: every promised output exists and no staged temporary
  * is left; the accuracy it reports holds the limits of tests/cli_demo.sh
  * (drift error < 1 px, the aligner's own error < 0.1 px on both axes,
- * segmented lithium fraction within a factor 2 of the truth, Dice > 0.3);
+ * segmented lithium fraction within a factor 2 of the truth, the trained
+ * classifier's Dice >= 0.8 and above multi-Otsu's);
  * the numbers are cross-checked against sources the demo does not use for
  * them (the phantom engine's true drift, measure's report.json fraction)
  * and against the lines it said; a caller's transaction and an unusable
@@ -171,7 +172,10 @@ static void check_accuracy(const char *d, const fib_job_demo_result *r,
     const double fs = r->fraction_segmented, ft = r->fraction_true;
     ck_assert_msg(ft > 0 && fs > ft / 2 && fs < 2 * ft,
                   "lithium fraction %g segmented vs %g true", fs, ft);
-    ck_assert_msg(r->dice > 0.3 && r->dice <= 1, "Dice %g", r->dice);
+    /* the classifier trained on a twin of another seed finds the thin
+     * dendrites (issue 19: >= 0.80) and beats multi-Otsu */
+    ck_assert_msg(r->dice >= 0.8 && r->dice <= 1 && r->dice > r->dice_threshold,
+                  "Dice %g (multi-Otsu %g)", r->dice, r->dice_threshold);
     /* the measurement counted the same label 1 voxels of the same file */
     ck_assert_msg(fabs(report_fraction_1(d) - fs) <= 1e-9 * fs,
                   "report.json fraction %.10g vs %.10g", report_fraction_1(d),

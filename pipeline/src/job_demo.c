@@ -182,9 +182,28 @@ static fib_status stage_recon(demo_paths *d, const fib_job_env *env,
 
 /* Dice of lithium in the label volume @p path (label @p li) against the
  * truth on the reconstruction's grid (fib_job_phantom_truth_volume()). */
+/* Segmented lithium voxels (label @p li of @p s) in the rows of the
+ * protective cap (the truth's label 3 rows: its grooves, which global
+ * thresholds take for lithium). */
+static size_t cap_lithium(const fib_volume *s, uint32_t li, const fib_volume *t)
+{
+    const size_t plane = s->nx * s->ny;
+    size_t last = 0; /* rows 0..last - 1 hold the cap */
+    for (size_t i = 0; i < plane * s->nz; i++)
+        if (fib_volume_label_at(t, i) == 3) {
+            const size_t row = i % plane / s->nx + 1;
+            last = row > last ? row : last;
+        }
+    size_t n = 0;
+    for (size_t z = 0; z < s->nz; z++)
+        for (size_t i = 0; i < last * s->nx; i++)
+            n += fib_volume_label_at(s, z * plane + i) == li;
+    return n;
+}
+
 static fib_status truth_dice(const demo_paths *d, const char *path, uint32_t li,
                              double *dice, double *fs, double *ft,
-                             fib_error *err)
+                             size_t *in_cap, fib_error *err)
 {
     fib_volume s = {0}, t = {0};
     fib_status st = fib_fmt_volume_read(path, NULL, &s, NULL, err);
@@ -195,8 +214,10 @@ static fib_status truth_dice(const demo_paths *d, const char *path, uint32_t li,
         st = fib_error_set(err, FIB_EINVAL,
                            "demo: %s has %zu sections, the phantom %zu", path,
                            s.nz, t.nz);
-    if (!st)
+    if (!st) {
         *dice = fib__job_demo_dice(&s, li, &t, 1, fs, ft);
+        *in_cap = cap_lithium(&s, li, &t);
+    }
     if (!st && path == d->labels_otsu) { /* once: the truth beside them */
         memcpy(t.voxel_size_nm, s.voxel_size_nm, sizeof t.voxel_size_nm);
         st = fib_fmt_volume_write(d->truth, &t, NULL, err);
@@ -272,6 +293,7 @@ static fib_status stage_measure(demo_paths *d, const fib_job_env *env,
     fib_status st = make_dir(d->measure, err);
     if (st)
         return st;
+    size_t cap[2] = {0, 0}; /* lithium voxels in the cap rows */
     const fib_job_segment_params sp = {.method = FIB_JOB_SEGMENT_MULTI_OTSU,
                                        .classes = 3,
                                        .open_nm = 10,
@@ -281,7 +303,7 @@ static fib_status stage_measure(demo_paths *d, const fib_job_env *env,
     st = fib_job_segment(&sp, d->volume, d->labels_otsu, env, NULL, err);
     if (!st)
         st = truth_dice(d, d->labels_otsu, 1, &res->dice_threshold, NULL, NULL,
-                        err);
+                        &cap[0], err);
     if (!st)
         st = classifier(d, env, err);
     if (st)
@@ -301,7 +323,7 @@ static fib_status stage_measure(demo_paths *d, const fib_job_env *env,
     st = fib_job_measure(&mp, env, NULL, err);
     if (!st)
         st = truth_dice(d, d->labels, 1, &res->dice, &res->fraction_segmented,
-                        &res->fraction_true, err);
+                        &res->fraction_true, &cap[1], err);
     if (!st) {
         res->truth_checked = true;
         fib_job_say(env, FIB_JOB_RESULT,
@@ -310,6 +332,10 @@ static fib_status stage_measure(demo_paths *d, const fib_job_env *env,
                     "fraction %.4f segmented, %.4f true; Dice overlap %.2f",
                     res->dice_threshold, res->fraction_segmented,
                     res->fraction_true, res->dice);
+        fib_job_say(env, FIB_JOB_RESULT,
+                    "lithium voxels in the protective cap's rows (its "
+                    "grooves): multi-Otsu %zu, trained classifier %zu",
+                    cap[0], cap[1]);
     }
     return st;
 }
