@@ -74,6 +74,23 @@ static inline bool fib__n26_index(size_t x, size_t y, size_t z, size_t nx,
     return true;
 }
 
+/* fib_recon_watershed() with the EDT of @p mask (fib_recon_edt()) given. */
+fib_status fib__recon_watershed_edt(const fib_volume *mask,
+                                    const fib_volume *edt, double h_nm,
+                                    fib_volume *labels, size_t *n_labels,
+                                    fib_error *err);
+
+/* Packed offsets of the fib__n26 neighbours (same order) in an nx * ny
+ * grid, for voxels away from the border. */
+static inline void fib__n26_offsets(size_t nx, size_t ny, ptrdiff_t off[26])
+{
+    for (int k = 0; k < 26; k++)
+        off[k] = ((ptrdiff_t)fib__n26[k][2] * (ptrdiff_t)ny +
+                  (ptrdiff_t)fib__n26[k][1]) *
+                     (ptrdiff_t)nx +
+                 (ptrdiff_t)fib__n26[k][0];
+}
+
 /* Length in nm of the voxel step (dx, dy, dz) with spacing @p sp. */
 static inline double fib__step_len(const double sp[3], int dx, int dy, int dz)
 {

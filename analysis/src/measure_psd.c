@@ -552,11 +552,13 @@ static fib_status psd_flood(const float *edt, const uint8_t *mask,
                         : fib_error_set(err, FIB_ENOMEM, "recon: oom");
     size_t *head = NULL, *tail = NULL;
     uint32_t *q = NULL;
+    uint64_t *busy = NULL;
     if (st == FIB_OK) {
         head = malloc((nlev + 1) * sizeof *head);
         tail = malloc((nlev + 1) * sizeof *tail);
         q = malloc(n * sizeof *q);
-        if (!head || !tail || !q)
+        busy = calloc((n + 63) / 64, sizeof *busy);
+        if (!head || !tail || !q || !busy)
             st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
     }
     if (st == FIB_OK) {
@@ -566,15 +568,19 @@ static fib_status psd_flood(const float *edt, const uint8_t *mask,
             off += cnt[l];
         }
         ptrdiff_t cur = -1;
-        for (size_t i = 0; i < n; i++) /* outside: never flooded */
-            if (!mask[i])
-                lab[i] = UINT32_MAX;
+        /* bit i: voxel i outside or labelled (lab[i] != 0): the test of
+           the 26 neighbours stays in cache */
+        for (size_t i = 0; i < n; i++)
+            if (!mask[i] || lab[i])
+                busy[i >> 6] |= 1ull << (i & 63);
         for (size_t i = 0; i < n; i++)
             if (lab[i] && mask[i]) {
                 q[tail[lev[i]]++] = (uint32_t)i;
                 if ((ptrdiff_t)lev[i] > cur)
                     cur = (ptrdiff_t)lev[i];
             }
+        ptrdiff_t nbo[26];
+        fib__n26_offsets(nx, ny, nbo);
         while (cur >= 0) {
             if (head[cur] == tail[cur]) {
                 cur--;
@@ -582,9 +588,16 @@ static fib_status psd_flood(const float *edt, const uint8_t *mask,
             }
             const size_t i = q[head[cur]++];
             const size_t x = i % nx, y = (i / nx) % ny, z = i / (nx * ny);
+            const bool inner = x > 0 && y > 0 && z > 0 && x + 1 < nx &&
+                               y + 1 < ny && z + 1 < nz;
             for (int k = 0; k < 26; k++) {
                 size_t j;
-                if (fib__n26_index(x, y, z, nx, ny, nz, k, &j) && !lab[j]) {
+                if (inner)
+                    j = (size_t)((ptrdiff_t)i + nbo[k]);
+                else if (!fib__n26_index(x, y, z, nx, ny, nz, k, &j))
+                    continue;
+                if (!(busy[j >> 6] >> (j & 63) & 1)) {
+                    busy[j >> 6] |= 1ull << (j & 63);
                     lab[j] = lab[i];
                     q[tail[lev[j]]++] = (uint32_t)j;
                     if ((ptrdiff_t)lev[j] > cur)
@@ -593,9 +606,7 @@ static fib_status psd_flood(const float *edt, const uint8_t *mask,
             }
         }
     }
-    for (size_t i = 0; i < n; i++)
-        if (lab[i] == UINT32_MAX)
-            lab[i] = 0;
+    free(busy);
     free(lev);
     free(cnt);
     free(head);
@@ -633,9 +644,9 @@ static fib_status psd_split(const fib_volume *mask, double h_nm, fib_volume *ws,
 {
     fib_volume edt = {0};
     const size_t dims[3] = {mask->nx, mask->ny, mask->nz};
-    fib_status st = fib_recon_watershed(mask, h_nm, ws, nb, err);
+    fib_status st = fib_recon_edt(mask, &edt, err);
     if (st == FIB_OK)
-        st = fib_recon_edt(mask, &edt, err);
+        st = fib__recon_watershed_edt(mask, &edt, h_nm, ws, nb, err);
     if (st == FIB_OK)
         st = psd_markers(edt.data, ws->data, fib__vol_count(mask), *nb, err);
     if (st == FIB_OK)
