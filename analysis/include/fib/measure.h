@@ -212,6 +212,17 @@ typedef struct fib_tort_opts {
     bool jacobi;     /**< Jacobi preconditioner instead of multigrid */
     int threads;     /**< OpenMP threads; 0 = runtime default
                           (fib/threads.h; results do not depend on it) */
+    fib_volume *flux_map; /**< not NULL: set to a new owned F32 volume
+                               of the local flux magnitude |J| / J_mean
+                               on the percolating voxels (0 elsewhere):
+                               J per voxel = the mean of its two face
+                               flux densities per axis (walls 0, inlet
+                               and outlet faces half a voxel away),
+                               J_mean = the mean over the percolating
+                               voxels of the axial component (= F L /
+                               V_perc); 1 everywhere in straight
+                               channels, A1 / A2 in a constriction of
+                               area A2 of a channel of area A1 */
 } fib_tort_opts;
 
 typedef struct fib_tort_result {
