@@ -6,9 +6,11 @@
 #define _GNU_SOURCE
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "fib/formats.h"
 #include "fib/mesh_io.h"
 #include "job_measure_internal.h"
 
@@ -90,6 +92,62 @@ static void tort_solver(fib__measure *m, const bool axes[3],
     fib_fmt_json_end_object(j);
 }
 
+/* The flux map of phase @p phase along @p axis: the volume into the
+ * staged --flux-map file, its picture (with --pictures), and the report
+ * entry: the mean of |J| / J_mean over the phase voxels of each slice
+ * along the axis (the profile) and the largest value. */
+static fib_status flux_map_out(fib__measure *m, uint32_t phase, int axis,
+                               const fib_volume *fm, fib_error *err)
+{
+    fib_status st = fib_fmt_volume_write(m->s_flux, fm, NULL, err);
+    if (st == FIB_OK && m->p->pictures_dir)
+        st = fib__measure_flux_picture(m, phase, axis, fm, err);
+    if (st != FIB_OK)
+        return st;
+    const size_t d[3] = {fm->nx, fm->ny, fm->nz};
+    const float *f = fm->data;
+    double *sum = calloc(d[axis], sizeof *sum);
+    size_t *cnt = calloc(d[axis], sizeof *cnt);
+    if (!sum || !cnt) {
+        free(sum);
+        free(cnt);
+        return fib_error_set(err, FIB_ENOMEM, "measure: out of memory");
+    }
+    double fmax = 0;
+    for (size_t i = 0; i < d[0] * d[1] * d[2]; i++) {
+        if (fib_volume_label_at(&m->vol, i) != phase)
+            continue;
+        const size_t c[3] = {i % d[0], i / d[0] % d[1], i / (d[0] * d[1])};
+        sum[c[axis]] += (double)f[i];
+        cnt[c[axis]]++;
+        fmax = (double)f[i] > fmax ? (double)f[i] : fmax;
+    }
+    fib_fmt_json *j = m->j;
+    fib_fmt_json_key(j, "flux_map");
+    fib_fmt_json_begin_object(j);
+    fib_fmt_json_kv_string(
+        j, "method",
+        "local flux magnitude |J| / J_mean of the tortuosity solution: per "
+        "voxel the mean of its two face flux densities per axis, J_mean = "
+        "mean axial component over the percolating voxels (1 everywhere in "
+        "straight channels); 0 outside the percolating clusters");
+    fib_fmt_json_kv_int(j, "phase", phase);
+    fib_fmt_json_kv_string(j, "axis", fib__axis_name[axis]);
+    fib_fmt_json_kv_string(j, "file", m->p->flux_map_path);
+    fib_fmt_json_kv_number(j, "max", fmax);
+    fib_fmt_json_key(j, "slice_mean");
+    fib_fmt_json_begin_array(j);
+    for (size_t k = 0; k < d[axis]; k++)
+        fib_fmt_json_number(j, cnt[k] ? sum[k] / (double)cnt[k] : 0.0);
+    fib_fmt_json_end_array(j);
+    fib_fmt_json_end_object(j);
+    free(sum);
+    free(cnt);
+    FIB__SAY(m, "phase %u: flux map along %s, largest |J| / J_mean %.3g: %s",
+             phase, fib__axis_name[axis], fmax, m->p->flux_map_path);
+    return FIB_OK;
+}
+
 fib_status fib__measure_tortuosity(fib__measure *m, fib_error *err)
 {
     bool axes[3];
@@ -101,6 +159,12 @@ fib_status fib__measure_tortuosity(fib__measure *m, fib_error *err)
     fib_fmt_json *j = m->j;
     fib_tort_result res[FIB_JOB_MEASURE_MAX_PHASES][3];
     memset(res, 0, sizeof res);
+    /* the flux map: first phase, first axis (the battery axis first) */
+    const int fax = m->p->battery ? m->p->battery_axis
+                    : axes[0]     ? 0
+                    : axes[1]     ? 1
+                                  : 2;
+    fib_volume fm = {0};
     fib_fmt_json_key(j, "tortuosity");
     fib_fmt_json_begin_object(j);
     for (size_t p = 0; p < m->nphase; p++) {
@@ -110,7 +174,9 @@ fib_status fib__measure_tortuosity(fib__measure *m, fib_error *err)
         for (int a = 0; a < 3; a++) {
             if (!axes[a])
                 continue;
-            const fib_tort_opts to = {.rel_tol = m->p->tortuosity_tol};
+            const bool want = m->p->flux_map_path && p == 0 && a == fax;
+            const fib_tort_opts to = {.rel_tol = m->p->tortuosity_tol,
+                                      .flux_map = want ? &fm : NULL};
             fib_tort_result *r = &res[p][a];
             const fib_status st =
                 fib_recon_tortuosity(&m->mask, a, &to, r, m->prog, err);
@@ -129,7 +195,11 @@ fib_status fib__measure_tortuosity(fib__measure *m, fib_error *err)
     fib_fmt_json_end_object(j);
     tort_derived(m, axes, res);
     tort_solver(m, axes, res);
-    return FIB_OK;
+    fib_status st = FIB_OK;
+    if (m->p->flux_map_path)
+        st = flux_map_out(m, m->phases[0], fax, &fm, err);
+    fib_volume_clear(&fm);
+    return st;
 }
 
 fib_status fib__measure_skeleton(fib__measure *m, fib_error *err)
