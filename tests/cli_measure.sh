@@ -56,6 +56,31 @@ n = int.from_bytes(stl[80:84], 'little')
 assert len(stl) == 84 + 50 * n and n > 100, n
 PYEOF
 ok
+# --flux-map: a straight channel along z carries the mean flux (1)
+# everywhere, a ball beside it none (not percolating)
+"$PY" - "$T" <<'PYEOF'
+import sys, numpy as np, tifffile
+v = np.zeros((20, 16, 16), np.uint8)
+v[:, 2:6, 3:8] = 1
+z, y, x = np.mgrid[0:20, 0:16, 0:16]
+v[(x-11)**2 + (y-11)**2 + (z-10)**2 <= 9] = 1
+tifffile.imwrite(sys.argv[1] + '/ch.tif', v)
+PYEOF
+"$C" measure "$T/ch.tif" --phase 1 --tortuosity z --voxel-nm 4,4,6 \
+    --json "$T/f.json" --flux-map "$T/f.mrc" --tol 1e-9 -q >/dev/null \
+    || fail "measure --flux-map"
+"$PY" - "$T" <<'PYEOF' || fail "flux map contents"
+import json, sys, numpy as np
+t = sys.argv[1]
+r = json.load(open(t + '/f.json'))['flux_map']
+assert r['phase'] == 1 and r['axis'] == 'z', r
+raw = open(t + '/f.mrc', 'rb').read()
+f = np.frombuffer(raw[1024:], np.float32).reshape(20, 16, 16)
+assert np.abs(f[:, 2:6, 3:8] - 1).max() < 1e-5, f[:, 2:6, 3:8]
+assert (f[:, 8:, 8:] == 0).all()
+assert len(r['slice_mean']) == 20 and abs(r['slice_mean'][0] - 1) < 1e-5
+PYEOF
+ok
 "$C" segment "$T/grey.tif" --out "$T/ws.nrrd" --otsu --watershed=20 \
     --voxel-nm 10,10,10 | grep -q "watershed: 3 particles" \
     || fail "watershed splits the touching balls"
