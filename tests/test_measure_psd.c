@@ -253,6 +253,77 @@ START_TEST(test_intrusion_reference)
 }
 END_TEST
 
+/* Composite conductivity (issue 17 item 2): layers in series and in
+ * parallel against their closed forms (exact in this discretisation),
+ * one label of conductivity 1 against the tortuosity solver's D_eff / D,
+ * an insulating layer. */
+START_TEST(test_conductivity_laminates)
+{
+    const uint32_t lv[2] = {1, 2};
+    const double sg[2] = {1.0, 10.0};
+    fib_conductivity_result c;
+    /* series: z < 8 label 1, z >= 8 label 2, along z */
+    fib_volume v = mk(6, 5, 20, 1, 1);
+    v.voxel_size_nm[0] = 2;
+    v.voxel_size_nm[2] = 5;
+    for (size_t z = 8; z < 20; z++)
+        for (size_t y = 0; y < 5; y++)
+            for (size_t x = 0; x < 6; x++)
+                *at(&v, x, y, z) = 2;
+    ck_assert_int_eq(fib_recon_effective_conductivity(&v, lv, sg, 2, 2, 1e-12,
+                                                      &c, NULL, NULL),
+                     FIB_OK);
+    ck_assert(c.percolating && c.converged);
+    ck_assert_double_eq_tol(c.sigma_eff, 1.0 / (0.4 / 1.0 + 0.6 / 10.0), 1e-9);
+    /* the same layers along x are in parallel: f1 s1 + f2 s2 */
+    ck_assert_int_eq(fib_recon_effective_conductivity(&v, lv, sg, 2, 0, 1e-12,
+                                                      &c, NULL, NULL),
+                     FIB_OK);
+    ck_assert_double_eq_tol(c.sigma_eff, 0.4 * 1.0 + 0.6 * 10.0, 1e-9);
+    ck_assert_double_le(c.flux_mismatch, 1e-9);
+    /* an insulating layer (label 2 given conductivity 0) across z */
+    const double ins[2] = {1.0, 0.0};
+    ck_assert_int_eq(
+        fib_recon_effective_conductivity(&v, lv, ins, 2, 2, 0, &c, NULL, NULL),
+        FIB_OK);
+    ck_assert(!c.percolating);
+    ck_assert_double_eq(c.sigma_eff, 0);
+    /* along x only label 1 conducts: its fraction */
+    ck_assert_int_eq(
+        fib_recon_effective_conductivity(&v, lv, ins, 2, 0, 0, &c, NULL, NULL),
+        FIB_OK);
+    ck_assert_double_eq_tol(c.sigma_eff, 0.4, 1e-7);
+    fib_volume_clear(&v);
+    /* one label, conductivity 1: D_eff / D of the tortuosity solver on a
+       random pore space */
+    v = mk(18, 16, 14, 1, 1);
+    v.voxel_size_nm[1] = 2;
+    unsigned seed = 5;
+    for (size_t i = 0; i < 18 * 16 * 14; i++)
+        ((uint8_t *)v.data)[i] = rand_r(&seed) % 100 < 62;
+    const uint32_t one = 1;
+    const double s1 = 1.0;
+    ck_assert_int_eq(fib_recon_effective_conductivity(&v, &one, &s1, 1, 1,
+                                                      1e-12, &c, NULL, NULL),
+                     FIB_OK);
+    fib_tort_result tr;
+    const fib_tort_opts to = {.rel_tol = 1e-10};
+    ck_assert_int_eq(fib_recon_tortuosity(&v, 1, &to, &tr, NULL, NULL), FIB_OK);
+    ck_assert(tr.percolating && c.sigma_eff > 0.05);
+    ck_assert_uint_eq(c.unknowns, tr.unknowns);
+    ck_assert_double_eq_tol(c.sigma_eff, tr.d_eff_rel, 1e-6 * tr.d_eff_rel);
+    /* bad arguments */
+    ck_assert_int_eq(fib_recon_effective_conductivity(&v, &one, &s1, 1, 3, 0,
+                                                      &c, NULL, NULL),
+                     FIB_EINVAL);
+    const double neg = -1;
+    ck_assert_int_eq(fib_recon_effective_conductivity(&v, &one, &neg, 1, 0, 0,
+                                                      &c, NULL, NULL),
+                     FIB_EINVAL);
+    fib_volume_clear(&v);
+}
+END_TEST
+
 START_TEST(test_washburn)
 {
     /* -2 * 0.485 N/m * cos(140 deg) / 1 um = 0.74306 MPa */
@@ -433,6 +504,7 @@ int main(void)
     tcase_add_test(tc, test_intrusion_default_radii);
     tcase_add_test(tc, test_intrusion_reference);
     tcase_add_test(tc, test_washburn);
+    tcase_add_test(tc, test_conductivity_laminates);
     tcase_add_test(tc, test_particle_sizes_two_balls);
     tcase_add_test(tc, test_contact_boxes);
     tcase_add_test(tc, test_contact_ball_isotropic);
