@@ -81,6 +81,28 @@ assert (f[:, 8:, 8:] == 0).all()
 assert len(r['slice_mean']) == 20 and abs(r['slice_mean'][0] - 1) < 1e-5
 PYEOF
 ok
+# --conductivity: layers in series along z (labels 1 and 2, 8 and 12 of
+# 20 slices): 1 / sigma = 0.4 / 2 + 0.6 / 0.5; label 0 absent
+"$PY" - "$T" <<'PYEOF'
+import sys, numpy as np, tifffile
+v = np.ones((20, 6, 7), np.uint8)
+v[8:] = 2
+tifffile.imwrite(sys.argv[1] + '/lam.tif', v)
+PYEOF
+"$C" measure "$T/lam.tif" --conductivity 1=2,2=0.5 --voxel-nm 3,3,3 \
+    --json "$T/c.json" -q >/dev/null || fail "measure --conductivity"
+"$PY" - "$T" <<'PYEOF' || fail "conductivity contents"
+import json, sys
+r = json.load(open(sys.argv[1] + '/c.json'))['composite_conductivity']
+want = 1 / (0.4 / 2 + 0.6 / 0.5)
+assert abs(r['sigma_eff'] - want) < 1e-6 * want, (r, want)
+assert r['axis'] == 'z' and r['labels'] == [1, 2], r
+PYEOF
+ok
+"$C" measure "$T/lam.tif" --conductivity 1=2,2 --json "$T/c2.json" \
+    2>"$T/e"; [ $? = 2 ] && grep -q -- "--conductivity" "$T/e" \
+    && [ ! -e "$T/c2.json" ] || fail "bad --conductivity"
+ok
 "$C" segment "$T/grey.tif" --out "$T/ws.nrrd" --otsu --watershed=20 \
     --voxel-nm 10,10,10 | grep -q "watershed: 3 particles" \
     || fail "watershed splits the touching balls"

@@ -98,6 +98,16 @@ fib_status fib_job_measure_check(const fib_job_measure_params *p,
                                  "%s: --mesh must end in .stl or .ply",
                                  p->mesh_path);
     }
+    if (p->conductivity) {
+        uint32_t cl[FIB_CONDUCTIVITY_MAX_LABELS];
+        double cs[FIB_CONDUCTIVITY_MAX_LABELS];
+        if (!fib__measure_parse_conductivity(p->conductivity, cl, cs))
+            return fib_error_set(err, FIB_EINVAL,
+                                 "--conductivity expects LABEL=SIGMA[,...] "
+                                 "with 1 to %d labels and SIGMA >= 0 (got "
+                                 "'%s')",
+                                 FIB_CONDUCTIVITY_MAX_LABELS, p->conductivity);
+    }
     if (p->flux_map_path) {
         const char *dot = strrchr(p->flux_map_path, '.');
         if (!dot || (strcasecmp(dot, ".mrc") && strcasecmp(dot, ".tif") &&

@@ -60,6 +60,12 @@ typedef struct fib_job_measure_params {
                                     or with the coating the particle surface
                                     (PLY scalar coating_nm); NULL: none */
     const char *pictures_dir;  /**< PNG pictures folder (NULL: none) */
+    const char *conductivity;  /**< "L=S,L=S,...": effective conductivity
+                                    along battery_axis of the composite of
+                                    labels L with conductivities S >= 0
+                                    (any unit; other labels insulate);
+                                    fib_recon_effective_conductivity();
+                                    NULL: none */
     const char *flux_map_path; /**< local flux map (.mrc, .tif, .nrrd; F32
                                     |J| / J_mean, fib_tort_opts.flux_map)
                                     of the first measured phase along the
