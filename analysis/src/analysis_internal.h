@@ -74,6 +74,19 @@ static inline bool fib__n26_index(size_t x, size_t y, size_t z, size_t nx,
     return true;
 }
 
+/* The tortuosity solver's aggregation-multigrid W-cycle (tortuosity.c)
+ * for the voxels of the 6-connected clusters of @p mask touching both
+ * faces normal to @p axis (*nact of them, raster order), as a
+ * preconditioner z = M^-1 r of other symmetric operators on those voxels
+ * (the composite conductivity); with *nact 0 (nothing percolates) it
+ * must not be applied. */
+typedef struct fib__tort_pc fib__tort_pc;
+fib_status fib__tort_pc_create(const fib_volume *mask, int axis,
+                               fib__tort_pc **out, size_t *nact,
+                               fib_error *err);
+void fib__tort_pc_apply(fib__tort_pc *pc, const float *r, float *z);
+void fib__tort_pc_destroy(fib__tort_pc *pc);
+
 /* fib_recon_watershed() with the EDT of @p mask (fib_recon_edt()) given. */
 fib_status fib__recon_watershed_edt(const fib_volume *mask,
                                     const fib_volume *edt, double h_nm,

@@ -9,10 +9,13 @@
  * voxels of conductivities s_i, s_j the harmonic mean 2 s_i s_j / (s_i +
  * s_j) times A / d (two half-voxel resistors in series: exact for layers
  * in series), 2 s_i A / d at the inlet and outlet faces.  Solved by
- * Jacobi-preconditioned conjugate gradients in double on the voxels of
- * the 6-connected conducting clusters that touch both faces, every
- * reduction per z slice summed in order (results independent of the
- * thread count).
+ * conjugate gradients in double on the voxels of the 6-connected
+ * conducting clusters that touch both faces, preconditioned by the
+ * tortuosity solver's multigrid W-cycle for the same voxels with unit
+ * conductivity (tortuosity_mg.c: any symmetric positive definite
+ * preconditioner keeps CG exact; the conductivity contrast bounds the
+ * extra iterations), every reduction summed in a fixed order (results
+ * independent of the thread count).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -27,9 +30,10 @@ typedef struct cgrid {
     int axis;
     double g[3];      /* geometric factors A / d per axis */
     uint32_t *idx;    /* unknown of each voxel, UINT32_MAX: none */
-    const double *sv; /* conductivity of each voxel */
+    const float *sv;  /* conductivity of each voxel */
     double *part;     /* nz per-slice partial sums */
     uint32_t *vox;    /* voxel of each unknown */
+    fib__tort_pc *pc; /* the preconditioner */
 } cgrid;
 
 static double sum_parts(const cgrid *G)
@@ -59,7 +63,7 @@ static double capply(const cgrid *G, const double *p, double *q, double *diag)
             if (u == UINT32_MAX)
                 continue;
             const size_t c[3] = {i % nx, i / nx % ny, z};
-            const double si = G->sv[i];
+            const double si = (double)G->sv[i];
             double dg = 0, off = 0;
             for (int a = 0; a < 3; a++) {
                 for (int s = -1; s <= 1; s += 2) {
@@ -73,7 +77,7 @@ static double capply(const cgrid *G, const double *p, double *q, double *diag)
                     const uint32_t v = G->idx[j];
                     if (v == UINT32_MAX)
                         continue;
-                    const double gij = harm(si, G->sv[j]) * G->g[a];
+                    const double gij = harm(si, (double)G->sv[j]) * G->g[a];
                     dg += gij;
                     off += gij * p[v];
                 }
@@ -98,7 +102,7 @@ static void cflux(const cgrid *G, const double *x, double *b, double *fin,
     for (size_t u = 0; u < G->nact; u++) {
         const size_t i = G->vox[u];
         const size_t c[3] = {i % d[0], i / d[0] % d[1], i / (d[0] * d[1])};
-        const double gb = 2.0 * G->sv[i] * G->g[G->axis];
+        const double gb = 2.0 * (double)G->sv[i] * G->g[G->axis];
         if (b)
             b[u] = c[G->axis] == 0 ? gb : 0;
         if (x && c[G->axis] == 0)
@@ -115,7 +119,7 @@ static void cflux(const cgrid *G, const double *x, double *b, double *fin,
 /* Unknowns: conducting voxels of the 6-clusters touching both faces. */
 static fib_status cgrid_build(const fib_volume *labels, const uint32_t *values,
                               const double *sigma, size_t nv, cgrid *G,
-                              double *sv, fib_error *err)
+                              float *sv, fib_error *err)
 {
     const size_t n = G->n, d[3] = {G->nx, G->ny, G->nz};
     fib_volume mask = {0}, lab = {0};
@@ -128,11 +132,13 @@ static fib_status cgrid_build(const fib_volume *labels, const uint32_t *values,
         sv[i] = 0;
         for (size_t k = 0; k < nv; k++)
             if (values[k] == v)
-                sv[i] = sigma[k];
+                sv[i] = (float)sigma[k];
         m[i] = sv[i] > 0;
     }
-    size_t nl = 0;
-    st = fib_recon_label(&mask, 6, &lab, &nl, err);
+    size_t nl = 0, npc = 0;
+    st = fib__tort_pc_create(&mask, G->axis, &G->pc, &npc, err);
+    if (st == FIB_OK)
+        st = fib_recon_label(&mask, 6, &lab, &nl, err);
     fib_volume_clear(&mask);
     if (st)
         return st;
@@ -154,6 +160,12 @@ static fib_status cgrid_build(const fib_volume *labels, const uint32_t *values,
         G->idx[i] = l[i] && touch[l[i]] == 3 ? (uint32_t)k++ : UINT32_MAX;
     G->nact = k;
     free(touch);
+    if (k != npc) { /* the same voxels by definition */
+        fib_volume_clear(&lab);
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: conductivity grid mismatch (%zu vs %zu)",
+                             k, npc);
+    }
     fib_volume_clear(&lab);
     G->vox = malloc((k ? k : 1) * sizeof *G->vox);
     if (!G->vox)
@@ -164,7 +176,23 @@ static fib_status cgrid_build(const fib_volume *labels, const uint32_t *values,
     return FIB_OK;
 }
 
-/* Jacobi-PCG from the linear ramp until ||b - A x|| / ||b|| < tol. */
+/* z = M^-1 r through the float multigrid cycle; returns r . z. */
+static double cprecond(const cgrid *G, const double *r, double *z, float *rf,
+                       float *zf)
+{
+    const size_t m = G->nact;
+    for (size_t u = 0; u < m; u++)
+        rf[u] = (float)r[u];
+    fib__tort_pc_apply(G->pc, rf, zf);
+    double rz = 0;
+    for (size_t u = 0; u < m; u++) {
+        z[u] = (double)zf[u];
+        rz += r[u] * z[u];
+    }
+    return rz;
+}
+
+/* PCG from the linear ramp until ||b - A x|| / ||b|| < tol. */
 static fib_status csolve(const cgrid *G, double tol, size_t max_iter, double *x,
                          fib_conductivity_result *out,
                          const fib_progress *progress, fib_error *err)
@@ -174,9 +202,10 @@ static fib_status csolve(const cgrid *G, double tol, size_t max_iter, double *x,
                                                   : G->nz;
     double *b = malloc(m * sizeof *b), *r = malloc(m * sizeof *r);
     double *p = malloc(m * sizeof *p), *q = malloc(m * sizeof *q);
-    double *dg = malloc(m * sizeof *dg);
+    double *z = q; /* M^-1 r is needed only while A p is not */
+    float *rf = malloc(m * sizeof *rf), *zf = malloc(m * sizeof *zf);
     fib_status st = FIB_OK;
-    if (!b || !r || !p || !q || !dg) {
+    if (!b || !r || !p || !q || !rf || !zf) {
         st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
         goto done;
     }
@@ -187,7 +216,7 @@ static fib_status csolve(const cgrid *G, double tol, size_t max_iter, double *x,
         const size_t c[3] = {i % d[0], i / d[0] % d[1], i / (d[0] * d[1])};
         x[u] = 1.0 - ((double)c[G->axis] + 0.5) / (double)na;
     }
-    capply(G, x, q, dg);
+    capply(G, x, q, NULL);
     double bb = 0, rr = 0;
     for (size_t u = 0; u < m; u++) {
         r[u] = b[u] - q[u];
@@ -195,31 +224,35 @@ static fib_status csolve(const cgrid *G, double tol, size_t max_iter, double *x,
         rr += r[u] * r[u];
     }
     const double bn = sqrt(bb);
-    double rz = 0;
-    for (size_t u = 0; u < m; u++) {
-        p[u] = r[u] / dg[u];
-        rz += r[u] * p[u];
-    }
+    double rz = cprecond(G, r, z, rf, zf);
+    memcpy(p, z, m * sizeof *p);
     size_t it = 0;
     while (sqrt(rr) / bn >= tol && it < max_iter) {
         const double pq = capply(G, p, q, NULL);
         if (!(pq > 0))
             break;
         const double alpha = rz / pq;
-        double rz2 = 0;
         rr = 0;
         for (size_t u = 0; u < m; u++) {
             x[u] += alpha * p[u];
             r[u] -= alpha * q[u];
             rr += r[u] * r[u];
-            rz2 += r[u] * r[u] / dg[u];
         }
+        it++;
+        if (it % 20 == 0) { /* the true residual against drift */
+            capply(G, x, q, NULL);
+            rr = 0;
+            for (size_t u = 0; u < m; u++) {
+                r[u] = b[u] - q[u];
+                rr += r[u] * r[u];
+            }
+        }
+        const double rz2 = cprecond(G, r, z, rf, zf);
         const double beta = rz2 / rz;
         rz = rz2;
         for (size_t u = 0; u < m; u++)
-            p[u] = r[u] / dg[u] + beta * p[u];
-        it++;
-        if (it % 200 == 0 &&
+            p[u] = z[u] + beta * p[u];
+        if (it % 10 == 0 &&
             (st = fib_progress_report(progress, "conductivity", it, max_iter,
                                       err)) != FIB_OK)
             goto done;
@@ -242,7 +275,8 @@ done:
     free(r);
     free(p);
     free(q);
-    free(dg);
+    free(rf);
+    free(zf);
     return st;
 }
 
@@ -285,7 +319,8 @@ fib_status fib_recon_effective_conductivity(
                .axis = axis,
                .g = {sp[1] * sp[2] / sp[0], sp[0] * sp[2] / sp[1],
                      sp[0] * sp[1] / sp[2]}};
-    double *sv = malloc(G.n * sizeof *sv), *x = NULL;
+    float *sv = malloc(G.n * sizeof *sv);
+    double *x = NULL;
     G.idx = malloc(G.n * sizeof *G.idx);
     G.part = calloc(G.nz, sizeof *G.part);
     G.sv = sv;
@@ -300,7 +335,7 @@ fib_status fib_recon_effective_conductivity(
         if (!x)
             st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
         if (st == FIB_OK)
-            st = csolve(&G, rel_tol > 0 ? rel_tol : 1e-8, 100000, x, out,
+            st = csolve(&G, rel_tol > 0 ? rel_tol : 1e-8, 5000, x, out,
                         progress, err);
         if (st == FIB_OK || st == FIB_ENUMERIC) {
             cflux(&G, x, NULL, &out->flux_in, &out->flux_out);
@@ -325,5 +360,6 @@ fib_status fib_recon_effective_conductivity(
     free(G.idx);
     free(G.part);
     free(G.vox);
+    fib__tort_pc_destroy(G.pc);
     return st;
 }

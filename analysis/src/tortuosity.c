@@ -422,3 +422,69 @@ fib_status fib_recon_tortuosity(const fib_volume *mask, int axis,
     fib_threads_end(ts);
     return st;
 }
+
+/* ---- the multigrid preconditioner for other operators on the same
+ *      voxels (measure_conductivity.c; analysis_internal.h) ------------- */
+
+struct fib__tort_pc {
+    fib__tgrid G;
+    fib__mg *mg;
+};
+
+fib_status fib__tort_pc_create(const fib_volume *mask, int axis,
+                               fib__tort_pc **out, size_t *nact, fib_error *err)
+{
+    *out = NULL;
+    *nact = 0;
+    fib_status st = check_input(mask, axis, err);
+    if (st != FIB_OK)
+        return st;
+    fib__tort_pc *pc = calloc(1, sizeof *pc);
+    if (!pc)
+        return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    double sp[3];
+    fib__vol_spacing(mask, sp);
+    fib__tgrid *G = &pc->G;
+    *G = (fib__tgrid){.nx = mask->nx,
+                      .ny = mask->ny,
+                      .nz = mask->nz,
+                      .W = (mask->nx + 63) / 64,
+                      .axis = axis,
+                      .g = {sp[1] * sp[2] / sp[0], sp[0] * sp[2] / sp[1],
+                            sp[0] * sp[1] / sp[2]}};
+    G->gb = 2.0 * G->g[axis];
+    fib__tg_tables(G);
+    G->part = calloc(G->nz, sizeof *G->part);
+    if (!G->part)
+        st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    if (st == FIB_OK)
+        st = percolating_grid(mask, G, err);
+    if (st == FIB_OK && G->nact && !fib__tg_slabs(G))
+        st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    if (st == FIB_OK && G->nact)
+        st = fib__mg_create(G, &pc->mg, err);
+    if (st != FIB_OK) {
+        fib__tort_pc_destroy(pc);
+        return st;
+    }
+    *nact = G->nact;
+    *out = pc;
+    return FIB_OK;
+}
+
+void fib__tort_pc_apply(fib__tort_pc *pc, const float *r, float *z)
+{
+    fib__mg_apply(pc->mg, r, z);
+}
+
+void fib__tort_pc_destroy(fib__tort_pc *pc)
+{
+    if (!pc)
+        return;
+    free(pc->G.part);
+    free(pc->G.bits);
+    free(pc->G.wbase);
+    free(pc->G.slab);
+    fib__mg_destroy(pc->mg);
+    free(pc);
+}

@@ -198,7 +198,8 @@ static fib_status conductivity(fib__measure *m, fib_error *err)
         "steady conduction, potential 1/0 on the two faces normal to the "
         "axis, no flux on the sides, harmonic-mean face conductances between "
         "labels; sigma_eff = F L / A in the unit of the given "
-        "conductivities; Jacobi-PCG to relative residual 1e-8");
+        "conductivities; conjugate gradients preconditioned by the "
+        "tortuosity multigrid, to relative residual 1e-8");
     fib_fmt_json_kv_string(j, "axis", fib__axis_name[axis]);
     fib_fmt_json_key(j, "labels");
     fib_fmt_json_begin_array(j);
