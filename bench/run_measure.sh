@@ -11,6 +11,10 @@
 # into the existing results file in place of the previous one.
 # ONLY_TORT=1 runs only the tortuosity solves and replaces that section of
 # the results file, keeping the rest.
+# BATTERY_TIME=1 [BASELINE_CLI=/path/to/older/cryofib] times only the whole
+# `measure --battery` report on the 256^3 electrode (and the baseline
+# binary's, named BASELINE_NAME in the table, with the reports compared)
+# and replaces that section.
 # Writes bench/results/measure.md.  Needs /usr/bin/python3 with numpy,
 # scipy, scikit-image and tifffile, and ../shared/data.
 set -eu
@@ -97,6 +101,50 @@ run_tort() {
     awk '{s += $5; w += $12; c += $13; if ($6 > m) m = $6; v = $11} END {printf "| all three | | | %.1f s | %.1f s | %.1f s | %.1f MiB (max) | %.1f (max) | | | | |\n", s, w, c, m, m * 1048576 / v}' "$tmp/tort.txt"
     } >> "$1"
 }
+
+# The whole `measure --battery` report on the 256^3 electrode (issue 17:
+# under 60 s on this 2-core machine): wall, process CPU and peak RSS, and
+# the same for BASELINE_CLI (an older cryofib, optional) in the same run,
+# runs taken alternately; the reports must be identical.
+battery_time_md() {
+    f=$data/taufactor-electrode/electrode.tiff
+    echo
+    echo "## Whole \`measure --battery\` report, electrode 256^3 (three labels)"
+    echo
+    echo "\`cryofib measure electrode.tiff --phase 0 --phase 85 --phase 170 --battery --voxel-nm 20,20,20 --json R.json -q\`"
+    echo "(local thickness included); run $(date -u +%Y-%m-%dT%H:%MZ), OMP_NUM_THREADS=$OMP_NUM_THREADS,"
+    echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (shared machine)."
+    echo
+    echo "| binary | wall | process CPU | peak RSS | report |"
+    echo "|---|---|---|---|---|"
+    for who in new ${BASELINE_CLI:+old}; do
+        bin=$cli
+        [ "$who" = old ] && bin=$BASELINE_CLI
+        /usr/bin/time -f "%e %U %S %M" -o "$tmp/t_$who" "$bin" measure "$f" \
+            --phase 0 --phase 85 --phase 170 --battery --voxel-nm 20,20,20 \
+            --json "$tmp/b_$who.json" -q >/dev/null
+        grep -v '"input"' "$tmp/b_$who.json" > "$tmp/b_$who.cmp"
+    done
+    for who in new ${BASELINE_CLI:+old}; do
+        same=reference
+        [ "$who" = old ] && { cmp -s "$tmp/b_new.cmp" "$tmp/b_old.cmp" && same="identical" || same="DIFFERS"; }
+        awk -v w="$([ "$who" = old ] && echo "${BASELINE_NAME:-$BASELINE_CLI}" || echo "this build")" -v s="$same" \
+            '{printf "| %s | %.1f s | %.1f s | %.0f MiB | %s |\n", w, $1, $2 + $3, $4 / 1024, s}' "$tmp/t_$who"
+    done
+}
+if [ "${BATTERY_TIME:-0}" = 1 ]; then
+    cli=$build/cryofib
+    battery_time_md > "$tmp/bt.md"
+    if [ -f "$out" ]; then # replace the section, keep the rest
+        awk '/^## Whole `measure --battery` report/ {skip = 1; next}
+            skip && /^## / {skip = 0} !skip' "$out" | cat -s > "$tmp/rest.md"
+        cat "$tmp/rest.md" "$tmp/bt.md" > "$out"
+    else
+        cp "$tmp/bt.md" "$out"
+    fi
+    cat "$tmp/bt.md"
+    exit 0
+fi
 
 if [ "${ONLY_TORT:-0}" = 1 ]; then
     # regenerate only the tortuosity section (the last one) of $out

@@ -166,6 +166,8 @@ int cli_cmd_measure(int argc, char **argv)
         R("units", 'U'), S("json", 'j', &p.json_path),
         S("csv", 'c', &p.csv_path), S("mesh", 'm', &p.mesh_path),
         S("pictures", 'P', &p.pictures_dir), S("grey", 'G', &p.grey_path),
+        S("flux-map", 'F', &p.flux_map_path),
+        S("conductivity", 'D', &p.conductivity),
         R("substrate", 's'), R("coating", 'C'), R("connectivity", 'n'),
         R("smooth", 'S'), F("skeleton", 'k', &p.skeleton), R("tpb", 'B'),
         F("chords", 'L', &p.chords), R("two-point", 'W'),

@@ -56,6 +56,53 @@ n = int.from_bytes(stl[80:84], 'little')
 assert len(stl) == 84 + 50 * n and n > 100, n
 PYEOF
 ok
+# --flux-map: a straight channel along z carries the mean flux (1)
+# everywhere, a ball beside it none (not percolating)
+"$PY" - "$T" <<'PYEOF'
+import sys, numpy as np, tifffile
+v = np.zeros((20, 16, 16), np.uint8)
+v[:, 2:6, 3:8] = 1
+z, y, x = np.mgrid[0:20, 0:16, 0:16]
+v[(x-11)**2 + (y-11)**2 + (z-10)**2 <= 9] = 1
+tifffile.imwrite(sys.argv[1] + '/ch.tif', v)
+PYEOF
+"$C" measure "$T/ch.tif" --phase 1 --tortuosity z --voxel-nm 4,4,6 \
+    --json "$T/f.json" --flux-map "$T/f.mrc" --tol 1e-9 -q >/dev/null \
+    || fail "measure --flux-map"
+"$PY" - "$T" <<'PYEOF' || fail "flux map contents"
+import json, sys, numpy as np
+t = sys.argv[1]
+r = json.load(open(t + '/f.json'))['flux_map']
+assert r['phase'] == 1 and r['axis'] == 'z', r
+raw = open(t + '/f.mrc', 'rb').read()
+f = np.frombuffer(raw[1024:], np.float32).reshape(20, 16, 16)
+assert np.abs(f[:, 2:6, 3:8] - 1).max() < 1e-5, f[:, 2:6, 3:8]
+assert (f[:, 8:, 8:] == 0).all()
+assert len(r['slice_mean']) == 20 and abs(r['slice_mean'][0] - 1) < 1e-5
+PYEOF
+ok
+# --conductivity: layers in series along z (labels 1 and 2, 8 and 12 of
+# 20 slices): 1 / sigma = 0.4 / 2 + 0.6 / 0.5; label 0 absent
+"$PY" - "$T" <<'PYEOF'
+import sys, numpy as np, tifffile
+v = np.ones((20, 6, 7), np.uint8)
+v[8:] = 2
+tifffile.imwrite(sys.argv[1] + '/lam.tif', v)
+PYEOF
+"$C" measure "$T/lam.tif" --conductivity 1=2,2=0.5 --voxel-nm 3,3,3 \
+    --json "$T/c.json" -q >/dev/null || fail "measure --conductivity"
+"$PY" - "$T" <<'PYEOF' || fail "conductivity contents"
+import json, sys
+r = json.load(open(sys.argv[1] + '/c.json'))['composite_conductivity']
+want = 1 / (0.4 / 2 + 0.6 / 0.5)
+assert abs(r['sigma_eff'] - want) < 1e-6 * want, (r, want)
+assert r['axis'] == 'z' and r['labels'] == [1, 2], r
+PYEOF
+ok
+"$C" measure "$T/lam.tif" --conductivity 1=2,2 --json "$T/c2.json" \
+    2>"$T/e"; [ $? = 2 ] && grep -q -- "--conductivity" "$T/e" \
+    && [ ! -e "$T/c2.json" ] || fail "bad --conductivity"
+ok
 "$C" segment "$T/grey.tif" --out "$T/ws.nrrd" --otsu --watershed=20 \
     --voxel-nm 10,10,10 | grep -q "watershed: 3 particles" \
     || fail "watershed splits the touching balls"

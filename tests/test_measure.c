@@ -252,6 +252,83 @@ START_TEST(test_tort_block_channel_deadend)
 }
 END_TEST
 
+/* Mean of the flux map over the phase voxels of slice z. */
+static double flux_slice_mean(const fib_volume *v, const fib_volume *f,
+                              size_t z)
+{
+    double s = 0;
+    size_t c = 0;
+    for (size_t y = 0; y < v->ny; y++)
+        for (size_t x = 0; x < v->nx; x++)
+            if (u8((fib_volume *)v)[idx(v, x, y, z)]) {
+                s += (double)((const float *)f->data)[idx(v, x, y, z)];
+                c++;
+            }
+    return s / (double)c;
+}
+
+/* Local flux map (issue 17 item 3): straight channels carry the mean flux
+ * everywhere (1), a dead end none (0); a constriction of area A2 in a
+ * channel of area A1 carries A1 / A2 times the flux density of the wide
+ * part. */
+START_TEST(test_tort_flux_map)
+{
+    fib_volume v = mkvol(FIB_PX_U8, 12, 10, 16);
+    v.voxel_size_nm[0] = 2;
+    v.voxel_size_nm[1] = 1;
+    v.voxel_size_nm[2] = 5;
+    for (size_t z = 0; z < 16; z++) {
+        for (size_t y = 1; y < 3; y++) /* channel 3 x 2 */
+            for (size_t x = 1; x < 4; x++)
+                u8(&v)[idx(&v, x, y, z)] = 1;
+        for (size_t y = 5; y < 9; y++) /* channel 4 x 4 */
+            for (size_t x = 6; x < 10; x++)
+                u8(&v)[idx(&v, x, y, z)] = 1;
+    }
+    for (size_t z = 2; z < 14; z++) /* dead end: touches neither face */
+        u8(&v)[idx(&v, 11, 0, z)] = 1;
+    fib_volume f = {0};
+    fib_tort_result r;
+    fib_tort_opts o = {.rel_tol = 1e-9, .flux_map = &f};
+    ck_assert_int_eq(fib_recon_tortuosity(&v, 2, &o, &r, NULL, NULL), FIB_OK);
+    ck_assert_int_eq(f.type, FIB_PX_F32);
+    ck_assert_uint_eq(f.nx * f.ny * f.nz, 12 * 10 * 16);
+    const float *fl = f.data;
+    for (size_t z = 0; z < 16; z++)
+        for (size_t y = 0; y < 10; y++)
+            for (size_t x = 0; x < 12; x++) {
+                const size_t i = idx(&v, x, y, z);
+                const bool dead = x == 11 && y == 0;
+                if (u8(&v)[i] && !dead)
+                    ck_assert_double_eq_tol((double)fl[i], 1.0, 1e-6);
+                else
+                    ck_assert_double_eq((double)fl[i], 0);
+            }
+    fib_volume_clear(&f);
+    fib_volume_clear(&v);
+    /* constriction: 12 x 12 channel, 4 x 4 over z = 12..27 of 40 */
+    v = mkvol(FIB_PX_U8, 16, 16, 40);
+    for (size_t z = 0; z < 40; z++) {
+        const bool narrow = z >= 12 && z < 28;
+        const size_t lo = narrow ? 6 : 2, hi = narrow ? 10 : 14;
+        for (size_t y = lo; y < hi; y++)
+            for (size_t x = lo; x < hi; x++)
+                u8(&v)[idx(&v, x, y, z)] = 1;
+    }
+    ck_assert_int_eq(fib_recon_tortuosity(&v, 2, &o, &r, NULL, NULL), FIB_OK);
+    const double wide = flux_slice_mean(&v, &f, 1),
+                 mid = flux_slice_mean(&v, &f, 20);
+    ck_assert_double_eq_tol(mid / wide, 144.0 / 16.0, 0.03 * 9);
+    /* the normalisation: the mean axial flux over the voxels is 1, and
+       in the narrow part the flux is axial and uniform */
+    ck_assert_double_eq_tol(flux_slice_mean(&v, &f, 20),
+                            (double)((const float *)f.data)[idx(&v, 7, 7, 20)],
+                            1e-3);
+    fib_volume_clear(&f);
+    fib_volume_clear(&v);
+}
+END_TEST
+
 START_TEST(test_tort_staircase)
 {
     /* TauFactor test_solver_on_slanted_strip_of_ones: zeros(20, 21, 21),
@@ -1059,6 +1136,7 @@ int main(void)
     tcase_add_test(tc, test_mc_cube_phase);
     tcase_add_test(tc, test_tort_block_channel_deadend);
     tcase_add_test(tc, test_tort_staircase);
+    tcase_add_test(tc, test_tort_flux_map);
     tcase_add_test(tc, test_tort_random_reference);
     tcase_add_test(tc, test_label_connectivity);
     tcase_add_test(tc, test_label_flood_fill);

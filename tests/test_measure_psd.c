@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fib/measure.h"
+#include "fib/segment.h"
 #include "fib_test.h"
 
 static fib_volume mk(size_t nx, size_t ny, size_t nz, double vox_nm,
@@ -126,6 +127,198 @@ START_TEST(test_intrusion_default_radii)
                      FIB_EINVAL);
     const double bad[1] = {-1};
     ck_assert_int_eq(fib_recon_intrusion(&v, 0, 2, 1, bad, &r, NULL, NULL),
+                     FIB_EINVAL);
+    fib_volume_clear(&v);
+}
+END_TEST
+
+/* The definition written out (PoreSpy porosimetry, mode "dt", access
+ * limited; one brute-force dilation per radius): seeds of radius r =
+ * voxels with EDT >= r 6-connected through such voxels to an inlet
+ * voxel, intruded = voxels with a seed closer than r (squared distances
+ * are exact integers here: integer voxel sizes). */
+static void intrusion_reference(const fib_volume *v, uint8_t value, int axis,
+                                const fib_intrusion_result *r, double *frac)
+{
+    const size_t nx = v->nx, ny = v->ny, nz = v->nz, n = nx * ny * nz;
+    const double *sp = v->voxel_size_nm;
+    fib_volume mask = mk(nx, ny, nz, 1, 0), dist = {0};
+    memcpy(mask.voxel_size_nm, sp, sizeof mask.voxel_size_nm);
+    const uint8_t *lab = v->data;
+    uint8_t *m = mask.data, *seed = malloc(n), *done = calloc(n, 1);
+    size_t *queue = malloc(n * sizeof *queue), np = 0;
+    for (size_t i = 0; i < n; i++)
+        np += m[i] = lab[i] == value;
+    ck_assert_int_eq(fib_recon_edt(&mask, &dist, NULL), FIB_OK);
+    const float *d = dist.data;
+    const size_t dims[3] = {nx, ny, nz}, step[3] = {1, nx, nx * ny};
+    for (size_t k = 0; k < r->n_sizes; k++) {
+        const float rf = (float)r->radius_nm[k];
+        size_t head = 0, tail = 0;
+        memset(seed, 0, n);
+        for (size_t i = 0; i < n; i++) {
+            const size_t c[3] = {i % nx, i / nx % ny, i / (nx * ny)};
+            bool on = false;
+            for (int a = 0; a < 3; a++)
+                if (axis < 0 || a == axis)
+                    on |= c[a] == 0 || c[a] + 1 == dims[a];
+            if (on && m[i] && d[i] >= rf) {
+                seed[i] = 1;
+                queue[tail++] = i;
+            }
+        }
+        while (head < tail) {
+            const size_t i = queue[head++];
+            const size_t c[3] = {i % nx, i / nx % ny, i / (nx * ny)};
+            for (int a = 0; a < 3; a++)
+                for (int s = -1; s <= 1; s += 2) {
+                    if ((s < 0 && c[a] == 0) || (s > 0 && c[a] + 1 == dims[a]))
+                        continue;
+                    const size_t j = s < 0 ? i - step[a] : i + step[a];
+                    if (!seed[j] && m[j] && d[j] >= rf) {
+                        seed[j] = 1;
+                        queue[tail++] = j;
+                    }
+                }
+        }
+        const float r2 = (float)(r->radius_nm[k] * r->radius_nm[k]);
+        for (size_t t = 0; t < tail; t++) {
+            const size_t s = queue[t];
+            const ptrdiff_t c[3] = {(ptrdiff_t)(s % nx),
+                                    (ptrdiff_t)(s / nx % ny),
+                                    (ptrdiff_t)(s / (nx * ny))};
+            for (size_t i = 0; i < n; i++) {
+                const ptrdiff_t e[3] = {(ptrdiff_t)(i % nx) - c[0],
+                                        (ptrdiff_t)(i / nx % ny) - c[1],
+                                        (ptrdiff_t)(i / (nx * ny)) - c[2]};
+                double q = 0;
+                for (int a = 0; a < 3; a++)
+                    q += (double)(e[a] * e[a]) * sp[a] * sp[a];
+                if ((float)q < r2)
+                    done[i] = 1;
+            }
+        }
+        size_t cnt = 0;
+        for (size_t i = 0; i < n; i++)
+            cnt += done[i];
+        frac[k] = (double)cnt / (double)np;
+    }
+    fib_volume_clear(&mask);
+    fib_volume_clear(&dist);
+    free(seed);
+    free(done);
+    free(queue);
+}
+
+/* The one-pass intrusion equals the per-radius definition voxel count for
+ * voxel count on random pore spaces (overlapping balls of random radii
+ * in a solid block), anisotropic voxels, every inlet choice. */
+START_TEST(test_intrusion_reference)
+{
+    const double vox[2][3] = {{1, 1, 1}, {2, 3, 2}};
+    unsigned seed = 17;
+    for (int t = 0; t < 2; t++) {
+        fib_volume v = mk(22, 19, 17, 1, 1);
+        memcpy(v.voxel_size_nm, vox[t], sizeof v.voxel_size_nm);
+        for (int b = 0; b < 14; b++) {
+            const double c[3] = {rand_r(&seed) % 22, rand_r(&seed) % 19,
+                                 rand_r(&seed) % 17};
+            const double R = 1.5 + (rand_r(&seed) % 40) / 10.0;
+            for (size_t z = 0; z < 17; z++)
+                for (size_t y = 0; y < 19; y++)
+                    for (size_t x = 0; x < 22; x++) {
+                        const double dx = (double)x - c[0],
+                                     dy = (double)y - c[1],
+                                     dz = (double)z - c[2];
+                        if (dx * dx + dy * dy + dz * dz <= R * R)
+                            *at(&v, x, y, z) = 0;
+                    }
+        }
+        for (int axis = -1; axis < 3; axis++) {
+            fib_intrusion_result r;
+            ck_assert_int_eq(
+                fib_recon_intrusion(&v, 0, axis, 12, NULL, &r, NULL, NULL),
+                FIB_OK);
+            double ref[FIB_INTRUSION_MAX_SIZES];
+            intrusion_reference(&v, 0, axis, &r, ref);
+            bool some = false;
+            for (size_t k = 0; k < r.n_sizes; k++) {
+                ck_assert_double_eq(r.fraction[k], ref[k]);
+                some |= r.fraction[k] > 0 && r.fraction[k] < 1;
+            }
+            ck_assert(some); /* a curve, not a step at one end */
+        }
+        fib_volume_clear(&v);
+    }
+}
+END_TEST
+
+/* Composite conductivity (issue 17 item 2): layers in series and in
+ * parallel against their closed forms (exact in this discretisation),
+ * one label of conductivity 1 against the tortuosity solver's D_eff / D,
+ * an insulating layer. */
+START_TEST(test_conductivity_laminates)
+{
+    const uint32_t lv[2] = {1, 2};
+    const double sg[2] = {1.0, 10.0};
+    fib_conductivity_result c;
+    /* series: z < 8 label 1, z >= 8 label 2, along z */
+    fib_volume v = mk(6, 5, 20, 1, 1);
+    v.voxel_size_nm[0] = 2;
+    v.voxel_size_nm[2] = 5;
+    for (size_t z = 8; z < 20; z++)
+        for (size_t y = 0; y < 5; y++)
+            for (size_t x = 0; x < 6; x++)
+                *at(&v, x, y, z) = 2;
+    ck_assert_int_eq(fib_recon_effective_conductivity(&v, lv, sg, 2, 2, 1e-12,
+                                                      &c, NULL, NULL),
+                     FIB_OK);
+    ck_assert(c.percolating && c.converged);
+    ck_assert_double_eq_tol(c.sigma_eff, 1.0 / (0.4 / 1.0 + 0.6 / 10.0), 1e-9);
+    /* the same layers along x are in parallel: f1 s1 + f2 s2 */
+    ck_assert_int_eq(fib_recon_effective_conductivity(&v, lv, sg, 2, 0, 1e-12,
+                                                      &c, NULL, NULL),
+                     FIB_OK);
+    ck_assert_double_eq_tol(c.sigma_eff, 0.4 * 1.0 + 0.6 * 10.0, 1e-9);
+    ck_assert_double_le(c.flux_mismatch, 1e-9);
+    /* an insulating layer (label 2 given conductivity 0) across z */
+    const double ins[2] = {1.0, 0.0};
+    ck_assert_int_eq(
+        fib_recon_effective_conductivity(&v, lv, ins, 2, 2, 0, &c, NULL, NULL),
+        FIB_OK);
+    ck_assert(!c.percolating);
+    ck_assert_double_eq(c.sigma_eff, 0);
+    /* along x only label 1 conducts: its fraction */
+    ck_assert_int_eq(
+        fib_recon_effective_conductivity(&v, lv, ins, 2, 0, 0, &c, NULL, NULL),
+        FIB_OK);
+    ck_assert_double_eq_tol(c.sigma_eff, 0.4, 1e-7);
+    fib_volume_clear(&v);
+    /* one label, conductivity 1: D_eff / D of the tortuosity solver on a
+       random pore space */
+    v = mk(18, 16, 14, 1, 1);
+    v.voxel_size_nm[1] = 2;
+    unsigned seed = 5;
+    for (size_t i = 0; i < 18 * 16 * 14; i++)
+        ((uint8_t *)v.data)[i] = rand_r(&seed) % 100 < 62;
+    const uint32_t one = 1;
+    const double s1 = 1.0;
+    ck_assert_int_eq(fib_recon_effective_conductivity(&v, &one, &s1, 1, 1,
+                                                      1e-12, &c, NULL, NULL),
+                     FIB_OK);
+    fib_tort_result tr;
+    const fib_tort_opts to = {.rel_tol = 1e-10};
+    ck_assert_int_eq(fib_recon_tortuosity(&v, 1, &to, &tr, NULL, NULL), FIB_OK);
+    ck_assert(tr.percolating && c.sigma_eff > 0.05);
+    ck_assert_uint_eq(c.unknowns, tr.unknowns);
+    ck_assert_double_eq_tol(c.sigma_eff, tr.d_eff_rel, 1e-6 * tr.d_eff_rel);
+    /* bad arguments */
+    ck_assert_int_eq(fib_recon_effective_conductivity(&v, &one, &s1, 1, 3, 0,
+                                                      &c, NULL, NULL),
+                     FIB_EINVAL);
+    const double neg = -1;
+    ck_assert_int_eq(fib_recon_effective_conductivity(&v, &one, &neg, 1, 0, 0,
+                                                      &c, NULL, NULL),
                      FIB_EINVAL);
     fib_volume_clear(&v);
 }
@@ -309,7 +502,9 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_intrusion_throat);
     tcase_add_test(tc, test_intrusion_default_radii);
+    tcase_add_test(tc, test_intrusion_reference);
     tcase_add_test(tc, test_washburn);
+    tcase_add_test(tc, test_conductivity_laminates);
     tcase_add_test(tc, test_particle_sizes_two_balls);
     tcase_add_test(tc, test_contact_boxes);
     tcase_add_test(tc, test_contact_ball_isotropic);

@@ -74,6 +74,36 @@ static inline bool fib__n26_index(size_t x, size_t y, size_t z, size_t nx,
     return true;
 }
 
+/* The tortuosity solver's aggregation-multigrid W-cycle (tortuosity.c)
+ * for the voxels of the 6-connected clusters of @p mask touching both
+ * faces normal to @p axis (*nact of them, raster order), as a
+ * preconditioner z = M^-1 r of other symmetric operators on those voxels
+ * (the composite conductivity); with *nact 0 (nothing percolates) it
+ * must not be applied. */
+typedef struct fib__tort_pc fib__tort_pc;
+fib_status fib__tort_pc_create(const fib_volume *mask, int axis,
+                               fib__tort_pc **out, size_t *nact,
+                               fib_error *err);
+void fib__tort_pc_apply(fib__tort_pc *pc, const float *r, float *z);
+void fib__tort_pc_destroy(fib__tort_pc *pc);
+
+/* fib_recon_watershed() with the EDT of @p mask (fib_recon_edt()) given. */
+fib_status fib__recon_watershed_edt(const fib_volume *mask,
+                                    const fib_volume *edt, double h_nm,
+                                    fib_volume *labels, size_t *n_labels,
+                                    fib_error *err);
+
+/* Packed offsets of the fib__n26 neighbours (same order) in an nx * ny
+ * grid, for voxels away from the border. */
+static inline void fib__n26_offsets(size_t nx, size_t ny, ptrdiff_t off[26])
+{
+    for (int k = 0; k < 26; k++)
+        off[k] = ((ptrdiff_t)fib__n26[k][2] * (ptrdiff_t)ny +
+                  (ptrdiff_t)fib__n26[k][1]) *
+                     (ptrdiff_t)nx +
+                 (ptrdiff_t)fib__n26[k][0];
+}
+
 /* Length in nm of the voxel step (dx, dy, dz) with spacing @p sp. */
 static inline double fib__step_len(const double sp[3], int dx, int dy, int dz)
 {

@@ -71,40 +71,6 @@ static fib_status intrusion_radii(const double *radii_nm, size_t n, double rmax,
     return FIB_OK;
 }
 
-/* Seeds of radius @p r: voxels with dist >= r reached from an inlet
- * through such voxels (6-connected breadth-first search); seed[i] = 1.
- * @p queue: n entries. */
-static size_t intrusion_seeds(const float *dist, const uint8_t *inlet, double r,
-                              const size_t dims[3], uint8_t *seed,
-                              uint32_t *queue)
-{
-    const size_t nx = dims[0], ny = dims[1], nz = dims[2], n = nx * ny * nz;
-    const float rf = (float)r;
-    size_t head = 0, tail = 0;
-    memset(seed, 0, n);
-    for (size_t i = 0; i < n; i++)
-        if (inlet[i] && dist[i] >= rf) {
-            seed[i] = 1;
-            queue[tail++] = (uint32_t)i;
-        }
-    const size_t step[3] = {1, nx, nx * ny};
-    while (head < tail) {
-        const size_t i = queue[head++];
-        const size_t c[3] = {i % nx, (i / nx) % ny, i / (nx * ny)};
-        for (int a = 0; a < 3; a++)
-            for (int s = -1; s <= 1; s += 2) {
-                if ((s < 0 && c[a] == 0) || (s > 0 && c[a] + 1 == dims[a]))
-                    continue;
-                const size_t j = s < 0 ? i - step[a] : i + step[a];
-                if (!seed[j] && dist[j] >= rf) {
-                    seed[j] = 1;
-                    queue[tail++] = (uint32_t)j;
-                }
-            }
-    }
-    return tail;
-}
-
 /* Phase mask, its EDT (nm) and the inlet voxels. */
 static fib_status intrusion_setup(const fib_volume *labels, uint32_t value,
                                   int axis, fib_volume *mask, fib_volume *dist,
@@ -135,62 +101,273 @@ static fib_status intrusion_setup(const fib_volume *labels, uint32_t value,
     return fib_recon_edt(mask, dist, err);
 }
 
-/* Intruded voxels of one radius: closer than r to a seed; newly reached
- * ones get @p mark in @p res.  @p f: n floats of scratch. */
-static fib_status intrusion_paint(const uint8_t *seed, double r,
-                                  const size_t dims[3], const double sp[3],
-                                  float *f, uint8_t *res, uint8_t mark,
-                                  fib_error *err)
+enum { INTR_NONE = 255 };
+
+/* Access level of every voxel (Hildebrand & Rueegsegger's seeds of all
+ * radii in one pass): own[i] = first k with dist >= r_k (the voxel is a
+ * sphere centre from radius k on), acc[i] = the first k at which it is a
+ * seed, i.e. 6-connected to an inlet voxel through voxels with own <= k:
+ * the minimax path level, found by a breadth-first search per level whose
+ * frontier voxels of a later own level wait in that level's bucket
+ * (every voxel is queued once: the first level that reaches it is its
+ * level).  INTR_NONE: never a seed.  @p q: nphase + 1 entries, @p pend:
+ * the same. */
+static void intrusion_access(const uint8_t *own, const uint8_t *inlet,
+                             const size_t dims[3], size_t nlev, uint8_t *acc,
+                             uint32_t *q, uint32_t *pend)
 {
-    const size_t n = dims[0] * dims[1] * dims[2];
+    const size_t nx = dims[0], ny = dims[1], nz = dims[2], n = nx * ny * nz;
+    size_t off[FIB_INTRUSION_MAX_SIZES + 1] = {0};
+    size_t fill[FIB_INTRUSION_MAX_SIZES] = {0};
     for (size_t i = 0; i < n; i++)
-        f[i] = seed[i] ? 0.0f : INFINITY;
-    fib_status st = fib__edt_sq(f, dims[0], dims[1], dims[2], sp, err);
-    if (st)
-        return st;
-    const float r2 = (float)(r * r);
+        if (own[i] != INTR_NONE)
+            off[own[i] + 1]++;
+    for (size_t k = 0; k < nlev; k++)
+        off[k + 1] += off[k];
+    memset(acc, INTR_NONE, n);
     for (size_t i = 0; i < n; i++)
-        if (!res[i] && f[i] < r2)
-            res[i] = mark;
-    return FIB_OK;
+        if (inlet[i] && own[i] != INTR_NONE) {
+            acc[i] = own[i];
+            pend[off[own[i]] + fill[own[i]]++] = (uint32_t)i;
+        }
+    const size_t step[3] = {1, nx, nx * ny};
+    for (size_t k = 0; k < nlev; k++) {
+        size_t tail = fill[k], head = 0;
+        memcpy(q, pend + off[k], tail * sizeof *q);
+        while (head < tail) {
+            const size_t i = q[head++];
+            const size_t c[3] = {i % nx, (i / nx) % ny, i / (nx * ny)};
+            for (int a = 0; a < 3; a++)
+                for (int s = -1; s <= 1; s += 2) {
+                    if ((s < 0 && c[a] == 0) || (s > 0 && c[a] + 1 == dims[a]))
+                        continue;
+                    const size_t j = s < 0 ? i - step[a] : i + step[a];
+                    if (acc[j] != INTR_NONE || own[j] == INTR_NONE)
+                        continue;
+                    if (own[j] <= k) { /* reached at this level */
+                        acc[j] = (uint8_t)k;
+                        q[tail++] = (uint32_t)j;
+                    } else { /* waits for its own level */
+                        acc[j] = own[j];
+                        pend[off[own[j]] + fill[own[j]]++] = (uint32_t)j;
+                    }
+                }
+        }
+    }
 }
 
-/* The curve: for each radius, seeds and painting; res[i] = 1 + the index
- * of the radius that first reached voxel i. */
+/* Half extents of the ball of radius @p r in voxels, at most the volume. */
+static void ball_extent(double r, const double sp[3], const size_t dims[3],
+                        int rad[3])
+{
+    for (int a = 0; a < 3; a++) {
+        /* offsets beyond the volume never matter */
+        const double e = ceil(r / sp[a]);
+        rad[a] = e < (double)dims[a] ? (int)e : (int)dims[a];
+    }
+}
+
+/* The ball of radius r as x half-widths per (dy, dz) row: w[(dz + rz) *
+ * (2 ry + 1) + dy + ry] = the largest |dx| of the row inside, -1: none.
+ * "Inside" is the squared distance as fib__edt_sq() computes it (x, then
+ * y, then z pass, each sum rounded to float) below (float)(r * r), so that
+ * the ball is the set that an EDT of the seed would mark. */
+static void intrusion_ball(double r, const double sp[3], const size_t dims[3],
+                           int rad[3], int *w)
+{
+    ball_extent(r, sp, dims, rad);
+    const float r2 = (float)(r * r);
+    for (int dz = -rad[2]; dz <= rad[2]; dz++)
+        for (int dy = -rad[1]; dy <= rad[1]; dy++) {
+            int best = -1;
+            for (int dx = 0; dx <= rad[0]; dx++) {
+                const double tx = dx, ty = dy, tz = dz;
+                const float gx = (float)(sp[0] * sp[0] * tx * tx + 0.0);
+                const float gy = (float)(sp[1] * sp[1] * ty * ty + (double)gx);
+                const float gz = (float)(sp[2] * sp[2] * tz * tz + (double)gy);
+                if (!(gz < r2))
+                    break;
+                best = dx;
+            }
+            w[(dz + rad[2]) * (2 * rad[1] + 1) + dy + rad[1]] = best;
+        }
+}
+
+/* res[i] = min(res[i], k) on the ball of every voxel of @p list (the
+ * seeds of level k, raster order) in the z slab [z0, z1). */
+static void intrusion_paint(const uint32_t *list, size_t cnt, uint8_t k,
+                            const int rad[3], const int *w,
+                            const size_t dims[3], size_t z0, size_t z1,
+                            uint8_t *res)
+{
+    const size_t nx = dims[0], ny = dims[1], plane = nx * ny;
+    /* the seeds whose ball meets the slab: z in [z0 - rz, z1 + rz) */
+    const size_t zlo = z0 > (size_t)rad[2] ? z0 - (size_t)rad[2] : 0;
+    size_t lo = 0, hi = cnt;
+    while (lo < hi) {
+        const size_t mid = (lo + hi) / 2;
+        if (list[mid] / plane < zlo)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const ptrdiff_t wy = 2 * rad[1] + 1;
+    for (size_t t = lo; t < cnt; t++) {
+        const size_t i = list[t];
+        const ptrdiff_t x = (ptrdiff_t)(i % nx), y = (ptrdiff_t)(i / nx % ny),
+                        z = (ptrdiff_t)(i / plane);
+        if (z - rad[2] >= (ptrdiff_t)z1)
+            break;
+        ptrdiff_t za = z - rad[2], zb = z + rad[2];
+        if (za < (ptrdiff_t)z0)
+            za = (ptrdiff_t)z0;
+        if (zb >= (ptrdiff_t)z1)
+            zb = (ptrdiff_t)z1 - 1;
+        ptrdiff_t ya = y - rad[1], yb = y + rad[1];
+        if (ya < 0)
+            ya = 0;
+        if (yb >= (ptrdiff_t)ny)
+            yb = (ptrdiff_t)ny - 1;
+        for (ptrdiff_t zz = za; zz <= zb; zz++) {
+            const int *wr = w + (zz - z + rad[2]) * wy + rad[1] - y;
+            for (ptrdiff_t yy = ya; yy <= yb; yy++) {
+                const ptrdiff_t h = wr[yy];
+                if (h < 0)
+                    continue;
+                const ptrdiff_t xa = x - h < 0 ? 0 : x - h;
+                const ptrdiff_t xb =
+                    x + h >= (ptrdiff_t)nx ? (ptrdiff_t)nx - 1 : x + h;
+                uint8_t *row = res + ((size_t)zz * ny + (size_t)yy) * nx;
+                for (ptrdiff_t xx = xa; xx <= xb; xx++)
+                    row[xx] = row[xx] < k ? row[xx] : k;
+            }
+        }
+    }
+}
+
+/* The curve in one pass over the levels.  PoreSpy's definition (one EDT
+ * per radius): intruded at level k = voxels closer than r_k to S_k, the
+ * seeds of level k (acc <= k).  Equivalently res[i] = the smallest acc[s]
+ * over the seeds s whose own ball B(s, r_acc[s]) holds i (a seed of an
+ * earlier level has a larger ball, which holds its ball of r_k), and only
+ * the balls of seeds with a 6-neighbour of a later level (or none) are
+ * needed: the seed of S_k nearest to a voxel outside S_k has such a
+ * neighbour (a step along the largest offset towards the voxel brings
+ * any other seed closer, in the EDT's arithmetic too), and that
+ * neighbour is not in S_k.  Seeds themselves get their own level.
+ * Exact (the same voxels as the per-radius EDTs); the painting is split
+ * into z slabs (one writer per voxel; min does not depend on the order). */
 static fib_status intrusion_curve(const float *dist, const uint8_t *inlet,
                                   const size_t dims[3], const double sp[3],
                                   fib_intrusion_result *out,
                                   const fib_progress *progress, fib_error *err)
 {
-    const size_t n = dims[0] * dims[1] * dims[2];
-    uint8_t *seed = malloc(n), *res = calloc(n, 1);
-    uint32_t *queue = malloc(n * sizeof *queue);
-    float *f = malloc(n * sizeof *f);
+    const size_t nx = dims[0], ny = dims[1], nz = dims[2], n = nx * ny * nz;
+    const size_t nlev = out->n_sizes, np = out->phase_voxels;
+    uint8_t *own = malloc(n), *acc = malloc(n);
+    uint32_t *q = malloc((np + 1) * sizeof *q);
+    uint32_t *pend = malloc((np + 1) * sizeof *pend);
+    int *w = NULL;
     fib_status st = FIB_OK;
-    if (!seed || !res || !queue || !f)
+    if (!own || !acc || !q || !pend)
         st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
-    size_t reached = 0;
-    for (size_t k = 0; st == FIB_OK && k < out->n_sizes; k++) {
-        st = fib_progress_report(progress, "intrusion", k, out->n_sizes, err);
-        if (st == FIB_OK &&
-            intrusion_seeds(dist, inlet, out->radius_nm[k], dims, seed, queue))
-            st = intrusion_paint(seed, out->radius_nm[k], dims, sp, f, res,
-                                 (uint8_t)(k + 1), err);
-        if (st == FIB_OK) {
-            for (size_t i = 0; i < n; i++)
-                reached += res[i] == k + 1;
-            out->fraction[k] = out->phase_voxels
-                                   ? (double)reached / (double)out->phase_voxels
-                                   : (double)NAN;
+    float rf[FIB_INTRUSION_MAX_SIZES];
+    int maxr = 1;
+    for (size_t k = 0; k < nlev; k++) {
+        rf[k] = (float)out->radius_nm[k];
+        int rad[3];
+        ball_extent(out->radius_nm[k], sp, dims, rad);
+        for (int a = 1; a < 3; a++)
+            maxr = rad[a] > maxr ? rad[a] : maxr;
+    }
+    if (st == FIB_OK)
+        st = fib_progress_report(progress, "intrusion", 0, 3, err);
+    if (st == FIB_OK) {
+        /* own level: radii descend, so the first k with dist >= r_k */
+        for (size_t i = 0; i < n; i++) {
+            uint8_t l = INTR_NONE;
+            if (!(dist[i] < rf[nlev - 1])) {
+                size_t lo = 0, hi = nlev - 1; /* dist >= rf[hi] */
+                while (lo < hi) {
+                    const size_t mid = (lo + hi) / 2;
+                    if (dist[i] >= rf[mid])
+                        hi = mid;
+                    else
+                        lo = mid + 1;
+                }
+                l = (uint8_t)lo;
+            }
+            own[i] = l;
+        }
+        intrusion_access(own, inlet, dims, nlev, acc, q, pend);
+        st = fib_progress_report(progress, "intrusion", 1, 3, err);
+    }
+    /* boundary seeds by level (counting sort, raster order kept) */
+    size_t off[FIB_INTRUSION_MAX_SIZES + 1] = {0};
+    if (st == FIB_OK) {
+        const size_t step[3] = {1, nx, nx * ny};
+        uint8_t *isb = own; /* own is no longer needed */
+        for (size_t i = 0; i < n; i++) {
+            const uint8_t l = acc[i];
+            bool b = false;
+            if (l != INTR_NONE) {
+                const size_t c[3] = {i % nx, (i / nx) % ny, i / (nx * ny)};
+                for (int a = 0; a < 3 && !b; a++) {
+                    b |= c[a] > 0 && acc[i - step[a]] > l;
+                    b |= c[a] + 1 < dims[a] && acc[i + step[a]] > l;
+                }
+            }
+            isb[i] = b;
+            if (b)
+                off[l + 1]++;
+        }
+        for (size_t k = 0; k < nlev; k++)
+            off[k + 1] += off[k];
+        size_t fill[FIB_INTRUSION_MAX_SIZES] = {0};
+        for (size_t i = 0; i < n; i++)
+            if (isb[i])
+                q[off[acc[i]] + fill[acc[i]]++] = (uint32_t)i;
+        const size_t wn = (size_t)(2 * maxr + 1) * (size_t)(2 * maxr + 1);
+        w = malloc(nlev * wn * sizeof *w);
+        if (!w)
+            st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    }
+    if (st == FIB_OK) {
+        const size_t wn = (size_t)(2 * maxr + 1) * (size_t)(2 * maxr + 1);
+        int rad[FIB_INTRUSION_MAX_SIZES][3];
+        for (size_t k = 0; k < nlev; k++)
+            intrusion_ball(out->radius_nm[k], sp, dims, rad[k], w + k * wn);
+        uint8_t *res = acc; /* seeds: their own level */
+        enum { SLAB = 4 };
+        const ptrdiff_t nslab = (ptrdiff_t)((nz + SLAB - 1) / SLAB);
+#pragma omp parallel for schedule(dynamic, 1)
+        for (ptrdiff_t s = 0; s < nslab; s++) {
+            const size_t z0 = (size_t)s * SLAB;
+            const size_t z1 = z0 + SLAB < nz ? z0 + SLAB : nz;
+            for (size_t k = 0; k < nlev; k++)
+                intrusion_paint(q + off[k], off[k + 1] - off[k], (uint8_t)k,
+                                rad[k], w + k * wn, dims, z0, z1, res);
+        }
+        st = fib_progress_report(progress, "intrusion", 2, 3, err);
+    }
+    if (st == FIB_OK) {
+        size_t cnt[FIB_INTRUSION_MAX_SIZES] = {0}, reached = 0;
+        for (size_t i = 0; i < n; i++)
+            if (acc[i] != INTR_NONE)
+                cnt[acc[i]]++;
+        for (size_t k = 0; k < nlev; k++) {
+            reached += cnt[k];
+            out->fraction[k] = np ? (double)reached / (double)np : (double)NAN;
             out->pressure_MPa[k] =
                 fib_recon_washburn_pressure_MPa(out->radius_nm[k]);
         }
+        out->intruded_voxels = reached;
     }
-    out->intruded_voxels = reached;
-    free(seed);
-    free(res);
-    free(queue);
-    free(f);
+    free(own);
+    free(acc);
+    free(q);
+    free(pend);
+    free(w);
     return st;
 }
 
@@ -375,11 +552,13 @@ static fib_status psd_flood(const float *edt, const uint8_t *mask,
                         : fib_error_set(err, FIB_ENOMEM, "recon: oom");
     size_t *head = NULL, *tail = NULL;
     uint32_t *q = NULL;
+    uint64_t *busy = NULL;
     if (st == FIB_OK) {
         head = malloc((nlev + 1) * sizeof *head);
         tail = malloc((nlev + 1) * sizeof *tail);
         q = malloc(n * sizeof *q);
-        if (!head || !tail || !q)
+        busy = calloc((n + 63) / 64, sizeof *busy);
+        if (!head || !tail || !q || !busy)
             st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
     }
     if (st == FIB_OK) {
@@ -389,15 +568,19 @@ static fib_status psd_flood(const float *edt, const uint8_t *mask,
             off += cnt[l];
         }
         ptrdiff_t cur = -1;
-        for (size_t i = 0; i < n; i++) /* outside: never flooded */
-            if (!mask[i])
-                lab[i] = UINT32_MAX;
+        /* bit i: voxel i outside or labelled (lab[i] != 0): the test of
+           the 26 neighbours stays in cache */
+        for (size_t i = 0; i < n; i++)
+            if (!mask[i] || lab[i])
+                busy[i >> 6] |= 1ull << (i & 63);
         for (size_t i = 0; i < n; i++)
             if (lab[i] && mask[i]) {
                 q[tail[lev[i]]++] = (uint32_t)i;
                 if ((ptrdiff_t)lev[i] > cur)
                     cur = (ptrdiff_t)lev[i];
             }
+        ptrdiff_t nbo[26];
+        fib__n26_offsets(nx, ny, nbo);
         while (cur >= 0) {
             if (head[cur] == tail[cur]) {
                 cur--;
@@ -405,9 +588,16 @@ static fib_status psd_flood(const float *edt, const uint8_t *mask,
             }
             const size_t i = q[head[cur]++];
             const size_t x = i % nx, y = (i / nx) % ny, z = i / (nx * ny);
+            const bool inner = x > 0 && y > 0 && z > 0 && x + 1 < nx &&
+                               y + 1 < ny && z + 1 < nz;
             for (int k = 0; k < 26; k++) {
                 size_t j;
-                if (fib__n26_index(x, y, z, nx, ny, nz, k, &j) && !lab[j]) {
+                if (inner)
+                    j = (size_t)((ptrdiff_t)i + nbo[k]);
+                else if (!fib__n26_index(x, y, z, nx, ny, nz, k, &j))
+                    continue;
+                if (!(busy[j >> 6] >> (j & 63) & 1)) {
+                    busy[j >> 6] |= 1ull << (j & 63);
                     lab[j] = lab[i];
                     q[tail[lev[j]]++] = (uint32_t)j;
                     if ((ptrdiff_t)lev[j] > cur)
@@ -416,9 +606,7 @@ static fib_status psd_flood(const float *edt, const uint8_t *mask,
             }
         }
     }
-    for (size_t i = 0; i < n; i++)
-        if (lab[i] == UINT32_MAX)
-            lab[i] = 0;
+    free(busy);
     free(lev);
     free(cnt);
     free(head);
@@ -456,9 +644,9 @@ static fib_status psd_split(const fib_volume *mask, double h_nm, fib_volume *ws,
 {
     fib_volume edt = {0};
     const size_t dims[3] = {mask->nx, mask->ny, mask->nz};
-    fib_status st = fib_recon_watershed(mask, h_nm, ws, nb, err);
+    fib_status st = fib_recon_edt(mask, &edt, err);
     if (st == FIB_OK)
-        st = fib_recon_edt(mask, &edt, err);
+        st = fib__recon_watershed_edt(mask, &edt, h_nm, ws, nb, err);
     if (st == FIB_OK)
         st = psd_markers(edt.data, ws->data, fib__vol_count(mask), *nb, err);
     if (st == FIB_OK)

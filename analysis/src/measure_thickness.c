@@ -17,16 +17,14 @@ typedef struct ridge {
     uint32_t x, y, z;
 } ridge;
 
-static int ridge_cmp(const void *a, const void *b)
+static inline double dmax(double a, double b)
 {
-    const ridge *p = a, *q = b;
-    if (p->r != q->r)
-        return p->r > q->r ? -1 : 1;
-    if (p->z != q->z)
-        return p->z < q->z ? -1 : 1;
-    if (p->y != q->y)
-        return p->y < q->y ? -1 : 1;
-    return p->x < q->x ? -1 : (p->x > q->x);
+    return a > b ? a : b;
+}
+
+static inline double dmin(double a, double b)
+{
+    return a < b ? a : b;
 }
 
 /* Ridge of the distance map: the phase voxels whose inscribed ball (radius
@@ -42,21 +40,31 @@ static fib_status ridge_list(const uint8_t *m, const float *d,
     *nr_out = 0;
     if (!rl)
         return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    double step[26];
+    ptrdiff_t off[26];
+    for (int k = 0; k < 26; k++)
+        step[k] =
+            fib__step_len(sp, fib__n26[k][0], fib__n26[k][1], fib__n26[k][2]);
+    fib__n26_offsets(nx, ny, off);
     for (size_t z = 0; z < nz; z++)
         for (size_t y = 0; y < ny; y++)
             for (size_t x = 0; x < nx; x++) {
                 size_t i = (z * ny + y) * nx + x;
                 if (!m[i])
                     continue;
+                const bool inner = x > 0 && y > 0 && z > 0 && x + 1 < nx &&
+                                   y + 1 < ny && z + 1 < nz;
                 double r = (double)d[i];
                 bool covered = false;
                 for (int k = 0; k < 26; k++) {
                     size_t j;
-                    if (!fib__n26_index(x, y, z, nx, ny, nz, k, &j) || !m[j])
+                    if (inner)
+                        j = (size_t)((ptrdiff_t)i + off[k]);
+                    else if (!fib__n26_index(x, y, z, nx, ny, nz, k, &j))
                         continue;
-                    double step = fib__step_len(sp, fib__n26[k][0],
-                                                fib__n26[k][1], fib__n26[k][2]);
-                    if ((double)d[j] - step >= r) {
+                    if (!m[j])
+                        continue;
+                    if ((double)d[j] - step[k] >= r) {
                         covered = true;
                         break;
                     }
@@ -84,54 +92,70 @@ static fib_status ridge_list(const uint8_t *m, const float *d,
     return FIB_OK;
 }
 
-/* Paint the balls of the sorted ridge list (largest first) into the z
- * slab [z0, z1) of @p t: each voxel keeps the largest diameter covering
- * it. */
+/* Paint the balls of the ridge list (raster order of the centres) into
+ * the z slab [z0, z1) of @p t: each voxel keeps the largest diameter
+ * covering it (a maximum: the order of the balls does not matter).
+ * @p rzmax: the largest ball half-extent along z in voxels.  Inside the
+ * ball: dx^2 + dy^2 + dz^2 < r^2 (nm, double), which is a run of x
+ * symmetric about the centre in each row (dx^2 grows with abs(x - cx)):
+ * its half-width from the square root, then checked with that exact test
+ * at both ends. */
 static void paint_slab(float *t, const ridge *rl, size_t nr, size_t z0,
-                       size_t z1, const size_t dims[3], const double sp[3])
+                       size_t z1, double rzmax, const size_t dims[3],
+                       const double sp[3])
 {
     const size_t nx = dims[0], ny = dims[1];
-    for (size_t k = 0; k < nr; k++) {
+    /* first centre with z >= z0 - rzmax */
+    const double zlo = (double)z0 - rzmax - 1;
+    size_t lo = 0, hi = nr;
+    while (lo < hi) {
+        const size_t mid = (lo + hi) / 2;
+        if ((double)rl[mid].z < zlo)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t k = lo; k < nr; k++) {
+        if ((double)rl[k].z > (double)z1 + rzmax + 1)
+            break;
         double r = (double)rl[k].r;
         if (!(r > 0))
             continue;
-        double cz = rl[k].z;
+        double cz = rl[k].z, cy = rl[k].y, cx = rl[k].x;
         double rz = r / sp[2], ry = r / sp[1], rx = r / sp[0];
-        ptrdiff_t za = (ptrdiff_t)ceil(cz - rz), zb = (ptrdiff_t)floor(cz + rz);
-        if (za < (ptrdiff_t)z0)
-            za = (ptrdiff_t)z0;
-        if (zb > (ptrdiff_t)z1 - 1)
-            zb = (ptrdiff_t)z1 - 1;
+        double za = dmax(ceil(cz - rz), (double)z0),
+               zb = dmin(floor(cz + rz), (double)z1 - 1);
         if (za > zb)
             continue;
         float diam = (float)(2.0 * r);
         double r2 = r * r;
-        for (ptrdiff_t z = za; z <= zb; z++) {
+        const double ya = dmax(ceil(cy - ry), 0),
+                     yb = dmin(floor(cy + ry), (double)ny - 1);
+        const double xa = dmax(ceil(cx - rx), 0),
+                     xb = dmin(floor(cx + rx), (double)nx - 1);
+        for (ptrdiff_t z = (ptrdiff_t)za; z <= (ptrdiff_t)zb; z++) {
             double dz2 = ((double)z - cz) * sp[2];
             dz2 *= dz2;
-            ptrdiff_t ya = (ptrdiff_t)ceil(rl[k].y - ry),
-                      yb = (ptrdiff_t)floor(rl[k].y + ry);
-            if (ya < 0)
-                ya = 0;
-            if (yb > (ptrdiff_t)ny - 1)
-                yb = (ptrdiff_t)ny - 1;
-            for (ptrdiff_t y = ya; y <= yb; y++) {
-                double dy2 = ((double)y - rl[k].y) * sp[1];
+            for (ptrdiff_t y = (ptrdiff_t)ya; y <= (ptrdiff_t)yb; y++) {
+                double dy2 = ((double)y - cy) * sp[1];
                 dy2 = dy2 * dy2 + dz2;
                 if (dy2 > r2)
                     continue;
-                ptrdiff_t xa = (ptrdiff_t)ceil(rl[k].x - rx),
-                          xb = (ptrdiff_t)floor(rl[k].x + rx);
-                if (xa < 0)
-                    xa = 0;
-                if (xb > (ptrdiff_t)nx - 1)
-                    xb = (ptrdiff_t)nx - 1;
+                /* half-width h: the largest h with (h sp0)^2 + dy2 < r2 */
+                /* (no run is longer than the row: h <= nx) */
+                double h =
+                    dmin(floor(sqrt(dmax(r2 - dy2, 0)) / sp[0]), (double)nx);
+                while (h >= 0 && !((h * sp[0]) * (h * sp[0]) + dy2 < r2))
+                    h -= 1;
+                while (((h + 1) * sp[0]) * ((h + 1) * sp[0]) + dy2 < r2 &&
+                       h + 1 <= (double)nx)
+                    h += 1;
+                if (h < 0)
+                    continue;
+                const double a = dmax(cx - h, xa), b = dmin(cx + h, xb);
                 float *row = t + ((size_t)z * ny + (size_t)y) * nx;
-                for (ptrdiff_t x = xa; x <= xb; x++) {
-                    double dx = ((double)x - rl[k].x) * sp[0];
-                    if (dx * dx + dy2 < r2 && row[x] < diam)
-                        row[x] = diam;
-                }
+                for (ptrdiff_t x = (ptrdiff_t)a; x <= (ptrdiff_t)b; x++)
+                    row[x] = row[x] < diam ? diam : row[x];
             }
         }
     }
@@ -174,7 +198,10 @@ fib_status fib_recon_local_thickness(const fib_volume *mask, fib_volume *thick,
     size_t nr = 0;
     if ((st = ridge_list(m, d, dims, sp, &rl, &nr, err)) != FIB_OK)
         goto done;
-    qsort(rl, nr, sizeof *rl, ridge_cmp);
+    double rzmax = 0; /* centres stay in raster order (see paint_slab) */
+    for (size_t k = 0; k < nr; k++)
+        if ((double)rl[k].r / sp[2] > rzmax)
+            rzmax = (double)rl[k].r / sp[2];
     if ((st = fib_progress_report(progress, "local thickness", 1, 3, err)) !=
         FIB_OK)
         goto done;
@@ -192,7 +219,7 @@ fib_status fib_recon_local_thickness(const fib_volume *mask, fib_volume *thick,
         size_t z1 = nz * (size_t)(s + 1) / (size_t)nslab;
         if (z0 == z1)
             continue;
-        paint_slab(t, rl, nr, z0, z1, dims, sp);
+        paint_slab(t, rl, nr, z0, z1, rzmax, dims, sp);
     }
     for (size_t i = 0; i < n; i++)
         if (!m[i])
@@ -205,10 +232,28 @@ done:
     return st;
 }
 
-static int float_cmp(const void *a, const void *b)
+/* Sort @p n finite floats ascending: LSD radix sort (4 passes of 8 bits)
+ * of the bits mapped to an unsigned order (sign bit flipped for
+ * non-negative values, all bits for negative ones); equal values stay
+ * equal, so the sorted values are qsort's.  @p tmp: n of scratch. */
+static void float_sort(float *v, float *tmp, size_t n)
 {
-    float x = *(const float *)a, y = *(const float *)b;
-    return x < y ? -1 : (x > y);
+    uint32_t *k = (uint32_t *)(void *)v, *t = (uint32_t *)(void *)tmp;
+    for (size_t i = 0; i < n; i++)
+        k[i] = k[i] >> 31 ? ~k[i] : k[i] | 0x80000000u;
+    for (int pass = 0; pass < 4; pass++) {
+        size_t cnt[257] = {0};
+        const int sh = 8 * pass;
+        for (size_t i = 0; i < n; i++)
+            cnt[((k[i] >> sh) & 255u) + 1]++;
+        for (int c = 0; c < 256; c++)
+            cnt[c + 1] += cnt[c];
+        for (size_t i = 0; i < n; i++)
+            t[cnt[(k[i] >> sh) & 255u]++] = k[i];
+        memcpy(k, t, n * sizeof *k);
+    }
+    for (size_t i = 0; i < n; i++)
+        k[i] = k[i] >> 31 ? k[i] & 0x7fffffffu : ~k[i];
 }
 
 fib_status fib_recon_distribution(const fib_volume *vol, const fib_volume *mask,
@@ -244,7 +289,13 @@ fib_status fib_recon_distribution(const fib_volume *vol, const fib_volume *mask,
         free(vals);
         return FIB_OK;
     }
-    qsort(vals, c, sizeof(float), float_cmp);
+    float *tmp = malloc(sizeof(float) * c);
+    if (!tmp) {
+        free(vals);
+        return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    }
+    float_sort(vals, tmp, c);
+    free(tmp);
     double s = 0, s2 = 0;
     for (size_t i = 0; i < c; i++) {
         s += (double)vals[i];

@@ -167,12 +167,29 @@ typedef struct ws_item {
     uint32_t i;
 } ws_item;
 
-static int ws_cmp(const void *a, const void *b)
+/* Sort @p n items by descending distance, ascending index on ties (the
+ * items come in ascending index order): a stable LSD radix sort of the
+ * complemented float bits (non-negative floats order as their bits), 4
+ * passes of 8 bits.  @p tmp: n items of scratch. */
+static void ws_sort(ws_item *it, ws_item *tmp, size_t n)
 {
-    const ws_item *x = a, *y = b;
-    if (x->v != y->v)
-        return x->v > y->v ? -1 : 1; /* descending distance */
-    return x->i < y->i ? -1 : (x->i > y->i);
+    for (int pass = 0; pass < 4; pass++) {
+        size_t cnt[257] = {0};
+        const int sh = 8 * pass;
+        for (size_t k = 0; k < n; k++) {
+            uint32_t b;
+            memcpy(&b, &it[k].v, sizeof b);
+            cnt[((~b >> sh) & 255u) + 1]++;
+        }
+        for (int c = 0; c < 256; c++)
+            cnt[c + 1] += cnt[c];
+        for (size_t k = 0; k < n; k++) {
+            uint32_t b;
+            memcpy(&b, &it[k].v, sizeof b);
+            tmp[cnt[(~b >> sh) & 255u]++] = it[k];
+        }
+        memcpy(it, tmp, n * sizeof *it);
+    }
 }
 
 static uint32_t ws_find(uint32_t *p, uint32_t i)
@@ -184,15 +201,16 @@ static uint32_t ws_find(uint32_t *p, uint32_t i)
     return i;
 }
 
-fib_status fib_recon_watershed(const fib_volume *mask, double h_nm,
-                               fib_volume *labels, size_t *n_labels,
-                               fib_error *err)
+fib_status fib__recon_watershed_edt(const fib_volume *mask,
+                                    const fib_volume *edt, double h_nm,
+                                    fib_volume *labels, size_t *n_labels,
+                                    fib_error *err)
 {
     fib_status st;
-    fib_volume dist = {0};
     ws_item *items = NULL;
     uint32_t *par = NULL;
     float *peak = NULL;
+    uint64_t *seen = NULL;
     memset(labels, 0, sizeof *labels);
     if (n_labels)
         *n_labels = 0;
@@ -206,9 +224,7 @@ fib_status fib_recon_watershed(const fib_volume *mask, double h_nm,
     if (n >= UINT32_MAX)
         return fib_error_set(err, FIB_ERANGE,
                              "recon: watershed supports < 2^32 voxels");
-    if ((st = fib_recon_edt(mask, &dist, err)) != FIB_OK)
-        return st;
-    const float *d = dist.data;
+    const float *d = edt->data;
     const uint8_t *m = mask->data;
     size_t nfg = 0;
     for (size_t i = 0; i < n; i++)
@@ -229,23 +245,45 @@ fib_status fib_recon_watershed(const fib_volume *mask, double h_nm,
             k++;
         }
     }
-    qsort(items, nfg, sizeof *items, ws_cmp);
+    {
+        ws_item *tmp = malloc(sizeof *tmp * (nfg ? nfg : 1));
+        if (!tmp) {
+            st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+            goto done;
+        }
+        ws_sort(items, tmp, nfg);
+        free(tmp);
+    }
     /* flood from the highest distance down; basins whose peak rises less
        than h above the saddle where they meet a higher basin are merged
        (the dynamics criterion, equivalent to h-maxima markers) */
+    /* bit i: voxel i processed (par[i] set), kept apart from par so that
+       the test of the 26 neighbours stays in cache */
+    ptrdiff_t off[26];
+    fib__n26_offsets(nx, ny, off);
+    seen = calloc((n + 63) / 64, sizeof *seen);
+    if (!seen) {
+        st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+        goto done;
+    }
     for (size_t t = 0; t < nfg; t++) {
         uint32_t i = items[t].i;
         float v = items[t].v;
         size_t x = i % nx, y = (i / nx) % ny, z = i / (nx * ny);
+        const bool inner =
+            x > 0 && y > 0 && z > 0 && x + 1 < nx && y + 1 < ny && z + 1 < nz;
         par[i] = i;
         peak[i] = v;
+        seen[i >> 6] |= 1ull << (i & 63);
         uint32_t mine = i;
         bool joined = false;
         for (int nb = 0; nb < 26; nb++) {
             size_t j;
-            if (!fib__n26_index(x, y, z, nx, ny, nz, nb, &j))
+            if (inner)
+                j = (size_t)((ptrdiff_t)i + off[nb]);
+            else if (!fib__n26_index(x, y, z, nx, ny, nz, nb, &j))
                 continue;
-            if (par[j] == UINT32_MAX)
+            if (!(seen[j >> 6] >> (j & 63) & 1))
                 continue;
             uint32_t rj = ws_find(par, (uint32_t)j);
             uint32_t ri = ws_find(par, mine);
@@ -292,9 +330,26 @@ fib_status fib_recon_watershed(const fib_volume *mask, double h_nm,
     if (n_labels)
         *n_labels = next;
 done:
-    fib_volume_clear(&dist);
+    free(seen);
     free(items);
     free(par);
     free(peak);
+    return st;
+}
+
+fib_status fib_recon_watershed(const fib_volume *mask, double h_nm,
+                               fib_volume *labels, size_t *n_labels,
+                               fib_error *err)
+{
+    fib_volume dist = {0};
+    memset(labels, 0, sizeof *labels);
+    if (n_labels)
+        *n_labels = 0;
+    fib_status st = check_mask(mask, err);
+    if (st == FIB_OK)
+        st = fib_recon_edt(mask, &dist, err);
+    if (st == FIB_OK)
+        st = fib__recon_watershed_edt(mask, &dist, h_nm, labels, n_labels, err);
+    fib_volume_clear(&dist);
     return st;
 }

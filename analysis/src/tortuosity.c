@@ -222,6 +222,69 @@ static void fluxes(const pcg *P, const size_t dims[3], const double sp[3],
     out->tau = out->d_eff_rel > 0 ? out->eps / out->d_eff_rel : HUGE_VAL;
 }
 
+/* The local flux map (fib_tort_opts.flux_map): per active voxel the
+ * mean of its two face flux densities along each axis (D = 1: (c_i -
+ * c_j) / s_a between voxels, (1 - c) / (s_a / 2) at the inlet face, c /
+ * (s_a / 2) at the outlet face, 0 at walls), |J| divided by the mean of
+ * the axial component over the active voxels (fixed-order sum). */
+static fib_status flux_field(const fib__tgrid *G, const double *xc,
+                             const fib_volume *mask, fib_volume *out,
+                             fib_error *err)
+{
+    const size_t nx = G->nx, ny = G->ny, nz = G->nz, W = G->W;
+    fib_status st = fib_volume_init(out, FIB_PX_F32, nx, ny, nz, err);
+    if (st != FIB_OK)
+        return st;
+    memcpy(out->voxel_size_nm, mask->voxel_size_nm, sizeof(double) * 3);
+    memcpy(out->origin_nm, mask->origin_nm, sizeof(double) * 3);
+    double sp[3];
+    fib__vol_spacing(mask, sp);
+    float *f = out->data;
+    const int ax = G->axis;
+#pragma omp parallel for schedule(static)
+    for (size_t z = 0; z < nz; z++) {
+        double acc = 0;
+        for (size_t y = 0; y < ny; y++)
+            for (size_t x = 0; x < nx; x++) {
+                const size_t wi = (z * ny + y) * W + x / 64;
+                const unsigned b = (unsigned)(x % 64);
+                const size_t o = (z * ny + y) * nx + x;
+                f[o] = 0;
+                if (!(G->bits[wi] >> b & 1))
+                    continue;
+                const size_t i = (size_t)G->wbase[wi] +
+                                 fib__popc64(G->bits[wi] & ((1ull << b) - 1));
+                size_t nb[6];
+                const unsigned c = fib__tg_cell(G, wi, b, x, y, z, i, nb);
+                const double ci = xc[i];
+                double j2 = 0;
+                for (int a = 0; a < 3; a++) {
+                    double jm = 0, jp = 0;
+                    if (c & (1u << (2 * a)))
+                        jm = (xc[nb[2 * a]] - ci) / sp[a];
+                    else if (a == ax && (c & FIB__T_IN))
+                        jm = (1 - ci) / (0.5 * sp[a]);
+                    if (c & (2u << (2 * a)))
+                        jp = (ci - xc[nb[2 * a + 1]]) / sp[a];
+                    else if (a == ax && (c & FIB__T_OUT))
+                        jp = ci / (0.5 * sp[a]);
+                    const double ja = 0.5 * (jm + jp);
+                    j2 += ja * ja;
+                    if (a == ax)
+                        acc += ja;
+                }
+                f[o] = (float)sqrt(j2);
+            }
+        G->part[z] = acc;
+    }
+    const double mean = sum_parts(G) / (double)G->nact;
+    const size_t n = nx * ny * nz;
+    if (mean > 0)
+        for (size_t i = 0; i < n; i++)
+            f[i] = (float)((double)f[i] / mean);
+    return FIB_OK;
+}
+
 static fib_status check_input(const fib_volume *mask, int axis, fib_error *err)
 {
     fib_status st = fib__vol_check(mask, "tortuosity input", err);
@@ -278,6 +341,8 @@ static fib_status tortuosity_body(const fib_volume *mask, int axis,
     pcg P = {.G = &G};
     memset(out, 0, sizeof *out);
     out->tau = HUGE_VAL;
+    if (opts && opts->flux_map)
+        memset(opts->flux_map, 0, sizeof *opts->flux_map);
     if ((st = check_input(mask, axis, err)) != FIB_OK)
         return st;
     size_t nx = mask->nx, ny = mask->ny, nz = mask->nz, n = nx * ny * nz;
@@ -312,12 +377,23 @@ static fib_status tortuosity_body(const fib_volume *mask, int axis,
         out->tau = HUGE_VAL;
         out->d_eff_rel = 0;
         out->converged = true;
+        if (opts && opts->flux_map) { /* no flux anywhere */
+            st = fib_volume_init(opts->flux_map, FIB_PX_F32, nx, ny, nz, err);
+            if (st == FIB_OK)
+                memcpy(opts->flux_map->voxel_size_nm, mask->voxel_size_nm,
+                       sizeof(double) * 3);
+        }
         goto done;
     }
     st = solve(&P, opts, progress, err);
     if (st != FIB_OK && st != FIB_ENUMERIC)
         goto done;
     fluxes(&P, dims, sp, out);
+    if (opts && opts->flux_map) {
+        const fib_status fs = flux_field(&G, P.x, mask, opts->flux_map, err);
+        if (fs != FIB_OK)
+            st = fs;
+    }
     out->iterations = P.it;
     out->mg_levels = P.mg ? fib__mg_levels(P.mg) : 0;
     out->rel_residual = P.relres;
@@ -332,6 +408,8 @@ done:
     free(P.p);
     free(P.w);
     fib__mg_destroy(P.mg);
+    if (st != FIB_OK && st != FIB_ENUMERIC && opts && opts->flux_map)
+        fib_volume_clear(opts->flux_map);
     return st;
 }
 
@@ -343,4 +421,70 @@ fib_status fib_recon_tortuosity(const fib_volume *mask, int axis,
     fib_status st = tortuosity_body(mask, axis, opts, out, progress, err);
     fib_threads_end(ts);
     return st;
+}
+
+/* ---- the multigrid preconditioner for other operators on the same
+ *      voxels (measure_conductivity.c; analysis_internal.h) ------------- */
+
+struct fib__tort_pc {
+    fib__tgrid G;
+    fib__mg *mg;
+};
+
+fib_status fib__tort_pc_create(const fib_volume *mask, int axis,
+                               fib__tort_pc **out, size_t *nact, fib_error *err)
+{
+    *out = NULL;
+    *nact = 0;
+    fib_status st = check_input(mask, axis, err);
+    if (st != FIB_OK)
+        return st;
+    fib__tort_pc *pc = calloc(1, sizeof *pc);
+    if (!pc)
+        return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    double sp[3];
+    fib__vol_spacing(mask, sp);
+    fib__tgrid *G = &pc->G;
+    *G = (fib__tgrid){.nx = mask->nx,
+                      .ny = mask->ny,
+                      .nz = mask->nz,
+                      .W = (mask->nx + 63) / 64,
+                      .axis = axis,
+                      .g = {sp[1] * sp[2] / sp[0], sp[0] * sp[2] / sp[1],
+                            sp[0] * sp[1] / sp[2]}};
+    G->gb = 2.0 * G->g[axis];
+    fib__tg_tables(G);
+    G->part = calloc(G->nz, sizeof *G->part);
+    if (!G->part)
+        st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    if (st == FIB_OK)
+        st = percolating_grid(mask, G, err);
+    if (st == FIB_OK && G->nact && !fib__tg_slabs(G))
+        st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    if (st == FIB_OK && G->nact)
+        st = fib__mg_create(G, &pc->mg, err);
+    if (st != FIB_OK) {
+        fib__tort_pc_destroy(pc);
+        return st;
+    }
+    *nact = G->nact;
+    *out = pc;
+    return FIB_OK;
+}
+
+void fib__tort_pc_apply(fib__tort_pc *pc, const float *r, float *z)
+{
+    fib__mg_apply(pc->mg, r, z);
+}
+
+void fib__tort_pc_destroy(fib__tort_pc *pc)
+{
+    if (!pc)
+        return;
+    free(pc->G.part);
+    free(pc->G.bits);
+    free(pc->G.wbase);
+    free(pc->G.slab);
+    fib__mg_destroy(pc->mg);
+    free(pc);
 }

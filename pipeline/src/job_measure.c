@@ -98,6 +98,31 @@ fib_status fib_job_measure_check(const fib_job_measure_params *p,
                                  "%s: --mesh must end in .stl or .ply",
                                  p->mesh_path);
     }
+    if (p->conductivity) {
+        uint32_t cl[FIB_CONDUCTIVITY_MAX_LABELS];
+        double cs[FIB_CONDUCTIVITY_MAX_LABELS];
+        if (!fib__measure_parse_conductivity(p->conductivity, cl, cs))
+            return fib_error_set(err, FIB_EINVAL,
+                                 "--conductivity expects LABEL=SIGMA[,...] "
+                                 "with 1 to %d labels and SIGMA >= 0 (got "
+                                 "'%s')",
+                                 FIB_CONDUCTIVITY_MAX_LABELS, p->conductivity);
+    }
+    if (p->flux_map_path) {
+        const char *dot = strrchr(p->flux_map_path, '.');
+        if (!dot || (strcasecmp(dot, ".mrc") && strcasecmp(dot, ".tif") &&
+                     strcasecmp(dot, ".tiff") && strcasecmp(dot, ".nrrd")))
+            return fib_error_set(err, FIB_EINVAL,
+                                 "%s: --flux-map must end in .mrc, .tif or "
+                                 ".nrrd",
+                                 p->flux_map_path);
+        if (!p->battery && !p->tortuosity_axes[0] && !p->tortuosity_axes[1] &&
+            !p->tortuosity_axes[2])
+            return fib_error_set(err, FIB_EINVAL,
+                                 "%s: --flux-map needs --tortuosity AXES or "
+                                 "--battery",
+                                 p->flux_map_path);
+    }
     if (p->n_phases > FIB_JOB_MEASURE_MAX_PHASES)
         return fib_error_set(err, FIB_EINVAL, "at most %d --phase values",
                              FIB_JOB_MEASURE_MAX_PHASES);
@@ -143,7 +168,7 @@ static fib_status stage_outputs(fib__measure *m, fib_fmt_txn **own,
                                 fib_error *err)
 {
     static const char *const pic_outputs[] = {"ortho_*.png", "mip_z.png",
-                                              "surface_*.png"};
+                                              "surface_*.png", "flux_*.png"};
     const fib_job_measure_params *p = m->p;
     fib_fmt_txn *t = NULL;
     fib_status st = fib_job_txn(m->env, own, &t, err);
@@ -153,6 +178,8 @@ static fib_status stage_outputs(fib__measure *m, fib_fmt_txn **own,
         st = fib_fmt_txn_path(t, p->csv_path, s_csv, err);
     if (st == FIB_OK && p->mesh_path)
         st = fib_fmt_txn_path(t, p->mesh_path, &m->s_mesh, err);
+    if (st == FIB_OK && p->flux_map_path)
+        st = fib_fmt_txn_path(t, p->flux_map_path, &m->s_flux, err);
     if (st == FIB_OK && p->pictures_dir)
         st = fib_fmt_txn_dir(t, p->pictures_dir, pic_outputs,
                              dir_has_file(p->pictures_dir, "mip_z.png")
@@ -386,10 +413,11 @@ static fib_status check_outputs(const fib_job_measure_params *p, fib_error *err)
     fib_job_inputs ins = {0};
     fib_job_inputs_add(&ins, p->labels_path);
     fib_job_inputs_add(&ins, p->grey_path);
-    const char *opt[] = {"--json", "--csv", "--mesh", "--pictures"};
+    const char *opt[] = {"--json", "--csv", "--mesh", "--pictures",
+                         "--flux-map"};
     const char *out[] = {p->json_path, p->csv_path, p->mesh_path,
-                         p->pictures_dir};
-    fib_status st = fib_job_check_outputs(4, opt, out, ins.p, ins.n, err);
+                         p->pictures_dir, p->flux_map_path};
+    fib_status st = fib_job_check_outputs(5, opt, out, ins.p, ins.n, err);
     if (st == FIB_OK)
         st = fib_job_check_dir_not_input("--pictures", p->pictures_dir, ins.p,
                                          ins.n, err);

@@ -54,6 +54,7 @@ typedef struct fib__measure {
     fib_mesh mesh;      /* the --mesh surface */
     const char *s_mesh; /* staged paths */
     const char *s_pic;
+    const char *s_flux;
     fib_job_measure_result *res;
     char ring[8][96]; /* ukey() buffers */
     unsigned ring_at;
@@ -88,6 +89,17 @@ fib_status fib__measure_uncertainty(fib__measure *m, fib_error *err);
 /** The --grey volume, same size as the labels, with their voxel size. */
 fib_status fib__measure_read_grey(const fib__measure *m, fib_volume *grey,
                                   fib_error *err);
+/* Parse "L=S,L=S,..." (job_measure_transport.c): at most
+ * FIB_CONDUCTIVITY_MAX_LABELS pairs, L an integer label, S >= 0 finite;
+ * returns the count, 0 when malformed. */
+size_t fib__measure_parse_conductivity(const char *spec, uint32_t *labels,
+                                       double *sigma);
+
+/* The flux_PHASE_AXIS.png picture of a flux map (job_measure_pictures.c):
+ * the slice through the middle that contains the transport axis. */
+fib_status fib__measure_flux_picture(const fib__measure *m, uint32_t phase,
+                                     int axis, const fib_volume *flux,
+                                     fib_error *err);
 fib_status fib__measure_pictures(fib__measure *m, const fib_volume *grey,
                                  fib_error *err);
 

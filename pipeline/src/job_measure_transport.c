@@ -6,9 +6,11 @@
 #define _GNU_SOURCE
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "fib/formats.h"
 #include "fib/mesh_io.h"
 #include "job_measure_internal.h"
 
@@ -90,8 +92,148 @@ static void tort_solver(fib__measure *m, const bool axes[3],
     fib_fmt_json_end_object(j);
 }
 
+/* The flux map of phase @p phase along @p axis: the volume into the
+ * staged --flux-map file, its picture (with --pictures), and the report
+ * entry: the mean of |J| / J_mean over the phase voxels of each slice
+ * along the axis (the profile) and the largest value. */
+static fib_status flux_map_out(fib__measure *m, uint32_t phase, int axis,
+                               const fib_volume *fm, fib_error *err)
+{
+    fib_status st = fib_fmt_volume_write(m->s_flux, fm, NULL, err);
+    if (st == FIB_OK && m->p->pictures_dir)
+        st = fib__measure_flux_picture(m, phase, axis, fm, err);
+    if (st != FIB_OK)
+        return st;
+    const size_t d[3] = {fm->nx, fm->ny, fm->nz};
+    const float *f = fm->data;
+    double *sum = calloc(d[axis], sizeof *sum);
+    size_t *cnt = calloc(d[axis], sizeof *cnt);
+    if (!sum || !cnt) {
+        free(sum);
+        free(cnt);
+        return fib_error_set(err, FIB_ENOMEM, "measure: out of memory");
+    }
+    double fmax = 0;
+    for (size_t i = 0; i < d[0] * d[1] * d[2]; i++) {
+        if (fib_volume_label_at(&m->vol, i) != phase)
+            continue;
+        const size_t c[3] = {i % d[0], i / d[0] % d[1], i / (d[0] * d[1])};
+        sum[c[axis]] += (double)f[i];
+        cnt[c[axis]]++;
+        fmax = (double)f[i] > fmax ? (double)f[i] : fmax;
+    }
+    fib_fmt_json *j = m->j;
+    fib_fmt_json_key(j, "flux_map");
+    fib_fmt_json_begin_object(j);
+    fib_fmt_json_kv_string(
+        j, "method",
+        "local flux magnitude |J| / J_mean of the tortuosity solution: per "
+        "voxel the mean of its two face flux densities per axis, J_mean = "
+        "mean axial component over the percolating voxels (1 everywhere in "
+        "straight channels); 0 outside the percolating clusters");
+    fib_fmt_json_kv_int(j, "phase", phase);
+    fib_fmt_json_kv_string(j, "axis", fib__axis_name[axis]);
+    fib_fmt_json_kv_string(j, "file", m->p->flux_map_path);
+    fib_fmt_json_kv_number(j, "max", fmax);
+    fib_fmt_json_key(j, "slice_mean");
+    fib_fmt_json_begin_array(j);
+    for (size_t k = 0; k < d[axis]; k++)
+        fib_fmt_json_number(j, cnt[k] ? sum[k] / (double)cnt[k] : 0.0);
+    fib_fmt_json_end_array(j);
+    fib_fmt_json_end_object(j);
+    free(sum);
+    free(cnt);
+    FIB__SAY(m, "phase %u: flux map along %s, largest |J| / J_mean %.3g: %s",
+             phase, fib__axis_name[axis], fmax, m->p->flux_map_path);
+    return FIB_OK;
+}
+
+size_t fib__measure_parse_conductivity(const char *spec, uint32_t *labels,
+                                       double *sigma)
+{
+    size_t n = 0;
+    const char *s = spec;
+    while (*s) {
+        char *end;
+        if (n == FIB_CONDUCTIVITY_MAX_LABELS || *s < '0' || *s > '9')
+            return 0;
+        const unsigned long l = strtoul(s, &end, 10);
+        if (*end != '=' || l > UINT32_MAX)
+            return 0;
+        s = end + 1;
+        const double v = strtod(s, &end);
+        if (end == s || !(v >= 0) || !isfinite(v) || (*end && *end != ','))
+            return 0;
+        labels[n] = (uint32_t)l;
+        sigma[n++] = v;
+        s = *end ? end + 1 : end;
+        if (*end && !*s)
+            return 0; /* trailing comma */
+    }
+    return n;
+}
+
+/* Effective conductivity of the --conductivity composite along the
+ * battery axis. */
+static fib_status conductivity(fib__measure *m, fib_error *err)
+{
+    uint32_t cl[FIB_CONDUCTIVITY_MAX_LABELS];
+    double cs[FIB_CONDUCTIVITY_MAX_LABELS];
+    const size_t n =
+        fib__measure_parse_conductivity(m->p->conductivity, cl, cs);
+    const int axis = m->p->battery_axis;
+    fib_conductivity_result c;
+    const fib_status st = fib_recon_effective_conductivity(
+        &m->vol, cl, cs, n, axis, 0, &c, m->prog, err);
+    if (st != FIB_OK)
+        return st;
+    double smax = 0;
+    for (size_t k = 0; k < n; k++)
+        smax = cs[k] > smax ? cs[k] : smax;
+    fib_fmt_json *j = m->j;
+    fib_fmt_json_key(j, "composite_conductivity");
+    fib_fmt_json_begin_object(j);
+    fib_fmt_json_kv_string(
+        j, "method",
+        "steady conduction, potential 1/0 on the two faces normal to the "
+        "axis, no flux on the sides, harmonic-mean face conductances between "
+        "labels; sigma_eff = F L / A in the unit of the given "
+        "conductivities; conjugate gradients preconditioned by the "
+        "tortuosity multigrid, to relative residual 1e-8");
+    fib_fmt_json_kv_string(j, "axis", fib__axis_name[axis]);
+    fib_fmt_json_key(j, "labels");
+    fib_fmt_json_begin_array(j);
+    for (size_t k = 0; k < n; k++)
+        fib_fmt_json_int(j, cl[k]);
+    fib_fmt_json_end_array(j);
+    fib_fmt_json_key(j, "sigma");
+    fib_fmt_json_begin_array(j);
+    for (size_t k = 0; k < n; k++)
+        fib_fmt_json_number(j, cs[k]);
+    fib_fmt_json_end_array(j);
+    fib_fmt_json_kv_number(j, "sigma_eff", c.sigma_eff);
+    fib_fmt_json_kv_number(j, "sigma_eff_over_max",
+                           smax > 0 ? c.sigma_eff / smax : 0.0);
+    fib_fmt_json_kv_bool(j, "percolating", c.percolating);
+    fib_fmt_json_kv_int(j, "iterations", (long long)c.iterations);
+    fib_fmt_json_kv_number(j, "rel_residual", c.rel_residual);
+    fib_fmt_json_kv_number(j, "flux_mismatch", c.flux_mismatch);
+    fib_fmt_json_end_object(j);
+    FIB__SAY(m,
+             "composite conductivity along %s: %.6g (%.4g of the largest "
+             "given), %zu iterations",
+             fib__axis_name[axis], c.sigma_eff,
+             smax > 0 ? c.sigma_eff / smax : 0.0, c.iterations);
+    return FIB_OK;
+}
+
 fib_status fib__measure_tortuosity(fib__measure *m, fib_error *err)
 {
+    if (m->p->conductivity) {
+        const fib_status cst = conductivity(m, err);
+        if (cst != FIB_OK)
+            return cst;
+    }
     bool axes[3];
     memcpy(axes, m->p->tortuosity_axes, sizeof axes);
     if (m->p->battery)
@@ -101,6 +243,12 @@ fib_status fib__measure_tortuosity(fib__measure *m, fib_error *err)
     fib_fmt_json *j = m->j;
     fib_tort_result res[FIB_JOB_MEASURE_MAX_PHASES][3];
     memset(res, 0, sizeof res);
+    /* the flux map: first phase, first axis (the battery axis first) */
+    const int fax = m->p->battery ? m->p->battery_axis
+                    : axes[0]     ? 0
+                    : axes[1]     ? 1
+                                  : 2;
+    fib_volume fm = {0};
     fib_fmt_json_key(j, "tortuosity");
     fib_fmt_json_begin_object(j);
     for (size_t p = 0; p < m->nphase; p++) {
@@ -110,7 +258,9 @@ fib_status fib__measure_tortuosity(fib__measure *m, fib_error *err)
         for (int a = 0; a < 3; a++) {
             if (!axes[a])
                 continue;
-            const fib_tort_opts to = {.rel_tol = m->p->tortuosity_tol};
+            const bool want = m->p->flux_map_path && p == 0 && a == fax;
+            const fib_tort_opts to = {.rel_tol = m->p->tortuosity_tol,
+                                      .flux_map = want ? &fm : NULL};
             fib_tort_result *r = &res[p][a];
             const fib_status st =
                 fib_recon_tortuosity(&m->mask, a, &to, r, m->prog, err);
@@ -129,7 +279,11 @@ fib_status fib__measure_tortuosity(fib__measure *m, fib_error *err)
     fib_fmt_json_end_object(j);
     tort_derived(m, axes, res);
     tort_solver(m, axes, res);
-    return FIB_OK;
+    fib_status st = FIB_OK;
+    if (m->p->flux_map_path)
+        st = flux_map_out(m, m->phases[0], fax, &fm, err);
+    fib_volume_clear(&fm);
+    return st;
 }
 
 fib_status fib__measure_skeleton(fib__measure *m, fib_error *err)

@@ -212,6 +212,17 @@ typedef struct fib_tort_opts {
     bool jacobi;     /**< Jacobi preconditioner instead of multigrid */
     int threads;     /**< OpenMP threads; 0 = runtime default
                           (fib/threads.h; results do not depend on it) */
+    fib_volume *flux_map; /**< not NULL: set to a new owned F32 volume
+                               of the local flux magnitude |J| / J_mean
+                               on the percolating voxels (0 elsewhere):
+                               J per voxel = the mean of its two face
+                               flux densities per axis (walls 0, inlet
+                               and outlet faces half a voxel away),
+                               J_mean = the mean over the percolating
+                               voxels of the axial component (= F L /
+                               V_perc); 1 everywhere in straight
+                               channels, A1 / A2 in a constriction of
+                               area A2 of a channel of area A1 */
 } fib_tort_opts;
 
 typedef struct fib_tort_result {
@@ -529,6 +540,53 @@ typedef struct fib_contact_result {
 FIB_API FIB_NODISCARD fib_status
 fib_recon_contact_areas(const fib_volume *labels, const uint32_t *values,
                         size_t n, fib_contact_result *out, fib_error *err);
+
+/* ---- composite conductivity (issue 17 item 2;
+ *      analysis/src/measure_conductivity.c) ------------------------------ */
+
+/** At most this many conducting labels. */
+#define FIB_CONDUCTIVITY_MAX_LABELS 16
+
+typedef struct fib_conductivity_result {
+    double sigma_eff;         /**< effective conductivity along the axis, in the
+                                   unit of the given conductivities */
+    double flux_in, flux_out; /**< through the two faces (potential 1, 0) */
+    double flux_mismatch;     /**< |in - out| / in */
+    double rel_residual;      /**< true ||b - A x|| / ||b|| at the end */
+    size_t iterations;
+    size_t unknowns; /**< voxels of the conducting clusters that touch
+                          both faces */
+    bool converged;
+    bool percolating;
+} fib_conductivity_result;
+
+/**
+ * Effective conductivity of a composite phase along @p axis (0..2): the
+ * voxels labelled values[k] conduct with sigma[k] >= 0 (any unit; other
+ * labels and sigma 0 are insulating); steady conduction with potential 1
+ * and 0 on the two faces normal to the axis (half a voxel outside the end
+ * voxel centres), no flux on the sides, on the 6-connected conducting
+ * clusters that touch both faces.  Finite volumes as
+ * fib_recon_tortuosity() with the face conductance between voxels of
+ * conductivities s_i, s_j the harmonic mean 2 s_i s_j / (s_i + s_j)
+ * times the face area over the centre distance (exact for layers in
+ * series: 1 / sigma = sum f_i / s_i; for layers in parallel sigma = sum
+ * f_i s_i).  sigma_eff = F L / A (F the mean of the inlet and outlet
+ * fluxes, L the length along the axis, A the face area); with one label
+ * of sigma 1 it is D_eff / D of fib_recon_tortuosity().  Conjugate
+ * gradients in double (conductivities held as float) preconditioned by
+ * the tortuosity solver's multigrid W-cycle for the same voxels, until the
+ * true relative residual < @p rel_tol (0: 1e-8), at most 5000
+ * iterations (99 on the 256^3 TauFactor electrode, labels 85 and 170 at
+ * 1 and 0.1).  Memory: about 12 bytes per voxel + 52 per unknown.
+ * Errors: FIB_EINVAL (labels type, axis, count 1..16, sigma), FIB_ERANGE,
+ * FIB_ENOMEM, FIB_ENUMERIC (not converged; the result is filled in),
+ * FIB_ECANCELED.
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_effective_conductivity(
+    const fib_volume *labels, const uint32_t *values, const double *sigma,
+    size_t n_values, int axis, double rel_tol, fib_conductivity_result *out,
+    const fib_progress *progress, fib_error *err);
 
 /* ---- segmentation uncertainty (issue 17 item 6;
  *      analysis/src/measure_uncertainty.c) ------------------------------- */

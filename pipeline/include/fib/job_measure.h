@@ -50,16 +50,29 @@ typedef enum fib_job_measure_units {
 
 /** What to measure and where to write it (fib_job_measure_defaults()). */
 typedef struct fib_job_measure_params {
-    const char *labels_path;  /**< label volume (required) */
-    const char *grey_path;    /**< grey volume under the picture overlay
-                                   (same size as the labels; NULL: labels
-                                   shown as their rank) */
-    const char *json_path;    /**< the report (required) */
-    const char *csv_path;     /**< one row per object (NULL: none) */
-    const char *mesh_path;    /**< .stl or .ply surface of the first phase,
-                                   or with the coating the particle surface
-                                   (PLY scalar coating_nm); NULL: none */
-    const char *pictures_dir; /**< PNG pictures folder (NULL: none) */
+    const char *labels_path;   /**< label volume (required) */
+    const char *grey_path;     /**< grey volume under the picture overlay
+                                    (same size as the labels; NULL: labels
+                                    shown as their rank) */
+    const char *json_path;     /**< the report (required) */
+    const char *csv_path;      /**< one row per object (NULL: none) */
+    const char *mesh_path;     /**< .stl or .ply surface of the first phase,
+                                    or with the coating the particle surface
+                                    (PLY scalar coating_nm); NULL: none */
+    const char *pictures_dir;  /**< PNG pictures folder (NULL: none) */
+    const char *conductivity;  /**< "L=S,L=S,...": effective conductivity
+                                    along battery_axis of the composite of
+                                    labels L with conductivities S >= 0
+                                    (any unit; other labels insulate);
+                                    fib_recon_effective_conductivity();
+                                    NULL: none */
+    const char *flux_map_path; /**< local flux map (.mrc, .tif, .nrrd; F32
+                                    |J| / J_mean, fib_tort_opts.flux_map)
+                                    of the first measured phase along the
+                                    first tortuosity axis (battery_axis
+                                    with battery); needs one; with
+                                    pictures_dir also flux_PHASE_AXIS.png;
+                                    NULL: none */
 
     /** Labels to measure; 0 = every non-zero label present (every label
      *  when only one value is present), at most 16 of them. */
