@@ -201,6 +201,58 @@ static uint32_t ws_find(uint32_t *p, uint32_t i)
     return i;
 }
 
+/* The flood of fib__recon_watershed_edt(): the @p nfg foreground voxels
+ * @p items in descending distance join the basin of their first processed
+ * neighbour (26-connected); two basins meeting at a voxel of distance v
+ * merge when the lower peak rises at most @p h_nm above v (the dynamics
+ * criterion).  @p par: union-find parents (UINT32_MAX = not yet),
+ * @p peak: each root's highest distance, @p seen: processed bits. */
+static void ws_flood(const ws_item *items, size_t nfg, size_t nx, size_t ny,
+                     size_t nz, const ptrdiff_t off[26], uint32_t *par,
+                     float *peak, uint64_t *seen, double h_nm)
+{
+    for (size_t t = 0; t < nfg; t++) {
+        uint32_t i = items[t].i;
+        float v = items[t].v;
+        size_t x = i % nx, y = (i / nx) % ny, z = i / (nx * ny);
+        const bool inner =
+            x > 0 && y > 0 && z > 0 && x + 1 < nx && y + 1 < ny && z + 1 < nz;
+        par[i] = i;
+        peak[i] = v;
+        seen[i >> 6] |= 1ull << (i & 63);
+        uint32_t mine = i;
+        bool joined = false;
+        for (int nb = 0; nb < 26; nb++) {
+            size_t j;
+            if (inner)
+                j = (size_t)((ptrdiff_t)i + off[nb]);
+            else if (!fib__n26_index(x, y, z, nx, ny, nz, nb, &j))
+                continue;
+            if (!(seen[j >> 6] >> (j & 63) & 1))
+                continue;
+            uint32_t rj = ws_find(par, (uint32_t)j);
+            uint32_t ri = ws_find(par, mine);
+            if (ri == rj)
+                continue;
+            if (!joined) {
+                /* first neighbour: join its basin */
+                par[i] = rj;
+                mine = rj;
+                joined = true;
+                continue;
+            }
+            float lowpeak = peak[ri] < peak[rj] ? peak[ri] : peak[rj];
+            if ((double)lowpeak - (double)v <= h_nm) {
+                /* merge: keep the higher peak's root */
+                uint32_t hi = peak[ri] >= peak[rj] ? ri : rj;
+                uint32_t lo = hi == ri ? rj : ri;
+                par[lo] = hi;
+                mine = hi;
+            }
+        }
+    }
+}
+
 fib_status fib__recon_watershed_edt(const fib_volume *mask,
                                     const fib_volume *edt, double h_nm,
                                     fib_volume *labels, size_t *n_labels,
@@ -266,46 +318,7 @@ fib_status fib__recon_watershed_edt(const fib_volume *mask,
         st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
         goto done;
     }
-    for (size_t t = 0; t < nfg; t++) {
-        uint32_t i = items[t].i;
-        float v = items[t].v;
-        size_t x = i % nx, y = (i / nx) % ny, z = i / (nx * ny);
-        const bool inner =
-            x > 0 && y > 0 && z > 0 && x + 1 < nx && y + 1 < ny && z + 1 < nz;
-        par[i] = i;
-        peak[i] = v;
-        seen[i >> 6] |= 1ull << (i & 63);
-        uint32_t mine = i;
-        bool joined = false;
-        for (int nb = 0; nb < 26; nb++) {
-            size_t j;
-            if (inner)
-                j = (size_t)((ptrdiff_t)i + off[nb]);
-            else if (!fib__n26_index(x, y, z, nx, ny, nz, nb, &j))
-                continue;
-            if (!(seen[j >> 6] >> (j & 63) & 1))
-                continue;
-            uint32_t rj = ws_find(par, (uint32_t)j);
-            uint32_t ri = ws_find(par, mine);
-            if (ri == rj)
-                continue;
-            if (!joined) {
-                /* first neighbour: join its basin */
-                par[i] = rj;
-                mine = rj;
-                joined = true;
-                continue;
-            }
-            float lowpeak = peak[ri] < peak[rj] ? peak[ri] : peak[rj];
-            if ((double)lowpeak - (double)v <= h_nm) {
-                /* merge: keep the higher peak's root */
-                uint32_t hi = peak[ri] >= peak[rj] ? ri : rj;
-                uint32_t lo = hi == ri ? rj : ri;
-                par[lo] = hi;
-                mine = hi;
-            }
-        }
-    }
+    ws_flood(items, nfg, nx, ny, nz, off, par, peak, seen, h_nm);
     st = fib_volume_init(labels, FIB_PX_U32, nx, ny, nz, err);
     if (st != FIB_OK)
         goto done;
