@@ -21,13 +21,19 @@
  *               the apparent motion of the content; the recovered drift is
  *               compared with the truth;
  *   5. segment + measure  three-class multi-Otsu with a 10 nm opening and
- *               a 50-voxel size filter (fib_job_segment() into
- *               DIR/measure/labels.mrc), then the lithium (label 1)
- *               measured with the skeleton, heights above the y1 face,
- *               objects CSV, PLY mesh and pictures (fib_job_measure()
- *               into DIR/measure); the segmented lithium is compared with
- *               the phantom's ground-truth labels on the region recon
- *               kept.
+ *               a 50-voxel size filter (DIR/measure/labels_otsu.mrc); then
+ *               the trained pixel classifier: a twin of another seed (8)
+ *               rendered and reconstructed (DIR/twin, DIR/twin-recon), its
+ *               truth on one section in 8 as training labels, the model
+ *               (DIR/measure/classifier.json) applied to the demo's volume
+ *               with a 50-voxel size filter (DIR/measure/labels.mrc); the
+ *               classifier's lithium (label 1) measured with the skeleton,
+ *               heights above the y1 face, objects CSV, PLY mesh and
+ *               pictures (fib_job_measure() into DIR/measure); both
+ *               segmentations compared with the phantom's truth on the
+ *               reconstruction's grid (fib_job_phantom_truth_volume(),
+ *               DIR/measure/truth_labels.mrc): Dice and the lithium
+ *               voxels in the protective cap's rows.
  *
  * Every line goes to the caller's message callback as FIB_JOB_RESULT: the
  * stage headings ("\n== N/5 TITLE"), the lines of the jobs it runs, the
