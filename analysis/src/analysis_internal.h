@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "fib/image.h"
+#include "fib/measure.h"
 #include "fib/mesh.h"
 
 /* True when @p vol has the packed strides fib_volume_init() makes. */
@@ -114,5 +115,13 @@ static inline double fib__step_len(const double sp[3], int dx, int dy, int dz)
 /* Area of triangle @p k of @p m in the vertex units squared: half the norm
  * of the cross product of two edges, computed in double. */
 double fib__mesh_triangle_area(const fib_mesh *m, size_t k);
+
+/* Volume, equivalent diameter, centroid (+ origin_nm, non-finite = 0) and
+ * principal axes of object @p s (n_voxels set) from the sums of its voxel
+ * coordinates in nm: sum = x y z, sum2 = xx yy zz xy xz yz
+ * (measure_objects.c). */
+void fib__object_moments(fib_object_stats *s, const double sum[3],
+                         const double sum2[6], const double origin_nm[3],
+                         const double sp[3]);
 
 #endif

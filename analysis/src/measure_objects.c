@@ -91,10 +91,14 @@ static void objects_scan(const fib_volume *cc, size_t n,
 }
 
 /* Volume, equivalent diameter, centroid and principal axes of one object
- * from its sums. */
-static void object_moments(fib_object_stats *s, const acc *a,
-                           const fib_volume *cc, const double sp[3])
+ * from its sums (also the block-wise objects, measure_objects_stream.c). */
+void fib__object_moments(fib_object_stats *s, const double sum[3],
+                         const double sum2[6], const double origin_nm[3],
+                         const double sp[3])
 {
+    const acc A = {{sum[0], sum[1], sum[2]},
+                   {sum2[0], sum2[1], sum2[2], sum2[3], sum2[4], sum2[5]}};
+    const acc *a = &A;
     double vvox_um3 = sp[0] * sp[1] * sp[2] * 1e-9;
     double nv = (double)s->n_voxels;
     s->volume_um3 = nv * vvox_um3;
@@ -103,7 +107,7 @@ static void object_moments(fib_object_stats *s, const acc *a,
     for (int d = 0; d < 3; d++) {
         m[d] = a->s[d] / nv;
         s->centroid_nm[d] =
-            m[d] + (isfinite(cc->origin_nm[d]) ? cc->origin_nm[d] : 0.0);
+            m[d] + (isfinite(origin_nm[d]) ? origin_nm[d] : 0.0);
     }
     /* covariance of a voxel cube includes its own extent s^2/12 */
     double C[9];
@@ -213,7 +217,7 @@ fib_status fib_recon_objects(const fib_volume *cc, size_t n,
     for (size_t k = 0; k < n; k++) {
         if (o[k].n_voxels == 0)
             continue;
-        object_moments(&o[k], &A[k], cc, sp);
+        fib__object_moments(&o[k], A[k].s, A[k].ss, cc->origin_nm, sp);
         if (!object_surface(&o[k], cc, k, sp))
             failed = 1;
     }

@@ -107,6 +107,14 @@ fib_status fib_recon_mesh_phase(const fib_volume *labels, uint32_t value,
                              "recon: smoothing sigma must be 0..20 voxels "
                              "(got %g)",
                              o.sigma_vox);
+    if (o.z_end && (o.close_border || o.z_begin >= o.z_end ||
+                    o.z_end > labels->nz - 1 || labels->nz < 2))
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: cube layers [%zu, %zu) outside the "
+                             "%zu layers of the volume (or with "
+                             "close_border)",
+                             o.z_begin, o.z_end,
+                             labels->nz > 0 ? labels->nz - 1 : 0);
     size_t pad = o.close_border ? 1 + (size_t)ceil(3.0 * o.sigma_vox) : 0;
     size_t d[3] = {labels->nx + 2 * pad, labels->ny + 2 * pad,
                    labels->nz + 2 * pad};
@@ -131,7 +139,16 @@ fib_status fib_recon_mesh_phase(const fib_volume *labels, uint32_t value,
         free(f);
         return st;
     }
-    st = fib_recon_marching_cubes(f, d[0], d[1], d[2], sp, org, 0.5, out, err);
+    if (o.z_end) { /* the asked layers: sections z_begin .. z_end */
+        const double org_z = org[2];
+        org[2] = org_z + (double)o.z_begin * sp[2];
+        st = fib_recon_marching_cubes(f + o.z_begin * d[0] * d[1], d[0], d[1],
+                                      o.z_end - o.z_begin + 1, sp, org, 0.5,
+                                      out, err);
+    } else {
+        st = fib_recon_marching_cubes(f, d[0], d[1], d[2], sp, org, 0.5, out,
+                                      err);
+    }
     free(f);
     if (st != FIB_OK || !o.label_sides)
         return st;
@@ -187,6 +204,53 @@ fib_status fib_recon_mesh_phase(const fib_volume *labels, uint32_t value,
     return FIB_OK;
 }
 
+/* The area of mesh @p m and its split by tri_label into @p out. */
+static void surface_areas(const fib_mesh *m, fib_phase_surface *out)
+{
+    double total = 0;
+    for (size_t k = 0; k < m->n_triangles; k++) {
+        double a = fib__mesh_triangle_area(m, k) * 1e-6; /* um2 */
+        total += a;
+        uint32_t other = m->tri_label[k];
+        size_t j = 0;
+        while (j < out->n_interfaces && out->other[j] != other)
+            j++;
+        if (j == out->n_interfaces) {
+            if (j < 16) {
+                out->other[j] = other;
+                out->n_interfaces++;
+            } else {
+                j = 15;
+            }
+        }
+        out->interface_area_um2[j] += a;
+    }
+    out->area_um2 = total;
+}
+
+fib_status fib_recon_phase_surface_layers(const fib_volume *labels,
+                                          uint32_t value, double sigma_vox,
+                                          size_t z_begin, size_t z_end,
+                                          fib_phase_surface *out,
+                                          fib_error *err)
+{
+    fib_mesh m;
+    fib_mesh_opts o = {.sigma_vox = sigma_vox,
+                       .label_sides = true,
+                       .z_begin = z_begin,
+                       .z_end = z_end};
+    memset(out, 0, sizeof *out);
+    if (z_end == 0)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: no cube layer asked (z_end 0)");
+    fib_status st = fib_recon_mesh_phase(labels, value, &o, &m, err);
+    if (st != FIB_OK)
+        return st;
+    surface_areas(&m, out);
+    fib_mesh_clear(&m);
+    return FIB_OK;
+}
+
 fib_status fib_recon_phase_surface(const fib_volume *labels, uint32_t value,
                                    double sigma_vox, fib_phase_surface *out,
                                    fib_error *err)
@@ -207,27 +271,10 @@ fib_status fib_recon_phase_surface(const fib_volume *labels, uint32_t value,
         fib_mesh_clear(&m);
         return st;
     }
-    double total = 0;
-    for (size_t k = 0; k < m.n_triangles; k++) {
-        double a = fib__mesh_triangle_area(&m, k) * 1e-6; /* um2 */
-        total += a;
-        uint32_t other = m.tri_label[k];
-        size_t j = 0;
-        while (j < out->n_interfaces && out->other[j] != other)
-            j++;
-        if (j == out->n_interfaces) {
-            if (j < 16) {
-                out->other[j] = other;
-                out->n_interfaces++;
-            } else {
-                j = 15;
-            }
-        }
-        out->interface_area_um2[j] += a;
-    }
-    out->area_um2 = total;
-    out->per_total_um = vtot_um3 > 0 ? total / vtot_um3 : 0;
-    out->per_phase_um = frac > 0 ? total / (frac * vtot_um3) : 0;
+    surface_areas(&m, out);
+    out->per_total_um = vtot_um3 > 0 ? out->area_um2 / vtot_um3 : 0;
+    out->per_phase_um =
+        frac > 0 ? out->area_um2 / (frac * vtot_um3) : 0;
     fib_mesh_clear(&m);
     return FIB_OK;
 }

@@ -53,6 +53,21 @@ FIB_API FIB_NODISCARD fib_status fib_recon_phase_surface(
     const fib_volume *labels, uint32_t value, double sigma_vox,
     fib_phase_surface *out, fib_error *err);
 
+/**
+ * The areas of fib_recon_phase_surface() for the cube layers between
+ * sections z and z + 1 of @p labels, z in [z_begin, z_end) only
+ * (per_total_um and per_phase_um are left 0: they need the whole
+ * volume's counts).  Block-wise measurement: a slab read with a halo of
+ * 3 + ceil(3 sigma_vox) sections (clipped at the volume's ends) gives,
+ * for the layers it owns, the triangles, areas and interface labels of
+ * the whole-volume mesh (fib_mesh_opts.z_begin); the slabs' areas add up
+ * to the whole volume's (to rounding), the interfaces in order of first
+ * appearance.
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_phase_surface_layers(
+    const fib_volume *labels, uint32_t value, double sigma_vox, size_t z_begin,
+    size_t z_end, fib_phase_surface *out, fib_error *err);
+
 /* ---- objects ------------------------------------------------------------- */
 
 /** Statistics of one connected object (label k of a component volume). */
@@ -94,6 +109,59 @@ typedef struct fib_substrate {
 FIB_API FIB_NODISCARD fib_status fib_recon_objects(
     const fib_volume *cc, size_t n, const fib_volume *src_labels,
     const fib_substrate *substrate, fib_object_stats **out, fib_error *err);
+
+/**
+ * Block-wise objects: fib_recon_label() + fib_recon_objects() of a volume
+ * given as consecutive slabs of sections, in memory that grows with the
+ * number of objects and the section size, never with the depth.
+ *
+ * Each pushed slab is labelled on its own; its components are joined to
+ * those of the previous section across the slab face by union-find with
+ * the same connectivity (Rosenfeld & Pfaltz 1966, as fib_recon_label()).
+ * Per component the mergeable sums are kept: voxel count, coordinate
+ * sums and second moments, bounding box, border and substrate-face
+ * contact, height, first voxel in raster order, and the closed
+ * marching-cubes surface as a sum over the cubes of the padded grid: the
+ * area of each cube's triangles depends only on its corner configuration
+ * (a 256-entry table built with fib_recon_marching_cubes() itself), and
+ * the enclosed volume by the divergence theorem is, per triangle,
+ * a.(b x c)/6 = a'.(b' x c')/6 + o.n/3 with the cube corner o and the
+ * triangle's area vector n, so both are per-configuration tables plus a
+ * linear term in o.  A cube whose corners hold two components that may
+ * still be joined by a later slab is kept aside until they cannot be.
+ * fib_objects_stream_finish() numbers the objects by first voxel in
+ * raster order (fib_recon_label()'s numbering) and gives the
+ * fib_object_stats of fib_recon_objects() on the whole volume: counts,
+ * boxes and flags equal, areas, volumes and moments equal to rounding.
+ * Substrate contact is by face only (no substrate label).
+ */
+typedef struct fib_objects_stream fib_objects_stream;
+
+/** A stream for a volume of @p nx x @p ny x @p nz voxels of size
+ *  @p voxel_nm (unknown, <= 0 or non-finite: 1 nm, as the whole-volume
+ *  path) and origin @p origin_nm (may be NULL); connectivity 6, 18 or
+ *  26; substrate_face -1 or 0..5 (fib_substrate.face). */
+FIB_API FIB_NODISCARD fib_status fib_objects_stream_create(
+    size_t nx, size_t ny, size_t nz, const double voxel_nm[3],
+    const double origin_nm[3], int connectivity, int substrate_face,
+    fib_objects_stream **out, fib_error *err);
+
+/** The next mask->nz sections (any pixel type, non-zero = inside;
+ *  mask->nx, ny as created).  FIB_EINVAL past the volume's depth,
+ *  FIB_ERANGE beyond 2^32 - 2 components in all, FIB_ENOMEM. */
+FIB_API FIB_NODISCARD fib_status fib_objects_stream_push(
+    fib_objects_stream *s, const fib_volume *mask, fib_error *err);
+
+/** After every section was pushed: @p *out (malloc'ed, @p *n entries,
+ *  label k + 1 at index k; the caller frees) as fib_recon_objects(). */
+FIB_API FIB_NODISCARD fib_status fib_objects_stream_finish(
+    fib_objects_stream *s, fib_object_stats **out, size_t *n, fib_error *err);
+
+/** Bytes the stream holds now (tables and kept cubes). */
+FIB_API size_t fib_objects_stream_bytes(const fib_objects_stream *s);
+
+/** Free the stream; NULL is a no-op. */
+FIB_API void fib_objects_stream_destroy(fib_objects_stream *s);
 
 /* ---- thickness ----------------------------------------------------------- */
 

@@ -70,6 +70,14 @@ typedef struct fib_mesh_opts {
                             the cut at the border is not a surface */
     bool label_sides;  /**< fill tri_label with the label found half a
                             voxel outside each triangle (interfaces) */
+    /** Mesh only the cube layers between sections z and z + 1 for z in
+     *  [z_begin, z_end) (z_end = 0: every layer), after smoothing the
+     *  whole volume and with the label sides looked up in the whole
+     *  volume: the triangles of those layers are exactly those of the
+     *  whole mesh (block-wise measurement: a slab read with a halo of
+     *  3 + ceil(3 sigma_vox) sections on each side meshes its own layers
+     *  as the whole volume would).  Not with close_border. */
+    size_t z_begin, z_end;
 } fib_mesh_opts;
 
 /**
