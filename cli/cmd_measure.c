@@ -4,7 +4,6 @@
  * input/output identity checks and the output transaction; the work is
  * fib_job_measure() (fib/job_measure.h). */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -86,12 +85,10 @@ static int parse_opt(void *ctx, int c, const char *arg)
             BAD("--connectivity must be 6, 18 or 26 (got %s)", arg);
         p->connectivity = (int)d;
         return 0;
-    case 'S':
-        if (!cli_parse_double("measure", "--smooth", arg, &p->smooth_vox))
-            return CLI_EXIT_USAGE;
-        if (!(p->smooth_vox >= 0) || p->smooth_vox > 20)
-            BAD("--smooth must be 0..20 voxels (got %s)", arg);
-        return 0;
+    case 'S': /* --smooth, --tol ranges: fib_job_measure_check() */
+        return cli_parse_double("measure", "--smooth", arg, &p->smooth_vox)
+                   ? 0
+                   : CLI_EXIT_USAGE;
     case 'B': {
         unsigned long t[3];
         char tail;
@@ -104,16 +101,14 @@ static int parse_opt(void *ctx, int c, const char *arg)
         p->tpb = true;
         return 0;
     }
-    case 'W': {
-        char *end;
-        errno = 0;
-        const unsigned long l = strtoul(arg, &end, 10);
-        if (errno || *end || end == arg || arg[0] == '-' || l < 1 || l > 100000)
+    case 'W':
+        if (!cli_parse_double("measure", "--two-point", arg, &d))
+            return CLI_EXIT_USAGE;
+        if (d < 1 || d > 100000 || d != floor(d))
             BAD("--two-point expects a lag of 1 to 100000 voxels (got '%s')",
                 arg);
-        p->two_point_lag = (size_t)l;
+        p->two_point_lag = (size_t)d;
         return 0;
-    }
     case 'u':
         p->uncertainty = true;
         if (!strcmp(arg, "auto"))
@@ -131,11 +126,13 @@ static int parse_opt(void *ctx, int c, const char *arg)
         p->battery_axis = arg[0] - 'x';
         return 0;
     case 'o':
-        if (!cli_parse_double("measure", "--tol", arg, &p->tortuosity_tol))
-            return CLI_EXIT_USAGE;
-        if (!(p->tortuosity_tol > 0) || p->tortuosity_tol >= 1)
-            BAD("--tol must be in (0, 1) (got %s)", arg);
-        return 0;
+        return cli_parse_double("measure", "--tol", arg, &p->tortuosity_tol)
+                   ? 0
+                   : CLI_EXIT_USAGE;
+    case 'y':
+        return cli_parse_memory("measure", arg, &p->memory_bytes)
+                   ? 0
+                   : CLI_EXIT_USAGE;
     case 'V':
         if (sscanf(arg, "%lf,%lf,%lf", &w[0], &w[1], &w[2]) != 3 ||
             !isfinite(w[0] + w[1] + w[2]) ||
@@ -176,7 +173,7 @@ int cli_cmd_measure(int argc, char **argv)
         F("quiet", 'q', &quiet), F("porosimetry", 'I', &p.porosimetry),
         F("particle-sizes", 'Z', &p.particle_sizes),
         F("contact", 'K', &p.contact), F("mesh-closed", 'M', &p.mesh_closed),
-        R("uncertainty", 'u')};
+        R("uncertainty", 'u'), R("memory", 'y')};
     /* clang-format on */
     int rc = cli_getopt("measure", argc, argv, "q", rows,
                         sizeof rows / sizeof rows[0], parse_opt, &p,

@@ -88,8 +88,8 @@ static void same_objects(const fib_object_stats *a, const fib_object_stats *b,
                       "object %zu area %.9g vs %.9g", k, a[k].area_um2,
                       b[k].area_um2);
         ck_assert_msg(fabs(a[k].sphericity - b[k].sphericity) < 1e-5,
-                      "object %zu sphericity %.9g vs %.9g", k,
-                      a[k].sphericity, b[k].sphericity);
+                      "object %zu sphericity %.9g vs %.9g", k, a[k].sphericity,
+                      b[k].sphericity);
     }
 }
 
@@ -154,8 +154,8 @@ START_TEST(test_stream_u_joined)
         }
     fib_error e = {0};
     fib_objects_stream *s = NULL;
-    ck_assert_int_eq(fib_objects_stream_create(16, 6, 20, m.voxel_size_nm,
-                                               NULL, 6, -1, &s, &e),
+    ck_assert_int_eq(fib_objects_stream_create(16, 6, 20, m.voxel_size_nm, NULL,
+                                               6, -1, &s, &e),
                      FIB_OK);
     for (size_t z0 = 0; z0 < 20; z0 += 2) {
         fib_volume slab = m;
@@ -238,8 +238,8 @@ START_TEST(test_surface_layers)
     fib_phase_surface p;
     ck_assert_int_eq(fib_recon_phase_surface_layers(&m, 1, 0, 3, 3, &p, &e),
                      FIB_EINVAL);
-    ck_assert_int_eq(
-        fib_recon_phase_surface_layers(&m, 1, 0, 0, m.nz, &p, &e), FIB_EINVAL);
+    ck_assert_int_eq(fib_recon_phase_surface_layers(&m, 1, 0, 0, m.nz, &p, &e),
+                     FIB_EINVAL);
     fib_volume_clear(&m);
 }
 END_TEST

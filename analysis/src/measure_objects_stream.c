@@ -44,6 +44,9 @@ struct fib_objects_stream {
     size_t n, cap;
     kept_cube *kept;
     size_t n_kept, cap_kept;
+    comp *done; /* finished objects (no longer open) */
+    size_t n_done, cap_done;
+    uint32_t *newid; /* compaction scratch, cap entries */
     uint32_t push_no;
     bool last; /* the push under way is the last one */
     double area_t[256], vloc_t[256], nrm_t[256][3];
@@ -113,8 +116,8 @@ fib_status fib_objects_stream_create(size_t nx, size_t ny, size_t nz,
     *out = NULL;
     if (nx == 0 || ny == 0 || nz == 0 || nx > SIZE_MAX / ny / sizeof(uint32_t))
         return fib_error_set(err, FIB_EINVAL,
-                             "objects: bad volume size %zu x %zu x %zu", nx,
-                             ny, nz);
+                             "objects: bad volume size %zu x %zu x %zu", nx, ny,
+                             nz);
     if (connectivity != 6 && connectivity != 18 && connectivity != 26)
         return fib_error_set(err, FIB_EINVAL,
                              "objects: connectivity must be 6, 18 or 26 "
@@ -139,9 +142,9 @@ fib_status fib_objects_stream_create(size_t nx, size_t ny, size_t nz,
     }
     fib__vol_spacing(&probe, s->sp);
     s->prev = calloc(nx * ny, sizeof *s->prev);
-    fib_status st = s->prev ? build_tables(s, err)
-                            : fib_error_set(err, FIB_ENOMEM,
-                                            "objects: out of memory");
+    fib_status st =
+        s->prev ? build_tables(s, err)
+                : fib_error_set(err, FIB_ENOMEM, "objects: out of memory");
     if (st != FIB_OK) {
         fib_objects_stream_destroy(s);
         return st;
@@ -159,14 +162,16 @@ void fib_objects_stream_destroy(fib_objects_stream *s)
     free(s->open);
     free(s->c);
     free(s->kept);
+    free(s->done);
+    free(s->newid);
     free(s);
 }
 
 size_t fib_objects_stream_bytes(const fib_objects_stream *s)
 {
     return sizeof *s + s->nx * s->ny * sizeof *s->prev +
-           s->cap * (sizeof *s->c + 2 * sizeof(uint32_t)) +
-           s->cap_kept * sizeof *s->kept;
+           s->cap * (sizeof *s->c + 3 * sizeof(uint32_t)) +
+           s->cap_kept * sizeof *s->kept + s->cap_done * sizeof *s->done;
 }
 
 /* Room for ids 1..@p n. */
@@ -174,7 +179,7 @@ static bool grow(fib_objects_stream *s, size_t n)
 {
     if (n + 1 <= s->cap)
         return true;
-    size_t cap = s->cap ? s->cap : 1024;
+    size_t cap = s->cap ? s->cap : 64;
     while (cap < n + 1)
         cap *= 2;
     uint32_t *p = realloc(s->parent, cap * sizeof *p);
@@ -186,7 +191,10 @@ static bool grow(fib_objects_stream *s, size_t n)
     comp *c = realloc(s->c, cap * sizeof *c);
     if (c)
         s->c = c;
-    if (!p || !o || !c)
+    uint32_t *q = realloc(s->newid, cap * sizeof *q);
+    if (q)
+        s->newid = q;
+    if (!p || !o || !c || !q)
         return false;
     s->cap = cap;
     return true;
@@ -277,8 +285,8 @@ static void add_cube(fib_objects_stream *s, uint32_t r, unsigned cfg, long x,
 /* The cube with corner ids @p id at (x, y, z): its triangles for each
  * component among the corners, or false when two of them are open (may
  * still be joined) and @p may_keep. */
-static bool do_cube(fib_objects_stream *s, const uint32_t id[8], long x,
-                    long y, long z, bool may_keep)
+static bool do_cube(fib_objects_stream *s, uint32_t id[8], long x, long y,
+                    long z, bool may_keep)
 {
     uint32_t root[8];
     unsigned cfg[8];
@@ -297,11 +305,16 @@ static bool do_cube(fib_objects_stream *s, const uint32_t id[8], long x,
         }
         cfg[j] |= 1u << i;
     }
-    if (nr > 1 && n_open > 1 && may_keep)
-        return false;
-    for (int j = 0; j < nr; j++)
+    const bool keep = nr > 1 && n_open > 1 && may_keep;
+    for (int j = 0; j < nr; j++) {
+        if (keep && s->open[root[j]] == s->push_no)
+            continue;
         add_cube(s, root[j], cfg[j], x, y, z);
-    return true;
+        for (int i = 0; keep && i < 8; i++) /* done with these corners */
+            if (cfg[j] & (1u << i))
+                id[i] = 0;
+    }
+    return !keep;
 }
 
 static bool keep_cube(fib_objects_stream *s, const uint32_t id[8], long x,
@@ -353,7 +366,7 @@ static void retry_kept(fib_objects_stream *s)
 {
     size_t w = 0;
     for (size_t k = 0; k < s->n_kept; k++) {
-        const kept_cube *c = &s->kept[k];
+        kept_cube *c = &s->kept[k];
         if (!do_cube(s, c->id, c->x, c->y, c->z, true))
             s->kept[w++] = *c;
     }
@@ -385,8 +398,65 @@ static fib_status take_ids(fib_objects_stream *s, uint32_t *L, size_t m,
     return FIB_OK;
 }
 
-fib_status fib_objects_stream_push(fib_objects_stream *s, const fib_volume *mask,
-                                   fib_error *err)
+static void merge_into(comp *r, const comp *i, int face);
+
+static bool append_done(fib_objects_stream *s, const comp *c)
+{
+    if (s->n_done == s->cap_done) {
+        const size_t cap = s->cap_done ? 2 * s->cap_done : 64;
+        comp *d = realloc(s->done, cap * sizeof *d);
+        if (!d)
+            return false;
+        s->done = d;
+        s->cap_done = cap;
+    }
+    s->done[s->n_done++] = *c;
+    return true;
+}
+
+/* After a push: every member's sums into its root, the closed roots to
+ * the finished objects, the open ones renumbered 1..k (the ids in the
+ * last section and the kept cubes with them), so that the tables hold
+ * the finished objects and what the last section touches, not one entry
+ * per slab component. */
+static bool compact(fib_objects_stream *s)
+{
+    uint32_t *P = s->parent, *N = s->newid;
+    for (uint32_t i = 1; i <= s->n; i++) {
+        const uint32_t r = find(P, i);
+        if (r != i)
+            merge_into(&s->c[r], &s->c[i], s->face);
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 1; i <= s->n; i++) {
+        N[i] = 0;
+        if (P[i] != i)
+            continue;
+        if (s->open[i] == s->push_no) {
+            N[i] = ++k;
+            s->c[k] = s->c[i]; /* k <= i */
+        } else if (!append_done(s, &s->c[i])) {
+            return false;
+        }
+    }
+    const size_t plane = s->nx * s->ny;
+    for (size_t j = 0; j < plane; j++)
+        if (s->prev[j])
+            s->prev[j] = N[find(P, s->prev[j])];
+    for (size_t q = 0; q < s->n_kept; q++)
+        for (int i = 0; i < 8; i++)
+            if (s->kept[q].id[i])
+                s->kept[q].id[i] = N[find(P, s->kept[q].id[i])];
+    for (uint32_t i = 1; i <= k; i++) {
+        P[i] = i;
+        s->open[i] = s->push_no;
+    }
+    s->n = k;
+    return true;
+}
+
+fib_status fib_objects_stream_push(fib_objects_stream *s,
+                                   const fib_volume *mask, fib_error *err)
 {
     if (!s || !mask || mask->nx != s->nx || mask->ny != s->ny || !mask->nz ||
         mask->nz > s->nz - s->z_next)
@@ -395,9 +465,8 @@ fib_status fib_objects_stream_push(fib_objects_stream *s, const fib_volume *mask
                              "continue the %zu x %zu x %zu volume at section "
                              "%zu",
                              mask ? mask->nx : 0, mask ? mask->ny : 0,
-                             mask ? mask->nz : 0, s ? s->nx : 0,
-                             s ? s->ny : 0, s ? s->nz : 0,
-                             s ? s->z_next : 0);
+                             mask ? mask->nz : 0, s ? s->nx : 0, s ? s->ny : 0,
+                             s ? s->nz : 0, s ? s->z_next : 0);
     const size_t plane = s->nx * s->ny, k = mask->nz;
     fib_volume cc = {0};
     size_t nl = 0;
@@ -420,7 +489,7 @@ fib_status fib_objects_stream_push(fib_objects_stream *s, const fib_volume *mask
                 s->open[find(s->parent, L[(k - 1) * plane + i])] = s->push_no;
     bool ok = true;
     for (size_t lz = 0; ok && lz < k; lz++) {
-        const uint32_t *lo = lz ? L + (lz - 1) * plane
+        const uint32_t *lo = lz          ? L + (lz - 1) * plane
                              : s->z_next ? s->prev
                                          : NULL;
         ok = cube_layer(s, lo, L + lz * plane, (long)(s->z_next + lz) - 1);
@@ -430,6 +499,8 @@ fib_status fib_objects_stream_push(fib_objects_stream *s, const fib_volume *mask
     if (ok)
         retry_kept(s);
     memcpy(s->prev, L + (k - 1) * plane, plane * sizeof *L);
+    if (ok && !s->last)
+        ok = compact(s);
     s->z_next += k;
     fib_volume_clear(&cc);
     return ok ? FIB_OK
@@ -480,14 +551,16 @@ fib_status fib_objects_stream_finish(fib_objects_stream *s,
         return fib_error_set(err, FIB_EINVAL,
                              "objects: %zu of %zu sections pushed", s->z_next,
                              s->nz);
-    size_t nroot = 0;
-    for (uint32_t i = 1; i <= s->n; i++) {
+    for (uint32_t i = 1; i <= s->n; i++) { /* the last push: all closed */
         const uint32_t r = find(s->parent, i);
         if (r != i)
             merge_into(&s->c[r], &s->c[i], s->face);
-        else
-            nroot++;
     }
+    for (uint32_t i = 1; i <= s->n; i++)
+        if (s->parent[i] == i && !append_done(s, &s->c[i]))
+            return fib_error_set(err, FIB_ENOMEM, "objects: out of memory");
+    s->n = 0;
+    const size_t nroot = s->n_done;
     order *ord = malloc((nroot ? nroot : 1) * sizeof *ord);
     fib_object_stats *o = calloc(nroot ? nroot : 1, sizeof *o);
     if (!ord || !o) {
@@ -495,13 +568,11 @@ fib_status fib_objects_stream_finish(fib_objects_stream *s,
         free(o);
         return fib_error_set(err, FIB_ENOMEM, "objects: out of memory");
     }
-    size_t k = 0;
-    for (uint32_t i = 1; i <= s->n; i++)
-        if (s->parent[i] == i)
-            ord[k++] = (order){s->c[i].first, i};
+    for (size_t k = 0; k < nroot; k++)
+        ord[k] = (order){s->done[k].first, (uint32_t)k};
     qsort(ord, nroot, sizeof *ord, cmp_first);
-    for (k = 0; k < nroot; k++) {
-        const comp *c = &s->c[ord[k].root];
+    for (size_t k = 0; k < nroot; k++) {
+        const comp *c = &s->done[ord[k].root];
         fib_object_stats *q = &o[k];
         q->label = (uint32_t)(k + 1);
         q->n_voxels = c->n;

@@ -273,8 +273,7 @@ fib_status fib_recon_phase_surface(const fib_volume *labels, uint32_t value,
     }
     surface_areas(&m, out);
     out->per_total_um = vtot_um3 > 0 ? out->area_um2 / vtot_um3 : 0;
-    out->per_phase_um =
-        frac > 0 ? out->area_um2 / (frac * vtot_um3) : 0;
+    out->per_phase_um = frac > 0 ? out->area_um2 / (frac * vtot_um3) : 0;
     fib_mesh_clear(&m);
     return FIB_OK;
 }

@@ -246,8 +246,9 @@ static fib_status choose_phases(fib__measure *m, fib_error *err)
 {
     const fib_job_measure_params *p = m->p;
     size_t not_measured = 0;
-    m->nval =
-        fib__job_labels_distinct(&m->vol, m->vals, FIB_JOB_MEASURE_MAX_LABELS);
+    if (!m->blk) /* block-wise: counted by the first pass */
+        m->nval = fib__job_labels_distinct(&m->vol, m->vals,
+                                           FIB_JOB_MEASURE_MAX_LABELS);
     memcpy(m->phases, p->phases, p->n_phases * sizeof *p->phases);
     m->nphase = p->n_phases;
     if (m->nphase == 0)
@@ -381,7 +382,9 @@ static fib_status prepare(fib__measure *m, fib_error *err)
 {
     double file_vox[3];
     bool known = true;
-    fib_status st = fib__job_labels_read(m->p->labels_path, &m->vol, err);
+    fib_status st = fib__measure_blocks_plan(m, err);
+    if (st == FIB_OK && !m->blk)
+        st = fib__job_labels_read(m->p->labels_path, &m->vol, err);
     if (st == FIB_OK)
         st = units_policy(m, file_vox, &known, err);
     if (st == FIB_OK)
@@ -450,6 +453,8 @@ static fib_status job_measure_run(const fib_job_measure_params *p,
     st = stage_outputs(m, &own, &s_json, &s_csv, err);
     if (st == FIB_OK)
         st = prepare(m, err);
+    if (st == FIB_OK && m->blk)
+        st = fib__measure_blocks_run(m, err);
     if (st == FIB_OK)
         st = measure_all(m, s_json, s_csv, err);
     if (st != FIB_OK) /* name the outputs, not the stage */
@@ -459,6 +464,7 @@ static fib_status job_measure_run(const fib_job_measure_params *p,
     fib_mesh_clear(&m->mesh);
     fib_volume_clear(&m->vol);
     fib_volume_clear(&m->mask);
+    fib__measure_blocks_free(m);
     free(m);
     return fib_job_finish(env, own, st, err);
 }

@@ -36,6 +36,24 @@ size_t fib__job_labels_distinct(const fib_volume *v, uint32_t *vals,
 fib_status fib__job_labels_read(const char *path, fib_volume *out,
                                 fib_error *err);
 
+/** An f32 @p vol read from @p path replaced by u32 labels (other types
+ *  left as they are); @p first_voxel: the raster index of its first voxel
+ *  in the file, for the message. */
+fib_status fib__job_labels_u32(const char *path, fib_volume *vol,
+                               size_t first_voxel, fib_error *err);
+
+/* ---- block-wise measurement (job_measure_blocks.c) -------------------- */
+
+/** What the block-wise passes measured, for the report sections. */
+typedef struct fib__measure_blk {
+    double frac[FIB_JOB_MEASURE_MAX_LABELS]; /* per m->vals */
+    fib_phase_surface surf[FIB_JOB_MEASURE_MAX_PHASES];
+    fib_object_stats *obj[FIB_JOB_MEASURE_MAX_PHASES]; /* owned */
+    size_t nobj[FIB_JOB_MEASURE_MAX_PHASES];
+    size_t depth, halo, n_slabs; /* sections per slab, halo, slabs */
+    double whole_bytes;          /* the whole-volume estimate */
+} fib__measure_blk;
+
 /* ---- one measure run ------------------------------------------------- */
 
 typedef struct fib__measure {
@@ -56,7 +74,8 @@ typedef struct fib__measure {
     const char *s_pic;
     const char *s_flux;
     fib_job_measure_result *res;
-    char ring[8][96]; /* ukey() buffers */
+    fib__measure_blk *blk; /* block-wise (--memory), else NULL */
+    char ring[8][96];      /* ukey() buffers */
     unsigned ring_at;
 } fib__measure;
 
@@ -73,6 +92,17 @@ double fib__uval(const fib__measure *m, const char *key, double v);
 void fib__jnum(fib__measure *m, const char *key, double v);
 /** A JSON key that is a label value. */
 void fib__key_u32(fib_fmt_json *j, uint32_t v);
+
+struct fib__measure;
+/** Decide whole-volume or block-wise (params.memory_bytes): in block mode
+ *  refuse what needs the whole volume, then the first pass: the volume's
+ *  size, voxel size and label values (m->vals) with their fractions; m->blk
+ *  set.  Whole-volume: nothing done. */
+fib_status fib__measure_blocks_plan(struct fib__measure *m, fib_error *err);
+/** Block mode, after the header: the second pass (surfaces, objects) and
+ *  the report's "blockwise" entry. */
+fib_status fib__measure_blocks_run(struct fib__measure *m, fib_error *err);
+void fib__measure_blocks_free(struct fib__measure *m);
 
 /* Report sections, in report order. */
 fib_status fib__measure_fractions(fib__measure *m, fib_error *err);

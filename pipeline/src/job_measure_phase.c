@@ -15,9 +15,10 @@ fib_status fib__measure_fractions(fib__measure *m, fib_error *err)
     fib_fmt_json_key(j, "volume_fraction");
     fib_fmt_json_begin_object(j);
     for (size_t k = 0; k < m->nval; k++) {
-        double f;
+        double f = m->blk ? m->blk->frac[k] : 0;
         const fib_status st =
-            fib_recon_volume_fraction(&m->vol, m->vals[k], &f, err);
+            m->blk ? FIB_OK
+                   : fib_recon_volume_fraction(&m->vol, m->vals[k], &f, err);
         if (st != FIB_OK)
             return st;
         fib__key_u32(j, m->vals[k]);
@@ -47,9 +48,11 @@ fib_status fib__measure_surfaces(fib__measure *m, fib_error *err)
     fib_fmt_json_key(j, fib__ukey(m, "specific_surface_area_per_um"));
     fib_fmt_json_begin_object(j);
     for (size_t p = 0; p < m->nphase; p++) {
-        fib_phase_surface s;
-        const fib_status st = fib_recon_phase_surface(
-            &m->vol, m->phases[p], m->p->smooth_vox, &s, err);
+        fib_phase_surface s = m->blk ? m->blk->surf[p] : (fib_phase_surface){0};
+        const fib_status st =
+            m->blk ? FIB_OK
+                   : fib_recon_phase_surface(&m->vol, m->phases[p],
+                                             m->p->smooth_vox, &s, err);
         if (st != FIB_OK)
             return st;
         const double per_total = fib__uval(m, "_per_um", s.per_total_um);
@@ -149,12 +152,32 @@ static void objects_entry(fib__measure *m, const fib_object_stats *obj,
     fib_fmt_json_end_object(j);
 }
 
+/* The report entry, line, CSV rows and result of measured label @p p. */
+static void phase_objects(fib__measure *m, size_t p,
+                          const fib_object_stats *obj, size_t nobj)
+{
+    fib__key_u32(m->j, m->phases[p]);
+    objects_entry(m, obj, nobj);
+    FIB__SAY(m, "phase %u: %zu objects (%d-connected)", m->phases[p], nobj,
+             m->p->connectivity);
+    if (m->csv)
+        csv_rows(m, m->phases[p], obj, nobj);
+    if (m->res)
+        m->res->n_objects[p] = nobj;
+}
+
 fib_status fib__measure_objects(fib__measure *m, fib_error *err)
 {
     const fib_volume *vol = &m->vol;
     const fib_substrate sub = {.face = m->p->substrate_face};
     fib_fmt_json_key(m->j, "objects");
     fib_fmt_json_begin_object(m->j);
+    if (m->blk) { /* measured block-wise (job_measure_blocks.c) */
+        for (size_t p = 0; p < m->nphase; p++)
+            phase_objects(m, p, m->blk->obj[p], m->blk->nobj[p]);
+        fib_fmt_json_end_object(m->j);
+        return FIB_OK;
+    }
     fib_status st =
         fib_volume_init(&m->mask, FIB_PX_U8, vol->nx, vol->ny, vol->nz, err);
     if (st != FIB_OK)
@@ -174,14 +197,7 @@ fib_status fib__measure_objects(fib__measure *m, fib_error *err)
             free(obj);
             return st;
         }
-        fib__key_u32(m->j, m->phases[p]);
-        objects_entry(m, obj, nobj);
-        FIB__SAY(m, "phase %u: %zu objects (%d-connected)", m->phases[p], nobj,
-                 m->p->connectivity);
-        if (m->csv)
-            csv_rows(m, m->phases[p], obj, nobj);
-        if (m->res)
-            m->res->n_objects[p] = nobj;
+        phase_objects(m, p, obj, nobj);
         free(obj);
     }
     fib_fmt_json_end_object(m->j);
@@ -230,6 +246,11 @@ fib_status fib__measure_thickness(fib__measure *m, fib_error *err)
 {
     if (!m->p->thickness)
         return FIB_OK;
+    if (m->blk) { /* noted under "blockwise" */
+        FIB__SAY(m, "measure: local thickness skipped: it needs the whole "
+                    "volume (raise --memory, or --no-thickness)");
+        return FIB_OK;
+    }
     fib_fmt_json_kv_string(m->j, "local_thickness_convention",
                            "diameter of the largest inscribed ball "
                            "containing the voxel (BoneJ: 2 x the ball "

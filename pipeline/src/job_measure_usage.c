@@ -63,6 +63,10 @@ static const char usage_text[] =
     "                         thresholds moved by +-D (auto: valley widths)\n"
     "  --no-thickness         skip local thickness\n"
     "  --tol T                tortuosity relative residual (default 1e-6)\n"
+    "  --memory BYTES         budget (e.g. 512M; default: none): a larger\n"
+    "                         volume is measured block-wise in slabs --\n"
+    "                         fractions, surfaces, objects (the same values);\n"
+    "                         thickness is skipped, other options refused\n"
     "  --quiet                no progress output\n";
 
 const char *fib_job_measure_usage(void)

@@ -57,36 +57,46 @@ size_t fib__job_labels_distinct(const fib_volume *v, uint32_t *vals, size_t max)
     return k;
 }
 
+fib_status fib__job_labels_u32(const char *path, fib_volume *vol,
+                               size_t first_voxel, fib_error *err)
+{
+    if (vol->type != FIB_PX_F32)
+        return FIB_OK;
+    const size_t n = vol->nx * vol->ny * vol->nz;
+    fib_volume u = {0};
+    fib_status st =
+        fib_volume_init(&u, FIB_PX_U32, vol->nx, vol->ny, vol->nz, err);
+    for (size_t i = 0; st == FIB_OK && i < n; i++) {
+        const float f = ((const float *)vol->data)[i];
+        if (!(f >= 0) || f != floorf(f) || f > 4294967040.0f)
+            st = fib_error_set(err, FIB_EINVAL,
+                               "%s: voxel %zu holds %g, not a label "
+                               "(integer >= 0)",
+                               path, first_voxel + i, (double)f);
+        else
+            ((uint32_t *)u.data)[i] = (uint32_t)f;
+    }
+    if (st != FIB_OK) {
+        fib_volume_clear(&u);
+        return st;
+    }
+    memcpy(u.voxel_size_nm, vol->voxel_size_nm, sizeof u.voxel_size_nm);
+    memcpy(u.origin_nm, vol->origin_nm, sizeof u.origin_nm);
+    fib_volume_clear(vol);
+    *vol = u;
+    return FIB_OK;
+}
+
 fib_status fib__job_labels_read(const char *path, fib_volume *out,
                                 fib_error *err)
 {
     fib_volume vol = {0};
     fib_status st = fib_fmt_volume_read(path, NULL, &vol, NULL, err);
-    if (st != FIB_OK)
-        return st;
-    if (vol.type == FIB_PX_F32) {
-        const size_t n = vol.nx * vol.ny * vol.nz;
-        fib_volume u = {0};
-        st = fib_volume_init(&u, FIB_PX_U32, vol.nx, vol.ny, vol.nz, err);
-        for (size_t i = 0; st == FIB_OK && i < n; i++) {
-            const float f = ((const float *)vol.data)[i];
-            if (!(f >= 0) || f != floorf(f) || f > 4294967040.0f)
-                st = fib_error_set(err, FIB_EINVAL,
-                                   "%s: voxel %zu holds %g, not a label "
-                                   "(integer >= 0)",
-                                   path, i, (double)f);
-            else
-                ((uint32_t *)u.data)[i] = (uint32_t)f;
-        }
-        if (st != FIB_OK) {
-            fib_volume_clear(&u);
-            fib_volume_clear(&vol);
-            return st;
-        }
-        memcpy(u.voxel_size_nm, vol.voxel_size_nm, sizeof u.voxel_size_nm);
-        memcpy(u.origin_nm, vol.origin_nm, sizeof u.origin_nm);
+    if (st == FIB_OK)
+        st = fib__job_labels_u32(path, &vol, 0, err);
+    if (st != FIB_OK) {
         fib_volume_clear(&vol);
-        vol = u;
+        return st;
     }
     *out = vol;
     return FIB_OK;

@@ -149,8 +149,9 @@ FIB_API FIB_NODISCARD fib_status fib_objects_stream_create(
 /** The next mask->nz sections (any pixel type, non-zero = inside;
  *  mask->nx, ny as created).  FIB_EINVAL past the volume's depth,
  *  FIB_ERANGE beyond 2^32 - 2 components in all, FIB_ENOMEM. */
-FIB_API FIB_NODISCARD fib_status fib_objects_stream_push(
-    fib_objects_stream *s, const fib_volume *mask, fib_error *err);
+FIB_API FIB_NODISCARD fib_status fib_objects_stream_push(fib_objects_stream *s,
+                                                         const fib_volume *mask,
+                                                         fib_error *err);
 
 /** After every section was pushed: @p *out (malloc'ed, @p *n entries,
  *  label k + 1 at index k; the caller frees) as fib_recon_objects(). */

@@ -142,6 +142,18 @@ typedef struct fib_job_measure_params {
      *  (fib_recon_threshold_valley()); 0 = the range collapses. */
     bool uncertainty;
     double uncertainty_delta;
+
+    /** Memory budget, bytes (0, the default: none, the whole volume is
+     *  loaded).  When the whole-volume work would need more, the labels
+     *  are measured block-wise in slabs of sections read one at a time
+     *  (issue 15): volume fractions from a first pass, surface areas
+     *  from each slab's own cube layers (a halo of 3 + ceil(3 smooth_vox)
+     *  sections), objects joined across the slab faces by union-find
+     *  (fib_objects_stream) -- the whole-volume values, to rounding.
+     *  Local thickness is then skipped (said, and noted in the report);
+     *  any other asked measurement, the mesh and the pictures need the
+     *  whole volume and are refused (FIB_EBUDGET, one line). */
+    size_t memory_bytes;
 } fib_job_measure_params;
 
 /** What one run measured (numbers a caller may want without the report). */
@@ -155,7 +167,9 @@ typedef struct fib_job_measure_result {
     size_t n_phases;                                    /**< labels measured */
     uint32_t phases[FIB_JOB_MEASURE_MAX_PHASES];
     size_t n_objects[FIB_JOB_MEASURE_MAX_PHASES]; /**< connected objects */
-    size_t n_unmeasured; /**< labels present beyond the 16 measured */
+    size_t n_unmeasured;   /**< labels present beyond the 16 measured */
+    bool blockwise;        /**< measured block-wise (memory_bytes) */
+    size_t block_sections; /**< sections per slab then */
 } fib_job_measure_result;
 
 /** The command's defaults: 6-connectivity, thickness on, tolerance 1e-6,

@@ -1,0 +1,400 @@
+/* job_measure_blocks.c -- `measure --memory`: a label volume larger than
+ * the budget measured block-wise (issue 15 item 2; fib/job_measure.h,
+ * params.memory_bytes).
+ *
+ * Pass 1 reads slabs of sections and counts the label values (the volume
+ * fractions, exactly the whole path's count / total).  Pass 2 reads each
+ * slab again with a halo of 3 + ceil(3 smooth_vox) sections on both sides
+ * and, per measured label, meshes the cube layers the slab owns
+ * (fib_recon_phase_surface_layers(): the whole mesh's triangles of those
+ * layers, interface labels included) and pushes its own sections into a
+ * fib_objects_stream (components joined across slab faces by union-find;
+ * closed object surfaces summed per cube).  The slab depth is the largest
+ * whose working set fits 3/4 of the budget; the last quarter holds the
+ * object tables, checked after every slab. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "job_measure_internal.h"
+
+/* Working bytes of a slab of @p d owned sections read with @p h halo
+ * sections on each side, per voxel of a section (measured with the peak
+ * resident size, tests/cli_measure_blocks.sh): every section read holds
+ * the labels as read (f32 also as u32) and the marching-cubes field
+ * (f32); every owned one the mask (u8), the component labels (u32), the
+ * labelling's rows and runs (about 12), and the triangles with their
+ * labels while the parts are welded (about 28 on a busy surface); plus
+ * the marching cubes' edge caches, 24 bytes per voxel of a section for
+ * each thread. */
+static double slab_bytes(fib_pixel_type t, double d, double h)
+{
+    const double lab =
+        (double)fib_pixel_size_bytes(t) + (t == FIB_PX_F32 ? 4.0 : 0.0);
+    int threads = 1;
+#ifdef _OPENMP
+    threads = omp_get_max_threads();
+#endif
+    return (d + 2 * h) * (lab + 4.0) + d * (1.0 + 4.0 + 12.0 + 28.0) +
+           24.0 * threads;
+}
+
+/* The whole path's working set: labels, mask, component labels, the
+ * surface field and, with thickness, the distance and thickness maps. */
+static double whole_bytes(const fib_job_measure_params *p,
+                          const fib_fmt_info *in)
+{
+    const double lab = (double)fib_pixel_size_bytes(in->type) +
+                       (in->type == FIB_PX_F32 ? 4.0 : 0.0);
+    return (lab + 1.0 + 4.0 + 4.0 + (p->thickness ? 8.0 : 0.0)) *
+           (double)in->nx * (double)in->ny * (double)in->nz;
+}
+
+/* The first asked option that needs the whole volume, or NULL. */
+static const char *needs_whole(const fib_job_measure_params *p)
+{
+    const struct {
+        bool on;
+        const char *name;
+    } w[] = {
+        {p->tortuosity_axes[0] || p->tortuosity_axes[1] ||
+             p->tortuosity_axes[2],
+         "--tortuosity"},
+        {p->skeleton, "--skeleton"},
+        {p->substrate_face >= 0, "--substrate"},
+        {p->coating, "--coating"},
+        {p->mesh_path != NULL, "--mesh"},
+        {p->pictures_dir != NULL, "--pictures"},
+        {p->battery, "--battery"},
+        {p->chords, "--chords"},
+        {p->tpb, "--tpb"},
+        {p->two_point_lag > 0, "--two-point"},
+        {p->porosimetry, "--porosimetry"},
+        {p->particle_sizes, "--particle-sizes"},
+        {p->contact, "--contact"},
+        {p->conductivity != NULL, "--conductivity"},
+        {p->flux_map_path != NULL, "--flux-map"},
+        {p->uncertainty, "--uncertainty"},
+    };
+    for (size_t k = 0; k < sizeof w / sizeof *w; k++)
+        if (w[k].on)
+            return w[k].name;
+    return NULL;
+}
+
+/* Label value counts: direct for u8/u16, else the first
+ * FIB_JOB_MEASURE_MAX_LABELS distinct values in raster order (the rule of
+ * fib__job_labels_distinct()). */
+typedef struct hist {
+    double *direct; /* 65536 counts, or NULL */
+    uint32_t val[FIB_JOB_MEASURE_MAX_LABELS];
+    double cnt[FIB_JOB_MEASURE_MAX_LABELS];
+    size_t n;
+} hist;
+
+static void hist_add(hist *h, const fib_volume *v)
+{
+    const size_t n = v->nx * v->ny * v->nz;
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t x = fib_volume_label_at(v, i);
+        if (h->direct) {
+            h->direct[x] += 1;
+            continue;
+        }
+        size_t j = 0;
+        while (j < h->n && h->val[j] != x)
+            j++;
+        if (j == h->n) {
+            if (h->n == FIB_JOB_MEASURE_MAX_LABELS)
+                continue;
+            h->val[h->n++] = x;
+        }
+        h->cnt[j] += 1;
+    }
+}
+
+/* The distinct values, sorted, with their fractions into m. */
+static void hist_finish(fib__measure *m, hist *h, double total)
+{
+    m->nval = 0;
+    if (h->direct) {
+        for (size_t b = 0; b < 65536 && m->nval < FIB_JOB_MEASURE_MAX_LABELS;
+             b++)
+            if (h->direct[b] > 0) {
+                m->blk->frac[m->nval] = h->direct[b] / total;
+                m->vals[m->nval++] = (uint32_t)b;
+            }
+        return;
+    }
+    for (size_t k = 0; k < h->n; k++) { /* insertion sort, <= 256 */
+        size_t j = k;
+        while (j > 0 && h->val[j - 1] > h->val[j]) {
+            const uint32_t tv = h->val[j];
+            const double tc = h->cnt[j];
+            h->val[j] = h->val[j - 1];
+            h->cnt[j] = h->cnt[j - 1];
+            h->val[j - 1] = tv;
+            h->cnt[j - 1] = tc;
+            j--;
+        }
+    }
+    for (size_t k = 0; k < h->n; k++) {
+        m->vals[k] = h->val[k];
+        m->blk->frac[k] = h->cnt[k] / total;
+    }
+    m->nval = h->n;
+}
+
+/* Sections [z0, z0 + n) as labels (f32 checked and converted). */
+static fib_status read_slab(const fib__measure *m, size_t z0, size_t n,
+                            fib_volume *v, fib_error *err)
+{
+    const char *path = m->p->labels_path;
+    fib_status st = fib_fmt_volume_read_z(path, NULL, z0, n, v, NULL, err);
+    if (st == FIB_OK)
+        st = fib__job_labels_u32(path, v, z0 * v->nx * v->ny, err);
+    return st;
+}
+
+/* Pass 1: voxel size, label values and fractions. */
+static fib_status pass_values(fib__measure *m, const fib_fmt_info *in,
+                              fib_error *err)
+{
+    const size_t nz = in->nz, d = m->blk->depth + 2 * m->blk->halo;
+    const bool direct = in->type == FIB_PX_U8 || in->type == FIB_PX_U16;
+    hist *h = calloc(1, sizeof *h);
+    if (h && direct)
+        h->direct = calloc(65536, sizeof *h->direct);
+    if (!h || (direct && !h->direct)) {
+        free(h);
+        return fib_error_set(err, FIB_ENOMEM, "measure: out of memory");
+    }
+    fib_status st = FIB_OK;
+    for (size_t z0 = 0; st == FIB_OK && z0 < nz; z0 += d) {
+        fib_volume v = {0};
+        st = fib_progress_report(m->prog, "measure: label values", z0, nz, err);
+        if (st == FIB_OK)
+            st = read_slab(m, z0, nz - z0 < d ? nz - z0 : d, &v, err);
+        if (st == FIB_OK && z0 == 0)
+            memcpy(m->vol.voxel_size_nm, v.voxel_size_nm,
+                   sizeof v.voxel_size_nm);
+        if (st == FIB_OK)
+            hist_add(h, &v);
+        fib_volume_clear(&v);
+    }
+    if (st == FIB_OK)
+        hist_finish(m, h, (double)in->nx * (double)in->ny * (double)nz);
+    free(h->direct);
+    free(h);
+    return st;
+}
+
+fib_status fib__measure_blocks_plan(fib__measure *m, fib_error *err)
+{
+    const fib_job_measure_params *p = m->p;
+    if (!p->memory_bytes)
+        return FIB_OK;
+    fib_fmt_info in;
+    fib_status st = fib_fmt_probe(p->labels_path, NULL, &in, err);
+    if (st != FIB_OK)
+        return st;
+    const double budget = (double)p->memory_bytes, mib = 1048576.0;
+    const double need = whole_bytes(p, &in);
+    if (need <= budget)
+        return FIB_OK;
+    const char *whole = needs_whole(p);
+    if (whole)
+        return fib_error_set(err, FIB_EBUDGET,
+                             "measure: %s needs the whole volume %s in "
+                             "memory (about %.0f MiB; --memory %.0f MiB): "
+                             "raise --memory or leave %s out (block-wise: "
+                             "fractions, surfaces, objects)",
+                             whole, p->labels_path, need / mib, budget / mib,
+                             whole);
+    /* three quarters for the slab, one for the object tables */
+    const size_t halo = 3 + (size_t)ceil(3.0 * p->smooth_vox);
+    const double plane = (double)in.nx * (double)in.ny;
+    /* slab_bytes is linear in the depth */
+    const double b0 = slab_bytes(in.type, 0, (double)halo) * plane;
+    const double b1 = slab_bytes(in.type, 1, (double)halo) * plane - b0;
+    const double fit = floor((0.75 * budget - b0) / b1);
+    if (fit < 1)
+        return fib_error_set(err, FIB_EBUDGET,
+                             "measure: one section of %s with its %zu-section "
+                             "halo needs about %.0f MiB (--memory %.0f MiB "
+                             "keeps 3/4 for slabs): raise --memory",
+                             p->labels_path, 2 * halo,
+                             slab_bytes(in.type, 1, (double)halo) * plane / mib,
+                             budget / mib);
+    m->blk = calloc(1, sizeof *m->blk);
+    if (!m->blk)
+        return fib_error_set(err, FIB_ENOMEM, "measure: out of memory");
+    m->blk->depth = fit >= (double)in.nz ? in.nz : (size_t)fit;
+    m->blk->halo = halo;
+    m->blk->n_slabs = (in.nz + m->blk->depth - 1) / m->blk->depth;
+    m->blk->whole_bytes = need;
+    m->vol.type = in.type == FIB_PX_F32 ? FIB_PX_U32 : in.type;
+    m->vol.nx = in.nx;
+    m->vol.ny = in.ny;
+    m->vol.nz = in.nz;
+    return pass_values(m, &in, err);
+}
+
+void fib__measure_blocks_free(fib__measure *m)
+{
+    if (!m->blk)
+        return;
+    for (size_t k = 0; k < FIB_JOB_MEASURE_MAX_PHASES; k++)
+        free(m->blk->obj[k]);
+    free(m->blk);
+    m->blk = NULL;
+}
+
+/* The slab's surface areas of label @p k's cube layers into the sums. */
+static void add_surface(fib_phase_surface *sum, const fib_phase_surface *s)
+{
+    sum->area_um2 += s->area_um2;
+    for (size_t q = 0; q < s->n_interfaces; q++) {
+        size_t j = 0;
+        while (j < sum->n_interfaces && sum->other[j] != s->other[q])
+            j++;
+        if (j == sum->n_interfaces) {
+            if (j < 16)
+                sum->other[sum->n_interfaces++] = s->other[q];
+            else
+                j = 15; /* pooled, as the whole path */
+        }
+        sum->interface_area_um2[j] += s->interface_area_um2[q];
+    }
+}
+
+/* One slab: owned sections [z0, z1), read [a, b). */
+static fib_status one_slab(fib__measure *m, fib_objects_stream **os, size_t z0,
+                           size_t z1, fib_volume *mask, fib_error *err)
+{
+    const size_t nz = m->vol.nz, h = m->blk->halo,
+                 plane = m->vol.nx * m->vol.ny;
+    const size_t a = z0 > h ? z0 - h : 0;
+    const size_t b = z1 + 1 + h < nz ? z1 + 1 + h : nz;
+    const size_t l1 = z1 < nz - 1 ? z1 : nz - 1; /* owned cube layers */
+    fib_volume v = {0};
+    fib_status st = read_slab(m, a, b - a, &v, err);
+    if (st == FIB_OK)
+        memcpy(v.voxel_size_nm, m->vol.voxel_size_nm, sizeof v.voxel_size_nm);
+    for (size_t k = 0; st == FIB_OK && k < m->nphase; k++) {
+        const uint32_t ph = m->phases[k];
+        if (l1 > z0) {
+            fib_phase_surface s;
+            st = fib_recon_phase_surface_layers(&v, ph, m->p->smooth_vox,
+                                                z0 - a, l1 - a, &s, err);
+            if (st == FIB_OK)
+                add_surface(&m->blk->surf[k], &s);
+        }
+        uint8_t *M = mask->data;
+        mask->nz = z1 - z0;
+        for (size_t i = 0; i < mask->nz * plane; i++)
+            M[i] = fib_volume_label_at(&v, (z0 - a) * plane + i) == ph;
+        if (st == FIB_OK)
+            st = fib_objects_stream_push(os[k], mask, err);
+    }
+    fib_volume_clear(&v);
+    return st;
+}
+
+/* The object tables must stay within their quarter of the budget. */
+static fib_status tables_fit(const fib__measure *m, fib_objects_stream **os,
+                             fib_error *err)
+{
+    double bytes = 0;
+    for (size_t k = 0; k < m->nphase; k++)
+        bytes += (double)fib_objects_stream_bytes(os[k]);
+    const double budget = (double)m->p->memory_bytes;
+    if (bytes <= budget / 4)
+        return FIB_OK;
+    return fib_error_set(err, FIB_EBUDGET,
+                         "measure: the object tables of %s need %.0f MiB, "
+                         "over a quarter of --memory %.0f MiB: raise "
+                         "--memory",
+                         m->p->labels_path, bytes / 1048576.0,
+                         budget / 1048576.0);
+}
+
+static void blockwise_entry(fib__measure *m)
+{
+    fib_fmt_json *j = m->j;
+    fib_fmt_json_key(j, "blockwise");
+    fib_fmt_json_begin_object(j);
+    fib_fmt_json_kv_number(j, "memory_mib",
+                           (double)m->p->memory_bytes / 1048576.0);
+    fib_fmt_json_kv_number(j, "whole_volume_mib",
+                           m->blk->whole_bytes / 1048576.0);
+    fib_fmt_json_kv_int(j, "sections_per_slab", (long long)m->blk->depth);
+    fib_fmt_json_kv_int(j, "halo_sections", (long long)m->blk->halo);
+    fib_fmt_json_kv_int(j, "slabs", (long long)m->blk->n_slabs);
+    fib_fmt_json_key(j, "not_computed");
+    fib_fmt_json_begin_array(j);
+    if (m->p->thickness)
+        fib_fmt_json_string(j, "local_thickness");
+    fib_fmt_json_end_array(j);
+    fib_fmt_json_end_object(j);
+}
+
+fib_status fib__measure_blocks_run(fib__measure *m, fib_error *err)
+{
+    fib__measure_blk *B = m->blk;
+    const size_t nz = m->vol.nz;
+    fib_objects_stream *os[FIB_JOB_MEASURE_MAX_PHASES] = {0};
+    fib_volume mask = {0};
+    fib_status st =
+        fib_volume_init(&mask, FIB_PX_U8, m->vol.nx, m->vol.ny, B->depth, err);
+    for (size_t k = 0; st == FIB_OK && k < m->nphase; k++)
+        st = fib_objects_stream_create(m->vol.nx, m->vol.ny, nz,
+                                       m->vol.voxel_size_nm, NULL,
+                                       m->p->connectivity, -1, &os[k], err);
+    for (size_t z0 = 0; st == FIB_OK && z0 < nz; z0 += B->depth) {
+        const size_t z1 = z0 + B->depth < nz ? z0 + B->depth : nz;
+        st = fib_progress_report(m->prog, "measure: surfaces and objects", z0,
+                                 nz, err);
+        if (st == FIB_OK)
+            st = one_slab(m, os, z0, z1, &mask, err);
+        if (st == FIB_OK)
+            st = tables_fit(m, os, err);
+    }
+    /* the whole path's per-volume densities (fib_recon_phase_surface) */
+    double sp[3];
+    for (int a = 0; a < 3; a++)
+        sp[a] = m->vol.voxel_size_nm[a] > 0 ? m->vol.voxel_size_nm[a] : 1.0;
+    const double vtot = (double)m->vol.nx * (double)m->vol.ny * (double)nz *
+                        sp[0] * sp[1] * sp[2] * 1e-9;
+    for (size_t k = 0; st == FIB_OK && k < m->nphase; k++) {
+        st = fib_objects_stream_finish(os[k], &B->obj[k], &B->nobj[k], err);
+        double frac = 0;
+        for (size_t v = 0; v < m->nval; v++)
+            if (m->vals[v] == m->phases[k])
+                frac = B->frac[v];
+        fib_phase_surface *s = &B->surf[k];
+        s->per_total_um = vtot > 0 ? s->area_um2 / vtot : 0;
+        s->per_phase_um = frac > 0 ? s->area_um2 / (frac * vtot) : 0;
+    }
+    for (size_t k = 0; k < m->nphase; k++)
+        fib_objects_stream_destroy(os[k]);
+    fib_volume_clear(&mask);
+    if (st != FIB_OK)
+        return st;
+    blockwise_entry(m);
+    FIB__SAY(m,
+             "measure: block-wise in %zu slabs of %zu sections (--memory "
+             "%.0f MiB; the whole volume needs about %.0f MiB)",
+             B->n_slabs, B->depth, (double)m->p->memory_bytes / 1048576.0,
+             B->whole_bytes / 1048576.0);
+    if (m->res) {
+        m->res->blockwise = true;
+        m->res->block_sections = B->depth;
+    }
+    return FIB_OK;
+}
