@@ -121,6 +121,28 @@ rm "$T/again.zarr/0/3/0/0"
 grep -q "chunk 3/0/0 missing" "$T/e" || fail "message: $(cat "$T/e")"
 [ "$(wc -l <"$T/e")" -eq 1 ] || fail "one line: $(cat "$T/e")"
 [ ! -e "$T/x.mrc" ] || fail "output written after an error"
+# bad input: wrong dtype, inconsistent scale, a chunk cut short: one line
+# naming the array or the chunk, exit 2
+bad_zarr() { # NAME EDIT-PYTHON EXPECTED-MESSAGE
+  rm -rf "$T/$1.zarr"
+  cp -r "$T/again.zarr" "$T/$1.zarr"
+  "$PY" - "$T/$1.zarr" <<<"$2" || fail "$1: edit"
+  "$C" convert "$T/$1.zarr" "$T/x.mrc" 2>"$T/e"; rc=$?
+  [ $rc -eq 2 ] || fail "$1: exit $rc"
+  grep -q "$3" "$T/e" || fail "$1: message: $(cat "$T/e")"
+  [ "$(wc -l <"$T/e")" -eq 1 ] || fail "$1: one line: $(cat "$T/e")"
+  [ ! -e "$T/x.mrc" ] || fail "$1: output written after an error"
+}
+bad_zarr dtype "import json, sys
+p = sys.argv[1] + '/0/.zarray'; a = json.load(open(p)); a['dtype'] = '<c8'
+json.dump(a, open(p, 'w'))" "0/.zarray: dtype '<c8' not supported"
+bad_zarr scale "import json, sys
+p = sys.argv[1] + '/.zattrs'; a = json.load(open(p))
+a['multiscales'][0]['datasets'][0]['coordinateTransformations'][0]['scale'] = [1, 2]
+json.dump(a, open(p, 'w'))" ".zattrs: multiscales\[0\].datasets\[0\] scale must list 3 positive"
+bad_zarr short "import sys
+p = sys.argv[1] + '/0/2/0/0'; d = open(p, 'rb').read(); open(p, 'wb').write(d[:len(d) // 2])" \
+  "chunk 2/0/0"
 "$C" recon --input "$T/ph" --out "$T/r2" --format zarrr 2>/dev/null
 [ $? -eq 2 ] || fail "bad --format accepted"
 echo "cli_zarr: all passed"

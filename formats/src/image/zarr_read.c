@@ -251,9 +251,22 @@ static fib_status find_array(const char *root, char **arr_out, double vs[3],
     const char *ct = obj_get(d0, "coordinateTransformations");
     ct = ct ? skip_ws(ct) : NULL;
     if (ct && *ct == '[') {
-        double s[3];
-        if (num_array(obj_get(skip_ws(ct + 1), "scale"), s, 3) == 3 &&
-            to_nm > 0) {
+        double s[8];
+        const char *sc = obj_get(skip_ws(ct + 1), "scale");
+        const int ns = sc ? num_array(sc, s, 8) : 3;
+        if (sc && (ns != 3 || !(s[0] > 0 && s[1] > 0 && s[2] > 0) ||
+                   !isfinite(s[0] + s[1] + s[2]))) {
+            const fib_status e3 = fib_error_set(
+                err, FIB_EFORMAT,
+                "%s: multiscales[0].datasets[0] scale must list 3 positive "
+                "numbers (z, y, x) for the 3-D array (got %d numbers; -1: "
+                "not a list of numbers)",
+                at, ns);
+            free(txt);
+            free(at);
+            return e3;
+        }
+        if (sc && to_nm > 0) {
             vs[0] = s[2] * to_nm;
             vs[1] = s[1] * to_nm;
             vs[2] = s[0] * to_nm;
