@@ -104,8 +104,8 @@ for opt in "--tortuosity z" "--skeleton" "--pictures $T/p"; do
   [ ! -e "$T/x.json" ] || fail "$opt: output written"
   ok
 done
-# 4x the budget: 128 x 128 x 1024 u8 = 16 MiB with --memory 4M
-mk "$T/big.nrrd" 128 128 1024 || fail "writing the large volume"
+# 4x the budget: 64 x 64 x 4096 u8 = 16 MiB with --memory 4M
+mk "$T/big.nrrd" 64 64 4096 || fail "writing the large volume"
 rss() {
   "$PY" - "$@" <<'PYEOF'
 import resource, subprocess, sys

@@ -171,7 +171,8 @@ size_t fib_objects_stream_bytes(const fib_objects_stream *s)
 {
     return sizeof *s + s->nx * s->ny * sizeof *s->prev +
            s->cap * (sizeof *s->c + 3 * sizeof(uint32_t)) +
-           s->cap_kept * sizeof *s->kept + s->cap_done * sizeof *s->done;
+           s->cap_kept * sizeof *s->kept + s->cap_done * sizeof *s->done +
+           s->n_done * sizeof(fib_object_stats); /* what finish makes */
 }
 
 /* Room for ids 1..@p n. */
@@ -501,6 +502,7 @@ fib_status fib_objects_stream_push(fib_objects_stream *s,
     memcpy(s->prev, L + (k - 1) * plane, plane * sizeof *L);
     if (ok && !s->last)
         ok = compact(s);
+
     s->z_next += k;
     fib_volume_clear(&cc);
     return ok ? FIB_OK

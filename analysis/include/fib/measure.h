@@ -158,7 +158,8 @@ FIB_API FIB_NODISCARD fib_status fib_objects_stream_push(fib_objects_stream *s,
 FIB_API FIB_NODISCARD fib_status fib_objects_stream_finish(
     fib_objects_stream *s, fib_object_stats **out, size_t *n, fib_error *err);
 
-/** Bytes the stream holds now (tables and kept cubes). */
+/** Bytes the stream holds now (tables and kept cubes) plus the
+ *  fib_object_stats that finish would make of the objects finished so far. */
 FIB_API size_t fib_objects_stream_bytes(const fib_objects_stream *s);
 
 /** Free the stream; NULL is a no-op. */
