@@ -244,6 +244,68 @@ START_TEST(test_surface_layers)
 }
 END_TEST
 
+/* Local thickness of slabs with a halo of @p halo sections (grown as
+ * asked when @p grow) against the whole map: equal, float for float; a
+ * halo too thin for the balls is refused, never answered wrong. */
+static void thickness_blocks(const fib_volume *m, size_t depth, size_t halo,
+                             bool grow)
+{
+    fib_error e = {0};
+    fib_volume whole = {0};
+    ck_assert_int_eq(fib_recon_local_thickness(m, &whole, NULL, &e), FIB_OK);
+    const size_t plane = m->nx * m->ny;
+    size_t retries = 0;
+    for (size_t z0 = 0; z0 < m->nz; z0 += depth) {
+        const size_t z1 = z0 + depth < m->nz ? z0 + depth : m->nz;
+        for (;;) {
+            const size_t a = z0 > halo ? z0 - halo : 0;
+            const size_t b = z1 + halo < m->nz ? z1 + halo : m->nz;
+            fib_volume slab = *m, t = {0};
+            slab.nz = b - a;
+            slab.data = (uint8_t *)m->data + a * plane;
+            slab.owns_data = false;
+            size_t need = 0;
+            const fib_status st = fib_recon_local_thickness_part(
+                &slab, z0 - a, z1 - a, a > 0, b < m->nz, &t, &need, &e);
+            if (st == FIB_ERANGE) {
+                ck_assert_uint_gt(need, halo);
+                retries++;
+                if (!grow)
+                    break;
+                halo = need;
+                continue;
+            }
+            ck_assert_int_eq(st, FIB_OK);
+            ck_assert_uint_eq(t.nz, z1 - z0);
+            const float *w = (const float *)whole.data + z0 * plane;
+            for (size_t i = 0; i < (z1 - z0) * plane; i++)
+                ck_assert_msg(((float *)t.data)[i] == w[i],
+                              "section %zu voxel %zu: %g vs %g",
+                              z0 + i / plane, i % plane,
+                              (double)((float *)t.data)[i], (double)w[i]);
+            fib_volume_clear(&t);
+            break;
+        }
+    }
+    ck_assert_uint_gt(retries, 0); /* the first halo was too thin */
+    fib_volume_clear(&whole);
+}
+
+START_TEST(test_thickness_part)
+{
+    fib_volume m = scene(28, 0, 11);
+    uint8_t *d = m.data;
+    /* a slab of 9 sections across the whole section: the thickest part */
+    for (size_t z = 10; z < 19; z++)
+        for (size_t i = 0; i < m.nx * m.ny; i++)
+            d[z * m.nx * m.ny + i] = 1;
+    thickness_blocks(&m, 3, 2, true);
+    thickness_blocks(&m, 8, 2, true);
+    thickness_blocks(&m, 4, 6, false);
+    fib_volume_clear(&m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("measure_blocks");
@@ -252,6 +314,7 @@ int main(void)
     tcase_add_test(tc, test_stream_objects);
     tcase_add_test(tc, test_stream_u_joined);
     tcase_add_test(tc, test_surface_layers);
+    tcase_add_test(tc, test_thickness_part);
     suite_add_tcase(s, tc);
     return fib_test_run(s, NULL);
 }

@@ -31,7 +31,8 @@ static inline double dmin(double a, double b)
  * d) is not inside a neighbour's ball; into *out (malloc'd), count *nr. */
 static fib_status ridge_list(const uint8_t *m, const float *d,
                              const size_t dims[3], const double sp[3],
-                             ridge **out, size_t *nr_out, fib_error *err)
+                             size_t z0, size_t z1, ridge **out, size_t *nr_out,
+                             fib_error *err)
 {
     const size_t nx = dims[0], ny = dims[1], nz = dims[2];
     size_t nr = 0, cap = 1024;
@@ -46,7 +47,7 @@ static fib_status ridge_list(const uint8_t *m, const float *d,
         step[k] =
             fib__step_len(sp, fib__n26[k][0], fib__n26[k][1], fib__n26[k][2]);
     fib__n26_offsets(nx, ny, off);
-    for (size_t z = 0; z < nz; z++)
+    for (size_t z = z0; z < z1; z++)
         for (size_t y = 0; y < ny; y++)
             for (size_t x = 0; x < nx; x++) {
                 size_t i = (z * ny + y) * nx + x;
@@ -161,32 +162,13 @@ static void paint_slab(float *t, const ridge *rl, size_t nr, size_t z0,
     }
 }
 
-fib_status fib_recon_local_thickness(const fib_volume *mask, fib_volume *thick,
-                                     const fib_progress *progress,
-                                     fib_error *err)
+/* The radius map of @p mask (in place in @p d, the EDT): 0 outside,
+ * EDT - half the smallest voxel edge inside (1e30 without background). */
+static void radius_map(const uint8_t *m, float *d, size_t n, const double sp[3])
 {
-    fib_status st;
-    fib_volume dist = {0};
-    ridge *rl = NULL;
-    memset(thick, 0, sizeof *thick);
-    if ((st = fib__vol_check(mask, "local thickness input", err)) != FIB_OK)
-        return st;
-    if (mask->type != FIB_PX_U8)
-        return fib_error_set(err, FIB_EINVAL,
-                             "recon: local thickness needs a u8 mask");
-    if ((st = fib_recon_edt(mask, &dist, err)) != FIB_OK)
-        return st;
-    size_t nx = mask->nx, ny = mask->ny, nz = mask->nz;
-    const size_t dims[3] = {nx, ny, nz};
-    double sp[3];
-    fib__vol_spacing(mask, sp);
     double smin = sp[0] < sp[1] ? sp[0] : sp[1];
     if (sp[2] < smin)
         smin = sp[2];
-    float *d = dist.data;
-    const uint8_t *m = mask->data;
-    size_t n = nx * ny * nz;
-    /* radius = distance to the phase boundary */
     for (size_t i = 0; i < n; i++) {
         if (!m[i])
             d[i] = 0;
@@ -195,40 +177,170 @@ fib_status fib_recon_local_thickness(const fib_volume *mask, fib_volume *thick,
         else
             d[i] -= (float)(0.5 * smin);
     }
+}
+
+/* Ridge of sections [r0, r1) of the radius map, balls painted into the
+ * sections [p0, p1) of @p t (f32, the size of @p mask), 0 outside the
+ * mask there. */
+static fib_status ridge_paint(const fib_volume *mask, const float *d,
+                              size_t r0, size_t r1, size_t p0, size_t p1,
+                              float *t, fib_error *err)
+{
+    const size_t nx = mask->nx, ny = mask->ny, dims[3] = {nx, ny, mask->nz};
+    const uint8_t *m = mask->data;
+    double sp[3];
+    fib__vol_spacing(mask, sp);
+    ridge *rl = NULL;
     size_t nr = 0;
-    if ((st = ridge_list(m, d, dims, sp, &rl, &nr, err)) != FIB_OK)
-        goto done;
+    fib_status st = ridge_list(m, d, dims, sp, r0, r1, &rl, &nr, err);
+    if (st != FIB_OK)
+        return st;
     double rzmax = 0; /* centres stay in raster order (see paint_slab) */
     for (size_t k = 0; k < nr; k++)
         if ((double)rl[k].r / sp[2] > rzmax)
             rzmax = (double)rl[k].r / sp[2];
-    if ((st = fib_progress_report(progress, "local thickness", 1, 3, err)) !=
-        FIB_OK)
-        goto done;
-    st = fib_volume_init(thick, FIB_PX_F32, nx, ny, nz, err);
-    if (st != FIB_OK)
-        goto done;
-    memcpy(thick->voxel_size_nm, mask->voxel_size_nm, sizeof(double) * 3);
-    memcpy(thick->origin_nm, mask->origin_nm, sizeof(double) * 3);
-    float *t = thick->data;
     /* paint balls; z slabs are owned by one thread each (no races) */
-    int nslab = 32;
+    const int nslab = 32;
+    const size_t nz = p1 - p0;
 #pragma omp parallel for schedule(dynamic, 1)
     for (int s = 0; s < nslab; s++) {
-        size_t z0 = nz * (size_t)s / (size_t)nslab;
-        size_t z1 = nz * (size_t)(s + 1) / (size_t)nslab;
+        size_t z0 = p0 + nz * (size_t)s / (size_t)nslab;
+        size_t z1 = p0 + nz * (size_t)(s + 1) / (size_t)nslab;
         if (z0 == z1)
             continue;
         paint_slab(t, rl, nr, z0, z1, rzmax, dims, sp);
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = p0 * nx * ny; i < p1 * nx * ny; i++)
         if (!m[i])
             t[i] = 0;
-done:
-    fib_volume_clear(&dist);
     free(rl);
+    return FIB_OK;
+}
+
+fib_status fib_recon_local_thickness(const fib_volume *mask, fib_volume *thick,
+                                     const fib_progress *progress,
+                                     fib_error *err)
+{
+    fib_status st;
+    fib_volume dist = {0};
+    memset(thick, 0, sizeof *thick);
+    if ((st = fib__vol_check(mask, "local thickness input", err)) != FIB_OK)
+        return st;
+    if (mask->type != FIB_PX_U8)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: local thickness needs a u8 mask");
+    if ((st = fib_recon_edt(mask, &dist, err)) != FIB_OK)
+        return st;
+    const size_t nx = mask->nx, ny = mask->ny, nz = mask->nz;
+    double sp[3];
+    fib__vol_spacing(mask, sp);
+    radius_map(mask->data, dist.data, nx * ny * nz, sp);
+    st = fib_progress_report(progress, "local thickness", 1, 3, err);
+    if (st == FIB_OK)
+        st = fib_volume_init(thick, FIB_PX_F32, nx, ny, nz, err);
+    if (st == FIB_OK) {
+        memcpy(thick->voxel_size_nm, mask->voxel_size_nm, sizeof(double) * 3);
+        memcpy(thick->origin_nm, mask->origin_nm, sizeof(double) * 3);
+        st = ridge_paint(mask, dist.data, 0, nz, 0, nz, thick->data, err);
+    }
+    fib_volume_clear(&dist);
     if (st != FIB_OK)
         fib_volume_clear(thick);
+    return st;
+}
+
+/* The largest EDT of the zone [zs0, zs1) and whether the EDT of sections
+ * [zs0 - 1, zs1 + 1) is exact: within its distance to a cut face (the
+ * background beyond a cut is at least that far). */
+static bool zone_exact(const fib_volume *mask, const float *e, size_t zs0,
+                       size_t zs1, bool cut_below, bool cut_above,
+                       double sp_z, double *max_edt)
+{
+    const size_t plane = mask->nx * mask->ny, nz = mask->nz;
+    const uint8_t *m = mask->data;
+    const size_t a = zs0 > 0 ? zs0 - 1 : 0, b = zs1 < nz ? zs1 + 1 : nz;
+    bool exact = true;
+    *max_edt = 0;
+    for (size_t z = a; z < b; z++) {
+        const double lim_lo = cut_below ? (double)(z + 1) * sp_z : HUGE_VAL;
+        const double lim_hi = cut_above ? (double)(nz - z) * sp_z : HUGE_VAL;
+        const double lim = lim_lo < lim_hi ? lim_lo : lim_hi;
+        const bool in_zone = z >= zs0 && z < zs1;
+        for (size_t i = z * plane; i < (z + 1) * plane; i++) {
+            if (!m[i])
+                continue;
+            const double v = (double)e[i];
+            if (!(v <= lim))
+                exact = false;
+            if (in_zone && v > *max_edt)
+                *max_edt = v;
+        }
+    }
+    return exact;
+}
+
+fib_status fib_recon_local_thickness_part(const fib_volume *mask,
+                                          size_t z_begin, size_t z_end,
+                                          bool cut_below, bool cut_above,
+                                          fib_volume *thick,
+                                          size_t *halo_needed, fib_error *err)
+{
+    fib_status st;
+    memset(thick, 0, sizeof *thick);
+    *halo_needed = 0;
+    if ((st = fib__vol_check(mask, "local thickness input", err)) != FIB_OK)
+        return st;
+    const size_t nx = mask->nx, ny = mask->ny, nz = mask->nz;
+    if (mask->type != FIB_PX_U8 || z_begin >= z_end || z_end > nz)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: local thickness part needs a u8 mask and "
+                             "owned sections inside it (got %zu..%zu of %zu)",
+                             z_begin, z_end, nz);
+    double sp[3];
+    fib__vol_spacing(mask, sp);
+    /* the zone of ball centres: half of the halo on each cut side */
+    const size_t lo = cut_below ? z_begin : SIZE_MAX,
+                 hi = cut_above ? nz - z_end : SIZE_MAX;
+    const size_t g = (lo < hi ? lo : hi) / 2;
+    const size_t zs0 = cut_below ? z_begin - g : 0;
+    const size_t zs1 = cut_above ? z_end + g : nz;
+    fib_volume dist = {0};
+    if ((st = fib_recon_edt(mask, &dist, err)) != FIB_OK)
+        return st;
+    double emax = 0;
+    const bool exact = zone_exact(mask, dist.data, zs0, zs1, cut_below,
+                                  cut_above, sp[2], &emax);
+    /* a ball centred beyond the zone reaches the owned sections only if
+     * some zone voxel g - 1 sections out has EDT above (g - 1) sp_z (the
+     * EDT is 1-Lipschitz), give or take a voxel diagonal */
+    const double diag = sqrt(sp[0] * sp[0] + sp[1] * sp[1] + sp[2] * sp[2]);
+    const bool whole = !cut_below && !cut_above;
+    if (!whole && (!exact || !(emax + diag < ((double)g - 1) * sp[2]))) {
+        size_t need = (size_t)ceil((emax + diag) / sp[2]) + 2;
+        if (!isfinite(emax) || emax > 1e9 * sp[2])
+            need = SIZE_MAX / 4;
+        *halo_needed = 2 * (need > g ? need : 2 * g + 2);
+        fib_volume_clear(&dist);
+        return fib_error_set(err, FIB_ERANGE,
+                             "recon: local thickness needs %zu halo sections "
+                             "(has %zu)",
+                             *halo_needed, 2 * g);
+    }
+    radius_map(mask->data, dist.data, nx * ny * nz, sp);
+    fib_volume t = {0};
+    st = fib_volume_init(&t, FIB_PX_F32, nx, ny, nz, err);
+    if (st == FIB_OK)
+        st = ridge_paint(mask, dist.data, zs0, zs1, z_begin, z_end, t.data,
+                         err);
+    fib_volume_clear(&dist);
+    if (st == FIB_OK)
+        st = fib_volume_init(thick, FIB_PX_F32, nx, ny, z_end - z_begin, err);
+    if (st == FIB_OK) {
+        memcpy(thick->voxel_size_nm, mask->voxel_size_nm, sizeof(double) * 3);
+        memcpy(thick->data, (float *)t.data + z_begin * nx * ny,
+               sizeof(float) * nx * ny * (z_end - z_begin));
+    }
+    fib_volume_clear(&t);
     return st;
 }
 

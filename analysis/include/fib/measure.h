@@ -183,6 +183,24 @@ FIB_API FIB_NODISCARD fib_status
 fib_recon_local_thickness(const fib_volume *mask, fib_volume *thick,
                           const fib_progress *progress, fib_error *err);
 
+/**
+ * Local thickness of sections [@p z_begin, @p z_end) of a volume from a
+ * slab of it (block-wise measurement): @p mask holds consecutive sections
+ * of the whole mask; @p cut_below / @p cut_above: the slab's first / last
+ * section is not the volume's (there is more volume beyond).  On success
+ * @p thick (new f32, z_end - z_begin sections) equals those sections of
+ * fib_recon_local_thickness() on the whole volume: the EDT is checked to
+ * be exact (each value within its distance to a cut face) on the zone of
+ * ball centres, half the halo around the owned sections, and no ball
+ * centred beyond the zone can reach them (the EDT is 1-Lipschitz: such a
+ * ball would need a zone voxel with EDT above the zone's depth).  When
+ * the halo is too thin: FIB_ERANGE with @p *halo_needed, the sections to
+ * read on each cut side for another try.
+ */
+FIB_API FIB_NODISCARD fib_status fib_recon_local_thickness_part(
+    const fib_volume *mask, size_t z_begin, size_t z_end, bool cut_below,
+    bool cut_above, fib_volume *thick, size_t *halo_needed, fib_error *err);
+
 /** Summary of a distribution of values (a thickness map, sizes). */
 typedef struct fib_distribution {
     double mean, median, std, min, max;
