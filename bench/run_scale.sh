@@ -88,13 +88,13 @@ PYEOF
 
 base=$(run "$tmp/log" "$cli" info "$tmp/e.nrrd" | cut -d' ' -f2)
 read -r tw kw rcw < <(run "$tmp/w.log" "$cli" measure "$tmp/e.nrrd" \
-    --json "$tmp/w.json" --csv "$tmp/w.csv" --no-thickness)
+    --json "$tmp/w.json" --csv "$tmp/w.csv")
 [ "$rcw" = 0 ] || { cat "$tmp/w.log"; exit 1; }
 {
     echo "# Block-wise measurement in bounded memory (\`bench/run_scale.sh\`)"
     echo
-    echo "\`cryofib measure\` (fractions, surfaces per phase with interfaces, 6-connected"
-    echo "objects with the objects CSV; local thickness off) on the TauFactor 3-phase"
+    echo "\`cryofib measure\` with its defaults (fractions, surfaces per phase with interfaces,"
+    echo "6-connected objects with the objects CSV, local thickness) on the TauFactor 3-phase"
     echo "electrode tiled 4x along z with mirrored copies: 256 x 256 x 1024 u8 NRRD (64 MiB),"
     echo "$OMP_NUM_THREADS threads, $(nproc) cores, load average at the start $(cut -d' ' -f1-3 /proc/loadavg)."
     echo "Peak: ru_maxrss of the command minus that of \`cryofib info\` on the same file"
@@ -107,23 +107,26 @@ read -r tw kw rcw < <(run "$tmp/w.log" "$cli" measure "$tmp/e.nrrd" \
     echo "| whole volume | 1 x 1024 | $tw s | $(awk -v t="$tw" 'BEGIN{printf "%.1f ms", 1e3 * t / 1024}') | $(( (kw - base) / 1024 )) MiB | - | - | $(($(wc -l <"$tmp/w.csv") - 1)) |"
     for mem in 512M 256M 128M; do
         read -r tb kb rcb < <(run "$tmp/b.log" "$cli" measure "$tmp/e.nrrd" \
-            --json "$tmp/b.json" --csv "$tmp/b.csv" --memory "$mem" \
-            --no-thickness)
+            --json "$tmp/b.json" --csv "$tmp/b.csv" --memory "$mem")
         [ "$rcb" = 0 ] || { cat "$tmp/b.log" >&2; exit 1; }
         slabs=$(grep -o 'block-wise in [0-9]* slabs of [0-9]* sections' "$tmp/b.log" |
             awk '{print $3 " x " $6}')
+        slabs="$slabs; thickness $("$py" -c "import json,sys; b=json.load(open(sys.argv[1]))['blockwise']; print('%d slabs, halo %d' % (b['thickness_slabs'], b['thickness_halo_sections']))" "$tmp/b.json")"
         read -r worst exact nobj < <(cmp_reports "$tmp/w.json" "$tmp/b.json" \
             "$tmp/w.csv" "$tmp/b.csv")
         echo "| --memory $mem | $slabs | $tb s | $(awk -v t="$tb" 'BEGIN{printf "%.1f ms", 1e3 * t / 1024}') | $(( (kb - base) / 1024 )) MiB | $worst | $exact | $nobj |"
     done
     echo
-    echo "The whole-volume path holds the labels, a mask, the u32 components and a float"
-    echo "field of the whole volume at once, plus every object's bounding-box crop; the"
-    echo "block-wise path holds one slab (its sections, a 3-section halo on each side for"
-    echo "the interface labels of the surface triangles), the object tables and the kept"
-    echo "cubes, and reads the file twice (label values, then surfaces and objects)."
+    echo "The whole-volume path holds the labels, a mask, the u32 components, a float"
+    echo "field and the distance and thickness maps of the whole volume, plus every"
+    echo "object's bounding-box crop; the block-wise path holds one slab (its sections, a"
+    echo "3-section halo on each side for the interface labels of the surface triangles),"
+    echo "the object tables and the kept cubes, then for the local thickness one slab with"
+    echo "the halo that the largest inscribed balls need (grown until no ball from beyond"
+    echo "it can reach the slab: \"thickness halo\" sections on each side), and reads the"
+    echo "file three times (label values; surfaces and objects; thickness)."
     echo
-    echo "Not measured here: MPI ranks (not built yet) and local thickness or tortuosity"
-    echo "by domain decomposition (refused in block mode; see issue 15)."
+    echo "Not measured here: MPI ranks (not built yet) and tortuosity by domain"
+    echo "decomposition (refused in block mode; see issue 15)."
 } > "$out"
 cat "$out"

@@ -280,9 +280,9 @@ static void thickness_blocks(const fib_volume *m, size_t depth, size_t halo,
             const float *w = (const float *)whole.data + z0 * plane;
             for (size_t i = 0; i < (z1 - z0) * plane; i++)
                 ck_assert_msg(((float *)t.data)[i] == w[i],
-                              "section %zu voxel %zu: %g vs %g",
-                              z0 + i / plane, i % plane,
-                              (double)((float *)t.data)[i], (double)w[i]);
+                              "section %zu voxel %zu: %g vs %g", z0 + i / plane,
+                              i % plane, (double)((float *)t.data)[i],
+                              (double)w[i]);
             fib_volume_clear(&t);
             break;
         }

@@ -182,9 +182,9 @@ static void radius_map(const uint8_t *m, float *d, size_t n, const double sp[3])
 /* Ridge of sections [r0, r1) of the radius map, balls painted into the
  * sections [p0, p1) of @p t (f32, the size of @p mask), 0 outside the
  * mask there. */
-static fib_status ridge_paint(const fib_volume *mask, const float *d,
-                              size_t r0, size_t r1, size_t p0, size_t p1,
-                              float *t, fib_error *err)
+static fib_status ridge_paint(const fib_volume *mask, const float *d, size_t r0,
+                              size_t r1, size_t p0, size_t p1, float *t,
+                              fib_error *err)
 {
     const size_t nx = mask->nx, ny = mask->ny, dims[3] = {nx, ny, mask->nz};
     const uint8_t *m = mask->data;
@@ -253,8 +253,8 @@ fib_status fib_recon_local_thickness(const fib_volume *mask, fib_volume *thick,
  * [zs0 - 1, zs1 + 1) is exact: within its distance to a cut face (the
  * background beyond a cut is at least that far). */
 static bool zone_exact(const fib_volume *mask, const float *e, size_t zs0,
-                       size_t zs1, bool cut_below, bool cut_above,
-                       double sp_z, double *max_edt)
+                       size_t zs1, bool cut_below, bool cut_above, double sp_z,
+                       double *max_edt)
 {
     const size_t plane = mask->nx * mask->ny, nz = mask->nz;
     const uint8_t *m = mask->data;
@@ -330,8 +330,8 @@ fib_status fib_recon_local_thickness_part(const fib_volume *mask,
     fib_volume t = {0};
     st = fib_volume_init(&t, FIB_PX_F32, nx, ny, nz, err);
     if (st == FIB_OK)
-        st = ridge_paint(mask, dist.data, zs0, zs1, z_begin, z_end, t.data,
-                         err);
+        st =
+            ridge_paint(mask, dist.data, zs0, zs1, z_begin, z_end, t.data, err);
     fib_volume_clear(&dist);
     if (st == FIB_OK)
         st = fib_volume_init(thick, FIB_PX_F32, nx, ny, z_end - z_begin, err);
@@ -433,6 +433,63 @@ fib_status fib_recon_distribution(const fib_volume *vol, const fib_volume *mask,
         out->fraction[b] += 1.0 / (double)c;
     }
     free(vals);
+    return FIB_OK;
+}
+
+fib_status fib_recon_distribution_counts(const float *values,
+                                         const double *counts, size_t n,
+                                         size_t n_bins, fib_distribution *out,
+                                         fib_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (n_bins < 1 || n_bins > 64)
+        return fib_error_set(err, FIB_EINVAL,
+                             "recon: histogram bins must be 1..64 (got %zu)",
+                             n_bins);
+    double c = 0, s = 0, s2 = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (k && !(values[k] > values[k - 1]))
+            return fib_error_set(err, FIB_EINVAL,
+                                 "recon: distribution values must ascend");
+        c += counts[k];
+        s += (double)values[k] * counts[k];
+        s2 += (double)values[k] * (double)values[k] * counts[k];
+    }
+    out->count = (size_t)c;
+    out->n_bins = n_bins;
+    if (!(c > 0)) {
+        out->mean = out->median = out->std = out->min = out->max = NAN;
+        return FIB_OK;
+    }
+    out->mean = s / c;
+    const double var = s2 / c - out->mean * out->mean;
+    out->std = sqrt(var > 0 ? var : 0);
+    out->min = (double)values[0];
+    out->max = (double)values[n - 1];
+    /* the median: the middle value (the mean of the two middle ones) */
+    const size_t total = (size_t)c, i1 = total / 2,
+                 i0 = total % 2 ? i1 : i1 - 1;
+    double acc = 0, v0 = NAN, v1 = NAN;
+    for (size_t k = 0; k < n && isnan(v1); k++) {
+        acc += counts[k];
+        if (isnan(v0) && acc > (double)i0)
+            v0 = (double)values[k];
+        if (acc > (double)i1)
+            v1 = (double)values[k];
+    }
+    out->median = 0.5 * (v0 + v1);
+    double lo = out->min, hi = out->max;
+    if (!(hi > lo))
+        hi = lo + 1;
+    for (size_t b = 0; b <= n_bins; b++)
+        out->bin_edges[b] = lo + (hi - lo) * (double)b / (double)n_bins;
+    for (size_t k = 0; k < n; k++) {
+        size_t b =
+            (size_t)(((double)values[k] - lo) / (hi - lo) * (double)n_bins);
+        if (b >= n_bins)
+            b = n_bins - 1;
+        out->fraction[b] += counts[k] / c;
+    }
     return FIB_OK;
 }
 

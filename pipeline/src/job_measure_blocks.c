@@ -11,12 +11,18 @@
  * fib_objects_stream (components joined across slab faces by union-find;
  * closed object surfaces summed per cube).  The slab depth is the largest
  * whose working set fits half the budget; the other half holds the object
- * tables (and the statistics they become), checked after every slab. */
+ * tables (and the statistics they become), checked after every slab.
+ * Pass 3 (local thickness) reads slabs again with a halo that grows until
+ * fib_recon_local_thickness_part() accepts it, and merges the owned
+ * voxels' values as distinct counts (fib_recon_distribution_counts()). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -215,7 +221,7 @@ fib_status fib__measure_blocks_plan(fib__measure *m, fib_error *err)
                              "measure: %s needs the whole volume %s in "
                              "memory (about %.0f MiB; --memory %.0f MiB): "
                              "raise --memory or leave %s out (block-wise: "
-                             "fractions, surfaces, objects)",
+                             "fractions, surfaces, objects, thickness)",
                              whole, p->labels_path, need / mib, budget / mib,
                              whole);
     /* half for the slab, half for the object tables */
@@ -337,12 +343,218 @@ static void blockwise_entry(fib__measure *m)
     fib_fmt_json_kv_int(j, "sections_per_slab", (long long)m->blk->depth);
     fib_fmt_json_kv_int(j, "halo_sections", (long long)m->blk->halo);
     fib_fmt_json_kv_int(j, "slabs", (long long)m->blk->n_slabs);
-    fib_fmt_json_key(j, "not_computed");
-    fib_fmt_json_begin_array(j);
-    if (m->p->thickness)
-        fib_fmt_json_string(j, "local_thickness");
-    fib_fmt_json_end_array(j);
+    if (m->p->thickness) {
+        fib_fmt_json_kv_int(j, "thickness_halo_sections",
+                            (long long)m->blk->lt_halo);
+        fib_fmt_json_kv_int(j, "thickness_slabs", (long long)m->blk->lt_slabs);
+    }
     fib_fmt_json_end_object(j);
+}
+
+/* Give the heap's free memory back between passes: glibc keeps freed
+ * blocks of the previous pass resident (its mmap threshold grows after
+ * large frees), which would add to the next pass's slab. */
+static void trim_heap(void)
+{
+#ifdef __GLIBC__
+    (void)malloc_trim(0);
+#endif
+}
+
+/* ---- local thickness (fib_recon_local_thickness_part) ---------------- */
+
+/* Distinct values and their counts, ascending. */
+typedef struct rle {
+    float *v;
+    double *c;
+    size_t n, cap;
+} rle;
+
+static void rle_free(rle *r)
+{
+    free(r->v);
+    free(r->c);
+    memset(r, 0, sizeof *r);
+}
+
+static bool rle_push(rle *r, float v, double c)
+{
+    if (r->n && r->v[r->n - 1] == v) {
+        r->c[r->n - 1] += c;
+        return true;
+    }
+    if (r->n == r->cap) {
+        const size_t cap = r->cap ? 2 * r->cap : 256;
+        float *nv = realloc(r->v, cap * sizeof *nv);
+        if (nv)
+            r->v = nv;
+        double *nc = realloc(r->c, cap * sizeof *nc);
+        if (nc)
+            r->c = nc;
+        if (!nv || !nc)
+            return false;
+        r->cap = cap;
+    }
+    r->v[r->n] = v;
+    r->c[r->n++] = c;
+    return true;
+}
+
+/* @p a merged with @p b into @p a. */
+static bool rle_merge(rle *a, const rle *b)
+{
+    rle o = {0};
+    size_t i = 0, k = 0;
+    bool ok = true;
+    while (ok && (i < a->n || k < b->n)) {
+        if (k == b->n || (i < a->n && a->v[i] < b->v[k])) {
+            ok = rle_push(&o, a->v[i], a->c[i]);
+            i++;
+        } else {
+            ok = rle_push(&o, b->v[k], b->c[k]);
+            k++;
+        }
+    }
+    if (!ok) {
+        rle_free(&o);
+        return false;
+    }
+    rle_free(a);
+    *a = o;
+    return true;
+}
+
+static int cmp_float(const void *x, const void *y)
+{
+    const float a = *(const float *)x, b = *(const float *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* The thickness values of the owned mask voxels, as distinct counts. */
+static bool slab_values(const fib_volume *t, const uint8_t *mask, float *buf,
+                        rle *out)
+{
+    const size_t n = t->nx * t->ny * t->nz;
+    const float *v = t->data;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (mask[i] && isfinite(v[i]))
+            buf[k++] = v[i];
+    qsort(buf, k, sizeof *buf, cmp_float);
+    bool ok = true;
+    for (size_t i = 0; ok && i < k; i++)
+        ok = rle_push(out, buf[i], 1);
+    return ok;
+}
+
+/* Working bytes of a thickness slab per voxel of a section: the region
+ * read (labels, the mask, the EDT, the painted map) and the owned
+ * sections' values. */
+static double lt_bytes(fib_pixel_type t, double d, double h)
+{
+    const double lab =
+        (double)fib_pixel_size_bytes(t) + (t == FIB_PX_F32 ? 4.0 : 0.0);
+    return (d + 2 * h) * (lab + 1.0 + 4.0 + 4.0) + d * (4.0 + 4.0);
+}
+
+/* One thickness slab [z0, z1) of every measured label with @p halo; the
+ * values into @p acc only when every label's halo sufficed, else *need. */
+static fib_status lt_slab(fib__measure *m, size_t z0, size_t z1, size_t halo,
+                          rle *acc, size_t *need, fib_error *err)
+{
+    const size_t nz = m->vol.nz, plane = m->vol.nx * m->vol.ny;
+    const size_t a = z0 > halo ? z0 - halo : 0;
+    const size_t b = z1 + halo < nz ? z1 + halo : nz;
+    fib_volume v = {0}, mask = {0}, t = {0};
+    rle got[FIB_JOB_MEASURE_MAX_PHASES] = {{0}};
+    float *buf = malloc((z1 - z0) * plane * sizeof *buf);
+    fib_status st =
+        buf ? read_slab(m, a, b - a, &v, err)
+            : fib_error_set(err, FIB_ENOMEM, "measure: out of memory");
+    if (st == FIB_OK)
+        st = fib_volume_init(&mask, FIB_PX_U8, v.nx, v.ny, v.nz, err);
+    if (st == FIB_OK)
+        memcpy(mask.voxel_size_nm, m->vol.voxel_size_nm,
+               sizeof mask.voxel_size_nm);
+    *need = 0;
+    for (size_t k = 0; st == FIB_OK && !*need && k < m->nphase; k++) {
+        fib__job_label_mask(&v, m->phases[k], &mask);
+        size_t nh = 0;
+        st = fib_recon_local_thickness_part(&mask, z0 - a, z1 - a, a > 0,
+                                            b < nz, &t, &nh, err);
+        if (st == FIB_ERANGE) { /* read again with the halo asked */
+            *need = nh;
+            st = FIB_OK;
+            fib_error_clear(err);
+        } else if (st == FIB_OK &&
+                   !slab_values(&t,
+                                (const uint8_t *)mask.data + (z0 - a) * plane,
+                                buf, &got[k])) {
+            st = fib_error_set(err, FIB_ENOMEM, "measure: out of memory");
+        }
+        fib_volume_clear(&t);
+    }
+    for (size_t k = 0; st == FIB_OK && !*need && k < m->nphase; k++)
+        if (!rle_merge(&acc[k], &got[k]))
+            st = fib_error_set(err, FIB_ENOMEM, "measure: out of memory");
+    for (size_t k = 0; k < m->nphase; k++)
+        rle_free(&got[k]);
+    free(buf);
+    fib_volume_clear(&mask);
+    fib_volume_clear(&v);
+    return st;
+}
+
+/* Pass 3: local thickness slab by slab, the halo grown until every ball
+ * that reaches a slab is seen (fib_recon_local_thickness_part()). */
+static fib_status pass_thickness(fib__measure *m, fib_error *err)
+{
+    fib__measure_blk *B = m->blk;
+    const size_t nz = m->vol.nz;
+    const double plane = (double)m->vol.nx * (double)m->vol.ny;
+    const double half = (double)m->p->memory_bytes / 2;
+    rle acc[FIB_JOB_MEASURE_MAX_PHASES] = {{0}};
+    size_t halo = 8;
+    fib_status st = FIB_OK;
+    B->lt_slabs = 0;
+    for (size_t z0 = 0; st == FIB_OK && z0 < nz;) {
+        const double b0 = lt_bytes(m->vol.type, 0, (double)halo) * plane;
+        const double b1 = lt_bytes(m->vol.type, 1, (double)halo) * plane - b0;
+        const double fit = floor((half - b0) / b1);
+        if (fit < 1) {
+            st = fib_error_set(err, FIB_EBUDGET,
+                               "measure: local thickness of %s needs a halo of "
+                               "%zu sections (balls up to about %.0f nm), "
+                               "about %.0f MiB a section (--memory %.0f MiB "
+                               "keeps half for slabs): raise --memory or pass "
+                               "--no-thickness",
+                               m->p->labels_path, halo,
+                               (double)halo / 2 * m->vol.voxel_size_nm[2],
+                               (b0 + b1) / 1048576.0, 2 * half / 1048576.0);
+            break;
+        }
+        const size_t z1 = fit >= (double)(nz - z0) ? nz : z0 + (size_t)fit;
+        size_t need = 0;
+        st = fib_progress_report(m->prog, "measure: local thickness", z0, nz,
+                                 err);
+        if (st == FIB_OK)
+            st = lt_slab(m, z0, z1, halo, acc, &need, err);
+        if (st == FIB_OK && need) {
+            halo = need > halo ? need : 2 * halo;
+            trim_heap();
+            continue;
+        }
+        B->lt_slabs++;
+        z0 = z1;
+        trim_heap();
+    }
+    B->lt_halo = halo;
+    for (size_t k = 0; st == FIB_OK && k < m->nphase; k++)
+        st = fib_recon_distribution_counts(acc[k].v, acc[k].c, acc[k].n, 32,
+                                           &B->lt[k], err);
+    for (size_t k = 0; k < m->nphase; k++)
+        rle_free(&acc[k]);
+    return st;
 }
 
 fib_status fib__measure_blocks_run(fib__measure *m, fib_error *err)
@@ -385,6 +597,9 @@ fib_status fib__measure_blocks_run(fib__measure *m, fib_error *err)
     for (size_t k = 0; k < m->nphase; k++)
         fib_objects_stream_destroy(os[k]);
     fib_volume_clear(&mask);
+    trim_heap();
+    if (st == FIB_OK && m->p->thickness)
+        st = pass_thickness(m, err);
     if (st != FIB_OK)
         return st;
     blockwise_entry(m);

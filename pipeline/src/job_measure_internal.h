@@ -50,7 +50,9 @@ typedef struct fib__measure_blk {
     fib_phase_surface surf[FIB_JOB_MEASURE_MAX_PHASES];
     fib_object_stats *obj[FIB_JOB_MEASURE_MAX_PHASES]; /* owned */
     size_t nobj[FIB_JOB_MEASURE_MAX_PHASES];
+    fib_distribution lt[FIB_JOB_MEASURE_MAX_PHASES]; /* local thickness */
     size_t depth, halo, n_slabs; /* sections per slab, halo, slabs */
+    size_t lt_halo, lt_slabs;    /* the thickness pass's */
     double whole_bytes;          /* the whole-volume estimate */
 } fib__measure_blk;
 

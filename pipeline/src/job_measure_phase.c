@@ -246,11 +246,6 @@ fib_status fib__measure_thickness(fib__measure *m, fib_error *err)
 {
     if (!m->p->thickness)
         return FIB_OK;
-    if (m->blk) { /* noted under "blockwise" */
-        FIB__SAY(m, "measure: local thickness skipped: it needs the whole "
-                    "volume (raise --memory, or --no-thickness)");
-        return FIB_OK;
-    }
     fib_fmt_json_kv_string(m->j, "local_thickness_convention",
                            "diameter of the largest inscribed ball "
                            "containing the voxel (BoneJ: 2 x the ball "
@@ -259,11 +254,14 @@ fib_status fib__measure_thickness(fib__measure *m, fib_error *err)
     fib_fmt_json_begin_object(m->j);
     for (size_t p = 0; p < m->nphase; p++) {
         fib_volume lt = {0};
-        fib_distribution d;
-        fib__job_label_mask(&m->vol, m->phases[p], &m->mask);
-        fib_status st = fib_recon_local_thickness(&m->mask, &lt, m->prog, err);
-        if (st == FIB_OK)
-            st = fib_recon_distribution(&lt, &m->mask, 32, &d, err);
+        fib_distribution d = m->blk ? m->blk->lt[p] : (fib_distribution){0};
+        fib_status st = FIB_OK;
+        if (!m->blk) { /* block-wise: job_measure_blocks.c */
+            fib__job_label_mask(&m->vol, m->phases[p], &m->mask);
+            st = fib_recon_local_thickness(&m->mask, &lt, m->prog, err);
+            if (st == FIB_OK)
+                st = fib_recon_distribution(&lt, &m->mask, 32, &d, err);
+        }
         fib_volume_clear(&lt);
         if (st != FIB_OK)
             return st;

@@ -65,8 +65,8 @@ static const char usage_text[] =
     "  --tol T                tortuosity relative residual (default 1e-6)\n"
     "  --memory BYTES         budget (e.g. 512M; default: none): a larger\n"
     "                         volume is measured block-wise in slabs --\n"
-    "                         fractions, surfaces, objects (the same values);\n"
-    "                         thickness is skipped, other options refused\n"
+    "                         fractions, surfaces, objects, thickness (the\n"
+    "                         same values); other options are refused\n"
     "  --quiet                no progress output\n";
 
 const char *fib_job_measure_usage(void)

@@ -218,6 +218,13 @@ FIB_API FIB_NODISCARD fib_status fib_recon_distribution(const fib_volume *vol,
                                                         fib_distribution *out,
                                                         fib_error *err);
 
+/** fib_recon_distribution() of values given as distinct @p values
+ *  (strictly ascending) with their @p counts (block-wise measurement:
+ *  the slabs' values merged); the same statistics to rounding. */
+FIB_API FIB_NODISCARD fib_status fib_recon_distribution_counts(
+    const float *values, const double *counts, size_t n, size_t n_bins,
+    fib_distribution *out, fib_error *err);
+
 /**
  * Deposit thickness map above a substrate face (4 = z0 or 5 = z1 ...
  * any face 0..5): for each column perpendicular to the face, h = distance

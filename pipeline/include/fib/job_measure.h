@@ -149,10 +149,11 @@ typedef struct fib_job_measure_params {
      *  (issue 15): volume fractions from a first pass, surface areas
      *  from each slab's own cube layers (a halo of 3 + ceil(3 smooth_vox)
      *  sections), objects joined across the slab faces by union-find
-     *  (fib_objects_stream) -- the whole-volume values, to rounding.
-     *  Local thickness is then skipped (said, and noted in the report);
-     *  any other asked measurement, the mesh and the pictures need the
-     *  whole volume and are refused (FIB_EBUDGET, one line). */
+     *  (fib_objects_stream), local thickness from slabs whose halo grows
+     *  until every inscribed ball reaching them is seen
+     *  (fib_recon_local_thickness_part()) -- the whole-volume values, to
+     *  rounding.  Any other asked measurement, the mesh and the pictures
+     *  need the whole volume and are refused (FIB_EBUDGET, one line). */
     size_t memory_bytes;
 } fib_job_measure_params;
 
