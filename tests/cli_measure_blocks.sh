@@ -92,6 +92,17 @@ done
   fail "block-wise, smooth"
 same "$T/w.json" "$T/b.json" "$T/w.csv" "$T/b.csv" || fail "smooth differs"
 ok
+# a substrate face: deposit heights and objects' contact and height
+for face in z0 x1; do
+  "$C" measure "$T/s.nrrd" --json "$T/w.json" --csv "$T/w.csv" \
+    --substrate $face --no-thickness --quiet >/dev/null || fail "whole, $face"
+  "$C" measure "$T/s.nrrd" --json "$T/b.json" --csv "$T/b.csv" \
+    --substrate $face --no-thickness --memory 4M --quiet >/dev/null ||
+    fail "block-wise, $face"
+  grep -q '"deposit_height"' "$T/b.json" || fail "$face: no heights"
+  same "$T/w.json" "$T/b.json" "$T/w.csv" "$T/b.csv" || fail "$face differs"
+  ok
+done
 # refused: what needs the whole volume; no output left
 for opt in "--tortuosity z" "--skeleton" "--pictures $T/p"; do
   # shellcheck disable=SC2086

@@ -74,7 +74,6 @@ static const char *needs_whole(const fib_job_measure_params *p)
              p->tortuosity_axes[2],
          "--tortuosity"},
         {p->skeleton, "--skeleton"},
-        {p->substrate_face >= 0, "--substrate"},
         {p->coating, "--coating"},
         {p->mesh_path != NULL, "--mesh"},
         {p->pictures_dir != NULL, "--pictures"},
@@ -257,8 +256,11 @@ void fib__measure_blocks_free(fib__measure *m)
 {
     if (!m->blk)
         return;
-    for (size_t k = 0; k < FIB_JOB_MEASURE_MAX_PHASES; k++)
+    for (size_t k = 0; k < FIB_JOB_MEASURE_MAX_PHASES; k++) {
         free(m->blk->obj[k]);
+        free(m->blk->htop[k]);
+        free(m->blk->hcnt[k]);
+    }
     free(m->blk);
     m->blk = NULL;
 }
@@ -279,6 +281,112 @@ static void add_surface(fib_phase_surface *sum, const fib_phase_surface *s)
         }
         sum->interface_area_um2[j] += s->interface_area_um2[q];
     }
+}
+
+/* ---- deposit heights (as fib_recon_height_map()) ----------------------- */
+
+/* The two axes of the face's columns (b fastest) and the voxel size. */
+static void face_axes(const fib__measure *m, int *ax, int *b, int *c,
+                      size_t dims[3], double sp[3])
+{
+    *ax = m->p->substrate_face / 2;
+    *b = *ax == 0 ? 1 : 0;
+    *c = *ax == 2 ? 1 : 2;
+    dims[0] = m->vol.nx;
+    dims[1] = m->vol.ny;
+    dims[2] = m->vol.nz;
+    for (int a = 0; a < 3; a++) {
+        const double v = m->vol.voxel_size_nm[a];
+        sp[a] = v > 0 && isfinite(v) ? v : 1.0;
+    }
+}
+
+/* The height and count maps of label k over the owned sections [z0, z1)
+ * of @p mask (their own sections only). */
+static void heights_add(fib__measure *m, size_t k, const uint8_t *M, size_t z0,
+                        size_t z1)
+{
+    int ax, b, c;
+    size_t dims[3];
+    double sp[3];
+    face_axes(m, &ax, &b, &c, dims, sp);
+    const bool hi = m->p->substrate_face % 2;
+    double *top = m->blk->htop[k];
+    uint32_t *cnt = m->blk->hcnt[k];
+    size_t i = 0;
+    for (size_t z = z0; z < z1; z++)
+        for (size_t y = 0; y < dims[1]; y++)
+            for (size_t x = 0; x < dims[0]; x++, i++) {
+                if (!M[i])
+                    continue;
+                const size_t q[3] = {x, y, z}, t = q[ax];
+                const size_t col = q[c] * dims[b] + q[b];
+                const double d = hi ? (double)(dims[ax] - t) * sp[ax]
+                                    : (double)(t + 1) * sp[ax];
+                if (d > top[col])
+                    top[col] = d;
+                cnt[col]++;
+            }
+}
+
+/* The statistics of fib_recon_height_map() from the maps of label k. */
+static void heights_finish(fib__measure *m, size_t k)
+{
+    int ax, b, c;
+    size_t dims[3];
+    double sp[3];
+    face_axes(m, &ax, &b, &c, dims, sp);
+    const double *top = m->blk->htop[k];
+    const uint32_t *cnt = m->blk->hcnt[k];
+    const size_t ncol = dims[b] * dims[c];
+    double sum = 0, sum2 = 0, mx = 0, dsum = 0, ra = 0;
+    size_t cov = 0;
+    for (size_t i = 0; i < ncol; i++) {
+        sum += top[i];
+        sum2 += top[i] * top[i];
+        dsum += (double)cnt[i] * sp[ax];
+        if (top[i] > mx)
+            mx = top[i];
+        cov += cnt[i] > 0;
+    }
+    fib_height_stats *hs = &m->blk->hs[k];
+    hs->mean_nm = sum / (double)ncol;
+    const double var = sum2 / (double)ncol - hs->mean_nm * hs->mean_nm;
+    hs->std_nm = hs->rq_nm = sqrt(var > 0 ? var : 0);
+    hs->max_nm = mx;
+    hs->dense_mean_nm = dsum / (double)ncol;
+    hs->covered_fraction = (double)cov / (double)ncol;
+    for (size_t i = 0; i < ncol; i++) /* the map holds floats there */
+        ra += fabs((double)(float)top[i] - hs->mean_nm);
+    hs->ra_nm = ra / (double)ncol;
+}
+
+/* The maps of every measured label, within a quarter of the budget. */
+static fib_status heights_alloc(fib__measure *m, fib_error *err)
+{
+    if (m->p->substrate_face < 0)
+        return FIB_OK;
+    int ax, b, c;
+    size_t dims[3];
+    double sp[3];
+    face_axes(m, &ax, &b, &c, dims, sp);
+    const size_t ncol = dims[b] * dims[c];
+    const double bytes = (double)ncol * 12.0 * (double)m->nphase;
+    if (bytes > (double)m->p->memory_bytes / 4)
+        return fib_error_set(err, FIB_EBUDGET,
+                             "measure: the deposit height maps of %s on face "
+                             "%d need %.0f MiB, over a quarter of --memory "
+                             "%.0f MiB: raise --memory",
+                             m->p->labels_path, m->p->substrate_face,
+                             bytes / 1048576.0,
+                             (double)m->p->memory_bytes / 1048576.0);
+    for (size_t k = 0; k < m->nphase; k++) {
+        m->blk->htop[k] = calloc(ncol, sizeof(double));
+        m->blk->hcnt[k] = calloc(ncol, sizeof(uint32_t));
+        if (!m->blk->htop[k] || !m->blk->hcnt[k])
+            return fib_error_set(err, FIB_ENOMEM, "measure: out of memory");
+    }
+    return FIB_OK;
 }
 
 /* One slab: owned sections [z0, z1), read [a, b). */
@@ -309,6 +417,8 @@ static fib_status one_slab(fib__measure *m, fib_objects_stream **os, size_t z0,
             M[i] = fib_volume_label_at(&v, (z0 - a) * plane + i) == ph;
         if (st == FIB_OK)
             st = fib_objects_stream_push(os[k], mask, err);
+        if (st == FIB_OK && m->blk->htop[k])
+            heights_add(m, k, M, z0, z1);
     }
     fib_volume_clear(&v);
     return st;
@@ -565,10 +675,12 @@ fib_status fib__measure_blocks_run(fib__measure *m, fib_error *err)
     fib_volume mask = {0};
     fib_status st =
         fib_volume_init(&mask, FIB_PX_U8, m->vol.nx, m->vol.ny, B->depth, err);
+    if (st == FIB_OK)
+        st = heights_alloc(m, err);
     for (size_t k = 0; st == FIB_OK && k < m->nphase; k++)
-        st = fib_objects_stream_create(m->vol.nx, m->vol.ny, nz,
-                                       m->vol.voxel_size_nm, NULL,
-                                       m->p->connectivity, -1, &os[k], err);
+        st = fib_objects_stream_create(
+            m->vol.nx, m->vol.ny, nz, m->vol.voxel_size_nm, NULL,
+            m->p->connectivity, m->p->substrate_face, &os[k], err);
     for (size_t z0 = 0; st == FIB_OK && z0 < nz; z0 += B->depth) {
         const size_t z1 = z0 + B->depth < nz ? z0 + B->depth : nz;
         st = fib_progress_report(m->prog, "measure: surfaces and objects", z0,
@@ -590,6 +702,8 @@ fib_status fib__measure_blocks_run(fib__measure *m, fib_error *err)
         for (size_t v = 0; v < m->nval; v++)
             if (m->vals[v] == m->phases[k])
                 frac = B->frac[v];
+        if (B->htop[k])
+            heights_finish(m, k);
         fib_phase_surface *s = &B->surf[k];
         s->per_total_um = vtot > 0 ? s->area_um2 / vtot : 0;
         s->per_phase_um = frac > 0 ? s->area_um2 / (frac * vtot) : 0;

@@ -51,6 +51,9 @@ typedef struct fib__measure_blk {
     fib_object_stats *obj[FIB_JOB_MEASURE_MAX_PHASES]; /* owned */
     size_t nobj[FIB_JOB_MEASURE_MAX_PHASES];
     fib_distribution lt[FIB_JOB_MEASURE_MAX_PHASES]; /* local thickness */
+    fib_height_stats hs[FIB_JOB_MEASURE_MAX_PHASES]; /* deposit heights */
+    double *htop[FIB_JOB_MEASURE_MAX_PHASES]; /* per column of the face */
+    uint32_t *hcnt[FIB_JOB_MEASURE_MAX_PHASES];
     size_t depth, halo, n_slabs; /* sections per slab, halo, slabs */
     size_t lt_halo, lt_slabs;    /* the thickness pass's */
     double whole_bytes;          /* the whole-volume estimate */

@@ -336,12 +336,14 @@ fib_status fib__measure_heights(fib__measure *m, fib_error *err)
     fib_fmt_json_key(j, "deposit_height");
     fib_fmt_json_begin_object(j);
     for (size_t p = 0; p < m->nphase; p++) {
-        fib_height_stats hs;
-        fib__job_label_mask(&m->vol, m->phases[p], &m->mask);
-        const fib_status st =
-            fib_recon_height_map(&m->mask, face, NULL, NULL, &hs, err);
-        if (st != FIB_OK)
-            return st;
+        fib_height_stats hs = m->blk ? m->blk->hs[p] : (fib_height_stats){0};
+        if (!m->blk) { /* block-wise: job_measure_blocks.c */
+            fib__job_label_mask(&m->vol, m->phases[p], &m->mask);
+            const fib_status st =
+                fib_recon_height_map(&m->mask, face, NULL, NULL, &hs, err);
+            if (st != FIB_OK)
+                return st;
+        }
         fib__key_u32(j, m->phases[p]);
         fib_fmt_json_begin_object(j);
         fib__jnum(m, "mean_um", hs.mean_nm * 1e-3);

@@ -151,7 +151,8 @@ typedef struct fib_job_measure_params {
      *  sections), objects joined across the slab faces by union-find
      *  (fib_objects_stream), local thickness from slabs whose halo grows
      *  until every inscribed ball reaching them is seen
-     *  (fib_recon_local_thickness_part()) -- the whole-volume values, to
+     *  (fib_recon_local_thickness_part()), deposit heights from per-column
+     *  maps of the substrate face -- the whole-volume values, to
      *  rounding.  Any other asked measurement, the mesh and the pictures
      *  need the whole volume and are refused (FIB_EBUDGET, one line). */
     size_t memory_bytes;
