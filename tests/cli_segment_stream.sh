@@ -5,9 +5,10 @@
 # TIFF and NRRD in and out; OME-Zarr in and out: the same data, the chunks
 # cut to the budget); the peak resident memory
 # of the streamed run stays within the budget above the process's own
-# baseline (the resident size of a command that loads nothing); the
-# methods that need the whole volume (clean-up, watershed) are refused
-# with one line naming what they would need.
+# baseline (the resident size of a command that loads nothing); opening
+# and closing stream with a halo and give the same bytes; what needs the
+# whole volume (holes, size filter, watershed) is refused with one line
+# naming what it would need.
 . "$(dirname "$0")/support/cli_prelude.sh"
 [ -n "$PY" ] && "$PY" -c "import numpy, mrcfile" 2>/dev/null || {
   echo "skipped: needs python3 with numpy and mrcfile"
@@ -65,10 +66,26 @@ for m in "--multi-otsu 3" "--otsu" "--threshold 90,130"; do
     ok
   done
 done
-"$C" segment "$T/g.mrc" --out "$T/x.mrc" --otsu --open 20 --memory 16M \
+# opening and closing stream with a halo: the same bytes, within budget
+# (voxels of 1 nm: the MRC header's 10 A)
+for m in "--multi-otsu 3 --open 1 --close 1" "--otsu --close 1.5"; do
+  # shellcheck disable=SC2086
+  "$C" segment "$T/g.mrc" --out "$T/w.mrc" $m --quiet >/dev/null 2>&1 ||
+    fail "whole $m"
+  mem=16M # 4x; the first case's halo of 5 sections needs more
+  [ "$m" = "--otsu --close 1.5" ] || mem=24M
+  # shellcheck disable=SC2086
+  kb=$(rss "$C" segment "$T/g.mrc" --out "$T/s.mrc" $m --memory $mem --quiet)
+  [ "$kb" -gt 0 ] || fail "streamed $m"
+  cmp -s "$T/w.mrc" "$T/s.mrc" || fail "$m: streamed output differs"
+  [ $asan = 1 ] || [ $((kb - base)) -le $((${mem%M} * 1024)) ] ||
+    fail "$m: peak $kb KiB, baseline $base KiB: over the $mem budget"
+  ok
+done
+"$C" segment "$T/g.mrc" --out "$T/x.mrc" --otsu --fill-holes --memory 16M \
   2>"$T/e"; rc=$?
 [ $rc -eq 2 ] || fail "clean-up over budget: exit $rc"
-grep -q "needs about .* MiB whole for the clean-up options (--memory 16 MiB)" \
+grep -q "needs about .* MiB whole for --fill-holes/--min-size (--memory 16 MiB)" \
   "$T/e" || fail "message: $(cat "$T/e")"
 [ "$(wc -l <"$T/e")" -eq 1 ] || fail "one line: $(cat "$T/e")"
 [ ! -e "$T/x.mrc" ] || fail "output written after an error"

@@ -220,6 +220,7 @@ static fib_status stream_if_big(const fib_job_segment_params *p, const char *in,
         p->memory_bytes ? p->memory_bytes : FIB_BUDGET_DEFAULT_BYTES;
     const bool clean = p->open_nm > 0 || p->close_nm > 0 || p->fill_holes ||
                        p->min_size_vox > 0;
+    const bool whole_clean = p->fill_holes || p->min_size_vox > 0;
     /* input + u32 classes + u8 labels; clean-up adds a mask and a copy,
      * the watershed a distance map and u32 labels */
     const double per = (double)fib_pixel_size_bytes(info.type) + 5.0 +
@@ -228,15 +229,16 @@ static fib_status stream_if_big(const fib_job_segment_params *p, const char *in,
         per * (double)info.nx * (double)info.ny * (double)info.nz;
     if (need <= (double)budget)
         return FIB_OK;
-    if (clean || p->watershed || p->method == FIB_JOB_SEGMENT_HYSTERESIS)
+    if (whole_clean || p->watershed || p->method == FIB_JOB_SEGMENT_HYSTERESIS)
         return fib_error_set(err, FIB_EBUDGET,
                              "segment: %s needs about %.0f MiB whole for %s "
                              "(--memory %.0f MiB): raise --memory, or use "
-                             "thresholds alone, which stream",
+                             "thresholds with --open/--close alone, which "
+                             "stream",
                              in, need / 1048576.0,
-                             p->watershed ? "the watershed"
-                             : clean      ? "the clean-up options"
-                                          : "hysteresis",
+                             p->watershed  ? "the watershed"
+                             : whole_clean ? "--fill-holes/--min-size"
+                                           : "hysteresis",
                              (double)budget / 1048576.0);
     fib_fmt_txn *own = NULL;
     const char *staged = NULL;

@@ -8,6 +8,10 @@
 
 /* job_segment_stream.c: the threshold methods slab by slab within
  * @p budget bytes, the labels written to @p staged. */
+/* Sections of halo that --open/--close need on each side of a streamed
+ * slab (0 without them; job_segment_stream.c). */
+size_t fib__job_segment_halo(const fib_job_segment_params *p, double sz_nm);
+
 fib_status fib__job_segment_stream(const fib_job_segment_params *p,
                                    const char *in, const char *staged,
                                    const fib_fmt_info *info, size_t budget,

@@ -14,10 +14,15 @@
  * labels, the slab depth chosen so that they take at most half of the
  * budget (at least one section), and an OME-Zarr output's chunk depth cut
  * to a quarter; the output is byte-identical to the whole-volume path
- * (OME-Zarr: the same data, chunks possibly shallower).  Clean-up (morphology,
- * holes, size filter), hysteresis and the watershed need whole-volume
- * connectivity and are not streamed: they are refused with the budget they
- * would need.
+ * (OME-Zarr: the same data, chunks possibly shallower).  Opening and
+ * closing stream too: each slab is read with a halo of sections deeper
+ * than the sum of the four ball radii (open = erode + dilate, close =
+ * dilate + erode), so that every voxel it writes sees, through the chain
+ * of EDT thresholds, exactly the voxels the whole volume would show it
+ * (fib_recon_morph: the cut faces count as neither phase, like the volume
+ * border, and lie beyond the reach of every operation).  Holes, the size
+ * filter, hysteresis and the watershed need whole-volume connectivity and
+ * are not streamed: they are refused with the budget they would need.
  */
 #include <math.h>
 #include <stdint.h>
@@ -160,13 +165,117 @@ static fib_status slab_write(void *ctx, const fib_volume *slab, size_t z0,
     return st;
 }
 
+/* Sections of halo that opening and closing need on each side of a slab:
+ * deeper than 2 open_nm + 2 close_nm (the reach of the four EDT
+ * thresholds) at the z voxel size (unknown: 1 nm, as fib_recon_morph). */
+size_t fib__job_segment_halo(const fib_job_segment_params *p, double sz_nm)
+{
+    if (!(p->open_nm > 0) && !(p->close_nm > 0))
+        return 0;
+    const double sz = sz_nm > 0 && isfinite(sz_nm) ? sz_nm : 1.0;
+    const double reach = 2.0 * p->open_nm + 2.0 * p->close_nm;
+    return (size_t)floor(reach / sz) + 1;
+}
+
+/* Classify, open and close, write: slab by slab with the halo. */
+static fib_status write_cleaned(const fib_job_segment_params *p, const char *in,
+                                const fib_fmt_info *info, size_t depth,
+                                size_t halo, const fib_job_env *env,
+                                write_ctx *c, fib_error *err)
+{
+    const fib_progress *prog = env ? &env->progress : NULL;
+    const size_t nz = info->nz, plane = info->nx * info->ny;
+    const double *t = c->res->thresholds;
+    const size_t nt = c->res->n_thresholds;
+    fib_status st = FIB_OK;
+    for (size_t z0 = 0; !st && z0 < nz; z0 += depth) {
+        const size_t z1 = z0 + depth < nz ? z0 + depth : nz;
+        const size_t a = z0 > halo ? z0 - halo : 0;
+        const size_t b = z1 + halo < nz ? z1 + halo : nz;
+        fib_volume v = {0}, lab = {0}, mask = {0};
+        fib_image out = {0};
+        st = fib_progress_report(prog, "classify and clean", z0, nz, err);
+        if (!st)
+            st = fib_fmt_volume_read_z(in, NULL, a, b - a, &v, NULL, err);
+        if (!st && p->voxel_nm[0] > 0)
+            memcpy(v.voxel_size_nm, p->voxel_nm, sizeof v.voxel_size_nm);
+        if (!st)
+            st = fib_volume_init(&lab, FIB_PX_U8, v.nx, v.ny, v.nz, err);
+        if (!st)
+            st = fib_volume_init(&mask, FIB_PX_U8, v.nx, v.ny, v.nz, err);
+        if (!st)
+            st = fib_image_init(&out, FIB_PX_U8, v.nx, v.ny, err);
+        uint8_t *L = lab.data, *M = mask.data;
+        const size_t n = v.nx * v.ny * v.nz;
+        for (size_t i = 0; !st && i < n; i++) { /* fib_recon_classify's rule */
+            const double x = value_at(&v, i);
+            uint32_t k = 0;
+            while (k < nt && x > t[k])
+                k++;
+            L[i] = (uint8_t)k;
+        }
+        if (!st)
+            memcpy(mask.voxel_size_nm, v.voxel_size_nm,
+                   sizeof mask.voxel_size_nm);
+        /* fib__job_segment_clean(): each class in turn, later ones win */
+        uint8_t *C = calloc(n ? n : 1, 1);
+        if (!st && !C)
+            st = fib_error_set(err, FIB_ENOMEM, "segment: out of memory");
+        for (size_t k = 1; !st && k <= nt; k++) {
+            for (size_t i = 0; i < n; i++)
+                M[i] = L[i] == k;
+            if (p->open_nm > 0)
+                st = fib_recon_morph(&mask, FIB_MORPH_OPEN, p->open_nm, err);
+            if (!st && p->close_nm > 0)
+                st = fib_recon_morph(&mask, FIB_MORPH_CLOSE, p->close_nm, err);
+            for (size_t i = 0; !st && i < n; i++)
+                if (M[i])
+                    C[i] = (uint8_t)k;
+        }
+        for (size_t z = z0; !st && z < z1; z++) {
+            const uint8_t *src = C + (z - a) * plane;
+            for (size_t y = 0; y < info->ny; y++)
+                memcpy(fib_image_row(&out, y), src + y * info->nx, info->nx);
+            for (size_t i = 0; i < plane; i++)
+                c->class_voxels[src[i]]++;
+            st = fib_fmt_volume_writer_append(c->w, &out, err);
+        }
+        free(C);
+        fib_image_clear(&out);
+        fib_volume_clear(&mask);
+        fib_volume_clear(&lab);
+        fib_volume_clear(&v);
+    }
+    return st;
+}
+
 fib_status fib__job_segment_stream(const fib_job_segment_params *p,
                                    const char *in, const char *staged,
                                    const fib_fmt_info *info, size_t budget,
                                    const fib_job_env *env,
                                    fib_job_segment_result *res, fib_error *err)
 {
-    const size_t depth = slab_depth(info, budget);
+    size_t depth = slab_depth(info, budget);
+    /* opening and closing: the slab and its halo, input + 7 bytes a voxel
+     * (labels, mask, the EDT of fib_recon_morph, the cleaned labels) */
+    const double sz =
+        p->voxel_nm[0] > 0 ? p->voxel_nm[2] : info->meta.voxel_depth_nm;
+    const size_t halo = fib__job_segment_halo(p, sz);
+    if (halo) {
+        const double per = (double)info->nx * (double)info->ny *
+                           ((double)fib_pixel_size_bytes(info->type) + 7.0);
+        const double fit = floor((double)budget / 2 / per) - 2.0 * (double)halo;
+        if (fit < 1)
+            return fib_error_set(err, FIB_EBUDGET,
+                                 "segment: --open/--close on %s need a slab "
+                                 "with %zu halo sections on each side, about "
+                                 "%.0f MiB (--memory %.0f MiB keeps half for "
+                                 "it): raise --memory",
+                                 in, halo,
+                                 per * (double)(1 + 2 * halo) * 2 / 1048576.0,
+                                 (double)budget / 1048576.0);
+        depth = fit >= (double)info->nz ? info->nz : (size_t)fit;
+    }
     fib_status st = FIB_OK;
     if (p->method == FIB_JOB_SEGMENT_MANUAL) {
         res->n_thresholds = p->n_thresholds;
@@ -218,7 +327,9 @@ fib_status fib__job_segment_stream(const fib_job_segment_params *p,
     write_ctx c = {NULL, res, res->class_voxels, vs};
     st = fib_fmt_volume_writer_create(staged, FIB_PX_U8, info->nx, info->ny,
                                       info->nz, vs, &wo, &c.w, err);
-    if (!st)
+    if (!st && halo)
+        st = write_cleaned(p, in, info, depth, halo, env, &c, err);
+    else if (!st)
         st = each_slab(in, info, depth, env, "classify", slab_write, &c, err);
     if (!st)
         st = fib_fmt_volume_writer_finish(c.w, err);

@@ -65,9 +65,10 @@ typedef struct fib_job_segment_params {
     /** Memory budget, bytes; 0 = FIB_BUDGET_DEFAULT_BYTES (1 GiB).  A
      *  volume whose whole-volume work (input + labels, about 6 bytes per
      *  voxel for u8 input) does not fit is streamed in slabs when the
-     *  method is Otsu, multi-Otsu or manual without clean-up or watershed
-     *  (the same output, byte for byte); otherwise refused (FIB_EBUDGET)
-     *  naming what it would need. */
+     *  method is Otsu, multi-Otsu or manual, with --open/--close (a halo
+     *  deeper than 2 open_nm + 2 close_nm around each slab) but without
+     *  holes, the size filter or the watershed (the same output, byte for
+     *  byte); otherwise refused (FIB_EBUDGET) naming what it would need. */
     size_t memory_bytes;
 
     /* The trainable pixel classifier (method FIB_JOB_SEGMENT_CLASSIFIER;
