@@ -328,8 +328,8 @@ static void stats_add(fib_fmt_volume_writer *w, double n, double mean,
 
 /* One slice of an MRC volume: converted into the file's mode (labels and
  * floats checked), statistics gathered, written. */
-/* Running sums of one slice, in row-major order (the header's mean and
- * rms do not depend on how the loops are written). */
+/* Running sums of one slice (row by row; the float rows in four partial
+ * sums, float_row()). */
 typedef struct mrc_sums {
     double sum, mn, mx;
     size_t cnt;
@@ -368,6 +368,45 @@ static void mrc_rows_uint(fib_fmt_volume_writer *w, const fib_image *s,
     }
 }
 
+/* One f32 row copied into @p dst and added to @p m: four partial sums
+ * (independent chains: the sum is not one long dependency of double
+ * additions; the header stores float32 mean and rms, which the order of
+ * the additions does not reach in practice), min and max; false when a
+ * value is not finite. */
+static bool float_row(const float *restrict p, float *restrict dst, size_t n,
+                      mrc_sums *m)
+{
+    double s[4] = {0, 0, 0, 0};
+    float mn = p[0], mx = p[0];
+    bool ok = true;
+    size_t x = 0;
+    for (; x + 4 <= n; x += 4)
+        for (size_t j = 0; j < 4; j++) {
+            const float v = p[x + j];
+            ok &= isfinite(v) != 0;
+            s[j] += (double)v;
+            mn = v < mn ? v : mn;
+            mx = v > mx ? v : mx;
+        }
+    for (; x < n; x++) {
+        const float v = p[x];
+        ok &= isfinite(v) != 0;
+        s[0] += (double)v;
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+    }
+    if (!ok)
+        return false;
+    memcpy(dst, p, n * sizeof *p);
+    m->sum += (s[0] + s[1]) + (s[2] + s[3]);
+    m->cnt += n;
+    if ((double)mn < m->mn)
+        m->mn = (double)mn;
+    if ((double)mx > m->mx)
+        m->mx = (double)mx;
+    return true;
+}
+
 /* u32 labels / f32 slice into the mode-2 buffer; refuses labels above the
  * exact float range and non-finite values. */
 static fib_status mrc_rows_float(fib_fmt_volume_writer *w, const fib_image *s,
@@ -394,17 +433,16 @@ static fib_status mrc_rows_float(fib_fmt_volume_writer *w, const fib_image *s,
             continue;
         }
         const float *p = src;
-        for (size_t x = 0; x < w->nx; x++) {
-            if (!isfinite(p[x])) { /* mrcfile.validate refuses them */
-                w->failed = true;
-                return fib_error_set(err, FIB_ENUMERIC,
-                                     "%s: non-finite value at (%zu, %zu, "
-                                     "%zu): an mrc volume never holds NaN "
-                                     "or Inf",
-                                     w->path, x, y, w->appended);
-            }
-            dst[x] = p[x];
-            sums_add(m, (double)p[x]);
+        if (!float_row(p, dst, w->nx, m)) {
+            size_t x = 0;
+            while (x < w->nx && isfinite(p[x]))
+                x++;
+            w->failed = true; /* mrcfile.validate refuses them */
+            return fib_error_set(err, FIB_ENUMERIC,
+                                 "%s: non-finite value at (%zu, %zu, "
+                                 "%zu): an mrc volume never holds NaN "
+                                 "or Inf",
+                                 w->path, x, y, w->appended);
         }
     }
     return FIB_OK;
@@ -431,10 +469,17 @@ static fib_status append_mrc(fib_fmt_volume_writer *w, const fib_image *s,
             const uint16_t *b = (const uint16_t *)(void *)w->buf;
             for (size_t i = 0; i < n; i++)
                 m2 += ((double)b[i] - mean) * ((double)b[i] - mean);
-        } else {
+        } else { /* four partial sums, as float_row */
             const float *b = (const float *)(void *)w->buf;
-            for (size_t i = 0; i < n; i++)
-                m2 += ((double)b[i] - mean) * ((double)b[i] - mean);
+            double q[4] = {0, 0, 0, 0};
+            size_t i = 0;
+            for (; i + 4 <= n; i += 4)
+                for (size_t j = 0; j < 4; j++)
+                    q[j] +=
+                        ((double)b[i + j] - mean) * ((double)b[i + j] - mean);
+            for (; i < n; i++)
+                q[0] += ((double)b[i] - mean) * ((double)b[i] - mean);
+            m2 = (q[0] + q[1]) + (q[2] + q[3]);
         }
         stats_add(w, (double)m.cnt, mean, m2, m.mn, m.mx);
     }
