@@ -116,6 +116,47 @@ static inline double fib__step_len(const double sp[3], int dx, int dy, int dz)
  * of the cross product of two edges, computed in double. */
 double fib__mesh_triangle_area(const fib_mesh *m, size_t k);
 
+/* Voxel @p c (indices) of a volume of @p dims added to an object's sums:
+ * the count, coordinate sums @p s (x y z) and products @p ss (xx yy zz xy
+ * xz yz) in nm, the box, border contact, and with a substrate @p face
+ * (0..5; -1 none) the height above the face in um and the face contact
+ * (measure_objects.c, measure_objects_stream.c). */
+static inline void fib__object_voxel(const size_t c[3], const size_t dims[3],
+                                     const double sp[3], int face, size_t *n,
+                                     double s[3], double ss[6], size_t bmin[3],
+                                     size_t bmax[3], bool *border,
+                                     bool *substrate, double *height_um)
+{
+    double p[3];
+    (*n)++;
+    for (int d = 0; d < 3; d++) {
+        p[d] = (double)c[d] * sp[d];
+        s[d] += p[d];
+        if (c[d] < bmin[d])
+            bmin[d] = c[d];
+        if (c[d] > bmax[d])
+            bmax[d] = c[d];
+        if (c[d] == 0 || c[d] == dims[d] - 1)
+            *border = true;
+    }
+    ss[0] += p[0] * p[0];
+    ss[1] += p[1] * p[1];
+    ss[2] += p[2] * p[2];
+    ss[3] += p[0] * p[1];
+    ss[4] += p[0] * p[2];
+    ss[5] += p[1] * p[2];
+    if (face >= 0) {
+        const int ax = face / 2;
+        const bool hi = face % 2;
+        const double h = hi ? (double)(dims[ax] - c[ax]) * sp[ax]
+                            : (double)(c[ax] + 1) * sp[ax];
+        if (h * 1e-3 > *height_um)
+            *height_um = h * 1e-3;
+        if (c[ax] == (hi ? dims[ax] - 1 : 0))
+            *substrate = true;
+    }
+}
+
 /* Volume, equivalent diameter, centroid (+ origin_nm, non-finite = 0) and
  * principal axes of object @p s (n_voxels set) from the sums of its voxel
  * coordinates in nm: sum = x y z, sum2 = xx yy zz xy xz yz

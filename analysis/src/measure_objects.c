@@ -38,35 +38,10 @@ static void objects_scan(const fib_volume *cc, size_t n,
                     continue;
                 fib_object_stats *s = &o[k - 1];
                 acc *a = &A[k - 1];
-                size_t c[3] = {x, y, z};
-                double p[3];
-                s->n_voxels++;
-                for (int d = 0; d < 3; d++) {
-                    p[d] = (double)c[d] * sp[d];
-                    a->s[d] += p[d];
-                    if (c[d] < s->bbox_min[d])
-                        s->bbox_min[d] = c[d];
-                    if (c[d] > s->bbox_max[d])
-                        s->bbox_max[d] = c[d];
-                    if (c[d] == 0 || c[d] == dims[d] - 1)
-                        s->touches_border = true;
-                }
-                a->ss[0] += p[0] * p[0];
-                a->ss[1] += p[1] * p[1];
-                a->ss[2] += p[2] * p[2];
-                a->ss[3] += p[0] * p[1];
-                a->ss[4] += p[0] * p[2];
-                a->ss[5] += p[1] * p[2];
-                if (face >= 0) {
-                    int ax = face / 2;
-                    bool hi = face % 2;
-                    double h = hi ? (double)(dims[ax] - c[ax]) * sp[ax]
-                                  : (double)(c[ax] + 1) * sp[ax];
-                    if (h * 1e-3 > s->height_um)
-                        s->height_um = h * 1e-3;
-                    if (c[ax] == (hi ? dims[ax] - 1 : 0))
-                        s->touches_substrate = true;
-                }
+                const size_t c[3] = {x, y, z};
+                fib__object_voxel(c, dims, sp, face, &s->n_voxels, a->s, a->ss,
+                                  s->bbox_min, s->bbox_max, &s->touches_border,
+                                  &s->touches_substrate, &s->height_um);
                 if (sub_label && !s->touches_substrate) {
                     static const int nb[6][3] = {{-1, 0, 0}, {1, 0, 0},
                                                  {0, -1, 0}, {0, 1, 0},

@@ -215,35 +215,11 @@ static void scan(fib_objects_stream *s, const uint32_t *L, size_t k)
                     continue;
                 comp *c = &s->c[id];
                 const size_t cz[3] = {x, y, s->z_next + lz};
-                if (c->n++ == 0)
+                if (c->n == 0)
                     c->first = (cz[2] * ny + y) * nx + x;
-                double p[3];
-                for (int d = 0; d < 3; d++) {
-                    p[d] = (double)cz[d] * sp[d];
-                    c->s[d] += p[d];
-                    if (cz[d] < c->bmin[d])
-                        c->bmin[d] = cz[d];
-                    if (cz[d] > c->bmax[d])
-                        c->bmax[d] = cz[d];
-                    if (cz[d] == 0 || cz[d] == dims[d] - 1)
-                        c->border = true;
-                }
-                c->ss[0] += p[0] * p[0];
-                c->ss[1] += p[1] * p[1];
-                c->ss[2] += p[2] * p[2];
-                c->ss[3] += p[0] * p[1];
-                c->ss[4] += p[0] * p[2];
-                c->ss[5] += p[1] * p[2];
-                if (face >= 0) { /* as measure_objects.c */
-                    const int ax = face / 2;
-                    const bool hi = face % 2;
-                    const double h = hi ? (double)(dims[ax] - cz[ax]) * sp[ax]
-                                        : (double)(cz[ax] + 1) * sp[ax];
-                    if (h * 1e-3 > c->height_um)
-                        c->height_um = h * 1e-3;
-                    if (cz[ax] == (hi ? dims[ax] - 1 : 0))
-                        c->substrate = true;
-                }
+                fib__object_voxel(cz, dims, sp, face, &c->n, c->s, c->ss,
+                                  c->bmin, c->bmax, &c->border, &c->substrate,
+                                  &c->height_um);
             }
 }
 
