@@ -19,7 +19,8 @@ JOBS="$(nproc 2>/dev/null || echo 2)"
 # Build and library dependencies, then what the tests use to check our
 # files with real readers (mrcfile, tifffile) and clang for the fuzzers.
 PKGS_BUILD="build-essential cmake pkg-config libpng-dev libtiff-dev zlib1g-dev libblosc-dev
-  libopenblas-dev liblapacke-dev libfftw3-dev libconfig-dev libxgboost-dev check"
+  libopenblas-dev liblapacke-dev libfftw3-dev libconfig-dev libxgboost-dev check
+  libopenmpi-dev openmpi-bin"
 PKGS_TEST="python3 python3-numpy python3-scipy python3-mrcfile python3-tifffile python3-yaml python3-zarr python3-dask"
 
 missing_pkgs() {

@@ -155,7 +155,7 @@ static int align(char **argv)
     fib_recon *r = NULL;
     fib_error err = {0};
     double acc = 0;
-    fib_recon_sink sink = {NULL, sum_slice, &acc};
+    fib_recon_sink sink = {NULL, sum_slice, &acc, 0};
     const double t0 = now_s(), c0 = cpu_s();
     if (fib_recon_create(&p, &s, &r, &err) ||
         fib_recon_estimate(r, NULL, &err)) {
@@ -301,7 +301,7 @@ static int mem(int argc, char **argv)
     p.slice_nm = 10;
     fib_recon *r = NULL;
     mrc_sink ms = {NULL, argv[5]};
-    fib_recon_sink sink = {mrc_begin, mrc_slice, &ms};
+    fib_recon_sink sink = {mrc_begin, mrc_slice, &ms, 0};
     const double t0 = now_s();
     fib_status st = fib_recon_create(&p, &s, &r, &err);
     if (!st)

@@ -13,11 +13,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "fib/common.h"
 #include "fib/job.h"
 #include "fib/job_paths.h"
 #include "fib/params.h"
-#include "fib/txn.h"
 
 enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2 };
 
@@ -124,6 +122,8 @@ enum { CLI_OPT_AUTO = 4096, CLI_MAX_OPTS = 96 };
  * transaction, lines printed as they come, the bar and the handler kept.
  * Returns the exit status. */
 enum { CLI_JOB_QUIET = 1, CLI_JOB_NO_TXN = 2, CLI_JOB_LIVE = 4 };
+extern fib_comm
+    *cli_ranks; /* MPI (main.c; NULL: one process); rank 0 commits */
 typedef fib_status (*cli_job_fn)(const void *ctx, const fib_job_env *env,
                                  fib_error *err);
 int cli_job_run(const char *cmd, unsigned flags, cli_job_fn fn,

@@ -237,11 +237,12 @@ int cli_job_run(const char *cmd, unsigned flags, cli_job_fn fn, const void *ctx)
 {
     progress_state ps;
     held h = {0};
-    fib_job_env env = {.message = hold, .message_user = &h};
+    fib_job_env env = {.message = hold, .message_user = &h, .comm = cli_ranks};
     fib_error err = {0};
     fib_status st = FIB_OK;
     const bool is_live = (flags & CLI_JOB_LIVE) != 0;
-    const bool txn = !(flags & (CLI_JOB_NO_TXN | CLI_JOB_LIVE));
+    const bool txn = !(flags & (CLI_JOB_NO_TXN | CLI_JOB_LIVE)) &&
+                     !fib_comm_rank(cli_ranks); /* rank 0 commits */
     if (txn || is_live)
         env.progress = progress_make(&ps, (flags & CLI_JOB_QUIET) != 0);
     if (is_live) {

@@ -98,17 +98,16 @@ bool cli_parse_name_value(const char *cmd, const char *opt, const char *t,
         return false;
     }
     char *n = strdup(t), *v = strdup(eq + 1);
-    if (!n || !v) {
+    const bool mem = n && v;
+    if (mem)
+        n[eq - t] = '\0';
+    if (!mem || strpbrk(n, "/\\ .")) {
         free(n);
         free(v);
-        cli_usage_error(cmd, "out of memory");
-        return false;
-    }
-    n[eq - t] = '\0';
-    if (strpbrk(n, "/\\ .")) {
-        free(n);
-        free(v);
-        cli_usage_error(cmd, "%s name must be a plain word (got '%s')", opt, t);
+        cli_usage_error(cmd,
+                        mem ? "%s name must be a plain word (got '%s')"
+                            : "%s: out of memory (got '%s')",
+                        opt, t);
         return false;
     }
     *name = n;

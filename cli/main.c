@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fib/job_mpi.h"
 
 static const cli_command commands[] = {
 #define CLI_CMD(name, summary) {#name, summary, cli_cmd_##name},
@@ -38,6 +39,7 @@ int cli_cmd_version(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     printf("cryofib %s\n", fib_version_string());
+    printf("mpi: %s\n", fib_job_mpi_available() ? "yes" : "no");
     return CLI_EXIT_OK;
 }
 
@@ -61,9 +63,10 @@ static void passive_openmp(char **argv)
     execv("/proc/self/exe", argv);
 }
 
-int main(int argc, char **argv)
+fib_comm *cli_ranks;
+
+static int run_command(int argc, char **argv)
 {
-    passive_openmp(argv);
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;
@@ -81,4 +84,22 @@ int main(int argc, char **argv)
     fprintf(stderr, "cryofib: unknown command '%s' (see 'cryofib --help')\n",
             argv[1]);
     return CLI_EXIT_USAGE;
+}
+
+/* Under mpirun (fib/job_mpi.h) rank 0 speaks for all; the others are mute */
+int main(int argc, char **argv)
+{
+    passive_openmp(argv);
+    fib_error err = {0};
+    fib_status st = fib_job_mpi_begin(&argc, &argv, argc > 1 ? argv[1] : "",
+                                      &cli_ranks, &err);
+    if (cli_ranks && cli_ranks->rank &&
+        (!freopen("/dev/null", "w", stdout) ||
+         !freopen("/dev/null", "w", stderr)))
+        st = FIB_EIO;
+    if (st)
+        fprintf(stderr, "cryofib: %s\n", err.msg);
+    const int rc = st ? CLI_EXIT_USAGE : run_command(argc, argv);
+    fib_job_mpi_end(cli_ranks);
+    return rc;
 }

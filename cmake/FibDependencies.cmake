@@ -68,3 +68,20 @@ endif()
 if(FIB_BUILD_TESTS)
   fib_require_pkg(CHECK check check)
 endif()
+
+# MPI (optional): `mpirun -np N cryofib recon|measure ...` runs one job on
+# N processes (pipeline/src/job_mpi.c, fib/job_mpi.h).  Without it every
+# command runs as one process and a launch of several is refused.
+option(FIB_WITH_MPI "Use MPI for C (Debian: libopenmpi-dev) when found" ON)
+set(FIB_MPI_LIBS "")
+set(FIB_HAVE_MPI OFF)
+if(FIB_WITH_MPI)
+  find_package(MPI QUIET COMPONENTS C)
+  if(MPI_C_FOUND)
+    set(FIB_HAVE_MPI ON)
+    set(FIB_MPI_LIBS MPI::MPI_C)
+    message(STATUS "cryofib: MPI found (${MPI_C_LIBRARY_VERSION_STRING}): mpirun runs jobs on several processes")
+  else()
+    message(STATUS "cryofib: MPI not found: one process per job (apt-get install libopenmpi-dev)")
+  endif()
+endif()

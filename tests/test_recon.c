@@ -168,7 +168,7 @@ static fib_recon *run_recon(fib_recon_params *p, fib_recon_source *s,
     ck_assert_msg(fib_recon_create(p, s, &r, &err) == FIB_OK, "%s", err.msg);
     ck_assert_msg(fib_recon_estimate(r, NULL, &err) == FIB_OK, "%s", err.msg);
     if (sk) {
-        fib_recon_sink sink = {sink_begin, sink_slice, sk};
+        fib_recon_sink sink = {sink_begin, sink_slice, sk, 0};
         ck_assert_msg(fib_recon_write(r, NULL, &sink, NULL, &err) == FIB_OK,
                       "%s", err.msg);
     }
@@ -785,7 +785,8 @@ START_TEST(test_fiducial_and_channel)
     ch.read = read_half;
     static grab_ctx g1, g2;
     g1.want = g2.want = 12;
-    fib_recon_sink k1 = {NULL, grab_slice, &g1}, k2 = {NULL, grab_slice, &g2};
+    fib_recon_sink k1 = {NULL, grab_slice, &g1, 0},
+                   k2 = {NULL, grab_slice, &g2, 0};
     fib_error err = {0};
     ck_assert_msg(fib_recon_write(r, NULL, &k1, NULL, &err) == FIB_OK, "%s",
                   err.msg);

@@ -292,7 +292,7 @@ static double first_last_rms(fib_sim *s, fib_recon_model model)
 {
     fib_recon *r = estimate(s, model);
     collect c = {0};
-    fib_recon_sink sink = {begin_c, slice_c, &c};
+    fib_recon_sink sink = {begin_c, slice_c, &c, 0};
     ck_assert_int_eq(fib_recon_write(r, NULL, &sink, NULL, NULL), FIB_OK);
     fib_recon_destroy(r);
     const float *a = c.vol, *b = c.vol + (c.nz - 1) * c.nx * c.ny;
@@ -347,7 +347,7 @@ START_TEST(test_pass2_mapping)
     fib_sim *s = make_sim(0.01, 0.005, 0.5, true);
     fib_recon *r = estimate(s, FIB_RECON_MODEL_AFFINE);
     collect c = {0};
-    fib_recon_sink sink = {begin_c, slice_c, &c};
+    fib_recon_sink sink = {begin_c, slice_c, &c, 0};
     ck_assert_int_eq(fib_recon_write(r, NULL, &sink, NULL, NULL), FIB_OK);
     const fib_sim_geometry g = fib_sim_get_geometry(s);
     ck_assert(c.nx == g.nx && c.ny == g.ny && c.nz == g.nz);

@@ -119,7 +119,7 @@ static void run(double tilt, bool crop, grab *k, fib_recon_source *s)
         ck_assert_msg(fabs(in.dx + DX[i]) < 0.06 && fabs(in.dy + DY[i]) < 0.06,
                       "slice %zu: %g %g", i, in.dx, in.dy);
     }
-    fib_recon_sink sink = {g_begin, g_slice, k};
+    fib_recon_sink sink = {g_begin, g_slice, k, 0};
     ck_assert_msg(fib_recon_write(r, NULL, &sink, NULL, &err) == FIB_OK, "%s",
                   err.msg);
     fib_recon_geometry g = fib_recon_get_geometry(r);

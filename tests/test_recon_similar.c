@@ -114,7 +114,7 @@ static fib_recon *run(series *s)
     ck_assert_msg(fib_recon_create(&p, &src, &r, &err) == FIB_OK, "%s",
                   err.msg);
     ck_assert_msg(fib_recon_estimate(r, NULL, &err) == FIB_OK, "%s", err.msg);
-    fib_recon_sink sink = {NULL, sink_none, NULL};
+    fib_recon_sink sink = {NULL, sink_none, NULL, 0};
     ck_assert_msg(fib_recon_write(r, NULL, &sink, NULL, &err) == FIB_OK, "%s",
                   err.msg);
     return r;

@@ -95,7 +95,7 @@ static void run(series *s, bool measured, grab *g, fib_recon_geometry *geo)
                   err.msg);
     ck_assert_msg(fib_recon_estimate(r, NULL, &err) == FIB_OK, "%s", err.msg);
     memset(g, 0, sizeof *g);
-    fib_recon_sink sink = {NULL, sink_slice, g};
+    fib_recon_sink sink = {NULL, sink_slice, g, 0};
     ck_assert_msg(fib_recon_write(r, NULL, &sink, NULL, &err) == FIB_OK, "%s",
                   err.msg);
     *geo = fib_recon_get_geometry(r);

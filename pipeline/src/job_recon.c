@@ -27,9 +27,12 @@ typedef struct recon_run {
     fib_budget budget;
     fib__tilt_choice tc;
     fib_recon *r;
-    double *z_nm;       /* measured slice depths (names, CSV) or NULL */
-    const char *z_from; /* where they came from, for the summary */
-    const char *sdir;   /* the staged output folder */
+    double *z_nm;         /* measured slice depths (names, CSV) or NULL */
+    const char *z_from;   /* where they came from, for the summary */
+    const char *sdir;     /* the staged output folder */
+    char *sdir_copy;      /* rank > 0: rank 0's staged folder, received */
+    const fib_comm *comm; /* several processes (env->comm) or NULL */
+    bool lead;            /* rank 0: stages, writes the tables, commits */
     const char *ext;
     char volname[64];
     double t0;
@@ -236,6 +239,7 @@ static fib_status setup(recon_run *u, fib_error *err)
                              "%s): pass --pixel-size-nm and --slice-nm",
                              src->pixel_size_nm[0] > 0 ? "known" : "unknown",
                              p->slice_nm > 0 ? "known" : "unknown");
+    p->comm = u->comm;
     if (!u->c.memory_bytes)
         u->c.memory_bytes = FIB_BUDGET_DEFAULT_BYTES;
     u->budget = fib_budget_make(u->c.memory_bytes);
@@ -269,6 +273,7 @@ static fib_status write_volume(recon_run *u, fib_error *err)
     char path[4096], opath[4096];
     fib__vol_sink vs = {0};
     fib_status st = fib_recon_create(&u->p, &u->src, &u->r, err);
+    st = fib_comm_agree(u->comm, st, err); /* estimate is collective */
     if (!st)
         st = fib_recon_estimate(u->r, u->progp, err);
     if (st)
@@ -278,16 +283,22 @@ static fib_status write_volume(recon_run *u, fib_error *err)
     vs.path = path;
     vs.async = fib__job_src_decoders(u->p.threads) > 0;
     vs.wo.zarr_compressor = u->c.zarr_compressor;
-    fib_recon_sink sink = {fib__job_sink_begin, fib__job_sink_slice, &vs};
+    vs.part = fib_comm_size(u->comm) > 1;
+    fib_recon_sink sink = {fib__job_sink_begin, fib__job_sink_slice, &vs, 0};
+    if (vs.part) { /* the ranks' parts share no chunk of any level */
+        const fib_recon_geometry g = fib_recon_get_geometry(u->r);
+        sink.z_align = fib_fmt_zarr_z_align(g.nx, g.ny, g.nz, &vs.wo);
+    }
     st = fib_recon_write(u->r, NULL, &sink, u->progp, err);
     if (!st)
         st = fib__job_sink_finish(&vs, err);
-    if (!st) {
+    st = fib__job_sink_gather(&vs, u->comm, st, err);
+    if (!st && u->lead) {
         join(opath, sizeof opath, u->sdir, "ortho.png");
         st = fib__job_write_ortho(opath, &vs, err);
     }
     fib__job_sink_clear(&vs);
-    return st;
+    return fib_comm_agree(u->comm, st, err);
 }
 
 /* volume_NAME.EXT of channel k: the same shifts and correction. */
@@ -322,7 +333,13 @@ static fib_status write_channel(recon_run *u, size_t k, fib_error *err)
         cv.path = cpath;
         cv.async = fib__job_src_decoders(u->p.threads) > 0;
         cv.wo.zarr_compressor = u->c.zarr_compressor;
-        fib_recon_sink csink = {fib__job_sink_begin, fib__job_sink_slice, &cv};
+        cv.part = fib_comm_size(u->comm) > 1;
+        fib_recon_sink csink = {fib__job_sink_begin, fib__job_sink_slice, &cv,
+                                0};
+        if (cv.part) {
+            const fib_recon_geometry g = fib_recon_get_geometry(u->r);
+            csink.z_align = fib_fmt_zarr_z_align(g.nx, g.ny, g.nz, &cv.wo);
+        }
         st = fib_recon_write(u->r, &chs, &csink, u->progp, err);
         if (!st)
             st = fib__job_sink_finish(&cv, err);
@@ -332,7 +349,7 @@ static fib_status write_channel(recon_run *u, size_t k, fib_error *err)
     }
     fib__job_src_stop(&cs);
     fib_fmt_series_free(cs.paths, cs.n);
-    return st;
+    return fib_comm_agree(u->comm, st, err);
 }
 
 /* drift.csv, drift.png and report.json. */
@@ -444,7 +461,27 @@ static void summary(const recon_run *u, fib_job_recon_result *res)
     snprintf(res->volume, sizeof res->volume, "%s", u->volname);
 }
 
-/* Everything up to the commit; the caller cleans up. */
+/* Several processes: rank 0's staged folder on every rank (rank 0 sends
+ * it, the others nothing), after agreeing on the steps so far. */
+static fib_status share_sdir(recon_run *u, fib_status st, fib_error *err)
+{
+    st = fib_comm_agree(u->comm, st, err);
+    if (st || fib_comm_size(u->comm) == 1)
+        return st;
+    void *all = NULL;
+    const size_t n = u->lead ? strlen(u->sdir) + 1 : 0;
+    st =
+        fib_comm_allgather(u->comm, u->lead ? u->sdir : "", n, &all, NULL, err);
+    if (!st && u->lead)
+        free(all);
+    else if (!st)
+        u->sdir = u->sdir_copy = all; /* rank 0's bytes come first */
+    return fib_comm_agree(u->comm, st, err);
+}
+
+/* Everything up to the commit; the caller cleans up.  With several
+ * processes every step that a failed rank would not finish ends in an
+ * agreement, so that all ranks fail together with the first message. */
 static fib_status run(recon_run *u, fib_fmt_txn **own, fib_error *err)
 {
     const fib_fmt_recon_cfg *c = &u->c;
@@ -456,28 +493,38 @@ static fib_status run(recon_run *u, fib_fmt_txn **own, fib_error *err)
         st = open_channel(u, k, &cs, err);
         fib_fmt_series_free(cs.paths, cs.n);
     }
+    if (!st && fib_comm_size(u->comm) > 1 && c->format != FIB_FMT_RECON_ZARR)
+        st = fib_error_set(err, FIB_EINVAL,
+                           "recon: %d processes write the volume as OME-Zarr "
+                           "chunks of their own: pass --format zarr (or run "
+                           "one process)",
+                           fib_comm_size(u->comm));
     /* every output goes to the transaction's staged folder and appears at
      * the commit, all together (fib/txn.h); a previous result in the
-     * folder is replaced as a whole */
-    if (!st)
+     * folder is replaced as a whole; other ranks write into rank 0's */
+    if (!st && u->lead)
         st = fib_job_txn(u->env, own, &txn, err);
-    if (!st)
+    if (!st && u->lead)
         st = fib_fmt_txn_dir(txn, c->out, recon_outputs,
                              dir_has(c->out, "report.json")
                                  ? sizeof recon_outputs / sizeof *recon_outputs
                                  : 0,
                              &u->sdir, err);
+    st = share_sdir(u, st, err);
     if (!st)
         st = fib__job_make_correct(c, &u->fs.correct, err);
     if (!st)
         st = setup(u, err);
+    st = fib_comm_agree(u->comm, st, err);
     if (!st)
         st = write_volume(u, err);
     for (size_t k = 0; k < c->n_channels && !st; k++)
         st = write_channel(u, k, err);
-    if (!st)
+    if (!st && u->lead)
         st = write_tables(u, err);
-    if (st)
+    /* rank 0 commits only after every rank has written its part */
+    st = fib_comm_agree(u->comm, st, err);
+    if (st && txn)
         fib_fmt_txn_explain(txn, err); /* name the outputs, not the stage */
     return st;
 }
@@ -535,6 +582,8 @@ static fib_status job_recon_run(const fib_job_recon_params *p,
     memset(&u, 0, sizeof u);
     u.c = p->run;
     u.env = env;
+    u.comm = env ? env->comm : NULL;
+    u.lead = fib_comm_rank(u.comm) == 0;
     u.t0 = now_s();
     static const char *const ext[] = {"mrc", "tif", "nrrd", "zarr"};
     u.ext = ext[(unsigned)u.c.format < 4 ? u.c.format : 0];
@@ -552,6 +601,7 @@ static fib_status job_recon_run(const fib_job_recon_params *p,
     fib__job_src_stop(&u.fs);
     fib_fmt_series_free(u.fs.paths, u.fs.n);
     free(u.z_nm);
+    free(u.sdir_copy);
     return st;
 }
 

@@ -45,6 +45,8 @@ typedef struct fib__vol_sink {
     const char *path;
     bool async; /* append on a writer thread (runs with more than one) */
     fib_fmt_write_opts wo; /* the writer's options (zarr compressor) */
+    bool part; /* several processes: write the geometry's z_begin..z_end
+                  of the zarr (fib_fmt_write_opts.zarr_part) */
     fib__wq *q;
     fib_fmt_volume_writer *w;
     fib_recon_geometry g;
@@ -74,6 +76,10 @@ fib_status fib__job_sink_begin(void *user, const fib_recon_geometry *g,
 fib_status fib__job_sink_slice(void *user, size_t z, const fib_image *im,
                                fib_error *err);
 fib_status fib__job_sink_finish(fib__vol_sink *s, fib_error *err);
+/* several processes: every part's rows of the three views on rank 0
+ * (collective; @p st this process's outcome so far) */
+fib_status fib__job_sink_gather(fib__vol_sink *s, const fib_comm *c,
+                                fib_status st, fib_error *err);
 void fib__job_sink_clear(fib__vol_sink *s);
 fib_status fib__job_write_ortho(const char *path, const fib__vol_sink *s,
                                 fib_error *err);

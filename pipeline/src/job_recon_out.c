@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fib/canvas.h"
+#include "fib/checked.h"
 #include "fib/picture.h"
 #include "fib/plot.h"
 #include "fib/report.h"
@@ -18,6 +19,11 @@ fib_status fib__job_sink_begin(void *user, const fib_recon_geometry *g,
 {
     fib__vol_sink *s = user;
     s->g = *g;
+    if (s->part) {
+        s->wo.zarr_part = true;
+        s->wo.zarr_z_begin = g->z_begin;
+        s->wo.zarr_z_end = g->z_end;
+    }
     fib_status st =
         fib_fmt_volume_writer_create(s->path, g->type, g->nx, g->ny, g->nz,
                                      g->voxel_size_nm, &s->wo, &s->w, err);
@@ -61,6 +67,72 @@ fib_status fib__job_sink_finish(fib__vol_sink *s, fib_error *err)
     if (!st)
         st = fib_fmt_volume_writer_finish(s->w, err);
     return st;
+}
+
+/* One part's views on the wire: z_begin, z_end, whether the middle slice
+ * is in it, then the XZ rows, the YZ columns (y-major) and the XY slice
+ * of its part. */
+fib_status fib__job_sink_gather(fib__vol_sink *s, const fib_comm *c,
+                                fib_status st, fib_error *err)
+{
+    if (fib_comm_size(c) == 1)
+        return st;
+    st = fib_comm_agree(c, st, err);
+    if (st)
+        return st;
+    const size_t nx = s->g.nx, ny = s->g.ny, nz = s->g.nz;
+    const size_t zb = s->g.z_begin, ze = s->g.z_end, m = ze - zb;
+    const size_t mid = nz / 2;
+    const size_t hx = mid >= zb && mid < ze;
+    size_t floats = m * nx + m * ny + (hx ? nx * ny : 0), bytes;
+    if (!fib_mul_size(floats, sizeof(float), &bytes) ||
+        !fib_add_size(bytes, 3 * sizeof(size_t), &bytes))
+        st = fib_error_set(err, FIB_ERANGE, "recon: views too large");
+    unsigned char *msg = st ? NULL : malloc(bytes);
+    if (!st && !msg)
+        st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    if (!st) {
+        size_t *h = (size_t *)(void *)msg;
+        h[0] = zb;
+        h[1] = ze;
+        h[2] = hx;
+        float *f = (float *)(void *)(msg + 3 * sizeof(size_t));
+        for (size_t z = zb; z < ze; z++, f += nx)
+            memcpy(f, fib_image_row(&s->xz, z), nx * sizeof(float));
+        for (size_t y = 0; y < ny; y++, f += m)
+            memcpy(f, (const float *)fib_image_row(&s->yz, y) + zb,
+                   m * sizeof(float));
+        for (size_t y = 0; hx && y < ny; y++, f += nx)
+            memcpy(f, fib_image_row(&s->xy, y), nx * sizeof(float));
+    }
+    void *all = NULL;
+    size_t *counts = malloc((size_t)c->size * sizeof *counts);
+    fib_status gs = fib_comm_allgather(c, msg, st || !counts ? 0 : bytes, &all,
+                                       counts, err);
+    free(msg);
+    if (!st && !counts)
+        st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    if (!st)
+        st = gs;
+    const unsigned char *p = all;
+    for (int q = 0; !st && q < c->size; p += counts[q], q++) {
+        if (q == c->rank || counts[q] < 3 * sizeof(size_t))
+            continue;
+        size_t h[3];
+        memcpy(h, p, sizeof h);
+        const size_t qm = h[1] - h[0];
+        const float *f = (const float *)(const void *)(p + sizeof h);
+        for (size_t z = h[0]; z < h[1]; z++, f += nx)
+            memcpy(fib_image_row(&s->xz, z), f, nx * sizeof(float));
+        for (size_t y = 0; y < ny; y++, f += qm)
+            memcpy((float *)fib_image_row(&s->yz, y) + h[0], f,
+                   qm * sizeof(float));
+        for (size_t y = 0; h[2] && y < ny; y++, f += nx)
+            memcpy(fib_image_row(&s->xy, y), f, nx * sizeof(float));
+    }
+    free(all);
+    free(counts);
+    return fib_comm_agree(c, st, err);
 }
 
 void fib__job_sink_clear(fib__vol_sink *s)

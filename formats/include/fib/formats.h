@@ -175,6 +175,17 @@ typedef struct fib_fmt_write_opts {
      *  mrcfile reads it as a 4-D array, volume first); 0 or 1 = one
      *  volume.  Ignored unless it divides nz. */
     size_t mrc_volumes;
+    /** OME-Zarr written by several processes (fib/comm.h), each with its
+     *  own writer: this one writes output slices [zarr_z_begin,
+     *  zarr_z_end) of the nz announced -- both multiples of
+     *  fib_fmt_zarr_z_align(), or zarr_z_end = nz -- and the pyramid
+     *  chunks they reduce to, straight into the folder given as the path
+     *  (no temporary name: the caller stages the folder, e.g. in an
+     *  output transaction, fib/txn.h).  The writer of the part that
+     *  starts at 0 writes the metadata.  An empty part writes nothing.
+     *  Together the parts give the bytes one writer gives. */
+    bool zarr_part;
+    size_t zarr_z_begin, zarr_z_end;
 } fib_fmt_write_opts;
 
 /** fib_fmt_write_opts.zarr_compressor values. */
@@ -183,6 +194,13 @@ enum { FIB_ZARR_ZLIB = 0, FIB_ZARR_BLOSC = 1, FIB_ZARR_RAW = 2 };
 /** "zlib", "blosc", "none" for a zarr_compressor value (NULL if unknown);
  *  and back (-1 if unknown). */
 FIB_API const char *fib_fmt_zarr_compressor_name(int c);
+/** The z alignment of an OME-Zarr volume of nx x ny x nz written with
+ *  @p opts (may be NULL): the parts of fib_fmt_write_opts.zarr_part must
+ *  start at multiples of it so that no chunk of any pyramid level is
+ *  shared by two parts (the least common multiple of chunk depth x 2^L
+ *  over the levels L; nz when that exceeds nz). */
+FIB_API size_t fib_fmt_zarr_z_align(size_t nx, size_t ny, size_t nz,
+                                    const fib_fmt_write_opts *opts);
 FIB_API int fib_fmt_zarr_compressor_parse(const char *name);
 
 /** Write one image; format by extension (.png, .tif, .mrc, .nrrd).  PNG

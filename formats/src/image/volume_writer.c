@@ -220,6 +220,11 @@ fib_status fib_fmt_volume_writer_create(const char *path, fib_pixel_type type,
     fib_status cs = check_request(path, kind, type, nx, ny, nz, err);
     if (cs != FIB_OK)
         return cs;
+    if (opts && opts->zarr_part && kind != FIB_FMT_ZARR)
+        return fib_error_set(err, FIB_EINVAL,
+                             "%s: only OME-Zarr (.zarr) is written in parts "
+                             "by several processes",
+                             path);
     fib_fmt_volume_writer *w = calloc(1, sizeof *w);
     if (!w)
         return fib_error_set(err, FIB_ENOMEM, "%s: out of memory", path);
@@ -229,6 +234,10 @@ fib_status fib_fmt_volume_writer_create(const char *path, fib_pixel_type type,
     w->ny = ny;
     w->nz = nz;
     if (kind == FIB_FMT_ZARR) {
+        if (opts && opts->zarr_part) /* this writer's slices */
+            w->nz = opts->zarr_z_end > opts->zarr_z_begin
+                        ? opts->zarr_z_end - opts->zarr_z_begin
+                        : 0;
         fib_status zs = fib__zarr_writer_create(
             path, type, nx, ny, nz, voxel_size_nm, opts, &w->zarr, err);
         if (zs) {

@@ -98,7 +98,9 @@ static fib_status make_dir(const char *path, fib_error *err)
 typedef struct zlevel {
     size_t nx, ny, nz;   /* level size */
     size_t cz, cy, cx;   /* chunk size (clamped to the level) */
-    size_t appended;     /* slices written to this level */
+    size_t appended;     /* slices written to this level (from the part's
+                            first slice of the level) */
+    size_t end;          /* the part's end at this level (nz: to the end) */
     unsigned char *slab; /* cz slices of the level, waiting for a chunk row */
     size_t slab_n;       /* slices in the slab */
     float *held;         /* the first slice of a pair (as f32), for L + 1 */
@@ -121,6 +123,8 @@ struct fib__zarr_writer {
     size_t chunk_cap, zbuf_cap;
     float *tmpf, *down; /* scratch slices (level 0 size) */
     bool failed;
+    bool part; /* fib_fmt_write_opts.zarr_part: tmp is the folder itself,
+                  kept at destroy, never renamed */
 };
 
 static const char *dtype_str(fib_pixel_type t)
@@ -140,6 +144,65 @@ static const char *dtype_str(fib_pixel_type t)
 static size_t clamp_chunk(size_t want, size_t n)
 {
     return want == 0 ? 1 : want > n ? n : want;
+}
+
+/* Levels of a volume written with @p opts: the count, and per level its
+ * size and chunk size (d[l] = nx, ny, nz, cz, cy, cx). */
+static int level_plan(size_t nx, size_t ny, size_t nz, bool labels,
+                      const fib_fmt_write_opts *opts,
+                      size_t d[ZARR_MAX_LEVELS][6])
+{
+    size_t ch[3] = {1, 512, 512}; /* z, y, x */
+    if (labels)
+        ch[0] = ch[1] = ch[2] = 128;
+    for (int a = 0; a < 3 && opts; a++)
+        if (opts->zarr_chunk[a])
+            ch[a] = opts->zarr_chunk[a];
+    /* levels: halve until the larger xy side is at most 256 (or as asked) */
+    int nlev = 1;
+    if (opts && opts->zarr_levels > 0)
+        nlev = opts->zarr_levels;
+    else
+        for (size_t m = nx > ny ? nx : ny; m > 256 && nlev < ZARR_MAX_LEVELS;
+             m = (m + 1) / 2)
+            nlev++;
+    if (nlev > ZARR_MAX_LEVELS)
+        nlev = ZARR_MAX_LEVELS;
+    for (int l = 0; l < nlev; l++) {
+        d[l][0] = l ? (d[l - 1][0] + 1) / 2 : nx;
+        d[l][1] = l ? (d[l - 1][1] + 1) / 2 : ny;
+        d[l][2] = l ? (d[l - 1][2] + 1) / 2 : nz;
+        d[l][3] = clamp_chunk(ch[0], d[l][2]);
+        d[l][4] = clamp_chunk(ch[1], d[l][1]);
+        d[l][5] = clamp_chunk(ch[2], d[l][0]);
+    }
+    return nlev;
+}
+
+static size_t gcd_size(size_t a, size_t b)
+{
+    while (b) {
+        const size_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+size_t fib_fmt_zarr_z_align(size_t nx, size_t ny, size_t nz,
+                            const fib_fmt_write_opts *opts)
+{
+    size_t d[ZARR_MAX_LEVELS][6];
+    const int nlev = level_plan(nx, ny, nz, opts && opts->zarr_labels, opts, d);
+    size_t a = 1;
+    for (int l = 0; l < nlev && a <= nz; l++) {
+        const size_t t = d[l][3] << l; /* one chunk of level l, in slices */
+        const size_t g = gcd_size(a, t);
+        if (a / g > (nz + 1) / (t ? t : 1) + 1) /* beyond nz: one part */
+            return nz ? nz : 1;
+        a = a / g * t;
+    }
+    return a > nz ? (nz ? nz : 1) : a;
 }
 
 static fib_status write_meta(fib__zarr_writer *w, fib_error *err)
@@ -234,7 +297,7 @@ void fib__zarr_writer_destroy(fib__zarr_writer *w)
 {
     if (!w)
         return;
-    if (w->tmp)
+    if (w->tmp && !w->part)
         remove_tree(w->tmp);
     for (int l = 0; l < ZARR_MAX_LEVELS; l++) {
         free(w->lev[l].slab);
@@ -248,6 +311,51 @@ void fib__zarr_writer_destroy(fib__zarr_writer *w)
     free(w->path);
     free(w->tmp);
     free(w);
+}
+
+/* The levels' sizes from the plan @p d, the part [zb, ze) of level 0
+ * at each level, and the buffers (the caller destroys @p w on failure). */
+static fib_status alloc_levels(fib__zarr_writer *w,
+                               size_t d[ZARR_MAX_LEVELS][6], size_t nx,
+                               size_t ny, size_t nz, size_t zb, size_t ze,
+                               fib_error *err)
+{
+    const int nlev = w->nlev;
+    size_t cap = 0;
+    for (int l = 0; l < nlev; l++) {
+        zlevel *L = &w->lev[l];
+        L->nx = d[l][0];
+        L->ny = d[l][1];
+        L->nz = d[l][2];
+        L->cz = d[l][3];
+        L->cy = d[l][4];
+        L->cx = d[l][5];
+        L->appended = zb >> l;
+        L->end = ze == nz ? L->nz : ze >> l;
+        size_t slab, c;
+        if (!fib_mul3_size(L->cz, L->ny * L->nx, w->esize, &slab) ||
+            !fib_mul3_size(L->cz, L->cy * L->cx, w->esize, &c)) {
+            return fib_error_set(err, FIB_ERANGE, "%s: zarr sizes overflow",
+                                 w->path);
+        }
+        cap = c > cap ? c : cap;
+        char name[8];
+        snprintf(name, sizeof name, "%d", l);
+        L->slab = malloc(slab);
+        L->held = l + 1 < nlev ? malloc(L->nx * L->ny * sizeof(float)) : NULL;
+        L->dir = fib__img_path_join(w->tmp, name);
+        if (!L->slab || (l + 1 < nlev && !L->held) || !L->dir)
+            return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+    }
+    w->chunk_cap = cap;
+    w->zbuf_cap = compressBound((uLong)cap) + BLOSC_MAX_OVERHEAD;
+    w->chunk = malloc(cap);
+    w->zbuf = malloc(w->zbuf_cap);
+    w->tmpf = malloc(nx * ny * sizeof(float));
+    w->down = malloc(((nx + 1) / 2) * ((ny + 1) / 2) * sizeof(float));
+    if (!w->chunk || !w->zbuf || !w->tmpf || !w->down)
+        return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+    return FIB_OK;
 }
 
 fib_status fib__zarr_writer_create(const char *path, fib_pixel_type type,
@@ -297,59 +405,30 @@ fib_status fib__zarr_writer_create(const char *path, fib_pixel_type type,
                              "%s: zarr compressor %d (zlib, blosc or none)",
                              path, w->codec);
     }
-    size_t ch[3] = {1, 512, 512}; /* z, y, x */
-    if (w->labels)
-        ch[0] = ch[1] = ch[2] = 128;
-    for (int a = 0; a < 3 && opts; a++)
-        if (opts->zarr_chunk[a])
-            ch[a] = opts->zarr_chunk[a];
-    /* levels: halve until the larger xy side is at most 256 (or as asked) */
-    int nlev = 1;
-    if (opts && opts->zarr_levels > 0)
-        nlev = opts->zarr_levels;
-    else
-        for (size_t m = nx > ny ? nx : ny; m > 256 && nlev < ZARR_MAX_LEVELS;
-             m = (m + 1) / 2)
-            nlev++;
-    if (nlev > ZARR_MAX_LEVELS)
-        nlev = ZARR_MAX_LEVELS;
+    size_t d[ZARR_MAX_LEVELS][6];
+    const int nlev = level_plan(nx, ny, nz, w->labels, opts, d);
     w->nlev = nlev;
-    size_t cap = 0;
-    for (int l = 0; l < nlev; l++) {
-        zlevel *L = &w->lev[l];
-        L->nx = l ? (w->lev[l - 1].nx + 1) / 2 : nx;
-        L->ny = l ? (w->lev[l - 1].ny + 1) / 2 : ny;
-        L->nz = l ? (w->lev[l - 1].nz + 1) / 2 : nz;
-        L->cz = clamp_chunk(ch[0], L->nz);
-        L->cy = clamp_chunk(ch[1], L->ny);
-        L->cx = clamp_chunk(ch[2], L->nx);
-        size_t slab, c;
-        if (!fib_mul3_size(L->cz, L->ny * L->nx, w->esize, &slab) ||
-            !fib_mul3_size(L->cz, L->cy * L->cx, w->esize, &c)) {
+    /* a part: [zb, ze) of level 0, aligned so that no chunk of any level
+     * is shared with another part */
+    size_t zb = 0, ze = nz;
+    if (opts && opts->zarr_part) {
+        const size_t a = fib_fmt_zarr_z_align(nx, ny, nz, opts);
+        zb = opts->zarr_z_begin;
+        ze = opts->zarr_z_end;
+        if (zb > ze || ze > nz || zb % a || (ze != nz && ze % a)) {
             fib__zarr_writer_destroy(w);
-            return fib_error_set(err, FIB_ERANGE, "%s: zarr sizes overflow",
-                                 path);
+            return fib_error_set(err, FIB_EINVAL,
+                                 "%s: zarr part %zu..%zu of %zu slices is not "
+                                 "aligned to %zu slices",
+                                 path, zb, ze, nz, a);
         }
-        cap = c > cap ? c : cap;
-        char name[8];
-        snprintf(name, sizeof name, "%d", l);
-        L->slab = malloc(slab);
-        L->held = l + 1 < nlev ? malloc(L->nx * L->ny * sizeof(float)) : NULL;
-        L->dir = fib__img_path_join(w->tmp, name);
-        if (!L->slab || (l + 1 < nlev && !L->held) || !L->dir) {
-            fib__zarr_writer_destroy(w);
-            return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
-        }
+        w->part = true;
+        snprintf(w->tmp, lp + 48, "%s", w->path);
     }
-    w->chunk_cap = cap;
-    w->zbuf_cap = compressBound((uLong)cap) + BLOSC_MAX_OVERHEAD;
-    w->chunk = malloc(cap);
-    w->zbuf = malloc(w->zbuf_cap);
-    w->tmpf = malloc(nx * ny * sizeof(float));
-    w->down = malloc(((nx + 1) / 2) * ((ny + 1) / 2) * sizeof(float));
-    if (!w->chunk || !w->zbuf || !w->tmpf || !w->down) {
+    fib_status st = alloc_levels(w, d, nx, ny, nz, zb, ze, err);
+    if (st) {
         fib__zarr_writer_destroy(w);
-        return fib_error_set(err, FIB_ENOMEM, "zarr: out of memory");
+        return st;
     }
     struct stat sb;
     if (stat(w->path, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
@@ -358,8 +437,12 @@ fib_status fib__zarr_writer_create(const char *path, fib_pixel_type type,
         fib__zarr_writer_destroy(w);
         return e2;
     }
-    fib_status st = make_dir(w->tmp, err);
-    if (!st)
+    st = make_dir(w->tmp, err);
+    /* the level folders first: the parts of other processes may write
+     * chunks before the metadata is there */
+    for (int l = 0; l < nlev && !st && w->part; l++)
+        st = make_dir(w->lev[l].dir, err);
+    if (!st && zb == 0)
         st = write_meta(w, err);
     if (st) {
         fib__zarr_writer_destroy(w);
@@ -596,7 +679,7 @@ static fib_status push_level(fib__zarr_writer *w, int l, const float *f,
     L->slab_n++;
     L->appended++;
     fib_status st = FIB_OK;
-    if (L->slab_n == L->cz || L->appended == L->nz)
+    if (L->slab_n == L->cz || L->appended == L->end)
         st = flush_slab(w, l, err);
     if (st || l + 1 >= w->nlev)
         return st;
@@ -632,9 +715,9 @@ fib_status fib__zarr_writer_append(fib__zarr_writer *w, const fib_image *slice,
         return fib_error_set(err, FIB_EIO, "%s: writer failed earlier",
                              w->path);
     zlevel *L = &w->lev[0];
-    if (L->appended >= L->nz)
+    if (L->appended >= L->end)
         return fib_error_set(err, FIB_EINVAL, "%s: more than %zu slices",
-                             w->path, L->nz);
+                             w->path, L->end);
     if (slice->width != L->nx || slice->height != L->ny ||
         slice->type != w->type)
         return fib_error_set(err, FIB_EINVAL,
@@ -653,10 +736,12 @@ fib_status fib__zarr_writer_finish(fib__zarr_writer *w, fib_error *err)
     if (w->failed)
         return fib_error_set(err, FIB_EIO, "%s: writer failed earlier",
                              w->path);
-    if (w->lev[0].appended != w->lev[0].nz)
+    if (w->lev[0].appended != w->lev[0].end)
         return fib_error_set(err, FIB_EINVAL,
                              "%s: %zu slices appended, %zu announced", w->path,
-                             w->lev[0].appended, w->lev[0].nz);
+                             w->lev[0].appended, w->lev[0].end);
+    if (w->part) /* the caller stages the folder: nothing to rename */
+        return FIB_OK;
     /* the test hook of fib/txn.h (FIB_TEST_FAIL_WRITE) */
     fib_status inj = fib__atomic_inject(w->path, err);
     if (inj != FIB_OK)

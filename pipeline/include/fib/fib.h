@@ -16,6 +16,7 @@
 /* core: status and errors, images and volumes, checked arithmetic,
  * progress, parameter tables */
 #include "fib/checked.h"
+#include "fib/comm.h"
 #include "fib/common.h"
 #include "fib/image.h"
 #include "fib/params.h"
@@ -65,6 +66,7 @@
 #include "fib/job.h"
 #include "fib/job_correct.h"
 #include "fib/job_demo.h"
+#include "fib/job_mpi.h"
 #include "fib/job_formats.h"
 #include "fib/job_measure.h"
 #include "fib/job_paths.h"

@@ -26,6 +26,7 @@
 
 #include "fib/common.h"
 #include "fib/progress.h"
+#include "fib/comm.h"
 #include "fib/txn.h"
 
 #ifdef __cplusplus
@@ -51,6 +52,13 @@ typedef struct fib_job_env {
     fib_job_message_fn message; /**< message lines (NULL: dropped) */
     void *message_user;
     int threads; /**< OpenMP threads (0: the default) */
+    /** Several processes running this job together (fib/comm.h,
+     *  fib/job_mpi.h; NULL: this one alone).  Jobs that support it say so
+     *  in their header; the outputs are staged and committed by rank 0
+     *  (its env->txn or its own), the other ranks write their parts into
+     *  rank 0's staged folder, so every rank must see the same file
+     *  system. */
+    const fib_comm *comm;
 } fib_job_env;
 
 /** Send one printf-style line to @p env's message callback (no-op when

@@ -56,6 +56,7 @@
 #define FIB_RECON_H
 
 #include "fib/checked.h"
+#include "fib/comm.h"
 #include "fib/common.h"
 #include "fib/image.h"
 #include "fib/progress.h"
@@ -236,6 +237,21 @@ typedef struct fib_recon_params {
     bool cache;
     fib_recon_preprocess_fn preprocess; /**< NULL = none */
     void *preprocess_user;
+    /** Several processes on one series (fib/comm.h; NULL = this one
+     *  alone).  Every process creates the same reconstruction and calls
+     *  estimate and write together.  Pass 1: process r reads the slices
+     *  of its part of the series (fib_comm_split()) and the K before it,
+     *  and measures the pairs that end in its part; the pair tables and
+     *  the unreadable-slice flags are gathered on every process in rank
+     *  order -- the table the single process builds -- and every process
+     *  runs the same solve, so the shifts are bit for bit those of one
+     *  process.  Pass 2: each process emits only its part of the output
+     *  slices (fib_recon_geometry.z_begin .. z_end, split at multiples of
+     *  fib_recon_sink.z_align), reading the input slices that part needs
+     *  and the one before; the per-slice similarity and FRC of each input
+     *  slice come from one process and are gathered on all.  The slice
+     *  cache (cache) is not used. */
+    const fib_comm *comm;
 } fib_recon_params;
 
 /** Output geometry, known after fib_recon_estimate(). */
@@ -256,6 +272,10 @@ typedef struct fib_recon_geometry {
     bool cropped;
     fib_recon_rect valid;
     size_t full_nx, full_ny;
+    /** The output slices this process emits in fib_recon_write():
+     *  0 .. nz for one process; with fib_recon_params.comm the part of
+     *  this rank (may be empty: z_begin = z_end). */
+    size_t z_begin, z_end;
 } fib_recon_geometry;
 
 /** What is known about one input slice after the solve. */
@@ -345,7 +365,8 @@ typedef struct fib_recon_distance {
     bool long_short;
 } fib_recon_distance;
 
-/** Receives the output slices in order (z = 0 .. nz - 1). */
+/** Receives the output slices in order (z = 0 .. nz - 1; with
+ *  fib_recon_params.comm, z = geom->z_begin .. z_end - 1). */
 typedef struct fib_recon_sink {
     /** Called once before the first slice; may be NULL. */
     fib_status (*begin)(void *user, const fib_recon_geometry *geom,
@@ -354,6 +375,10 @@ typedef struct fib_recon_sink {
     fib_status (*slice)(void *user, size_t z, const fib_image *slice,
                         fib_error *err);
     void *user;
+    /** With fib_recon_params.comm: the processes' parts of the output
+     *  start at multiples of this many slices (a chunked writer's z
+     *  alignment, fib_fmt_zarr_z_align()); 0 or 1 = any slice. */
+    size_t z_align;
 } fib_recon_sink;
 
 typedef struct fib_recon fib_recon;

@@ -353,7 +353,7 @@ void fib__recon_cache_try(fib_recon *r)
     const size_t lim =
         b->limit_bytes ? b->limit_bytes : (size_t)FIB_BUDGET_DEFAULT_BYTES;
     const size_t freeb = lim > b->used_bytes ? lim - b->used_bytes : 0;
-    if (!r->p.cache ||
+    if (!r->p.cache || fib_comm_size(r->p.comm) > 1 ||
         !fib_mul3_size(r->src.width, r->src.height, sizeof(float), &bytes) ||
         !fib_mul_size(bytes, r->src.n_slices, &bytes) || bytes > freeb / 2)
         return;

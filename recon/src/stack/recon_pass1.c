@@ -153,6 +153,8 @@ static void run_pair(pass1 *c, int thread, pair_plan *plan, size_t k)
 static fib_status commit(fib_recon *r, size_t i, const pair_plan *plan,
                          fib_error *err)
 {
+    if (i < r->own_lo) /* the halo of another process's part */
+        return FIB_OK;
     for (size_t k = 0; k < plan->n; k++) {
         fib_status st = add_pair(r, plan->a[k], i, err);
         if (st)
@@ -179,7 +181,7 @@ static fib_status pass1_serial(fib_recon *r, pass1 *c, int nthreads,
                                const fib_progress *prog, fib_error *err)
 {
     pair_plan plan;
-    for (size_t i = 0; i < r->src.n_slices; i++) {
+    for (size_t i = r->p1_lo; i < r->own_hi; i++) {
         fib_status st = produce(r, c, prog, i, &plan, err);
         if (st)
             return st;
@@ -239,7 +241,7 @@ static void yield_barrier_wait(yield_barrier *b)
 static fib_status pass1_pipelined(fib_recon *r, pass1 *c, int nthreads,
                                   const fib_progress *prog, fib_error *err)
 {
-    const size_t n = r->src.n_slices;
+    const size_t lo = r->p1_lo, n = r->own_hi;
     pair_plan plan[2];
     /* st: written by thread 0 only; stop: written by thread 0 only between
      * the two barriers of a step and read by every thread after the
@@ -258,10 +260,10 @@ static fib_status pass1_pipelined(fib_recon *r, pass1 *c, int nthreads,
         const int tid = omp_get_thread_num();
 #pragma omp single
         bar.n = (unsigned)omp_get_num_threads();
-        for (size_t s = 0; s <= n; s++) {
+        for (size_t s = lo; s <= n; s++) {
             if (tid == 0 && s < n)
                 st = produce(r, c, prog, s, &plan[s & 1], err);
-            if (s >= 1) {
+            if (s > lo) {
                 pair_plan *pp = &plan[(s - 1) & 1];
                 for (;;) {
                     long k;
@@ -274,7 +276,7 @@ static fib_status pass1_pipelined(fib_recon *r, pass1 *c, int nthreads,
             }
             yield_barrier_wait(&bar);
             if (tid == 0) {
-                if (s >= 1 && st == FIB_OK)
+                if (s > lo && st == FIB_OK)
                     st = commit(r, s - 1, &plan[(s - 1) & 1], err);
                 next = 0;
                 stop = st != FIB_OK;
@@ -309,6 +311,7 @@ static fib_status pass1_run(fib_recon *r, const fib_progress *prog,
     r->n_pairs = 0;
     r->estimated = false;
     fib__recon_cache_free(r);
+    fib__recon_part_pass1(r);
     for (size_t i = 0; i < n; i++)
         r->info[i].skipped = false;
     const unsigned bin = fib__aligner_bin(r->p.norm, aw, ah);
@@ -319,12 +322,13 @@ static fib_status pass1_run(fib_recon *r, const fib_progress *prog,
         !fib_mul3_size(r->src.width, r->src.height, sizeof(float),
                        &slice_bytes) ||
         !fib_add_size(ws_bytes, ring_bytes, &ws_bytes) ||
-        !fib_add_size(ws_bytes, slice_bytes, &ws_bytes))
-        return fib_error_set(err, FIB_ERANGE,
-                             "recon: workspace size overflows");
+        !fib_add_size(ws_bytes, slice_bytes, &ws_bytes)) {
+        st = fib_error_set(err, FIB_ERANGE, "recon: workspace size overflows");
+        goto done;
+    }
     st = fib__recon_charge(r, ws_bytes, "alignment workspace", err);
     if (st)
-        return st;
+        goto done;
     charged_here = ws_bytes;
     fib__recon_cache_try(r);
     st = fib__aligner_create(aw, ah, nthreads, r->ups, bin, r->p.tukey_alpha,
@@ -354,9 +358,8 @@ static fib_status pass1_run(fib_recon *r, const fib_progress *prog,
 
     st = pipelined ? pass1_pipelined(r, &c, nthreads, prog, err)
                    : pass1_serial(r, &c, nthreads, prog, err);
-    if (st)
-        goto done;
-    st = fib_progress_report(prog, "align", n, n, err);
+    if (!st)
+        st = fib_progress_report(prog, "align", n, n, err);
 done:
     /* The workspace goes before the solve; only the tables remain. */
     for (size_t k = 0; k < c.ring; k++)
@@ -365,6 +368,9 @@ done:
     fib__recon_tiles_destroy(c.tiles);
     fib_image_clear(&c.buf);
     fib__recon_release(r, charged_here);
+    /* several processes: everyone's pairs on every process (every
+     * process gets here, failed or not) */
+    st = fib__recon_share_pairs(r, st, err);
     if (st)
         fib__recon_cache_free(r);
     return st;

@@ -514,6 +514,8 @@ void fib__recon_make_geometry(fib_recon *r, size_t kept)
     g->full_ny = g->ny;
     g->cropped = false;
     g->valid = (fib_recon_rect){0, 0, g->nx, g->ny};
+    g->z_begin = 0;
+    g->z_end = g->nz;
 }
 
 /* Output voxel index range [lo, hi] (inclusive) of one axis whose centres

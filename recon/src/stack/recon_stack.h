@@ -59,6 +59,10 @@ struct fib_recon {
     size_t cache_bytes; /* charged for the cache */
     bool estimated;
     fib_recon_geometry geom;
+    /* pass 1 with fib_recon_params.comm: slices p1_lo .. own_hi - 1 are
+     * read, the pairs ending in own_lo .. own_hi - 1 kept (0, 0, n for
+     * one process) */
+    size_t p1_lo, own_lo, own_hi;
 };
 
 /* recon.c */
@@ -74,6 +78,15 @@ void fib__recon_cache_try(fib_recon *r);
 bool fib__recon_skippable(fib_status st);
 fib_status fib__recon_read_slice(fib_recon *r, const fib_recon_source *s,
                                  size_t i, fib_image *out, fib_error *err);
+
+/* recon_part.c: several processes (fib_recon_params.comm) */
+bool fib__recon_parted(const fib_recon *r);
+void fib__recon_part_pass1(fib_recon *r);
+fib_status fib__recon_share_pairs(fib_recon *r, fib_status st, fib_error *err);
+void fib__recon_part_output(const fib_recon *r, size_t z_align, size_t *zb,
+                            size_t *ze);
+fib_status fib__recon_share_write_qc(fib_recon *r, const bool *own,
+                                     fib_status st, fib_error *err);
 
 /* recon_solve.c */
 fib_status fib__recon_solve(fib_recon *r, fib_error *err);

@@ -87,6 +87,12 @@ typedef struct writer {
     size_t sim_n[2];
     fib__frc *frc; /* the FRC resolution of each output slice */
     size_t frc_bytes;
+    size_t zb, ze; /* the output slices emitted (this process's part) */
+    /* per input slice: the first output slice it emits (e_lo), whether
+     * this process resamples it and whether its quality is this
+     * process's to record (part_plan()) */
+    size_t *elo;
+    bool *proc, *own;
 } writer;
 
 /* A channel must be a valid source of the reference's length. */
@@ -155,6 +161,9 @@ static void writer_free(writer *w)
     free(w->colf);
     free(w->sim[0]);
     free(w->sim[1]);
+    free(w->elo);
+    free(w->proc);
+    free(w->own);
     fib__frc_destroy(w->frc);
     fib__recon_release(w->r, w->frc_bytes);
     fib__recon_release(w->r, w->bytes);
@@ -166,6 +175,13 @@ static void similarity(writer *w, size_t i)
 {
     fib_recon_slice_info *in = &w->r->info[i];
     w->sim_n[0] = fib__recon_sim_sample(w->r, &w->out, w->sim[0]);
+    if (!w->own[i]) { /* another process's slice: only its samples */
+        float *t = w->sim[1];
+        w->sim[1] = w->sim[0];
+        w->sim[0] = t;
+        w->sim_n[1] = w->sim_n[0];
+        return;
+    }
     if (w->sim_n[1] && w->sim_n[1] == w->sim_n[0])
         fib__recon_sim_pair(w->sim[1], w->sim[0], w->sim_n[0], &in->ncc_prev,
                             &in->nmi_prev);
@@ -302,6 +318,10 @@ static void resample(writer *w, double sx, double sy)
 /* Hand @p im to the sink as the next output slice, in the output type. */
 static fib_status emit(writer *w, const fib_image *im, fib_error *err)
 {
+    if (w->zout < w->zb || w->zout >= w->ze) { /* another process's */
+        w->zout++;
+        return FIB_OK;
+    }
     if (w->geom.type != FIB_PX_F32) {
         to_type(im, &w->typed);
         im = &w->typed;
@@ -320,7 +340,8 @@ static fib_status emit_isotropic(writer *w, size_t i, fib_error *err)
         if (zk > zcur + 1e-9)
             break;
         const fib_image *im = &w->out;
-        if (w->have_prev && zk < zcur - 1e-9) {
+        const bool mine = w->zout >= w->zb && w->zout < w->ze;
+        if (mine && w->have_prev && zk < zcur - 1e-9) {
             const double zprev = w->zprev;
             const float t = (float)((zk - zprev) / (zcur - zprev));
             for (size_t y = 0; y < g->ny; y++) {
@@ -341,6 +362,60 @@ static fib_status emit_isotropic(writer *w, size_t i, fib_error *err)
     w->out = tmp;
     w->zprev = zcur;
     w->have_prev = true;
+    return FIB_OK;
+}
+
+/* Which input slices this process resamples and whose quality it
+ * records, and the first output slice each emits: the emission rule of
+ * emit() and emit_isotropic() run without images.  A kept slice is this
+ * process's when its first output slice (the last one for a slice past
+ * the end) is in [zb, ze); it is resampled when it is its own, emits into
+ * [zb, ze), or is the kept slice before one of those (the previous image
+ * of the interpolation and of the similarity). */
+static fib_status part_plan(writer *w, bool zmode, fib_error *err)
+{
+    const fib_recon *r = w->r;
+    const size_t n = r->src.n_slices, nz = w->geom.nz;
+    const double dz = w->geom.voxel_size_nm[2];
+    w->elo = malloc(n * sizeof *w->elo);
+    size_t *ehi = malloc(n * sizeof *ehi);
+    w->proc = calloc(n, sizeof *w->proc);
+    w->own = calloc(n, sizeof *w->own);
+    if (!w->elo || !ehi || !w->proc || !w->own) {
+        free(ehi);
+        return fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
+    }
+    size_t z = 0, last = n;
+    for (size_t i = 0; i < n; i++) {
+        w->elo[i] = z;
+        if (!r->info[i].skipped) {
+            if (zmode) {
+                const double zcur = fib__recon_depth_nm(r, i);
+                while (z < nz && (double)z * dz <= zcur + 1e-9)
+                    z++;
+            } else if (z < nz) {
+                z++;
+            }
+            last = i;
+        }
+        ehi[i] = z;
+    }
+    if (zmode && last < n)
+        ehi[last] = nz; /* the repeats past the last kept slice */
+    size_t prev = n;    /* the kept slice before i */
+    for (size_t i = 0; i < n && nz; i++) {
+        if (r->info[i].skipped)
+            continue;
+        const size_t a = w->elo[i] < nz ? w->elo[i] : nz - 1;
+        w->own[i] = a >= w->zb && a < w->ze;
+        const bool emits =
+            ehi[i] > w->elo[i] && w->elo[i] < w->ze && ehi[i] > w->zb;
+        w->proc[i] = w->own[i] || emits;
+        if (w->proc[i] && prev < n)
+            w->proc[prev] = true;
+        prev = i;
+    }
+    free(ehi);
     return FIB_OK;
 }
 
@@ -368,7 +443,12 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
     w.geom.type = src && !r->p.float_out ? src->type : r->geom.type;
     const size_t n = r->src.n_slices;
     const bool zmode = r->p.isotropic || r->geom.z_resampled;
+    fib__recon_part_output(r, sink->z_align, &w.zb, &w.ze);
+    w.geom.z_begin = w.zb;
+    w.geom.z_end = w.ze;
     fib_status st = writer_alloc(&w, err);
+    if (!st)
+        st = part_plan(&w, zmode, err);
     if (!st && !src) {
         const size_t cap = fib__recon_sim_capacity(r);
         w.sim[0] = malloc(cap * sizeof(float));
@@ -397,8 +477,9 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
     }
     for (size_t i = 0; i < n && !st; i++) {
         st = fib_progress_report(prog, "write", i, n, err);
-        if (st || r->info[i].skipped)
+        if (st || r->info[i].skipped || !w.proc[i])
             continue;
+        w.zout = w.elo[i];
         st = writer_read(&w, i, src != NULL, err);
         if (st)
             break;
@@ -419,6 +500,10 @@ fib_status fib_recon_write(fib_recon *r, const fib_recon_source *src,
     /* resampled output past the last kept slice: repeat it */
     while (!st && zmode && w.zout < w.geom.nz)
         st = emit(&w, &w.prev, err);
+    /* several processes: each slice's quality from the one that owns
+     * it, on every process, before the flags are set from them all */
+    if (!src)
+        st = fib__recon_share_write_qc(r, w.own, st, err);
     if (!st && !src)
         fib__recon_sim_flag(r);
     if (!st)
