@@ -15,11 +15,11 @@ int fib_comm_size(const fib_comm *c)
     return c && c->size > 0 ? c->size : 1;
 }
 
-fib_status fib_comm_allgather(const fib_comm *c, const void *send, size_t n,
-                              void **out, size_t *counts, fib_error *err)
+static fib_status exchange(const fib_comm *c, int root, const void *send,
+                           size_t n, void **out, size_t *counts, fib_error *err)
 {
     *out = NULL;
-    if (fib_comm_size(c) == 1 || !c->allgather) {
+    if (fib_comm_size(c) == 1 || !c->gather) {
         if (counts)
             counts[0] = n;
         if (!n)
@@ -36,7 +36,7 @@ fib_status fib_comm_allgather(const fib_comm *c, const void *send, size_t n,
         if (!cn)
             return fib_error_set(err, FIB_ENOMEM, "comm: out of memory");
     }
-    const int rc = c->allgather(c->user, send, n, out, cn);
+    const int rc = c->gather(c->user, root, send, n, out, cn);
     if (cn != counts)
         free(cn);
     if (rc != 0)
@@ -45,6 +45,21 @@ fib_status fib_comm_allgather(const fib_comm *c, const void *send, size_t n,
                              "(code %d)",
                              c->size, rc);
     return FIB_OK;
+}
+
+fib_status fib_comm_allgather(const fib_comm *c, const void *send, size_t n,
+                              void **out, size_t *counts, fib_error *err)
+{
+    return exchange(c, -1, send, n, out, counts, err);
+}
+
+fib_status fib_comm_gather(const fib_comm *c, int root, const void *send,
+                           size_t n, void **out, size_t *counts, fib_error *err)
+{
+    if (root < 0 || root >= fib_comm_size(c))
+        return fib_error_set(err, FIB_EINVAL, "comm: root %d of %d processes",
+                             root, fib_comm_size(c));
+    return exchange(c, root, send, n, out, counts, err);
 }
 
 /* One process's outcome on the wire: the status, then the message. */

@@ -1,7 +1,6 @@
-/* job_mpi.c -- fib_comm over MPI_COMM_WORLD (fib/job_mpi.h).  The gather
- * moves any number of bytes: MPI counts are int, so a gather of more than
- * INT_MAX bytes in all goes in rounds of at most INT_MAX / size bytes per
- * process. */
+/* job_mpi.c -- fib_comm over MPI_COMM_WORLD (fib/job_mpi.h).  The gathers
+ * move any number of bytes: MPI counts are int, so more than INT_MAX
+ * bytes in all go in rounds of at most INT_MAX / size bytes per process. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -53,8 +52,13 @@ bool fib_job_mpi_available(void)
     return true;
 }
 
-static int mpi_allgather(void *user, const void *send, size_t n, void **out,
-                         size_t *counts)
+/* fib_comm.gather: MPI_Allgatherv (root -1) or MPI_Gatherv in rounds of
+ * at most INT_MAX / size bytes per process.  The receive buffers are
+ * allocated first and every process learns whether all succeeded (one
+ * MPI_Allreduce) before any data moves, so a failed allocation fails the
+ * exchange on every process instead of receiving into nothing. */
+static int mpi_gather(void *user, int root, const void *send, size_t n,
+                      void **out, size_t *counts)
 {
     (void)user;
     int size = 1, rank = 0;
@@ -64,31 +68,31 @@ static int mpi_allgather(void *user, const void *send, size_t n, void **out,
     unsigned long long *all = malloc((size_t)size * sizeof *all);
     int *rc = malloc((size_t)size * sizeof *rc);
     int *displ = malloc((size_t)size * sizeof *displ);
-    if (!all || !rc || !displ) {
-        free(all);
-        free(rc);
-        free(displ);
-        return -1;
-    }
-    int e = MPI_Allgather(&mine, 1, MPI_UNSIGNED_LONG_LONG, all, 1,
+    int ok = all && rc && displ, e = MPI_SUCCESS;
+    if (ok)
+        e = MPI_Allgather(&mine, 1, MPI_UNSIGNED_LONG_LONG, all, 1,
                           MPI_UNSIGNED_LONG_LONG, MPI_COMM_WORLD);
-    size_t total = 0;
-    for (int q = 0; q < size && e == MPI_SUCCESS; q++) {
+    size_t total = 0, most = 0;
+    for (int q = 0; ok && q < size && e == MPI_SUCCESS; q++) {
         counts[q] = (size_t)all[q];
         total += counts[q];
-    }
-    unsigned char *buf = e == MPI_SUCCESS && total ? malloc(total) : NULL;
-    /* a failed allocation must still take part in every round */
-    const size_t cap = (size_t)(INT_MAX / size);
-    unsigned char *tmp =
-        e == MPI_SUCCESS && total
-            ? malloc(cap * (size_t)size < total ? cap * (size_t)size : total)
-            : NULL;
-    size_t done = 0; /* bytes of each process moved so far */
-    size_t most = 0;
-    for (int q = 0; q < size && e == MPI_SUCCESS; q++)
         most = counts[q] > most ? counts[q] : most;
-    while (e == MPI_SUCCESS && done < most) {
+    }
+    const bool here = root < 0 || root == rank; /* receives the bytes */
+    const size_t cap = (size_t)(INT_MAX / size);
+    const size_t round =
+        cap * (size_t)size < total ? cap * (size_t)size : total;
+    unsigned char *buf = ok && total && here ? malloc(total) : NULL;
+    unsigned char *tmp = ok && total && here ? malloc(round) : NULL;
+    if (total && here && (!buf || !tmp))
+        ok = 0;
+    int all_ok = 0;
+    const int ea =
+        MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (e == MPI_SUCCESS)
+        e = ea;
+    size_t done = 0; /* bytes of each process moved so far */
+    while (e == MPI_SUCCESS && all_ok && done < most) {
         int at = 0;
         for (int q = 0; q < size; q++) {
             const size_t left = counts[q] > done ? counts[q] - done : 0;
@@ -98,10 +102,13 @@ static int mpi_allgather(void *user, const void *send, size_t n, void **out,
         }
         const size_t left = n > done ? n - done : 0;
         const int sc = (int)(left < cap ? left : cap);
-        e = MPI_Allgatherv(sc ? (const unsigned char *)send + done : NULL, sc,
-                           MPI_BYTE, tmp, rc, displ, MPI_BYTE, MPI_COMM_WORLD);
+        const void *sp = sc ? (const unsigned char *)send + done : NULL;
+        e = root < 0 ? MPI_Allgatherv(sp, sc, MPI_BYTE, tmp, rc, displ,
+                                      MPI_BYTE, MPI_COMM_WORLD)
+                     : MPI_Gatherv(sp, sc, MPI_BYTE, tmp, rc, displ, MPI_BYTE,
+                                   root, MPI_COMM_WORLD);
         size_t off = 0;
-        for (int q = 0; q < size && e == MPI_SUCCESS && buf && tmp; q++) {
+        for (int q = 0; q < size && e == MPI_SUCCESS && here; q++) {
             memcpy(buf + off + done, tmp + displ[q], (size_t)rc[q]);
             off += counts[q];
         }
@@ -111,7 +118,7 @@ static int mpi_allgather(void *user, const void *send, size_t n, void **out,
     free(all);
     free(rc);
     free(displ);
-    if (e != MPI_SUCCESS || (total && (!buf || !tmp))) {
+    if (e != MPI_SUCCESS || !all_ok) {
         free(buf);
         return e != MPI_SUCCESS ? e : -1;
     }
@@ -139,7 +146,7 @@ fib_status fib_job_mpi_begin(int *argc, char ***argv, const char *command,
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_rank(MPI_COMM_WORLD, &c->rank);
     MPI_Comm_size(MPI_COMM_WORLD, &c->size);
-    c->allgather = mpi_allgather;
+    c->gather = mpi_gather;
     *out = c;
     if (!passes(command))
         return fib_error_set(err, FIB_EINVAL,

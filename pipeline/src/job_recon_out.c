@@ -107,15 +107,16 @@ fib_status fib__job_sink_gather(fib__vol_sink *s, const fib_comm *c,
     }
     void *all = NULL;
     size_t *counts = malloc((size_t)c->size * sizeof *counts);
-    fib_status gs = fib_comm_allgather(c, msg, st || !counts ? 0 : bytes, &all,
-                                       counts, err);
+    /* only rank 0 draws the views: gathered there alone */
+    fib_status gs = fib_comm_gather(c, 0, msg, st || !counts ? 0 : bytes, &all,
+                                    counts, err);
     free(msg);
     if (!st && !counts)
         st = fib_error_set(err, FIB_ENOMEM, "recon: out of memory");
     if (!st)
         st = gs;
     const unsigned char *p = all;
-    for (int q = 0; !st && q < c->size; p += counts[q], q++) {
+    for (int q = 0; !st && all && q < c->size; p += counts[q], q++) {
         if (q == c->rank || counts[q] < 3 * sizeof(size_t))
             continue;
         size_t h[3];

@@ -1,7 +1,7 @@
 /*
  * fib/comm.h -- several processes working on one job (MPI ranks), seen
- * through two callbacks so that no module below the pipeline depends on
- * MPI (pipeline/include/fib/job_mpi.h binds them to OpenMPI).
+ * through one callback so that no module below the pipeline depends on
+ * MPI (pipeline/include/fib/job_mpi.h binds it to OpenMPI).
  *
  * A NULL `const fib_comm *` (or size 1) is one process: every helper then
  * works locally.  Every helper is collective: each process of the group
@@ -25,10 +25,11 @@ typedef struct fib_comm {
     int size; /**< processes in the group (>= 1) */
     /** Every process's @p n bytes, concatenated in rank order into a new
      *  malloc'ed buffer (*@p out, freed by the caller; NULL when the total
-     *  is 0) with each process's count in @p counts[size].  Returns 0 on
-     *  success. */
-    int (*allgather)(void *user, const void *send, size_t n, void **out,
-                     size_t *counts);
+     *  is 0) on process @p root, or on every process when @p root is -1;
+     *  every process gets each one's count in @p counts[size].  Returns 0
+     *  on success. */
+    int (*gather)(void *user, int root, const void *send, size_t n, void **out,
+                  size_t *counts);
     void *user;
 } fib_comm;
 
@@ -52,6 +53,14 @@ FIB_API FIB_NODISCARD fib_status fib_comm_allgather(const fib_comm *c,
  */
 FIB_API FIB_NODISCARD fib_status fib_comm_agree(const fib_comm *c,
                                                 fib_status st, fib_error *err);
+
+/** fib_comm_allgather() into process @p root only (*@p out is NULL on
+ *  the others): what only one process needs (rank 0's pictures) without
+ *  sending everything to everyone. */
+FIB_API FIB_NODISCARD fib_status fib_comm_gather(const fib_comm *c, int root,
+                                                 const void *send, size_t n,
+                                                 void **out, size_t *counts,
+                                                 fib_error *err);
 
 /** Wait until every process has arrived (an agree on FIB_OK). */
 FIB_API FIB_NODISCARD fib_status fib_comm_barrier(const fib_comm *c,
