@@ -93,6 +93,9 @@ read -r tw kw rcw < <(run "$tmp/w.log" "$cli" measure "$tmp/e.nrrd" \
 {
     echo "# Block-wise measurement in bounded memory (\`bench/run_scale.sh\`)"
     echo
+    echo "Recon on several MPI processes, its scaling and the cost model for"
+    echo "100-1000 ranks: [scale_mpi.md](scale_mpi.md) (\`bench/run_mpi.sh\`)."
+    echo
     echo "\`cryofib measure\` with its defaults (fractions, surfaces per phase with interfaces,"
     echo "6-connected objects with the objects CSV, local thickness) on the TauFactor 3-phase"
     echo "electrode tiled 4x along z with mirrored copies: 256 x 256 x 1024 u8 NRRD (64 MiB),"

@@ -65,6 +65,12 @@ typedef struct fib_job_recon_result {
  * env->txn the outputs are staged there for the caller to commit.
  * The run's values are range-checked with its parameter tables first
  * (fields left at their defaults pass).
+ * Several processes (env->comm of N > 1 ranks, fib/comm.h): every rank
+ * calls with the same parameters; each measures and writes its part
+ * (recon/README.md, "Several processes"), rank 0 stages and commits
+ * (others write into its staged folder), and the outputs are the bytes
+ * of one process.  The volume must be OME-Zarr (p->run.format zarr;
+ * else FIB_EINVAL).  Every rank returns the same status and message.
  * Errors: FIB_ERANGE / FIB_EINVAL for a value outside its table row (the
  * key and the limit named), those of the reader (the file named),
  * FIB_EINVAL for parameters the data cannot take (named as the command's
