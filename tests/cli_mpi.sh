@@ -1,13 +1,15 @@
 #!/bin/bash
-# cli_mpi.sh -- `mpirun -np N cryofib recon` (fib/job_mpi.h, issue 15): the
-# volume written by 2 and 3 ranks is the same OME-Zarr tree, byte for byte,
-# as one process writes, and so are drift.csv, drift.png and ortho.png; the
-# report's numbers are equal (time and memory aside).  A slice that cannot
-# be read in another rank's part fails every rank with one line naming the
-# file (exit 2) and leaves no output; a command that runs as one process
-# is refused under mpirun.  Skipped when cryofib was built without MPI or
-# mpirun is missing.  Runs as root with --allow-run-as-root (OpenMPI needs
-# it there) and always with --oversubscribe (2-core CI machines).
+# cli_mpi.sh -- `mpirun -np N cryofib recon|segment` (fib/job_mpi.h, issue
+# 15): the recon volume written by 2 and 3 ranks is the same OME-Zarr
+# tree, byte for byte, as one process writes, and so are drift.csv,
+# drift.png and ortho.png; the report's numbers are equal (time and memory
+# aside).  Labels segmented on 2 and 3 ranks (thresholds, opening and
+# closing) are the bytes of one process.  A slice that cannot be read in
+# another rank's part fails every rank with one line naming the file
+# (exit 2) and leaves no output; a command or option that runs as one
+# process is refused under mpirun.  Skipped when cryofib was built
+# without MPI or mpirun is missing.  Runs as root with --allow-run-as-root
+# (OpenMPI needs it there) and always with --oversubscribe (2-core CI).
 . "$(dirname "$0")/support/cli_prelude.sh"
 "$C" --version | grep -q '^mpi: yes' || {
   echo "skipped: cryofib built without MPI"
@@ -76,6 +78,31 @@ opts=(--z-positions nominal --keep-type --channel bse="$IN" --format zarr
 same "$T/one3" "$T/three" "3 ranks"
 diff -r "$T/one3/volume_bse.zarr" "$T/three/volume_bse.zarr" >/dev/null ||
   fail "3 ranks: the channel's volume differs"
+
+# segment on 2 and 3 ranks: thresholds from the combined histogram, each
+# rank's z-chunks of labels.zarr, opening and closing over halos that
+# reach into the neighbour's part: the bytes of one process (streamed and
+# whole-volume)
+"$C" segment "$T/one/volume.zarr" --out "$T/s1.zarr" --multi-otsu 3 \
+  --open 10 --close 10 >/dev/null || fail "segment, one process"
+"${RUN[@]}" -np 2 "$C" segment "$T/one/volume.zarr" --out "$T/s2.zarr" \
+  --multi-otsu 3 --open 10 --close 10 --memory 16M >/dev/null ||
+  fail "segment, 2 ranks"
+diff -r "$T/s1.zarr" "$T/s2.zarr" >/dev/null ||
+  fail "segment on 2 ranks: labels differ from one process's"
+"$C" segment "$T/one/volume.zarr" --out "$T/s3a.zarr" --otsu --memory 2M \
+  >/dev/null 2>&1 || fail "segment streamed, one process"
+"${RUN[@]}" -np 3 "$C" segment "$T/one/volume.zarr" --out "$T/s3.zarr" \
+  --otsu --memory 2M >/dev/null 2>&1 || fail "segment, 3 ranks"
+diff -r "$T/s3a.zarr" "$T/s3.zarr" >/dev/null ||
+  fail "segment on 3 ranks: labels differ from one process's"
+ok
+"${RUN[@]}" -np 2 "$C" segment "$T/one/volume.zarr" --out "$T/w.zarr" \
+  --otsu --watershed >/dev/null 2>"$T/err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "the watershed needs one process" "$T/err" ||
+  fail "segment --watershed under 2 ranks: exit $rc: $(head -1 "$T/err")"
+ok
 
 # a truncated slice in the last rank's part: every rank fails, rank 0 says
 # which file in one line, exit 2, nothing written

@@ -28,7 +28,8 @@ int fib_job_mpi_launched(void)
 
 bool fib_job_mpi_takes(const char *command)
 {
-    return command && !strcmp(command, "recon");
+    return command &&
+           (!strcmp(command, "recon") || !strcmp(command, "segment"));
 }
 
 /* A command that may run under a launcher of several: the jobs that take
@@ -149,10 +150,11 @@ fib_status fib_job_mpi_begin(int *argc, char ***argv, const char *command,
     c->gather = mpi_gather;
     *out = c;
     if (!passes(command))
-        return fib_error_set(err, FIB_EINVAL,
-                             "%s runs as one process (%d were started): run "
-                             "it without mpirun (recon takes several)",
-                             command, c->size);
+        return fib_error_set(
+            err, FIB_EINVAL,
+            "%s runs as one process (%d were started): run "
+            "it without mpirun (recon and segment take several)",
+            command, c->size);
     return FIB_OK;
 }
 

@@ -227,8 +227,23 @@ static fib_status stream_if_big(const fib_job_segment_params *p, const char *in,
                        (clean ? 2.0 : 0.0) + (p->watershed ? 12.0 : 0.0);
     const double need =
         per * (double)info.nx * (double)info.ny * (double)info.nz;
-    if (need <= (double)budget)
+    const fib_comm *comm = env ? env->comm : NULL;
+    const int ranks = fib_comm_size(comm);
+    if (need <= (double)budget && ranks == 1)
         return FIB_OK;
+    if (ranks > 1 && (whole_clean || p->watershed ||
+                      p->method == FIB_JOB_SEGMENT_HYSTERESIS ||
+                      fib_fmt_kind_from_path(out) != FIB_FMT_ZARR))
+        return fib_error_set(err, FIB_EINVAL,
+                             "segment: %d processes stream thresholds (with "
+                             "--open/--close) into OME-Zarr chunks of their "
+                             "own: %s needs one process",
+                             ranks,
+                             fib_fmt_kind_from_path(out) != FIB_FMT_ZARR
+                                 ? "an --out that is not .zarr"
+                             : p->watershed ? "the watershed"
+                             : whole_clean  ? "--fill-holes/--min-size"
+                                            : "hysteresis");
     if (whole_clean || p->watershed || p->method == FIB_JOB_SEGMENT_HYSTERESIS)
         return fib_error_set(err, FIB_EBUDGET,
                              "segment: %s needs about %.0f MiB whole for %s "
@@ -242,10 +257,23 @@ static fib_status stream_if_big(const fib_job_segment_params *p, const char *in,
                              (double)budget / 1048576.0);
     fib_fmt_txn *own = NULL;
     const char *staged = NULL;
-    st = fib_job_stage(env, &own, out, &staged, err);
+    void *shared = NULL; /* several processes: rank 0's staged path */
+    if (fib_comm_rank(comm) == 0)
+        st = fib_job_stage(env, &own, out, &staged, err);
+    st = fib_comm_agree(comm, st, err);
+    if (st == FIB_OK && ranks > 1) {
+        const bool lead = comm->rank == 0;
+        st = fib_comm_allgather(comm, lead ? staged : "",
+                                lead ? strlen(staged) + 1 : 0, &shared, NULL,
+                                err);
+        if (st == FIB_OK)
+            staged = shared; /* rank 0's bytes come first */
+        st = fib_comm_agree(comm, st, err);
+    }
     if (st == FIB_OK)
         st = fib__job_segment_stream(p, in, staged, &info, budget, env, res,
                                      err);
+    free(shared);
     fib_fmt_txn *t = own ? own : env ? env->txn : NULL;
     if (st != FIB_OK && t)
         fib_fmt_txn_explain(t, err);
@@ -322,6 +350,16 @@ static fib_status job_segment_run(const fib_job_segment_params *p,
     if (!res)
         return fib_error_set(err, FIB_ENOMEM, "segment: out of memory");
     const int conn = p->connectivity ? p->connectivity : 6;
+    if (p->method == FIB_JOB_SEGMENT_CLASSIFIER &&
+        fib_comm_size(env ? env->comm : NULL) > 1)
+        st = fib_error_set(err, FIB_EINVAL,
+                           "segment: the pixel classifier runs as one "
+                           "process (%d were started)",
+                           fib_comm_size(env->comm));
+    if (st) {
+        free(res);
+        return st;
+    }
     if (p->method == FIB_JOB_SEGMENT_CLASSIFIER) {
         st = classifier_run(p, in, out, env, res, err);
         if (!st && res_out)

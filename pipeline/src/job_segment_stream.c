@@ -23,6 +23,11 @@
  * border, and lie beyond the reach of every operation).  Holes, the size
  * filter, hysteresis and the watershed need whole-volume connectivity and
  * are not streamed: they are refused with the budget they would need.
+ * Several processes (env->comm): passes 1-2 split the sections in rank
+ * order and combine the extremes and the counts on every rank (whole
+ * numbers: the thresholds are bit for bit those of one process); pass 3
+ * writes each rank's z-chunks of the OME-Zarr (parts aligned with
+ * fib_fmt_zarr_z_align()), the class counts summed at the end.
  */
 #include <math.h>
 #include <stdint.h>
@@ -48,16 +53,16 @@ static size_t slab_depth(const fib_fmt_info *info, size_t budget)
 typedef fib_status (*slab_fn)(void *ctx, const fib_volume *slab, size_t z0,
                               fib_error *err);
 
-/* Every slab of @p in through @p fn, with progress. */
-static fib_status each_slab(const char *in, const fib_fmt_info *info,
-                            size_t depth, const fib_job_env *env,
+/* The slabs of sections [zb, ze) of @p in through @p fn, with progress. */
+static fib_status each_slab(const char *in, const fib_fmt_info *info, size_t zb,
+                            size_t ze, size_t depth, const fib_job_env *env,
                             const char *stage, slab_fn fn, void *ctx,
                             fib_error *err)
 {
     const fib_progress *prog = env ? &env->progress : NULL;
     fib_status st = FIB_OK;
-    for (size_t z0 = 0; !st && z0 < info->nz; z0 += depth) {
-        const size_t n = info->nz - z0 < depth ? info->nz - z0 : depth;
+    for (size_t z0 = zb; !st && z0 < ze; z0 += depth) {
+        const size_t n = ze - z0 < depth ? ze - z0 : depth;
         st = fib_progress_report(prog, stage, z0, info->nz, err);
         fib_volume slab = {0};
         if (!st)
@@ -177,19 +182,21 @@ size_t fib__job_segment_halo(const fib_job_segment_params *p, double sz_nm)
     return (size_t)floor(reach / sz) + 1;
 }
 
-/* Classify, open and close, write: slab by slab with the halo. */
+/* Classify, open and close, write: the slabs of sections [zb, ze) with
+ * the halo. */
 static fib_status write_cleaned(const fib_job_segment_params *p, const char *in,
-                                const fib_fmt_info *info, size_t depth,
-                                size_t halo, const fib_job_env *env,
-                                write_ctx *c, fib_error *err)
+                                const fib_fmt_info *info, size_t zb, size_t ze,
+                                size_t depth, size_t halo,
+                                const fib_job_env *env, write_ctx *c,
+                                fib_error *err)
 {
     const fib_progress *prog = env ? &env->progress : NULL;
     const size_t nz = info->nz, plane = info->nx * info->ny;
     const double *t = c->res->thresholds;
     const size_t nt = c->res->n_thresholds;
     fib_status st = FIB_OK;
-    for (size_t z0 = 0; !st && z0 < nz; z0 += depth) {
-        const size_t z1 = z0 + depth < nz ? z0 + depth : nz;
+    for (size_t z0 = zb; !st && z0 < ze; z0 += depth) {
+        const size_t z1 = z0 + depth < ze ? z0 + depth : ze;
         const size_t a = z0 > halo ? z0 - halo : 0;
         const size_t b = z1 + halo < nz ? z1 + halo : nz;
         fib_volume v = {0}, lab = {0}, mask = {0};
@@ -249,12 +256,39 @@ static fib_status write_cleaned(const fib_job_segment_params *p, const char *in,
     return st;
 }
 
+/* Several processes: agree on @p st, then @p n values of every rank
+ * combined on all in rank order: summed (@p extremes 0), or as (min of
+ * the first, max of the second) pairs (1). */
+static fib_status combine(const fib_comm *comm, fib_status st, double *v,
+                          size_t n, int extremes, fib_error *err)
+{
+    st = fib_comm_agree(comm, st, err);
+    if (st || fib_comm_size(comm) == 1)
+        return st;
+    void *all = NULL;
+    st = fib_comm_allgather(comm, v, n * sizeof *v, &all, NULL, err);
+    if (!st) {
+        const double *a = all;
+        for (size_t i = 0; i < n; i++) {
+            double acc = a[i];
+            for (int q = 1; q < comm->size; q++) {
+                const double x = a[(size_t)q * n + i];
+                acc = !extremes ? acc + x : i % 2 ? fmax(acc, x) : fmin(acc, x);
+            }
+            v[i] = acc;
+        }
+    }
+    free(all);
+    return fib_comm_agree(comm, st, err);
+}
+
 fib_status fib__job_segment_stream(const fib_job_segment_params *p,
                                    const char *in, const char *staged,
                                    const fib_fmt_info *info, size_t budget,
                                    const fib_job_env *env,
                                    fib_job_segment_result *res, fib_error *err)
 {
+    const fib_comm *comm = env ? env->comm : NULL;
     size_t depth = slab_depth(info, budget);
     /* opening and closing: the slab and its halo, input + 7 bytes a voxel
      * (labels, mask, the EDT of fib_recon_morph, the cleaned labels) */
@@ -282,8 +316,19 @@ fib_status fib__job_segment_stream(const fib_job_segment_params *p,
         memcpy(res->thresholds, p->thresholds,
                sizeof(double) * p->n_thresholds);
     } else {
+        /* several processes: each its sections, then the extremes and
+         * the histogram's counts (whole numbers: exact in any order)
+         * combined on every rank */
+        size_t a, b;
+        fib_comm_split(info->nz, fib_comm_rank(comm), fib_comm_size(comm), &a,
+                       &b);
         minmax_ctx m = {INFINITY, -INFINITY};
-        st = each_slab(in, info, depth, env, "min/max", slab_minmax, &m, err);
+        st = each_slab(in, info, a, b, depth, env, "min/max", slab_minmax, &m,
+                       err);
+        double lh[2] = {m.lo, m.hi};
+        st = combine(comm, st, lh, 2, 1, err);
+        m.lo = lh[0];
+        m.hi = lh[1];
         if (!st && !(m.hi >= m.lo))
             m.lo = m.hi = 0; /* no finite voxel: refused below */
         hist_ctx *h = calloc(1, sizeof *h);
@@ -292,9 +337,10 @@ fib_status fib__job_segment_stream(const fib_job_segment_params *p,
         if (!st) {
             h->lo = m.lo;
             h->hi = m.hi;
-            st =
-                each_slab(in, info, depth, env, "histogram", slab_hist, h, err);
+            st = each_slab(in, info, a, b, depth, env, "histogram", slab_hist,
+                           h, err);
         }
+        st = combine(comm, st, h ? h->count : NULL, FIB_OTSU_BINS, 0, err);
         res->n_thresholds =
             p->method == FIB_JOB_SEGMENT_OTSU ? 1 : (size_t)p->classes - 1;
         if (!st)
@@ -305,10 +351,16 @@ fib_status fib__job_segment_stream(const fib_job_segment_params *p,
     }
     if (st)
         return st;
-    fib_job_say(env, FIB_JOB_NOTE,
-                "segment: streamed in slabs of %zu sections (the volume "
-                "does not fit --memory whole)",
-                depth);
+    if (fib_comm_size(comm) > 1)
+        fib_job_say(env, FIB_JOB_NOTE,
+                    "segment: %d processes, each its part in slabs of %zu "
+                    "sections",
+                    comm->size, depth);
+    else
+        fib_job_say(env, FIB_JOB_NOTE,
+                    "segment: streamed in slabs of %zu sections (the volume "
+                    "does not fit --memory whole)",
+                    depth);
     double vs[3] = {info->meta.pixel_size_nm[0], info->meta.pixel_size_nm[1],
                     info->meta.voxel_depth_nm};
     if (p->voxel_nm[0] > 0)
@@ -325,15 +377,37 @@ fib_status fib__job_segment_stream(const fib_job_segment_params *p,
     size_t cz = plane ? budget / 4 / plane : 1;
     wo.zarr_chunk[0] = cz < 1 ? 1 : cz > 128 ? 128 : cz;
     write_ctx c = {NULL, res, res->class_voxels, vs};
+    /* several processes: each writes its z-chunks of the OME-Zarr, the
+     * parts aligned so that no chunk of any level is shared */
+    size_t zb = 0, ze = info->nz;
+    if (fib_comm_size(comm) > 1) {
+        const size_t al =
+            fib_fmt_zarr_z_align(info->nx, info->ny, info->nz, &wo);
+        const size_t blocks = info->nz / al + (info->nz % al != 0);
+        fib_comm_split(blocks, comm->rank, comm->size, &zb, &ze);
+        zb = zb * al < info->nz ? zb * al : info->nz;
+        ze = ze * al < info->nz ? ze * al : info->nz;
+        wo.zarr_part = true;
+        wo.zarr_z_begin = zb;
+        wo.zarr_z_end = ze;
+    }
     st = fib_fmt_volume_writer_create(staged, FIB_PX_U8, info->nx, info->ny,
                                       info->nz, vs, &wo, &c.w, err);
     if (!st && halo)
-        st = write_cleaned(p, in, info, depth, halo, env, &c, err);
+        st = write_cleaned(p, in, info, zb, ze, depth, halo, env, &c, err);
     else if (!st)
-        st = each_slab(in, info, depth, env, "classify", slab_write, &c, err);
+        st = each_slab(in, info, zb, ze, depth, env, "classify", slab_write, &c,
+                       err);
     if (!st)
         st = fib_fmt_volume_writer_finish(c.w, err);
     fib_fmt_volume_writer_destroy(c.w);
+    double cv[FIB_JOB_SEGMENT_MAX_THRESHOLDS + 2];
+    const size_t ncv = sizeof cv / sizeof *cv;
+    for (size_t k = 0; k < ncv; k++)
+        cv[k] = (double)res->class_voxels[k];
+    st = combine(comm, st, cv, ncv, 0, err); /* counts below 2^53: exact */
+    for (size_t k = 0; !st && k < ncv; k++)
+        res->class_voxels[k] = (size_t)cv[k];
     res->nx = info->nx;
     res->ny = info->ny;
     res->nz = info->nz;

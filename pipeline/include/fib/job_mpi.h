@@ -28,7 +28,8 @@ FIB_API bool fib_job_mpi_available(void);
 FIB_API int fib_job_mpi_launched(void);
 
 /** True for the `cryofib` commands whose jobs run on several processes
- *  together (fib_job_env.comm): "recon" (fib/job_recon.h). */
+ *  together (fib_job_env.comm): "recon" (fib/job_recon.h) and "segment"
+ *  (thresholds, streamed; fib/job_segment.h). */
 FIB_API bool fib_job_mpi_takes(const char *command);
 
 /**

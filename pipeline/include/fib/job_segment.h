@@ -68,7 +68,12 @@ typedef struct fib_job_segment_params {
      *  method is Otsu, multi-Otsu or manual, with --open/--close (a halo
      *  deeper than 2 open_nm + 2 close_nm around each slab) but without
      *  holes, the size filter or the watershed (the same output, byte for
-     *  byte); otherwise refused (FIB_EBUDGET) naming what it would need. */
+     *  byte); otherwise refused (FIB_EBUDGET) naming what it would need.
+     *  With several processes (fib_job_env.comm) the job always streams:
+     *  each rank histograms and writes its part of an OME-Zarr --out
+     *  (the same bytes as one process); other outputs, the classifier,
+     *  holes, the size filter, hysteresis and the watershed are refused
+     *  (FIB_EINVAL). */
     size_t memory_bytes;
 
     /* The trainable pixel classifier (method FIB_JOB_SEGMENT_CLASSIFIER;
