@@ -25,6 +25,7 @@ typedef struct comp {
     double height_um;
     size_t bmin[3], bmax[3];
     bool border, substrate;
+    bool bottom; /* touches the first section of a part (z_begin > 0) */
 } comp;
 
 /* A cube whose corners hold components that a later slab may join. */
@@ -35,6 +36,8 @@ typedef struct kept_cube {
 
 struct fib_objects_stream {
     size_t nx, ny, nz, z_next;
+    size_t z_begin, z_end; /* the part pushed (0, nz: the whole volume) */
+    uint32_t *bot;         /* a part above 0: its first section's ids */
     double sp[3], org[3];
     int conn, face;
     uint32_t *prev;   /* component ids of section z_next - 1 */
@@ -107,11 +110,43 @@ static fib_status build_tables(fib_objects_stream *s, fib_error *err)
     return FIB_OK;
 }
 
-fib_status fib_objects_stream_create(size_t nx, size_t ny, size_t nz,
-                                     const double voxel_nm[3],
-                                     const double origin_nm[3],
-                                     int connectivity, int substrate_face,
-                                     fib_objects_stream **out, fib_error *err)
+/* A stream with spacing @p sp (nm) and origin @p org. */
+static fib_status stream_new(size_t nx, size_t ny, size_t nz,
+                             const double sp[3], const double org[3], int conn,
+                             int face, size_t z_begin, size_t z_end,
+                             fib_objects_stream **out, fib_error *err)
+{
+    fib_objects_stream *s = calloc(1, sizeof *s);
+    if (!s)
+        return fib_error_set(err, FIB_ENOMEM, "objects: out of memory");
+    s->nx = nx;
+    s->ny = ny;
+    s->nz = nz;
+    s->conn = conn;
+    s->face = face;
+    s->z_begin = s->z_next = z_begin;
+    s->z_end = z_end;
+    memcpy(s->sp, sp, sizeof s->sp);
+    memcpy(s->org, org, sizeof s->org);
+    s->prev = calloc(nx * ny, sizeof *s->prev);
+    if (s->prev && z_begin > 0)
+        s->bot = calloc(nx * ny, sizeof *s->bot);
+    fib_status st =
+        s->prev && (z_begin == 0 || s->bot)
+            ? build_tables(s, err)
+            : fib_error_set(err, FIB_ENOMEM, "objects: out of memory");
+    if (st != FIB_OK) {
+        fib_objects_stream_destroy(s);
+        return st;
+    }
+    *out = s;
+    return FIB_OK;
+}
+
+fib_status fib_objects_stream_create_part(
+    size_t nx, size_t ny, size_t nz, const double voxel_nm[3],
+    const double origin_nm[3], int connectivity, int substrate_face,
+    size_t z_begin, size_t z_end, fib_objects_stream **out, fib_error *err)
 {
     *out = NULL;
     if (nx == 0 || ny == 0 || nz == 0 || nx > SIZE_MAX / ny / sizeof(uint32_t))
@@ -127,30 +162,30 @@ fib_status fib_objects_stream_create(size_t nx, size_t ny, size_t nz,
         return fib_error_set(err, FIB_EINVAL,
                              "objects: substrate face must be -1..5 (got %d)",
                              substrate_face);
-    fib_objects_stream *s = calloc(1, sizeof *s);
-    if (!s)
-        return fib_error_set(err, FIB_ENOMEM, "objects: out of memory");
-    s->nx = nx;
-    s->ny = ny;
-    s->nz = nz;
-    s->conn = connectivity;
-    s->face = substrate_face;
+    if (z_begin >= z_end || z_end > nz)
+        return fib_error_set(err, FIB_EINVAL,
+                             "objects: part %zu..%zu of %zu sections", z_begin,
+                             z_end, nz);
     fib_volume probe = {0}; /* the whole path's spacing rule */
+    double sp[3], org[3];
     for (int a = 0; a < 3; a++) {
         probe.voxel_size_nm[a] = voxel_nm ? voxel_nm[a] : 0;
-        s->org[a] = origin_nm && isfinite(origin_nm[a]) ? origin_nm[a] : 0;
+        org[a] = origin_nm && isfinite(origin_nm[a]) ? origin_nm[a] : 0;
     }
-    fib__vol_spacing(&probe, s->sp);
-    s->prev = calloc(nx * ny, sizeof *s->prev);
-    fib_status st =
-        s->prev ? build_tables(s, err)
-                : fib_error_set(err, FIB_ENOMEM, "objects: out of memory");
-    if (st != FIB_OK) {
-        fib_objects_stream_destroy(s);
-        return st;
-    }
-    *out = s;
-    return FIB_OK;
+    fib__vol_spacing(&probe, sp);
+    return stream_new(nx, ny, nz, sp, org, connectivity, substrate_face,
+                      z_begin, z_end, out, err);
+}
+
+fib_status fib_objects_stream_create(size_t nx, size_t ny, size_t nz,
+                                     const double voxel_nm[3],
+                                     const double origin_nm[3],
+                                     int connectivity, int substrate_face,
+                                     fib_objects_stream **out, fib_error *err)
+{
+    return fib_objects_stream_create_part(nx, ny, nz, voxel_nm, origin_nm,
+                                          connectivity, substrate_face, 0, nz,
+                                          out, err);
 }
 
 void fib_objects_stream_destroy(fib_objects_stream *s)
@@ -158,6 +193,7 @@ void fib_objects_stream_destroy(fib_objects_stream *s)
     if (!s)
         return;
     free(s->prev);
+    free(s->bot);
     free(s->parent);
     free(s->open);
     free(s->c);
@@ -169,7 +205,7 @@ void fib_objects_stream_destroy(fib_objects_stream *s)
 
 size_t fib_objects_stream_bytes(const fib_objects_stream *s)
 {
-    return sizeof *s + s->nx * s->ny * sizeof *s->prev +
+    return sizeof *s + s->nx * s->ny * sizeof *s->prev * (s->bot ? 2 : 1) +
            s->cap * (sizeof *s->c + 3 * sizeof(uint32_t)) +
            s->cap_kept * sizeof *s->kept + s->cap_done * sizeof *s->done +
            s->n_done * sizeof(fib_object_stats); /* what finish makes */
@@ -220,6 +256,8 @@ static void scan(fib_objects_stream *s, const uint32_t *L, size_t k)
                 fib__object_voxel(cz, dims, sp, face, &c->n, c->s, c->ss,
                                   c->bmin, c->bmax, &c->border, &c->substrate,
                                   &c->height_um);
+                if (cz[2] == s->z_begin && s->z_begin > 0)
+                    c->bottom = true;
             }
 }
 
@@ -278,7 +316,7 @@ static bool do_cube(fib_objects_stream *s, uint32_t id[8], long x, long y,
         if (j == nr) {
             root[nr] = r;
             cfg[nr++] = 0;
-            n_open += !s->last && s->open[r] == s->push_no;
+            n_open += s->open[r] == s->push_no;
         }
         cfg[j] |= 1u << i;
     }
@@ -417,9 +455,12 @@ static bool compact(fib_objects_stream *s)
         }
     }
     const size_t plane = s->nx * s->ny;
-    for (size_t j = 0; j < plane; j++)
+    for (size_t j = 0; j < plane; j++) {
         if (s->prev[j])
             s->prev[j] = N[find(P, s->prev[j])];
+        if (s->bot && s->bot[j])
+            s->bot[j] = N[find(P, s->bot[j])];
+    }
     for (size_t q = 0; q < s->n_kept; q++)
         for (int i = 0; i < 8; i++)
             if (s->kept[q].id[i])
@@ -436,7 +477,7 @@ fib_status fib_objects_stream_push(fib_objects_stream *s,
                                    const fib_volume *mask, fib_error *err)
 {
     if (!s || !mask || mask->nx != s->nx || mask->ny != s->ny || !mask->nz ||
-        mask->nz > s->nz - s->z_next)
+        mask->nz > s->z_end - s->z_next)
         return fib_error_set(err, FIB_EINVAL,
                              "objects: slab of %zu x %zu x %zu does not "
                              "continue the %zu x %zu x %zu volume at section "
@@ -456,16 +497,23 @@ fib_status fib_objects_stream_push(fib_objects_stream *s,
     }
     uint32_t *L = cc.data;
     scan(s, L, k);
-    if (s->z_next > 0)
+    const bool first = s->z_next == s->z_begin;
+    if (!first)
         face_union(s, L);
+    else if (s->bot) /* a part's first section: the join's side of a seam */
+        memcpy(s->bot, L, plane * sizeof *L);
     s->push_no++;
     s->last = s->z_next + k == s->nz;
     if (!s->last) /* roots reaching the slab's last section */
         for (size_t i = 0; i < plane; i++)
             if (L[(k - 1) * plane + i])
                 s->open[find(s->parent, L[(k - 1) * plane + i])] = s->push_no;
+    for (uint32_t i = 1; s->bot && i <= s->n; i++) /* ... and its first */
+        if (s->c[i].bottom)
+            s->open[find(s->parent, i)] = s->push_no;
     bool ok = true;
-    for (size_t lz = 0; ok && lz < k; lz++) {
+    /* the layer below a part's first section is the join's */
+    for (size_t lz = first && s->bot ? 1 : 0; ok && lz < k; lz++) {
         const uint32_t *lo = lz          ? L + (lz - 1) * plane
                              : s->z_next ? s->prev
                                          : NULL;
@@ -476,7 +524,7 @@ fib_status fib_objects_stream_push(fib_objects_stream *s,
     if (ok)
         retry_kept(s);
     memcpy(s->prev, L + (k - 1) * plane, plane * sizeof *L);
-    if (ok && !s->last)
+    if (ok && (!s->last || s->bot))
         ok = compact(s);
 
     s->z_next += k;
@@ -515,6 +563,7 @@ static void merge_into(comp *r, const comp *i, int face)
     r->vol_nm3 += i->vol_nm3;
     r->border |= i->border;
     r->substrate |= i->substrate;
+    r->bottom |= i->bottom;
     if (face >= 0 && i->height_um > r->height_um)
         r->height_um = i->height_um;
 }
@@ -525,10 +574,10 @@ fib_status fib_objects_stream_finish(fib_objects_stream *s,
 {
     *out = NULL;
     *n = 0;
-    if (s->z_next != s->nz)
-        return fib_error_set(err, FIB_EINVAL,
-                             "objects: %zu of %zu sections pushed", s->z_next,
-                             s->nz);
+    if (s->z_next != s->nz || s->z_begin > 0)
+        return fib_error_set(
+            err, FIB_EINVAL, "objects: %zu of %zu sections pushed%s", s->z_next,
+            s->nz, s->z_begin > 0 ? " (a part: export and join)" : "");
     for (uint32_t i = 1; i <= s->n; i++) { /* the last push: all closed */
         const uint32_t r = find(s->parent, i);
         if (r != i)
@@ -569,4 +618,169 @@ fib_status fib_objects_stream_finish(fib_objects_stream *s,
     *out = o;
     *n = nroot;
     return FIB_OK;
+}
+
+/* ---- several processes: a part's state, and the join ------------------ */
+
+/* The head of an exported part; then n_open comps (ids 1..n_open), n_done
+ * comps, n_kept cubes, the first section's ids (z_begin > 0) and the last
+ * section's (z_end < nz), nx * ny each. */
+typedef struct part_head {
+    size_t nx, ny, nz, z_begin, z_end, n_open, n_done, n_kept;
+    double sp[3], org[3];
+    int conn, face;
+} part_head;
+
+fib_status fib_objects_stream_export(fib_objects_stream *s, void **out,
+                                     size_t *len, fib_error *err)
+{
+    *out = NULL;
+    *len = 0;
+    if (!s || s->z_next != s->z_end)
+        return fib_error_set(err, FIB_EINVAL,
+                             "objects: export before the part's last section");
+    const size_t plane = s->nx * s->ny;
+    const bool top = s->z_end < s->nz;
+    part_head h = {s->nx,     s->ny,     s->nz, s->z_begin, s->z_end, s->n,
+                   s->n_done, s->n_kept, {0},   {0},        s->conn,  s->face};
+    memcpy(h.sp, s->sp, sizeof h.sp);
+    memcpy(h.org, s->org, sizeof h.org);
+    const size_t bytes =
+        sizeof h + (s->n + s->n_done) * sizeof(comp) +
+        s->n_kept * sizeof(kept_cube) +
+        ((s->bot ? 1u : 0u) + (top ? 1u : 0u)) * plane * sizeof(uint32_t);
+    unsigned char *b = malloc(bytes), *p = b;
+    if (!b)
+        return fib_error_set(err, FIB_ENOMEM, "objects: out of memory");
+    memcpy(p, &h, sizeof h);
+    p += sizeof h;
+    if (s->n)
+        memcpy(p, s->c + 1, s->n * sizeof(comp));
+    p += s->n * sizeof(comp);
+    if (s->n_done)
+        memcpy(p, s->done, s->n_done * sizeof(comp));
+    p += s->n_done * sizeof(comp);
+    if (s->n_kept)
+        memcpy(p, s->kept, s->n_kept * sizeof(kept_cube));
+    p += s->n_kept * sizeof(kept_cube);
+    if (s->bot) {
+        memcpy(p, s->bot, plane * sizeof(uint32_t));
+        p += plane * sizeof(uint32_t);
+    }
+    if (top)
+        memcpy(p, s->prev, plane * sizeof(uint32_t));
+    *out = b;
+    *len = bytes;
+    return FIB_OK;
+}
+
+/* Part @p h (its bytes after the head at @p p) into the join @p J: its
+ * components after J's, the seam below it (face union and the cube layer
+ * between J's last section and the part's first), its kept cubes, then
+ * what a push does after its cube layers.  @p ids: scratch, one plane. */
+static bool join_part(fib_objects_stream *J, const part_head *h,
+                      const unsigned char *p, uint32_t *ids)
+{
+    const size_t plane = J->nx * J->ny;
+    const uint32_t base = (uint32_t)J->n;
+    if (!grow(J, J->n + h->n_open))
+        return false;
+    memcpy(J->c + base + 1, p, h->n_open * sizeof(comp));
+    p += h->n_open * sizeof(comp);
+    for (uint32_t i = base + 1; i <= base + h->n_open; i++) {
+        J->parent[i] = i;
+        J->open[i] = 0;
+    }
+    J->n += h->n_open;
+    for (size_t k = 0; k < h->n_done; k++)
+        if (!append_done(J, (const comp *)(const void *)p + k))
+            return false;
+    p += h->n_done * sizeof(comp);
+    const kept_cube *kc = (const kept_cube *)(const void *)p;
+    p += h->n_kept * sizeof(kept_cube);
+    const uint32_t *bot = NULL, *top = NULL;
+    if (h->z_begin > 0) {
+        bot = (const uint32_t *)(const void *)p;
+        p += plane * sizeof(uint32_t);
+    }
+    if (h->z_end < h->nz)
+        top = (const uint32_t *)(const void *)p;
+    if (bot) {
+        for (size_t j = 0; j < plane; j++)
+            ids[j] = bot[j] ? bot[j] + base : 0;
+        face_union(J, ids);
+    }
+    J->push_no++;
+    J->last = !top;
+    for (size_t j = 0; top && j < plane; j++)
+        if (top[j])
+            J->open[find(J->parent, top[j] + base)] = J->push_no;
+    if (bot && !cube_layer(J, J->prev, ids, (long)h->z_begin - 1))
+        return false;
+    for (size_t k = 0; k < h->n_kept; k++) {
+        uint32_t id[8];
+        for (int i = 0; i < 8; i++)
+            id[i] = kc[k].id[i] ? kc[k].id[i] + base : 0;
+        if (!keep_cube(J, id, kc[k].x, kc[k].y, kc[k].z))
+            return false;
+    }
+    retry_kept(J);
+    if (!top)
+        return true;
+    for (size_t j = 0; j < plane; j++)
+        J->prev[j] = top[j] ? top[j] + base : 0;
+    return compact(J);
+}
+
+fib_status fib_objects_stream_join(const void *const *parts, const size_t *lens,
+                                   size_t n_parts, fib_object_stats **out,
+                                   size_t *n, fib_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    fib_objects_stream *J = NULL;
+    uint32_t *ids = NULL;
+    size_t z = 0;
+    fib_status st = FIB_OK;
+    for (size_t q = 0; q < n_parts && !st; q++) {
+        if (!lens[q])
+            continue;
+        part_head h;
+        if (lens[q] < sizeof h)
+            return fib_error_set(err, FIB_EINVAL, "objects: part %zu cut short",
+                                 q);
+        memcpy(&h, parts[q], sizeof h);
+        const size_t plane = h.nx * h.ny;
+        const size_t want = sizeof h + (h.n_open + h.n_done) * sizeof(comp) +
+                            h.n_kept * sizeof(kept_cube) +
+                            (size_t)((h.z_begin > 0) + (h.z_end < h.nz)) *
+                                plane * sizeof(uint32_t);
+        if (!J && h.z_begin == 0 && lens[q] == want)
+            st = stream_new(h.nx, h.ny, h.nz, h.sp, h.org, h.conn, h.face, 0,
+                            h.nz, &J, err);
+        if (!st && J && !ids && !(ids = malloc(plane * sizeof *ids)))
+            st = fib_error_set(err, FIB_ENOMEM, "objects: out of memory");
+        if (!st && (!J || lens[q] != want || h.z_begin != z || h.nx != J->nx ||
+                    h.ny != J->ny || h.nz != J->nz || h.conn != J->conn ||
+                    h.face != J->face))
+            st = fib_error_set(err, FIB_EINVAL,
+                               "objects: part %zu (sections %zu..%zu) does "
+                               "not continue the volume at section %zu",
+                               q, h.z_begin, h.z_end, z);
+        if (!st &&
+            !join_part(J, &h, (const unsigned char *)parts[q] + sizeof h, ids))
+            st = fib_error_set(err, FIB_ENOMEM, "objects: out of memory");
+        z = h.z_end;
+    }
+    if (!st && (!J || z != J->nz))
+        st = fib_error_set(err, FIB_EINVAL,
+                           "objects: the parts end at section %zu of %zu", z,
+                           J ? J->nz : 0);
+    if (!st) {
+        J->z_next = J->nz;
+        st = fib_objects_stream_finish(J, out, n, err);
+    }
+    free(ids);
+    fib_objects_stream_destroy(J);
+    return st;
 }

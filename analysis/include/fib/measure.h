@@ -165,6 +165,40 @@ FIB_API size_t fib_objects_stream_bytes(const fib_objects_stream *s);
 /** Free the stream; NULL is a no-op. */
 FIB_API void fib_objects_stream_destroy(fib_objects_stream *s);
 
+/**
+ * Several processes: the stream of one part of the volume, sections
+ * [@p z_begin, @p z_end) of the nz (other arguments as
+ * fib_objects_stream_create()).  Its sections are pushed in order as
+ * usual; the components that touch the part's first section (when
+ * z_begin > 0) or its last (when z_end < nz) stay open, with their sums,
+ * their ids on those two sections and the cubes they share, and the cube
+ * layer below z_begin is left to the join.  Then
+ * fib_objects_stream_export() gives the part's state as bytes and
+ * fib_objects_stream_join() makes the whole volume's objects of the
+ * parts in z order: the objects one stream over the volume gives (counts,
+ * boxes, flags, first voxels and numbering equal; areas, volumes and
+ * moments summed in another order, equal to rounding).
+ */
+FIB_API FIB_NODISCARD fib_status fib_objects_stream_create_part(
+    size_t nx, size_t ny, size_t nz, const double voxel_nm[3],
+    const double origin_nm[3], int connectivity, int substrate_face,
+    size_t z_begin, size_t z_end, fib_objects_stream **out, fib_error *err);
+
+/** The state of a part stream after its last section, as @p *len bytes
+ *  in a new buffer (@p *out; the caller frees): finished objects, open
+ *  components, their ids on the part's first and last sections, kept
+ *  cubes.  FIB_EINVAL before the last section, FIB_ENOMEM. */
+FIB_API FIB_NODISCARD fib_status fib_objects_stream_export(
+    fib_objects_stream *s, void **out, size_t *len, fib_error *err);
+
+/** The objects of the whole volume from the exported states of its
+ *  parts, in z order (@p n_parts buffers of @p lens bytes; empty ones
+ *  are skipped), as fib_objects_stream_finish().  FIB_EINVAL when the
+ *  parts do not tile the volume or were made for other sizes. */
+FIB_API FIB_NODISCARD fib_status fib_objects_stream_join(
+    const void *const *parts, const size_t *lens, size_t n_parts,
+    fib_object_stats **out, size_t *n, fib_error *err);
+
 /* ---- thickness ----------------------------------------------------------- */
 
 /**
