@@ -282,6 +282,37 @@ static fib_status combine(const fib_comm *comm, fib_status st, double *v,
     return fib_comm_agree(comm, st, err);
 }
 
+/* Several processes: this rank's sections of the output, in blocks of
+ * the zarr alignment split in rank order, into @p wo. */
+static void part_of(const fib_comm *comm, const fib_fmt_info *info,
+                    fib_fmt_write_opts *wo)
+{
+    if (fib_comm_size(comm) == 1)
+        return;
+    const size_t al = fib_fmt_zarr_z_align(info->nx, info->ny, info->nz, wo);
+    const size_t blocks = info->nz / al + (info->nz % al != 0);
+    size_t zb, ze;
+    fib_comm_split(blocks, comm->rank, comm->size, &zb, &ze);
+    wo->zarr_part = true;
+    wo->zarr_z_begin = zb * al < info->nz ? zb * al : info->nz;
+    wo->zarr_z_end = ze * al < info->nz ? ze * al : info->nz;
+}
+
+/* Several processes: every rank's class counts summed on all (counts
+ * below 2^53 travel exactly as doubles). */
+static fib_status combine_counts(const fib_comm *comm, fib_status st,
+                                 fib_job_segment_result *res, fib_error *err)
+{
+    double cv[FIB_JOB_SEGMENT_MAX_THRESHOLDS + 2];
+    const size_t ncv = sizeof cv / sizeof *cv;
+    for (size_t k = 0; k < ncv; k++)
+        cv[k] = (double)res->class_voxels[k];
+    st = combine(comm, st, cv, ncv, 0, err); /* counts below 2^53: exact */
+    for (size_t k = 0; !st && k < ncv; k++)
+        res->class_voxels[k] = (size_t)cv[k];
+    return st;
+}
+
 fib_status fib__job_segment_stream(const fib_job_segment_params *p,
                                    const char *in, const char *staged,
                                    const fib_fmt_info *info, size_t budget,
@@ -379,18 +410,9 @@ fib_status fib__job_segment_stream(const fib_job_segment_params *p,
     write_ctx c = {NULL, res, res->class_voxels, vs};
     /* several processes: each writes its z-chunks of the OME-Zarr, the
      * parts aligned so that no chunk of any level is shared */
-    size_t zb = 0, ze = info->nz;
-    if (fib_comm_size(comm) > 1) {
-        const size_t al =
-            fib_fmt_zarr_z_align(info->nx, info->ny, info->nz, &wo);
-        const size_t blocks = info->nz / al + (info->nz % al != 0);
-        fib_comm_split(blocks, comm->rank, comm->size, &zb, &ze);
-        zb = zb * al < info->nz ? zb * al : info->nz;
-        ze = ze * al < info->nz ? ze * al : info->nz;
-        wo.zarr_part = true;
-        wo.zarr_z_begin = zb;
-        wo.zarr_z_end = ze;
-    }
+    part_of(comm, info, &wo);
+    const size_t zb = wo.zarr_part ? wo.zarr_z_begin : 0,
+                 ze = wo.zarr_part ? wo.zarr_z_end : info->nz;
     st = fib_fmt_volume_writer_create(staged, FIB_PX_U8, info->nx, info->ny,
                                       info->nz, vs, &wo, &c.w, err);
     if (!st && halo)
@@ -401,13 +423,7 @@ fib_status fib__job_segment_stream(const fib_job_segment_params *p,
     if (!st)
         st = fib_fmt_volume_writer_finish(c.w, err);
     fib_fmt_volume_writer_destroy(c.w);
-    double cv[FIB_JOB_SEGMENT_MAX_THRESHOLDS + 2];
-    const size_t ncv = sizeof cv / sizeof *cv;
-    for (size_t k = 0; k < ncv; k++)
-        cv[k] = (double)res->class_voxels[k];
-    st = combine(comm, st, cv, ncv, 0, err); /* counts below 2^53: exact */
-    for (size_t k = 0; !st && k < ncv; k++)
-        res->class_voxels[k] = (size_t)cv[k];
+    st = combine_counts(comm, st, res, err);
     res->nx = info->nx;
     res->ny = info->ny;
     res->nz = info->nz;
